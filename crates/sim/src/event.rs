@@ -22,18 +22,25 @@ use crate::time::Instant;
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// A step an actor takes on its own: choosing a random, deriving a key.
+    #[serde(alias = "Action")]
     Action,
     /// A message leaves the actor.
+    #[serde(alias = "Send")]
     Send,
     /// A message reaches the actor.
+    #[serde(alias = "Recv")]
     Recv,
     /// A timer fired.
+    #[serde(alias = "Timer")]
     Timer,
     /// A state machine changed state.
+    #[serde(alias = "State")]
     State,
     /// A fault from the scenario was applied.
+    #[serde(alias = "Fault")]
     Fault,
     /// A packet or message was discarded, with the reason.
+    #[serde(alias = "Drop")]
     Drop,
 }
 
@@ -42,14 +49,19 @@ pub enum Kind {
 #[serde(rename_all = "lowercase")]
 pub enum Layer {
     /// The run itself: start, limits, end.
+    #[serde(alias = "Sim")]
     Sim,
     /// A link between two hosts: queueing, loss, corruption.
+    #[serde(alias = "Link")]
     Link,
     /// TCP segments, timers and states.
+    #[serde(alias = "Tcp")]
     Tcp,
     /// TLS records, handshake messages, key computations.
+    #[serde(alias = "Tls")]
     Tls,
     /// SPDY frames.
+    #[serde(alias = "Spdy")]
     Spdy,
 }
 
