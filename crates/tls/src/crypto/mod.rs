@@ -1,1 +1,89 @@
-//! (in progress)
+//! TLS 1.0–1.2 cryptography: everything between a premaster secret and a
+//! protected record.
+//!
+//! Read first: RFC 5246 §5 (PRF), §6.2.3 (record protection), §6.3 (key
+//! calculation), §7.4.9 (Finished), §8.1 (master secret); RFC 2246 for the
+//! TLS 1.0 differences; RFC 4492 and RFC 8422 for ECDHE; RFC 5288 for GCM.
+//!
+//! - [`prf`]: the PRF of each version, master secret, key block, Finished.
+//! - [`suites`]: the supported cipher suites and their parameters.
+//! - [`cipher`]: record protection (AES-128-CBC + HMAC, AES-128-GCM).
+//! - [`kx`]: ephemeral ECDH on P-256 and X25519.
+//! - [`sign`]: ECDSA and RSA signing keys, signature verification, PEM.
+//!
+//! Nothing here reads a clock or the OS's entropy: randomness is always an
+//! argument, so a seeded stream gives the same bytes on every run.
+
+pub mod cipher;
+pub mod kx;
+pub mod prf;
+pub mod sign;
+pub mod suites;
+
+use core::fmt;
+
+/// A cryptographic failure, named after the alert it should cause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CryptoError {
+    /// A protected record failed to decrypt or authenticate: bad MAC, bad
+    /// padding, bad length or bad GCM tag, deliberately indistinguishable
+    /// (RFC 5246 §6.2.3.2) → `bad_record_mac`.
+    BadRecordMac,
+    /// A decrypted record would exceed 2^14 bytes of plaintext
+    /// (RFC 5246 §6.2.3) → `record_overflow`.
+    RecordOverflow,
+    /// A peer's key-exchange public value is not a valid point
+    /// (RFC 8422 §5.11) → `illegal_parameter`.
+    InvalidPeerPublicKey,
+    /// The X25519 shared secret is all zeros: the peer sent a small-order
+    /// point (RFC 7748 §6.1, RFC 8422 §5.11) → `illegal_parameter`.
+    ZeroSharedSecret,
+    /// A private key given for a pinned key exchange is out of range.
+    InvalidPrivateKey,
+    /// A signature does not verify → `decrypt_error`.
+    BadSignature,
+    /// The signature algorithm does not fit the key, or is not supported
+    /// → `illegal_parameter` / `unsupported_certificate`.
+    UnsupportedSignatureAlgorithm,
+    /// A key file or DER structure could not be decoded; says what.
+    BadKeyEncoding(&'static str),
+    /// The cipher suite value is not one this crate implements.
+    UnsupportedCipherSuite(u16),
+    /// The protocol version is not allowed with the suite.
+    UnsupportedVersion(u16),
+    /// Key material of the wrong length was handed to a cipher.
+    BadKeyLength,
+}
+
+impl fmt::Display for CryptoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CryptoError::BadRecordMac => f.write_str("bad record MAC"),
+            CryptoError::RecordOverflow => f.write_str("record plaintext longer than 2^14"),
+            CryptoError::InvalidPeerPublicKey => f.write_str("invalid peer key-exchange point"),
+            CryptoError::ZeroSharedSecret => f.write_str("all-zero X25519 shared secret"),
+            CryptoError::InvalidPrivateKey => f.write_str("invalid private key"),
+            CryptoError::BadSignature => f.write_str("signature does not verify"),
+            CryptoError::UnsupportedSignatureAlgorithm => {
+                f.write_str("signature algorithm not supported for this key")
+            }
+            CryptoError::BadKeyEncoding(what) => write!(f, "bad key encoding: {what}"),
+            CryptoError::UnsupportedCipherSuite(v) => {
+                write!(f, "unsupported cipher suite 0x{v:04x}")
+            }
+            CryptoError::UnsupportedVersion(v) => {
+                write!(f, "protocol version 0x{v:04x} not allowed with this suite")
+            }
+            CryptoError::BadKeyLength => f.write_str("key material of the wrong length"),
+        }
+    }
+}
+
+impl std::error::Error for CryptoError {}
+
+/// TLS 1.0 (`{3, 1}`).
+pub const TLS10: u16 = 0x0301;
+/// TLS 1.1 (`{3, 2}`).
+pub const TLS11: u16 = 0x0302;
+/// TLS 1.2 (`{3, 3}`).
+pub const TLS12: u16 = 0x0303;
