@@ -404,4 +404,4 @@ impl FrameReader {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests;
