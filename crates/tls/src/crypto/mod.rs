@@ -16,6 +16,7 @@
 
 pub mod cipher;
 pub mod kx;
+pub mod pem;
 pub mod prf;
 pub mod sign;
 pub mod suites;

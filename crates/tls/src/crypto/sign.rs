@@ -1,1 +1,522 @@
-//! (in progress)
+//! Signing keys and signature verification for ServerKeyExchange and
+//! certificates.
+//!
+//! Read first: RFC 8422 §5.4 (the signed ServerECDHParams), RFC 5246
+//! §4.7 and §7.4.1.4.1 (`digitally-signed` with SignatureAndHashAlgorithm),
+//! RFC 2246 §7.4.3 (the TLS 1.0/1.1 RSA form over MD5 ‖ SHA-1, without a
+//! DigestInfo), RFC 8017 §9.2 (EMSA-PKCS1-v1_5), RFC 6979 (deterministic
+//! ECDSA).
+
+use md5::Md5;
+use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use p256::elliptic_curve::Generate;
+use rand_core::CryptoRng;
+use rsa::Pkcs1v15Sign;
+use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPublicKey};
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::CryptoError;
+use super::pem;
+
+/// A signature algorithm as TLS names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SignatureScheme {
+    /// ECDSA P-256 over SHA-256, DER `Ecdsa-Sig-Value` (TLS 1.2 {4, 3}).
+    EcdsaSha256,
+    /// ECDSA over SHA-1: TLS 1.0/1.1 ECDHE_ECDSA (RFC 4492 §5.4), TLS 1.2 {2, 3}.
+    EcdsaSha1,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (TLS 1.2 {4, 1}).
+    RsaPkcs1Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-1 (TLS 1.2 {2, 1}).
+    RsaPkcs1Sha1,
+    /// TLS 1.0/1.1 RSA: PKCS#1 v1.5 type 1 padding over the 36-byte
+    /// MD5 ‖ SHA-1, with no DigestInfo (RFC 2246 §7.4.3).
+    RsaPkcs1Md5Sha1,
+}
+
+impl SignatureScheme {
+    /// The TLS 1.2 `SignatureAndHashAlgorithm` (hash, signature) pair, if
+    /// this scheme has one (RFC 5246 §7.4.1.4.1).
+    pub fn tls12_pair(self) -> Option<(u8, u8)> {
+        match self {
+            SignatureScheme::EcdsaSha256 => Some((4, 3)),
+            SignatureScheme::EcdsaSha1 => Some((2, 3)),
+            SignatureScheme::RsaPkcs1Sha256 => Some((4, 1)),
+            SignatureScheme::RsaPkcs1Sha1 => Some((2, 1)),
+            SignatureScheme::RsaPkcs1Md5Sha1 => None,
+        }
+    }
+
+    /// The scheme for a TLS 1.2 (hash, signature) pair, if supported.
+    pub fn from_tls12_pair(hash: u8, signature: u8) -> Option<Self> {
+        match (hash, signature) {
+            (4, 3) => Some(SignatureScheme::EcdsaSha256),
+            (2, 3) => Some(SignatureScheme::EcdsaSha1),
+            (4, 1) => Some(SignatureScheme::RsaPkcs1Sha256),
+            (2, 1) => Some(SignatureScheme::RsaPkcs1Sha1),
+            _ => None,
+        }
+    }
+
+    /// The name Wireshark shows ("ecdsa_secp256r1_sha256", …).
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureScheme::EcdsaSha256 => "ecdsa_secp256r1_sha256",
+            SignatureScheme::EcdsaSha1 => "ecdsa_sha1",
+            SignatureScheme::RsaPkcs1Sha256 => "rsa_pkcs1_sha256",
+            SignatureScheme::RsaPkcs1Sha1 => "rsa_pkcs1_sha1",
+            SignatureScheme::RsaPkcs1Md5Sha1 => "rsa_pkcs1_md5_sha1",
+        }
+    }
+
+    /// Whether this is an ECDSA scheme (otherwise RSA).
+    pub fn is_ecdsa(self) -> bool {
+        matches!(
+            self,
+            SignatureScheme::EcdsaSha256 | SignatureScheme::EcdsaSha1
+        )
+    }
+
+    /// The scheme a server with `key_type` uses at `version` when TLS 1.2
+    /// leaves the choice to it: SHA-256 in TLS 1.2, the legacy forms before.
+    pub fn default_for(key_type: KeyType, version: u16) -> Self {
+        match (key_type, version >= super::TLS12) {
+            (KeyType::EcdsaP256, true) => SignatureScheme::EcdsaSha256,
+            (KeyType::EcdsaP256, false) => SignatureScheme::EcdsaSha1,
+            (KeyType::Rsa, true) => SignatureScheme::RsaPkcs1Sha256,
+            (KeyType::Rsa, false) => SignatureScheme::RsaPkcs1Md5Sha1,
+        }
+    }
+
+    /// The digest that is signed: SHA-256, SHA-1 or MD5 ‖ SHA-1 of `message`.
+    pub fn digest(self, message: &[u8]) -> Vec<u8> {
+        match self {
+            SignatureScheme::EcdsaSha256 | SignatureScheme::RsaPkcs1Sha256 => {
+                Sha256::digest(message).to_vec()
+            }
+            SignatureScheme::EcdsaSha1 | SignatureScheme::RsaPkcs1Sha1 => {
+                Sha1::digest(message).to_vec()
+            }
+            SignatureScheme::RsaPkcs1Md5Sha1 => {
+                let mut out = Md5::digest(message).to_vec();
+                out.extend_from_slice(&Sha1::digest(message));
+                out
+            }
+        }
+    }
+
+    /// RFC 8017 §9.2 note 1: the DER `DigestInfo` prefix before the hash.
+    fn rsa_padding(self) -> Pkcs1v15Sign {
+        const SHA1_PREFIX: [u8; 15] = [
+            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+            0x14,
+        ];
+        const SHA256_PREFIX: [u8; 19] = [
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ];
+        match self {
+            SignatureScheme::RsaPkcs1Sha256 => Pkcs1v15Sign {
+                hash_len: Some(32),
+                prefix: Box::new(SHA256_PREFIX),
+            },
+            SignatureScheme::RsaPkcs1Sha1 => Pkcs1v15Sign {
+                hash_len: Some(20),
+                prefix: Box::new(SHA1_PREFIX),
+            },
+            _ => Pkcs1v15Sign {
+                hash_len: Some(36),
+                prefix: Box::new([]),
+            },
+        }
+    }
+}
+
+/// The kind of a key pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyType {
+    /// ECDSA on P-256.
+    EcdsaP256,
+    /// RSA.
+    Rsa,
+}
+
+/// A private key that signs ServerKeyExchange messages and certificates.
+#[derive(Clone, Debug)]
+pub enum SigningKey {
+    /// An ECDSA P-256 key.
+    EcdsaP256(p256::ecdsa::SigningKey),
+    /// An RSA key.
+    Rsa(Box<rsa::PrivateKey>),
+}
+
+/// A public key that verifies signatures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublicKey {
+    /// An ECDSA P-256 key.
+    EcdsaP256(p256::ecdsa::VerifyingKey),
+    /// An RSA key.
+    Rsa(Box<rsa::PublicKey>),
+}
+
+impl SigningKey {
+    /// A fresh P-256 key drawn from `rng` (fast: use it for tests and
+    /// generated scenarios; RSA keys come from files).
+    pub fn generate_p256<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        SigningKey::EcdsaP256(p256::ecdsa::SigningKey::generate_from_rng(rng))
+    }
+
+    /// A key from a PEM file: `PRIVATE KEY` (PKCS#8, P-256 or RSA),
+    /// `EC PRIVATE KEY` (SEC1) or `RSA PRIVATE KEY` (PKCS#1).
+    pub fn from_pem(text: &str) -> Result<Self, CryptoError> {
+        let block = pem::decode_first(text)?;
+        match block.label.as_str() {
+            "PRIVATE KEY" => Self::from_pkcs8_der(&block.der),
+            "EC PRIVATE KEY" => Self::from_sec1_der(&block.der),
+            "RSA PRIVATE KEY" => Self::from_pkcs1_der(&block.der),
+            _ => Err(CryptoError::BadKeyEncoding(
+                "unknown PEM label for a private key",
+            )),
+        }
+    }
+
+    /// A key from PKCS#8 `PrivateKeyInfo` DER (P-256 or RSA).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, CryptoError> {
+        if let Ok(key) = p256::SecretKey::from_pkcs8_der(der) {
+            return Ok(SigningKey::EcdsaP256(key.into()));
+        }
+        rsa::PrivateKey::from_pkcs8_der(der)
+            .map(|k| SigningKey::Rsa(Box::new(k)))
+            .map_err(|_| CryptoError::BadKeyEncoding("not a P-256 or RSA PKCS#8 key"))
+    }
+
+    /// A P-256 key from SEC1 `ECPrivateKey` DER (RFC 5915).
+    pub fn from_sec1_der(der: &[u8]) -> Result<Self, CryptoError> {
+        p256::SecretKey::from_sec1_der(der)
+            .map(|k| SigningKey::EcdsaP256(k.into()))
+            .map_err(|_| CryptoError::BadKeyEncoding("not a P-256 SEC1 key"))
+    }
+
+    /// An RSA key from PKCS#1 `RSAPrivateKey` DER.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, CryptoError> {
+        rsa::PrivateKey::from_pkcs1_der(der)
+            .map(|k| SigningKey::Rsa(Box::new(k)))
+            .map_err(|_| CryptoError::BadKeyEncoding("not a PKCS#1 RSA key"))
+    }
+
+    /// A P-256 key from its 32-byte big-endian scalar.
+    pub fn p256_from_scalar(scalar: &[u8]) -> Result<Self, CryptoError> {
+        p256::ecdsa::SigningKey::from_slice(scalar)
+            .map(SigningKey::EcdsaP256)
+            .map_err(|_| CryptoError::InvalidPrivateKey)
+    }
+
+    /// The kind of this key.
+    pub fn key_type(&self) -> KeyType {
+        match self {
+            SigningKey::EcdsaP256(_) => KeyType::EcdsaP256,
+            SigningKey::Rsa(_) => KeyType::Rsa,
+        }
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        match self {
+            SigningKey::EcdsaP256(k) => PublicKey::EcdsaP256(*k.verifying_key()),
+            SigningKey::Rsa(k) => PublicKey::Rsa(Box::new(k.to_public_key())),
+        }
+    }
+
+    /// Signs `message` with `scheme`. ECDSA is deterministic (RFC 6979)
+    /// and does not touch `rng`; RSA draws its blinding factor from `rng`
+    /// (the signature itself does not depend on it).
+    ///
+    /// A scheme of the other key type is
+    /// [`CryptoError::UnsupportedSignatureAlgorithm`].
+    pub fn sign<R: CryptoRng + ?Sized>(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let digest = scheme.digest(message);
+        match self {
+            SigningKey::EcdsaP256(key) if scheme.is_ecdsa() => {
+                let sig: p256::ecdsa::DerSignature = key
+                    .sign_prehash(&digest)
+                    .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm)?;
+                Ok(sig.as_bytes().to_vec())
+            }
+            SigningKey::Rsa(key) if !scheme.is_ecdsa() => key
+                .sign_with_rng(rng, scheme.rsa_padding(), &digest)
+                .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
+            _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
+        }
+    }
+}
+
+impl PublicKey {
+    /// A P-256 key from an uncompressed (or compressed) SEC1 point.
+    pub fn p256_from_sec1(point: &[u8]) -> Result<Self, CryptoError> {
+        p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map(PublicKey::EcdsaP256)
+            .map_err(|_| CryptoError::BadKeyEncoding("not a P-256 point"))
+    }
+
+    /// An RSA key from PKCS#1 `RSAPublicKey` DER (the contents of an RSA
+    /// SubjectPublicKeyInfo's BIT STRING).
+    pub fn rsa_from_pkcs1_der(der: &[u8]) -> Result<Self, CryptoError> {
+        rsa::PublicKey::from_pkcs1_der(der)
+            .map(|k| PublicKey::Rsa(Box::new(k)))
+            .map_err(|_| CryptoError::BadKeyEncoding("not a PKCS#1 RSA public key"))
+    }
+
+    /// The kind of this key.
+    pub fn key_type(&self) -> KeyType {
+        match self {
+            PublicKey::EcdsaP256(_) => KeyType::EcdsaP256,
+            PublicKey::Rsa(_) => KeyType::Rsa,
+        }
+    }
+
+    /// The bytes of the SubjectPublicKeyInfo BIT STRING: the uncompressed
+    /// point for P-256, PKCS#1 `RSAPublicKey` DER for RSA.
+    pub fn subject_public_key_bytes(&self) -> Vec<u8> {
+        match self {
+            PublicKey::EcdsaP256(k) => k.to_sec1_bytes().to_vec(),
+            PublicKey::Rsa(k) => k
+                .to_pkcs1_der()
+                .map(|d| d.as_bytes().to_vec())
+                .expect("an RSA public key always encodes"),
+        }
+    }
+
+    /// The key size in bits (256 for P-256, the modulus size for RSA).
+    pub fn bits(&self) -> usize {
+        match self {
+            PublicKey::EcdsaP256(_) => 256,
+            PublicKey::Rsa(k) => k.size() * 8,
+        }
+    }
+
+    /// Checks `signature` over `message`.
+    ///
+    /// Any mismatch (wrong key type, malformed DER, wrong value) is
+    /// [`CryptoError::BadSignature`] except a scheme of the other key type,
+    /// which is [`CryptoError::UnsupportedSignatureAlgorithm`].
+    pub fn verify(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        let digest = scheme.digest(message);
+        match self {
+            PublicKey::EcdsaP256(key) if scheme.is_ecdsa() => {
+                let sig = p256::ecdsa::DerSignature::from_bytes(signature)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                key.verify_prehash(&digest, &sig)
+                    .map_err(|_| CryptoError::BadSignature)
+            }
+            PublicKey::Rsa(key) if !scheme.is_ecdsa() => key
+                .verify(scheme.rsa_padding(), &digest, signature)
+                .map_err(|_| CryptoError::BadSignature),
+            _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
+        }
+    }
+}
+
+/// RFC 8422 §5.4: the ServerKeyExchange signature covers
+/// `ClientHello.random ‖ ServerHello.random ‖ ServerECDHParams`.
+pub fn server_key_exchange_signed_content(
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    server_ecdh_params: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + server_ecdh_params.len());
+    out.extend_from_slice(client_random);
+    out.extend_from_slice(server_random);
+    out.extend_from_slice(server_ecdh_params);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use tlsim_sim::RngStream;
+
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        hex::decode(s).unwrap()
+    }
+
+    /// RFC 6979 A.2.5: the P-256 key.
+    fn rfc6979_key() -> SigningKey {
+        SigningKey::p256_from_scalar(&unhex(
+            "c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721",
+        ))
+        .unwrap()
+    }
+
+    fn der_of(r: &str, s: &str) -> Vec<u8> {
+        let sig = p256::ecdsa::Signature::from_scalars(
+            <[u8; 32]>::try_from(unhex(r)).unwrap(),
+            <[u8; 32]>::try_from(unhex(s)).unwrap(),
+        )
+        .unwrap();
+        sig.to_der().as_bytes().to_vec()
+    }
+
+    #[test]
+    fn ecdsa_p256_sha256_is_rfc6979_a25_deterministic() {
+        let key = rfc6979_key();
+        let public = key.public_key();
+        assert_eq!(
+            hex::encode(public.subject_public_key_bytes()),
+            "0460fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6\
+             7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299"
+        );
+        let sig = key
+            .sign(
+                SignatureScheme::EcdsaSha256,
+                b"sample",
+                &mut RngStream::new(0, "x"),
+            )
+            .unwrap();
+        assert_eq!(
+            sig,
+            der_of(
+                "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716",
+                "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8"
+            )
+        );
+    }
+
+    #[test]
+    fn ecdsa_p256_sha1_verifies_rfc6979_a25_vector() {
+        let public = rfc6979_key().public_key();
+        let sig = der_of(
+            "61340c88c3aaebeb4f6d667f672ca9759a6ccaa9fa8811313039ee4a35471d32",
+            "6d7f147dac089441bb2e2fe8f7a3fa264b9c475098fdcf6e00d7c996e1b8b7eb",
+        );
+        assert_eq!(
+            public.verify(SignatureScheme::EcdsaSha1, b"sample", &sig),
+            Ok(())
+        );
+        assert_eq!(
+            public.verify(SignatureScheme::EcdsaSha1, b"samplf", &sig),
+            Err(CryptoError::BadSignature)
+        );
+        assert_eq!(
+            public.verify(SignatureScheme::EcdsaSha256, b"sample", &sig),
+            Err(CryptoError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn rsa_schemes_sign_and_verify_and_reject_changes() {
+        let key = SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem")).unwrap();
+        assert_eq!(key.key_type(), KeyType::Rsa);
+        let public = key.public_key();
+        assert_eq!(public.bits(), 2048);
+        let mut rng = RngStream::new(1, "sign");
+        for scheme in [
+            SignatureScheme::RsaPkcs1Sha256,
+            SignatureScheme::RsaPkcs1Sha1,
+            SignatureScheme::RsaPkcs1Md5Sha1,
+        ] {
+            let sig = key.sign(scheme, b"server params", &mut rng).unwrap();
+            assert_eq!(sig.len(), 256);
+            assert_eq!(public.verify(scheme, b"server params", &sig), Ok(()));
+            assert_eq!(
+                public.verify(scheme, b"server paramz", &sig),
+                Err(CryptoError::BadSignature)
+            );
+            // PKCS#1 v1.5 signing is deterministic.
+            assert_eq!(key.sign(scheme, b"server params", &mut rng).unwrap(), sig);
+        }
+    }
+
+    #[test]
+    fn tls10_rsa_form_has_no_digest_info() {
+        // The padded block holds the bare 36-byte MD5 ‖ SHA-1, so it checks
+        // out against an empty DigestInfo prefix.
+        let key = SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem")).unwrap();
+        let PublicKey::Rsa(public) = key.public_key() else {
+            unreachable!()
+        };
+        let sig = key
+            .sign(
+                SignatureScheme::RsaPkcs1Md5Sha1,
+                b"m",
+                &mut RngStream::new(2, "s"),
+            )
+            .unwrap();
+        let digest = SignatureScheme::RsaPkcs1Md5Sha1.digest(b"m");
+        assert_eq!(digest.len(), 36);
+        assert!(
+            public
+                .verify(Pkcs1v15Sign::new_unprefixed(), &digest, &sig)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn rejects_scheme_of_the_other_key_type() {
+        let mut rng = RngStream::new(3, "sign");
+        let ec = SigningKey::generate_p256(&mut rng);
+        assert_eq!(
+            ec.sign(SignatureScheme::RsaPkcs1Sha256, b"m", &mut rng),
+            Err(CryptoError::UnsupportedSignatureAlgorithm)
+        );
+        let sig = ec
+            .sign(SignatureScheme::EcdsaSha256, b"m", &mut rng)
+            .unwrap();
+        assert_eq!(
+            ec.public_key()
+                .verify(SignatureScheme::RsaPkcs1Sha256, b"m", &sig),
+            Err(CryptoError::UnsupportedSignatureAlgorithm)
+        );
+        assert_eq!(
+            ec.public_key()
+                .verify(SignatureScheme::EcdsaSha256, b"m", &sig[1..]),
+            Err(CryptoError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn loads_sec1_and_pkcs8_p256_keys() {
+        let key = rfc6979_key();
+        let SigningKey::EcdsaP256(inner) = &key else {
+            unreachable!()
+        };
+        let secret = p256::SecretKey::from(inner.as_nonzero_scalar());
+        let sec1 = secret.to_sec1_der().unwrap();
+        let from_sec1 = SigningKey::from_pem(&pem::encode("EC PRIVATE KEY", &sec1)).unwrap();
+        assert_eq!(from_sec1.public_key(), key.public_key());
+        use p256::pkcs8::EncodePrivateKey;
+        let pkcs8 = secret.to_pkcs8_der().unwrap();
+        let from_pkcs8 = SigningKey::from_pkcs8_der(pkcs8.as_bytes()).unwrap();
+        assert_eq!(from_pkcs8.public_key(), key.public_key());
+        assert!(SigningKey::from_pkcs8_der(&[0x30, 0x00]).is_err());
+        assert!(SigningKey::from_pem("-----BEGIN FOO-----\n-----END FOO-----\n").is_err());
+    }
+
+    #[test]
+    fn tls12_pairs_round_trip() {
+        for scheme in [
+            SignatureScheme::EcdsaSha256,
+            SignatureScheme::EcdsaSha1,
+            SignatureScheme::RsaPkcs1Sha256,
+            SignatureScheme::RsaPkcs1Sha1,
+        ] {
+            let (h, s) = scheme.tls12_pair().unwrap();
+            assert_eq!(SignatureScheme::from_tls12_pair(h, s), Some(scheme));
+        }
+        assert_eq!(SignatureScheme::RsaPkcs1Md5Sha1.tls12_pair(), None);
+        assert_eq!(SignatureScheme::from_tls12_pair(8, 4), None);
+    }
+}
