@@ -16,7 +16,8 @@
 //!   sans-IO [`FrameReader`] (bytes in any chunks to frames).
 //! - `dissect`: [`Frame::title`] and [`Frame::fields`], the event-log view
 //!   of a frame in Wireshark's vocabulary.
-
+//! - [`session`]: a minimal client and server ([`SpdyClient`],
+//!   [`SpdyServer`]) that exchange one GET and its response.
 //! - [`error`]: [`SpdyError`] and its families.
 //!
 //! Nothing here reads a clock, draws randomness or does I/O; header
@@ -30,6 +31,7 @@ mod dissect;
 pub mod error;
 pub mod frame;
 pub mod headers;
+pub mod session;
 
 pub use codec::{FrameReader, FrameWriter, WireFrame, decode_frame};
 pub use dictionary::{SPDY3_DICTIONARY, SPDY3_DICTIONARY_ID};
@@ -41,3 +43,4 @@ pub use frame::{
 pub use headers::{
     Header, HeaderBlock, HeaderCompressor, HeaderDecompressor, MAX_HEADER_BLOCK_LEN,
 };
+pub use session::{ClientConfig, Response, SpdyClient, SpdyServer};
