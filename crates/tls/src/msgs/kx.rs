@@ -1,0 +1,242 @@
+//! Key exchange messages for ECDHE (RFC 4492 §5.4, §5.7) and the
+//! `digitally-signed` element (RFC 5246 §4.7, §7.4.3).
+//!
+//! Read first: RFC 4492 §5.4 (ServerKeyExchange), §5.7
+//! (ClientKeyExchange); RFC 5246 §4.7 and §7.4.3 for how TLS 1.2 added the
+//! signature algorithm in front of the signature.
+//!
+//! The body of a ServerKeyExchange or ClientKeyExchange depends on the
+//! negotiated key exchange, which the wire does not repeat, so
+//! [`HandshakeMessage`](super::HandshakeMessage) keeps those bodies as
+//! bytes and the state machine decodes them with the types here.
+//!
+//! Deviation: only `named_curve` parameters are supported. RFC 8422 §5.4
+//! deprecates explicit curves, and no 2013 server sent them.
+
+use crate::codec::{Codec, Reader, VecBounds};
+use crate::enums::{EcCurveType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::error::InvalidMessage;
+
+/// RFC 4492 §5.4: `opaque point <1..2^8-1>;`
+pub const EC_POINT: VecBounds = VecBounds::new(1, 0xff, "ECPoint");
+/// RFC 5246 §4.7: a `digitally-signed` element is `opaque signature
+/// <0..2^16-1>` after its algorithm.
+pub const SIGNATURE: VecBounds = VecBounds::new(0, 0xffff, "signature");
+
+/// `ServerECDHParams` (RFC 4492 §5.4): the curve and the server's
+/// ephemeral public point. These exact bytes are what the server signs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerEcdhParams {
+    /// Always `named_curve` here.
+    pub curve_type: EcCurveType,
+    /// The curve of the ephemeral key.
+    pub named_curve: NamedGroup,
+    /// The public point, uncompressed (`04 || x || y`) for prime curves.
+    pub public: Vec<u8>,
+}
+
+impl Codec for ServerEcdhParams {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.curve_type.encode(out);
+        self.named_curve.encode(out);
+        EC_POINT.encode_opaque(out, &self.public);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let curve_type = EcCurveType::read(r)?;
+        if curve_type != EcCurveType::NamedCurve {
+            return Err(InvalidMessage::IllegalValue("ECParameters.curve_type"));
+        }
+        Ok(ServerEcdhParams {
+            curve_type,
+            named_curve: NamedGroup::read(r)?,
+            public: EC_POINT.read_opaque(r)?,
+        })
+    }
+}
+
+/// A `digitally-signed` element (RFC 5246 §4.7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigitallySigned {
+    /// The TLS 1.2 `SignatureAndHashAlgorithm`; `None` in TLS 1.0 and 1.1,
+    /// where the algorithm follows from the certificate (RFC 4346 §7.4.3).
+    pub algorithm: Option<SignatureScheme>,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+impl DigitallySigned {
+    /// Appends the element; the algorithm is written only if present.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        if let Some(algorithm) = self.algorithm {
+            algorithm.encode(out);
+        }
+        SIGNATURE.encode_opaque(out, &self.signature);
+    }
+
+    /// Reads the element as `version` lays it out.
+    ///
+    /// # Errors
+    /// [`InvalidMessage::Truncated`] or [`InvalidMessage::LengthOutOfBounds`].
+    pub fn read_versioned(
+        r: &mut Reader<'_>,
+        version: ProtocolVersion,
+    ) -> Result<Self, InvalidMessage> {
+        let algorithm = if has_signature_algorithm(version) {
+            Some(SignatureScheme::read(r)?)
+        } else {
+            None
+        };
+        Ok(DigitallySigned {
+            algorithm,
+            signature: SIGNATURE.read_opaque(r)?,
+        })
+    }
+}
+
+/// RFC 5246 §4.7: TLS 1.2 put the `SignatureAndHashAlgorithm` in front of
+/// every `digitally-signed` element; earlier versions had none.
+fn has_signature_algorithm(version: ProtocolVersion) -> bool {
+    version.get() >= ProtocolVersion::Tls12.get()
+}
+
+/// An ECDHE ServerKeyExchange body (RFC 4492 §5.4): parameters, then their
+/// signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EcdheServerKeyExchange {
+    /// The signed parameters.
+    pub params: ServerEcdhParams,
+    /// The signature over `client_random + server_random + params`.
+    pub signed: DigitallySigned,
+}
+
+impl EcdheServerKeyExchange {
+    /// Appends the body.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        self.params.encode(out);
+        self.signed.encode(out);
+    }
+
+    /// The body as bytes, ready for
+    /// [`HandshakeMessage::ServerKeyExchange`](super::HandshakeMessage::ServerKeyExchange).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        out
+    }
+
+    /// Reads a whole body as `version` lays it out.
+    ///
+    /// # Errors
+    /// A typed [`InvalidMessage`]; [`InvalidMessage::TrailingData`] if bytes
+    /// follow the signature.
+    pub fn from_body(body: &[u8], version: ProtocolVersion) -> Result<Self, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let ske = Self::read_versioned(&mut r, version)?;
+        r.expect_empty("ServerKeyExchange")?;
+        Ok(ske)
+    }
+
+    /// Reads a body as `version` lays it out, leaving any following bytes.
+    ///
+    /// # Errors
+    /// A typed [`InvalidMessage`].
+    pub fn read_versioned(
+        r: &mut Reader<'_>,
+        version: ProtocolVersion,
+    ) -> Result<Self, InvalidMessage> {
+        Ok(EcdheServerKeyExchange {
+            params: ServerEcdhParams::read(r)?,
+            signed: DigitallySigned::read_versioned(r, version)?,
+        })
+    }
+}
+
+/// An ECDH ClientKeyExchange body (RFC 4492 §5.7): the client's ephemeral
+/// public point (`explicit` encoding; `implicit` is for fixed-ECDH client
+/// certificates, which are not supported).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientEcdhPublic {
+    /// The public point, uncompressed for prime curves.
+    pub public: Vec<u8>,
+}
+
+impl Codec for ClientEcdhPublic {
+    fn encode(&self, out: &mut Vec<u8>) {
+        EC_POINT.encode_opaque(out, &self.public);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        EC_POINT
+            .read_opaque(r)
+            .map(|public| ClientEcdhPublic { public })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> ServerEcdhParams {
+        ServerEcdhParams {
+            curve_type: EcCurveType::NamedCurve,
+            named_curve: NamedGroup::Secp256r1,
+            public: vec![4; 65],
+        }
+    }
+
+    #[test]
+    fn tls12_signature_carries_its_algorithm() {
+        let ske = EcdheServerKeyExchange {
+            params: params(),
+            signed: DigitallySigned {
+                algorithm: Some(SignatureScheme::RsaPkcs1Sha256),
+                signature: vec![9; 256],
+            },
+        };
+        let bytes = ske.to_bytes();
+        assert_eq!(&bytes[..5], &[3, 0, 23, 65, 4]);
+        assert_eq!(&bytes[69..73], &[4, 1, 1, 0]);
+        assert_eq!(
+            EcdheServerKeyExchange::from_body(&bytes, ProtocolVersion::Tls12).unwrap(),
+            ske
+        );
+    }
+
+    #[test]
+    fn tls10_and_tls11_signatures_have_no_algorithm() {
+        let ske = EcdheServerKeyExchange {
+            params: params(),
+            signed: DigitallySigned {
+                algorithm: None,
+                signature: vec![9; 128],
+            },
+        };
+        let bytes = ske.to_bytes();
+        assert_eq!(&bytes[69..71], &[0, 128]);
+        for version in [ProtocolVersion::Tls10, ProtocolVersion::Tls11] {
+            assert_eq!(
+                EcdheServerKeyExchange::from_body(&bytes, version).unwrap(),
+                ske
+            );
+        }
+        // Read as TLS 1.2, the length bytes would be taken for an algorithm.
+        assert!(EcdheServerKeyExchange::from_body(&bytes, ProtocolVersion::Tls12).is_err());
+    }
+
+    #[test]
+    fn rejects_explicit_curves() {
+        let bytes = [1, 0, 23, 1, 4, 0, 0];
+        assert_eq!(
+            EcdheServerKeyExchange::from_body(&bytes, ProtocolVersion::Tls11).unwrap_err(),
+            InvalidMessage::IllegalValue("ECParameters.curve_type")
+        );
+    }
+
+    #[test]
+    fn rejects_empty_client_point() {
+        assert_eq!(
+            ClientEcdhPublic::from_bytes(&[0]).unwrap_err(),
+            InvalidMessage::LengthOutOfBounds("ECPoint")
+        );
+    }
+}
