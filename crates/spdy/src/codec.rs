@@ -31,6 +31,11 @@ impl WireFrame {
         self.frame.title()
     }
 
+    /// The explanation for learners, as [`Frame::explain`].
+    pub fn explain(&self) -> &'static str {
+        self.frame.explain()
+    }
+
     /// The dissection, spans shifted by `base` (where these bytes start in
     /// the event's bytes), as [`Frame::fields`].
     pub fn fields(&self, base: u32) -> Vec<tlsim_sim::Field> {

@@ -31,6 +31,39 @@ impl Frame {
         }
     }
 
+    /// A sentence for learners: what this frame does and what the peer
+    /// will do with it.
+    pub fn explain(&self) -> &'static str {
+        match self {
+            Frame::SynStream(_) => {
+                "Opens a new stream carrying the request headers, zlib-compressed with the \
+                 SPDY dictionary; the peer answers with SYN_REPLY."
+            }
+            Frame::SynReply(_) => {
+                "Accepts the stream and carries the response headers; the body follows in \
+                 DATA frames."
+            }
+            Frame::RstStream(_) => "Aborts one stream at once; the rest of the session carries on.",
+            Frame::Settings(_) => {
+                "Announces session parameters such as the flow-control window for new streams."
+            }
+            Frame::Ping(_) => "Measures the round trip: the peer echoes a PING it did not send.",
+            Frame::GoAway(_) => {
+                "Ends the session: no new streams; the peer learns the last stream that was \
+                 processed."
+            }
+            Frame::Headers(_) => "Adds headers to a stream that is already open.",
+            Frame::WindowUpdate(_) => {
+                "Grants flow-control credit: the peer may send this many more bytes on the \
+                 stream (or, on stream 0, on the whole session)."
+            }
+            Frame::Unknown(_) => "A control frame of a type this endpoint ignores.",
+            Frame::Data(_) => {
+                "Carries response body bytes on a stream; FIN marks the last of them."
+            }
+        }
+    }
+
     /// The dissection of this frame, in wire order.
     ///
     /// `wire` is the frame's own encoding (as written by a

@@ -13,9 +13,9 @@
 //!    each call hands over one frame to send, already encoded, in order.
 //!
 //! Deliberate simplifications: the client opens exactly one stream (ID 1)
-//! and never uploads a body; the server answers every SYN_STREAM with the
-//! same body; SETTINGS other than INITIAL_WINDOW_SIZE are recorded nowhere;
-//! server push is never used.
+//! and never uploads a body, and refuses server push; the server answers
+//! every SYN_STREAM with the same body; SETTINGS other than
+//! INITIAL_WINDOW_SIZE are recorded nowhere.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -269,6 +269,14 @@ impl SpdyClient {
             Frame::Data(data) if data.stream_id == REQUEST_STREAM_ID => self.on_data(data)?,
             Frame::RstStream(rst) if rst.stream_id == REQUEST_STREAM_ID => {
                 self.response.reset = Some(rst.status);
+            }
+            Frame::SynStream(push) => {
+                // Server push is not wanted: refuse the stream (SPDY/3 §3.3).
+                self.endpoint.send(Frame::RstStream(RstStream {
+                    flags: Flags::NONE,
+                    stream_id: push.stream_id,
+                    status: RstStatus::REFUSED_STREAM,
+                }))?;
             }
             Frame::Ping(ping) => self.endpoint.answer_ping(ping, 1)?,
             Frame::GoAway(goaway) => self.endpoint.peer_goaway = Some(goaway.clone()),

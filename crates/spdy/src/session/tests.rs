@@ -28,7 +28,7 @@ impl Pair {
     /// Returns the number of rounds; panics past a bound (a livelock).
     #[track_caller]
     fn drive(&mut self) -> usize {
-        for round in 0..1000 {
+        for round in 0..1_000_000 {
             let mut moved = false;
             while let Some(wire) = self.client.poll_transmit() {
                 for piece in wire.bytes.chunks(self.chunk.max(1)) {
@@ -351,4 +351,75 @@ fn exchange_is_byte_for_byte_reproducible() {
         (bytes(&pair.client_sent), bytes(&pair.server_sent))
     };
     assert_eq!(run(), run());
+}
+
+/// The client's first flight, pinned: SETTINGS, WINDOW_UPDATE, SYN_STREAM.
+/// C zlib inflates this header block with the SPDY/3 dictionary to the
+/// request's headers. A change here changes every golden log.
+static FIRST_FLIGHT_HEX: &str = concat!(
+    "800300040000000c000000010000000700a00000",
+    "800300090000000800000000009f0000",
+    "8003000101000065000000010000000000007",
+    "8bbe3c6a7c202a54510b642a45a77d7105006b32a4804974d8cfaa0446a853dc1b25a410b12bef2",
+    "f272bdf4fcfcf49c54bd647011c36e559c9c919a0b2e61334a4a0a401900355fb196e4146782946",
+    "229bf7990bd05000000ffff",
+);
+
+#[test]
+fn first_flight_matches_golden_bytes() {
+    let mut client = SpdyClient::new(ClientConfig::new("www.google.com", "/"));
+    client.open().unwrap();
+    let hex: String = core::iter::from_fn(|| client.poll_transmit())
+        .flat_map(|w| w.bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(hex, FIRST_FLIGHT_HEX);
+}
+
+#[test]
+fn client_refuses_server_push() {
+    let mut client = SpdyClient::new(ClientConfig::new("h", "/"));
+    let push = FrameWriter::new()
+        .encode(&Frame::SynStream(SynStream {
+            flags: Flags::UNIDIRECTIONAL,
+            stream_id: 2,
+            associated_to: 1,
+            priority: 0,
+            slot: 0,
+            headers: HeaderBlock::new(),
+        }))
+        .unwrap();
+    client.handle_bytes(&push);
+    assert!(client.poll_recv().unwrap().is_some());
+    assert_eq!(
+        client.poll_transmit().unwrap().frame,
+        Frame::RstStream(RstStream {
+            flags: Flags::NONE,
+            stream_id: 2,
+            status: RstStatus::REFUSED_STREAM
+        })
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_body_window_and_chunking_delivers_the_body(
+        len in 0usize..70_000,
+        window in 1u32..200_000,
+        max_frame in 1usize..20_000,
+        chunk in 1usize..3_000,
+    ) {
+        let page = body(len);
+        let mut config = ClientConfig::new("www.google.com", "/");
+        config.receive_window = window;
+        let mut pair = Pair::new(
+            config,
+            SpdyServer::new(page.clone()).with_max_data_frame_len(max_frame),
+        );
+        pair.chunk = chunk;
+        pair.drive();
+        proptest::prop_assert!(pair.client.response().complete);
+        proptest::prop_assert_eq!(&pair.client.response().body, &page);
+        proptest::prop_assert_eq!(pair.server.pending_streams(), 0);
+    }
 }
