@@ -341,10 +341,11 @@ impl HeaderDecompressor {
     ///
     /// # Errors
     /// [`CompressionError`] if the first block does not use the SPDY
-    /// dictionary or the data is corrupt (after which this context fails
-    /// every later call with [`SpdyError::Poisoned`]);
-    /// [`InvalidHeaderBlock`] if the decompressed block is malformed (the
-    /// context itself stays usable).
+    /// dictionary or the data is corrupt, and [`InvalidHeaderBlock::TooLarge`]
+    /// past [`MAX_HEADER_BLOCK_LEN`]: after these the context is out of step
+    /// and fails every later call with [`SpdyError::Poisoned`]. Any other
+    /// [`InvalidHeaderBlock`] (a malformed block that decompressed fully)
+    /// leaves the context usable.
     pub fn decompress(&mut self, compressed: &[u8]) -> Result<HeaderBlock, SpdyError> {
         if let Some(first) = &self.failed {
             return Err(SpdyError::Poisoned(Box::new(first.clone())));
