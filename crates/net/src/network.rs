@@ -1,0 +1,1193 @@
+//! The network: hosts, links, sockets, and the queue of packets and wake-ups.
+//!
+//! Call order for a runner: set up with [`Network::add_host`],
+//! [`Network::add_link`] and [`Network::listen`]; then loop: act through
+//! [`Network::connect`], [`Network::send`], [`Network::recv`],
+//! [`Network::close`]; call [`Network::advance`] up to the time of
+//! [`Network::next_wakeup`]; drain [`Network::poll_event`]. Application calls
+//! never put packets on a link themselves: they schedule a wake-up at the
+//! current time, and the segments leave in the next `advance`, where the
+//! packet tap is at hand.
+//!
+//! Performance: packet buffers are recycled through a free list; sockets
+//! live in a slab with generation-checked ids and recycled buffers; segments
+//! find their socket by a hash lookup on the 4-tuple (never iterated); and
+//! each socket has at most one live wake-up in the queue, re-armed lazily
+//! (a stale wake-up only re-checks the timers).
+
+use core::fmt;
+use core::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use tlsim_sim::{Duration, Event, Instant, Kind, Layer, RngStream, Tracer};
+
+use crate::link::{Direction, LinkConditions, Verdict};
+use crate::tcp::{Endpoint, Io, Note, SocketStats, State, Tcb, TcpConfig};
+use crate::wire::tcp::{Flags, Repr as TcpRepr, SeqNumber};
+use crate::wire::{WireError, ipv4, tcp};
+
+/// A host of the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HostId(pub u32);
+
+/// A link between two hosts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinkId(pub u32);
+
+/// A socket: a slab index in the low 20 bits and a generation in the high 12,
+/// so an id kept after its socket was freed never reaches the slot's next user
+/// (until the generation wraps after 4096 reuses of one slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SocketId(pub u32);
+
+const INDEX_BITS: u32 = 20;
+const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
+const FIRST_EPHEMERAL_PORT: u16 = 49152;
+
+impl SocketId {
+    fn new(index: usize, generation: u32) -> Self {
+        SocketId((generation << INDEX_BITS) | index as u32)
+    }
+    fn index(self) -> usize {
+        (self.0 & INDEX_MASK) as usize
+    }
+    fn generation(self) -> u32 {
+        self.0 >> INDEX_BITS
+    }
+}
+
+/// Something the application should know about a socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketEvent {
+    /// An active open completed (SYN-SENT → ESTABLISHED).
+    Connected(SocketId),
+    /// A passive open completed on a listening port.
+    Accepted {
+        /// The listening host.
+        host: HostId,
+        /// The listening port.
+        port: u16,
+        /// The new connection.
+        socket: SocketId,
+    },
+    /// In-order data is waiting for `recv` (signalled once until read).
+    Readable(SocketId),
+    /// Send buffer space freed after a `send` accepted less than offered.
+    Writable(SocketId),
+    /// The peer's FIN arrived: no more data will come.
+    PeerClosed(SocketId),
+    /// The socket reached CLOSED (LAST-ACK acknowledged, TIME-WAIT over, or aborted).
+    Closed(SocketId),
+    /// The peer reset the connection.
+    Reset(SocketId),
+    /// Retransmissions were exhausted; the connection is abandoned.
+    TimedOut(SocketId),
+}
+
+/// Receives every IPv4 packet as it enters a link, exactly as the sender
+/// built it, including ones the link later loses or corrupts.
+pub trait PacketTap {
+    /// One packet, at the instant it entered the link.
+    fn packet(&mut self, time: Instant, bytes: &[u8]);
+}
+
+/// A tap that keeps nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoTap;
+
+impl PacketTap for NoTap {
+    fn packet(&mut self, _time: Instant, _bytes: &[u8]) {}
+}
+
+/// What a scripted fault does to the segment it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultAction {
+    /// The segment never arrives.
+    Drop,
+    /// The segment arrives this much later than the link would deliver it.
+    Delay(Duration),
+    /// The segment arrives twice.
+    Duplicate,
+    /// The last bit of the packet is flipped; the receiver's checksum check drops it.
+    Corrupt,
+}
+
+/// Which segments a fault looks at; `None` matches anything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SegmentFilter {
+    /// Sending host.
+    pub from: Option<HostId>,
+    /// Receiving host.
+    pub to: Option<HostId>,
+    /// SYN flag.
+    pub syn: Option<bool>,
+    /// FIN flag.
+    pub fin: Option<bool>,
+    /// RST flag.
+    pub rst: Option<bool>,
+    /// Whether the segment carries data.
+    pub has_payload: Option<bool>,
+}
+
+impl SegmentFilter {
+    fn matches(&self, from: HostId, to: HostId, flags: Flags, has_payload: bool) -> bool {
+        let flag = |want: Option<bool>, bit| want.is_none_or(|w| w == flags.contains(bit));
+        self.from.is_none_or(|h| h == from)
+            && self.to.is_none_or(|h| h == to)
+            && flag(self.syn, Flags::SYN)
+            && flag(self.fin, Flags::FIN)
+            && flag(self.rst, Flags::RST)
+            && self.has_payload.is_none_or(|p| p == has_payload)
+    }
+}
+
+/// A scripted fault: apply `action` to the `nth` (1-based) segment matching `filter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    /// What to do.
+    pub action: FaultAction,
+    /// Which segments count.
+    pub filter: SegmentFilter,
+    /// Which matching segment, from 1.
+    pub nth: u32,
+}
+
+/// Errors of network calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetError {
+    /// The host id is not one of this network's.
+    UnknownHost(HostId),
+    /// The socket id is stale or was never issued.
+    UnknownSocket(SocketId),
+    /// Something already listens on this port.
+    PortInUse {
+        /// The host.
+        host: HostId,
+        /// The port.
+        port: u16,
+    },
+    /// No host has this address, or no link joins the two hosts.
+    NoRoute(Ipv4Addr),
+    /// Every ephemeral port towards this destination is taken.
+    NoFreePort,
+    /// The socket slab is full.
+    TooManySockets,
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NetError::UnknownHost(h) => write!(f, "unknown host {}", h.0),
+            NetError::UnknownSocket(s) => write!(f, "unknown socket {:#x}", s.0),
+            NetError::PortInUse { host, port } => {
+                write!(f, "port {port} in use on host {}", host.0)
+            }
+            NetError::NoRoute(addr) => write!(f, "no route to {addr}"),
+            NetError::NoFreePort => f.write_str("no free ephemeral port"),
+            NetError::TooManySockets => f.write_str("too many sockets"),
+        }
+    }
+}
+
+impl std::error::Error for NetError {}
+
+/// A fast, fixed (hence deterministic) hasher for the demultiplexing map,
+/// which is only ever looked up, never iterated.
+#[derive(Default)]
+struct TupleHasher(u64);
+
+impl Hasher for TupleHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+        self.write_u64((n >> 64) as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type TupleMap<V> = HashMap<u128, V, BuildHasherDefault<TupleHasher>>;
+
+/// The 4-tuple as seen from the host that owns the socket.
+fn tuple_key(local: SocketAddrV4, remote: SocketAddrV4) -> u128 {
+    (u128::from(u32::from(*local.ip())) << 96)
+        | (u128::from(local.port()) << 80)
+        | (u128::from(u32::from(*remote.ip())) << 16)
+        | u128::from(remote.port())
+}
+
+#[derive(Debug)]
+struct Host {
+    name: String,
+    addr: Ipv4Addr,
+    next_ip_id: u16,
+    next_port: u16,
+    isn_rng: RngStream,
+    listeners: BTreeMap<u16, TcpConfig>,
+    /// (neighbour, index of the direction towards it), in link order.
+    routes: Vec<(HostId, usize)>,
+}
+
+#[derive(Debug)]
+struct LinkDirection {
+    from: HostId,
+    to: HostId,
+    label: String,
+    link: Direction,
+}
+
+#[derive(Debug)]
+struct FaultState {
+    fault: Fault,
+    seen: u32,
+}
+
+enum Item {
+    Arrival { direction: usize, packet: Vec<u8> },
+    Wake { socket: SocketId },
+}
+
+/// Everything but the sockets: what a socket's output reaches.
+struct Fabric {
+    hosts: Vec<Host>,
+    directions: Vec<LinkDirection>,
+    queue: tlsim_sim::Queue<Item>,
+    packet_pool: Vec<Vec<u8>>,
+    faults: Vec<FaultState>,
+    events: VecDeque<SocketEvent>,
+}
+
+struct Slot {
+    generation: u32,
+    live: bool,
+    tcb: Tcb,
+}
+
+/// The simulated network.
+pub struct Network {
+    seed: u64,
+    now: Instant,
+    fabric: Fabric,
+    slots: Vec<Slot>,
+    free_slots: VecDeque<usize>,
+    demux: TupleMap<usize>,
+    /// Connection numbers by the server-side 4-tuple, set by `connect`.
+    conn_by_tuple: TupleMap<u32>,
+    next_conn: u32,
+    addr_to_host: BTreeMap<Ipv4Addr, HostId>,
+}
+
+/// The output side for one socket's processing.
+struct IoCtx<'a> {
+    fabric: &'a mut Fabric,
+    tracer: &'a mut dyn Tracer,
+    tap: &'a mut dyn PacketTap,
+}
+
+impl Io for IoCtx<'_> {
+    fn transmit(&mut self, now: Instant, from: &Endpoint, repr: &TcpRepr<'_>, note: Note) {
+        self.fabric
+            .transmit(now, from, repr, note, self.tracer, self.tap);
+    }
+    fn event(&mut self, event: SocketEvent) {
+        self.fabric.events.push_back(event);
+    }
+    fn tracer(&mut self) -> &mut dyn Tracer {
+        self.tracer
+    }
+    fn host_name(&self, host: HostId) -> &str {
+        &self.fabric.hosts[host.0 as usize].name
+    }
+}
+
+fn title_of(flags: Flags, has_payload: bool, note: Note) -> &'static str {
+    match note {
+        Note::Retransmission => return "TCP Retransmission",
+        Note::DupAck => return "TCP Dup ACK",
+        Note::WindowProbe => return "TCP ZeroWindowProbe",
+        Note::Normal => {}
+    }
+    if flags.contains(Flags::RST) {
+        "TCP RST"
+    } else if flags.contains(Flags::SYN) {
+        if flags.contains(Flags::ACK) {
+            "TCP SYN, ACK"
+        } else {
+            "TCP SYN"
+        }
+    } else if flags.contains(Flags::FIN) {
+        "TCP FIN, ACK"
+    } else if has_payload {
+        "TCP Segment"
+    } else {
+        "TCP ACK"
+    }
+}
+
+fn explain_of(flags: Flags, sending: bool) -> Option<&'static str> {
+    let text = if flags.contains(Flags::RST) {
+        if sending {
+            "Reset: this end refuses or abandons the connection; the other end must drop it at once."
+        } else {
+            "Reset received: the connection is gone, with no goodbye."
+        }
+    } else if flags.contains(Flags::SYN) && flags.contains(Flags::ACK) {
+        "Second step of the handshake: accepts the connection, acknowledges the client's SYN, and picks the server's own initial sequence number and MSS."
+    } else if flags.contains(Flags::SYN) {
+        "First step of the handshake: asks to open a connection, with a random initial sequence number and the largest segment this end can take (MSS)."
+    } else if flags.contains(Flags::FIN) {
+        "This end has no more data to send; the other end acknowledges and may still send until it closes too."
+    } else {
+        return None;
+    };
+    Some(text)
+}
+
+/// Builds the event for a TCP segment, with relative sequence numbers.
+#[allow(clippy::too_many_arguments)]
+fn segment_event(
+    now: Instant,
+    kind: Kind,
+    actor: &str,
+    peer: &str,
+    conn: Option<u32>,
+    repr: &TcpRepr<'_>,
+    (seq_base, ack_base): (SeqNumber, SeqNumber),
+    note: Note,
+    bytes: &[u8],
+) -> Event {
+    let flags = match repr.ack_number {
+        Some(_) => repr.flags.with(Flags::ACK),
+        None => repr.flags,
+    };
+    let title = title_of(flags, !repr.payload.is_empty(), note);
+    let mut event = Event::new(now, actor, kind, Layer::Tcp, title)
+        .peer(peer)
+        .field("Src Port", repr.src_port)
+        .field("Dst Port", repr.dst_port)
+        .field("Seq", repr.seq_number.distance_from(seq_base))
+        .field(
+            "Ack",
+            repr.ack_number.map_or(0, |a| a.distance_from(ack_base)),
+        )
+        .field("Len", repr.payload.len())
+        .field("Flags", flags)
+        .field("Win", repr.window_len);
+    if let Some(mss) = repr.max_seg_size {
+        event = event.field("MSS", mss);
+    }
+    if let Some((tsval, tsecr)) = repr.timestamp {
+        event = event.field("TSval", tsval).field("TSecr", tsecr);
+    }
+    if let Some(conn) = conn {
+        event = event.conn(conn);
+    }
+    if let Some(text) = explain_of(flags, kind == Kind::Send) {
+        event = event.explain(text);
+    }
+    event.bytes(bytes)
+}
+
+impl Fabric {
+    fn host(&self, id: HostId) -> &Host {
+        &self.hosts[id.0 as usize]
+    }
+
+    /// Builds the IPv4 packet for `repr`, logs it, and puts it on the route's link.
+    fn transmit(
+        &mut self,
+        now: Instant,
+        from: &Endpoint,
+        repr: &TcpRepr<'_>,
+        note: Note,
+        tracer: &mut dyn Tracer,
+        tap: &mut dyn PacketTap,
+    ) {
+        let host = &mut self.hosts[from.host.0 as usize];
+        let ident = host.next_ip_id;
+        host.next_ip_id = host.next_ip_id.wrapping_add(1);
+        let ip = ipv4::Repr {
+            src_addr: *from.local.ip(),
+            dst_addr: *from.remote.ip(),
+            protocol: ipv4::Protocol::TCP,
+            payload_len: repr.buffer_len(),
+            ident,
+            ttl: ipv4::DEFAULT_TTL,
+        };
+        let mut packet = self.packet_pool.pop().unwrap_or_default();
+        packet.clear();
+        packet.resize(ipv4::HEADER_LEN + repr.buffer_len(), 0);
+        ip.emit(&mut packet[..ipv4::HEADER_LEN]);
+        repr.emit(&mut packet[ipv4::HEADER_LEN..], ip.src_addr, ip.dst_addr);
+        if tracer.enabled() {
+            let syn = repr.flags.contains(Flags::SYN);
+            let bases = (
+                from.iss,
+                if repr.flags.contains(Flags::RST) && from.irs == SeqNumber(0) {
+                    SeqNumber(0)
+                } else {
+                    from.irs
+                },
+            );
+            let bases = if syn && repr.ack_number.is_none() {
+                (from.iss, SeqNumber(0))
+            } else {
+                bases
+            };
+            let event = segment_event(
+                now,
+                Kind::Send,
+                &self.host(from.host).name,
+                &self.host(from.peer_host).name,
+                (from.conn != 0).then_some(from.conn),
+                repr,
+                bases,
+                note,
+                &packet,
+            );
+            tracer.record(event);
+        }
+        let flags = repr.flags;
+        let has_payload = !repr.payload.is_empty();
+        self.enter_link(
+            now,
+            from.route,
+            packet,
+            from.conn,
+            flags,
+            has_payload,
+            tracer,
+            tap,
+        );
+    }
+
+    /// A packet enters a link direction: tap, faults, then the link's verdict.
+    #[allow(clippy::too_many_arguments)]
+    fn enter_link(
+        &mut self,
+        now: Instant,
+        direction: usize,
+        mut packet: Vec<u8>,
+        conn: u32,
+        flags: Flags,
+        has_payload: bool,
+        tracer: &mut dyn Tracer,
+        tap: &mut dyn PacketTap,
+    ) {
+        tap.packet(now, &packet);
+        let (from, to) = (
+            self.directions[direction].from,
+            self.directions[direction].to,
+        );
+        let mut extra_delay = Duration::ZERO;
+        let mut fault_duplicate = false;
+        let mut fault_corrupt = false;
+        for state in &mut self.faults {
+            if state.seen >= state.fault.nth
+                || !state.fault.filter.matches(from, to, flags, has_payload)
+            {
+                continue;
+            }
+            state.seen += 1;
+            if state.seen != state.fault.nth {
+                continue;
+            }
+            let action = state.fault.action;
+            if tracer.enabled() {
+                let verb = match action {
+                    FaultAction::Drop => "drop",
+                    FaultAction::Delay(_) => "delay",
+                    FaultAction::Duplicate => "duplicate",
+                    FaultAction::Corrupt => "corrupt",
+                };
+                let mut event = Event::new(
+                    now,
+                    self.directions[direction].label.clone(),
+                    Kind::Fault,
+                    Layer::Link,
+                    format!("Fault: {verb} segment #{}", state.fault.nth),
+                );
+                if let FaultAction::Delay(d) = action {
+                    event = event.field("Delay", d);
+                }
+                if conn != 0 {
+                    event = event.conn(conn);
+                }
+                tracer.record(event.bytes(&packet[..]));
+            }
+            match action {
+                FaultAction::Drop => {
+                    self.packet_pool.push(packet);
+                    return;
+                }
+                FaultAction::Delay(d) => extra_delay = extra_delay + d,
+                FaultAction::Duplicate => fault_duplicate = true,
+                FaultAction::Corrupt => fault_corrupt = true,
+            }
+        }
+        let verdict = self.directions[direction].link.admit(now, packet.len());
+        match verdict {
+            Verdict::Dropped(reason) => {
+                if tracer.enabled() {
+                    let mut event = Event::new(
+                        now,
+                        self.directions[direction].label.clone(),
+                        Kind::Drop,
+                        Layer::Link,
+                        reason.title(),
+                    );
+                    if conn != 0 {
+                        event = event.conn(conn);
+                    }
+                    tracer.record(event.bytes(&packet[..]));
+                }
+                self.packet_pool.push(packet);
+            }
+            Verdict::Deliver {
+                at,
+                duplicate,
+                corrupt_bit,
+            } => {
+                if let Some(bit) = corrupt_bit {
+                    packet[bit / 8] ^= 0x80 >> (bit % 8);
+                }
+                if fault_corrupt {
+                    if let Some(last) = packet.last_mut() {
+                        *last ^= 1;
+                    }
+                }
+                let at = at + extra_delay;
+                if duplicate || fault_duplicate {
+                    let mut copy = self.packet_pool.pop().unwrap_or_default();
+                    copy.clear();
+                    copy.extend_from_slice(&packet);
+                    self.queue.push(at, Item::Arrival { direction, packet });
+                    self.queue.push(
+                        at,
+                        Item::Arrival {
+                            direction,
+                            packet: copy,
+                        },
+                    );
+                } else {
+                    self.queue.push(at, Item::Arrival { direction, packet });
+                }
+            }
+        }
+    }
+}
+
+impl Network {
+    /// An empty network; `seed` keys every random stream.
+    pub fn new(seed: u64) -> Self {
+        Network {
+            seed,
+            now: Instant::ZERO,
+            fabric: Fabric {
+                hosts: Vec::new(),
+                directions: Vec::new(),
+                queue: tlsim_sim::Queue::new(),
+                packet_pool: Vec::new(),
+                faults: Vec::new(),
+                events: VecDeque::new(),
+            },
+            slots: Vec::new(),
+            free_slots: VecDeque::new(),
+            demux: TupleMap::default(),
+            conn_by_tuple: TupleMap::default(),
+            next_conn: 1,
+            addr_to_host: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a host; its ISNs come from the stream `"tcp isn <name>"`.
+    pub fn add_host(&mut self, name: &str, addr: Ipv4Addr) -> HostId {
+        let id = HostId(self.fabric.hosts.len() as u32);
+        self.fabric.hosts.push(Host {
+            name: name.to_owned(),
+            addr,
+            next_ip_id: 0,
+            next_port: FIRST_EPHEMERAL_PORT,
+            isn_rng: RngStream::new(self.seed, &format!("tcp isn {name}")),
+            listeners: BTreeMap::new(),
+            routes: Vec::new(),
+        });
+        self.addr_to_host.insert(addr, id);
+        id
+    }
+
+    /// The name given to `add_host`.
+    ///
+    /// # Panics
+    /// If `host` is not one of this network's.
+    pub fn host_name(&self, host: HostId) -> &str {
+        &self.fabric.host(host).name
+    }
+
+    /// Joins two hosts; each direction draws from the stream `"link <a>-><b>"`.
+    pub fn add_link(
+        &mut self,
+        a: HostId,
+        b: HostId,
+        a_to_b: LinkConditions,
+        b_to_a: LinkConditions,
+    ) -> LinkId {
+        let id = LinkId(self.fabric.directions.len() as u32 / 2);
+        for (from, to, conditions) in [(a, b, a_to_b), (b, a, b_to_a)] {
+            let label = format!(
+                "{}->{}",
+                self.fabric.host(from).name,
+                self.fabric.host(to).name
+            );
+            let rng = RngStream::new(self.seed, &format!("link {label}"));
+            let index = self.fabric.directions.len();
+            self.fabric.directions.push(LinkDirection {
+                from,
+                to,
+                label,
+                link: Direction::new(conditions, rng),
+            });
+            self.fabric.hosts[from.0 as usize].routes.push((to, index));
+        }
+        id
+    }
+
+    /// Packets entering either direction of `link` in `[from, until)` are lost.
+    pub fn cut_link(&mut self, link: LinkId, from: Instant, until: Instant) {
+        let first = link.0 as usize * 2;
+        for direction in &mut self.fabric.directions[first..first + 2] {
+            direction.link.add_cut(from, until);
+        }
+    }
+
+    /// Schedules a scripted fault.
+    pub fn add_fault(&mut self, fault: Fault) {
+        self.fabric.faults.push(FaultState { fault, seen: 0 });
+    }
+
+    /// Accepts connections on `port` of `host`.
+    pub fn listen(&mut self, host: HostId, port: u16, config: TcpConfig) -> Result<(), NetError> {
+        let h = self
+            .fabric
+            .hosts
+            .get_mut(host.0 as usize)
+            .ok_or(NetError::UnknownHost(host))?;
+        if h.listeners.contains_key(&port) {
+            return Err(NetError::PortInUse { host, port });
+        }
+        h.listeners.insert(port, config);
+        Ok(())
+    }
+
+    fn route(&self, host: HostId, to: Ipv4Addr) -> Result<(HostId, usize), NetError> {
+        let peer = *self.addr_to_host.get(&to).ok_or(NetError::NoRoute(to))?;
+        self.fabric
+            .host(host)
+            .routes
+            .iter()
+            .find(|(neighbour, _)| *neighbour == peer)
+            .copied()
+            .ok_or(NetError::NoRoute(to))
+    }
+
+    fn allocate(&mut self, endpoint: Endpoint, config: TcpConfig) -> Result<SocketId, NetError> {
+        let index = match self.free_slots.pop_front() {
+            Some(index) => index,
+            None => {
+                let index = self.slots.len();
+                if index > INDEX_MASK as usize {
+                    return Err(NetError::TooManySockets);
+                }
+                let id = SocketId::new(index, 0);
+                self.slots.push(Slot {
+                    generation: 0,
+                    live: false,
+                    tcb: Tcb::new(id, endpoint, config),
+                });
+                index
+            }
+        };
+        let slot = &mut self.slots[index];
+        slot.generation = (slot.generation + 1) & (u32::MAX >> INDEX_BITS);
+        slot.live = true;
+        let id = SocketId::new(index, slot.generation);
+        slot.tcb.reuse(id, endpoint, config);
+        self.demux
+            .insert(tuple_key(endpoint.local, endpoint.remote), index);
+        Ok(id)
+    }
+
+    fn slot(&self, socket: SocketId) -> Option<&Slot> {
+        self.slots
+            .get(socket.index())
+            .filter(|s| s.generation == socket.generation())
+    }
+
+    fn live_index(&self, socket: SocketId) -> Option<usize> {
+        self.slot(socket).filter(|s| s.live).map(|_| socket.index())
+    }
+
+    /// Opens a connection from `host` to `remote`, from the next free ephemeral
+    /// port (49152 upward, wrapping). The SYN leaves at the next `advance`.
+    pub fn connect(
+        &mut self,
+        now: Instant,
+        host: HostId,
+        remote: SocketAddrV4,
+        config: TcpConfig,
+        tracer: &mut dyn Tracer,
+    ) -> Result<SocketId, NetError> {
+        self.now = self.now.max(now);
+        if host.0 as usize >= self.fabric.hosts.len() {
+            return Err(NetError::UnknownHost(host));
+        }
+        let (peer_host, route) = self.route(host, *remote.ip())?;
+        let addr = self.fabric.host(host).addr;
+        let mut port = None;
+        for _ in 0..=(u16::MAX - FIRST_EPHEMERAL_PORT) {
+            let h = &mut self.fabric.hosts[host.0 as usize];
+            let candidate = h.next_port;
+            h.next_port = if candidate == u16::MAX {
+                FIRST_EPHEMERAL_PORT
+            } else {
+                candidate + 1
+            };
+            let local = SocketAddrV4::new(addr, candidate);
+            if !self.demux.contains_key(&tuple_key(local, remote)) {
+                port = Some(candidate);
+                break;
+            }
+        }
+        let local = SocketAddrV4::new(addr, port.ok_or(NetError::NoFreePort)?);
+        let conn = self.next_conn;
+        self.next_conn += 1;
+        let endpoint = Endpoint {
+            host,
+            peer_host,
+            conn,
+            route,
+            local,
+            remote,
+            iss: SeqNumber(0),
+            irs: SeqNumber(0),
+        };
+        let id = self.allocate(endpoint, config)?;
+        self.conn_by_tuple.insert(tuple_key(remote, local), conn);
+        let iss = SeqNumber(self.fabric.hosts[host.0 as usize].isn_rng.u32());
+        let mtu = self.fabric.directions[route].link.conditions.mtu;
+        let tcb = &mut self.slots[id.index()].tcb;
+        tcb.open(iss, mtu, true);
+        if tracer.enabled() {
+            let event = Event::new(
+                now,
+                self.fabric.host(host).name.clone(),
+                Kind::State,
+                Layer::Tcp,
+                "TCP state CLOSED -> SYN-SENT",
+            )
+            .conn(conn)
+            .field("Src Port", local.port())
+            .field("Dst Port", remote.port());
+            tracer.record(event);
+        }
+        self.schedule(id.index(), self.now);
+        Ok(id)
+    }
+
+    /// Queues data; returns how many bytes the send buffer accepted (a
+    /// `Writable` event follows when space frees after a short write).
+    pub fn send(
+        &mut self,
+        now: Instant,
+        socket: SocketId,
+        data: &[u8],
+        _tracer: &mut dyn Tracer,
+    ) -> usize {
+        self.now = self.now.max(now);
+        let Some(index) = self.live_index(socket) else {
+            return 0;
+        };
+        let n = self.slots[index].tcb.send(data);
+        self.schedule(index, self.now);
+        n
+    }
+
+    /// Appends in-order received bytes to `out`, returning how many; the
+    /// window reopens (a window update may leave at the next `advance`).
+    /// Data stays readable after the socket closed, until its slot is reused.
+    pub fn recv(&mut self, socket: SocketId, out: &mut Vec<u8>) -> usize {
+        let Some(slot) = self
+            .slots
+            .get_mut(socket.index())
+            .filter(|s| s.generation == socket.generation())
+        else {
+            return 0;
+        };
+        let n = slot.tcb.recv(out);
+        if slot.live {
+            let now = self.now;
+            self.schedule(socket.index(), now);
+        }
+        n
+    }
+
+    /// Closes our side: a FIN follows the queued data (RFC 9293 §3.10.4).
+    pub fn close(&mut self, now: Instant, socket: SocketId, tracer: &mut dyn Tracer) {
+        self.with_socket(now, socket, tracer, |tcb, now, io| tcb.close(now, io));
+    }
+
+    /// Aborts: a RST leaves at the next `advance`, the socket is CLOSED at once.
+    pub fn abort(&mut self, now: Instant, socket: SocketId, tracer: &mut dyn Tracer) {
+        self.with_socket(now, socket, tracer, |tcb, now, io| tcb.abort(now, io));
+    }
+
+    fn with_socket(
+        &mut self,
+        now: Instant,
+        socket: SocketId,
+        tracer: &mut dyn Tracer,
+        f: impl FnOnce(&mut Tcb, Instant, &mut dyn Io),
+    ) {
+        self.now = self.now.max(now);
+        let Some(index) = self.live_index(socket) else {
+            return;
+        };
+        let mut tap = NoTap;
+        let mut io = IoCtx {
+            fabric: &mut self.fabric,
+            tracer,
+            tap: &mut tap,
+        };
+        f(&mut self.slots[index].tcb, now, &mut io);
+        self.after_processing(index, self.now);
+    }
+
+    /// The socket's state; CLOSED for a freed or unknown socket.
+    pub fn state(&self, socket: SocketId) -> State {
+        self.slot(socket).map_or(State::Closed, |s| s.tcb.state)
+    }
+
+    /// The socket's counters; they stay readable after close until the slot is reused.
+    pub fn stats(&self, socket: SocketId) -> SocketStats {
+        self.slot(socket)
+            .map_or_else(SocketStats::default, |s| s.tcb.stats)
+    }
+
+    /// The socket at the other end of the connection, if it exists.
+    pub fn peer_of(&self, socket: SocketId) -> Option<SocketId> {
+        let tcb = &self.slot(socket)?.tcb;
+        let index = *self
+            .demux
+            .get(&tuple_key(tcb.endpoint.remote, tcb.endpoint.local))?;
+        let slot = &self.slots[index];
+        slot.live.then(|| SocketId::new(index, slot.generation))
+    }
+
+    /// Live sockets (not yet freed); useful to check that nothing leaked.
+    pub fn live_sockets(&self) -> usize {
+        self.demux.len()
+    }
+
+    /// The earliest pending packet arrival or socket wake-up.
+    #[must_use]
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        self.fabric.queue.peek_time()
+    }
+
+    /// The next event for the application, in the order they happened.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<SocketEvent> {
+        self.fabric.events.pop_front()
+    }
+
+    /// Processes every arrival and wake-up due at or before `now`, each at its own time.
+    pub fn advance(&mut self, now: Instant, tracer: &mut dyn Tracer, tap: &mut dyn PacketTap) {
+        self.now = self.now.max(now);
+        while let Some((at, item)) = self.fabric.queue.pop_due(now) {
+            match item {
+                Item::Arrival { direction, packet } => {
+                    self.arrive(at, direction, packet, tracer, tap)
+                }
+                Item::Wake { socket } => {
+                    let index = socket.index();
+                    let Some(slot) = self.slots.get_mut(index) else {
+                        continue;
+                    };
+                    if !slot.live || slot.generation != socket.generation() {
+                        continue;
+                    }
+                    if slot.tcb.queued_wake.is_some_and(|t| t <= at) {
+                        slot.tcb.queued_wake = None;
+                    }
+                    let mut io = IoCtx {
+                        fabric: &mut self.fabric,
+                        tracer,
+                        tap,
+                    };
+                    slot.tcb.on_wake(at, &mut io);
+                    self.after_processing(index, at);
+                }
+            }
+        }
+    }
+
+    /// Frees a finished socket, or makes sure its next deadline is queued.
+    fn after_processing(&mut self, index: usize, now: Instant) {
+        let slot = &mut self.slots[index];
+        if slot.tcb.finished {
+            slot.live = false;
+            let endpoint = slot.tcb.endpoint;
+            self.demux
+                .remove(&tuple_key(endpoint.local, endpoint.remote));
+            self.conn_by_tuple
+                .remove(&tuple_key(endpoint.remote, endpoint.local));
+            self.free_slots.push_back(index);
+        } else {
+            self.schedule(index, now);
+        }
+    }
+
+    fn schedule(&mut self, index: usize, now: Instant) {
+        let slot = &mut self.slots[index];
+        let Some(deadline) = slot.tcb.next_deadline(now) else {
+            return;
+        };
+        if slot.tcb.queued_wake.is_none_or(|queued| deadline < queued) {
+            slot.tcb.queued_wake = Some(deadline);
+            let socket = SocketId::new(index, slot.generation);
+            self.fabric.queue.push(deadline, Item::Wake { socket });
+        }
+    }
+
+    fn drop_event(
+        &self,
+        now: Instant,
+        host: HostId,
+        title: &'static str,
+        packet: &[u8],
+        tracer: &mut dyn Tracer,
+    ) {
+        if tracer.enabled() {
+            let event = Event::new(
+                now,
+                self.fabric.host(host).name.clone(),
+                Kind::Drop,
+                Layer::Tcp,
+                title,
+            );
+            tracer.record(event.bytes(packet));
+        }
+    }
+
+    fn arrive(
+        &mut self,
+        now: Instant,
+        direction: usize,
+        packet: Vec<u8>,
+        tracer: &mut dyn Tracer,
+        tap: &mut dyn PacketTap,
+    ) {
+        let (from, host) = (
+            self.fabric.directions[direction].from,
+            self.fabric.directions[direction].to,
+        );
+        self.receive(now, from, host, &packet, tracer, tap);
+        self.fabric.packet_pool.push(packet);
+    }
+
+    fn receive(
+        &mut self,
+        now: Instant,
+        from: HostId,
+        host: HostId,
+        packet: &[u8],
+        tracer: &mut dyn Tracer,
+        tap: &mut dyn PacketTap,
+    ) {
+        let ip = match ipv4::Packet::new_checked(packet).and_then(|p| ipv4::Repr::parse(&p)) {
+            Ok(ip) => ip,
+            Err(WireError::BadChecksum) => {
+                return self.drop_event(
+                    now,
+                    host,
+                    "Bad IPv4 header checksum: packet dropped",
+                    packet,
+                    tracer,
+                );
+            }
+            Err(_) => {
+                return self.drop_event(now, host, "Malformed IPv4 packet dropped", packet, tracer);
+            }
+        };
+        if ip.dst_addr != self.fabric.host(host).addr || ip.protocol != ipv4::Protocol::TCP {
+            return self.drop_event(
+                now,
+                host,
+                "Packet not for this host: dropped",
+                packet,
+                tracer,
+            );
+        }
+        let segment = &packet[ipv4::HEADER_LEN..ipv4::HEADER_LEN + ip.payload_len];
+        let tcp_packet = match tcp::Packet::new_checked(segment) {
+            Ok(p) => p,
+            Err(_) => {
+                return self.drop_event(now, host, "Malformed TCP segment dropped", packet, tracer);
+            }
+        };
+        let repr = match TcpRepr::parse(&tcp_packet, ip.src_addr, ip.dst_addr) {
+            Ok(r) => r,
+            Err(WireError::BadChecksum) => {
+                return self.drop_event(
+                    now,
+                    host,
+                    "Bad TCP checksum: segment dropped",
+                    packet,
+                    tracer,
+                );
+            }
+            Err(_) => {
+                return self.drop_event(now, host, "Malformed TCP segment dropped", packet, tracer);
+            }
+        };
+        let local = SocketAddrV4::new(ip.dst_addr, repr.dst_port);
+        let remote = SocketAddrV4::new(ip.src_addr, repr.src_port);
+        let key = tuple_key(local, remote);
+        if let Some(&index) = self.demux.get(&key) {
+            let tcb = &mut self.slots[index].tcb;
+            if tracer.enabled() {
+                let seq_base = if repr.flags.contains(Flags::SYN) {
+                    repr.seq_number
+                } else {
+                    tcb.endpoint.irs
+                };
+                let ack_base = tcb.endpoint.iss;
+                let event = segment_event(
+                    now,
+                    Kind::Recv,
+                    &self.fabric.hosts[host.0 as usize].name,
+                    &self.fabric.hosts[from.0 as usize].name,
+                    Some(tcb.endpoint.conn).filter(|&c| c != 0),
+                    &repr,
+                    (seq_base, ack_base),
+                    Note::Normal,
+                    packet,
+                );
+                tracer.record(event);
+            }
+            let mut io = IoCtx {
+                fabric: &mut self.fabric,
+                tracer,
+                tap,
+            };
+            tcb.process(now, &repr, &mut io);
+            self.after_processing(index, now);
+            return;
+        }
+        let listener = self
+            .fabric
+            .host(host)
+            .listeners
+            .get(&repr.dst_port)
+            .copied();
+        let is_syn = repr.flags.contains(Flags::SYN)
+            && !repr.flags.contains(Flags::ACK)
+            && !repr.flags.contains(Flags::RST);
+        if let (Some(config), true) = (listener, is_syn) {
+            let Ok((peer_host, route)) = self.route(host, ip.src_addr) else {
+                return self.drop_event(
+                    now,
+                    host,
+                    "No route back to the sender: SYN dropped",
+                    packet,
+                    tracer,
+                );
+            };
+            let conn = self.conn_by_tuple.get(&key).copied().unwrap_or(0);
+            let endpoint = Endpoint {
+                host,
+                peer_host,
+                conn,
+                route,
+                local,
+                remote,
+                iss: SeqNumber(0),
+                irs: SeqNumber(0),
+            };
+            let Ok(id) = self.allocate(endpoint, config) else {
+                return self.drop_event(now, host, "Too many sockets: SYN dropped", packet, tracer);
+            };
+            let iss = SeqNumber(self.fabric.hosts[host.0 as usize].isn_rng.u32());
+            let mtu = self.fabric.directions[route].link.conditions.mtu;
+            let index = id.index();
+            let tcb = &mut self.slots[index].tcb;
+            tcb.open(iss, mtu, false);
+            if tracer.enabled() {
+                let event = segment_event(
+                    now,
+                    Kind::Recv,
+                    &self.fabric.hosts[host.0 as usize].name,
+                    &self.fabric.hosts[from.0 as usize].name,
+                    Some(conn).filter(|&c| c != 0),
+                    &repr,
+                    (repr.seq_number, iss),
+                    Note::Normal,
+                    packet,
+                );
+                tracer.record(event);
+            }
+            let mut io = IoCtx {
+                fabric: &mut self.fabric,
+                tracer,
+                tap,
+            };
+            tcb.on_listen_syn(now, &repr, &mut io);
+            self.after_processing(index, now);
+            return;
+        }
+        // RFC 9293 §3.10.7.1: no connection; answer anything but a RST with a RST.
+        let conn = self.conn_by_tuple.get(&key).copied().unwrap_or(0);
+        if tracer.enabled() {
+            let event = segment_event(
+                now,
+                Kind::Recv,
+                &self.fabric.hosts[host.0 as usize].name,
+                &self.fabric.hosts[from.0 as usize].name,
+                Some(conn).filter(|&c| c != 0),
+                &repr,
+                (SeqNumber(0), SeqNumber(0)),
+                Note::Normal,
+                packet,
+            );
+            tracer.record(event);
+        }
+        if repr.flags.contains(Flags::RST) {
+            return;
+        }
+        let Ok((peer_host, route)) = self.route(host, ip.src_addr) else {
+            return;
+        };
+        let reply = crate::tcp::reset_reply(&repr);
+        let endpoint = Endpoint {
+            host,
+            peer_host,
+            conn,
+            route,
+            local,
+            remote,
+            iss: SeqNumber(0),
+            irs: SeqNumber(0),
+        };
+        self.fabric
+            .transmit(now, &endpoint, &reply, Note::Normal, tracer, tap);
+    }
+}

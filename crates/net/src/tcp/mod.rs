@@ -1,0 +1,234 @@
+//! TCP per RFC 9293, with the RFC's state names.
+//!
+//! Read first: RFC 9293 §3.10 (event processing), RFC 6298 (retransmission
+//! timer), RFC 5681 (congestion control), RFC 6582 (NewReno fast recovery),
+//! RFC 6928 (initial window), RFC 7323 (timestamps).
+//!
+//! What this implements: three-way handshake with a random ISN and the MSS
+//! option; segmentation at the effective MSS; flow control from the
+//! advertised receive window, with a persist timer for zero windows;
+//! cumulative and delayed ACKs; RTO per RFC 6298 with Karn's rule and
+//! exponential back-off; fast retransmit on three duplicate ACKs with
+//! **NewReno** fast recovery (RFC 6582); slow start and congestion avoidance
+//! (RFC 5681) from an initial window of 10 segments; FIN close in both
+//! directions with TIME-WAIT; RST for segments with no connection; abort.
+//!
+//! # Deliberate deviations and skipped MAY/SHOULDs
+//! - No window scaling or SACK are sent (options are parsed, and ignored):
+//!   windows stay at most 65535 bytes, which the scenarios never exceed.
+//! - Timestamps (RFC 7323) are sent and echoed, but PAWS (§5) is not done
+//!   and RTT is measured by timing one segment per flight (RFC 6298 §3),
+//!   not from TSecr: the simulated clock cannot wrap within a run.
+//! - No Nagle algorithm (as with `TCP_NODELAY`): an application write that
+//!   fits the window goes out at once. Sender-side silly window avoidance
+//!   (RFC 9293 §3.8.6.2.1) still holds back a partial segment when more data
+//!   waits and the window is small.
+//! - Zero-window probes are Linux-style: an ACK with sequence number
+//!   `SND.UNA - 1`, which any receiver answers with its current window,
+//!   instead of one byte of new data (RFC 9293 §3.8.6.1 allows either).
+//! - Unanswered probes count against `max_retransmissions`, so a peer that
+//!   disappears behind a zero window is eventually timed out (as Linux does).
+//! - A RST or SYN in a synchronised state whose sequence number is in the
+//!   window but not exactly `RCV.NXT` draws a challenge ACK (RFC 5961 §3, §4),
+//!   as RFC 9293 §3.10.7.4 recommends.
+//! - A RST in TIME-WAIT is ignored (RFC 1337 §3, "TIME-WAIT assassination").
+//! - No urgent data, no keep-alive, no IP options, no ICMP.
+//! - After a retransmission timeout the sender goes back to `SND.UNA` and
+//!   resends everything not yet acknowledged (go-back-N), as stacks without
+//!   SACK do.
+
+mod socket;
+
+use core::fmt;
+
+use tlsim_sim::{Duration, Instant, Tracer};
+
+use crate::network::{HostId, SocketEvent};
+use crate::wire::tcp::{Repr, SeqNumber};
+
+pub(crate) use socket::{Tcb, reset_reply};
+
+/// Connection states of RFC 9293 §3.3.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum State {
+    /// No connection.
+    Closed,
+    /// Waiting for a connection request.
+    Listen,
+    /// SYN sent, waiting for a matching SYN.
+    SynSent,
+    /// SYN received and SYN sent, waiting for the ACK of our SYN.
+    SynReceived,
+    /// The connection is open; data flows both ways.
+    Established,
+    /// We closed; waiting for the ACK of our FIN or the peer's FIN.
+    FinWait1,
+    /// Our FIN is acknowledged; waiting for the peer's FIN.
+    FinWait2,
+    /// The peer closed; waiting for our application to close.
+    CloseWait,
+    /// Both closed at once; waiting for the ACK of our FIN.
+    Closing,
+    /// The peer closed first, then we did; waiting for the ACK of our FIN.
+    LastAck,
+    /// Both closed; waiting 2×MSL so that late segments die out.
+    TimeWait,
+}
+
+impl State {
+    /// The RFC's name: `ESTABLISHED`, `TIME-WAIT`…
+    pub fn rfc_name(self) -> &'static str {
+        match self {
+            State::Closed => "CLOSED",
+            State::Listen => "LISTEN",
+            State::SynSent => "SYN-SENT",
+            State::SynReceived => "SYN-RECEIVED",
+            State::Established => "ESTABLISHED",
+            State::FinWait1 => "FIN-WAIT-1",
+            State::FinWait2 => "FIN-WAIT-2",
+            State::CloseWait => "CLOSE-WAIT",
+            State::Closing => "CLOSING",
+            State::LastAck => "LAST-ACK",
+            State::TimeWait => "TIME-WAIT",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rfc_name())
+    }
+}
+
+/// Per-connection TCP settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpConfig {
+    /// MSS announced in our SYN; also clamped to the route's MTU − 40.
+    pub mss: u16,
+    /// Receive buffer: the source of the advertised window (at most 65535 is advertised).
+    pub recv_buffer: u32,
+    /// Bytes the application may queue; `send` accepts up to the free space.
+    pub send_buffer: u32,
+    /// Delayed ACK timeout; `None` acknowledges every segment at once.
+    /// RFC 5681 §4.2 allows up to 500 ms; ns-3 defaults to 200 ms; Linux's
+    /// minimum (and our default) is 40 ms. An ACK is still sent at least
+    /// for every second full-sized segment.
+    pub delayed_ack: Option<Duration>,
+    /// RTO before any RTT sample (RFC 6298 §2.1: 1 s).
+    pub initial_rto: Duration,
+    /// Lower bound of the RTO. RFC 6298 §2.4 says 1 s; Linux uses 200 ms,
+    /// which is our default.
+    pub min_rto: Duration,
+    /// Upper bound of the RTO (RFC 6298 §2.5 allows ≥ 60 s; we use 60 s).
+    pub max_rto: Duration,
+    /// Send RFC 7323 timestamps (TSval is the simulated clock in ms).
+    pub timestamps: bool,
+    /// Length of TIME-WAIT: 2×MSL. RFC 9293 suggests MSL = 2 min; Linux
+    /// waits 60 s, our default (MSL = 30 s).
+    pub time_wait: Duration,
+    /// Initial congestion window in segments (RFC 6928: 10).
+    pub initial_cwnd_segments: u32,
+    /// Consecutive timeouts after which the connection is abandoned (Linux's
+    /// `tcp_retries2` default: 15).
+    pub max_retransmissions: u32,
+}
+
+impl Default for TcpConfig {
+    fn default() -> Self {
+        TcpConfig {
+            mss: 1460,
+            recv_buffer: 65535,
+            send_buffer: 1 << 20,
+            delayed_ack: Some(Duration::from_millis(40)),
+            initial_rto: Duration::from_secs(1),
+            min_rto: Duration::from_millis(200),
+            max_rto: Duration::from_secs(60),
+            timestamps: true,
+            time_wait: Duration::from_secs(60),
+            initial_cwnd_segments: 10,
+            max_retransmissions: 15,
+        }
+    }
+}
+
+/// Counters of one socket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SocketStats {
+    /// Bytes the application handed to `send`.
+    pub bytes_sent: u64,
+    /// Bytes of ours the peer acknowledged.
+    pub bytes_acked: u64,
+    /// Bytes received in order (readable or already read).
+    pub bytes_received: u64,
+    /// Segments sent, retransmissions included.
+    pub segments_sent: u64,
+    /// Segments received that passed the checksum and reached this socket.
+    pub segments_received: u64,
+    /// Segments sent again (timeouts, fast retransmit, partial ACKs).
+    pub retransmissions: u64,
+    /// Retransmission timeouts.
+    pub timeouts: u64,
+    /// Fast retransmits (three duplicate ACKs).
+    pub fast_retransmits: u64,
+    /// Duplicate ACKs received.
+    pub dup_acks_received: u64,
+    /// Smoothed RTT, once measured.
+    pub srtt: Option<Duration>,
+    /// Current retransmission timeout.
+    pub rto: Duration,
+    /// Current congestion window in bytes.
+    pub cwnd: u32,
+}
+
+/// The timers of a socket, scanned in this order when the socket wakes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Timer {
+    Retransmit,
+    Persist,
+    DelayedAck,
+    TimeWait,
+}
+
+impl Timer {
+    pub(crate) const ALL: [Timer; 4] = [
+        Timer::Retransmit,
+        Timer::Persist,
+        Timer::DelayedAck,
+        Timer::TimeWait,
+    ];
+}
+
+/// What a segment is, beyond its flags, for the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Note {
+    Normal,
+    Retransmission,
+    DupAck,
+    WindowProbe,
+}
+
+/// Who a socket is: everything the network needs to send for it and log it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Endpoint {
+    pub(crate) host: HostId,
+    pub(crate) peer_host: HostId,
+    pub(crate) conn: u32,
+    /// Index of the link direction towards the peer.
+    pub(crate) route: usize,
+    pub(crate) local: std::net::SocketAddrV4,
+    pub(crate) remote: std::net::SocketAddrV4,
+    pub(crate) iss: SeqNumber,
+    pub(crate) irs: SeqNumber,
+}
+
+/// What a socket does to the outside world.
+pub(crate) trait Io {
+    /// Sends one segment (the network builds the IPv4 packet and logs it).
+    fn transmit(&mut self, now: Instant, from: &Endpoint, repr: &Repr<'_>, note: Note);
+    /// Queues an event for the application.
+    fn event(&mut self, event: SocketEvent);
+    /// Where log events go.
+    fn tracer(&mut self) -> &mut dyn Tracer;
+    /// The name of a host, for log actors.
+    fn host_name(&self, host: HostId) -> &str;
+}

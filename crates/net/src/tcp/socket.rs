@@ -1,0 +1,1231 @@
+//! One TCP connection's control block and its event processing (RFC 9293 §3.10).
+
+use tlsim_sim::{Duration, Event, Instant, Kind, Layer};
+
+use super::{Endpoint, Io, Note, SocketStats, State, TcpConfig, Timer};
+use crate::network::{SocketEvent, SocketId};
+use crate::wire::tcp::{Flags, Repr, SeqNumber};
+
+/// Bytes of the NOP, NOP, timestamps block on every non-SYN segment.
+const TIMESTAMP_OPTION_LEN: u16 = 12;
+/// RFC 9293 §3.7.1: the MSS assumed when the peer sends none.
+const DEFAULT_PEER_MSS: u16 = 536;
+
+/// Whether an ACK is owed to the peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum AckDue {
+    No,
+    Delayed,
+    Now,
+}
+
+/// The transmission control block of one connection.
+#[derive(Debug)]
+pub(crate) struct Tcb {
+    pub(crate) id: SocketId,
+    pub(crate) endpoint: Endpoint,
+    config: TcpConfig,
+    pub(crate) state: State,
+    /// Set once the connection has reached CLOSED and may be freed.
+    pub(crate) finished: bool,
+    /// Something changed outside of packet processing; dispatch at the next wake.
+    pub(crate) dirty: bool,
+    /// The earliest wake-up already in the network's queue for this socket.
+    pub(crate) queued_wake: Option<Instant>,
+
+    // Send sequence space (RFC 9293 §3.3.1).
+    snd_una: SeqNumber,
+    snd_nxt: SeqNumber,
+    /// Highest sequence number sent so far (`snd_nxt` goes back after a timeout).
+    snd_max: SeqNumber,
+    snd_wnd: u32,
+    max_snd_wnd: u32,
+    snd_wl1: SeqNumber,
+    snd_wl2: SeqNumber,
+    /// Unacknowledged and unsent data; `send_buf[send_off]` has sequence number `buf_seq`.
+    send_buf: Vec<u8>,
+    send_off: usize,
+    buf_seq: SeqNumber,
+    /// `close` was called: a FIN follows the queued data.
+    fin_queued: bool,
+
+    // Receive sequence space.
+    rcv_nxt: SeqNumber,
+    /// Highest sequence number seen from the peer, to tell retransmissions.
+    rcv_high: SeqNumber,
+    recv_buf: Vec<u8>,
+    recv_off: usize,
+    /// Out-of-order data, sorted by sequence number, not overlapping `rcv_nxt`.
+    out_of_order: Vec<(SeqNumber, Vec<u8>)>,
+    /// A FIN that arrived ahead of missing data.
+    pending_fin: Option<SeqNumber>,
+    /// Right edge of the window in the last segment we sent.
+    rcv_adv_edge: SeqNumber,
+    last_ack_sent: SeqNumber,
+    ack_due: AckDue,
+    /// The next ACK answers an out-of-order segment.
+    ack_is_duplicate: bool,
+    bytes_since_ack: u32,
+
+    // Options.
+    own_mss: u16,
+    peer_mss: u16,
+    timestamps: bool,
+    ts_recent: u32,
+
+    // Congestion control (RFC 5681, RFC 6582).
+    cwnd: u32,
+    ssthresh: u32,
+    dup_acks: u32,
+    /// `Some(recover)` while in NewReno fast recovery.
+    recovery: Option<SeqNumber>,
+    /// RFC 6582 §3.2 step 1: the highest sequence sent when the last
+    /// recovery or timeout began; three duplicate ACKs below it start none.
+    recover: SeqNumber,
+
+    // Retransmission timer (RFC 6298).
+    srtt: Option<Duration>,
+    rttvar: Duration,
+    rto: Duration,
+    /// End sequence and send time of the one segment being timed.
+    rtt_probe: Option<(SeqNumber, Instant)>,
+    /// Consecutive timeouts or unanswered window probes.
+    retries: u32,
+    timers: [Option<Instant>; Timer::ALL.len()],
+
+    pending_rst: bool,
+    readable_signalled: bool,
+    want_writable: bool,
+    pub(crate) stats: SocketStats,
+}
+
+impl Tcb {
+    /// A control block ready for reuse; call [`open`](Self::open) next.
+    pub(crate) fn new(id: SocketId, endpoint: Endpoint, config: TcpConfig) -> Self {
+        Tcb {
+            id,
+            endpoint,
+            config,
+            state: State::Closed,
+            finished: false,
+            dirty: false,
+            queued_wake: None,
+            snd_una: SeqNumber(0),
+            snd_nxt: SeqNumber(0),
+            snd_max: SeqNumber(0),
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: SeqNumber(0),
+            snd_wl2: SeqNumber(0),
+            send_buf: Vec::new(),
+            send_off: 0,
+            buf_seq: SeqNumber(0),
+            fin_queued: false,
+            rcv_nxt: SeqNumber(0),
+            rcv_high: SeqNumber(0),
+            recv_buf: Vec::new(),
+            recv_off: 0,
+            out_of_order: Vec::new(),
+            pending_fin: None,
+            rcv_adv_edge: SeqNumber(0),
+            last_ack_sent: SeqNumber(0),
+            ack_due: AckDue::No,
+            ack_is_duplicate: false,
+            bytes_since_ack: 0,
+            own_mss: 0,
+            peer_mss: DEFAULT_PEER_MSS,
+            timestamps: false,
+            ts_recent: 0,
+            cwnd: 0,
+            ssthresh: u32::MAX,
+            dup_acks: 0,
+            recovery: None,
+            recover: SeqNumber(0),
+            srtt: None,
+            rttvar: Duration::ZERO,
+            rto: Duration::ZERO,
+            rtt_probe: None,
+            retries: 0,
+            timers: [None; Timer::ALL.len()],
+            pending_rst: false,
+            readable_signalled: false,
+            want_writable: false,
+            stats: SocketStats::default(),
+        }
+    }
+
+    /// Resets every field for a new connection, keeping the buffers' allocations.
+    pub(crate) fn reuse(&mut self, id: SocketId, endpoint: Endpoint, config: TcpConfig) {
+        let mut send_buf = core::mem::take(&mut self.send_buf);
+        let mut recv_buf = core::mem::take(&mut self.recv_buf);
+        let mut out_of_order = core::mem::take(&mut self.out_of_order);
+        send_buf.clear();
+        recv_buf.clear();
+        out_of_order.clear();
+        *self = Tcb::new(id, endpoint, config);
+        self.send_buf = send_buf;
+        self.recv_buf = recv_buf;
+        self.out_of_order = out_of_order;
+    }
+
+    /// Sets the ISN and MSS and enters SYN-SENT (active) or prepares for a
+    /// SYN in LISTEN (passive). `route_mtu` clamps our MSS.
+    pub(crate) fn open(&mut self, iss: SeqNumber, route_mtu: u16, active: bool) {
+        self.endpoint.iss = iss;
+        self.snd_una = iss;
+        self.snd_nxt = iss;
+        self.snd_max = iss;
+        self.buf_seq = iss + 1;
+        self.recover = iss;
+        self.own_mss = self.config.mss.min(route_mtu.saturating_sub(40)).max(1);
+        self.rto = self.config.initial_rto;
+        self.stats.rto = self.rto;
+        self.state = if active {
+            State::SynSent
+        } else {
+            State::Listen
+        };
+        self.dirty = active;
+    }
+
+    /// Payload bytes per segment: RFC 9293 §3.7.1 (Eff.snd.MSS), less the
+    /// timestamps option when in use.
+    fn eff_mss(&self) -> u32 {
+        let mss = self.own_mss.min(self.peer_mss);
+        let mss = if self.timestamps {
+            mss.saturating_sub(TIMESTAMP_OPTION_LEN)
+        } else {
+            mss
+        };
+        u32::from(mss.max(1))
+    }
+
+    fn data_end(&self) -> SeqNumber {
+        self.buf_seq + (self.send_buf.len() - self.send_off) as u32
+    }
+
+    fn unread(&self) -> usize {
+        self.recv_buf.len() - self.recv_off
+    }
+
+    fn is_synchronised(&self) -> bool {
+        !matches!(self.state, State::Closed | State::Listen | State::SynSent)
+    }
+
+    /// The earliest instant this socket needs a wake-up: a timer, or now if dirty.
+    pub(crate) fn next_deadline(&self, now: Instant) -> Option<Instant> {
+        if self.finished {
+            return None;
+        }
+        let timers = self.timers.iter().flatten().copied().min();
+        if self.dirty { Some(now) } else { timers }
+    }
+
+    fn set_timer(&mut self, timer: Timer, at: Option<Instant>) {
+        self.timers[timer as usize] = at;
+    }
+
+    fn timer(&self, timer: Timer) -> Option<Instant> {
+        self.timers[timer as usize]
+    }
+
+    fn set_state(&mut self, now: Instant, next: State, io: &mut dyn Io) {
+        if self.state == next {
+            return;
+        }
+        if io.tracer().enabled() {
+            let title = format!("TCP state {} -> {}", self.state, next);
+            let event = Event::new(
+                now,
+                io.host_name(self.endpoint.host),
+                Kind::State,
+                Layer::Tcp,
+                title,
+            )
+            .conn(self.endpoint.conn);
+            io.tracer().record(event);
+        }
+        self.state = next;
+    }
+
+    fn log_timer(
+        &self,
+        now: Instant,
+        title: &'static str,
+        io: &mut dyn Io,
+        rto: Option<(Duration, u32)>,
+    ) {
+        if io.tracer().enabled() {
+            let mut event = Event::new(
+                now,
+                io.host_name(self.endpoint.host),
+                Kind::Timer,
+                Layer::Tcp,
+                title,
+            )
+            .conn(self.endpoint.conn);
+            if let Some((rto, backoff)) = rto {
+                event = event.field("RTO", rto).field("Back-off", backoff);
+            }
+            io.tracer().record(event);
+        }
+    }
+
+    /// Ends the connection: CLOSED, timers stopped, `event` for the application.
+    fn terminate(&mut self, now: Instant, event: SocketEvent, io: &mut dyn Io) {
+        self.set_state(now, State::Closed, io);
+        self.timers = [None; Timer::ALL.len()];
+        self.finished = !self.pending_rst;
+        io.event(event);
+    }
+
+    // ---- Application calls -------------------------------------------------
+
+    /// Queues data; returns the bytes accepted (up to the free send buffer).
+    pub(crate) fn send(&mut self, data: &[u8]) -> usize {
+        if !matches!(
+            self.state,
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait
+        ) || self.fin_queued
+        {
+            return 0;
+        }
+        let queued = self.send_buf.len() - self.send_off;
+        let free = (self.config.send_buffer as usize).saturating_sub(queued);
+        let n = free.min(data.len());
+        if n < data.len() {
+            self.want_writable = true;
+        }
+        if n > 0 {
+            // Compact when the consumed prefix dominates, so appends stay amortised O(1).
+            if self.send_off > 0 && self.send_off >= queued {
+                self.send_buf.drain(..self.send_off);
+                self.send_off = 0;
+            }
+            self.send_buf.extend_from_slice(&data[..n]);
+            self.stats.bytes_sent += n as u64;
+            self.dirty = true;
+        }
+        n
+    }
+
+    /// Moves in-order received bytes to `out`; may schedule a window update.
+    pub(crate) fn recv(&mut self, out: &mut Vec<u8>) -> usize {
+        let n = self.unread();
+        out.extend_from_slice(&self.recv_buf[self.recv_off..]);
+        self.recv_buf.clear();
+        self.recv_off = 0;
+        self.readable_signalled = false;
+        // RFC 9293 §3.8.6.2.2: announce a window that opened by enough.
+        let peer_may_send = matches!(
+            self.state,
+            State::Established | State::FinWait1 | State::FinWait2
+        );
+        if n > 0 && peer_may_send && self.window_to_advertise() > self.current_window() {
+            self.ack_due = AckDue::Now;
+            self.dirty = true;
+        }
+        n
+    }
+
+    /// RFC 9293 §3.10.4 CLOSE.
+    pub(crate) fn close(&mut self, now: Instant, io: &mut dyn Io) {
+        match self.state {
+            State::Closed => {}
+            State::Listen | State::SynSent => {
+                let id = self.id;
+                self.terminate(now, SocketEvent::Closed(id), io);
+            }
+            State::SynReceived | State::Established => {
+                self.fin_queued = true;
+                self.set_state(now, State::FinWait1, io);
+                self.dirty = true;
+            }
+            State::CloseWait => {
+                self.fin_queued = true;
+                self.set_state(now, State::LastAck, io);
+                self.dirty = true;
+            }
+            _ => {}
+        }
+    }
+
+    /// RFC 9293 §3.10.5 ABORT: RST in synchronised states, then CLOSED.
+    pub(crate) fn abort(&mut self, now: Instant, io: &mut dyn Io) {
+        if self.state == State::Closed {
+            return;
+        }
+        if self.is_synchronised() && self.state != State::TimeWait {
+            self.pending_rst = true;
+            self.dirty = true;
+        }
+        let id = self.id;
+        self.terminate(now, SocketEvent::Closed(id), io);
+    }
+
+    // ---- Timers ----------------------------------------------------------------
+
+    /// Fires due timers (in [`Timer::ALL`] order), then sends what is due.
+    pub(crate) fn on_wake(&mut self, now: Instant, io: &mut dyn Io) {
+        for timer in Timer::ALL {
+            if self.finished {
+                return;
+            }
+            match self.timer(timer) {
+                Some(at) if at <= now => {
+                    self.set_timer(timer, None);
+                    self.fire(now, timer, io);
+                }
+                _ => {}
+            }
+        }
+        self.dispatch(now, io);
+    }
+
+    fn fire(&mut self, now: Instant, timer: Timer, io: &mut dyn Io) {
+        match timer {
+            Timer::Retransmit => self.on_retransmit_timeout(now, io),
+            Timer::Persist => {
+                self.log_timer(now, "TCP persist timer fired", io, None);
+                self.retries += 1;
+                if self.retries > self.config.max_retransmissions {
+                    let id = self.id;
+                    self.terminate(now, SocketEvent::TimedOut(id), io);
+                    return;
+                }
+                self.send_window_probe(now, io);
+                let interval = self.backed_off(self.rto, self.retries);
+                self.set_timer(Timer::Persist, Some(now + interval));
+            }
+            Timer::DelayedAck => {
+                self.log_timer(now, "TCP delayed ACK fired", io, None);
+                self.ack_due = AckDue::Now;
+            }
+            Timer::TimeWait => {
+                self.log_timer(now, "TCP TIME-WAIT expired", io, None);
+                let id = self.id;
+                self.terminate(now, SocketEvent::Closed(id), io);
+            }
+        }
+    }
+
+    fn backed_off(&self, base: Duration, times: u32) -> Duration {
+        base.saturating_mul(1u64 << times.min(32))
+            .min(self.config.max_rto)
+    }
+
+    fn on_retransmit_timeout(&mut self, now: Instant, io: &mut dyn Io) {
+        self.retries += 1;
+        self.stats.timeouts += 1;
+        self.log_timer(now, "TCP RTO fired", io, Some((self.rto, self.retries)));
+        if self.retries > self.config.max_retransmissions {
+            let id = self.id;
+            self.terminate(now, SocketEvent::TimedOut(id), io);
+            return;
+        }
+        // RFC 6298 §5.5: back off the timer.
+        self.rto = self.rto.saturating_mul(2).min(self.config.max_rto);
+        self.stats.rto = self.rto;
+        // RFC 6298 §3 (Karn): no RTT sample from a retransmitted segment.
+        self.rtt_probe = None;
+        if matches!(self.state, State::SynSent | State::SynReceived) {
+            self.snd_nxt = self.endpoint.iss;
+            return;
+        }
+        // RFC 5681 §3.1 eq. (4) and loss window; RFC 6582 §3.2 step 1 for `recover`.
+        let flight = self.snd_max.distance_from(self.snd_una);
+        self.ssthresh = (flight / 2).max(2 * self.eff_mss());
+        self.cwnd = self.eff_mss();
+        self.stats.cwnd = self.cwnd;
+        self.recovery = None;
+        self.recover = self.snd_max;
+        self.dup_acks = 0;
+        self.snd_nxt = self.snd_una;
+    }
+
+    // ---- Output ----------------------------------------------------------------
+
+    fn advertised_window(&mut self) -> u16 {
+        let window = self.window_to_advertise();
+        self.rcv_adv_edge = self.rcv_nxt + window;
+        window as u16
+    }
+
+    /// The window still open from the last advertisement.
+    fn current_window(&self) -> u32 {
+        if self.rcv_adv_edge > self.rcv_nxt {
+            self.rcv_adv_edge.distance_from(self.rcv_nxt)
+        } else {
+            0
+        }
+    }
+
+    /// RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): move the right edge only
+    /// by at least min(buffer / 2, MSS); never shrink it.
+    fn window_to_advertise(&self) -> u32 {
+        let free = (self.config.recv_buffer as usize)
+            .saturating_sub(self.unread())
+            .min(65535) as u32;
+        let current = self.current_window().min(free.max(self.current_window()));
+        let step = (self.config.recv_buffer.min(65535) / 2).min(self.eff_mss());
+        if free >= current + step || free == self.config.recv_buffer.min(65535) {
+            free
+        } else {
+            current
+        }
+    }
+
+    fn timestamp_option(&self, now: Instant, flags: Flags) -> Option<(u32, u32)> {
+        // RFC 7323 §3.2: a SYN offers timestamps; later segments carry them only
+        // when both SYNs did.
+        let offer =
+            flags.contains(Flags::SYN) && !flags.contains(Flags::ACK) && self.config.timestamps;
+        // RFC 7323 §4.1: TSval from a clock ticking in milliseconds.
+        (self.timestamps || offer).then(|| {
+            (
+                now.as_nanos().wrapping_div(1_000_000) as u32,
+                self.ts_recent,
+            )
+        })
+    }
+
+    fn segment<'a>(
+        &mut self,
+        now: Instant,
+        seq: SeqNumber,
+        flags: Flags,
+        payload: &'a [u8],
+    ) -> Repr<'a> {
+        let synchronised = self.state != State::SynSent || flags.contains(Flags::ACK);
+        let ack_number = (synchronised
+            && !(flags.contains(Flags::RST) && !flags.contains(Flags::ACK)))
+        .then_some(self.rcv_nxt);
+        let syn = flags.contains(Flags::SYN);
+        Repr {
+            src_port: self.endpoint.local.port(),
+            dst_port: self.endpoint.remote.port(),
+            flags,
+            seq_number: seq,
+            ack_number,
+            window_len: if flags.contains(Flags::RST) {
+                0
+            } else {
+                self.advertised_window()
+            },
+            max_seg_size: syn.then_some(self.own_mss),
+            window_scale: None,
+            sack_permitted: false,
+            timestamp: if flags.contains(Flags::RST) {
+                None
+            } else {
+                self.timestamp_option(now, flags)
+            },
+            payload,
+        }
+    }
+
+    fn emit(
+        &mut self,
+        now: Instant,
+        seq: SeqNumber,
+        flags: Flags,
+        len: u32,
+        note: Note,
+        io: &mut dyn Io,
+    ) {
+        let start = self.send_off + seq.distance_from(self.buf_seq) as usize;
+        let send_buf = core::mem::take(&mut self.send_buf);
+        let payload =
+            &send_buf[start.min(send_buf.len())..(start + len as usize).min(send_buf.len())];
+        let repr = self.segment(now, seq, flags, payload);
+        if let Some(ack) = repr.ack_number {
+            self.last_ack_sent = ack;
+            self.ack_due = AckDue::No;
+            self.ack_is_duplicate = false;
+            self.bytes_since_ack = 0;
+            self.set_timer(Timer::DelayedAck, None);
+        }
+        io.transmit(now, &self.endpoint, &repr, note);
+        self.send_buf = send_buf;
+        self.stats.segments_sent += 1;
+        if note == Note::Retransmission {
+            self.stats.retransmissions += 1;
+        }
+    }
+
+    fn arm_retransmit(&mut self, now: Instant) {
+        if self.timer(Timer::Retransmit).is_none() {
+            self.set_timer(Timer::Retransmit, Some(now + self.rto));
+        }
+    }
+
+    /// Sends the segment that starts at `seq` again, without moving `snd_nxt`.
+    fn retransmit_first(&mut self, now: Instant, io: &mut dyn Io) {
+        let data_end = self.data_end();
+        let seq = self.snd_una;
+        if seq < data_end {
+            let len = data_end.distance_from(seq).min(self.eff_mss());
+            let fin = self.fin_queued && seq + len == data_end && self.snd_max > data_end;
+            let mut flags = Flags::ACK;
+            if fin {
+                flags = flags.with(Flags::FIN);
+            }
+            self.emit(now, seq, flags, len, Note::Retransmission, io);
+        } else if self.fin_queued && self.snd_max > data_end {
+            self.emit(
+                now,
+                data_end,
+                Flags::ACK.with(Flags::FIN),
+                0,
+                Note::Retransmission,
+                io,
+            );
+        }
+        self.rtt_probe = None;
+    }
+
+    fn send_window_probe(&mut self, now: Instant, io: &mut dyn Io) {
+        self.emit(now, self.snd_una - 1, Flags::ACK, 0, Note::WindowProbe, io);
+    }
+
+    /// Sends whatever is due: SYN, data within the windows, FIN, RST, ACK.
+    pub(crate) fn dispatch(&mut self, now: Instant, io: &mut dyn Io) {
+        self.dirty = false;
+        if self.pending_rst {
+            self.pending_rst = false;
+            self.emit(
+                now,
+                self.snd_nxt,
+                Flags::RST.with(Flags::ACK),
+                0,
+                Note::Normal,
+                io,
+            );
+            self.finished = true;
+            return;
+        }
+        match self.state {
+            State::Closed | State::Listen => return,
+            State::SynSent | State::SynReceived => {
+                if self.snd_nxt == self.endpoint.iss || self.ack_due == AckDue::Now {
+                    let retransmission = self.snd_max != self.endpoint.iss;
+                    let flags = if self.state == State::SynSent {
+                        Flags::SYN
+                    } else {
+                        Flags::SYN.with(Flags::ACK)
+                    };
+                    let note = if retransmission {
+                        Note::Retransmission
+                    } else {
+                        Note::Normal
+                    };
+                    self.emit(now, self.endpoint.iss, flags, 0, note, io);
+                    self.snd_nxt = self.endpoint.iss + 1;
+                    self.snd_max = self.snd_nxt;
+                    if !retransmission {
+                        self.rtt_probe = Some((self.snd_nxt, now));
+                    }
+                    self.arm_retransmit(now);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let can_send_data = matches!(
+            self.state,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::Closing
+                | State::LastAck
+        );
+        let mss = self.eff_mss();
+        while can_send_data {
+            let data_end = self.data_end();
+            let unsent = if self.snd_nxt < data_end {
+                data_end.distance_from(self.snd_nxt)
+            } else {
+                0
+            };
+            let in_flight = self.snd_nxt.distance_from(self.snd_una);
+            let window = self.snd_wnd.min(self.cwnd);
+            let usable = window.saturating_sub(in_flight);
+            let mut len = unsent.min(usable).min(mss);
+            // RFC 9293 §3.8.6.2.1: no small segment while more waits, unless it
+            // is at least half the largest window the peer offered.
+            if len > 0 && len < mss && len < unsent && len * 2 < self.max_snd_wnd {
+                len = 0;
+            }
+            let fin_now = self.fin_queued
+                && matches!(
+                    self.state,
+                    State::FinWait1 | State::Closing | State::LastAck
+                )
+                && self.snd_nxt <= data_end
+                && self.snd_nxt + len == data_end;
+            if len == 0 && !fin_now {
+                break;
+            }
+            let seq = self.snd_nxt;
+            let mut flags = Flags::ACK;
+            if len > 0 && seq + len == data_end {
+                flags = flags.with(Flags::PSH);
+            }
+            if fin_now {
+                flags = flags.with(Flags::FIN);
+            }
+            let note = if seq < self.snd_max {
+                Note::Retransmission
+            } else {
+                Note::Normal
+            };
+            self.emit(now, seq, flags, len, note, io);
+            self.snd_nxt = seq + len + u32::from(fin_now);
+            if self.snd_nxt > self.snd_max {
+                self.snd_max = self.snd_nxt;
+                if self.rtt_probe.is_none() && note == Note::Normal {
+                    self.rtt_probe = Some((self.snd_nxt, now));
+                }
+            }
+            self.arm_retransmit(now);
+            if fin_now {
+                break;
+            }
+        }
+        if self.ack_due == AckDue::Now {
+            let note = if self.ack_is_duplicate {
+                Note::DupAck
+            } else {
+                Note::Normal
+            };
+            self.emit(now, self.snd_nxt, Flags::ACK, 0, note, io);
+        }
+        // RFC 9293 §3.8.6.1: probe a zero window while data waits and nothing is in flight.
+        let data_waiting = self.snd_nxt < self.data_end();
+        if can_send_data && self.snd_wnd == 0 && data_waiting && self.snd_nxt == self.snd_una {
+            if self.timer(Timer::Persist).is_none() && self.timer(Timer::Retransmit).is_none() {
+                self.set_timer(Timer::Persist, Some(now + self.rto));
+            }
+        } else {
+            self.set_timer(Timer::Persist, None);
+        }
+    }
+
+    // ---- Input -------------------------------------------------------------------
+
+    fn take_peer_options(&mut self, repr: &Repr<'_>) {
+        self.peer_mss = repr.max_seg_size.unwrap_or(DEFAULT_PEER_MSS).max(1);
+        self.timestamps = self.config.timestamps && repr.timestamp.is_some();
+    }
+
+    fn start_congestion_control(&mut self) {
+        self.cwnd = self.config.initial_cwnd_segments.max(1) * self.eff_mss();
+        self.stats.cwnd = self.cwnd;
+    }
+
+    /// RFC 9293 §3.10.7.2: a SYN reaching a listening port. The network created
+    /// this block for it in LISTEN.
+    pub(crate) fn on_listen_syn(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
+        self.endpoint.irs = repr.seq_number;
+        self.rcv_nxt = repr.seq_number + 1;
+        self.rcv_high = self.rcv_nxt;
+        self.take_peer_options(repr);
+        if let Some((tsval, _)) = repr.timestamp {
+            self.ts_recent = tsval;
+        }
+        self.snd_wnd = u32::from(repr.window_len);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = repr.seq_number;
+        self.set_state(now, State::SynReceived, io);
+        self.dispatch(now, io);
+    }
+
+    /// RFC 9293 §3.10.7: a segment for this connection, checksum already verified.
+    pub(crate) fn process(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
+        self.stats.segments_received += 1;
+        match self.state {
+            State::Closed | State::Listen => {}
+            State::SynSent => self.process_syn_sent(now, repr, io),
+            _ => self.process_synchronised(now, repr, io),
+        }
+        if !self.finished {
+            self.dispatch(now, io);
+        }
+    }
+
+    /// RFC 9293 §3.10.7.3.
+    fn process_syn_sent(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
+        let iss = self.endpoint.iss;
+        if let Some(ack) = repr.ack_number {
+            if ack <= iss || ack > self.snd_max {
+                if !repr.flags.contains(Flags::RST) {
+                    // Unacceptable ACK: RST with SEQ = SEG.ACK, sent by the network.
+                    io.transmit(now, &self.endpoint, &self.reset_for(repr), Note::Normal);
+                }
+                return;
+            }
+        }
+        if repr.flags.contains(Flags::RST) {
+            if repr.ack_number.is_some() {
+                let id = self.id;
+                self.terminate(now, SocketEvent::Reset(id), io);
+            }
+            return;
+        }
+        if !repr.flags.contains(Flags::SYN) {
+            return;
+        }
+        self.endpoint.irs = repr.seq_number;
+        self.rcv_nxt = repr.seq_number + 1;
+        self.rcv_high = self.rcv_nxt;
+        self.take_peer_options(repr);
+        if let Some((tsval, _)) = repr.timestamp {
+            self.ts_recent = tsval;
+        }
+        self.snd_wnd = u32::from(repr.window_len);
+        self.max_snd_wnd = self.snd_wnd;
+        self.snd_wl1 = repr.seq_number;
+        match repr.ack_number {
+            Some(ack) => {
+                self.snd_una = ack;
+                self.snd_wl2 = ack;
+                self.take_rtt_sample(now, ack);
+                self.set_timer(Timer::Retransmit, None);
+                self.retries = 0;
+                self.start_congestion_control();
+                self.set_state(now, State::Established, io);
+                self.ack_due = AckDue::Now;
+                io.event(SocketEvent::Connected(self.id));
+            }
+            None => {
+                // Simultaneous open: answer with SYN, ACK.
+                self.set_state(now, State::SynReceived, io);
+                self.snd_nxt = iss;
+            }
+        }
+    }
+
+    /// RFC 9293 §3.10.7.1: the reset answering a segment that has no place here.
+    pub(crate) fn reset_for<'a>(&self, repr: &Repr<'_>) -> Repr<'a> {
+        reset_reply(repr)
+    }
+
+    fn acceptable(&self, repr: &Repr<'_>, window: u32) -> bool {
+        let seq = repr.seq_number;
+        let len = repr.segment_len();
+        let in_window = |s: SeqNumber| s >= self.rcv_nxt && s < self.rcv_nxt + window;
+        match (len, window) {
+            (0, 0) => seq == self.rcv_nxt,
+            (0, _) => in_window(seq),
+            (_, 0) => false,
+            _ => in_window(seq) || in_window(seq + len - 1),
+        }
+    }
+
+    fn process_synchronised(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
+        let window = self.current_window().max(self.window_to_advertise());
+        let seq = repr.seq_number;
+        // First: sequence number check (RFC 9293 §3.10.7.4).
+        if !self.acceptable(repr, window) {
+            // A zero window still lets ACKs through (RFC 9293 §3.10.7.4, "special allowance").
+            let ack_only = window == 0 && seq == self.rcv_nxt && !repr.flags.contains(Flags::RST);
+            if !ack_only {
+                if !repr.flags.contains(Flags::RST) {
+                    self.ack_due = AckDue::Now;
+                    if self.state == State::TimeWait && repr.flags.contains(Flags::FIN) {
+                        // RFC 9293 §3.10.7.4: a retransmitted FIN restarts the 2 MSL wait.
+                        self.set_timer(Timer::TimeWait, Some(now + self.config.time_wait));
+                    }
+                }
+                return;
+            }
+        }
+        // Second: RST (RFC 5961 §3.2: exact match resets, else challenge ACK).
+        // RFC 1337 §3: a RST must not cut TIME-WAIT short.
+        if repr.flags.contains(Flags::RST) && self.state == State::TimeWait {
+            return;
+        }
+        if repr.flags.contains(Flags::RST) {
+            if seq == self.rcv_nxt {
+                let id = self.id;
+                self.terminate(now, SocketEvent::Reset(id), io);
+            } else {
+                self.ack_due = AckDue::Now;
+            }
+            return;
+        }
+        // Fourth: a SYN in a synchronised state draws a challenge ACK (RFC 5961 §4.2).
+        if repr.flags.contains(Flags::SYN) {
+            self.ack_due = AckDue::Now;
+            return;
+        }
+        // Fifth: the ACK field.
+        let Some(ack) = repr.ack_number else { return };
+        // RFC 7323 §4.3: remember the peer's timestamp to echo it.
+        if let Some((tsval, _)) = repr.timestamp {
+            if seq <= self.last_ack_sent && tsval.wrapping_sub(self.ts_recent) as i32 >= 0 {
+                self.ts_recent = tsval;
+            }
+        }
+        if self.state == State::SynReceived {
+            if ack > self.snd_una && ack <= self.snd_max {
+                self.snd_una = ack;
+                self.snd_wnd = u32::from(repr.window_len);
+                self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+                self.snd_wl1 = seq;
+                self.snd_wl2 = ack;
+                self.take_rtt_sample(now, ack);
+                self.set_timer(Timer::Retransmit, None);
+                self.retries = 0;
+                self.start_congestion_control();
+                self.set_state(now, State::Established, io);
+                io.event(SocketEvent::Accepted {
+                    host: self.endpoint.host,
+                    port: self.endpoint.local.port(),
+                    socket: self.id,
+                });
+            } else {
+                io.transmit(now, &self.endpoint, &reset_reply(repr), Note::Normal);
+                return;
+            }
+        }
+        if ack > self.snd_max {
+            // RFC 9293 §3.10.7.4: ACK of something not yet sent.
+            self.ack_due = AckDue::Now;
+            return;
+        }
+        self.on_ack(now, repr, ack, io);
+        if self.finished {
+            return;
+        }
+        // Sixth/seventh: the segment text.
+        if !repr.payload.is_empty()
+            && matches!(
+                self.state,
+                State::Established | State::FinWait1 | State::FinWait2
+            )
+        {
+            self.on_data(now, seq, repr.payload, repr.flags.contains(Flags::PSH), io);
+        }
+        // Eighth: FIN.
+        if repr.flags.contains(Flags::FIN) {
+            let fin_seq = seq + repr.payload.len() as u32;
+            if fin_seq == self.rcv_nxt {
+                self.on_fin(now, io);
+            } else if fin_seq > self.rcv_nxt {
+                self.pending_fin = Some(fin_seq);
+                self.ack_due = AckDue::Now;
+            } else {
+                self.ack_due = AckDue::Now;
+            }
+        }
+    }
+
+    fn take_rtt_sample(&mut self, now: Instant, ack: SeqNumber) {
+        let Some((end, sent)) = self.rtt_probe else {
+            return;
+        };
+        if ack < end {
+            return;
+        }
+        self.rtt_probe = None;
+        let r = now - sent;
+        // RFC 6298 §2.2 and §2.3, with alpha = 1/8 and beta = 1/4; G = 1 ns.
+        match self.srtt {
+            None => {
+                self.srtt = Some(r);
+                self.rttvar = Duration::from_nanos(r.as_nanos() / 2);
+            }
+            Some(srtt) => {
+                let delta = srtt.as_nanos().abs_diff(r.as_nanos());
+                self.rttvar = Duration::from_nanos((3 * self.rttvar.as_nanos() + delta) / 4);
+                self.srtt = Some(Duration::from_nanos(
+                    (7 * srtt.as_nanos() + r.as_nanos()) / 8,
+                ));
+            }
+        }
+        let srtt = self.srtt.unwrap_or(r);
+        let rto = srtt + self.rttvar.saturating_mul(4).max(Duration::from_nanos(1));
+        self.rto = rto.max(self.config.min_rto).min(self.config.max_rto);
+        self.stats.srtt = self.srtt;
+        self.stats.rto = self.rto;
+    }
+
+    fn on_ack(&mut self, now: Instant, repr: &Repr<'_>, ack: SeqNumber, io: &mut dyn Io) {
+        let seq = repr.seq_number;
+        let mss = self.eff_mss();
+        let window = u32::from(repr.window_len);
+        if ack > self.snd_una {
+            let acked = ack.distance_from(self.snd_una);
+            let data_acked = if ack > self.buf_seq {
+                ack.distance_from(self.buf_seq)
+                    .min((self.send_buf.len() - self.send_off) as u32)
+            } else {
+                0
+            };
+            self.send_off += data_acked as usize;
+            self.buf_seq = self.buf_seq + data_acked;
+            if self.send_off == self.send_buf.len() {
+                self.send_buf.clear();
+                self.send_off = 0;
+            }
+            self.stats.bytes_acked += u64::from(data_acked);
+            self.snd_una = ack;
+            if self.snd_nxt < ack {
+                self.snd_nxt = ack;
+            }
+            self.retries = 0;
+            self.take_rtt_sample(now, ack);
+            match self.recovery {
+                Some(recover) if ack >= recover => {
+                    // RFC 6582 §3.2 step 3, full acknowledgment: deflate the window.
+                    let flight = self.snd_max.distance_from(self.snd_una);
+                    self.cwnd = self.ssthresh.min(flight.max(mss) + mss);
+                    self.recovery = None;
+                    self.dup_acks = 0;
+                }
+                Some(_) => {
+                    // RFC 6582 §3.2 step 3, partial acknowledgment: resend the
+                    // next hole, deflate by the amount acked, add back one MSS.
+                    self.retransmit_first(now, io);
+                    self.cwnd =
+                        self.cwnd.saturating_sub(acked) + if acked >= mss { mss } else { 0 };
+                    self.cwnd = self.cwnd.max(mss);
+                    self.set_timer(Timer::Retransmit, Some(now + self.rto));
+                }
+                None => {
+                    self.dup_acks = 0;
+                    if self.cwnd < self.ssthresh {
+                        // RFC 5681 §3.1 eq. (2): slow start.
+                        self.cwnd = self.cwnd.saturating_add(acked.min(mss));
+                    } else {
+                        // RFC 5681 §3.1 eq. (3): congestion avoidance.
+                        self.cwnd = self
+                            .cwnd
+                            .saturating_add((mss * mss / self.cwnd.max(1)).max(1));
+                    }
+                }
+            }
+            self.stats.cwnd = self.cwnd;
+            // RFC 6298 §5.2 and §5.3.
+            if self.snd_una == self.snd_max {
+                self.set_timer(Timer::Retransmit, None);
+            } else if self.recovery.is_none() {
+                self.set_timer(Timer::Retransmit, Some(now + self.rto));
+            }
+            if self.want_writable
+                && self.send_buf.len() - self.send_off < self.config.send_buffer as usize
+            {
+                self.want_writable = false;
+                io.event(SocketEvent::Writable(self.id));
+            }
+        } else if ack == self.snd_una
+            && repr.payload.is_empty()
+            && !repr.flags.contains(Flags::FIN)
+            && window == self.snd_wnd
+            && self.snd_max != self.snd_una
+        {
+            // RFC 5681 §2 duplicate ACK definition.
+            self.stats.dup_acks_received += 1;
+            self.dup_acks += 1;
+            if self.dup_acks == 3 && self.recovery.is_none() && self.snd_una - 1 >= self.recover {
+                // RFC 6582 §3.2 step 2: fast retransmit, enter fast recovery.
+                let flight = self.snd_max.distance_from(self.snd_una);
+                self.ssthresh = (flight / 2).max(2 * mss);
+                self.recover = self.snd_max;
+                self.recovery = Some(self.snd_max);
+                self.stats.fast_retransmits += 1;
+                self.retransmit_first(now, io);
+                self.cwnd = self.ssthresh + 3 * mss;
+                self.set_timer(Timer::Retransmit, Some(now + self.rto));
+            } else if self.dup_acks > 3 && self.recovery.is_some() {
+                // RFC 6582 §3.2 step 4: inflate for each segment that left the network.
+                self.cwnd = self.cwnd.saturating_add(mss);
+            }
+            self.stats.cwnd = self.cwnd;
+        }
+        // RFC 9293 §3.10.7.4: update the send window from the newest segment.
+        if self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack) {
+            self.snd_wnd = window;
+            self.max_snd_wnd = self.max_snd_wnd.max(window);
+            self.snd_wl1 = seq;
+            self.snd_wl2 = ack;
+            if window > 0 {
+                self.set_timer(Timer::Persist, None);
+                if self.timer(Timer::Retransmit).is_none() {
+                    self.retries = 0;
+                }
+            }
+        }
+        let fin_acked = self.fin_queued && self.snd_una > self.data_end();
+        if fin_acked {
+            match self.state {
+                State::FinWait1 => self.set_state(now, State::FinWait2, io),
+                State::Closing => self.enter_time_wait(now, io),
+                State::LastAck => {
+                    let id = self.id;
+                    self.terminate(now, SocketEvent::Closed(id), io);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn enter_time_wait(&mut self, now: Instant, io: &mut dyn Io) {
+        self.set_state(now, State::TimeWait, io);
+        self.timers = [None; Timer::ALL.len()];
+        self.set_timer(Timer::TimeWait, Some(now + self.config.time_wait));
+    }
+
+    fn on_data(
+        &mut self,
+        now: Instant,
+        seq: SeqNumber,
+        payload: &[u8],
+        push: bool,
+        io: &mut dyn Io,
+    ) {
+        let end = seq + payload.len() as u32;
+        if end > self.rcv_high {
+            self.rcv_high = end;
+        }
+        // Trim what we already have and what lies beyond the window.
+        let skip = if seq < self.rcv_nxt {
+            self.rcv_nxt.distance_from(seq) as usize
+        } else {
+            0
+        };
+        if skip >= payload.len() {
+            self.ack_due = AckDue::Now;
+            return;
+        }
+        let start = seq + skip as u32;
+        let room = self.window_to_advertise().max(self.current_window());
+        let offset = start.distance_from(self.rcv_nxt);
+        let fits = (room.saturating_sub(offset) as usize).min(payload.len() - skip);
+        let data = &payload[skip..skip + fits];
+        if data.is_empty() {
+            self.ack_due = AckDue::Now;
+            return;
+        }
+        if start != self.rcv_nxt {
+            self.store_out_of_order(start, data);
+            // RFC 5681 §4.2: an out-of-order segment is acknowledged at once.
+            self.ack_due = AckDue::Now;
+            self.ack_is_duplicate = true;
+            return;
+        }
+        let filled_hole = !self.out_of_order.is_empty();
+        self.recv_buf.extend_from_slice(data);
+        self.rcv_nxt = self.rcv_nxt + data.len() as u32;
+        let mut delivered = data.len() as u64;
+        delivered += self.drain_out_of_order();
+        self.stats.bytes_received += delivered;
+        if !self.readable_signalled {
+            self.readable_signalled = true;
+            io.event(SocketEvent::Readable(self.id));
+        }
+        self.bytes_since_ack += data.len() as u32;
+        let _ = push;
+        // RFC 5681 §4.2: ACK at least every second full-sized segment, and at
+        // once when a hole is filled; otherwise delay.
+        match self.config.delayed_ack {
+            Some(delay) if !filled_hole && self.bytes_since_ack < 2 * self.eff_mss() => {
+                if self.ack_due < AckDue::Delayed {
+                    self.ack_due = AckDue::Delayed;
+                }
+                if self.timer(Timer::DelayedAck).is_none() {
+                    self.set_timer(Timer::DelayedAck, Some(now + delay));
+                }
+            }
+            _ => self.ack_due = AckDue::Now,
+        }
+        if let Some(fin_seq) = self.pending_fin {
+            if fin_seq == self.rcv_nxt {
+                self.pending_fin = None;
+                self.on_fin(now, io);
+            }
+        }
+    }
+
+    fn store_out_of_order(&mut self, start: SeqNumber, data: &[u8]) {
+        let at = self.out_of_order.partition_point(|(s, _)| *s < start);
+        if let Some((s, existing)) = self.out_of_order.get(at) {
+            if *s == start && existing.len() >= data.len() {
+                return;
+            }
+        }
+        if let Some((s, existing)) = self.out_of_order.get_mut(at) {
+            if *s == start {
+                existing.clear();
+                existing.extend_from_slice(data);
+                return;
+            }
+        }
+        self.out_of_order.insert(at, (start, data.to_vec()));
+    }
+
+    /// Moves out-of-order data that now continues `rcv_nxt` into the receive buffer.
+    fn drain_out_of_order(&mut self) -> u64 {
+        let mut delivered = 0u64;
+        let mut consumed = 0;
+        for (start, data) in &self.out_of_order {
+            let end = *start + data.len() as u32;
+            if *start > self.rcv_nxt {
+                break;
+            }
+            consumed += 1;
+            if end > self.rcv_nxt {
+                let skip = self.rcv_nxt.distance_from(*start) as usize;
+                self.recv_buf.extend_from_slice(&data[skip..]);
+                delivered += (data.len() - skip) as u64;
+                self.rcv_nxt = end;
+            }
+        }
+        self.out_of_order.drain(..consumed);
+        delivered
+    }
+
+    fn on_fin(&mut self, now: Instant, io: &mut dyn Io) {
+        self.rcv_nxt = self.rcv_nxt + 1;
+        self.ack_due = AckDue::Now;
+        io.event(SocketEvent::PeerClosed(self.id));
+        match self.state {
+            State::SynReceived | State::Established => self.set_state(now, State::CloseWait, io),
+            State::FinWait1 => {
+                if self.snd_una > self.data_end() {
+                    self.enter_time_wait(now, io);
+                } else {
+                    self.set_state(now, State::Closing, io);
+                }
+            }
+            State::FinWait2 => self.enter_time_wait(now, io),
+            _ => {}
+        }
+    }
+}
+
+/// RFC 9293 §3.10.7.1: the RST answering `repr` when no connection takes it.
+pub(crate) fn reset_reply<'a>(repr: &Repr<'_>) -> Repr<'a> {
+    let (flags, seq, ack) = match repr.ack_number {
+        Some(ack) => (Flags::RST, ack, None),
+        None => (
+            Flags::RST.with(Flags::ACK),
+            SeqNumber(0),
+            Some(repr.seq_number + repr.segment_len()),
+        ),
+    };
+    Repr {
+        src_port: repr.dst_port,
+        dst_port: repr.src_port,
+        flags,
+        seq_number: seq,
+        ack_number: ack,
+        window_len: 0,
+        max_seg_size: None,
+        window_scale: None,
+        sack_permitted: false,
+        timestamp: None,
+        payload: &[],
+    }
+}
