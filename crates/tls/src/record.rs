@@ -1,1 +1,597 @@
-//! (in progress)
+//! The record layer's framing: headers, records, reassembly and
+//! fragmentation (RFC 5246 §6.2).
+//!
+//! Read first: RFC 5246 §6.2.1 (fragmentation, `TLSPlaintext`), §6.2.3
+//! (`TLSCiphertext` length limit), §7.4 (handshake messages may span
+//! records, and records may hold several messages).
+//!
+//! Data flows through three pieces:
+//! - [`Deframer`]: TCP delivers bytes in arbitrary chunks; the deframer
+//!   buffers them and yields whole [`Record`]s. A bad header poisons it.
+//! - [`HandshakeJoiner`]: handshake messages are cut across records and
+//!   packed several to a record; the joiner yields each whole message with
+//!   its exact bytes, which the Finished transcript hash needs.
+//! - [`fragment`]: the sending side, splitting a payload into records of at
+//!   most 2^14 bytes.
+//!
+//! Record protection (decryption, MAC) happens between the deframer and
+//! the joiner and lives in [`crate::crypto`].
+
+use crate::codec::{Codec, Reader};
+use crate::enums::{ContentType, ProtocolVersion};
+use crate::error::{Error, InvalidMessage};
+use crate::msgs::{HANDSHAKE_HEADER_LEN, HandshakeMessage};
+
+/// Content type (1), version (2) and length (2).
+pub const HEADER_LEN: usize = 5;
+/// RFC 5246 §6.2.1: "The length (in bytes) of the following
+/// TLSPlaintext.fragment. The length MUST NOT exceed 2^14."
+pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
+/// RFC 5246 §6.2.3: "The length MUST NOT exceed 2^14 + 2048."
+pub const MAX_CIPHERTEXT_LEN: usize = (1 << 14) + 2048;
+/// The largest handshake message the joiner will buffer. The protocol
+/// allows 2^24-1; a certificate chain of three 1 KiB certificates needs
+/// about 3 KiB, so 64 KiB bounds memory without refusing real peers.
+pub const MAX_HANDSHAKE_LEN: usize = 1 << 16;
+
+/// The five bytes in front of every record (RFC 5246 §6.2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// What the fragment holds.
+    pub typ: ContentType,
+    /// The record-layer version (TLS 1.0 in a first Client Hello even when
+    /// the client offers 1.2).
+    pub version: ProtocolVersion,
+    /// The fragment's length.
+    pub length: u16,
+}
+
+impl Codec for RecordHeader {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.typ.encode(out);
+        self.version.encode(out);
+        self.length.encode(out);
+    }
+
+    /// Reads and checks a header: a defined content type, an SSL 3.0 or
+    /// TLS version, and a length within RFC 5246 §6.2.3's ciphertext limit.
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let typ = ContentType::read(r)?;
+        let version = ProtocolVersion::read(r)?;
+        let length = r.u16("record length")?;
+        // RFC 5246 §6: "If a TLS implementation receives an unexpected
+        // record type, it MUST send an unexpected_message alert."
+        if !matches!(
+            typ,
+            ContentType::ChangeCipherSpec
+                | ContentType::Alert
+                | ContentType::Handshake
+                | ContentType::ApplicationData
+        ) {
+            return Err(InvalidMessage::UnknownContentType(typ.get()));
+        }
+        // RFC 5246 Appendix E.1: every SSL 3.0 and TLS record starts with
+        // major version 3.
+        if version.get() >> 8 != 3 {
+            return Err(InvalidMessage::UnsupportedRecordVersion(version));
+        }
+        if usize::from(length) > MAX_CIPHERTEXT_LEN {
+            return Err(InvalidMessage::RecordOverflow(usize::from(length)));
+        }
+        Ok(RecordHeader {
+            typ,
+            version,
+            length,
+        })
+    }
+}
+
+/// One record: header fields and fragment (plaintext or ciphertext).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// What the fragment holds.
+    pub typ: ContentType,
+    /// The record-layer version.
+    pub version: ProtocolVersion,
+    /// The fragment.
+    pub fragment: Vec<u8>,
+}
+
+impl Record {
+    /// The header that goes in front of this record's fragment.
+    ///
+    /// # Panics
+    /// If the fragment is longer than 2^16-1 bytes: the fragmenter and
+    /// record protection never build one, so that is a bug.
+    pub fn header(&self) -> RecordHeader {
+        RecordHeader {
+            typ: self.typ,
+            version: self.version,
+            length: u16::try_from(self.fragment.len())
+                .expect("record fragment longer than 2^16-1 bytes"),
+        }
+    }
+
+    /// Checks the RFC 5246 §6.2.1 limit on a plaintext fragment, for
+    /// records read before encryption starts or after decryption.
+    ///
+    /// # Errors
+    /// [`InvalidMessage::RecordOverflow`] above 2^14 bytes.
+    pub fn check_plaintext_len(&self) -> Result<(), InvalidMessage> {
+        if self.fragment.len() > MAX_PLAINTEXT_LEN {
+            return Err(InvalidMessage::RecordOverflow(self.fragment.len()));
+        }
+        Ok(())
+    }
+}
+
+impl Codec for Record {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.header().encode(out);
+        out.extend_from_slice(&self.fragment);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let header = RecordHeader::read(r)?;
+        let fragment = r.take(usize::from(header.length), "record fragment")?;
+        Ok(Record {
+            typ: header.typ,
+            version: header.version,
+            fragment: fragment.to_vec(),
+        })
+    }
+}
+
+/// Splits `payload` into records of at most 2^14 bytes (RFC 5246 §6.2.1).
+/// An empty payload gives no records.
+pub fn fragment(typ: ContentType, version: ProtocolVersion, payload: &[u8]) -> Vec<Record> {
+    fragment_with_limit(typ, version, payload, MAX_PLAINTEXT_LEN)
+}
+
+/// Splits `payload` into records of at most `max_fragment_len` bytes,
+/// clamped to 1..=2^14, so scenarios can reproduce a peer that cuts its
+/// flight into small records.
+pub fn fragment_with_limit(
+    typ: ContentType,
+    version: ProtocolVersion,
+    payload: &[u8],
+    max_fragment_len: usize,
+) -> Vec<Record> {
+    payload
+        .chunks(max_fragment_len.clamp(1, MAX_PLAINTEXT_LEN))
+        .map(|chunk| Record {
+            typ,
+            version,
+            fragment: chunk.to_vec(),
+        })
+        .collect()
+}
+
+/// Buffers bytes from the transport and yields whole records.
+///
+/// Call [`push`](Deframer::push) with each chunk as it arrives, then
+/// [`pop`](Deframer::pop) until it returns `None`. After an error every
+/// `pop` returns the same error: the bytes after a bad header cannot be
+/// framed.
+#[derive(Clone, Debug, Default)]
+pub struct Deframer {
+    buf: Vec<u8>,
+    error: Option<Error>,
+}
+
+impl Deframer {
+    /// An empty deframer.
+    pub fn new() -> Self {
+        Deframer::default()
+    }
+
+    /// Appends received bytes. Ignored once the deframer is poisoned.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.error.is_none() {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// The next whole record, `None` if more bytes are needed, or the error
+    /// that poisoned the stream.
+    ///
+    /// The header is checked as soon as its five bytes are in, so an
+    /// oversized or nonsensical record is refused before its body arrives.
+    #[must_use]
+    pub fn pop(&mut self) -> Option<Result<Record, Error>> {
+        if let Some(error) = &self.error {
+            return Some(Err(error.clone()));
+        }
+        if self.buf.len() < HEADER_LEN {
+            return None;
+        }
+        let header = match RecordHeader::read(&mut Reader::new(&self.buf[..HEADER_LEN])) {
+            Ok(header) => header,
+            Err(e) => {
+                let error = Error::from(e);
+                self.error = Some(error.clone());
+                self.buf.clear();
+                return Some(Err(error));
+            }
+        };
+        let total = HEADER_LEN + usize::from(header.length);
+        if self.buf.len() < total {
+            return None;
+        }
+        let fragment = self.buf[HEADER_LEN..total].to_vec();
+        self.buf.drain(..total);
+        Some(Ok(Record {
+            typ: header.typ,
+            version: header.version,
+            fragment,
+        }))
+    }
+
+    /// How many bytes wait for the rest of their record.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether an error has poisoned the stream.
+    pub fn is_poisoned(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+/// A handshake message and the exact bytes it arrived as (header and
+/// body), for the transcript hash (RFC 5246 §7.4.9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinedMessage {
+    /// The decoded message.
+    pub message: HandshakeMessage,
+    /// Its bytes on the wire, header included.
+    pub bytes: Vec<u8>,
+}
+
+/// Reassembles handshake messages from the plaintext fragments of
+/// Handshake records.
+///
+/// Call [`push`](HandshakeJoiner::push) with each record's fragment, then
+/// [`pop`](HandshakeJoiner::pop) until it returns `None`. Errors are
+/// sticky, as for the [`Deframer`].
+#[derive(Clone, Debug, Default)]
+pub struct HandshakeJoiner {
+    buf: Vec<u8>,
+    error: Option<Error>,
+}
+
+impl HandshakeJoiner {
+    /// An empty joiner.
+    pub fn new() -> Self {
+        HandshakeJoiner::default()
+    }
+
+    /// Adds the plaintext fragment of one Handshake record.
+    ///
+    /// # Errors
+    /// [`InvalidMessage::EmptyFragment`] for an empty fragment (RFC 5246
+    /// §6.2.1), [`InvalidMessage::RecordOverflow`] above 2^14 bytes, or the
+    /// error that already poisoned the joiner.
+    pub fn push(&mut self, fragment: &[u8]) -> Result<(), Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        let problem = if fragment.is_empty() {
+            Some(InvalidMessage::EmptyFragment(ContentType::Handshake))
+        } else if fragment.len() > MAX_PLAINTEXT_LEN {
+            Some(InvalidMessage::RecordOverflow(fragment.len()))
+        } else {
+            None
+        };
+        if let Some(e) = problem {
+            return Err(self.poison(e));
+        }
+        self.buf.extend_from_slice(fragment);
+        Ok(())
+    }
+
+    /// The next whole message, `None` if more fragments are needed, or the
+    /// error that poisoned the joiner.
+    #[must_use]
+    pub fn pop(&mut self) -> Option<Result<JoinedMessage, Error>> {
+        if let Some(error) = &self.error {
+            return Some(Err(error.clone()));
+        }
+        if self.buf.len() < HANDSHAKE_HEADER_LEN {
+            return None;
+        }
+        let body_len = u32::from_be_bytes([0, self.buf[1], self.buf[2], self.buf[3]]) as usize;
+        if body_len > MAX_HANDSHAKE_LEN {
+            return Some(Err(self.poison(InvalidMessage::HandshakeTooLarge(body_len))));
+        }
+        let total = HANDSHAKE_HEADER_LEN + body_len;
+        if self.buf.len() < total {
+            return None;
+        }
+        let bytes: Vec<u8> = self.buf.drain(..total).collect();
+        Some(match HandshakeMessage::from_bytes(&bytes) {
+            Ok(message) => Ok(JoinedMessage { message, bytes }),
+            Err(e) => Err(self.poison(e)),
+        })
+    }
+
+    /// Whether no partial message is buffered. A ChangeCipherSpec or an
+    /// encryption change must only come when this holds (RFC 5246 §7.1:
+    /// the CCS is sent between whole handshake messages).
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    fn poison(&mut self, e: InvalidMessage) -> Error {
+        let error = Error::from(e);
+        self.error = Some(error.clone());
+        self.buf.clear();
+        error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::msgs::strategies;
+
+    fn record(typ: ContentType, len: usize) -> Record {
+        Record {
+            typ,
+            version: ProtocolVersion::Tls10,
+            fragment: vec![0x42; len],
+        }
+    }
+
+    #[test]
+    fn header_is_type_version_length() {
+        let bytes = record(ContentType::Handshake, 239).to_bytes();
+        assert_eq!(&bytes[..HEADER_LEN], &[22, 3, 1, 0, 239]);
+    }
+
+    #[test]
+    fn accepts_ciphertext_of_exactly_2_14_plus_2048() {
+        let bytes = record(ContentType::ApplicationData, MAX_CIPHERTEXT_LEN).to_bytes();
+        let mut d = Deframer::new();
+        d.push(&bytes);
+        assert_eq!(d.pop().unwrap().unwrap().fragment.len(), MAX_CIPHERTEXT_LEN);
+        assert!(d.pop().is_none());
+    }
+
+    #[test]
+    fn rejects_record_longer_than_2_14_plus_2048_from_its_header() {
+        let mut d = Deframer::new();
+        let len = MAX_CIPHERTEXT_LEN + 1;
+        d.push(&[23, 3, 1, (len >> 8) as u8, len as u8]);
+        let err = d.pop().unwrap().unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidMessage(InvalidMessage::RecordOverflow(len))
+        );
+        assert_eq!(
+            err.alert(),
+            Some(crate::enums::AlertDescription::RecordOverflow)
+        );
+    }
+
+    #[test]
+    fn deframer_stays_poisoned_after_an_error() {
+        let mut d = Deframer::new();
+        d.push(&[99, 3, 1, 0, 1, 0]);
+        let first = d.pop().unwrap().unwrap_err();
+        assert_eq!(
+            first,
+            Error::InvalidMessage(InvalidMessage::UnknownContentType(99))
+        );
+        d.push(&record(ContentType::Alert, 2).to_bytes());
+        assert_eq!(d.pop().unwrap().unwrap_err(), first);
+        assert!(d.is_poisoned());
+    }
+
+    #[test]
+    fn rejects_non_tls_record_version() {
+        let mut d = Deframer::new();
+        d.push(b"GET / HTTP/1.1\r\n");
+        assert!(d.pop().unwrap().is_err());
+        let mut d = Deframer::new();
+        d.push(&[22, 2, 0, 0, 1, 0]);
+        assert_eq!(
+            d.pop().unwrap().unwrap_err().alert(),
+            Some(crate::enums::AlertDescription::ProtocolVersion)
+        );
+    }
+
+    #[test]
+    fn waits_for_the_rest_of_a_split_record() {
+        let bytes = record(ContentType::Handshake, 10).to_bytes();
+        let mut d = Deframer::new();
+        d.push(&bytes[..3]);
+        assert!(d.pop().is_none());
+        d.push(&bytes[3..12]);
+        assert!(d.pop().is_none());
+        assert_eq!(d.buffered(), 12);
+        d.push(&bytes[12..]);
+        assert_eq!(
+            d.pop().unwrap().unwrap(),
+            record(ContentType::Handshake, 10)
+        );
+        assert_eq!(d.buffered(), 0);
+    }
+
+    #[test]
+    fn plaintext_limit_is_2_14() {
+        assert!(
+            record(ContentType::Handshake, MAX_PLAINTEXT_LEN)
+                .check_plaintext_len()
+                .is_ok()
+        );
+        assert_eq!(
+            record(ContentType::Handshake, MAX_PLAINTEXT_LEN + 1).check_plaintext_len(),
+            Err(InvalidMessage::RecordOverflow(MAX_PLAINTEXT_LEN + 1))
+        );
+        let mut j = HandshakeJoiner::new();
+        assert!(j.push(&[0; MAX_PLAINTEXT_LEN + 1]).is_err());
+    }
+
+    #[test]
+    fn fragments_at_2_14() {
+        let payload = vec![7; 2 * MAX_PLAINTEXT_LEN + 1];
+        let records = fragment(
+            ContentType::ApplicationData,
+            ProtocolVersion::Tls11,
+            &payload,
+        );
+        let lens: Vec<usize> = records.iter().map(|r| r.fragment.len()).collect();
+        assert_eq!(lens, [MAX_PLAINTEXT_LEN, MAX_PLAINTEXT_LEN, 1]);
+        assert!(fragment(ContentType::Handshake, ProtocolVersion::Tls11, &[]).is_empty());
+        assert_eq!(
+            fragment_with_limit(
+                ContentType::Handshake,
+                ProtocolVersion::Tls11,
+                &[1, 2, 3],
+                0
+            )
+            .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn joiner_rejects_empty_handshake_fragment() {
+        let mut j = HandshakeJoiner::new();
+        assert_eq!(
+            j.push(&[]).unwrap_err(),
+            Error::InvalidMessage(InvalidMessage::EmptyFragment(ContentType::Handshake))
+        );
+        assert!(j.push(&[14, 0, 0, 0]).is_err());
+    }
+
+    #[test]
+    fn joiner_splits_several_messages_in_one_fragment() {
+        let mut j = HandshakeJoiner::new();
+        j.push(&[14, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+        assert_eq!(
+            j.pop().unwrap().unwrap().message,
+            HandshakeMessage::ServerHelloDone
+        );
+        let hello_request = j.pop().unwrap().unwrap();
+        assert_eq!(hello_request.message, HandshakeMessage::HelloRequest);
+        assert_eq!(hello_request.bytes, [0, 0, 0, 0]);
+        assert!(j.pop().is_none());
+        assert!(j.is_empty());
+    }
+
+    #[test]
+    fn joiner_refuses_oversized_message_before_buffering_it() {
+        let mut j = HandshakeJoiner::new();
+        j.push(&[11, 0x01, 0x00, 0x01]).unwrap();
+        assert_eq!(
+            j.pop().unwrap().unwrap_err(),
+            Error::InvalidMessage(InvalidMessage::HandshakeTooLarge(MAX_HANDSHAKE_LEN + 1))
+        );
+        assert!(j.pop().unwrap().is_err());
+    }
+
+    #[test]
+    fn joiner_poisons_on_malformed_message() {
+        let mut j = HandshakeJoiner::new();
+        j.push(&[14, 0, 0, 1, 0xff]).unwrap();
+        assert!(j.pop().unwrap().is_err());
+        assert!(j.push(&[14, 0, 0, 0]).is_err());
+    }
+
+    /// Splits `bytes` at the given (sorted, deduplicated) cut points.
+    fn split_at<'a>(bytes: &'a [u8], cuts: &[prop::sample::Index]) -> Vec<&'a [u8]> {
+        let mut points: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+        points.push(0);
+        points.push(bytes.len());
+        points.sort_unstable();
+        points.dedup();
+        points.windows(2).map(|w| &bytes[w[0]..w[1]]).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn deframer_yields_records_whatever_the_chunking(
+            records in proptest::collection::vec(
+                (prop_oneof![Just(ContentType::Handshake), Just(ContentType::ApplicationData), Just(ContentType::Alert)],
+                 proptest::collection::vec(any::<u8>(), 0..600))
+                    .prop_map(|(typ, fragment)| Record { typ, version: ProtocolVersion::Tls11, fragment }),
+                1..6),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
+        ) {
+            let mut stream = Vec::new();
+            for r in &records {
+                r.encode(&mut stream);
+            }
+            let mut d = Deframer::new();
+            let mut out = Vec::new();
+            for chunk in split_at(&stream, &cuts) {
+                d.push(chunk);
+                while let Some(r) = d.pop() {
+                    out.push(r.unwrap());
+                }
+            }
+            prop_assert_eq!(out, records);
+            prop_assert_eq!(d.buffered(), 0);
+        }
+
+        #[test]
+        fn joiner_yields_messages_whatever_the_fragmentation(
+            messages in proptest::collection::vec(strategies::handshake_message(), 1..5),
+            max_fragment in 1usize..300,
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let mut payload = Vec::new();
+            for m in &messages {
+                m.encode(&mut payload);
+            }
+            let mut j = HandshakeJoiner::new();
+            let mut out = Vec::new();
+            for record in fragment_with_limit(ContentType::Handshake, ProtocolVersion::Tls10, &payload, max_fragment) {
+                // Records may also be cut further; each piece is a fragment.
+                for piece in split_at(&record.fragment, &cuts) {
+                    j.push(piece).unwrap();
+                }
+                while let Some(m) = j.pop() {
+                    out.push(m.unwrap());
+                }
+            }
+            prop_assert!(j.is_empty());
+            let joined: Vec<u8> = out.iter().flat_map(|m| m.bytes.clone()).collect();
+            prop_assert_eq!(joined, payload);
+            let decoded: Vec<HandshakeMessage> = out.into_iter().map(|m| m.message).collect();
+            prop_assert_eq!(decoded, messages);
+        }
+
+        #[test]
+        fn deframer_never_panics_on_garbage(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let mut d = Deframer::new();
+            for chunk in split_at(&bytes, &cuts) {
+                d.push(chunk);
+                for _ in 0..4 {
+                    if d.pop().is_none() { break; }
+                }
+            }
+        }
+
+        #[test]
+        fn joiner_never_panics_on_garbage(
+            bytes in proptest::collection::vec(any::<u8>(), 1..400),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let mut j = HandshakeJoiner::new();
+            for chunk in split_at(&bytes, &cuts) {
+                let _ = j.push(chunk);
+                for _ in 0..4 {
+                    if j.pop().is_none() { break; }
+                }
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod hello;
 mod kx;
 
 #[cfg(test)]
-mod strategies;
+pub(crate) mod strategies;
 
 pub use alert::{Alert, ChangeCipherSpec};
 pub use extensions::{
