@@ -498,7 +498,7 @@ impl Tcb {
     ) -> Repr<'a> {
         let synchronised = self.state != State::SynSent || flags.contains(Flags::ACK);
         let ack_number = (synchronised
-            && !(flags.contains(Flags::RST) && !flags.contains(Flags::ACK)))
+            && (!flags.contains(Flags::RST) || flags.contains(Flags::ACK)))
         .then_some(self.rcv_nxt);
         let syn = flags.contains(Flags::SYN);
         Repr {
@@ -640,7 +640,10 @@ impl Tcb {
                 | State::LastAck
         );
         let mss = self.eff_mss();
-        while can_send_data {
+        loop {
+            if !can_send_data {
+                break;
+            }
             let data_end = self.data_end();
             let unsent = if self.snd_nxt < data_end {
                 data_end.distance_from(self.snd_nxt)
@@ -698,7 +701,9 @@ impl Tcb {
             } else {
                 Note::Normal
             };
-            self.emit(now, self.snd_nxt, Flags::ACK, 0, note, io);
+            // As BSD does: a bare ACK carries the highest sequence number sent, so
+            // it stays acceptable to the peer while `snd_nxt` is rewound after a timeout.
+            self.emit(now, self.snd_max, Flags::ACK, 0, note, io);
         }
         // RFC 9293 §3.8.6.1: probe a zero window while data waits and nothing is in flight.
         let data_waiting = self.snd_nxt < self.data_end();
@@ -1028,7 +1033,7 @@ impl Tcb {
             // RFC 5681 §2 duplicate ACK definition.
             self.stats.dup_acks_received += 1;
             self.dup_acks += 1;
-            if self.dup_acks == 3 && self.recovery.is_none() && self.snd_una - 1 >= self.recover {
+            if self.dup_acks == 3 && self.recovery.is_none() && self.snd_una > self.recover {
                 // RFC 6582 §3.2 step 2: fast retransmit, enter fast recovery.
                 let flight = self.snd_max.distance_from(self.snd_una);
                 self.ssthresh = (flight / 2).max(2 * mss);
