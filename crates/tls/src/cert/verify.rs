@@ -1,0 +1,229 @@
+//! Certificate chain validation against trust anchors and a given time.
+//!
+//! Read first: RFC 5280 §6.1 (basic path validation), §4.2.1.9
+//! (basicConstraints and pathLenConstraint), RFC 6125 §6.4 (matching DNS
+//! names, with §6.4.3 for wildcards).
+//!
+//! Implemented subset, deliberately: signatures, validity periods, exact
+//! (binary) issuer/subject name chaining (RFC 5280 §7.1 allows binary
+//! comparison), cA and keyCertSign on issuers, pathLenConstraint, and the
+//! leaf's dNSName entries. Not implemented: revocation, name constraints,
+//! policies, extended key usage, and the commonName fallback that
+//! RFC 6125 §6.4.4 discourages. Trust anchors are trusted as given: their
+//! own validity and signature are not checked (RFC 5280 §6.1.1 (d)).
+
+use std::collections::BTreeSet;
+
+use sha2::{Digest, Sha256};
+
+use super::CertError;
+use super::x509::Certificate;
+use crate::crypto::sign::PublicKey;
+
+/// Remembers signatures that verified, keyed by the exact signed bytes,
+/// the signature and the issuer's key, so a chain seen again costs hashing
+/// instead of public-key operations.
+///
+/// The key is SHA-256 over the three values, each prefixed with its
+/// length; a changed byte in any of them is a miss.
+#[derive(Clone, Debug, Default)]
+pub struct VerificationCache {
+    verified: BTreeSet<[u8; 32]>,
+    hits: u64,
+    misses: u64,
+}
+
+impl VerificationCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        VerificationCache::default()
+    }
+
+    /// How many verifications were answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits
+    }
+
+    /// How many verifications needed the public-key operation.
+    pub fn misses(&self) -> u64 {
+        self.misses
+    }
+
+    /// The number of remembered signatures.
+    pub fn len(&self) -> usize {
+        self.verified.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.verified.is_empty()
+    }
+
+    fn key(signed: &[u8], signature: &[u8], issuer_spki: &[u8]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for part in [signed, signature, issuer_spki] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.finalize().into()
+    }
+
+    /// Verifies `cert`'s signature with `issuer_key` (whose SPKI DER is
+    /// `issuer_spki`). Returns whether the answer came from the cache.
+    pub fn verify(
+        &mut self,
+        cert: &Certificate,
+        issuer_key: &PublicKey,
+        issuer_spki: &[u8],
+    ) -> Result<bool, CertError> {
+        let key = Self::key(&cert.tbs, &cert.signature, issuer_spki);
+        if self.verified.contains(&key) {
+            self.hits += 1;
+            return Ok(true);
+        }
+        self.misses += 1;
+        issuer_key
+            .verify(
+                cert.signature_algorithm.scheme(),
+                &cert.tbs,
+                &cert.signature,
+            )
+            .map_err(|e| match e {
+                crate::crypto::CryptoError::UnsupportedSignatureAlgorithm => {
+                    CertError::UnsupportedAlgorithm
+                }
+                _ => CertError::BadSignature,
+            })?;
+        self.verified.insert(key);
+        Ok(false)
+    }
+}
+
+/// One verified link of a chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainLink {
+    /// The certificate's subject, Wireshark style.
+    pub subject: String,
+    /// Its issuer, Wireshark style.
+    pub issuer: String,
+    /// Whether the issuer is a trust anchor rather than a chain member.
+    pub issuer_is_anchor: bool,
+    /// Whether the signature check came from the cache.
+    pub cached: bool,
+}
+
+/// What a successful validation found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainReport {
+    /// One entry per signature checked, leaf first.
+    pub links: Vec<ChainLink>,
+    /// Whether every signature check came from the cache.
+    pub from_cache: bool,
+}
+
+/// Whether `pattern` (a dNSName from the certificate) matches `host`.
+///
+/// RFC 6125 §6.4.1: case-insensitive label comparison. §6.4.3: a `*`
+/// standing alone as the left-most label matches exactly one label; the
+/// partial-label forms (`w*.example.com`) that §6.4.3 permits are not
+/// supported, and a wildcard never matches a bare suffix.
+pub fn dns_name_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.');
+    let host = host.trim_end_matches('.');
+    if pattern.is_empty() || host.is_empty() {
+        return false;
+    }
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => {
+            // The wildcard must be followed by at least two labels.
+            if !suffix.contains('.') || suffix.contains('*') {
+                return false;
+            }
+            match host.split_once('.') {
+                Some((first, rest)) => !first.is_empty() && rest.eq_ignore_ascii_case(suffix),
+                None => false,
+            }
+        }
+        None => !pattern.contains('*') && pattern.eq_ignore_ascii_case(host),
+    }
+}
+
+fn check_validity(cert: &Certificate, now: u64) -> Result<(), CertError> {
+    // RFC 5280 §4.1.2.5: both bounds are inclusive.
+    if now < cert.not_before {
+        Err(CertError::NotYetValid)
+    } else if now > cert.not_after {
+        Err(CertError::Expired)
+    } else {
+        Ok(())
+    }
+}
+
+/// Validates `chain` (leaf first, as in the Certificate message) against
+/// `anchors` at `now` (seconds since the Unix epoch), and the leaf against
+/// `server_name` when given.
+///
+/// Walks up from the leaf: at each step, if a trust anchor's subject is
+/// the current certificate's issuer, its key must verify the signature and
+/// the walk ends; otherwise the next chain certificate must be named as
+/// the issuer, be valid at `now`, be a CA within its pathLenConstraint,
+/// and verify the signature. Certificates after the one an anchor issued
+/// are ignored. Each failure is its own [`CertError`].
+pub fn verify_chain(
+    chain: &[Certificate],
+    anchors: &[Certificate],
+    server_name: Option<&str>,
+    now: u64,
+    cache: &mut VerificationCache,
+) -> Result<ChainReport, CertError> {
+    let leaf = chain.first().ok_or(CertError::EmptyChain)?;
+    check_validity(leaf, now)?;
+    if let Some(name) = server_name {
+        if !leaf.dns_names.iter().any(|p| dns_name_matches(p, name)) {
+            return Err(CertError::NameMismatch);
+        }
+    }
+    let mut links = Vec::new();
+    // Non-self-issued CA certificates between the leaf and the issuer
+    // being checked (RFC 5280 §6.1.4 (l)).
+    let mut intermediates_below = 0u32;
+    for (index, current) in chain.iter().enumerate() {
+        if index > 0 && !current.is_self_issued() {
+            intermediates_below += 1;
+        }
+        let (issuer, is_anchor) = match anchors.iter().find(|a| a.subject_der == current.issuer_der)
+        {
+            Some(anchor) => (anchor, true),
+            None => match chain.get(index + 1) {
+                Some(next) if next.subject_der == current.issuer_der => (next, false),
+                _ => return Err(CertError::UnknownIssuer),
+            },
+        };
+        if !is_anchor {
+            check_validity(issuer, now)?;
+            if !issuer.is_ca() {
+                return Err(CertError::NotCa);
+            }
+        }
+        if let Some(limit) = issuer.basic_constraints.and_then(|bc| bc.path_len) {
+            if intermediates_below > limit {
+                return Err(CertError::PathLenExceeded);
+            }
+        }
+        let cached = cache.verify(current, &issuer.public_key, &issuer.spki_der)?;
+        links.push(ChainLink {
+            subject: current.subject.to_wireshark_string(),
+            issuer: current.issuer.to_wireshark_string(),
+            issuer_is_anchor: is_anchor,
+            cached,
+        });
+        if is_anchor {
+            let from_cache = links.iter().all(|l| l.cached);
+            return Ok(ChainReport { links, from_cache });
+        }
+    }
+    Err(CertError::UnknownIssuer)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,271 @@
+use tlsim_sim::RngStream;
+
+use super::*;
+use crate::cert::testing::{NOT_AFTER, NOT_BEFORE, NOW, TestPki, leaf_params};
+use crate::cert::x509::{CertificateParams, DistinguishedName};
+use crate::crypto::sign::SigningKey;
+
+fn verify(
+    pki_chain: &[Certificate],
+    anchors: &[Certificate],
+    name: &str,
+    now: u64,
+) -> Result<ChainReport, CertError> {
+    verify_chain(
+        pki_chain,
+        anchors,
+        Some(name),
+        now,
+        &mut VerificationCache::new(),
+    )
+}
+
+#[test]
+fn accepts_the_generated_chain() {
+    let pki = TestPki::new();
+    let anchors = [pki.root.clone()];
+    let report = verify(&pki.chain(), &anchors, "www.google.com", NOW).unwrap();
+    assert_eq!(report.links.len(), 2);
+    assert!(report.links[1].issuer_is_anchor);
+    assert!(!report.from_cache);
+    assert_eq!(
+        report.links[1].issuer,
+        "id-at-commonName=GeoTrust Global CA,id-at-organizationName=GeoTrust Inc.,id-at-countryName=US"
+    );
+    // Without the root in the chain too.
+    assert!(verify(&pki.chain()[..2], &anchors, "mail.google.com", NOW).is_ok());
+    // With the intermediate itself trusted.
+    assert_eq!(
+        verify(
+            &pki.chain()[..1],
+            &[pki.intermediate.clone()],
+            "www.google.com",
+            NOW
+        )
+        .unwrap()
+        .links
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn rejects_expired_and_not_yet_valid() {
+    let pki = TestPki::new();
+    let anchors = [pki.root.clone()];
+    assert_eq!(
+        verify(&pki.chain(), &anchors, "www.google.com", NOT_AFTER + 1),
+        Err(CertError::Expired)
+    );
+    assert_eq!(
+        verify(&pki.chain(), &anchors, "www.google.com", NOT_BEFORE - 1),
+        Err(CertError::NotYetValid)
+    );
+    assert!(verify(&pki.chain(), &anchors, "www.google.com", NOT_AFTER).is_ok());
+    assert!(verify(&pki.chain(), &anchors, "www.google.com", NOT_BEFORE).is_ok());
+}
+
+#[test]
+fn rejects_expired_intermediate() {
+    let pki = TestPki::new();
+    let mut rng = RngStream::new(7, "expired intermediate");
+    let der = CertificateParams::ca(
+        9,
+        pki.intermediate_name.clone(),
+        pki.root_name.clone(),
+        (NOT_BEFORE, NOW - 1),
+        pki.intermediate_key.public_key(),
+        Some(0),
+    )
+    .sign(&pki.root_key, &mut rng)
+    .unwrap();
+    let chain = [pki.leaf.clone(), Certificate::parse(&der).unwrap()];
+    assert_eq!(
+        verify(&chain, &[pki.root.clone()], "www.google.com", NOW),
+        Err(CertError::Expired)
+    );
+}
+
+#[test]
+fn rejects_unknown_issuer() {
+    let pki = TestPki::new();
+    let other = TestPki::new();
+    // A root that has a different name signs nothing in this chain.
+    let mut rng = RngStream::new(8, "other root");
+    let stranger_key = SigningKey::generate_p256(&mut rng);
+    let stranger_name = DistinguishedName::simple("Stranger CA", None, Some("ZZ"));
+    let stranger = Certificate::parse(
+        &CertificateParams::ca(
+            5,
+            stranger_name.clone(),
+            stranger_name,
+            (NOT_BEFORE, NOT_AFTER),
+            stranger_key.public_key(),
+            None,
+        )
+        .sign(&stranger_key, &mut rng)
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        verify(&pki.chain(), &[stranger], "www.google.com", NOW),
+        Err(CertError::UnknownIssuer)
+    );
+    // The intermediate missing from the chain.
+    assert_eq!(
+        verify(
+            &[pki.leaf.clone(), other.root.clone()],
+            &[pki.root.clone()],
+            "www.google.com",
+            NOW
+        ),
+        Err(CertError::UnknownIssuer)
+    );
+}
+
+#[test]
+fn rejects_wrong_issuer_key() {
+    let pki = TestPki::new();
+    // Same names, but the leaf is signed by a key that is not the
+    // intermediate's.
+    let mut rng = RngStream::new(9, "impostor");
+    let impostor = SigningKey::generate_p256(&mut rng);
+    let der = leaf_params(&pki.intermediate_name, &pki.leaf_key)
+        .sign(&impostor, &mut rng)
+        .unwrap();
+    let chain = [Certificate::parse(&der).unwrap(), pki.intermediate.clone()];
+    assert_eq!(
+        verify(&chain, &[pki.root.clone()], "www.google.com", NOW),
+        Err(CertError::BadSignature)
+    );
+}
+
+#[test]
+fn rejects_non_ca_issuer() {
+    let pki = TestPki::new();
+    // A certificate issued by the leaf (which is not a CA).
+    let mut rng = RngStream::new(10, "leaf as issuer");
+    let key = SigningKey::generate_p256(&mut rng);
+    let der = CertificateParams::server(
+        11,
+        DistinguishedName::simple("evil.google.com", None, None),
+        pki.leaf.subject.clone(),
+        (NOT_BEFORE, NOT_AFTER),
+        key.public_key(),
+        &["evil.google.com"],
+    )
+    .sign(&pki.leaf_key, &mut rng)
+    .unwrap();
+    let mut chain = vec![Certificate::parse(&der).unwrap()];
+    chain.extend(pki.chain());
+    assert_eq!(
+        verify(&chain, &[pki.root.clone()], "evil.google.com", NOW),
+        Err(CertError::NotCa)
+    );
+}
+
+#[test]
+fn rejects_path_longer_than_path_len() {
+    let pki = TestPki::new();
+    // A second intermediate below the one with pathLen 0.
+    let mut rng = RngStream::new(11, "sub ca");
+    let sub_key = SigningKey::generate_p256(&mut rng);
+    let sub_name = DistinguishedName::simple("Sub CA", Some("Google Inc"), Some("US"));
+    let sub = CertificateParams::ca(
+        12,
+        sub_name.clone(),
+        pki.intermediate_name.clone(),
+        (NOT_BEFORE, NOT_AFTER),
+        sub_key.public_key(),
+        None,
+    )
+    .sign(&pki.intermediate_key, &mut rng)
+    .unwrap();
+    let leaf = leaf_params(&sub_name, &pki.leaf_key)
+        .sign(&sub_key, &mut rng)
+        .unwrap();
+    let chain = [
+        Certificate::parse(&leaf).unwrap(),
+        Certificate::parse(&sub).unwrap(),
+        pki.intermediate.clone(),
+    ];
+    assert_eq!(
+        verify(&chain, &[pki.root.clone()], "www.google.com", NOW),
+        Err(CertError::PathLenExceeded)
+    );
+}
+
+#[test]
+fn rejects_san_mismatch() {
+    let pki = TestPki::new();
+    let anchors = [pki.root.clone()];
+    for name in [
+        "www.example.com",
+        "google.com",
+        "a.b.google.com",
+        "wwwgoogle.com",
+    ] {
+        assert_eq!(
+            verify(&pki.chain(), &anchors, name, NOW),
+            Err(CertError::NameMismatch),
+            "{name}"
+        );
+    }
+    assert!(verify(&pki.chain(), &anchors, "WWW.Google.COM", NOW).is_ok());
+}
+
+#[test]
+fn wildcards_match_exactly_one_left_most_label() {
+    assert!(dns_name_matches("*.google.com", "mail.google.com"));
+    assert!(!dns_name_matches("*.google.com", "google.com"));
+    assert!(!dns_name_matches("*.google.com", "a.mail.google.com"));
+    assert!(!dns_name_matches("*.com", "google.com"));
+    assert!(!dns_name_matches("w*.google.com", "www.google.com"));
+    assert!(!dns_name_matches("www.*.com", "www.google.com"));
+    assert!(dns_name_matches("www.google.com.", "www.google.com"));
+    assert!(!dns_name_matches("", ""));
+}
+
+#[test]
+fn cache_answers_a_repeated_chain_and_misses_a_changed_byte() {
+    let pki = TestPki::new();
+    let anchors = [pki.root.clone()];
+    let mut cache = VerificationCache::new();
+    let first = verify_chain(
+        &pki.chain(),
+        &anchors,
+        Some("www.google.com"),
+        NOW,
+        &mut cache,
+    )
+    .unwrap();
+    assert!(!first.from_cache);
+    assert_eq!((cache.hits(), cache.misses(), cache.len()), (0, 2, 2));
+    let second = verify_chain(
+        &pki.chain(),
+        &anchors,
+        Some("www.google.com"),
+        NOW,
+        &mut cache,
+    )
+    .unwrap();
+    assert!(second.from_cache);
+    assert!(second.links.iter().all(|l| l.cached));
+    assert_eq!((cache.hits(), cache.misses()), (2, 2));
+
+    // Change one byte of the leaf's signed part (inside the serial number)
+    // and keep the old signature: the cache must miss and the signature fail.
+    let mut tampered = pki.leaf.clone();
+    let serial_at = tampered
+        .tbs
+        .windows(3)
+        .position(|w| w == [0x02, 0x01, 0x03])
+        .unwrap();
+    tampered.tbs[serial_at + 2] = 0x04;
+    let chain = [tampered, pki.intermediate.clone()];
+    assert_eq!(
+        verify_chain(&chain, &anchors, Some("www.google.com"), NOW, &mut cache),
+        Err(CertError::BadSignature)
+    );
+    assert_eq!(cache.misses(), 3);
+}
