@@ -1234,3 +1234,240 @@ pub(crate) fn reset_reply<'a>(repr: &Repr<'_>) -> Repr<'a> {
         payload: &[],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddrV4};
+
+    use tlsim_sim::{NullTracer, Tracer};
+
+    use super::*;
+    use crate::network::HostId;
+
+    const ISS: SeqNumber = SeqNumber(1000);
+    const IRS: SeqNumber = SeqNumber(5000);
+
+    /// Collects what the socket sends and signals.
+    #[derive(Default)]
+    struct Recorder {
+        sent: Vec<(Flags, SeqNumber, Option<SeqNumber>, usize, Note)>,
+        events: Vec<SocketEvent>,
+        tracer: NullTracer,
+    }
+
+    impl Io for Recorder {
+        fn transmit(&mut self, _now: Instant, _from: &Endpoint, repr: &Repr<'_>, note: Note) {
+            let flags = if repr.ack_number.is_some() {
+                repr.flags.with(Flags::ACK)
+            } else {
+                repr.flags
+            };
+            self.sent.push((
+                flags,
+                repr.seq_number,
+                repr.ack_number,
+                repr.payload.len(),
+                note,
+            ));
+        }
+        fn event(&mut self, event: SocketEvent) {
+            self.events.push(event);
+        }
+        fn tracer(&mut self) -> &mut dyn Tracer {
+            &mut self.tracer
+        }
+        fn host_name(&self, _host: HostId) -> &str {
+            "host"
+        }
+    }
+
+    fn at_ms(ms: u64) -> Instant {
+        Instant::from_nanos(ms * 1_000_000)
+    }
+
+    fn segment(flags: Flags, seq: SeqNumber, ack: Option<SeqNumber>, payload: &[u8]) -> Repr<'_> {
+        Repr {
+            src_port: 443,
+            dst_port: 49152,
+            flags,
+            seq_number: seq,
+            ack_number: ack,
+            window_len: 65535,
+            max_seg_size: flags.contains(Flags::SYN).then_some(1460),
+            window_scale: None,
+            sack_permitted: false,
+            timestamp: None,
+            payload,
+        }
+    }
+
+    fn client() -> (Tcb, Recorder) {
+        let endpoint = Endpoint {
+            host: HostId(0),
+            peer_host: HostId(1),
+            conn: 1,
+            route: 0,
+            local: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 49152),
+            remote: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443),
+            iss: SeqNumber(0),
+            irs: SeqNumber(0),
+        };
+        let config = TcpConfig {
+            timestamps: false,
+            ..TcpConfig::default()
+        };
+        let mut tcb = Tcb::new(SocketId(1), endpoint, config);
+        tcb.open(ISS, 1500, true);
+        let mut io = Recorder::default();
+        tcb.dispatch(at_ms(0), &mut io);
+        (tcb, io)
+    }
+
+    #[track_caller]
+    fn established() -> (Tcb, Recorder) {
+        let (mut tcb, mut io) = client();
+        let syn_ack = segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[]);
+        tcb.process(at_ms(10), &syn_ack, &mut io);
+        assert_eq!(tcb.state, State::Established);
+        io.sent.clear();
+        io.events.clear();
+        (tcb, io)
+    }
+
+    #[test]
+    fn active_open_sends_syn_and_acknowledges_syn_ack() {
+        let (mut tcb, mut io) = client();
+        assert_eq!(tcb.state, State::SynSent);
+        assert_eq!(io.sent, [(Flags::SYN, ISS, None, 0, Note::Normal)]);
+        let syn_ack = segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[]);
+        tcb.process(at_ms(10), &syn_ack, &mut io);
+        assert_eq!(tcb.state, State::Established);
+        assert_eq!(io.events, [SocketEvent::Connected(SocketId(1))]);
+        assert_eq!(
+            io.sent[1],
+            (Flags::ACK, ISS + 1, Some(IRS + 1), 0, Note::Normal)
+        );
+        assert_eq!(tcb.stats.srtt, Some(Duration::from_millis(10)));
+    }
+
+    #[test]
+    fn syn_ack_with_wrong_ack_draws_reset() {
+        let (mut tcb, mut io) = client();
+        let bad = segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 7), &[]);
+        tcb.process(at_ms(10), &bad, &mut io);
+        assert_eq!(tcb.state, State::SynSent);
+        assert_eq!(io.sent[1], (Flags::RST, ISS + 7, None, 0, Note::Normal));
+    }
+
+    #[test]
+    fn syn_timeouts_back_off_and_finally_time_out() {
+        let (mut tcb, mut io) = client();
+        let mut expected_rto = Duration::from_secs(1);
+        let mut now = at_ms(0);
+        for attempt in 1..=15 {
+            now += expected_rto;
+            tcb.on_wake(now, &mut io);
+            assert_eq!(io.sent.len(), attempt + 1);
+            assert_eq!(io.sent[attempt].4, Note::Retransmission);
+            expected_rto = expected_rto.saturating_mul(2).min(Duration::from_secs(60));
+        }
+        now += expected_rto;
+        tcb.on_wake(now, &mut io);
+        assert_eq!(tcb.state, State::Closed);
+        assert_eq!(io.events, [SocketEvent::TimedOut(SocketId(1))]);
+    }
+
+    #[test]
+    fn segments_data_at_mss_and_retransmits_on_three_dup_acks() {
+        let (mut tcb, mut io) = established();
+        assert_eq!(tcb.send(&[7u8; 5000]), 5000);
+        tcb.dispatch(at_ms(10), &mut io);
+        let lens: Vec<usize> = io.sent.iter().map(|s| s.3).collect();
+        assert_eq!(lens, [1460, 1460, 1460, 620]);
+        let dup = segment(Flags::ACK, IRS + 1, Some(ISS + 1), &[]);
+        for _ in 0..3 {
+            tcb.process(at_ms(20), &dup, &mut io);
+        }
+        assert_eq!(
+            io.sent[4],
+            (
+                Flags::ACK,
+                ISS + 1,
+                Some(IRS + 1),
+                1460,
+                Note::Retransmission
+            )
+        );
+        assert_eq!(tcb.stats.fast_retransmits, 1);
+    }
+
+    #[test]
+    fn delays_ack_of_one_segment_and_acks_every_second_at_once() {
+        let (mut tcb, mut io) = established();
+        tcb.process(
+            at_ms(20),
+            &segment(Flags::ACK, IRS + 1, Some(ISS + 1), &[1; 1460]),
+            &mut io,
+        );
+        assert!(io.sent.is_empty(), "first segment's ACK is delayed");
+        tcb.process(
+            at_ms(21),
+            &segment(Flags::ACK, IRS + 1461, Some(ISS + 1), &[2; 1460]),
+            &mut io,
+        );
+        assert_eq!(
+            io.sent,
+            [(Flags::ACK, ISS + 1, Some(IRS + 2921), 0, Note::Normal)]
+        );
+        tcb.process(
+            at_ms(22),
+            &segment(Flags::ACK, IRS + 2921, Some(ISS + 1), &[3; 10]),
+            &mut io,
+        );
+        assert_eq!(io.sent.len(), 1);
+        tcb.on_wake(at_ms(62), &mut io);
+        assert_eq!(
+            io.sent[1].2,
+            Some(IRS + 2931),
+            "delayed ACK fires after 40 ms"
+        );
+    }
+
+    #[test]
+    fn active_close_passes_through_time_wait() {
+        let (mut tcb, mut io) = established();
+        tcb.close(at_ms(20), &mut io);
+        tcb.dispatch(at_ms(20), &mut io);
+        assert_eq!(tcb.state, State::FinWait1);
+        assert_eq!(io.sent[0].0, Flags::FIN.with(Flags::ACK));
+        tcb.process(
+            at_ms(30),
+            &segment(Flags::ACK, IRS + 1, Some(ISS + 2), &[]),
+            &mut io,
+        );
+        assert_eq!(tcb.state, State::FinWait2);
+        let fin = segment(Flags::FIN.with(Flags::ACK), IRS + 1, Some(ISS + 2), &[]);
+        tcb.process(at_ms(31), &fin, &mut io);
+        assert_eq!(tcb.state, State::TimeWait);
+        assert_eq!(io.sent.last().unwrap().2, Some(IRS + 2));
+        tcb.on_wake(at_ms(31) + Duration::from_secs(60), &mut io);
+        assert_eq!(tcb.state, State::Closed);
+        assert!(tcb.finished);
+        assert_eq!(io.events.last(), Some(&SocketEvent::Closed(SocketId(1))));
+    }
+
+    #[test]
+    fn reset_with_exact_sequence_closes_and_other_draws_challenge_ack() {
+        let (mut tcb, mut io) = established();
+        tcb.process(
+            at_ms(20),
+            &segment(Flags::RST, IRS + 100, None, &[]),
+            &mut io,
+        );
+        assert_eq!(tcb.state, State::Established);
+        assert_eq!(io.sent.len(), 1, "challenge ACK");
+        tcb.process(at_ms(21), &segment(Flags::RST, IRS + 1, None, &[]), &mut io);
+        assert_eq!(tcb.state, State::Closed);
+        assert_eq!(io.events, [SocketEvent::Reset(SocketId(1))]);
+    }
+}
