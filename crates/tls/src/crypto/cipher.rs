@@ -154,7 +154,7 @@ enum WriteState {
         explicit_iv: bool,
     },
     Gcm {
-        aead: Box<Aes128Gcm>,
+        aead: Aes128Gcm,
         salt: [u8; GCM_SALT_LEN],
     },
 }
@@ -166,7 +166,7 @@ enum ReadState {
         explicit_iv: bool,
     },
     Gcm {
-        aead: Box<Aes128Gcm>,
+        aead: Aes128Gcm,
         salt: [u8; GCM_SALT_LEN],
     },
 }
@@ -184,10 +184,10 @@ fn first_iv(fixed_iv: &[u8], explicit_iv: bool) -> Result<[u8; AES_BLOCK_LEN], C
     }
 }
 
-fn gcm_parts(key: &[u8], fixed_iv: &[u8]) -> Result<(Box<Aes128Gcm>, [u8; 4]), CryptoError> {
+fn gcm_parts(key: &[u8], fixed_iv: &[u8]) -> Result<(Aes128Gcm, [u8; 4]), CryptoError> {
     let aead = Aes128Gcm::new_from_slice(key).map_err(|_| CryptoError::BadKeyLength)?;
     let salt = fixed_iv.try_into().map_err(|_| CryptoError::BadKeyLength)?;
-    Ok((Box::new(aead), salt))
+    Ok((aead, salt))
 }
 
 fn gcm_nonce(salt: &[u8; GCM_SALT_LEN], explicit: &[u8]) -> Nonce<aes_gcm::aead::consts::U12> {

@@ -38,7 +38,7 @@ fn accepts_the_generated_chain() {
     assert_eq!(
         verify(
             &pki.chain()[..1],
-            &[pki.intermediate.clone()],
+            std::slice::from_ref(&pki.intermediate),
             "www.google.com",
             NOW
         )
@@ -81,7 +81,12 @@ fn rejects_expired_intermediate() {
     .unwrap();
     let chain = [pki.leaf.clone(), Certificate::parse(&der).unwrap()];
     assert_eq!(
-        verify(&chain, &[pki.root.clone()], "www.google.com", NOW),
+        verify(
+            &chain,
+            std::slice::from_ref(&pki.root),
+            "www.google.com",
+            NOW
+        ),
         Err(CertError::Expired)
     );
 }
@@ -115,7 +120,7 @@ fn rejects_unknown_issuer() {
     assert_eq!(
         verify(
             &[pki.leaf.clone(), other.root.clone()],
-            &[pki.root.clone()],
+            std::slice::from_ref(&pki.root),
             "www.google.com",
             NOW
         ),
@@ -135,7 +140,12 @@ fn rejects_wrong_issuer_key() {
         .unwrap();
     let chain = [Certificate::parse(&der).unwrap(), pki.intermediate.clone()];
     assert_eq!(
-        verify(&chain, &[pki.root.clone()], "www.google.com", NOW),
+        verify(
+            &chain,
+            std::slice::from_ref(&pki.root),
+            "www.google.com",
+            NOW
+        ),
         Err(CertError::BadSignature)
     );
 }
@@ -159,7 +169,12 @@ fn rejects_non_ca_issuer() {
     let mut chain = vec![Certificate::parse(&der).unwrap()];
     chain.extend(pki.chain());
     assert_eq!(
-        verify(&chain, &[pki.root.clone()], "evil.google.com", NOW),
+        verify(
+            &chain,
+            std::slice::from_ref(&pki.root),
+            "evil.google.com",
+            NOW
+        ),
         Err(CertError::NotCa)
     );
 }
@@ -190,7 +205,12 @@ fn rejects_path_longer_than_path_len() {
         pki.intermediate.clone(),
     ];
     assert_eq!(
-        verify(&chain, &[pki.root.clone()], "www.google.com", NOW),
+        verify(
+            &chain,
+            std::slice::from_ref(&pki.root),
+            "www.google.com",
+            NOW
+        ),
         Err(CertError::PathLenExceeded)
     );
 }
