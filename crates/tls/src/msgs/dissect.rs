@@ -1,1 +1,877 @@
-//! (in progress)
+//! Dissection: records and messages as ordered fields with byte spans, in
+//! Wireshark's vocabulary, for the event log.
+//!
+//! A [`Dissector`] walks the bytes with a [`Reader`] and appends one
+//! [`Field`] per wire field, nested by `depth`, each with the span
+//! `[start, end)` of its bytes relative to the start of what was passed in
+//! (the record, for [`dissect_record`]). The walk is separate from the
+//! codecs so that it can show everything that parsed before a fault: on
+//! malformed input it stops with a `Malformed` field naming the error, and
+//! never panics.
+
+use std::borrow::Cow;
+
+use tlsim_sim::Field;
+
+use super::extensions::{
+    EC_POINT_FORMAT_LIST, ELLIPTIC_CURVE_LIST, EXTENSION_DATA, EXTENSIONS, HOST_NAME,
+    PROTOCOL_NAME, PROTOCOL_NAME_LIST, RENEGOTIATED_CONNECTION, SERVER_NAME_LIST,
+    SUPPORTED_SIGNATURE_ALGORITHMS,
+};
+use super::handshake::{ASN1_CERT, CERTIFICATE_LIST, HANDSHAKE_BODY, TICKET};
+use super::hello::{CIPHER_SUITES, COMPRESSION_METHODS, SESSION_ID};
+use super::kx::{EC_POINT, SIGNATURE};
+use crate::codec::{Codec, Reader, VecBounds, hex};
+use crate::enums::{
+    AlertDescription, AlertLevel, CipherSuite, CompressionMethod, ContentType, EcCurveType,
+    EcPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, ServerNameType,
+    SignatureScheme,
+};
+use crate::error::InvalidMessage;
+use crate::record::HEADER_LEN;
+
+/// Bytes shown in full in a hex value; longer values are cut with "…".
+const HEX_SHOWN: usize = 256;
+
+/// Collects fields while walking bytes.
+#[derive(Clone, Debug, Default)]
+pub struct Dissector {
+    fields: Vec<Field>,
+    depth: u8,
+}
+
+impl Dissector {
+    /// A dissector whose first fields sit at `depth`.
+    pub fn new(depth: u8) -> Self {
+        Dissector {
+            fields: Vec::new(),
+            depth,
+        }
+    }
+
+    /// Appends a field at the current depth covering `[start, end)`.
+    pub fn push(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl ToString,
+        start: usize,
+        end: usize,
+    ) {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.fields.push(Field {
+            name: name.into(),
+            value: value.to_string(),
+            depth: self.depth,
+            span: Some([clamp(start), clamp(end)]),
+        });
+    }
+
+    /// Runs `walk` with fields one level deeper, restoring the depth after,
+    /// whether or not `walk` fails.
+    pub fn nested<T>(&mut self, walk: impl FnOnce(&mut Self) -> T) -> T {
+        self.depth = self.depth.saturating_add(1);
+        let out = walk(self);
+        self.depth = self.depth.saturating_sub(1);
+        out
+    }
+
+    /// The fields collected so far.
+    pub fn into_fields(self) -> Vec<Field> {
+        self.fields
+    }
+
+    /// Records a `Malformed` field from the reader's position to its end.
+    fn malformed(&mut self, r: &mut Reader<'_>, error: InvalidMessage) {
+        let start = r.position();
+        r.rest();
+        self.push("Malformed", error, start, r.position().max(start));
+    }
+
+    /// Reads a code point and shows it as `name: Wireshark name (number)`.
+    fn code<T: Codec + core::fmt::Display>(
+        &mut self,
+        r: &mut Reader<'_>,
+        name: &'static str,
+    ) -> Result<T, InvalidMessage> {
+        let start = r.position();
+        let value = T::read(r)?;
+        self.push(name, &value, start, r.position());
+        Ok(value)
+    }
+
+    /// Reads a vector's length prefix, shows it, and returns the body.
+    fn length_prefixed<'a>(
+        &mut self,
+        r: &mut Reader<'a>,
+        name: &'static str,
+        bounds: VecBounds,
+    ) -> Result<Reader<'a>, InvalidMessage> {
+        let start = r.position();
+        let len = bounds.read_length(r)?;
+        self.push(name, len, start, r.position());
+        r.sub(len, bounds.what)
+    }
+
+    /// Shows `bytes` (just read, ending at `end`) as hex.
+    fn bytes(&mut self, name: &'static str, bytes: &[u8], end: usize) {
+        self.push(name, hex_value(bytes), end - bytes.len(), end);
+    }
+
+    /// Reads a list of code points from `body`, shown as a parent field
+    /// (`Cipher Suites: 51 suites`) with one child per element.
+    fn code_list<T: Codec + core::fmt::Display>(
+        &mut self,
+        mut body: Reader<'_>,
+        parent: &'static str,
+        child: &'static str,
+        noun: (&'static str, &'static str),
+    ) -> Result<(), InvalidMessage> {
+        let start = body.position();
+        let at = self.fields.len();
+        self.push(parent, "", start, start + body.remaining());
+        let mut count = 0usize;
+        self.nested(|d| {
+            while !body.is_empty() {
+                d.code::<T>(&mut body, child)?;
+                count += 1;
+            }
+            Ok::<_, InvalidMessage>(())
+        })?;
+        let word = if count == 1 { noun.0 } else { noun.1 };
+        self.fields[at].value = format!("{count} {word}");
+        Ok(())
+    }
+}
+
+fn hex_value(bytes: &[u8]) -> String {
+    if bytes.len() > HEX_SHOWN {
+        format!("{}…", hex(&bytes[..HEX_SHOWN]))
+    } else {
+        hex(bytes)
+    }
+}
+
+/// Dissects one record (header and plaintext fragment); spans are relative
+/// to the record's first byte. `version_hint` is the negotiated version,
+/// which decides how a ServerKeyExchange is laid out; without it the
+/// record's own version is used.
+pub fn dissect_record(bytes: &[u8], version_hint: Option<ProtocolVersion>) -> Vec<Field> {
+    let mut d = Dissector::new(0);
+    let mut r = Reader::new(bytes);
+    record(&mut d, &mut r, version_hint, false);
+    if !r.is_empty() {
+        d.malformed(&mut r, InvalidMessage::TrailingData("record"));
+    }
+    d.into_fields()
+}
+
+/// Dissects a run of plaintext records, as one TCP segment may carry
+/// (spans relative to the first byte of `bytes`).
+pub fn dissect_records(bytes: &[u8], version_hint: Option<ProtocolVersion>) -> Vec<Field> {
+    let mut d = Dissector::new(0);
+    let mut r = Reader::new(bytes);
+    while !r.is_empty() {
+        if !record(&mut d, &mut r, version_hint, false) {
+            break;
+        }
+    }
+    d.into_fields()
+}
+
+/// Dissects a record whose fragment is encrypted: the header, then the
+/// ciphertext as opaque bytes.
+pub fn dissect_encrypted_record(bytes: &[u8]) -> Vec<Field> {
+    let mut d = Dissector::new(0);
+    let mut r = Reader::new(bytes);
+    record(&mut d, &mut r, None, true);
+    d.into_fields()
+}
+
+/// Dissects one handshake message (header and body); spans are relative
+/// to its first byte.
+pub fn dissect_handshake(bytes: &[u8], version_hint: Option<ProtocolVersion>) -> Vec<Field> {
+    let mut d = Dissector::new(0);
+    let mut r = Reader::new(bytes);
+    let version = version_hint.unwrap_or(ProtocolVersion::Tls10);
+    if let Err(e) = handshake_message(&mut d, &mut r, version) {
+        d.malformed(&mut r, e);
+    }
+    d.into_fields()
+}
+
+/// Walks one record; returns whether its whole length was present.
+fn record(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    version_hint: Option<ProtocolVersion>,
+    encrypted: bool,
+) -> bool {
+    let start = r.position();
+    let available = r.remaining();
+    let peek = {
+        let mut p = r.clone();
+        (
+            ContentType::read(&mut p),
+            ProtocolVersion::read(&mut p),
+            p.u16("record length"),
+        )
+    };
+    let (Ok(typ), Ok(version), Ok(length)) = peek else {
+        d.malformed(r, InvalidMessage::Truncated("record header"));
+        return false;
+    };
+    let end = start + (HEADER_LEN + usize::from(length)).min(available);
+    let summary = match (typ, encrypted) {
+        (ContentType::Handshake, false) => {
+            let fragment = r.clone().take(end - start, "record").unwrap_or_default();
+            format!(
+                "Handshake Protocol: {}",
+                handshake_summary(fragment.get(HEADER_LEN..).unwrap_or_default())
+            )
+        }
+        (ContentType::Handshake, true) => "Encrypted Handshake Message".to_owned(),
+        (ContentType::Alert, true) => "Encrypted Alert".to_owned(),
+        (ContentType::ApplicationData, _) => "Application Data Protocol".to_owned(),
+        (ContentType::ChangeCipherSpec, _) => "Change Cipher Spec Protocol".to_owned(),
+        (ContentType::Alert, false) => "Alert Protocol".to_owned(),
+        (other, _) => other.to_string(),
+    };
+    d.push(
+        format!("{} Record Layer", version.record_label()),
+        summary,
+        start,
+        end,
+    );
+    d.nested(|d| {
+        let walk = (|| {
+            d.code::<ContentType>(r, "Content Type")?;
+            d.code::<ProtocolVersion>(r, "Version")?;
+            let len_start = r.position();
+            let len = r.u16("record length")?;
+            d.push("Length", len, len_start, r.position());
+            let mut fragment = r.sub(usize::from(len), "record fragment")?;
+            let version = version_hint.unwrap_or(version);
+            fragment_fields(d, &mut fragment, typ, version, encrypted);
+            Ok::<_, InvalidMessage>(())
+        })();
+        match walk {
+            Ok(()) => true,
+            Err(e) => {
+                d.malformed(r, e);
+                false
+            }
+        }
+    })
+}
+
+/// "Client Hello", or "Multiple Handshake Messages" as Wireshark says.
+fn handshake_summary(fragment: &[u8]) -> String {
+    let mut r = Reader::new(fragment);
+    let mut names = Vec::new();
+    while let Ok(typ) = HandshakeType::read(&mut r) {
+        names.push(typ.name().unwrap_or("Unknown"));
+        let skipped = r
+            .u24("length")
+            .and_then(|len| r.take(len as usize, "body").map(|_| ()));
+        if skipped.is_err() {
+            break;
+        }
+    }
+    match names.as_slice() {
+        [] => "Malformed".to_owned(),
+        [one] => (*one).to_owned(),
+        _ => "Multiple Handshake Messages".to_owned(),
+    }
+}
+
+fn fragment_fields(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    typ: ContentType,
+    version: ProtocolVersion,
+    encrypted: bool,
+) {
+    let start = r.position();
+    let outcome = match (typ, encrypted) {
+        (ContentType::Handshake, false) => (|| {
+            while !r.is_empty() {
+                handshake_message(d, r, version)?;
+            }
+            Ok(())
+        })(),
+        (ContentType::Alert, false) => (|| {
+            let start = r.position();
+            d.push("Alert Message", "", start, start + r.remaining());
+            d.nested(|d| {
+                d.code::<AlertLevel>(r, "Level")?;
+                d.code::<AlertDescription>(r, "Description")?;
+                Ok(())
+            })?;
+            r.expect_empty("Alert")
+        })(),
+        (ContentType::ChangeCipherSpec, false) => (|| {
+            let value = r.u8("ChangeCipherSpec")?;
+            d.push("Change Cipher Spec Message", value, start, r.position());
+            r.expect_empty("ChangeCipherSpec")
+        })(),
+        (ContentType::ApplicationData, _) => {
+            let data = r.rest();
+            d.bytes("Encrypted Application Data", data, r.position());
+            Ok(())
+        }
+        _ => {
+            let data = r.rest();
+            d.bytes("Encrypted Data", data, r.position());
+            Ok(())
+        }
+    };
+    if let Err(e) = outcome {
+        d.malformed(r, e);
+    }
+}
+
+fn handshake_message(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    version: ProtocolVersion,
+) -> Result<(), InvalidMessage> {
+    let start = r.position();
+    let typ = {
+        let mut peek = r.clone();
+        HandshakeType::read(&mut peek)?
+    };
+    let body_len = {
+        let mut peek = r.clone();
+        peek.take(1, "type")?;
+        peek.u24("handshake length")? as usize
+    };
+    let end = start + (4 + body_len).min(r.remaining());
+    d.push(
+        "Handshake Protocol",
+        typ.name().unwrap_or("Unknown"),
+        start,
+        end,
+    );
+    d.nested(|d| {
+        d.code::<HandshakeType>(r, "Handshake Type")?;
+        let mut body = d.length_prefixed(r, "Length", HANDSHAKE_BODY)?;
+        let walked = match typ {
+            HandshakeType::ClientHello => client_hello(d, &mut body),
+            HandshakeType::ServerHello => server_hello(d, &mut body),
+            HandshakeType::Certificate => certificate(d, &mut body),
+            HandshakeType::ServerKeyExchange => server_key_exchange(d, &mut body, version),
+            HandshakeType::ClientKeyExchange => client_key_exchange(d, &mut body),
+            HandshakeType::Finished => {
+                let data = body.rest();
+                d.bytes("Verify Data", data, body.position());
+                Ok(())
+            }
+            HandshakeType::NewSessionTicket => new_session_ticket(d, &mut body),
+            HandshakeType::HelloRequest | HandshakeType::ServerHelloDone => Ok(()),
+            _ => {
+                if !body.is_empty() {
+                    let data = body.rest();
+                    d.bytes("Data", data, body.position());
+                }
+                Ok(())
+            }
+        };
+        // A malformed body is shown and the walk goes on with the next
+        // message, whose start the header gave.
+        match walked.and_then(|()| body.expect_empty("handshake body")) {
+            Ok(()) => {}
+            Err(e) => d.malformed(&mut body, e),
+        }
+        Ok(())
+    })
+}
+
+fn random_and_session(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    d.code::<ProtocolVersion>(r, "Version")?;
+    let random = r.take(32, "Random")?;
+    d.bytes("Random", random, r.position());
+    let session = d.length_prefixed(r, "Session ID Length", SESSION_ID)?;
+    if !session.is_empty() {
+        let mut session = session;
+        let id = session.rest();
+        d.bytes("Session ID", id, session.position());
+    }
+    Ok(())
+}
+
+fn client_hello(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    random_and_session(d, r)?;
+    let suites = d.length_prefixed(r, "Cipher Suites Length", CIPHER_SUITES)?;
+    d.code_list::<CipherSuite>(suites, "Cipher Suites", "Cipher Suite", ("suite", "suites"))?;
+    let methods = d.length_prefixed(r, "Compression Methods Length", COMPRESSION_METHODS)?;
+    d.code_list::<CompressionMethod>(
+        methods,
+        "Compression Methods",
+        "Compression Method",
+        ("method", "methods"),
+    )?;
+    extensions(d, r, Direction::FromClient)
+}
+
+fn server_hello(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    random_and_session(d, r)?;
+    d.code::<CipherSuite>(r, "Cipher Suite")?;
+    d.code::<CompressionMethod>(r, "Compression Method")?;
+    extensions(d, r, Direction::FromServer)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    FromClient,
+    FromServer,
+}
+
+fn extensions(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    direction: Direction,
+) -> Result<(), InvalidMessage> {
+    if r.is_empty() {
+        return Ok(());
+    }
+    let mut block = d.length_prefixed(r, "Extensions Length", EXTENSIONS)?;
+    while !block.is_empty() {
+        let start = block.position();
+        let typ = ExtensionType::read(&mut block)?;
+        let len = EXTENSION_DATA.read_length(&mut block)?;
+        let name = match typ.name() {
+            Some(name) => name.to_owned(),
+            None => format!("Unknown type {}", typ.get()),
+        };
+        d.push(
+            "Extension",
+            format!("{name} (len={len})"),
+            start,
+            block.position() + len.min(block.remaining()),
+        );
+        d.nested(|d| {
+            d.push("Type", typ, start, start + 2);
+            d.push("Length", len, start + 2, start + 4);
+            let mut body = block.sub(len, "extension_data")?;
+            let walked = extension_body(d, &mut body, typ, direction)
+                .and_then(|()| body.expect_empty("extension_data"));
+            if let Err(e) = walked {
+                d.malformed(&mut body, e);
+            }
+            Ok::<_, InvalidMessage>(())
+        })?;
+    }
+    Ok(())
+}
+
+fn extension_body(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    typ: ExtensionType,
+    direction: Direction,
+) -> Result<(), InvalidMessage> {
+    match (typ, direction) {
+        (ExtensionType::ServerName, Direction::FromClient) => {
+            let mut list = d.length_prefixed(r, "Server Name list length", SERVER_NAME_LIST)?;
+            while !list.is_empty() {
+                d.code::<ServerNameType>(&mut list, "Server Name Type")?;
+                let mut name = d.length_prefixed(&mut list, "Server Name length", HOST_NAME)?;
+                let start = name.position();
+                let bytes = name.rest();
+                d.push(
+                    "Server Name",
+                    String::from_utf8_lossy(bytes),
+                    start,
+                    name.position(),
+                );
+            }
+        }
+        (ExtensionType::SupportedGroups, _) => {
+            let curves = d.length_prefixed(r, "Elliptic Curves Length", ELLIPTIC_CURVE_LIST)?;
+            d.code_list::<NamedGroup>(
+                curves,
+                "Elliptic curves",
+                "Elliptic curve",
+                ("curve", "curves"),
+            )?;
+        }
+        (ExtensionType::EcPointFormats, _) => {
+            let formats = d.length_prefixed(r, "EC point formats Length", EC_POINT_FORMAT_LIST)?;
+            let at = d.fields.len();
+            d.code_list::<EcPointFormat>(
+                formats,
+                "Elliptic curves point formats",
+                "EC point format",
+                ("format", "formats"),
+            )?;
+            // Wireshark shows the bare count here: "Elliptic curves point formats (3)".
+            let count = d.fields[at]
+                .value
+                .split(' ')
+                .next()
+                .unwrap_or("0")
+                .to_owned();
+            d.fields[at].value = count;
+        }
+        (ExtensionType::SignatureAlgorithms, _) => {
+            let mut list = d.length_prefixed(
+                r,
+                "Signature Hash Algorithms Length",
+                SUPPORTED_SIGNATURE_ALGORITHMS,
+            )?;
+            while !list.is_empty() {
+                let start = list.position();
+                let scheme = d.code::<SignatureScheme>(&mut list, "Signature Algorithm")?;
+                d.nested(|d| {
+                    d.push(
+                        "Signature Hash Algorithm Hash",
+                        scheme.hash(),
+                        start,
+                        start + 1,
+                    );
+                    d.push(
+                        "Signature Hash Algorithm Signature",
+                        scheme.signature(),
+                        start + 1,
+                        start + 2,
+                    );
+                });
+            }
+        }
+        (ExtensionType::RenegotiationInfo, _) => {
+            let mut info = d.length_prefixed(
+                r,
+                "Renegotiation info extension length",
+                RENEGOTIATED_CONNECTION,
+            )?;
+            if !info.is_empty() {
+                let data = info.rest();
+                d.bytes("Renegotiation info", data, info.position());
+            }
+        }
+        (ExtensionType::ApplicationLayerProtocolNegotiation, _) => {
+            let mut list = d.length_prefixed(r, "ALPN Extension Length", PROTOCOL_NAME_LIST)?;
+            protocol_names(d, &mut list, "ALPN string length", "ALPN Next Protocol")?;
+        }
+        (ExtensionType::NextProtocolNegotiation, Direction::FromServer) => {
+            protocol_names(d, r, "Next Protocol Length", "Next Protocol")?;
+        }
+        (ExtensionType::SessionTicket, Direction::FromClient) if !r.is_empty() => {
+            let data = r.rest();
+            d.bytes("Session Ticket", data, r.position());
+        }
+        _ => {
+            if !r.is_empty() {
+                let data = r.rest();
+                d.bytes("Data", data, r.position());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn protocol_names(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    length_name: &'static str,
+    name: &'static str,
+) -> Result<(), InvalidMessage> {
+    while !r.is_empty() {
+        let mut proto = d.length_prefixed(r, length_name, PROTOCOL_NAME)?;
+        let start = proto.position();
+        let bytes = proto.rest();
+        d.push(
+            name,
+            String::from_utf8_lossy(bytes),
+            start,
+            proto.position(),
+        );
+    }
+    Ok(())
+}
+
+fn certificate(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    let mut list = d.length_prefixed(r, "Certificates Length", CERTIFICATE_LIST)?;
+    let start = list.position();
+    d.push(
+        "Certificates",
+        format!("{} bytes", list.remaining()),
+        start,
+        start + list.remaining(),
+    );
+    d.nested(|d| {
+        while !list.is_empty() {
+            let mut cert = d.length_prefixed(&mut list, "Certificate Length", ASN1_CERT)?;
+            let start = cert.position();
+            let der = cert.rest();
+            d.push(
+                "Certificate",
+                format!("{} bytes of DER", der.len()),
+                start,
+                cert.position(),
+            );
+        }
+        Ok(())
+    })
+}
+
+fn server_key_exchange(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    version: ProtocolVersion,
+) -> Result<(), InvalidMessage> {
+    let curve_type = r.clone().u8("curve type").map(EcCurveType::from);
+    if curve_type != Ok(EcCurveType::NamedCurve) {
+        let data = r.rest();
+        d.bytes("Data", data, r.position());
+        return Ok(());
+    }
+    let start = r.position();
+    d.push(
+        "EC Diffie-Hellman Server Params",
+        "",
+        start,
+        start + r.remaining(),
+    );
+    d.nested(|d| {
+        d.code::<EcCurveType>(r, "Curve Type")?;
+        d.code::<NamedGroup>(r, "Named Curve")?;
+        let mut point = d.length_prefixed(r, "Pubkey Length", EC_POINT)?;
+        let public = point.rest();
+        d.bytes("Pubkey", public, point.position());
+        // RFC 5246 §4.7: only TLS 1.2 names the algorithm before the signature.
+        if version.get() >= ProtocolVersion::Tls12.get() {
+            let start = r.position();
+            let scheme = d.code::<SignatureScheme>(r, "Signature Algorithm")?;
+            d.nested(|d| {
+                d.push(
+                    "Signature Hash Algorithm Hash",
+                    scheme.hash(),
+                    start,
+                    start + 1,
+                );
+                d.push(
+                    "Signature Hash Algorithm Signature",
+                    scheme.signature(),
+                    start + 1,
+                    start + 2,
+                );
+            });
+        }
+        let mut signature = d.length_prefixed(r, "Signature Length", SIGNATURE)?;
+        let bytes = signature.rest();
+        d.bytes("Signature", bytes, signature.position());
+        Ok(())
+    })
+}
+
+fn client_key_exchange(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    // An ECDH point fills the body after its one-byte length; anything
+    // else (an RSA-encrypted secret) is shown as bytes.
+    let looks_ecdh =
+        r.remaining() > 1 && r.clone().u8("point length").map(usize::from) == Ok(r.remaining() - 1);
+    if !looks_ecdh {
+        let data = r.rest();
+        d.bytes("Data", data, r.position());
+        return Ok(());
+    }
+    let start = r.position();
+    d.push(
+        "EC Diffie-Hellman Client Params",
+        "",
+        start,
+        start + r.remaining(),
+    );
+    d.nested(|d| {
+        let mut point = d.length_prefixed(r, "Pubkey Length", EC_POINT)?;
+        let public = point.rest();
+        d.bytes("Pubkey", public, point.position());
+        Ok(())
+    })
+}
+
+fn new_session_ticket(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    let start = r.position();
+    let hint = r.u32("ticket_lifetime_hint")?;
+    d.push(
+        "Session Ticket Lifetime Hint",
+        format!("{hint} seconds"),
+        start,
+        r.position(),
+    );
+    let mut ticket = d.length_prefixed(r, "Session Ticket Length", TICKET)?;
+    let bytes = ticket.rest();
+    d.bytes("Session Ticket", bytes, ticket.position());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::msgs::{
+        Alert, Certificate, DigitallySigned, EcdheServerKeyExchange, HandshakeMessage,
+        ServerEcdhParams, strategies,
+    };
+    use crate::record::{Record, fragment};
+
+    fn value<'a>(fields: &'a [Field], name: &str) -> Option<&'a str> {
+        fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    }
+
+    fn handshake_record(version: ProtocolVersion, message: &HandshakeMessage) -> Vec<u8> {
+        Record {
+            typ: ContentType::Handshake,
+            version,
+            fragment: message.to_bytes(),
+        }
+        .to_bytes()
+    }
+
+    #[test]
+    fn tls11_server_key_exchange_shows_curve_and_pubkey() {
+        let ske = EcdheServerKeyExchange {
+            params: ServerEcdhParams {
+                curve_type: EcCurveType::NamedCurve,
+                named_curve: NamedGroup::Secp256r1,
+                public: vec![4; 65],
+            },
+            signed: DigitallySigned {
+                algorithm: None,
+                signature: vec![1; 128],
+            },
+        };
+        let bytes = handshake_record(
+            ProtocolVersion::Tls11,
+            &HandshakeMessage::ServerKeyExchange(ske.to_bytes()),
+        );
+        let fields = dissect_record(&bytes, None);
+        assert_eq!(
+            value(&fields, "TLSv1.1 Record Layer"),
+            Some("Handshake Protocol: Server Key Exchange")
+        );
+        assert_eq!(value(&fields, "Version"), Some("TLS 1.1 (0x0302)"));
+        assert_eq!(
+            value(&fields, "Handshake Type"),
+            Some("Server Key Exchange (12)")
+        );
+        assert_eq!(value(&fields, "Curve Type"), Some("named_curve (0x03)"));
+        assert_eq!(value(&fields, "Named Curve"), Some("secp256r1 (0x0017)"));
+        assert_eq!(value(&fields, "Pubkey Length"), Some("65"));
+        assert_eq!(value(&fields, "Signature Length"), Some("128"));
+        assert_eq!(value(&fields, "Signature Algorithm"), None);
+        let curve = fields.iter().find(|f| f.name == "Named Curve").unwrap();
+        // header 5 + handshake header 4 + curve type 1
+        assert_eq!(curve.span, Some([10, 12]));
+        assert!(fields.iter().all(|f| f.name != "Malformed"));
+    }
+
+    #[test]
+    fn certificate_lengths_are_shown_per_entry() {
+        let msg = HandshakeMessage::Certificate(Certificate {
+            chain: vec![vec![0x30; 1146], vec![0x30; 1032], vec![0x30; 897]],
+        });
+        let fields = dissect_record(&handshake_record(ProtocolVersion::Tls11, &msg), None);
+        let lengths: Vec<&str> = fields
+            .iter()
+            .filter(|f| f.name == "Certificate Length")
+            .map(|f| f.value.as_str())
+            .collect();
+        assert_eq!(lengths, ["1146", "1032", "897"]);
+    }
+
+    #[test]
+    fn several_records_in_one_segment_are_each_dissected() {
+        let mut bytes =
+            handshake_record(ProtocolVersion::Tls11, &HandshakeMessage::ServerHelloDone);
+        bytes.extend(
+            Record {
+                typ: ContentType::Alert,
+                version: ProtocolVersion::Tls11,
+                fragment: Alert::close_notify().to_bytes(),
+            }
+            .to_bytes(),
+        );
+        let fields = dissect_records(&bytes, None);
+        assert_eq!(
+            value(&fields, "Handshake Type"),
+            Some("Server Hello Done (14)")
+        );
+        assert_eq!(value(&fields, "Description"), Some("Close Notify (0)"));
+        let alert = fields.iter().find(|f| f.name == "Description").unwrap();
+        assert_eq!(alert.span, Some([9 + 5 + 1, 9 + 5 + 2]));
+    }
+
+    #[test]
+    fn truncated_record_shows_what_parsed_then_malformed() {
+        let msg = HandshakeMessage::ServerHelloDone;
+        let bytes = handshake_record(ProtocolVersion::Tls10, &msg);
+        let fields = dissect_record(&bytes[..7], None);
+        assert_eq!(value(&fields, "Content Type"), Some("Handshake (22)"));
+        assert_eq!(fields.last().unwrap().name, "Malformed");
+    }
+
+    #[test]
+    fn encrypted_records_are_opaque() {
+        let bytes = Record {
+            typ: ContentType::Handshake,
+            version: ProtocolVersion::Tls11,
+            fragment: vec![0xaa; 48],
+        }
+        .to_bytes();
+        let fields = dissect_encrypted_record(&bytes);
+        assert_eq!(
+            value(&fields, "TLSv1.1 Record Layer"),
+            Some("Encrypted Handshake Message")
+        );
+        assert_eq!(fields.last().unwrap().span, Some([5, 53]));
+    }
+
+    proptest! {
+        #[test]
+        fn dissecting_garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = dissect_record(&bytes, None);
+            let _ = dissect_records(&bytes, Some(ProtocolVersion::Tls12));
+            let _ = dissect_encrypted_record(&bytes);
+            let _ = dissect_handshake(&bytes, None);
+        }
+
+        #[test]
+        fn well_formed_messages_dissect_without_malformed_fields(msg in strategies::handshake_message()) {
+            let payload = msg.to_bytes();
+            for record in fragment(ContentType::Handshake, ProtocolVersion::Tls10, &payload) {
+                let bytes = record.to_bytes();
+                let fields = dissect_record(&bytes, None);
+                // Key exchange bodies are free-form in the strategy; everything
+                // else must dissect cleanly.
+                if !matches!(msg, HandshakeMessage::ServerKeyExchange(_) | HandshakeMessage::ClientKeyExchange(_)) {
+                    prop_assert!(fields.iter().all(|f| f.name != "Malformed"), "{:?}", fields);
+                }
+                for f in &fields {
+                    let [start, end] = f.span.unwrap();
+                    prop_assert!(start <= end && end as usize <= bytes.len(), "{:?}", f);
+                }
+            }
+        }
+
+        #[test]
+        fn dissecting_mutated_records_never_panics(
+            msg in strategies::handshake_message(),
+            at in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+        ) {
+            let mut bytes = handshake_record(ProtocolVersion::Tls12, &msg);
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+            let fields = dissect_record(&bytes, None);
+            for f in &fields {
+                let [start, end] = f.span.unwrap();
+                prop_assert!(start <= end && end as usize <= bytes.len(), "{:?}", f);
+            }
+        }
+    }
+}
