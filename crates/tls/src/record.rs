@@ -567,6 +567,18 @@ mod tests {
         }
 
         #[test]
+        fn record_round_trips(
+            typ in prop_oneof![Just(ContentType::ChangeCipherSpec), Just(ContentType::Alert), Just(ContentType::Handshake), Just(ContentType::ApplicationData)],
+            minor in any::<u8>(),
+            fragment in proptest::collection::vec(any::<u8>(), 0..2000),
+        ) {
+            let record = Record { typ, version: ProtocolVersion::from(0x0300 | u16::from(minor)), fragment };
+            let bytes = record.to_bytes();
+            prop_assert_eq!(RecordHeader::from_bytes(&bytes[..HEADER_LEN]).unwrap(), record.header());
+            prop_assert_eq!(Record::from_bytes(&bytes).unwrap(), record);
+        }
+
+        #[test]
         fn deframer_never_panics_on_garbage(
             bytes in proptest::collection::vec(any::<u8>(), 0..400),
             cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
