@@ -1,1 +1,23 @@
-//! (in progress)
+//! Scenarios: what a `.ron` file says, how it is checked, and how it runs.
+//!
+//! - [`schema`]: the file format, documented type by type;
+//! - [`load`]: reading a file, with line and column for every error;
+//! - [`runner`]: building the network and driving the simulation;
+//! - [`expect`]: checking a run against the scenario's expectations.
+//!
+//! Start with [`load::load_file`], then [`runner::run`].
+
+#![forbid(unsafe_code)]
+
+pub mod digest;
+pub mod expect;
+pub mod load;
+mod names;
+pub mod runner;
+pub mod schema;
+pub mod units;
+
+pub use load::{ScenarioError, load_file, parse};
+pub use names::{ConnName, HostName, NewConnName};
+pub use runner::{End, Outcome, RunOptions, run};
+pub use schema::Scenario;

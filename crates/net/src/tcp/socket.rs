@@ -316,12 +316,21 @@ impl Tcb {
         self.recv_buf.clear();
         self.recv_off = 0;
         self.readable_signalled = false;
-        // RFC 9293 §3.8.6.2.2: announce a window that opened by enough.
+        // RFC 9293 §3.8.6.2.2 allows announcing any window that opened by
+        // enough; like Linux (`tcp_cleanup_rbuf`) send a pure window update
+        // only when the advertised window has fallen to half the buffer or
+        // less and would at least double. Otherwise the next ACK carries it.
         let peer_may_send = matches!(
             self.state,
             State::Established | State::FinWait1 | State::FinWait2
         );
-        if n > 0 && peer_may_send && self.window_to_advertise() > self.current_window() {
+        let current = self.current_window();
+        let buffer = self.config.recv_buffer.min(65535);
+        if n > 0
+            && peer_may_send
+            && 2 * current <= buffer
+            && self.window_to_advertise() >= 2 * current.max(1)
+        {
             self.ack_due = AckDue::Now;
             self.dirty = true;
         }

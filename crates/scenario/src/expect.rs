@@ -1,0 +1,209 @@
+//! Checking a run against its scenario's `expect` section.
+//!
+//! Event expectations are matched as the events stream past ([`EventChecker`]
+//! is a [`Tracer`]), so a long run is never held in memory to be checked.
+
+use core::fmt;
+
+use tlsim_sim::{Event, Tracer};
+
+use crate::runner::{End, Outcome, parse_state};
+use crate::schema::{EventMatch, Expect};
+
+/// Matches the expected events, in order, against the events of a run.
+#[derive(Debug)]
+pub struct EventChecker {
+    wanted: Vec<EventMatch>,
+    matched: usize,
+    last_matched_seq: Option<u64>,
+}
+
+impl EventChecker {
+    /// A checker for `expect.events`.
+    pub fn new(expect: &Expect) -> Self {
+        EventChecker {
+            wanted: expect.events.clone(),
+            matched: 0,
+            last_matched_seq: None,
+        }
+    }
+}
+
+fn matches(m: &EventMatch, e: &Event) -> bool {
+    m.title == e.title
+        && m.actor.as_ref().is_none_or(|a| *a == e.actor)
+        && m.kind.is_none_or(|k| k == e.kind)
+        && m.layer.is_none_or(|l| l == e.layer)
+        && m.fields
+            .iter()
+            .all(|(name, value)| e.field_value(name) == Some(value.as_str()))
+}
+
+impl Tracer for EventChecker {
+    fn record(&mut self, event: Event) {
+        if let Some(next) = self.wanted.get(self.matched) {
+            if matches(next, &event) {
+                self.matched += 1;
+                self.last_matched_seq = Some(event.seq);
+            }
+        }
+    }
+}
+
+/// One expectation that did not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The run hit a limit instead of finishing.
+    DidNotFinish(End),
+    /// A connection end finished in another state.
+    State {
+        /// Connection name.
+        conn: String,
+        /// Host of the end.
+        host: String,
+        /// Expected RFC 9293 state.
+        expected: String,
+        /// Actual state.
+        actual: String,
+    },
+    /// A connection end received another number of bytes.
+    Delivered {
+        /// Connection name.
+        conn: String,
+        /// Receiving host.
+        to: String,
+        /// Expected byte count.
+        expected: u64,
+        /// Bytes received.
+        actual: u64,
+    },
+    /// The bytes received differ from the bytes sent (lost, repeated, reordered or altered).
+    NotIntact {
+        /// Connection name.
+        conn: String,
+        /// Receiving host.
+        to: String,
+    },
+    /// An expected event never came (after the ones before it in the list).
+    EventMissing {
+        /// Position in `expect.events`, from 1.
+        index: usize,
+        /// What was expected.
+        wanted: String,
+        /// The log position of the previous expected event, if any matched.
+        after_seq: Option<u64>,
+    },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::DidNotFinish(End::MaxTime) => {
+                write!(f, "the run reached max_time before it finished")
+            }
+            Failure::DidNotFinish(End::MaxEvents) => {
+                write!(f, "the run reached max_events before it finished")
+            }
+            Failure::DidNotFinish(End::Quiescent) => write!(f, "the run finished"),
+            Failure::State {
+                conn,
+                host,
+                expected,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "state of {conn} at {host}: expected {expected}, found {actual}"
+                )
+            }
+            Failure::Delivered {
+                conn,
+                to,
+                expected,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "bytes delivered to {to} on {conn}: expected {expected}, found {actual}"
+                )
+            }
+            Failure::NotIntact { conn, to } => {
+                write!(
+                    f,
+                    "bytes delivered to {to} on {conn} differ from the bytes sent"
+                )
+            }
+            Failure::EventMissing {
+                index,
+                wanted,
+                after_seq,
+            } => match after_seq {
+                Some(seq) => write!(
+                    f,
+                    "expected event #{index} {wanted} never came after event seq {seq}"
+                ),
+                None => write!(f, "expected event #{index} {wanted} never came"),
+            },
+        }
+    }
+}
+
+fn describe(m: &EventMatch) -> String {
+    let mut s = format!("{:?}", m.title);
+    if let Some(a) = &m.actor {
+        s += &format!(" by {a}");
+    }
+    if let Some(k) = m.kind {
+        s += &format!(" ({})", k.as_str());
+    }
+    for (name, value) in &m.fields {
+        s += &format!(" [{name}: {value}]");
+    }
+    s
+}
+
+/// Every expectation of `expect` that `outcome` and the events seen by
+/// `events` do not meet, in the order they are written.
+pub fn check(expect: &Expect, outcome: &Outcome, events: &EventChecker) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    if outcome.end != End::Quiescent {
+        failures.push(Failure::DidNotFinish(outcome.end));
+    }
+    let conn = |name: &str| outcome.conns.iter().find(|c| c.name == name);
+    for st in &expect.states {
+        let actual = conn(&st.conn.0).and_then(|c| c.state_of(&st.host.0));
+        if actual != parse_state(&st.state) {
+            failures.push(Failure::State {
+                conn: st.conn.0.clone(),
+                host: st.host.0.clone(),
+                expected: st.state.clone(),
+                actual: actual.map_or_else(|| "never opened".into(), |s| s.to_string()),
+            });
+        }
+    }
+    for d in &expect.delivered {
+        let flow = conn(&d.conn.0).and_then(|c| c.flow_to(&d.to.0));
+        let actual = flow.map_or(0, |f| f.received.len());
+        if actual != d.bytes {
+            failures.push(Failure::Delivered {
+                conn: d.conn.0.clone(),
+                to: d.to.0.clone(),
+                expected: d.bytes,
+                actual,
+            });
+        } else if !flow.is_some_and(|f| f.intact()) {
+            failures.push(Failure::NotIntact {
+                conn: d.conn.0.clone(),
+                to: d.to.0.clone(),
+            });
+        }
+    }
+    if let Some(m) = events.wanted.get(events.matched) {
+        failures.push(Failure::EventMissing {
+            index: events.matched + 1,
+            wanted: describe(m),
+            after_seq: events.last_matched_seq,
+        });
+    }
+    failures
+}

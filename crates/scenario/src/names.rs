@@ -1,0 +1,115 @@
+//! Names that refer to things declared elsewhere in the file: hosts and
+//! connections.
+//!
+//! A scenario is read twice. The first pass collects the declared names; the
+//! second runs with those names in scope, so that each reference is checked
+//! where it is deserialised and a typo is reported at its own line and
+//! column ("unknown host \"sever\": the hosts are client, server").
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// The names a scenario declares, in scope during the checking pass.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Declared {
+    pub(crate) hosts: BTreeSet<String>,
+    pub(crate) conns: BTreeSet<String>,
+}
+
+thread_local! {
+    static IN_SCOPE: RefCell<Option<Declared>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `names` in scope for reference checks.
+pub(crate) fn with_declared<T>(names: Declared, f: impl FnOnce() -> T) -> T {
+    IN_SCOPE.with(|s| *s.borrow_mut() = Some(names));
+    let out = f();
+    IN_SCOPE.with(|s| *s.borrow_mut() = None);
+    out
+}
+
+fn check(kind: &str, name: &str, pick: fn(&Declared) -> &BTreeSet<String>) -> Result<(), String> {
+    IN_SCOPE.with(|s| match &*s.borrow() {
+        Some(declared) if !pick(declared).contains(name) => {
+            let known: Vec<&str> = pick(declared).iter().map(String::as_str).collect();
+            Err(if known.is_empty() {
+                format!("unknown {kind} {name:?}: none is declared")
+            } else {
+                format!(
+                    "unknown {kind} {name:?}: expected one of {}",
+                    known.join(", ")
+                )
+            })
+        }
+        _ => Ok(()),
+    })
+}
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $ty:ident, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $ty(pub String);
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let name = String::deserialize(d)?;
+                let check: fn(&str) -> Result<(), String> = $check;
+                check(&name).map_err(de::Error::custom)?;
+                Ok($ty(name))
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A reference to a host declared in `hosts`.
+    HostName, |name| check("host", name, |d| &d.hosts)
+);
+name_type!(
+    /// A reference to a connection opened by a `Connect` step.
+    ConnName, |name| check("connection", name, |d| &d.conns)
+);
+name_type!(
+    /// The name a `Connect` step gives its connection (declares it).
+    NewConnName, |_| Ok(())
+);
+
+/// Deserialises a hexadecimal string into bytes.
+pub(crate) fn hex<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    let text = String::deserialize(d)?;
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return Err(de::Error::custom(
+            "hex data must have an even number of digits",
+        ));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let s = std::str::from_utf8(pair).map_err(|_| "not hex")?;
+            u8::from_str_radix(s, 16).map_err(|_| "not hex")
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            de::Error::custom(format!(
+                "{text:?} is not hexadecimal: expected digits 0-9 and a-f"
+            ))
+        })
+}

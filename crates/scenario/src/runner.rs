@@ -1,0 +1,735 @@
+//! The runner: builds the network a scenario describes and drives it.
+//!
+//! The loop jumps from one due time to the next: the earlier of the next
+//! timeline step and the network's next wake-up (a packet arriving, a timer).
+//! Timeline steps due at the same instant run before the network, in file
+//! order. Applications see the network only through socket events, which are
+//! handled in the order the network reports them.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use tlsim_net::{
+    Fault, FaultAction as NetFaultAction, HostId, LinkConditions, LinkId, Network, PacketTap,
+    SegmentFilter as NetFilter, SocketEvent, SocketId, State, TcpConfig,
+};
+use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
+
+use crate::digest::StreamDigest;
+use crate::schema::{Action, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings};
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Nothing was left to happen: every timer expired, every packet arrived.
+    Quiescent,
+    /// The scenario's `max_time` was reached first.
+    MaxTime,
+    /// The scenario's `max_events` was reached first.
+    MaxEvents,
+}
+
+/// One direction of a connection, as the applications saw it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flow {
+    /// Bytes handed to TCP by the sending end.
+    pub sent: StreamDigest,
+    /// Bytes the receiving end read from TCP.
+    pub received: StreamDigest,
+}
+
+impl Flow {
+    /// Whether the receiver got exactly the bytes sent, in order.
+    pub fn intact(&self) -> bool {
+        self.sent == self.received
+    }
+}
+
+/// What became of one connection.
+#[derive(Clone, Debug)]
+pub struct ConnReport {
+    /// Its name in the scenario.
+    pub name: String,
+    /// The connecting host.
+    pub client: String,
+    /// The accepting host.
+    pub server: String,
+    /// Final TCP state of the client end.
+    pub client_state: State,
+    /// Final TCP state of the server end (`CLOSED` if it was never accepted).
+    pub server_state: State,
+    /// Client to server.
+    pub upstream: Flow,
+    /// Server to client.
+    pub downstream: Flow,
+}
+
+impl ConnReport {
+    /// The flow that arrives at `host`, if it is an end of this connection.
+    pub fn flow_to(&self, host: &str) -> Option<&Flow> {
+        if host == self.server {
+            Some(&self.upstream)
+        } else if host == self.client {
+            Some(&self.downstream)
+        } else {
+            None
+        }
+    }
+
+    /// The final state of `host`'s end.
+    pub fn state_of(&self, host: &str) -> Option<State> {
+        if host == self.client {
+            Some(self.client_state)
+        } else if host == self.server {
+            Some(self.server_state)
+        } else {
+            None
+        }
+    }
+}
+
+/// The result of a run.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Why it ended.
+    pub end: End,
+    /// Simulated time of the last step.
+    pub time: Instant,
+    /// Simulator steps taken (timeline steps and network wake-ups).
+    pub steps: u64,
+    /// Every connection, in the order they were opened.
+    pub conns: Vec<ConnReport>,
+}
+
+/// Options that change how a run is observed, never what it does.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// Digest every byte sent and received, to check delivery is intact.
+    /// Costs a pass over the data; benchmarks turn it off.
+    pub verify_data: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { verify_data: true }
+    }
+}
+
+/// Parses an RFC 9293 state name as the log shows it (`TIME-WAIT`).
+pub fn parse_state(name: &str) -> Option<State> {
+    Some(match name {
+        "CLOSED" => State::Closed,
+        "LISTEN" => State::Listen,
+        "SYN-SENT" => State::SynSent,
+        "SYN-RECEIVED" => State::SynReceived,
+        "ESTABLISHED" => State::Established,
+        "FIN-WAIT-1" => State::FinWait1,
+        "FIN-WAIT-2" => State::FinWait2,
+        "CLOSE-WAIT" => State::CloseWait,
+        "CLOSING" => State::Closing,
+        "LAST-ACK" => State::LastAck,
+        "TIME-WAIT" => State::TimeWait,
+        _ => return None,
+    })
+}
+
+/// The byte at offset `i` of a `Pattern` stream.
+const PATTERN_PERIOD: usize = 251;
+const CHUNK: usize = 64 * 1024;
+
+/// Bytes queued by the timeline for one end, not yet accepted by TCP.
+enum Chunk {
+    Bytes(Vec<u8>, usize),
+    Pattern(u64),
+}
+
+#[derive(Default)]
+struct End_ {
+    socket: Option<SocketId>,
+    outbox: VecDeque<Chunk>,
+    /// Offset in this end's outgoing stream (for `Pattern` bytes).
+    offset: u64,
+    close_wanted: bool,
+    closed: bool,
+    aborted: bool,
+}
+
+struct Conn {
+    name: String,
+    client: HostId,
+    server: HostId,
+    ends: [End_; 2],
+    flows: [Flow; 2],
+}
+
+const CLIENT: usize = 0;
+const SERVER: usize = 1;
+
+struct Runner<'a> {
+    net: Network,
+    hosts: Vec<(String, HostId)>,
+    addrs: Vec<Ipv4Addr>,
+    links: Vec<((HostId, HostId), LinkId)>,
+    conns: Vec<Conn>,
+    conn_index: BTreeMap<String, usize>,
+    /// For each socket id, its connection and end (index by `SocketId.0`).
+    sockets: Vec<Option<(usize, usize)>>,
+    pattern: Vec<u8>,
+    scratch: Vec<u8>,
+    opts: RunOptions,
+    tcp: Vec<TcpConfig>,
+    tracer: &'a mut dyn Tracer,
+}
+
+fn tcp_config(base: &TcpSettings, own: Option<&TcpSettings>) -> TcpConfig {
+    let mut c = TcpConfig::default();
+    for s in std::iter::once(base).chain(own) {
+        if let Some(v) = s.mss {
+            c.mss = v;
+        }
+        if let Some(v) = s.recv_buffer {
+            c.recv_buffer = v;
+        }
+        if let Some(v) = s.send_buffer {
+            c.send_buffer = v;
+        }
+        if let Some(v) = s.delayed_ack {
+            c.delayed_ack = (v.0 > tlsim_sim::Duration::ZERO).then_some(v.0);
+        }
+        if let Some(v) = s.initial_rto {
+            c.initial_rto = v.0;
+        }
+        if let Some(v) = s.min_rto {
+            c.min_rto = v.0;
+        }
+        if let Some(v) = s.max_rto {
+            c.max_rto = v.0;
+        }
+        if let Some(v) = s.timestamps {
+            c.timestamps = v;
+        }
+        if let Some(v) = s.time_wait {
+            c.time_wait = v.0;
+        }
+        if let Some(v) = s.initial_cwnd {
+            c.initial_cwnd_segments = v;
+        }
+        if let Some(v) = s.max_retransmissions {
+            c.max_retransmissions = v;
+        }
+    }
+    c
+}
+
+fn link_conditions(c: &Conditions) -> LinkConditions {
+    LinkConditions {
+        latency: c.latency.0,
+        bandwidth_bps: c.bandwidth.map(|b| b.0),
+        queue_limit_bytes: c.queue_bytes,
+        jitter: c.jitter.0,
+        loss: c.loss.probability(),
+        duplicate: c.duplicate.probability(),
+        reorder: c.reorder.probability(),
+        reorder_delay: c.reorder_delay.0,
+        corrupt: c.corrupt.probability(),
+        mtu: c.mtu,
+    }
+}
+
+/// Runs `scenario` under `seed`, sending events to `tracer` and packets to `tap`.
+///
+/// The scenario must have passed [`crate::load::parse`]'s validation.
+pub fn run(
+    scenario: &Scenario,
+    seed: u64,
+    opts: RunOptions,
+    tracer: &mut dyn Tracer,
+    tap: &mut dyn PacketTap,
+) -> Outcome {
+    let mut net = Network::new(seed);
+    let hosts: Vec<(String, HostId)> = scenario
+        .hosts
+        .iter()
+        .map(|h| (h.name.clone(), net.add_host(&h.name, h.addr)))
+        .collect();
+    let id_of = |name: &str| {
+        hosts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .expect("validated host name")
+    };
+    let mut tcp = Vec::new();
+    for h in &scenario.hosts {
+        let mut cfg = tcp_config(&scenario.tcp, h.tcp.as_ref());
+        // A host never announces an MSS larger than its smallest link MTU allows (IPv4 20 + TCP 20 bytes).
+        let mtu = scenario
+            .links
+            .iter()
+            .filter(|l| l.between.0.0 == h.name || l.between.1.0 == h.name)
+            .flat_map(|l| {
+                std::iter::once(l.conditions.mtu).chain(l.reverse.as_ref().map(|r| r.mtu))
+            })
+            .min();
+        if let Some(mtu) = mtu {
+            cfg.mss = cfg.mss.min(mtu.saturating_sub(40));
+        }
+        tcp.push(cfg);
+    }
+    let mut links = Vec::new();
+    for l in &scenario.links {
+        let (a, b) = (id_of(&l.between.0.0), id_of(&l.between.1.0));
+        let forward = link_conditions(&l.conditions);
+        let back = l
+            .reverse
+            .as_ref()
+            .map_or_else(|| forward.clone(), link_conditions);
+        links.push(((a, b), net.add_link(a, b, forward, back)));
+    }
+    for l in &scenario.listen {
+        let host = id_of(&l.host.0);
+        let cfg = tcp[host.0 as usize].clone();
+        net.listen(host, l.port, cfg)
+            .expect("validated: each port listened on once");
+    }
+
+    if tracer.enabled() {
+        tracer.record(
+            Event::new(Instant::ZERO, "sim", Kind::Action, Layer::Sim, "Run started")
+                .field("Scenario", &scenario.name)
+                .field("Seed", seed)
+                .explain("Every random choice in this run comes from streams derived from this seed; the same seed gives the same log."),
+        );
+    }
+
+    let pattern: Vec<u8> = (0..PATTERN_PERIOD + CHUNK)
+        .map(|i| (i % PATTERN_PERIOD) as u8)
+        .collect();
+    let mut runner = Runner {
+        net,
+        hosts,
+        addrs: scenario.hosts.iter().map(|h| h.addr).collect(),
+        links,
+        conns: Vec::new(),
+        conn_index: BTreeMap::new(),
+        sockets: Vec::new(),
+        pattern,
+        scratch: Vec::with_capacity(CHUNK),
+        opts,
+        tcp,
+        tracer,
+    };
+
+    // Validated to be in time order.
+    let timeline = &scenario.timeline;
+    let mut next_step = 0;
+    let max_time = Instant::ZERO + scenario.limits.max_time.0;
+    let mut steps = 0u64;
+    let mut now = Instant::ZERO;
+    let end = loop {
+        let step_time = timeline.get(next_step).map(|step| Instant::ZERO + step.0.0);
+        let next = match (step_time, runner.net.next_wakeup()) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => match a.or(b) {
+                Some(t) => t,
+                None => break End::Quiescent,
+            },
+        };
+        if next > max_time {
+            break End::MaxTime;
+        }
+        if steps >= scenario.limits.max_events {
+            break End::MaxEvents;
+        }
+        now = next;
+        while let Some(step) = timeline.get(next_step) {
+            if Instant::ZERO + step.0.0 > now {
+                break;
+            }
+            steps += 1;
+            runner.apply(now, &step.1, tap);
+            next_step += 1;
+        }
+        steps += 1;
+        runner.net.advance(now, runner.tracer, tap);
+        runner.handle_socket_events(now);
+    };
+
+    if runner.tracer.enabled() {
+        let (title, why): (&'static str, &'static str) = match end {
+            End::Quiescent => (
+                "Run finished",
+                "Nothing is left to happen: every packet has arrived and every timer has expired.",
+            ),
+            End::MaxTime => (
+                "Run stopped: max_time reached",
+                "The scenario's max_time bounds the simulated time; the run was cut short.",
+            ),
+            End::MaxEvents => (
+                "Run stopped: max_events reached",
+                "The scenario's max_events bounds the simulator steps; the run was cut short.",
+            ),
+        };
+        let ev = Event::new(now, "sim", Kind::Action, Layer::Sim, title)
+            .field("Steps", steps)
+            .explain(why);
+        runner.tracer.record(ev);
+    }
+
+    let conns = runner
+        .conns
+        .iter()
+        .map(|c| ConnReport {
+            name: c.name.clone(),
+            client: runner.net.host_name(c.client).to_string(),
+            server: runner.net.host_name(c.server).to_string(),
+            client_state: c.ends[CLIENT]
+                .socket
+                .map_or(State::Closed, |s| runner.net.state(s)),
+            server_state: c.ends[SERVER]
+                .socket
+                .map_or(State::Closed, |s| runner.net.state(s)),
+            upstream: c.flows[CLIENT],
+            downstream: c.flows[SERVER],
+        })
+        .collect();
+    Outcome {
+        end,
+        time: now,
+        steps,
+        conns,
+    }
+}
+
+impl Runner<'_> {
+    fn host(&self, name: &str) -> HostId {
+        self.hosts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .expect("validated host name")
+    }
+
+    fn addr_of(&self, host: HostId) -> Ipv4Addr {
+        self.addrs[host.0 as usize]
+    }
+
+    fn conn_end(&self, conn: &str, host: &str) -> (usize, usize) {
+        let c = self.conn_index[conn];
+        let side = if self.net.host_name(self.conns[c].client) == host {
+            CLIENT
+        } else {
+            SERVER
+        };
+        (c, side)
+    }
+
+    fn note(
+        &mut self,
+        now: Instant,
+        actor: &str,
+        kind: Kind,
+        layer: Layer,
+        title: String,
+        explain: &'static str,
+    ) {
+        if self.tracer.enabled() {
+            self.tracer
+                .record(Event::new(now, actor, kind, layer, title).explain(explain));
+        }
+    }
+
+    fn apply(&mut self, now: Instant, action: &Action, _tap: &mut dyn PacketTap) {
+        match action {
+            Action::Connect {
+                conn,
+                from,
+                to,
+                port,
+            } => {
+                let (client, server) = (self.host(&from.0), self.host(&to.0));
+                let addr = SocketAddrV4::new(self.addr_of(server), *port);
+                self.note(
+                    now,
+                    &from.0,
+                    Kind::Action,
+                    Layer::Tcp,
+                    format!("Connect {} to {}:{}", conn.0, to.0, port),
+                    "The application asks TCP to open a connection; TCP starts the three-way handshake with a SYN.",
+                );
+                let cfg = self.tcp[client.0 as usize].clone();
+                let socket = self
+                    .net
+                    .connect(now, client, addr, cfg, self.tracer)
+                    .expect("validated: a link joins the hosts");
+                let index = self.conns.len();
+                self.conn_index.insert(conn.0.clone(), index);
+                let mut ends: [End_; 2] = Default::default();
+                ends[CLIENT].socket = Some(socket);
+                self.conns.push(Conn {
+                    name: conn.0.clone(),
+                    client,
+                    server,
+                    ends,
+                    flows: Default::default(),
+                });
+                self.bind(socket, index, CLIENT);
+            }
+            Action::Send { conn, from, data } => {
+                let (c, side) = self.conn_end(&conn.0, &from.0);
+                let (chunk, len) = match data {
+                    Data::Pattern(n) => (Chunk::Pattern(*n), *n),
+                    Data::Text(t) => (Chunk::Bytes(t.clone().into_bytes(), 0), t.len() as u64),
+                    Data::Hex(b) => (Chunk::Bytes(b.clone(), 0), b.len() as u64),
+                };
+                self.note(
+                    now,
+                    &from.0,
+                    Kind::Action,
+                    Layer::Tcp,
+                    format!("Application writes {len} bytes on {}", conn.0),
+                    "The bytes join the socket's send buffer; TCP sends them as the windows allow.",
+                );
+                self.conns[c].ends[side].outbox.push_back(chunk);
+                self.flush(now, c, side);
+            }
+            Action::Close { conn, from } => {
+                let (c, side) = self.conn_end(&conn.0, &from.0);
+                self.note(
+                    now,
+                    &from.0,
+                    Kind::Action,
+                    Layer::Tcp,
+                    format!("Application closes {}", conn.0),
+                    "TCP sends a FIN once everything queued has been sent.",
+                );
+                self.conns[c].ends[side].close_wanted = true;
+                self.flush(now, c, side);
+            }
+            Action::Abort { conn, from } => {
+                let (c, side) = self.conn_end(&conn.0, &from.0);
+                self.note(
+                    now,
+                    &from.0,
+                    Kind::Action,
+                    Layer::Tcp,
+                    format!("Application aborts {}", conn.0),
+                    "TCP discards what is queued and sends a RST: the connection ends at once.",
+                );
+                let end = &mut self.conns[c].ends[side];
+                end.outbox.clear();
+                end.aborted = true;
+                if let Some(s) = end.socket {
+                    self.net.abort(now, s, self.tracer);
+                }
+            }
+            Action::Fault {
+                action,
+                nth,
+                matching,
+            } => {
+                let fault = Fault {
+                    action: self.fault_action(*action),
+                    filter: self.filter(matching),
+                    nth: *nth,
+                };
+                self.note(
+                    now,
+                    "sim",
+                    Kind::Fault,
+                    Layer::Link,
+                    format!("Fault armed: {} segment #{nth} {}", fault_verb(*action), describe_filter(matching)),
+                    "From now on the network counts matching segments and applies the fault to the chosen one.",
+                );
+                self.net.add_fault(fault);
+            }
+            Action::CutLink { between, duration } => {
+                let key = (self.host(&between.0.0), self.host(&between.1.0));
+                let link = self
+                    .links
+                    .iter()
+                    .find(|((a, b), _)| (*a, *b) == key || (*b, *a) == key)
+                    .map(|(_, l)| *l)
+                    .expect("validated: the link exists");
+                self.note(
+                    now,
+                    "sim",
+                    Kind::Fault,
+                    Layer::Link,
+                    format!("Link {}<->{} cut for {}", between.0, between.1, duration),
+                    "Every packet that enters the link while it is cut is lost.",
+                );
+                self.net.cut_link(link, now, now + duration.0);
+            }
+        }
+    }
+
+    fn fault_action(&self, a: FaultAction) -> NetFaultAction {
+        match a {
+            FaultAction::Drop => NetFaultAction::Drop,
+            FaultAction::Delay(t) => NetFaultAction::Delay(t.0),
+            FaultAction::Duplicate => NetFaultAction::Duplicate,
+            FaultAction::Corrupt => NetFaultAction::Corrupt,
+        }
+    }
+
+    fn filter(&self, f: &SegmentFilter) -> NetFilter {
+        NetFilter {
+            from: f.from.as_ref().map(|h| self.host(&h.0)),
+            to: f.to.as_ref().map(|h| self.host(&h.0)),
+            syn: f.syn,
+            fin: f.fin,
+            rst: f.rst,
+            has_payload: f.payload,
+        }
+    }
+
+    fn bind(&mut self, socket: SocketId, conn: usize, side: usize) {
+        let i = socket.0 as usize;
+        if self.sockets.len() <= i {
+            self.sockets.resize(i + 1, None);
+        }
+        self.sockets[i] = Some((conn, side));
+    }
+
+    fn lookup(&self, socket: SocketId) -> Option<(usize, usize)> {
+        self.sockets.get(socket.0 as usize).copied().flatten()
+    }
+
+    /// Hands queued bytes to TCP until its send buffer is full, then closes
+    /// if a close is wanted and nothing is left.
+    fn flush(&mut self, now: Instant, c: usize, side: usize) {
+        let Some(socket) = self.conns[c].ends[side].socket else {
+            return;
+        };
+        if !matches!(
+            self.net.state(socket),
+            State::Established | State::CloseWait
+        ) {
+            return;
+        }
+        let Conn { ends, flows, .. } = &mut self.conns[c];
+        let (end, sent) = (&mut ends[side], &mut flows[side].sent);
+        while let Some(front) = end.outbox.front_mut() {
+            let bytes: &[u8] = match front {
+                Chunk::Bytes(b, done) => &b[*done..],
+                Chunk::Pattern(left) => {
+                    let start = (end.offset % PATTERN_PERIOD as u64) as usize;
+                    &self.pattern[start..start + (*left).min(CHUNK as u64) as usize]
+                }
+            };
+            let accepted = self.net.send(now, socket, bytes, self.tracer);
+            if self.opts.verify_data {
+                sent.update(&bytes[..accepted]);
+            } else {
+                sent.skip(accepted as u64);
+            }
+            end.offset += accepted as u64;
+            let finished = match front {
+                Chunk::Bytes(b, done) => {
+                    *done += accepted;
+                    *done == b.len()
+                }
+                Chunk::Pattern(left) => {
+                    *left -= accepted as u64;
+                    *left == 0
+                }
+            };
+            if !finished {
+                // TCP's send buffer is full: wait for `Writable`.
+                break;
+            }
+            end.outbox.pop_front();
+        }
+        if end.close_wanted && !end.closed && end.outbox.is_empty() {
+            end.closed = true;
+            self.net.close(now, socket, self.tracer);
+        }
+    }
+
+    fn read(&mut self, socket: SocketId, c: usize, side: usize) {
+        self.scratch.clear();
+        self.net.recv(socket, &mut self.scratch);
+        // What `side` reads was sent by the other end.
+        let received = &mut self.conns[c].flows[1 - side].received;
+        if self.opts.verify_data {
+            received.update(&self.scratch);
+        } else {
+            received.skip(self.scratch.len() as u64);
+        }
+    }
+
+    fn handle_socket_events(&mut self, now: Instant) {
+        while let Some(event) = self.net.poll_event() {
+            match event {
+                SocketEvent::Accepted { socket, .. } => {
+                    let Some(peer) = self.net.peer_of(socket) else {
+                        continue;
+                    };
+                    let Some((c, _)) = self.lookup(peer) else {
+                        continue;
+                    };
+                    self.conns[c].ends[SERVER].socket = Some(socket);
+                    self.bind(socket, c, SERVER);
+                    self.flush(now, c, SERVER);
+                }
+                SocketEvent::Connected(s) | SocketEvent::Writable(s) => {
+                    if let Some((c, side)) = self.lookup(s) {
+                        self.flush(now, c, side);
+                    }
+                }
+                SocketEvent::Readable(s) => {
+                    if let Some((c, side)) = self.lookup(s) {
+                        self.read(s, c, side);
+                    }
+                }
+                SocketEvent::PeerClosed(s) => {
+                    // Like most servers on reading end-of-file: close too once
+                    // everything queued has been sent.
+                    if let Some((c, side)) = self.lookup(s) {
+                        self.read(s, c, side);
+                        self.conns[c].ends[side].close_wanted = true;
+                        self.flush(now, c, side);
+                    }
+                }
+                SocketEvent::Closed(_) | SocketEvent::Reset(_) | SocketEvent::TimedOut(_) => {}
+            }
+        }
+    }
+}
+
+fn fault_verb(a: FaultAction) -> String {
+    match a {
+        FaultAction::Drop => "drop".into(),
+        FaultAction::Delay(t) => format!("delay by {t}"),
+        FaultAction::Duplicate => "duplicate".into(),
+        FaultAction::Corrupt => "corrupt".into(),
+    }
+}
+
+fn describe_filter(f: &SegmentFilter) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = &f.from {
+        parts.push(format!("from {h}"));
+    }
+    if let Some(h) = &f.to {
+        parts.push(format!("to {h}"));
+    }
+    for (name, v) in [
+        ("SYN", f.syn),
+        ("FIN", f.fin),
+        ("RST", f.rst),
+        ("data", f.payload),
+    ] {
+        match v {
+            Some(true) => parts.push(format!("with {name}")),
+            Some(false) => parts.push(format!("without {name}")),
+            None => {}
+        }
+    }
+    if parts.is_empty() {
+        "of any kind".into()
+    } else {
+        parts.join(", ")
+    }
+}

@@ -1,0 +1,171 @@
+//! The command line as a user meets it: exit statuses, error messages, and
+//! outputs that appear whole or not at all.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tlsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("tlsim runs")
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_passes_on_every_shipped_scenario() {
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ron") {
+            let out = tlsim(&["check", path.to_str().unwrap()]);
+            assert!(
+                out.status.success(),
+                "{}: {}{}",
+                path.display(),
+                String::from_utf8_lossy(&out.stdout),
+                stderr(&out)
+            );
+        }
+    }
+}
+
+#[test]
+fn run_writes_the_text_ladder_to_stdout() {
+    let out = tlsim(&["run", "scenarios/tcp-basic.ron"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("client") && l.contains("TCP SYN") && l.contains("Seq=0")),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_scenario_reports_file_line_column_and_writes_nothing() {
+    let dir = scratch_dir("bad_scenario");
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tcp-basic.ron"),
+    )
+    .unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(
+        &bad,
+        source.replace("latency: \"10ms\"", "latency: \"-10ms\""),
+    )
+    .unwrap();
+    let log = dir.join("log.txt");
+    let out = tlsim(&["run", bad.to_str().unwrap(), "--out", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let line = source
+        .lines()
+        .position(|l| l.contains("latency: \"10ms\""))
+        .unwrap()
+        + 1;
+    assert!(err.contains(&format!("bad.ron:{line}:")), "{err}");
+    assert!(err.contains("expected a number and a unit"), "{err}");
+    assert!(
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .all(|e| e.unwrap().path() == bad),
+        "no output may be left behind"
+    );
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let out = tlsim(&["check", "scenarios/no-such-file.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no-such-file.ron: cannot read the scenario"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_reports_each_failed_expectation() {
+    let dir = scratch_dir("failed_expectation");
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tcp-basic.ron"),
+    )
+    .unwrap();
+    let changed = dir.join("changed.ron");
+    std::fs::write(
+        &changed,
+        source.replace("to: \"server\", bytes: 10240", "to: \"server\", bytes: 999"),
+    )
+    .unwrap();
+    let out = tlsim(&["check", changed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("bytes delivered to server on c1: expected 999, found 10240"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_run_that_hits_its_limit_says_so_in_log_and_status() {
+    let dir = scratch_dir("limit");
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tcp-basic.ron"),
+    )
+    .unwrap();
+    let limited = dir.join("limited.ron");
+    std::fs::write(
+        &limited,
+        source.replace("max_time: \"5min\"", "max_time: \"15ms\""),
+    )
+    .unwrap();
+    let out = tlsim(&["run", limited.to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(3));
+    let last = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    assert!(last.contains("Run stopped: max_time reached"), "{last}");
+}
+
+#[test]
+fn run_writes_a_pcap_that_starts_with_the_pcap_magic() {
+    let dir = scratch_dir("pcap");
+    let pcap = dir.join("out.pcap");
+    let out = tlsim(&[
+        "run",
+        "scenarios/tcp-basic.ron",
+        "--format",
+        "jsonl",
+        "--out",
+        dir.join("log.jsonl").to_str().unwrap(),
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&pcap).unwrap();
+    assert_eq!(
+        &bytes[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "little-endian microsecond pcap magic"
+    );
+    assert_eq!(
+        u32::from_le_bytes(bytes[20..24].try_into().unwrap()),
+        101,
+        "LINKTYPE_RAW"
+    );
+}
