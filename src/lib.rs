@@ -1,0 +1,10 @@
+//! The `tlsim` command line, as a library so that tests and benches can
+//! drive it: event-log renderings ([`output`]) and the commands ([`cli`]).
+//!
+//! Protocol logic lives in the crates under `crates/`; this package only
+//! wires them to files and terminals.
+
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod output;
