@@ -1,0 +1,343 @@
+//! The HTML rendering: a self-contained page, checked in headless Chromium
+//! when it is installed.
+//!
+//! Browser tests skip with a message when `chromium` is missing, unless
+//! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` makes a missing tool a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use tlsim::html::render_html;
+use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
+
+fn at(us: u64) -> Instant {
+    Instant::from_nanos(us * 1_000)
+}
+
+fn segment(us: u64, kind: Kind, actor: &str, peer: &str, title: &'static str) -> Event {
+    Event::new(at(us), actor, kind, Layer::Tcp, title)
+        .peer(peer)
+        .conn(1)
+        .field("Seq", 0)
+        .field("Ack", 1)
+        .field("Len", 0)
+        .explain("Part of the TCP three-way handshake.")
+}
+
+/// The start of a TLS 1.2 record carrying a Client Hello, with byte spans.
+fn client_hello(us: u64, kind: Kind, actor: &str, peer: &str) -> Event {
+    let bytes = vec![
+        0x16, 0x03, 0x01, 0x00, 0x2d, // record header
+        0x01, 0x00, 0x00, 0x29, // handshake header
+        0x03, 0x03, // client version
+        0x00, 0x04, 0xc0, 0x2f, 0x00, 0x9c, // cipher suites
+    ];
+    let mut e = Event::new(at(us), actor, kind, Layer::Tls, "TLS Client Hello")
+        .peer(peer)
+        .conn(1)
+        .bytes(bytes)
+        .explain("The client offers its versions and cipher suites; the server picks one.");
+    e.push_field("Content Type", "Handshake (22)", 0, Some([0, 1]));
+    e.push_field("Version", "TLS 1.0 (0x0301)", 0, Some([1, 3]));
+    e.push_field("Length", "45", 0, Some([3, 5]));
+    e.push_field("Handshake Type", "Client Hello (1)", 1, Some([5, 6]));
+    e.push_field("Version", "TLS 1.2 (0x0303)", 1, Some([9, 11]));
+    e.push_field("Cipher Suites", "2 suites", 1, Some([11, 17]));
+    e.push_field(
+        "Cipher Suite",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (0xc02f)",
+        2,
+        Some([13, 15]),
+    );
+    e.push_field(
+        "Cipher Suite",
+        "TLS_RSA_WITH_AES_128_GCM_SHA256 (0x009c)",
+        2,
+        Some([15, 17]),
+    );
+    e
+}
+
+fn handshake() -> Vec<Event> {
+    let mut log: Vec<Event> = Vec::new();
+    log.record(Event::new(at(0), "sim", Kind::Action, Layer::Sim, "Run started").field("Seed", 1));
+    log.record(segment(0, Kind::Send, "client", "server", "TCP SYN"));
+    log.record(segment(10_000, Kind::Recv, "server", "client", "TCP SYN"));
+    log.record(Event::new(
+        at(10_000),
+        "server",
+        Kind::State,
+        Layer::Tcp,
+        "TCP state LISTEN -> SYN-RECEIVED",
+    ));
+    log.record(segment(
+        10_000,
+        Kind::Send,
+        "server",
+        "client",
+        "TCP SYN, ACK",
+    ));
+    log.record(segment(
+        20_000,
+        Kind::Recv,
+        "client",
+        "server",
+        "TCP SYN, ACK",
+    ));
+    log.record(segment(20_000, Kind::Send, "client", "server", "TCP ACK"));
+    log.record(client_hello(20_000, Kind::Send, "client", "server"));
+    log.record(segment(30_000, Kind::Recv, "server", "client", "TCP ACK"));
+    log.record(client_hello(30_000, Kind::Recv, "server", "client"));
+    log.record(Event::new(
+        at(30_500),
+        "server->client",
+        Kind::Drop,
+        Layer::Link,
+        "Packet lost on link",
+    ));
+    log.record(
+        Event::new(
+            at(31_000),
+            "server",
+            Kind::Action,
+            Layer::Tls,
+            "Derive master secret",
+        )
+        .field("Pre-master secret", "0303aabbcc")
+        .field("Master secret", "5f1e2d3c")
+        .field("Client write key", "00112233445566778899aabbccddeeff")
+        .explain("PRF(pre-master secret, \"master secret\", randoms)."),
+    );
+    log
+}
+
+const CLIENT_HELLO_SEQ: u64 = 7;
+
+fn render(title: &str, events: &[Event]) -> String {
+    let mut out = Vec::new();
+    render_html(title, events, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn page_is_self_contained_with_events_embedded_as_json() {
+    let page = render("Handshake <demo>", &handshake());
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<title>Handshake &lt;demo&gt;</title>"));
+    assert!(page.contains(r#"<script type="application/json" id="log">{"events":["#));
+    assert!(!page.contains("<script src"));
+    assert!(!page.contains("<link"));
+    let external: Vec<&str> = page
+        .match_indices("http")
+        .map(|(i, _)| &page[i..(i + 30).min(page.len())])
+        .filter(|s| !s.starts_with("http://www.w3.org/2000/svg"))
+        .collect();
+    assert!(external.is_empty(), "{external:?}");
+}
+
+/// Where the browser tests write their pages.
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tlsim-html-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The Chromium binary, or `None` (after printing why) when the test should skip.
+fn chromium() -> Option<PathBuf> {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        let found = std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|path| path.is_file())
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    if std::env::var("TLSIM_REQUIRE_EXTERNAL_TOOLS").as_deref() == Ok("1") {
+        panic!("chromium is not installed and TLSIM_REQUIRE_EXTERNAL_TOOLS=1");
+    }
+    eprintln!("skipping: chromium is not installed (apt-get install chromium)");
+    None
+}
+
+/// Loads `page#fragment` in headless Chromium and returns the DOM after the
+/// page's script has run.
+fn dump_dom(browser: &Path, dir: &Path, page: &Path, fragment: &str) -> String {
+    let profile = dir.join("profile");
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1400,900",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}{fragment}", page.display()))
+        .stdin(Stdio::null())
+        .output()
+        .expect("chromium starts");
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn assert_loaded_without_errors(dom: &str) {
+    let body_start = dom.find("<body").expect("a body");
+    let body_tag = &dom[body_start..body_start + dom[body_start..].find('>').unwrap()];
+    assert!(
+        body_tag.contains(r#"data-ready="yes""#),
+        "the page script did not finish"
+    );
+    assert!(
+        !body_tag.contains("data-errors"),
+        "script errors: {}",
+        errors(dom)
+    );
+    assert!(
+        dom.contains(r#"<pre id="errors"></pre>"#),
+        "script errors: {}",
+        errors(dom)
+    );
+}
+
+/// What the page's error hook wrote.
+fn errors(dom: &str) -> &str {
+    let start = dom.find(r#"<pre id="errors">"#).map_or(0, |i| i + 17);
+    let end = dom[start..].find("</pre>").map_or(dom.len(), |i| start + i);
+    &dom[start..end]
+}
+
+/// The text of the side panel.
+fn panel(dom: &str) -> &str {
+    let start = dom.find(r#"<aside id="panel""#).expect("panel");
+    let end = dom[start..].find("</aside>").expect("panel end");
+    &dom[start..start + end]
+}
+
+#[test]
+fn browser_shows_every_message_of_the_handshake() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("messages");
+    let page = dir.join("handshake.html");
+    std::fs::write(&page, render("TCP and TLS handshake", &handshake())).unwrap();
+    let dom = dump_dom(&browser, &dir, &page, "");
+    assert_loaded_without_errors(&dom);
+    let svg_start = dom.find("<svg").expect("the ladder");
+    let ladder = &dom[svg_start..svg_start + dom[svg_start..].find("</svg>").unwrap()];
+    for title in [
+        "TCP SYN",
+        "TCP SYN, ACK",
+        "TCP ACK",
+        "TLS Client Hello",
+        "Packet lost on link",
+        "Derive master secret",
+        "Run started",
+    ] {
+        assert!(ladder.contains(title), "{title} is not drawn");
+    }
+    for actor in ["client", "server"] {
+        assert!(
+            dom.contains(&format!(r#"title="{actor}">{actor}</div>"#)),
+            "no lifeline for {actor}"
+        );
+    }
+    // A matched send is drawn down to its receipt, which shows as a dot.
+    assert_eq!(ladder.matches(r#"class="rcv""#).count(), 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn clicking_the_client_hello_shows_its_cipher_suites_and_bytes() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("click");
+    let page = dir.join("handshake.html");
+    std::fs::write(&page, render("TCP and TLS handshake", &handshake())).unwrap();
+    let dom = dump_dom(&browser, &dir, &page, &format!("#click={CLIENT_HELLO_SEQ}"));
+    assert_loaded_without_errors(&dom);
+    let panel = panel(&dom);
+    assert!(
+        panel.contains(&format!(r#"data-selected="{CLIENT_HELLO_SEQ}""#)),
+        "{panel}"
+    );
+    assert!(panel.contains("<b>Cipher Suites</b>: 2 suites"), "{panel}");
+    assert!(panel.contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (0xc02f)"));
+    // Depth-2 fields are indented twice as far as depth-1 fields.
+    assert!(
+        panel.contains(r#"data-s="13" data-e="15" style="padding-left:36px""#),
+        "{panel}"
+    );
+    assert!(panel.contains("The client offers its versions"));
+    // The hex dump marks where each field sits.
+    assert!(panel.contains(r#"<span data-o="13" class="c"#), "{panel}");
+    assert!(
+        dom.contains(r#"class="msg tls sel""#),
+        "the clicked arrow is not marked"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn selecting_a_key_derivation_shows_its_inputs_and_outputs() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("keys");
+    let page = dir.join("handshake.html");
+    std::fs::write(&page, render("TCP and TLS handshake", &handshake())).unwrap();
+    let dom = dump_dom(&browser, &dir, &page, "#select=11");
+    assert_loaded_without_errors(&dom);
+    let panel = panel(&dom);
+    assert!(panel.contains("Inputs and outputs"), "{panel}");
+    assert!(panel.contains("<b>Pre-master secret</b>: 0303aabbcc"));
+    assert!(panel.contains("<b>Client write key</b>: 00112233445566778899aabbccddeeff"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn five_thousand_events_load_and_draw_only_the_visible_rows() {
+    let Some(browser) = chromium() else { return };
+    let mut log: Vec<Event> = Vec::new();
+    for i in 0..1250u64 {
+        let us = i * 1_000;
+        log.record(
+            segment(us, Kind::Send, "client", "server", "TCP Segment").bytes(vec![0x45; 52]),
+        );
+        log.record(
+            segment(us + 10_000, Kind::Recv, "server", "client", "TCP Segment")
+                .bytes(vec![0x45; 52]),
+        );
+        log.record(segment(
+            us + 10_000,
+            Kind::Send,
+            "server",
+            "client",
+            "TCP ACK",
+        ));
+        log.record(segment(
+            us + 20_000,
+            Kind::Recv,
+            "client",
+            "server",
+            "TCP ACK",
+        ));
+    }
+    assert_eq!(log.len(), 5000);
+    let dir = scratch_dir("large");
+    let page = dir.join("large.html");
+    std::fs::write(&page, render("Bulk transfer", &log)).unwrap();
+    let dom = dump_dom(&browser, &dir, &page, "#select=4990");
+    assert_loaded_without_errors(&dom);
+    assert!(panel(&dom).contains(r#"data-selected="4990""#));
+    let drawn = dom.matches(r#"<g class="msg"#).count();
+    assert!(drawn > 10 && drawn < 500, "{drawn} messages drawn");
+    let _ = std::fs::remove_dir_all(&dir);
+}
