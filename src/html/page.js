@@ -12,7 +12,7 @@
 
   const data = JSON.parse(document.getElementById("log").textContent);
   const events = data.events;
-  const ROW = 28, LEFT = 84, COL = 230, HEAD = 34, PAD_ROWS = 30;
+  const ROW = 28, LEFT = 84, HEAD = 34, PAD_ROWS = 30;
 
   const diagram = document.getElementById("diagram");
   const svg = document.getElementById("ladder");
@@ -38,6 +38,9 @@
     if (ends) { addActor(ends[0]); addActor(ends[1]); } else addActor(e.actor);
     if (e.peer) addActor(e.peer);
   }
+  // Columns share the width of the diagram, within readable bounds.
+  const COL = Math.max(230, Math.min(380,
+    Math.floor((diagram.clientWidth - LEFT - 20) / Math.max(actors.length, 1))));
   const width = LEFT + COL * Math.max(actors.length, 1) + 20;
   const x = (name) => LEFT + COL * column.get(name) + COL / 2;
 
