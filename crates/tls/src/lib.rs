@@ -15,6 +15,7 @@
 
 pub mod cert;
 pub mod codec;
+pub mod conn;
 pub mod crypto;
 pub mod enums;
 pub mod error;

@@ -1,0 +1,857 @@
+//! The client's handshake: one struct per message it expects next.
+//!
+//! Full handshake (RFC 5246 §7.3, Figure 1):
+//! 1. `start`: send Client Hello → [`ExpectServerHello`].
+//! 2. Server Hello → [`ExpectCertificate`] (or, when the server resumes
+//!    the offered session, [`ExpectChangeCipherSpec`]).
+//! 3. Certificate: validate the chain → [`ExpectServerKeyExchange`].
+//! 4. Server Key Exchange: verify the signature → [`ExpectServerHelloDone`].
+//! 5. Server Hello Done: send Client Key Exchange, Change Cipher Spec,
+//!    Finished → [`ExpectChangeCipherSpec`].
+//! 6. Change Cipher Spec → [`ExpectFinished`]; Finished → [`Connected`].
+//!
+//! Abbreviated handshake (RFC 5246 §7.3, Figure 2): after the server's
+//! Finished the client sends its own Change Cipher Spec and Finished.
+
+use std::sync::Arc;
+
+use tlsim_sim::{Instant, Tracer};
+use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
+use tlsim_tls::codec::{Codec, hex};
+use tlsim_tls::conn::{
+    Core, Input, Negotiated, Randoms, SessionKeys, State, StoredSession, certificate_error,
+    crypto_error, unexpected_change_cipher_spec, unexpected_handshake,
+};
+use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::kx::KxGroup;
+use tlsim_tls::crypto::prf::FinishedSender;
+use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
+use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
+use tlsim_tls::enums::{
+    CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType, HandshakeType,
+    NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::msgs::{
+    ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange, Finished,
+    HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
+};
+use tlsim_tls::record::JoinedMessage;
+
+use crate::config::ClientConfig;
+
+/// The default order of Client Hello extensions, a 2013 browser's.
+const DEFAULT_EXTENSION_ORDER: [ExtensionType; 9] = [
+    ExtensionType::ServerName,
+    ExtensionType::RenegotiationInfo,
+    ExtensionType::SupportedGroups,
+    ExtensionType::EcPointFormats,
+    ExtensionType::SessionTicket,
+    ExtensionType::NextProtocolNegotiation,
+    ExtensionType::ApplicationLayerProtocolNegotiation,
+    ExtensionType::SignatureAlgorithms,
+    ExtensionType::ExtendedMasterSecret,
+];
+
+/// NPN draft §3: the padding makes the NextProtocol message a multiple of
+/// 32 bytes long, hiding the protocol name's length.
+fn next_protocol_body(protocol: &[u8]) -> Vec<u8> {
+    let name_len = protocol.len().min(255);
+    let padding = 32 - ((name_len + 2) % 32);
+    let mut body = Vec::with_capacity(name_len + padding + 2);
+    body.push(name_len as u8);
+    body.extend_from_slice(&protocol[..name_len]);
+    body.push(padding as u8);
+    body.resize(body.len() + padding, 0);
+    body
+}
+
+fn handshake<'a>(
+    input: Input<'a>,
+    expected: &'static [HandshakeType],
+) -> Result<&'a JoinedMessage, Error> {
+    match input {
+        Input::Handshake(m) if expected.contains(&m.message.typ()) => Ok(m),
+        Input::Handshake(m) => Err(unexpected_handshake(expected, m.message.typ())),
+        Input::ChangeCipherSpec => Err(unexpected_change_cipher_spec()),
+    }
+}
+
+/// Builds the Client Hello, queues it and returns the first state.
+pub(crate) fn start(
+    config: Arc<ClientConfig>,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Box<dyn State> {
+    let random = match config.pins.client_random {
+        Some(r) => r,
+        None => {
+            let mut r = [0u8; 32];
+            core.rng.fill(&mut r);
+            r
+        }
+    };
+    core.ctx
+        .action(now, tracer, "Select a Client Random Number", |e| {
+            e.field("Random", hex(&random)).explain(
+                "The client picks 32 random bytes; they make this handshake's keys unique \
+                 and are sent in the clear in the Client Hello.",
+            )
+        });
+    let offered_session = match (&config.session_store, &config.server_name) {
+        (Some(store), Some(name)) => store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned(),
+        _ => None,
+    };
+    let hello = ClientHello {
+        client_version: ProtocolVersion::from(config.max_version),
+        random: Random(random),
+        session_id: offered_session
+            .as_ref()
+            .and_then(|s| SessionId::new(&s.session_id))
+            .unwrap_or_else(SessionId::empty),
+        cipher_suites: config
+            .cipher_suites
+            .iter()
+            .map(|&s| CipherSuite::from(s))
+            .collect(),
+        compression_methods: vec![CompressionMethod::Null],
+        extensions: client_extensions(&config),
+    };
+    core.queue_handshake(&HandshakeMessage::ClientHello(hello));
+    core.flush(now, tracer);
+    Box::new(ExpectServerHello {
+        config,
+        client_random: random,
+        offered_session,
+    })
+}
+
+fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
+    let mut exts = Vec::new();
+    if let Some(name) = &config.server_name {
+        exts.push(ClientExtension::ServerName(vec![name.clone()]));
+    }
+    if config.renegotiation_info {
+        exts.push(ClientExtension::RenegotiationInfo(Vec::new()));
+    }
+    if !config.groups.is_empty() {
+        exts.push(ClientExtension::SupportedGroups(
+            config.groups.iter().map(|&g| NamedGroup::from(g)).collect(),
+        ));
+    }
+    if !config.ec_point_formats.is_empty() {
+        exts.push(ClientExtension::EcPointFormats(
+            config
+                .ec_point_formats
+                .iter()
+                .map(|&f| EcPointFormat::from(f))
+                .collect(),
+        ));
+    }
+    if config.session_ticket {
+        exts.push(ClientExtension::SessionTicket(Vec::new()));
+    }
+    if config.npn {
+        exts.push(ClientExtension::NextProtocolNegotiation);
+    }
+    if !config.alpn.is_empty() {
+        exts.push(ClientExtension::Alpn(config.alpn.clone()));
+    }
+    // RFC 5246 §7.4.1.4.1: clients offering earlier versions must not send
+    // signature_algorithms.
+    if let Some(algs) = config
+        .signature_algorithms
+        .as_ref()
+        .filter(|_| config.max_version >= 0x0303)
+    {
+        exts.push(ClientExtension::SignatureAlgorithms(
+            algs.iter().map(|&a| SignatureScheme::from(a)).collect(),
+        ));
+    }
+    if config.extended_master_secret {
+        exts.push(ClientExtension::ExtendedMasterSecret);
+    }
+    let rank = |typ: ExtensionType| -> (usize, usize) {
+        let explicit = config
+            .extension_order
+            .as_ref()
+            .and_then(|order| order.iter().position(|&t| t == typ.get()))
+            .unwrap_or(usize::MAX);
+        let default = DEFAULT_EXTENSION_ORDER
+            .iter()
+            .position(|&t| t == typ)
+            .unwrap_or(usize::MAX);
+        (explicit, default)
+    };
+    exts.sort_by_key(|e| rank(e.ext_type()));
+    exts
+}
+
+/// Waiting for the Server Hello.
+struct ExpectServerHello {
+    config: Arc<ClientConfig>,
+    client_random: [u8; 32],
+    offered_session: Option<StoredSession>,
+}
+
+/// What the Server Hello settled, carried through the full handshake.
+struct Agreed {
+    config: Arc<ClientConfig>,
+    suite: &'static CipherSuiteParams,
+    version: u16,
+    randoms: Randoms,
+    extended_master_secret: bool,
+    session_id: Vec<u8>,
+    next_protocol: Option<Vec<u8>>,
+}
+
+impl ExpectServerHello {
+    /// RFC 5246 §7.4.1.4: "an extension type MUST NOT appear in the
+    /// ServerHello unless the same extension type appeared in the
+    /// corresponding ClientHello."
+    fn check_extensions(&self, hello: &ServerHello) -> Result<(bool, Option<Vec<u8>>), Error> {
+        let config = &self.config;
+        let mut ems = false;
+        let mut protocol = None;
+        for ext in &hello.extensions {
+            let offered = match ext {
+                ServerExtension::ServerNameAck => config.server_name.is_some(),
+                ServerExtension::EcPointFormats(_) => !config.ec_point_formats.is_empty(),
+                ServerExtension::RenegotiationInfo(data) => {
+                    // RFC 5746 §3.4: on an initial handshake the server's
+                    // renegotiated_connection must be empty.
+                    if !data.is_empty() {
+                        return Err(PeerMisbehaved::RenegotiationInfoMismatch.into());
+                    }
+                    config.renegotiation_info || config.cipher_suites.contains(&0x00ff)
+                }
+                ServerExtension::ExtendedMasterSecret => {
+                    ems = true;
+                    config.extended_master_secret
+                }
+                ServerExtension::Alpn(names) => {
+                    // RFC 7301 §3.1: exactly one of the offered names.
+                    match names.as_slice() {
+                        [name] if config.alpn.contains(name) => protocol = Some(name.clone()),
+                        _ => return Err(PeerMisbehaved::IllegalParameter("ALPN").into()),
+                    }
+                    !config.alpn.is_empty()
+                }
+                ServerExtension::NextProtocolNegotiation(_) => config.npn,
+                ServerExtension::SessionTicketAck => config.session_ticket,
+                ServerExtension::Unknown { .. } => false,
+            };
+            if !offered {
+                return Err(PeerMisbehaved::UnsolicitedExtension(ext.ext_type()).into());
+            }
+        }
+        Ok((ems, protocol))
+    }
+
+    /// NPN draft §4: the client picks the first of its own protocols that
+    /// the server lists, else the server's first.
+    fn choose_next_protocol(&self, hello: &ServerHello) -> Option<Vec<u8>> {
+        let ServerExtension::NextProtocolNegotiation(listed) =
+            hello.extension(ExtensionType::NextProtocolNegotiation)?
+        else {
+            return None;
+        };
+        self.config
+            .alpn
+            .iter()
+            .find(|p| listed.contains(p))
+            .or_else(|| listed.first())
+            .cloned()
+    }
+}
+
+impl State for ExpectServerHello {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::ServerHello])?;
+        let HandshakeMessage::ServerHello(hello) = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::ServerHello],
+                message.message.typ(),
+            ));
+        };
+        let config = &self.config;
+        let version = hello.server_version.get();
+        // RFC 5246 Appendix E.1: a version below what the client accepts
+        // ends the handshake with protocol_version.
+        if version < config.min_version.max(0x0301) {
+            return Err(PeerIncompatible::UnsupportedVersion(hello.server_version).into());
+        }
+        if version > config.max_version {
+            return Err(PeerMisbehaved::SelectedUnofferedVersion.into());
+        }
+        let suite = suite_by_value(hello.cipher_suite.get())
+            .filter(|s| config.cipher_suites.contains(&s.value) && s.supports_version(version))
+            .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
+        if hello.compression_method != CompressionMethod::Null {
+            return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
+        }
+        let (ems_acked, alpn) = self.check_extensions(hello)?;
+        let extended_master_secret = ems_acked && config.extended_master_secret;
+        let next_protocol = if alpn.is_none() && config.npn {
+            self.choose_next_protocol(hello)
+        } else {
+            None
+        };
+        core.transcript.extend_from_slice(&message.bytes);
+        core.set_version(hello.server_version);
+        let randoms = Randoms {
+            client: self.client_random,
+            server: hello.random.0,
+        };
+        let session_id = hello.session_id.as_bytes().to_vec();
+        core.negotiated = Some(Negotiated {
+            version: hello.server_version,
+            suite: hello.cipher_suite,
+            group: None,
+            alpn: alpn.or_else(|| next_protocol.clone()),
+            session_id: session_id.clone(),
+            resumed: false,
+            extended_master_secret,
+        });
+        let agreed = Agreed {
+            config: self.config.clone(),
+            suite,
+            version,
+            randoms,
+            extended_master_secret,
+            session_id,
+            next_protocol,
+        };
+        match self.offered_session {
+            Some(stored)
+                if !stored.session_id.is_empty() && stored.session_id == agreed.session_id =>
+            {
+                resume(agreed, stored, core, now, tracer)
+            }
+            Some(_) => {
+                // The server did not resume: forget the stale session.
+                if let (Some(store), Some(name)) = (&config.session_store, &config.server_name) {
+                    store.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+                }
+                Ok(Box::new(ExpectCertificate { agreed }))
+            }
+            None => Ok(Box::new(ExpectCertificate { agreed })),
+        }
+    }
+}
+
+/// RFC 5246 §7.3: the server echoed the offered session ID, so both sides
+/// reuse its master secret with the new randoms.
+fn resume(
+    agreed: Agreed,
+    stored: StoredSession,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Box<dyn State>, Error> {
+    // RFC 5246 §7.4.1.3: a resumed session keeps its suite and version;
+    // RFC 7627 §5.3: and its kind of master secret.
+    if stored.suite != agreed.suite.value
+        || stored.version != agreed.version
+        || stored.extended_master_secret != agreed.extended_master_secret
+    {
+        return Err(PeerMisbehaved::IllegalParameter("resumed session parameters").into());
+    }
+    core.ctx.action(now, tracer, "Resume session", |e| {
+        e.field("Session ID", hex(&stored.session_id))
+            .field("Cipher Suite", agreed.suite.name)
+            .explain(
+                "The server recognised the session ID: both sides reuse the stored master \
+                 secret and skip the certificate and key exchange.",
+            )
+    });
+    if let Some(n) = &mut core.negotiated {
+        n.resumed = true;
+    }
+    core.push_keylog(tlsim_tls::conn::keylog_line(
+        &agreed.randoms.client,
+        &stored.master_secret,
+    ));
+    core.install_keys(
+        now,
+        tracer,
+        Side::Client,
+        agreed.suite,
+        agreed.version,
+        &stored.master_secret,
+        &agreed.randoms,
+    )?;
+    let keys = SessionKeys {
+        suite: agreed.suite,
+        version: agreed.version,
+        master_secret: stored.master_secret,
+        randoms: agreed.randoms,
+        extended_master_secret: agreed.extended_master_secret,
+        session_id: agreed.session_id.clone(),
+    };
+    Ok(Box::new(ExpectChangeCipherSpec {
+        agreed,
+        keys,
+        resumed: true,
+    }))
+}
+
+/// Waiting for the server's certificate chain.
+struct ExpectCertificate {
+    agreed: Agreed,
+}
+
+impl State for ExpectCertificate {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::Certificate])?;
+        let HandshakeMessage::Certificate(certificate) = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::Certificate],
+                message.message.typ(),
+            ));
+        };
+        let config = &self.agreed.config;
+        let chain = certificate
+            .chain
+            .iter()
+            .map(|der| Certificate::parse(der))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(certificate_error)?;
+        // Anchors that do not parse are a configuration error: skip them,
+        // which ends in unknown_ca if nothing else matches.
+        let anchors: Vec<Certificate> = config
+            .trust_anchors
+            .iter()
+            .filter_map(|der| Certificate::parse(der).ok())
+            .collect();
+        let now_unix = config.now_unix + now.as_nanos() / 1_000_000_000;
+        let name = config
+            .server_name
+            .as_deref()
+            .filter(|_| config.verify_hostname);
+        let result = match &config.verification_cache {
+            Some(cache) => verify_chain(
+                &chain,
+                &anchors,
+                name,
+                now_unix,
+                &mut cache.lock().unwrap_or_else(|p| p.into_inner()),
+            ),
+            None => verify_chain(
+                &chain,
+                &anchors,
+                name,
+                now_unix,
+                &mut VerificationCache::new(),
+            ),
+        };
+        core.ctx
+            .action(now, tracer, "Verify the certificate chain", |mut e| {
+                for (i, cert) in chain.iter().enumerate() {
+                    e = e
+                        .field(
+                            format!("Certificate {i} Subject"),
+                            cert.subject.to_wireshark_string(),
+                        )
+                        .field(
+                            format!("Certificate {i} Issuer"),
+                            cert.issuer.to_wireshark_string(),
+                        );
+                }
+                e = e.field("Time", now_unix);
+                if let Some(name) = name {
+                    e = e.field("Server Name", name);
+                }
+                match &result {
+                    Ok(report) => {
+                        for link in &report.links {
+                            e = e.field(
+                                "Signature",
+                                format!(
+                                    "{} signed by {}: valid{}",
+                                    link.subject,
+                                    link.issuer,
+                                    if link.cached { " (from cache)" } else { "" }
+                                ),
+                            );
+                        }
+                        e = e.field("Result", "trusted");
+                        if report.from_cache {
+                            e = e.field("From Cache", true);
+                        }
+                    }
+                    Err(err) => e = e.field("Result", err),
+                }
+                e.explain(
+                    "Each certificate must be signed by the next, be valid today, and end at \
+                     a trusted root; the first must name the server.",
+                )
+            });
+        result.map_err(certificate_error)?;
+        let leaf = chain
+            .into_iter()
+            .next()
+            .ok_or(PeerMisbehaved::EmptyCertificateChain)?
+            .public_key;
+        let wanted = match self.agreed.suite.authentication {
+            Authentication::Ecdsa => KeyType::EcdsaP256,
+            Authentication::Rsa => KeyType::Rsa,
+        };
+        if leaf.key_type() != wanted {
+            return Err(Error::Certificate(CertificateError::UnsupportedAlgorithm));
+        }
+        core.transcript.extend_from_slice(&message.bytes);
+        Ok(Box::new(ExpectServerKeyExchange {
+            agreed: self.agreed,
+            server_key: leaf,
+        }))
+    }
+}
+
+/// Waiting for the signed ECDHE parameters.
+struct ExpectServerKeyExchange {
+    agreed: Agreed,
+    server_key: PublicKey,
+}
+
+impl State for ExpectServerKeyExchange {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::ServerKeyExchange])?;
+        let HandshakeMessage::ServerKeyExchange(body) = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::ServerKeyExchange],
+                message.message.typ(),
+            ));
+        };
+        let agreed = &self.agreed;
+        let config = &agreed.config;
+        let ske = EcdheServerKeyExchange::from_body(body, ProtocolVersion::from(agreed.version))?;
+        let group = KxGroup::from_named_curve(ske.params.named_curve.get())
+            .filter(|g| config.groups.contains(&g.named_curve()))
+            .ok_or(PeerMisbehaved::SelectedUnofferedCurve)?;
+        let scheme = match ske.signed.algorithm {
+            Some(alg) => {
+                // RFC 5246 §7.4.3: the pair must be one the client offered.
+                let offered = config
+                    .signature_algorithms
+                    .as_ref()
+                    .is_none_or(|algs| algs.contains(&alg.get()));
+                sign::SignatureScheme::from_tls12_pair(alg.hash().get(), alg.signature().get())
+                    .filter(|_| offered)
+                    .ok_or(PeerMisbehaved::IllegalParameter("signature algorithm"))?
+            }
+            None => sign::SignatureScheme::default_for(self.server_key.key_type(), agreed.version),
+        };
+        let content = sign::server_key_exchange_signed_content(
+            &agreed.randoms.client,
+            &agreed.randoms.server,
+            &ske.params.to_bytes(),
+        );
+        let verified = self
+            .server_key
+            .verify(scheme, &content, &ske.signed.signature);
+        core.ctx.action(
+            now,
+            tracer,
+            "Verify the Server Key Exchange signature",
+            |e| {
+                e.field("Curve", group.name())
+                    .field("Server Public Key", hex(&ske.params.public))
+                    .field("Signature Algorithm", scheme.name())
+                    .field("Signature", hex(&ske.signed.signature))
+                    .field("Result", if verified.is_ok() { "valid" } else { "invalid" })
+                    .explain(
+                        "The server signed both randoms and its ECDH public key with the \
+                         certificate's key, proving the key exchange comes from it.",
+                    )
+            },
+        );
+        verified.map_err(|e| match e {
+            tlsim_tls::crypto::CryptoError::BadSignature => {
+                Error::Crypto(CryptoError::SignatureMismatch)
+            }
+            other => crypto_error(other),
+        })?;
+        core.transcript.extend_from_slice(&message.bytes);
+        if let Some(n) = &mut core.negotiated {
+            n.group = Some(NamedGroup::from(group.named_curve()));
+        }
+        Ok(Box::new(ExpectServerHelloDone {
+            agreed: self.agreed,
+            group,
+            server_public: ske.params.public,
+        }))
+    }
+}
+
+/// Waiting for Server Hello Done, then sending the client's flight.
+struct ExpectServerHelloDone {
+    agreed: Agreed,
+    group: KxGroup,
+    server_public: Vec<u8>,
+}
+
+impl State for ExpectServerHelloDone {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::ServerHelloDone])?;
+        core.transcript.extend_from_slice(&message.bytes);
+        let agreed = self.agreed;
+        let group = self.group;
+        let (secret, public) = match &agreed.config.pins.ephemeral_private_key {
+            Some(private) => group.generate_from_private(private).map_err(crypto_error)?,
+            None => group.generate(&mut core.rng),
+        };
+        core.ctx.action(
+            now,
+            tracer,
+            "Client: Setup Elliptic Curve Cryptography",
+            |e| {
+                e.field("Curve", group.name())
+                    .field("Client Private Key", hex(secret.private_bytes()))
+                    .field("Client Public Key", hex(&public))
+                    .explain(
+                        "The client picks a random private key on the server's curve and \
+                         multiplies the base point by it to get the public key it sends.",
+                    )
+            },
+        );
+        let pre_master = secret.agree(&self.server_public).map_err(crypto_error)?;
+        core.queue_handshake(&HandshakeMessage::ClientKeyExchange(
+            ClientEcdhPublic { public }.to_bytes(),
+        ));
+        let master = core.derive_master_secret(
+            now,
+            tracer,
+            agreed.suite,
+            agreed.version,
+            &pre_master,
+            &agreed.randoms,
+            agreed.extended_master_secret,
+        );
+        core.install_keys(
+            now,
+            tracer,
+            Side::Client,
+            agreed.suite,
+            agreed.version,
+            &master,
+            &agreed.randoms,
+        )?;
+        let keys = SessionKeys {
+            suite: agreed.suite,
+            version: agreed.version,
+            master_secret: master,
+            randoms: agreed.randoms,
+            extended_master_secret: agreed.extended_master_secret,
+            session_id: agreed.session_id.clone(),
+        };
+        send_finished(&agreed, &keys, core, tracer.enabled())?;
+        core.flush(now, tracer);
+        Ok(Box::new(ExpectChangeCipherSpec {
+            agreed,
+            keys,
+            resumed: false,
+        }))
+    }
+}
+
+/// Queues Change Cipher Spec, the NPN choice if any, and Finished.
+fn send_finished(
+    agreed: &Agreed,
+    keys: &SessionKeys,
+    core: &mut Core,
+    tracing: bool,
+) -> Result<(), Error> {
+    core.queue_change_cipher_spec(tracing)?;
+    if let Some(protocol) = &agreed.next_protocol {
+        core.queue_handshake(&HandshakeMessage::Unknown {
+            typ: HandshakeType::NextProtocol,
+            body: next_protocol_body(protocol),
+        });
+    }
+    let verify_data = core.verify_data(
+        keys.suite,
+        keys.version,
+        &keys.master_secret,
+        FinishedSender::Client,
+    );
+    core.queue_handshake(&HandshakeMessage::Finished(Finished { verify_data }));
+    Ok(())
+}
+
+/// Waiting for the server's Change Cipher Spec.
+struct ExpectChangeCipherSpec {
+    agreed: Agreed,
+    keys: SessionKeys,
+    resumed: bool,
+}
+
+impl State for ExpectChangeCipherSpec {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        match input {
+            Input::ChangeCipherSpec => {
+                core.activate_read_keys()?;
+                Ok(Box::new(ExpectFinished {
+                    agreed: self.agreed,
+                    keys: self.keys,
+                    resumed: self.resumed,
+                }))
+            }
+            // RFC 5077 §3.3: a server that acknowledged the ticket
+            // extension sends NewSessionTicket here; tickets are not used
+            // for resumption, so it only enters the transcript.
+            Input::Handshake(m)
+                if m.message.typ() == HandshakeType::NewSessionTicket
+                    && self.agreed.config.session_ticket =>
+            {
+                core.transcript.extend_from_slice(&m.bytes);
+                Ok(self)
+            }
+            Input::Handshake(_) => Err(Error::InappropriateMessage {
+                expected: &[ContentType::ChangeCipherSpec],
+                got: ContentType::Handshake,
+            }),
+        }
+    }
+}
+
+/// Waiting for the server's Finished.
+struct ExpectFinished {
+    agreed: Agreed,
+    keys: SessionKeys,
+    resumed: bool,
+}
+
+impl State for ExpectFinished {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::Finished])?;
+        let HandshakeMessage::Finished(finished) = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::Finished],
+                message.message.typ(),
+            ));
+        };
+        let keys = &self.keys;
+        core.check_finished(
+            now,
+            tracer,
+            keys.suite,
+            keys.version,
+            &keys.master_secret,
+            FinishedSender::Server,
+            &finished.verify_data,
+        )?;
+        core.transcript.extend_from_slice(&message.bytes);
+        if self.resumed {
+            send_finished(&self.agreed, keys, core, tracer.enabled())?;
+        } else {
+            let config = &self.agreed.config;
+            if let (Some(store), Some(name)) = (&config.session_store, &config.server_name) {
+                if !keys.session_id.is_empty() {
+                    store
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(name, keys.to_stored());
+                }
+            }
+        }
+        core.complete_handshake(now, tracer, self.resumed);
+        Ok(Box::new(Connected))
+    }
+}
+
+/// The handshake is over: only application data and alerts are expected.
+pub(crate) struct Connected;
+
+impl State for Connected {
+    fn handle(
+        self: Box<Self>,
+        _core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        match input {
+            // RFC 5246 §7.4.1.1: a client may ignore HelloRequest;
+            // renegotiation is not supported.
+            Input::Handshake(m) if m.message.typ() == HandshakeType::HelloRequest => Ok(self),
+            Input::Handshake(m) => Err(unexpected_handshake(
+                &[HandshakeType::HelloRequest],
+                m.message.typ(),
+            )),
+            Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
+                expected: &[ContentType::ApplicationData],
+                got: ContentType::ChangeCipherSpec,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_protocol_message_pads_to_32_bytes() {
+        for name in [&b"spdy/3.1"[..], b"h2", &[7u8; 40]] {
+            let body = next_protocol_body(name);
+            assert_eq!(body.len() % 32, 0);
+            assert_eq!(usize::from(body[0]), name.len());
+        }
+    }
+
+    #[test]
+    fn explicit_extension_order_comes_first() {
+        let config = ClientConfig {
+            server_name: Some("a.example".into()),
+            extension_order: Some(vec![11, 0]),
+            ..ClientConfig::default()
+        };
+        let types: Vec<u16> = client_extensions(&config)
+            .iter()
+            .map(|e| e.ext_type().get())
+            .collect();
+        assert_eq!(&types[..3], &[11, 0, 65281]);
+    }
+}

@@ -1,0 +1,164 @@
+//! What a server supports and how it authenticates: plain data, so that a
+//! scenario file can describe it.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use tlsim_tls::conn::StoredSession;
+use tlsim_tls::crypto::sign::SigningKey;
+use tlsim_tls::crypto::suites::AES_BLOCK_LEN;
+
+/// The server's configuration.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The lowest version accepted (e.g. 0x0301).
+    pub min_version: u16,
+    /// The highest version chosen (e.g. 0x0303).
+    pub max_version: u16,
+    /// Suites in the server's order of preference.
+    pub cipher_suites: Vec<u16>,
+    /// ECDHE groups in the server's order of preference.
+    pub groups: Vec<u16>,
+    /// The certificate chain, leaf first, DER.
+    pub cert_chain: Vec<Vec<u8>>,
+    /// The leaf certificate's private key.
+    pub signing_key: Arc<SigningKey>,
+    /// ALPN protocols in the server's order of preference (RFC 7301).
+    pub alpn: Vec<Vec<u8>>,
+    /// Protocols advertised with NPN.
+    pub npn: Vec<Vec<u8>>,
+    /// Sessions kept for resumption by session ID (RFC 5246 §7.3).
+    pub session_cache: Option<Arc<Mutex<ServerSessionCache>>>,
+    /// Whether to agree to extended_master_secret (RFC 7627).
+    pub extended_master_secret: bool,
+    /// Pinned random values, to reproduce a transcript.
+    pub pins: ServerPins,
+}
+
+impl ServerConfig {
+    /// A configuration with the default versions, suites and groups for
+    /// this chain and key, no ALPN, NPN or session cache.
+    pub fn new(cert_chain: Vec<Vec<u8>>, signing_key: Arc<SigningKey>) -> Self {
+        ServerConfig {
+            min_version: 0x0301,
+            max_version: 0x0303,
+            cipher_suites: vec![0xc02b, 0xc02f, 0xc023, 0xc027, 0xc009, 0xc013],
+            groups: vec![23, 29],
+            cert_chain,
+            signing_key,
+            alpn: Vec::new(),
+            npn: Vec::new(),
+            session_cache: None,
+            extended_master_secret: true,
+            pins: ServerPins::default(),
+        }
+    }
+}
+
+/// Values the server would otherwise draw from its random stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerPins {
+    /// `ServerHello.random`.
+    pub server_random: Option<[u8; 32]>,
+    /// The session identifier assigned (0 to 32 bytes).
+    pub session_id: Option<Vec<u8>>,
+    /// The ECDHE private key (a P-256 scalar or X25519 bytes).
+    pub ephemeral_private_key: Option<Vec<u8>>,
+    /// The explicit IVs of the server's CBC records, in order.
+    pub cbc_ivs: Option<Vec<[u8; AES_BLOCK_LEN]>>,
+}
+
+/// Sessions the server can resume, by session ID; bounded, the oldest is
+/// evicted first.
+#[derive(Clone, Debug)]
+pub struct ServerSessionCache {
+    sessions: BTreeMap<Vec<u8>, StoredSession>,
+    order: VecDeque<Vec<u8>>,
+    capacity: usize,
+}
+
+impl Default for ServerSessionCache {
+    fn default() -> Self {
+        ServerSessionCache::new(1024)
+    }
+}
+
+impl ServerSessionCache {
+    /// A cache keeping at most `capacity` sessions.
+    pub fn new(capacity: usize) -> Self {
+        ServerSessionCache {
+            sessions: BTreeMap::new(),
+            order: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// The session with this identifier.
+    pub fn get(&self, session_id: &[u8]) -> Option<&StoredSession> {
+        self.sessions.get(session_id)
+    }
+
+    /// Remembers `session` under its identifier.
+    pub fn insert(&mut self, session: StoredSession) {
+        let id = session.session_id.clone();
+        self.remove(&id);
+        while self.order.len() >= self.capacity {
+            if let Some(oldest) = self.order.pop_front() {
+                self.sessions.remove(&oldest);
+            }
+        }
+        self.order.push_back(id.clone());
+        self.sessions.insert(id, session);
+    }
+
+    /// Forgets a session.
+    pub fn remove(&mut self, session_id: &[u8]) {
+        if self.sessions.remove(session_id).is_some() {
+            self.order.retain(|id| id != session_id);
+        }
+    }
+
+    /// Forgets every session.
+    pub fn clear(&mut self) {
+        self.sessions.clear();
+        self.order.clear();
+    }
+
+    /// The number of sessions kept.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no session is kept.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: u8) -> StoredSession {
+        StoredSession {
+            session_id: vec![id; 32],
+            master_secret: [id; 48],
+            suite: 0xc02b,
+            version: 0x0303,
+            extended_master_secret: true,
+        }
+    }
+
+    #[test]
+    fn session_cache_is_bounded_and_evicts_in_insertion_order() {
+        let mut cache = ServerSessionCache::new(2);
+        cache.insert(session(1));
+        cache.insert(session(2));
+        cache.insert(session(3));
+        assert!(cache.get(&[1; 32]).is_none());
+        assert!(cache.get(&[2; 32]).is_some());
+        assert!(cache.get(&[3; 32]).is_some());
+        cache.remove(&[2; 32]);
+        assert_eq!(cache.len(), 1);
+    }
+}

@@ -1,0 +1,875 @@
+//! The server's handshake: one struct per message it expects next.
+//!
+//! Full handshake (RFC 5246 §7.3, Figure 1):
+//! 1. Client Hello: choose version, suite and group; send Server Hello,
+//!    Certificate, Server Key Exchange, Server Hello Done in one flight
+//!    → [`ExpectClientKeyExchange`].
+//! 2. Client Key Exchange: derive the secrets → [`ExpectChangeCipherSpec`].
+//! 3. Change Cipher Spec → ([`ExpectNextProtocol`] →) [`ExpectFinished`].
+//! 4. Finished: send Change Cipher Spec, Finished → [`Connected`].
+//!
+//! Abbreviated handshake (RFC 5246 §7.3, Figure 2): when the offered
+//! session is cached and fits, the server answers the Client Hello with
+//! Server Hello, Change Cipher Spec and Finished, and then waits for the
+//! client's Change Cipher Spec and Finished.
+
+use std::sync::Arc;
+
+use tlsim_sim::{Instant, Tracer};
+use tlsim_tls::codec::hex;
+use tlsim_tls::codec::{Codec, put_u24};
+use tlsim_tls::conn::{
+    Core, Input, Negotiated, Randoms, SessionKeys, State, StoredSession, crypto_error, keylog_line,
+    unexpected_change_cipher_spec, unexpected_handshake,
+};
+use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
+use tlsim_tls::crypto::prf::FinishedSender;
+use tlsim_tls::crypto::sign::{self, KeyType};
+use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
+use tlsim_tls::enums::{
+    CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat, HandshakeType,
+    NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::msgs::{
+    ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned, EcdheServerKeyExchange,
+    Finished, HandshakeMessage, Random, ServerEcdhParams, ServerExtension, ServerHello, SessionId,
+};
+use tlsim_tls::record::JoinedMessage;
+
+use crate::config::ServerConfig;
+
+/// RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV.
+const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
+
+fn handshake<'a>(
+    input: Input<'a>,
+    expected: &'static [HandshakeType],
+) -> Result<&'a JoinedMessage, Error> {
+    match input {
+        Input::Handshake(m) if expected.contains(&m.message.typ()) => Ok(m),
+        Input::Handshake(m) => Err(unexpected_handshake(expected, m.message.typ())),
+        Input::ChangeCipherSpec => Err(unexpected_change_cipher_spec()),
+    }
+}
+
+/// The first state: waiting for the Client Hello.
+pub(crate) struct ExpectClientHello {
+    pub(crate) config: Arc<ServerConfig>,
+}
+
+/// What the server settled from the Client Hello.
+struct Choice {
+    version: u16,
+    suite: &'static CipherSuiteParams,
+    group: KxGroup,
+}
+
+/// What the Client Hello asked for, beyond suites and groups.
+struct Requested {
+    secure_renegotiation: bool,
+    extended_master_secret: bool,
+    server_name: bool,
+    ec_point_formats: bool,
+    alpn: Option<Vec<Vec<u8>>>,
+    npn: bool,
+    groups: Option<Vec<NamedGroup>>,
+    signature_algorithms: Option<Vec<SignatureScheme>>,
+}
+
+impl Requested {
+    fn from_hello(hello: &ClientHello) -> Result<Self, Error> {
+        let mut requested = Requested {
+            secure_renegotiation: hello
+                .cipher_suites
+                .contains(&CipherSuite::from(EMPTY_RENEGOTIATION_INFO_SCSV)),
+            extended_master_secret: false,
+            server_name: false,
+            ec_point_formats: false,
+            alpn: None,
+            npn: false,
+            groups: None,
+            signature_algorithms: None,
+        };
+        // Unknown extensions are ignored (RFC 5246 §7.4.1.4); duplicates
+        // were rejected when the hello was parsed.
+        for ext in &hello.extensions {
+            match ext {
+                ClientExtension::ServerName(_) => requested.server_name = true,
+                ClientExtension::SupportedGroups(groups) => {
+                    requested.groups = Some(groups.clone());
+                }
+                ClientExtension::EcPointFormats(formats) => {
+                    // RFC 4492 §5.1.2: uncompressed must be supported.
+                    if !formats.contains(&EcPointFormat::Uncompressed) {
+                        return Err(PeerMisbehaved::IllegalParameter("ec_point_formats").into());
+                    }
+                    requested.ec_point_formats = true;
+                }
+                ClientExtension::SignatureAlgorithms(algs) => {
+                    requested.signature_algorithms = Some(algs.clone());
+                }
+                ClientExtension::RenegotiationInfo(data) => {
+                    // RFC 5746 §3.6: an initial handshake carries an empty
+                    // renegotiated_connection.
+                    if !data.is_empty() {
+                        return Err(PeerMisbehaved::RenegotiationInfoMismatch.into());
+                    }
+                    requested.secure_renegotiation = true;
+                }
+                ClientExtension::ExtendedMasterSecret => requested.extended_master_secret = true,
+                ClientExtension::Alpn(names) => requested.alpn = Some(names.clone()),
+                ClientExtension::NextProtocolNegotiation => requested.npn = true,
+                ClientExtension::SessionTicket(_) | ClientExtension::Unknown { .. } => {}
+            }
+        }
+        Ok(requested)
+    }
+}
+
+impl ExpectClientHello {
+    /// RFC 5246 §7.4.1.3: the server picks the highest version both
+    /// support; a client below the server's floor gets protocol_version
+    /// (Appendix E.1).
+    fn choose_version(&self, hello: &ClientHello) -> Result<u16, Error> {
+        let offered = hello.client_version.get();
+        if offered < self.config.min_version.max(0x0301) {
+            return Err(PeerIncompatible::UnsupportedVersion(hello.client_version).into());
+        }
+        Ok(offered.min(self.config.max_version))
+    }
+
+    /// The first suite of the server's list that the client offered and
+    /// that fits the version, the key and a common group.
+    fn choose_suite(
+        &self,
+        hello: &ClientHello,
+        requested: &Requested,
+        version: u16,
+    ) -> Result<Choice, Error> {
+        let config = &self.config;
+        let key_type = config.signing_key.key_type();
+        let group = config.groups.iter().find_map(|&g| {
+            let group = KxGroup::from_named_curve(g)?;
+            // RFC 4492 §4: without the extension the client supports any
+            // curve.
+            let client_has = requested
+                .groups
+                .as_ref()
+                .is_none_or(|groups| groups.contains(&NamedGroup::from(g)));
+            client_has.then_some(group)
+        });
+        let suite = config
+            .cipher_suites
+            .iter()
+            .filter_map(|&s| suite_by_value(s))
+            .find(|s| {
+                let fits_key = match s.authentication {
+                    Authentication::Ecdsa => key_type == KeyType::EcdsaP256,
+                    Authentication::Rsa => key_type == KeyType::Rsa,
+                };
+                fits_key
+                    && s.supports_version(version)
+                    && hello.cipher_suites.contains(&CipherSuite::from(s.value))
+            })
+            .ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
+        let group = group.ok_or(PeerIncompatible::NoCurveInCommon)?;
+        Ok(Choice {
+            version,
+            suite,
+            group,
+        })
+    }
+
+    /// The cached session to resume, if the client offered one that fits.
+    fn cached_session(
+        &self,
+        hello: &ClientHello,
+        version: u16,
+        extended_master_secret: bool,
+    ) -> Option<StoredSession> {
+        if hello.session_id.is_empty() {
+            return None;
+        }
+        let cache = self.config.session_cache.as_ref()?;
+        let stored = cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(hello.session_id.as_bytes())
+            .cloned()?;
+        let fits = stored.version == version
+            && stored.extended_master_secret == extended_master_secret
+            && hello
+                .cipher_suites
+                .contains(&CipherSuite::from(stored.suite))
+            && suite_by_value(stored.suite).is_some();
+        fits.then_some(stored)
+    }
+
+    /// Server Hello extensions, answering only what the client sent
+    /// (RFC 5246 §7.4.1.4).
+    fn server_extensions(
+        &self,
+        requested: &Requested,
+        extended_master_secret: bool,
+        alpn: Option<&Vec<u8>>,
+    ) -> Vec<ServerExtension> {
+        let mut exts = Vec::new();
+        if requested.server_name {
+            exts.push(ServerExtension::ServerNameAck);
+        }
+        if requested.secure_renegotiation {
+            exts.push(ServerExtension::RenegotiationInfo(Vec::new()));
+        }
+        if requested.ec_point_formats {
+            exts.push(ServerExtension::EcPointFormats(vec![
+                EcPointFormat::Uncompressed,
+            ]));
+        }
+        if extended_master_secret {
+            exts.push(ServerExtension::ExtendedMasterSecret);
+        }
+        if let Some(protocol) = alpn {
+            exts.push(ServerExtension::Alpn(vec![protocol.clone()]));
+        }
+        if self.advertises_npn(requested, alpn) {
+            exts.push(ServerExtension::NextProtocolNegotiation(
+                self.config.npn.clone(),
+            ));
+        }
+        exts
+    }
+
+    fn advertises_npn(&self, requested: &Requested, alpn: Option<&Vec<u8>>) -> bool {
+        requested.npn && alpn.is_none() && !self.config.npn.is_empty()
+    }
+
+    /// RFC 7301 §3.2: the server's most preferred protocol the client
+    /// offered.
+    fn choose_alpn(&self, requested: &Requested) -> Option<Vec<u8>> {
+        let offered = requested.alpn.as_ref()?;
+        self.config
+            .alpn
+            .iter()
+            .find(|p| offered.contains(p))
+            .cloned()
+    }
+}
+
+impl State for ExpectClientHello {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::ClientHello])?;
+        let HandshakeMessage::ClientHello(hello) = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::ClientHello],
+                message.message.typ(),
+            ));
+        };
+        core.transcript.extend_from_slice(&message.bytes);
+        let requested = Requested::from_hello(hello)?;
+        // RFC 5246 §7.4.1.2: null compression must be offered.
+        if !hello.compression_methods.contains(&CompressionMethod::Null) {
+            return Err(PeerIncompatible::NullCompressionRequired.into());
+        }
+        let version = self.choose_version(hello);
+        let extended_master_secret =
+            requested.extended_master_secret && self.config.extended_master_secret;
+        let resumable = version
+            .as_ref()
+            .ok()
+            .and_then(|&v| self.cached_session(hello, v, extended_master_secret));
+        let choice = match (&version, &resumable) {
+            (Ok(v), None) => Some(self.choose_suite(hello, &requested, *v)),
+            _ => None,
+        };
+        core.ctx.action(
+            now,
+            tracer,
+            "Compare the client crypto parameters with server crypto parameters and finalize the crypto",
+            |e| {
+                let mut e = e
+                    .field("Client Version", hello.client_version)
+                    .field("Offered Cipher Suites", format!("{} suites", hello.cipher_suites.len()))
+                    .field(
+                        "Offered Elliptic Curves",
+                        format!("{} curves", requested.groups.as_ref().map_or(0, Vec::len)),
+                    );
+                match (&version, &choice, &resumable) {
+                    (Err(err), _, _) => e = e.field("Result", err),
+                    (Ok(_), _, Some(stored)) => {
+                        e = e
+                            .field("Result", "resume the offered session")
+                            .field("Cipher Suite", CipherSuite::from(stored.suite));
+                    }
+                    (Ok(v), Some(Ok(choice)), None) => {
+                        e = e
+                            .field("Version", ProtocolVersion::from(*v))
+                            .field("Cipher Suite", choice.suite.name)
+                            .field("Elliptic Curve", choice.group.name())
+                            .field(
+                                "Reason",
+                                "the server's most preferred suite that the client offered and \
+                                 that fits the version, the certificate key and a common curve",
+                            );
+                    }
+                    (Ok(_), Some(Err(err)), None) => e = e.field("Result", err),
+                    (Ok(_), None, None) => {}
+                }
+                e.explain(
+                    "The server compares the client's offered versions, suites and curves \
+                     with its own and chooses one of each.",
+                )
+            },
+        );
+        let version = version?;
+        let session_id = match &resumable {
+            Some(stored) => stored.session_id.clone(),
+            None => allocate_session_id(&self.config, core, now, tracer),
+        };
+        let server_random = match self.config.pins.server_random {
+            Some(r) => r,
+            None => {
+                let mut r = [0u8; 32];
+                core.rng.fill(&mut r);
+                r
+            }
+        };
+        core.ctx
+            .action(now, tracer, "Select a Server Random Number", |e| {
+                e.field("Random", hex(&server_random)).explain(
+                    "The server picks its own 32 random bytes; with the client's they make \
+                     this session's keys unique.",
+                )
+            });
+        let randoms = Randoms {
+            client: hello.random.0,
+            server: server_random,
+        };
+        let alpn = self.choose_alpn(&requested);
+        let npn = self.advertises_npn(&requested, alpn.as_ref());
+        let extensions = self.server_extensions(&requested, extended_master_secret, alpn.as_ref());
+        let (suite_value, group) = match (&resumable, &choice) {
+            (Some(stored), _) => (stored.suite, None),
+            (None, Some(Ok(choice))) => (choice.suite.value, Some(choice.group)),
+            (None, Some(Err(err))) => return Err(err.clone()),
+            (None, None) => return Err(PeerIncompatible::NoCipherSuiteInCommon.into()),
+        };
+        core.set_version(ProtocolVersion::from(version));
+        core.queue_handshake(&HandshakeMessage::ServerHello(ServerHello {
+            server_version: ProtocolVersion::from(version),
+            random: Random(server_random),
+            session_id: SessionId::new(&session_id).unwrap_or_else(SessionId::empty),
+            cipher_suite: CipherSuite::from(suite_value),
+            compression_method: CompressionMethod::Null,
+            extensions,
+        }));
+        core.negotiated = Some(Negotiated {
+            version: ProtocolVersion::from(version),
+            suite: CipherSuite::from(suite_value),
+            group: group.map(|g| NamedGroup::from(g.named_curve())),
+            alpn,
+            session_id: session_id.clone(),
+            resumed: resumable.is_some(),
+            extended_master_secret,
+        });
+        let flow = Flow {
+            config: self.config,
+            npn,
+            session_id,
+        };
+        match (resumable, choice) {
+            (Some(stored), _) => flow.resume(stored, randoms, core, now, tracer),
+            (None, Some(Ok(choice))) => {
+                flow.send_server_flight(&requested, choice, randoms, core, now, tracer)
+            }
+            _ => Err(PeerIncompatible::NoCipherSuiteInCommon.into()),
+        }
+    }
+}
+
+fn allocate_session_id(
+    config: &ServerConfig,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Vec<u8> {
+    let id = match &config.pins.session_id {
+        Some(id) => id.iter().copied().take(32).collect(),
+        None => {
+            let mut id = vec![0u8; 32];
+            core.rng.fill(&mut id);
+            id
+        }
+    };
+    core.ctx
+        .action(now, tracer, "Allocate a Session Identifier", |e| {
+            e.field("Session ID", hex(&id))
+                .field("Session ID Length", id.len())
+                .explain(
+                    "The server names this session so that the client can resume it later \
+                     without a full key exchange.",
+                )
+        });
+    id
+}
+
+/// What every later state of the server needs.
+struct Flow {
+    config: Arc<ServerConfig>,
+    npn: bool,
+    session_id: Vec<u8>,
+}
+
+impl Flow {
+    /// RFC 5246 §7.3: the abbreviated handshake reuses the cached master
+    /// secret; the server's Change Cipher Spec and Finished follow the
+    /// Server Hello at once.
+    fn resume(
+        self,
+        stored: StoredSession,
+        randoms: Randoms,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let suite = suite_by_value(stored.suite).ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
+        core.ctx.action(now, tracer, "Resume session", |e| {
+            e.field("Session ID", hex(&stored.session_id))
+                .field("Cipher Suite", suite.name)
+                .explain(
+                    "The client offered a session the server remembers: both reuse its \
+                     master secret and skip the certificate and key exchange.",
+                )
+        });
+        core.push_keylog(keylog_line(&randoms.client, &stored.master_secret));
+        core.install_keys(
+            now,
+            tracer,
+            Side::Server,
+            suite,
+            stored.version,
+            &stored.master_secret,
+            &randoms,
+        )?;
+        let keys = SessionKeys {
+            suite,
+            version: stored.version,
+            master_secret: stored.master_secret,
+            randoms,
+            extended_master_secret: stored.extended_master_secret,
+            session_id: stored.session_id,
+        };
+        send_finished(&keys, core, tracer.enabled())?;
+        core.flush(now, tracer);
+        Ok(Box::new(ExpectChangeCipherSpec {
+            flow: self,
+            keys,
+            resumed: true,
+        }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_server_flight(
+        self,
+        requested: &Requested,
+        choice: Choice,
+        randoms: Randoms,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let config = &self.config;
+        // RFC 5246 §7.4.2: the chain, leaf first, written without copying.
+        core.queue_handshake_with(HandshakeType::Certificate, |out| {
+            let total: usize = config.cert_chain.iter().map(|c| 3 + c.len()).sum();
+            put_u24(out, total);
+            for der in &config.cert_chain {
+                put_u24(out, der.len());
+                out.extend_from_slice(der);
+            }
+        });
+        let group = choice.group;
+        let (secret, public) = match &config.pins.ephemeral_private_key {
+            Some(private) => group.generate_from_private(private).map_err(crypto_error)?,
+            None => group.generate(&mut core.rng),
+        };
+        core.ctx.action(
+            now,
+            tracer,
+            "Server: Setup Elliptic Curve Cryptography",
+            |e| {
+                e.field("Curve", group.name())
+                    .field("Base Point", "the curve's standard generator G")
+                    .field("Server Private Key", hex(secret.private_bytes()))
+                    .field("Server Public Key", hex(&public))
+                    .explain(
+                        "The server picks the curve and its base point; its private key is a \
+                         random number, and its public key is that number times the base point.",
+                    )
+            },
+        );
+        let params = ServerEcdhParams {
+            curve_type: EcCurveType::NamedCurve,
+            named_curve: NamedGroup::from(group.named_curve()),
+            public,
+        };
+        let scheme = signature_scheme(
+            config.signing_key.key_type(),
+            choice.version,
+            requested.signature_algorithms.as_deref(),
+        )?;
+        let content = sign::server_key_exchange_signed_content(
+            &randoms.client,
+            &randoms.server,
+            &params.to_bytes(),
+        );
+        let signature = config
+            .signing_key
+            .sign(scheme, &content, &mut core.rng)
+            .map_err(crypto_error)?;
+        core.ctx
+            .action(now, tracer, "Sign the Server Key Exchange", |e| {
+                e.field("Signature Algorithm", scheme.name())
+                    .field(
+                        "Signed Content",
+                        "client random + server random + curve parameters",
+                    )
+                    .field("Signature", hex(&signature))
+                    .explain(
+                        "The server signs the randoms and its ECDH public key with its \
+                         certificate's private key, so the client knows the key is genuine.",
+                    )
+            });
+        let algorithm = scheme
+            .tls12_pair()
+            .filter(|_| choice.version >= 0x0303)
+            .map(|(hash, sig)| SignatureScheme::from(u16::from_be_bytes([hash, sig])));
+        let ske = EcdheServerKeyExchange {
+            params,
+            signed: DigitallySigned {
+                algorithm,
+                signature,
+            },
+        };
+        core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
+        core.queue_handshake(&HandshakeMessage::ServerHelloDone);
+        core.flush(now, tracer);
+        Ok(Box::new(ExpectClientKeyExchange {
+            flow: self,
+            suite: choice.suite,
+            version: choice.version,
+            randoms,
+            secret,
+            extended_master_secret: core
+                .negotiated
+                .as_ref()
+                .is_some_and(|n| n.extended_master_secret),
+        }))
+    }
+}
+
+/// RFC 5246 §7.4.1.4.1: in TLS 1.2 the server signs with a pair the client
+/// listed, and without the extension assumes SHA-1; earlier versions use
+/// MD5‖SHA-1 (RSA) or SHA-1 (ECDSA).
+fn signature_scheme(
+    key_type: KeyType,
+    version: u16,
+    offered: Option<&[SignatureScheme]>,
+) -> Result<sign::SignatureScheme, Error> {
+    if version < 0x0303 {
+        return Ok(sign::SignatureScheme::default_for(key_type, version));
+    }
+    let preferred = [
+        sign::SignatureScheme::default_for(key_type, version),
+        match key_type {
+            KeyType::EcdsaP256 => sign::SignatureScheme::EcdsaSha1,
+            KeyType::Rsa => sign::SignatureScheme::RsaPkcs1Sha1,
+        },
+    ];
+    let Some(offered) = offered else {
+        return Ok(preferred[1]);
+    };
+    preferred
+        .into_iter()
+        .find(|scheme| {
+            scheme.tls12_pair().is_some_and(|(hash, sig)| {
+                offered.contains(&SignatureScheme::from(u16::from_be_bytes([hash, sig])))
+            })
+        })
+        .ok_or_else(|| PeerIncompatible::NoCipherSuiteInCommon.into())
+}
+
+/// Queues Change Cipher Spec and the server's Finished.
+fn send_finished(keys: &SessionKeys, core: &mut Core, tracing: bool) -> Result<(), Error> {
+    core.queue_change_cipher_spec(tracing)?;
+    let verify_data = core.verify_data(
+        keys.suite,
+        keys.version,
+        &keys.master_secret,
+        FinishedSender::Server,
+    );
+    core.queue_handshake(&HandshakeMessage::Finished(Finished { verify_data }));
+    Ok(())
+}
+
+/// Waiting for the client's ECDH public key.
+struct ExpectClientKeyExchange {
+    flow: Flow,
+    suite: &'static CipherSuiteParams,
+    version: u16,
+    randoms: Randoms,
+    secret: EphemeralSecret,
+    extended_master_secret: bool,
+}
+
+impl State for ExpectClientKeyExchange {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::ClientKeyExchange])?;
+        let HandshakeMessage::ClientKeyExchange(body) = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::ClientKeyExchange],
+                message.message.typ(),
+            ));
+        };
+        let client_public = ClientEcdhPublic::from_bytes(body)?;
+        let pre_master = self
+            .secret
+            .agree(&client_public.public)
+            .map_err(crypto_error)?;
+        // RFC 7627 §4: the session hash ends with the ClientKeyExchange.
+        core.transcript.extend_from_slice(&message.bytes);
+        let master = core.derive_master_secret(
+            now,
+            tracer,
+            self.suite,
+            self.version,
+            &pre_master,
+            &self.randoms,
+            self.extended_master_secret,
+        );
+        core.install_keys(
+            now,
+            tracer,
+            Side::Server,
+            self.suite,
+            self.version,
+            &master,
+            &self.randoms,
+        )?;
+        let keys = SessionKeys {
+            suite: self.suite,
+            version: self.version,
+            master_secret: master,
+            randoms: self.randoms,
+            extended_master_secret: self.extended_master_secret,
+            session_id: self.flow.session_id.clone(),
+        };
+        Ok(Box::new(ExpectChangeCipherSpec {
+            flow: self.flow,
+            keys,
+            resumed: false,
+        }))
+    }
+}
+
+/// Waiting for the client's Change Cipher Spec.
+struct ExpectChangeCipherSpec {
+    flow: Flow,
+    keys: SessionKeys,
+    resumed: bool,
+}
+
+impl State for ExpectChangeCipherSpec {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        match input {
+            Input::ChangeCipherSpec => {
+                core.activate_read_keys()?;
+                let next = ExpectFinished {
+                    flow: self.flow,
+                    keys: self.keys,
+                    resumed: self.resumed,
+                };
+                if next.flow.npn {
+                    Ok(Box::new(ExpectNextProtocol { next }))
+                } else {
+                    Ok(Box::new(next))
+                }
+            }
+            Input::Handshake(_) => Err(Error::InappropriateMessage {
+                expected: &[ContentType::ChangeCipherSpec],
+                got: ContentType::Handshake,
+            }),
+        }
+    }
+}
+
+/// Waiting for the client's NPN choice (encrypted, before Finished).
+struct ExpectNextProtocol {
+    next: ExpectFinished,
+}
+
+impl State for ExpectNextProtocol {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::NextProtocol])?;
+        let HandshakeMessage::Unknown { body, .. } = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::NextProtocol],
+                message.message.typ(),
+            ));
+        };
+        let mut r = tlsim_tls::codec::Reader::new(body);
+        let name_len = usize::from(r.u8("selected_protocol")?);
+        let protocol = r.take(name_len, "selected_protocol")?.to_vec();
+        let padding_len = usize::from(r.u8("padding")?);
+        r.take(padding_len, "padding")?;
+        r.expect_empty("NextProtocol")?;
+        core.transcript.extend_from_slice(&message.bytes);
+        if let Some(n) = &mut core.negotiated {
+            n.alpn = Some(protocol);
+        }
+        Ok(Box::new(self.next))
+    }
+}
+
+/// Waiting for the client's Finished.
+struct ExpectFinished {
+    flow: Flow,
+    keys: SessionKeys,
+    resumed: bool,
+}
+
+impl State for ExpectFinished {
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let message = handshake(input, &[HandshakeType::Finished])?;
+        let HandshakeMessage::Finished(finished) = &message.message else {
+            return Err(unexpected_handshake(
+                &[HandshakeType::Finished],
+                message.message.typ(),
+            ));
+        };
+        let keys = &self.keys;
+        core.check_finished(
+            now,
+            tracer,
+            keys.suite,
+            keys.version,
+            &keys.master_secret,
+            FinishedSender::Client,
+            &finished.verify_data,
+        )?;
+        core.transcript.extend_from_slice(&message.bytes);
+        if !self.resumed {
+            send_finished(keys, core, tracer.enabled())?;
+            if let Some(cache) = &self.flow.config.session_cache {
+                if !keys.session_id.is_empty() {
+                    cache
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(keys.to_stored());
+                }
+            }
+        }
+        core.complete_handshake(now, tracer, self.resumed);
+        Ok(Box::new(Connected))
+    }
+}
+
+/// The handshake is over: renegotiation is not supported.
+pub(crate) struct Connected;
+
+impl State for Connected {
+    fn handle(
+        self: Box<Self>,
+        _core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        match input {
+            Input::Handshake(m) => Err(unexpected_handshake(&[], m.message.typ())),
+            Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
+                expected: &[ContentType::ApplicationData],
+                got: ContentType::ChangeCipherSpec,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tlsim_tls::enums::ExtensionType;
+
+    #[test]
+    fn tls12_signature_defaults_to_sha1_without_the_extension() {
+        assert_eq!(
+            signature_scheme(KeyType::EcdsaP256, 0x0303, None).unwrap(),
+            sign::SignatureScheme::EcdsaSha1
+        );
+        assert_eq!(
+            signature_scheme(
+                KeyType::Rsa,
+                0x0303,
+                Some(&[SignatureScheme::RsaPkcs1Sha256])
+            )
+            .unwrap(),
+            sign::SignatureScheme::RsaPkcs1Sha256
+        );
+        assert_eq!(
+            signature_scheme(KeyType::Rsa, 0x0302, None).unwrap(),
+            sign::SignatureScheme::RsaPkcs1Md5Sha1
+        );
+        assert!(
+            signature_scheme(KeyType::Rsa, 0x0303, Some(&[SignatureScheme::EcdsaSha1])).is_err()
+        );
+    }
+
+    #[test]
+    fn unknown_extension_type_is_ignored() {
+        let hello = ClientHello {
+            client_version: ProtocolVersion::Tls12,
+            random: Random([0; 32]),
+            session_id: SessionId::empty(),
+            cipher_suites: vec![CipherSuite::from(0xc02b)],
+            compression_methods: vec![CompressionMethod::Null],
+            extensions: vec![ClientExtension::Unknown {
+                typ: ExtensionType::from(0x1234),
+                data: vec![1, 2],
+            }],
+        };
+        let requested = Requested::from_hello(&hello).unwrap();
+        assert!(!requested.secure_renegotiation);
+        assert!(requested.groups.is_none());
+    }
+}

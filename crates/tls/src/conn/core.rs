@@ -1,0 +1,675 @@
+//! The record layer of one connection, driven by a handshake [`State`].
+
+use std::collections::VecDeque;
+
+use tlsim_sim::{Event, Field, Instant, Kind, RngStream, Tracer};
+
+use super::{EventContext, Negotiated, TlsEvent, alert_name, crypto_error};
+use crate::codec::{Codec, hex};
+use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
+use crate::crypto::suites::AES_BLOCK_LEN;
+use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
+use crate::error::{Error, InvalidMessage};
+use crate::msgs::dissect::{dissect_encrypted_record, dissect_handshake, dissect_record};
+use crate::msgs::{Alert, HandshakeMessage};
+use crate::record::{
+    Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
+};
+
+/// What the record layer hands a handshake state.
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// A complete handshake message, with its encoding.
+    Handshake(&'a JoinedMessage),
+    /// A ChangeCipherSpec record (RFC 5246 §7.1).
+    ChangeCipherSpec,
+}
+
+/// One step of a handshake: what is expected next, and how to handle it.
+///
+/// The handler consumes the state and returns the next one, or the error
+/// that ends the connection. A state that expects something else must
+/// reject the input with the list of types it expected.
+pub trait State {
+    /// Handles one input; `tracer` receives the action and send events.
+    ///
+    /// # Errors
+    /// Any [`Error`]; the caller turns it into a fatal alert.
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error>;
+}
+
+/// A handshake message's name in titles ("Server Hello").
+fn handshake_name(typ: HandshakeType) -> String {
+    match typ.name() {
+        Some(name) => name.to_owned(),
+        None => format!("Handshake Type {}", typ.get()),
+    }
+}
+
+/// Collects events while records are processed, so that the receive event
+/// of a batch of records is logged before what it caused.
+struct Deferred {
+    enabled: bool,
+    events: Vec<Event>,
+}
+
+impl Tracer for Deferred {
+    fn enabled(&self) -> bool {
+        self.enabled
+    }
+    fn record(&mut self, event: Event) {
+        self.events.push(event);
+    }
+}
+
+/// The records written or read together, for one send or receive event.
+#[derive(Default)]
+struct Batch {
+    names: Vec<String>,
+    wire: Vec<u8>,
+    fields: Vec<Field>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.wire.is_empty()
+    }
+
+    fn name(&mut self, name: String) {
+        // Consecutive application data records read as one.
+        if name == "Application Data" && self.names.last().is_some_and(|n| *n == name) {
+            return;
+        }
+        self.names.push(name);
+    }
+
+    fn title(&self) -> String {
+        if self.names.is_empty() {
+            "TLS Record".to_owned()
+        } else {
+            format!("TLS {}", self.names.join(" + "))
+        }
+    }
+
+    /// Adds one record's bytes; with `tracing`, its dissection too, and
+    /// for a protected record the content it carries.
+    fn add_record(
+        &mut self,
+        record: &[u8],
+        protected: Option<(ContentType, &[u8])>,
+        version: Option<ProtocolVersion>,
+        tracing: bool,
+    ) {
+        let offset = self.wire.len() as u32;
+        self.wire.extend_from_slice(record);
+        if !tracing {
+            return;
+        }
+        let fields = match protected {
+            None => dissect_record(record, version),
+            Some(_) => dissect_encrypted_record(record),
+        };
+        self.fields.extend(fields.into_iter().map(|mut f| {
+            f.span = f.span.map(|[a, b]| [a + offset, b + offset]);
+            f
+        }));
+        if let Some((typ, plaintext)) = protected {
+            let summary = match typ {
+                ContentType::Handshake => plaintext
+                    .first()
+                    .map(|&t| handshake_name(HandshakeType::from(t)))
+                    .unwrap_or_default(),
+                ContentType::Alert => Alert::from_bytes(plaintext)
+                    .map(|a| format!("Alert ({})", alert_name(a.description)))
+                    .unwrap_or_else(|_| "Alert".to_owned()),
+                other => format!("{other}, {} bytes", plaintext.len()),
+            };
+            self.fields.push(Field {
+                name: "Decrypted".into(),
+                value: summary,
+                depth: 1,
+                span: None,
+            });
+            if typ == ContentType::Handshake {
+                for mut f in dissect_handshake(plaintext, version) {
+                    f.depth = f.depth.saturating_add(2);
+                    f.span = None;
+                    self.fields.push(f);
+                }
+            }
+        }
+    }
+}
+
+/// The record layer and bookkeeping of one connection (client or server).
+pub struct Core {
+    /// Who this connection's events belong to.
+    pub ctx: EventContext,
+    /// This connection's random stream.
+    pub rng: RngStream,
+    /// Every handshake message so far, for Finished and the extended
+    /// master secret (RFC 5246 §7.4.9 `handshake_messages`). Messages sent
+    /// are added by [`Core::queue_handshake`]; states add received ones.
+    pub transcript: Vec<u8>,
+    /// What the handshake settled on, once known.
+    pub negotiated: Option<Negotiated>,
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    encrypter: Option<RecordEncrypter>,
+    decrypter: Option<RecordDecrypter>,
+    pending_encrypter: Option<RecordEncrypter>,
+    pending_decrypter: Option<RecordDecrypter>,
+    write_version: ProtocolVersion,
+    version: Option<ProtocolVersion>,
+    pinned_ivs: VecDeque<[u8; AES_BLOCK_LEN]>,
+    outgoing: Vec<u8>,
+    flight: Batch,
+    handshake_buf: Vec<u8>,
+    events: VecDeque<TlsEvent>,
+    received: Vec<u8>,
+    unsent: Vec<u8>,
+    keylog: Vec<String>,
+    error: Option<Error>,
+    handshake_complete: bool,
+    sent_close: bool,
+    received_close: bool,
+}
+
+impl Core {
+    /// A connection with nothing sent or received; records are written
+    /// with `write_version` until [`set_version`](Self::set_version).
+    pub fn new(ctx: EventContext, rng: RngStream, write_version: ProtocolVersion) -> Self {
+        Core {
+            ctx,
+            rng,
+            transcript: Vec::new(),
+            negotiated: None,
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(),
+            encrypter: None,
+            decrypter: None,
+            pending_encrypter: None,
+            pending_decrypter: None,
+            write_version,
+            version: None,
+            pinned_ivs: VecDeque::new(),
+            outgoing: Vec::new(),
+            flight: Batch::default(),
+            handshake_buf: Vec::new(),
+            events: VecDeque::new(),
+            received: Vec::new(),
+            unsent: Vec::new(),
+            keylog: Vec::new(),
+            error: None,
+            handshake_complete: false,
+            sent_close: false,
+            received_close: false,
+        }
+    }
+
+    /// Pins the explicit CBC IVs of the next records written, in order;
+    /// when they run out, IVs come from the random stream again.
+    pub fn pin_cbc_ivs(&mut self, ivs: &[[u8; AES_BLOCK_LEN]]) {
+        self.pinned_ivs = ivs.iter().copied().collect();
+    }
+
+    /// Fixes the negotiated version: records are written with it from now
+    /// on (RFC 5246 §6.2.1, Appendix E.1).
+    pub fn set_version(&mut self, version: ProtocolVersion) {
+        self.version = Some(version);
+        self.write_version = version;
+    }
+
+    /// The negotiated version, once the hellos are exchanged.
+    pub fn version(&self) -> Option<ProtocolVersion> {
+        self.version
+    }
+
+    /// Sets the record protection that takes effect at the next
+    /// ChangeCipherSpec in each direction.
+    pub fn set_pending_keys(&mut self, encrypter: RecordEncrypter, decrypter: RecordDecrypter) {
+        self.pending_encrypter = Some(encrypter);
+        self.pending_decrypter = Some(decrypter);
+    }
+
+    /// RFC 5246 §7.1: a received ChangeCipherSpec switches the read side
+    /// to the pending keys.
+    ///
+    /// # Errors
+    /// unexpected_message if no keys are pending.
+    pub fn activate_read_keys(&mut self) -> Result<(), Error> {
+        match self.pending_decrypter.take() {
+            Some(d) => {
+                self.decrypter = Some(d);
+                Ok(())
+            }
+            None => Err(super::unexpected_change_cipher_spec()),
+        }
+    }
+
+    /// Whether the handshake has not completed yet.
+    pub fn is_handshaking(&self) -> bool {
+        !self.handshake_complete && self.error.is_none()
+    }
+
+    /// Whether the connection failed.
+    pub fn has_failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// The error that ended the connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Adds a key log line.
+    pub fn push_keylog(&mut self, line: String) {
+        self.keylog.push(line);
+    }
+
+    /// The key log lines not taken yet.
+    pub fn take_keylog(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.keylog)
+    }
+
+    /// Appends the bytes queued for the transport to `out`; returns how
+    /// many.
+    pub fn write_tls(&mut self, out: &mut Vec<u8>) -> usize {
+        let n = self.outgoing.len();
+        out.append(&mut self.outgoing);
+        n
+    }
+
+    /// Whether bytes wait for the transport.
+    pub fn wants_write(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// Appends the application bytes received to `out`; returns how many.
+    pub fn read_application_data(&mut self, out: &mut Vec<u8>) -> usize {
+        let n = self.received.len();
+        out.append(&mut self.received);
+        n
+    }
+
+    /// The next event for the caller.
+    pub fn poll_event(&mut self) -> Option<TlsEvent> {
+        self.events.pop_front()
+    }
+
+    /// Queues a handshake message in the current flight and adds it to the
+    /// transcript. Messages of one flight share records (RFC 5246 §6.2.1).
+    pub fn queue_handshake(&mut self, message: &HandshakeMessage) {
+        let start = self.handshake_buf.len();
+        message.encode(&mut self.handshake_buf);
+        self.transcript
+            .extend_from_slice(&self.handshake_buf[start..]);
+        self.flight.name(handshake_name(message.typ()));
+    }
+
+    /// Like [`queue_handshake`](Self::queue_handshake) for a message whose
+    /// body `encode_body` writes straight into the flight, sparing a copy
+    /// of large bodies such as certificate chains.
+    pub fn queue_handshake_with(
+        &mut self,
+        typ: HandshakeType,
+        encode_body: impl FnOnce(&mut Vec<u8>),
+    ) {
+        let start = self.handshake_buf.len();
+        typ.encode(&mut self.handshake_buf);
+        crate::msgs::HANDSHAKE_BODY.encode_with(&mut self.handshake_buf, encode_body);
+        self.transcript
+            .extend_from_slice(&self.handshake_buf[start..]);
+        self.flight.name(handshake_name(typ));
+    }
+
+    /// Queues ChangeCipherSpec and switches the write side to the pending
+    /// keys (RFC 5246 §7.1).
+    ///
+    /// # Errors
+    /// internal_error if no keys are pending: a bug of the caller.
+    pub fn queue_change_cipher_spec(&mut self, tracing: bool) -> Result<(), Error> {
+        self.seal_handshake(tracing);
+        self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
+        self.flight.name("Change Cipher Spec".to_owned());
+        self.encrypter = Some(self.pending_encrypter.take().ok_or(Error::Crypto(
+            crate::error::CryptoError::Internal("no pending keys at ChangeCipherSpec"),
+        ))?);
+        Ok(())
+    }
+
+    /// Writes the current flight: one send event, then the bytes are
+    /// queued for the transport.
+    pub fn flush(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.seal_handshake(tracer.enabled());
+        if self.flight.is_empty() {
+            return;
+        }
+        let flight = std::mem::take(&mut self.flight);
+        if tracer.enabled() {
+            let mut event = self.ctx.event(now, Kind::Send, flight.title());
+            event.fields = flight.fields;
+            tracer.record(event.bytes(flight.wire.clone()));
+        }
+        self.outgoing.extend_from_slice(&flight.wire);
+    }
+
+    fn seal_handshake(&mut self, tracing: bool) {
+        if self.handshake_buf.is_empty() {
+            return;
+        }
+        let buf = std::mem::take(&mut self.handshake_buf);
+        for chunk in buf.chunks(MAX_PLAINTEXT_LEN) {
+            self.write_record(ContentType::Handshake, chunk, tracing);
+        }
+    }
+
+    /// Protects (if keys are active) and frames one record of at most 2^14
+    /// bytes into the current flight.
+    fn write_record(&mut self, typ: ContentType, plaintext: &[u8], tracing: bool) {
+        let mut record = Vec::with_capacity(HEADER_LEN + plaintext.len() + 64);
+        RecordHeader {
+            typ,
+            version: self.write_version,
+            length: 0,
+        }
+        .encode(&mut record);
+        let version = self.write_version.get();
+        let protected = match &mut self.encrypter {
+            Some(encrypter) => {
+                match self.pinned_ivs.pop_front() {
+                    Some(iv) => record.extend_from_slice(&encrypter.encrypt_with_iv(
+                        typ.get(),
+                        version,
+                        plaintext,
+                        &iv,
+                    )),
+                    None => encrypter.encrypt_into(
+                        typ.get(),
+                        version,
+                        plaintext,
+                        &mut self.rng,
+                        &mut record,
+                    ),
+                }
+                true
+            }
+            None => {
+                record.extend_from_slice(plaintext);
+                false
+            }
+        };
+        let len = (record.len() - HEADER_LEN) as u16;
+        record[3..5].copy_from_slice(&len.to_be_bytes());
+        let hint = self.version;
+        self.flight.add_record(
+            &record,
+            protected.then_some((typ, plaintext)),
+            hint,
+            tracing,
+        );
+    }
+
+    /// Completes the handshake: flushes the flight, reports
+    /// [`TlsEvent::HandshakeComplete`], then sends the application data
+    /// written while handshaking.
+    pub fn complete_handshake(&mut self, now: Instant, tracer: &mut dyn Tracer, resumed: bool) {
+        self.flush(now, tracer);
+        self.handshake_complete = true;
+        self.events
+            .push_back(TlsEvent::HandshakeComplete { resumed });
+        if tracer.enabled() {
+            let mut event = self.ctx.event(now, Kind::State, "TLS handshake complete");
+            if let Some(n) = &self.negotiated {
+                event = event
+                    .field("Version", n.version)
+                    .field("Cipher Suite", n.suite)
+                    .field("Resumed", n.resumed);
+                if let Some(alpn) = &n.alpn {
+                    event = event.field("Application Protocol", String::from_utf8_lossy(alpn));
+                }
+            }
+            tracer.record(event);
+        }
+        let unsent = std::mem::take(&mut self.unsent);
+        self.send_application_data(now, &unsent, tracer);
+    }
+
+    /// Sends application data in records of at most 2^14 bytes, or keeps it
+    /// until the handshake completes. Dropped after close or failure.
+    pub fn send_application_data(&mut self, now: Instant, data: &[u8], tracer: &mut dyn Tracer) {
+        if self.error.is_some() || self.sent_close || data.is_empty() {
+            return;
+        }
+        if !self.handshake_complete {
+            self.unsent.extend_from_slice(data);
+            return;
+        }
+        for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
+            self.write_record(ContentType::ApplicationData, chunk, tracer.enabled());
+        }
+        self.flight.name("Application Data".to_owned());
+        self.flush(now, tracer);
+    }
+
+    /// RFC 5246 §7.2.1: queues close_notify; later writes are dropped.
+    pub fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        if self.error.is_some() || self.sent_close {
+            return;
+        }
+        self.sent_close = true;
+        self.flush(now, tracer);
+        self.write_alert(Alert::close_notify(), tracer.enabled());
+        self.flush(now, tracer);
+    }
+
+    fn write_alert(&mut self, alert: Alert, tracing: bool) {
+        self.write_record(ContentType::Alert, &alert.to_bytes(), tracing);
+        self.flight
+            .name(format!("Alert ({})", alert_name(alert.description)));
+    }
+
+    /// Ends the connection with `error`: the unsent flight is dropped, the
+    /// fatal alert is sent, and [`TlsEvent::Failed`] is reported. Only the
+    /// first error counts (errors are sticky).
+    pub fn fail(&mut self, now: Instant, tracer: &mut dyn Tracer, error: Error) {
+        if self.error.is_some() {
+            return;
+        }
+        self.flight = Batch::default();
+        self.handshake_buf.clear();
+        let alert_sent = error.alert();
+        if let Some(description) = alert_sent {
+            self.write_alert(Alert::fatal(description), tracer.enabled());
+            self.flush(now, tracer);
+        }
+        if tracer.enabled() {
+            let mut event = self
+                .ctx
+                .event(now, Kind::State, "TLS connection failed")
+                .field("Error", &error);
+            if let Some(a) = alert_sent {
+                event = event.field("Alert Sent", alert_name(a));
+            }
+            tracer.record(event);
+        }
+        self.events.push_back(TlsEvent::Failed {
+            error: error.clone(),
+            alert_sent,
+        });
+        self.error = Some(error);
+    }
+
+    /// Feeds transport bytes in any split. Complete records are processed
+    /// in order; the receive event of the records is logged first, then
+    /// what they caused. An error ends the connection through
+    /// [`fail`](Self::fail).
+    pub fn handle_bytes(
+        &mut self,
+        state: &mut Option<Box<dyn State>>,
+        now: Instant,
+        bytes: &[u8],
+        tracer: &mut dyn Tracer,
+    ) {
+        if self.error.is_some() || self.received_close {
+            return;
+        }
+        self.deframer.push(bytes);
+        let mut deferred = Deferred {
+            enabled: tracer.enabled(),
+            events: Vec::new(),
+        };
+        let mut batch = Batch::default();
+        let mut result = Ok(());
+        while self.error.is_none() && !self.received_close {
+            let record = match self.deframer.pop() {
+                None => break,
+                Some(Ok(record)) => record,
+                Some(Err(e)) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            if let Err(e) = self.process_record(state, now, record, &mut batch, &mut deferred) {
+                result = Err(e);
+                break;
+            }
+        }
+        if tracer.enabled() && !batch.is_empty() {
+            let mut event = self.ctx.event(now, Kind::Recv, batch.title());
+            event.fields = batch.fields;
+            tracer.record(event.bytes(batch.wire));
+        }
+        for event in deferred.events {
+            tracer.record(event);
+        }
+        if let Err(e) = result {
+            self.fail(now, tracer, e);
+        }
+    }
+
+    fn process_record(
+        &mut self,
+        state: &mut Option<Box<dyn State>>,
+        now: Instant,
+        record: crate::record::Record,
+        batch: &mut Batch,
+        deferred: &mut Deferred,
+    ) -> Result<(), Error> {
+        let typ = record.typ;
+        let tracing = deferred.enabled;
+        let plaintext = match &mut self.decrypter {
+            Some(d) => d
+                .decrypt(typ.get(), record.version.get(), &record.fragment)
+                .map_err(crypto_error)?,
+            None => {
+                record.check_plaintext_len()?;
+                record.fragment.clone()
+            }
+        };
+        if tracing {
+            let wire = record.to_bytes();
+            let protected = self
+                .decrypter
+                .is_some()
+                .then_some((typ, plaintext.as_slice()));
+            batch.add_record(&wire, protected, self.version, true);
+        }
+        match typ {
+            ContentType::Handshake => {
+                self.joiner.push(&plaintext)?;
+                while let Some(message) = self.joiner.pop() {
+                    let message = message?;
+                    batch.name(handshake_name(message.message.typ()));
+                    self.dispatch(state, Input::Handshake(&message), now, deferred)?;
+                }
+                Ok(())
+            }
+            ContentType::ChangeCipherSpec => {
+                batch.name("Change Cipher Spec".to_owned());
+                // RFC 5246 §7.1: the message is one byte of value 1; a
+                // handshake message may not straddle it.
+                if plaintext != [1] {
+                    return Err(InvalidMessage::IllegalValue("ChangeCipherSpec").into());
+                }
+                if !self.joiner.is_empty() {
+                    return Err(super::unexpected_change_cipher_spec());
+                }
+                self.dispatch(state, Input::ChangeCipherSpec, now, deferred)
+            }
+            ContentType::Alert => {
+                let alert = Alert::from_bytes(&plaintext)?;
+                batch.name(format!("Alert ({})", alert_name(alert.description)));
+                self.handle_alert(alert, now, deferred)
+            }
+            ContentType::ApplicationData => {
+                batch.name("Application Data".to_owned());
+                // RFC 5246 §7.4.9: application data only after Finished.
+                if !self.handshake_complete {
+                    return Err(Error::InappropriateMessage {
+                        expected: &[ContentType::Handshake],
+                        got: ContentType::ApplicationData,
+                    });
+                }
+                if !plaintext.is_empty() {
+                    self.received.extend_from_slice(&plaintext);
+                    self.events.push_back(TlsEvent::ApplicationData);
+                }
+                Ok(())
+            }
+            other => Err(InvalidMessage::UnknownContentType(other.get()).into()),
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        state: &mut Option<Box<dyn State>>,
+        input: Input<'_>,
+        now: Instant,
+        deferred: &mut Deferred,
+    ) -> Result<(), Error> {
+        let current = state
+            .take()
+            .ok_or(Error::Crypto(crate::error::CryptoError::Internal(
+                "no handshake state",
+            )))?;
+        *state = Some(current.handle(self, input, now, deferred)?);
+        Ok(())
+    }
+
+    fn handle_alert(
+        &mut self,
+        alert: Alert,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<(), Error> {
+        if alert.description == AlertDescription::CloseNotify {
+            // RFC 5246 §7.2.1: answer with our own close_notify and stop
+            // reading.
+            self.received_close = true;
+            self.events.push_back(TlsEvent::PeerClosed);
+            self.close(now, tracer);
+            return Ok(());
+        }
+        self.events
+            .push_back(TlsEvent::AlertReceived(alert.description));
+        if alert.level == AlertLevel::Warning {
+            // RFC 5246 §7.2: a warning alert does not end the connection.
+            return Ok(());
+        }
+        // RFC 5246 §7.2: after a fatal alert both sides forget the
+        // connection; no alert is sent back.
+        Err(Error::AlertReceived(alert.description))
+    }
+
+    /// Formats bytes for a field value.
+    pub fn hex(bytes: &[u8]) -> String {
+        hex(bytes)
+    }
+}

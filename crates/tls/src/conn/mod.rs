@@ -1,0 +1,201 @@
+//! Connection plumbing shared by the client and server actors.
+//!
+//! Read first: RFC 5246 §6 (record layer), §7.1 (ChangeCipherSpec), §7.2
+//! (alerts, and why errors are fatal and sticky), §7.3 (handshake
+//! overview), §8.1 (master secret); RFC 7627 (extended master secret).
+//!
+//! - [`Core`]: the record layer of one connection: deframing, handshake
+//!   reassembly, record protection, flights of outgoing records, alerts,
+//!   application data, the transcript and the event log. A handshake state
+//!   machine plugs in through the [`State`] trait.
+//! - [`keys`](Core::derive_master_secret): the key schedule steps, each
+//!   logged as an action event.
+//! - [`TlsEvent`], [`Negotiated`], [`EventContext`], [`StoredSession`]: the
+//!   values the actors hand to their callers.
+//!
+//! Every error ends the connection: [`Core::fail`] queues the fatal alert
+//! that [`Error::alert`] names, logs it, reports [`TlsEvent::Failed`], and
+//! from then on every input is ignored.
+
+mod core;
+mod keys;
+mod names;
+
+use std::borrow::Cow;
+
+use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
+
+pub use self::core::{Core, Input, State};
+pub use self::keys::{Randoms, SessionKeys};
+pub use self::names::alert_name;
+use crate::cert::CertError;
+use crate::crypto::CryptoError as CipherError;
+use crate::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+use crate::error::{CertificateError, CryptoError, Error, InvalidMessage, PeerMisbehaved};
+
+/// Who the events of one connection belong to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventContext {
+    /// The host this connection runs on ("client").
+    pub actor: String,
+    /// The host at the other end ("server").
+    pub peer: String,
+    /// The scenario's connection number, when there is more than one.
+    pub conn: Option<u32>,
+}
+
+impl EventContext {
+    /// A TLS-layer event of this connection, with the peer set.
+    pub fn event(&self, now: Instant, kind: Kind, title: impl Into<Cow<'static, str>>) -> Event {
+        let mut event = Event::new(now, self.actor.clone(), kind, Layer::Tls, title);
+        event.peer = Some(self.peer.clone());
+        event.conn = self.conn;
+        event
+    }
+
+    /// Records an action event built by `build`, if the tracer wants events.
+    pub fn action(
+        &self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        title: &'static str,
+        build: impl FnOnce(Event) -> Event,
+    ) {
+        if tracer.enabled() {
+            tracer.record(build(self.event(now, Kind::Action, title)));
+        }
+    }
+}
+
+/// What a connection reports to its caller, in order (see `poll_event`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsEvent {
+    /// Both Finished messages verified; application data may flow.
+    HandshakeComplete {
+        /// Whether an earlier session was resumed (abbreviated handshake).
+        resumed: bool,
+    },
+    /// New decrypted application bytes can be read.
+    ApplicationData,
+    /// The peer sent close_notify (RFC 5246 §7.2.1).
+    PeerClosed,
+    /// The connection failed; nothing more is accepted.
+    Failed {
+        /// What went wrong.
+        error: Error,
+        /// The fatal alert sent to the peer, if any.
+        alert_sent: Option<AlertDescription>,
+    },
+    /// The peer sent an alert other than close_notify.
+    AlertReceived(AlertDescription),
+}
+
+/// The parameters a handshake settled on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The protocol version.
+    pub version: ProtocolVersion,
+    /// The cipher suite.
+    pub suite: CipherSuite,
+    /// The ECDHE group (`None` on a resumed session, which has no key
+    /// exchange).
+    pub group: Option<NamedGroup>,
+    /// The application protocol agreed with ALPN or NPN.
+    pub alpn: Option<Vec<u8>>,
+    /// The session identifier the server assigned (empty if none).
+    pub session_id: Vec<u8>,
+    /// Whether this was an abbreviated handshake.
+    pub resumed: bool,
+    /// Whether the master secret is the RFC 7627 extended one.
+    pub extended_master_secret: bool,
+}
+
+/// What both ends remember of a session to resume it (RFC 5246 §7.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSession {
+    /// The session identifier.
+    pub session_id: Vec<u8>,
+    /// The master secret.
+    pub master_secret: [u8; 48],
+    /// The cipher suite value.
+    pub suite: u16,
+    /// The protocol version.
+    pub version: u16,
+    /// Whether the master secret is the extended one (RFC 7627 §5.3: a
+    /// session may only be resumed with the same choice).
+    pub extended_master_secret: bool,
+}
+
+/// Maps a failure of the crypto primitives to the connection's error.
+pub fn crypto_error(e: CipherError) -> Error {
+    match e {
+        CipherError::BadRecordMac => Error::BadRecordMac,
+        CipherError::RecordOverflow => Error::InvalidMessage(InvalidMessage::RecordOverflow(
+            crate::record::MAX_PLAINTEXT_LEN + 1,
+        )),
+        // RFC 8422 §5.11: an invalid point is illegal_parameter.
+        CipherError::InvalidPeerPublicKey | CipherError::ZeroSharedSecret => {
+            Error::Crypto(CryptoError::InvalidPeerPublicKey)
+        }
+        CipherError::BadSignature => Error::Crypto(CryptoError::SignatureMismatch),
+        CipherError::UnsupportedSignatureAlgorithm => {
+            Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter("signature algorithm"))
+        }
+        CipherError::InvalidPrivateKey => {
+            Error::Crypto(CryptoError::Internal("invalid private key"))
+        }
+        CipherError::BadKeyEncoding(what) => Error::Crypto(CryptoError::Internal(what)),
+        CipherError::UnsupportedCipherSuite(_) => {
+            Error::Crypto(CryptoError::Internal("unsupported cipher suite"))
+        }
+        CipherError::UnsupportedVersion(_) => {
+            Error::Crypto(CryptoError::Internal("suite not allowed with this version"))
+        }
+        CipherError::BadKeyLength => Error::Crypto(CryptoError::Internal("bad key length")),
+    }
+}
+
+/// Maps a chain validation failure to the connection's error.
+pub fn certificate_error(e: CertError) -> Error {
+    Error::Certificate(match e {
+        CertError::BadSignature => CertificateError::BadSignature,
+        CertError::Expired => CertificateError::Expired,
+        CertError::NotYetValid => CertificateError::NotYetValid,
+        CertError::UnknownIssuer => CertificateError::UnknownIssuer,
+        CertError::BadEncoding(_) => CertificateError::BadEncoding,
+        CertError::NotCa | CertError::PathLenExceeded => CertificateError::NotCa,
+        CertError::NameMismatch => CertificateError::NameMismatch,
+        CertError::UnsupportedAlgorithm | CertError::UnsupportedCriticalExtension => {
+            CertificateError::UnsupportedAlgorithm
+        }
+        CertError::EmptyChain => {
+            return Error::PeerMisbehaved(PeerMisbehaved::EmptyCertificateChain);
+        }
+    })
+}
+
+/// The `expected` list of an unexpected-message error: what a state waits
+/// for, and what came.
+pub fn unexpected_handshake(
+    expected: &'static [crate::enums::HandshakeType],
+    got: crate::enums::HandshakeType,
+) -> Error {
+    Error::InappropriateHandshakeMessage { expected, got }
+}
+
+/// The error for a ChangeCipherSpec where a handshake message was due.
+pub fn unexpected_change_cipher_spec() -> Error {
+    Error::InappropriateMessage {
+        expected: &[crate::enums::ContentType::Handshake],
+        got: crate::enums::ContentType::ChangeCipherSpec,
+    }
+}
+
+/// An NSS key log line: `CLIENT_RANDOM <client random> <master secret>`.
+pub fn keylog_line(client_random: &[u8; 32], master_secret: &[u8; 48]) -> String {
+    format!(
+        "CLIENT_RANDOM {} {}",
+        crate::codec::hex(client_random),
+        crate::codec::hex(master_secret)
+    )
+}
