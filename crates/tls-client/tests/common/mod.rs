@@ -212,7 +212,7 @@ impl Pair {
             self.client.write_tls(&mut to_server);
             let mut to_client = Vec::new();
             self.server.write_tls(&mut to_client);
-            self.collect_events();
+            self.collect();
             if to_server.is_empty() && to_client.is_empty() {
                 return round;
             }
@@ -239,7 +239,7 @@ impl Pair {
         self.drive();
     }
 
-    fn collect_events(&mut self) {
+    pub fn collect(&mut self) {
         while let Some(e) = self.client.poll_event() {
             self.client_events.push(e);
         }

@@ -1,0 +1,286 @@
+//! Incompatible configurations, bad certificates and tampering: each ends
+//! with the exact alert RFC 5246 §7.2 prescribes, on both sides.
+
+mod common;
+
+use common::{Direction, LeafKey, NOW, Pair, client_config, pki, pki_with, server_config};
+use tlsim_sim::Instant;
+use tlsim_tls::conn::TlsEvent;
+use tlsim_tls::enums::{AlertDescription, ContentType, HandshakeType};
+use tlsim_tls::error::{CertificateError, Error, PeerIncompatible};
+
+/// The alert a side sent when it failed.
+fn alert_sent(events: &[TlsEvent]) -> Option<AlertDescription> {
+    events.iter().find_map(|e| match e {
+        TlsEvent::Failed { alert_sent, .. } => *alert_sent,
+        _ => None,
+    })
+}
+
+fn error_of(events: &[TlsEvent]) -> Option<&Error> {
+    events.iter().find_map(|e| match e {
+        TlsEvent::Failed { error, .. } => Some(error),
+        _ => None,
+    })
+}
+
+#[track_caller]
+fn assert_server_alerted(pair: &Pair, alert: AlertDescription) {
+    assert_eq!(alert_sent(&pair.server_events), Some(alert));
+    assert!(pair.client_events.contains(&TlsEvent::AlertReceived(alert)));
+    assert_eq!(
+        error_of(&pair.client_events),
+        Some(&Error::AlertReceived(alert))
+    );
+    assert_eq!(alert_sent(&pair.client_events), None);
+    assert!(pair.client.has_failed() && pair.server.has_failed());
+}
+
+#[track_caller]
+fn assert_client_alerted(pair: &Pair, alert: AlertDescription) {
+    assert_eq!(alert_sent(&pair.client_events), Some(alert));
+    assert!(pair.server_events.contains(&TlsEvent::AlertReceived(alert)));
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::AlertReceived(alert))
+    );
+    assert!(pair.client.has_failed() && pair.server.has_failed());
+}
+
+/// Rewrites the handshake messages of the first plaintext record in
+/// `bytes` with `edit`, fixing the record length.
+fn edit_first_record(bytes: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<(u8, Vec<u8>)>)) {
+    let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+    let mut messages = Vec::new();
+    let mut rest = &bytes[5..5 + len];
+    while !rest.is_empty() {
+        let body_len = u32::from_be_bytes([0, rest[1], rest[2], rest[3]]) as usize;
+        messages.push((rest[0], rest[4..4 + body_len].to_vec()));
+        rest = &rest[4 + body_len..];
+    }
+    edit(&mut messages);
+    let mut fragment = Vec::new();
+    for (typ, body) in &messages {
+        fragment.push(*typ);
+        fragment.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        fragment.extend_from_slice(body);
+    }
+    let mut record = bytes[..3].to_vec();
+    record.extend_from_slice(&(fragment.len() as u16).to_be_bytes());
+    record.extend_from_slice(&fragment);
+    record.extend_from_slice(&bytes[5 + len..]);
+    *bytes = record;
+}
+
+#[test]
+fn no_common_suite_is_handshake_failure_on_both_sides() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.cipher_suites = vec![0xc013, 0x002f];
+    let mut pair = Pair::new(client, server_config(&pki));
+    pair.handshake();
+    assert_server_alerted(&pair, AlertDescription::HandshakeFailure);
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::PeerIncompatible(
+            PeerIncompatible::NoCipherSuiteInCommon
+        ))
+    );
+    assert!(Pair::titles(&pair.client_log).contains(&"TLS Alert (handshake_failure)".to_owned()));
+    assert!(Pair::titles(&pair.server_log).contains(&"TLS Alert (handshake_failure)".to_owned()));
+}
+
+#[test]
+fn no_common_group_is_handshake_failure() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.groups = vec![24, 25];
+    let mut pair = Pair::new(client, server_config(&pki));
+    pair.handshake();
+    assert_server_alerted(&pair, AlertDescription::HandshakeFailure);
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::PeerIncompatible(PeerIncompatible::NoCurveInCommon))
+    );
+}
+
+#[test]
+fn client_below_the_server_floor_is_protocol_version() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.max_version = 0x0301;
+    let mut server = server_config(&pki);
+    server.min_version = 0x0302;
+    let mut pair = Pair::new(client, server);
+    pair.handshake();
+    assert_server_alerted(&pair, AlertDescription::ProtocolVersion);
+}
+
+#[test]
+fn server_version_below_the_client_floor_is_protocol_version() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.min_version = 0x0303;
+    let mut server = server_config(&pki);
+    server.max_version = 0x0302;
+    let mut pair = Pair::new(client, server);
+    pair.handshake();
+    assert_client_alerted(&pair, AlertDescription::ProtocolVersion);
+}
+
+#[test]
+fn wrong_host_name_is_bad_certificate() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.server_name = Some("www.example.com".into());
+    let mut pair = Pair::new(client, server_config(&pki));
+    pair.handshake();
+    assert_client_alerted(&pair, AlertDescription::BadCertificate);
+    assert_eq!(
+        error_of(&pair.client_events),
+        Some(&Error::Certificate(CertificateError::NameMismatch))
+    );
+}
+
+#[test]
+fn expired_certificate_is_certificate_expired() {
+    let pki = pki_with(LeafKey::Ecdsa, (NOW - 1000, NOW - 10), 7);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    pair.handshake();
+    assert_client_alerted(&pair, AlertDescription::CertificateExpired);
+}
+
+#[test]
+fn unknown_root_is_unknown_ca() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    // The chain ends in its own self-signed root, which nobody trusts.
+    client.trust_anchors = Vec::new();
+    let mut pair = Pair::new(client, server_config(&pki));
+    pair.handshake();
+    assert_client_alerted(&pair, AlertDescription::UnknownCa);
+}
+
+#[test]
+fn flipped_server_key_exchange_signature_is_decrypt_error() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    let mut done = false;
+    pair.tamper(move |direction, bytes| {
+        if direction == Direction::ToClient && !done {
+            done = true;
+            edit_first_record(bytes, |messages| {
+                let (_, body) = messages
+                    .iter_mut()
+                    .find(|(t, _)| *t == HandshakeType::ServerKeyExchange.get())
+                    .unwrap();
+                *body.last_mut().unwrap() ^= 0x01;
+            });
+        }
+    });
+    pair.handshake();
+    assert_client_alerted(&pair, AlertDescription::DecryptError);
+}
+
+#[test]
+fn flipped_finished_ciphertext_is_bad_record_mac() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    pair.tamper(|direction, bytes| {
+        // The client's second flight ends with the encrypted Finished.
+        if direction == Direction::ToServer && bytes[0] == ContentType::Handshake.get() {
+            let has_ccs = bytes
+                .windows(3)
+                .any(|w| w == [ContentType::ChangeCipherSpec.get(), 3, 3]);
+            if has_ccs {
+                *bytes.last_mut().unwrap() ^= 0x80;
+            }
+        }
+    });
+    pair.handshake();
+    assert_eq!(
+        alert_sent(&pair.server_events),
+        Some(AlertDescription::BadRecordMac)
+    );
+    assert!(
+        pair.client_events
+            .contains(&TlsEvent::AlertReceived(AlertDescription::BadRecordMac))
+    );
+}
+
+#[test]
+fn missing_certificate_is_unexpected_message_listing_the_expected_type() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    let mut done = false;
+    pair.tamper(move |direction, bytes| {
+        if direction == Direction::ToClient && !done {
+            done = true;
+            edit_first_record(bytes, |messages| {
+                messages.retain(|(t, _)| *t != HandshakeType::Certificate.get());
+            });
+        }
+    });
+    pair.handshake();
+    assert_client_alerted(&pair, AlertDescription::UnexpectedMessage);
+    assert_eq!(
+        error_of(&pair.client_events),
+        Some(&Error::InappropriateHandshakeMessage {
+            expected: &[HandshakeType::Certificate],
+            got: HandshakeType::ServerKeyExchange,
+        })
+    );
+}
+
+#[test]
+fn application_data_before_the_handshake_is_unexpected_message() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    let now = pair.now;
+    pair.server
+        .handle_bytes(now, &[23, 3, 1, 0, 2, 0xab, 0xcd], &mut pair.server_log);
+    pair.drive();
+    assert_eq!(
+        alert_sent(&pair.server_events),
+        Some(AlertDescription::UnexpectedMessage)
+    );
+}
+
+#[test]
+fn errors_are_sticky() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.cipher_suites = vec![0x002f];
+    let mut pair = Pair::new(client.clone(), server_config(&pki));
+    pair.handshake();
+    assert!(pair.server.has_failed());
+    let events_before = pair.server_events.len();
+    let log_before = pair.server_log.len();
+    // A perfectly good Client Hello is now ignored.
+    let mut fresh = Pair::new(client_config(&pki), server_config(&pki));
+    fresh.start();
+    let mut hello = Vec::new();
+    fresh.client.write_tls(&mut hello);
+    pair.server
+        .handle_bytes(Instant::from_nanos(1), &hello, &mut pair.server_log);
+    assert!(!pair.server.wants_write());
+    assert!(pair.server.poll_event().is_none());
+    assert_eq!(pair.server_events.len(), events_before);
+    assert_eq!(pair.server_log.len(), log_before);
+    let now = pair.now;
+    pair.server
+        .send_application_data(now, b"late", &mut pair.server_log);
+    assert!(!pair.server.wants_write());
+    assert!(!pair.server.is_handshaking());
+}
+
+#[test]
+fn garbage_is_a_decode_or_protocol_alert_not_a_panic() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    let now = pair.now;
+    pair.server
+        .handle_bytes(now, b"GET / HTTP/1.1\r\n\r\n", &mut pair.server_log);
+    pair.collect();
+    assert!(pair.server.has_failed());
+}
