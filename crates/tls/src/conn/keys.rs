@@ -24,6 +24,7 @@ impl Core {
     /// `extended`, from the hash of the transcript so far, which must end
     /// with the ClientKeyExchange (RFC 7627 §4); otherwise from the randoms
     /// (RFC 5246 §8.1). Adds the key log line.
+    #[allow(clippy::too_many_arguments)]
     pub fn derive_master_secret(
         &mut self,
         now: Instant,
