@@ -209,3 +209,37 @@ fn same_seed_gives_the_same_event_log() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn shared_verification_cache_answers_the_second_chain() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.verification_cache = Some(Arc::new(Mutex::new(
+        tlsim_tls::cert::VerificationCache::new(),
+    )));
+    let verify_event = |seed| {
+        let mut pair = Pair::with_seed(client.clone(), server_config(&pki), seed);
+        pair.handshake();
+        pair.assert_complete();
+        pair.client_log
+            .into_iter()
+            .find(|e| e.title == "Verify the certificate chain")
+            .unwrap()
+    };
+    assert_eq!(verify_event(1).field_value("From Cache"), None);
+    assert_eq!(verify_event(2).field_value("From Cache"), Some("true"));
+}
+
+#[test]
+fn received_finished_shows_its_decrypted_content() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    pair.handshake();
+    let finished = pair
+        .client_log
+        .iter()
+        .find(|e| e.title == "TLS Change Cipher Spec + Finished" && e.kind == tlsim_sim::Kind::Recv)
+        .unwrap();
+    assert_eq!(finished.field_value("Decrypted"), Some("Finished"));
+    assert!(finished.field_value("Verify Data").is_some());
+}
