@@ -47,29 +47,34 @@ fn assert_client_alerted(pair: &Pair, alert: AlertDescription) {
     assert!(pair.client.has_failed() && pair.server.has_failed());
 }
 
-/// Rewrites the handshake messages of the first plaintext record in
-/// `bytes` with `edit`, fixing the record length.
-fn edit_first_record(bytes: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<(u8, Vec<u8>)>)) {
-    let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+/// Rewrites the handshake messages of the leading plaintext records in
+/// `bytes` with `edit`, fixing the record lengths.
+fn edit_handshake_records(bytes: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<(u8, Vec<u8>)>)) {
+    // The flight's leading plaintext handshake records, one or more messages each.
     let mut messages = Vec::new();
-    let mut rest = &bytes[5..5 + len];
-    while !rest.is_empty() {
-        let body_len = u32::from_be_bytes([0, rest[1], rest[2], rest[3]]) as usize;
-        messages.push((rest[0], rest[4..4 + body_len].to_vec()));
-        rest = &rest[4 + body_len..];
+    let mut at = 0;
+    while at + 5 <= bytes.len() && bytes[at] == 22 {
+        let len = usize::from(u16::from_be_bytes([bytes[at + 3], bytes[at + 4]]));
+        let mut rest = &bytes[at + 5..at + 5 + len];
+        while !rest.is_empty() {
+            let body_len = u32::from_be_bytes([0, rest[1], rest[2], rest[3]]) as usize;
+            messages.push((rest[0], rest[4..4 + body_len].to_vec()));
+            rest = &rest[4 + body_len..];
+        }
+        at += 5 + len;
     }
     edit(&mut messages);
-    let mut fragment = Vec::new();
+    // Written back one message per record, as the server writes them.
+    let mut out = Vec::new();
     for (typ, body) in &messages {
-        fragment.push(*typ);
-        fragment.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-        fragment.extend_from_slice(body);
+        out.extend_from_slice(&bytes[..3]);
+        out.extend_from_slice(&((4 + body.len()) as u16).to_be_bytes());
+        out.push(*typ);
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        out.extend_from_slice(body);
     }
-    let mut record = bytes[..3].to_vec();
-    record.extend_from_slice(&(fragment.len() as u16).to_be_bytes());
-    record.extend_from_slice(&fragment);
-    record.extend_from_slice(&bytes[5 + len..]);
-    *bytes = record;
+    out.extend_from_slice(&bytes[at..]);
+    *bytes = out;
 }
 
 #[test]
@@ -169,7 +174,7 @@ fn flipped_server_key_exchange_signature_is_decrypt_error() {
     pair.tamper(move |direction, bytes| {
         if direction == Direction::ToClient && !done {
             done = true;
-            edit_first_record(bytes, |messages| {
+            edit_handshake_records(bytes, |messages| {
                 let (_, body) = messages
                     .iter_mut()
                     .find(|(t, _)| *t == HandshakeType::ServerKeyExchange.get())
@@ -216,7 +221,7 @@ fn missing_certificate_is_unexpected_message_listing_the_expected_type() {
     pair.tamper(move |direction, bytes| {
         if direction == Direction::ToClient && !done {
             done = true;
-            edit_first_record(bytes, |messages| {
+            edit_handshake_records(bytes, |messages| {
                 messages.retain(|(t, _)| *t != HandshakeType::Certificate.get());
             });
         }

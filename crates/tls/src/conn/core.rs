@@ -171,6 +171,8 @@ pub struct Core {
     outgoing: Vec<u8>,
     flight: Batch,
     handshake_buf: Vec<u8>,
+    /// End offset of each message in `handshake_buf`.
+    message_ends: Vec<usize>,
     events: VecDeque<TlsEvent>,
     received: Vec<u8>,
     unsent: Vec<u8>,
@@ -202,6 +204,7 @@ impl Core {
             outgoing: Vec::new(),
             flight: Batch::default(),
             handshake_buf: Vec::new(),
+            message_ends: Vec::new(),
             events: VecDeque::new(),
             received: Vec::new(),
             unsent: Vec::new(),
@@ -304,10 +307,12 @@ impl Core {
     }
 
     /// Queues a handshake message in the current flight and adds it to the
-    /// transcript. Messages of one flight share records (RFC 5246 §6.2.1).
+    /// transcript. Each message gets a record of its own (RFC 5246 §6.2.1
+    /// would allow sharing), as OpenSSL and the documented server write them.
     pub fn queue_handshake(&mut self, message: &HandshakeMessage) {
         let start = self.handshake_buf.len();
         message.encode(&mut self.handshake_buf);
+        self.message_ends.push(self.handshake_buf.len());
         self.transcript
             .extend_from_slice(&self.handshake_buf[start..]);
         self.flight.name(handshake_name(message.typ()));
@@ -324,6 +329,7 @@ impl Core {
         let start = self.handshake_buf.len();
         typ.encode(&mut self.handshake_buf);
         crate::msgs::HANDSHAKE_BODY.encode_with(&mut self.handshake_buf, encode_body);
+        self.message_ends.push(self.handshake_buf.len());
         self.transcript
             .extend_from_slice(&self.handshake_buf[start..]);
         self.flight.name(handshake_name(typ));
@@ -365,8 +371,12 @@ impl Core {
             return;
         }
         let buf = std::mem::take(&mut self.handshake_buf);
-        for chunk in buf.chunks(MAX_PLAINTEXT_LEN) {
-            self.write_record(ContentType::Handshake, chunk, tracing);
+        let mut start = 0;
+        for end in std::mem::take(&mut self.message_ends) {
+            for chunk in buf[start..end].chunks(MAX_PLAINTEXT_LEN) {
+                self.write_record(ContentType::Handshake, chunk, tracing);
+            }
+            start = end;
         }
     }
 

@@ -604,12 +604,12 @@ fn certificate(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessa
             let mut cert = d.length_prefixed(&mut list, "Certificate Length", ASN1_CERT)?;
             let start = cert.position();
             let der = cert.rest();
-            d.push(
-                "Certificate",
-                format!("{} bytes of DER", der.len()),
-                start,
-                cert.position(),
-            );
+            // Wireshark shows each certificate by its subject.
+            let subject = match crate::cert::Certificate::parse(der) {
+                Ok(parsed) => parsed.subject.to_wireshark_string(),
+                Err(e) => format!("{} bytes of DER that do not parse: {e:?}", der.len()),
+            };
+            d.push("Certificate", subject, start, cert.position());
         }
         Ok(())
     })
