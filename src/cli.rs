@@ -1,20 +1,23 @@
-//! The commands: `tlsim run` and `tlsim check`.
+//! The commands: `tlsim run`, `tlsim step` and `tlsim check`.
 //!
 //! Exit status: 0 success; 1 an expectation failed (`check`); 2 the input
 //! was bad or an output could not be written (nothing is left half-written);
 //! 3 the run hit `max_time` or `max_events` before it finished.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tlsim_net::{NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::{EventChecker, check};
-use tlsim_scenario::{End, RunOptions, Scenario, load_file, run};
-use tlsim_sim::{NullTracer, Tracer};
+use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
+use tlsim_sim::{Event, NullTracer, Tracer};
 
+use crate::html::render_html;
+use crate::mermaid::render_mermaid;
 use crate::output::{JsonLines, Sequenced, Tee, TextLadder};
+use crate::step::{run_interactive, run_script};
 
 /// Exit status when expectations failed.
 pub const EXIT_FAILED: i32 = 1;
@@ -59,6 +62,31 @@ enum Command {
         /// IPv4) for Wireshark or tshark.
         #[arg(long, value_name = "PATH")]
         pcap: Option<PathBuf>,
+        /// Also write the TLS secrets in NSS key-log format, so that Wireshark
+        /// can decrypt the pcap (Preferences > Protocols > TLS >
+        /// (Pre)-Master-Secret log filename).
+        #[arg(long, value_name = "PATH")]
+        keylog: Option<PathBuf>,
+    },
+    /// Walk through a run one event at a time (teaching mode).
+    ///
+    /// Commands: n (next), p (previous), g N (go to event N), l tcp|tls|spdy
+    /// (next event of a layer), m TEXT (next event whose title contains
+    /// TEXT), f (fields), b (bytes), k (key computations so far),
+    /// e (explanation), h (help), q (quit). An empty line is n.
+    Step {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// Seed for every random stream, instead of the scenario's own.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run these whitespace-separated commands instead of reading the
+        /// keyboard, e.g. --script "n n n f b q".
+        #[arg(long, conflicts_with = "script_file")]
+        script: Option<String>,
+        /// Run the commands in this file instead of reading the keyboard.
+        #[arg(long, value_name = "PATH")]
+        script_file: Option<PathBuf>,
     },
     /// Run a scenario and check its `expect` section.
     ///
@@ -79,6 +107,11 @@ pub enum Format {
     Text,
     /// One JSON object per line, with every field and byte.
     Jsonl,
+    /// A Mermaid sequence diagram (renders on GitHub and in docs).
+    Mermaid,
+    /// One self-contained HTML page: the ladder diagram, and each message's
+    /// fields and bytes on click.
+    Html,
 }
 
 /// A file that appears at its path only when [`commit`](Self::commit)ted;
@@ -134,17 +167,25 @@ fn load(file: &Path) -> Result<Scenario, i32> {
     })
 }
 
-/// A log sink of either format.
+/// A log sink of any format. Streaming formats write as events arrive;
+/// diagrams need the whole run and are drawn at the end.
 enum Log<W: Write> {
     Text(TextLadder<W>),
     Json(JsonLines<W>),
+    Diagram {
+        format: Format,
+        title: String,
+        events: Vec<Event>,
+        out: W,
+    },
 }
 
 impl<W: Write> Tracer for Log<W> {
-    fn record(&mut self, event: tlsim_sim::Event) {
+    fn record(&mut self, event: Event) {
         match self {
             Log::Text(t) => t.record(event),
             Log::Json(j) => j.record(event),
+            Log::Diagram { events, .. } => events.push(event),
         }
     }
 }
@@ -154,12 +195,26 @@ impl<W: Write> Log<W> {
         match self {
             Log::Text(t) => t.finish(),
             Log::Json(j) => j.finish(),
+            Log::Diagram {
+                format,
+                title,
+                events,
+                mut out,
+            } => {
+                match format {
+                    Format::Html => render_html(&title, &events, &mut out)?,
+                    _ => render_mermaid(&events, &mut out)?,
+                }
+                out.flush()?;
+                Ok(out)
+            }
         }
     }
 }
 
 fn run_to(
     scenario: &Scenario,
+    base: &Path,
     seed: u64,
     format: Format,
     out: impl Write,
@@ -168,9 +223,23 @@ fn run_to(
     let log = match format {
         Format::Text => Log::Text(TextLadder::new(out)),
         Format::Jsonl => Log::Json(JsonLines::new(out)),
+        Format::Mermaid | Format::Html => Log::Diagram {
+            format,
+            title: scenario.name.clone(),
+            events: Vec::new(),
+            out,
+        },
     };
     let mut tracer = Sequenced::new(log);
-    let outcome = run(scenario, seed, RunOptions::default(), &mut tracer, tap);
+    let outcome = run_in(
+        scenario,
+        base,
+        seed,
+        RunOptions::default(),
+        &mut tracer,
+        tap,
+    )
+    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let out = tracer.into_inner().finish()?;
     Ok((outcome, out))
 }
@@ -187,17 +256,24 @@ fn limit_status(end: End) -> i32 {
     }
 }
 
+/// The folder a scenario's relative paths are resolved against.
+fn base_of(file: &Path) -> &Path {
+    file.parent().unwrap_or(Path::new("."))
+}
+
 fn cmd_run(
     file: &Path,
     seed: Option<u64>,
     format: Format,
     out: Option<&Path>,
     pcap: Option<&Path>,
+    keylog: Option<&Path>,
 ) -> i32 {
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let base = base_of(file);
     let seed = seed.unwrap_or(scenario.seed);
     // Outputs are written beside their final names and renamed into place
     // only when the run has completed; on any error they vanish.
@@ -221,8 +297,11 @@ fn cmd_run(
                 Ok(p) => p,
                 Err(e) => return fail(format_args!("cannot create {}: {e}", path.display())),
             };
-            let outcome = match run_to(&scenario, seed, format, writer, tap) {
+            let outcome = match run_to(&scenario, base, seed, format, writer, tap) {
                 Ok((outcome, _)) => outcome,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    return fail(format_args!("{}: {e}", file.display()));
+                }
                 Err(e) => return fail(format_args!("cannot write {}: {e}", path.display())),
             };
             if let Err(e) = pending.commit() {
@@ -232,6 +311,7 @@ fn cmd_run(
         }
         None => match run_to(
             &scenario,
+            base,
             seed,
             format,
             BufWriter::new(io::stdout().lock()),
@@ -239,6 +319,9 @@ fn cmd_run(
         ) {
             Ok((outcome, _)) => outcome,
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return 0,
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                return fail(format_args!("{}: {e}", file.display()));
+            }
             Err(e) => return fail(format_args!("cannot write the log: {e}")),
         },
     };
@@ -248,6 +331,19 @@ fn cmd_run(
             .and_then(|mut w| w.flush())
             .and_then(|()| pending.commit())
         {
+            return fail(format_args!("cannot write {}: {e}", path.display()));
+        }
+    }
+    if let Some(path) = keylog {
+        let written = PendingFile::create(path).and_then(|(pending, mut w)| {
+            for line in &outcome.keylog {
+                writeln!(w, "{line}")?;
+            }
+            w.flush()?;
+            drop(w);
+            pending.commit()
+        });
+        if let Err(e) = written {
             return fail(format_args!("cannot write {}: {e}", path.display()));
         }
     }
@@ -261,13 +357,17 @@ fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
     };
     let seed = seed.unwrap_or(scenario.seed);
     let mut tracer = Sequenced::new(Tee(EventChecker::new(&scenario.expect), NullTracer));
-    let outcome = run(
+    let outcome = match run_in(
         &scenario,
+        base_of(file),
         seed,
         RunOptions::default(),
         &mut tracer,
         &mut NoTap,
-    );
+    ) {
+        Ok(o) => o,
+        Err(e) => return fail(format_args!("{}: {e}", file.display())),
+    };
     let Tee(events, _) = tracer.into_inner();
     let failures = check(&scenario.expect, &outcome, &events);
     let name = file.display();
@@ -283,6 +383,50 @@ fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
             println!("  - {f}");
         }
         EXIT_FAILED
+    }
+}
+
+fn cmd_step(
+    file: &Path,
+    seed: Option<u64>,
+    script: Option<&str>,
+    script_file: Option<&Path>,
+) -> i32 {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(scenario.seed);
+    let mut events: Vec<Event> = Vec::new();
+    if let Err(e) = run_in(
+        &scenario,
+        base_of(file),
+        seed,
+        RunOptions::default(),
+        &mut events,
+        &mut NoTap,
+    ) {
+        return fail(format_args!("{}: {e}", file.display()));
+    }
+    let stdout = io::stdout();
+    let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = BufWriter::new(stdout.lock());
+    let script = match (script, script_file) {
+        (Some(s), _) => Some(s.to_string()),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(format_args!("cannot read {}: {e}", path.display())),
+        },
+        (None, None) => None,
+    };
+    let result = match script {
+        Some(script) => run_script(&events, &script, &mut out, colour),
+        None => run_interactive(&events, io::stdin().lock(), &mut out, colour),
+    };
+    match result.and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(e),
     }
 }
 
@@ -303,7 +447,21 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             format,
             out,
             pcap,
-        } => cmd_run(&file, seed, format, out.as_deref(), pcap.as_deref()),
+            keylog,
+        } => cmd_run(
+            &file,
+            seed,
+            format,
+            out.as_deref(),
+            pcap.as_deref(),
+            keylog.as_deref(),
+        ),
         Command::Check { file, seed } => cmd_check(&file, seed),
+        Command::Step {
+            file,
+            seed,
+            script,
+            script_file,
+        } => cmd_step(&file, seed, script.as_deref(), script_file.as_deref()),
     }
 }

@@ -7,4 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod html;
+pub mod mermaid;
 pub mod output;
+pub mod step;

@@ -134,10 +134,39 @@ impl<W: Write> TextLadder<W> {
     }
 }
 
+/// TLS fields a reader of the documented flow expects on the message line,
+/// and whether they are counts shown as `Name (count)`.
+const TLS_HEADLINE: &[(&str, bool)] = &[
+    ("Content Type", false),
+    ("Version", false),
+    ("Handshake Type", false),
+    ("Cipher Suites", true),
+    ("Cipher Suite", false),
+    ("Compression Methods", true),
+    ("Server Name", false),
+    ("Elliptic curves point formats", true),
+    ("Elliptic curves", true),
+    ("Certificate Length", false),
+    ("Certificate", true),
+    ("Curve Type", false),
+    ("Named Curve", false),
+    ("Alert Message", false),
+    ("Decrypted", false),
+];
+
 /// The one-line summary of an event's fields: `Seq=1 Ack=1 Len=244` for
-/// TCP segments, as Wireshark's Info column; `Name: value, …` otherwise.
+/// TCP segments, as Wireshark's Info column; for TLS messages the fields of
+/// the documented flow (`Content Type: Handshake (22), Version: TLS 1.0
+/// (0x0301), …, Cipher Suites (51 suites)`), each shown once; `Name: value,
+/// …` of the top-level fields otherwise.
 pub fn summary(event: &Event) -> String {
     let mut s = String::new();
+    let push = |s: &mut String, piece: std::fmt::Arguments<'_>| {
+        if !s.is_empty() {
+            s.push_str(", ");
+        }
+        let _ = s.write_fmt(piece);
+    };
     if event.layer == Layer::Tcp && matches!(event.kind, Kind::Send | Kind::Recv) {
         for f in &event.fields {
             if matches!(&*f.name, "Seq" | "Ack" | "Len" | "MSS" | "Win") {
@@ -149,11 +178,41 @@ pub fn summary(event: &Event) -> String {
         }
         return s;
     }
-    for f in event.fields.iter().filter(|f| f.depth == 0) {
-        if !s.is_empty() {
-            s.push_str(", ");
+    if event.layer == Layer::Tls && matches!(event.kind, Kind::Send | Kind::Recv) {
+        let mut shown: Vec<(&str, &str)> = Vec::new();
+        // Below a counted list (its entries), nothing more is shown.
+        let mut list_depth: Option<u8> = None;
+        for f in &event.fields {
+            match list_depth {
+                Some(d) if f.depth > d => continue,
+                _ => list_depth = None,
+            }
+            let Some(&(_, counted)) = TLS_HEADLINE.iter().find(|(name, _)| *name == f.name) else {
+                continue;
+            };
+            if counted {
+                list_depth = Some(f.depth);
+            }
+            // The record header's Content Type and Version, not those inside messages.
+            if matches!(&*f.name, "Content Type" | "Version") && f.depth > 1 {
+                continue;
+            }
+            if shown.contains(&(&*f.name, f.value.as_str())) {
+                continue;
+            }
+            shown.push((&f.name, &f.value));
+            if counted {
+                push(&mut s, format_args!("{} ({})", f.name, f.value));
+            } else {
+                push(&mut s, format_args!("{}: {}", f.name, f.value));
+            }
         }
-        let _ = write!(s, "{}: {}", f.name, f.value);
+        if !s.is_empty() {
+            return s;
+        }
+    }
+    for f in event.fields.iter().filter(|f| f.depth == 0) {
+        push(&mut s, format_args!("{}: {}", f.name, f.value));
     }
     s
 }

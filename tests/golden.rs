@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use tlsim::output::{JsonLines, Sequenced};
 use tlsim_net::NoTap;
-use tlsim_scenario::{End, RunOptions, load_file, run};
+use tlsim_scenario::{End, RunOptions, load_file, run_in};
 
 fn scenarios() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -26,13 +26,16 @@ fn scenarios() -> Vec<PathBuf> {
 fn jsonl_log(path: &Path, seed: Option<u64>) -> Vec<u8> {
     let scenario = load_file(path).unwrap_or_else(|e| panic!("{e}"));
     let mut log = Sequenced::new(JsonLines::new(Vec::new()));
-    let outcome = run(
+    let base = path.parent().expect("scenario folder");
+    let outcome = run_in(
         &scenario,
+        base,
         seed.unwrap_or(scenario.seed),
         RunOptions::default(),
         &mut log,
         &mut NoTap,
-    );
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(
         outcome.end,
         End::Quiescent,

@@ -82,7 +82,7 @@ fn steps_forward_and_shows_fields_bytes_and_explanations() {
 > n
 [2/5] 10.000 ms  server  recv tcp TCP SYN (from client)  Seq=0 Ack=0 Len=0
 > n
-[3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301)
+[3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
     Offers versions and cipher suites.
 > b
 0000  16 03 01 00 04 01 00 00  00                       |.........|
@@ -130,7 +130,7 @@ fn jumps_by_layer_and_by_title_and_lists_key_computations() {
 > k
 No key computations yet.
 > l tls
-[3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301)
+[3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
     Offers versions and cipher suites.
 > m MASTER
 [4/5] 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
@@ -199,7 +199,7 @@ fn interactive_mode_reads_a_command_per_line_and_takes_titles_with_spaces() {
         text,
         "\
 5 events. n: next, p: previous, h: help, q: quit.
-step> [3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301)
+step> [3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
     Offers versions and cipher suites.
 step> [4/5] 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
 step> "

@@ -9,15 +9,18 @@
 
 #![forbid(unsafe_code)]
 
+pub mod codepoints;
 pub mod digest;
 pub mod expect;
 pub mod load;
 mod names;
+pub mod pki;
 pub mod runner;
 pub mod schema;
+mod session;
 pub mod units;
 
 pub use load::{ScenarioError, load_file, parse};
-pub use names::{ConnName, HostName, NewConnName};
-pub use runner::{End, Outcome, RunOptions, run};
+pub use names::{CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName};
+pub use runner::{End, Outcome, RunOptions, run, run_in};
 pub use schema::Scenario;

@@ -78,6 +78,15 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 _ => None,
             })
             .collect(),
+        keys: draft.pki.keys.iter().map(|k| k.name.clone()).collect(),
+        certs: draft
+            .pki
+            .certificates
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
+        tls_clients: draft.tls.clients.iter().map(|c| c.name.clone()).collect(),
+        tls_servers: draft.tls.servers.iter().map(|c| c.name.clone()).collect(),
     };
     // Pass 2: the same text with every reference checked where it stands.
     let scenario: Scenario =
@@ -212,6 +221,19 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
         ));
     }
 
+    validate_tls(s, source)?;
+    for l in &s.listen {
+        if l.app.is_some() && l.tls.is_none() {
+            return Err((
+                source.find("SpdyServer"),
+                format!(
+                    "the application on {}:{} needs TLS: add tls: \"<server profile>\"",
+                    l.host.0, l.port
+                ),
+            ));
+        }
+    }
+
     let mut ends: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
     let mut previous = None;
     for (i, step) in s.timeline.iter().enumerate() {
@@ -250,7 +272,18 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 from,
                 to,
                 port,
+                tls,
+                app,
             } => {
+                if app.is_some() && tls.is_none() {
+                    return Err((
+                        at,
+                        format!(
+                            "the application on {:?} needs TLS: add tls: \"<client profile>\"",
+                            conn.0
+                        ),
+                    ));
+                }
                 if ends.insert(&conn.0, (&from.0, &to.0)).is_some() {
                     return Err((
                         at,
@@ -351,6 +384,145 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                     ),
                 )
             })?;
+    }
+    Ok(())
+}
+
+fn unique<'a>(
+    kind: &str,
+    names: impl Iterator<Item = &'a String>,
+    source: &str,
+) -> Result<(), Invalid> {
+    let mut seen = BTreeSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            return Err((
+                nth_offset(source, &format!("{name:?}"), 1),
+                format!("{kind} name {name:?} is declared twice: names must be unique"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_len(
+    what: &str,
+    value: &Option<Vec<u8>>,
+    allowed: std::ops::RangeInclusive<usize>,
+    source: &str,
+) -> Result<(), Invalid> {
+    match value {
+        Some(v) if !allowed.contains(&v.len()) => Err((
+            source.find(what),
+            format!(
+                "{what} is {} bytes: expected {} to {} bytes",
+                v.len(),
+                allowed.start(),
+                allowed.end()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_ivs(ivs: &[Vec<u8>], source: &str) -> Result<(), Invalid> {
+    match ivs.iter().find(|iv| iv.len() != 16) {
+        Some(iv) => Err((
+            source.find("cbc_ivs"),
+            format!(
+                "a CBC IV is {} bytes: expected 16 (the AES block size)",
+                iv.len()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks of keys, certificates and TLS profiles.
+fn validate_tls(s: &Scenario, source: &str) -> Result<(), Invalid> {
+    unique("key", s.pki.keys.iter().map(|k| &k.name), source)?;
+    unique(
+        "certificate",
+        s.pki.certificates.iter().map(|c| &c.name),
+        source,
+    )?;
+    unique(
+        "TLS client profile",
+        s.tls.clients.iter().map(|c| &c.name),
+        source,
+    )?;
+    unique(
+        "TLS server profile",
+        s.tls.servers.iter().map(|c| &c.name),
+        source,
+    )?;
+    for (i, cert) in s.pki.certificates.iter().enumerate() {
+        if let Some(issuer) = &cert.issuer {
+            if !s.pki.certificates[..i].iter().any(|c| c.name == issuer.0) {
+                return Err((
+                    nth_offset(source, &format!("issuer: {:?}", issuer.0), 0),
+                    format!(
+                        "certificate {:?} is issued by {:?}, which must be listed before it",
+                        cert.name, issuer.0
+                    ),
+                ));
+            }
+        }
+        if cert.not_after < cert.not_before {
+            return Err((
+                source.find(&format!("{:?}", cert.name)),
+                format!("certificate {:?} expires before it starts", cert.name),
+            ));
+        }
+    }
+    for c in &s.tls.clients {
+        if c.cipher_suites.is_empty() {
+            return Err((
+                source.find(&format!("{:?}", c.name)),
+                format!("TLS client {:?} offers no cipher suite", c.name),
+            ));
+        }
+        if c.min_version.value() > c.max_version.value() {
+            return Err((
+                source.find("min_version"),
+                format!("TLS client {:?}: min_version is above max_version", c.name),
+            ));
+        }
+        check_len("client_random", &c.pins.client_random, 32..=32, source)?;
+        check_len("ephemeral_key", &c.pins.ephemeral_key, 32..=32, source)?;
+        check_ivs(&c.pins.cbc_ivs, source)?;
+    }
+    for p in &s.tls.servers {
+        let at = source.find(&format!("{:?}", p.name));
+        if p.cipher_suites.is_empty() || p.chain.is_empty() {
+            return Err((
+                at,
+                format!(
+                    "TLS server {:?} needs at least one cipher suite and a certificate chain",
+                    p.name
+                ),
+            ));
+        }
+        if p.min_version.value() > p.max_version.value() {
+            return Err((
+                source.find("min_version"),
+                format!("TLS server {:?}: min_version is above max_version", p.name),
+            ));
+        }
+        let leaf = s.pki.certificates.iter().find(|c| c.name == p.chain[0].0);
+        if leaf.is_some_and(|leaf| leaf.key != p.key) {
+            return Err((
+                at,
+                format!(
+                    "TLS server {:?}: key {:?} is not the key of the leaf certificate {:?}",
+                    p.name, p.key.0, p.chain[0].0
+                ),
+            ));
+        }
+        check_len("server_random", &p.pins.server_random, 32..=32, source)?;
+        check_len("session_id", &p.pins.session_id, 1..=32, source)?;
+        check_len("ephemeral_key", &p.pins.ephemeral_key, 32..=32, source)?;
+        check_ivs(&p.pins.cbc_ivs, source)?;
     }
     Ok(())
 }

@@ -18,6 +18,10 @@ use serde::{Deserialize, Serialize, Serializer};
 pub(crate) struct Declared {
     pub(crate) hosts: BTreeSet<String>,
     pub(crate) conns: BTreeSet<String>,
+    pub(crate) keys: BTreeSet<String>,
+    pub(crate) certs: BTreeSet<String>,
+    pub(crate) tls_clients: BTreeSet<String>,
+    pub(crate) tls_servers: BTreeSet<String>,
 }
 
 thread_local! {
@@ -87,13 +91,47 @@ name_type!(
     ConnName, |name| check("connection", name, |d| &d.conns)
 );
 name_type!(
+    /// A reference to a key declared in `pki.keys`.
+    KeyName, |name| check("key", name, |d| &d.keys)
+);
+name_type!(
+    /// A reference to a certificate declared in `pki.certificates`.
+    CertName, |name| check("certificate", name, |d| &d.certs)
+);
+name_type!(
+    /// A reference to a TLS client profile declared in `tls.clients`.
+    TlsClientName, |name| check("TLS client profile", name, |d| &d.tls_clients)
+);
+name_type!(
+    /// A reference to a TLS server profile declared in `tls.servers`.
+    TlsServerName, |name| check("TLS server profile", name, |d| &d.tls_servers)
+);
+name_type!(
     /// The name a `Connect` step gives its connection (declares it).
     NewConnName, |_| Ok(())
 );
 
 /// Deserialises a hexadecimal string into bytes.
 pub(crate) fn hex<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    let text = String::deserialize(d)?;
+    parse_hex::<D::Error>(&String::deserialize(d)?)
+}
+
+/// Deserialises an optional hexadecimal string.
+pub(crate) fn opt_hex<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|t| parse_hex::<D::Error>(&t))
+        .transpose()
+}
+
+/// Deserialises a list of hexadecimal strings.
+pub(crate) fn hex_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|t| parse_hex::<D::Error>(t))
+        .collect()
+}
+
+fn parse_hex<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if digits.len() % 2 != 0 {
         return Err(de::Error::custom(

@@ -16,7 +16,9 @@ use tlsim_net::{
 use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
 
 use crate::digest::StreamDigest;
+use crate::pki;
 use crate::schema::{Action, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings};
+use crate::session::{Factory, Stack};
 
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +101,8 @@ pub struct Outcome {
     pub steps: u64,
     /// Every connection, in the order they were opened.
     pub conns: Vec<ConnReport>,
+    /// NSS key-log lines (`CLIENT_RANDOM …`), in the order the keys were made.
+    pub keylog: Vec<String>,
 }
 
 /// Options that change how a run is observed, never what it does.
@@ -146,6 +150,8 @@ enum Chunk {
 #[derive(Default)]
 struct End_ {
     socket: Option<SocketId>,
+    /// TLS and the application above TCP; `None` until the end exists.
+    stack: Option<Stack>,
     outbox: VecDeque<Chunk>,
     /// Offset in this end's outgoing stream (for `Pattern` bytes).
     offset: u64,
@@ -178,6 +184,9 @@ struct Runner<'a> {
     scratch: Vec<u8>,
     opts: RunOptions,
     tcp: Vec<TcpConfig>,
+    factory: Factory<'a>,
+    keylog: Vec<String>,
+    tls_out: Vec<u8>,
     tracer: &'a mut dyn Tracer,
 }
 
@@ -238,12 +247,50 @@ fn link_conditions(c: &Conditions) -> LinkConditions {
 
 /// Runs `scenario` under `seed`, sending events to `tracer` and packets to `tap`.
 ///
-/// The scenario must have passed [`crate::load::parse`]'s validation.
+/// The scenario must have passed [`crate::load::parse`]'s validation;
+/// `base` is the folder its relative paths (key files) are resolved against.
+/// Fails only when the scenario's keys or certificates cannot be made.
+pub fn run_in(
+    scenario: &Scenario,
+    base: &std::path::Path,
+    seed: u64,
+    opts: RunOptions,
+    tracer: &mut dyn Tracer,
+    tap: &mut dyn PacketTap,
+) -> Result<Outcome, String> {
+    let built = pki::build(&scenario.pki, seed, base)?;
+    Ok(run_with(
+        scenario,
+        Factory::new(scenario, built, seed),
+        seed,
+        opts,
+        tracer,
+        tap,
+    ))
+}
+
+/// Runs a scenario that has no key files (see [`run_in`] for one that has).
+///
+/// # Panics
+/// If the scenario's keys or certificates cannot be made, as when it names
+/// key files: they need [`run_in`]'s base folder.
 pub fn run(
     scenario: &Scenario,
     seed: u64,
     opts: RunOptions,
     tracer: &mut dyn Tracer,
+    tap: &mut dyn PacketTap,
+) -> Outcome {
+    run_in(scenario, std::path::Path::new("."), seed, opts, tracer, tap)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run_with<'a>(
+    scenario: &'a Scenario,
+    factory: Factory<'a>,
+    seed: u64,
+    opts: RunOptions,
+    tracer: &'a mut dyn Tracer,
     tap: &mut dyn PacketTap,
 ) -> Outcome {
     let mut net = Network::new(seed);
@@ -317,6 +364,9 @@ pub fn run(
         scratch: Vec::with_capacity(CHUNK),
         opts,
         tcp,
+        factory,
+        keylog: Vec::new(),
+        tls_out: Vec::new(),
         tracer,
     };
 
@@ -398,6 +448,7 @@ pub fn run(
         time: now,
         steps,
         conns,
+        keylog: runner.keylog,
     }
 }
 
@@ -446,6 +497,8 @@ impl Runner<'_> {
                 from,
                 to,
                 port,
+                tls,
+                app,
             } => {
                 let (client, server) = (self.host(&from.0), self.host(&to.0));
                 let addr = SocketAddrV4::new(self.addr_of(server), *port);
@@ -466,6 +519,17 @@ impl Runner<'_> {
                 self.conn_index.insert(conn.0.clone(), index);
                 let mut ends: [End_; 2] = Default::default();
                 ends[CLIENT].socket = Some(socket);
+                if tls.is_some() || app.is_some() {
+                    let number = index as u32 + 1;
+                    ends[CLIENT].stack = Some(self.factory.client_stack(
+                        &conn.0,
+                        number,
+                        &from.0,
+                        &to.0,
+                        tls.as_ref().map(|t| t.0.as_str()),
+                        app.as_ref(),
+                    ));
+                }
                 self.conns.push(Conn {
                     name: conn.0.clone(),
                     client,
@@ -490,8 +554,22 @@ impl Runner<'_> {
                     format!("Application writes {len} bytes on {}", conn.0),
                     "The bytes join the socket's send buffer; TCP sends them as the windows allow.",
                 );
-                self.conns[c].ends[side].outbox.push_back(chunk);
-                self.flush(now, c, side);
+                if self.uses_tls(c, side) {
+                    let bytes = match chunk {
+                        Chunk::Bytes(b, _) => b,
+                        Chunk::Pattern(n) => {
+                            (0..n).map(|i| (i % PATTERN_PERIOD as u64) as u8).collect()
+                        }
+                    };
+                    let Conn { ends, flows, .. } = &mut self.conns[c];
+                    if let Some(stack) = ends[side].stack.as_mut() {
+                        stack.send(now, &bytes, &mut flows[side].sent, self.tracer);
+                    }
+                    self.pump(now, c, side);
+                } else {
+                    self.conns[c].ends[side].outbox.push_back(chunk);
+                    self.flush(now, c, side);
+                }
             }
             Action::Close { conn, from } => {
                 let (c, side) = self.conn_end(&conn.0, &from.0);
@@ -504,6 +582,10 @@ impl Runner<'_> {
                     "TCP sends a FIN once everything queued has been sent.",
                 );
                 self.conns[c].ends[side].close_wanted = true;
+                if let Some(stack) = self.conns[c].ends[side].stack.as_mut() {
+                    stack.close(now, self.tracer);
+                }
+                self.pump(now, c, side);
                 self.flush(now, c, side);
             }
             Action::Abort { conn, from } => {
@@ -618,11 +700,15 @@ impl Runner<'_> {
                     &self.pattern[start..start + (*left).min(CHUNK as u64) as usize]
                 }
             };
+            let offered = bytes.len();
             let accepted = self.net.send(now, socket, bytes, self.tracer);
-            if self.opts.verify_data {
-                sent.update(&bytes[..accepted]);
-            } else {
-                sent.skip(accepted as u64);
+            // With TLS above, the flow counts application bytes, not TCP's.
+            if end.stack.is_none() {
+                if self.opts.verify_data {
+                    sent.update(&bytes[..accepted]);
+                } else {
+                    sent.skip(accepted as u64);
+                }
             }
             end.offset += accepted as u64;
             let finished = match front {
@@ -635,11 +721,12 @@ impl Runner<'_> {
                     *left == 0
                 }
             };
-            if !finished {
+            if finished {
+                end.outbox.pop_front();
+            } else if accepted < offered {
                 // TCP's send buffer is full: wait for `Writable`.
                 break;
             }
-            end.outbox.pop_front();
         }
         if end.close_wanted && !end.closed && end.outbox.is_empty() {
             end.closed = true;
@@ -647,9 +734,66 @@ impl Runner<'_> {
         }
     }
 
-    fn read(&mut self, socket: SocketId, c: usize, side: usize) {
+    /// Makes the server end's TLS and application, as its listener says.
+    fn accept_stack(&mut self, c: usize, port: u16) {
+        let conn = &self.conns[c];
+        let host = self.net.host_name(conn.server).to_string();
+        let listen = self.factory.listener(&host, port);
+        if !listen {
+            return;
+        }
+        let peer = self.net.host_name(conn.client).to_string();
+        let name = conn.name.clone();
+        let stack = self
+            .factory
+            .server_stack(&name, c as u32 + 1, &host, port, &peer);
+        self.conns[c].ends[SERVER].stack = Some(stack);
+    }
+
+    fn uses_tls(&self, c: usize, side: usize) -> bool {
+        self.conns[c].ends[side].stack.is_some()
+    }
+
+    /// Runs one round of the end's TLS and application, queues what they
+    /// wrote for TCP, and sends it.
+    fn pump(&mut self, now: Instant, c: usize, side: usize) {
+        let Conn { ends, flows, .. } = &mut self.conns[c];
+        let Some(stack) = ends[side].stack.as_mut() else {
+            return;
+        };
+        let (first, second) = flows.split_at_mut(1);
+        let (ours, theirs) = if side == CLIENT {
+            (&mut first[0], &mut second[0])
+        } else {
+            (&mut second[0], &mut first[0])
+        };
+        let pumped = stack.pump(
+            now,
+            self.tracer,
+            &mut ours.sent,
+            &mut theirs.received,
+            &mut self.tls_out,
+            &mut self.keylog,
+        );
+        let end = &mut ends[side];
+        if !self.tls_out.is_empty() {
+            end.outbox
+                .push_back(Chunk::Bytes(std::mem::take(&mut self.tls_out), 0));
+        }
+        if pumped.close {
+            end.close_wanted = true;
+        }
+        self.flush(now, c, side);
+    }
+
+    fn read(&mut self, now: Instant, socket: SocketId, c: usize, side: usize) {
         self.scratch.clear();
         self.net.recv(socket, &mut self.scratch);
+        if let Some(stack) = self.conns[c].ends[side].stack.as_mut() {
+            stack.handle_tcp_bytes(now, &self.scratch, self.tracer);
+            self.pump(now, c, side);
+            return;
+        }
         // What `side` reads was sent by the other end.
         let received = &mut self.conns[c].flows[1 - side].received;
         if self.opts.verify_data {
@@ -662,7 +806,7 @@ impl Runner<'_> {
     fn handle_socket_events(&mut self, now: Instant) {
         while let Some(event) = self.net.poll_event() {
             match event {
-                SocketEvent::Accepted { socket, .. } => {
+                SocketEvent::Accepted { socket, port, .. } => {
                     let Some(peer) = self.net.peer_of(socket) else {
                         continue;
                     };
@@ -671,23 +815,34 @@ impl Runner<'_> {
                     };
                     self.conns[c].ends[SERVER].socket = Some(socket);
                     self.bind(socket, c, SERVER);
+                    self.accept_stack(c, port);
+                    self.pump(now, c, SERVER);
                     self.flush(now, c, SERVER);
                 }
-                SocketEvent::Connected(s) | SocketEvent::Writable(s) => {
+                SocketEvent::Connected(s) => {
+                    if let Some((c, side)) = self.lookup(s) {
+                        if let Some(stack) = self.conns[c].ends[side].stack.as_mut() {
+                            stack.start(now, self.tracer);
+                        }
+                        self.pump(now, c, side);
+                        self.flush(now, c, side);
+                    }
+                }
+                SocketEvent::Writable(s) => {
                     if let Some((c, side)) = self.lookup(s) {
                         self.flush(now, c, side);
                     }
                 }
                 SocketEvent::Readable(s) => {
                     if let Some((c, side)) = self.lookup(s) {
-                        self.read(s, c, side);
+                        self.read(now, s, c, side);
                     }
                 }
                 SocketEvent::PeerClosed(s) => {
                     // Like most servers on reading end-of-file: close too once
                     // everything queued has been sent.
                     if let Some((c, side)) = self.lookup(s) {
-                        self.read(s, c, side);
+                        self.read(now, s, c, side);
                         self.conns[c].ends[side].close_wanted = true;
                         self.flush(now, c, side);
                     }

@@ -12,7 +12,10 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 use tlsim_sim::{Kind, Layer};
 
-use crate::names::{ConnName, HostName, NewConnName};
+use crate::codepoints::{CalendarTime, Extension, Group, PointFormat, Suite, Version};
+use crate::names::{
+    CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
+};
 use crate::units::{BitRate, Chance, Time};
 
 /// A whole scenario.
@@ -35,6 +38,12 @@ pub struct Scenario {
     /// TCP settings for every host (a host's own `tcp` overrides these).
     #[serde(default)]
     pub tcp: TcpSettings,
+    /// Keys and certificates, made deterministically when the run starts.
+    #[serde(default)]
+    pub pki: Pki,
+    /// TLS profiles that connections and listeners refer to by name.
+    #[serde(default)]
+    pub tls: TlsProfiles,
     /// Ports on which hosts accept connections.
     #[serde(default)]
     pub listen: Vec<Listen>,
@@ -192,6 +201,39 @@ pub struct Listen {
     pub host: HostName,
     /// The TCP port.
     pub port: u16,
+    /// Speak TLS on accepted connections, with this server profile.
+    #[serde(default)]
+    pub tls: Option<TlsServerName>,
+    /// The application on accepted connections; left out, bytes are only
+    /// counted (and sent by `Send` steps).
+    #[serde(default)]
+    pub app: Option<ServerApp>,
+}
+
+/// An application that answers on accepted connections.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum ServerApp {
+    /// A SPDY/3.1 server that answers every request with `body`.
+    SpdyServer {
+        /// The response body.
+        body: Data,
+    },
+}
+
+/// An application that runs on a connection's client end.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum ClientApp {
+    /// A SPDY/3.1 client: once the TLS handshake completes it sends SETTINGS
+    /// and a GET for `path`, and when the response is complete it sends
+    /// GOAWAY and closes (close_notify, then FIN).
+    SpdyClient {
+        /// The `:host` header.
+        host: String,
+        /// The `:path` header.
+        path: String,
+    },
 }
 
 /// One step of the timeline: `At("100ms", Close(conn: "c1", from: "client"))`.
@@ -212,6 +254,12 @@ pub enum Action {
         to: HostName,
         /// The port it listens on.
         port: u16,
+        /// Speak TLS on this connection, with this client profile.
+        #[serde(default)]
+        tls: Option<TlsClientName>,
+        /// The application on the client end.
+        #[serde(default)]
+        app: Option<ClientApp>,
     },
     /// Queue bytes for sending on one end of a connection. Bytes queued
     /// before the connection is established are sent once it is.
@@ -395,4 +443,277 @@ pub struct EventMatch {
     /// Field values that must match, by field name.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+}
+
+/// Keys and certificates. Issuers must be listed before the certificates they sign.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pki {
+    /// The calendar time at simulated time zero; certificate validity is
+    /// checked against it plus the simulated clock.
+    #[serde(default = "default_epoch")]
+    pub epoch: CalendarTime,
+    /// Signing keys.
+    #[serde(default)]
+    pub keys: Vec<Key>,
+    /// Certificates, real X.509 v3 DER, made when the run starts.
+    #[serde(default)]
+    pub certificates: Vec<Cert>,
+}
+
+fn default_epoch() -> CalendarTime {
+    CalendarTime(1_377_993_600) // 2013-09-01T00:00:00Z
+}
+
+impl Default for Pki {
+    fn default() -> Self {
+        Pki {
+            epoch: default_epoch(),
+            keys: Vec::new(),
+            certificates: Vec::new(),
+        }
+    }
+}
+
+/// A signing key: `Key(name: "leaf", kind: P256)`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Key {
+    /// Unique name.
+    pub name: String,
+    /// How to make it.
+    pub kind: KeyKind,
+}
+
+/// Where a key comes from.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub enum KeyKind {
+    /// A P-256 key drawn from the scenario's random stream `pki key <name>`.
+    P256,
+    /// A P-256 key with this private scalar (32 bytes, hex).
+    P256Scalar(#[serde(deserialize_with = "crate::names::hex")] Vec<u8>),
+    /// An RSA key from a PEM file (PKCS#8 or PKCS#1), relative to the scenario file.
+    RsaPem(String),
+}
+
+/// An X.509 certificate.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cert {
+    /// Unique name.
+    pub name: String,
+    /// The subject's distinguished name.
+    pub subject: DistinguishedName,
+    /// The subject's key (its public half goes into the certificate).
+    pub key: KeyName,
+    /// The issuing certificate, listed earlier; left out, self-signed.
+    #[serde(default)]
+    pub issuer: Option<CertName>,
+    /// Whether the subject is a CA (basicConstraints cA).
+    #[serde(default)]
+    pub ca: bool,
+    /// basicConstraints pathLenConstraint, for a CA.
+    #[serde(default)]
+    pub path_len: Option<u32>,
+    /// subjectAltName DNS names, for a server certificate.
+    #[serde(default)]
+    pub dns_names: Vec<String>,
+    /// Serial number (default: position in the list, from 1).
+    #[serde(default)]
+    pub serial: Option<u64>,
+    /// Start of validity.
+    pub not_before: CalendarTime,
+    /// End of validity.
+    pub not_after: CalendarTime,
+}
+
+/// A distinguished name; each attribute optional. Encoded in the order
+/// C, ST, L, O, OU, CN.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistinguishedName {
+    /// commonName.
+    #[serde(default)]
+    pub cn: Option<String>,
+    /// organizationName.
+    #[serde(default)]
+    pub o: Option<String>,
+    /// organizationalUnitName.
+    #[serde(default)]
+    pub ou: Option<String>,
+    /// localityName.
+    #[serde(default)]
+    pub l: Option<String>,
+    /// stateOrProvinceName.
+    #[serde(default)]
+    pub st: Option<String>,
+    /// countryName.
+    #[serde(default)]
+    pub c: Option<String>,
+}
+
+/// TLS profiles.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsProfiles {
+    /// Client profiles, named by `Connect(tls: ...)`.
+    #[serde(default)]
+    pub clients: Vec<TlsClient>,
+    /// Server profiles, named by `Listen(tls: ...)`.
+    #[serde(default)]
+    pub servers: Vec<TlsServer>,
+}
+
+fn default_min_version() -> Version {
+    Version(tlsim_tls::enums::ProtocolVersion::Tls10)
+}
+
+fn default_max_version() -> Version {
+    Version(tlsim_tls::enums::ProtocolVersion::Tls12)
+}
+
+fn default_groups() -> Vec<Group> {
+    vec![Group(tlsim_tls::enums::NamedGroup::Secp256r1)]
+}
+
+fn default_point_formats() -> Vec<PointFormat> {
+    vec![PointFormat(tlsim_tls::enums::EcPointFormat::Uncompressed)]
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a TLS client offers and checks.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsClient {
+    /// Unique name.
+    pub name: String,
+    /// Lowest version accepted (default `"TLS 1.0"`).
+    #[serde(default = "default_min_version")]
+    pub min_version: Version,
+    /// Highest version offered (default `"TLS 1.2"`).
+    #[serde(default = "default_max_version")]
+    pub max_version: Version,
+    /// Version written in the Client Hello's record header (default: TLS 1.0).
+    #[serde(default)]
+    pub record_version: Option<Version>,
+    /// Cipher suites offered, in order. Suites tlsim cannot run may be
+    /// offered; a server never chooses them.
+    pub cipher_suites: Vec<Suite>,
+    /// Groups offered in elliptic_curves, in order (default `["secp256r1"]`).
+    #[serde(default = "default_groups")]
+    pub groups: Vec<Group>,
+    /// ec_point_formats offered (default `["uncompressed"]`).
+    #[serde(default = "default_point_formats")]
+    pub ec_point_formats: Vec<PointFormat>,
+    /// server_name (SNI), also the name checked against the certificate.
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// ALPN protocol names offered, e.g. `["spdy/3.1", "http/1.1"]`.
+    #[serde(default)]
+    pub alpn: Vec<String>,
+    /// Offer NPN (next_protocol_negotiation).
+    #[serde(default)]
+    pub npn: bool,
+    /// Send an empty renegotiation_info (RFC 5746; default true).
+    #[serde(default = "yes")]
+    pub renegotiation_info: bool,
+    /// Offer extended_master_secret (RFC 7627).
+    #[serde(default)]
+    pub extended_master_secret: bool,
+    /// Send an empty session_ticket extension.
+    #[serde(default)]
+    pub session_ticket: bool,
+    /// The order of the Client Hello's extensions, by name; extensions not
+    /// listed follow in tlsim's own order.
+    #[serde(default)]
+    pub extension_order: Vec<Extension>,
+    /// Certificates the client trusts as anchors.
+    #[serde(default)]
+    pub trust: Vec<CertName>,
+    /// Check the server name against the certificate (default true).
+    #[serde(default = "yes")]
+    pub verify_hostname: bool,
+    /// Keep sessions and offer them again to the same server name (default true).
+    #[serde(default = "yes")]
+    pub resume: bool,
+    /// Remember verified certificate signatures across connections (default true).
+    #[serde(default = "yes")]
+    pub verification_cache: bool,
+    /// Fixed values instead of random ones, to reproduce a trace byte for byte.
+    #[serde(default)]
+    pub pins: ClientPins,
+}
+
+/// Values a client would otherwise draw at random (hex).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientPins {
+    /// The 32-byte client random.
+    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    pub client_random: Option<Vec<u8>>,
+    /// The ephemeral ECDH private key (32 bytes).
+    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    pub ephemeral_key: Option<Vec<u8>>,
+    /// Explicit CBC IVs (16 bytes each), used in order.
+    #[serde(default, deserialize_with = "crate::names::hex_list")]
+    pub cbc_ivs: Vec<Vec<u8>>,
+}
+
+/// What a TLS server accepts and presents.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsServer {
+    /// Unique name.
+    pub name: String,
+    /// Lowest version accepted (default `"TLS 1.0"`).
+    #[serde(default = "default_min_version")]
+    pub min_version: Version,
+    /// Highest version accepted (default `"TLS 1.2"`).
+    #[serde(default = "default_max_version")]
+    pub max_version: Version,
+    /// Cipher suites, in the server's order of preference.
+    pub cipher_suites: Vec<Suite>,
+    /// Groups, in order of preference (default `["secp256r1"]`).
+    #[serde(default = "default_groups")]
+    pub groups: Vec<Group>,
+    /// The certificate chain sent, leaf first.
+    pub chain: Vec<CertName>,
+    /// The leaf certificate's private key.
+    pub key: KeyName,
+    /// ALPN protocols the server accepts, in preference order.
+    #[serde(default)]
+    pub alpn: Vec<String>,
+    /// NPN protocols the server advertises.
+    #[serde(default)]
+    pub npn: Vec<String>,
+    /// Cache sessions for resumption by session ID (default true).
+    #[serde(default = "yes")]
+    pub session_cache: bool,
+    /// Accept extended_master_secret (RFC 7627).
+    #[serde(default)]
+    pub extended_master_secret: bool,
+    /// Fixed values instead of random ones.
+    #[serde(default)]
+    pub pins: ServerPins,
+}
+
+/// Values a server would otherwise draw at random (hex).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerPins {
+    /// The 32-byte server random.
+    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    pub server_random: Option<Vec<u8>>,
+    /// The session ID (up to 32 bytes).
+    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    pub session_id: Option<Vec<u8>>,
+    /// The ephemeral ECDH private key (32 bytes).
+    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    pub ephemeral_key: Option<Vec<u8>>,
+    /// Explicit CBC IVs (16 bytes each), used in order.
+    #[serde(default, deserialize_with = "crate::names::hex_list")]
+    pub cbc_ivs: Vec<Vec<u8>>,
 }

@@ -1,0 +1,220 @@
+//! TLS code points and calendar times as scenario files write them: cipher
+//! suites, groups and versions by their IANA or Wireshark names (or as hex,
+//! `"0xc013"`), times as `"2013-09-01T00:00:00Z"`.
+
+use core::fmt;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use tlsim_tls::enums::{CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion};
+
+fn parse_hex(text: &str) -> Option<u16> {
+    let digits = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))?;
+    u16::from_str_radix(digits, 16).ok()
+}
+
+macro_rules! named_code_point {
+    ($(#[$doc:meta])* $ty:ident, $inner:ty, $uint:ty, $what:literal, $example:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $ty(pub $inner);
+
+        impl $ty {
+            /// Looks up a name (exactly as IANA or Wireshark writes it) or a hex value.
+            pub fn parse(text: &str) -> Result<Self, String> {
+                if let Some(found) = <$inner>::ALL.iter().find(|c| c.name() == Some(text)) {
+                    return Ok($ty(*found));
+                }
+                if let Some(value) = parse_hex(text).and_then(|v| <$uint>::try_from(v).ok()) {
+                    return Ok($ty(<$inner>::from(value)));
+                }
+                Err(format!(concat!("unknown ", $what, " {:?}: expected a name such as \"", $example, "\" or a hex value such as \"0x{:04x}\""), text, <$inner>::ALL[0].get()))
+            }
+
+            /// The number on the wire.
+            pub fn value(self) -> $uint {
+                self.0.get()
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                $ty::parse(&text).map_err(de::Error::custom)
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.0.name() {
+                    Some(name) => s.serialize_str(name),
+                    None => s.collect_str(&format_args!("0x{:04x}", self.0.get())),
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+named_code_point!(
+    /// A cipher suite: `"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"` or `"0xc013"`.
+    Suite, CipherSuite, u16, "cipher suite", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"
+);
+named_code_point!(
+    /// A named group (elliptic curve): `"secp256r1"`, `"x25519"` or `"0x0017"`.
+    Group, NamedGroup, u16, "named group", "secp256r1"
+);
+named_code_point!(
+    /// A protocol version: `"TLS 1.0"`, `"TLS 1.1"`, `"TLS 1.2"` or `"0x0303"`.
+    Version, ProtocolVersion, u16, "protocol version", "TLS 1.2"
+);
+named_code_point!(
+    /// An EC point format: `"uncompressed"`, `"ansiX962_compressed_prime"`, `"ansiX962_compressed_char2"`.
+    PointFormat, EcPointFormat, u8, "EC point format", "uncompressed"
+);
+
+named_code_point!(
+    /// A TLS extension type: `"server_name"`, `"elliptic_curves"`, `"ec_point_formats"`, …
+    Extension, ExtensionType, u16, "extension", "server_name"
+);
+
+/// A calendar time in UTC, `"YYYY-MM-DDTHH:MM:SSZ"`, held as seconds since
+/// the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CalendarTime(pub u64);
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian;
+/// Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count from 1970-01-01 (Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+impl CalendarTime {
+    /// Parses `"2013-09-01T00:00:00Z"` (or a date alone, `"2013-09-01"`, meaning midnight).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "bad time {text:?}: expected \"YYYY-MM-DDTHH:MM:SSZ\" in UTC, e.g. \"2013-09-01T00:00:00Z\""
+            )
+        };
+        let (date, time) = match text.split_once('T') {
+            Some((d, t)) => (d, t.strip_suffix('Z').ok_or_else(bad)?),
+            None => (text, "00:00:00"),
+        };
+        let num = |s: &str, lo: i64, hi: i64| {
+            s.parse::<i64>()
+                .ok()
+                .filter(|v| (lo..=hi).contains(v))
+                .ok_or_else(bad)
+        };
+        let d: Vec<&str> = date.split('-').collect();
+        let t: Vec<&str> = time.split(':').collect();
+        if d.len() != 3 || t.len() != 3 || d[0].len() != 4 {
+            return Err(bad());
+        }
+        let (year, month, day) = (num(d[0], 1970, 9999)?, num(d[1], 1, 12)?, num(d[2], 1, 31)?);
+        let (h, m, s) = (num(t[0], 0, 23)?, num(t[1], 0, 59)?, num(t[2], 0, 59)?);
+        let days = days_from_civil(year, month, day);
+        // A date such as February 30 does not survive the round trip.
+        if civil_from_days(days) != (year, month, day) {
+            return Err(bad());
+        }
+        Ok(CalendarTime(
+            (days * 86_400 + h * 3_600 + m * 60 + s) as u64,
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for CalendarTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        CalendarTime::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+impl fmt::Display for CalendarTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (year, month, day) = civil_from_days((self.0 / 86_400) as i64);
+        let secs = self.0 % 86_400;
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+}
+
+impl Serialize for CalendarTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_suites_groups_and_versions_by_name_or_hex() {
+        assert_eq!(
+            Suite::parse("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
+                .unwrap()
+                .value(),
+            0xc013
+        );
+        assert_eq!(Suite::parse("0xc02b").unwrap().value(), 0xc02b);
+        assert_eq!(Group::parse("secp256r1").unwrap().value(), 23);
+        assert_eq!(Version::parse("TLS 1.1").unwrap().value(), 0x0302);
+        let err = Suite::parse("TLS_FOO").unwrap_err();
+        assert!(err.contains("unknown cipher suite \"TLS_FOO\""), "{err}");
+    }
+
+    #[test]
+    fn calendar_times_round_trip_and_reject_impossible_dates() {
+        let t = CalendarTime::parse("2013-09-01T12:34:56Z").unwrap();
+        assert_eq!(t.0, 1_378_038_896);
+        assert_eq!(t.to_string(), "2013-09-01T12:34:56Z");
+        assert_eq!(CalendarTime::parse("1970-01-01").unwrap().0, 0);
+        assert_eq!(
+            CalendarTime::parse("2000-02-29").unwrap().to_string(),
+            "2000-02-29T00:00:00Z"
+        );
+        for bad in [
+            "2013-02-30",
+            "2013-13-01",
+            "2013-09-01T25:00:00Z",
+            "13-09-01",
+            "2013-09-01T00:00:00",
+        ] {
+            assert!(CalendarTime::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The runner end to end, on scenarios written here.
+
+use tlsim_net::NoTap;
+use tlsim_scenario::expect::{EventChecker, check};
+use tlsim_scenario::{End, RunOptions, parse, run};
+use tlsim_sim::NullTracer;
+
+fn bulk(bytes: u64, conditions: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "bulk",
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: ({conditions}))],
+    tcp: (recv_buffer: 65535, send_buffer: 262144),
+    listen: [Listen(host: "server", port: 5001)],
+    timeline: [
+        At("0ms", Connect(conn: "bulk", from: "client", to: "server", port: 5001)),
+        At("0ms", Send(conn: "bulk", from: "client", data: Pattern({bytes}))),
+        At("0ms", Close(conn: "bulk", from: "client")),
+    ],
+    expect: (
+        delivered: [(conn: "bulk", to: "server", bytes: {bytes})],
+        states: [(conn: "bulk", host: "client", state: "CLOSED"), (conn: "bulk", host: "server", state: "CLOSED")],
+    ),
+)"#
+    )
+}
+
+#[test]
+fn a_send_larger_than_the_send_buffer_is_delivered_whole_and_closed() {
+    let scenario = parse(
+        &bulk(1_000_000, r#"latency: "10ms", bandwidth: "100Mbit/s""#),
+        "bulk.ron",
+    )
+    .unwrap();
+    let outcome = run(
+        &scenario,
+        1,
+        RunOptions::default(),
+        &mut NullTracer,
+        &mut NoTap,
+    );
+    assert_eq!(outcome.end, End::Quiescent);
+    let failures = check(
+        &scenario.expect,
+        &outcome,
+        &EventChecker::new(&scenario.expect),
+    );
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+#[test]
+fn a_lossy_reordering_duplicating_link_still_delivers_every_byte_once_in_order() {
+    let conditions = r#"latency: "5ms", bandwidth: "20Mbit/s", loss: 0.1, duplicate: 0.05, reorder: 0.1, jitter: "1ms""#;
+    let scenario = parse(&bulk(300_000, conditions), "lossy.ron").unwrap();
+    for seed in 1..=5 {
+        let outcome = run(
+            &scenario,
+            seed,
+            RunOptions::default(),
+            &mut NullTracer,
+            &mut NoTap,
+        );
+        let failures = check(
+            &scenario.expect,
+            &outcome,
+            &EventChecker::new(&scenario.expect),
+        );
+        assert!(failures.is_empty(), "seed {seed}: {failures:?}");
+    }
+}
