@@ -39,10 +39,13 @@ struct Export {
     keys: PathBuf,
 }
 
-fn export(scenario: &Path) -> Export {
+/// Runs `scenario` with every export on, into a folder of its own per test
+/// (`test`), since tests run in parallel.
+fn export(scenario: &Path, test: &str) -> Export {
     let name = scenario.file_stem().unwrap().to_string_lossy().into_owned();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("tshark")
+        .join(test)
         .join(&name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -107,7 +110,7 @@ fn every_export_dissects_without_malformed_packets_or_expert_errors() {
         return;
     }
     for scenario in scenarios() {
-        let export = export(&scenario);
+        let export = export(&scenario, "dissect");
         let all = tshark(&export, &[]);
         assert!(
             all.lines().count() > 0,
@@ -125,4 +128,61 @@ fn every_export_dissects_without_malformed_packets_or_expert_errors() {
             scenario.display()
         );
     }
+}
+
+/// How many records our own log says were decrypted by their receivers.
+fn decrypted_records_in_log(export: &Export) -> usize {
+    let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
+    log.lines()
+        .map(|line| serde_json::from_str::<tlsim_sim::Event>(line).unwrap())
+        .filter(|e| e.layer == tlsim_sim::Layer::Tls && e.kind == tlsim_sim::Kind::Recv)
+        .map(|e| e.fields.iter().filter(|f| f.name == "Decrypted").count())
+        .sum()
+}
+
+#[test]
+fn tshark_decrypts_every_protected_record_with_the_key_log() {
+    if !tshark_or_skip() {
+        return;
+    }
+    let mut tls_scenarios = 0;
+    for scenario in scenarios() {
+        let export = export(&scenario, "decrypt");
+        let expected = decrypted_records_in_log(&export);
+        if expected == 0 {
+            continue;
+        }
+        tls_scenarios += 1;
+        let keys = std::fs::read_to_string(&export.keys).unwrap();
+        assert!(
+            keys.lines()
+                .all(|l| l.starts_with("CLIENT_RANDOM ") && l.len() == 14 + 64 + 1 + 96),
+            "{keys}"
+        );
+        let debug = export.pcap.with_file_name("tls-debug.txt");
+        tshark(
+            &export,
+            &["-o", &format!("tls.debug_file:{}", debug.display())],
+        );
+        let debug = std::fs::read_to_string(&debug).unwrap();
+        // Wireshark's TLS debug log: "mac ok" after a CBC record's MAC
+        // check, "auth_tag(OK)" after a GCM record's tag check.
+        let decrypted = debug.matches("ssl_decrypt_record: mac ok").count()
+            + debug.matches("auth_tag(OK)").count();
+        let failed =
+            debug.matches("mac failed").count() + debug.matches("auth tag mismatch").count();
+        assert_eq!(
+            failed,
+            0,
+            "{}: tshark failed to decrypt {failed} records",
+            scenario.display()
+        );
+        assert_eq!(
+            decrypted,
+            expected,
+            "{}: tshark decrypted {decrypted} records, the run protected {expected}",
+            scenario.display()
+        );
+    }
+    assert!(tls_scenarios > 0, "no scenario exercised TLS decryption");
 }

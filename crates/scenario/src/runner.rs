@@ -13,7 +13,7 @@ use tlsim_net::{
     Fault, FaultAction as NetFaultAction, HostId, LinkConditions, LinkId, Network, PacketTap,
     SegmentFilter as NetFilter, SocketEvent, SocketId, State, TcpConfig,
 };
-use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
+use tlsim_sim::{Duration, Event, Instant, Kind, Layer, Queue, Tracer};
 
 use crate::digest::StreamDigest;
 use crate::pki;
@@ -153,6 +153,10 @@ struct End_ {
     /// TLS and the application above TCP; `None` until the end exists.
     stack: Option<Stack>,
     outbox: VecDeque<Chunk>,
+    /// Bytes TCP delivered that the stack has yet to process.
+    pending_input: Vec<u8>,
+    /// The peer's FIN arrived behind `pending_input`.
+    peer_closed: bool,
     /// Offset in this end's outgoing stream (for `Pattern` bytes).
     offset: u64,
     close_wanted: bool,
@@ -185,6 +189,8 @@ struct Runner<'a> {
     opts: RunOptions,
     tcp: Vec<TcpConfig>,
     factory: Factory<'a>,
+    /// Connection ends whose received bytes wait out their processing time.
+    processing: Queue<(usize, usize)>,
     keylog: Vec<String>,
     tls_out: Vec<u8>,
     tracer: &'a mut dyn Tracer,
@@ -365,6 +371,7 @@ fn run_with<'a>(
         opts,
         tcp,
         factory,
+        processing: Queue::new(),
         keylog: Vec::new(),
         tls_out: Vec::new(),
         tracer,
@@ -378,12 +385,16 @@ fn run_with<'a>(
     let mut now = Instant::ZERO;
     let end = loop {
         let step_time = timeline.get(next_step).map(|step| Instant::ZERO + step.0.0);
-        let next = match (step_time, runner.net.next_wakeup()) {
-            (Some(a), Some(b)) => a.min(b),
-            (a, b) => match a.or(b) {
-                Some(t) => t,
-                None => break End::Quiescent,
-            },
+        let next = [
+            step_time,
+            runner.net.next_wakeup(),
+            runner.processing.peek_time(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let Some(next) = next else {
+            break End::Quiescent;
         };
         if next > max_time {
             break End::MaxTime;
@@ -399,6 +410,10 @@ fn run_with<'a>(
             steps += 1;
             runner.apply(now, &step.1, tap);
             next_step += 1;
+        }
+        while let Some((_, (c, side))) = runner.processing.pop_due(now) {
+            steps += 1;
+            runner.process_input(now, c, side);
         }
         steps += 1;
         runner.net.advance(now, runner.tracer, tap);
@@ -786,12 +801,36 @@ impl Runner<'_> {
         self.flush(now, c, side);
     }
 
+    /// Hands the bytes waiting for an end's stack to it, and sends what it answers.
+    fn process_input(&mut self, now: Instant, c: usize, side: usize) {
+        let end = &mut self.conns[c].ends[side];
+        let input = std::mem::take(&mut end.pending_input);
+        if let Some(stack) = end.stack.as_mut() {
+            stack.handle_tcp_bytes(now, &input, self.tracer);
+        }
+        if end.peer_closed {
+            end.close_wanted = true;
+        }
+        self.pump(now, c, side);
+    }
+
     fn read(&mut self, now: Instant, socket: SocketId, c: usize, side: usize) {
         self.scratch.clear();
         self.net.recv(socket, &mut self.scratch);
-        if let Some(stack) = self.conns[c].ends[side].stack.as_mut() {
-            stack.handle_tcp_bytes(now, &self.scratch, self.tracer);
-            self.pump(now, c, side);
+        let end = &mut self.conns[c].ends[side];
+        if let Some(stack) = end.stack.as_mut() {
+            let delay = stack.processing_time();
+            if delay == Duration::ZERO {
+                stack.handle_tcp_bytes(now, &self.scratch, self.tracer);
+                self.pump(now, c, side);
+                return;
+            }
+            // The stack acts on what arrived once its processing time has
+            // passed; TCP acknowledges meanwhile, by its own rules.
+            if end.pending_input.is_empty() {
+                self.processing.push(now + delay, (c, side));
+            }
+            end.pending_input.extend_from_slice(&self.scratch);
             return;
         }
         // What `side` reads was sent by the other end.
@@ -843,8 +882,14 @@ impl Runner<'_> {
                     // everything queued has been sent.
                     if let Some((c, side)) = self.lookup(s) {
                         self.read(now, s, c, side);
-                        self.conns[c].ends[side].close_wanted = true;
-                        self.flush(now, c, side);
+                        let end = &mut self.conns[c].ends[side];
+                        // Bytes still being processed come before the close.
+                        if end.pending_input.is_empty() {
+                            end.close_wanted = true;
+                            self.flush(now, c, side);
+                        } else {
+                            end.peer_closed = true;
+                        }
                     }
                 }
                 SocketEvent::Closed(_) | SocketEvent::Reset(_) | SocketEvent::TimedOut(_) => {}

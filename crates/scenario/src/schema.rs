@@ -642,6 +642,10 @@ pub struct TlsClient {
     /// Remember verified certificate signatures across connections (default true).
     #[serde(default = "yes")]
     pub verification_cache: bool,
+    /// How long this end takes to act on what it receives (computing keys,
+    /// signing); TCP acknowledges in the meantime. Default 0.
+    #[serde(default)]
+    pub processing_time: Time,
     /// Fixed values instead of random ones, to reproduce a trace byte for byte.
     #[serde(default)]
     pub pins: ClientPins,
@@ -695,6 +699,10 @@ pub struct TlsServer {
     /// Accept extended_master_secret (RFC 7627).
     #[serde(default)]
     pub extended_master_secret: bool,
+    /// How long this end takes to act on what it receives (computing keys,
+    /// signing); TCP acknowledges in the meantime. Default 0.
+    #[serde(default)]
+    pub processing_time: Time,
     /// Fixed values instead of random ones.
     #[serde(default)]
     pub pins: ServerPins,

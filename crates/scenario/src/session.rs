@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use tlsim_sim::{Event, Instant, Kind, Layer, RngStream, Tracer};
+use tlsim_sim::{Duration, Event, Instant, Kind, Layer, RngStream, Tracer};
 use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer, WireFrame};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::{EventContext, TlsEvent};
@@ -60,6 +60,8 @@ pub(crate) struct Stack {
     pub(crate) session: Session,
     pub(crate) app: App,
     pub(crate) ctx: EventContext,
+    /// How long this end takes to act on bytes it receives.
+    processing_time: Duration,
     /// Set once a TLS close (close_notify) has been queued.
     tls_closing: bool,
     scratch: Vec<u8>,
@@ -73,14 +75,25 @@ pub(crate) struct Pumped {
 }
 
 impl Stack {
-    pub(crate) fn new(session: Session, app: App, ctx: EventContext) -> Self {
+    pub(crate) fn new(
+        session: Session,
+        app: App,
+        ctx: EventContext,
+        processing_time: Duration,
+    ) -> Self {
         Stack {
             session,
             app,
             ctx,
+            processing_time,
             tls_closing: false,
             scratch: Vec::new(),
         }
+    }
+
+    /// How long this end takes to act on bytes it receives.
+    pub(crate) fn processing_time(&self) -> Duration {
+        self.processing_time
     }
 
     /// Starts the TLS client's handshake once TCP is connected.
@@ -154,10 +167,19 @@ impl Stack {
             self.close(now, tracer);
             result.close = true;
         }
-        with_tls!(&mut self.session, tls => {
-            keylog.extend(tls.keylog_lines());
-            tls.write_tls(out);
-        }, else ());
+        // Both ends know the secrets; like a browser's SSLKEYLOGFILE, the
+        // key log is the client's, so each session appears once.
+        match &mut self.session {
+            Session::Client(tls) => {
+                keylog.extend(tls.keylog_lines());
+                tls.write_tls(out);
+            }
+            Session::Server(tls) => {
+                drop(tls.keylog_lines());
+                tls.write_tls(out);
+            }
+            Session::Plain => {}
+        }
         result
     }
 
@@ -416,6 +438,8 @@ impl<'a> Factory<'a> {
                 Session::Client(Box::new(ClientConnection::new(config, rng, ctx.clone())))
             }
         };
+        let processing_time =
+            tls.map_or(Duration::ZERO, |p| self.client_profile(p).processing_time.0);
         let app = match app {
             None => App::None,
             Some(ClientApp::SpdyClient { host, path }) => App::SpdyClient {
@@ -423,7 +447,7 @@ impl<'a> Factory<'a> {
                 closing: false,
             },
         };
-        Stack::new(session, app, ctx)
+        Stack::new(session, app, ctx, processing_time)
     }
 
     /// Whether the listener on `host:port` runs TLS or an application.
@@ -467,7 +491,12 @@ impl<'a> Factory<'a> {
                 App::SpdyServer(Box::new(SpdyServer::new(data_bytes(body))))
             }
         };
-        Stack::new(session, app, ctx)
+        let processing_time = listen
+            .and_then(|l| l.tls.as_ref())
+            .map_or(Duration::ZERO, |p| {
+                self.server_profile(&p.0).processing_time.0
+            });
+        Stack::new(session, app, ctx, processing_time)
     }
 }
 
