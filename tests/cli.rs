@@ -169,3 +169,26 @@ fn run_writes_a_pcap_that_starts_with_the_pcap_magic() {
         "LINKTYPE_RAW"
     );
 }
+
+#[test]
+fn the_readme_example_scenario_runs() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("```ron\nScenario(")
+        .expect("README has a full example scenario")
+        + "```ron\n".len();
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dir = scratch_dir("readme_example");
+    let file = dir.join("example.ron");
+    std::fs::write(&file, example).unwrap();
+    let out = tlsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--out",
+        dir.join("log.jsonl").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
