@@ -157,6 +157,8 @@ struct End_ {
     pending_input: Vec<u8>,
     /// The peer's FIN arrived behind `pending_input`.
     peer_closed: bool,
+    /// What the timeline sent before this (server) end existed.
+    unaccepted: Vec<Chunk>,
     /// Offset in this end's outgoing stream (for `Pattern` bytes).
     offset: u64,
     close_wanted: bool,
@@ -569,22 +571,7 @@ impl Runner<'_> {
                     format!("Application writes {len} bytes on {}", conn.0),
                     "The bytes join the socket's send buffer; TCP sends them as the windows allow.",
                 );
-                if self.uses_tls(c, side) {
-                    let bytes = match chunk {
-                        Chunk::Bytes(b, _) => b,
-                        Chunk::Pattern(n) => {
-                            (0..n).map(|i| (i % PATTERN_PERIOD as u64) as u8).collect()
-                        }
-                    };
-                    let Conn { ends, flows, .. } = &mut self.conns[c];
-                    if let Some(stack) = ends[side].stack.as_mut() {
-                        stack.send(now, &bytes, &mut flows[side].sent, self.tracer);
-                    }
-                    self.pump(now, c, side);
-                } else {
-                    self.conns[c].ends[side].outbox.push_back(chunk);
-                    self.flush(now, c, side);
-                }
+                self.write_app(now, c, side, chunk);
             }
             Action::Close { conn, from } => {
                 let (c, side) = self.conn_end(&conn.0, &from.0);
@@ -765,8 +752,45 @@ impl Runner<'_> {
         self.conns[c].ends[SERVER].stack = Some(stack);
     }
 
-    fn uses_tls(&self, c: usize, side: usize) -> bool {
-        self.conns[c].ends[side].stack.is_some()
+    /// Sends what the timeline gave a server end before it was accepted.
+    fn release_unaccepted(&mut self, now: Instant, c: usize) {
+        for chunk in std::mem::take(&mut self.conns[c].ends[SERVER].unaccepted) {
+            self.write_app(now, c, SERVER, chunk);
+        }
+        let end = &mut self.conns[c].ends[SERVER];
+        if end.close_wanted {
+            if let Some(stack) = end.stack.as_mut() {
+                stack.close(now, self.tracer);
+            }
+        }
+    }
+
+    /// Application bytes for one end: through its TLS stack if it has one,
+    /// straight to TCP if not, or kept until the end exists (a server end
+    /// before its connection is accepted).
+    fn write_app(&mut self, now: Instant, c: usize, side: usize, chunk: Chunk) {
+        let Conn { ends, flows, .. } = &mut self.conns[c];
+        let end = &mut ends[side];
+        if end.socket.is_none() {
+            end.unaccepted.push(chunk);
+            return;
+        }
+        match end.stack.as_mut() {
+            Some(stack) => {
+                let bytes = match chunk {
+                    Chunk::Bytes(b, done) => b[done..].to_vec(),
+                    Chunk::Pattern(n) => {
+                        (0..n).map(|i| (i % PATTERN_PERIOD as u64) as u8).collect()
+                    }
+                };
+                stack.send(now, &bytes, &mut flows[side].sent, self.tracer);
+                self.pump(now, c, side);
+            }
+            None => {
+                end.outbox.push_back(chunk);
+                self.flush(now, c, side);
+            }
+        }
     }
 
     /// Runs one round of the end's TLS and application, queues what they
@@ -855,6 +879,7 @@ impl Runner<'_> {
                     self.conns[c].ends[SERVER].socket = Some(socket);
                     self.bind(socket, c, SERVER);
                     self.accept_stack(c, port);
+                    self.release_unaccepted(now, c);
                     self.pump(now, c, SERVER);
                     self.flush(now, c, SERVER);
                 }
