@@ -6,6 +6,7 @@ use core::fmt;
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
+use tlsim_sim::calendar::{civil_from_days, days_from_civil};
 use tlsim_tls::enums::{CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion};
 
 fn parse_hex(text: &str) -> Option<u16> {
@@ -90,31 +91,6 @@ named_code_point!(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CalendarTime(pub u64);
 
-/// Days from 1970-01-01 to the given civil date (proleptic Gregorian;
-/// Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count from 1970-01-01 (Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
 impl CalendarTime {
     /// Parses `"2013-09-01T00:00:00Z"` (or a date alone, `"2013-09-01"`, meaning midnight).
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -138,7 +114,11 @@ impl CalendarTime {
         if d.len() != 3 || t.len() != 3 || d[0].len() != 4 {
             return Err(bad());
         }
-        let (year, month, day) = (num(d[0], 1970, 9999)?, num(d[1], 1, 12)?, num(d[2], 1, 31)?);
+        let (year, month, day) = (
+            num(d[0], 1970, 9999)?,
+            num(d[1], 1, 12)? as u32,
+            num(d[2], 1, 31)? as u32,
+        );
         let (h, m, s) = (num(t[0], 0, 23)?, num(t[1], 0, 59)?, num(t[2], 0, 59)?);
         let days = days_from_civil(year, month, day);
         // A date such as February 30 does not survive the round trip.

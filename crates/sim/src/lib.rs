@@ -7,6 +7,7 @@
 //!   simultaneous events run in the order they were scheduled.
 //! - [`rng`]: one ChaCha20 stream per named purpose, derived from the scenario
 //!   seed and a label, so adding a stream never shifts another's draws.
+//! - [`calendar`]: civil dates in UTC, for certificates and scenario epochs.
 //! - [`event`]: the event record that every layer emits and every output
 //!   (JSON lines, text ladder, diagrams, pcap) renders, and the [`Tracer`]
 //!   trait through which it is emitted.
@@ -15,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod event;
 pub mod queue;
 pub mod rng;

@@ -11,6 +11,7 @@
 
 use rand_core::CryptoRng;
 use sha1::{Digest, Sha1};
+use tlsim_sim::calendar::{civil_from_days, days_from_civil};
 
 use super::CertError;
 use super::der::{self, DerReader, DerWriter};
@@ -384,31 +385,6 @@ pub fn subject_public_key_info(key: &PublicKey) -> Vec<u8> {
 /// RFC 5280 §4.2.1.2 method (1): the SHA-1 of the subjectPublicKey bits.
 pub fn key_identifier(key: &PublicKey) -> [u8; 20] {
     Sha1::digest(key.subject_public_key_bytes()).into()
-}
-
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Writes a validity time: UTCTime through 2049, GeneralizedTime from 2050
