@@ -225,9 +225,9 @@ pub enum ServerApp {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub enum ClientApp {
-    /// A SPDY/3.1 client: once the TLS handshake completes it sends SETTINGS
-    /// and a GET for `path`, and when the response is complete it sends
-    /// GOAWAY and closes (close_notify, then FIN).
+    /// A SPDY/3.1 client: once the TLS handshake completes it sends SETTINGS,
+    /// a GET for `path` and a PING, and when the response is complete it
+    /// sends GOAWAY and closes (close_notify, then FIN).
     SpdyClient {
         /// The `:host` header.
         host: String,

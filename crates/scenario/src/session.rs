@@ -230,7 +230,9 @@ impl Stack {
 
     fn app_start(&mut self, now: Instant, tracer: &mut dyn Tracer, sent: &mut StreamDigest) {
         if let App::SpdyClient { client, .. } = &mut self.app {
-            if let Err(e) = client.open() {
+            // The request, then a PING to measure the round trip, as
+            // browsers did on a new SPDY session.
+            if let Err(e) = client.open().and_then(|()| client.ping().map(drop)) {
                 self.log_error(now, format!("SPDY client cannot start: {e}"), tracer);
             }
         }
