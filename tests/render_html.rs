@@ -165,6 +165,18 @@ fn chromium() -> Option<PathBuf> {
 /// Loads `page#fragment` in headless Chromium and returns the DOM after the
 /// page's script has run.
 fn dump_dom(browser: &Path, dir: &Path, page: &Path, fragment: &str) -> String {
+    dump_dom_in_window(browser, dir, page, fragment, "1400,900")
+}
+
+/// [`dump_dom`] in a window of the given `width,height`; a tall window
+/// shows a whole log, since the page draws only the rows in view.
+fn dump_dom_in_window(
+    browser: &Path,
+    dir: &Path,
+    page: &Path,
+    fragment: &str,
+    size: &str,
+) -> String {
     let profile = dir.join("profile");
     let output = Command::new(browser)
         .args([
@@ -175,9 +187,9 @@ fn dump_dom(browser: &Path, dir: &Path, page: &Path, fragment: &str) -> String {
             "--disable-component-update",
             "--disable-sync",
             "--no-first-run",
-            "--window-size=1400,900",
             "--virtual-time-budget=5000",
         ])
+        .arg(format!("--window-size={size}"))
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
         .arg(format!("file://{}{fragment}", page.display()))
@@ -339,5 +351,85 @@ fn five_thousand_events_load_and_draw_only_the_visible_rows() {
     assert!(panel(&dom).contains(r#"data-selected="4990""#));
     let drawn = dom.matches(r#"<g class="msg"#).count();
     assert!(drawn > 10 && drawn < 500, "{drawn} messages drawn");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The page of the documented scenario itself, written by `tlsim run
+/// --format html`: every message drawn, and a click on the Client Hello shows
+/// its 51 cipher suites.
+#[test]
+fn the_documented_scenario_page_shows_every_message_and_the_client_hello_suites() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("documented");
+    let page = dir.join("google-spdy.html");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/google-spdy.ron");
+    let run = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--format",
+            "html",
+            "--out",
+        ])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let jsonl = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["run", scenario.to_str().unwrap(), "--format", "jsonl"])
+        .output()
+        .unwrap();
+    let events: Vec<Event> = String::from_utf8(jsonl.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let hello = events
+        .iter()
+        .find(|e| e.title == "TLS Client Hello" && e.kind == Kind::Send)
+        .expect("a Client Hello");
+
+    let dom = dump_dom_in_window(
+        &browser,
+        &dir,
+        &page,
+        &format!("#click={}", hello.seq),
+        "1400,8000",
+    );
+    assert_loaded_without_errors(&dom);
+    let svg_start = dom.find("<svg").expect("the ladder");
+    let ladder = &dom[svg_start..svg_start + dom[svg_start..].find("</svg>").unwrap()];
+    // Every message sent is drawn as an arrow group carrying its seq.
+    let drawn: Vec<u64> = ladder
+        .split(r#"<g class="msg "#)
+        .skip(1)
+        .filter_map(|group| {
+            let tag = &group[..group.find('>')?];
+            let at = tag.find(r#"data-i=""#)? + 8;
+            tag[at..at + tag[at..].find('"')?].parse().ok()
+        })
+        .collect();
+    for send in events.iter().filter(|e| e.kind == Kind::Send) {
+        assert!(
+            drawn.contains(&send.seq),
+            "{} (seq {}) is not drawn",
+            send.title,
+            send.seq
+        );
+    }
+    let panel = panel(&dom);
+    assert!(
+        panel.contains(&format!(r#"data-selected="{}""#, hello.seq)),
+        "{panel}"
+    );
+    assert!(panel.contains("<b>Cipher Suites</b>: 51 suites"), "{panel}");
+    assert!(
+        panel.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA (0xc013)"),
+        "{panel}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
