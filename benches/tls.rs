@@ -1,0 +1,401 @@
+//! Wall time per simulated TLS handshake against its cryptographic floor.
+//!
+//! - `handshake/ecdhe_ecdsa_p256`: [`CONNECTIONS`] connections from one
+//!   client to one server, opened 1 ms apart so that dozens overlap. Each
+//!   is a full TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256 handshake on P-256
+//!   (no resumption), a request, a response, close_notify and FIN both
+//!   ways. The client's certificate verification cache is on, as by
+//!   default, so the chain is verified once per run. Criterion's time per
+//!   element is the wall time per simulated handshake.
+//! - `crypto_floor/…`: the operations such a handshake cannot avoid, made
+//!   through the same `tlsim_tls::crypto` calls the actors make: two P-256
+//!   key generations, two ECDH agreements, the ServerKeyExchange signature
+//!   and its verification, and each end's PRF work (transcript hashes,
+//!   extended master secret, key block, both Finished `verify_data`).
+//!   `crypto_floor/total` is all of it once.
+//!
+//! After criterion has measured, the bench times both again with interleaved
+//! samples and prints `ratio = handshake ÷ floor` (medians) to stderr. The
+//! target is at most 1.10: the simulator, TCP, codecs and event plumbing
+//! together add no more than 10 % to the cryptography. Criterion's own
+//! figures are the ones to report; the ratio line is their quotient taken
+//! under the same load. `--test`, `--list` and `--profile-time` skip it.
+//!
+//! Both run with no event log and no pcap, and without digesting the data.
+//!
+//! Run: `cargo bench --bench tls`
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, Throughput};
+use tlsim_net::NoTap;
+use tlsim_scenario::{RunOptions, Scenario, parse, run};
+use tlsim_sim::{Event, Kind, NullTracer, RngStream};
+use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
+use tlsim_tls::crypto::prf::{self, FinishedSender, KeyBlockLayout, PrfAlgorithm};
+use tlsim_tls::crypto::sign::{self, PublicKey, SignatureScheme, SigningKey};
+
+const FAST: RunOptions = RunOptions { verify_data: false };
+
+/// Handshakes per scenario run: enough that the per-run set-up (parsing
+/// the PKI, generating its keys and certificates) is spread thin.
+const CONNECTIONS: u32 = 200;
+
+const REQUEST: &str = "GET / HTTP/1.1\\r\\nHost: server.test\\r\\n\\r\\n";
+const REQUEST_LEN: u64 = 37;
+const RESPONSE: &str = "HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello";
+const RESPONSE_LEN: u64 = 43;
+
+/// RFC 5288 §3: AES-128-GCM takes a 16-byte key and a 4-byte salt, no MAC key.
+const AES128_GCM_LAYOUT: KeyBlockLayout = KeyBlockLayout {
+    mac_key_len: 0,
+    enc_key_len: 16,
+    fixed_iv_len: 4,
+};
+
+/// The handshake messages hashed for the session hash and the Finished
+/// messages: about the size of ClientHello, ServerHello, a one-certificate
+/// chain, ServerKeyExchange, ServerHelloDone and ClientKeyExchange here.
+const TRANSCRIPT_LEN: usize = 1_100;
+
+/// A P-256 ServerECDHParams: curve_type, named_curve, a length byte and the
+/// uncompressed point (RFC 8422 §5.4).
+const SERVER_ECDH_PARAMS_LEN: usize = 4 + 65;
+
+fn handshakes_scenario(count: u32) -> Scenario {
+    // A new connection every millisecond; each lives about 40 ms, so some
+    // 40 handshakes are in flight at once. (Time in ms, step.)
+    let mut steps: Vec<(u64, String)> = Vec::new();
+    for i in 0..count {
+        let at = u64::from(i);
+        steps.push((
+            at,
+            format!(
+                r#"Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "client")"#
+            ),
+        ));
+        steps.push((
+            at,
+            format!(r#"Send(conn: "c{i}", from: "client", data: Text("{REQUEST}"))"#),
+        ));
+        steps.push((
+            at + 20,
+            format!(r#"Send(conn: "c{i}", from: "server", data: Text("{RESPONSE}"))"#),
+        ));
+        steps.push((at + 40, format!(r#"Close(conn: "c{i}", from: "client")"#)));
+    }
+    // The timeline must be in time order; the sort is stable, so each
+    // connection's steps keep their order within a millisecond.
+    steps.sort_by_key(|(at, _)| *at);
+    let mut timeline = String::new();
+    for (at, step) in &steps {
+        let _ = writeln!(timeline, r#"At("{at}ms", {step}),"#);
+    }
+    let suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+    let text = format!(
+        r#"Scenario(
+    name: "tls-handshakes",
+    seed: 7,
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "1ms", bandwidth: "1Gbit/s"))],
+    pki: (
+        epoch: "2026-01-01T00:00:00Z",
+        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: P256)],
+        certificates: [
+            Cert(name: "root", subject: (cn: "tlsim Bench Root"), key: "root", ca: true,
+                 not_before: "2025-01-01T00:00:00Z", not_after: "2035-01-01T00:00:00Z"),
+            Cert(name: "server", subject: (cn: "server.test"), key: "leaf", issuer: "root",
+                 dns_names: ["server.test"],
+                 not_before: "2025-06-01T00:00:00Z", not_after: "2027-06-01T00:00:00Z"),
+        ],
+    ),
+    tls: (
+        clients: [TlsClient(
+            name: "client",
+            min_version: "TLS 1.2",
+            max_version: "TLS 1.2",
+            cipher_suites: ["{suite}"],
+            groups: ["secp256r1"],
+            server_name: "server.test",
+            extended_master_secret: true,
+            trust: ["root"],
+            resume: false,
+        )],
+        servers: [TlsServer(
+            name: "server",
+            cipher_suites: ["{suite}"],
+            groups: ["secp256r1"],
+            chain: ["server"],
+            key: "leaf",
+            extended_master_secret: true,
+        )],
+    ),
+    listen: [Listen(host: "server", port: 443, tls: "server")],
+    timeline: [{timeline}],
+    limits: (max_events: 1000000000),
+)"#
+    );
+    parse(&text, "tls-handshakes").expect("bench scenario is valid")
+}
+
+/// Runs the scenario once with an event log and checks that it measures
+/// what it claims: every connection carried its request and response, and
+/// every one was a full handshake with its own ClientKeyExchange.
+fn check_handshakes(scenario: &Scenario, count: u32) {
+    let mut log: Vec<Event> = Vec::new();
+    let outcome = run(scenario, 1, RunOptions::default(), &mut log, &mut NoTap);
+    assert_eq!(outcome.conns.len(), count as usize);
+    for conn in &outcome.conns {
+        assert!(
+            conn.upstream.intact() && conn.upstream.received.len() == REQUEST_LEN,
+            "{}: the request must arrive",
+            conn.name
+        );
+        assert!(
+            conn.downstream.intact() && conn.downstream.received.len() == RESPONSE_LEN,
+            "{}: the response must arrive",
+            conn.name
+        );
+    }
+    let full_handshakes = log
+        .iter()
+        .filter(|e| e.kind == Kind::Send && e.title.starts_with("TLS Client Key Exchange"))
+        .count();
+    assert_eq!(
+        full_handshakes, count as usize,
+        "every connection must make a full handshake"
+    );
+}
+
+fn handshake(c: &mut Criterion) {
+    let scenario = handshakes_scenario(CONNECTIONS);
+    check_handshakes(&scenario, CONNECTIONS);
+    let mut group = c.benchmark_group("handshake");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(u64::from(CONNECTIONS)));
+    group.bench_function("ecdhe_ecdsa_p256", |b| {
+        b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));
+    });
+    group.finish();
+}
+
+/// Everything the floor's operations take as input, made once.
+struct FloorInputs {
+    rng: RngStream,
+    server_key: SigningKey,
+    server_public: PublicKey,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    transcript: Vec<u8>,
+    /// A key pair for each end, for benching one agreement alone.
+    client_secret: EphemeralSecret,
+    server_public_point: Vec<u8>,
+    /// A signed ServerKeyExchange, for benching one verification alone.
+    signed_content: Vec<u8>,
+    signature: Vec<u8>,
+    premaster: Vec<u8>,
+}
+
+impl FloorInputs {
+    fn new() -> Self {
+        let mut rng = RngStream::new(1, "crypto floor");
+        let server_key = SigningKey::generate_p256(&mut rng);
+        let server_public = server_key.public_key();
+        let mut client_random = [0u8; 32];
+        let mut server_random = [0u8; 32];
+        client_random
+            .iter_mut()
+            .chain(server_random.iter_mut())
+            .for_each(|b| *b = rng.u64() as u8);
+        let transcript = (0..TRANSCRIPT_LEN).map(|i| i as u8).collect();
+        let (client_secret, _) = KxGroup::Secp256r1.generate(&mut rng);
+        let (server_secret, server_public_point) = KxGroup::Secp256r1.generate(&mut rng);
+        let params = ecdh_params(&server_public_point);
+        let signed_content =
+            sign::server_key_exchange_signed_content(&client_random, &server_random, &params);
+        let signature = server_key
+            .sign(SignatureScheme::EcdsaSha256, &signed_content, &mut rng)
+            .expect("a P-256 key signs with ECDSA");
+        let premaster = server_secret
+            .agree(&client_secret.public_bytes())
+            .expect("both points are on the curve");
+        FloorInputs {
+            rng,
+            server_key,
+            server_public,
+            client_random,
+            server_random,
+            transcript,
+            client_secret,
+            server_public_point,
+            signed_content,
+            signature,
+            premaster,
+        }
+    }
+}
+
+/// RFC 8422 §5.4 ServerECDHParams for a named curve and `point`.
+fn ecdh_params(point: &[u8]) -> Vec<u8> {
+    let mut params = Vec::with_capacity(SERVER_ECDH_PARAMS_LEN);
+    // ECCurveType named_curve (3), NamedCurve secp256r1 (23).
+    params.extend_from_slice(&[3, 0, 23, point.len() as u8]);
+    params.extend_from_slice(point);
+    params
+}
+
+/// One end's PRF work in a full TLS 1.2 handshake with extended master
+/// secret: the session hash, the master secret, the key block, and the
+/// Finished it sends and the one it checks, each over its transcript hash.
+fn prf_one_end(inputs: &FloorInputs, premaster: &[u8]) -> [u8; prf::VERIFY_DATA_LEN] {
+    let alg = PrfAlgorithm::Sha256;
+    // RFC 7627 §3: the session hash ends at ClientKeyExchange; each Finished
+    // covers every handshake message before it (RFC 5246 §7.4.9).
+    let session_hash = alg.transcript_hash(&inputs.transcript[..TRANSCRIPT_LEN - 32]);
+    let master = prf::extended_master_secret(alg, premaster, &session_hash);
+    let keys = prf::key_block(
+        alg,
+        &master,
+        &inputs.client_random,
+        &inputs.server_random,
+        AES128_GCM_LAYOUT,
+    );
+    black_box(keys);
+    let client_hash = alg.transcript_hash(&inputs.transcript[..TRANSCRIPT_LEN - 16]);
+    let client_finished =
+        prf::finished_verify_data(alg, &master, FinishedSender::Client, &client_hash);
+    let server_hash = alg.transcript_hash(&inputs.transcript);
+    let server_finished =
+        prf::finished_verify_data(alg, &master, FinishedSender::Server, &server_hash);
+    black_box(client_finished);
+    server_finished
+}
+
+/// Every cryptographic operation one full handshake makes, both ends.
+fn floor_once(inputs: &mut FloorInputs) {
+    let rng = &mut inputs.rng;
+    // Server: its ephemeral key, and the signed ServerKeyExchange.
+    let (server_secret, server_point) = KxGroup::Secp256r1.generate(rng);
+    let content = sign::server_key_exchange_signed_content(
+        &inputs.client_random,
+        &inputs.server_random,
+        &ecdh_params(&server_point),
+    );
+    let signature = inputs
+        .server_key
+        .sign(SignatureScheme::EcdsaSha256, &content, rng)
+        .expect("a P-256 key signs with ECDSA");
+    // Client: the signature check, its own key, the premaster secret.
+    inputs
+        .server_public
+        .verify(SignatureScheme::EcdsaSha256, &content, &signature)
+        .expect("the signature just made verifies");
+    let (client_secret, client_point) = KxGroup::Secp256r1.generate(rng);
+    let client_premaster = client_secret
+        .agree(&server_point)
+        .expect("the server's point is on the curve");
+    // Server: the premaster secret from the ClientKeyExchange.
+    let server_premaster = server_secret
+        .agree(&client_point)
+        .expect("the client's point is on the curve");
+    let inputs = &*inputs;
+    black_box(prf_one_end(inputs, &client_premaster));
+    black_box(prf_one_end(inputs, &server_premaster));
+}
+
+fn crypto_floor(c: &mut Criterion) {
+    let mut inputs = FloorInputs::new();
+    let mut group = c.benchmark_group("crypto_floor");
+    group.bench_function("p256_keygen", |b| {
+        b.iter(|| black_box(KxGroup::Secp256r1.generate(&mut inputs.rng)));
+    });
+    group.bench_function("p256_ecdh", |b| {
+        b.iter(|| {
+            black_box(
+                inputs
+                    .client_secret
+                    .agree(black_box(&inputs.server_public_point)),
+            )
+        });
+    });
+    group.bench_function("ecdsa_p256_sha256_sign", |b| {
+        b.iter(|| {
+            black_box(inputs.server_key.sign(
+                SignatureScheme::EcdsaSha256,
+                black_box(&inputs.signed_content),
+                &mut inputs.rng,
+            ))
+        });
+    });
+    group.bench_function("ecdsa_p256_sha256_verify", |b| {
+        b.iter(|| {
+            black_box(inputs.server_public.verify(
+                SignatureScheme::EcdsaSha256,
+                black_box(&inputs.signed_content),
+                &inputs.signature,
+            ))
+        });
+    });
+    group.bench_function("prf_both_ends", |b| {
+        b.iter(|| {
+            black_box(prf_one_end(&inputs, &inputs.premaster));
+            black_box(prf_one_end(&inputs, &inputs.premaster));
+        });
+    });
+    group.bench_function("total", |b| b.iter(|| floor_once(&mut inputs)));
+    group.finish();
+}
+
+/// The median of `samples`.
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Times the handshake scenario and the floor in alternating samples, so
+/// that any other load on the machine weighs on both alike, and prints the
+/// medians and their quotient.
+fn print_ratio() {
+    const SAMPLES: usize = 15;
+    let scenario = handshakes_scenario(CONNECTIONS);
+    let mut inputs = FloorInputs::new();
+    let mut per_handshake = Vec::with_capacity(SAMPLES);
+    let mut per_floor = Vec::with_capacity(SAMPLES);
+    // One of each first, to warm caches.
+    black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
+    floor_once(&mut inputs);
+    for _ in 0..SAMPLES {
+        let start = Instant::now();
+        black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
+        per_handshake.push(start.elapsed().as_secs_f64() / f64::from(CONNECTIONS));
+        let start = Instant::now();
+        for _ in 0..CONNECTIONS {
+            floor_once(&mut inputs);
+        }
+        per_floor.push(start.elapsed().as_secs_f64() / f64::from(CONNECTIONS));
+    }
+    let handshake = median(per_handshake);
+    let floor = median(per_floor);
+    eprintln!(
+        "handshake {:.1} µs, crypto floor {:.1} µs, ratio = {:.2} (target ≤ 1.10)",
+        handshake * 1e6,
+        floor * 1e6,
+        handshake / floor
+    );
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    handshake(&mut criterion);
+    crypto_floor(&mut criterion);
+    criterion.final_summary();
+    // Only a measuring run: `cargo test --benches` runs each bench once
+    // without `--bench`, and test, list and profiling runs want no extra work.
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    if has("--bench") && !has("--test") && !has("--list") && !has("--profile-time") {
+        print_ratio();
+    }
+}
