@@ -1,11 +1,10 @@
 //! What a client offers and trusts: plain data, so that a scenario file
 //! can describe it.
 
-use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use tlsim_tls::cert::VerificationCache;
-use tlsim_tls::conn::StoredSession;
+use tlsim_tls::conn::SessionStore;
 use tlsim_tls::crypto::suites::AES_BLOCK_LEN;
 
 /// 2014-01-01T00:00:00Z: the default calendar time at simulated time zero,
@@ -105,87 +104,4 @@ pub struct ClientPins {
 
 /// Sessions a client may resume, keyed by server name; bounded, oldest
 /// evicted first.
-#[derive(Clone, Debug)]
-pub struct ClientSessionStore {
-    sessions: BTreeMap<String, StoredSession>,
-    order: VecDeque<String>,
-    capacity: usize,
-}
-
-impl Default for ClientSessionStore {
-    fn default() -> Self {
-        ClientSessionStore::new(256)
-    }
-}
-
-impl ClientSessionStore {
-    /// A store keeping at most `capacity` sessions.
-    pub fn new(capacity: usize) -> Self {
-        ClientSessionStore {
-            sessions: BTreeMap::new(),
-            order: VecDeque::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    /// The session stored for `server_name`.
-    pub fn get(&self, server_name: &str) -> Option<&StoredSession> {
-        self.sessions.get(server_name)
-    }
-
-    /// Stores `session` for `server_name`, replacing any earlier one.
-    pub fn insert(&mut self, server_name: &str, session: StoredSession) {
-        self.remove(server_name);
-        while self.order.len() >= self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.sessions.remove(&oldest);
-            }
-        }
-        self.order.push_back(server_name.to_owned());
-        self.sessions.insert(server_name.to_owned(), session);
-    }
-
-    /// Forgets the session of `server_name`.
-    pub fn remove(&mut self, server_name: &str) {
-        if self.sessions.remove(server_name).is_some() {
-            self.order.retain(|n| n != server_name);
-        }
-    }
-
-    /// The number of stored sessions.
-    pub fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
-    /// Whether nothing is stored.
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn session(id: u8) -> StoredSession {
-        StoredSession {
-            session_id: vec![id; 32],
-            master_secret: [id; 48],
-            suite: 0xc02b,
-            version: 0x0303,
-            extended_master_secret: false,
-        }
-    }
-
-    #[test]
-    fn session_store_evicts_the_oldest_entry() {
-        let mut store = ClientSessionStore::new(2);
-        store.insert("a", session(1));
-        store.insert("b", session(2));
-        store.insert("a", session(3));
-        store.insert("c", session(4));
-        assert!(store.get("b").is_none());
-        assert_eq!(store.get("a").unwrap().session_id, vec![3; 32]);
-        assert_eq!(store.len(), 2);
-    }
-}
+pub type ClientSessionStore = SessionStore<String>;

@@ -19,24 +19,24 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
-    Core, Input, Negotiated, Randoms, SessionKeys, State, StoredSession, certificate_error,
-    crypto_error, unexpected_change_cipher_spec, unexpected_handshake,
+    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StoredSession,
+    certificate_error, crypto_error, lock, unexpected_handshake,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
-use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
+use tlsim_tls::crypto::suites::{Authentication, suite_by_value};
 use tlsim_tls::enums::{
     CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType, HandshakeType,
     NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
-    ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange, Finished,
-    HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
+    ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange, HandshakeMessage,
+    HelloExtension, Random, ServerExtension, ServerHello, SessionId,
 };
-use tlsim_tls::record::JoinedMessage;
+use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
 
@@ -66,17 +66,6 @@ fn next_protocol_body(protocol: &[u8]) -> Vec<u8> {
     body
 }
 
-fn handshake<'a>(
-    input: Input<'a>,
-    expected: &'static [HandshakeType],
-) -> Result<&'a JoinedMessage, Error> {
-    match input {
-        Input::Handshake(m) if expected.contains(&m.message.typ()) => Ok(m),
-        Input::Handshake(m) => Err(unexpected_handshake(expected, m.message.typ())),
-        Input::ChangeCipherSpec => Err(unexpected_change_cipher_spec()),
-    }
-}
-
 /// Builds the Client Hello, queues it and returns the first state.
 pub(crate) fn start(
     config: Arc<ClientConfig>,
@@ -84,27 +73,16 @@ pub(crate) fn start(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Box<dyn State> {
-    let random = match config.pins.client_random {
-        Some(r) => r,
-        None => {
-            let mut r = [0u8; 32];
-            core.rng.fill(&mut r);
-            r
-        }
-    };
-    core.ctx
-        .action(now, tracer, "Select a Client Random Number", |e| {
-            e.field("Random", hex(&random)).explain(
-                "The client picks 32 random bytes; they make this handshake's keys unique \
-                 and are sent in the clear in the Client Hello.",
-            )
-        });
+    let random = core.choose_random(
+        config.pins.client_random,
+        now,
+        tracer,
+        "Select a Client Random Number",
+        "The client picks 32 random bytes; they make this handshake's keys unique \
+         and are sent in the clear in the Client Hello.",
+    );
     let offered_session = match (&config.session_store, &config.server_name) {
-        (Some(store), Some(name)) => store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(name)
-            .cloned(),
+        (Some(store), Some(name)) => lock(store).get(name.as_str()).cloned(),
         _ => None,
     };
     let hello = ClientHello {
@@ -202,11 +180,7 @@ struct ExpectServerHello {
 /// What the Server Hello settled, carried through the full handshake.
 struct Agreed {
     config: Arc<ClientConfig>,
-    suite: &'static CipherSuiteParams,
-    version: u16,
-    randoms: Randoms,
-    extended_master_secret: bool,
-    session_id: Vec<u8>,
+    params: HelloParams,
     next_protocol: Option<Vec<u8>>,
 }
 
@@ -278,13 +252,11 @@ impl State for ExpectServerHello {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::ServerHello])?;
-        let HandshakeMessage::ServerHello(hello) = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::ServerHello],
-                message.message.typ(),
-            ));
-        };
+        let (message, hello) = require_handshake!(
+            input,
+            HandshakeType::ServerHello,
+            HandshakeMessage::ServerHello(hello) => hello
+        )?;
         let config = &self.config;
         let version = hello.server_version.get();
         // RFC 5246 Appendix E.1: a version below what the client accepts
@@ -326,23 +298,26 @@ impl State for ExpectServerHello {
         });
         let agreed = Agreed {
             config: self.config.clone(),
-            suite,
-            version,
-            randoms,
-            extended_master_secret,
-            session_id,
+            params: HelloParams {
+                suite,
+                version,
+                randoms,
+                extended_master_secret,
+                session_id,
+            },
             next_protocol,
         };
         match self.offered_session {
             Some(stored)
-                if !stored.session_id.is_empty() && stored.session_id == agreed.session_id =>
+                if !stored.session_id.is_empty()
+                    && stored.session_id == agreed.params.session_id =>
             {
                 resume(agreed, stored, core, now, tracer)
             }
             Some(_) => {
                 // The server did not resume: forget the stale session.
                 if let (Some(store), Some(name)) = (&config.session_store, &config.server_name) {
-                    store.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+                    lock(store).remove(name.as_str());
                 }
                 Ok(Box::new(ExpectCertificate { agreed }))
             }
@@ -362,44 +337,26 @@ fn resume(
 ) -> Result<Box<dyn State>, Error> {
     // RFC 5246 §7.4.1.3: a resumed session keeps its suite and version;
     // RFC 7627 §5.3: and its kind of master secret.
-    if stored.suite != agreed.suite.value
-        || stored.version != agreed.version
-        || stored.extended_master_secret != agreed.extended_master_secret
+    let params = &agreed.params;
+    if stored.suite != params.suite.value
+        || stored.version != params.version
+        || stored.extended_master_secret != params.extended_master_secret
     {
         return Err(PeerMisbehaved::IllegalParameter("resumed session parameters").into());
     }
-    core.ctx.action(now, tracer, "Resume session", |e| {
-        e.field("Session ID", hex(&stored.session_id))
-            .field("Cipher Suite", agreed.suite.name)
-            .explain(
-                "The server recognised the session ID: both sides reuse the stored master \
-                 secret and skip the certificate and key exchange.",
-            )
-    });
     if let Some(n) = &mut core.negotiated {
         n.resumed = true;
     }
-    core.push_keylog(tlsim_tls::conn::keylog_line(
-        &agreed.randoms.client,
-        &stored.master_secret,
-    ));
-    core.install_keys(
+    let keys = core.resume_session_keys(
         now,
         tracer,
         Side::Client,
-        agreed.suite,
-        agreed.version,
-        &stored.master_secret,
-        &agreed.randoms,
+        params.suite,
+        stored,
+        params.randoms,
+        "The server recognised the session ID: both sides reuse the stored master \
+         secret and skip the certificate and key exchange.",
     )?;
-    let keys = SessionKeys {
-        suite: agreed.suite,
-        version: agreed.version,
-        master_secret: stored.master_secret,
-        randoms: agreed.randoms,
-        extended_master_secret: agreed.extended_master_secret,
-        session_id: agreed.session_id.clone(),
-    };
     Ok(Box::new(ExpectChangeCipherSpec {
         agreed,
         keys,
@@ -420,13 +377,11 @@ impl State for ExpectCertificate {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::Certificate])?;
-        let HandshakeMessage::Certificate(certificate) = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::Certificate],
-                message.message.typ(),
-            ));
-        };
+        let (message, certificate) = require_handshake!(
+            input,
+            HandshakeType::Certificate,
+            HandshakeMessage::Certificate(certificate) => certificate
+        )?;
         let config = &self.agreed.config;
         let chain = certificate
             .chain
@@ -447,13 +402,7 @@ impl State for ExpectCertificate {
             .as_deref()
             .filter(|_| config.verify_hostname);
         let result = match &config.verification_cache {
-            Some(cache) => verify_chain(
-                &chain,
-                &anchors,
-                name,
-                now_unix,
-                &mut cache.lock().unwrap_or_else(|p| p.into_inner()),
-            ),
+            Some(cache) => verify_chain(&chain, &anchors, name, now_unix, &mut lock(cache)),
             None => verify_chain(
                 &chain,
                 &anchors,
@@ -510,7 +459,7 @@ impl State for ExpectCertificate {
             .next()
             .ok_or(PeerMisbehaved::EmptyCertificateChain)?
             .public_key;
-        let wanted = match self.agreed.suite.authentication {
+        let wanted = match self.agreed.params.suite.authentication {
             Authentication::Ecdsa => KeyType::EcdsaP256,
             Authentication::Rsa => KeyType::Rsa,
         };
@@ -539,16 +488,14 @@ impl State for ExpectServerKeyExchange {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::ServerKeyExchange])?;
-        let HandshakeMessage::ServerKeyExchange(body) = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::ServerKeyExchange],
-                message.message.typ(),
-            ));
-        };
-        let agreed = &self.agreed;
-        let config = &agreed.config;
-        let ske = EcdheServerKeyExchange::from_body(body, ProtocolVersion::from(agreed.version))?;
+        let (message, body) = require_handshake!(
+            input,
+            HandshakeType::ServerKeyExchange,
+            HandshakeMessage::ServerKeyExchange(body) => body
+        )?;
+        let config = &self.agreed.config;
+        let params = &self.agreed.params;
+        let ske = EcdheServerKeyExchange::from_body(body, ProtocolVersion::from(params.version))?;
         let group = KxGroup::from_named_curve(ske.params.named_curve.get())
             .filter(|g| config.groups.contains(&g.named_curve()))
             .ok_or(PeerMisbehaved::SelectedUnofferedCurve)?;
@@ -563,11 +510,11 @@ impl State for ExpectServerKeyExchange {
                     .filter(|_| offered)
                     .ok_or(PeerMisbehaved::IllegalParameter("signature algorithm"))?
             }
-            None => sign::SignatureScheme::default_for(self.server_key.key_type(), agreed.version),
+            None => sign::SignatureScheme::default_for(self.server_key.key_type(), params.version),
         };
         let content = sign::server_key_exchange_signed_content(
-            &agreed.randoms.client,
-            &agreed.randoms.server,
+            &params.randoms.client,
+            &params.randoms.server,
             &ske.params.to_bytes(),
         );
         let verified = self
@@ -622,14 +569,12 @@ impl State for ExpectServerHelloDone {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::ServerHelloDone])?;
+        let message = input.expect_handshake(&[HandshakeType::ServerHelloDone])?;
         core.transcript.extend_from_slice(&message.bytes);
         let agreed = self.agreed;
         let group = self.group;
-        let (secret, public) = match &agreed.config.pins.ephemeral_private_key {
-            Some(private) => group.generate_from_private(private).map_err(crypto_error)?,
-            None => group.generate(&mut core.rng),
-        };
+        let (secret, public) =
+            core.ephemeral_key(group, agreed.config.pins.ephemeral_private_key.as_deref())?;
         core.ctx.action(
             now,
             tracer,
@@ -648,32 +593,13 @@ impl State for ExpectServerHelloDone {
         core.queue_handshake(&HandshakeMessage::ClientKeyExchange(
             ClientEcdhPublic { public }.to_bytes(),
         ));
-        let master = core.derive_master_secret(
-            now,
-            tracer,
-            agreed.suite,
-            agreed.version,
-            &pre_master,
-            &agreed.randoms,
-            agreed.extended_master_secret,
-        );
-        core.install_keys(
+        let keys = core.derive_session_keys(
             now,
             tracer,
             Side::Client,
-            agreed.suite,
-            agreed.version,
-            &master,
-            &agreed.randoms,
+            agreed.params.clone(),
+            &pre_master,
         )?;
-        let keys = SessionKeys {
-            suite: agreed.suite,
-            version: agreed.version,
-            master_secret: master,
-            randoms: agreed.randoms,
-            extended_master_secret: agreed.extended_master_secret,
-            session_id: agreed.session_id.clone(),
-        };
         send_finished(&agreed, &keys, core, tracer.enabled())?;
         core.flush(now, tracer);
         Ok(Box::new(ExpectChangeCipherSpec {
@@ -698,13 +624,7 @@ fn send_finished(
             body: next_protocol_body(protocol),
         });
     }
-    let verify_data = core.verify_data(
-        keys.suite,
-        keys.version,
-        &keys.master_secret,
-        FinishedSender::Client,
-    );
-    core.queue_handshake(&HandshakeMessage::Finished(Finished { verify_data }));
+    core.queue_finished(keys, FinishedSender::Client);
     Ok(())
 }
 
@@ -765,35 +685,14 @@ impl State for ExpectFinished {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::Finished])?;
-        let HandshakeMessage::Finished(finished) = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::Finished],
-                message.message.typ(),
-            ));
-        };
         let keys = &self.keys;
-        core.check_finished(
-            now,
-            tracer,
-            keys.suite,
-            keys.version,
-            &keys.master_secret,
-            FinishedSender::Server,
-            &finished.verify_data,
-        )?;
-        core.transcript.extend_from_slice(&message.bytes);
+        core.check_finished(now, tracer, keys, FinishedSender::Server, input)?;
         if self.resumed {
             send_finished(&self.agreed, keys, core, tracer.enabled())?;
         } else {
             let config = &self.agreed.config;
             if let (Some(store), Some(name)) = (&config.session_store, &config.server_name) {
-                if !keys.session_id.is_empty() {
-                    store
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(name, keys.to_stored());
-                }
+                lock(store).remember(name.clone(), keys);
             }
         }
         core.complete_handshake(now, tracer, self.resumed);

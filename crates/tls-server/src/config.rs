@@ -1,10 +1,9 @@
 //! What a server supports and how it authenticates: plain data, so that a
 //! scenario file can describe it.
 
-use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use tlsim_tls::conn::StoredSession;
+use tlsim_tls::conn::SessionStore;
 use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::AES_BLOCK_LEN;
 
@@ -70,95 +69,4 @@ pub struct ServerPins {
 
 /// Sessions the server can resume, by session ID; bounded, the oldest is
 /// evicted first.
-#[derive(Clone, Debug)]
-pub struct ServerSessionCache {
-    sessions: BTreeMap<Vec<u8>, StoredSession>,
-    order: VecDeque<Vec<u8>>,
-    capacity: usize,
-}
-
-impl Default for ServerSessionCache {
-    fn default() -> Self {
-        ServerSessionCache::new(1024)
-    }
-}
-
-impl ServerSessionCache {
-    /// A cache keeping at most `capacity` sessions.
-    pub fn new(capacity: usize) -> Self {
-        ServerSessionCache {
-            sessions: BTreeMap::new(),
-            order: VecDeque::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    /// The session with this identifier.
-    pub fn get(&self, session_id: &[u8]) -> Option<&StoredSession> {
-        self.sessions.get(session_id)
-    }
-
-    /// Remembers `session` under its identifier.
-    pub fn insert(&mut self, session: StoredSession) {
-        let id = session.session_id.clone();
-        self.remove(&id);
-        while self.order.len() >= self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.sessions.remove(&oldest);
-            }
-        }
-        self.order.push_back(id.clone());
-        self.sessions.insert(id, session);
-    }
-
-    /// Forgets a session.
-    pub fn remove(&mut self, session_id: &[u8]) {
-        if self.sessions.remove(session_id).is_some() {
-            self.order.retain(|id| id != session_id);
-        }
-    }
-
-    /// Forgets every session.
-    pub fn clear(&mut self) {
-        self.sessions.clear();
-        self.order.clear();
-    }
-
-    /// The number of sessions kept.
-    pub fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
-    /// Whether no session is kept.
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn session(id: u8) -> StoredSession {
-        StoredSession {
-            session_id: vec![id; 32],
-            master_secret: [id; 48],
-            suite: 0xc02b,
-            version: 0x0303,
-            extended_master_secret: true,
-        }
-    }
-
-    #[test]
-    fn session_cache_is_bounded_and_evicts_in_insertion_order() {
-        let mut cache = ServerSessionCache::new(2);
-        cache.insert(session(1));
-        cache.insert(session(2));
-        cache.insert(session(3));
-        assert!(cache.get(&[1; 32]).is_none());
-        assert!(cache.get(&[2; 32]).is_some());
-        assert!(cache.get(&[3; 32]).is_some());
-        cache.remove(&[2; 32]);
-        assert_eq!(cache.len(), 1);
-    }
-}
+pub type ServerSessionCache = SessionStore<Vec<u8>>;

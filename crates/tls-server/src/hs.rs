@@ -19,8 +19,8 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::hex;
 use tlsim_tls::codec::{Codec, put_u24};
 use tlsim_tls::conn::{
-    Core, Input, Negotiated, Randoms, SessionKeys, State, StoredSession, crypto_error, keylog_line,
-    unexpected_change_cipher_spec, unexpected_handshake,
+    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StoredSession, crypto_error,
+    lock, unexpected_handshake,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
@@ -34,25 +34,14 @@ use tlsim_tls::enums::{
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
     ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned, EcdheServerKeyExchange,
-    Finished, HandshakeMessage, Random, ServerEcdhParams, ServerExtension, ServerHello, SessionId,
+    HandshakeMessage, Random, ServerEcdhParams, ServerExtension, ServerHello, SessionId,
 };
-use tlsim_tls::record::JoinedMessage;
+use tlsim_tls::require_handshake;
 
 use crate::config::ServerConfig;
 
 /// RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV.
 const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
-
-fn handshake<'a>(
-    input: Input<'a>,
-    expected: &'static [HandshakeType],
-) -> Result<&'a JoinedMessage, Error> {
-    match input {
-        Input::Handshake(m) if expected.contains(&m.message.typ()) => Ok(m),
-        Input::Handshake(m) => Err(unexpected_handshake(expected, m.message.typ())),
-        Input::ChangeCipherSpec => Err(unexpected_change_cipher_spec()),
-    }
-}
 
 /// The first state: waiting for the Client Hello.
 pub(crate) struct ExpectClientHello {
@@ -193,11 +182,7 @@ impl ExpectClientHello {
             return None;
         }
         let cache = self.config.session_cache.as_ref()?;
-        let stored = cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(hello.session_id.as_bytes())
-            .cloned()?;
+        let stored = lock(cache).get(hello.session_id.as_bytes()).cloned()?;
         let fits = stored.version == version
             && stored.extended_master_secret == extended_master_secret
             && hello
@@ -265,13 +250,11 @@ impl State for ExpectClientHello {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::ClientHello])?;
-        let HandshakeMessage::ClientHello(hello) = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::ClientHello],
-                message.message.typ(),
-            ));
-        };
+        let (message, hello) = require_handshake!(
+            input,
+            HandshakeType::ClientHello,
+            HandshakeMessage::ClientHello(hello) => hello
+        )?;
         core.transcript.extend_from_slice(&message.bytes);
         let requested = Requested::from_hello(hello)?;
         // RFC 5246 §7.4.1.2: null compression must be offered.
@@ -333,21 +316,14 @@ impl State for ExpectClientHello {
             Some(stored) => stored.session_id.clone(),
             None => allocate_session_id(&self.config, core, now, tracer),
         };
-        let server_random = match self.config.pins.server_random {
-            Some(r) => r,
-            None => {
-                let mut r = [0u8; 32];
-                core.rng.fill(&mut r);
-                r
-            }
-        };
-        core.ctx
-            .action(now, tracer, "Select a Server Random Number", |e| {
-                e.field("Random", hex(&server_random)).explain(
-                    "The server picks its own 32 random bytes; with the client's they make \
-                     this session's keys unique.",
-                )
-            });
+        let server_random = core.choose_random(
+            self.config.pins.server_random,
+            now,
+            tracer,
+            "Select a Server Random Number",
+            "The server picks its own 32 random bytes; with the client's they make \
+             this session's keys unique.",
+        );
         let randoms = Randoms {
             client: hello.random.0,
             server: server_random,
@@ -440,32 +416,16 @@ impl Flow {
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         let suite = suite_by_value(stored.suite).ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
-        core.ctx.action(now, tracer, "Resume session", |e| {
-            e.field("Session ID", hex(&stored.session_id))
-                .field("Cipher Suite", suite.name)
-                .explain(
-                    "The client offered a session the server remembers: both reuse its \
-                     master secret and skip the certificate and key exchange.",
-                )
-        });
-        core.push_keylog(keylog_line(&randoms.client, &stored.master_secret));
-        core.install_keys(
+        let keys = core.resume_session_keys(
             now,
             tracer,
             Side::Server,
             suite,
-            stored.version,
-            &stored.master_secret,
-            &randoms,
-        )?;
-        let keys = SessionKeys {
-            suite,
-            version: stored.version,
-            master_secret: stored.master_secret,
+            stored,
             randoms,
-            extended_master_secret: stored.extended_master_secret,
-            session_id: stored.session_id,
-        };
+            "The client offered a session the server remembers: both reuse its \
+             master secret and skip the certificate and key exchange.",
+        )?;
         send_finished(&keys, core, tracer.enabled())?;
         core.flush(now, tracer);
         Ok(Box::new(ExpectChangeCipherSpec {
@@ -496,10 +456,8 @@ impl Flow {
             }
         });
         let group = choice.group;
-        let (secret, public) = match &config.pins.ephemeral_private_key {
-            Some(private) => group.generate_from_private(private).map_err(crypto_error)?,
-            None => group.generate(&mut core.rng),
-        };
+        let (secret, public) =
+            core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
         core.ctx.action(
             now,
             tracer,
@@ -561,16 +519,20 @@ impl Flow {
         core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
         core.queue_handshake(&HandshakeMessage::ServerHelloDone);
         core.flush(now, tracer);
-        Ok(Box::new(ExpectClientKeyExchange {
-            flow: self,
+        let params = HelloParams {
             suite: choice.suite,
             version: choice.version,
             randoms,
-            secret,
             extended_master_secret: core
                 .negotiated
                 .as_ref()
                 .is_some_and(|n| n.extended_master_secret),
+            session_id: self.session_id.clone(),
+        };
+        Ok(Box::new(ExpectClientKeyExchange {
+            flow: self,
+            params,
+            secret,
         }))
     }
 }
@@ -609,24 +571,15 @@ fn signature_scheme(
 /// Queues Change Cipher Spec and the server's Finished.
 fn send_finished(keys: &SessionKeys, core: &mut Core, tracing: bool) -> Result<(), Error> {
     core.queue_change_cipher_spec(tracing)?;
-    let verify_data = core.verify_data(
-        keys.suite,
-        keys.version,
-        &keys.master_secret,
-        FinishedSender::Server,
-    );
-    core.queue_handshake(&HandshakeMessage::Finished(Finished { verify_data }));
+    core.queue_finished(keys, FinishedSender::Server);
     Ok(())
 }
 
 /// Waiting for the client's ECDH public key.
 struct ExpectClientKeyExchange {
     flow: Flow,
-    suite: &'static CipherSuiteParams,
-    version: u16,
-    randoms: Randoms,
+    params: HelloParams,
     secret: EphemeralSecret,
-    extended_master_secret: bool,
 }
 
 impl State for ExpectClientKeyExchange {
@@ -637,13 +590,11 @@ impl State for ExpectClientKeyExchange {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::ClientKeyExchange])?;
-        let HandshakeMessage::ClientKeyExchange(body) = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::ClientKeyExchange],
-                message.message.typ(),
-            ));
-        };
+        let (message, body) = require_handshake!(
+            input,
+            HandshakeType::ClientKeyExchange,
+            HandshakeMessage::ClientKeyExchange(body) => body
+        )?;
         let client_public = ClientEcdhPublic::from_bytes(body)?;
         let pre_master = self
             .secret
@@ -651,32 +602,7 @@ impl State for ExpectClientKeyExchange {
             .map_err(crypto_error)?;
         // RFC 7627 §4: the session hash ends with the ClientKeyExchange.
         core.transcript.extend_from_slice(&message.bytes);
-        let master = core.derive_master_secret(
-            now,
-            tracer,
-            self.suite,
-            self.version,
-            &pre_master,
-            &self.randoms,
-            self.extended_master_secret,
-        );
-        core.install_keys(
-            now,
-            tracer,
-            Side::Server,
-            self.suite,
-            self.version,
-            &master,
-            &self.randoms,
-        )?;
-        let keys = SessionKeys {
-            suite: self.suite,
-            version: self.version,
-            master_secret: master,
-            randoms: self.randoms,
-            extended_master_secret: self.extended_master_secret,
-            session_id: self.flow.session_id.clone(),
-        };
+        let keys = core.derive_session_keys(now, tracer, Side::Server, self.params, &pre_master)?;
         Ok(Box::new(ExpectChangeCipherSpec {
             flow: self.flow,
             keys,
@@ -735,13 +661,11 @@ impl State for ExpectNextProtocol {
         _now: Instant,
         _tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::NextProtocol])?;
-        let HandshakeMessage::Unknown { body, .. } = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::NextProtocol],
-                message.message.typ(),
-            ));
-        };
+        let (message, body) = require_handshake!(
+            input,
+            HandshakeType::NextProtocol,
+            HandshakeMessage::Unknown { body, .. } => body
+        )?;
         let mut r = tlsim_tls::codec::Reader::new(body);
         let name_len = usize::from(r.u8("selected_protocol")?);
         let protocol = r.take(name_len, "selected_protocol")?.to_vec();
@@ -771,33 +695,12 @@ impl State for ExpectFinished {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = handshake(input, &[HandshakeType::Finished])?;
-        let HandshakeMessage::Finished(finished) = &message.message else {
-            return Err(unexpected_handshake(
-                &[HandshakeType::Finished],
-                message.message.typ(),
-            ));
-        };
         let keys = &self.keys;
-        core.check_finished(
-            now,
-            tracer,
-            keys.suite,
-            keys.version,
-            &keys.master_secret,
-            FinishedSender::Client,
-            &finished.verify_data,
-        )?;
-        core.transcript.extend_from_slice(&message.bytes);
+        core.check_finished(now, tracer, keys, FinishedSender::Client, input)?;
         if !self.resumed {
             send_finished(keys, core, tracer.enabled())?;
             if let Some(cache) = &self.flow.config.session_cache {
-                if !keys.session_id.is_empty() {
-                    cache
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(keys.to_stored());
-                }
+                lock(cache).remember(keys.session_id.clone(), keys);
             }
         }
         core.complete_handshake(now, tracer, self.resumed);

@@ -25,6 +25,24 @@ pub enum Input<'a> {
     ChangeCipherSpec,
 }
 
+impl<'a> Input<'a> {
+    /// The handshake message, if it is of one of the `expected` types.
+    ///
+    /// # Errors
+    /// unexpected_message, listing `expected`, for any other message or a
+    /// ChangeCipherSpec.
+    pub fn expect_handshake(
+        self,
+        expected: &'static [HandshakeType],
+    ) -> Result<&'a JoinedMessage, Error> {
+        match self {
+            Input::Handshake(m) if expected.contains(&m.message.typ()) => Ok(m),
+            Input::Handshake(m) => Err(super::unexpected_handshake(expected, m.message.typ())),
+            Input::ChangeCipherSpec => Err(super::unexpected_change_cipher_spec()),
+        }
+    }
+}
+
 /// One step of a handshake: what is expected next, and how to handle it.
 ///
 /// The handler consumes the state and returns the next one, or the error
@@ -520,7 +538,7 @@ impl Core {
     /// in order; the receive event of the records is logged first, then
     /// what they caused. An error ends the connection through
     /// [`fail`](Self::fail).
-    pub fn handle_bytes(
+    pub(super) fn handle_bytes(
         &mut self,
         state: &mut Option<Box<dyn State>>,
         now: Instant,

@@ -3,12 +3,15 @@
 
 use tlsim_sim::{Instant, Tracer};
 
-use super::{Core, crypto_error, keylog_line};
+use super::{Core, Input, StoredSession, crypto_error, keylog_line};
 use crate::codec::hex;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
+use crate::crypto::kx::{EphemeralSecret, KxGroup};
 use crate::crypto::prf::{self, FinishedSender, MASTER_SECRET_LEN, VERIFY_DATA_LEN};
 use crate::crypto::suites::CipherSuiteParams;
+use crate::enums::HandshakeType;
 use crate::error::Error;
+use crate::msgs::{Finished, HandshakeMessage};
 
 /// The randoms of both hellos.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,23 +22,91 @@ pub struct Randoms {
     pub server: [u8; 32],
 }
 
+/// What the hellos settled that the key schedule needs (part of the
+/// RFC 5246 §6.1 security parameters).
+#[derive(Clone, Debug)]
+pub struct HelloParams {
+    /// The negotiated suite.
+    pub suite: &'static CipherSuiteParams,
+    /// The negotiated version.
+    pub version: u16,
+    /// The hello randoms.
+    pub randoms: Randoms,
+    /// Whether both ends agreed to the extended master secret.
+    pub extended_master_secret: bool,
+    /// The session identifier the server assigned.
+    pub session_id: Vec<u8>,
+}
+
 impl Core {
-    /// Logs the ECDH result and derives the master secret from it: with
-    /// `extended`, from the hash of the transcript so far, which must end
-    /// with the ClientKeyExchange (RFC 7627 §4); otherwise from the randoms
-    /// (RFC 5246 §8.1). Adds the key log line.
-    #[allow(clippy::too_many_arguments)]
-    pub fn derive_master_secret(
+    /// Logs the ECDH result, derives the master secret from it (see
+    /// [`derive_master_secret`](Self::derive_master_secret)) and installs
+    /// the keys it yields for the next ChangeCipherSpec.
+    ///
+    /// # Errors
+    /// internal_error if the suite cannot be used with the version.
+    pub fn derive_session_keys(
         &mut self,
         now: Instant,
         tracer: &mut dyn Tracer,
-        suite: &CipherSuiteParams,
-        version: u16,
+        side: Side,
+        params: HelloParams,
         pre_master_secret: &[u8],
-        randoms: &Randoms,
-        extended: bool,
+    ) -> Result<SessionKeys, Error> {
+        let master_secret = self.derive_master_secret(now, tracer, &params, pre_master_secret);
+        let keys = SessionKeys::new(params, master_secret);
+        self.install_keys(now, tracer, side, &keys)?;
+        Ok(keys)
+    }
+
+    /// RFC 5246 §7.3: the abbreviated handshake reuses `stored`'s master
+    /// secret with the new `randoms`. Logs the resumption with `explanation`,
+    /// adds the key log line and installs the keys.
+    ///
+    /// # Errors
+    /// internal_error if the suite cannot be used with the stored version.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resume_session_keys(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        side: Side,
+        suite: &'static CipherSuiteParams,
+        stored: StoredSession,
+        randoms: Randoms,
+        explanation: &'static str,
+    ) -> Result<SessionKeys, Error> {
+        self.ctx.action(now, tracer, "Resume session", |e| {
+            e.field("Session ID", hex(&stored.session_id))
+                .field("Cipher Suite", suite.name)
+                .explain(explanation)
+        });
+        self.push_keylog(keylog_line(&randoms.client, &stored.master_secret));
+        let params = HelloParams {
+            suite,
+            version: stored.version,
+            randoms,
+            extended_master_secret: stored.extended_master_secret,
+            session_id: stored.session_id,
+        };
+        let keys = SessionKeys::new(params, stored.master_secret);
+        self.install_keys(now, tracer, side, &keys)?;
+        Ok(keys)
+    }
+
+    /// Logs the ECDH result and derives the master secret from it: with
+    /// the extended master secret, from the hash of the transcript so far,
+    /// which must end with the ClientKeyExchange (RFC 7627 §4); otherwise
+    /// from the randoms (RFC 5246 §8.1). Adds the key log line.
+    fn derive_master_secret(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        params: &HelloParams,
+        pre_master_secret: &[u8],
     ) -> [u8; MASTER_SECRET_LEN] {
-        let alg = suite.prf(version);
+        let alg = params.suite.prf(params.version);
+        let randoms = &params.randoms;
         self.ctx.action(now, tracer, "Pre-master secret", |e| {
             e.field("Pre-master Secret", hex(pre_master_secret))
                 .field("Length", pre_master_secret.len())
@@ -44,7 +115,7 @@ impl Core {
                      the x coordinate of that shared point is the pre-master secret.",
                 )
         });
-        let (master, session_hash) = if extended {
+        let (master, session_hash) = if params.extended_master_secret {
             let session_hash = alg.transcript_hash(&self.transcript);
             (
                 prf::extended_master_secret(alg, pre_master_secret, &session_hash),
@@ -78,26 +149,20 @@ impl Core {
 
     /// Cuts the key block (RFC 5246 §6.3) and sets the keys that the next
     /// ChangeCipherSpec of each direction switches to.
-    ///
-    /// # Errors
-    /// internal_error if the suite cannot be used with `version`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn install_keys(
+    fn install_keys(
         &mut self,
         now: Instant,
         tracer: &mut dyn Tracer,
         side: Side,
-        suite: &CipherSuiteParams,
-        version: u16,
-        master_secret: &[u8; MASTER_SECRET_LEN],
-        randoms: &Randoms,
+        keys: &SessionKeys,
     ) -> Result<(), Error> {
+        let (suite, version) = (keys.suite, keys.version);
         let alg = suite.prf(version);
         let block = prf::key_block(
             alg,
-            master_secret,
-            &randoms.client,
-            &randoms.server,
+            &keys.master_secret,
+            &keys.randoms.client,
+            &keys.randoms.server,
             suite.key_block_layout(version),
         );
         let peer = match side {
@@ -127,41 +192,47 @@ impl Core {
     }
 
     /// The `verify_data` of `sender`'s Finished over the transcript so far.
-    pub fn verify_data(
-        &self,
-        suite: &CipherSuiteParams,
-        version: u16,
-        master_secret: &[u8; MASTER_SECRET_LEN],
-        sender: FinishedSender,
-    ) -> [u8; VERIFY_DATA_LEN] {
-        let alg = suite.prf(version);
+    fn verify_data(&self, keys: &SessionKeys, sender: FinishedSender) -> [u8; VERIFY_DATA_LEN] {
+        let alg = keys.suite.prf(keys.version);
         prf::finished_verify_data(
             alg,
-            master_secret,
+            &keys.master_secret,
             sender,
             &alg.transcript_hash(&self.transcript),
         )
     }
 
-    /// RFC 5246 §7.4.9: checks the peer's Finished against the transcript
-    /// before it, and logs both values.
+    /// Queues `sender`'s Finished (RFC 5246 §7.4.9) over the transcript so
+    /// far; the ChangeCipherSpec must be queued before it.
+    pub fn queue_finished(&mut self, keys: &SessionKeys, sender: FinishedSender) {
+        let verify_data = self.verify_data(keys, sender);
+        self.queue_handshake(&HandshakeMessage::Finished(Finished { verify_data }));
+    }
+
+    /// RFC 5246 §7.4.9: checks the peer's Finished `message` against the
+    /// transcript before it, logs both values, then adds the message to
+    /// the transcript.
     ///
     /// # Errors
+    /// unexpected_message if `message` is not a Finished;
     /// [`Error::DecryptError`] on a mismatch (RFC 5246 §7.2.2
     /// decrypt_error: "...including being unable to correctly verify ... a
     /// Finished message").
-    #[allow(clippy::too_many_arguments)]
     pub fn check_finished(
         &mut self,
         now: Instant,
         tracer: &mut dyn Tracer,
-        suite: &CipherSuiteParams,
-        version: u16,
-        master_secret: &[u8; MASTER_SECRET_LEN],
+        keys: &SessionKeys,
         sender: FinishedSender,
-        received: &[u8; VERIFY_DATA_LEN],
+        input: Input<'_>,
     ) -> Result<(), Error> {
-        let expected = self.verify_data(suite, version, master_secret, sender);
+        let (message, finished) = crate::require_handshake!(
+            input,
+            HandshakeType::Finished,
+            HandshakeMessage::Finished(finished) => finished
+        )?;
+        let received = &finished.verify_data;
+        let expected = self.verify_data(keys, sender);
         let ok = expected == *received;
         self.ctx.action(now, tracer, "Verify Finished", |e| {
             e.field("Label", sender.label())
@@ -173,7 +244,48 @@ impl Core {
                      and holds the same master secret.",
                 )
         });
-        if ok { Ok(()) } else { Err(Error::DecryptError) }
+        if !ok {
+            return Err(Error::DecryptError);
+        }
+        self.transcript.extend_from_slice(&message.bytes);
+        Ok(())
+    }
+
+    /// Picks this side's hello random, or takes the `pinned` one, and logs
+    /// it under `title`.
+    pub fn choose_random(
+        &mut self,
+        pinned: Option<[u8; 32]>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        title: &'static str,
+        explanation: &'static str,
+    ) -> [u8; 32] {
+        let random = pinned.unwrap_or_else(|| {
+            let mut r = [0u8; 32];
+            self.rng.fill(&mut r);
+            r
+        });
+        self.ctx.action(now, tracer, title, |e| {
+            e.field("Random", hex(&random)).explain(explanation)
+        });
+        random
+    }
+
+    /// This side's ephemeral ECDH key pair on `group`, drawn from the
+    /// random stream or made from a `pinned` private key.
+    ///
+    /// # Errors
+    /// internal_error if the pinned key is not valid on `group`.
+    pub fn ephemeral_key(
+        &mut self,
+        group: KxGroup,
+        pinned: Option<&[u8]>,
+    ) -> Result<(EphemeralSecret, Vec<u8>), Error> {
+        match pinned {
+            Some(private) => group.generate_from_private(private).map_err(crypto_error),
+            None => Ok(group.generate(&mut self.rng)),
+        }
     }
 }
 
@@ -195,9 +307,21 @@ pub struct SessionKeys {
 }
 
 impl SessionKeys {
+    /// The keys of a session whose master secret is known.
+    pub fn new(params: HelloParams, master_secret: [u8; MASTER_SECRET_LEN]) -> Self {
+        SessionKeys {
+            suite: params.suite,
+            version: params.version,
+            master_secret,
+            randoms: params.randoms,
+            extended_master_secret: params.extended_master_secret,
+            session_id: params.session_id,
+        }
+    }
+
     /// What to remember of this session to resume it later.
-    pub fn to_stored(&self) -> super::StoredSession {
-        super::StoredSession {
+    pub fn to_stored(&self) -> StoredSession {
+        StoredSession {
             session_id: self.session_id.clone(),
             master_secret: self.master_secret,
             suite: self.suite.value,

@@ -4,12 +4,17 @@
 //! (alerts, and why errors are fatal and sticky), §7.3 (handshake
 //! overview), §8.1 (master secret); RFC 7627 (extended master secret).
 //!
+//! - [`Connection`]: the public API of a client or server connection,
+//!   which the actors' connection types dereference to.
 //! - [`Core`]: the record layer of one connection: deframing, handshake
 //!   reassembly, record protection, flights of outgoing records, alerts,
 //!   application data, the transcript and the event log. A handshake state
 //!   machine plugs in through the [`State`] trait.
-//! - [`keys`](Core::derive_master_secret): the key schedule steps, each
-//!   logged as an action event.
+//! - [`keys`](Core::derive_session_keys): the key schedule steps, each
+//!   logged as an action event, and the Finished messages.
+//! - [`SessionStore`]: the bounded store of resumable sessions.
+//! - [`require_handshake!`](crate::require_handshake): a state's check
+//!   that the input is the one message it expects.
 //! - [`TlsEvent`], [`Negotiated`], [`EventContext`], [`StoredSession`]: the
 //!   values the actors hand to their callers.
 //!
@@ -17,21 +22,51 @@
 //! that [`Error::alert`] names, logs it, reports [`TlsEvent::Failed`], and
 //! from then on every input is ignored.
 
+mod connection;
 mod core;
 mod keys;
 mod names;
+mod store;
 
 use std::borrow::Cow;
 
 use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
 
+pub use self::connection::Connection;
 pub use self::core::{Core, Input, State};
-pub use self::keys::{Randoms, SessionKeys};
+pub use self::keys::{HelloParams, Randoms, SessionKeys};
 pub use self::names::alert_name;
+pub use self::store::SessionStore;
 use crate::cert::CertError;
 use crate::crypto::CryptoError as CipherError;
 use crate::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 use crate::error::{CertificateError, CryptoError, Error, InvalidMessage, PeerMisbehaved};
+
+/// Takes the handshake message a state expects from an [`Input`]:
+/// `require_handshake!(input, HandshakeType::X, HandshakeMessage::X(body) => body)`
+/// gives `Ok((message, body))`, with `message` the [`JoinedMessage`] and
+/// its encoding, or the unexpected_message error listing `HandshakeType::X`.
+///
+/// [`JoinedMessage`]: crate::record::JoinedMessage
+#[macro_export]
+macro_rules! require_handshake {
+    ($input:expr, $typ:expr, $pattern:pat => $payload:expr) => {
+        $input
+            .expect_handshake(&[$typ])
+            .and_then(|message| match &message.message {
+                $pattern => Ok((message, $payload)),
+                other => Err($crate::conn::unexpected_handshake(&[$typ], other.typ())),
+            })
+    };
+}
+
+/// Locks a mutex shared between connections, such as a session store; a
+/// panic elsewhere does not make its data unusable.
+pub fn lock<T: ?Sized>(shared: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Who the events of one connection belong to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

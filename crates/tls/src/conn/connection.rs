@@ -1,0 +1,116 @@
+//! The public face of a connection, the same for client and server: a
+//! [`Core`] record layer driven by the current handshake [`State`].
+
+use tlsim_sim::{Instant, Tracer};
+
+use super::{Core, Negotiated, State, TlsEvent};
+
+/// One TLS connection, client or server. The actors' connection types
+/// dereference to it, so these methods are their public API.
+pub struct Connection {
+    core: Core,
+    state: Option<Box<dyn State>>,
+    /// Whether the handshake has begun: at once for the side that waits
+    /// for the peer, at [`start`](Self::start) for the side that speaks
+    /// first, or when bytes arrive before that.
+    started: bool,
+}
+
+impl Connection {
+    /// A connection whose handshake begins in `first` (a server waiting
+    /// for the Client Hello).
+    pub fn new(core: Core, first: Box<dyn State>) -> Self {
+        Connection {
+            core,
+            state: Some(first),
+            started: true,
+        }
+    }
+
+    /// A connection that speaks first, once [`start`](Self::start) is
+    /// called; bytes arriving before that are handled by `idle`, which
+    /// expects nothing before our hello.
+    pub fn new_unstarted(core: Core, idle: Box<dyn State>) -> Self {
+        Connection {
+            core,
+            state: Some(idle),
+            started: false,
+        }
+    }
+
+    /// Begins the handshake in the state `first` returns, which may queue
+    /// the opening flight. Does nothing after the first call, once bytes
+    /// have arrived, or after a failure.
+    pub fn start_with(&mut self, first: impl FnOnce(&mut Core) -> Box<dyn State>) {
+        if self.started || self.core.has_failed() {
+            return;
+        }
+        self.started = true;
+        self.state = Some(first(&mut self.core));
+    }
+
+    /// Feeds bytes from the transport, split anywhere. Errors do not
+    /// return: they queue a fatal alert, log it, and report
+    /// [`TlsEvent::Failed`]; after that, input is ignored.
+    pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8], tracer: &mut dyn Tracer) {
+        self.started = true;
+        self.core.handle_bytes(&mut self.state, now, bytes, tracer);
+    }
+
+    /// Appends the bytes queued for the transport to `out`; returns how
+    /// many.
+    pub fn write_tls(&mut self, out: &mut Vec<u8>) -> usize {
+        self.core.write_tls(out)
+    }
+
+    /// Whether [`write_tls`](Self::write_tls) has bytes to give.
+    #[must_use]
+    pub fn wants_write(&self) -> bool {
+        self.core.wants_write()
+    }
+
+    /// Sends application data: kept until the handshake completes, then
+    /// written in records of at most 2^14 bytes.
+    pub fn send_application_data(&mut self, now: Instant, data: &[u8], tracer: &mut dyn Tracer) {
+        self.core.send_application_data(now, data, tracer);
+    }
+
+    /// Appends the decrypted application bytes received to `out`; returns
+    /// how many.
+    pub fn read_application_data(&mut self, out: &mut Vec<u8>) -> usize {
+        self.core.read_application_data(out)
+    }
+
+    /// Queues close_notify (RFC 5246 §7.2.1); later writes are dropped.
+    pub fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.core.close(now, tracer);
+    }
+
+    /// The next event, in the order they happened.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<TlsEvent> {
+        self.core.poll_event()
+    }
+
+    /// NSS key log lines (`CLIENT_RANDOM …`) not taken yet.
+    pub fn keylog_lines(&mut self) -> Vec<String> {
+        self.core.take_keylog()
+    }
+
+    /// Whether the handshake is still running (false once complete or
+    /// failed).
+    pub fn is_handshaking(&self) -> bool {
+        self.core.is_handshaking()
+    }
+
+    /// Whether the connection failed.
+    pub fn has_failed(&self) -> bool {
+        self.core.has_failed()
+    }
+
+    /// What the handshake settled on, once the Server Hello has been sent
+    /// or received.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        self.core.negotiated.as_ref()
+    }
+}
