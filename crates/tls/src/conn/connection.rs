@@ -11,7 +11,7 @@ pub struct Connection {
     core: Core,
     state: Option<Box<dyn State>>,
     /// Whether the handshake has begun: at once for the side that waits
-    /// for the peer, at [`start`](Self::start) for the side that speaks
+    /// for the peer, at [`start_with`](Self::start_with) for the side that speaks
     /// first, or when bytes arrive before that.
     started: bool,
 }
@@ -27,8 +27,8 @@ impl Connection {
         }
     }
 
-    /// A connection that speaks first, once [`start`](Self::start) is
-    /// called; bytes arriving before that are handled by `idle`, which
+    /// A connection that speaks first, once [`start_with`](Self::start_with)
+    /// is called; bytes arriving before that are handled by `idle`, which
     /// expects nothing before our hello.
     pub fn new_unstarted(core: Core, idle: Box<dyn State>) -> Self {
         Connection {

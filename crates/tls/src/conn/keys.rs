@@ -39,9 +39,10 @@ pub struct HelloParams {
 }
 
 impl Core {
-    /// Logs the ECDH result, derives the master secret from it (see
-    /// [`derive_master_secret`](Self::derive_master_secret)) and installs
-    /// the keys it yields for the next ChangeCipherSpec.
+    /// Logs the ECDH result, derives the master secret from it (RFC 5246
+    /// §8.1, or RFC 7627 §4 from the transcript so far, which must end with
+    /// the ClientKeyExchange), adds the key log line and installs the keys
+    /// it yields for the next ChangeCipherSpec (RFC 5246 §6.3).
     ///
     /// # Errors
     /// internal_error if the suite cannot be used with the version.
