@@ -10,7 +10,8 @@
 //! packet tap is at hand.
 //!
 //! Performance: packet buffers are recycled through a free list; sockets
-//! live in a slab with generation-checked ids and recycled buffers; segments
+//! live in a slab with recycled buffers, named by dense ids that are never
+//! reused (so a caller can index its own tables by them); segments
 //! find their socket by a hash lookup on the 4-tuple (never iterated); and
 //! each socket has at most one live wake-up in the queue, re-armed lazily
 //! (a stale wake-up only re-checks the timers).
@@ -35,27 +36,13 @@ pub struct HostId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LinkId(pub u32);
 
-/// A socket: a slab index in the low 20 bits and a generation in the high 12,
-/// so an id kept after its socket was freed never reaches the slot's next user
-/// (until the generation wraps after 4096 reuses of one slot).
+/// A socket: issued in order from 0 and never reused by the same network,
+/// so an id kept after its socket was freed never reaches a later socket, and
+/// callers may index a table of their own by it (the ids stay dense).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SocketId(pub u32);
 
-const INDEX_BITS: u32 = 20;
-const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
 const FIRST_EPHEMERAL_PORT: u16 = 49152;
-
-impl SocketId {
-    fn new(index: usize, generation: u32) -> Self {
-        SocketId((generation << INDEX_BITS) | index as u32)
-    }
-    fn index(self) -> usize {
-        (self.0 & INDEX_MASK) as usize
-    }
-    fn generation(self) -> u32 {
-        self.0 >> INDEX_BITS
-    }
-}
 
 /// Something the application should know about a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,8 +239,15 @@ struct FaultState {
 }
 
 enum Item {
-    Arrival { direction: usize, packet: Vec<u8> },
-    Wake { socket: SocketId },
+    Arrival {
+        direction: usize,
+        packet: Vec<u8>,
+    },
+    /// A socket's wake-up; stale once slot `index` holds another socket.
+    Wake {
+        index: u32,
+        socket: SocketId,
+    },
 }
 
 /// Everything but the sockets: what a socket's output reaches.
@@ -266,8 +260,8 @@ struct Fabric {
     events: VecDeque<SocketEvent>,
 }
 
+/// A slab entry; `tcb.id` names its current (or last) socket.
 struct Slot {
-    generation: u32,
     live: bool,
     tcb: Tcb,
 }
@@ -279,6 +273,8 @@ pub struct Network {
     fabric: Fabric,
     slots: Vec<Slot>,
     free_slots: VecDeque<usize>,
+    /// Slab index of every socket ever issued, by id: 4 bytes per socket.
+    slot_of: Vec<u32>,
     demux: TupleMap<usize>,
     /// Connection numbers by the server-side 4-tuple, set by `connect`.
     conn_by_tuple: TupleMap<u32>,
@@ -602,6 +598,7 @@ impl Network {
             },
             slots: Vec::new(),
             free_slots: VecDeque::new(),
+            slot_of: Vec::new(),
             demux: TupleMap::default(),
             conn_by_tuple: TupleMap::default(),
             next_conn: 1,
@@ -700,40 +697,45 @@ impl Network {
     }
 
     fn allocate(&mut self, endpoint: Endpoint, config: TcpConfig) -> Result<SocketId, NetError> {
+        let id = SocketId(
+            u32::try_from(self.slot_of.len())
+                .ok()
+                .filter(|&n| n < u32::MAX)
+                .ok_or(NetError::TooManySockets)?,
+        );
         let index = match self.free_slots.pop_front() {
             Some(index) => index,
             None => {
                 let index = self.slots.len();
-                if index > INDEX_MASK as usize {
-                    return Err(NetError::TooManySockets);
-                }
-                let id = SocketId::new(index, 0);
                 self.slots.push(Slot {
-                    generation: 0,
                     live: false,
                     tcb: Tcb::new(id, endpoint, config),
                 });
                 index
             }
         };
+        self.slot_of.push(index as u32);
         let slot = &mut self.slots[index];
-        slot.generation = (slot.generation + 1) & (u32::MAX >> INDEX_BITS);
         slot.live = true;
-        let id = SocketId::new(index, slot.generation);
         slot.tcb.reuse(id, endpoint, config);
         self.demux
             .insert(tuple_key(endpoint.local, endpoint.remote), index);
         Ok(id)
     }
 
+    /// The slab index that `socket` had, if its slot still holds it.
+    fn index_of(&self, socket: SocketId) -> Option<usize> {
+        let index = *self.slot_of.get(socket.0 as usize)? as usize;
+        (self.slots[index].tcb.id == socket).then_some(index)
+    }
+
     fn slot(&self, socket: SocketId) -> Option<&Slot> {
-        self.slots
-            .get(socket.index())
-            .filter(|s| s.generation == socket.generation())
+        self.index_of(socket).map(|index| &self.slots[index])
     }
 
     fn live_index(&self, socket: SocketId) -> Option<usize> {
-        self.slot(socket).filter(|s| s.live).map(|_| socket.index())
+        self.index_of(socket)
+            .filter(|&index| self.slots[index].live)
     }
 
     /// Opens a connection from `host` to `remote`, from the next free ephemeral
@@ -784,7 +786,8 @@ impl Network {
         self.conn_by_tuple.insert(tuple_key(remote, local), conn);
         let iss = SeqNumber(self.fabric.hosts[host.0 as usize].isn_rng.u32());
         let mtu = self.fabric.directions[route].link.conditions.mtu;
-        let tcb = &mut self.slots[id.index()].tcb;
+        let index = self.slot_of[id.0 as usize] as usize;
+        let tcb = &mut self.slots[index].tcb;
         tcb.open(iss, mtu, true);
         if tracer.enabled() {
             let event = Event::new(
@@ -799,7 +802,7 @@ impl Network {
             .field("Dst Port", remote.port());
             tracer.record(event);
         }
-        self.schedule(id.index(), self.now);
+        self.schedule(index, self.now);
         Ok(id)
     }
 
@@ -825,17 +828,14 @@ impl Network {
     /// window reopens (a window update may leave at the next `advance`).
     /// Data stays readable after the socket closed, until its slot is reused.
     pub fn recv(&mut self, socket: SocketId, out: &mut Vec<u8>) -> usize {
-        let Some(slot) = self
-            .slots
-            .get_mut(socket.index())
-            .filter(|s| s.generation == socket.generation())
-        else {
+        let Some(index) = self.index_of(socket) else {
             return 0;
         };
+        let slot = &mut self.slots[index];
         let n = slot.tcb.recv(out);
         if slot.live {
             let now = self.now;
-            self.schedule(socket.index(), now);
+            self.schedule(index, now);
         }
         n
     }
@@ -889,7 +889,7 @@ impl Network {
             .demux
             .get(&tuple_key(tcb.endpoint.remote, tcb.endpoint.local))?;
         let slot = &self.slots[index];
-        slot.live.then(|| SocketId::new(index, slot.generation))
+        slot.live.then_some(slot.tcb.id)
     }
 
     /// Live sockets (not yet freed); useful to check that nothing leaked.
@@ -917,14 +917,12 @@ impl Network {
                 Item::Arrival { direction, packet } => {
                     self.arrive(at, direction, packet, tracer, tap)
                 }
-                Item::Wake { socket } => {
-                    let index = socket.index();
-                    let Some(slot) = self.slots.get_mut(index) else {
-                        continue;
-                    };
-                    if !slot.live || slot.generation != socket.generation() {
+                Item::Wake { index, socket } => {
+                    let slot = &mut self.slots[index as usize];
+                    if !slot.live || slot.tcb.id != socket {
                         continue;
                     }
+                    let index = index as usize;
                     if slot.tcb.queued_wake.is_some_and(|t| t <= at) {
                         slot.tcb.queued_wake = None;
                     }
@@ -963,8 +961,11 @@ impl Network {
         };
         if slot.tcb.queued_wake.is_none_or(|queued| deadline < queued) {
             slot.tcb.queued_wake = Some(deadline);
-            let socket = SocketId::new(index, slot.generation);
-            self.fabric.queue.push(deadline, Item::Wake { socket });
+            let socket = slot.tcb.id;
+            let index = index as u32;
+            self.fabric
+                .queue
+                .push(deadline, Item::Wake { index, socket });
         }
     }
 
@@ -1128,7 +1129,7 @@ impl Network {
             };
             let iss = SeqNumber(self.fabric.hosts[host.0 as usize].isn_rng.u32());
             let mtu = self.fabric.directions[route].link.conditions.mtu;
-            let index = id.index();
+            let index = self.slot_of[id.0 as usize] as usize;
             let tcb = &mut self.slots[index].tcb;
             tcb.open(iss, mtu, false);
             if tracer.enabled() {
