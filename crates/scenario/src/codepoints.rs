@@ -6,7 +6,7 @@ use core::fmt;
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
-use tlsim_sim::calendar::{civil_from_days, days_from_civil};
+use tlsim_sim::calendar::{civil_from_days, days_from_civil, format_utc};
 use tlsim_tls::enums::{CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion};
 
 fn parse_hex(text: &str) -> Option<u16> {
@@ -140,15 +140,7 @@ impl<'de> Deserialize<'de> for CalendarTime {
 
 impl fmt::Display for CalendarTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (year, month, day) = civil_from_days((self.0 / 86_400) as i64);
-        let secs = self.0 % 86_400;
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        f.write_str(&format_utc(self.0))
     }
 }
 

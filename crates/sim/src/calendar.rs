@@ -26,6 +26,18 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC).
+pub fn format_utc(unix_secs: u64) -> String {
+    let (year, month, day) = civil_from_days((unix_secs / 86_400) as i64);
+    let secs = unix_secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +53,6 @@ mod tests {
             assert_eq!(days_from_civil(date.0, date.1, date.2), days);
             assert_eq!(civil_from_days(days), date);
         }
+        assert_eq!(format_utc(1_378_038_896), "2013-09-01T12:34:56Z");
     }
 }

@@ -424,7 +424,7 @@ impl State for ExpectCertificate {
                             cert.issuer.to_wireshark_string(),
                         );
                 }
-                e = e.field("Time", now_unix);
+                e = e.field("Time", tlsim_sim::calendar::format_utc(now_unix));
                 if let Some(name) = name {
                     e = e.field("Server Name", name);
                 }

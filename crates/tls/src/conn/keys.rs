@@ -175,6 +175,16 @@ impl Core {
         let decrypter =
             RecordDecrypter::from_key_block(suite, version, &block, peer).map_err(crypto_error)?;
         self.set_pending_keys(encrypter, decrypter);
+        // GCM takes 4 bytes of implicit nonce from the key block; CBC takes
+        // an IV only in TLS 1.0 (RFC 2246 §6.3), later versions send one per
+        // record (RFC 4346 §6.2.3.2).
+        let iv = |bytes: &[u8]| {
+            if bytes.is_empty() {
+                "none: each record carries its own IV".to_owned()
+            } else {
+                hex(bytes)
+            }
+        };
         self.ctx.action(now, tracer, "Key block", |e| {
             e.field("Cipher Suite", suite.name)
                 .field("Key Block", hex(&block.key_block))
@@ -182,8 +192,8 @@ impl Core {
                 .field("Server MAC Key", hex(&block.server_mac_key))
                 .field("Client Write Key", hex(&block.client_write_key))
                 .field("Server Write Key", hex(&block.server_write_key))
-                .field("Client Write IV", hex(&block.client_iv))
-                .field("Server Write IV", hex(&block.server_iv))
+                .field("Client Write IV", iv(&block.client_iv))
+                .field("Server Write IV", iv(&block.server_iv))
                 .explain(
                     "The master secret is expanded into the keys each direction encrypts \
                      and authenticates its records with.",
