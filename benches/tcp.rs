@@ -59,6 +59,9 @@ At("{at}us", Close(conn: "c{i}", from: "client")),
     name: "short",
     hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
     links: [Link(between: ("client", "server"), conditions: (latency: "1ms", bandwidth: "10Gbit/s"))],
+    // A short TIME-WAIT: at one connection every 50 µs, 60 s of TIME-WAIT
+    // would hold more than the 16,384 ephemeral ports of one client host.
+    tcp: (time_wait: "100ms"),
     listen: [Listen(host: "server", port: 443)],
     timeline: [{timeline}],
     limits: (max_events: 1000000000),

@@ -237,10 +237,11 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
     let mut ends: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
     let mut previous = None;
     for (i, step) in s.timeline.iter().enumerate() {
-        let at = step_offset(source, i);
+        // Found only when reporting an error: the search is linear in the file.
+        let at = || step_offset(source, i);
         if let Some(before) = previous.filter(|t| *t > step.0) {
             return Err((
-                at,
+                at(),
                 format!(
                     "timeline steps must be in time order: this step at {} comes after one at {before}",
                     step.0
@@ -254,11 +255,11 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
          -> Result<(), Invalid> {
             match ends.get(conn) {
                 None => Err((
-                    at,
+                    at(),
                     format!("connection {conn:?} is used before the step that opens it"),
                 )),
                 Some((a, b)) if host != *a && host != *b => Err((
-                    at,
+                    at(),
                     format!(
                         "host {host:?} is not an end of connection {conn:?}: expected {a:?} or {b:?}"
                     ),
@@ -277,7 +278,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
             } => {
                 if app.is_some() && tls.is_none() {
                     return Err((
-                        at,
+                        at(),
                         format!(
                             "the application on {:?} needs TLS: add tls: \"<client profile>\"",
                             conn.0
@@ -286,7 +287,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 }
                 if ends.insert(&conn.0, (&from.0, &to.0)).is_some() {
                     return Err((
-                        at,
+                        at(),
                         format!(
                             "connection name {:?} is used by two Connect steps: names must be unique",
                             conn.0
@@ -295,7 +296,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 }
                 if from == to {
                     return Err((
-                        at,
+                        at(),
                         format!(
                             "{:?} cannot connect to itself: expected another host",
                             from.0
@@ -309,7 +310,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 };
                 if !linked.contains(&key) {
                     return Err((
-                        at,
+                        at(),
                         format!(
                             "no link joins {:?} and {:?}: add one to `links`",
                             from.0, to.0
@@ -318,7 +319,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 }
                 if *port == 0 {
                     return Err((
-                        at,
+                        at(),
                         "port 0 cannot be connected to: expected 1 to 65535".into(),
                     ));
                 }
@@ -331,7 +332,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
             Action::Fault { nth, .. } => {
                 if *nth == 0 {
                     return Err((
-                        at,
+                        at(),
                         "nth counts matching segments from 1: expected 1 or more".into(),
                     ));
                 }
@@ -341,7 +342,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 let key = if a < b { (a, b) } else { (b, a) };
                 if !linked.contains(&key) {
                     return Err((
-                        at,
+                        at(),
                         format!("no link joins {a:?} and {b:?}, so none can be cut"),
                     ));
                 }

@@ -184,7 +184,8 @@ struct Runner<'a> {
     links: Vec<((HostId, HostId), LinkId)>,
     conns: Vec<Conn>,
     conn_index: BTreeMap<String, usize>,
-    /// For each socket id, its connection and end (index by `SocketId.0`).
+    /// For each socket id, its connection and end. The network issues ids
+    /// densely from 0 and never reuses one, so a vector indexes them.
     sockets: Vec<Option<(usize, usize)>>,
     pattern: Vec<u8>,
     scratch: Vec<u8>,
@@ -498,12 +499,13 @@ impl Runner<'_> {
         actor: &str,
         kind: Kind,
         layer: Layer,
-        title: String,
+        title: impl FnOnce() -> String,
         explain: &'static str,
     ) {
+        // Built only when wanted: benchmarks run thousands of steps untraced.
         if self.tracer.enabled() {
             self.tracer
-                .record(Event::new(now, actor, kind, layer, title).explain(explain));
+                .record(Event::new(now, actor, kind, layer, title()).explain(explain));
         }
     }
 
@@ -524,18 +526,28 @@ impl Runner<'_> {
                     &from.0,
                     Kind::Action,
                     Layer::Tcp,
-                    format!("Connect {} to {}:{}", conn.0, to.0, port),
+                    || format!("Connect {} to {}:{}", conn.0, to.0, port),
                     "The application asks TCP to open a connection; TCP starts the three-way handshake with a SYN.",
                 );
                 let cfg = self.tcp[client.0 as usize].clone();
-                let socket = self
-                    .net
-                    .connect(now, client, addr, cfg, self.tracer)
-                    .expect("validated: a link joins the hosts");
+                // Validation guarantees a route; what can still fail is a
+                // client with every ephemeral port in use (TIME-WAIT).
+                let socket = match self.net.connect(now, client, addr, cfg, self.tracer) {
+                    Ok(socket) => Some(socket),
+                    Err(e) => {
+                        if self.tracer.enabled() {
+                            let event = Event::new(now, &from.0, Kind::Drop, Layer::Tcp, format!("Connect {} failed", conn.0))
+                                .field("Error", e.to_string())
+                                .explain("TCP could not open the connection; the steps that use it do nothing.");
+                            self.tracer.record(event);
+                        }
+                        None
+                    }
+                };
                 let index = self.conns.len();
                 self.conn_index.insert(conn.0.clone(), index);
                 let mut ends: [End_; 2] = Default::default();
-                ends[CLIENT].socket = Some(socket);
+                ends[CLIENT].socket = socket;
                 if tls.is_some() || app.is_some() {
                     let number = index as u32 + 1;
                     ends[CLIENT].stack = Some(self.factory.client_stack(
@@ -554,7 +566,9 @@ impl Runner<'_> {
                     ends,
                     flows: Default::default(),
                 });
-                self.bind(socket, index, CLIENT);
+                if let Some(socket) = socket {
+                    self.bind(socket, index, CLIENT);
+                }
             }
             Action::Send { conn, from, data } => {
                 let (c, side) = self.conn_end(&conn.0, &from.0);
@@ -568,7 +582,7 @@ impl Runner<'_> {
                     &from.0,
                     Kind::Action,
                     Layer::Tcp,
-                    format!("Application writes {len} bytes on {}", conn.0),
+                    || format!("Application writes {len} bytes on {}", conn.0),
                     "The bytes join the socket's send buffer; TCP sends them as the windows allow.",
                 );
                 self.write_app(now, c, side, chunk);
@@ -580,7 +594,7 @@ impl Runner<'_> {
                     &from.0,
                     Kind::Action,
                     Layer::Tcp,
-                    format!("Application closes {}", conn.0),
+                    || format!("Application closes {}", conn.0),
                     "TCP sends a FIN once everything queued has been sent.",
                 );
                 self.conns[c].ends[side].close_wanted = true;
@@ -597,7 +611,7 @@ impl Runner<'_> {
                     &from.0,
                     Kind::Action,
                     Layer::Tcp,
-                    format!("Application aborts {}", conn.0),
+                    || format!("Application aborts {}", conn.0),
                     "TCP discards what is queued and sends a RST: the connection ends at once.",
                 );
                 let end = &mut self.conns[c].ends[side];
@@ -622,7 +636,7 @@ impl Runner<'_> {
                     "sim",
                     Kind::Fault,
                     Layer::Link,
-                    format!("Fault armed: {} segment #{nth} {}", fault_verb(*action), describe_filter(matching)),
+                    || format!("Fault armed: {} segment #{nth} {}", fault_verb(*action), describe_filter(matching)),
                     "From now on the network counts matching segments and applies the fault to the chosen one.",
                 );
                 self.net.add_fault(fault);
@@ -640,7 +654,7 @@ impl Runner<'_> {
                     "sim",
                     Kind::Fault,
                     Layer::Link,
-                    format!("Link {}<->{} cut for {}", between.0, between.1, duration),
+                    || format!("Link {}<->{} cut for {}", between.0, between.1, duration),
                     "Every packet that enters the link while it is cut is lost.",
                 );
                 self.net.cut_link(link, now, now + duration.0);
