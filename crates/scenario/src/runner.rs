@@ -336,15 +336,12 @@ fn run_with<'a>(
     for l in &scenario.links {
         let (a, b) = (id_of(&l.between.0.0), id_of(&l.between.1.0));
         let forward = link_conditions(&l.conditions);
-        let back = l
-            .reverse
-            .as_ref()
-            .map_or_else(|| forward.clone(), link_conditions);
+        let back = l.reverse.as_ref().map_or(forward, link_conditions);
         links.push(((a, b), net.add_link(a, b, forward, back)));
     }
     for l in &scenario.listen {
         let host = id_of(&l.host.0);
-        let cfg = tcp[host.0 as usize].clone();
+        let cfg = tcp[host.0 as usize];
         net.listen(host, l.port, cfg)
             .expect("validated: each port listened on once");
     }
@@ -529,7 +526,7 @@ impl Runner<'_> {
                     || format!("Connect {} to {}:{}", conn.0, to.0, port),
                     "The application asks TCP to open a connection; TCP starts the three-way handshake with a SYN.",
                 );
-                let cfg = self.tcp[client.0 as usize].clone();
+                let cfg = self.tcp[client.0 as usize];
                 // Validation guarantees a route; what can still fail is a
                 // client with every ephemeral port in use (TIME-WAIT).
                 let socket = match self.net.connect(now, client, addr, cfg, self.tracer) {
