@@ -280,6 +280,10 @@ pub struct Network {
     conn_by_tuple: TupleMap<u32>,
     next_conn: u32,
     addr_to_host: BTreeMap<Ipv4Addr, HostId>,
+    /// Wake-ups in the queue whose socket has been freed. They would only be
+    /// skipped when popped; once they are most of the queue they are dropped
+    /// at once, so the queue stays proportional to the live sockets.
+    dead_wakes: usize,
 }
 
 /// The output side for one socket's processing.
@@ -603,6 +607,7 @@ impl Network {
             conn_by_tuple: TupleMap::default(),
             next_conn: 1,
             addr_to_host: BTreeMap::new(),
+            dead_wakes: 0,
         }
     }
 
@@ -920,8 +925,10 @@ impl Network {
                 Item::Wake { index, socket } => {
                     let slot = &mut self.slots[index as usize];
                     if !slot.live || slot.tcb.id != socket {
+                        self.dead_wakes = self.dead_wakes.saturating_sub(1);
                         continue;
                     }
+                    slot.tcb.wakes_in_queue -= 1;
                     let index = index as usize;
                     if slot.tcb.queued_wake.is_some_and(|t| t <= at) {
                         slot.tcb.queued_wake = None;
@@ -943,6 +950,7 @@ impl Network {
         let slot = &mut self.slots[index];
         if slot.tcb.finished {
             slot.live = false;
+            self.dead_wakes += slot.tcb.wakes_in_queue as usize;
             let endpoint = slot.tcb.endpoint;
             self.demux
                 .remove(&tuple_key(endpoint.local, endpoint.remote));
@@ -961,12 +969,33 @@ impl Network {
         };
         if slot.tcb.queued_wake.is_none_or(|queued| deadline < queued) {
             slot.tcb.queued_wake = Some(deadline);
+            slot.tcb.wakes_in_queue += 1;
             let socket = slot.tcb.id;
             let index = index as u32;
             self.fabric
                 .queue
                 .push(deadline, Item::Wake { index, socket });
         }
+        self.drop_dead_wakes();
+    }
+
+    /// Removes the wake-ups of freed sockets once they are half the queue
+    /// (and many): popping them would do nothing, and a queue full of them
+    /// makes every pop dearer. Behaviour is unchanged; only cost.
+    fn drop_dead_wakes(&mut self) {
+        const MIN_DEAD: usize = 1024;
+        if self.dead_wakes < MIN_DEAD || self.dead_wakes * 2 < self.fabric.queue.len() {
+            return;
+        }
+        let slots = &self.slots;
+        self.fabric.queue.retain(|_, item| match item {
+            Item::Arrival { .. } => true,
+            Item::Wake { index, socket } => {
+                let slot = &slots[*index as usize];
+                slot.live && slot.tcb.id == *socket
+            }
+        });
+        self.dead_wakes = 0;
     }
 
     fn drop_event(

@@ -69,3 +69,44 @@ fn a_lossy_reordering_duplicating_link_still_delivers_every_byte_once_in_order()
         assert!(failures.is_empty(), "seed {seed}: {failures:?}");
     }
 }
+
+#[test]
+fn thousands_of_short_connections_all_deliver_and_close() {
+    // Enough connections that the wake-ups of freed sockets pile up and are
+    // dropped from the queue; nothing observable may change.
+    let mut timeline = String::new();
+    for i in 0..3000u32 {
+        let at = u64::from(i) * 50;
+        timeline += &format!(
+            r#"At("{at}us", Connect(conn: "c{i}", from: "client", to: "server", port: 443)),
+At("{at}us", Send(conn: "c{i}", from: "client", data: Pattern(16384))),
+At("{at}us", Close(conn: "c{i}", from: "client")),
+"#
+        );
+    }
+    let text = format!(
+        r#"Scenario(
+    name: "short",
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "1ms", bandwidth: "10Gbit/s"))],
+    tcp: (time_wait: "100ms"),
+    listen: [Listen(host: "server", port: 443)],
+    timeline: [{timeline}],
+)"#
+    );
+    let scenario = parse(&text, "short.ron").unwrap();
+    let outcome = run(
+        &scenario,
+        1,
+        RunOptions::default(),
+        &mut NullTracer,
+        &mut NoTap,
+    );
+    assert_eq!(outcome.end, End::Quiescent);
+    for conn in &outcome.conns {
+        assert_eq!(conn.upstream.received.len(), 16384, "{}", conn.name);
+        assert!(conn.upstream.intact(), "{}", conn.name);
+        assert_eq!(conn.client_state.to_string(), "CLOSED", "{}", conn.name);
+        assert_eq!(conn.server_state.to_string(), "CLOSED", "{}", conn.name);
+    }
+}

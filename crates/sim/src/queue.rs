@@ -83,6 +83,12 @@ impl<T> Queue<T> {
         self.heap.pop().map(|e| (e.at, e.item))
     }
 
+    /// Keeps only the items for which `keep` returns true. The survivors
+    /// keep their order: each keeps its time and insertion sequence.
+    pub fn retain(&mut self, mut keep: impl FnMut(Instant, &T) -> bool) {
+        self.heap.retain(|e| keep(e.at, &e.item));
+    }
+
     /// The number of items waiting.
     pub fn len(&self) -> usize {
         self.heap.len()
@@ -108,6 +114,17 @@ mod tests {
         q.push(Instant::from_nanos(10), "a3");
         let order: Vec<_> = core::iter::from_fn(|| q.pop().map(|(_, s)| s)).collect();
         assert_eq!(order, ["a1", "a2", "a3", "b", "c"]);
+    }
+
+    #[test]
+    fn retain_keeps_the_order_of_the_survivors() {
+        let mut q = Queue::new();
+        for (t, v) in [(5, 1), (1, 2), (5, 3), (3, 4), (1, 5)] {
+            q.push(Instant::from_nanos(t), v);
+        }
+        q.retain(|_, v| v % 2 == 1);
+        let order: Vec<_> = core::iter::from_fn(|| q.pop().map(|(_, v)| v)).collect();
+        assert_eq!(order, [5, 1, 3]);
     }
 
     #[test]

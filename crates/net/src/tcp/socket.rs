@@ -32,6 +32,8 @@ pub(crate) struct Tcb {
     pub(crate) dirty: bool,
     /// The earliest wake-up already in the network's queue for this socket.
     pub(crate) queued_wake: Option<Instant>,
+    /// How many wake-ups for this socket the queue holds, stale ones included.
+    pub(crate) wakes_in_queue: u32,
 
     // Send sequence space (RFC 9293 §3.3.1).
     snd_una: SeqNumber,
@@ -110,6 +112,7 @@ impl Tcb {
             finished: false,
             dirty: false,
             queued_wake: None,
+            wakes_in_queue: 0,
             snd_una: SeqNumber(0),
             snd_nxt: SeqNumber(0),
             snd_max: SeqNumber(0),
