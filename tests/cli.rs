@@ -192,3 +192,15 @@ fn the_readme_example_scenario_runs() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn the_readme_shows_the_current_ladder_of_the_documented_session() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let out = tlsim(&["run", "scenarios/google-spdy.ron"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ladder = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        readme.contains(ladder.trim_end()),
+        "README.md shows an outdated ladder: paste the output of `tlsim run scenarios/google-spdy.ron`"
+    );
+}
