@@ -195,7 +195,8 @@ fn the_readme_example_scenario_runs() {
 
 #[test]
 fn the_readme_shows_the_current_ladder_of_the_documented_session() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let out = tlsim(&["run", "scenarios/google-spdy.ron"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let ladder = String::from_utf8(out.stdout).unwrap();
