@@ -153,36 +153,160 @@ fn tshark_decrypts_every_protected_record_with_the_key_log() {
             continue;
         }
         tls_scenarios += 1;
-        let keys = std::fs::read_to_string(&export.keys).unwrap();
-        assert!(
-            keys.lines()
-                .all(|l| l.starts_with("CLIENT_RANDOM ") && l.len() == 14 + 64 + 1 + 96),
-            "{keys}"
-        );
-        let debug = export.pcap.with_file_name("tls-debug.txt");
-        tshark(
-            &export,
-            &["-o", &format!("tls.debug_file:{}", debug.display())],
-        );
-        let debug = std::fs::read_to_string(&debug).unwrap();
-        // Wireshark's TLS debug log: "mac ok" after a CBC record's MAC
-        // check, "auth_tag(OK)" after a GCM record's tag check.
-        let decrypted = debug.matches("ssl_decrypt_record: mac ok").count()
-            + debug.matches("auth_tag(OK)").count();
-        let failed =
-            debug.matches("mac failed").count() + debug.matches("auth tag mismatch").count();
-        assert_eq!(
-            failed,
-            0,
-            "{}: tshark failed to decrypt {failed} records",
-            scenario.display()
-        );
-        assert_eq!(
-            decrypted,
-            expected,
-            "{}: tshark decrypted {decrypted} records, the run protected {expected}",
-            scenario.display()
-        );
+        assert_decrypted(&export, expected, &scenario.display().to_string());
     }
     assert!(tls_scenarios > 0, "no scenario exercised TLS decryption");
+}
+
+/// tshark, given the key log, decrypts exactly the `expected` records the run
+/// protected, and fails on none (read from its TLS debug log: "mac ok" after
+/// a CBC record's MAC check, "auth_tag(OK)" after a GCM record's tag check).
+fn assert_decrypted(export: &Export, expected: usize, what: &str) {
+    let keys = std::fs::read_to_string(&export.keys).unwrap();
+    assert!(
+        !keys.is_empty()
+            && keys
+                .lines()
+                .all(|l| l.starts_with("CLIENT_RANDOM ") && l.len() == 14 + 64 + 1 + 96),
+        "{what}: {keys}"
+    );
+    let debug = export.pcap.with_file_name("tls-debug.txt");
+    tshark(
+        export,
+        &["-o", &format!("tls.debug_file:{}", debug.display())],
+    );
+    let debug = std::fs::read_to_string(&debug).unwrap();
+    let decrypted =
+        debug.matches("ssl_decrypt_record: mac ok").count() + debug.matches("auth_tag(OK)").count();
+    let failed = debug.matches("mac failed").count() + debug.matches("auth tag mismatch").count();
+    assert_eq!(
+        failed, 0,
+        "{what}: tshark failed to decrypt {failed} records"
+    );
+    assert_eq!(
+        decrypted, expected,
+        "{what}: tshark decrypted {decrypted} records, the run protected {expected}"
+    );
+}
+
+/// Every cipher suite and version tlsim runs, with both groups: a scenario
+/// each, exported and decrypted by tshark.
+#[test]
+fn tshark_decrypts_every_suite_and_version() {
+    if !tshark_or_skip() {
+        return;
+    }
+    let rsa_key = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/keys/www.google.com.pem");
+    let cases = [
+        (
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS 1.2",
+            "ecdsa",
+            "x25519",
+        ),
+        (
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+            "TLS 1.2",
+            "ecdsa",
+            "secp256r1",
+        ),
+        (
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+            "TLS 1.2",
+            "ecdsa",
+            "x25519",
+        ),
+        (
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+            "TLS 1.1",
+            "ecdsa",
+            "secp256r1",
+        ),
+        (
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+            "TLS 1.0",
+            "ecdsa",
+            "x25519",
+        ),
+        (
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS 1.2",
+            "rsa",
+            "secp256r1",
+        ),
+        (
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+            "TLS 1.2",
+            "rsa",
+            "x25519",
+        ),
+        (
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS 1.2",
+            "rsa",
+            "secp256r1",
+        ),
+        (
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS 1.1",
+            "rsa",
+            "x25519",
+        ),
+        (
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "TLS 1.0",
+            "rsa",
+            "secp256r1",
+        ),
+    ];
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tshark-suites");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (suite, version, auth, group) in cases {
+        let leaf_key = match auth {
+            "rsa" => format!("RsaPem({:?})", rsa_key.display().to_string()),
+            _ => "P256".to_string(),
+        };
+        let text = format!(
+            r#"Scenario(
+    name: "suite",
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "2ms"))],
+    pki: (
+        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: {leaf_key})],
+        certificates: [
+            Cert(name: "root", subject: (cn: "Root"), key: "root", ca: true,
+                 not_before: "2010-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z"),
+            Cert(name: "leaf", subject: (cn: "server.test"), key: "leaf", issuer: "root", dns_names: ["server.test"],
+                 not_before: "2010-01-01T00:00:00Z", not_after: "2030-01-01T00:00:00Z"),
+        ],
+    ),
+    tls: (
+        clients: [TlsClient(name: "c", min_version: "{version}", max_version: "{version}", cipher_suites: ["{suite}"],
+                            groups: ["{group}"], server_name: "server.test", trust: ["root"])],
+        servers: [TlsServer(name: "s", cipher_suites: ["{suite}"], groups: ["{group}"], chain: ["leaf"], key: "leaf")],
+    ),
+    listen: [Listen(host: "server", port: 443, tls: "s")],
+    timeline: [
+        At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "c")),
+        At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.1\r\nHost: server.test\r\n\r\n"))),
+        At("50ms", Send(conn: "c1", from: "server", data: Pattern(40000))),
+        At("500ms", Close(conn: "c1", from: "client")),
+    ],
+)"#
+        );
+        let what = format!("{suite} {version} {group}");
+        let file = dir.join(format!(
+            "{}-{}-{group}.ron",
+            suite.to_lowercase(),
+            version.replace(' ', "")
+        ));
+        std::fs::write(&file, text).unwrap();
+        let export = export(&file, "suites");
+        let expected = decrypted_records_in_log(&export);
+        assert!(
+            expected >= 6,
+            "{what}: the run protected only {expected} records"
+        );
+        assert_decrypted(&export, expected, &what);
+    }
 }
