@@ -308,5 +308,13 @@ fn tshark_decrypts_every_suite_and_version() {
             "{what}: the run protected only {expected} records"
         );
         assert_decrypted(&export, expected, &what);
+        let bad = tshark(
+            &export,
+            &["-Y", "_ws.malformed || _ws.expert.severity >= 8388608"],
+        );
+        assert!(
+            bad.trim().is_empty(),
+            "{what}: tshark reports problems:\n{bad}"
+        );
     }
 }
