@@ -370,18 +370,34 @@ fn segment_event(
         None => repr.flags,
     };
     let title = title_of(flags, !repr.payload.is_empty(), note);
-    let mut event = Event::new(now, actor, kind, Layer::Tcp, title)
-        .peer(peer)
-        .field("Src Port", repr.src_port)
-        .field("Dst Port", repr.dst_port)
-        .field("Seq", repr.seq_number.distance_from(seq_base))
-        .field(
+    let mut event = Event::new(now, actor, kind, Layer::Tcp, title).peer(peer);
+    // Where each field sits in `bytes` (a 20-byte IPv4 header, then TCP;
+    // RFC 9293 §3.1), so a reader can find it in the hex dump.
+    let tcp = ipv4::HEADER_LEN as u32;
+    let end = bytes.len() as u32;
+    let payload_start = end - repr.payload.len() as u32;
+    let fields: [(&'static str, String, [u32; 2]); 7] = [
+        ("Src Port", repr.src_port.to_string(), [tcp, tcp + 2]),
+        ("Dst Port", repr.dst_port.to_string(), [tcp + 2, tcp + 4]),
+        (
+            "Seq",
+            repr.seq_number.distance_from(seq_base).to_string(),
+            [tcp + 4, tcp + 8],
+        ),
+        (
             "Ack",
-            repr.ack_number.map_or(0, |a| a.distance_from(ack_base)),
-        )
-        .field("Len", repr.payload.len())
-        .field("Flags", flags)
-        .field("Win", repr.window_len);
+            repr.ack_number
+                .map_or(0, |a| a.distance_from(ack_base))
+                .to_string(),
+            [tcp + 8, tcp + 12],
+        ),
+        ("Len", repr.payload.len().to_string(), [payload_start, end]),
+        ("Flags", flags.to_string(), [tcp + 12, tcp + 14]),
+        ("Win", repr.window_len.to_string(), [tcp + 14, tcp + 16]),
+    ];
+    for (name, value, span) in fields {
+        event.push_field(name, value, 0, Some(span));
+    }
     if let Some(mss) = repr.max_seg_size {
         event = event.field("MSS", mss);
     }
