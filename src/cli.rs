@@ -32,7 +32,7 @@ pub const EXIT_LIMIT: i32 = 3;
 #[command(name = "tlsim", version, about, long_about = None)]
 #[command(
     after_help = "Exit status: 0 success, 1 an expectation failed, 2 bad input or unwritable output, \
-3 the run hit max_time or max_events.\n\nStart with: tlsim run scenarios/tcp-basic.ron"
+3 the run hit max_time or max_events.\n\nStart with: tlsim run scenarios/google-spdy.ron  (the documented Google SPDY session)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -46,13 +46,13 @@ enum Command {
     /// The log is written as the run goes: to standard output, or to --out,
     /// which appears only once the run has completed.
     Run {
-        /// The scenario file (RON), e.g. scenarios/tcp-basic.ron.
+        /// The scenario file (RON), e.g. scenarios/google-spdy.ron.
         file: PathBuf,
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
-        /// How to write the event log: a text ladder for people, or JSON
-        /// lines (one event per line, the complete record).
+        /// How to write the event log: a text ladder for people, JSON lines
+        /// (the complete record), or a sequence diagram.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Write the log to this file instead of standard output.
