@@ -117,13 +117,18 @@ pub enum Format {
 /// A file that appears at its path only when [`commit`](Self::commit)ted;
 /// dropped uncommitted, it leaves nothing behind.
 struct PendingFile {
-    temp: PathBuf,
-    path: PathBuf,
-    committed: bool,
+    /// The file being written and its final path; `None` when writing
+    /// straight to something that is not a regular file (`/dev/null`, a pipe).
+    rename: Option<(PathBuf, PathBuf)>,
 }
 
 impl PendingFile {
     fn create(path: &Path) -> io::Result<(Self, BufWriter<File>)> {
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            // A device or pipe cannot be replaced by a rename: write to it.
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            return Ok((PendingFile { rename: None }, BufWriter::new(file)));
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -132,25 +137,24 @@ impl PendingFile {
         let file = File::create(&temp)?;
         Ok((
             PendingFile {
-                temp,
-                path: path.to_path_buf(),
-                committed: false,
+                rename: Some((temp, path.to_path_buf())),
             },
             BufWriter::new(file),
         ))
     }
 
     fn commit(mut self) -> io::Result<()> {
-        std::fs::rename(&self.temp, &self.path)?;
-        self.committed = true;
+        if let Some((temp, path)) = self.rename.take() {
+            std::fs::rename(temp, path)?;
+        }
         Ok(())
     }
 }
 
 impl Drop for PendingFile {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
+        if let Some((temp, _)) = &self.rename {
+            let _ = std::fs::remove_file(temp);
         }
     }
 }

@@ -205,3 +205,21 @@ fn the_readme_shows_the_current_ladder_of_the_documented_session() {
         "README.md shows an outdated ladder: paste the output of `tlsim run scenarios/google-spdy.ron`"
     );
 }
+
+#[test]
+fn out_to_a_device_writes_to_it_and_leaves_it_a_device() {
+    let null = Path::new("/dev/null");
+    if !null.exists() {
+        return;
+    }
+    let out = tlsim(&["run", "scenarios/tcp-basic.ron", "--out", "/dev/null"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata(null)
+            .unwrap()
+            .file_type()
+            .is_char_device(),
+        "/dev/null must stay a device"
+    );
+}
