@@ -13,6 +13,9 @@
 //! reorder (`u32`), corrupt (`u32`), jitter (`u64`, reduced modulo
 //! `jitter + 1` ns), corrupted bit (`u64`, reduced modulo the packet's bit
 //! length). So changing one condition never shifts the draws of later packets.
+//! The one exception: a direction with no randomness at all (every
+//! probability zero, no jitter) draws nothing, since no draw could change
+//! what happens on it.
 //! The modulo reductions carry a bias below 2^-32 for any realistic jitter
 //! or packet length, which is far below anything a run can observe.
 
@@ -152,13 +155,26 @@ impl Direction {
     /// Decides the fate of a packet of `len` bytes entering at `now`.
     pub(crate) fn admit(&mut self, now: Instant, len: usize) -> Verdict {
         let c = self.conditions;
-        // The six draws, in the documented order, before any decision.
-        let lost = self.rng.chance(c.loss);
-        let duplicate = self.rng.chance(c.duplicate);
-        let reorder = self.rng.chance(c.reorder);
-        let corrupt = self.rng.chance(c.corrupt);
-        let jitter_draw = self.rng.u64();
-        let bit_draw = self.rng.u64();
+        // The six draws, in the documented order, before any decision. A
+        // direction with no randomness draws nothing: its stream is its own,
+        // so no other draw shifts, and the outcome is the same.
+        let random = !(c.loss.is_never()
+            && c.duplicate.is_never()
+            && c.reorder.is_never()
+            && c.corrupt.is_never()
+            && c.jitter == Duration::ZERO);
+        let (lost, duplicate, reorder, corrupt, jitter_draw, bit_draw) = if random {
+            (
+                self.rng.chance(c.loss),
+                self.rng.chance(c.duplicate),
+                self.rng.chance(c.reorder),
+                self.rng.chance(c.corrupt),
+                self.rng.u64(),
+                self.rng.u64(),
+            )
+        } else {
+            (false, false, false, false, 0, 0)
+        };
 
         if self
             .cuts

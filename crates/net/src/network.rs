@@ -849,6 +849,16 @@ impl Network {
     /// window reopens (a window update may leave at the next `advance`).
     /// Data stays readable after the socket closed, until its slot is reused.
     pub fn recv(&mut self, socket: SocketId, out: &mut Vec<u8>) -> usize {
+        self.take_received(socket, Some(out))
+    }
+
+    /// Like [`recv`](Self::recv), but drops the bytes instead of copying
+    /// them: for an application that only counts what arrives.
+    pub fn discard(&mut self, socket: SocketId) -> usize {
+        self.take_received(socket, None)
+    }
+
+    fn take_received(&mut self, socket: SocketId, out: Option<&mut Vec<u8>>) -> usize {
         let Some(index) = self.index_of(socket) else {
             return 0;
         };

@@ -6,7 +6,8 @@
 //! order. Applications see the network only through socket events, which are
 //! handled in the order the network reports them.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use tlsim_net::{
@@ -183,7 +184,8 @@ struct Runner<'a> {
     addrs: Vec<Ipv4Addr>,
     links: Vec<((HostId, HostId), LinkId)>,
     conns: Vec<Conn>,
-    conn_index: BTreeMap<String, usize>,
+    /// Connections by name; looked up, never iterated.
+    conn_index: HashMap<String, usize, BuildHasherDefault<DefaultHasher>>,
     /// For each socket id, its connection and end. The network issues ids
     /// densely from 0 and never reuses one, so a vector indexes them.
     sockets: Vec<Option<(usize, usize)>>,
@@ -364,7 +366,7 @@ fn run_with<'a>(
         addrs: scenario.hosts.iter().map(|h| h.addr).collect(),
         links,
         conns: Vec::new(),
-        conn_index: BTreeMap::new(),
+        conn_index: HashMap::default(),
         sockets: Vec::new(),
         pattern,
         scratch: Vec::with_capacity(CHUNK),
@@ -850,6 +852,12 @@ impl Runner<'_> {
     }
 
     fn read(&mut self, now: Instant, socket: SocketId, c: usize, side: usize) {
+        // What `side` reads was sent by the other end.
+        if self.conns[c].ends[side].stack.is_none() && !self.opts.verify_data {
+            let n = self.net.discard(socket);
+            self.conns[c].flows[1 - side].received.skip(n as u64);
+            return;
+        }
         self.scratch.clear();
         self.net.recv(socket, &mut self.scratch);
         let end = &mut self.conns[c].ends[side];
@@ -868,13 +876,7 @@ impl Runner<'_> {
             end.pending_input.extend_from_slice(&self.scratch);
             return;
         }
-        // What `side` reads was sent by the other end.
-        let received = &mut self.conns[c].flows[1 - side].received;
-        if self.opts.verify_data {
-            received.update(&self.scratch);
-        } else {
-            received.skip(self.scratch.len() as u64);
-        }
+        self.conns[c].flows[1 - side].received.update(&self.scratch);
     }
 
     fn handle_socket_events(&mut self, now: Instant) {

@@ -312,10 +312,13 @@ impl Tcb {
         n
     }
 
-    /// Moves in-order received bytes to `out`; may schedule a window update.
-    pub(crate) fn recv(&mut self, out: &mut Vec<u8>) -> usize {
+    /// Moves in-order received bytes to `out` (or drops them when `out` is
+    /// `None`); may schedule a window update.
+    pub(crate) fn recv(&mut self, out: Option<&mut Vec<u8>>) -> usize {
         let n = self.unread();
-        out.extend_from_slice(&self.recv_buf[self.recv_off..]);
+        if let Some(out) = out {
+            out.extend_from_slice(&self.recv_buf[self.recv_off..]);
+        }
         self.recv_buf.clear();
         self.recv_off = 0;
         self.readable_signalled = false;
