@@ -239,15 +239,11 @@ struct FaultState {
 }
 
 enum Item {
-    Arrival {
-        direction: usize,
-        packet: Vec<u8>,
-    },
+    /// A packet reaching the end of a link direction; the bytes wait in
+    /// `Fabric::in_flight`, so queue entries stay small and cheap to sift.
+    Arrival { direction: u32, packet: u32 },
     /// A socket's wake-up; stale once slot `index` holds another socket.
-    Wake {
-        index: u32,
-        socket: SocketId,
-    },
+    Wake { index: u32, socket: SocketId },
 }
 
 /// Everything but the sockets: what a socket's output reaches.
@@ -256,6 +252,10 @@ struct Fabric {
     directions: Vec<LinkDirection>,
     queue: tlsim_sim::Queue<Item>,
     packet_pool: Vec<Vec<u8>>,
+    /// Packets on the wire, by the index their `Item::Arrival` holds.
+    in_flight: Vec<Vec<u8>>,
+    /// Free indices of `in_flight`.
+    free_in_flight: Vec<u32>,
     faults: Vec<FaultState>,
     events: VecDeque<SocketEvent>,
 }
@@ -416,6 +416,34 @@ fn segment_event(
 impl Fabric {
     fn host(&self, id: HostId) -> &Host {
         &self.hosts[id.0 as usize]
+    }
+
+    /// Queues `packet` to arrive at the far end of `direction` at `at`.
+    fn push_arrival(&mut self, at: Instant, direction: usize, packet: Vec<u8>) {
+        let index = match self.free_in_flight.pop() {
+            Some(free) => {
+                self.in_flight[free as usize] = packet;
+                free
+            }
+            None => {
+                self.in_flight.push(packet);
+                (self.in_flight.len() - 1) as u32
+            }
+        };
+        let direction = direction as u32;
+        self.queue.push(
+            at,
+            Item::Arrival {
+                direction,
+                packet: index,
+            },
+        );
+    }
+
+    /// Takes the packet an `Item::Arrival` refers to.
+    fn take_arrival(&mut self, packet: u32) -> Vec<u8> {
+        self.free_in_flight.push(packet);
+        std::mem::take(&mut self.in_flight[packet as usize])
     }
 
     /// Builds the IPv4 packet for `repr`, logs it, and puts it on the route's link.
@@ -586,16 +614,10 @@ impl Fabric {
                     let mut copy = self.packet_pool.pop().unwrap_or_default();
                     copy.clear();
                     copy.extend_from_slice(&packet);
-                    self.queue.push(at, Item::Arrival { direction, packet });
-                    self.queue.push(
-                        at,
-                        Item::Arrival {
-                            direction,
-                            packet: copy,
-                        },
-                    );
+                    self.push_arrival(at, direction, packet);
+                    self.push_arrival(at, direction, copy);
                 } else {
-                    self.queue.push(at, Item::Arrival { direction, packet });
+                    self.push_arrival(at, direction, packet);
                 }
             }
         }
@@ -613,6 +635,8 @@ impl Network {
                 directions: Vec::new(),
                 queue: tlsim_sim::Queue::new(),
                 packet_pool: Vec::new(),
+                in_flight: Vec::new(),
+                free_in_flight: Vec::new(),
                 faults: Vec::new(),
                 events: VecDeque::new(),
             },
@@ -946,7 +970,8 @@ impl Network {
         while let Some((at, item)) = self.fabric.queue.pop_due(now) {
             match item {
                 Item::Arrival { direction, packet } => {
-                    self.arrive(at, direction, packet, tracer, tap)
+                    let packet = self.fabric.take_arrival(packet);
+                    self.arrive(at, direction as usize, packet, tracer, tap)
                 }
                 Item::Wake { index, socket } => {
                     let slot = &mut self.slots[index as usize];
