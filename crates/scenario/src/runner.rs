@@ -152,7 +152,7 @@ enum Chunk {
 struct End_ {
     socket: Option<SocketId>,
     /// TLS and the application above TCP; `None` until the end exists.
-    stack: Option<Stack>,
+    stack: Option<Box<Stack>>,
     outbox: VecDeque<Chunk>,
     /// Bytes TCP delivered that the stack has yet to process.
     pending_input: Vec<u8>,
@@ -549,14 +549,14 @@ impl Runner<'_> {
                 ends[CLIENT].socket = socket;
                 if tls.is_some() || app.is_some() {
                     let number = index as u32 + 1;
-                    ends[CLIENT].stack = Some(self.factory.client_stack(
+                    ends[CLIENT].stack = Some(Box::new(self.factory.client_stack(
                         &conn.0,
                         number,
                         &from.0,
                         &to.0,
                         tls.as_ref().map(|t| t.0.as_str()),
                         app.as_ref(),
-                    ));
+                    )));
                 }
                 self.conns.push(Conn {
                     name: conn.0.clone(),
@@ -762,7 +762,7 @@ impl Runner<'_> {
         let stack = self
             .factory
             .server_stack(&name, c as u32 + 1, &host, port, &peer);
-        self.conns[c].ends[SERVER].stack = Some(stack);
+        self.conns[c].ends[SERVER].stack = Some(Box::new(stack));
     }
 
     /// Sends what the timeline gave a server end before it was accepted.
