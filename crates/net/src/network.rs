@@ -418,6 +418,35 @@ impl Fabric {
         &self.hosts[id.0 as usize]
     }
 
+    /// Logs a segment `host` received from `from` on connection `conn`
+    /// (0: none), with sequence numbers relative to `bases`.
+    #[allow(clippy::too_many_arguments)]
+    fn record_received(
+        &self,
+        now: Instant,
+        host: HostId,
+        from: HostId,
+        conn: u32,
+        repr: &TcpRepr<'_>,
+        bases: (SeqNumber, SeqNumber),
+        packet: &[u8],
+        tracer: &mut dyn Tracer,
+    ) {
+        if tracer.enabled() {
+            tracer.record(segment_event(
+                now,
+                Kind::Recv,
+                &self.host(host).name,
+                &self.host(from).name,
+                Some(conn).filter(|&c| c != 0),
+                repr,
+                bases,
+                Note::Normal,
+                packet,
+            ));
+        }
+    }
+
     /// Queues `packet` to arrive at the far end of `direction` at `at`.
     fn push_arrival(&mut self, at: Instant, direction: usize, packet: Vec<u8>) {
         let index = match self.free_in_flight.pop() {
@@ -1145,26 +1174,22 @@ impl Network {
         let key = tuple_key(local, remote);
         if let Some(&index) = self.demux.get(&key) {
             let tcb = &mut self.slots[index].tcb;
-            if tracer.enabled() {
-                let seq_base = if repr.flags.contains(Flags::SYN) {
-                    repr.seq_number
-                } else {
-                    tcb.endpoint.irs
-                };
-                let ack_base = tcb.endpoint.iss;
-                let event = segment_event(
-                    now,
-                    Kind::Recv,
-                    &self.fabric.hosts[host.0 as usize].name,
-                    &self.fabric.hosts[from.0 as usize].name,
-                    Some(tcb.endpoint.conn).filter(|&c| c != 0),
-                    &repr,
-                    (seq_base, ack_base),
-                    Note::Normal,
-                    packet,
-                );
-                tracer.record(event);
-            }
+            let seq_base = if repr.flags.contains(Flags::SYN) {
+                repr.seq_number
+            } else {
+                tcb.endpoint.irs
+            };
+            let bases = (seq_base, tcb.endpoint.iss);
+            self.fabric.record_received(
+                now,
+                host,
+                from,
+                tcb.endpoint.conn,
+                &repr,
+                bases,
+                packet,
+                tracer,
+            );
             let mut io = IoCtx {
                 fabric: &mut self.fabric,
                 tracer,
@@ -1212,20 +1237,16 @@ impl Network {
             let index = self.slot_of[id.0 as usize] as usize;
             let tcb = &mut self.slots[index].tcb;
             tcb.open(iss, mtu, false);
-            if tracer.enabled() {
-                let event = segment_event(
-                    now,
-                    Kind::Recv,
-                    &self.fabric.hosts[host.0 as usize].name,
-                    &self.fabric.hosts[from.0 as usize].name,
-                    Some(conn).filter(|&c| c != 0),
-                    &repr,
-                    (repr.seq_number, iss),
-                    Note::Normal,
-                    packet,
-                );
-                tracer.record(event);
-            }
+            self.fabric.record_received(
+                now,
+                host,
+                from,
+                conn,
+                &repr,
+                (repr.seq_number, iss),
+                packet,
+                tracer,
+            );
             let mut io = IoCtx {
                 fabric: &mut self.fabric,
                 tracer,
@@ -1237,20 +1258,16 @@ impl Network {
         }
         // RFC 9293 §3.10.7.1: no connection; answer anything but a RST with a RST.
         let conn = self.conn_by_tuple.get(&key).copied().unwrap_or(0);
-        if tracer.enabled() {
-            let event = segment_event(
-                now,
-                Kind::Recv,
-                &self.fabric.hosts[host.0 as usize].name,
-                &self.fabric.hosts[from.0 as usize].name,
-                Some(conn).filter(|&c| c != 0),
-                &repr,
-                (SeqNumber(0), SeqNumber(0)),
-                Note::Normal,
-                packet,
-            );
-            tracer.record(event);
-        }
+        self.fabric.record_received(
+            now,
+            host,
+            from,
+            conn,
+            &repr,
+            (SeqNumber(0), SeqNumber(0)),
+            packet,
+            tracer,
+        );
         if repr.flags.contains(Flags::RST) {
             return;
         }
