@@ -138,8 +138,16 @@ pub fn parse_state(name: &str) -> Option<State> {
     })
 }
 
-/// The byte at offset `i` of a `Pattern` stream.
+/// Byte `i` of a `Pattern` stream is `i mod PATTERN_PERIOD` (a prime, so
+/// the pattern never lines up with segment or record sizes).
 const PATTERN_PERIOD: usize = 251;
+
+/// The first `len` bytes of a `Pattern` stream.
+pub(crate) fn pattern_bytes(len: u64) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i % PATTERN_PERIOD as u64) as u8)
+        .collect()
+}
 const CHUNK: usize = 64 * 1024;
 
 /// Bytes queued by the timeline for one end, not yet accepted by TCP.
@@ -792,9 +800,7 @@ impl Runner<'_> {
             Some(stack) => {
                 let bytes = match chunk {
                     Chunk::Bytes(b, done) => b[done..].to_vec(),
-                    Chunk::Pattern(n) => {
-                        (0..n).map(|i| (i % PATTERN_PERIOD as u64) as u8).collect()
-                    }
+                    Chunk::Pattern(n) => pattern_bytes(n),
                 };
                 stack.send(now, &bytes, &mut flows[side].sent, self.tracer);
                 self.pump(now, c, side);

@@ -295,7 +295,7 @@ const SESSION_CAPACITY: usize = 1024;
 
 fn data_bytes(data: &Data) -> Vec<u8> {
     match data {
-        Data::Pattern(n) => (0..*n).map(|i| (i % 251) as u8).collect(),
+        Data::Pattern(n) => crate::runner::pattern_bytes(*n),
         Data::Text(t) => t.clone().into_bytes(),
         Data::Hex(b) => b.clone(),
     }
