@@ -4,20 +4,30 @@
 use std::net::Ipv4Addr;
 
 /// The one's complement sum of `data` as 16-bit big-endian words (an odd last
-/// byte is padded with zero), not yet folded.
+/// byte is padded with zero), folded to 16 bits.
 ///
-/// Summing 32-bit words into a 64-bit accumulator gives the same folded result
-/// as summing 16-bit words (2^16 ≡ 1 mod 2^16 − 1) at half the additions.
+/// RFC 1071 §2(B): the sum does not depend on byte order, so the words are
+/// added as they lie in memory (no swap per word, and the loop vectorises)
+/// and only the folded result is put into network order. Adding the two
+/// 32-bit halves of each 64-bit word into a 64-bit accumulator gives the same
+/// folded result as adding 16-bit words (2^16 ≡ 1 mod 2^16 − 1), and cannot
+/// overflow for any buffer under 16 GiB.
 pub fn partial_sum(data: &[u8]) -> u64 {
     let mut acc: u64 = 0;
-    let mut words = data.chunks_exact(4);
+    let mut words = data.chunks_exact(8);
     for w in &mut words {
-        acc += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+        acc += add_halves(w);
     }
     let rest = words.remainder();
-    let mut tail = [0u8; 4];
+    let mut tail = [0u8; 8];
     tail[..rest.len()].copy_from_slice(rest);
-    acc + u64::from(u32::from_be_bytes(tail))
+    acc += add_halves(&tail);
+    u64::from(u16::from_be(fold(acc)))
+}
+
+fn add_halves(word: &[u8]) -> u64 {
+    let w = u64::from_ne_bytes(word.try_into().expect("8-byte chunk"));
+    (w & 0xffff_ffff) + (w >> 32)
 }
 
 /// Folds a partial sum to 16 bits with end-around carry.
@@ -48,6 +58,21 @@ mod tests {
         let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
         assert_eq!(fold(partial_sum(&data)), 0xddf2);
         assert_eq!(checksum(&data), !0xddf2);
+    }
+
+    #[test]
+    fn every_length_and_alignment_matches_the_16_bit_definition() {
+        let data: Vec<u8> = (0..200u32).map(|i| (i * 151 + 7) as u8).collect();
+        for start in 0..9 {
+            for end in start..data.len() {
+                let slice = &data[start..end];
+                let mut words = 0u64;
+                for pair in slice.chunks(2) {
+                    words += u64::from(pair[0]) << 8 | pair.get(1).map_or(0, |&b| u64::from(b));
+                }
+                assert_eq!(fold(partial_sum(slice)), fold(words), "{start}..{end}");
+            }
+        }
     }
 
     #[test]
