@@ -13,15 +13,16 @@
 //! live in a slab with recycled buffers, named by dense ids that are never
 //! reused (so a caller can index its own tables by them); segments
 //! find their socket by a hash lookup on the 4-tuple (never iterated); and
-//! each socket has at most one live wake-up in the queue, re-armed lazily
-//! (a stale wake-up only re-checks the timers).
+//! each socket has exactly one timer in the queue, at its earliest deadline,
+//! moved when the deadline moves and gone when the socket is freed, so the
+//! queue holds only what will happen.
 
 use core::fmt;
 use core::hash::{BuildHasherDefault, Hasher};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use tlsim_sim::{Duration, Event, Instant, Kind, Layer, RngStream, Tracer};
+use tlsim_sim::{Due, Duration, Event, Instant, Kind, Layer, RngStream, Tracer};
 
 use crate::link::{Direction, LinkConditions, Verdict};
 use crate::tcp::{Endpoint, Io, Note, SocketStats, State, Tcb, TcpConfig};
@@ -238,19 +239,19 @@ struct FaultState {
     seen: u32,
 }
 
-enum Item {
-    /// A packet reaching the end of a link direction; the bytes wait in
-    /// `Fabric::in_flight`, so queue entries stay small and cheap to sift.
-    Arrival { direction: u32, packet: u32 },
-    /// A socket's wake-up; stale once slot `index` holds another socket.
-    Wake { index: u32, socket: SocketId },
+/// A packet reaching the end of a link direction; the bytes wait in
+/// `Fabric::in_flight`, so queue entries stay small and cheap to sift.
+struct Arrival {
+    direction: u32,
+    packet: u32,
 }
 
 /// Everything but the sockets: what a socket's output reaches.
 struct Fabric {
     hosts: Vec<Host>,
     directions: Vec<LinkDirection>,
-    queue: tlsim_sim::Queue<Item>,
+    /// Packet arrivals, and one timer per socket slot (keyed by slab index).
+    queue: tlsim_sim::Queue<Arrival>,
     packet_pool: Vec<Vec<u8>>,
     /// Packets on the wire, by the index their `Item::Arrival` holds.
     in_flight: Vec<Vec<u8>>,
@@ -280,10 +281,6 @@ pub struct Network {
     conn_by_tuple: TupleMap<u32>,
     next_conn: u32,
     addr_to_host: BTreeMap<Ipv4Addr, HostId>,
-    /// Wake-ups in the queue whose socket has been freed. They would only be
-    /// skipped when popped; once they are most of the queue they are dropped
-    /// at once, so the queue stays proportional to the live sockets.
-    dead_wakes: usize,
 }
 
 /// The output side for one socket's processing.
@@ -462,14 +459,14 @@ impl Fabric {
         let direction = direction as u32;
         self.queue.push(
             at,
-            Item::Arrival {
+            Arrival {
                 direction,
                 packet: index,
             },
         );
     }
 
-    /// Takes the packet an `Item::Arrival` refers to.
+    /// Takes the packet an `Arrival` refers to.
     fn take_arrival(&mut self, packet: u32) -> Vec<u8> {
         self.free_in_flight.push(packet);
         std::mem::take(&mut self.in_flight[packet as usize])
@@ -676,7 +673,6 @@ impl Network {
             conn_by_tuple: TupleMap::default(),
             next_conn: 1,
             addr_to_host: BTreeMap::new(),
-            dead_wakes: 0,
         }
     }
 
@@ -998,27 +994,19 @@ impl Network {
         self.now = self.now.max(now);
         while let Some((at, item)) = self.fabric.queue.pop_due(now) {
             match item {
-                Item::Arrival { direction, packet } => {
+                Due::Item(Arrival { direction, packet }) => {
                     let packet = self.fabric.take_arrival(packet);
                     self.arrive(at, direction as usize, packet, tracer, tap)
                 }
-                Item::Wake { index, socket } => {
-                    let slot = &mut self.slots[index as usize];
-                    if !slot.live || slot.tcb.id != socket {
-                        self.dead_wakes = self.dead_wakes.saturating_sub(1);
-                        continue;
-                    }
-                    slot.tcb.wakes_in_queue -= 1;
+                Due::Timer(index) => {
+                    // Freeing a socket disarms its timer: the slot is live.
                     let index = index as usize;
-                    if slot.tcb.queued_wake.is_some_and(|t| t <= at) {
-                        slot.tcb.queued_wake = None;
-                    }
                     let mut io = IoCtx {
                         fabric: &mut self.fabric,
                         tracer,
                         tap,
                     };
-                    slot.tcb.on_wake(at, &mut io);
+                    self.slots[index].tcb.on_wake(at, &mut io);
                     self.after_processing(index, at);
                 }
             }
@@ -1030,7 +1018,7 @@ impl Network {
         let slot = &mut self.slots[index];
         if slot.tcb.finished {
             slot.live = false;
-            self.dead_wakes += slot.tcb.wakes_in_queue as usize;
+            self.fabric.queue.set_timer(index as u32, None);
             let endpoint = slot.tcb.endpoint;
             self.demux
                 .remove(&tuple_key(endpoint.local, endpoint.remote));
@@ -1042,40 +1030,10 @@ impl Network {
         }
     }
 
+    /// Moves the socket's timer to its next deadline.
     fn schedule(&mut self, index: usize, now: Instant) {
-        let slot = &mut self.slots[index];
-        let Some(deadline) = slot.tcb.next_deadline(now) else {
-            return;
-        };
-        if slot.tcb.queued_wake.is_none_or(|queued| deadline < queued) {
-            slot.tcb.queued_wake = Some(deadline);
-            slot.tcb.wakes_in_queue += 1;
-            let socket = slot.tcb.id;
-            let index = index as u32;
-            self.fabric
-                .queue
-                .push(deadline, Item::Wake { index, socket });
-        }
-        self.drop_dead_wakes();
-    }
-
-    /// Removes the wake-ups of freed sockets once they are half the queue
-    /// (and many): popping them would do nothing, and a queue full of them
-    /// makes every pop dearer. Behaviour is unchanged; only cost.
-    fn drop_dead_wakes(&mut self) {
-        const MIN_DEAD: usize = 1024;
-        if self.dead_wakes < MIN_DEAD || self.dead_wakes * 2 < self.fabric.queue.len() {
-            return;
-        }
-        let slots = &self.slots;
-        self.fabric.queue.retain(|_, item| match item {
-            Item::Arrival { .. } => true,
-            Item::Wake { index, socket } => {
-                let slot = &slots[*index as usize];
-                slot.live && slot.tcb.id == *socket
-            }
-        });
-        self.dead_wakes = 0;
+        let deadline = self.slots[index].tcb.next_deadline(now);
+        self.fabric.queue.set_timer(index as u32, deadline);
     }
 
     fn drop_event(

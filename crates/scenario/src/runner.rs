@@ -7,6 +7,7 @@
 //! handled in the order the network reports them.
 
 use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -14,7 +15,7 @@ use tlsim_net::{
     Fault, FaultAction as NetFaultAction, HostId, LinkConditions, LinkId, Network, PacketTap,
     SegmentFilter as NetFilter, SocketEvent, SocketId, State, TcpConfig,
 };
-use tlsim_sim::{Duration, Event, Instant, Kind, Layer, Queue, Tracer};
+use tlsim_sim::{Due, Duration, Event, Instant, Kind, Layer, Queue, Tracer};
 
 use crate::digest::StreamDigest;
 use crate::pki;
@@ -202,8 +203,9 @@ struct Runner<'a> {
     opts: RunOptions,
     tcp: Vec<TcpConfig>,
     factory: Factory<'a>,
-    /// Connection ends whose received bytes wait out their processing time.
-    processing: Queue<(usize, usize)>,
+    /// Connection ends whose received bytes wait out their processing time:
+    /// one timer per end, keyed by `2 * connection + side` (no items).
+    processing: Queue<Infallible>,
     keylog: Vec<String>,
     tls_out: Vec<u8>,
     tracer: &'a mut dyn Tracer,
@@ -421,9 +423,9 @@ fn run_with<'a>(
             runner.apply(now, &step.1, tap);
             next_step += 1;
         }
-        while let Some((_, (c, side))) = runner.processing.pop_due(now) {
+        while let Some((_, Due::Timer(key))) = runner.processing.pop_due(now) {
             steps += 1;
-            runner.process_input(now, c, side);
+            runner.process_input(now, key as usize / 2, key as usize % 2);
         }
         steps += 1;
         runner.net.advance(now, runner.tracer, tap);
@@ -877,7 +879,8 @@ impl Runner<'_> {
             // The stack acts on what arrived once its processing time has
             // passed; TCP acknowledges meanwhile, by its own rules.
             if end.pending_input.is_empty() {
-                self.processing.push(now + delay, (c, side));
+                let key = u32::try_from(2 * c + side).expect("fewer than 2^31 connections");
+                self.processing.set_timer(key, Some(now + delay));
             }
             end.pending_input.extend_from_slice(&self.scratch);
             return;

@@ -23,6 +23,6 @@ pub mod rng;
 pub mod time;
 
 pub use event::{Event, Field, Kind, Layer, NullTracer, Tracer};
-pub use queue::Queue;
+pub use queue::{Due, Queue};
 pub use rng::{Probability, RngStream, StreamSeed};
 pub use time::{Duration, Instant};

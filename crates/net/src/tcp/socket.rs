@@ -30,10 +30,6 @@ pub(crate) struct Tcb {
     pub(crate) finished: bool,
     /// Something changed outside of packet processing; dispatch at the next wake.
     pub(crate) dirty: bool,
-    /// The earliest wake-up already in the network's queue for this socket.
-    pub(crate) queued_wake: Option<Instant>,
-    /// How many wake-ups for this socket the queue holds, stale ones included.
-    pub(crate) wakes_in_queue: u32,
 
     // Send sequence space (RFC 9293 §3.3.1).
     snd_una: SeqNumber,
@@ -55,8 +51,8 @@ pub(crate) struct Tcb {
     rcv_nxt: SeqNumber,
     /// Highest sequence number seen from the peer, to tell retransmissions.
     rcv_high: SeqNumber,
+    /// Received in-order bytes the application has not read yet.
     recv_buf: Vec<u8>,
-    recv_off: usize,
     /// Out-of-order data, sorted by sequence number, not overlapping `rcv_nxt`.
     out_of_order: Vec<(SeqNumber, Vec<u8>)>,
     /// A FIN that arrived ahead of missing data.
@@ -111,8 +107,6 @@ impl Tcb {
             state: State::Closed,
             finished: false,
             dirty: false,
-            queued_wake: None,
-            wakes_in_queue: 0,
             snd_una: SeqNumber(0),
             snd_nxt: SeqNumber(0),
             snd_max: SeqNumber(0),
@@ -127,7 +121,6 @@ impl Tcb {
             rcv_nxt: SeqNumber(0),
             rcv_high: SeqNumber(0),
             recv_buf: Vec::new(),
-            recv_off: 0,
             out_of_order: Vec::new(),
             pending_fin: None,
             rcv_adv_edge: SeqNumber(0),
@@ -208,7 +201,7 @@ impl Tcb {
     }
 
     fn unread(&self) -> usize {
-        self.recv_buf.len() - self.recv_off
+        self.recv_buf.len()
     }
 
     fn is_synchronised(&self) -> bool {
@@ -317,10 +310,9 @@ impl Tcb {
     pub(crate) fn recv(&mut self, out: Option<&mut Vec<u8>>) -> usize {
         let n = self.unread();
         if let Some(out) = out {
-            out.extend_from_slice(&self.recv_buf[self.recv_off..]);
+            out.extend_from_slice(&self.recv_buf);
         }
         self.recv_buf.clear();
-        self.recv_off = 0;
         self.readable_signalled = false;
         // RFC 9293 §3.8.6.2.2 allows announcing any window that opened by
         // enough; like Linux (`tcp_cleanup_rbuf`) send a pure window update
