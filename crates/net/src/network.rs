@@ -273,7 +273,9 @@ pub struct Network {
     now: Instant,
     fabric: Fabric,
     slots: Vec<Slot>,
-    free_slots: VecDeque<usize>,
+    /// Freed slots, reused last-in first-out: the most recently freed
+    /// socket's buffers are the likeliest to still be in cache.
+    free_slots: Vec<usize>,
     /// Slab index of every socket ever issued, by id: 4 bytes per socket.
     slot_of: Vec<u32>,
     demux: TupleMap<usize>,
@@ -667,7 +669,7 @@ impl Network {
                 events: VecDeque::new(),
             },
             slots: Vec::new(),
-            free_slots: VecDeque::new(),
+            free_slots: Vec::new(),
             slot_of: Vec::new(),
             demux: TupleMap::default(),
             conn_by_tuple: TupleMap::default(),
@@ -773,7 +775,7 @@ impl Network {
                 .filter(|&n| n < u32::MAX)
                 .ok_or(NetError::TooManySockets)?,
         );
-        let index = match self.free_slots.pop_front() {
+        let index = match self.free_slots.pop() {
             Some(index) => index,
             None => {
                 let index = self.slots.len();
@@ -1024,7 +1026,7 @@ impl Network {
                 .remove(&tuple_key(endpoint.local, endpoint.remote));
             self.conn_by_tuple
                 .remove(&tuple_key(endpoint.remote, endpoint.local));
-            self.free_slots.push_back(index);
+            self.free_slots.push(index);
         } else {
             self.schedule(index, now);
         }

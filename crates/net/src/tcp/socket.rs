@@ -242,6 +242,17 @@ impl Tcb {
             io.tracer().record(event);
         }
         self.state = next;
+        if next == State::TimeWait {
+            // TIME-WAIT lasts 2 MSL: hand idle buffers back rather than
+            // hold memory that nothing will touch meanwhile.
+            if self.send_off == self.send_buf.len() {
+                self.send_buf = Vec::new();
+                self.send_off = 0;
+            }
+            if self.recv_buf.is_empty() {
+                self.recv_buf = Vec::new();
+            }
+        }
     }
 
     fn log_timer(
