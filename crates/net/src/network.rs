@@ -279,8 +279,6 @@ pub struct Network {
     /// Slab index of every socket ever issued, by id: 4 bytes per socket.
     slot_of: Vec<u32>,
     demux: TupleMap<usize>,
-    /// Connection numbers by the server-side 4-tuple, set by `connect`.
-    conn_by_tuple: TupleMap<u32>,
     next_conn: u32,
     addr_to_host: BTreeMap<Ipv4Addr, HostId>,
 }
@@ -672,7 +670,6 @@ impl Network {
             free_slots: Vec::new(),
             slot_of: Vec::new(),
             demux: TupleMap::default(),
-            conn_by_tuple: TupleMap::default(),
             next_conn: 1,
             addr_to_host: BTreeMap::new(),
         }
@@ -855,7 +852,6 @@ impl Network {
             irs: SeqNumber(0),
         };
         let id = self.allocate(endpoint, config)?;
-        self.conn_by_tuple.insert(tuple_key(remote, local), conn);
         let iss = SeqNumber(self.fabric.hosts[host.0 as usize].isn_rng.u32());
         let mtu = self.fabric.directions[route].link.conditions.mtu;
         let index = self.slot_of[id.0 as usize] as usize;
@@ -1024,8 +1020,6 @@ impl Network {
             let endpoint = slot.tcb.endpoint;
             self.demux
                 .remove(&tuple_key(endpoint.local, endpoint.remote));
-            self.conn_by_tuple
-                .remove(&tuple_key(endpoint.remote, endpoint.local));
             self.free_slots.push(index);
         } else {
             self.schedule(index, now);
@@ -1036,6 +1030,14 @@ impl Network {
     fn schedule(&mut self, index: usize, now: Instant) {
         let deadline = self.slots[index].tcb.next_deadline(now);
         self.fabric.queue.set_timer(index as u32, deadline);
+    }
+
+    /// The connection number of the live socket at `remote` that talks to
+    /// `local` (the one that called `connect`), or 0 if there is none.
+    fn conn_of_peer(&self, local: SocketAddrV4, remote: SocketAddrV4) -> u32 {
+        self.demux
+            .get(&tuple_key(remote, local))
+            .map_or(0, |&index| self.slots[index].tcb.endpoint.conn)
     }
 
     fn drop_event(
@@ -1178,7 +1180,7 @@ impl Network {
                     tracer,
                 );
             };
-            let conn = self.conn_by_tuple.get(&key).copied().unwrap_or(0);
+            let conn = self.conn_of_peer(local, remote);
             let endpoint = Endpoint {
                 host,
                 peer_host,
@@ -1217,7 +1219,7 @@ impl Network {
             return;
         }
         // RFC 9293 §3.10.7.1: no connection; answer anything but a RST with a RST.
-        let conn = self.conn_by_tuple.get(&key).copied().unwrap_or(0);
+        let conn = self.conn_of_peer(local, remote);
         self.fabric.record_received(
             now,
             host,
