@@ -180,37 +180,37 @@ impl fmt::Display for NetError {
 
 impl std::error::Error for NetError {}
 
-/// A fast, fixed (hence deterministic) hasher for the demultiplexing map,
-/// which is only ever looked up, never iterated.
+/// A fast, fixed (hence deterministic) hasher for the socket tables, which
+/// are only ever looked up, never iterated.
 #[derive(Default)]
-struct TupleHasher(u64);
+struct SocketKeyHasher(u64);
 
-impl Hasher for TupleHasher {
+impl Hasher for SocketKeyHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.write_u64(u64::from(b));
         }
     }
+    /// A folded multiply: every input bit reaches both the low bits (the
+    /// bucket) and the high bits (the tag) of the hash.
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u128(&mut self, n: u128) {
-        self.write_u64(n as u64);
-        self.write_u64((n >> 64) as u64);
+        let product = u128::from(self.0 ^ n) * 0x51_7c_c1_b7_27_22_0a_95;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
     }
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
-type TupleMap<V> = HashMap<u128, V, BuildHasherDefault<TupleHasher>>;
+/// A host's sockets by [`socket_key`], as slab indices.
+type SocketTable = HashMap<u64, u32, BuildHasherDefault<SocketKeyHasher>>;
 
-/// The 4-tuple as seen from the host that owns the socket.
-fn tuple_key(local: SocketAddrV4, remote: SocketAddrV4) -> u128 {
-    (u128::from(u32::from(*local.ip())) << 96)
-        | (u128::from(local.port()) << 80)
-        | (u128::from(u32::from(*remote.ip())) << 16)
-        | u128::from(remote.port())
+/// What tells a host's connections apart: its own port and the remote end
+/// (its own address is the host's).
+fn socket_key(local_port: u16, remote: SocketAddrV4) -> u64 {
+    (u64::from(local_port) << 48)
+        | (u64::from(u32::from(*remote.ip())) << 16)
+        | u64::from(remote.port())
 }
 
 #[derive(Debug)]
@@ -221,6 +221,8 @@ struct Host {
     next_port: u16,
     isn_rng: RngStream,
     listeners: BTreeMap<u16, TcpConfig>,
+    /// Live sockets, found by a hash lookup (never iterated).
+    sockets: SocketTable,
     /// (neighbour, index of the direction towards it), in link order.
     routes: Vec<(HostId, usize)>,
 }
@@ -278,7 +280,6 @@ pub struct Network {
     free_slots: Vec<usize>,
     /// Slab index of every socket ever issued, by id: 4 bytes per socket.
     slot_of: Vec<u32>,
-    demux: TupleMap<usize>,
     next_conn: u32,
     addr_to_host: BTreeMap<Ipv4Addr, HostId>,
 }
@@ -669,7 +670,6 @@ impl Network {
             slots: Vec::new(),
             free_slots: Vec::new(),
             slot_of: Vec::new(),
-            demux: TupleMap::default(),
             next_conn: 1,
             addr_to_host: BTreeMap::new(),
         }
@@ -685,6 +685,7 @@ impl Network {
             next_port: FIRST_EPHEMERAL_PORT,
             isn_rng: RngStream::new(self.seed, &format!("tcp isn {name}")),
             listeners: BTreeMap::new(),
+            sockets: SocketTable::default(),
             routes: Vec::new(),
         });
         self.addr_to_host.insert(addr, id);
@@ -787,8 +788,10 @@ impl Network {
         let slot = &mut self.slots[index];
         slot.live = true;
         slot.tcb.reuse(id, endpoint, config);
-        self.demux
-            .insert(tuple_key(endpoint.local, endpoint.remote), index);
+        self.fabric.hosts[endpoint.host.0 as usize].sockets.insert(
+            socket_key(endpoint.local.port(), endpoint.remote),
+            index as u32,
+        );
         Ok(id)
     }
 
@@ -832,8 +835,7 @@ impl Network {
             } else {
                 candidate + 1
             };
-            let local = SocketAddrV4::new(addr, candidate);
-            if !self.demux.contains_key(&tuple_key(local, remote)) {
+            if !h.sockets.contains_key(&socket_key(candidate, remote)) {
                 port = Some(candidate);
                 break;
             }
@@ -963,16 +965,18 @@ impl Network {
     /// The socket at the other end of the connection, if it exists.
     pub fn peer_of(&self, socket: SocketId) -> Option<SocketId> {
         let tcb = &self.slot(socket)?.tcb;
-        let index = *self
-            .demux
-            .get(&tuple_key(tcb.endpoint.remote, tcb.endpoint.local))?;
+        let index = self.socket_at(
+            tcb.endpoint.peer_host,
+            tcb.endpoint.remote,
+            tcb.endpoint.local,
+        )?;
         let slot = &self.slots[index];
         slot.live.then_some(slot.tcb.id)
     }
 
     /// Live sockets (not yet freed); useful to check that nothing leaked.
     pub fn live_sockets(&self) -> usize {
-        self.demux.len()
+        self.fabric.hosts.iter().map(|h| h.sockets.len()).sum()
     }
 
     /// The earliest pending packet arrival or socket wake-up.
@@ -1018,8 +1022,9 @@ impl Network {
             slot.live = false;
             self.fabric.queue.set_timer(index as u32, None);
             let endpoint = slot.tcb.endpoint;
-            self.demux
-                .remove(&tuple_key(endpoint.local, endpoint.remote));
+            self.fabric.hosts[endpoint.host.0 as usize]
+                .sockets
+                .remove(&socket_key(endpoint.local.port(), endpoint.remote));
             self.free_slots.push(index);
         } else {
             self.schedule(index, now);
@@ -1032,12 +1037,21 @@ impl Network {
         self.fabric.queue.set_timer(index as u32, deadline);
     }
 
-    /// The connection number of the live socket at `remote` that talks to
-    /// `local` (the one that called `connect`), or 0 if there is none.
-    fn conn_of_peer(&self, local: SocketAddrV4, remote: SocketAddrV4) -> u32 {
-        self.demux
-            .get(&tuple_key(remote, local))
-            .map_or(0, |&index| self.slots[index].tcb.endpoint.conn)
+    /// The slab index of `host`'s live socket at `local` talking to `remote`.
+    fn socket_at(&self, host: HostId, local: SocketAddrV4, remote: SocketAddrV4) -> Option<usize> {
+        let index = self
+            .fabric
+            .host(host)
+            .sockets
+            .get(&socket_key(local.port(), remote))?;
+        Some(*index as usize)
+    }
+
+    /// The connection number of the live socket on `peer` at `remote` that
+    /// talks to `local` (the one that called `connect`), or 0 if there is none.
+    fn conn_of_peer(&self, peer: HostId, local: SocketAddrV4, remote: SocketAddrV4) -> u32 {
+        self.socket_at(peer, remote, local)
+            .map_or(0, |index| self.slots[index].tcb.endpoint.conn)
     }
 
     fn drop_event(
@@ -1133,8 +1147,7 @@ impl Network {
         };
         let local = SocketAddrV4::new(ip.dst_addr, repr.dst_port);
         let remote = SocketAddrV4::new(ip.src_addr, repr.src_port);
-        let key = tuple_key(local, remote);
-        if let Some(&index) = self.demux.get(&key) {
+        if let Some(index) = self.socket_at(host, local, remote) {
             let tcb = &mut self.slots[index].tcb;
             let seq_base = if repr.flags.contains(Flags::SYN) {
                 repr.seq_number
@@ -1180,7 +1193,7 @@ impl Network {
                     tracer,
                 );
             };
-            let conn = self.conn_of_peer(local, remote);
+            let conn = self.conn_of_peer(from, local, remote);
             let endpoint = Endpoint {
                 host,
                 peer_host,
@@ -1219,7 +1232,7 @@ impl Network {
             return;
         }
         // RFC 9293 §3.10.7.1: no connection; answer anything but a RST with a RST.
-        let conn = self.conn_of_peer(local, remote);
+        let conn = self.conn_of_peer(from, local, remote);
         self.fabric.record_received(
             now,
             host,
@@ -1249,5 +1262,40 @@ impl Network {
         };
         self.fabric
             .transmit(now, &endpoint, &reply, Note::Normal, tracer, tap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::hash::BuildHasher;
+
+    /// Keys of one host's sockets often differ in one field only: the
+    /// server's in the remote port, the client's in its own port (the top
+    /// bits of the key). Either way they must spread over the buckets.
+    #[test]
+    fn socket_keys_that_differ_in_one_field_spread_over_buckets() {
+        let server = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443);
+        let client = Ipv4Addr::new(10, 0, 0, 1);
+        let hasher = BuildHasherDefault::<SocketKeyHasher>::default();
+        let buckets = |keys: &mut dyn Iterator<Item = u64>| {
+            let mut used: Vec<u64> = keys.map(|k| hasher.hash_one(k) & 1023).collect();
+            used.sort_unstable();
+            used.dedup();
+            used.len()
+        };
+        let ports = || FIRST_EPHEMERAL_PORT..FIRST_EPHEMERAL_PORT + 1024;
+        let client_side = buckets(&mut ports().map(|p| socket_key(p, server)));
+        let server_side =
+            buckets(&mut ports().map(|p| socket_key(443, SocketAddrV4::new(client, p))));
+        // 1,024 random keys in 1,024 buckets fill about 647 of them.
+        assert!(
+            client_side > 550,
+            "client keys fill {client_side} of 1024 buckets"
+        );
+        assert!(
+            server_side > 550,
+            "server keys fill {server_side} of 1024 buckets"
+        );
     }
 }
