@@ -458,13 +458,12 @@ impl Fabric {
             }
         };
         let direction = direction as u32;
-        self.queue.push(
-            at,
-            Arrival {
-                direction,
-                packet: index,
-            },
-        );
+        let arrival = Arrival {
+            direction,
+            packet: index,
+        };
+        // A link direction is a lane: it delivers in order unless it jitters.
+        self.queue.push_in_lane(direction, at, arrival);
     }
 
     /// Takes the packet an `Arrival` refers to.

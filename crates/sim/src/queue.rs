@@ -2,7 +2,10 @@
 //! `(time, sequence)`.
 //!
 //! It holds two kinds of entries:
-//! - items, pushed once and popped once (a packet reaching the end of a link);
+//! - items, pushed once and popped once (a packet reaching the end of a
+//!   link). An item may name a lane (the link): items that a lane receives
+//!   in time order wait in a FIFO of their own instead of the heap, which
+//!   changes the cost, never the order;
 //! - timers, one per key (a socket's next deadline), that can be moved or
 //!   disarmed at any time. A moved timer takes a new place in the order, as
 //!   if pushed anew; one re-armed at the instant it already had keeps its
@@ -14,7 +17,7 @@
 //! their kind and whatever the heaps' internal layout.
 
 use core::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::time::Instant;
 
@@ -65,8 +68,19 @@ pub enum Due<T> {
 /// A deterministic priority queue of items and keyed timers.
 pub struct Queue<T> {
     items: BinaryHeap<Entry<T>>,
+    /// Items in time order, by lane.
+    lanes: Vec<VecDeque<Entry<T>>>,
+    /// The first item of each non-empty lane, keyed by lane.
+    lane_heads: Timers,
     timers: Timers,
     next_seq: u64,
+}
+
+/// Where the earliest entry waits.
+enum Source {
+    Items,
+    Lane,
+    Timers,
 }
 
 impl<T> Default for Queue<T> {
@@ -80,6 +94,8 @@ impl<T> Queue<T> {
     pub fn new() -> Self {
         Queue {
             items: BinaryHeap::new(),
+            lanes: Vec::new(),
+            lane_heads: Timers::default(),
             timers: Timers::default(),
             next_seq: 0,
         }
@@ -95,6 +111,25 @@ impl<T> Queue<T> {
     pub fn push(&mut self, at: Instant, item: T) {
         let seq = self.take_seq();
         self.items.push(Entry { at, seq, item });
+    }
+
+    /// Schedules `item` at `at` like [`push`](Self::push), in `lane`.
+    pub fn push_in_lane(&mut self, lane: u32, at: Instant, item: T) {
+        let seq = self.take_seq();
+        let index = lane as usize;
+        if index >= self.lanes.len() {
+            self.lanes.resize_with(index + 1, VecDeque::new);
+        }
+        let fifo = &mut self.lanes[index];
+        match fifo.back() {
+            // Out of the lane's time order: the heap sorts it in.
+            Some(last) if last.at > at => self.items.push(Entry { at, seq, item }),
+            Some(_) => fifo.push_back(Entry { at, seq, item }),
+            None => {
+                fifo.push_back(Entry { at, seq, item });
+                self.lane_heads.arm(lane, at, seq);
+            }
+        }
     }
 
     /// Arms the timer `key` to fire at `at`, replacing its earlier deadline,
@@ -116,44 +151,67 @@ impl<T> Queue<T> {
         self.timers.deadline(key)
     }
 
+    /// Where the earliest entry waits, and its instant.
+    fn first(&self) -> Option<(Source, Instant)> {
+        const NONE: u128 = u128::MAX;
+        let item = self.items.peek().map_or(NONE, Entry::order);
+        let lane = self.lane_heads.first().map_or(NONE, Deadline::order);
+        let timer = self.timers.first().map_or(NONE, Deadline::order);
+        let (source, order) = if item < lane && item < timer {
+            (Source::Items, item)
+        } else if lane < timer {
+            (Source::Lane, lane)
+        } else {
+            (Source::Timers, timer)
+        };
+        (order != NONE).then(|| (source, Instant::from_nanos((order >> 64) as u64)))
+    }
+
     /// The instant of the earliest entry, if any.
     #[must_use]
     pub fn peek_time(&self) -> Option<Instant> {
-        match (self.items.peek(), self.timers.first()) {
-            (Some(item), Some(timer)) => Some(item.at.min(timer.at)),
-            (Some(item), None) => Some(item.at),
-            (None, timer) => timer.map(|t| t.at),
-        }
+        self.first().map(|(_, at)| at)
     }
 
     /// Removes and returns the earliest entry if it is due at or before `now`.
     #[must_use]
     pub fn pop_due(&mut self, now: Instant) -> Option<(Instant, Due<T>)> {
-        if self.peek_time()? <= now {
-            self.pop()
-        } else {
-            None
-        }
+        let (source, at) = self.first()?;
+        (at <= now).then(|| self.take(source)).flatten()
     }
 
     /// Removes and returns the earliest entry.
     #[must_use]
     pub fn pop(&mut self) -> Option<(Instant, Due<T>)> {
-        let timer_first = match (self.items.peek(), self.timers.first()) {
-            (Some(item), Some(timer)) => timer.order() < item.order(),
-            (None, Some(_)) => true,
-            (_, None) => false,
+        let (source, _) = self.first()?;
+        self.take(source)
+    }
+
+    fn take(&mut self, source: Source) -> Option<(Instant, Due<T>)> {
+        let entry = match source {
+            Source::Items => self.items.pop()?,
+            Source::Lane => {
+                let lane = self.lane_heads.first()?.key;
+                let fifo = &mut self.lanes[lane as usize];
+                let entry = fifo.pop_front()?;
+                match fifo.front() {
+                    Some(next) => self.lane_heads.arm(lane, next.at, next.seq),
+                    None => self.lane_heads.disarm(lane),
+                }
+                entry
+            }
+            Source::Timers => {
+                let timer = self.timers.pop_first()?;
+                return Some((timer.at, Due::Timer(timer.key)));
+            }
         };
-        if timer_first {
-            self.timers.pop_first().map(|t| (t.at, Due::Timer(t.key)))
-        } else {
-            self.items.pop().map(|e| (e.at, Due::Item(e.item)))
-        }
+        Some((entry.at, Due::Item(entry.item)))
     }
 
     /// The number of items and armed timers waiting.
     pub fn len(&self) -> usize {
-        self.items.len() + self.timers.heap.len()
+        let in_lanes: usize = self.lanes.iter().map(VecDeque::len).sum();
+        self.items.len() + in_lanes + self.timers.heap.len()
     }
 
     /// Whether nothing is waiting.
@@ -310,6 +368,37 @@ mod tests {
             drain(&mut q),
             [Due::Timer(3), Due::Item('a'), Due::Timer(7), Due::Item('b')]
         );
+    }
+
+    #[test]
+    fn lanes_keep_the_order_of_a_single_heap() {
+        // Lane 0 in time order, lane 1 out of order (its third item goes
+        // to the heap), plain items and timers between them.
+        let mut q = Queue::new();
+        q.push_in_lane(0, t(10), "l0 a");
+        q.push_in_lane(1, t(30), "l1 a");
+        q.push(t(10), "plain a");
+        q.push_in_lane(1, t(5), "l1 early");
+        q.push_in_lane(0, t(10), "l0 b");
+        q.set_timer(9, Some(t(10)));
+        q.push_in_lane(0, t(40), "l0 c");
+        q.push_in_lane(1, t(30), "l1 b");
+        assert_eq!(q.len(), 8);
+        assert_eq!(q.peek_time(), Some(t(5)));
+        assert_eq!(
+            drain(&mut q),
+            [
+                Due::Item("l1 early"),
+                Due::Item("l0 a"),
+                Due::Item("plain a"),
+                Due::Item("l0 b"),
+                Due::Timer(9),
+                Due::Item("l1 a"),
+                Due::Item("l1 b"),
+                Due::Item("l0 c"),
+            ]
+        );
+        assert!(q.is_empty());
     }
 
     #[test]
