@@ -11,11 +11,13 @@
 //!
 //! Performance: packet buffers are recycled through a free list; sockets
 //! live in a slab with recycled buffers, named by dense ids that are never
-//! reused (so a caller can index its own tables by them); segments
-//! find their socket by a hash lookup on the 4-tuple (never iterated); and
-//! each socket has exactly one timer in the queue, at its earliest deadline,
-//! moved when the deadline moves and gone when the socket is freed, so the
-//! queue holds only what will happen.
+//! reused (so a caller can index its own tables by them); segments find
+//! their socket by a hash lookup in the receiving host's table (never
+//! iterated); packets on a link wait in that link's FIFO lane of the queue
+//! (no sorting unless the link reorders); and each socket has exactly one
+//! timer in the queue, at its earliest deadline, moved when the deadline
+//! moves and gone when the socket is freed, so the queue holds only what
+//! will happen.
 
 use core::fmt;
 use core::hash::{BuildHasherDefault, Hasher};
