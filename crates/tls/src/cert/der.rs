@@ -304,6 +304,35 @@ pub fn oid_to_string(encoded: &[u8]) -> String {
         .join(".")
 }
 
+/// The encoded content of a dotted-decimal OID ("1.3.6.1.5.5.7.3.1"), or
+/// `None` unless it has at least two arcs, a first arc of 0, 1 or 2 and a
+/// second arc below 40 under 0 and 1 (X.690 §8.19).
+pub fn oid_from_dotted(text: &str) -> Option<Vec<u8>> {
+    let arcs: Vec<u64> = text
+        .split('.')
+        .map(|arc| {
+            let digits_only = !arc.is_empty() && arc.bytes().all(|b| b.is_ascii_digit());
+            digits_only.then(|| arc.parse().ok()).flatten()
+        })
+        .collect::<Option<_>>()?;
+    let (&first, &second) = (arcs.first()?, arcs.get(1)?);
+    if first > 2 || (first < 2 && second >= 40) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let subidentifiers = core::iter::once(first.checked_mul(40)?.checked_add(second)?)
+        .chain(arcs[2..].iter().copied());
+    for value in subidentifiers {
+        // Base 128, most significant group first, high bit set on all but the last.
+        let groups = (64 - value.leading_zeros()).div_ceil(7).max(1);
+        for group in (0..groups).rev() {
+            let bits = ((value >> (7 * group)) & 0x7f) as u8;
+            out.push(if group == 0 { bits } else { bits | 0x80 });
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +381,34 @@ mod tests {
                 DerReader::new(bad).read_any(),
                 Err(CertError::BadEncoding(_))
             ));
+        }
+    }
+
+    #[test]
+    fn dotted_oids_encode_and_round_trip() {
+        assert_eq!(
+            oid_from_dotted("1.2.840.10045.4.3.2").unwrap(),
+            [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]
+        );
+        assert_eq!(
+            oid_from_dotted("2.5.29.32.0").unwrap(),
+            [0x55, 0x1d, 0x20, 0x00]
+        );
+        for text in ["1.3.6.1.4.1.11129.2.5.1", "2.999.3", "0.39"] {
+            assert_eq!(oid_to_string(&oid_from_dotted(text).unwrap()), text);
+        }
+        for bad in [
+            "",
+            "1",
+            "3.1",
+            "1.40",
+            "1..2",
+            "1.2.",
+            "1.x",
+            "+1.2",
+            "1.2.99999999999999999999",
+        ] {
+            assert_eq!(oid_from_dotted(bad), None, "{bad:?}");
         }
     }
 

@@ -18,7 +18,10 @@ pub mod x509;
 use core::fmt;
 
 pub use verify::{ChainReport, VerificationCache, verify_chain};
-pub use x509::{Certificate, CertificateParams, DistinguishedName, KeyUsage};
+pub use x509::{
+    Certificate, CertificateParams, CertificateUrls, DistinguishedName, KeyPurpose, KeyUsage,
+    Policy,
+};
 
 /// Why a certificate or chain was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

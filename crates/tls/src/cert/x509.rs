@@ -42,6 +42,19 @@ mod oid {
     pub(super) const SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
     pub(super) const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
     pub(super) const AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
+    pub(super) const CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
+    pub(super) const CERTIFICATE_POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
+    pub(super) const EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
+    /// id-pe-authorityInfoAccess, 1.3.6.1.5.5.7.1.1.
+    pub(super) const AUTHORITY_INFO_ACCESS: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 1, 1];
+    /// id-ad-ocsp and id-ad-caIssuers, 1.3.6.1.5.5.7.48.{1,2}.
+    pub(super) const AD_OCSP: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 1];
+    pub(super) const AD_CA_ISSUERS: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 2];
+    /// id-kp-serverAuth and id-kp-clientAuth, 1.3.6.1.5.5.7.3.{1,2}.
+    pub(super) const KP_SERVER_AUTH: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 3, 1];
+    pub(super) const KP_CLIENT_AUTH: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 3, 2];
+    /// id-qt-cps, 1.3.6.1.5.5.7.2.1.
+    pub(super) const QT_CPS: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 2, 1];
 }
 
 /// The attribute types of a distinguished name that tlsim writes.
@@ -387,6 +400,11 @@ pub fn key_identifier(key: &PublicKey) -> [u8; 20] {
     Sha1::digest(key.subject_public_key_bytes()).into()
 }
 
+/// A GeneralName uniformResourceIdentifier: `[6] IMPLICIT IA5String`.
+fn write_uri(w: &mut DerWriter, uri: &str) {
+    w.tlv(der::context_primitive(6), uri.as_bytes());
+}
+
 /// Writes a validity time: UTCTime through 2049, GeneralizedTime from 2050
 /// (RFC 5280 §4.1.2.5).
 fn write_time(w: &mut DerWriter, unix_seconds: u64) {
@@ -446,6 +464,45 @@ fn two_digits(pair: &[u8]) -> Result<u32, CertError> {
     }
 }
 
+/// An extendedKeyUsage purpose (RFC 5280 §4.2.1.12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPurpose {
+    /// id-kp-serverAuth: TLS server authentication.
+    ServerAuth,
+    /// id-kp-clientAuth: TLS client authentication.
+    ClientAuth,
+}
+
+impl KeyPurpose {
+    fn oid(self) -> &'static [u8] {
+        match self {
+            KeyPurpose::ServerAuth => oid::KP_SERVER_AUTH,
+            KeyPurpose::ClientAuth => oid::KP_CLIENT_AUTH,
+        }
+    }
+}
+
+/// One certificatePolicies entry (RFC 5280 §4.2.1.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// The policy OID, encoded (see [`super::der::oid_from_dotted`]).
+    pub oid: Vec<u8>,
+    /// A CPS pointer qualifier: where the practice statement is published.
+    pub cps: Option<String>,
+}
+
+/// Where relying parties look for revocation status and for the issuer's
+/// certificate; each list left empty leaves its extension out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateUrls {
+    /// cRLDistributionPoints fullName URIs (RFC 5280 §4.2.1.13).
+    pub crl: Vec<String>,
+    /// authorityInfoAccess id-ad-ocsp URIs (RFC 5280 §4.2.2.1).
+    pub ocsp: Vec<String>,
+    /// authorityInfoAccess id-ad-caIssuers URIs (RFC 5280 §4.2.2.1).
+    pub ca_issuers: Vec<String>,
+}
+
 /// Everything needed to generate one certificate.
 #[derive(Clone, Debug)]
 pub struct CertificateParams {
@@ -473,6 +530,12 @@ pub struct CertificateParams {
     /// The authorityKeyIdentifier keyIdentifier (the issuer's subject key
     /// identifier); `None` leaves the extension out.
     pub authority_key_identifier: Option<Vec<u8>>,
+    /// extendedKeyUsage purposes; empty leaves the extension out.
+    pub extended_key_usage: Vec<KeyPurpose>,
+    /// Revocation and issuer locations.
+    pub urls: CertificateUrls,
+    /// certificatePolicies; empty leaves the extension out.
+    pub policies: Vec<Policy>,
 }
 
 impl CertificateParams {
@@ -498,6 +561,9 @@ impl CertificateParams {
             dns_names: Vec::new(),
             subject_key_identifier: true,
             authority_key_identifier: None,
+            extended_key_usage: Vec::new(),
+            urls: CertificateUrls::default(),
+            policies: Vec::new(),
         }
     }
 
@@ -527,6 +593,9 @@ impl CertificateParams {
             dns_names: dns_names.iter().map(|s| (*s).to_owned()).collect(),
             subject_key_identifier: true,
             authority_key_identifier: None,
+            extended_key_usage: Vec::new(),
+            urls: CertificateUrls::default(),
+            policies: Vec::new(),
         }
     }
 
@@ -614,6 +683,65 @@ impl CertificateParams {
             // keyIdentifier [0] IMPLICIT OCTET STRING
             v.sequence(|v| v.tlv(der::context_primitive(0), id));
             extension(oid::AUTHORITY_KEY_ID, false, v.finish());
+        }
+        if !self.extended_key_usage.is_empty() {
+            let mut v = DerWriter::new();
+            v.sequence(|v| {
+                for purpose in &self.extended_key_usage {
+                    v.oid(purpose.oid());
+                }
+            });
+            extension(oid::EXT_KEY_USAGE, false, v.finish());
+        }
+        if !self.urls.crl.is_empty() {
+            let mut v = DerWriter::new();
+            v.sequence(|v| {
+                for url in &self.urls.crl {
+                    // DistributionPoint { distributionPoint [0] { fullName [0] { URI } } }
+                    v.sequence(|v| {
+                        v.nested(der::context_constructed(0), |v| {
+                            v.nested(der::context_constructed(0), |v| write_uri(v, url));
+                        });
+                    });
+                }
+            });
+            extension(oid::CRL_DISTRIBUTION_POINTS, false, v.finish());
+        }
+        let access = self.urls.ocsp.iter().map(|url| (oid::AD_OCSP, url));
+        let access: Vec<_> = (self.urls.ca_issuers.iter())
+            .map(|url| (oid::AD_CA_ISSUERS, url))
+            .chain(access)
+            .collect();
+        if !access.is_empty() {
+            let mut v = DerWriter::new();
+            v.sequence(|v| {
+                for (method, url) in access {
+                    v.sequence(|v| {
+                        v.oid(method);
+                        write_uri(v, url);
+                    });
+                }
+            });
+            extension(oid::AUTHORITY_INFO_ACCESS, false, v.finish());
+        }
+        if !self.policies.is_empty() {
+            let mut v = DerWriter::new();
+            v.sequence(|v| {
+                for policy in &self.policies {
+                    v.sequence(|v| {
+                        v.oid(&policy.oid);
+                        if let Some(cps) = &policy.cps {
+                            v.sequence(|v| {
+                                v.sequence(|v| {
+                                    v.oid(oid::QT_CPS);
+                                    v.tlv(der::IA5_STRING, cps.as_bytes());
+                                });
+                            });
+                        }
+                    });
+                }
+            });
+            extension(oid::CERTIFICATE_POLICIES, false, v.finish());
         }
         w.finish()
     }

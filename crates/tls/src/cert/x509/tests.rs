@@ -185,3 +185,84 @@ fn rejects_unknown_critical_extension() {
         Err(CertError::UnsupportedCriticalExtension)
     );
 }
+
+/// The extension values, byte for byte, as RFC 5280's ASN.1 lays them out.
+#[test]
+fn revocation_issuer_and_policy_extensions_follow_rfc_5280() {
+    let pki = TestPki::new();
+    let mut params = crate::cert::testing::leaf_params(&pki.root_name, &pki.leaf_key);
+    params.extended_key_usage = vec![KeyPurpose::ServerAuth];
+    params.urls = CertificateUrls {
+        crl: vec!["http://c/".into()],
+        ocsp: vec!["http://o/".into()],
+        ca_issuers: vec!["http://i/".into()],
+    };
+    params.policies = vec![Policy {
+        oid: vec![0x55, 0x1d, 0x20, 0x00],
+        cps: Some("http://p/".into()),
+    }];
+    let extensions = params.extensions_der();
+    let uri = |text: &str| [&[0x86, text.len() as u8][..], text.as_bytes()].concat();
+    let expected_values: [(&[u8], Vec<u8>); 4] = [
+        // SEQUENCE { id-kp-serverAuth }
+        (
+            oid::EXT_KEY_USAGE,
+            [&[0x30, 0x0a, 0x06, 0x08][..], oid::KP_SERVER_AUTH].concat(),
+        ),
+        // SEQUENCE { DistributionPoint { [0] { fullName [0] { URI } } } }
+        (
+            oid::CRL_DISTRIBUTION_POINTS,
+            [
+                &[0x30, 0x11, 0x30, 0x0f, 0xa0, 0x0d, 0xa0, 0x0b][..],
+                &uri("http://c/"),
+            ]
+            .concat(),
+        ),
+        // SEQUENCE { { id-ad-caIssuers, URI }, { id-ad-ocsp, URI } }
+        (
+            oid::AUTHORITY_INFO_ACCESS,
+            [
+                &[0x30, 0x2e, 0x30, 0x15, 0x06, 0x08][..],
+                oid::AD_CA_ISSUERS,
+                &uri("http://i/"),
+                &[0x30, 0x15, 0x06, 0x08],
+                oid::AD_OCSP,
+                &uri("http://o/"),
+            ]
+            .concat(),
+        ),
+        // SEQUENCE { PolicyInformation { anyPolicy, SEQUENCE { { id-qt-cps, IA5String } } } }
+        (
+            oid::CERTIFICATE_POLICIES,
+            [
+                &[0x30, 0x21, 0x30, 0x1f, 0x06, 0x04, 0x55, 0x1d, 0x20, 0x00][..],
+                &[0x30, 0x17, 0x30, 0x15, 0x06, 0x08],
+                oid::QT_CPS,
+                &[0x16, 0x09],
+                b"http://p/",
+            ]
+            .concat(),
+        ),
+    ];
+    for (id, value) in expected_values {
+        let mut w = DerWriter::new();
+        w.sequence(|w| {
+            w.oid(id);
+            w.octet_string(&value);
+        });
+        let ext = w.finish();
+        assert!(
+            extensions.windows(ext.len()).any(|window| window == ext),
+            "extension {} missing or different",
+            der::oid_to_string(id)
+        );
+    }
+    // Non-critical extensions the parser does not use are skipped.
+    let der = params
+        .sign(&pki.intermediate_key, &mut RngStream::new(1, "t"))
+        .unwrap();
+    assert_eq!(
+        Certificate::parse(&der).unwrap().dns_names,
+        params.dns_names
+    );
+}
