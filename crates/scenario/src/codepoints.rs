@@ -7,6 +7,7 @@ use core::fmt;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use tlsim_sim::calendar::{civil_from_days, days_from_civil, format_utc};
+use tlsim_tls::cert::der::oid_from_dotted;
 use tlsim_tls::enums::{CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion};
 
 fn parse_hex(text: &str) -> Option<u16> {
@@ -150,6 +151,74 @@ impl Serialize for CalendarTime {
     }
 }
 
+/// An object identifier written dotted, `"1.3.6.1.4.1.11129.2.5.1"`; holds
+/// its DER content octets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectId {
+    /// The dotted text, as written.
+    pub dotted: String,
+    /// The encoded arcs (X.690 §8.19).
+    pub der: Vec<u8>,
+}
+
+impl ObjectId {
+    /// Parses a dotted OID.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let der = oid_from_dotted(text).ok_or_else(|| {
+            format!(
+                "bad object identifier {text:?}: expected dotted arcs such as \"1.3.6.1.4.1.11129.2.5.1\" \
+                 (first arc 0, 1 or 2; second below 40 under 0 and 1)"
+            )
+        })?;
+        Ok(ObjectId {
+            dotted: text.to_owned(),
+            der,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        ObjectId::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+impl Serialize for ObjectId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.dotted)
+    }
+}
+
+/// A URI as certificates carry it (an IA5String: printable ASCII, no spaces).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Uri(pub String);
+
+impl Uri {
+    /// Checks that `text` can be a certificate's URI.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!(
+                "bad URI {text:?}: expected printable ASCII without spaces, e.g. \"http://pki.example/ca.crl\""
+            ));
+        }
+        Ok(Uri(text.to_owned()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Uri {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Uri::parse(&text).map_err(de::Error::custom)
+    }
+}
+
+impl Serialize for Uri {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +236,20 @@ mod tests {
         assert_eq!(Version::parse("TLS 1.1").unwrap().value(), 0x0302);
         let err = Suite::parse("TLS_FOO").unwrap_err();
         assert!(err.contains("unknown cipher suite \"TLS_FOO\""), "{err}");
+    }
+
+    #[test]
+    fn object_ids_and_uris_are_checked() {
+        assert_eq!(
+            ObjectId::parse("2.5.29.32.0").unwrap().der,
+            [0x55, 0x1d, 0x20, 0]
+        );
+        let err = ObjectId::parse("1.3.six").unwrap_err();
+        assert!(err.contains("bad object identifier \"1.3.six\""), "{err}");
+        assert!(Uri::parse("http://pki.google.com/GIAG2.crl").is_ok());
+        for bad in ["", "http://a b", "http://é"] {
+            assert!(Uri::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -9,10 +9,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tlsim_sim::RngStream;
-use tlsim_tls::cert::{CertificateParams, DistinguishedName as Dn};
+use tlsim_tls::cert::{
+    CertificateParams, CertificateUrls, DistinguishedName as Dn, KeyPurpose, KeyUsage, Policy,
+};
 use tlsim_tls::crypto::sign::SigningKey;
 
-use crate::schema::{DistinguishedName, KeyKind, Pki};
+use crate::codepoints::Uri;
+use crate::schema::{self, DistinguishedName, KeyKind, KeyUsageBit, Pki};
 
 /// The keys and certificates of a scenario, by name.
 #[derive(Default)]
@@ -100,7 +103,38 @@ pub fn build(pki: &Pki, seed: u64, base: &Path) -> Result<Built, String> {
                 &names,
             )
         };
-        let params = params.issued_by_key(&issuer_key.public_key());
+        let mut params = params.issued_by_key(&issuer_key.public_key());
+        if let Some(bits) = &cert.key_usage {
+            params.key_usage = (!bits.is_empty()).then(|| {
+                (bits.iter())
+                    .map(|bit| match bit {
+                        KeyUsageBit::DigitalSignature => KeyUsage::DIGITAL_SIGNATURE,
+                        KeyUsageBit::KeyEncipherment => KeyUsage::KEY_ENCIPHERMENT,
+                        KeyUsageBit::KeyAgreement => KeyUsage::KEY_AGREEMENT,
+                        KeyUsageBit::KeyCertSign => KeyUsage::KEY_CERT_SIGN,
+                        KeyUsageBit::CrlSign => KeyUsage::CRL_SIGN,
+                    })
+                    .fold(KeyUsage::default(), KeyUsage::union)
+            });
+        }
+        params.extended_key_usage = (cert.extended_key_usage.iter())
+            .map(|purpose| match purpose {
+                schema::KeyPurpose::ServerAuth => KeyPurpose::ServerAuth,
+                schema::KeyPurpose::ClientAuth => KeyPurpose::ClientAuth,
+            })
+            .collect();
+        let texts = |uris: &[Uri]| uris.iter().map(|u| u.0.clone()).collect();
+        params.urls = CertificateUrls {
+            crl: texts(&cert.crl),
+            ocsp: texts(&cert.ocsp),
+            ca_issuers: texts(&cert.ca_issuers),
+        };
+        params.policies = (cert.policies.iter())
+            .map(|p| Policy {
+                oid: p.oid.der.clone(),
+                cps: p.cps.as_ref().map(|u| u.0.clone()),
+            })
+            .collect();
         let mut rng = RngStream::new(seed, &format!("pki certificate {}", cert.name));
         let der = params
             .sign(issuer_key, &mut rng)

@@ -12,7 +12,9 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 use tlsim_sim::{Kind, Layer};
 
-use crate::codepoints::{CalendarTime, Extension, Group, PointFormat, Suite, Version};
+use crate::codepoints::{
+    CalendarTime, Extension, Group, ObjectId, PointFormat, Suite, Uri, Version,
+};
 use crate::names::{
     CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
 };
@@ -525,6 +527,61 @@ pub struct Cert {
     pub not_before: CalendarTime,
     /// End of validity.
     pub not_after: CalendarTime,
+    /// keyUsage bits (RFC 5280 §4.2.1.3). Left out: `[KeyCertSign, CrlSign]`
+    /// for a CA, `[DigitalSignature]` for an end entity (plus `KeyEncipherment`
+    /// with an RSA key); `[]` leaves the extension out.
+    #[serde(default)]
+    pub key_usage: Option<Vec<KeyUsageBit>>,
+    /// extendedKeyUsage purposes (RFC 5280 §4.2.1.12).
+    #[serde(default)]
+    pub extended_key_usage: Vec<KeyPurpose>,
+    /// cRLDistributionPoints: where the issuer publishes its CRL (RFC 5280 §4.2.1.13).
+    #[serde(default)]
+    pub crl: Vec<Uri>,
+    /// authorityInfoAccess: OCSP responders (RFC 5280 §4.2.2.1).
+    #[serde(default)]
+    pub ocsp: Vec<Uri>,
+    /// authorityInfoAccess: where the issuer's certificate is published.
+    #[serde(default)]
+    pub ca_issuers: Vec<Uri>,
+    /// certificatePolicies (RFC 5280 §4.2.1.4).
+    #[serde(default)]
+    pub policies: Vec<Policy>,
+}
+
+/// One keyUsage bit.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+pub enum KeyUsageBit {
+    /// digitalSignature (0): signing, e.g. a Server Key Exchange.
+    DigitalSignature,
+    /// keyEncipherment (2): RSA key transport.
+    KeyEncipherment,
+    /// keyAgreement (4): static (EC)DH.
+    KeyAgreement,
+    /// keyCertSign (5): signing certificates.
+    KeyCertSign,
+    /// cRLSign (6): signing revocation lists.
+    CrlSign,
+}
+
+/// What a certificate's key may be used for (extendedKeyUsage).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+pub enum KeyPurpose {
+    /// id-kp-serverAuth: TLS server authentication.
+    ServerAuth,
+    /// id-kp-clientAuth: TLS client authentication.
+    ClientAuth,
+}
+
+/// A certificate policy: its OID, and where its practice statement is.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The policy OID, dotted: `"1.3.6.1.4.1.11129.2.5.1"` (`"2.5.29.32.0"` is anyPolicy).
+    pub oid: ObjectId,
+    /// A CPS pointer qualifier (a URI).
+    #[serde(default)]
+    pub cps: Option<Uri>,
 }
 
 /// A distinguished name; each attribute optional. Encoded in the order
