@@ -170,27 +170,47 @@ fn run_writes_a_pcap_that_starts_with_the_pcap_magic() {
     );
 }
 
-#[test]
-fn the_readme_example_scenario_runs() {
+/// The `ron` block of README.md that starts with `start`.
+fn readme_block(start: &str) -> String {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme
-        .find("```ron\nScenario(")
-        .expect("README has a full example scenario")
-        + "```ron\n".len();
-    let example = &readme[start..start + readme[start..].find("```").unwrap()];
-    let dir = scratch_dir("readme_example");
+    let open = format!("```ron\n{start}");
+    let from = readme.find(&open).expect("README has the block") + "```ron\n".len();
+    readme[from..from + readme[from..].find("```").unwrap()].to_owned()
+}
+
+/// Writes `scenario` to a scratch file and runs `tlsim check` on it.
+fn check_passes(scenario: &str, test: &str) {
+    let dir = scratch_dir(test);
     let file = dir.join("example.ron");
-    std::fs::write(&file, example).unwrap();
-    let out = tlsim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        "--out",
-        dir.join("log.jsonl").to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::write(&file, scenario).unwrap();
+    let out = tlsim(&["check", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_readme_example_scenario_passes_its_own_checks() {
+    check_passes(&readme_block("Scenario("), "readme_example");
+}
+
+#[test]
+fn the_readme_pki_and_tls_example_runs_between_two_hosts() {
+    let fragment = readme_block("    pki: (");
+    let scenario = format!(
+        r#"Scenario(
+    name: "readme-tls",
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "10ms"))],
+{fragment}
+    expect: (events: [(title: "Verify the certificate chain", actor: "client", fields: {{"Result": "trusted"}})]),
+)"#
+    );
+    check_passes(&scenario, "readme_tls_example");
 }
 
 #[test]

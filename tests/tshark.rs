@@ -130,6 +130,52 @@ fn every_export_dissects_without_malformed_packets_or_expert_errors() {
     }
 }
 
+#[test]
+fn tshark_reads_the_documented_certificate_chain() {
+    if !tshark_or_skip() {
+        return;
+    }
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/google-spdy.ron");
+    let export = export(&scenario, "chain");
+    let fields = [
+        "tls.handshake.certificate_length",
+        "x509af.serialNumber",
+        "x509ce.KeyPurposeId",
+        "x509ce.uniformResourceIdentifier",
+        "x509ce.policyIdentifier",
+        // The CPS pointer qualifier.
+        "pkix1explicit.DirectoryString",
+    ];
+    let mut args = vec![
+        "-Y",
+        "tls.handshake.type == 11",
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+    ];
+    for field in fields {
+        args.extend(["-e", field]);
+    }
+    let out = tshark(&export, &args);
+    let row: Vec<&str> = out.trim().split('|').collect();
+    assert_eq!(
+        row,
+        [
+            // The lengths the documented session shows.
+            "1146,1032,897",
+            "1f3c5a7e9b2d4c6e,023a69,12bbe6",
+            "1.3.6.1.5.5.7.3.1,1.3.6.1.5.5.7.3.2",
+            "http://pki.google.com/GIAG2.crl,http://pki.google.com/GIAG2.crt,\
+             http://clients1.google.com/ocsp,http://crl.geotrust.com/crls/gtglobal.crl,\
+             http://gtglobal-ocsp.geotrust.com,http://crl.geotrust.com/crls/secureca.crl",
+            "1.3.6.1.4.1.11129.2.5.1,1.3.6.1.4.1.11129.2.5.1,2.5.29.32.0",
+            "https://www.geotrust.com/resources/repository",
+        ],
+        "tshark's reading of the Certificate message:\n{out}"
+    );
+}
+
 /// How many records our own log says were decrypted by their receivers.
 fn decrypted_records_in_log(export: &Export) -> usize {
     let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
