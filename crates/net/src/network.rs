@@ -398,11 +398,22 @@ fn segment_event(
     for (name, value, span) in fields {
         event.push_field(name, value, 0, Some(span));
     }
-    if let Some(mss) = repr.max_seg_size {
-        event = event.field("MSS", mss);
-    }
-    if let Some((tsval, tsecr)) = repr.timestamp {
-        event = event.field("TSval", tsval).field("TSecr", tsecr);
+    // Options, in the order the sender wrote them (RFC 9293 §3.1), with
+    // spans on their values: MSS (kind 2), timestamps (kind 8, RFC 7323 §3).
+    let mut at = tcp as usize + tcp::HEADER_LEN;
+    let mut options = &bytes[at..payload_start as usize];
+    while let Ok((rest, option)) = tcp::TcpOption::parse(options) {
+        let span = |from: usize, to: usize| Some([(at + from) as u32, (at + to) as u32]);
+        match option {
+            tcp::TcpOption::MaxSegmentSize(mss) => event.push_field("MSS", mss, 0, span(2, 4)),
+            tcp::TcpOption::Timestamps { tsval, tsecr } => {
+                event.push_field("TSval", tsval, 0, span(2, 6));
+                event.push_field("TSecr", tsecr, 0, span(6, 10));
+            }
+            _ => {}
+        }
+        at += options.len() - rest.len();
+        options = rest;
     }
     if let Some(conn) = conn {
         event = event.conn(conn);

@@ -201,6 +201,43 @@ fn segments_at_effective_mss_of_1418_with_timestamps() {
 }
 
 #[test]
+fn segment_fields_point_at_their_bytes() {
+    let mut p = pair(4, link(5), TcpConfig::default());
+    let mut log: Vec<Event> = Vec::new();
+    run(&mut p, &pattern(3000, 1), b"ok", &mut log, 10_000);
+    // Fields that show the wire value itself, big-endian, where the span says.
+    let raw = ["Src Port", "Dst Port", "Win", "MSS", "TSval", "TSecr"];
+    let mut checked = std::collections::BTreeSet::new();
+    for event in log
+        .iter()
+        .filter(|e| e.title.starts_with("TCP ") && e.bytes.is_some())
+    {
+        let bytes = event.bytes.as_deref().unwrap();
+        for field in event.fields.iter().filter(|f| raw.contains(&&*f.name)) {
+            let [from, to] = field
+                .span
+                .unwrap_or_else(|| panic!("{} has no span", field.name));
+            let wire = bytes[from as usize..to as usize]
+                .iter()
+                .fold(0u64, |n, &b| n << 8 | u64::from(b));
+            assert_eq!(
+                wire.to_string(),
+                field.value,
+                "{} in {}",
+                field.name,
+                event.title
+            );
+            checked.insert(field.name.to_string());
+        }
+    }
+    assert_eq!(
+        checked.len(),
+        raw.len(),
+        "every kind of field seen: {checked:?}"
+    );
+}
+
+#[test]
 fn lossy_link_delivers_every_byte_once_in_order() {
     let conditions = LinkConditions {
         latency: Duration::from_millis(20),
