@@ -778,7 +778,15 @@ impl Network {
             .ok_or(NetError::NoRoute(to))
     }
 
-    fn allocate(&mut self, endpoint: Endpoint, config: TcpConfig) -> Result<SocketId, NetError> {
+    /// Takes a slot for a new connection and opens its TCB with an ISN from
+    /// the host's stream and an MSS the route's MTU allows; returns the
+    /// socket and its slab index.
+    fn open_socket(
+        &mut self,
+        endpoint: Endpoint,
+        config: TcpConfig,
+        active: bool,
+    ) -> Result<(SocketId, usize), NetError> {
         let id = SocketId(
             u32::try_from(self.slot_of.len())
                 .ok()
@@ -800,11 +808,15 @@ impl Network {
         let slot = &mut self.slots[index];
         slot.live = true;
         slot.tcb.reuse(id, endpoint, config);
-        self.fabric.hosts[endpoint.host.0 as usize].sockets.insert(
+        let host = &mut self.fabric.hosts[endpoint.host.0 as usize];
+        host.sockets.insert(
             socket_key(endpoint.local.port(), endpoint.remote),
             index as u32,
         );
-        Ok(id)
+        let iss = SeqNumber(host.isn_rng.u32());
+        let mtu = self.fabric.directions[endpoint.route].link.conditions.mtu;
+        self.slots[index].tcb.open(iss, mtu, active);
+        Ok((id, index))
     }
 
     /// The slab index that `socket` had, if its slot still holds it.
@@ -865,12 +877,7 @@ impl Network {
             iss: SeqNumber(0),
             irs: SeqNumber(0),
         };
-        let id = self.allocate(endpoint, config)?;
-        let iss = SeqNumber(self.fabric.hosts[host.0 as usize].isn_rng.u32());
-        let mtu = self.fabric.directions[route].link.conditions.mtu;
-        let index = self.slot_of[id.0 as usize] as usize;
-        let tcb = &mut self.slots[index].tcb;
-        tcb.open(iss, mtu, true);
+        let (id, index) = self.open_socket(endpoint, config, true)?;
         if tracer.enabled() {
             let event = Event::new(
                 now,
@@ -1216,21 +1223,17 @@ impl Network {
                 iss: SeqNumber(0),
                 irs: SeqNumber(0),
             };
-            let Ok(id) = self.allocate(endpoint, config) else {
+            let Ok((_, index)) = self.open_socket(endpoint, config, false) else {
                 return self.drop_event(now, host, "Too many sockets: SYN dropped", packet, tracer);
             };
-            let iss = SeqNumber(self.fabric.hosts[host.0 as usize].isn_rng.u32());
-            let mtu = self.fabric.directions[route].link.conditions.mtu;
-            let index = self.slot_of[id.0 as usize] as usize;
             let tcb = &mut self.slots[index].tcb;
-            tcb.open(iss, mtu, false);
             self.fabric.record_received(
                 now,
                 host,
                 from,
                 conn,
                 &repr,
-                (repr.seq_number, iss),
+                (repr.seq_number, tcb.endpoint.iss),
                 packet,
                 tracer,
             );
