@@ -146,9 +146,14 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-enum WriteState {
+/// The cipher state of one direction; `M` is the CBC encryptor or decryptor.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "clippy cannot size `M`: with AES-128 both variants hold a key schedule, 850-880 bytes"
+)]
+enum CipherState<M> {
     Cbc {
-        mode: cbc::Encryptor<Aes128>,
+        mode: M,
         mac: RecordMac,
         /// TLS 1.1 and later send a fresh IV in each record.
         explicit_iv: bool,
@@ -157,22 +162,6 @@ enum WriteState {
         aead: Aes128Gcm,
         salt: [u8; GCM_SALT_LEN],
     },
-}
-
-enum ReadState {
-    Cbc {
-        mode: cbc::Decryptor<Aes128>,
-        mac: RecordMac,
-        explicit_iv: bool,
-    },
-    Gcm {
-        aead: Aes128Gcm,
-        salt: [u8; GCM_SALT_LEN],
-    },
-}
-
-fn aes_key(key: &[u8]) -> Result<&[u8; 16], CryptoError> {
-    key.try_into().map_err(|_| CryptoError::BadKeyLength)
 }
 
 fn first_iv(fixed_iv: &[u8], explicit_iv: bool) -> Result<[u8; AES_BLOCK_LEN], CryptoError> {
@@ -205,17 +194,25 @@ fn keys_of(kb: &KeyBlock, writer: Side) -> (&[u8], &[u8], &[u8]) {
     }
 }
 
-/// Protects outgoing records in one direction.
-pub struct RecordEncrypter {
+/// Record protection in one direction, with its sequence number (RFC 5246
+/// §6.1); `M` says which way: see [`RecordEncrypter`] and [`RecordDecrypter`].
+pub struct RecordProtection<M> {
     seq: u64,
-    state: WriteState,
+    state: CipherState<M>,
     last: RecordTrace,
 }
 
-impl RecordEncrypter {
-    /// An encrypter for `suite` under protocol `version`, from the raw keys:
-    /// the MAC key (empty for GCM), the write key and the key-block IV
-    /// (16 bytes for TLS 1.0 CBC, empty for later CBC, the 4-byte GCM salt).
+/// Protects outgoing records in one direction.
+pub type RecordEncrypter = RecordProtection<cbc::Encryptor<Aes128>>;
+
+/// Removes protection from incoming records in one direction.
+pub type RecordDecrypter = RecordProtection<cbc::Decryptor<Aes128>>;
+
+impl<M: KeyIvInit> RecordProtection<M> {
+    /// The protection for `suite` under protocol `version`, from the raw
+    /// keys of the side that writes: the MAC key (empty for GCM), the write
+    /// key and the key-block IV (16 bytes for TLS 1.0 CBC, empty for later
+    /// CBC, the 4-byte GCM salt).
     pub fn new(
         suite: &CipherSuiteParams,
         version: u16,
@@ -228,26 +225,27 @@ impl RecordEncrypter {
             BulkCipher::Aes128Cbc => {
                 let explicit_iv = version > TLS10;
                 let iv = first_iv(fixed_iv, explicit_iv)?;
-                WriteState::Cbc {
-                    mode: cbc::Encryptor::new(aes_key(write_key)?.into(), &iv.into()),
+                CipherState::Cbc {
+                    mode: M::new_from_slices(write_key, &iv)
+                        .map_err(|_| CryptoError::BadKeyLength)?,
                     mac: RecordMac::new(suite.mac, mac_key)?,
                     explicit_iv,
                 }
             }
             BulkCipher::Aes128Gcm => {
                 let (aead, salt) = gcm_parts(write_key, fixed_iv)?;
-                WriteState::Gcm { aead, salt }
+                CipherState::Gcm { aead, salt }
             }
         };
-        Ok(RecordEncrypter {
+        Ok(RecordProtection {
             seq: 0,
             state,
             last: RecordTrace::default(),
         })
     }
 
-    /// The encrypter of `writer` from a key block derived for `suite` and
-    /// `version`.
+    /// The protection of records written by `writer`, from a key block
+    /// derived for `suite` and `version`.
     pub fn from_key_block(
         suite: &CipherSuiteParams,
         version: u16,
@@ -258,16 +256,18 @@ impl RecordEncrypter {
         Self::new(suite, version, mac, key, iv)
     }
 
-    /// The sequence number the next record will use.
+    /// The sequence number of the next record.
     pub fn sequence_number(&self) -> u64 {
         self.seq
     }
 
-    /// The IV, MAC and padding of the last record protected.
+    /// The IV, MAC and padding of the last record protected or opened.
     pub fn last_record(&self) -> &RecordTrace {
         &self.last
     }
+}
 
+impl RecordEncrypter {
     /// Protects one record and returns its fragment (without the 5-byte
     /// record header). A CBC record from TLS 1.1 on draws its 16-byte
     /// explicit IV from `rng`; no other case draws from `rng`.
@@ -313,7 +313,7 @@ impl RecordEncrypter {
         out: &mut Vec<u8>,
     ) {
         let mut iv = [0u8; AES_BLOCK_LEN];
-        if let WriteState::Cbc {
+        if let CipherState::Cbc {
             explicit_iv: true, ..
         } = self.state
         {
@@ -327,8 +327,8 @@ impl RecordEncrypter {
     /// at most, when protected.
     pub fn max_overhead(&self) -> usize {
         match &self.state {
-            WriteState::Cbc { mac, .. } => AES_BLOCK_LEN + mac.len() + AES_BLOCK_LEN,
-            WriteState::Gcm { .. } => GCM_EXPLICIT_NONCE_LEN + GCM_TAG_LEN,
+            CipherState::Cbc { mac, .. } => AES_BLOCK_LEN + mac.len() + AES_BLOCK_LEN,
+            CipherState::Gcm { .. } => GCM_EXPLICIT_NONCE_LEN + GCM_TAG_LEN,
         }
     }
 
@@ -353,7 +353,7 @@ impl RecordEncrypter {
             ..RecordTrace::default()
         };
         match &mut self.state {
-            WriteState::Cbc {
+            CipherState::Cbc {
                 mode,
                 mac,
                 explicit_iv,
@@ -385,7 +385,7 @@ impl RecordEncrypter {
                 trace.set_mac(tag);
                 trace.padding_len = padding_len;
             }
-            WriteState::Gcm { aead, salt } => {
+            CipherState::Gcm { aead, salt } => {
                 // RFC 5288 §3: the explicit nonce is the sequence number.
                 let explicit = seq.to_be_bytes();
                 let nonce = gcm_nonce(salt, &explicit);
@@ -405,67 +405,7 @@ impl RecordEncrypter {
     }
 }
 
-/// Removes protection from incoming records in one direction.
-pub struct RecordDecrypter {
-    seq: u64,
-    state: ReadState,
-    last: RecordTrace,
-}
-
 impl RecordDecrypter {
-    /// A decrypter for `suite` under protocol `version`; the keys are those
-    /// the peer writes with (see [`RecordEncrypter::new`]).
-    pub fn new(
-        suite: &CipherSuiteParams,
-        version: u16,
-        mac_key: &[u8],
-        write_key: &[u8],
-        fixed_iv: &[u8],
-    ) -> Result<Self, CryptoError> {
-        suite.check_version(version)?;
-        let state = match suite.bulk {
-            BulkCipher::Aes128Cbc => {
-                let explicit_iv = version > TLS10;
-                let iv = first_iv(fixed_iv, explicit_iv)?;
-                ReadState::Cbc {
-                    mode: cbc::Decryptor::new(aes_key(write_key)?.into(), &iv.into()),
-                    mac: RecordMac::new(suite.mac, mac_key)?,
-                    explicit_iv,
-                }
-            }
-            BulkCipher::Aes128Gcm => {
-                let (aead, salt) = gcm_parts(write_key, fixed_iv)?;
-                ReadState::Gcm { aead, salt }
-            }
-        };
-        Ok(RecordDecrypter {
-            seq: 0,
-            state,
-            last: RecordTrace::default(),
-        })
-    }
-
-    /// The decrypter for records written by `writer`, from a key block.
-    pub fn from_key_block(
-        suite: &CipherSuiteParams,
-        version: u16,
-        key_block: &KeyBlock,
-        writer: Side,
-    ) -> Result<Self, CryptoError> {
-        let (mac, key, iv) = keys_of(key_block, writer);
-        Self::new(suite, version, mac, key, iv)
-    }
-
-    /// The sequence number the next record is expected under.
-    pub fn sequence_number(&self) -> u64 {
-        self.seq
-    }
-
-    /// The IV, MAC and padding of the last record opened successfully.
-    pub fn last_record(&self) -> &RecordTrace {
-        &self.last
-    }
-
     /// Opens one record fragment (without its 5-byte header) and returns
     /// the plaintext. `content_type` and `version` are the record header's.
     ///
@@ -485,7 +425,7 @@ impl RecordDecrypter {
             ..RecordTrace::default()
         };
         let plaintext = match &mut self.state {
-            ReadState::Cbc {
+            CipherState::Cbc {
                 mode,
                 mac,
                 explicit_iv,
@@ -524,7 +464,7 @@ impl RecordDecrypter {
                 buf.truncate(content_len);
                 buf
             }
-            ReadState::Gcm { aead, salt } => {
+            CipherState::Gcm { aead, salt } => {
                 if fragment.len() < GCM_EXPLICIT_NONCE_LEN + GCM_TAG_LEN {
                     return Err(CryptoError::BadRecordMac);
                 }
