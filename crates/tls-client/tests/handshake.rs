@@ -215,3 +215,30 @@ fn x25519_is_used_when_the_server_prefers_it() {
     );
     assert_eq!(pair.client.keylog_lines(), pair.server.keylog_lines());
 }
+
+#[test]
+fn writes_after_the_peers_close_notify_are_discarded() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    pair.handshake();
+    let now = pair.now;
+    pair.client.close(now, &mut pair.client_log);
+    let mut close_notify = Vec::new();
+    pair.client.write_tls(&mut close_notify);
+    pair.server
+        .handle_bytes(now, &close_notify, &mut pair.server_log);
+    assert_eq!(pair.server.poll_event(), Some(TlsEvent::PeerClosed));
+    // RFC 5246 §7.2.1: pending writes are discarded; only close_notify may follow.
+    pair.server
+        .send_application_data(now, b"too late", &mut pair.server_log);
+    let mut out = Vec::new();
+    pair.server.write_tls(&mut out);
+    assert!(
+        out.is_empty(),
+        "{} bytes left after close_notify",
+        out.len()
+    );
+    pair.server.close(now, &mut pair.server_log);
+    pair.server.write_tls(&mut out);
+    assert_eq!(out[0], 21, "an alert record");
+}

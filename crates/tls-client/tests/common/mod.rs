@@ -208,11 +208,12 @@ impl Pair {
     /// at most `limit` rounds; returns the rounds used.
     pub fn drive_bounded(&mut self, limit: usize) -> usize {
         for round in 0..limit {
+            // First, as answers to events may have bytes to send.
+            self.collect();
             let mut to_server = Vec::new();
             self.client.write_tls(&mut to_server);
             let mut to_client = Vec::new();
             self.server.write_tls(&mut to_client);
-            self.collect();
             if to_server.is_empty() && to_client.is_empty() {
                 return round;
             }
@@ -239,11 +240,19 @@ impl Pair {
         self.drive();
     }
 
+    /// Takes both sides' events; answers close_notify with close_notify,
+    /// as RFC 5246 §7.2.1 requires of an application.
     pub fn collect(&mut self) {
         while let Some(e) = self.client.poll_event() {
+            if e == TlsEvent::PeerClosed {
+                self.client.close(self.now, &mut self.client_log);
+            }
             self.client_events.push(e);
         }
         while let Some(e) = self.server.poll_event() {
+            if e == TlsEvent::PeerClosed {
+                self.server.close(self.now, &mut self.server_log);
+            }
             self.server_events.push(e);
         }
     }

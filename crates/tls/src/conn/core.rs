@@ -470,9 +470,10 @@ impl Core {
     }
 
     /// Sends application data in records of at most 2^14 bytes, or keeps it
-    /// until the handshake completes. Dropped after close or failure.
+    /// until the handshake completes. Dropped after close, after the peer's
+    /// close_notify (RFC 5246 §7.2.1: pending writes are discarded) or failure.
     pub fn send_application_data(&mut self, now: Instant, data: &[u8], tracer: &mut dyn Tracer) {
-        if self.error.is_some() || self.sent_close || data.is_empty() {
+        if self.error.is_some() || self.sent_close || self.received_close || data.is_empty() {
             return;
         }
         if !self.handshake_complete {
@@ -634,7 +635,7 @@ impl Core {
             ContentType::Alert => {
                 let alert = Alert::from_bytes(&plaintext)?;
                 batch.name(format!("Alert ({})", alert_name(alert.description)));
-                self.handle_alert(alert, now, deferred)
+                self.handle_alert(alert)
             }
             ContentType::ApplicationData => {
                 batch.name("Application Data".to_owned());
@@ -671,18 +672,13 @@ impl Core {
         Ok(())
     }
 
-    fn handle_alert(
-        &mut self,
-        alert: Alert,
-        now: Instant,
-        tracer: &mut dyn Tracer,
-    ) -> Result<(), Error> {
+    fn handle_alert(&mut self, alert: Alert) -> Result<(), Error> {
         if alert.description == AlertDescription::CloseNotify {
-            // RFC 5246 §7.2.1: answer with our own close_notify and stop
-            // reading.
+            // RFC 5246 §7.2.1: stop reading. The owner answers with its own
+            // close_notify on `PeerClosed`, after taking the data that came
+            // before it, so the log shows them in that order.
             self.received_close = true;
             self.events.push_back(TlsEvent::PeerClosed);
-            self.close(now, tracer);
             return Ok(());
         }
         self.events

@@ -112,7 +112,9 @@ pub enum TlsEvent {
     },
     /// New decrypted application bytes can be read.
     ApplicationData,
-    /// The peer sent close_notify (RFC 5246 §7.2.1).
+    /// The peer sent close_notify (RFC 5246 §7.2.1): nothing more will be
+    /// read or sent but close_notify, which the owner MUST send in answer
+    /// (`close`).
     PeerClosed,
     /// The connection failed; nothing more is accepted.
     Failed {
