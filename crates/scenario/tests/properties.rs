@@ -1,6 +1,7 @@
 //! Properties of whole runs over generated networks. On failure, proptest
 //! shrinks to a minimal case and the assertion message carries the scenario
-//! as RON, ready to save as a file and replay with `tlsim run`.
+//! as RON, seed included, ready to save as a file and replay with
+//! `tlsim check` (which then fails the same way).
 
 use proptest::prelude::*;
 use tlsim_net::NoTap;
@@ -43,10 +44,18 @@ fn net() -> impl Strategy<Value = Net> {
         )
 }
 
-fn tls_scenario(net: &Net, suite: &str, version: &str, request: usize, response: usize) -> String {
+fn tls_scenario(
+    net: &Net,
+    suite: &str,
+    version: &str,
+    request: usize,
+    response: usize,
+    seed: u64,
+) -> String {
     format!(
         r#"Scenario(
     name: "generated",
+    seed: {seed},
     hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
     links: [Link(between: ("client", "server"), conditions: (latency: "{lat}us", bandwidth: "{mbit}Mbit/s",
         loss: {loss}, duplicate: {dup}, reorder: {reorder}, reorder_delay: "3ms"))],
@@ -112,19 +121,19 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let (suite, version) = SUITES[suite];
-        let text = tls_scenario(&net, suite, version, request, response);
+        let text = tls_scenario(&net, suite, version, request, response, seed);
         let scenario = parse(&text, "generated.ron").unwrap();
         let mut events = EventChecker::new(&scenario.expect);
-        let outcome = run(&scenario, seed, RunOptions::default(), &mut events, &mut NoTap);
-        prop_assert_eq!(outcome.end, End::Quiescent, "seed {}, scenario:\n{}", seed, text);
+        let outcome = run(&scenario, scenario.seed, RunOptions::default(), &mut events, &mut NoTap);
+        prop_assert_eq!(outcome.end, End::Quiescent, "scenario:\n{}", text);
         let failures = check(&scenario.expect, &outcome, &events);
-        prop_assert!(failures.is_empty(), "{:?}\nseed {}, scenario:\n{}", failures, seed, text);
+        prop_assert!(failures.is_empty(), "{:?}\nscenario:\n{}", failures, text);
     }
 
     /// The same scenario and seed give the same log, byte for byte.
     #[test]
     fn the_same_seed_gives_the_same_log(net in net(), seed in any::<u64>()) {
-        let text = tls_scenario(&net, SUITES[0].0, SUITES[0].1, 1000, 2000);
+        let text = tls_scenario(&net, SUITES[0].0, SUITES[0].1, 1000, 2000, seed);
         let scenario = parse(&text, "generated.ron").unwrap();
         let log = |seed| {
             let mut events: Vec<Event> = Vec::new();
@@ -152,6 +161,7 @@ fn null_tracer_runs_reach_the_same_outcome_as_logged_runs() {
         SUITES[0].1,
         5000,
         7000,
+        3,
     );
     let scenario = parse(&text, "generated.ron").unwrap();
     let quiet = run(
