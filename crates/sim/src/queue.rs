@@ -1,5 +1,4 @@
-//! The event queue: everything due at a given instant, ordered by
-//! `(time, sequence)`.
+//! The event queue: what happens when, ordered by `(time, sequence)`.
 //!
 //! It holds two kinds of entries:
 //! - items, pushed once and popped once (a packet reaching the end of a
