@@ -1,6 +1,6 @@
 //! Teaching mode: walk through a run's events one at a time.
 //!
-//! A [`Session`] is a cursor over the log plus a command interpreter, so the
+//! A `Session` is a cursor over the log plus a command interpreter, so the
 //! same code serves a person at a terminal ([`run_interactive`], one command
 //! per line) and a test or a lesson plan ([`run_script`], whitespace-separated
 //! commands). Nothing here reads a clock or a terminal mode; colour is chosen
