@@ -20,7 +20,7 @@ use core::fmt;
 pub use verify::{ChainReport, VerificationCache, verify_chain};
 pub use x509::{
     Certificate, CertificateParams, CertificateUrls, DistinguishedName, KeyPurpose, KeyUsage,
-    Policy,
+    OutlineField, Policy, outline,
 };
 
 /// Why a certificate or chain was rejected.

@@ -55,6 +55,8 @@ mod oid {
     pub(super) const KP_CLIENT_AUTH: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 3, 2];
     /// id-qt-cps, 1.3.6.1.5.5.7.2.1.
     pub(super) const QT_CPS: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 2, 1];
+    /// anyPolicy, 2.5.29.32.0.
+    pub(super) const ANY_POLICY: &[u8] = &[0x55, 0x1d, 0x20, 0];
 }
 
 /// The attribute types of a distinguished name that tlsim writes.
@@ -270,6 +272,25 @@ impl KeyUsage {
         let mut out = vec![unused];
         out.extend_from_slice(&bytes[..used]);
         out
+    }
+
+    /// The RFC 5280 §4.2.1.3 names of the usages present, in bit order.
+    pub fn names(self) -> Vec<&'static str> {
+        const NAMES: [&str; 9] = [
+            "digitalSignature",
+            "contentCommitment",
+            "keyEncipherment",
+            "dataEncipherment",
+            "keyAgreement",
+            "keyCertSign",
+            "cRLSign",
+            "encipherOnly",
+            "decipherOnly",
+        ];
+        (NAMES.iter().enumerate())
+            .filter(|&(bit, _)| self.0 & (0x8000 >> bit) != 0)
+            .map(|(_, name)| *name)
+            .collect()
     }
 
     fn from_bit_string(content: &[u8]) -> Result<Self, CertError> {
@@ -989,6 +1010,10 @@ fn parse_spki(content: &[u8]) -> Result<PublicKey, CertError> {
         _ => Err(CertError::UnsupportedAlgorithm),
     }
 }
+
+mod outline;
+
+pub use outline::{OutlineField, outline};
 
 #[cfg(test)]
 mod tests;

@@ -66,6 +66,21 @@ impl Dissector {
         });
     }
 
+    /// Appends a field `levels` below the current depth.
+    fn push_below(
+        &mut self,
+        levels: u8,
+        name: &'static str,
+        value: impl ToString,
+        start: usize,
+        end: usize,
+    ) {
+        let depth = self.depth;
+        self.depth = depth.saturating_add(levels);
+        self.push(name, value, start, end);
+        self.depth = depth;
+    }
+
     /// Runs `walk` with fields one level deeper, restoring the depth after,
     /// whether or not `walk` fails.
     pub fn nested<T>(&mut self, walk: impl FnOnce(&mut Self) -> T) -> T {
@@ -604,12 +619,16 @@ fn certificate(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessa
             let mut cert = d.length_prefixed(&mut list, "Certificate Length", ASN1_CERT)?;
             let start = cert.position();
             let der = cert.rest();
-            // Wireshark shows each certificate by its subject.
+            // Wireshark shows each certificate by its subject, then its fields.
             let subject = match crate::cert::Certificate::parse(der) {
                 Ok(parsed) => parsed.subject.to_wireshark_string(),
                 Err(e) => format!("{} bytes of DER that do not parse: {e:?}", der.len()),
             };
             d.push("Certificate", subject, start, cert.position());
+            for field in crate::cert::outline(der).unwrap_or_default() {
+                let (from, to) = (start + field.range.start, start + field.range.end);
+                d.push_below(field.depth + 1, field.name, field.value, from, to);
+            }
         }
         Ok(())
     })
