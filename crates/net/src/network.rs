@@ -101,6 +101,15 @@ pub enum FaultAction {
     Duplicate,
     /// The last bit of the packet is flipped; the receiver's checksum check drops it.
     Corrupt,
+    /// An on-path attacker XORs `xor` into payload byte `byte` (the last
+    /// one if the payload is shorter) and recomputes the TCP checksum, so
+    /// TCP accepts the segment: only a protocol above can tell.
+    Tamper {
+        /// Offset into the TCP payload.
+        byte: u32,
+        /// Bits to flip there.
+        xor: u8,
+    },
 }
 
 /// Which segments a fault looks at; `None` matches anything.
@@ -574,6 +583,7 @@ impl Fabric {
         let mut extra_delay = Duration::ZERO;
         let mut fault_duplicate = false;
         let mut fault_corrupt = false;
+        let mut fault_tamper = None;
         for state in &mut self.faults {
             if state.seen >= state.fault.nth
                 || !state.fault.filter.matches(from, to, flags, has_payload)
@@ -591,6 +601,7 @@ impl Fabric {
                     FaultAction::Delay(_) => "delay",
                     FaultAction::Duplicate => "duplicate",
                     FaultAction::Corrupt => "corrupt",
+                    FaultAction::Tamper { .. } => "tamper with",
                 };
                 let mut event = Event::new(
                     now,
@@ -599,8 +610,18 @@ impl Fabric {
                     Layer::Link,
                     format!("Fault: {verb} segment #{}", state.fault.nth),
                 );
-                if let FaultAction::Delay(d) = action {
-                    event = event.field("Delay", d);
+                match action {
+                    FaultAction::Delay(d) => event = event.field("Delay", d),
+                    FaultAction::Tamper { byte, xor } => {
+                        event = event
+                            .field("Payload Byte", byte)
+                            .field("XOR", format!("0x{xor:02x}"))
+                            .explain(
+                                "An on-path attacker changes the payload and recomputes the TCP checksum: \
+                                 TCP accepts the segment, and only a record MAC above it can tell.",
+                            );
+                    }
+                    _ => {}
                 }
                 if conn != 0 {
                     event = event.conn(conn);
@@ -615,7 +636,11 @@ impl Fabric {
                 FaultAction::Delay(d) => extra_delay = extra_delay + d,
                 FaultAction::Duplicate => fault_duplicate = true,
                 FaultAction::Corrupt => fault_corrupt = true,
+                FaultAction::Tamper { byte, xor } => fault_tamper = Some((byte, xor)),
             }
+        }
+        if let Some((byte, xor)) = fault_tamper {
+            tamper(&mut packet, byte, xor);
         }
         let verdict = self.directions[direction].link.admit(now, packet.len());
         match verdict {
@@ -661,6 +686,25 @@ impl Fabric {
             }
         }
     }
+}
+
+/// XORs `xor` into byte `byte` of the TCP payload of the IPv4 packet
+/// `packet` (the last byte if the payload is shorter; nothing if it is
+/// empty) and refreshes the TCP checksum (RFC 9293 §3.1).
+fn tamper(packet: &mut [u8], byte: u32, xor: u8) {
+    let Ok(ip) = ipv4::Packet::new_checked(&*packet).and_then(|p| ipv4::Repr::parse(&p)) else {
+        return;
+    };
+    let segment = &mut packet[ipv4::HEADER_LEN..ipv4::HEADER_LEN + ip.payload_len];
+    let Ok(header_len) = tcp::Packet::new_checked(&*segment).map(|p| p.header_len()) else {
+        return;
+    };
+    let payload_len = segment.len() - header_len;
+    if payload_len == 0 {
+        return;
+    }
+    segment[header_len + (byte as usize).min(payload_len - 1)] ^= xor;
+    tcp::Packet::new_unchecked(segment).fill_checksum(ip.src_addr, ip.dst_addr);
 }
 
 impl Network {

@@ -348,6 +348,32 @@ fn fault_drops_the_third_data_segment_and_it_is_retransmitted() {
 }
 
 #[test]
+fn tampered_segment_passes_tcp_with_the_changed_byte() {
+    let mut p = pair(6, link(10), TcpConfig::default());
+    p.net.add_fault(Fault {
+        action: FaultAction::Tamper { byte: 5, xor: 0xa5 },
+        filter: SegmentFilter {
+            from: Some(p.client),
+            has_payload: Some(true),
+            ..SegmentFilter::default()
+        },
+        nth: 2,
+    });
+    let up = pattern(10_000, 7);
+    let mut log: Vec<Event> = Vec::new();
+    let out = run(&mut p, &up, b"", &mut log, 100_000);
+    // Unlike a corrupted segment, nothing is dropped or retransmitted: the
+    // checksum was fixed, so the receiver takes the changed byte as sent.
+    let stats = p.net.stats(out.client.unwrap());
+    assert_eq!((stats.timeouts, stats.fast_retransmits), (0, 0));
+    assert!(!log.iter().any(|e| e.kind == Kind::Drop));
+    let second_segment_start = 1448; // MSS 1460 less 12 bytes of timestamps
+    let mut expected = up.clone();
+    expected[second_segment_start + 5] ^= 0xa5;
+    assert!(out.server_got == expected, "exactly one byte differs");
+}
+
+#[test]
 fn same_seed_gives_identical_logs() {
     let conditions = LinkConditions {
         latency: Duration::from_millis(3),

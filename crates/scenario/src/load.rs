@@ -9,7 +9,7 @@ use std::path::Path;
 use ron::extensions::Extensions;
 
 use crate::names::{Declared, with_declared};
-use crate::schema::{Action, Scenario};
+use crate::schema::{Action, FaultAction, Scenario};
 
 /// A scenario that could not be read or does not make sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -329,11 +329,17 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
             | Action::Abort { conn, from } => {
                 end_of(&conn.0, &from.0, &ends)?;
             }
-            Action::Fault { nth, .. } => {
+            Action::Fault { nth, action, .. } => {
                 if *nth == 0 {
                     return Err((
                         at(),
                         "nth counts matching segments from 1: expected 1 or more".into(),
+                    ));
+                }
+                if let FaultAction::Tamper { xor: 0, .. } = action {
+                    return Err((
+                        at(),
+                        "Tamper with xor 0 changes nothing: expected 1 to 255".into(),
                     ));
                 }
             }

@@ -677,6 +677,7 @@ impl Runner<'_> {
             FaultAction::Delay(t) => NetFaultAction::Delay(t.0),
             FaultAction::Duplicate => NetFaultAction::Duplicate,
             FaultAction::Corrupt => NetFaultAction::Corrupt,
+            FaultAction::Tamper { byte, xor } => NetFaultAction::Tamper { byte, xor },
         }
     }
 
@@ -951,6 +952,9 @@ fn fault_verb(a: FaultAction) -> String {
         FaultAction::Delay(t) => format!("delay by {t}"),
         FaultAction::Duplicate => "duplicate".into(),
         FaultAction::Corrupt => "corrupt".into(),
+        FaultAction::Tamper { byte, xor } => {
+            format!("XOR 0x{xor:02x} into payload byte {byte} of")
+        }
     }
 }
 

@@ -328,6 +328,15 @@ pub enum FaultAction {
     Duplicate,
     /// Flip one bit, so the receiver's checksum check drops it.
     Corrupt,
+    /// An on-path attacker: XOR `xor` into payload byte `byte` (counted from
+    /// 0; the last byte if the payload is shorter) and recompute the TCP
+    /// checksum. TCP accepts the segment; TLS's record MAC does not.
+    Tamper {
+        /// Offset into the segment's payload.
+        byte: u32,
+        /// Bits to flip (non-zero).
+        xor: u8,
+    },
 }
 
 /// Which segments a fault counts. Everything left out matches anything.
