@@ -214,6 +214,36 @@ fn the_readme_pki_and_tls_example_runs_between_two_hosts() {
 }
 
 #[test]
+fn a_tls_scenario_needs_only_names_keys_and_trust() {
+    check_passes(
+        r#"Scenario(
+    name: "minimal-tls",
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "10ms"))],
+    pki: (
+        epoch: "2026-01-01T00:00:00Z",
+        keys: [Key(name: "ca", kind: P256), Key(name: "leaf", kind: P256)],
+        certificates: [
+            Cert(name: "ca", subject: (cn: "CA"), key: "ca", ca: true,
+                 not_before: "2025-01-01", not_after: "2030-01-01"),
+            Cert(name: "leaf", subject: (cn: "server.test"), key: "leaf", issuer: "ca",
+                 dns_names: ["server.test"], not_before: "2025-01-01", not_after: "2030-01-01"),
+        ],
+    ),
+    tls: (
+        clients: [TlsClient(name: "c", server_name: "server.test", trust: ["ca"])],
+        servers: [TlsServer(name: "s", chain: ["leaf"], key: "leaf")],
+    ),
+    listen: [Listen(host: "server", port: 443, tls: "s")],
+    timeline: [At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "c"))],
+    expect: (events: [(title: "TLS handshake complete", actor: "client",
+                       fields: {"Cipher Suite": "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (0xc02b)"})]),
+)"#,
+        "minimal_tls",
+    );
+}
+
+#[test]
 fn the_readme_shows_the_current_ladder_of_the_documented_session() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();

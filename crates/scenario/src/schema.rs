@@ -638,6 +638,12 @@ fn default_max_version() -> Version {
     Version(tlsim_tls::enums::ProtocolVersion::Tls12)
 }
 
+fn default_suites() -> Vec<Suite> {
+    (tlsim_tls::crypto::suites::SUPPORTED_SUITES.iter())
+        .map(|s| Suite(tlsim_tls::enums::CipherSuite::from(s.value)))
+        .collect()
+}
+
 fn default_groups() -> Vec<Group> {
     vec![Group(tlsim_tls::enums::NamedGroup::Secp256r1)]
 }
@@ -666,7 +672,9 @@ pub struct TlsClient {
     #[serde(default)]
     pub record_version: Option<Version>,
     /// Cipher suites offered, in order. Suites tlsim cannot run may be
-    /// offered; a server never chooses them.
+    /// offered; a server never chooses them. Default: every suite tlsim
+    /// runs, AES-GCM first.
+    #[serde(default = "default_suites")]
     pub cipher_suites: Vec<Suite>,
     /// Groups offered in elliptic_curves, in order (default `["secp256r1"]`).
     #[serde(default = "default_groups")]
@@ -744,7 +752,9 @@ pub struct TlsServer {
     /// Highest version accepted (default `"TLS 1.2"`).
     #[serde(default = "default_max_version")]
     pub max_version: Version,
-    /// Cipher suites, in the server's order of preference.
+    /// Cipher suites, in the server's order of preference. Default: every
+    /// suite tlsim runs, AES-GCM first.
+    #[serde(default = "default_suites")]
     pub cipher_suites: Vec<Suite>,
     /// Groups, in order of preference (default `["secp256r1"]`).
     #[serde(default = "default_groups")]
