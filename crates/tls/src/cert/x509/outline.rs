@@ -48,7 +48,12 @@ pub fn outline(der: &[u8]) -> Result<Vec<OutlineField>, CertError> {
     let mut tbs = DerReader::new(tbs_tlv.content);
     if let Some(version) = tbs.read_optional(der::context_constructed(0))? {
         let n = DerReader::new(version.content).small_unsigned("version")?;
-        push(1, "version", format!("v{} ({n})", n + 1), version.whole);
+        push(
+            1,
+            "version",
+            format!("v{} ({n})", n.saturating_add(1)),
+            version.whole,
+        );
     }
     let serial = tbs.read(der::INTEGER, "serialNumber")?;
     push(
