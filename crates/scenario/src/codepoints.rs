@@ -17,6 +17,19 @@ fn parse_hex(text: &str) -> Option<u16> {
     u16::from_str_radix(digits, 16).ok()
 }
 
+/// Values written as strings in a scenario are read through their `parse`,
+/// whose message serde reports at the value's line and column.
+macro_rules! read_by_parse {
+    ($ty:ident) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                $ty::parse(&text).map_err(de::Error::custom)
+            }
+        }
+    };
+}
+
 macro_rules! named_code_point {
     ($(#[$doc:meta])* $ty:ident, $inner:ty, $uint:ty, $what:literal, $example:literal) => {
         $(#[$doc])*
@@ -41,12 +54,7 @@ macro_rules! named_code_point {
             }
         }
 
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                $ty::parse(&text).map_err(de::Error::custom)
-            }
-        }
+        read_by_parse!($ty);
 
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -132,22 +140,9 @@ impl CalendarTime {
     }
 }
 
-impl<'de> Deserialize<'de> for CalendarTime {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        CalendarTime::parse(&text).map_err(de::Error::custom)
-    }
-}
-
 impl fmt::Display for CalendarTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&format_utc(self.0))
-    }
-}
-
-impl Serialize for CalendarTime {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 
@@ -177,19 +172,6 @@ impl ObjectId {
     }
 }
 
-impl<'de> Deserialize<'de> for ObjectId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        ObjectId::parse(&text).map_err(de::Error::custom)
-    }
-}
-
-impl Serialize for ObjectId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.dotted)
-    }
-}
-
 /// A URI as certificates carry it (an IA5String: printable ASCII, no spaces).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Uri(pub String);
@@ -206,18 +188,33 @@ impl Uri {
     }
 }
 
-impl<'de> Deserialize<'de> for Uri {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Uri::parse(&text).map_err(de::Error::custom)
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.dotted)
     }
 }
 
-impl Serialize for Uri {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+impl fmt::Display for Uri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
+
+/// Values written back as their `Display`.
+macro_rules! written_as_displayed {
+    ($($ty:ident),*) => {$(
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    )*};
+}
+
+read_by_parse!(CalendarTime);
+read_by_parse!(ObjectId);
+read_by_parse!(Uri);
+written_as_displayed!(CalendarTime, ObjectId, Uri);
 
 #[cfg(test)]
 mod tests {
