@@ -1,7 +1,8 @@
-//! The commands: `tlsim run`, `tlsim step` and `tlsim check`.
+//! The commands: `tlsim run`, `tlsim step`, `tlsim check` and `tlsim shrink`.
 //!
 //! Exit status: 0 success; 1 an expectation failed (`check`); 2 the input
-//! was bad or an output could not be written (nothing is left half-written);
+//! was bad (for `shrink`: it does not fail) or an output could not be
+//! written (nothing is left half-written);
 //! 3 the run hit `max_time` or `max_events` before it finished.
 
 use std::fs::File;
@@ -11,6 +12,8 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use tlsim_net::{NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::{EventChecker, check};
+use tlsim_scenario::schema::KeyKind;
+use tlsim_scenario::shrink::{ShrinkError, shrink, to_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
 use tlsim_sim::{Event, NullTracer, Tracer};
 
@@ -97,6 +100,27 @@ enum Command {
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
+    },
+    /// Shrink a failing scenario to a smaller one that fails the same way.
+    ///
+    /// Takes away one thing at a time (a timeline step, a link's randomness,
+    /// data no expectation counts, an offered cipher suite or group) and
+    /// keeps each change after which it still fails the same way: the first
+    /// failed expectation still fails, and none that held now fails. The
+    /// result carries the seed it fails with: `tlsim check OUT` fails the
+    /// same way, `tlsim step OUT` walks through it.
+    Shrink {
+        /// The failing scenario file (RON).
+        file: PathBuf,
+        /// Seed for every random stream, instead of the scenario's own.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Where to write the smaller scenario (RON).
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Stop after this many runs and write the smallest failing scenario so far.
+        #[arg(long, value_name = "N", default_value_t = 2000)]
+        max_runs: usize,
     },
 }
 
@@ -434,6 +458,109 @@ fn cmd_step(
     }
 }
 
+fn cmd_shrink(file: &Path, seed: Option<u64>, out: &Path, max_runs: usize) -> i32 {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(scenario.seed);
+    let base = base_of(file);
+    let shrunk = match shrink(&scenario, base, seed, max_runs) {
+        Ok(s) => s,
+        Err(ShrinkError::Passes) => {
+            return fail(format_args!(
+                "{} meets its expectations with seed {seed}: nothing to shrink",
+                file.display()
+            ));
+        }
+        Err(ShrinkError::Run(e)) => return fail(format_args!("{}: {e}", file.display())),
+    };
+    let mut min = shrunk.scenario;
+    min.description = format!(
+        "Shrunk by tlsim shrink from {} (seed {seed}); still fails: {}",
+        file.display(),
+        shrunk.failure
+    );
+    // Key files stay where they are: name them from where the result goes.
+    let out_dir = base_of(out);
+    for key in &mut min.pki.keys {
+        if let KeyKind::RsaPem(path) = &mut key.kind {
+            *path = relative_to(&base.join(&*path), out_dir)
+                .to_string_lossy()
+                .into_owned();
+        }
+    }
+    let written = to_ron(&min)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        .and_then(|text| {
+            let (pending, mut w) = PendingFile::create(out)?;
+            w.write_all(text.as_bytes())?;
+            w.flush()?;
+            drop(w);
+            pending.commit()
+        });
+    if let Err(e) = written {
+        return fail(format_args!("cannot write {}: {e}", out.display()));
+    }
+    println!("FAIL {} (seed {seed}): {}", file.display(), shrunk.failure);
+    println!(
+        "shrunk in {} runs: {} -> {} timeline steps, {} -> {} link directions with randomness",
+        shrunk.runs,
+        scenario.timeline.len(),
+        min.timeline.len(),
+        random_directions(&scenario),
+        random_directions(&min),
+    );
+    println!(
+        "wrote {}; replay: tlsim check {}",
+        out.display(),
+        out.display()
+    );
+    0
+}
+
+/// Link directions with jitter, loss, duplication, reordering or corruption.
+fn random_directions(s: &Scenario) -> usize {
+    (s.links.iter())
+        .flat_map(|l| std::iter::once(&l.conditions).chain(&l.reverse))
+        .filter(|c| {
+            c.jitter.0 > tlsim_sim::Duration::ZERO
+                || [c.loss, c.duplicate, c.reorder, c.corrupt]
+                    .iter()
+                    .any(|p| p.0 > 0.0)
+        })
+        .count()
+}
+
+/// `target` as a path relative to the folder `from`, when both resolve;
+/// otherwise `target` as it is.
+fn relative_to(target: &Path, from: &Path) -> PathBuf {
+    let here = |p: &Path| {
+        if p.as_os_str().is_empty() {
+            Path::new(".").to_path_buf()
+        } else {
+            p.to_path_buf()
+        }
+    };
+    let (Ok(target_abs), Ok(from_abs)) = (target.canonicalize(), here(from).canonicalize()) else {
+        return target.to_path_buf();
+    };
+    let common = (target_abs.components())
+        .zip(from_abs.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = from_abs.components().count() - common;
+    std::iter::repeat_n(Path::new(".."), ups)
+        .map(Path::to_path_buf)
+        .chain(
+            target_abs
+                .components()
+                .skip(common)
+                .map(|c| PathBuf::from(c.as_os_str())),
+        )
+        .collect()
+}
+
 /// Runs the command line `args` (the program name first) and returns the exit status.
 pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     let cli = match Cli::try_parse_from(args) {
@@ -461,6 +588,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             keylog.as_deref(),
         ),
         Command::Check { file, seed } => cmd_check(&file, seed),
+        Command::Shrink {
+            file,
+            seed,
+            out,
+            max_runs,
+        } => cmd_shrink(&file, seed, &out, max_runs),
         Command::Step {
             file,
             seed,

@@ -273,3 +273,98 @@ fn out_to_a_device_writes_to_it_and_leaves_it_a_device() {
         "/dev/null must stay a device"
     );
 }
+
+#[test]
+fn shrink_writes_a_smaller_scenario_that_fails_the_same_way() {
+    // tls12-tamper, with a link that jitters and loses, and an expectation
+    // the tampering breaks: the response never reaches the client.
+    let noisy = std::fs::read_to_string("scenarios/tls12-tamper.ron")
+        .unwrap()
+        .replace(
+            r#"conditions: (latency: "5ms", bandwidth: "100Mbit/s")"#,
+            r#"conditions: (latency: "5ms", bandwidth: "100Mbit/s", jitter: "1ms", loss: 0.02)"#,
+        )
+        .replace(
+            r#"delivered: [(conn: "c1", to: "server", bytes: 37)],"#,
+            r#"delivered: [(conn: "c1", to: "server", bytes: 37), (conn: "c1", to: "client", bytes: 43)],"#,
+        );
+    let dir = scratch_dir("shrink");
+    let (file, min) = (dir.join("noisy.ron"), dir.join("min.ron"));
+    std::fs::write(&file, noisy).unwrap();
+    let failure = "bytes delivered to client on c1: expected 43, found 0";
+    let before = tlsim(&["check", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&before.stdout).contains(failure));
+
+    let out = tlsim(&[
+        "shrink",
+        file.to_str().unwrap(),
+        "--out",
+        min.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&min).unwrap();
+    assert!(
+        text.contains("Tamper(") && text.contains(r#"loss: 0.0"#),
+        "{text}"
+    );
+    let after = tlsim(&["check", min.to_str().unwrap()]);
+    assert_eq!(after.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&after.stdout);
+    assert_eq!(
+        report
+            .lines()
+            .filter(|l| l.starts_with("  - "))
+            .collect::<Vec<_>>(),
+        [format!("  - {failure}")],
+        "{report}"
+    );
+}
+
+#[test]
+fn shrink_names_key_files_from_where_it_writes() {
+    // google-spdy, in a folder of its own with its keys, with an expectation
+    // it cannot meet; a few runs suffice.
+    let failing = std::fs::read_to_string("scenarios/google-spdy.ron")
+        .unwrap()
+        .replacen(r#"state: "CLOSED""#, r#"state: "LISTEN""#, 1);
+    let dir = scratch_dir("shrink_keys");
+    let (src, dst) = (dir.join("src"), dir.join("out"));
+    std::fs::create_dir_all(src.join("keys")).unwrap();
+    std::fs::create_dir_all(&dst).unwrap();
+    for key in std::fs::read_dir("scenarios/keys").unwrap() {
+        let key = key.unwrap().path();
+        std::fs::copy(&key, src.join("keys").join(key.file_name().unwrap())).unwrap();
+    }
+    let (file, min) = (src.join("spdy.ron"), dst.join("min.ron"));
+    std::fs::write(&file, failing).unwrap();
+    let (file, min) = (file.to_str().unwrap(), min.to_str().unwrap());
+    let out = tlsim(&["shrink", file, "--out", min, "--max-runs", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(min)
+            .unwrap()
+            .contains("../src/keys/")
+    );
+    // The result, elsewhere, still finds the keys: it runs and fails (1), not 2.
+    let after = tlsim(&["check", min]);
+    assert_eq!(after.status.code(), Some(1), "{}", stderr(&after));
+}
+
+#[test]
+fn shrink_refuses_a_scenario_that_passes() {
+    let dir = scratch_dir("shrink_passing");
+    let min = dir.join("min.ron");
+    let out = tlsim(&[
+        "shrink",
+        "scenarios/tcp-basic.ron",
+        "--out",
+        min.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nothing to shrink"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!min.exists());
+}

@@ -162,6 +162,52 @@ fn describe(m: &EventMatch) -> String {
     s
 }
 
+impl Failure {
+    /// Whether `other` is a failure of the same expectation, whatever the
+    /// values observed (a state, a byte count, a log position).
+    pub fn same_expectation(&self, other: &Failure) -> bool {
+        use Failure::*;
+        match (self, other) {
+            (DidNotFinish(a), DidNotFinish(b)) => a == b,
+            (
+                State {
+                    conn,
+                    host,
+                    expected,
+                    ..
+                },
+                State {
+                    conn: c,
+                    host: h,
+                    expected: e,
+                    ..
+                },
+            ) => (conn, host, expected) == (c, h, e),
+            (
+                Delivered {
+                    conn, to, expected, ..
+                },
+                Delivered {
+                    conn: c,
+                    to: t,
+                    expected: e,
+                    ..
+                },
+            ) => (conn, to, expected) == (c, t, e),
+            (NotIntact { conn, to }, NotIntact { conn: c, to: t }) => (conn, to) == (c, t),
+            (
+                EventMissing { index, wanted, .. },
+                EventMissing {
+                    index: i,
+                    wanted: w,
+                    ..
+                },
+            ) => (index, wanted) == (i, w),
+            _ => false,
+        }
+    }
+}
+
 /// Every expectation of `expect` that `outcome` and the events seen by
 /// `events` do not meet, in the order they are written.
 pub fn check(expect: &Expect, outcome: &Outcome, events: &EventChecker) -> Vec<Failure> {

@@ -3,7 +3,8 @@
 //! - [`schema`]: the file format, documented type by type;
 //! - [`load`]: reading a file, with line and column for every error;
 //! - [`runner`]: building the network and driving the simulation;
-//! - [`expect`]: checking a run against the scenario's expectations.
+//! - [`expect`]: checking a run against the scenario's expectations;
+//! - [`shrink`]: reducing a failing scenario to a smaller one that fails the same way.
 //!
 //! Start with [`load::load_file`], then [`runner::run`].
 
@@ -18,6 +19,7 @@ pub mod pki;
 pub mod runner;
 pub mod schema;
 mod session;
+pub mod shrink;
 pub mod units;
 
 pub use load::{ScenarioError, load_file, parse};

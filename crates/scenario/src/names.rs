@@ -111,24 +111,56 @@ name_type!(
     NewConnName, |_| Ok(())
 );
 
-/// Deserialises a hexadecimal string into bytes.
-pub(crate) fn hex<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    parse_hex::<D::Error>(&String::deserialize(d)?)
+/// Bytes written as one hexadecimal string (`"16030100"`).
+pub(crate) mod hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        super::parse_hex::<D::Error>(&String::deserialize(d)?)
+    }
+
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&tlsim_tls::codec::hex(bytes))
+    }
 }
 
-/// Deserialises an optional hexadecimal string.
-pub(crate) fn opt_hex<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-    Option::<String>::deserialize(d)?
-        .map(|t| parse_hex::<D::Error>(&t))
-        .transpose()
+/// Optional bytes written as a hexadecimal string.
+pub(crate) mod opt_hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| super::parse_hex::<D::Error>(&t))
+            .transpose()
+    }
+
+    pub(crate) fn serialize<S: Serializer>(
+        bytes: &Option<Vec<u8>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(b) => s.serialize_some(&tlsim_tls::codec::hex(b)),
+            None => s.serialize_none(),
+        }
+    }
 }
 
-/// Deserialises a list of hexadecimal strings.
-pub(crate) fn hex_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-    Vec::<String>::deserialize(d)?
-        .iter()
-        .map(|t| parse_hex::<D::Error>(t))
-        .collect()
+/// A list of byte strings, each written in hexadecimal.
+pub(crate) mod hex_list {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| super::parse_hex::<D::Error>(t))
+            .collect()
+    }
+
+    pub(crate) fn serialize<S: Serializer>(list: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(list.iter().map(|b| tlsim_tls::codec::hex(b)))
+    }
 }
 
 fn parse_hex<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {

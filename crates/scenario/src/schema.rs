@@ -314,7 +314,7 @@ pub enum Data {
     /// The UTF-8 bytes of a text.
     Text(String),
     /// Bytes written in hexadecimal, e.g. `"16030100"`.
-    Hex(#[serde(deserialize_with = "crate::names::hex")] Vec<u8>),
+    Hex(#[serde(with = "crate::names::hex")] Vec<u8>),
 }
 
 /// What a fault does to a segment.
@@ -502,7 +502,7 @@ pub enum KeyKind {
     /// A P-256 key drawn from the scenario's random stream `pki key <name>`.
     P256,
     /// A P-256 key with this private scalar (32 bytes, hex).
-    P256Scalar(#[serde(deserialize_with = "crate::names::hex")] Vec<u8>),
+    P256Scalar(#[serde(with = "crate::names::hex")] Vec<u8>),
     /// An RSA key from a PEM file (PKCS#8 or PKCS#1), relative to the scenario file.
     RsaPem(String),
 }
@@ -730,13 +730,13 @@ pub struct TlsClient {
 #[serde(deny_unknown_fields)]
 pub struct ClientPins {
     /// The 32-byte client random.
-    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    #[serde(default, with = "crate::names::opt_hex")]
     pub client_random: Option<Vec<u8>>,
     /// The ephemeral ECDH private key (32 bytes).
-    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    #[serde(default, with = "crate::names::opt_hex")]
     pub ephemeral_key: Option<Vec<u8>>,
     /// Explicit CBC IVs (16 bytes each), used in order.
-    #[serde(default, deserialize_with = "crate::names::hex_list")]
+    #[serde(default, with = "crate::names::hex_list")]
     pub cbc_ivs: Vec<Vec<u8>>,
 }
 
@@ -789,15 +789,15 @@ pub struct TlsServer {
 #[serde(deny_unknown_fields)]
 pub struct ServerPins {
     /// The 32-byte server random.
-    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    #[serde(default, with = "crate::names::opt_hex")]
     pub server_random: Option<Vec<u8>>,
     /// The session ID (up to 32 bytes).
-    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    #[serde(default, with = "crate::names::opt_hex")]
     pub session_id: Option<Vec<u8>>,
     /// The ephemeral ECDH private key (32 bytes).
-    #[serde(default, deserialize_with = "crate::names::opt_hex")]
+    #[serde(default, with = "crate::names::opt_hex")]
     pub ephemeral_key: Option<Vec<u8>>,
     /// Explicit CBC IVs (16 bytes each), used in order.
-    #[serde(default, deserialize_with = "crate::names::hex_list")]
+    #[serde(default, with = "crate::names::hex_list")]
     pub cbc_ivs: Vec<Vec<u8>>,
 }
