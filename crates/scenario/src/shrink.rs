@@ -63,24 +63,26 @@ pub fn shrink(
     // ones after it into its place, so the index stays.
     let mut next = 0;
     let mut changed = false;
+    let mut list = candidates(&current);
     while runs < max_runs {
-        let candidates = candidates(&current);
-        let Some(candidate) = candidates.into_iter().nth(next) else {
+        let Some(candidate) = list.get(next) else {
             if !changed {
                 break;
             }
             (next, changed) = (0, false);
+            list = candidates(&current);
             continue;
         };
         runs += 1;
-        let still_fails = to_ron(&candidate)
+        let still_fails = to_ron(candidate)
             .ok()
             .and_then(|text| parse(&text, "candidate").ok())
             .and_then(|reloaded| failures(&reloaded, base).ok())
             .is_some_and(|found| fails_the_same_way(&found));
         if still_fails {
-            current = candidate;
+            current = list.swap_remove(next);
             changed = true;
+            list = candidates(&current);
         } else {
             next += 1;
         }
