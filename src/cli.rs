@@ -1,6 +1,7 @@
-//! The commands: `tlsim run`, `tlsim step`, `tlsim check` and `tlsim shrink`.
+//! The commands: `tlsim run`, `tlsim step`, `tlsim check`, `tlsim sweep` and
+//! `tlsim shrink`.
 //!
-//! Exit status: 0 success; 1 an expectation failed (`check`); 2 the input
+//! Exit status: 0 success; 1 an expectation failed (`check`, `sweep`); 2 the input
 //! was bad (for `shrink`: it does not fail) or an output could not be
 //! written (nothing is left half-written);
 //! 3 the run hit `max_time` or `max_events` before it finished.
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tlsim_net::{NoTap, PacketTap, PcapWriter};
-use tlsim_scenario::expect::{EventChecker, check};
+use tlsim_scenario::expect::{EventChecker, Failure, check};
 use tlsim_scenario::schema::KeyKind;
 use tlsim_scenario::shrink::{ShrinkError, shrink, to_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
@@ -100,6 +101,21 @@ enum Command {
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
+    },
+    /// Check a scenario under many seeds, to find those it fails with.
+    ///
+    /// Runs `check` with seeds FROM, FROM+1, … (COUNT of them), prints each
+    /// failing seed with its first failure, and suggests the `tlsim shrink`
+    /// command for the first. Exit status 1 when any seed failed.
+    Sweep {
+        /// The scenario file (RON).
+        file: PathBuf,
+        /// The first seed (default: the scenario's own).
+        #[arg(long, value_name = "SEED")]
+        from: Option<u64>,
+        /// How many seeds to try.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        count: u64,
     },
     /// Shrink a failing scenario to a smaller one that fails the same way.
     ///
@@ -378,26 +394,36 @@ fn cmd_run(
     limit_status(outcome.end)
 }
 
+/// Runs `scenario` with `seed` and checks its expectations.
+fn check_seed(
+    scenario: &Scenario,
+    base: &Path,
+    seed: u64,
+) -> Result<(tlsim_scenario::Outcome, Vec<Failure>), String> {
+    let mut tracer = Sequenced::new(Tee(EventChecker::new(&scenario.expect), NullTracer));
+    let outcome = run_in(
+        scenario,
+        base,
+        seed,
+        RunOptions::default(),
+        &mut tracer,
+        &mut NoTap,
+    )?;
+    let Tee(events, _) = tracer.into_inner();
+    let failures = check(&scenario.expect, &outcome, &events);
+    Ok((outcome, failures))
+}
+
 fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(scenario.seed);
-    let mut tracer = Sequenced::new(Tee(EventChecker::new(&scenario.expect), NullTracer));
-    let outcome = match run_in(
-        &scenario,
-        base_of(file),
-        seed,
-        RunOptions::default(),
-        &mut tracer,
-        &mut NoTap,
-    ) {
-        Ok(o) => o,
+    let (outcome, failures) = match check_seed(&scenario, base_of(file), seed) {
+        Ok(checked) => checked,
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };
-    let Tee(events, _) = tracer.into_inner();
-    let failures = check(&scenario.expect, &outcome, &events);
     let name = file.display();
     if failures.is_empty() {
         println!(
@@ -411,6 +437,41 @@ fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
             println!("  - {f}");
         }
         EXIT_FAILED
+    }
+}
+
+fn cmd_sweep(file: &Path, from: Option<u64>, count: u64) -> i32 {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let from = from.unwrap_or(scenario.seed);
+    let mut failed = Vec::new();
+    for seed in (from..).take(usize::try_from(count).unwrap_or(usize::MAX)) {
+        match check_seed(&scenario, base_of(file), seed) {
+            Ok((_, failures)) => {
+                if let Some(first) = failures.first() {
+                    println!("seed {seed}: FAIL {first}");
+                    failed.push(seed);
+                }
+            }
+            Err(e) => return fail(format_args!("{}: {e}", file.display())),
+        }
+    }
+    let name = file.display();
+    match failed.first() {
+        None => {
+            println!("PASS {name}: all {count} seeds from {from}");
+            0
+        }
+        Some(first) => {
+            println!(
+                "FAIL {name}: {} of {count} seeds from {from} (first: {first})",
+                failed.len()
+            );
+            println!("shrink it: tlsim shrink {name} --seed {first} --out min.ron");
+            EXIT_FAILED
+        }
     }
 }
 
@@ -588,6 +649,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             keylog.as_deref(),
         ),
         Command::Check { file, seed } => cmd_check(&file, seed),
+        Command::Sweep { file, from, count } => cmd_sweep(&file, from, count),
         Command::Shrink {
             file,
             seed,

@@ -368,3 +368,46 @@ fn shrink_refuses_a_scenario_that_passes() {
     );
     assert!(!min.exists());
 }
+
+#[test]
+fn sweep_lists_the_seeds_a_scenario_fails_with() {
+    // Holds only for seeds where some segment from a is lost.
+    let flaky = r#"Scenario(
+    name: "flaky",
+    hosts: [Host(name: "a", addr: "10.0.0.1"), Host(name: "b", addr: "10.0.0.2")],
+    links: [Link(between: ("a", "b"), conditions: (latency: "5ms", loss: 0.1))],
+    listen: [Listen(host: "b", port: 80)],
+    timeline: [
+        At("0ms", Connect(conn: "c", from: "a", to: "b", port: 80)),
+        At("0ms", Send(conn: "c", from: "a", data: Pattern(3000))),
+        At("1s", Close(conn: "c", from: "a")),
+    ],
+    expect: (events: [(title: "TCP Retransmission", actor: "a")]),
+)"#;
+    let dir = scratch_dir("sweep");
+    let file = dir.join("flaky.ron");
+    std::fs::write(&file, flaky).unwrap();
+    let file = file.to_str().unwrap();
+    let out = tlsim(&["sweep", file, "--from", "0", "--count", "10"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&out.stdout);
+    let failing: Vec<&str> = (report.lines())
+        .filter_map(|l| l.strip_prefix("seed ")?.split(':').next())
+        .collect();
+    assert!(!failing.is_empty() && failing.len() < 10, "{report}");
+    // Each seed it names fails `check` on its own, and the others pass.
+    for seed in 0..10 {
+        let seed = seed.to_string();
+        let check = tlsim(&["check", file, "--seed", &seed]);
+        let expected = if failing.contains(&seed.as_str()) {
+            1
+        } else {
+            0
+        };
+        assert_eq!(check.status.code(), Some(expected), "seed {seed}");
+    }
+    assert!(
+        report.contains(&format!("--seed {} --out min.ron", failing[0])),
+        "{report}"
+    );
+}
