@@ -35,7 +35,7 @@ pub struct Scenario {
     /// The hosts, each with a unique name and IPv4 address.
     pub hosts: Vec<Host>,
     /// Point-to-point links between hosts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
     /// TCP settings for every host (a host's own `tcp` overrides these).
     #[serde(default)]
@@ -47,10 +47,10 @@ pub struct Scenario {
     #[serde(default)]
     pub tls: TlsProfiles,
     /// Ports on which hosts accept connections.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub listen: Vec<Listen>,
     /// What happens when, in time order (steps at the same time run in file order).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<At>,
     /// Bounds that stop a run which would never end.
     #[serde(default)]
@@ -70,7 +70,7 @@ pub struct Host {
     /// IPv4 address, as a string: `"10.0.0.1"`.
     pub addr: Ipv4Addr,
     /// TCP settings for this host only, over the scenario's `tcp`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tcp: Option<TcpSettings>,
 }
 
@@ -85,7 +85,7 @@ pub struct Link {
     #[serde(default)]
     pub conditions: Conditions,
     /// Conditions from the second host to the first, if they differ.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reverse: Option<Conditions>,
 }
 
@@ -99,11 +99,11 @@ pub struct Conditions {
     pub latency: Time,
     /// Bit rate, e.g. `"100Mbit/s"`; packets wait their turn to be sent.
     /// Left out: unlimited.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bandwidth: Option<BitRate>,
     /// Bytes that may wait to be sent; a packet arriving at a full queue is
     /// dropped (drop-tail). Left out: unbounded.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_bytes: Option<u64>,
     /// Extra delay drawn uniformly from zero to this, per packet.
     #[serde(default)]
@@ -160,38 +160,38 @@ impl Default for Conditions {
 #[serde(deny_unknown_fields)]
 pub struct TcpSettings {
     /// Maximum segment size announced in the SYN (default 1460).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mss: Option<u16>,
     /// Receive buffer, which bounds the advertised window (default 65535).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recv_buffer: Option<u32>,
     /// Send buffer: bytes an application may queue (default 1 MiB).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_buffer: Option<u32>,
     /// Delayed-ACK timeout; `"0"` acknowledges every segment at once
     /// (default 40ms, Linux's minimum; ns-3 uses 200ms).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delayed_ack: Option<Time>,
     /// Retransmission timeout before any RTT sample (RFC 6298: 1s).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_rto: Option<Time>,
     /// Lower bound of the retransmission timeout (default 200ms, as Linux).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_rto: Option<Time>,
     /// Upper bound of the retransmission timeout (default 60s).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rto: Option<Time>,
     /// Whether to use RFC 7323 timestamps (12 bytes of options per segment).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamps: Option<bool>,
     /// How long a socket stays in TIME-WAIT.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_wait: Option<Time>,
     /// Initial congestion window in segments (RFC 6928: 10).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_cwnd: Option<u32>,
     /// Retransmissions of one segment before the connection gives up.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_retransmissions: Option<u32>,
 }
 
@@ -204,11 +204,11 @@ pub struct Listen {
     /// The TCP port.
     pub port: u16,
     /// Speak TLS on accepted connections, with this server profile.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsServerName>,
     /// The application on accepted connections; left out, bytes are only
     /// counted (and sent by `Send` steps).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<ServerApp>,
 }
 
@@ -344,22 +344,22 @@ pub enum FaultAction {
 #[serde(deny_unknown_fields)]
 pub struct SegmentFilter {
     /// Only segments sent by this host.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<HostName>,
     /// Only segments sent to this host.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<HostName>,
     /// Only segments with (true) or without (false) SYN.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub syn: Option<bool>,
     /// Only segments with or without FIN.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fin: Option<bool>,
     /// Only segments with or without RST.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rst: Option<bool>,
     /// Only segments that carry data (true) or carry none (false).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload: Option<bool>,
 }
 
@@ -399,15 +399,15 @@ impl Default for Limits {
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Final TCP state of connection ends.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub states: Vec<StateExpect>,
     /// Bytes that must reach a connection end: exactly the bytes its peer
     /// sent, in order, each once.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub delivered: Vec<Delivered>,
     /// Events that must appear in the log, in this order (others may come
     /// between them).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventMatch>,
 }
 
@@ -443,13 +443,13 @@ pub struct EventMatch {
     /// The event title, exactly.
     pub title: String,
     /// The actor: a host name, or a link as `"client->server"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
     /// `action`, `send`, `recv`, `timer`, `state`, `fault` or `drop`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
     /// `sim`, `link`, `tcp`, `tls` or `spdy`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<Layer>,
     /// Field values that must match, by field name.
     #[serde(default)]
@@ -465,10 +465,10 @@ pub struct Pki {
     #[serde(default = "default_epoch")]
     pub epoch: CalendarTime,
     /// Signing keys.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<Key>,
     /// Certificates, real X.509 v3 DER, made when the run starts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<Cert>,
 }
 
@@ -518,19 +518,19 @@ pub struct Cert {
     /// The subject's key (its public half goes into the certificate).
     pub key: KeyName,
     /// The issuing certificate, listed earlier; left out, self-signed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<CertName>,
     /// Whether the subject is a CA (basicConstraints cA).
     #[serde(default)]
     pub ca: bool,
     /// basicConstraints pathLenConstraint, for a CA.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_len: Option<u32>,
     /// subjectAltName DNS names, for a server certificate.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dns_names: Vec<String>,
     /// Serial number (default: position in the list, from 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial: Option<u64>,
     /// Start of validity.
     pub not_before: CalendarTime,
@@ -539,22 +539,22 @@ pub struct Cert {
     /// keyUsage bits (RFC 5280 §4.2.1.3). Left out: `[KeyCertSign, CrlSign]`
     /// for a CA, `[DigitalSignature]` for an end entity (plus `KeyEncipherment`
     /// with an RSA key); `[]` leaves the extension out.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_usage: Option<Vec<KeyUsageBit>>,
     /// extendedKeyUsage purposes (RFC 5280 §4.2.1.12).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended_key_usage: Vec<KeyPurpose>,
     /// cRLDistributionPoints: where the issuer publishes its CRL (RFC 5280 §4.2.1.13).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crl: Vec<Uri>,
     /// authorityInfoAccess: OCSP responders (RFC 5280 §4.2.2.1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ocsp: Vec<Uri>,
     /// authorityInfoAccess: where the issuer's certificate is published.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ca_issuers: Vec<Uri>,
     /// certificatePolicies (RFC 5280 §4.2.1.4).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<Policy>,
 }
 
@@ -589,7 +589,7 @@ pub struct Policy {
     /// The policy OID, dotted: `"1.3.6.1.4.1.11129.2.5.1"` (`"2.5.29.32.0"` is anyPolicy).
     pub oid: ObjectId,
     /// A CPS pointer qualifier (a URI).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cps: Option<Uri>,
 }
 
@@ -599,22 +599,22 @@ pub struct Policy {
 #[serde(deny_unknown_fields)]
 pub struct DistinguishedName {
     /// commonName.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cn: Option<String>,
     /// organizationName.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o: Option<String>,
     /// organizationalUnitName.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ou: Option<String>,
     /// localityName.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub l: Option<String>,
     /// stateOrProvinceName.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub st: Option<String>,
     /// countryName.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub c: Option<String>,
 }
 
@@ -623,10 +623,10 @@ pub struct DistinguishedName {
 #[serde(deny_unknown_fields)]
 pub struct TlsProfiles {
     /// Client profiles, named by `Connect(tls: ...)`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<TlsClient>,
     /// Server profiles, named by `Listen(tls: ...)`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<TlsServer>,
 }
 
@@ -669,7 +669,7 @@ pub struct TlsClient {
     #[serde(default = "default_max_version")]
     pub max_version: Version,
     /// Version written in the Client Hello's record header (default: TLS 1.0).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_version: Option<Version>,
     /// Cipher suites offered, in order. Suites tlsim cannot run may be
     /// offered; a server never chooses them. Default: every suite tlsim
@@ -680,13 +680,16 @@ pub struct TlsClient {
     #[serde(default = "default_groups")]
     pub groups: Vec<Group>,
     /// ec_point_formats offered (default `["uncompressed"]`).
-    #[serde(default = "default_point_formats")]
+    #[serde(
+        default = "default_point_formats",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub ec_point_formats: Vec<PointFormat>,
     /// server_name (SNI), also the name checked against the certificate.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,
     /// ALPN protocol names offered, e.g. `["spdy/3.1", "http/1.1"]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alpn: Vec<String>,
     /// Offer NPN (next_protocol_negotiation).
     #[serde(default)]
@@ -702,10 +705,10 @@ pub struct TlsClient {
     pub session_ticket: bool,
     /// The order of the Client Hello's extensions, by name; extensions not
     /// listed follow in tlsim's own order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extension_order: Vec<Extension>,
     /// Certificates the client trusts as anchors.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trust: Vec<CertName>,
     /// Check the server name against the certificate (default true).
     #[serde(default = "yes")]
@@ -730,13 +733,25 @@ pub struct TlsClient {
 #[serde(deny_unknown_fields)]
 pub struct ClientPins {
     /// The 32-byte client random.
-    #[serde(default, with = "crate::names::opt_hex")]
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_random: Option<Vec<u8>>,
     /// The ephemeral ECDH private key (32 bytes).
-    #[serde(default, with = "crate::names::opt_hex")]
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ephemeral_key: Option<Vec<u8>>,
     /// Explicit CBC IVs (16 bytes each), used in order.
-    #[serde(default, with = "crate::names::hex_list")]
+    #[serde(
+        default,
+        with = "crate::names::hex_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cbc_ivs: Vec<Vec<u8>>,
 }
 
@@ -764,10 +779,10 @@ pub struct TlsServer {
     /// The leaf certificate's private key.
     pub key: KeyName,
     /// ALPN protocols the server accepts, in preference order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alpn: Vec<String>,
     /// NPN protocols the server advertises.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub npn: Vec<String>,
     /// Cache sessions for resumption by session ID (default true).
     #[serde(default = "yes")]
@@ -789,15 +804,31 @@ pub struct TlsServer {
 #[serde(deny_unknown_fields)]
 pub struct ServerPins {
     /// The 32-byte server random.
-    #[serde(default, with = "crate::names::opt_hex")]
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub server_random: Option<Vec<u8>>,
     /// The session ID (up to 32 bytes).
-    #[serde(default, with = "crate::names::opt_hex")]
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub session_id: Option<Vec<u8>>,
     /// The ephemeral ECDH private key (32 bytes).
-    #[serde(default, with = "crate::names::opt_hex")]
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ephemeral_key: Option<Vec<u8>>,
     /// Explicit CBC IVs (16 bytes each), used in order.
-    #[serde(default, with = "crate::names::hex_list")]
+    #[serde(
+        default,
+        with = "crate::names::hex_list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cbc_ivs: Vec<Vec<u8>>,
 }
