@@ -221,7 +221,6 @@ fn a_tls_scenario_needs_only_names_keys_and_trust() {
     hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
     links: [Link(between: ("client", "server"), conditions: (latency: "10ms"))],
     pki: (
-        epoch: "2026-01-01T00:00:00Z",
         keys: [Key(name: "ca", kind: P256), Key(name: "leaf", kind: P256)],
         certificates: [
             Cert(name: "ca", subject: (cn: "CA"), key: "ca", ca: true,

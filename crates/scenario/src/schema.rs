@@ -457,13 +457,15 @@ pub struct EventMatch {
 }
 
 /// Keys and certificates. Issuers must be listed before the certificates they sign.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pki {
     /// The calendar time at simulated time zero; certificate validity is
-    /// checked against it plus the simulated clock.
-    #[serde(default = "default_epoch")]
-    pub epoch: CalendarTime,
+    /// checked against it plus the simulated clock. Left out: the latest
+    /// `not_before` of the certificates, so that each has begun (any that
+    /// have ended still show as expired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<CalendarTime>,
     /// Signing keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<Key>,
@@ -472,17 +474,16 @@ pub struct Pki {
     pub certificates: Vec<Cert>,
 }
 
-fn default_epoch() -> CalendarTime {
-    CalendarTime(1_377_993_600) // 2013-09-01T00:00:00Z
-}
-
-impl Default for Pki {
-    fn default() -> Self {
-        Pki {
-            epoch: default_epoch(),
-            keys: Vec::new(),
-            certificates: Vec::new(),
-        }
+impl Pki {
+    /// The calendar time at simulated time zero: `epoch`, or the latest
+    /// `not_before` of the certificates (the Unix epoch without any).
+    pub fn epoch(&self) -> CalendarTime {
+        self.epoch.unwrap_or_else(|| {
+            (self.certificates.iter())
+                .map(|c| c.not_before)
+                .max()
+                .unwrap_or(CalendarTime(0))
+        })
     }
 }
 

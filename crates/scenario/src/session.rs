@@ -358,7 +358,7 @@ impl<'a> Factory<'a> {
                 .map(|c| self.pki.certs[&c.0].clone())
                 .collect(),
             verify_hostname: p.verify_hostname,
-            now_unix: self.scenario.pki.epoch.0,
+            now_unix: self.scenario.pki.epoch().0,
             verification_cache: p
                 .verification_cache
                 .then(|| Arc::new(Mutex::new(VerificationCache::new()))),
