@@ -4,7 +4,8 @@
 //! - [`load`]: reading a file, with line and column for every error;
 //! - [`runner`]: building the network and driving the simulation;
 //! - [`expect`]: checking a run against the scenario's expectations;
-//! - [`shrink`]: reducing a failing scenario to a smaller one that fails the same way.
+//! - [`shrink`]: reducing a failing scenario to a smaller one that fails the same way;
+//! - `strategies` (feature `strategies`): proptest strategies for whole scenarios.
 //!
 //! Start with [`load::load_file`], then [`runner::run`].
 
@@ -20,6 +21,8 @@ pub mod runner;
 pub mod schema;
 mod session;
 pub mod shrink;
+#[cfg(feature = "strategies")]
+pub mod strategies;
 pub mod units;
 
 pub use load::{ScenarioError, load_file, parse};
