@@ -164,7 +164,8 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
     }
 
     let mut linked = BTreeSet::new();
-    for link in &s.links {
+    let links_at = source.find("links").unwrap_or(0);
+    for (index, link) in s.links.iter().enumerate() {
         let (a, b) = (&link.between.0.0, &link.between.1.0);
         if a == b {
             return Err((
@@ -175,14 +176,14 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
         let key = if a < b { (a, b) } else { (b, a) };
         if !linked.insert(key) {
             return Err((
-                None,
+                nth_offset(&source[links_at..], "between", index).map(|i| i + links_at),
                 format!("hosts {a:?} and {b:?} are joined by more than one link"),
             ));
         }
         for c in std::iter::once(&link.conditions).chain(link.reverse.as_ref()) {
             if c.mtu < 68 {
                 return Err((
-                    None,
+                    source.find(&format!("mtu: {}", c.mtu)),
                     format!(
                         "mtu {} is below IPv4's minimum of 68 bytes (RFC 791)",
                         c.mtu
@@ -193,7 +194,8 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
     }
 
     let mut listening = BTreeSet::new();
-    for l in &s.listen {
+    let listen_at = source.find("listen").unwrap_or(0);
+    for (index, l) in s.listen.iter().enumerate() {
         if l.port == 0 {
             return Err((
                 source.find("port: 0"),
@@ -202,7 +204,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
         }
         if !listening.insert((l.host.0.as_str(), l.port)) {
             return Err((
-                None,
+                nth_offset(&source[listen_at..], "Listen(", index).map(|i| i + listen_at),
                 format!("{:?} listens on port {} twice", l.host.0, l.port),
             ));
         }
@@ -568,6 +570,18 @@ mod tests {
         let e = error_of(&GOOD.replace("loss: 0.1", "loss: 1.5"));
         assert_eq!((e.line, e.file.as_str()), (7, "x.ron"));
         assert!(e.message.contains("probability 1.5 is out of range"), "{e}");
+    }
+
+    #[test]
+    fn reports_a_second_link_between_the_same_hosts_where_it_is() {
+        let twice = GOOD.replace(
+            r#"loss: 0.1))],"#,
+            r#"loss: 0.1)),
+        Link(between: ("server", "client"))],"#,
+        );
+        let e = error_of(&twice);
+        assert_eq!((e.line, e.col), (8, 14), "{e}");
+        assert!(e.to_string().contains("more than one link"), "{e}");
     }
 
     #[test]
