@@ -6,7 +6,10 @@
 //!
 //! What this implements: three-way handshake with a random ISN and the MSS
 //! option; segmentation at the effective MSS; flow control from the
-//! advertised receive window, with a persist timer for zero windows;
+//! advertised receive window, with a persist timer that probes a zero
+//! window and, for a window too small to use, sends what silly window
+//! avoidance held back when the override timeout (RFC 1122 §4.2.3.4) ends;
+//! receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2);
 //! cumulative and delayed ACKs; RTO per RFC 6298 with Karn's rule and
 //! exponential back-off; fast retransmit on three duplicate ACKs with
 //! **NewReno** fast recovery (RFC 6582); slow start and congestion avoidance
@@ -22,7 +25,12 @@
 //! - No Nagle algorithm (as with `TCP_NODELAY`): an application write that
 //!   fits the window goes out at once. Sender-side silly window avoidance
 //!   (RFC 9293 §3.8.6.2.1) still holds back a partial segment when more data
-//!   waits and the window is small.
+//!   waits and the window is small, until the override timeout: the RTO, at
+//!   most 1 s, re-armed like the persist timer.
+//! - Receiver-side silly window avoidance advertises the whole buffer as
+//!   soon as the application has read everything, even if that moves the
+//!   right edge by less than an MSS: a reader that keeps up is not the slow
+//!   reader the rule guards against.
 //! - Zero-window probes are Linux-style: an ACK with sequence number
 //!   `SND.UNA - 1`, which any receiver answers with its current window,
 //!   instead of one byte of new data (RFC 9293 §3.8.6.1 allows either).

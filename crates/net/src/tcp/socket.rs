@@ -10,6 +10,8 @@ use crate::wire::tcp::{Flags, Repr, SeqNumber};
 const TIMESTAMP_OPTION_LEN: u16 = 12;
 /// RFC 9293 §3.7.1: the MSS assumed when the peer sends none.
 const DEFAULT_PEER_MSS: u16 = 536;
+/// RFC 1122 §4.2.3.4: the override timeout is at most 1 s.
+const MAX_OVERRIDE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Whether an ACK is owed to the peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,6 +94,8 @@ pub(crate) struct Tcb {
     timers: [Option<Instant>; Timer::ALL.len()],
 
     pending_rst: bool,
+    /// The override timer fired: send one segment however small the window.
+    sws_override: bool,
     readable_signalled: bool,
     want_writable: bool,
     pub(crate) stats: SocketStats,
@@ -144,6 +148,7 @@ impl Tcb {
             retries: 0,
             timers: [None; Timer::ALL.len()],
             pending_rst: false,
+            sws_override: false,
             readable_signalled: false,
             want_writable: false,
             stats: SocketStats::default(),
@@ -403,6 +408,13 @@ impl Tcb {
     fn fire(&mut self, now: Instant, timer: Timer, io: &mut dyn Io) {
         match timer {
             Timer::Retransmit => self.on_retransmit_timeout(now, io),
+            Timer::Persist if self.usable_window() > 0 => {
+                // RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4: the override timeout
+                // sends the segment that sender-side SWS avoidance held back,
+                // so a lost window update cannot leave it waiting for ever.
+                self.log_timer(now, "TCP override timer fired", io, None);
+                self.sws_override = true;
+            }
             Timer::Persist => {
                 self.log_timer(now, "TCP persist timer fired", io, None);
                 self.retries += 1;
@@ -479,14 +491,15 @@ impl Tcb {
     }
 
     /// RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): move the right edge only
-    /// by at least min(buffer / 2, MSS); never shrink it.
+    /// by at least min(buffer / 2, MSS), or to the whole buffer once the
+    /// application has read everything; never shrink it.
     fn window_to_advertise(&self) -> u32 {
         let free = (self.config.recv_buffer as usize)
             .saturating_sub(self.unread())
             .min(65535) as u32;
-        let current = self.current_window().min(free.max(self.current_window()));
+        let current = self.current_window();
         let step = (self.config.recv_buffer.min(65535) / 2).min(self.eff_mss());
-        if free >= current + step || free == self.config.recv_buffer.min(65535) {
+        if free >= current.saturating_add(step) || free == self.config.recv_buffer.min(65535) {
             free
         } else {
             current
@@ -668,13 +681,12 @@ impl Tcb {
             } else {
                 0
             };
-            let in_flight = self.snd_nxt.distance_from(self.snd_una);
-            let window = self.snd_wnd.min(self.cwnd);
-            let usable = window.saturating_sub(in_flight);
-            let mut len = unsent.min(usable).min(mss);
+            let mut len = unsent.min(self.usable_window()).min(mss);
             // RFC 9293 §3.8.6.2.1: no small segment while more waits, unless it
-            // is at least half the largest window the peer offered.
-            if len > 0 && len < mss && len < unsent && len * 2 < self.max_snd_wnd {
+            // is at least half the largest window the peer offered, or the
+            // override timer fired.
+            let silly = len < mss && len < unsent && len.saturating_mul(2) < self.max_snd_wnd;
+            if len > 0 && silly && !core::mem::take(&mut self.sws_override) {
                 len = 0;
             }
             let fin_now = self.fin_queued
@@ -723,15 +735,31 @@ impl Tcb {
             // it stays acceptable to the peer while `snd_nxt` is rewound after a timeout.
             self.emit(now, self.snd_max, Flags::ACK, 0, note, io);
         }
-        // RFC 9293 §3.8.6.1: probe a zero window while data waits and nothing is in flight.
+        self.sws_override = false;
+        // Data waits, nothing is in flight, and the window stopped it: only
+        // the peer's window update can move things on, and it may be lost.
+        // RFC 9293 §3.8.6.1: probe a zero window; §3.8.6.2.1: send a window
+        // too small for SWS avoidance when the override timer fires.
         let data_waiting = self.snd_nxt < self.data_end();
-        if can_send_data && self.snd_wnd == 0 && data_waiting && self.snd_nxt == self.snd_una {
+        if can_send_data && data_waiting && self.snd_nxt == self.snd_una {
             if self.timer(Timer::Persist).is_none() && self.timer(Timer::Retransmit).is_none() {
-                self.set_timer(Timer::Persist, Some(now + self.rto));
+                let interval = if self.usable_window() > 0 {
+                    // RFC 1122 §4.2.3.4: an override timeout of 0.1 to 1 s.
+                    self.rto.min(MAX_OVERRIDE_TIMEOUT)
+                } else {
+                    self.rto
+                };
+                self.set_timer(Timer::Persist, Some(now + interval));
             }
         } else {
             self.set_timer(Timer::Persist, None);
         }
+    }
+
+    /// Bytes the send and congestion windows allow beyond what is in flight.
+    fn usable_window(&self) -> u32 {
+        let in_flight = self.snd_nxt.distance_from(self.snd_una);
+        self.snd_wnd.min(self.cwnd).saturating_sub(in_flight)
     }
 
     // ---- Input -------------------------------------------------------------------
@@ -1472,6 +1500,115 @@ mod tests {
         assert_eq!(tcb.state, State::Closed);
         assert!(tcb.finished);
         assert_eq!(io.events.last(), Some(&SocketEvent::Closed(SocketId(1))));
+    }
+
+    fn ack_with_window(ack: SeqNumber, window: u16) -> Repr<'static> {
+        Repr {
+            window_len: window,
+            ..segment(Flags::ACK, IRS + 1, Some(ack), &[])
+        }
+    }
+
+    /// Seed 174 of `tcp-lossy`: the peer acknowledges everything with a
+    /// window of 375 bytes, more than that waits, and the window update that
+    /// follows is lost. The override timer must send the held-back bytes.
+    #[test]
+    fn lost_window_update_after_a_small_window_does_not_wedge_the_sender() {
+        let (mut tcb, mut io) = established();
+        assert_eq!(tcb.send(&[1; 2000]), 2000);
+        tcb.dispatch(at_ms(10), &mut io);
+        tcb.process(at_ms(20), &ack_with_window(ISS + 2001, 375), &mut io);
+        assert_eq!(tcb.send(&[2; 1000]), 1000);
+        tcb.dispatch(at_ms(20), &mut io);
+        assert_eq!(
+            io.sent.len(),
+            2,
+            "silly window avoidance holds the 375 bytes"
+        );
+        let deadline = tcb.next_deadline(at_ms(20)).expect("a timer is armed");
+        assert!(deadline <= at_ms(20) + Duration::from_secs(1));
+        tcb.on_wake(deadline, &mut io);
+        assert_eq!(
+            io.sent[2],
+            (Flags::ACK, ISS + 2001, Some(IRS + 1), 375, Note::Normal)
+        );
+        // The peer acknowledges the 375 bytes with its whole window open.
+        tcb.process(deadline, &ack_with_window(ISS + 2376, 65535), &mut io);
+        assert_eq!(
+            io.sent[3],
+            (
+                Flags::ACK.with(Flags::PSH),
+                ISS + 2376,
+                Some(IRS + 1),
+                625,
+                Note::Normal
+            )
+        );
+        tcb.process(deadline, &ack_with_window(ISS + 3001, 65535), &mut io);
+        assert_eq!(tcb.stats.bytes_acked, 3000);
+        assert_eq!(tcb.next_deadline(deadline), None, "nothing left to do");
+    }
+
+    #[test]
+    fn lost_window_update_after_a_zero_window_is_probed() {
+        let (mut tcb, mut io) = established();
+        assert_eq!(tcb.send(&[1; 1000]), 1000);
+        tcb.dispatch(at_ms(10), &mut io);
+        tcb.process(at_ms(20), &ack_with_window(ISS + 1001, 0), &mut io);
+        assert_eq!(tcb.send(&[2; 500]), 500);
+        tcb.dispatch(at_ms(20), &mut io);
+        assert_eq!(io.sent.len(), 1);
+        let deadline = tcb.next_deadline(at_ms(20)).expect("persist timer");
+        tcb.on_wake(deadline, &mut io);
+        assert_eq!(
+            io.sent[1],
+            (Flags::ACK, ISS + 1000, Some(IRS + 1), 0, Note::WindowProbe)
+        );
+        // The probe's answer carries the open window: the data follows.
+        tcb.process(deadline, &ack_with_window(ISS + 1001, 65535), &mut io);
+        assert_eq!(io.sent[2].3, 500);
+    }
+
+    /// Feeds `len` bytes in full-sized segments from `seq`, unread; returns the next sequence number.
+    fn receive_unread(
+        tcb: &mut Tcb,
+        io: &mut Recorder,
+        mut seq: SeqNumber,
+        len: usize,
+    ) -> SeqNumber {
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(1460);
+            tcb.process(
+                at_ms(20),
+                &segment(Flags::ACK, seq, Some(ISS + 1), &vec![0; n]),
+                io,
+            );
+            seq = seq + n as u32;
+            left -= n;
+        }
+        tcb.on_wake(at_ms(100), io);
+        seq
+    }
+
+    #[test]
+    fn reading_sends_a_window_update_only_when_the_window_was_nearly_shut() {
+        let (mut tcb, mut io) = established();
+        let seq = receive_unread(&mut tcb, &mut io, IRS + 1, 1000);
+        let acks = io.sent.len();
+        assert_eq!(tcb.current_window(), 64535);
+        tcb.recv(None);
+        tcb.dispatch(at_ms(101), &mut io);
+        assert_eq!(io.sent.len(), acks, "the next ACK will carry the window");
+        let seq = receive_unread(&mut tcb, &mut io, seq, 64435);
+        assert_eq!(tcb.current_window(), 100);
+        let acks = io.sent.len();
+        tcb.recv(None);
+        tcb.dispatch(at_ms(101), &mut io);
+        // RFC 9293 §3.8.6.2.2: the window opens by far more than an MSS: say so.
+        assert_eq!(io.sent.len(), acks + 1, "a window update");
+        assert_eq!(io.sent[acks].2, Some(seq));
+        assert_eq!(tcb.current_window(), 65535);
     }
 
     #[test]
