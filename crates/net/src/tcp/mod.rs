@@ -10,8 +10,10 @@
 //! window and, for a window too small to use, sends what silly window
 //! avoidance held back when the override timeout (RFC 1122 §4.2.3.4) ends;
 //! receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2);
-//! cumulative and delayed ACKs; RTO per RFC 6298 with Karn's rule and
-//! exponential back-off; fast retransmit on three duplicate ACKs with
+//! cumulative and delayed ACKs; RTO per RFC 6298 (estimated in `rtt.rs`) from an RTT
+//! sample on every ACK that advances `SND.UNA` when timestamps are on
+//! (RFC 7323 §4), from one timed segment with Karn's rule when they are
+//! off, and exponential back-off that ends with the next sample; fast retransmit on three duplicate ACKs with
 //! **NewReno** fast recovery (RFC 6582); slow start and congestion avoidance
 //! (RFC 5681) from an initial window of 10 segments; FIN close in both
 //! directions with TIME-WAIT; RST for segments with no connection; abort.
@@ -19,9 +21,12 @@
 //! # Deliberate deviations and skipped MAY/SHOULDs
 //! - No window scaling or SACK are sent (options are parsed, and ignored):
 //!   windows stay at most 65535 bytes, which the scenarios never exceed.
-//! - Timestamps (RFC 7323) are sent and echoed, but PAWS (§5) is not done
-//!   and RTT is measured by timing one segment per flight (RFC 6298 §3),
-//!   not from TSecr: the simulated clock cannot wrap within a run.
+//! - Timestamps (RFC 7323) are sent and echoed, but PAWS (§5) is not done:
+//!   the simulated clock cannot wrap the sequence space within a run.
+//! - RTT samples from TSecr have the timestamp clock's 1 ms resolution
+//!   (RFC 7323 §5.4), and each one updates SRTT and RTTVAR with the plain
+//!   RFC 6298 gains (1/8, 1/4), not the per-window gains RFC 7323 Appendix G
+//!   suggests for many samples per RTT (as Linux does).
 //! - No Nagle algorithm (as with `TCP_NODELAY`): an application write that
 //!   fits the window goes out at once. Sender-side silly window avoidance
 //!   (RFC 9293 §3.8.6.2.1) still holds back a partial segment when more data
@@ -45,6 +50,7 @@
 //!   resends everything not yet acknowledged (go-back-N), as stacks without
 //!   SACK do.
 
+mod rtt;
 mod socket;
 
 use core::fmt;

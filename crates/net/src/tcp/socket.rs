@@ -2,6 +2,7 @@
 
 use tlsim_sim::{Duration, Event, Instant, Kind, Layer};
 
+use super::rtt::RttEstimator;
 use super::{Endpoint, Io, Note, SocketStats, State, TcpConfig, Timer};
 use crate::network::{SocketEvent, SocketId};
 use crate::wire::tcp::{Flags, Repr, SeqNumber};
@@ -84,10 +85,9 @@ pub(crate) struct Tcb {
     recover: SeqNumber,
 
     // Retransmission timer (RFC 6298).
-    srtt: Option<Duration>,
-    rttvar: Duration,
-    rto: Duration,
-    /// End sequence and send time of the one segment being timed.
+    rtt: RttEstimator,
+    /// End sequence and send time of the one segment being timed, when
+    /// there are no timestamps to measure with (RFC 6298 §3, Karn).
     rtt_probe: Option<(SeqNumber, Instant)>,
     /// Consecutive timeouts or unanswered window probes.
     retries: u32,
@@ -141,9 +141,7 @@ impl Tcb {
             dup_acks: 0,
             recovery: None,
             recover: SeqNumber(0),
-            srtt: None,
-            rttvar: Duration::ZERO,
-            rto: Duration::ZERO,
+            rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
             rtt_probe: None,
             retries: 0,
             timers: [None; Timer::ALL.len()],
@@ -179,8 +177,7 @@ impl Tcb {
         self.buf_seq = iss + 1;
         self.recover = iss;
         self.own_mss = self.config.mss.min(route_mtu.saturating_sub(40)).max(1);
-        self.rto = self.config.initial_rto;
-        self.stats.rto = self.rto;
+        self.stats.rto = self.rtt.rto();
         self.state = if active {
             State::SynSent
         } else {
@@ -424,7 +421,7 @@ impl Tcb {
                     return;
                 }
                 self.send_window_probe(now, io);
-                let interval = self.backed_off(self.rto, self.retries);
+                let interval = self.backed_off(self.rtt.rto(), self.retries);
                 self.set_timer(Timer::Persist, Some(now + interval));
             }
             Timer::DelayedAck => {
@@ -447,15 +444,20 @@ impl Tcb {
     fn on_retransmit_timeout(&mut self, now: Instant, io: &mut dyn Io) {
         self.retries += 1;
         self.stats.timeouts += 1;
-        self.log_timer(now, "TCP RTO fired", io, Some((self.rto, self.retries)));
+        self.log_timer(
+            now,
+            "TCP RTO fired",
+            io,
+            Some((self.rtt.rto(), self.retries)),
+        );
         if self.retries > self.config.max_retransmissions {
             let id = self.id;
             self.terminate(now, SocketEvent::TimedOut(id), io);
             return;
         }
         // RFC 6298 §5.5: back off the timer.
-        self.rto = self.rto.saturating_mul(2).min(self.config.max_rto);
-        self.stats.rto = self.rto;
+        self.rtt.back_off();
+        self.stats.rto = self.rtt.rto();
         // RFC 6298 §3 (Karn): no RTT sample from a retransmitted segment.
         self.rtt_probe = None;
         if matches!(self.state, State::SynSent | State::SynReceived) {
@@ -512,12 +514,7 @@ impl Tcb {
         let offer =
             flags.contains(Flags::SYN) && !flags.contains(Flags::ACK) && self.config.timestamps;
         // RFC 7323 §4.1: TSval from a clock ticking in milliseconds.
-        (self.timestamps || offer).then(|| {
-            (
-                now.as_nanos().wrapping_div(1_000_000) as u32,
-                self.ts_recent,
-            )
-        })
+        (self.timestamps || offer).then(|| (timestamp_clock(now), self.ts_recent))
     }
 
     fn segment<'a>(
@@ -586,7 +583,7 @@ impl Tcb {
 
     fn arm_retransmit(&mut self, now: Instant) {
         if self.timer(Timer::Retransmit).is_none() {
-            self.set_timer(Timer::Retransmit, Some(now + self.rto));
+            self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
         }
     }
 
@@ -745,9 +742,9 @@ impl Tcb {
             if self.timer(Timer::Persist).is_none() && self.timer(Timer::Retransmit).is_none() {
                 let interval = if self.usable_window() > 0 {
                     // RFC 1122 §4.2.3.4: an override timeout of 0.1 to 1 s.
-                    self.rto.min(MAX_OVERRIDE_TIMEOUT)
+                    self.rtt.rto().min(MAX_OVERRIDE_TIMEOUT)
                 } else {
-                    self.rto
+                    self.rtt.rto()
                 };
                 self.set_timer(Timer::Persist, Some(now + interval));
             }
@@ -840,7 +837,7 @@ impl Tcb {
             Some(ack) => {
                 self.snd_una = ack;
                 self.snd_wl2 = ack;
-                self.take_rtt_sample(now, ack);
+                self.take_rtt_sample(now, ack, repr.timestamp);
                 self.set_timer(Timer::Retransmit, None);
                 self.retries = 0;
                 self.start_congestion_control();
@@ -925,7 +922,7 @@ impl Tcb {
                 self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
                 self.snd_wl1 = seq;
                 self.snd_wl2 = ack;
-                self.take_rtt_sample(now, ack);
+                self.take_rtt_sample(now, ack, repr.timestamp);
                 self.set_timer(Timer::Retransmit, None);
                 self.retries = 0;
                 self.start_congestion_control();
@@ -972,34 +969,29 @@ impl Tcb {
         }
     }
 
-    fn take_rtt_sample(&mut self, now: Instant, ack: SeqNumber) {
-        let Some((end, sent)) = self.rtt_probe else {
-            return;
+    /// Feeds the RTT estimator from an ACK that advances `SND.UNA` to `ack`.
+    /// RFC 7323 §4.2: with timestamps, its TSecr gives a valid sample even
+    /// for retransmitted data; without, only the timed segment does, and
+    /// only if it was never retransmitted (RFC 6298 §3, Karn).
+    fn take_rtt_sample(&mut self, now: Instant, ack: SeqNumber, timestamp: Option<(u32, u32)>) {
+        let sample = match (self.timestamps, timestamp) {
+            (true, Some((_, tsecr))) => {
+                let elapsed_ms = timestamp_clock(now).wrapping_sub(tsecr);
+                // An echo from the future is not ours: no sample.
+                (elapsed_ms < 1 << 31).then(|| Duration::from_millis(u64::from(elapsed_ms)))
+            }
+            _ => match self.rtt_probe {
+                Some((end, sent)) if ack >= end => Some(now - sent),
+                _ => None,
+            },
         };
-        if ack < end {
-            return;
+        let Some(rtt) = sample else { return };
+        if self.rtt_probe.is_some_and(|(end, _)| ack >= end) {
+            self.rtt_probe = None;
         }
-        self.rtt_probe = None;
-        let r = now - sent;
-        // RFC 6298 §2.2 and §2.3, with alpha = 1/8 and beta = 1/4; G = 1 ns.
-        match self.srtt {
-            None => {
-                self.srtt = Some(r);
-                self.rttvar = Duration::from_nanos(r.as_nanos() / 2);
-            }
-            Some(srtt) => {
-                let delta = srtt.as_nanos().abs_diff(r.as_nanos());
-                self.rttvar = Duration::from_nanos((3 * self.rttvar.as_nanos() + delta) / 4);
-                self.srtt = Some(Duration::from_nanos(
-                    (7 * srtt.as_nanos() + r.as_nanos()) / 8,
-                ));
-            }
-        }
-        let srtt = self.srtt.unwrap_or(r);
-        let rto = srtt + self.rttvar.saturating_mul(4).max(Duration::from_nanos(1));
-        self.rto = rto.max(self.config.min_rto).min(self.config.max_rto);
-        self.stats.srtt = self.srtt;
-        self.stats.rto = self.rto;
+        self.rtt.sample(rtt);
+        self.stats.srtt = self.rtt.srtt();
+        self.stats.rto = self.rtt.rto();
     }
 
     fn on_ack(&mut self, now: Instant, repr: &Repr<'_>, ack: SeqNumber, io: &mut dyn Io) {
@@ -1026,7 +1018,7 @@ impl Tcb {
                 self.snd_nxt = ack;
             }
             self.retries = 0;
-            self.take_rtt_sample(now, ack);
+            self.take_rtt_sample(now, ack, repr.timestamp);
             match self.recovery {
                 Some(recover) if ack >= recover => {
                     // RFC 6582 §3.2 step 3, full acknowledgment: deflate the window.
@@ -1042,7 +1034,7 @@ impl Tcb {
                     self.cwnd =
                         self.cwnd.saturating_sub(acked) + if acked >= mss { mss } else { 0 };
                     self.cwnd = self.cwnd.max(mss);
-                    self.set_timer(Timer::Retransmit, Some(now + self.rto));
+                    self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
                 }
                 None => {
                     self.dup_acks = 0;
@@ -1062,7 +1054,7 @@ impl Tcb {
             if self.snd_una == self.snd_max {
                 self.set_timer(Timer::Retransmit, None);
             } else if self.recovery.is_none() {
-                self.set_timer(Timer::Retransmit, Some(now + self.rto));
+                self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             }
             if self.want_writable
                 && self.send_buf.len() - self.send_off < self.config.send_buffer as usize
@@ -1088,7 +1080,7 @@ impl Tcb {
                 self.stats.fast_retransmits += 1;
                 self.retransmit_first(now, io);
                 self.cwnd = self.ssthresh + 3 * mss;
-                self.set_timer(Timer::Retransmit, Some(now + self.rto));
+                self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             } else if self.dup_acks > 3 && self.recovery.is_some() {
                 // RFC 6582 §3.2 step 4: inflate for each segment that left the network.
                 self.cwnd = self.cwnd.saturating_add(mss);
@@ -1256,6 +1248,12 @@ impl Tcb {
     }
 }
 
+/// RFC 7323 §4.1, §5.4: the timestamp clock, ticking once a millisecond
+/// and wrapping at 2^32 ticks.
+fn timestamp_clock(now: Instant) -> u32 {
+    (now.as_nanos() / 1_000_000) as u32
+}
+
 /// RFC 9293 §3.10.7.1: the RST answering `repr` when no connection takes it.
 pub(crate) fn reset_reply<'a>(repr: &Repr<'_>) -> Repr<'a> {
     let (flags, seq, ack) = match repr.ack_number {
@@ -1348,6 +1346,13 @@ mod tests {
     }
 
     fn client() -> (Tcb, Recorder) {
+        client_with(TcpConfig {
+            timestamps: false,
+            ..TcpConfig::default()
+        })
+    }
+
+    fn client_with(config: TcpConfig) -> (Tcb, Recorder) {
         let endpoint = Endpoint {
             host: HostId(0),
             peer_host: HostId(1),
@@ -1357,10 +1362,6 @@ mod tests {
             remote: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443),
             iss: SeqNumber(0),
             irs: SeqNumber(0),
-        };
-        let config = TcpConfig {
-            timestamps: false,
-            ..TcpConfig::default()
         };
         let mut tcb = Tcb::new(SocketId(1), endpoint, config);
         tcb.open(ISS, 1500, true);
@@ -1500,6 +1501,53 @@ mod tests {
         assert_eq!(tcb.state, State::Closed);
         assert!(tcb.finished);
         assert_eq!(io.events.last(), Some(&SocketEvent::Closed(SocketId(1))));
+    }
+
+    /// Connects with `timestamps`, sends 1000 bytes at 10 ms, lets the RTO
+    /// fire at 210 ms and 610 ms, then acknowledges everything at 620 ms
+    /// (echoing the retransmission's TSval); returns the RTO after that ACK.
+    fn rto_after_acked_retransmission(timestamps: bool) -> Duration {
+        let (mut tcb, mut io) = client_with(TcpConfig {
+            timestamps,
+            ..TcpConfig::default()
+        });
+        let syn_ack = Repr {
+            timestamp: Some((1, 0)),
+            ..segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[])
+        };
+        tcb.process(at_ms(10), &syn_ack, &mut io);
+        assert_eq!(tcb.stats.srtt, Some(Duration::from_millis(10)));
+        assert_eq!(tcb.send(&[1; 1000]), 1000);
+        tcb.dispatch(at_ms(10), &mut io);
+        tcb.on_wake(at_ms(210), &mut io);
+        tcb.on_wake(at_ms(610), &mut io);
+        assert_eq!(tcb.stats.timeouts, 2);
+        assert_eq!(tcb.stats.rto, Duration::from_millis(800));
+        let ack = Repr {
+            timestamp: Some((2, 610)),
+            ..segment(Flags::ACK, IRS + 1, Some(ISS + 1001), &[])
+        };
+        tcb.process(at_ms(620), &ack, &mut io);
+        assert_eq!(tcb.stats.bytes_acked, 1000);
+        tcb.stats.rto
+    }
+
+    #[test]
+    fn with_timestamps_an_ack_of_retransmitted_data_ends_the_back_off() {
+        // RFC 7323 §4.2: TSecr gives a valid 10 ms sample; RFC 6298 §2.4: 200 ms floor.
+        assert_eq!(
+            rto_after_acked_retransmission(true),
+            Duration::from_millis(200)
+        );
+    }
+
+    #[test]
+    fn without_timestamps_karns_rule_keeps_the_back_off() {
+        // RFC 6298 §3: no sample from retransmitted data; the RTO stays doubled.
+        assert_eq!(
+            rto_after_acked_retransmission(false),
+            Duration::from_millis(800)
+        );
     }
 
     fn ack_with_window(ack: SeqNumber, window: u16) -> Repr<'static> {
