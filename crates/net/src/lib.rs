@@ -29,4 +29,4 @@ pub use network::{
     SocketEvent, SocketId,
 };
 pub use pcap::PcapWriter;
-pub use tcp::{SocketStats, State, TcpConfig};
+pub use tcp::{InvalidTcpConfig, SocketStats, State, TcpConfig};

@@ -590,7 +590,7 @@ impl Fabric {
             {
                 continue;
             }
-            state.seen += 1;
+            state.seen = state.seen.saturating_add(1);
             if state.seen != state.fault.nth {
                 continue;
             }
@@ -910,7 +910,7 @@ impl Network {
         }
         let local = SocketAddrV4::new(addr, port.ok_or(NetError::NoFreePort)?);
         let conn = self.next_conn;
-        self.next_conn += 1;
+        self.next_conn = self.next_conn.saturating_add(1);
         let endpoint = Endpoint {
             host,
             peer_host,

@@ -147,6 +147,66 @@ pub struct TcpConfig {
     pub max_retransmissions: u32,
 }
 
+/// A [`TcpConfig`] field outside the range TCP can work with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidTcpConfig {
+    /// The field, as named in [`TcpConfig`].
+    pub field: &'static str,
+    /// The values it may take.
+    pub allowed: &'static str,
+}
+
+impl fmt::Display for InvalidTcpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TCP setting {} must be {}", self.field, self.allowed)
+    }
+}
+
+impl std::error::Error for InvalidTcpConfig {}
+
+impl TcpConfig {
+    /// Checks that every setting lets a connection make progress.
+    ///
+    /// A socket never panics on any setting (it reads an MSS or an initial
+    /// window of 0 as 1), but some settings cannot carry data, or spin:
+    /// - `mss`: at least 64 bytes;
+    /// - `recv_buffer`, `send_buffer`: at least 1 byte (0 would never
+    ///   open the window, or never accept data);
+    /// - `initial_cwnd_segments`: at least 1;
+    /// - `initial_rto`, `min_rto`: above zero (a zero RTO would retransmit
+    ///   without time passing);
+    /// - `max_rto`: at least `min_rto`;
+    /// - `delayed_ack`: at most 500 ms (RFC 5681 §4.2: an ACK MUST NOT be
+    ///   delayed more).
+    pub fn validate(&self) -> Result<(), InvalidTcpConfig> {
+        let checks: [(bool, &'static str, &'static str); 8] = [
+            (self.mss >= 64, "mss", "at least 64 bytes"),
+            (self.recv_buffer >= 1, "recv_buffer", "at least 1 byte"),
+            (self.send_buffer >= 1, "send_buffer", "at least 1 byte"),
+            (
+                self.initial_cwnd_segments >= 1,
+                "initial_cwnd_segments",
+                "at least 1 segment",
+            ),
+            (self.initial_rto > Duration::ZERO, "initial_rto", "above 0"),
+            (self.min_rto > Duration::ZERO, "min_rto", "above 0"),
+            (self.max_rto >= self.min_rto, "max_rto", "at least min_rto"),
+            (
+                self.delayed_ack.is_none_or(|d| d <= MAX_ACK_DELAY),
+                "delayed_ack",
+                "at most 500 ms",
+            ),
+        ];
+        match checks.into_iter().find(|(ok, ..)| !ok) {
+            None => Ok(()),
+            Some((_, field, allowed)) => Err(InvalidTcpConfig { field, allowed }),
+        }
+    }
+}
+
+/// RFC 5681 §4.2: the longest an ACK may be delayed.
+const MAX_ACK_DELAY: Duration = Duration::from_millis(500);
+
 impl Default for TcpConfig {
     fn default() -> Self {
         TcpConfig {

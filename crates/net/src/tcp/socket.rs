@@ -414,7 +414,7 @@ impl Tcb {
             }
             Timer::Persist => {
                 self.log_timer(now, "TCP persist timer fired", io, None);
-                self.retries += 1;
+                self.retries = self.retries.saturating_add(1);
                 if self.retries > self.config.max_retransmissions {
                     let id = self.id;
                     self.terminate(now, SocketEvent::TimedOut(id), io);
@@ -442,7 +442,7 @@ impl Tcb {
     }
 
     fn on_retransmit_timeout(&mut self, now: Instant, io: &mut dyn Io) {
-        self.retries += 1;
+        self.retries = self.retries.saturating_add(1);
         self.stats.timeouts += 1;
         self.log_timer(
             now,
@@ -767,7 +767,11 @@ impl Tcb {
     }
 
     fn start_congestion_control(&mut self) {
-        self.cwnd = self.config.initial_cwnd_segments.max(1) * self.eff_mss();
+        self.cwnd = self
+            .config
+            .initial_cwnd_segments
+            .max(1)
+            .saturating_mul(self.eff_mss());
         self.stats.cwnd = self.cwnd;
     }
 
@@ -1070,7 +1074,7 @@ impl Tcb {
         {
             // RFC 5681 §2 duplicate ACK definition.
             self.stats.dup_acks_received += 1;
-            self.dup_acks += 1;
+            self.dup_acks = self.dup_acks.saturating_add(1);
             if self.dup_acks == 3 && self.recovery.is_none() && self.snd_una > self.recover {
                 // RFC 6582 §3.2 step 2: fast retransmit, enter fast recovery.
                 let flight = self.snd_max.distance_from(self.snd_una);
@@ -1079,7 +1083,7 @@ impl Tcb {
                 self.recovery = Some(self.snd_max);
                 self.stats.fast_retransmits += 1;
                 self.retransmit_first(now, io);
-                self.cwnd = self.ssthresh + 3 * mss;
+                self.cwnd = self.ssthresh.saturating_add(3 * mss);
                 self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             } else if self.dup_acks > 3 && self.recovery.is_some() {
                 // RFC 6582 §3.2 step 4: inflate for each segment that left the network.
@@ -1168,7 +1172,7 @@ impl Tcb {
             self.readable_signalled = true;
             io.event(SocketEvent::Readable(self.id));
         }
-        self.bytes_since_ack += data.len() as u32;
+        self.bytes_since_ack = self.bytes_since_ack.saturating_add(data.len() as u32);
         let _ = push;
         // RFC 5681 §4.2: ACK at least every second full-sized segment, and at
         // once when a hole is filled; otherwise delay.
