@@ -202,6 +202,29 @@ impl Tcb {
         self.buf_seq + (self.send_buf.len() - self.send_off) as u32
     }
 
+    /// Queued bytes the peer has not acknowledged: `(never sent, in flight
+    /// or sent and lost)`.
+    pub(crate) fn unfinished_bytes(&self) -> (u64, u64) {
+        let queued = (self.send_buf.len() - self.send_off) as u64;
+        let data_end = self.data_end();
+        let sent_end = if self.snd_max < data_end {
+            self.snd_max
+        } else {
+            data_end
+        };
+        let unacked = if sent_end > self.buf_seq {
+            u64::from(sent_end.distance_from(self.buf_seq))
+        } else {
+            0
+        };
+        (queued - unacked, unacked)
+    }
+
+    /// Whether the application called `close` (a FIN follows the queued data).
+    pub(crate) fn closed_by_application(&self) -> bool {
+        self.fin_queued
+    }
+
     fn unread(&self) -> usize {
         self.recv_buf.len()
     }
