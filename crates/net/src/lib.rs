@@ -26,7 +26,7 @@ pub mod wire;
 pub use link::LinkConditions;
 pub use network::{
     Fault, FaultAction, HostId, LinkId, NetError, Network, NoTap, PacketTap, SegmentFilter,
-    SocketEvent, SocketId,
+    SocketEvent, SocketId, UnfinishedSocket,
 };
 pub use pcap::PcapWriter;
-pub use tcp::{SocketStats, State, TcpConfig};
+pub use tcp::{InvalidTcpConfig, SocketStats, State, TcpConfig};

@@ -18,6 +18,13 @@
 //! what happens on it.
 //! The modulo reductions carry a bias below 2^-32 for any realistic jitter
 //! or packet length, which is far below anything a run can observe.
+//!
+//! # Extreme values
+//! No setting can make a link panic: time arithmetic saturates, so a packet
+//! that would arrive after the last representable instant (`u64::MAX` ns)
+//! arrives at it, and a run's `max_time` ends the run first; a bandwidth of
+//! 0 counts as infinite; a jitter of `u64::MAX` ns takes the draw as it is;
+//! a packet longer than the MTU is dropped, however small the MTU.
 
 use tlsim_sim::{Duration, Instant, Probability, RngStream};
 
@@ -26,8 +33,9 @@ use tlsim_sim::{Duration, Instant, Probability, RngStream};
 pub struct LinkConditions {
     /// Propagation delay.
     pub latency: Duration,
-    /// Bandwidth in bits per second; `None` is infinite. A packet of `n` bytes
-    /// takes `n * 8 * 10^9 / bandwidth_bps` ns (integer division) to serialise.
+    /// Bandwidth in bits per second; `None` (or 0) is infinite. A packet of
+    /// `n` bytes takes `n * 8 * 10^9 / bandwidth_bps` ns (integer division,
+    /// saturating) to serialise.
     pub bandwidth_bps: Option<u64>,
     /// Limit of the drop-tail queue at the sender side, in bytes waiting to
     /// be serialised; `None` is unbounded.
@@ -187,7 +195,7 @@ impl Direction {
             return Verdict::Dropped(LinkDrop::TooBig);
         }
         if let Some(limit) = c.queue_limit_bytes {
-            if self.backlog_bytes(now) + len as u64 > limit {
+            if self.backlog_bytes(now).saturating_add(len as u64) > limit {
                 return Verdict::Dropped(LinkDrop::QueueFull);
             }
         }
@@ -196,9 +204,10 @@ impl Direction {
         if lost {
             return Verdict::Dropped(LinkDrop::Lost);
         }
-        let jitter = match c.jitter.as_nanos() {
-            0 => Duration::ZERO,
-            j => Duration::from_nanos(jitter_draw % (j + 1)),
+        // Any draw is in range when jitter is u64::MAX ns: `j + 1` would wrap.
+        let jitter = match c.jitter.as_nanos().checked_add(1) {
+            Some(range) => Duration::from_nanos(jitter_draw % range),
+            None => Duration::from_nanos(jitter_draw),
         };
         let mut at = departure + c.latency + jitter;
         if reorder {
@@ -207,11 +216,11 @@ impl Direction {
             at = at.max(self.last_arrival);
             self.last_arrival = at;
         }
-        let bits = len * 8;
+        let bits = (len as u64).saturating_mul(8);
         Verdict::Deliver {
             at,
             duplicate,
-            corrupt_bit: (corrupt && bits > 0).then(|| (bit_draw % bits as u64) as usize),
+            corrupt_bit: (corrupt && bits > 0).then(|| (bit_draw % bits) as usize),
         }
     }
 }
@@ -308,6 +317,89 @@ mod tests {
                 assert_eq!(va, vb, "packet {i}");
             }
         }
+    }
+
+    fn arrival(verdict: Verdict) -> u64 {
+        match verdict {
+            Verdict::Deliver { at, .. } => at.as_nanos(),
+            Verdict::Dropped(r) => panic!("dropped: {r:?}"),
+        }
+    }
+
+    #[test]
+    fn largest_jitter_takes_any_draw_without_overflow() {
+        let mut d = direction(LinkConditions {
+            jitter: Duration::from_nanos(u64::MAX),
+            corrupt: Probability::ALWAYS,
+            ..LinkConditions::default()
+        });
+        let mut last = 0;
+        for i in 0..100 {
+            let at = arrival(d.admit(Instant::from_nanos(i), 40));
+            assert!(at >= last, "jitter alone never reorders");
+            last = at;
+        }
+    }
+
+    #[test]
+    fn delays_past_the_end_of_time_saturate() {
+        let mut d = direction(LinkConditions {
+            latency: Duration::from_nanos(u64::MAX),
+            reorder: Probability::ALWAYS,
+            reorder_delay: Duration::from_nanos(u64::MAX),
+            ..LinkConditions::default()
+        });
+        assert_eq!(arrival(d.admit(Instant::from_nanos(5), 1500)), u64::MAX);
+    }
+
+    #[test]
+    fn extreme_bandwidths_serialise_without_overflow() {
+        let mut slow = direction(LinkConditions {
+            bandwidth_bps: Some(1),
+            queue_limit_bytes: Some(u64::MAX),
+            ..LinkConditions::default()
+        });
+        // 1500 bytes at 1 bit/s: 12,000 s.
+        assert_eq!(arrival(slow.admit(Instant::ZERO, 1500)), 12_000_000_000_000);
+        assert_eq!(arrival(slow.admit(Instant::ZERO, 1500)), 24_000_000_000_000);
+        let mut fast = direction(LinkConditions {
+            bandwidth_bps: Some(u64::MAX),
+            ..LinkConditions::default()
+        });
+        assert_eq!(arrival(fast.admit(Instant::ZERO, 1500)), 0);
+        let mut zero = direction(LinkConditions {
+            bandwidth_bps: Some(0),
+            ..LinkConditions::default()
+        });
+        assert_eq!(arrival(zero.admit(Instant::ZERO, 1500)), 0, "0 is infinite");
+    }
+
+    #[test]
+    fn a_queue_whose_backlog_exceeds_u64_bytes_drops_instead_of_overflowing() {
+        let mut d = direction(LinkConditions {
+            bandwidth_bps: Some(u64::MAX),
+            queue_limit_bytes: Some(u64::MAX - 10),
+            latency: Duration::from_nanos(u64::MAX),
+            ..LinkConditions::default()
+        });
+        d.busy_until = Instant::MAX;
+        assert_eq!(
+            d.admit(Instant::ZERO, 1500),
+            Verdict::Dropped(LinkDrop::QueueFull)
+        );
+    }
+
+    #[test]
+    fn tiny_mtus_drop_every_packet_longer_than_them() {
+        let mut d = direction(LinkConditions {
+            mtu: 0,
+            ..LinkConditions::default()
+        });
+        assert_eq!(
+            d.admit(Instant::ZERO, 1),
+            Verdict::Dropped(LinkDrop::TooBig)
+        );
+        assert!(matches!(d.admit(Instant::ZERO, 0), Verdict::Deliver { .. }));
     }
 
     #[test]

@@ -75,6 +75,64 @@ pub enum SocketEvent {
     TimedOut(SocketId),
 }
 
+/// A live socket with work left undone, as [`Network::unfinished_sockets`]
+/// lists it at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnfinishedSocket {
+    /// The socket.
+    pub socket: SocketId,
+    /// Its host.
+    pub host: HostId,
+    /// Its connection number in the log (0: none).
+    pub conn: u32,
+    /// Its state.
+    pub state: State,
+    /// Bytes the application queued that were never sent.
+    pub unsent: u64,
+    /// Bytes sent that the peer has not acknowledged.
+    pub unacknowledged: u64,
+    /// Whether the application closed the socket.
+    pub closed_by_application: bool,
+}
+
+impl UnfinishedSocket {
+    /// The event title that says what is left: unsent data first, then
+    /// unacknowledged data, then a close that did not complete.
+    pub fn title(&self) -> &'static str {
+        if self.unsent > 0 {
+            "Unsent data at end of run"
+        } else if self.unacknowledged > 0 {
+            "Unacknowledged data at end of run"
+        } else {
+            "Connection not closed at end of run"
+        }
+    }
+
+    /// The log event that reports it at `now`, with `actor` its host's name.
+    pub fn event(&self, now: Instant, actor: &str) -> Event {
+        let mut event = Event::new(now, actor, Kind::State, Layer::Tcp, self.title())
+            .field("State", self.state)
+            .field("Unsent", self.unsent)
+            .field("Unacknowledged", self.unacknowledged)
+            .field(
+                "Closed by Application",
+                if self.closed_by_application {
+                    "yes"
+                } else {
+                    "no"
+                },
+            )
+            .explain(
+                "The run ended with this connection's work undone: nothing more was going to \
+                 happen to it, or a limit cut the run short.",
+            );
+        if self.conn != 0 {
+            event = event.conn(self.conn);
+        }
+        event
+    }
+}
+
 /// Receives every IPv4 packet as it enters a link, exactly as the sender
 /// built it, including ones the link later loses or corrupts.
 pub trait PacketTap {
@@ -590,7 +648,7 @@ impl Fabric {
             {
                 continue;
             }
-            state.seen += 1;
+            state.seen = state.seen.saturating_add(1);
             if state.seen != state.fault.nth {
                 continue;
             }
@@ -910,7 +968,7 @@ impl Network {
         }
         let local = SocketAddrV4::new(addr, port.ok_or(NetError::NoFreePort)?);
         let conn = self.next_conn;
-        self.next_conn += 1;
+        self.next_conn = self.next_conn.saturating_add(1);
         let endpoint = Endpoint {
             host,
             peer_host,
@@ -1035,6 +1093,35 @@ impl Network {
         )?;
         let slot = &self.slots[index];
         slot.live.then_some(slot.tcb.id)
+    }
+
+    /// Live sockets, in id order, that hold data the peer has not
+    /// acknowledged, or that the application closed and that are not yet
+    /// closed as far as this end can take them (CLOSED, or FIN-WAIT-2 or
+    /// TIME-WAIT, which wait only for the peer or the clock).
+    pub fn unfinished_sockets(&self) -> Vec<UnfinishedSocket> {
+        let mut unfinished: Vec<UnfinishedSocket> = self
+            .slots
+            .iter()
+            .filter(|slot| slot.live)
+            .filter_map(|slot| {
+                let tcb = &slot.tcb;
+                let (unsent, unacknowledged) = tcb.unfinished_bytes();
+                let closing = tcb.closed_by_application()
+                    && !matches!(tcb.state, State::Closed | State::FinWait2 | State::TimeWait);
+                (unsent > 0 || unacknowledged > 0 || closing).then_some(UnfinishedSocket {
+                    socket: tcb.id,
+                    host: tcb.endpoint.host,
+                    conn: tcb.endpoint.conn,
+                    state: tcb.state,
+                    unsent,
+                    unacknowledged,
+                    closed_by_application: tcb.closed_by_application(),
+                })
+            })
+            .collect();
+        unfinished.sort_by_key(|u| u.socket);
+        unfinished
     }
 
     /// Live sockets (not yet freed); useful to check that nothing leaked.

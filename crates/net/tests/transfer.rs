@@ -38,6 +38,20 @@ struct Outcome {
     end: Instant,
 }
 
+/// Opens a connection from the client to the server's port, at time 0.
+fn connect(p: &mut Pair, tracer: &mut dyn Tracer) -> SocketId {
+    let remote = SocketAddrV4::new(SERVER_ADDR, PORT);
+    p.net
+        .connect(
+            Instant::ZERO,
+            p.client,
+            remote,
+            TcpConfig::default(),
+            tracer,
+        )
+        .unwrap()
+}
+
 /// Runs one connection: each side sends its data, closes once all its data
 /// is sent and the peer has closed (server) or right after sending (client).
 fn run(
@@ -48,17 +62,7 @@ fn run(
     limit: usize,
 ) -> Outcome {
     let mut out = Outcome::default();
-    let remote = SocketAddrV4::new(SERVER_ADDR, PORT);
-    let client = p
-        .net
-        .connect(
-            Instant::ZERO,
-            p.client,
-            remote,
-            TcpConfig::default(),
-            tracer,
-        )
-        .unwrap();
+    let client = connect(p, tracer);
     out.client = Some(client);
     let (mut c_sent, mut s_sent) = (0usize, 0usize);
     let (mut c_closed, mut s_closed) = (false, false);
@@ -397,4 +401,58 @@ fn same_seed_gives_identical_logs() {
         .collect();
     assert_eq!(logs[0], logs[1]);
     let _ = NullTracer;
+}
+
+/// Connects over a 10 ms link, lets the handshake finish, cuts the link for
+/// good at 30 ms, then sends `data` (if any) and closes at 40 ms; stops at
+/// 100 ms, before any retransmission could give up.
+fn stranded(data: &[u8]) -> (Pair, SocketId) {
+    let mut p = pair(8, link(10), TcpConfig::default());
+    let tracer = &mut NullTracer;
+    let client = connect(&mut p, tracer);
+    p.net
+        .cut_link(p.link, Instant::from_nanos(30_000_000), Instant::MAX);
+    let at_40_ms = Instant::from_nanos(40_000_000);
+    p.net.advance(at_40_ms, tracer, &mut NoTap);
+    assert_eq!(p.net.state(client), State::Established);
+    assert!(
+        p.net.unfinished_sockets().is_empty(),
+        "nothing is undone yet"
+    );
+    p.net.send(at_40_ms, client, data, tracer);
+    p.net.close(at_40_ms, client, tracer);
+    p.net
+        .advance(Instant::from_nanos(100_000_000), tracer, &mut NoTap);
+    (p, client)
+}
+
+#[test]
+fn data_the_peer_never_acknowledged_is_listed_at_the_end() {
+    let (p, client) = stranded(&pattern(20_000, 9));
+    let [left] = p.net.unfinished_sockets()[..] else {
+        panic!("one unfinished socket: {:?}", p.net.unfinished_sockets());
+    };
+    assert_eq!(left.socket, client);
+    assert_eq!(left.state, State::FinWait1);
+    // The initial window is 10 segments of 1448 bytes.
+    assert_eq!(
+        (left.unsent, left.unacknowledged),
+        (20_000 - 14_480, 14_480)
+    );
+    assert!(left.closed_by_application);
+    assert_eq!(left.title(), "Unsent data at end of run");
+    let event = left.event(Instant::ZERO, "client");
+    assert_eq!(event.field_value("Unacknowledged"), Some("14480"));
+    assert_eq!(event.field_value("State"), Some("FIN-WAIT-1"));
+}
+
+#[test]
+fn a_close_that_never_completed_is_listed_at_the_end() {
+    let (p, client) = stranded(b"");
+    let [left] = p.net.unfinished_sockets()[..] else {
+        panic!("one unfinished socket: {:?}", p.net.unfinished_sockets());
+    };
+    assert_eq!(left.socket, client);
+    assert_eq!((left.unsent, left.unacknowledged), (0, 0));
+    assert_eq!(left.title(), "Connection not closed at end of run");
 }

@@ -433,6 +433,10 @@ fn run_with<'a>(
     };
 
     if runner.tracer.enabled() {
+        for left in runner.net.unfinished_sockets() {
+            let event = left.event(now, runner.net.host_name(left.host));
+            runner.tracer.record(event);
+        }
         let (title, why): (&'static str, &'static str) = match end {
             End::Quiescent => (
                 "Run finished",

@@ -6,9 +6,14 @@
 //!
 //! What this implements: three-way handshake with a random ISN and the MSS
 //! option; segmentation at the effective MSS; flow control from the
-//! advertised receive window, with a persist timer for zero windows;
-//! cumulative and delayed ACKs; RTO per RFC 6298 with Karn's rule and
-//! exponential back-off; fast retransmit on three duplicate ACKs with
+//! advertised receive window, with a persist timer that probes a zero
+//! window and, for a window too small to use, sends what silly window
+//! avoidance held back when the override timeout (RFC 1122 §4.2.3.4) ends;
+//! receiver-side silly window avoidance (RFC 9293 §3.8.6.2.2);
+//! cumulative and delayed ACKs; RTO per RFC 6298 (estimated in `rtt.rs`) from an RTT
+//! sample on every ACK that advances `SND.UNA` when timestamps are on
+//! (RFC 7323 §4), from one timed segment with Karn's rule when they are
+//! off, and exponential back-off that ends with the next sample; fast retransmit on three duplicate ACKs with
 //! **NewReno** fast recovery (RFC 6582); slow start and congestion avoidance
 //! (RFC 5681) from an initial window of 10 segments; FIN close in both
 //! directions with TIME-WAIT; RST for segments with no connection; abort.
@@ -16,13 +21,21 @@
 //! # Deliberate deviations and skipped MAY/SHOULDs
 //! - No window scaling or SACK are sent (options are parsed, and ignored):
 //!   windows stay at most 65535 bytes, which the scenarios never exceed.
-//! - Timestamps (RFC 7323) are sent and echoed, but PAWS (§5) is not done
-//!   and RTT is measured by timing one segment per flight (RFC 6298 §3),
-//!   not from TSecr: the simulated clock cannot wrap within a run.
+//! - Timestamps (RFC 7323) are sent and echoed, but PAWS (§5) is not done:
+//!   the simulated clock cannot wrap the sequence space within a run.
+//! - RTT samples from TSecr have the timestamp clock's 1 ms resolution
+//!   (RFC 7323 §5.4), and each one updates SRTT and RTTVAR with the plain
+//!   RFC 6298 gains (1/8, 1/4), not the per-window gains RFC 7323 Appendix G
+//!   suggests for many samples per RTT (as Linux does).
 //! - No Nagle algorithm (as with `TCP_NODELAY`): an application write that
 //!   fits the window goes out at once. Sender-side silly window avoidance
 //!   (RFC 9293 §3.8.6.2.1) still holds back a partial segment when more data
-//!   waits and the window is small.
+//!   waits and the window is small, until the override timeout: the RTO, at
+//!   most 1 s, re-armed like the persist timer.
+//! - Receiver-side silly window avoidance advertises the whole buffer as
+//!   soon as the application has read everything, even if that moves the
+//!   right edge by less than an MSS: a reader that keeps up is not the slow
+//!   reader the rule guards against.
 //! - Zero-window probes are Linux-style: an ACK with sequence number
 //!   `SND.UNA - 1`, which any receiver answers with its current window,
 //!   instead of one byte of new data (RFC 9293 §3.8.6.1 allows either).
@@ -37,6 +50,7 @@
 //!   resends everything not yet acknowledged (go-back-N), as stacks without
 //!   SACK do.
 
+mod rtt;
 mod socket;
 
 use core::fmt;
@@ -132,6 +146,66 @@ pub struct TcpConfig {
     /// `tcp_retries2` default: 15).
     pub max_retransmissions: u32,
 }
+
+/// A [`TcpConfig`] field outside the range TCP can work with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidTcpConfig {
+    /// The field, as named in [`TcpConfig`].
+    pub field: &'static str,
+    /// The values it may take.
+    pub allowed: &'static str,
+}
+
+impl fmt::Display for InvalidTcpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TCP setting {} must be {}", self.field, self.allowed)
+    }
+}
+
+impl std::error::Error for InvalidTcpConfig {}
+
+impl TcpConfig {
+    /// Checks that every setting lets a connection make progress.
+    ///
+    /// A socket never panics on any setting (it reads an MSS or an initial
+    /// window of 0 as 1), but some settings cannot carry data, or spin:
+    /// - `mss`: at least 64 bytes;
+    /// - `recv_buffer`, `send_buffer`: at least 1 byte (0 would never
+    ///   open the window, or never accept data);
+    /// - `initial_cwnd_segments`: at least 1;
+    /// - `initial_rto`, `min_rto`: above zero (a zero RTO would retransmit
+    ///   without time passing);
+    /// - `max_rto`: at least `min_rto`;
+    /// - `delayed_ack`: at most 500 ms (RFC 5681 §4.2: an ACK MUST NOT be
+    ///   delayed more).
+    pub fn validate(&self) -> Result<(), InvalidTcpConfig> {
+        let checks: [(bool, &'static str, &'static str); 8] = [
+            (self.mss >= 64, "mss", "at least 64 bytes"),
+            (self.recv_buffer >= 1, "recv_buffer", "at least 1 byte"),
+            (self.send_buffer >= 1, "send_buffer", "at least 1 byte"),
+            (
+                self.initial_cwnd_segments >= 1,
+                "initial_cwnd_segments",
+                "at least 1 segment",
+            ),
+            (self.initial_rto > Duration::ZERO, "initial_rto", "above 0"),
+            (self.min_rto > Duration::ZERO, "min_rto", "above 0"),
+            (self.max_rto >= self.min_rto, "max_rto", "at least min_rto"),
+            (
+                self.delayed_ack.is_none_or(|d| d <= MAX_ACK_DELAY),
+                "delayed_ack",
+                "at most 500 ms",
+            ),
+        ];
+        match checks.into_iter().find(|(ok, ..)| !ok) {
+            None => Ok(()),
+            Some((_, field, allowed)) => Err(InvalidTcpConfig { field, allowed }),
+        }
+    }
+}
+
+/// RFC 5681 §4.2: the longest an ACK may be delayed.
+const MAX_ACK_DELAY: Duration = Duration::from_millis(500);
 
 impl Default for TcpConfig {
     fn default() -> Self {

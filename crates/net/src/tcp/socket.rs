@@ -2,6 +2,7 @@
 
 use tlsim_sim::{Duration, Event, Instant, Kind, Layer};
 
+use super::rtt::RttEstimator;
 use super::{Endpoint, Io, Note, SocketStats, State, TcpConfig, Timer};
 use crate::network::{SocketEvent, SocketId};
 use crate::wire::tcp::{Flags, Repr, SeqNumber};
@@ -10,6 +11,8 @@ use crate::wire::tcp::{Flags, Repr, SeqNumber};
 const TIMESTAMP_OPTION_LEN: u16 = 12;
 /// RFC 9293 §3.7.1: the MSS assumed when the peer sends none.
 const DEFAULT_PEER_MSS: u16 = 536;
+/// RFC 1122 §4.2.3.4: the override timeout is at most 1 s.
+const MAX_OVERRIDE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Whether an ACK is owed to the peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,16 +85,17 @@ pub(crate) struct Tcb {
     recover: SeqNumber,
 
     // Retransmission timer (RFC 6298).
-    srtt: Option<Duration>,
-    rttvar: Duration,
-    rto: Duration,
-    /// End sequence and send time of the one segment being timed.
+    rtt: RttEstimator,
+    /// End sequence and send time of the one segment being timed, when
+    /// there are no timestamps to measure with (RFC 6298 §3, Karn).
     rtt_probe: Option<(SeqNumber, Instant)>,
     /// Consecutive timeouts or unanswered window probes.
     retries: u32,
     timers: [Option<Instant>; Timer::ALL.len()],
 
     pending_rst: bool,
+    /// The override timer fired: send one segment however small the window.
+    sws_override: bool,
     readable_signalled: bool,
     want_writable: bool,
     pub(crate) stats: SocketStats,
@@ -137,13 +141,12 @@ impl Tcb {
             dup_acks: 0,
             recovery: None,
             recover: SeqNumber(0),
-            srtt: None,
-            rttvar: Duration::ZERO,
-            rto: Duration::ZERO,
+            rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
             rtt_probe: None,
             retries: 0,
             timers: [None; Timer::ALL.len()],
             pending_rst: false,
+            sws_override: false,
             readable_signalled: false,
             want_writable: false,
             stats: SocketStats::default(),
@@ -174,8 +177,7 @@ impl Tcb {
         self.buf_seq = iss + 1;
         self.recover = iss;
         self.own_mss = self.config.mss.min(route_mtu.saturating_sub(40)).max(1);
-        self.rto = self.config.initial_rto;
-        self.stats.rto = self.rto;
+        self.stats.rto = self.rtt.rto();
         self.state = if active {
             State::SynSent
         } else {
@@ -198,6 +200,29 @@ impl Tcb {
 
     fn data_end(&self) -> SeqNumber {
         self.buf_seq + (self.send_buf.len() - self.send_off) as u32
+    }
+
+    /// Queued bytes the peer has not acknowledged: `(never sent, in flight
+    /// or sent and lost)`.
+    pub(crate) fn unfinished_bytes(&self) -> (u64, u64) {
+        let queued = (self.send_buf.len() - self.send_off) as u64;
+        let data_end = self.data_end();
+        let sent_end = if self.snd_max < data_end {
+            self.snd_max
+        } else {
+            data_end
+        };
+        let unacked = if sent_end > self.buf_seq {
+            u64::from(sent_end.distance_from(self.buf_seq))
+        } else {
+            0
+        };
+        (queued - unacked, unacked)
+    }
+
+    /// Whether the application called `close` (a FIN follows the queued data).
+    pub(crate) fn closed_by_application(&self) -> bool {
+        self.fin_queued
     }
 
     fn unread(&self) -> usize {
@@ -403,16 +428,23 @@ impl Tcb {
     fn fire(&mut self, now: Instant, timer: Timer, io: &mut dyn Io) {
         match timer {
             Timer::Retransmit => self.on_retransmit_timeout(now, io),
+            Timer::Persist if self.usable_window() > 0 => {
+                // RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4: the override timeout
+                // sends the segment that sender-side SWS avoidance held back,
+                // so a lost window update cannot leave it waiting for ever.
+                self.log_timer(now, "TCP override timer fired", io, None);
+                self.sws_override = true;
+            }
             Timer::Persist => {
                 self.log_timer(now, "TCP persist timer fired", io, None);
-                self.retries += 1;
+                self.retries = self.retries.saturating_add(1);
                 if self.retries > self.config.max_retransmissions {
                     let id = self.id;
                     self.terminate(now, SocketEvent::TimedOut(id), io);
                     return;
                 }
                 self.send_window_probe(now, io);
-                let interval = self.backed_off(self.rto, self.retries);
+                let interval = self.backed_off(self.rtt.rto(), self.retries);
                 self.set_timer(Timer::Persist, Some(now + interval));
             }
             Timer::DelayedAck => {
@@ -433,17 +465,22 @@ impl Tcb {
     }
 
     fn on_retransmit_timeout(&mut self, now: Instant, io: &mut dyn Io) {
-        self.retries += 1;
+        self.retries = self.retries.saturating_add(1);
         self.stats.timeouts += 1;
-        self.log_timer(now, "TCP RTO fired", io, Some((self.rto, self.retries)));
+        self.log_timer(
+            now,
+            "TCP RTO fired",
+            io,
+            Some((self.rtt.rto(), self.retries)),
+        );
         if self.retries > self.config.max_retransmissions {
             let id = self.id;
             self.terminate(now, SocketEvent::TimedOut(id), io);
             return;
         }
         // RFC 6298 §5.5: back off the timer.
-        self.rto = self.rto.saturating_mul(2).min(self.config.max_rto);
-        self.stats.rto = self.rto;
+        self.rtt.back_off();
+        self.stats.rto = self.rtt.rto();
         // RFC 6298 §3 (Karn): no RTT sample from a retransmitted segment.
         self.rtt_probe = None;
         if matches!(self.state, State::SynSent | State::SynReceived) {
@@ -479,14 +516,15 @@ impl Tcb {
     }
 
     /// RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): move the right edge only
-    /// by at least min(buffer / 2, MSS); never shrink it.
+    /// by at least min(buffer / 2, MSS), or to the whole buffer once the
+    /// application has read everything; never shrink it.
     fn window_to_advertise(&self) -> u32 {
         let free = (self.config.recv_buffer as usize)
             .saturating_sub(self.unread())
             .min(65535) as u32;
-        let current = self.current_window().min(free.max(self.current_window()));
+        let current = self.current_window();
         let step = (self.config.recv_buffer.min(65535) / 2).min(self.eff_mss());
-        if free >= current + step || free == self.config.recv_buffer.min(65535) {
+        if free >= current.saturating_add(step) || free == self.config.recv_buffer.min(65535) {
             free
         } else {
             current
@@ -499,12 +537,7 @@ impl Tcb {
         let offer =
             flags.contains(Flags::SYN) && !flags.contains(Flags::ACK) && self.config.timestamps;
         // RFC 7323 §4.1: TSval from a clock ticking in milliseconds.
-        (self.timestamps || offer).then(|| {
-            (
-                now.as_nanos().wrapping_div(1_000_000) as u32,
-                self.ts_recent,
-            )
-        })
+        (self.timestamps || offer).then(|| (timestamp_clock(now), self.ts_recent))
     }
 
     fn segment<'a>(
@@ -573,7 +606,7 @@ impl Tcb {
 
     fn arm_retransmit(&mut self, now: Instant) {
         if self.timer(Timer::Retransmit).is_none() {
-            self.set_timer(Timer::Retransmit, Some(now + self.rto));
+            self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
         }
     }
 
@@ -668,13 +701,12 @@ impl Tcb {
             } else {
                 0
             };
-            let in_flight = self.snd_nxt.distance_from(self.snd_una);
-            let window = self.snd_wnd.min(self.cwnd);
-            let usable = window.saturating_sub(in_flight);
-            let mut len = unsent.min(usable).min(mss);
+            let mut len = unsent.min(self.usable_window()).min(mss);
             // RFC 9293 §3.8.6.2.1: no small segment while more waits, unless it
-            // is at least half the largest window the peer offered.
-            if len > 0 && len < mss && len < unsent && len * 2 < self.max_snd_wnd {
+            // is at least half the largest window the peer offered, or the
+            // override timer fired.
+            let silly = len < mss && len < unsent && len.saturating_mul(2) < self.max_snd_wnd;
+            if len > 0 && silly && !core::mem::take(&mut self.sws_override) {
                 len = 0;
             }
             let fin_now = self.fin_queued
@@ -723,15 +755,31 @@ impl Tcb {
             // it stays acceptable to the peer while `snd_nxt` is rewound after a timeout.
             self.emit(now, self.snd_max, Flags::ACK, 0, note, io);
         }
-        // RFC 9293 §3.8.6.1: probe a zero window while data waits and nothing is in flight.
+        self.sws_override = false;
+        // Data waits, nothing is in flight, and the window stopped it: only
+        // the peer's window update can move things on, and it may be lost.
+        // RFC 9293 §3.8.6.1: probe a zero window; §3.8.6.2.1: send a window
+        // too small for SWS avoidance when the override timer fires.
         let data_waiting = self.snd_nxt < self.data_end();
-        if can_send_data && self.snd_wnd == 0 && data_waiting && self.snd_nxt == self.snd_una {
+        if can_send_data && data_waiting && self.snd_nxt == self.snd_una {
             if self.timer(Timer::Persist).is_none() && self.timer(Timer::Retransmit).is_none() {
-                self.set_timer(Timer::Persist, Some(now + self.rto));
+                let interval = if self.usable_window() > 0 {
+                    // RFC 1122 §4.2.3.4: an override timeout of 0.1 to 1 s.
+                    self.rtt.rto().min(MAX_OVERRIDE_TIMEOUT)
+                } else {
+                    self.rtt.rto()
+                };
+                self.set_timer(Timer::Persist, Some(now + interval));
             }
         } else {
             self.set_timer(Timer::Persist, None);
         }
+    }
+
+    /// Bytes the send and congestion windows allow beyond what is in flight.
+    fn usable_window(&self) -> u32 {
+        let in_flight = self.snd_nxt.distance_from(self.snd_una);
+        self.snd_wnd.min(self.cwnd).saturating_sub(in_flight)
     }
 
     // ---- Input -------------------------------------------------------------------
@@ -742,7 +790,11 @@ impl Tcb {
     }
 
     fn start_congestion_control(&mut self) {
-        self.cwnd = self.config.initial_cwnd_segments.max(1) * self.eff_mss();
+        self.cwnd = self
+            .config
+            .initial_cwnd_segments
+            .max(1)
+            .saturating_mul(self.eff_mss());
         self.stats.cwnd = self.cwnd;
     }
 
@@ -812,7 +864,7 @@ impl Tcb {
             Some(ack) => {
                 self.snd_una = ack;
                 self.snd_wl2 = ack;
-                self.take_rtt_sample(now, ack);
+                self.take_rtt_sample(now, ack, repr.timestamp);
                 self.set_timer(Timer::Retransmit, None);
                 self.retries = 0;
                 self.start_congestion_control();
@@ -897,7 +949,7 @@ impl Tcb {
                 self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
                 self.snd_wl1 = seq;
                 self.snd_wl2 = ack;
-                self.take_rtt_sample(now, ack);
+                self.take_rtt_sample(now, ack, repr.timestamp);
                 self.set_timer(Timer::Retransmit, None);
                 self.retries = 0;
                 self.start_congestion_control();
@@ -944,34 +996,29 @@ impl Tcb {
         }
     }
 
-    fn take_rtt_sample(&mut self, now: Instant, ack: SeqNumber) {
-        let Some((end, sent)) = self.rtt_probe else {
-            return;
+    /// Feeds the RTT estimator from an ACK that advances `SND.UNA` to `ack`.
+    /// RFC 7323 §4.2: with timestamps, its TSecr gives a valid sample even
+    /// for retransmitted data; without, only the timed segment does, and
+    /// only if it was never retransmitted (RFC 6298 §3, Karn).
+    fn take_rtt_sample(&mut self, now: Instant, ack: SeqNumber, timestamp: Option<(u32, u32)>) {
+        let sample = match (self.timestamps, timestamp) {
+            (true, Some((_, tsecr))) => {
+                let elapsed_ms = timestamp_clock(now).wrapping_sub(tsecr);
+                // An echo from the future is not ours: no sample.
+                (elapsed_ms < 1 << 31).then(|| Duration::from_millis(u64::from(elapsed_ms)))
+            }
+            _ => match self.rtt_probe {
+                Some((end, sent)) if ack >= end => Some(now - sent),
+                _ => None,
+            },
         };
-        if ack < end {
-            return;
+        let Some(rtt) = sample else { return };
+        if self.rtt_probe.is_some_and(|(end, _)| ack >= end) {
+            self.rtt_probe = None;
         }
-        self.rtt_probe = None;
-        let r = now - sent;
-        // RFC 6298 §2.2 and §2.3, with alpha = 1/8 and beta = 1/4; G = 1 ns.
-        match self.srtt {
-            None => {
-                self.srtt = Some(r);
-                self.rttvar = Duration::from_nanos(r.as_nanos() / 2);
-            }
-            Some(srtt) => {
-                let delta = srtt.as_nanos().abs_diff(r.as_nanos());
-                self.rttvar = Duration::from_nanos((3 * self.rttvar.as_nanos() + delta) / 4);
-                self.srtt = Some(Duration::from_nanos(
-                    (7 * srtt.as_nanos() + r.as_nanos()) / 8,
-                ));
-            }
-        }
-        let srtt = self.srtt.unwrap_or(r);
-        let rto = srtt + self.rttvar.saturating_mul(4).max(Duration::from_nanos(1));
-        self.rto = rto.max(self.config.min_rto).min(self.config.max_rto);
-        self.stats.srtt = self.srtt;
-        self.stats.rto = self.rto;
+        self.rtt.sample(rtt);
+        self.stats.srtt = self.rtt.srtt();
+        self.stats.rto = self.rtt.rto();
     }
 
     fn on_ack(&mut self, now: Instant, repr: &Repr<'_>, ack: SeqNumber, io: &mut dyn Io) {
@@ -998,7 +1045,7 @@ impl Tcb {
                 self.snd_nxt = ack;
             }
             self.retries = 0;
-            self.take_rtt_sample(now, ack);
+            self.take_rtt_sample(now, ack, repr.timestamp);
             match self.recovery {
                 Some(recover) if ack >= recover => {
                     // RFC 6582 §3.2 step 3, full acknowledgment: deflate the window.
@@ -1014,7 +1061,7 @@ impl Tcb {
                     self.cwnd =
                         self.cwnd.saturating_sub(acked) + if acked >= mss { mss } else { 0 };
                     self.cwnd = self.cwnd.max(mss);
-                    self.set_timer(Timer::Retransmit, Some(now + self.rto));
+                    self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
                 }
                 None => {
                     self.dup_acks = 0;
@@ -1034,7 +1081,7 @@ impl Tcb {
             if self.snd_una == self.snd_max {
                 self.set_timer(Timer::Retransmit, None);
             } else if self.recovery.is_none() {
-                self.set_timer(Timer::Retransmit, Some(now + self.rto));
+                self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             }
             if self.want_writable
                 && self.send_buf.len() - self.send_off < self.config.send_buffer as usize
@@ -1050,7 +1097,7 @@ impl Tcb {
         {
             // RFC 5681 §2 duplicate ACK definition.
             self.stats.dup_acks_received += 1;
-            self.dup_acks += 1;
+            self.dup_acks = self.dup_acks.saturating_add(1);
             if self.dup_acks == 3 && self.recovery.is_none() && self.snd_una > self.recover {
                 // RFC 6582 §3.2 step 2: fast retransmit, enter fast recovery.
                 let flight = self.snd_max.distance_from(self.snd_una);
@@ -1059,8 +1106,8 @@ impl Tcb {
                 self.recovery = Some(self.snd_max);
                 self.stats.fast_retransmits += 1;
                 self.retransmit_first(now, io);
-                self.cwnd = self.ssthresh + 3 * mss;
-                self.set_timer(Timer::Retransmit, Some(now + self.rto));
+                self.cwnd = self.ssthresh.saturating_add(3 * mss);
+                self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             } else if self.dup_acks > 3 && self.recovery.is_some() {
                 // RFC 6582 §3.2 step 4: inflate for each segment that left the network.
                 self.cwnd = self.cwnd.saturating_add(mss);
@@ -1148,7 +1195,7 @@ impl Tcb {
             self.readable_signalled = true;
             io.event(SocketEvent::Readable(self.id));
         }
-        self.bytes_since_ack += data.len() as u32;
+        self.bytes_since_ack = self.bytes_since_ack.saturating_add(data.len() as u32);
         let _ = push;
         // RFC 5681 §4.2: ACK at least every second full-sized segment, and at
         // once when a hole is filled; otherwise delay.
@@ -1226,6 +1273,12 @@ impl Tcb {
             _ => {}
         }
     }
+}
+
+/// RFC 7323 §4.1, §5.4: the timestamp clock, ticking once a millisecond
+/// and wrapping at 2^32 ticks.
+fn timestamp_clock(now: Instant) -> u32 {
+    (now.as_nanos() / 1_000_000) as u32
 }
 
 /// RFC 9293 §3.10.7.1: the RST answering `repr` when no connection takes it.
@@ -1320,6 +1373,13 @@ mod tests {
     }
 
     fn client() -> (Tcb, Recorder) {
+        client_with(TcpConfig {
+            timestamps: false,
+            ..TcpConfig::default()
+        })
+    }
+
+    fn client_with(config: TcpConfig) -> (Tcb, Recorder) {
         let endpoint = Endpoint {
             host: HostId(0),
             peer_host: HostId(1),
@@ -1329,10 +1389,6 @@ mod tests {
             remote: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443),
             iss: SeqNumber(0),
             irs: SeqNumber(0),
-        };
-        let config = TcpConfig {
-            timestamps: false,
-            ..TcpConfig::default()
         };
         let mut tcb = Tcb::new(SocketId(1), endpoint, config);
         tcb.open(ISS, 1500, true);
@@ -1472,6 +1528,162 @@ mod tests {
         assert_eq!(tcb.state, State::Closed);
         assert!(tcb.finished);
         assert_eq!(io.events.last(), Some(&SocketEvent::Closed(SocketId(1))));
+    }
+
+    /// Connects with `timestamps`, sends 1000 bytes at 10 ms, lets the RTO
+    /// fire at 210 ms and 610 ms, then acknowledges everything at 620 ms
+    /// (echoing the retransmission's TSval); returns the RTO after that ACK.
+    fn rto_after_acked_retransmission(timestamps: bool) -> Duration {
+        let (mut tcb, mut io) = client_with(TcpConfig {
+            timestamps,
+            ..TcpConfig::default()
+        });
+        let syn_ack = Repr {
+            timestamp: Some((1, 0)),
+            ..segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[])
+        };
+        tcb.process(at_ms(10), &syn_ack, &mut io);
+        assert_eq!(tcb.stats.srtt, Some(Duration::from_millis(10)));
+        assert_eq!(tcb.send(&[1; 1000]), 1000);
+        tcb.dispatch(at_ms(10), &mut io);
+        tcb.on_wake(at_ms(210), &mut io);
+        tcb.on_wake(at_ms(610), &mut io);
+        assert_eq!(tcb.stats.timeouts, 2);
+        assert_eq!(tcb.stats.rto, Duration::from_millis(800));
+        let ack = Repr {
+            timestamp: Some((2, 610)),
+            ..segment(Flags::ACK, IRS + 1, Some(ISS + 1001), &[])
+        };
+        tcb.process(at_ms(620), &ack, &mut io);
+        assert_eq!(tcb.stats.bytes_acked, 1000);
+        tcb.stats.rto
+    }
+
+    #[test]
+    fn with_timestamps_an_ack_of_retransmitted_data_ends_the_back_off() {
+        // RFC 7323 §4.2: TSecr gives a valid 10 ms sample; RFC 6298 §2.4: 200 ms floor.
+        assert_eq!(
+            rto_after_acked_retransmission(true),
+            Duration::from_millis(200)
+        );
+    }
+
+    #[test]
+    fn without_timestamps_karns_rule_keeps_the_back_off() {
+        // RFC 6298 §3: no sample from retransmitted data; the RTO stays doubled.
+        assert_eq!(
+            rto_after_acked_retransmission(false),
+            Duration::from_millis(800)
+        );
+    }
+
+    fn ack_with_window(ack: SeqNumber, window: u16) -> Repr<'static> {
+        Repr {
+            window_len: window,
+            ..segment(Flags::ACK, IRS + 1, Some(ack), &[])
+        }
+    }
+
+    /// Seed 174 of `tcp-lossy`: the peer acknowledges everything with a
+    /// window of 375 bytes, more than that waits, and the window update that
+    /// follows is lost. The override timer must send the held-back bytes.
+    #[test]
+    fn lost_window_update_after_a_small_window_does_not_wedge_the_sender() {
+        let (mut tcb, mut io) = established();
+        assert_eq!(tcb.send(&[1; 2000]), 2000);
+        tcb.dispatch(at_ms(10), &mut io);
+        tcb.process(at_ms(20), &ack_with_window(ISS + 2001, 375), &mut io);
+        assert_eq!(tcb.send(&[2; 1000]), 1000);
+        tcb.dispatch(at_ms(20), &mut io);
+        assert_eq!(
+            io.sent.len(),
+            2,
+            "silly window avoidance holds the 375 bytes"
+        );
+        let deadline = tcb.next_deadline(at_ms(20)).expect("a timer is armed");
+        assert!(deadline <= at_ms(20) + Duration::from_secs(1));
+        tcb.on_wake(deadline, &mut io);
+        assert_eq!(
+            io.sent[2],
+            (Flags::ACK, ISS + 2001, Some(IRS + 1), 375, Note::Normal)
+        );
+        // The peer acknowledges the 375 bytes with its whole window open.
+        tcb.process(deadline, &ack_with_window(ISS + 2376, 65535), &mut io);
+        assert_eq!(
+            io.sent[3],
+            (
+                Flags::ACK.with(Flags::PSH),
+                ISS + 2376,
+                Some(IRS + 1),
+                625,
+                Note::Normal
+            )
+        );
+        tcb.process(deadline, &ack_with_window(ISS + 3001, 65535), &mut io);
+        assert_eq!(tcb.stats.bytes_acked, 3000);
+        assert_eq!(tcb.next_deadline(deadline), None, "nothing left to do");
+    }
+
+    #[test]
+    fn lost_window_update_after_a_zero_window_is_probed() {
+        let (mut tcb, mut io) = established();
+        assert_eq!(tcb.send(&[1; 1000]), 1000);
+        tcb.dispatch(at_ms(10), &mut io);
+        tcb.process(at_ms(20), &ack_with_window(ISS + 1001, 0), &mut io);
+        assert_eq!(tcb.send(&[2; 500]), 500);
+        tcb.dispatch(at_ms(20), &mut io);
+        assert_eq!(io.sent.len(), 1);
+        let deadline = tcb.next_deadline(at_ms(20)).expect("persist timer");
+        tcb.on_wake(deadline, &mut io);
+        assert_eq!(
+            io.sent[1],
+            (Flags::ACK, ISS + 1000, Some(IRS + 1), 0, Note::WindowProbe)
+        );
+        // The probe's answer carries the open window: the data follows.
+        tcb.process(deadline, &ack_with_window(ISS + 1001, 65535), &mut io);
+        assert_eq!(io.sent[2].3, 500);
+    }
+
+    /// Feeds `len` bytes in full-sized segments from `seq`, unread; returns the next sequence number.
+    fn receive_unread(
+        tcb: &mut Tcb,
+        io: &mut Recorder,
+        mut seq: SeqNumber,
+        len: usize,
+    ) -> SeqNumber {
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(1460);
+            tcb.process(
+                at_ms(20),
+                &segment(Flags::ACK, seq, Some(ISS + 1), &vec![0; n]),
+                io,
+            );
+            seq = seq + n as u32;
+            left -= n;
+        }
+        tcb.on_wake(at_ms(100), io);
+        seq
+    }
+
+    #[test]
+    fn reading_sends_a_window_update_only_when_the_window_was_nearly_shut() {
+        let (mut tcb, mut io) = established();
+        let seq = receive_unread(&mut tcb, &mut io, IRS + 1, 1000);
+        let acks = io.sent.len();
+        assert_eq!(tcb.current_window(), 64535);
+        tcb.recv(None);
+        tcb.dispatch(at_ms(101), &mut io);
+        assert_eq!(io.sent.len(), acks, "the next ACK will carry the window");
+        let seq = receive_unread(&mut tcb, &mut io, seq, 64435);
+        assert_eq!(tcb.current_window(), 100);
+        let acks = io.sent.len();
+        tcb.recv(None);
+        tcb.dispatch(at_ms(101), &mut io);
+        // RFC 9293 §3.8.6.2.2: the window opens by far more than an MSS: say so.
+        assert_eq!(io.sent.len(), acks + 1, "a window update");
+        assert_eq!(io.sent[acks].2, Some(seq));
+        assert_eq!(tcb.current_window(), 65535);
     }
 
     #[test]
