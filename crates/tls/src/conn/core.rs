@@ -60,6 +60,24 @@ pub trait State {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error>;
+
+    /// Whether this is the state of a side that speaks first before it has
+    /// spoken: every record is then unexpected, whatever its type.
+    fn awaits_start(&self) -> bool {
+        false
+    }
+
+    /// Begins the handshake of the side that speaks first: queues its
+    /// opening flight and returns the next state; `None` in every state
+    /// but the one that [`awaits_start`](Self::awaits_start).
+    fn start(
+        &mut self,
+        _core: &mut Core,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Option<Box<dyn State>> {
+        None
+    }
 }
 
 /// A handshake message's name in titles ("Server Hello").
@@ -593,6 +611,14 @@ impl Core {
     ) -> Result<(), Error> {
         let typ = record.typ;
         let tracing = deferred.enabled;
+        if state.as_ref().is_some_and(|s| s.awaits_start()) {
+            // RFC 5246 §7.3: the client speaks first; before its hello
+            // nothing, not even an alert, can be an answer.
+            return Err(Error::InappropriateMessage {
+                expected: &[],
+                got: typ,
+            });
+        }
         let plaintext = match &mut self.decrypter {
             Some(d) => d
                 .decrypt(typ.get(), record.version.get(), &record.fragment)
