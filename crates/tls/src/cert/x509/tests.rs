@@ -406,3 +406,79 @@ fn revocation_issuer_and_policy_extensions_follow_rfc_5280() {
         params.dns_names
     );
 }
+
+/// `levels` SEQUENCEs, each holding the next, around id-kp-serverAuth;
+/// written outside in, so that building it takes no recursion either.
+fn nested_sequences(levels: usize) -> Vec<u8> {
+    let mut inner = DerWriter::new();
+    inner.oid(oid::KP_SERVER_AUTH);
+    let inner = inner.finish();
+    let mut lengths = vec![inner.len()];
+    for _ in 0..levels {
+        let content = *lengths.last().unwrap();
+        let mut header = DerWriter::new();
+        header.tlv(der::SEQUENCE, &vec![0; content]);
+        lengths.push(header.finish().len());
+    }
+    let mut out = Vec::with_capacity(*lengths.last().unwrap());
+    for &content in lengths[..levels].iter().rev() {
+        let mut header = DerWriter::new();
+        header.tlv(der::SEQUENCE, &vec![0; content]);
+        let header = header.finish();
+        out.extend_from_slice(&header[..header.len() - content]);
+    }
+    out.extend_from_slice(&inner);
+    out
+}
+
+#[test]
+fn deeply_nested_extension_is_an_error_not_a_stack_overflow() {
+    let pki = TestPki::new();
+    let value = nested_sequences(16_000);
+    assert!(value.len() > 60_000, "about 64 KB");
+    let ext = extension(oid::EXT_KEY_USAGE, false, &value);
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
+    // A Certificate handshake message carrying it, as the log dissects it.
+    let mut message = vec![11];
+    for len in [cert.len() + 6, cert.len() + 3, cert.len()] {
+        message.extend_from_slice(&(len as u32).to_be_bytes()[1..]);
+    }
+    message.extend_from_slice(&cert);
+    let small_stack = std::thread::Builder::new().stack_size(256 * 1024);
+    let (outlined, parsed, dissected) = small_stack
+        .spawn(move || {
+            (
+                outline(&cert),
+                Certificate::parse(&cert).map(|c| c.subject),
+                crate::msgs::dissect::dissect_handshake(&message, None).len(),
+            )
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    let err = outlined.unwrap_err();
+    assert_eq!(err, CertError::BadEncoding("nesting too deep"));
+    assert_eq!(
+        alert_for(err),
+        crate::enums::AlertDescription::BadCertificate
+    );
+    // Validation does not open extKeyUsage, so the certificate parses.
+    assert_eq!(parsed, Ok(pki.leaf.subject.clone()));
+    assert!(dissected > 0);
+}
+
+#[test]
+fn outline_opens_nesting_up_to_its_bound() {
+    let pki = TestPki::new();
+    let ext = extension(oid::EXT_KEY_USAGE, false, &nested_sequences(16));
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
+    let fields = outline(&cert).unwrap();
+    let eku = fields.iter().find(|f| f.name == "extKeyUsage").unwrap();
+    assert_eq!(eku.value, "id-kp-serverAuth");
+    let ext = extension(oid::EXT_KEY_USAGE, false, &nested_sequences(17));
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
+    assert_eq!(
+        outline(&cert),
+        Err(CertError::BadEncoding("nesting too deep"))
+    );
+}
