@@ -69,7 +69,9 @@ impl Connection {
         self.core.read_application_data(out)
     }
 
-    /// Queues close_notify (RFC 5246 §7.2.1); later writes are dropped.
+    /// Queues close_notify (RFC 5246 §7.2.1) after the application data
+    /// written before, which may wait for the handshake; later writes are
+    /// dropped.
     pub fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         self.core.close(now, tracer);
     }
@@ -94,6 +96,24 @@ impl Connection {
     /// Whether the connection failed.
     pub fn has_failed(&self) -> bool {
         self.core.has_failed()
+    }
+
+    /// Whether application data written now goes out at once (the
+    /// handshake is complete; neither side closed; no failure).
+    pub fn is_ready_for_application_data(&self) -> bool {
+        self.core.is_ready_for_application_data()
+    }
+
+    /// Application bytes written before the handshake completed, kept
+    /// until it does.
+    pub fn held_application_data(&self) -> usize {
+        self.core.held_application_data()
+    }
+
+    /// Whether the last record is written (close_notify or a fatal
+    /// alert): once its bytes are sent, the transport may close.
+    pub fn is_done_writing(&self) -> bool {
+        self.core.is_done_writing()
     }
 
     /// What the handshake settled on, once the Server Hello has been sent
