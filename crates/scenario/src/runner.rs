@@ -149,7 +149,10 @@ pub(crate) fn pattern_bytes(len: u64) -> Vec<u8> {
         .map(|i| (i % PATTERN_PERIOD as u64) as u8)
         .collect()
 }
+/// The most bytes handed to TCP, or to TLS, at a time: four TLS records.
 const CHUNK: usize = 64 * 1024;
+/// The plaintext of one full TLS record (RFC 5246 §6.2.1).
+const MAX_RECORD: usize = tlsim_tls::record::MAX_PLAINTEXT_LEN;
 
 /// Bytes queued by the timeline for one end, not yet accepted by TCP.
 enum Chunk {
@@ -163,6 +166,11 @@ struct End_ {
     /// TLS and the application above TCP; `None` until the end exists.
     stack: Option<Box<Stack>>,
     outbox: VecDeque<Chunk>,
+    /// A TLS end's application bytes that TLS has not taken yet: they are
+    /// handed over a window at a time, as TCP takes the records.
+    plaintext: VecDeque<Chunk>,
+    /// Bytes of the front `Pattern` chunk of `plaintext` taken already.
+    plaintext_taken: u64,
     /// Bytes TCP delivered that the stack has yet to process.
     pending_input: Vec<u8>,
     /// The peer's FIN arrived behind `pending_input`.
@@ -171,7 +179,11 @@ struct End_ {
     unaccepted: Vec<Chunk>,
     /// Offset in this end's outgoing stream (for `Pattern` bytes).
     offset: u64,
+    /// TCP should close once everything queued is sent.
     close_wanted: bool,
+    /// The timeline closed this end: a TLS end first sends what it was
+    /// given, then close_notify; then TCP closes.
+    app_close_wanted: bool,
     closed: bool,
     aborted: bool,
 }
@@ -610,12 +622,8 @@ impl Runner<'_> {
                     || format!("Application closes {}", conn.0),
                     "TCP sends a FIN once everything queued has been sent.",
                 );
-                self.conns[c].ends[side].close_wanted = true;
-                if let Some(stack) = self.conns[c].ends[side].stack.as_mut() {
-                    stack.close(now, self.tracer);
-                }
+                self.conns[c].ends[side].app_close_wanted = true;
                 self.pump(now, c, side);
-                self.flush(now, c, side);
             }
             Action::Abort { conn, from } => {
                 let (c, side) = self.conn_end(&conn.0, &from.0);
@@ -629,6 +637,7 @@ impl Runner<'_> {
                 );
                 let end = &mut self.conns[c].ends[side];
                 end.outbox.clear();
+                end.plaintext.clear();
                 end.aborted = true;
                 if let Some(s) = end.socket {
                     self.net.abort(now, s, self.tracer);
@@ -708,8 +717,10 @@ impl Runner<'_> {
         self.sockets.get(socket.0 as usize).copied().flatten()
     }
 
-    /// Hands queued bytes to TCP until its send buffer is full, then closes
-    /// if a close is wanted and nothing is left.
+    /// Hands queued bytes to TCP until its send buffer is full, and a TLS
+    /// end's application bytes to TLS as TCP takes its records; then, once
+    /// nothing is left, sends close_notify if the application closed, and
+    /// closes TCP if a close is wanted.
     fn flush(&mut self, now: Instant, c: usize, side: usize) {
         let Some(socket) = self.conns[c].ends[side].socket else {
             return;
@@ -720,6 +731,33 @@ impl Runner<'_> {
         ) {
             return;
         }
+        loop {
+            if !self.send_outbox(now, c, side, socket) {
+                // TCP's send buffer is full: wait for `Writable`.
+                return;
+            }
+            if !self.feed_tls(now, c, side) {
+                break;
+            }
+        }
+        let end = &mut self.conns[c].ends[side];
+        if end.stack.is_none() && end.app_close_wanted {
+            end.close_wanted = true;
+        }
+        let tls_done = end.stack.as_ref().is_none_or(|s| s.may_close_transport());
+        if end.close_wanted
+            && !end.closed
+            && end.outbox.is_empty()
+            && end.plaintext.is_empty()
+            && tls_done
+        {
+            end.closed = true;
+            self.net.close(now, socket, self.tracer);
+        }
+    }
+
+    /// Moves the outbox into TCP; false if TCP could not take all of it.
+    fn send_outbox(&mut self, now: Instant, c: usize, side: usize, socket: SocketId) -> bool {
         let Conn { ends, flows, .. } = &mut self.conns[c];
         let (end, sent) = (&mut ends[side], &mut flows[side].sent);
         while let Some(front) = end.outbox.front_mut() {
@@ -754,14 +792,77 @@ impl Runner<'_> {
             if finished {
                 end.outbox.pop_front();
             } else if accepted < offered {
-                // TCP's send buffer is full: wait for `Writable`.
-                break;
+                return false;
             }
         }
-        if end.close_wanted && !end.closed && end.outbox.is_empty() {
-            end.closed = true;
-            self.net.close(now, socket, self.tracer);
+        true
+    }
+
+    /// One step of a TLS end's sending: hands TLS the next piece of
+    /// application bytes if it has room for it, or, once all are handed
+    /// over and the application closed, asks TLS to close. Returns whether
+    /// TLS was given anything (its records are then in the outbox).
+    fn feed_tls(&mut self, now: Instant, c: usize, side: usize) -> bool {
+        let Conn { ends, flows, .. } = &mut self.conns[c];
+        let end = &mut ends[side];
+        let Some(stack) = end.stack.as_mut() else {
+            return false;
+        };
+        let queued: usize = end
+            .outbox
+            .iter()
+            .map(|chunk| match chunk {
+                Chunk::Bytes(b, done) => b.len() - done,
+                Chunk::Pattern(left) => *left as usize,
+            })
+            .sum();
+        let room = match stack.application_data_room(CHUNK, end.close_wanted) {
+            Some(room) => room.saturating_sub(queued),
+            // RFC 5246 §7.2.1: after a close, pending writes are discarded.
+            None => {
+                end.plaintext.clear();
+                0
+            }
+        };
+        if let Some(front) = end.plaintext.front_mut() {
+            let left = match front {
+                Chunk::Bytes(b, done) => (b.len() - *done) as u64,
+                Chunk::Pattern(left) => *left,
+            };
+            // Whole records, as one write of the whole chunk would make.
+            let piece = if left <= room as u64 {
+                left as usize
+            } else {
+                room / MAX_RECORD * MAX_RECORD
+            };
+            if piece == 0 {
+                return false;
+            }
+            let bytes: &[u8] = match front {
+                Chunk::Bytes(b, done) => &b[*done..*done + piece],
+                Chunk::Pattern(_) => {
+                    let start = (end.plaintext_taken % PATTERN_PERIOD as u64) as usize;
+                    &self.pattern[start..start + piece]
+                }
+            };
+            stack.send(now, bytes, &mut flows[side].sent, self.tracer);
+            match front {
+                Chunk::Bytes(_, done) => *done += piece,
+                Chunk::Pattern(left) => *left -= piece as u64,
+            }
+            end.plaintext_taken += piece as u64;
+            if piece as u64 == left {
+                end.plaintext.pop_front();
+                end.plaintext_taken = 0;
+            }
+        } else if end.app_close_wanted && !stack.is_closing() {
+            stack.close(now, self.tracer);
+            end.close_wanted = true;
+        } else {
+            return false;
         }
+        self.drain_tls(now, c, side);
+        true
     }
 
     /// Makes the server end's TLS and application, as its listener says.
@@ -785,43 +886,35 @@ impl Runner<'_> {
         for chunk in std::mem::take(&mut self.conns[c].ends[SERVER].unaccepted) {
             self.write_app(now, c, SERVER, chunk);
         }
-        let end = &mut self.conns[c].ends[SERVER];
-        if end.close_wanted {
-            if let Some(stack) = end.stack.as_mut() {
-                stack.close(now, self.tracer);
-            }
-        }
     }
 
     /// Application bytes for one end: through its TLS stack if it has one,
     /// straight to TCP if not, or kept until the end exists (a server end
     /// before its connection is accepted).
     fn write_app(&mut self, now: Instant, c: usize, side: usize, chunk: Chunk) {
-        let Conn { ends, flows, .. } = &mut self.conns[c];
-        let end = &mut ends[side];
+        let end = &mut self.conns[c].ends[side];
         if end.socket.is_none() {
             end.unaccepted.push(chunk);
             return;
         }
-        match end.stack.as_mut() {
-            Some(stack) => {
-                let bytes = match chunk {
-                    Chunk::Bytes(b, done) => b[done..].to_vec(),
-                    Chunk::Pattern(n) => pattern_bytes(n),
-                };
-                stack.send(now, &bytes, &mut flows[side].sent, self.tracer);
-                self.pump(now, c, side);
-            }
-            None => {
-                end.outbox.push_back(chunk);
-                self.flush(now, c, side);
-            }
+        if end.stack.is_some() {
+            end.plaintext.push_back(chunk);
+        } else {
+            end.outbox.push_back(chunk);
         }
+        self.flush(now, c, side);
     }
 
     /// Runs one round of the end's TLS and application, queues what they
     /// wrote for TCP, and sends it.
     fn pump(&mut self, now: Instant, c: usize, side: usize) {
+        self.drain_tls(now, c, side);
+        self.flush(now, c, side);
+    }
+
+    /// Runs one round of the end's TLS and application and queues what
+    /// they wrote for TCP.
+    fn drain_tls(&mut self, now: Instant, c: usize, side: usize) {
         let Conn { ends, flows, .. } = &mut self.conns[c];
         let Some(stack) = ends[side].stack.as_mut() else {
             return;
@@ -848,7 +941,6 @@ impl Runner<'_> {
         if pumped.close {
             end.close_wanted = true;
         }
-        self.flush(now, c, side);
     }
 
     /// Hands the bytes waiting for an end's stack to it, and sends what it answers.

@@ -120,6 +120,33 @@ impl Stack {
         with_tls!(&mut self.session, tls => tls.send_application_data(now, bytes, tracer), else ())
     }
 
+    /// How many more application bytes TLS should be given now, so that
+    /// what it holds stays bounded: `window` once the handshake is
+    /// complete, less what it keeps while handshaking. `None` when it will
+    /// never take any: closed, failed, or handshaking while TCP closes (the
+    /// peer closed TCP, so the handshake cannot finish).
+    pub(crate) fn application_data_room(&self, window: usize, tcp_closing: bool) -> Option<usize> {
+        with_tls!(&self.session, tls => {
+            if tls.is_ready_for_application_data() {
+                Some(window)
+            } else if tls.is_handshaking() && !self.tls_closing && !tcp_closing {
+                Some(window.saturating_sub(tls.held_application_data()))
+            } else {
+                None
+            }
+        }, else None)
+    }
+
+    /// Whether TLS has written its last record, if a close was asked of it.
+    pub(crate) fn may_close_transport(&self) -> bool {
+        !self.tls_closing || with_tls!(&self.session, tls => tls.is_done_writing(), else true)
+    }
+
+    /// Whether the TLS close has been asked for.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.tls_closing
+    }
+
     /// Queues close_notify (RFC 5246 §7.2.1) unless one is queued already.
     pub(crate) fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         if !self.tls_closing {

@@ -1,7 +1,7 @@
 //! The client's handshake: one struct per message it expects next.
 //!
 //! Full handshake (RFC 5246 §7.3, Figure 1):
-//! 1. `start`: send Client Hello → [`ExpectServerHello`].
+//! 1. [`NotStarted`], until `start`: send Client Hello → [`ExpectServerHello`].
 //! 2. Server Hello → [`ExpectCertificate`] (or, when the server resumes
 //!    the offered session, [`ExpectChangeCipherSpec`]).
 //! 3. Certificate: validate the chain → [`ExpectServerKeyExchange`].
@@ -66,8 +66,46 @@ fn next_protocol_body(protocol: &[u8]) -> Vec<u8> {
     body
 }
 
-/// Builds the Client Hello, queues it and returns the first state.
-pub(crate) fn start(
+/// Nothing sent yet: the client speaks first (RFC 5246 §7.3), so any
+/// record before `start` is unexpected_message.
+pub(crate) struct NotStarted {
+    pub(crate) config: Arc<ClientConfig>,
+}
+
+impl State for NotStarted {
+    fn handle(
+        self: Box<Self>,
+        _core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        // The record layer rejects records before they get here while
+        // `awaits_start`; the answer is the same.
+        let got = match input {
+            Input::Handshake(_) => ContentType::Handshake,
+            Input::ChangeCipherSpec => ContentType::ChangeCipherSpec,
+        };
+        Err(Error::InappropriateMessage { expected: &[], got })
+    }
+
+    fn awaits_start(&self) -> bool {
+        true
+    }
+
+    fn start(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Option<Box<dyn State>> {
+        Some(send_client_hello(self.config.clone(), core, now, tracer))
+    }
+}
+
+/// Builds the Client Hello, queues it and returns the state that waits for
+/// the answer.
+fn send_client_hello(
     config: Arc<ClientConfig>,
     core: &mut Core,
     now: Instant,
@@ -701,7 +739,7 @@ impl State for ExpectFinished {
 }
 
 /// The handshake is over: only application data and alerts are expected.
-pub(crate) struct Connected;
+struct Connected;
 
 impl State for Connected {
     fn handle(

@@ -25,7 +25,7 @@ mod hs;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use tlsim_sim::{Instant, RngStream, Tracer};
+use tlsim_sim::RngStream;
 use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
@@ -36,12 +36,13 @@ pub use config::{ClientConfig, ClientPins, ClientSessionStore};
 /// [`negotiated`](Connection::negotiated), come through [`Deref`] to
 /// [`Connection`].
 pub struct ClientConnection {
-    config: Arc<ClientConfig>,
     conn: Connection,
 }
 
 impl ClientConnection {
-    /// A connection that has sent nothing yet; call [`start`](Self::start).
+    /// A connection that has sent nothing yet; [`start`](Connection::start)
+    /// chooses the client random and queues the Client Hello. Until then
+    /// every record received is unexpected_message.
     pub fn new(config: Arc<ClientConfig>, rng: RngStream, ctx: EventContext) -> Self {
         // RFC 5246 Appendix E.1: the Client Hello's record version is the
         // lowest the client supports, TLS 1.0 by custom.
@@ -53,17 +54,8 @@ impl ClientConnection {
             core.pin_cbc_ivs(ivs);
         }
         ClientConnection {
-            config,
-            // Bytes before start: nothing may arrive before our hello.
-            conn: Connection::new_unstarted(core, Box::new(hs::Connected)),
+            conn: Connection::new(core, Box::new(hs::NotStarted { config })),
         }
-    }
-
-    /// Chooses the client random and queues the Client Hello. Call once.
-    pub fn start(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        let config = &self.config;
-        self.conn
-            .start_with(|core| hs::start(config.clone(), core, now, tracer));
     }
 }
 

@@ -289,3 +289,69 @@ fn garbage_is_a_decode_or_protocol_alert_not_a_panic() {
     pair.collect();
     assert!(pair.server.has_failed());
 }
+
+/// Records a server might send before the client has spoken: a
+/// HelloRequest (handshake type 0, empty body), a warning close_notify, a
+/// ChangeCipherSpec.
+const RECORDS_BEFORE_START: [(&[u8], ContentType); 3] = [
+    (&[22, 3, 1, 0, 4, 0, 0, 0, 0], ContentType::Handshake),
+    (&[21, 3, 1, 0, 2, 1, 0], ContentType::Alert),
+    (&[20, 3, 1, 0, 1, 1], ContentType::ChangeCipherSpec),
+];
+
+#[test]
+fn any_record_before_start_is_unexpected_message() {
+    let pki = pki(LeafKey::Ecdsa);
+    for (record, typ) in RECORDS_BEFORE_START {
+        let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+        let now = pair.now;
+        pair.client.handle_bytes(now, record, &mut pair.client_log);
+        pair.collect();
+        assert_eq!(
+            alert_sent(&pair.client_events),
+            Some(AlertDescription::UnexpectedMessage),
+            "{typ}"
+        );
+        assert_eq!(
+            error_of(&pair.client_events),
+            Some(&Error::InappropriateMessage {
+                expected: &[],
+                got: typ
+            })
+        );
+        assert!(!pair.client.is_handshaking());
+    }
+}
+
+#[test]
+fn start_after_a_rejected_record_sends_no_client_hello() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    let now = pair.now;
+    let (hello_request, _) = RECORDS_BEFORE_START[0];
+    pair.client
+        .handle_bytes(now, hello_request, &mut pair.client_log);
+    let mut alert = Vec::new();
+    pair.client.write_tls(&mut alert);
+    pair.start();
+    assert!(!pair.client.wants_write());
+    assert!(pair.client.has_failed());
+    // The fatal unexpected_message alert, in the clear.
+    assert_eq!(alert, [21, 3, 1, 0, 2, 2, 10]);
+}
+
+#[test]
+fn a_second_start_sends_nothing_more() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    pair.start();
+    let mut hello = Vec::new();
+    pair.client.write_tls(&mut hello);
+    assert_eq!(hello[5], 1, "a Client Hello");
+    pair.start();
+    assert!(!pair.client.wants_write());
+    pair.server
+        .handle_bytes(pair.now, &hello, &mut pair.server_log);
+    pair.drive();
+    pair.assert_complete();
+}

@@ -242,3 +242,36 @@ fn writes_after_the_peers_close_notify_are_discarded() {
     pair.server.write_tls(&mut out);
     assert_eq!(out[0], 21, "an alert record");
 }
+
+#[test]
+fn data_written_before_close_goes_out_before_close_notify_even_mid_handshake() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let now = pair.now;
+    pair.client
+        .send_application_data(now, &data, &mut pair.client_log);
+    pair.start();
+    // The close comes while the handshake is still running.
+    pair.client.close(now, &mut pair.client_log);
+    assert!(pair.client.is_handshaking());
+    assert!(!pair.client.is_done_writing());
+    pair.drive();
+    pair.assert_complete();
+    let mut received = Vec::new();
+    pair.server.read_application_data(&mut received);
+    assert_eq!(received.len(), data.len());
+    assert!(received == data);
+    let data_at = pair
+        .server_events
+        .iter()
+        .position(|e| *e == TlsEvent::ApplicationData);
+    let closed_at = pair
+        .server_events
+        .iter()
+        .position(|e| *e == TlsEvent::PeerClosed);
+    assert!(data_at.unwrap() < closed_at.unwrap());
+    assert!(pair.client.is_done_writing());
+    assert_eq!(pair.client_failure(), None);
+    assert_eq!(pair.server_failure(), None);
+}

@@ -24,7 +24,7 @@ mod hs;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use tlsim_sim::{Instant, RngStream, Tracer};
+use tlsim_sim::RngStream;
 use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
@@ -49,10 +49,6 @@ impl ServerConnection {
             conn: Connection::new(core, Box::new(hs::ExpectClientHello { config })),
         }
     }
-
-    /// Nothing to do: the client speaks first. Present so that both actors
-    /// are driven alike.
-    pub fn start(&mut self, _now: Instant, _tracer: &mut dyn Tracer) {}
 }
 
 impl Deref for ServerConnection {

@@ -78,12 +78,12 @@ impl fmt::Display for Error {
             Error::PeerMisbehaved(e) => write!(f, "peer misbehaved: {e:?}"),
             Error::PeerIncompatible(e) => write!(f, "peer incompatible: {e:?}"),
             Error::InappropriateMessage { expected, got } => {
-                write!(f, "received {got} record, expected one of ")?;
-                write_list(f, expected)
+                write!(f, "received {got} record, ")?;
+                write_expected(f, expected)
             }
             Error::InappropriateHandshakeMessage { expected, got } => {
-                write!(f, "received {got} message, expected one of ")?;
-                write_list(f, expected)
+                write!(f, "received {got} message, ")?;
+                write_expected(f, expected)
             }
             Error::AlertReceived(d) => write!(f, "received fatal alert {d}"),
             Error::Certificate(e) => write!(f, "invalid peer certificate: {e:?}"),
@@ -94,7 +94,12 @@ impl fmt::Display for Error {
     }
 }
 
-fn write_list<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+/// "expected one of A, B", or "expected nothing" before anything may come.
+fn write_expected<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+    if items.is_empty() {
+        return f.write_str("expected nothing");
+    }
+    f.write_str("expected one of ")?;
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;

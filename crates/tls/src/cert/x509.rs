@@ -293,11 +293,17 @@ impl KeyUsage {
             .collect()
     }
 
+    /// Reads the DER BIT STRING content. X.690 §11.2.1: the unused bits
+    /// are zero; §11.2.2: a named bit list ends at its last 1 bit, so the
+    /// last used bit is set; RFC 5280 §4.2.1.3: at least one bit is set.
     fn from_bit_string(content: &[u8]) -> Result<Self, CertError> {
         match content {
-            [unused, bits @ ..] if *unused < 8 && bits.len() <= 2 => {
+            [unused, bits @ .., last]
+                if *unused < 8 && bits.len() < 2 && last.trailing_zeros() == u32::from(*unused) =>
+            {
                 let mut word = [0u8; 2];
                 word[..bits.len()].copy_from_slice(bits);
+                word[bits.len()] = *last;
                 Ok(KeyUsage(u16::from_be_bytes(word)))
             }
             _ => Err(CertError::BadEncoding("keyUsage")),
@@ -840,7 +846,9 @@ impl Certificate {
         let mut cert = outer.sequence("Certificate")?;
         outer.finish("bytes after Certificate")?;
         let tbs_tlv = cert.read(der::SEQUENCE, "TBSCertificate")?;
-        let signature_algorithm = CertSignatureAlgorithm::parse(&mut cert)?;
+        let algorithm_tlv = cert.read(der::SEQUENCE, "signatureAlgorithm")?;
+        let signature_algorithm =
+            CertSignatureAlgorithm::parse(&mut DerReader::new(algorithm_tlv.whole))?;
         let signature = cert.bit_string_bytes("signatureValue")?.to_vec();
         cert.finish("Certificate fields")?;
 
@@ -858,8 +866,10 @@ impl Certificate {
             None => 1,
         };
         let serial = tbs.read(der::INTEGER, "serialNumber")?.content.to_vec();
-        if CertSignatureAlgorithm::parse(&mut tbs)? != signature_algorithm {
-            // RFC 5280 §4.1.1.2: the two fields MUST be equal.
+        // RFC 5280 §4.1.1.2: signatureAlgorithm "MUST contain the same
+        // algorithm identifier as the signature field in the sequence
+        // tbsCertificate": the same bytes, parameters included.
+        if tbs.read(der::SEQUENCE, "signature")?.whole != algorithm_tlv.whole {
             return Err(CertError::BadEncoding("signature algorithms differ"));
         }
         let issuer_tlv = tbs.read(der::SEQUENCE, "issuer")?;
@@ -905,9 +915,16 @@ impl Certificate {
     }
 
     fn parse_extensions(&mut self, mut list: DerReader<'_>) -> Result<(), CertError> {
+        let mut seen: Vec<&[u8]> = Vec::new();
         while !list.is_empty() {
             let mut ext = list.sequence("Extension")?;
             let oid = ext.read(der::OID, "extnID")?.content;
+            // RFC 5280 §4.2: "A certificate MUST NOT include more than one
+            // instance of a particular extension."
+            if seen.contains(&oid) {
+                return Err(CertError::BadEncoding("duplicate extension"));
+            }
+            seen.push(oid);
             let critical = if ext.peek_tag() == Some(der::BOOLEAN) {
                 ext.boolean("critical")?
             } else {

@@ -10,50 +10,38 @@ use super::{Core, Negotiated, State, TlsEvent};
 pub struct Connection {
     core: Core,
     state: Option<Box<dyn State>>,
-    /// Whether the handshake has begun: at once for the side that waits
-    /// for the peer, at [`start_with`](Self::start_with) for the side that speaks
-    /// first, or when bytes arrive before that.
-    started: bool,
 }
 
 impl Connection {
-    /// A connection whose handshake begins in `first` (a server waiting
-    /// for the Client Hello).
+    /// A connection whose handshake begins in `first`: a server waiting
+    /// for the Client Hello, or a client waiting for [`start`](Self::start).
     pub fn new(core: Core, first: Box<dyn State>) -> Self {
         Connection {
             core,
             state: Some(first),
-            started: true,
         }
     }
 
-    /// A connection that speaks first, once [`start_with`](Self::start_with)
-    /// is called; bytes arriving before that are handled by `idle`, which
-    /// expects nothing before our hello.
-    pub fn new_unstarted(core: Core, idle: Box<dyn State>) -> Self {
-        Connection {
-            core,
-            state: Some(idle),
-            started: false,
-        }
-    }
-
-    /// Begins the handshake in the state `first` returns, which may queue
-    /// the opening flight. Does nothing after the first call, once bytes
-    /// have arrived, or after a failure.
-    pub fn start_with(&mut self, first: impl FnOnce(&mut Core) -> Box<dyn State>) {
-        if self.started || self.core.has_failed() {
+    /// Begins the handshake of the side that speaks first: its state
+    /// queues the opening flight. Does nothing once begun, or after a
+    /// failure.
+    pub fn start(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        if self.core.has_failed() {
             return;
         }
-        self.started = true;
-        self.state = Some(first(&mut self.core));
+        if let Some(next) = self
+            .state
+            .as_mut()
+            .and_then(|state| state.start(&mut self.core, now, tracer))
+        {
+            self.state = Some(next);
+        }
     }
 
     /// Feeds bytes from the transport, split anywhere. Errors do not
     /// return: they queue a fatal alert, log it, and report
     /// [`TlsEvent::Failed`]; after that, input is ignored.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8], tracer: &mut dyn Tracer) {
-        self.started = true;
         self.core.handle_bytes(&mut self.state, now, bytes, tracer);
     }
 
@@ -81,7 +69,9 @@ impl Connection {
         self.core.read_application_data(out)
     }
 
-    /// Queues close_notify (RFC 5246 §7.2.1); later writes are dropped.
+    /// Queues close_notify (RFC 5246 §7.2.1) after the application data
+    /// written before, which may wait for the handshake; later writes are
+    /// dropped.
     pub fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         self.core.close(now, tracer);
     }
@@ -106,6 +96,24 @@ impl Connection {
     /// Whether the connection failed.
     pub fn has_failed(&self) -> bool {
         self.core.has_failed()
+    }
+
+    /// Whether application data written now goes out at once (the
+    /// handshake is complete; neither side closed; no failure).
+    pub fn is_ready_for_application_data(&self) -> bool {
+        self.core.is_ready_for_application_data()
+    }
+
+    /// Application bytes written before the handshake completed, kept
+    /// until it does.
+    pub fn held_application_data(&self) -> usize {
+        self.core.held_application_data()
+    }
+
+    /// Whether the last record is written (close_notify or a fatal
+    /// alert): once its bytes are sent, the transport may close.
+    pub fn is_done_writing(&self) -> bool {
+        self.core.is_done_writing()
     }
 
     /// What the handshake settled on, once the Server Hello has been sent

@@ -60,6 +60,24 @@ pub trait State {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error>;
+
+    /// Whether this is the state of a side that speaks first before it has
+    /// spoken: every record is then unexpected, whatever its type.
+    fn awaits_start(&self) -> bool {
+        false
+    }
+
+    /// Begins the handshake of the side that speaks first: queues its
+    /// opening flight and returns the next state; `None` in every state
+    /// but the one that [`awaits_start`](Self::awaits_start).
+    fn start(
+        &mut self,
+        _core: &mut Core,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Option<Box<dyn State>> {
+        None
+    }
 }
 
 /// A handshake message's name in titles ("Server Hello").
@@ -197,6 +215,9 @@ pub struct Core {
     keylog: Vec<String>,
     error: Option<Error>,
     handshake_complete: bool,
+    /// `close` was called: later writes are dropped.
+    close_requested: bool,
+    /// close_notify is written: nothing follows it.
     sent_close: bool,
     received_close: bool,
 }
@@ -229,6 +250,7 @@ impl Core {
             keylog: Vec::new(),
             error: None,
             handshake_complete: false,
+            close_requested: false,
             sent_close: false,
             received_close: false,
         }
@@ -282,6 +304,28 @@ impl Core {
     /// Whether the connection failed.
     pub fn has_failed(&self) -> bool {
         self.error.is_some()
+    }
+
+    /// Whether application data written now goes out at once: the
+    /// handshake is complete and neither side has closed or failed.
+    pub fn is_ready_for_application_data(&self) -> bool {
+        self.handshake_complete
+            && self.error.is_none()
+            && !self.close_requested
+            && !self.received_close
+    }
+
+    /// Application bytes written before the handshake completed, kept
+    /// until it does.
+    pub fn held_application_data(&self) -> usize {
+        self.unsent.len()
+    }
+
+    /// Whether the last record is written: close_notify, or the fatal
+    /// alert of a failure. The transport may close once it has sent
+    /// everything [`write_tls`](Self::write_tls) gave.
+    pub fn is_done_writing(&self) -> bool {
+        self.sent_close || self.error.is_some()
     }
 
     /// The error that ended the connection, if any.
@@ -466,20 +510,30 @@ impl Core {
             tracer.record(event);
         }
         let unsent = std::mem::take(&mut self.unsent);
-        self.send_application_data(now, &unsent, tracer);
+        if !unsent.is_empty() {
+            self.write_application_data(now, &unsent, tracer);
+        }
+        // A close asked for while the data waited goes out after it.
+        if self.close_requested {
+            self.write_close_notify(now, tracer);
+        }
     }
 
     /// Sends application data in records of at most 2^14 bytes, or keeps it
     /// until the handshake completes. Dropped after close, after the peer's
     /// close_notify (RFC 5246 §7.2.1: pending writes are discarded) or failure.
     pub fn send_application_data(&mut self, now: Instant, data: &[u8], tracer: &mut dyn Tracer) {
-        if self.error.is_some() || self.sent_close || self.received_close || data.is_empty() {
+        if self.error.is_some() || self.close_requested || self.received_close || data.is_empty() {
             return;
         }
         if !self.handshake_complete {
             self.unsent.extend_from_slice(data);
             return;
         }
+        self.write_application_data(now, data, tracer);
+    }
+
+    fn write_application_data(&mut self, now: Instant, data: &[u8], tracer: &mut dyn Tracer) {
         for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
             self.write_record(ContentType::ApplicationData, chunk, tracer.enabled());
         }
@@ -488,10 +542,24 @@ impl Core {
     }
 
     /// RFC 5246 §7.2.1: queues close_notify; later writes are dropped.
+    /// Data written before, and kept until the handshake completes, goes
+    /// first: then close_notify waits for the handshake too.
     pub fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        if self.error.is_some() || self.sent_close {
+        if self.error.is_some() || self.close_requested {
             return;
         }
+        self.close_requested = true;
+        if self.received_close {
+            // RFC 5246 §7.2.1: answering the peer's close_notify discards
+            // pending writes.
+            self.unsent.clear();
+        }
+        if self.unsent.is_empty() {
+            self.write_close_notify(now, tracer);
+        }
+    }
+
+    fn write_close_notify(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         self.sent_close = true;
         self.flush(now, tracer);
         self.write_alert(Alert::close_notify(), tracer.enabled());
@@ -593,6 +661,14 @@ impl Core {
     ) -> Result<(), Error> {
         let typ = record.typ;
         let tracing = deferred.enabled;
+        if state.as_ref().is_some_and(|s| s.awaits_start()) {
+            // RFC 5246 §7.3: the client speaks first; before its hello
+            // nothing, not even an alert, can be an answer.
+            return Err(Error::InappropriateMessage {
+                expected: &[],
+                got: typ,
+            });
+        }
         let plaintext = match &mut self.decrypter {
             Some(d) => d
                 .decrypt(typ.get(), record.version.get(), &record.fragment)

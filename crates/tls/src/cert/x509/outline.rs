@@ -156,16 +156,33 @@ fn describe_extension(extension: Tlv<'_>) -> Result<(&'static str, String), Cert
     Ok((name, format!("{what}{critical}")))
 }
 
+/// How deep [`leaves`] opens constructed values. The extensions shown
+/// nest five deep at most (certificatePolicies); DER itself sets no bound,
+/// and without one a certificate of nested SEQUENCEs exhausts the stack.
+const MAX_NESTING: usize = 16;
+
 /// The leaves of a DER value, in order, as text: OIDs by name, strings
 /// and URIs as written, other primitives in hex.
+///
+/// # Errors
+/// `BadEncoding` for malformed DER or values nested deeper than
+/// [`MAX_NESTING`].
 fn leaves(value: &[u8]) -> Result<Vec<String>, CertError> {
     let mut out = Vec::new();
+    push_leaves(value, MAX_NESTING, &mut out)?;
+    Ok(out)
+}
+
+fn push_leaves(value: &[u8], depth_left: usize, out: &mut Vec<String>) -> Result<(), CertError> {
     let mut reader = DerReader::new(value);
     while !reader.is_empty() {
         let tlv = reader.read_any()?;
         const CONSTRUCTED: u8 = 0x20;
         if tlv.tag & CONSTRUCTED != 0 {
-            out.extend(leaves(tlv.content)?);
+            let depth_left = depth_left
+                .checked_sub(1)
+                .ok_or(CertError::BadEncoding("nesting too deep"))?;
+            push_leaves(tlv.content, depth_left, out)?;
             continue;
         }
         let text = match tlv.tag {
@@ -181,7 +198,7 @@ fn leaves(value: &[u8]) -> Result<Vec<String>, CertError> {
         };
         out.push(text);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Wireshark's name for the OIDs extensions carry here, else dotted.

@@ -139,19 +139,17 @@ fn parser_never_panics_on_truncations_or_flipped_bytes() {
     assert!(Certificate::parse(&trailing).is_err());
 }
 
-#[test]
-fn rejects_unknown_critical_extension() {
-    let pki = TestPki::new();
-    // Rebuild the leaf's TBS with an unknown critical extension appended.
-    let params = crate::cert::testing::leaf_params(&pki.intermediate_name, &pki.leaf_key);
+/// The test leaf with `extra` appended to the extensions of `params`,
+/// signed by the intermediate, with `outer_algorithm` as the DER of the
+/// certificate's signatureAlgorithm (the TBS keeps ecdsa-with-SHA256).
+fn resigned_leaf(
+    pki: &TestPki,
+    params: &CertificateParams,
+    extra: &[u8],
+    outer_algorithm: &[u8],
+) -> Vec<u8> {
     let tbs = params.tbs_der(CertSignatureAlgorithm::EcdsaWithSha256);
-    let mut unknown = DerWriter::new();
-    unknown.sequence(|w| {
-        w.oid(&[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x01]);
-        w.boolean(true);
-        w.octet_string(&[0x05, 0x00]);
-    });
-    let extensions = [params.extensions_der(), unknown.finish()].concat();
+    let extensions = [params.extensions_der(), extra.to_vec()].concat();
     let mut body = DerReader::new(&tbs).sequence("tbs").unwrap();
     let mut w = DerWriter::new();
     w.sequence(|w| {
@@ -177,12 +175,154 @@ fn rejects_unknown_critical_extension() {
     let mut cert = DerWriter::new();
     cert.sequence(|w| {
         w.raw(&new_tbs);
-        CertSignatureAlgorithm::EcdsaWithSha256.write(w);
+        w.raw(outer_algorithm);
         w.bit_string(&sig);
     });
+    cert.finish()
+}
+
+fn ecdsa_with_sha256_der() -> Vec<u8> {
+    let mut w = DerWriter::new();
+    CertSignatureAlgorithm::EcdsaWithSha256.write(&mut w);
+    w.finish()
+}
+
+fn leaf_params(pki: &TestPki) -> CertificateParams {
+    crate::cert::testing::leaf_params(&pki.intermediate_name, &pki.leaf_key)
+}
+
+/// One `Extension` SEQUENCE.
+fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
+    let mut w = DerWriter::new();
+    w.sequence(|w| {
+        w.oid(oid);
+        if critical {
+            w.boolean(true);
+        }
+        w.octet_string(value);
+    });
+    w.finish()
+}
+
+/// What a certificate error costs the TLS connection.
+fn alert_for(e: CertError) -> crate::enums::AlertDescription {
+    crate::conn::certificate_error(e).alert().unwrap()
+}
+
+#[test]
+fn rejects_unknown_critical_extension() {
+    let pki = TestPki::new();
+    let unknown = extension(
+        &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x01],
+        true,
+        &[0x05, 0x00],
+    );
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &unknown, &ecdsa_with_sha256_der());
     assert_eq!(
-        Certificate::parse(&cert.finish()),
+        Certificate::parse(&cert),
         Err(CertError::UnsupportedCriticalExtension)
+    );
+}
+
+#[test]
+fn resigned_leaf_parses_and_verifies_unchanged() {
+    let pki = TestPki::new();
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &[], &ecdsa_with_sha256_der());
+    let leaf = Certificate::parse(&cert).unwrap();
+    let chain = [leaf, pki.intermediate.clone(), pki.root.clone()];
+    let anchors = [pki.root.clone()];
+    crate::cert::verify_chain(
+        &chain,
+        &anchors,
+        Some("www.google.com"),
+        crate::cert::testing::NOW,
+        &mut crate::cert::VerificationCache::new(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn rejects_outer_signature_algorithm_with_other_parameters() {
+    let pki = TestPki::new();
+    // ecdsa-with-SHA256 with NULL parameters: the same algorithm by kind,
+    // not the same AlgorithmIdentifier as the TBS's (RFC 5280 §4.1.1.2).
+    let mut with_null = DerWriter::new();
+    with_null.sequence(|w| {
+        w.oid(oid::ECDSA_WITH_SHA256);
+        w.null();
+    });
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &[], &with_null.finish());
+    let err = Certificate::parse(&cert).unwrap_err();
+    assert_eq!(err, CertError::BadEncoding("signature algorithms differ"));
+    assert_eq!(
+        alert_for(err),
+        crate::enums::AlertDescription::BadCertificate
+    );
+}
+
+#[test]
+fn rejects_a_second_basic_constraints() {
+    let pki = TestPki::new();
+    // cA TRUE after the leaf's own basicConstraints (cA FALSE).
+    let ca = extension(
+        oid::BASIC_CONSTRAINTS,
+        true,
+        &[0x30, 0x03, 0x01, 0x01, 0xff],
+    );
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &ca, &ecdsa_with_sha256_der());
+    let err = Certificate::parse(&cert).unwrap_err();
+    assert_eq!(err, CertError::BadEncoding("duplicate extension"));
+    assert_eq!(
+        alert_for(err),
+        crate::enums::AlertDescription::BadCertificate
+    );
+}
+
+#[test]
+fn rejects_key_usage_bits_set_in_the_unused_padding() {
+    let pki = TestPki::new();
+    let mut params = leaf_params(&pki);
+    params.key_usage = None;
+    // BIT STRING, 7 unused bits, 0x04: the only set bit is padding, which
+    // a lax reader takes for keyCertSign.
+    let padded = extension(oid::KEY_USAGE, true, &[0x03, 0x02, 0x07, 0x04]);
+    let cert = resigned_leaf(&pki, &params, &padded, &ecdsa_with_sha256_der());
+    let err = Certificate::parse(&cert).unwrap_err();
+    assert_eq!(err, CertError::BadEncoding("keyUsage"));
+    assert_eq!(
+        alert_for(err),
+        crate::enums::AlertDescription::BadCertificate
+    );
+}
+
+#[test]
+fn key_usage_follows_der_named_bit_list_rules() {
+    // X.690 §11.2.2: trailing zero bits are dropped, so the last used bit
+    // is 1; §11.2.1: unused bits are 0; RFC 5280 §4.2.1.3: one bit at least.
+    for bad in [
+        &[7, 0x04][..],
+        &[0, 0x80],
+        &[1, 0x80],
+        &[0, 0x80, 0x00],
+        &[7, 0x80, 0x00],
+        &[0],
+        &[],
+        &[8, 0x80],
+        &[7, 0x00, 0x80, 0x80],
+    ] {
+        assert_eq!(
+            KeyUsage::from_bit_string(bad),
+            Err(CertError::BadEncoding("keyUsage")),
+            "{bad:02x?}"
+        );
+    }
+    assert_eq!(
+        KeyUsage::from_bit_string(&[7, 0x00, 0x80]),
+        Ok(KeyUsage(0x0080))
+    );
+    assert_eq!(
+        KeyUsage::from_bit_string(&[5, 0xa0]),
+        Ok(KeyUsage::DIGITAL_SIGNATURE.union(KeyUsage::KEY_ENCIPHERMENT))
     );
 }
 
@@ -264,5 +404,81 @@ fn revocation_issuer_and_policy_extensions_follow_rfc_5280() {
     assert_eq!(
         Certificate::parse(&der).unwrap().dns_names,
         params.dns_names
+    );
+}
+
+/// `levels` SEQUENCEs, each holding the next, around id-kp-serverAuth;
+/// written outside in, so that building it takes no recursion either.
+fn nested_sequences(levels: usize) -> Vec<u8> {
+    let mut inner = DerWriter::new();
+    inner.oid(oid::KP_SERVER_AUTH);
+    let inner = inner.finish();
+    let mut lengths = vec![inner.len()];
+    for _ in 0..levels {
+        let content = *lengths.last().unwrap();
+        let mut header = DerWriter::new();
+        header.tlv(der::SEQUENCE, &vec![0; content]);
+        lengths.push(header.finish().len());
+    }
+    let mut out = Vec::with_capacity(*lengths.last().unwrap());
+    for &content in lengths[..levels].iter().rev() {
+        let mut header = DerWriter::new();
+        header.tlv(der::SEQUENCE, &vec![0; content]);
+        let header = header.finish();
+        out.extend_from_slice(&header[..header.len() - content]);
+    }
+    out.extend_from_slice(&inner);
+    out
+}
+
+#[test]
+fn deeply_nested_extension_is_an_error_not_a_stack_overflow() {
+    let pki = TestPki::new();
+    let value = nested_sequences(16_000);
+    assert!(value.len() > 60_000, "about 64 KB");
+    let ext = extension(oid::EXT_KEY_USAGE, false, &value);
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
+    // A Certificate handshake message carrying it, as the log dissects it.
+    let mut message = vec![11];
+    for len in [cert.len() + 6, cert.len() + 3, cert.len()] {
+        message.extend_from_slice(&(len as u32).to_be_bytes()[1..]);
+    }
+    message.extend_from_slice(&cert);
+    let small_stack = std::thread::Builder::new().stack_size(256 * 1024);
+    let (outlined, parsed, dissected) = small_stack
+        .spawn(move || {
+            (
+                outline(&cert),
+                Certificate::parse(&cert).map(|c| c.subject),
+                crate::msgs::dissect::dissect_handshake(&message, None).len(),
+            )
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    let err = outlined.unwrap_err();
+    assert_eq!(err, CertError::BadEncoding("nesting too deep"));
+    assert_eq!(
+        alert_for(err),
+        crate::enums::AlertDescription::BadCertificate
+    );
+    // Validation does not open extKeyUsage, so the certificate parses.
+    assert_eq!(parsed, Ok(pki.leaf.subject.clone()));
+    assert!(dissected > 0);
+}
+
+#[test]
+fn outline_opens_nesting_up_to_its_bound() {
+    let pki = TestPki::new();
+    let ext = extension(oid::EXT_KEY_USAGE, false, &nested_sequences(16));
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
+    let fields = outline(&cert).unwrap();
+    let eku = fields.iter().find(|f| f.name == "extKeyUsage").unwrap();
+    assert_eq!(eku.value, "id-kp-serverAuth");
+    let ext = extension(oid::EXT_KEY_USAGE, false, &nested_sequences(17));
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
+    assert_eq!(
+        outline(&cert),
+        Err(CertError::BadEncoding("nesting too deep"))
     );
 }
