@@ -4,7 +4,10 @@
 //! Exit status: 0 success; 1 an expectation failed (`check`, `sweep`); 2 the input
 //! was bad (for `shrink`: it does not fail) or an output could not be
 //! written (nothing is left half-written);
-//! 3 the run hit `max_time` or `max_events` before it finished.
+//! 3 the run hit `max_time` or `max_events` before it finished (for `check`
+//! and `sweep` too, whatever the expectations say). Every error is printed as
+//! `error: FILE:LINE:COL: message` (`error: FILE: message` when it concerns a
+//! whole file).
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -113,8 +116,9 @@ enum Command {
         /// The first seed (default: the scenario's own).
         #[arg(long, value_name = "SEED")]
         from: Option<u64>,
-        /// How many seeds to try.
-        #[arg(long, value_name = "N", default_value_t = 100)]
+        /// How many seeds to try (at least 1).
+        #[arg(long, value_name = "N", default_value_t = 100,
+              value_parser = clap::value_parser!(u64).range(1..))]
         count: u64,
     },
     /// Shrink a failing scenario to a smaller one that fails the same way.
@@ -134,8 +138,10 @@ enum Command {
         /// Where to write the smaller scenario (RON).
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
-        /// Stop after this many runs and write the smallest failing scenario so far.
-        #[arg(long, value_name = "N", default_value_t = 2000)]
+        /// Stop after this many runs (at least 1) and write the smallest failing
+        /// scenario so far.
+        #[arg(long, value_name = "N", default_value_t = 2000,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_runs: usize,
     },
 }
@@ -199,16 +205,14 @@ impl Drop for PendingFile {
     }
 }
 
+/// Reports an error in the one format every error has: `error: FILE[:LINE:COL]: message`.
 fn fail(message: impl std::fmt::Display) -> i32 {
-    eprintln!("tlsim: {message}");
+    eprintln!("error: {message}");
     EXIT_ERROR
 }
 
 fn load(file: &Path) -> Result<Scenario, i32> {
-    load_file(file).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_ERROR
-    })
+    load_file(file).map_err(fail)
 }
 
 /// A log sink of any format. Streaming formats write as events arrive;
@@ -288,12 +292,23 @@ fn run_to(
     Ok((outcome, out))
 }
 
-fn limit_status(end: End) -> i32 {
+/// The limit a run stopped at, if any, in the scenario's own words.
+fn limit_reached(scenario: &Scenario, end: End) -> Option<String> {
     match end {
-        End::Quiescent => 0,
-        End::MaxTime | End::MaxEvents => {
+        End::Quiescent => None,
+        End::MaxTime => Some(format!("max_time ({})", scenario.limits.max_time)),
+        End::MaxEvents => Some(format!("max_events ({})", scenario.limits.max_events)),
+    }
+}
+
+/// 0, or [`EXIT_LIMIT`] with a message when the run stopped at a limit.
+fn limit_status(file: &Path, scenario: &Scenario, end: End) -> i32 {
+    match limit_reached(scenario, end) {
+        None => 0,
+        Some(limit) => {
             eprintln!(
-                "tlsim: the run stopped at a limit before it finished (see the last event of the log)"
+                "error: {}: the run reached {limit} before it finished (see the last event of the log)",
+                file.display()
             );
             EXIT_LIMIT
         }
@@ -391,7 +406,7 @@ fn cmd_run(
             return fail(format_args!("cannot write {}: {e}", path.display()));
         }
     }
-    limit_status(outcome.end)
+    limit_status(file, &scenario, outcome.end)
 }
 
 /// Runs `scenario` with `seed` and checks its expectations.
@@ -425,6 +440,14 @@ fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };
     let name = file.display();
+    if let Some(limit) = limit_reached(&scenario, outcome.end) {
+        // Expectations about the end of a run that never ended say nothing.
+        println!("LIMIT {name} (seed {seed}): the run reached {limit} before it finished");
+        for f in &failures {
+            println!("  - {f}");
+        }
+        return limit_status(file, &scenario, outcome.end);
+    }
     if failures.is_empty() {
         println!(
             "PASS {name} (seed {seed}, {} steps, ended at {})",
@@ -446,11 +469,22 @@ fn cmd_sweep(file: &Path, from: Option<u64>, count: u64) -> i32 {
         Err(code) => return code,
     };
     let from = from.unwrap_or(scenario.seed);
+    let Some(last) = count.checked_sub(1).and_then(|n| from.checked_add(n)) else {
+        return fail(format_args!(
+            "{count} seeds from {from} go past the largest seed, {}: expected --count of 1 to {}",
+            u64::MAX,
+            u64::MAX - from + 1
+        ));
+    };
     let mut failed = Vec::new();
-    for seed in (from..).take(usize::try_from(count).unwrap_or(usize::MAX)) {
+    let mut limited = 0_u64;
+    for seed in from..=last {
         match check_seed(&scenario, base_of(file), seed) {
-            Ok((_, failures)) => {
-                if let Some(first) = failures.first() {
+            Ok((outcome, failures)) => {
+                if let Some(limit) = limit_reached(&scenario, outcome.end) {
+                    println!("seed {seed}: LIMIT the run reached {limit} before it finished");
+                    limited += 1;
+                } else if let Some(first) = failures.first() {
                     println!("seed {seed}: FAIL {first}");
                     failed.push(seed);
                 }
@@ -459,9 +493,14 @@ fn cmd_sweep(file: &Path, from: Option<u64>, count: u64) -> i32 {
         }
     }
     let name = file.display();
-    match failed.first() {
+    if limited > 0 {
+        println!("LIMIT {name}: {limited} of {count} seeds from {from} reached a limit");
+    }
+    let status = match failed.first() {
         None => {
-            println!("PASS {name}: all {count} seeds from {from}");
+            if limited == 0 {
+                println!("PASS {name}: all {count} seeds from {from}");
+            }
             0
         }
         Some(first) => {
@@ -472,7 +511,8 @@ fn cmd_sweep(file: &Path, from: Option<u64>, count: u64) -> i32 {
             println!("shrink it: tlsim shrink {name} --seed {first} --out min.ron");
             EXIT_FAILED
         }
-    }
+    };
+    if limited > 0 { EXIT_LIMIT } else { status }
 }
 
 fn cmd_step(

@@ -133,13 +133,79 @@ fn a_run_that_hits_its_limit_says_so_in_log_and_status() {
     .unwrap();
     let out = tlsim(&["run", limited.to_str().unwrap(), "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(3));
-    let last = String::from_utf8(out.stdout)
+    let last = String::from_utf8(out.stdout.clone())
         .unwrap()
         .lines()
         .last()
         .unwrap()
         .to_string();
     assert!(last.contains("Run stopped: max_time reached"), "{last}");
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: ") && err.contains("reached max_time (15ms)"),
+        "{err}"
+    );
+
+    // `check` too: the expectations of a run that never ended say nothing.
+    let out = tlsim(&["check", limited.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.starts_with("LIMIT ") && report.contains("reached max_time (15ms)"),
+        "{report}"
+    );
+    let out = tlsim(&["sweep", limited.to_str().unwrap(), "--count", "2"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn sweep_refuses_no_seeds_and_seeds_past_the_largest() {
+    for args in [
+        ["--count", "0", "--from", "1"],
+        ["--count", "2", "--from", "18446744073709551615"],
+        ["--count", "-1", "--from", "1"],
+        ["--count", "1", "--from", "18446744073709551616"],
+    ] {
+        let mut all = vec!["sweep", "scenarios/tcp-basic.ron"];
+        all.extend(args);
+        let out = tlsim(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with("error: "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing was checked");
+    }
+    let out = tlsim(&[
+        "sweep",
+        "scenarios/tcp-basic.ron",
+        "--count",
+        "1",
+        "--from",
+        "18446744073709551615",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("all 1 seeds from 18446744073709551615"));
+}
+
+#[test]
+fn shrink_refuses_zero_runs_and_run_refuses_a_bad_seed() {
+    let out = tlsim(&[
+        "shrink",
+        "scenarios/tcp-basic.ron",
+        "--out",
+        "min.ron",
+        "--max-runs",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--max-runs"), "{}", stderr(&out));
+    for seed in ["-1", "18446744073709551616", "0x10", "seven"] {
+        let out = tlsim(&["run", "scenarios/tcp-basic.ron", "--seed", seed]);
+        assert_eq!(out.status.code(), Some(2), "--seed {seed}");
+        assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+    }
 }
 
 #[test]

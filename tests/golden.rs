@@ -2,9 +2,11 @@
 //! log under `tests/golden/`, and the run must reproduce it byte for byte.
 //!
 //! A changed log is a reviewed change: run
-//! `TLSIM_UPDATE_GOLDEN=1 cargo test --test golden`, read the diff of
-//! `tests/golden/`, and commit it only if every change is intended.
-//! CI never sets the variable.
+//! `TLSIM_UPDATE_GOLDEN=1 cargo test --test golden`, which rewrites the logs
+//! that differ, names each, and fails so that the rewrite cannot pass
+//! unnoticed; read the diff of `tests/golden/`, and commit it only if every
+//! change is intended. Any other value of the variable is refused, and so is
+//! an update where `CI` is set: CI checks the logs, it never writes them.
 
 use std::path::{Path, PathBuf};
 
@@ -47,48 +49,102 @@ fn jsonl_log(path: &Path, seed: Option<u64>) -> Vec<u8> {
         .expect("writing to memory cannot fail")
 }
 
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Whether this run rewrites the golden logs: only `TLSIM_UPDATE_GOLDEN=1`
+/// does, and never under CI.
+fn update_requested() -> bool {
+    let Some(value) = std::env::var_os("TLSIM_UPDATE_GOLDEN") else {
+        return false;
+    };
+    assert!(
+        value == "1",
+        "TLSIM_UPDATE_GOLDEN={value:?} is not understood: set it to 1 to rewrite the golden logs, or unset it"
+    );
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "TLSIM_UPDATE_GOLDEN=1 is refused where CI is set: golden logs are rewritten by hand and reviewed"
+    );
+    true
+}
+
 #[test]
 fn every_scenario_reproduces_its_golden_log() {
-    let update = std::env::var_os("TLSIM_UPDATE_GOLDEN").is_some();
-    let golden_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let update = update_requested();
     let mut mismatched = Vec::new();
+    let mut rewritten = Vec::new();
     for path in scenarios() {
         let name = path
             .file_stem()
             .expect("file name")
             .to_string_lossy()
             .into_owned();
-        let golden = golden_dir.join(format!("{name}.jsonl"));
+        let golden = golden_dir().join(format!("{name}.jsonl"));
         let actual = jsonl_log(&path, None);
-        if update {
-            std::fs::write(&golden, &actual).expect("write golden log");
+        let expected = std::fs::read(&golden).ok();
+        if expected.as_deref() == Some(actual.as_slice()) {
             continue;
         }
-        let expected = std::fs::read(&golden).unwrap_or_else(|_| {
-            panic!(
+        if update {
+            std::fs::write(&golden, &actual).expect("write golden log");
+            eprintln!("rewrote {}", golden.display());
+            rewritten.push(golden.display().to_string());
+            continue;
+        }
+        let Some(expected) = expected else {
+            mismatched.push(format!(
                 "{} has no golden log; create it with TLSIM_UPDATE_GOLDEN=1 and review it",
                 path.display()
-            )
-        });
-        if expected != actual {
-            let first_diff = expected
-                .split(|b| *b == b'\n')
-                .zip(actual.split(|b| *b == b'\n'))
-                .position(|(a, b)| a != b)
-                .map_or_else(
-                    || "a different length".to_string(),
-                    |line| format!("line {}", line + 1),
-                );
-            mismatched.push(format!(
-                "{name}: differs from {} at {first_diff}",
-                golden.display()
             ));
-        }
+            continue;
+        };
+        let first_diff = expected
+            .split(|b| *b == b'\n')
+            .zip(actual.split(|b| *b == b'\n'))
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || "a different length".to_string(),
+                |line| format!("line {}", line + 1),
+            );
+        mismatched.push(format!(
+            "{name}: differs from {} at {first_diff}",
+            golden.display()
+        ));
     }
+    assert!(
+        rewritten.is_empty(),
+        "rewrote {} golden logs; review `git diff tests/golden`, then run again without TLSIM_UPDATE_GOLDEN:\n{}",
+        rewritten.len(),
+        rewritten.join("\n")
+    );
     assert!(
         mismatched.is_empty(),
         "golden logs differ:\n{}",
         mismatched.join("\n")
+    );
+}
+
+#[test]
+fn every_golden_log_has_its_scenario() {
+    let scenario_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut orphans: Vec<String> = std::fs::read_dir(golden_dir())
+        .expect("tests/golden exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|golden| {
+            let scenario = golden
+                .file_stem()
+                .map(|stem| scenario_dir.join(format!("{}.ron", stem.to_string_lossy())));
+            golden.extension().is_none_or(|e| e != "jsonl") || scenario.is_none_or(|s| !s.is_file())
+        })
+        .map(|golden| golden.display().to_string())
+        .collect();
+    orphans.sort();
+    assert!(
+        orphans.is_empty(),
+        "golden files without a scenario in scenarios/ (remove them, or restore the scenario):\n{}",
+        orphans.join("\n")
     );
 }
 

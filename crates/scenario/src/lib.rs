@@ -15,6 +15,7 @@ pub mod codepoints;
 pub mod digest;
 pub mod expect;
 pub mod load;
+mod locate;
 mod names;
 pub mod pki;
 pub mod runner;

@@ -1,15 +1,21 @@
 //! Reading a scenario file: syntax, names, and the checks serde cannot make.
 //!
-//! Every error carries the file, line and column, and says what was expected.
+//! Every error carries the file, line and column, names the value at fault
+//! and says what was expected. Checks of one value are made while it is read
+//! (see [`crate::units`]); checks that need several are made afterwards and
+//! placed by [`crate::locate`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use ron::extensions::Extensions;
 
+use crate::locate::{self, at};
 use crate::names::{Declared, with_declared};
-use crate::schema::{Action, FaultAction, Scenario};
+use crate::schema::{Action, KeyKind, Scenario, TcpSettings};
+use crate::units::Time;
 
 /// A scenario that could not be read or does not make sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,16 +46,46 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Reads and validates the scenario at `path`.
+/// The largest scenario file read: far more than any scenario needs, and a
+/// bound on what a mistaken path (a device, a disk image) can cost.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads and validates the scenario at `path`, and checks that the key
+/// files it names (relative to its folder) can be read and used.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let whole_file = |message: String| ScenarioError {
         file: file.clone(),
         line: 0,
         col: 0,
-        message: format!("cannot read the scenario: {e}"),
+        message,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| whole_file(format!("cannot read the scenario: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(whole_file(format!(
+            "the scenario is larger than {} MiB: expected a smaller file",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    let source = String::from_utf8(bytes).map_err(|e| {
+        let (line, col) = line_col(
+            &String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]),
+            usize::MAX,
+        );
+        ScenarioError {
+            file: file.clone(),
+            line,
+            col,
+            message: "the scenario is not UTF-8 text".into(),
+        }
     })?;
-    parse(&source, &file)
+    let scenario = parse(&source, &file)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    check_key_files(&scenario, base).map_err(|e| positioned(e, &source, &file))?;
+    Ok(scenario)
 }
 
 fn ron_options() -> ron::Options {
@@ -60,14 +96,22 @@ fn ron_options() -> ron::Options {
 
 /// Parses and validates scenario text; `file` names it in errors.
 pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    let from_ron = |e: ron::error::SpannedError| ScenarioError {
-        file: file.to_string(),
-        line: e.span.start.line,
-        col: e.span.start.col,
-        message: describe_ron_error(&e.code),
+    let from_ron = |e: ron::error::SpannedError| {
+        let offset = value_start(
+            source,
+            offset_of(source, e.span.start.line, e.span.start.col),
+        );
+        let (line, col) = line_col(source, offset);
+        ScenarioError {
+            file: file.to_string(),
+            line,
+            col,
+            message: describe_ron_error(&e.code, found_at(source, offset)),
+        }
     };
-    // Pass 1: syntax and shape, with names unchecked.
+    // Pass 1: syntax, shape and single values, with names unchecked.
     let draft: Scenario = ron_options().from_str(source).map_err(from_ron)?;
+    check_unique(&draft, source).map_err(|e| positioned(e, source, file))?;
     let declared = Declared {
         hosts: draft.hosts.iter().map(|h| h.name.clone()).collect(),
         conns: draft
@@ -88,26 +132,83 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
         tls_clients: draft.tls.clients.iter().map(|c| c.name.clone()).collect(),
         tls_servers: draft.tls.servers.iter().map(|c| c.name.clone()).collect(),
     };
+    // A large file is held once, not twice.
+    drop(draft);
     // Pass 2: the same text with every reference checked where it stands.
     let scenario: Scenario =
         with_declared(declared, || ron_options().from_str(source)).map_err(from_ron)?;
-    validate(&scenario, source).map_err(|(at, message)| {
-        let (line, col) = at.map(|offset| line_col(source, offset)).unwrap_or((0, 0));
-        ScenarioError {
-            file: file.to_string(),
-            line,
-            col,
-            message,
-        }
-    })?;
+    validate(&scenario).map_err(|e| positioned(e, source, file))?;
     Ok(scenario)
 }
 
-fn describe_ron_error(code: &ron::Error) -> String {
+/// A check that failed: where (a path into the file) and what.
+type Invalid = (locate::Path, String);
+
+fn positioned((path, message): Invalid, source: &str, file: &str) -> ScenarioError {
+    let (line, col) = locate::locate(source, &path).map_or((0, 0), |at| line_col(source, at));
+    ScenarioError {
+        file: file.to_string(),
+        line,
+        col,
+        message,
+    }
+}
+
+/// ron's own messages, with the expected form spelled out and the text found.
+fn describe_ron_error(code: &ron::Error, found: &str) -> String {
+    let expected = |form: &str| format!("expected {form}, found {found}");
     match code {
         ron::Error::Message(m) => m.clone(),
-        other => other.to_string(),
+        ron::Error::ExpectedString | ron::Error::ExpectedStringEnd => {
+            expected("a string in double quotes such as \"client\"")
+        }
+        ron::Error::ExpectedBoolean => expected("true or false"),
+        ron::Error::ExpectedInteger | ron::Error::IntegerOutOfBounds => {
+            expected("a whole number such as 80")
+        }
+        ron::Error::ExpectedFloat => expected("a number such as 0.05"),
+        ron::Error::ExpectedArray => expected("a list in brackets such as [\"a\", \"b\"]"),
+        ron::Error::ExpectedMap => expected("a map in braces such as {\"Len\": \"0\"}"),
+        ron::Error::ExpectedStructLike | ron::Error::ExpectedNamedStructLike(_) => {
+            expected("fields in parentheses such as (latency: \"10ms\")")
+        }
+        ron::Error::ExceededRecursionLimit => {
+            format!("{code}: the scenario nests deeper than any scenario needs")
+        }
+        other => format!("{other} (found {found})"),
     }
+}
+
+/// Where the value starts that an error ron reports at `offset` is about:
+/// ron points at the blank before a value, or just inside its opening quote.
+fn value_start(source: &str, offset: usize) -> usize {
+    let rest = source.get(offset..).unwrap_or("");
+    let offset = offset + (rest.len() - rest.trim_start().len());
+    if offset > 0 && source.as_bytes().get(offset - 1) == Some(&b'"') {
+        offset - 1
+    } else {
+        offset
+    }
+}
+
+/// The text that starts at `offset`, up to the end of its token, for messages.
+fn found_at(source: &str, offset: usize) -> &str {
+    let rest = source.get(offset..).unwrap_or("");
+    if rest.is_empty() {
+        return "the end of the file";
+    }
+    let end = if rest.starts_with('"') {
+        rest[1..].find('"').map_or(rest.len(), |i| i + 2)
+    } else {
+        rest.find(|c: char| c.is_whitespace() || ",)]}:".contains(c))
+            .filter(|end| *end > 0)
+            .unwrap_or(rest.len().min(1))
+    };
+    let mut cut = end.min(60);
+    while !rest.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &rest[..cut]
 }
 
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
@@ -117,75 +218,283 @@ fn line_col(source: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Byte offset of the `n`-th (from 0) occurrence of `needle`, if any.
-fn nth_offset(source: &str, needle: &str, n: usize) -> Option<usize> {
-    source.match_indices(needle).nth(n).map(|(i, _)| i)
+/// The byte offset of a line and column (both from 1), as ron counts them.
+fn offset_of(source: &str, line: usize, col: usize) -> usize {
+    let line_start: usize = (source.split_inclusive('\n'))
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let in_line = source[line_start..]
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(source.len() - line_start, |(i, _)| i);
+    line_start + in_line
 }
 
-/// Byte offset of the `n`-th timeline step (`At(`), from 0.
-fn step_offset(source: &str, n: usize) -> Option<usize> {
-    let timeline = source.find("timeline")?;
-    nth_offset(&source[timeline..], "At(", n).map(|i| i + timeline)
+/// The line of the value at `path`, for "defined twice (lines 9 and 12)".
+fn line_of(source: &str, path: &locate::Path) -> usize {
+    locate::locate(source, path).map_or(0, |at| line_col(source, at).0)
 }
 
-type Invalid = (Option<usize>, String);
-
-/// Checks that need more than one value at a time.
-fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
-    let quoted = |name: &str| format!("{name:?}");
-
-    let mut names = BTreeSet::new();
-    let mut addrs = BTreeMap::new();
-    for host in &s.hosts {
-        if !names.insert(host.name.as_str()) {
+/// Finds the first name given twice among `names`, each at its path, and
+/// reports it where it is given the second time, with both lines.
+fn first_repeat<K: Ord>(
+    source: &str,
+    names: impl Iterator<Item = (K, locate::Path)>,
+    message: impl Fn(&K) -> String,
+) -> Result<(), Invalid> {
+    let mut seen: BTreeMap<K, locate::Path> = BTreeMap::new();
+    for (name, path) in names {
+        if let Some(first) = seen.get(&name) {
+            let lines = (line_of(source, first), line_of(source, &path));
             return Err((
-                nth_offset(source, &quoted(&host.name), 1),
-                format!(
-                    "host name {:?} is declared twice: host names must be unique",
-                    host.name
-                ),
+                path,
+                format!("{} (lines {} and {})", message(&name), lines.0, lines.1),
             ));
         }
-        if let Some(other) = addrs.insert(host.addr, host.name.as_str()) {
-            return Err((
-                nth_offset(source, &format!("\"{}\"", host.addr), 1),
-                format!(
-                    "hosts {other:?} and {:?} have the same address {}",
-                    host.name, host.addr
-                ),
-            ));
+        seen.insert(name, path);
+    }
+    Ok(())
+}
+
+/// Every name is defined once, and so is every address, link and listener.
+fn check_unique(s: &Scenario, source: &str) -> Result<(), Invalid> {
+    let hosts = at(&["hosts"]);
+    let each_host = || s.hosts.iter().enumerate();
+    first_repeat(
+        source,
+        each_host().map(|(i, h)| (&h.name, hosts.index(i).field("name"))),
+        |name| format!("host {name:?} is defined twice"),
+    )?;
+    first_repeat(
+        source,
+        each_host().map(|(i, h)| (h.addr, hosts.index(i).field("addr"))),
+        |addr| format!("address {addr} is given to two hosts"),
+    )?;
+    let links = at(&["links"]);
+    first_repeat(
+        source,
+        s.links.iter().enumerate().map(|(i, l)| {
+            let (a, b) = (l.between.0.0.clone(), l.between.1.0.clone());
+            (
+                if a < b { (a, b) } else { (b, a) },
+                links.index(i).field("between"),
+            )
+        }),
+        |(a, b)| format!("hosts {a:?} and {b:?} are joined by two links"),
+    )?;
+    let listen = at(&["listen"]);
+    first_repeat(
+        source,
+        s.listen
+            .iter()
+            .enumerate()
+            .map(|(i, l)| ((l.host.0.clone(), l.port), listen.index(i))),
+        |(host, port)| format!("{host:?} listens on port {port} twice"),
+    )?;
+    let keys = at(&["pki", "keys"]);
+    first_repeat(
+        source,
+        s.pki
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (&k.name, keys.index(i).field("name"))),
+        |name| format!("key {name:?} is defined twice"),
+    )?;
+    let certs = at(&["pki", "certificates"]);
+    first_repeat(
+        source,
+        (s.pki.certificates.iter().enumerate())
+            .map(|(i, c)| (&c.name, certs.index(i).field("name"))),
+        |name| format!("certificate {name:?} is defined twice"),
+    )?;
+    let clients = at(&["tls", "clients"]);
+    first_repeat(
+        source,
+        (s.tls.clients.iter().enumerate()).map(|(i, c)| (&c.name, clients.index(i).field("name"))),
+        |name| format!("TLS client profile {name:?} is defined twice"),
+    )?;
+    let servers = at(&["tls", "servers"]);
+    first_repeat(
+        source,
+        (s.tls.servers.iter().enumerate()).map(|(i, c)| (&c.name, servers.index(i).field("name"))),
+        |name| format!("TLS server profile {name:?} is defined twice"),
+    )?;
+    let timeline = at(&["timeline"]);
+    first_repeat(
+        source,
+        s.timeline
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| match &step.1 {
+                Action::Connect { conn, .. } => {
+                    Some((&conn.0, timeline.index(i).index(1).field("conn")))
+                }
+                _ => None,
+            }),
+        |name| format!("connection {name:?} is defined twice"),
+    )
+}
+
+/// Checks that every RSA key file can be read and holds a key.
+fn check_key_files(s: &Scenario, base: &Path) -> Result<(), Invalid> {
+    for (i, key) in s.pki.keys.iter().enumerate() {
+        if let KeyKind::RsaPem(file) = &key.kind {
+            let at_kind = || at(&["pki", "keys"]).index(i).field("kind");
+            let text = std::fs::read_to_string(base.join(file)).map_err(|e| {
+                (
+                    at_kind(),
+                    format!("cannot read key file {file:?}: {}", io_reason(&e)),
+                )
+            })?;
+            tlsim_tls::crypto::sign::SigningKey::from_pem(&text).map_err(|e| {
+                (
+                    at_kind(),
+                    format!("key file {file:?} holds no RSA private key in PEM (PKCS#8 or PKCS#1): {e:?}"),
+                )
+            })?;
         }
     }
-    if s.hosts.is_empty() {
+    Ok(())
+}
+
+/// An I/O error in words, without the "(os error 2)" the OS adds.
+fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// Every set of TCP settings in the file: the scenario's (`None`), then each
+/// host's own (`Some(index)`).
+fn tcp_layers(s: &Scenario) -> Vec<(Option<usize>, &TcpSettings)> {
+    std::iter::once((None, &s.tcp))
+        .chain((s.hosts.iter().enumerate()).filter_map(|(i, h)| Some((Some(i), h.tcp.as_ref()?))))
+        .collect()
+}
+
+fn tcp_path(host: Option<usize>, field: &'static str) -> locate::Path {
+    match host {
+        None => at(&["tcp", field]),
+        Some(i) => at(&["hosts"]).index(i).field("tcp").field(field),
+    }
+}
+
+/// Durations with bounds of their own, beyond [`Time::MAX`].
+fn validate_times(s: &Scenario) -> Result<(), Invalid> {
+    let ms = |n| Time(tlsim_sim::Duration::from_millis(n));
+    for (host, t) in tcp_layers(s) {
+        // RFC 1122 §4.2.3.2: an ACK "MUST NOT be excessively delayed; in
+        // particular, the delay MUST be less than 0.5 seconds."
+        if let Some(delay) = t.delayed_ack.filter(|d| *d > ms(500)) {
+            return Err((
+                tcp_path(host, "delayed_ack"),
+                format!(
+                    "delayed_ack {delay} is too long: expected \"0\" (off) to \"500ms\" (RFC 1122 §4.2.3.2)"
+                ),
+            ));
+        }
+        for (field, value) in [
+            ("initial_rto", t.initial_rto),
+            ("min_rto", t.min_rto),
+            ("max_rto", t.max_rto),
+        ] {
+            if let Some(rto) = value.filter(|v| *v < ms(1)) {
+                return Err((
+                    tcp_path(host, field),
+                    format!("{field} {rto} is too short: expected \"1ms\" to \"24h\""),
+                ));
+            }
+        }
+    }
+    let defaults = tlsim_net::TcpConfig::default();
+    let min = s.tcp.min_rto.map_or(defaults.min_rto, |t| t.0);
+    let max = s.tcp.max_rto.map_or(defaults.max_rto, |t| t.0);
+    if min > max {
+        let field = if s.tcp.min_rto.is_some() {
+            "min_rto"
+        } else {
+            "max_rto"
+        };
         return Err((
-            source.find("hosts"),
-            "a scenario needs at least one host".into(),
+            at(&["tcp", field]),
+            format!(
+                "min_rto {} is above max_rto {}: expected min_rto <= max_rto",
+                Time(min),
+                Time(max)
+            ),
         ));
     }
+    // Each host's own settings apply over the scenario's.
+    for (i, own) in (s.hosts.iter().enumerate()).filter_map(|(i, h)| Some((i, h.tcp.as_ref()?))) {
+        let min = own
+            .min_rto
+            .or(s.tcp.min_rto)
+            .map_or(defaults.min_rto, |t| t.0);
+        let max = own
+            .max_rto
+            .or(s.tcp.max_rto)
+            .map_or(defaults.max_rto, |t| t.0);
+        if min > max {
+            let field = if own.min_rto.is_some() {
+                "min_rto"
+            } else {
+                "max_rto"
+            };
+            return Err((
+                tcp_path(Some(i), field),
+                format!(
+                    "min_rto {} is above max_rto {} for host {:?}: expected min_rto <= max_rto",
+                    Time(min),
+                    Time(max),
+                    s.hosts[i].name
+                ),
+            ));
+        }
+    }
+    if s.limits.max_time < ms(1) {
+        return Err((
+            at(&["limits", "max_time"]),
+            format!(
+                "max_time {} is too short: expected \"1ms\" to \"24h\"",
+                s.limits.max_time
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that need more than one value at a time.
+fn validate(s: &Scenario) -> Result<(), Invalid> {
+    if s.hosts.is_empty() {
+        return Err((at(&["hosts"]), "a scenario needs at least one host".into()));
+    }
+    validate_times(s)?;
 
     let mut linked = BTreeSet::new();
-    let links_at = source.find("links").unwrap_or(0);
     for (index, link) in s.links.iter().enumerate() {
+        let link_at = at(&["links"]).index(index);
         let (a, b) = (&link.between.0.0, &link.between.1.0);
         if a == b {
             return Err((
-                source.find(&format!("({}, {})", quoted(a), quoted(b))),
+                link_at.field("between"),
                 format!("a link joins two different hosts, but both ends are {a:?}"),
             ));
         }
-        let key = if a < b { (a, b) } else { (b, a) };
-        if !linked.insert(key) {
-            return Err((
-                nth_offset(&source[links_at..], "between", index).map(|i| i + links_at),
-                format!("hosts {a:?} and {b:?} are joined by more than one link"),
-            ));
-        }
-        for c in std::iter::once(&link.conditions).chain(link.reverse.as_ref()) {
-            if c.mtu < 68 {
+        linked.insert(if a < b { (a, b) } else { (b, a) });
+        let directions = [
+            ("conditions", Some(&link.conditions)),
+            ("reverse", link.reverse.as_ref()),
+        ];
+        for (field, c) in directions.into_iter().filter_map(|(f, c)| Some((f, c?))) {
+            if let Some(queue) = c.queue_bytes.filter(|q| *q < u64::from(c.mtu)) {
                 return Err((
-                    source.find(&format!("mtu: {}", c.mtu)),
+                    link_at.field(field).field("queue_bytes"),
                     format!(
-                        "mtu {} is below IPv4's minimum of 68 bytes (RFC 791)",
+                        "queue_bytes {queue} is below the link's mtu {}: a full-size packet could never wait its turn",
                         c.mtu
                     ),
                 ));
@@ -193,41 +502,11 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
         }
     }
 
-    let mut listening = BTreeSet::new();
-    let listen_at = source.find("listen").unwrap_or(0);
-    for (index, l) in s.listen.iter().enumerate() {
-        if l.port == 0 {
-            return Err((
-                source.find("port: 0"),
-                "port 0 cannot be listened on: expected 1 to 65535".into(),
-            ));
-        }
-        if !listening.insert((l.host.0.as_str(), l.port)) {
-            return Err((
-                nth_offset(&source[listen_at..], "Listen(", index).map(|i| i + listen_at),
-                format!("{:?} listens on port {} twice", l.host.0, l.port),
-            ));
-        }
-    }
-
-    if let Some(mss) = s
-        .tcp
-        .mss
-        .into_iter()
-        .chain(s.hosts.iter().filter_map(|h| h.tcp.as_ref()?.mss))
-        .find(|m| *m < 64)
-    {
-        return Err((
-            source.find("mss"),
-            format!("mss {mss} is too small: expected at least 64 bytes"),
-        ));
-    }
-
-    validate_tls(s, source)?;
-    for l in &s.listen {
+    validate_tls(s)?;
+    for (i, l) in s.listen.iter().enumerate() {
         if l.app.is_some() && l.tls.is_none() {
             return Err((
-                source.find("SpdyServer"),
+                at(&["listen"]).index(i).field("app"),
                 format!(
                     "the application on {}:{} needs TLS: add tls: \"<server profile>\"",
                     l.host.0, l.port
@@ -239,11 +518,11 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
     let mut ends: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
     let mut previous = None;
     for (i, step) in s.timeline.iter().enumerate() {
-        // Found only when reporting an error: the search is linear in the file.
-        let at = || step_offset(source, i);
+        let step_at = at(&["timeline"]).index(i);
+        let action_at = step_at.index(1);
         if let Some(before) = previous.filter(|t| *t > step.0) {
             return Err((
-                at(),
+                step_at.index(0),
                 format!(
                     "timeline steps must be in time order: this step at {} comes after one at {before}",
                     step.0
@@ -257,11 +536,11 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
          -> Result<(), Invalid> {
             match ends.get(conn) {
                 None => Err((
-                    at(),
+                    action_at.field("conn"),
                     format!("connection {conn:?} is used before the step that opens it"),
                 )),
                 Some((a, b)) if host != *a && host != *b => Err((
-                    at(),
+                    action_at.field("from"),
                     format!(
                         "host {host:?} is not an end of connection {conn:?}: expected {a:?} or {b:?}"
                     ),
@@ -274,31 +553,23 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 conn,
                 from,
                 to,
-                port,
                 tls,
                 app,
+                ..
             } => {
                 if app.is_some() && tls.is_none() {
                     return Err((
-                        at(),
+                        action_at.field("app"),
                         format!(
                             "the application on {:?} needs TLS: add tls: \"<client profile>\"",
                             conn.0
                         ),
                     ));
                 }
-                if ends.insert(&conn.0, (&from.0, &to.0)).is_some() {
-                    return Err((
-                        at(),
-                        format!(
-                            "connection name {:?} is used by two Connect steps: names must be unique",
-                            conn.0
-                        ),
-                    ));
-                }
+                ends.insert(&conn.0, (&from.0, &to.0));
                 if from == to {
                     return Err((
-                        at(),
+                        action_at.field("to"),
                         format!(
                             "{:?} cannot connect to itself: expected another host",
                             from.0
@@ -312,17 +583,11 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 };
                 if !linked.contains(&key) {
                     return Err((
-                        at(),
+                        action_at.field("to"),
                         format!(
                             "no link joins {:?} and {:?}: add one to `links`",
                             from.0, to.0
                         ),
-                    ));
-                }
-                if *port == 0 {
-                    return Err((
-                        at(),
-                        "port 0 cannot be connected to: expected 1 to 65535".into(),
                     ));
                 }
             }
@@ -331,26 +596,16 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
             | Action::Abort { conn, from } => {
                 end_of(&conn.0, &from.0, &ends)?;
             }
-            Action::Fault { nth, action, .. } => {
-                if *nth == 0 {
-                    return Err((
-                        at(),
-                        "nth counts matching segments from 1: expected 1 or more".into(),
-                    ));
-                }
-                if let FaultAction::Tamper { xor: 0, .. } = action {
-                    return Err((
-                        at(),
-                        "Tamper with xor 0 changes nothing: expected 1 to 255".into(),
-                    ));
-                }
-            }
+            // A step's time and the delay or cut it starts are each at most
+            // `Time::MAX`, so their sum is far from overflow (see
+            // `units::tests::a_step_and_its_duration_never_overflow`).
+            Action::Fault { .. } => {}
             Action::CutLink { between, .. } => {
                 let (a, b) = (&between.0.0, &between.1.0);
                 let key = if a < b { (a, b) } else { (b, a) };
                 if !linked.contains(&key) {
                     return Err((
-                        at(),
+                        action_at.field("between"),
                         format!("no link joins {a:?} and {b:?}, so none can be cut"),
                     ));
                 }
@@ -358,10 +613,11 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
         }
     }
 
-    for st in &s.expect.states {
+    for (i, st) in s.expect.states.iter().enumerate() {
+        let state_at = at(&["expect", "states"]).index(i);
         if crate::runner::parse_state(&st.state).is_none() {
             return Err((
-                source.find(&quoted(&st.state)),
+                state_at.field("state"),
                 format!(
                     "unknown TCP state {:?}: expected one of CLOSED, LISTEN, SYN-SENT, SYN-RECEIVED, ESTABLISHED, \
                      FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT",
@@ -373,7 +629,7 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
             .filter(|(a, b)| st.host.0 == *a || st.host.0 == *b)
             .ok_or_else(|| {
                 (
-                    None,
+                    state_at.field("host"),
                     format!(
                         "host {:?} is not an end of connection {:?}",
                         st.host.0, st.conn.0
@@ -381,12 +637,12 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
                 )
             })?;
     }
-    for d in &s.expect.delivered {
+    for (i, d) in s.expect.delivered.iter().enumerate() {
         ends.get(d.conn.0.as_str())
             .filter(|(a, b)| d.to.0 == *a || d.to.0 == *b)
             .ok_or_else(|| {
                 (
-                    None,
+                    at(&["expect", "delivered"]).index(i).field("to"),
                     format!(
                         "host {:?} is not an end of connection {:?}",
                         d.to.0, d.conn.0
@@ -397,32 +653,15 @@ fn validate(s: &Scenario, source: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn unique<'a>(
-    kind: &str,
-    names: impl Iterator<Item = &'a String>,
-    source: &str,
-) -> Result<(), Invalid> {
-    let mut seen = BTreeSet::new();
-    for name in names {
-        if !seen.insert(name) {
-            return Err((
-                nth_offset(source, &format!("{name:?}"), 1),
-                format!("{kind} name {name:?} is declared twice: names must be unique"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn check_len(
-    what: &str,
+    path: locate::Path,
+    what: &'static str,
     value: &Option<Vec<u8>>,
     allowed: std::ops::RangeInclusive<usize>,
-    source: &str,
 ) -> Result<(), Invalid> {
     match value {
         Some(v) if !allowed.contains(&v.len()) => Err((
-            source.find(what),
+            path.field(what),
             format!(
                 "{what} is {} bytes: expected {} to {} bytes",
                 v.len(),
@@ -434,13 +673,13 @@ fn check_len(
     }
 }
 
-fn check_ivs(ivs: &[Vec<u8>], source: &str) -> Result<(), Invalid> {
-    match ivs.iter().find(|iv| iv.len() != 16) {
-        Some(iv) => Err((
-            source.find("cbc_ivs"),
+fn check_ivs(path: locate::Path, ivs: &[Vec<u8>]) -> Result<(), Invalid> {
+    match ivs.iter().position(|iv| iv.len() != 16) {
+        Some(i) => Err((
+            path.field("cbc_ivs").index(i),
             format!(
                 "a CBC IV is {} bytes: expected 16 (the AES block size)",
-                iv.len()
+                ivs[i].len()
             ),
         )),
         None => Ok(()),
@@ -448,28 +687,27 @@ fn check_ivs(ivs: &[Vec<u8>], source: &str) -> Result<(), Invalid> {
 }
 
 /// Checks of keys, certificates and TLS profiles.
-fn validate_tls(s: &Scenario, source: &str) -> Result<(), Invalid> {
-    unique("key", s.pki.keys.iter().map(|k| &k.name), source)?;
-    unique(
-        "certificate",
-        s.pki.certificates.iter().map(|c| &c.name),
-        source,
-    )?;
-    unique(
-        "TLS client profile",
-        s.tls.clients.iter().map(|c| &c.name),
-        source,
-    )?;
-    unique(
-        "TLS server profile",
-        s.tls.servers.iter().map(|c| &c.name),
-        source,
-    )?;
+fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
+    for (i, key) in s.pki.keys.iter().enumerate() {
+        if let KeyKind::P256Scalar(scalar) = &key.kind {
+            tlsim_tls::crypto::sign::SigningKey::p256_from_scalar(scalar).map_err(|_| {
+                (
+                    at(&["pki", "keys"]).index(i).field("kind"),
+                    format!(
+                        "key {:?}: {} is not a P-256 private scalar: expected 64 hex digits of a number from 1 to n-1",
+                        key.name,
+                        tlsim_tls::codec::hex(scalar)
+                    ),
+                )
+            })?;
+        }
+    }
     for (i, cert) in s.pki.certificates.iter().enumerate() {
+        let cert_at = at(&["pki", "certificates"]).index(i);
         if let Some(issuer) = &cert.issuer {
             if !s.pki.certificates[..i].iter().any(|c| c.name == issuer.0) {
                 return Err((
-                    nth_offset(source, &format!("issuer: {:?}", issuer.0), 0),
+                    cert_at.field("issuer"),
                     format!(
                         "certificate {:?} is issued by {:?}, which must be listed before it",
                         cert.name, issuer.0
@@ -479,59 +717,94 @@ fn validate_tls(s: &Scenario, source: &str) -> Result<(), Invalid> {
         }
         if cert.not_after < cert.not_before {
             return Err((
-                source.find(&format!("{:?}", cert.name)),
-                format!("certificate {:?} expires before it starts", cert.name),
+                cert_at.field("not_after"),
+                format!(
+                    "certificate {:?} expires ({}) before it starts ({})",
+                    cert.name, cert.not_after, cert.not_before
+                ),
             ));
         }
     }
-    for c in &s.tls.clients {
+    for (i, c) in s.tls.clients.iter().enumerate() {
+        let client_at = at(&["tls", "clients"]).index(i);
         if c.cipher_suites.is_empty() {
             return Err((
-                source.find(&format!("{:?}", c.name)),
+                client_at.field("cipher_suites"),
                 format!("TLS client {:?} offers no cipher suite", c.name),
             ));
         }
         if c.min_version.value() > c.max_version.value() {
             return Err((
-                source.find("min_version"),
-                format!("TLS client {:?}: min_version is above max_version", c.name),
-            ));
-        }
-        check_len("client_random", &c.pins.client_random, 32..=32, source)?;
-        check_len("ephemeral_key", &c.pins.ephemeral_key, 32..=32, source)?;
-        check_ivs(&c.pins.cbc_ivs, source)?;
-    }
-    for p in &s.tls.servers {
-        let at = source.find(&format!("{:?}", p.name));
-        if p.cipher_suites.is_empty() || p.chain.is_empty() {
-            return Err((
-                at,
+                client_at.field("min_version"),
                 format!(
-                    "TLS server {:?} needs at least one cipher suite and a certificate chain",
-                    p.name
+                    "TLS client {:?}: min_version {} is above max_version {}",
+                    c.name, c.min_version, c.max_version
                 ),
             ));
         }
+        let pins = client_at.field("pins");
+        check_len(
+            pins.clone(),
+            "client_random",
+            &c.pins.client_random,
+            32..=32,
+        )?;
+        check_len(
+            pins.clone(),
+            "ephemeral_key",
+            &c.pins.ephemeral_key,
+            32..=32,
+        )?;
+        check_ivs(pins, &c.pins.cbc_ivs)?;
+    }
+    for (i, p) in s.tls.servers.iter().enumerate() {
+        let server_at = at(&["tls", "servers"]).index(i);
+        if p.cipher_suites.is_empty() {
+            return Err((
+                server_at.field("cipher_suites"),
+                format!("TLS server {:?} needs at least one cipher suite", p.name),
+            ));
+        }
+        let Some(leaf_name) = p.chain.first() else {
+            return Err((
+                server_at.field("chain"),
+                format!("TLS server {:?} needs a certificate chain", p.name),
+            ));
+        };
         if p.min_version.value() > p.max_version.value() {
             return Err((
-                source.find("min_version"),
-                format!("TLS server {:?}: min_version is above max_version", p.name),
-            ));
-        }
-        let leaf = s.pki.certificates.iter().find(|c| c.name == p.chain[0].0);
-        if leaf.is_some_and(|leaf| leaf.key != p.key) {
-            return Err((
-                at,
+                server_at.field("min_version"),
                 format!(
-                    "TLS server {:?}: key {:?} is not the key of the leaf certificate {:?}",
-                    p.name, p.key.0, p.chain[0].0
+                    "TLS server {:?}: min_version {} is above max_version {}",
+                    p.name, p.min_version, p.max_version
                 ),
             ));
         }
-        check_len("server_random", &p.pins.server_random, 32..=32, source)?;
-        check_len("session_id", &p.pins.session_id, 1..=32, source)?;
-        check_len("ephemeral_key", &p.pins.ephemeral_key, 32..=32, source)?;
-        check_ivs(&p.pins.cbc_ivs, source)?;
+        let leaf = s.pki.certificates.iter().find(|c| c.name == leaf_name.0);
+        if leaf.is_some_and(|leaf| leaf.key != p.key) {
+            return Err((
+                server_at.field("key"),
+                format!(
+                    "TLS server {:?}: key {:?} is not the key of the leaf certificate {:?}",
+                    p.name, p.key.0, leaf_name.0
+                ),
+            ));
+        }
+        let pins = server_at.field("pins");
+        check_len(
+            pins.clone(),
+            "server_random",
+            &p.pins.server_random,
+            32..=32,
+        )?;
+        check_len(pins.clone(), "session_id", &p.pins.session_id, 1..=32)?;
+        check_len(
+            pins.clone(),
+            "ephemeral_key",
+            &p.pins.ephemeral_key,
+            32..=32,
+        )?;
+        check_ivs(pins, &p.pins.cbc_ivs)?;
     }
     Ok(())
 }
@@ -580,8 +853,13 @@ mod tests {
         Link(between: ("server", "client"))],"#,
         );
         let e = error_of(&twice);
-        assert_eq!((e.line, e.col), (8, 14), "{e}");
-        assert!(e.to_string().contains("more than one link"), "{e}");
+        assert_eq!((e.line, e.col), (8, 23), "{e}");
+        assert!(
+            e.message.ends_with(
+                "hosts \"client\" and \"server\" are joined by two links (lines 7 and 8)"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -638,7 +916,10 @@ mod tests {
             "Host(name: \"server\", addr: \"10.0.0.2\"),",
             "Host(name: \"server\", addr: \"10.0.0.2\"),\n        Host(name: \"client\", addr: \"10.0.0.3\"),",
         ));
-        assert!(e.message.contains("declared twice"), "{e}");
-        assert_eq!(e.line, 6, "{e}");
+        assert_eq!(
+            e.message,
+            "host \"client\" is defined twice (lines 4 and 6)"
+        );
+        assert_eq!((e.line, e.col), (6, 20), "{e}");
     }
 }

@@ -18,7 +18,48 @@ use crate::codepoints::{
 use crate::names::{
     CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
 };
-use crate::units::{BitRate, Chance, Time};
+use crate::units::{BitRate, Chance, Range, Time, ranged_fields, read_str};
+
+/// 1 GiB, the most bytes any one buffer, queue or transfer may hold.
+const GIB: u64 = 1 << 30;
+
+ranged_fields! {
+    seed: u64 = Range { what: "seed", min: 0, max: u64::MAX, why: "" };
+    queue_bytes: Option<u64> = Range { what: "queue_bytes", min: 68, max: GIB,
+        why: "bytes; at least one smallest IPv4 packet" };
+    mtu: u16 = Range { what: "mtu", min: 68, max: 65535, why: "bytes; RFC 791: every IPv4 link carries 68" };
+    mss: Option<u16> = Range { what: "mss", min: 64, max: 65495, why: "bytes; 65535 less IPv4 and TCP headers" };
+    tcp_buffer: Option<u32> = Range { what: "buffer size", min: 64, max: 1 << 24,
+        why: "bytes: 64 B to 16 MiB" };
+    initial_cwnd: Option<u32> = Range { what: "initial_cwnd", min: 1, max: 1000,
+        why: "segments; RFC 6928: 10" };
+    max_retransmissions: Option<u32> = Range { what: "max_retransmissions", min: 0, max: 100, why: "" };
+    port: u16 = Range { what: "port", min: 1, max: 65535, why: "port 0 names no port" };
+    nth: u32 = Range { what: "nth", min: 1, max: u32::MAX as u64, why: "counts matching segments from 1" };
+    tamper_byte: u32 = Range { what: "byte", min: 0, max: u32::MAX as u64, why: "" };
+    tamper_xor: u8 = Range { what: "xor", min: 1, max: 255, why: "0 flips no bit" };
+    pattern_len: u64 = Range { what: "Pattern length", min: 0, max: 1 << 28, why: "bytes: up to 256 MiB" };
+    max_events: u64 = Range { what: "max_events", min: 1, max: 1_000_000_000, why: "" };
+    byte_count: u64 = Range { what: "bytes", min: 0, max: u64::MAX, why: "" };
+    serial: Option<u64> = Range { what: "serial", min: 0, max: u64::MAX, why: "" };
+    path_len: Option<u32> = Range { what: "path_len", min: 0, max: u32::MAX as u64, why: "" };
+}
+
+/// An IPv4 address a host can have: not 0.0.0.0, broadcast or multicast.
+fn host_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Ipv4Addr, D::Error> {
+    read_str(d, "an IPv4 address string such as \"10.0.0.1\"", |text| {
+        let addr: Ipv4Addr = text.parse().map_err(|_| {
+                format!("{text:?} is not an IPv4 address: expected four numbers from 0 to 255, such as \"10.0.0.1\"")
+            })?;
+        // RFC 1122 §3.2.1.3: these never name one host.
+        if addr.is_unspecified() || addr.is_broadcast() || addr.is_multicast() {
+            return Err(format!(
+                "{text:?} cannot be a host's address: expected a unicast address such as \"10.0.0.1\""
+            ));
+        }
+        Ok(addr)
+    })
+}
 
 /// A whole scenario.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -30,7 +71,7 @@ pub struct Scenario {
     #[serde(default)]
     pub description: String,
     /// The seed of every random stream; `tlsim run --seed N` overrides it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "seed")]
     pub seed: u64,
     /// The hosts, each with a unique name and IPv4 address.
     pub hosts: Vec<Host>,
@@ -68,6 +109,7 @@ pub struct Host {
     /// actor name in the log.
     pub name: String,
     /// IPv4 address, as a string: `"10.0.0.1"`.
+    #[serde(deserialize_with = "host_addr")]
     pub addr: Ipv4Addr,
     /// TCP settings for this host only, over the scenario's `tcp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,7 +145,11 @@ pub struct Conditions {
     pub bandwidth: Option<BitRate>,
     /// Bytes that may wait to be sent; a packet arriving at a full queue is
     /// dropped (drop-tail). Left out: unbounded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "queue_bytes",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub queue_bytes: Option<u64>,
     /// Extra delay drawn uniformly from zero to this, per packet.
     #[serde(default)]
@@ -126,7 +172,7 @@ pub struct Conditions {
     #[serde(default)]
     pub corrupt: Chance,
     /// Largest IP packet the link carries, in bytes.
-    #[serde(default = "default_mtu")]
+    #[serde(default = "default_mtu", deserialize_with = "mtu")]
     pub mtu: u16,
 }
 
@@ -160,13 +206,25 @@ impl Default for Conditions {
 #[serde(deny_unknown_fields)]
 pub struct TcpSettings {
     /// Maximum segment size announced in the SYN (default 1460).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "mss",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mss: Option<u16>,
     /// Receive buffer, which bounds the advertised window (default 65535).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "tcp_buffer",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub recv_buffer: Option<u32>,
     /// Send buffer: bytes an application may queue (default 1 MiB).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "tcp_buffer",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub send_buffer: Option<u32>,
     /// Delayed-ACK timeout; `"0"` acknowledges every segment at once
     /// (default 40ms, Linux's minimum; ns-3 uses 200ms).
@@ -188,10 +246,18 @@ pub struct TcpSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_wait: Option<Time>,
     /// Initial congestion window in segments (RFC 6928: 10).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "initial_cwnd",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub initial_cwnd: Option<u32>,
     /// Retransmissions of one segment before the connection gives up.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "max_retransmissions",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_retransmissions: Option<u32>,
 }
 
@@ -202,6 +268,7 @@ pub struct Listen {
     /// The host that accepts connections.
     pub host: HostName,
     /// The TCP port.
+    #[serde(deserialize_with = "port")]
     pub port: u16,
     /// Speak TLS on accepted connections, with this server profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -255,6 +322,7 @@ pub enum Action {
         /// The host to connect to.
         to: HostName,
         /// The port it listens on.
+        #[serde(deserialize_with = "port")]
         port: u16,
         /// Speak TLS on this connection, with this client profile.
         #[serde(default)]
@@ -292,6 +360,7 @@ pub enum Action {
         /// What to do to the segment.
         action: FaultAction,
         /// Which matching segment, counting from 1.
+        #[serde(deserialize_with = "nth")]
         nth: u32,
         /// Which segments count.
         #[serde(default)]
@@ -310,7 +379,7 @@ pub enum Action {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub enum Data {
     /// `n` bytes of a fixed pattern (byte `i` of the stream is `i mod 251`).
-    Pattern(u64),
+    Pattern(#[serde(deserialize_with = "pattern_len")] u64),
     /// The UTF-8 bytes of a text.
     Text(String),
     /// Bytes written in hexadecimal, e.g. `"16030100"`.
@@ -333,8 +402,10 @@ pub enum FaultAction {
     /// checksum. TCP accepts the segment; TLS's record MAC does not.
     Tamper {
         /// Offset into the segment's payload.
+        #[serde(deserialize_with = "tamper_byte")]
         byte: u32,
         /// Bits to flip (non-zero).
+        #[serde(deserialize_with = "tamper_xor")]
         xor: u8,
     },
 }
@@ -373,7 +444,7 @@ pub struct Limits {
     pub max_time: Time,
     /// Most simulator steps: packet arrivals, timer expiries and timeline
     /// steps (default 10,000,000).
-    #[serde(default = "default_max_events")]
+    #[serde(default = "default_max_events", deserialize_with = "max_events")]
     pub max_events: u64,
 }
 
@@ -432,6 +503,7 @@ pub struct Delivered {
     /// The receiving end.
     pub to: HostName,
     /// How many bytes it must have received.
+    #[serde(deserialize_with = "byte_count")]
     pub bytes: u64,
 }
 
@@ -525,13 +597,21 @@ pub struct Cert {
     #[serde(default)]
     pub ca: bool,
     /// basicConstraints pathLenConstraint, for a CA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "path_len",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub path_len: Option<u32>,
     /// subjectAltName DNS names, for a server certificate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dns_names: Vec<String>,
     /// Serial number (default: position in the list, from 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "serial",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub serial: Option<u64>,
     /// Start of validity.
     pub not_before: CalendarTime,
