@@ -263,7 +263,11 @@ mod tests {
         );
         // Raw streams from the scenarios, besides the mutation seeds.
         for target in ["tls_client", "tls_server", "x509"] {
-            assert!(corpus[target].values().any(|input| input[0] == RAW && input.len() > 100));
+            assert!(
+                corpus[target]
+                    .values()
+                    .any(|input| input[0] == RAW && input.len() > 100)
+            );
         }
         // The documented session's three certificates reach the X.509 target.
         assert!(corpus["x509"].contains_key("google-spdy-c1-server-cert2"));

@@ -10,7 +10,15 @@
 //! flight still completes the handshake. A [`Mutation`] then flips, cuts,
 //! drops, duplicates or reorders units.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use tlsim_tls::conn::Negotiated;
 use tlsim_tls::enums::ContentType;
+use tlsim_tls_client::ClientConfig;
+use tlsim_tls_server::ServerConfig;
+
+use crate::pair::{Direction, Pair};
 
 /// A record header: type, version, length (RFC 5246 §6.2.1).
 const RECORD_HEADER_LEN: usize = 5;
@@ -236,11 +244,108 @@ pub fn decode_mutations(input: &[u8], max: usize) -> Vec<Targeted> {
         .collect()
 }
 
+/// A handshake whose flights in one direction went through
+/// [`split`], mutations and [`join`].
+pub struct MutatedRun {
+    /// The pair, driven until it settled.
+    pub pair: Pair,
+    /// Whether any flight's units changed, leaving aside units a receiver
+    /// may ignore ([`Unit::may_be_ignored`]). When they did, the two ends
+    /// saw different transcripts or records, so they must not both
+    /// complete the handshake.
+    pub changed: bool,
+}
+
+/// Runs a handshake (pair seed 1) whose deliveries in `direction` pass
+/// through [`split`], the `mutations` aimed at them, then [`join`].
+///
+/// # Panics
+/// If the pair does not settle within 50 rounds (a livelock).
+pub fn mutated_handshake(
+    client: ClientConfig,
+    server: ServerConfig,
+    direction: Direction,
+    mutations: Vec<Targeted>,
+) -> MutatedRun {
+    let mut pair = Pair::new(client, server);
+    let changed = Rc::new(Cell::new(false));
+    let seen = changed.clone();
+    let mut encrypting = false;
+    let mut delivery = 0;
+    pair.tamper(move |d, bytes| {
+        if d != direction {
+            return;
+        }
+        let mut units = split(bytes, &mut encrypting);
+        let before = units.clone();
+        for m in mutations.iter().filter(|m| m.flight == delivery) {
+            m.mutation.apply(&mut units);
+        }
+        let kept = |units: &[Unit]| -> Vec<Unit> {
+            units
+                .iter()
+                .filter(|u| !u.may_be_ignored())
+                .cloned()
+                .collect()
+        };
+        if kept(&before) != kept(&units) {
+            seen.set(true);
+        }
+        *bytes = join(&units);
+        delivery += 1;
+    });
+    pair.handshake();
+    MutatedRun {
+        pair,
+        changed: changed.get(),
+    }
+}
+
+/// Checks that what a handshake settled on was offered by the client and
+/// is allowed by the server: version within both ranges, suite and group
+/// in both lists.
+///
+/// # Errors
+/// What was not offered, for the fuzz target's panic message.
+pub fn check_offered(
+    negotiated: &Negotiated,
+    client: &ClientConfig,
+    server: &ServerConfig,
+) -> Result<(), String> {
+    let version = negotiated.version.get();
+    let suite = negotiated.suite.get();
+    if !(client.min_version..=client.max_version).contains(&version)
+        || !(server.min_version..=server.max_version).contains(&version)
+    {
+        return Err(format!("version {version:#06x} outside the offered range"));
+    }
+    if !client.cipher_suites.contains(&suite) || !server.cipher_suites.contains(&suite) {
+        return Err(format!("suite {suite:#06x} was not offered"));
+    }
+    if let Some(group) = negotiated.group.map(|g| g.get()) {
+        if !client.groups.contains(&group) || !server.groups.contains(&group) {
+            return Err(format!("group {group:#06x} was not offered"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pair::{Direction, Pair};
     use crate::pki::{LeafKey, client_config, pki, server_config};
+
+    fn mutated_handshake(direction: Direction, mutations: Vec<Targeted>) -> Pair {
+        let pki = pki(LeafKey::Ecdsa);
+        let run = super::mutated_handshake(
+            client_config(&pki),
+            server_config(&pki),
+            direction,
+            mutations,
+        );
+        assert_eq!(run.pair.is_complete(), !run.changed);
+        run.pair
+    }
 
     fn recorded_flights() -> Vec<(Direction, Vec<u8>)> {
         let pki = pki(LeafKey::Ecdsa);
@@ -273,28 +378,6 @@ mod tests {
         let types: Vec<u8> = units.iter().map(|u| u.body[0]).collect();
         // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone.
         assert_eq!(types, [2, 11, 12, 14]);
-    }
-
-    /// Runs a handshake whose deliveries in `direction` pass through
-    /// split, `mutations`, then join.
-    fn mutated_handshake(direction: Direction, mutations: Vec<Targeted>) -> Pair {
-        let pki = pki(LeafKey::Ecdsa);
-        let mut pair = Pair::new(client_config(&pki), server_config(&pki));
-        let mut encrypting = false;
-        let mut delivery = 0;
-        pair.tamper(move |d, bytes| {
-            if d != direction {
-                return;
-            }
-            let mut units = split(bytes, &mut encrypting);
-            for m in mutations.iter().filter(|m| m.flight == delivery) {
-                m.mutation.apply(&mut units);
-            }
-            *bytes = join(&units);
-            delivery += 1;
-        });
-        pair.handshake();
-        pair
     }
 
     #[test]
@@ -347,5 +430,24 @@ mod tests {
             ]
         );
         assert_eq!(decode_mutations(&[0; 40], 3).len(), 3);
+    }
+
+    #[test]
+    fn a_clean_handshake_settles_on_what_was_offered() {
+        let pki = pki(LeafKey::Ecdsa);
+        let (client, server) = (client_config(&pki), server_config(&pki));
+        let run = super::mutated_handshake(
+            client.clone(),
+            server.clone(),
+            Direction::ToClient,
+            Vec::new(),
+        );
+        let negotiated = run.pair.client.negotiated().unwrap();
+        assert_eq!(check_offered(negotiated, &client, &server), Ok(()));
+        let narrow = ClientConfig {
+            cipher_suites: vec![0xc009],
+            ..client
+        };
+        assert!(check_offered(negotiated, &narrow, &server).is_err());
     }
 }
