@@ -1,7 +1,7 @@
 //! What tlsim's tests and fuzz targets share, kept in one place.
 //!
 //! Where to start reading:
-//! - [`pki`]: the test PKI (a root, an intermediate and a `www.google.com`
+//! - [`pki`](mod@pki): the test PKI (a root, an intermediate and a `www.google.com`
 //!   leaf, generated from a seed) and client and server configurations
 //!   that use it.
 //! - [`pair`]: a TLS client and server joined in memory, with a tamper
