@@ -7,7 +7,7 @@
 //! [`SpdyError`]; reserved bits (`X` in the spec's diagrams, the unused bits
 //! after the priority) are ignored on receipt and sent as zero.
 
-use crate::error::{InvalidFrame, SpdyError};
+use crate::error::{InvalidFrame, InvalidHeaderBlock, SpdyError};
 use crate::frame::{
     ControlType, Data, FRAME_HEADER_LEN, Flags, Frame, GoAway, GoAwayStatus, Headers,
     MAX_FRAME_PAYLOAD_LEN, MAX_STREAM_ID, Ping, RstStatus, RstStream, SPDY_VERSION, Setting,
@@ -257,17 +257,17 @@ fn decode_checked(frame: &[u8], decompressor: &mut HeaderDecompressor) -> Result
             associated_to: u32_at(body, 4) & U31,
             priority: body[8] >> 5,
             slot: body[9],
-            headers: decompressor.decompress(&body[10..])?,
+            headers: decompress(decompressor, frame_type, body, 10)?,
         }),
         ControlType::SYN_REPLY => Frame::SynReply(SynReply {
             flags,
             stream_id: u32_at(body, 0) & U31,
-            headers: decompressor.decompress(&body[4..])?,
+            headers: decompress(decompressor, frame_type, body, 4)?,
         }),
         ControlType::HEADERS => Frame::Headers(Headers {
             flags,
             stream_id: u32_at(body, 0) & U31,
-            headers: decompressor.decompress(&body[4..])?,
+            headers: decompress(decompressor, frame_type, body, 4)?,
         }),
         ControlType::RST_STREAM => Frame::RstStream(RstStream {
             flags,
@@ -318,6 +318,29 @@ fn decode_checked(frame: &[u8], decompressor: &mut HeaderDecompressor) -> Result
     })
 }
 
+/// Decompresses the header block that starts at `block_start` of a
+/// SYN_STREAM, SYN_REPLY or HEADERS body, naming the frame's stream if the
+/// block is too large.
+fn decompress(
+    decompressor: &mut HeaderDecompressor,
+    frame_type: ControlType,
+    body: &[u8],
+    block_start: usize,
+) -> Result<HeaderBlock, SpdyError> {
+    decompressor
+        .decompress(&body[block_start..])
+        .map_err(|e| match e {
+            SpdyError::InvalidHeaderBlock(InvalidHeaderBlock::TooLarge) => {
+                InvalidFrame::HeaderBlockTooLarge {
+                    frame_type,
+                    stream_id: u32_at(body, 0) & U31,
+                }
+                .into()
+            }
+            other => other,
+        })
+}
+
 /// Decodes the first frame of `bytes`, returning it and the number of bytes
 /// it took.
 ///
@@ -348,7 +371,15 @@ pub fn decode_frame(
 /// session).
 #[derive(Debug, Default)]
 pub struct FrameReader {
+    /// Received bytes; those before `start` are already returned as frames.
     buffer: Vec<u8>,
+    /// Where the next frame begins in `buffer`. Frames are consumed by
+    /// moving this offset, so reading n frames from one feed costs O(n)
+    /// rather than shifting the rest of the buffer once per frame.
+    start: usize,
+    /// Bytes moved to the front by compaction over the reader's life: at
+    /// most the unread tail at each feed, never the whole buffer per frame.
+    compacted: usize,
     decompressor: HeaderDecompressor,
     failed: Option<SpdyError>,
 }
@@ -361,9 +392,17 @@ impl FrameReader {
 
     /// Appends received bytes. Ignored once the reader has failed.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if self.failed.is_none() {
-            self.buffer.extend_from_slice(bytes);
+        if self.failed.is_some() {
+            return;
         }
+        // Compact once per feed: only the unread tail (at most one partial
+        // frame after the previous drain) moves.
+        if self.start > 0 {
+            self.compacted += self.buffer.len() - self.start;
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
+        self.buffer.extend_from_slice(bytes);
     }
 
     /// The next complete frame, or `Ok(None)` if more bytes are needed.
@@ -379,27 +418,30 @@ impl FrameReader {
             Err(e) => {
                 self.failed = Some(e.clone());
                 self.buffer = Vec::new();
+                self.start = 0;
                 Err(e)
             }
         }
     }
 
     fn try_next(&mut self) -> Result<Option<WireFrame>, SpdyError> {
-        let Some(header) = self.buffer.first_chunk::<FRAME_HEADER_LEN>() else {
+        let unread = &self.buffer[self.start..];
+        let Some(header) = unread.first_chunk::<FRAME_HEADER_LEN>() else {
             return Ok(None);
         };
         let total = FRAME_HEADER_LEN + check_header(header)?;
-        if self.buffer.len() < total {
+        let Some(bytes) = unread.get(..total) else {
             return Ok(None);
-        }
-        let bytes: Vec<u8> = self.buffer.drain(..total).collect();
+        };
+        let bytes = bytes.to_vec();
+        self.start += total;
         let frame = decode_checked(&bytes, &mut self.decompressor)?;
         Ok(Some(WireFrame { frame, bytes }))
     }
 
     /// Bytes received but not yet returned as a frame.
     pub fn buffered_len(&self) -> usize {
-        self.buffer.len()
+        self.buffer.len() - self.start
     }
 
     /// Whether an error has ended this reader.

@@ -47,6 +47,16 @@ pub enum InvalidFrame {
         /// The length field.
         length: u32,
     },
+    /// A SYN_STREAM, SYN_REPLY or HEADERS frame whose header block
+    /// decompresses past [`MAX_HEADER_BLOCK_LEN`](crate::MAX_HEADER_BLOCK_LEN).
+    /// SPDY/3 §2.6.3 (FRAME_TOO_LARGE): the compression context is then out
+    /// of step, so the session must close.
+    HeaderBlockTooLarge {
+        /// The frame type.
+        frame_type: ControlType,
+        /// The stream the frame belongs to.
+        stream_id: u32,
+    },
     /// The input ends before the frame does (whole-buffer parsing only).
     Truncated,
     /// Bytes follow the frame (whole-buffer parsing only).
@@ -112,6 +122,13 @@ impl fmt::Display for InvalidFrame {
             InvalidFrame::SettingsCountMismatch { count, length } => {
                 write!(f, "SETTINGS announces {count} entries in length {length}")
             }
+            InvalidFrame::HeaderBlockTooLarge {
+                frame_type,
+                stream_id,
+            } => write!(
+                f,
+                "{frame_type} on stream {stream_id}: header block too large"
+            ),
             InvalidFrame::Truncated => f.write_str("truncated"),
             InvalidFrame::TrailingBytes => f.write_str("trailing bytes"),
         }

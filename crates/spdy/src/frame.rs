@@ -342,6 +342,16 @@ pub enum Frame {
 }
 
 impl Frame {
+    /// The name/value header block of a SYN_STREAM, SYN_REPLY or HEADERS.
+    pub fn header_block(&self) -> Option<&HeaderBlock> {
+        match self {
+            Frame::SynStream(f) => Some(&f.headers),
+            Frame::SynReply(f) => Some(&f.headers),
+            Frame::Headers(f) => Some(&f.headers),
+            _ => None,
+        }
+    }
+
     /// The control frame type, or `None` for DATA.
     pub fn control_type(&self) -> Option<ControlType> {
         Some(match self {

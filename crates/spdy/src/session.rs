@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::codec::{FrameReader, FrameWriter, WireFrame};
-use crate::error::SpdyError;
+use crate::error::{InvalidFrame, SpdyError};
 use crate::frame::{
     Data, Flags, Frame, GoAway, GoAwayStatus, MAX_STREAM_ID, Ping, RstStatus, RstStream, Setting,
     SettingFlags, SettingId, Settings, SynReply, SynStream, WindowUpdate,
@@ -34,6 +34,11 @@ pub const DEFAULT_WINDOW_SIZE: u32 = 65_536;
 /// The largest DATA payload the server sends by default: what fits a TLS
 /// record of 2^14 bytes with the 8-byte frame header.
 pub const DEFAULT_MAX_DATA_FRAME_LEN: usize = 16_384 - 8;
+
+/// The most streams the server serves at once; a SYN_STREAM beyond them is
+/// refused. SPDY/3 §2.6.4 recommends a limit of no less than 100. The cap
+/// also bounds the work of each frame that moves every stream's window.
+pub const MAX_CONCURRENT_STREAMS: usize = 100;
 
 /// The stream the client's request opens (SPDY/3 §2.3.2: client streams
 /// are odd, starting at 1).
@@ -117,10 +122,29 @@ impl Endpoint {
         match self.reader.next_frame() {
             Ok(frame) => Ok(frame),
             Err(e) => {
-                if !matches!(e, SpdyError::Poisoned(_)) {
-                    // A failure to encode the GOAWAY leaves the original
-                    // error the one worth reporting.
-                    let _ = self.go_away(last_good_stream_id, GoAwayStatus::PROTOCOL_ERROR);
+                // A failure to encode the answer leaves the original error
+                // the one worth reporting.
+                match &e {
+                    SpdyError::Poisoned(_) => {}
+                    SpdyError::InvalidFrame(InvalidFrame::HeaderBlockTooLarge {
+                        stream_id,
+                        ..
+                    }) => {
+                        // SPDY/3 §2.6.3: FRAME_TOO_LARGE for a frame whose
+                        // compressed block was not fully processed leaves the
+                        // compression state out of sync, so "senders of
+                        // FRAME_TOO_LARGE MUST close the session". The peer
+                        // broke no rule; the limit is ours.
+                        let _ = self.send(Frame::RstStream(RstStream {
+                            flags: Flags::NONE,
+                            stream_id: *stream_id,
+                            status: RstStatus::FRAME_TOO_LARGE,
+                        }));
+                        let _ = self.go_away(last_good_stream_id, GoAwayStatus::INTERNAL_ERROR);
+                    }
+                    _ => {
+                        let _ = self.go_away(last_good_stream_id, GoAwayStatus::PROTOCOL_ERROR);
+                    }
                 }
                 Err(e)
             }
@@ -250,8 +274,10 @@ impl SpdyClient {
     /// [`poll_transmit`](Self::poll_transmit).
     ///
     /// # Errors
-    /// A framing error (after which a GOAWAY PROTOCOL_ERROR is queued and
-    /// every later call fails).
+    /// A framing error, after which a GOAWAY is queued and every later call
+    /// fails: PROTOCOL_ERROR, or for a header block over
+    /// [`MAX_HEADER_BLOCK_LEN`](crate::MAX_HEADER_BLOCK_LEN) an RST_STREAM
+    /// FRAME_TOO_LARGE on its stream, then INTERNAL_ERROR.
     pub fn poll_recv(&mut self) -> Result<Option<WireFrame>, SpdyError> {
         let Some(wire) = self.endpoint.next_frame(0)? else {
             return Ok(None);
@@ -423,8 +449,10 @@ impl SpdyServer {
     /// [`poll_transmit`](Self::poll_transmit).
     ///
     /// # Errors
-    /// A framing error (after which a GOAWAY PROTOCOL_ERROR is queued and
-    /// every later call fails).
+    /// A framing error, after which a GOAWAY is queued and every later call
+    /// fails: PROTOCOL_ERROR, or for a header block over
+    /// [`MAX_HEADER_BLOCK_LEN`](crate::MAX_HEADER_BLOCK_LEN) an RST_STREAM
+    /// FRAME_TOO_LARGE on its stream, then INTERNAL_ERROR.
     pub fn poll_recv(&mut self) -> Result<Option<WireFrame>, SpdyError> {
         let Some(wire) = self.endpoint.next_frame(self.last_good_stream_id)? else {
             return Ok(None);
@@ -485,6 +513,14 @@ impl SpdyServer {
                 .go_away(self.last_good_stream_id, GoAwayStatus::PROTOCOL_ERROR);
         }
         self.last_good_stream_id = syn.stream_id;
+        if self.streams.len() >= MAX_CONCURRENT_STREAMS {
+            // SPDY/3 §2.6.3: REFUSED_STREAM, the stream was not processed.
+            return self.endpoint.send(Frame::RstStream(RstStream {
+                flags: Flags::NONE,
+                stream_id: syn.stream_id,
+                status: RstStatus::REFUSED_STREAM,
+            }));
+        }
         let mut headers = HeaderBlock::new();
         headers.push(":status", "200 OK")?;
         headers.push(":version", "HTTP/1.1")?;

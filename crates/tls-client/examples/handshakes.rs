@@ -1,11 +1,8 @@
 //! Runs many full handshakes in memory with events disabled, as a rough
 //! measure of the handshake cost: `cargo run --release --example handshakes -- 1000`.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
-use common::{LeafKey, Quiet, client_config, pki, server_config};
-use tlsim_sim::Instant;
+use tlsim_sim::{Instant, NullTracer};
+use tlsim_test_support::{LeafKey, client_config, pki, server_config};
 use tlsim_tls::conn::EventContext;
 use tlsim_tls_client::ClientConnection;
 use tlsim_tls_server::ServerConnection;
@@ -36,15 +33,15 @@ fn main() {
             tlsim_sim::RngStream::new(seed, "server"),
             ctx,
         );
-        client.start(Instant::ZERO, &mut Quiet);
+        client.start(Instant::ZERO, &mut NullTracer);
         let mut bytes = Vec::new();
         for _ in 0..10 {
             bytes.clear();
             client.write_tls(&mut bytes);
-            server.handle_bytes(Instant::ZERO, &bytes, &mut Quiet);
+            server.handle_bytes(Instant::ZERO, &bytes, &mut NullTracer);
             bytes.clear();
             server.write_tls(&mut bytes);
-            client.handle_bytes(Instant::ZERO, &bytes, &mut Quiet);
+            client.handle_bytes(Instant::ZERO, &bytes, &mut NullTracer);
         }
         if !client.is_handshaking() && !client.has_failed() {
             completed += 1;

@@ -1,10 +1,10 @@
 //! Incompatible configurations, bad certificates and tampering: each ends
 //! with the exact alert RFC 5246 §7.2 prescribes, on both sides.
 
-mod common;
-
-use common::{Direction, LeafKey, NOW, Pair, client_config, pki, pki_with, server_config};
 use tlsim_sim::Instant;
+use tlsim_test_support::{
+    Direction, LeafKey, NOW, Pair, client_config, pki, pki_with, server_config,
+};
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::enums::{AlertDescription, ContentType, HandshakeType};
 use tlsim_tls::error::{CertificateError, Error, PeerIncompatible};

@@ -1,8 +1,6 @@
 //! Full handshakes between the client and server actors, in memory.
 
-mod common;
-
-use common::{LeafKey, Pair, client_config, pki, server_config};
+use tlsim_test_support::{LeafKey, Pair, client_config, pki, server_config};
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 

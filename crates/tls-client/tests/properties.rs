@@ -1,13 +1,11 @@
 //! Properties: random compatible configurations over randomly chunked
 //! transports agree on the master secret; arbitrary bytes never panic.
 
-mod common;
-
 use std::sync::OnceLock;
 
-use common::{LeafKey, Pair, Pki, Quiet, client_config, pki, server_config};
 use proptest::prelude::*;
-use tlsim_sim::{Instant, RngStream};
+use tlsim_sim::{Instant, NullTracer, RngStream};
+use tlsim_test_support::{LeafKey, Pair, Pki, client_config, pki, server_config};
 use tlsim_tls::conn::EventContext;
 use tlsim_tls::crypto::suites::suite_by_value;
 use tlsim_tls_client::ClientConnection;
@@ -83,7 +81,7 @@ proptest! {
             ctx,
         );
         let mut log = Vec::new();
-        client.start(Instant::ZERO, &mut Quiet);
+        client.start(Instant::ZERO, &mut NullTracer);
         for bytes in [&first, &second] {
             server.handle_bytes(Instant::ZERO, bytes, &mut log);
             client.handle_bytes(Instant::ZERO, bytes, &mut log);
@@ -103,9 +101,9 @@ proptest! {
         let mut flips = Some(flips);
         pair.tamper(move |direction, bytes| {
             let wanted = if to_server {
-                common::Direction::ToServer
+                tlsim_test_support::Direction::ToServer
             } else {
-                common::Direction::ToClient
+                tlsim_test_support::Direction::ToClient
             };
             if direction == wanted {
                 if let Some(flips) = flips.take() {

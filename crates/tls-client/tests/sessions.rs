@@ -1,10 +1,8 @@
 //! Resumption by session ID, extensions, pins and key log lines.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::{LeafKey, Pair, client_config, pki, server_config};
+use tlsim_test_support::{LeafKey, Pair, client_config, pki, server_config};
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls_client::{ClientPins, ClientSessionStore};
 use tlsim_tls_server::{ServerPins, ServerSessionCache};

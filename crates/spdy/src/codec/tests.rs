@@ -344,6 +344,47 @@ fn reader_stays_failed_after_an_error() {
 }
 
 #[test]
+fn reading_many_frames_from_one_feed_moves_no_bytes() {
+    // Linear time: frames are consumed by offset, so draining a feed of n
+    // frames shifts nothing, however large n is.
+    let pings = PING_BYTES.repeat(10_000);
+    let mut reader = FrameReader::new();
+    reader.feed(&pings);
+    let mut count = 0;
+    while let Some(wire) = reader.next_frame().unwrap() {
+        assert_eq!(wire.bytes, PING_BYTES);
+        count += 1;
+    }
+    assert_eq!(count, 10_000);
+    assert_eq!(reader.buffered_len(), 0);
+    assert_eq!(reader.compacted, 0);
+}
+
+#[test]
+fn each_feed_moves_at_most_the_partial_frame_left_before_it() {
+    // 1000 PINGs arriving 100 bytes at a time: each feed compacts once and
+    // moves only the unread tail of the previous chunk (under one frame),
+    // never the whole buffer once per frame.
+    let pings = PING_BYTES.repeat(1000);
+    let mut reader = FrameReader::new();
+    let mut count = 0;
+    let mut feeds = 0;
+    for chunk in pings.chunks(100) {
+        let tail_before = reader.buffered_len();
+        let compacted_before = reader.compacted;
+        reader.feed(chunk);
+        feeds += 1;
+        assert!(tail_before < PING_BYTES.len());
+        assert!(reader.compacted - compacted_before <= tail_before);
+        while reader.next_frame().unwrap().is_some() {
+            count += 1;
+        }
+    }
+    assert_eq!(count, 1000);
+    assert!(reader.compacted < feeds * PING_BYTES.len());
+}
+
+#[test]
 fn reader_rejects_header_block_without_the_dictionary() {
     // A SYN_REPLY whose block is a zlib stream with no preset dictionary.
     let block = [0x78, 0x9c, 0x63, 0x60, 0x60, 0x60, 0x00, 0x00];
@@ -654,4 +695,27 @@ proptest! {
             let _ = wire.fields(0);
         }
     }
+}
+
+#[test]
+fn header_block_past_the_limit_names_its_frame_and_stream() {
+    let mut headers = HeaderBlock::new();
+    headers
+        .push("x", vec![b'a'; crate::MAX_HEADER_BLOCK_LEN])
+        .unwrap();
+    let bytes = FrameWriter::new()
+        .encode(&Frame::Headers(Headers {
+            flags: Flags::NONE,
+            stream_id: 7,
+            headers,
+        }))
+        .unwrap();
+    assert_eq!(
+        decode(&bytes),
+        Err(InvalidFrame::HeaderBlockTooLarge {
+            frame_type: ControlType::HEADERS,
+            stream_id: 7
+        }
+        .into())
+    );
 }

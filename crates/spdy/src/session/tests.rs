@@ -423,3 +423,100 @@ proptest::proptest! {
         proptest::prop_assert_eq!(pair.server.pending_streams(), 0);
     }
 }
+
+/// A SYN_STREAM whose header block is a zlib bomb: a few hundred bytes that
+/// inflate past [`MAX_HEADER_BLOCK_LEN`](crate::MAX_HEADER_BLOCK_LEN).
+fn header_bomb(stream_id: u32) -> Vec<u8> {
+    let mut headers = HeaderBlock::new();
+    headers
+        .push("x", vec![b'a'; crate::MAX_HEADER_BLOCK_LEN + 1])
+        .unwrap();
+    let bytes = FrameWriter::new()
+        .encode(&Frame::SynStream(SynStream {
+            flags: Flags::FIN,
+            stream_id,
+            associated_to: 0,
+            priority: 0,
+            slot: 0,
+            headers,
+        }))
+        .unwrap();
+    assert!(bytes.len() < 2048, "{} bytes", bytes.len());
+    bytes
+}
+
+#[test]
+fn server_answers_a_header_bomb_with_frame_too_large_and_goaway() {
+    let mut server = SpdyServer::new("x");
+    server.handle_bytes(&header_bomb(1));
+    assert_eq!(
+        server.poll_recv(),
+        Err(InvalidFrame::HeaderBlockTooLarge {
+            frame_type: ControlType::SYN_STREAM,
+            stream_id: 1
+        }
+        .into())
+    );
+    assert_eq!(
+        server.poll_transmit().unwrap().frame,
+        Frame::RstStream(RstStream {
+            flags: Flags::NONE,
+            stream_id: 1,
+            status: RstStatus::FRAME_TOO_LARGE
+        })
+    );
+    assert_eq!(
+        server.poll_transmit().unwrap().frame,
+        Frame::GoAway(GoAway {
+            flags: Flags::NONE,
+            last_good_stream_id: 0,
+            status: GoAwayStatus::INTERNAL_ERROR
+        })
+    );
+    assert!(server.poll_transmit().is_none());
+    assert!(matches!(server.poll_recv(), Err(SpdyError::Poisoned(_))));
+}
+
+#[test]
+fn server_refuses_streams_beyond_its_concurrency_limit() {
+    // A zero initial window stalls every stream, so each stays open.
+    let mut writer = FrameWriter::new();
+    let mut bytes = writer
+        .encode(&Frame::Settings(Settings {
+            flags: Flags::NONE,
+            entries: vec![Setting {
+                flags: SettingFlags(0),
+                id: SettingId::INITIAL_WINDOW_SIZE,
+                value: 0,
+            }],
+        }))
+        .unwrap();
+    let opened = MAX_CONCURRENT_STREAMS as u32 + 1;
+    for n in 0..opened {
+        let syn = Frame::SynStream(SynStream {
+            flags: Flags::FIN,
+            stream_id: 2 * n + 1,
+            associated_to: 0,
+            priority: 0,
+            slot: 0,
+            headers: HeaderBlock::from_pairs([(":path", "/")]).unwrap(),
+        });
+        bytes.extend(writer.encode(&syn).unwrap());
+    }
+    let mut server = SpdyServer::new("x");
+    server.handle_bytes(&bytes);
+    while server.poll_recv().unwrap().is_some() {}
+    assert_eq!(server.pending_streams(), MAX_CONCURRENT_STREAMS);
+    let sent: Vec<Frame> = std::iter::from_fn(|| server.poll_transmit())
+        .map(|w| w.frame)
+        .collect();
+    assert_eq!(sent.len(), MAX_CONCURRENT_STREAMS + 1);
+    assert_eq!(
+        sent.last(),
+        Some(&Frame::RstStream(RstStream {
+            flags: Flags::NONE,
+            stream_id: 2 * opened - 1,
+            status: RstStatus::REFUSED_STREAM
+        }))
+    );
+}

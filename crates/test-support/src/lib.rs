@@ -1,0 +1,27 @@
+//! What tlsim's tests and fuzz targets share, kept in one place.
+//!
+//! Where to start reading:
+//! - [`pki`](mod@pki): the test PKI (a root, an intermediate and a `www.google.com`
+//!   leaf, generated from a seed) and client and server configurations
+//!   that use it.
+//! - [`pair`]: a TLS client and server joined in memory, with a tamper
+//!   hook and a bounded drive loop.
+//! - [`flight`]: recorded flights cut into messages and mutated
+//!   (flipped, cut, dropped, duplicated, reordered), for the fuzz targets.
+//! - [`corpus`]: seed inputs for every fuzz target, made from the shipped
+//!   scenarios (the `fuzz-corpus` binary writes them out).
+//!
+//! Everything here is deterministic: randomness comes from seeds only.
+
+#![forbid(unsafe_code)]
+
+pub mod corpus;
+pub mod flight;
+pub mod pair;
+pub mod pki;
+
+pub use pair::{Direction, Pair};
+pub use pki::{
+    LeafKey, NOT_AFTER, NOT_BEFORE, NOW, Pki, SERVER_NAME, client_config, pki, pki_with,
+    server_config,
+};

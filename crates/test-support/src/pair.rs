@@ -1,0 +1,237 @@
+//! A client and a server joined in memory, with a tamper hook and a
+//! bounded drive loop.
+//!
+//! Each round moves everything one side has written to the other, after
+//! the tamper hook (if any) has seen it, advancing the clock by 10 ms; the
+//! loop ends when neither side has anything to write, and panics past its
+//! bound (a livelock is a bug).
+
+use std::sync::Arc;
+
+use tlsim_sim::{Event, Instant, RngStream};
+use tlsim_tls::conn::{EventContext, TlsEvent};
+use tlsim_tls_client::{ClientConfig, ClientConnection};
+use tlsim_tls_server::{ServerConfig, ServerConnection};
+
+/// Which way bytes travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From the client to the server.
+    ToServer,
+    /// From the server to the client.
+    ToClient,
+}
+
+type Tamper = Box<dyn FnMut(Direction, &mut Vec<u8>)>;
+type Chunker = Box<dyn FnMut(usize) -> usize>;
+
+/// A client and a server joined by memory.
+pub struct Pair {
+    /// The client end.
+    pub client: ClientConnection,
+    /// The server end.
+    pub server: ServerConnection,
+    /// The client's event log.
+    pub client_log: Vec<Event>,
+    /// The server's event log.
+    pub server_log: Vec<Event>,
+    /// What the client reported, in order.
+    pub client_events: Vec<TlsEvent>,
+    /// What the server reported, in order.
+    pub server_events: Vec<TlsEvent>,
+    /// Every byte the client wrote, before tampering.
+    pub client_wire: Vec<u8>,
+    /// Every byte the server wrote, before tampering.
+    pub server_wire: Vec<u8>,
+    /// The simulated time of the current round.
+    pub now: Instant,
+    tamper: Option<Tamper>,
+    chunker: Option<Chunker>,
+}
+
+impl Pair {
+    /// A pair whose random streams come from seed 1.
+    pub fn new(client: ClientConfig, server: ServerConfig) -> Self {
+        Self::with_seed(client, server, 1)
+    }
+
+    /// A pair whose random streams come from `seed`.
+    pub fn with_seed(client: ClientConfig, server: ServerConfig, seed: u64) -> Self {
+        let ctx = |actor: &str, peer: &str| EventContext {
+            actor: actor.into(),
+            peer: peer.into(),
+            conn: None,
+        };
+        Pair {
+            client: ClientConnection::new(
+                Arc::new(client),
+                RngStream::new(seed, "client"),
+                ctx("client", "server"),
+            ),
+            server: ServerConnection::new(
+                Arc::new(server),
+                RngStream::new(seed, "server"),
+                ctx("server", "client"),
+            ),
+            client_log: Vec::new(),
+            server_log: Vec::new(),
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+            client_wire: Vec::new(),
+            server_wire: Vec::new(),
+            now: Instant::from_nanos(20_000_000),
+            tamper: None,
+            chunker: None,
+        }
+    }
+
+    /// Alters bytes in flight: `hook` sees each delivery, one side's
+    /// writes of one round, before the other side reads it.
+    pub fn tamper(&mut self, hook: impl FnMut(Direction, &mut Vec<u8>) + 'static) {
+        self.tamper = Some(Box::new(hook));
+    }
+
+    /// Splits each delivery into chunks of the lengths `next(remaining)`.
+    pub fn chunked(&mut self, next: impl FnMut(usize) -> usize + 'static) {
+        self.chunker = Some(Box::new(next));
+    }
+
+    /// Starts the client: it queues its Client Hello.
+    pub fn start(&mut self) {
+        self.client.start(self.now, &mut self.client_log);
+    }
+
+    fn deliver(&mut self, direction: Direction, mut bytes: Vec<u8>) {
+        if let Some(t) = &mut self.tamper {
+            t(direction, &mut bytes);
+        }
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            let n = match &mut self.chunker {
+                Some(c) => c(rest.len()).clamp(1, rest.len()),
+                None => rest.len(),
+            };
+            let (chunk, tail) = rest.split_at(n);
+            match direction {
+                Direction::ToServer => {
+                    self.server
+                        .handle_bytes(self.now, chunk, &mut self.server_log)
+                }
+                Direction::ToClient => {
+                    self.client
+                        .handle_bytes(self.now, chunk, &mut self.client_log)
+                }
+            }
+            rest = tail;
+        }
+    }
+
+    /// Moves bytes both ways until neither side has anything to send, for
+    /// at most `limit` rounds; returns the rounds used.
+    ///
+    /// # Panics
+    /// If the pair is still talking after `limit` rounds.
+    pub fn drive_bounded(&mut self, limit: usize) -> usize {
+        for round in 0..limit {
+            // First, as answers to events may have bytes to send.
+            self.collect();
+            let mut to_server = Vec::new();
+            self.client.write_tls(&mut to_server);
+            let mut to_client = Vec::new();
+            self.server.write_tls(&mut to_client);
+            if to_server.is_empty() && to_client.is_empty() {
+                return round;
+            }
+            self.now = Instant::from_nanos(self.now.as_nanos() + 10_000_000);
+            self.client_wire.extend_from_slice(&to_server);
+            self.server_wire.extend_from_slice(&to_client);
+            if !to_server.is_empty() {
+                self.deliver(Direction::ToServer, to_server);
+            }
+            if !to_client.is_empty() {
+                self.deliver(Direction::ToClient, to_client);
+            }
+        }
+        panic!("the pair did not settle within {limit} rounds");
+    }
+
+    /// [`drive_bounded`](Self::drive_bounded) with 50 rounds, ample for a
+    /// handshake, data and close.
+    pub fn drive(&mut self) {
+        self.drive_bounded(50);
+    }
+
+    /// Starts the client and drives to quiescence.
+    pub fn handshake(&mut self) {
+        self.start();
+        self.drive();
+    }
+
+    /// Takes both sides' events; answers close_notify with close_notify,
+    /// as RFC 5246 §7.2.1 requires of an application.
+    pub fn collect(&mut self) {
+        while let Some(e) = self.client.poll_event() {
+            if e == TlsEvent::PeerClosed {
+                self.client.close(self.now, &mut self.client_log);
+            }
+            self.client_events.push(e);
+        }
+        while let Some(e) = self.server.poll_event() {
+            if e == TlsEvent::PeerClosed {
+                self.server.close(self.now, &mut self.server_log);
+            }
+            self.server_events.push(e);
+        }
+    }
+
+    /// The client's first failure, if any.
+    pub fn client_failure(&self) -> Option<&TlsEvent> {
+        self.client_events
+            .iter()
+            .find(|e| matches!(e, TlsEvent::Failed { .. }))
+    }
+
+    /// The server's first failure, if any.
+    pub fn server_failure(&self) -> Option<&TlsEvent> {
+        self.server_events
+            .iter()
+            .find(|e| matches!(e, TlsEvent::Failed { .. }))
+    }
+
+    /// Whether both ends reported a complete handshake.
+    pub fn is_complete(&self) -> bool {
+        let complete = |events: &[TlsEvent]| {
+            events
+                .iter()
+                .any(|e| matches!(e, TlsEvent::HandshakeComplete { .. }))
+        };
+        complete(&self.client_events) && complete(&self.server_events)
+    }
+
+    /// Asserts that both ends completed the handshake.
+    ///
+    /// # Panics
+    /// If either did not, listing its events.
+    #[track_caller]
+    pub fn assert_complete(&self) {
+        assert!(
+            self.client_events
+                .iter()
+                .any(|e| matches!(e, TlsEvent::HandshakeComplete { .. })),
+            "client did not complete: {:?}",
+            self.client_events
+        );
+        assert!(
+            self.server_events
+                .iter()
+                .any(|e| matches!(e, TlsEvent::HandshakeComplete { .. })),
+            "server did not complete: {:?}",
+            self.server_events
+        );
+    }
+
+    /// The titles of a log's events, in order.
+    pub fn titles(log: &[Event]) -> Vec<String> {
+        log.iter().map(|e| e.title.to_string()).collect()
+    }
+}
