@@ -106,7 +106,7 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
             file: file.to_string(),
             line,
             col,
-            message: describe_ron_error(&e.code, found_at(source, offset)),
+            message: shortened(describe_ron_error(&e.code, found_at(source, offset))),
         }
     };
     // Pass 1: syntax, shape and single values, with names unchecked.
@@ -150,8 +150,22 @@ fn positioned((path, message): Invalid, source: &str, file: &str) -> ScenarioErr
         file: file.to_string(),
         line,
         col,
-        message,
+        message: shortened(message),
     }
+}
+
+/// A message cut to a few lines: it quotes values, and a value may be huge.
+fn shortened(mut message: String) -> String {
+    const MAX: usize = 400;
+    if message.len() > MAX {
+        let mut cut = MAX;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push_str(" …");
+    }
+    message
 }
 
 /// ron's own messages, with the expected form spelled out and the text found.
@@ -171,6 +185,9 @@ fn describe_ron_error(code: &ron::Error, found: &str) -> String {
         ron::Error::ExpectedMap => expected("a map in braces such as {\"Len\": \"0\"}"),
         ron::Error::ExpectedStructLike | ron::Error::ExpectedNamedStructLike(_) => {
             expected("fields in parentheses such as (latency: \"10ms\")")
+        }
+        ron::Error::InvalidValueForType { expected, found } => {
+            format!("expected {expected}, found {found}")
         }
         ron::Error::ExceededRecursionLimit => {
             format!("{code}: the scenario nests deeper than any scenario needs")
