@@ -3,7 +3,7 @@
 //! Every error carries the file, line and column, names the value at fault
 //! and says what was expected. Checks of one value are made while it is read
 //! (see [`crate::units`]); checks that need several are made afterwards and
-//! placed by [`crate::locate`].
+//! placed by their path into the text.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -214,8 +214,8 @@ fn found_at(source: &str, offset: usize) -> &str {
     if rest.is_empty() {
         return "the end of the file";
     }
-    let end = if rest.starts_with('"') {
-        rest[1..].find('"').map_or(rest.len(), |i| i + 2)
+    let end = if let Some(quoted) = rest.strip_prefix('"') {
+        quoted.find('"').map_or(rest.len(), |i| i + 2)
     } else {
         rest.find(|c: char| c.is_whitespace() || ",)]}:".contains(c))
             .filter(|end| *end > 0)
