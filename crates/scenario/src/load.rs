@@ -3,7 +3,7 @@
 //! Every error carries the file, line and column, names the value at fault
 //! and says what was expected. Checks of one value are made while it is read
 //! (see [`crate::units`]); checks that need several are made afterwards and
-//! placed by [`crate::locate`].
+//! placed by their path into the text.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -106,7 +106,7 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ScenarioError> {
             file: file.to_string(),
             line,
             col,
-            message: describe_ron_error(&e.code, found_at(source, offset)),
+            message: shortened(describe_ron_error(&e.code, found_at(source, offset))),
         }
     };
     // Pass 1: syntax, shape and single values, with names unchecked.
@@ -150,8 +150,22 @@ fn positioned((path, message): Invalid, source: &str, file: &str) -> ScenarioErr
         file: file.to_string(),
         line,
         col,
-        message,
+        message: shortened(message),
     }
+}
+
+/// A message cut to a few lines: it quotes values, and a value may be huge.
+fn shortened(mut message: String) -> String {
+    const MAX: usize = 400;
+    if message.len() > MAX {
+        let mut cut = MAX;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push_str(" …");
+    }
+    message
 }
 
 /// ron's own messages, with the expected form spelled out and the text found.
@@ -171,6 +185,9 @@ fn describe_ron_error(code: &ron::Error, found: &str) -> String {
         ron::Error::ExpectedMap => expected("a map in braces such as {\"Len\": \"0\"}"),
         ron::Error::ExpectedStructLike | ron::Error::ExpectedNamedStructLike(_) => {
             expected("fields in parentheses such as (latency: \"10ms\")")
+        }
+        ron::Error::InvalidValueForType { expected, found } => {
+            format!("expected {expected}, found {found}")
         }
         ron::Error::ExceededRecursionLimit => {
             format!("{code}: the scenario nests deeper than any scenario needs")
@@ -197,8 +214,8 @@ fn found_at(source: &str, offset: usize) -> &str {
     if rest.is_empty() {
         return "the end of the file";
     }
-    let end = if rest.starts_with('"') {
-        rest[1..].find('"').map_or(rest.len(), |i| i + 2)
+    let end = if let Some(quoted) = rest.strip_prefix('"') {
+        quoted.find('"').map_or(rest.len(), |i| i + 2)
     } else {
         rest.find(|c: char| c.is_whitespace() || ",)]}:".contains(c))
             .filter(|end| *end > 0)

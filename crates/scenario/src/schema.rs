@@ -29,7 +29,9 @@ ranged_fields! {
         why: "bytes; at least one smallest IPv4 packet" };
     mtu: u16 = Range { what: "mtu", min: 68, max: 65535, why: "bytes; RFC 791: every IPv4 link carries 68" };
     mss: Option<u16> = Range { what: "mss", min: 64, max: 65495, why: "bytes; 65535 less IPv4 and TCP headers" };
-    tcp_buffer: Option<u32> = Range { what: "buffer size", min: 64, max: 1 << 24,
+    recv_buffer: Option<u32> = Range { what: "recv_buffer", min: 64, max: 1 << 24,
+        why: "bytes: 64 B to 16 MiB" };
+    send_buffer: Option<u32> = Range { what: "send_buffer", min: 64, max: 1 << 24,
         why: "bytes: 64 B to 16 MiB" };
     initial_cwnd: Option<u32> = Range { what: "initial_cwnd", min: 1, max: 1000,
         why: "segments; RFC 6928: 10" };
@@ -215,14 +217,14 @@ pub struct TcpSettings {
     /// Receive buffer, which bounds the advertised window (default 65535).
     #[serde(
         default,
-        deserialize_with = "tcp_buffer",
+        deserialize_with = "recv_buffer",
         skip_serializing_if = "Option::is_none"
     )]
     pub recv_buffer: Option<u32>,
     /// Send buffer: bytes an application may queue (default 1 MiB).
     #[serde(
         default,
-        deserialize_with = "tcp_buffer",
+        deserialize_with = "send_buffer",
         skip_serializing_if = "Option::is_none"
     )]
     pub send_buffer: Option<u32>,

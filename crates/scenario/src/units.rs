@@ -148,6 +148,20 @@ impl fmt::Display for BitRate {
     }
 }
 
+/// A number as a message shows it: in full, or in exponent form past 1e21
+/// rather than with hundreds of digits.
+struct Number(f64);
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.abs() < 1e21 {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}
+
 /// Reads a value written as a string through `parse`; anything else is
 /// reported with what was found and the form `expected` names.
 struct StrVisitor<F> {
@@ -179,7 +193,7 @@ impl<'de, T, F: FnOnce(&str) -> Result<T, String>> Visitor<'de> for StrVisitor<F
         self.found(format_args!("the number {v}"))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-        self.found(format_args!("the number {v}"))
+        self.found(format_args!("the number {}", Number(v)))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
         self.found(v)
@@ -220,7 +234,8 @@ impl ChanceVisitor {
             Ok(Chance(p))
         } else {
             Err(E::custom(format!(
-                "probability {p} is out of range: expected a number from 0 to 1 (0.05 is 5%)"
+                "probability {} is out of range: expected a number from 0 to 1 (0.05 is 5%)",
+                Number(p)
             )))
         }
     }
@@ -314,11 +329,14 @@ impl<'de> Visitor<'de> for RangeVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
         // ron reads a whole number past u64 as a float.
         if v.fract() == 0.0 {
-            return Err(E::custom(self.0.out_of_range(v)));
+            return Err(E::custom(self.0.out_of_range(Number(v))));
         }
         Err(E::custom(format!(
-            "{} {v} is not a whole number: expected a whole number from {} to {}",
-            self.0.what, self.0.min, self.0.max
+            "{} {} is not a whole number: expected a whole number from {} to {}",
+            self.0.what,
+            Number(v),
+            self.0.min,
+            self.0.max
         )))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
