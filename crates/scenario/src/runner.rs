@@ -6,7 +6,7 @@
 //! order. Applications see the network only through socket events, which are
 //! handled in the order the network reports them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::convert::Infallible;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -201,9 +201,10 @@ const SERVER: usize = 1;
 
 struct Runner<'a> {
     net: Network,
-    hosts: Vec<(String, HostId)>,
+    hosts: BTreeMap<String, HostId>,
     addrs: Vec<Ipv4Addr>,
-    links: Vec<((HostId, HostId), LinkId)>,
+    /// Links by their two hosts, the lower id first.
+    links: BTreeMap<(HostId, HostId), LinkId>,
     conns: Vec<Conn>,
     /// Connections by name; looked up, never iterated.
     conn_index: HashMap<String, usize, BuildHasherDefault<DefaultHasher>>,
@@ -327,41 +328,42 @@ fn run_with<'a>(
     tap: &mut dyn PacketTap,
 ) -> Outcome {
     let mut net = Network::new(seed);
-    let hosts: Vec<(String, HostId)> = scenario
+    let hosts: BTreeMap<String, HostId> = scenario
         .hosts
         .iter()
         .map(|h| (h.name.clone(), net.add_host(&h.name, h.addr)))
         .collect();
-    let id_of = |name: &str| {
-        hosts
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, id)| *id)
-            .expect("validated host name")
-    };
-    let mut tcp = Vec::new();
-    for h in &scenario.hosts {
-        let mut cfg = tcp_config(&scenario.tcp, h.tcp.as_ref());
-        // A host never announces an MSS larger than its smallest link MTU allows (IPv4 20 + TCP 20 bytes).
-        let mtu = scenario
-            .links
-            .iter()
-            .filter(|l| l.between.0.0 == h.name || l.between.1.0 == h.name)
-            .flat_map(|l| {
-                std::iter::once(l.conditions.mtu).chain(l.reverse.as_ref().map(|r| r.mtu))
-            })
-            .min();
-        if let Some(mtu) = mtu {
-            cfg.mss = cfg.mss.min(mtu.saturating_sub(40));
+    let id_of = |name: &str| *hosts.get(name).expect("validated host name");
+    // A host never announces an MSS larger than its smallest link MTU allows (IPv4 20 + TCP 20 bytes).
+    let mut smallest_mtu: Vec<Option<u16>> = vec![None; scenario.hosts.len()];
+    for l in &scenario.links {
+        let mtu = l
+            .reverse
+            .as_ref()
+            .map_or(l.conditions.mtu, |r| r.mtu.min(l.conditions.mtu));
+        for end in [&l.between.0.0, &l.between.1.0] {
+            let slot = &mut smallest_mtu[id_of(end).0 as usize];
+            *slot = Some(slot.map_or(mtu, |m| m.min(mtu)));
         }
-        tcp.push(cfg);
     }
-    let mut links = Vec::new();
+    let tcp: Vec<TcpConfig> = scenario
+        .hosts
+        .iter()
+        .zip(&smallest_mtu)
+        .map(|(h, mtu)| {
+            let mut cfg = tcp_config(&scenario.tcp, h.tcp.as_ref());
+            if let Some(mtu) = mtu {
+                cfg.mss = cfg.mss.min(mtu.saturating_sub(40));
+            }
+            cfg
+        })
+        .collect();
+    let mut links = BTreeMap::new();
     for l in &scenario.links {
         let (a, b) = (id_of(&l.between.0.0), id_of(&l.between.1.0));
         let forward = link_conditions(&l.conditions);
         let back = l.reverse.as_ref().map_or(forward, link_conditions);
-        links.push(((a, b), net.add_link(a, b, forward, back)));
+        links.insert((a.min(b), a.max(b)), net.add_link(a, b, forward, back));
     }
     for l in &scenario.listen {
         let host = id_of(&l.host.0);
@@ -497,11 +499,7 @@ fn run_with<'a>(
 
 impl Runner<'_> {
     fn host(&self, name: &str) -> HostId {
-        self.hosts
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, id)| *id)
-            .expect("validated host name")
+        *self.hosts.get(name).expect("validated host name")
     }
 
     fn addr_of(&self, host: HostId) -> Ipv4Addr {
@@ -664,13 +662,8 @@ impl Runner<'_> {
                 self.net.add_fault(fault);
             }
             Action::CutLink { between, duration } => {
-                let key = (self.host(&between.0.0), self.host(&between.1.0));
-                let link = self
-                    .links
-                    .iter()
-                    .find(|((a, b), _)| (*a, *b) == key || (*b, *a) == key)
-                    .map(|(_, l)| *l)
-                    .expect("validated: the link exists");
+                let (a, b) = (self.host(&between.0.0), self.host(&between.1.0));
+                let link = self.links[&(a.min(b), a.max(b))];
                 self.note(
                     now,
                     "sim",

@@ -40,11 +40,27 @@ ranged_fields! {
     nth: u32 = Range { what: "nth", min: 1, max: u32::MAX as u64, why: "counts matching segments from 1" };
     tamper_byte: u32 = Range { what: "byte", min: 0, max: u32::MAX as u64, why: "" };
     tamper_xor: u8 = Range { what: "xor", min: 1, max: 255, why: "0 flips no bit" };
-    pattern_len: u64 = Range { what: "Pattern length", min: 0, max: 1 << 28, why: "bytes: up to 256 MiB" };
+    pattern_len: u64 = Range { what: "Pattern length", min: 0, max: 1 << 40, why: "bytes: up to 1 TiB" };
     max_events: u64 = Range { what: "max_events", min: 1, max: 1_000_000_000, why: "" };
     byte_count: u64 = Range { what: "bytes", min: 0, max: u64::MAX, why: "" };
     serial: Option<u64> = Range { what: "serial", min: 0, max: u64::MAX, why: "" };
     path_len: Option<u32> = Range { what: "path_len", min: 0, max: u32::MAX as u64, why: "" };
+}
+
+/// The longest SPDY response body: the server holds it, and the client the
+/// body it receives, in memory (a `Send` streams instead).
+const SPDY_BODY_MAX: u64 = 1 << 26;
+
+/// A SPDY server's response body, at most [`SPDY_BODY_MAX`] bytes.
+fn spdy_body<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Data, D::Error> {
+    let body = Data::deserialize(d)?;
+    match body {
+        Data::Pattern(n) if n > SPDY_BODY_MAX => Err(serde::de::Error::custom(format!(
+            "a SPDY body of {n} bytes is too long: expected at most {SPDY_BODY_MAX} (64 MiB), \
+             which the server and the client hold in memory; a Send streams any length"
+        ))),
+        body => Ok(body),
+    }
 }
 
 /// An IPv4 address a host can have: not 0.0.0.0, broadcast or multicast.
@@ -287,7 +303,8 @@ pub struct Listen {
 pub enum ServerApp {
     /// A SPDY/3.1 server that answers every request with `body`.
     SpdyServer {
-        /// The response body.
+        /// The response body (at most 64 MiB).
+        #[serde(deserialize_with = "spdy_body")]
         body: Data,
     },
 }
