@@ -251,8 +251,9 @@ pub struct MutatedRun {
     pub pair: Pair,
     /// Whether any flight's units changed, leaving aside units a receiver
     /// may ignore ([`Unit::may_be_ignored`]). When they did, the two ends
-    /// saw different transcripts or records, so they must not both
-    /// complete the handshake.
+    /// saw different transcripts or records: they must not both complete
+    /// the handshake, or, for a unit added after the last Finished, the
+    /// end that reads it must fail.
     pub changed: bool,
 }
 
@@ -449,5 +450,20 @@ mod tests {
             ..client
         };
         assert!(check_offered(negotiated, &narrow, &server).is_err());
+    }
+
+    #[test]
+    fn a_duplicated_final_finished_fails_the_client_after_completion() {
+        let pki = pki(LeafKey::Ecdsa);
+        let run = super::mutated_handshake(
+            client_config(&pki),
+            server_config(&pki),
+            Direction::ToClient,
+            // The server's second flight is ChangeCipherSpec, Finished.
+            decode_mutations(&[1, 3, 1, 0x21], 1),
+        );
+        assert!(run.changed);
+        assert!(run.pair.is_complete());
+        assert!(run.pair.client_failure().is_some());
     }
 }
