@@ -50,6 +50,8 @@
 //!   resends everything not yet acknowledged (go-back-N), as stacks without
 //!   SACK do.
 
+mod assembler;
+mod congestion;
 mod rtt;
 mod socket;
 
