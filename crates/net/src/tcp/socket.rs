@@ -174,6 +174,7 @@ impl Tcb {
         } else {
             State::Listen
         };
+        debug_assert!(self.state.can_become(next), "TCP {} -> {next}", self.state);
         self.state = next;
         self.dirty = active;
     }
@@ -258,6 +259,11 @@ impl Tcb {
             .conn(self.endpoint.conn);
             io.tracer().record(event);
         }
+        debug_assert!(
+            self.state.can_become(next),
+            "TCP {} -> {next} is not in TRANSITIONS",
+            self.state
+        );
         self.state = next;
         if next == State::TimeWait {
             // TIME-WAIT lasts 2 MSL: hand idle buffers back rather than
