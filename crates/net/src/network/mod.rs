@@ -662,9 +662,11 @@ impl Network {
     /// socket and its slab index.
     fn open_socket(
         &mut self,
+        now: Instant,
         endpoint: Endpoint,
         config: TcpConfig,
         active: bool,
+        tracer: &mut dyn Tracer,
     ) -> Result<(SocketId, usize), NetError> {
         let id = SocketId(
             u32::try_from(self.slot_of.len())
@@ -694,7 +696,12 @@ impl Network {
         );
         let iss = SeqNumber(host.isn_rng.u32());
         let mtu = self.fabric.directions[endpoint.route].link.conditions.mtu;
-        self.slots[index].tcb.open(iss, mtu, active);
+        let mut io = IoCtx {
+            fabric: &mut self.fabric,
+            tracer,
+            tap: &mut NoTap,
+        };
+        self.slots[index].tcb.open(now, iss, mtu, active, &mut io);
         Ok((id, index))
     }
 
@@ -756,20 +763,7 @@ impl Network {
             iss: SeqNumber(0),
             irs: SeqNumber(0),
         };
-        let (id, index) = self.open_socket(endpoint, config, true)?;
-        if tracer.enabled() {
-            let event = Event::new(
-                now,
-                self.fabric.host(host).name.clone(),
-                Kind::State,
-                Layer::Tcp,
-                "TCP state CLOSED -> SYN-SENT",
-            )
-            .conn(conn)
-            .field("Src Port", local.port())
-            .field("Dst Port", remote.port());
-            tracer.record(event);
-        }
+        let (id, index) = self.open_socket(now, endpoint, config, true, tracer)?;
         self.schedule(index, self.now);
         Ok(id)
     }
@@ -1131,7 +1125,7 @@ impl Network {
                 iss: SeqNumber(0),
                 irs: SeqNumber(0),
             };
-            let Ok((_, index)) = self.open_socket(endpoint, config, false) else {
+            let Ok((_, index)) = self.open_socket(now, endpoint, config, false, tracer) else {
                 return self.drop_event(now, host, "Too many sockets: SYN dropped", packet, tracer);
             };
             let tcb = &mut self.slots[index].tcb;

@@ -160,7 +160,14 @@ impl Tcb {
 
     /// Sets the ISN and MSS and enters SYN-SENT (active) or prepares for a
     /// SYN in LISTEN (passive). `route_mtu` clamps our MSS.
-    pub(crate) fn open(&mut self, iss: SeqNumber, route_mtu: u16, active: bool) {
+    pub(crate) fn open(
+        &mut self,
+        now: Instant,
+        iss: SeqNumber,
+        route_mtu: u16,
+        active: bool,
+        io: &mut dyn Io,
+    ) {
         self.endpoint.iss = iss;
         self.snd_una = iss;
         self.snd_nxt = iss;
@@ -169,13 +176,15 @@ impl Tcb {
         self.cc = NewReno::new(iss);
         self.own_mss = self.config.mss.min(route_mtu.saturating_sub(40)).max(1);
         self.stats.rto = self.rtt.rto();
-        let next = if active {
-            State::SynSent
+        if active {
+            self.set_state(now, State::SynSent, io);
         } else {
-            State::Listen
-        };
-        debug_assert!(self.state.can_become(next), "TCP {} -> {next}", self.state);
-        self.state = next;
+            // The network opens a passive socket when a SYN reaches a
+            // listening port, and hands it that SYN at once: its LISTEN
+            // lasts no time, and the log shows the listener's.
+            debug_assert!(self.state.can_become(State::Listen));
+            self.state = State::Listen;
+        }
         self.dirty = active;
     }
 
@@ -249,7 +258,7 @@ impl Tcb {
         }
         if io.tracer().enabled() {
             let title = format!("TCP state {} -> {}", self.state, next);
-            let event = Event::new(
+            let mut event = Event::new(
                 now,
                 io.host_name(self.endpoint.host),
                 Kind::State,
@@ -257,6 +266,11 @@ impl Tcb {
                 title,
             )
             .conn(self.endpoint.conn);
+            if next == State::SynSent {
+                event = event
+                    .field("Src Port", self.endpoint.local.port())
+                    .field("Dst Port", self.endpoint.remote.port());
+            }
             io.tracer().record(event);
         }
         debug_assert!(
@@ -1309,8 +1323,8 @@ mod tests {
             irs: SeqNumber(0),
         };
         let mut tcb = Tcb::new(SocketId(1), endpoint, config);
-        tcb.open(ISS, 1500, true);
         let mut io = Recorder::default();
+        tcb.open(at_ms(0), ISS, 1500, true, &mut io);
         tcb.dispatch(at_ms(0), &mut io);
         (tcb, io)
     }
