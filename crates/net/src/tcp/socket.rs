@@ -904,6 +904,19 @@ impl Tcb {
     fn process_synchronised(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
         let window = self.current_window().max(self.window_to_advertise());
         let seq = repr.seq_number;
+        // RFC 7323 §4.3 (2): remember the peer's timestamp to echo it, also
+        // from a wholly old segment: the ACK it draws then echoes the latest
+        // retransmission, not one whose ACK was lost long ago, which would
+        // give the sender an RTT sample as long as its back-off.
+        if let Some((tsval, _)) = repr.timestamp {
+            let control = repr.flags.contains(Flags::RST) || repr.flags.contains(Flags::SYN);
+            if !control
+                && seq <= self.last_ack_sent
+                && tsval.wrapping_sub(self.ts_recent) as i32 >= 0
+            {
+                self.ts_recent = tsval;
+            }
+        }
         // First: sequence number check (RFC 9293 §3.10.7.4).
         if !self.acceptable(repr, window) {
             // A zero window still lets ACKs through (RFC 9293 §3.10.7.4, "special allowance").
@@ -940,12 +953,6 @@ impl Tcb {
         }
         // Fifth: the ACK field.
         let Some(ack) = repr.ack_number else { return };
-        // RFC 7323 §4.3: remember the peer's timestamp to echo it.
-        if let Some((tsval, _)) = repr.timestamp {
-            if seq <= self.last_ack_sent && tsval.wrapping_sub(self.ts_recent) as i32 >= 0 {
-                self.ts_recent = tsval;
-            }
-        }
         if self.state == State::SynReceived {
             if ack > self.snd_una && ack <= self.snd_max {
                 self.snd_una = ack;
@@ -1498,6 +1505,31 @@ mod tests {
             rto_after_acked_retransmission(true),
             Duration::from_millis(200)
         );
+    }
+
+    #[test]
+    fn a_wholly_old_segment_still_sets_the_timestamp_to_echo() {
+        let (mut tcb, mut io) = client_with(TcpConfig::default());
+        let syn_ack = Repr {
+            timestamp: Some((1, 0)),
+            ..segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[])
+        };
+        tcb.process(at_ms(10), &syn_ack, &mut io);
+        let data = Repr {
+            timestamp: Some((100, 10)),
+            ..segment(Flags::ACK, IRS + 1, Some(ISS + 1), &[1; 100])
+        };
+        tcb.process(at_ms(20), &data, &mut io);
+        tcb.on_wake(at_ms(100), &mut io);
+        assert_eq!(tcb.ts_recent, 100);
+        // The peer's retransmission of data we have: our ACK of the first
+        // copy was lost, and the answer must echo this copy (RFC 7323 §4.3).
+        let again = Repr {
+            timestamp: Some((5000, 10)),
+            ..data
+        };
+        tcb.process(at_ms(5000), &again, &mut io);
+        assert_eq!(tcb.ts_recent, 5000);
     }
 
     #[test]
