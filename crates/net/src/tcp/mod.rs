@@ -18,6 +18,18 @@
 //! (RFC 5681) from an initial window of 10 segments; FIN close in both
 //! directions with TIME-WAIT; RST for segments with no connection; abort.
 //!
+//! The pieces: `socket.rs` holds the control block and its event processing
+//! (RFC 9293 §3.10); `rtt.rs` the RTT estimator and RTO (RFC 6298);
+//! `congestion.rs` slow start, congestion avoidance and NewReno recovery
+//! (RFC 5681, RFC 6582); `assembler.rs` the out-of-order data waiting for a
+//! hole to fill.
+//!
+//! # States and transitions
+//! Every state change, from [`TRANSITIONS`] (the same table drawn as a
+//! graph: `crates/net/docs/tcp-states.dot`):
+//!
+#![doc = include_str!("../../docs/tcp-states.md")]
+//!
 //! # Deliberate deviations and skipped MAY/SHOULDs
 //! - No window scaling or SACK are sent (options are parsed, and ignored):
 //!   windows stay at most 65535 bytes, which the scenarios never exceed.
@@ -50,6 +62,8 @@
 //!   resends everything not yet acknowledged (go-back-N), as stacks without
 //!   SACK do.
 
+mod assembler;
+mod congestion;
 mod rtt;
 mod socket;
 
@@ -106,6 +120,93 @@ impl State {
             State::TimeWait => "TIME-WAIT",
         }
     }
+}
+
+/// Every state change a socket makes, declared once: `(from, to, cause)`.
+///
+/// RFC 9293 §3.3.2 (Figure 5), plus the changes §3.10 adds: SYN-RECEIVED
+/// reaching CLOSE-WAIT on a FIN (§3.10.7.4, eighth), and any state but CLOSED
+/// reaching CLOSED on ABORT, a RST, or retransmissions given up. A passive
+/// open that is reset goes to CLOSED, not back to LISTEN: the network keeps
+/// listening on the port, and a new SYN opens a new socket. Every change is
+/// checked against this table in debug builds; the module documentation and
+/// `docs/tcp-states.dot` are drawn from it (a test keeps them in step).
+pub const TRANSITIONS: &[(State, State, &str)] = &[
+    (State::Closed, State::Listen, "passive OPEN"),
+    (State::Closed, State::SynSent, "active OPEN / send SYN"),
+    (State::Listen, State::SynReceived, "rcv SYN / send SYN, ACK"),
+    (State::Listen, State::Closed, "CLOSE"),
+    (
+        State::SynSent,
+        State::SynReceived,
+        "rcv SYN / send SYN, ACK",
+    ),
+    (
+        State::SynSent,
+        State::Established,
+        "rcv SYN, ACK / send ACK",
+    ),
+    (State::SynSent, State::Closed, "CLOSE, RST or timeout"),
+    (State::SynReceived, State::Established, "rcv ACK of SYN"),
+    (State::SynReceived, State::FinWait1, "CLOSE / send FIN"),
+    (State::SynReceived, State::CloseWait, "rcv FIN / send ACK"),
+    (State::SynReceived, State::Closed, "ABORT, RST or timeout"),
+    (State::Established, State::FinWait1, "CLOSE / send FIN"),
+    (State::Established, State::CloseWait, "rcv FIN / send ACK"),
+    (State::Established, State::Closed, "ABORT, RST or timeout"),
+    (State::FinWait1, State::FinWait2, "rcv ACK of FIN"),
+    (State::FinWait1, State::Closing, "rcv FIN / send ACK"),
+    (
+        State::FinWait1,
+        State::TimeWait,
+        "rcv FIN and ACK of FIN / send ACK",
+    ),
+    (State::FinWait1, State::Closed, "ABORT, RST or timeout"),
+    (State::FinWait2, State::TimeWait, "rcv FIN / send ACK"),
+    (State::FinWait2, State::Closed, "ABORT or RST"),
+    (State::CloseWait, State::LastAck, "CLOSE / send FIN"),
+    (State::CloseWait, State::Closed, "ABORT, RST or timeout"),
+    (State::Closing, State::TimeWait, "rcv ACK of FIN"),
+    (State::Closing, State::Closed, "ABORT, RST or timeout"),
+    (
+        State::LastAck,
+        State::Closed,
+        "rcv ACK of FIN, ABORT, RST or timeout",
+    ),
+    (State::TimeWait, State::Closed, "2 MSL timeout or ABORT"),
+];
+
+impl State {
+    /// Whether [`TRANSITIONS`] lists the change from `self` to `next`.
+    pub fn can_become(self, next: State) -> bool {
+        TRANSITIONS
+            .iter()
+            .any(|&(from, to, _)| from == self && to == next)
+    }
+}
+
+/// [`TRANSITIONS`] as a Markdown table, as the module documentation shows it.
+pub fn transitions_markdown() -> String {
+    let mut out = String::from("| from | to | on |\n|---|---|---|\n");
+    for (from, to, cause) in TRANSITIONS {
+        out.push_str(&format!("| {from} | {to} | {cause} |\n"));
+    }
+    out
+}
+
+/// [`TRANSITIONS`] as a Graphviz digraph (`dot -Tsvg`).
+pub fn transitions_dot() -> String {
+    let mut out = String::from(
+        "// The TCP state machine of tlsim, drawn from tlsim_net::tcp::TRANSITIONS.\n\
+         digraph tcp_states {\n    rankdir=TB;\n    node [shape=box, style=rounded];\n",
+    );
+    for (from, to, cause) in TRANSITIONS {
+        out.push_str(&format!(
+            "    \"{from}\" -> \"{to}\" [label=\"{cause}\"];\n"
+        ));
+    }
+    out.push_str("}\n");
+    out
 }
 
 impl fmt::Display for State {

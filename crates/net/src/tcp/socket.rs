@@ -2,6 +2,8 @@
 
 use tlsim_sim::{Duration, Event, Instant, Kind, Layer};
 
+use super::assembler::Assembler;
+use super::congestion::{NewReno, Reaction};
 use super::rtt::RttEstimator;
 use super::{Endpoint, Io, Note, SocketStats, State, TcpConfig, Timer};
 use crate::network::{SocketEvent, SocketId};
@@ -56,8 +58,8 @@ pub(crate) struct Tcb {
     rcv_high: SeqNumber,
     /// Received in-order bytes the application has not read yet.
     recv_buf: Vec<u8>,
-    /// Out-of-order data, sorted by sequence number, not overlapping `rcv_nxt`.
-    out_of_order: Vec<(SeqNumber, Vec<u8>)>,
+    /// Out-of-order data, waiting for the holes before it.
+    assembler: Assembler,
     /// A FIN that arrived ahead of missing data.
     pending_fin: Option<SeqNumber>,
     /// Right edge of the window in the last segment we sent.
@@ -75,14 +77,7 @@ pub(crate) struct Tcb {
     ts_recent: u32,
 
     // Congestion control (RFC 5681, RFC 6582).
-    cwnd: u32,
-    ssthresh: u32,
-    dup_acks: u32,
-    /// `Some(recover)` while in NewReno fast recovery.
-    recovery: Option<SeqNumber>,
-    /// RFC 6582 §3.2 step 1: the highest sequence sent when the last
-    /// recovery or timeout began; three duplicate ACKs below it start none.
-    recover: SeqNumber,
+    cc: NewReno,
 
     // Retransmission timer (RFC 6298).
     rtt: RttEstimator,
@@ -125,7 +120,7 @@ impl Tcb {
             rcv_nxt: SeqNumber(0),
             rcv_high: SeqNumber(0),
             recv_buf: Vec::new(),
-            out_of_order: Vec::new(),
+            assembler: Assembler::default(),
             pending_fin: None,
             rcv_adv_edge: SeqNumber(0),
             last_ack_sent: SeqNumber(0),
@@ -136,11 +131,7 @@ impl Tcb {
             peer_mss: DEFAULT_PEER_MSS,
             timestamps: false,
             ts_recent: 0,
-            cwnd: 0,
-            ssthresh: u32::MAX,
-            dup_acks: 0,
-            recovery: None,
-            recover: SeqNumber(0),
+            cc: NewReno::new(SeqNumber(0)),
             rtt: RttEstimator::new(config.initial_rto, config.min_rto, config.max_rto),
             rtt_probe: None,
             retries: 0,
@@ -157,32 +148,43 @@ impl Tcb {
     pub(crate) fn reuse(&mut self, id: SocketId, endpoint: Endpoint, config: TcpConfig) {
         let mut send_buf = core::mem::take(&mut self.send_buf);
         let mut recv_buf = core::mem::take(&mut self.recv_buf);
-        let mut out_of_order = core::mem::take(&mut self.out_of_order);
+        let mut assembler = core::mem::take(&mut self.assembler);
         send_buf.clear();
         recv_buf.clear();
-        out_of_order.clear();
+        assembler.clear();
         *self = Tcb::new(id, endpoint, config);
         self.send_buf = send_buf;
         self.recv_buf = recv_buf;
-        self.out_of_order = out_of_order;
+        self.assembler = assembler;
     }
 
     /// Sets the ISN and MSS and enters SYN-SENT (active) or prepares for a
     /// SYN in LISTEN (passive). `route_mtu` clamps our MSS.
-    pub(crate) fn open(&mut self, iss: SeqNumber, route_mtu: u16, active: bool) {
+    pub(crate) fn open(
+        &mut self,
+        now: Instant,
+        iss: SeqNumber,
+        route_mtu: u16,
+        active: bool,
+        io: &mut dyn Io,
+    ) {
         self.endpoint.iss = iss;
         self.snd_una = iss;
         self.snd_nxt = iss;
         self.snd_max = iss;
         self.buf_seq = iss + 1;
-        self.recover = iss;
+        self.cc = NewReno::new(iss);
         self.own_mss = self.config.mss.min(route_mtu.saturating_sub(40)).max(1);
         self.stats.rto = self.rtt.rto();
-        self.state = if active {
-            State::SynSent
+        if active {
+            self.set_state(now, State::SynSent, io);
         } else {
-            State::Listen
-        };
+            // The network opens a passive socket when a SYN reaches a
+            // listening port, and hands it that SYN at once: its LISTEN
+            // lasts no time, and the log shows the listener's.
+            debug_assert!(self.state.can_become(State::Listen));
+            self.state = State::Listen;
+        }
         self.dirty = active;
     }
 
@@ -256,7 +258,7 @@ impl Tcb {
         }
         if io.tracer().enabled() {
             let title = format!("TCP state {} -> {}", self.state, next);
-            let event = Event::new(
+            let mut event = Event::new(
                 now,
                 io.host_name(self.endpoint.host),
                 Kind::State,
@@ -264,8 +266,18 @@ impl Tcb {
                 title,
             )
             .conn(self.endpoint.conn);
+            if next == State::SynSent {
+                event = event
+                    .field("Src Port", self.endpoint.local.port())
+                    .field("Dst Port", self.endpoint.remote.port());
+            }
             io.tracer().record(event);
         }
+        debug_assert!(
+            self.state.can_become(next),
+            "TCP {} -> {next} is not in TRANSITIONS",
+            self.state
+        );
         self.state = next;
         if next == State::TimeWait {
             // TIME-WAIT lasts 2 MSL: hand idle buffers back rather than
@@ -487,14 +499,9 @@ impl Tcb {
             self.snd_nxt = self.endpoint.iss;
             return;
         }
-        // RFC 5681 §3.1 eq. (4) and loss window; RFC 6582 §3.2 step 1 for `recover`.
-        let flight = self.snd_max.distance_from(self.snd_una);
-        self.ssthresh = (flight / 2).max(2 * self.eff_mss());
-        self.cwnd = self.eff_mss();
-        self.stats.cwnd = self.cwnd;
-        self.recovery = None;
-        self.recover = self.snd_max;
-        self.dup_acks = 0;
+        self.cc
+            .on_timeout(self.snd_una, self.snd_max, self.eff_mss());
+        self.stats.cwnd = self.cc.window();
         self.snd_nxt = self.snd_una;
     }
 
@@ -779,7 +786,7 @@ impl Tcb {
     /// Bytes the send and congestion windows allow beyond what is in flight.
     fn usable_window(&self) -> u32 {
         let in_flight = self.snd_nxt.distance_from(self.snd_una);
-        self.snd_wnd.min(self.cwnd).saturating_sub(in_flight)
+        self.snd_wnd.min(self.cc.window()).saturating_sub(in_flight)
     }
 
     // ---- Input -------------------------------------------------------------------
@@ -790,12 +797,9 @@ impl Tcb {
     }
 
     fn start_congestion_control(&mut self) {
-        self.cwnd = self
-            .config
-            .initial_cwnd_segments
-            .max(1)
-            .saturating_mul(self.eff_mss());
-        self.stats.cwnd = self.cwnd;
+        self.cc
+            .start(self.config.initial_cwnd_segments, self.eff_mss());
+        self.stats.cwnd = self.cc.window();
     }
 
     /// RFC 9293 §3.10.7.2: a SYN reaching a listening port. The network created
@@ -900,6 +904,19 @@ impl Tcb {
     fn process_synchronised(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
         let window = self.current_window().max(self.window_to_advertise());
         let seq = repr.seq_number;
+        // RFC 7323 §4.3 (2): remember the peer's timestamp to echo it, also
+        // from a wholly old segment: the ACK it draws then echoes the latest
+        // retransmission, not one whose ACK was lost long ago, which would
+        // give the sender an RTT sample as long as its back-off.
+        if let Some((tsval, _)) = repr.timestamp {
+            let control = repr.flags.contains(Flags::RST) || repr.flags.contains(Flags::SYN);
+            if !control
+                && seq <= self.last_ack_sent
+                && tsval.wrapping_sub(self.ts_recent) as i32 >= 0
+            {
+                self.ts_recent = tsval;
+            }
+        }
         // First: sequence number check (RFC 9293 §3.10.7.4).
         if !self.acceptable(repr, window) {
             // A zero window still lets ACKs through (RFC 9293 §3.10.7.4, "special allowance").
@@ -936,12 +953,6 @@ impl Tcb {
         }
         // Fifth: the ACK field.
         let Some(ack) = repr.ack_number else { return };
-        // RFC 7323 §4.3: remember the peer's timestamp to echo it.
-        if let Some((tsval, _)) = repr.timestamp {
-            if seq <= self.last_ack_sent && tsval.wrapping_sub(self.ts_recent) as i32 >= 0 {
-                self.ts_recent = tsval;
-            }
-        }
         if self.state == State::SynReceived {
             if ack > self.snd_una && ack <= self.snd_max {
                 self.snd_una = ack;
@@ -1046,41 +1057,16 @@ impl Tcb {
             }
             self.retries = 0;
             self.take_rtt_sample(now, ack, repr.timestamp);
-            match self.recovery {
-                Some(recover) if ack >= recover => {
-                    // RFC 6582 §3.2 step 3, full acknowledgment: deflate the window.
-                    let flight = self.snd_max.distance_from(self.snd_una);
-                    self.cwnd = self.ssthresh.min(flight.max(mss) + mss);
-                    self.recovery = None;
-                    self.dup_acks = 0;
-                }
-                Some(_) => {
-                    // RFC 6582 §3.2 step 3, partial acknowledgment: resend the
-                    // next hole, deflate by the amount acked, add back one MSS.
-                    self.retransmit_first(now, io);
-                    self.cwnd =
-                        self.cwnd.saturating_sub(acked) + if acked >= mss { mss } else { 0 };
-                    self.cwnd = self.cwnd.max(mss);
-                    self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
-                }
-                None => {
-                    self.dup_acks = 0;
-                    if self.cwnd < self.ssthresh {
-                        // RFC 5681 §3.1 eq. (2): slow start.
-                        self.cwnd = self.cwnd.saturating_add(acked.min(mss));
-                    } else {
-                        // RFC 5681 §3.1 eq. (3): congestion avoidance.
-                        self.cwnd = self
-                            .cwnd
-                            .saturating_add((mss * mss / self.cwnd.max(1)).max(1));
-                    }
-                }
+            let flight = self.snd_max.distance_from(self.snd_una);
+            if self.cc.on_new_ack(ack, acked, flight, mss) == Reaction::RetransmitFirst {
+                self.retransmit_first(now, io);
+                self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             }
-            self.stats.cwnd = self.cwnd;
+            self.stats.cwnd = self.cc.window();
             // RFC 6298 §5.2 and §5.3.
             if self.snd_una == self.snd_max {
                 self.set_timer(Timer::Retransmit, None);
-            } else if self.recovery.is_none() {
+            } else if !self.cc.in_recovery() {
                 self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             }
             if self.want_writable
@@ -1097,22 +1083,13 @@ impl Tcb {
         {
             // RFC 5681 §2 duplicate ACK definition.
             self.stats.dup_acks_received += 1;
-            self.dup_acks = self.dup_acks.saturating_add(1);
-            if self.dup_acks == 3 && self.recovery.is_none() && self.snd_una > self.recover {
-                // RFC 6582 §3.2 step 2: fast retransmit, enter fast recovery.
-                let flight = self.snd_max.distance_from(self.snd_una);
-                self.ssthresh = (flight / 2).max(2 * mss);
-                self.recover = self.snd_max;
-                self.recovery = Some(self.snd_max);
+            let reaction = self.cc.on_duplicate_ack(self.snd_una, self.snd_max, mss);
+            if reaction == Reaction::RetransmitFirst {
                 self.stats.fast_retransmits += 1;
                 self.retransmit_first(now, io);
-                self.cwnd = self.ssthresh.saturating_add(3 * mss);
                 self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
-            } else if self.dup_acks > 3 && self.recovery.is_some() {
-                // RFC 6582 §3.2 step 4: inflate for each segment that left the network.
-                self.cwnd = self.cwnd.saturating_add(mss);
             }
-            self.stats.cwnd = self.cwnd;
+            self.stats.cwnd = self.cc.window();
         }
         // RFC 9293 §3.10.7.4: update the send window from the newest segment.
         if self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack) {
@@ -1179,18 +1156,18 @@ impl Tcb {
             return;
         }
         if start != self.rcv_nxt {
-            self.store_out_of_order(start, data);
+            self.assembler.insert(start, data);
             // RFC 5681 §4.2: an out-of-order segment is acknowledged at once.
             self.ack_due = AckDue::Now;
             self.ack_is_duplicate = true;
             return;
         }
-        let filled_hole = !self.out_of_order.is_empty();
+        let filled_hole = !self.assembler.is_empty();
+        let unread = self.recv_buf.len();
         self.recv_buf.extend_from_slice(data);
-        self.rcv_nxt = self.rcv_nxt + data.len() as u32;
-        let mut delivered = data.len() as u64;
-        delivered += self.drain_out_of_order();
-        self.stats.bytes_received += delivered;
+        let next = self.rcv_nxt + data.len() as u32;
+        self.rcv_nxt = self.assembler.drain_into(next, &mut self.recv_buf);
+        self.stats.bytes_received += (self.recv_buf.len() - unread) as u64;
         if !self.readable_signalled {
             self.readable_signalled = true;
             io.event(SocketEvent::Readable(self.id));
@@ -1216,44 +1193,6 @@ impl Tcb {
                 self.on_fin(now, io);
             }
         }
-    }
-
-    fn store_out_of_order(&mut self, start: SeqNumber, data: &[u8]) {
-        let at = self.out_of_order.partition_point(|(s, _)| *s < start);
-        if let Some((s, existing)) = self.out_of_order.get(at) {
-            if *s == start && existing.len() >= data.len() {
-                return;
-            }
-        }
-        if let Some((s, existing)) = self.out_of_order.get_mut(at) {
-            if *s == start {
-                existing.clear();
-                existing.extend_from_slice(data);
-                return;
-            }
-        }
-        self.out_of_order.insert(at, (start, data.to_vec()));
-    }
-
-    /// Moves out-of-order data that now continues `rcv_nxt` into the receive buffer.
-    fn drain_out_of_order(&mut self) -> u64 {
-        let mut delivered = 0u64;
-        let mut consumed = 0;
-        for (start, data) in &self.out_of_order {
-            let end = *start + data.len() as u32;
-            if *start > self.rcv_nxt {
-                break;
-            }
-            consumed += 1;
-            if end > self.rcv_nxt {
-                let skip = self.rcv_nxt.distance_from(*start) as usize;
-                self.recv_buf.extend_from_slice(&data[skip..]);
-                delivered += (data.len() - skip) as u64;
-                self.rcv_nxt = end;
-            }
-        }
-        self.out_of_order.drain(..consumed);
-        delivered
     }
 
     fn on_fin(&mut self, now: Instant, io: &mut dyn Io) {
@@ -1391,8 +1330,8 @@ mod tests {
             irs: SeqNumber(0),
         };
         let mut tcb = Tcb::new(SocketId(1), endpoint, config);
-        tcb.open(ISS, 1500, true);
         let mut io = Recorder::default();
+        tcb.open(at_ms(0), ISS, 1500, true, &mut io);
         tcb.dispatch(at_ms(0), &mut io);
         (tcb, io)
     }
@@ -1566,6 +1505,31 @@ mod tests {
             rto_after_acked_retransmission(true),
             Duration::from_millis(200)
         );
+    }
+
+    #[test]
+    fn a_wholly_old_segment_still_sets_the_timestamp_to_echo() {
+        let (mut tcb, mut io) = client_with(TcpConfig::default());
+        let syn_ack = Repr {
+            timestamp: Some((1, 0)),
+            ..segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[])
+        };
+        tcb.process(at_ms(10), &syn_ack, &mut io);
+        let data = Repr {
+            timestamp: Some((100, 10)),
+            ..segment(Flags::ACK, IRS + 1, Some(ISS + 1), &[1; 100])
+        };
+        tcb.process(at_ms(20), &data, &mut io);
+        tcb.on_wake(at_ms(100), &mut io);
+        assert_eq!(tcb.ts_recent, 100);
+        // The peer's retransmission of data we have: our ACK of the first
+        // copy was lost, and the answer must echo this copy (RFC 7323 §4.3).
+        let again = Repr {
+            timestamp: Some((5000, 10)),
+            ..data
+        };
+        tcb.process(at_ms(5000), &again, &mut io);
+        assert_eq!(tcb.ts_recent, 5000);
     }
 
     #[test]

@@ -18,18 +18,30 @@
 //! timer in the queue, at its earliest deadline, moved when the deadline
 //! moves and gone when the socket is freed, so the queue holds only what
 //! will happen.
+//!
+//! The pieces: this file holds [`Network`], its hosts and the processing of
+//! packets and wake-ups; `faults.rs` the scripted faults; `table.rs` each
+//! host's socket table; `trace.rs` how a segment appears in the log.
 
 use core::fmt;
-use core::hash::{BuildHasherDefault, Hasher};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 use tlsim_sim::{Due, Duration, Event, Instant, Kind, Layer, RngStream, Tracer};
+
+mod faults;
+mod table;
+mod trace;
+
+pub use faults::{Fault, FaultAction, SegmentFilter};
 
 use crate::link::{Direction, LinkConditions, Verdict};
 use crate::tcp::{Endpoint, Io, Note, SocketStats, State, Tcb, TcpConfig};
 use crate::wire::tcp::{Flags, Repr as TcpRepr, SeqNumber};
 use crate::wire::{WireError, ipv4, tcp};
+use faults::{FaultState, tamper};
+use table::{SocketTable, socket_key};
+use trace::segment_event;
 
 /// A host of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -148,68 +160,6 @@ impl PacketTap for NoTap {
     fn packet(&mut self, _time: Instant, _bytes: &[u8]) {}
 }
 
-/// What a scripted fault does to the segment it matches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FaultAction {
-    /// The segment never arrives.
-    Drop,
-    /// The segment arrives this much later than the link would deliver it.
-    Delay(Duration),
-    /// The segment arrives twice.
-    Duplicate,
-    /// The last bit of the packet is flipped; the receiver's checksum check drops it.
-    Corrupt,
-    /// An on-path attacker XORs `xor` into payload byte `byte` (the last
-    /// one if the payload is shorter) and recomputes the TCP checksum, so
-    /// TCP accepts the segment: only a protocol above can tell.
-    Tamper {
-        /// Offset into the TCP payload.
-        byte: u32,
-        /// Bits to flip there.
-        xor: u8,
-    },
-}
-
-/// Which segments a fault looks at; `None` matches anything.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SegmentFilter {
-    /// Sending host.
-    pub from: Option<HostId>,
-    /// Receiving host.
-    pub to: Option<HostId>,
-    /// SYN flag.
-    pub syn: Option<bool>,
-    /// FIN flag.
-    pub fin: Option<bool>,
-    /// RST flag.
-    pub rst: Option<bool>,
-    /// Whether the segment carries data.
-    pub has_payload: Option<bool>,
-}
-
-impl SegmentFilter {
-    fn matches(&self, from: HostId, to: HostId, flags: Flags, has_payload: bool) -> bool {
-        let flag = |want: Option<bool>, bit| want.is_none_or(|w| w == flags.contains(bit));
-        self.from.is_none_or(|h| h == from)
-            && self.to.is_none_or(|h| h == to)
-            && flag(self.syn, Flags::SYN)
-            && flag(self.fin, Flags::FIN)
-            && flag(self.rst, Flags::RST)
-            && self.has_payload.is_none_or(|p| p == has_payload)
-    }
-}
-
-/// A scripted fault: apply `action` to the `nth` (1-based) segment matching `filter`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fault {
-    /// What to do.
-    pub action: FaultAction,
-    /// Which segments count.
-    pub filter: SegmentFilter,
-    /// Which matching segment, from 1.
-    pub nth: u32,
-}
-
 /// Errors of network calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NetError {
@@ -249,39 +199,6 @@ impl fmt::Display for NetError {
 
 impl std::error::Error for NetError {}
 
-/// A fast, fixed (hence deterministic) hasher for the socket tables, which
-/// are only ever looked up, never iterated.
-#[derive(Default)]
-struct SocketKeyHasher(u64);
-
-impl Hasher for SocketKeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    /// A folded multiply: every input bit reaches both the low bits (the
-    /// bucket) and the high bits (the tag) of the hash.
-    fn write_u64(&mut self, n: u64) {
-        let product = u128::from(self.0 ^ n) * 0x51_7c_c1_b7_27_22_0a_95;
-        self.0 = (product as u64) ^ ((product >> 64) as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A host's sockets by [`socket_key`], as slab indices.
-type SocketTable = HashMap<u64, u32, BuildHasherDefault<SocketKeyHasher>>;
-
-/// What tells a host's connections apart: its own port and the remote end
-/// (its own address is the host's).
-fn socket_key(local_port: u16, remote: SocketAddrV4) -> u64 {
-    (u64::from(local_port) << 48)
-        | (u64::from(u32::from(*remote.ip())) << 16)
-        | u64::from(remote.port())
-}
-
 #[derive(Debug)]
 struct Host {
     name: String,
@@ -302,12 +219,6 @@ struct LinkDirection {
     to: HostId,
     label: String,
     link: Direction,
-}
-
-#[derive(Debug)]
-struct FaultState {
-    fault: Fault,
-    seen: u32,
 }
 
 /// A packet reaching the end of a link direction; the bytes wait in
@@ -374,121 +285,6 @@ impl Io for IoCtx<'_> {
     fn host_name(&self, host: HostId) -> &str {
         &self.fabric.hosts[host.0 as usize].name
     }
-}
-
-fn title_of(flags: Flags, has_payload: bool, note: Note) -> &'static str {
-    match note {
-        Note::Retransmission => return "TCP Retransmission",
-        Note::DupAck => return "TCP Dup ACK",
-        Note::WindowProbe => return "TCP ZeroWindowProbe",
-        Note::Normal => {}
-    }
-    if flags.contains(Flags::RST) {
-        "TCP RST"
-    } else if flags.contains(Flags::SYN) {
-        if flags.contains(Flags::ACK) {
-            "TCP SYN, ACK"
-        } else {
-            "TCP SYN"
-        }
-    } else if flags.contains(Flags::FIN) {
-        "TCP FIN, ACK"
-    } else if has_payload {
-        "TCP Segment"
-    } else {
-        "TCP ACK"
-    }
-}
-
-fn explain_of(flags: Flags, sending: bool) -> Option<&'static str> {
-    let text = if flags.contains(Flags::RST) {
-        if sending {
-            "Reset: this end refuses or abandons the connection; the other end must drop it at once."
-        } else {
-            "Reset received: the connection is gone, with no goodbye."
-        }
-    } else if flags.contains(Flags::SYN) && flags.contains(Flags::ACK) {
-        "Second step of the handshake: accepts the connection, acknowledges the client's SYN, and picks the server's own initial sequence number and MSS."
-    } else if flags.contains(Flags::SYN) {
-        "First step of the handshake: asks to open a connection, with a random initial sequence number and the largest segment this end can take (MSS)."
-    } else if flags.contains(Flags::FIN) {
-        "This end has no more data to send; the other end acknowledges and may still send until it closes too."
-    } else {
-        return None;
-    };
-    Some(text)
-}
-
-/// Builds the event for a TCP segment, with relative sequence numbers.
-#[allow(clippy::too_many_arguments)]
-fn segment_event(
-    now: Instant,
-    kind: Kind,
-    actor: &str,
-    peer: &str,
-    conn: Option<u32>,
-    repr: &TcpRepr<'_>,
-    (seq_base, ack_base): (SeqNumber, SeqNumber),
-    note: Note,
-    bytes: &[u8],
-) -> Event {
-    let flags = match repr.ack_number {
-        Some(_) => repr.flags.with(Flags::ACK),
-        None => repr.flags,
-    };
-    let title = title_of(flags, !repr.payload.is_empty(), note);
-    let mut event = Event::new(now, actor, kind, Layer::Tcp, title).peer(peer);
-    // Where each field sits in `bytes` (a 20-byte IPv4 header, then TCP;
-    // RFC 9293 §3.1), so a reader can find it in the hex dump.
-    let tcp = ipv4::HEADER_LEN as u32;
-    let end = bytes.len() as u32;
-    let payload_start = end - repr.payload.len() as u32;
-    let fields: [(&'static str, String, [u32; 2]); 7] = [
-        ("Src Port", repr.src_port.to_string(), [tcp, tcp + 2]),
-        ("Dst Port", repr.dst_port.to_string(), [tcp + 2, tcp + 4]),
-        (
-            "Seq",
-            repr.seq_number.distance_from(seq_base).to_string(),
-            [tcp + 4, tcp + 8],
-        ),
-        (
-            "Ack",
-            repr.ack_number
-                .map_or(0, |a| a.distance_from(ack_base))
-                .to_string(),
-            [tcp + 8, tcp + 12],
-        ),
-        ("Len", repr.payload.len().to_string(), [payload_start, end]),
-        ("Flags", flags.to_string(), [tcp + 12, tcp + 14]),
-        ("Win", repr.window_len.to_string(), [tcp + 14, tcp + 16]),
-    ];
-    for (name, value, span) in fields {
-        event.push_field(name, value, 0, Some(span));
-    }
-    // Options, in the order the sender wrote them (RFC 9293 §3.1), with
-    // spans on their values: MSS (kind 2), timestamps (kind 8, RFC 7323 §3).
-    let mut at = tcp as usize + tcp::HEADER_LEN;
-    let mut options = &bytes[at..payload_start as usize];
-    while let Ok((rest, option)) = tcp::TcpOption::parse(options) {
-        let span = |from: usize, to: usize| Some([(at + from) as u32, (at + to) as u32]);
-        match option {
-            tcp::TcpOption::MaxSegmentSize(mss) => event.push_field("MSS", mss, 0, span(2, 4)),
-            tcp::TcpOption::Timestamps { tsval, tsecr } => {
-                event.push_field("TSval", tsval, 0, span(2, 6));
-                event.push_field("TSecr", tsecr, 0, span(6, 10));
-            }
-            _ => {}
-        }
-        at += options.len() - rest.len();
-        options = rest;
-    }
-    if let Some(conn) = conn {
-        event = event.conn(conn);
-    }
-    if let Some(text) = explain_of(flags, kind == Kind::Send) {
-        event = event.explain(text);
-    }
-    event.bytes(bytes)
 }
 
 impl Fabric {
@@ -746,25 +542,6 @@ impl Fabric {
     }
 }
 
-/// XORs `xor` into byte `byte` of the TCP payload of the IPv4 packet
-/// `packet` (the last byte if the payload is shorter; nothing if it is
-/// empty) and refreshes the TCP checksum (RFC 9293 §3.1).
-fn tamper(packet: &mut [u8], byte: u32, xor: u8) {
-    let Ok(ip) = ipv4::Packet::new_checked(&*packet).and_then(|p| ipv4::Repr::parse(&p)) else {
-        return;
-    };
-    let segment = &mut packet[ipv4::HEADER_LEN..ipv4::HEADER_LEN + ip.payload_len];
-    let Ok(header_len) = tcp::Packet::new_checked(&*segment).map(|p| p.header_len()) else {
-        return;
-    };
-    let payload_len = segment.len() - header_len;
-    if payload_len == 0 {
-        return;
-    }
-    segment[header_len + (byte as usize).min(payload_len - 1)] ^= xor;
-    tcp::Packet::new_unchecked(segment).fill_checksum(ip.src_addr, ip.dst_addr);
-}
-
 impl Network {
     /// An empty network; `seed` keys every random stream.
     pub fn new(seed: u64) -> Self {
@@ -885,9 +662,11 @@ impl Network {
     /// socket and its slab index.
     fn open_socket(
         &mut self,
+        now: Instant,
         endpoint: Endpoint,
         config: TcpConfig,
         active: bool,
+        tracer: &mut dyn Tracer,
     ) -> Result<(SocketId, usize), NetError> {
         let id = SocketId(
             u32::try_from(self.slot_of.len())
@@ -917,7 +696,12 @@ impl Network {
         );
         let iss = SeqNumber(host.isn_rng.u32());
         let mtu = self.fabric.directions[endpoint.route].link.conditions.mtu;
-        self.slots[index].tcb.open(iss, mtu, active);
+        let mut io = IoCtx {
+            fabric: &mut self.fabric,
+            tracer,
+            tap: &mut NoTap,
+        };
+        self.slots[index].tcb.open(now, iss, mtu, active, &mut io);
         Ok((id, index))
     }
 
@@ -979,20 +763,7 @@ impl Network {
             iss: SeqNumber(0),
             irs: SeqNumber(0),
         };
-        let (id, index) = self.open_socket(endpoint, config, true)?;
-        if tracer.enabled() {
-            let event = Event::new(
-                now,
-                self.fabric.host(host).name.clone(),
-                Kind::State,
-                Layer::Tcp,
-                "TCP state CLOSED -> SYN-SENT",
-            )
-            .conn(conn)
-            .field("Src Port", local.port())
-            .field("Dst Port", remote.port());
-            tracer.record(event);
-        }
+        let (id, index) = self.open_socket(now, endpoint, config, true, tracer)?;
         self.schedule(index, self.now);
         Ok(id)
     }
@@ -1354,7 +1125,7 @@ impl Network {
                 iss: SeqNumber(0),
                 irs: SeqNumber(0),
             };
-            let Ok((_, index)) = self.open_socket(endpoint, config, false) else {
+            let Ok((_, index)) = self.open_socket(now, endpoint, config, false, tracer) else {
                 return self.drop_event(now, host, "Too many sockets: SYN dropped", packet, tracer);
             };
             let tcb = &mut self.slots[index].tcb;
@@ -1408,40 +1179,5 @@ impl Network {
         };
         self.fabric
             .transmit(now, &endpoint, &reply, Note::Normal, tracer, tap);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use core::hash::BuildHasher;
-
-    /// Keys of one host's sockets often differ in one field only: the
-    /// server's in the remote port, the client's in its own port (the top
-    /// bits of the key). Either way they must spread over the buckets.
-    #[test]
-    fn socket_keys_that_differ_in_one_field_spread_over_buckets() {
-        let server = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443);
-        let client = Ipv4Addr::new(10, 0, 0, 1);
-        let hasher = BuildHasherDefault::<SocketKeyHasher>::default();
-        let buckets = |keys: &mut dyn Iterator<Item = u64>| {
-            let mut used: Vec<u64> = keys.map(|k| hasher.hash_one(k) & 1023).collect();
-            used.sort_unstable();
-            used.dedup();
-            used.len()
-        };
-        let ports = || FIRST_EPHEMERAL_PORT..FIRST_EPHEMERAL_PORT + 1024;
-        let client_side = buckets(&mut ports().map(|p| socket_key(p, server)));
-        let server_side =
-            buckets(&mut ports().map(|p| socket_key(443, SocketAddrV4::new(client, p))));
-        // 1,024 random keys in 1,024 buckets fill about 647 of them.
-        assert!(
-            client_side > 550,
-            "client keys fill {client_side} of 1024 buckets"
-        );
-        assert!(
-            server_side > 550,
-            "server keys fill {server_side} of 1024 buckets"
-        );
     }
 }
