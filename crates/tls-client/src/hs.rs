@@ -19,7 +19,7 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
-    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StoredSession,
+    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
     certificate_error, crypto_error, lock, unexpected_handshake,
 };
 use tlsim_tls::crypto::cipher::Side;
@@ -39,6 +39,7 @@ use tlsim_tls::msgs::{
 use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
+use crate::states::ClientState;
 
 /// The default order of Client Hello extensions, a 2013 browser's.
 const DEFAULT_EXTENSION_ORDER: [ExtensionType; 9] = [
@@ -73,6 +74,10 @@ pub(crate) struct NotStarted {
 }
 
 impl State for NotStarted {
+    fn name(&self) -> &'static str {
+        ClientState::NotStarted.name()
+    }
+
     fn handle(
         self: Box<Self>,
         _core: &mut Core,
@@ -283,6 +288,10 @@ impl ExpectServerHello {
 }
 
 impl State for ExpectServerHello {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectServerHello.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -408,6 +417,10 @@ struct ExpectCertificate {
 }
 
 impl State for ExpectCertificate {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectCertificate.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -519,6 +532,10 @@ struct ExpectServerKeyExchange {
 }
 
 impl State for ExpectServerKeyExchange {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectServerKeyExchange.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -600,6 +617,10 @@ struct ExpectServerHelloDone {
 }
 
 impl State for ExpectServerHelloDone {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectServerHelloDone.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -674,6 +695,10 @@ struct ExpectChangeCipherSpec {
 }
 
 impl State for ExpectChangeCipherSpec {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectChangeCipherSpec.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -716,6 +741,10 @@ struct ExpectFinished {
 }
 
 impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectFinished.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -742,6 +771,10 @@ impl State for ExpectFinished {
 struct Connected;
 
 impl State for Connected {
+    fn name(&self) -> &'static str {
+        ClientState::Connected.name()
+    }
+
     fn handle(
         self: Box<Self>,
         _core: &mut Core,

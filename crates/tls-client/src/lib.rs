@@ -21,6 +21,7 @@
 
 pub mod config;
 mod hs;
+pub mod states;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -54,7 +55,11 @@ impl ClientConnection {
             core.pin_cbc_ivs(ivs);
         }
         ClientConnection {
-            conn: Connection::new(core, Box::new(hs::NotStarted { config })),
+            conn: Connection::new(
+                core,
+                Box::new(hs::NotStarted { config }),
+                &states::TRANSITIONS,
+            ),
         }
     }
 }

@@ -19,8 +19,8 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::hex;
 use tlsim_tls::codec::{Codec, put_u24};
 use tlsim_tls::conn::{
-    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StoredSession, crypto_error,
-    lock, unexpected_handshake,
+    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
+    crypto_error, lock, unexpected_handshake,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
@@ -39,6 +39,7 @@ use tlsim_tls::msgs::{
 use tlsim_tls::require_handshake;
 
 use crate::config::ServerConfig;
+use crate::states::ServerState;
 
 /// RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV.
 const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
@@ -243,6 +244,10 @@ impl ExpectClientHello {
 }
 
 impl State for ExpectClientHello {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectClientHello.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -583,6 +588,10 @@ struct ExpectClientKeyExchange {
 }
 
 impl State for ExpectClientKeyExchange {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectClientKeyExchange.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -619,6 +628,10 @@ struct ExpectChangeCipherSpec {
 }
 
 impl State for ExpectChangeCipherSpec {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectChangeCipherSpec.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -654,6 +667,10 @@ struct ExpectNextProtocol {
 }
 
 impl State for ExpectNextProtocol {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectNextProtocol.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -688,6 +705,10 @@ struct ExpectFinished {
 }
 
 impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectFinished.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -712,6 +733,10 @@ impl State for ExpectFinished {
 pub(crate) struct Connected;
 
 impl State for Connected {
+    fn name(&self) -> &'static str {
+        ServerState::Connected.name()
+    }
+
     fn handle(
         self: Box<Self>,
         _core: &mut Core,

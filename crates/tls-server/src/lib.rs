@@ -20,6 +20,7 @@
 
 pub mod config;
 mod hs;
+pub mod states;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -46,7 +47,11 @@ impl ServerConnection {
             core.pin_cbc_ivs(ivs);
         }
         ServerConnection {
-            conn: Connection::new(core, Box::new(hs::ExpectClientHello { config })),
+            conn: Connection::new(
+                core,
+                Box::new(hs::ExpectClientHello { config }),
+                &states::TRANSITIONS,
+            ),
         }
     }
 }
