@@ -18,6 +18,30 @@
 //! TLSIM_UPDATE_STATES=1 cargo test -p tlsim-tls-client --test states rewrites it -->
 //! | state | on | next |
 //! |---|---|---|
+//! | `NotStarted` | start | `ExpectServerHello` |
+//! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` |
+//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` |
+//! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
+//! | `ExpectServerHelloDone` | Server Hello Done | `ExpectChangeCipherSpec` |
+//! | `ExpectChangeCipherSpec` | New Session Ticket | `ExpectChangeCipherSpec` |
+//! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` |
+//! | `ExpectFinished` | Finished | `Connected` |
+//! | `Connected` | Hello Request | `Connected` |
+//! | `ExpectServerHello` | close_notify | `Closed` |
+//! | `ExpectCertificate` | close_notify | `Closed` |
+//! | `ExpectServerKeyExchange` | close_notify | `Closed` |
+//! | `ExpectServerHelloDone` | close_notify | `Closed` |
+//! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
+//! | `ExpectFinished` | close_notify | `Closed` |
+//! | `Connected` | close_notify | `Closed` |
+//! | `NotStarted` | error | `Failed` |
+//! | `ExpectServerHello` | error | `Failed` |
+//! | `ExpectCertificate` | error | `Failed` |
+//! | `ExpectServerKeyExchange` | error | `Failed` |
+//! | `ExpectServerHelloDone` | error | `Failed` |
+//! | `ExpectChangeCipherSpec` | error | `Failed` |
+//! | `ExpectFinished` | error | `Failed` |
+//! | `Connected` | error | `Failed` |
 //! <!-- end of transitions -->
 
 use tlsim_tls::conn::Declaration;

@@ -11,6 +11,9 @@
 //! - [`config`]: versions, suites, groups, the certificate and key, the
 //!   session cache, as plain data.
 //! - `hs`: the handshake, one struct per message expected next.
+//! - [`states`]: the name of each handshake state and every legal
+//!   transition, declared once and checked in debug builds; rendered in
+//!   `docs/tls-server-states.dot`.
 //!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
 //! unexpected_message), no client authentication, no session tickets

@@ -17,6 +17,23 @@
 //! TLSIM_UPDATE_STATES=1 cargo test -p tlsim-tls-client --test states rewrites it -->
 //! | state | on | next |
 //! |---|---|---|
+//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` |
+//! | `ExpectClientKeyExchange` | Client Key Exchange | `ExpectChangeCipherSpec` |
+//! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` or `ExpectNextProtocol` |
+//! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
+//! | `ExpectFinished` | Finished | `Connected` |
+//! | `ExpectClientHello` | close_notify | `Closed` |
+//! | `ExpectClientKeyExchange` | close_notify | `Closed` |
+//! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
+//! | `ExpectNextProtocol` | close_notify | `Closed` |
+//! | `ExpectFinished` | close_notify | `Closed` |
+//! | `Connected` | close_notify | `Closed` |
+//! | `ExpectClientHello` | error | `Failed` |
+//! | `ExpectClientKeyExchange` | error | `Failed` |
+//! | `ExpectChangeCipherSpec` | error | `Failed` |
+//! | `ExpectNextProtocol` | error | `Failed` |
+//! | `ExpectFinished` | error | `Failed` |
+//! | `Connected` | error | `Failed` |
 //! <!-- end of transitions -->
 
 use tlsim_tls::conn::Declaration;
