@@ -12,6 +12,9 @@
 //!
 //! Abbreviated handshake (RFC 5246 §7.3, Figure 2): after the server's
 //! Finished the client sends its own Change Cipher Spec and Finished.
+//!
+//! Each state reports its name from `crate::states`, whose table lists
+//! every step a handler may take; a step not listed panics in debug builds.
 
 use std::sync::Arc;
 

@@ -12,6 +12,9 @@
 //! session is cached and fits, the server answers the Client Hello with
 //! Server Hello, Change Cipher Spec and Finished, and then waits for the
 //! client's Change Cipher Spec and Finished.
+//!
+//! Each state reports its name from `crate::states`, whose table lists
+//! every step a handler may take; a step not listed panics in debug builds.
 
 use std::sync::Arc;
 
