@@ -12,6 +12,9 @@
 //!
 //! Abbreviated handshake (RFC 5246 §7.3, Figure 2): after the server's
 //! Finished the client sends its own Change Cipher Spec and Finished.
+//!
+//! Each state reports its name from `crate::states`, whose table lists
+//! every step a handler may take; a step not listed panics in debug builds.
 
 use std::sync::Arc;
 
@@ -19,7 +22,7 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
-    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StoredSession,
+    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
     certificate_error, crypto_error, lock, unexpected_handshake,
 };
 use tlsim_tls::crypto::cipher::Side;
@@ -39,6 +42,7 @@ use tlsim_tls::msgs::{
 use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
+use crate::states::ClientState;
 
 /// The default order of Client Hello extensions, a 2013 browser's.
 const DEFAULT_EXTENSION_ORDER: [ExtensionType; 9] = [
@@ -73,6 +77,10 @@ pub(crate) struct NotStarted {
 }
 
 impl State for NotStarted {
+    fn name(&self) -> &'static str {
+        ClientState::NotStarted.name()
+    }
+
     fn handle(
         self: Box<Self>,
         _core: &mut Core,
@@ -283,6 +291,10 @@ impl ExpectServerHello {
 }
 
 impl State for ExpectServerHello {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectServerHello.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -408,6 +420,10 @@ struct ExpectCertificate {
 }
 
 impl State for ExpectCertificate {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectCertificate.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -519,6 +535,10 @@ struct ExpectServerKeyExchange {
 }
 
 impl State for ExpectServerKeyExchange {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectServerKeyExchange.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -600,6 +620,10 @@ struct ExpectServerHelloDone {
 }
 
 impl State for ExpectServerHelloDone {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectServerHelloDone.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -674,6 +698,10 @@ struct ExpectChangeCipherSpec {
 }
 
 impl State for ExpectChangeCipherSpec {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectChangeCipherSpec.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -716,6 +744,10 @@ struct ExpectFinished {
 }
 
 impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectFinished.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -742,6 +774,10 @@ impl State for ExpectFinished {
 struct Connected;
 
 impl State for Connected {
+    fn name(&self) -> &'static str {
+        ClientState::Connected.name()
+    }
+
     fn handle(
         self: Box<Self>,
         _core: &mut Core,

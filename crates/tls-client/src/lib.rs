@@ -9,6 +9,9 @@
 //!   passed in.
 //! - [`config`]: what the client offers and trusts, as plain data.
 //! - `hs`: the handshake, one struct per message expected next.
+//! - [`states`]: the name of each handshake state and every legal
+//!   transition, declared once and checked in debug builds; rendered in
+//!   `docs/tls-client-states.dot`.
 //!
 //! The connection API, record layer, alerts, key schedule and session
 //! store are shared with the server in `tlsim_tls::conn`.
@@ -21,6 +24,7 @@
 
 pub mod config;
 mod hs;
+pub mod states;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -54,7 +58,11 @@ impl ClientConnection {
             core.pin_cbc_ivs(ivs);
         }
         ClientConnection {
-            conn: Connection::new(core, Box::new(hs::NotStarted { config })),
+            conn: Connection::new(
+                core,
+                Box::new(hs::NotStarted { config }),
+                &states::TRANSITIONS,
+            ),
         }
     }
 }

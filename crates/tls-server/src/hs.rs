@@ -12,6 +12,9 @@
 //! session is cached and fits, the server answers the Client Hello with
 //! Server Hello, Change Cipher Spec and Finished, and then waits for the
 //! client's Change Cipher Spec and Finished.
+//!
+//! Each state reports its name from `crate::states`, whose table lists
+//! every step a handler may take; a step not listed panics in debug builds.
 
 use std::sync::Arc;
 
@@ -19,8 +22,8 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::hex;
 use tlsim_tls::codec::{Codec, put_u24};
 use tlsim_tls::conn::{
-    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StoredSession, crypto_error,
-    lock, unexpected_handshake,
+    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
+    crypto_error, lock, unexpected_handshake,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
@@ -39,6 +42,7 @@ use tlsim_tls::msgs::{
 use tlsim_tls::require_handshake;
 
 use crate::config::ServerConfig;
+use crate::states::ServerState;
 
 /// RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV.
 const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
@@ -243,6 +247,10 @@ impl ExpectClientHello {
 }
 
 impl State for ExpectClientHello {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectClientHello.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -583,6 +591,10 @@ struct ExpectClientKeyExchange {
 }
 
 impl State for ExpectClientKeyExchange {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectClientKeyExchange.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -619,6 +631,10 @@ struct ExpectChangeCipherSpec {
 }
 
 impl State for ExpectChangeCipherSpec {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectChangeCipherSpec.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -654,6 +670,10 @@ struct ExpectNextProtocol {
 }
 
 impl State for ExpectNextProtocol {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectNextProtocol.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -688,6 +708,10 @@ struct ExpectFinished {
 }
 
 impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectFinished.name()
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,
@@ -712,6 +736,10 @@ impl State for ExpectFinished {
 pub(crate) struct Connected;
 
 impl State for Connected {
+    fn name(&self) -> &'static str {
+        ServerState::Connected.name()
+    }
+
     fn handle(
         self: Box<Self>,
         _core: &mut Core,

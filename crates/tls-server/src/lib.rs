@@ -11,6 +11,9 @@
 //! - [`config`]: versions, suites, groups, the certificate and key, the
 //!   session cache, as plain data.
 //! - `hs`: the handshake, one struct per message expected next.
+//! - [`states`]: the name of each handshake state and every legal
+//!   transition, declared once and checked in debug builds; rendered in
+//!   `docs/tls-server-states.dot`.
 //!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
 //! unexpected_message), no client authentication, no session tickets
@@ -20,6 +23,7 @@
 
 pub mod config;
 mod hs;
+pub mod states;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -46,7 +50,11 @@ impl ServerConnection {
             core.pin_cbc_ivs(ivs);
         }
         ServerConnection {
-            conn: Connection::new(core, Box::new(hs::ExpectClientHello { config })),
+            conn: Connection::new(
+                core,
+                Box::new(hs::ExpectClientHello { config }),
+                &states::TRANSITIONS,
+            ),
         }
     }
 }

@@ -3,22 +3,25 @@
 
 use tlsim_sim::{Instant, Tracer};
 
+use super::machine::{Machine, Transitions, Trigger};
 use super::{Core, Negotiated, State, TlsEvent};
 
 /// One TLS connection, client or server. The actors' connection types
 /// dereference to it, so these methods are their public API.
 pub struct Connection {
     core: Core,
-    state: Option<Box<dyn State>>,
+    machine: Machine,
 }
 
 impl Connection {
     /// A connection whose handshake begins in `first`: a server waiting
     /// for the Client Hello, or a client waiting for [`start`](Self::start).
-    pub fn new(core: Core, first: Box<dyn State>) -> Self {
+    /// Every step it takes is one that `declared` lists (checked in debug
+    /// builds).
+    pub fn new(core: Core, first: Box<dyn State>, declared: &'static dyn Transitions) -> Self {
         Connection {
             core,
-            state: Some(first),
+            machine: Machine::new(first, declared),
         }
     }
 
@@ -30,11 +33,12 @@ impl Connection {
             return;
         }
         if let Some(next) = self
+            .machine
             .state
             .as_mut()
             .and_then(|state| state.start(&mut self.core, now, tracer))
         {
-            self.state = Some(next);
+            self.machine.enter(Trigger::Start, next);
         }
     }
 
@@ -42,7 +46,8 @@ impl Connection {
     /// return: they queue a fatal alert, log it, and report
     /// [`TlsEvent::Failed`]; after that, input is ignored.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8], tracer: &mut dyn Tracer) {
-        self.core.handle_bytes(&mut self.state, now, bytes, tracer);
+        self.core
+            .handle_bytes(&mut self.machine, now, bytes, tracer);
     }
 
     /// Appends the bytes queued for the transport to `out`; returns how
@@ -120,5 +125,19 @@ impl Connection {
     /// or received.
     pub fn negotiated(&self) -> Option<&Negotiated> {
         self.core.negotiated.as_ref()
+    }
+
+    /// The name of the handshake state the connection is in, as the
+    /// actor's transition table lists it (`Closed` after the peer's
+    /// close_notify, `Failed` after an error).
+    pub fn state_name(&self) -> &'static str {
+        self.machine.current()
+    }
+
+    /// The edges of the actor's transition table this connection took, by
+    /// their index in `Declaration::edges`. Recorded in debug builds only:
+    /// a release build yields none.
+    pub fn transitions_taken(&self) -> impl Iterator<Item = usize> + '_ {
+        self.machine.taken()
     }
 }

@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 
 use tlsim_sim::{Event, Field, Instant, Kind, RngStream, Tracer};
 
+use super::machine::{CLOSED, FAILED, Machine, Trigger};
 use super::{EventContext, Negotiated, TlsEvent, alert_name, crypto_error};
 use crate::codec::{Codec, hex};
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
@@ -49,6 +50,10 @@ impl<'a> Input<'a> {
 /// that ends the connection. A state that expects something else must
 /// reject the input with the list of types it expected.
 pub trait State {
+    /// The state's stable name, as its actor's transition table
+    /// ([`Declaration`](super::Declaration)) lists it.
+    fn name(&self) -> &'static str;
+
     /// Handles one input; `tracer` receives the action and send events.
     ///
     /// # Errors
@@ -609,7 +614,7 @@ impl Core {
     /// [`fail`](Self::fail).
     pub(super) fn handle_bytes(
         &mut self,
-        state: &mut Option<Box<dyn State>>,
+        machine: &mut Machine,
         now: Instant,
         bytes: &[u8],
         tracer: &mut dyn Tracer,
@@ -633,7 +638,7 @@ impl Core {
                     break;
                 }
             };
-            if let Err(e) = self.process_record(state, now, record, &mut batch, &mut deferred) {
+            if let Err(e) = self.process_record(machine, now, record, &mut batch, &mut deferred) {
                 result = Err(e);
                 break;
             }
@@ -647,13 +652,14 @@ impl Core {
             tracer.record(event);
         }
         if let Err(e) = result {
+            machine.step(Trigger::Failure, FAILED);
             self.fail(now, tracer, e);
         }
     }
 
     fn process_record(
         &mut self,
-        state: &mut Option<Box<dyn State>>,
+        machine: &mut Machine,
         now: Instant,
         record: crate::record::Record,
         batch: &mut Batch,
@@ -661,7 +667,7 @@ impl Core {
     ) -> Result<(), Error> {
         let typ = record.typ;
         let tracing = deferred.enabled;
-        if state.as_ref().is_some_and(|s| s.awaits_start()) {
+        if machine.state.as_ref().is_some_and(|s| s.awaits_start()) {
             // RFC 5246 §7.3: the client speaks first; before its hello
             // nothing, not even an alert, can be an answer.
             return Err(Error::InappropriateMessage {
@@ -692,7 +698,7 @@ impl Core {
                 while let Some(message) = self.joiner.pop() {
                     let message = message?;
                     batch.name(handshake_name(message.message.typ()));
-                    self.dispatch(state, Input::Handshake(&message), now, deferred)?;
+                    self.dispatch(machine, Input::Handshake(&message), now, deferred)?;
                 }
                 Ok(())
             }
@@ -706,12 +712,16 @@ impl Core {
                 if !self.joiner.is_empty() {
                     return Err(super::unexpected_change_cipher_spec());
                 }
-                self.dispatch(state, Input::ChangeCipherSpec, now, deferred)
+                self.dispatch(machine, Input::ChangeCipherSpec, now, deferred)
             }
             ContentType::Alert => {
                 let alert = Alert::from_bytes(&plaintext)?;
                 batch.name(format!("Alert ({})", alert_name(alert.description)));
-                self.handle_alert(alert)
+                let result = self.handle_alert(alert);
+                if self.received_close {
+                    machine.step(Trigger::CloseNotify, CLOSED);
+                }
+                result
             }
             ContentType::ApplicationData => {
                 batch.name("Application Data".to_owned());
@@ -734,17 +744,24 @@ impl Core {
 
     fn dispatch(
         &mut self,
-        state: &mut Option<Box<dyn State>>,
+        machine: &mut Machine,
         input: Input<'_>,
         now: Instant,
         deferred: &mut Deferred,
     ) -> Result<(), Error> {
-        let current = state
-            .take()
-            .ok_or(Error::Crypto(crate::error::CryptoError::Internal(
-                "no handshake state",
-            )))?;
-        *state = Some(current.handle(self, input, now, deferred)?);
+        let current =
+            machine
+                .state
+                .take()
+                .ok_or(Error::Crypto(crate::error::CryptoError::Internal(
+                    "no handshake state",
+                )))?;
+        let on = match &input {
+            Input::Handshake(m) => Trigger::Handshake(m.message.typ()),
+            Input::ChangeCipherSpec => Trigger::ChangeCipherSpec,
+        };
+        let next = current.handle(self, input, now, deferred)?;
+        machine.enter(on, next);
         Ok(())
     }
 

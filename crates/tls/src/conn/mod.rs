@@ -12,6 +12,9 @@
 //!   machine plugs in through the [`State`] trait.
 //! - [`keys`](Core::derive_session_keys): the key schedule steps, each
 //!   logged as an action event, and the Finished messages.
+//! - [`Declaration`]: an actor's states and legal transitions, declared
+//!   once; every step is checked against it in debug builds, and it
+//!   renders as Graphviz and Markdown.
 //! - [`SessionStore`]: the bounded store of resumable sessions.
 //! - [`require_handshake!`](crate::require_handshake): a state's check
 //!   that the input is the one message it expects.
@@ -25,6 +28,7 @@
 mod connection;
 mod core;
 mod keys;
+mod machine;
 mod names;
 mod store;
 
@@ -35,6 +39,7 @@ use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
 pub use self::connection::Connection;
 pub use self::core::{Core, Input, State};
 pub use self::keys::{HelloParams, Randoms, SessionKeys};
+pub use self::machine::{CLOSED, Declaration, FAILED, StateName, Transition, Transitions, Trigger};
 pub use self::names::alert_name;
 pub use self::store::SessionStore;
 use crate::cert::CertError;

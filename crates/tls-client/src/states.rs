@@ -1,0 +1,126 @@
+//! The client's states and every legal transition between them, declared
+//! once in [`TRANSITIONS`]: each handler's step is checked against it in
+//! debug builds, and `docs/tls-client-states.dot` is its Graphviz
+//! rendering.
+//!
+//! - Full handshake (RFC 5246 §7.3, Figure 1): Server Hello, Certificate,
+//!   Server Key Exchange, Server Hello Done, then the server's Change
+//!   Cipher Spec and Finished.
+//! - Abbreviated handshake (Figure 2): a Server Hello that echoes the
+//!   offered session ID leads straight to `ExpectChangeCipherSpec`.
+//! - A New Session Ticket (RFC 5077 §3.3) is taken into the transcript
+//!   when tickets were offered; a Hello Request once connected is ignored
+//!   (RFC 5246 §7.4.1.1: renegotiation is not supported).
+//! - The peer's close_notify leads to `Closed`, any error to `Failed`.
+//!   Before `start` every record is an error, close_notify included.
+//!
+//! <!-- transitions: generated from TRANSITIONS by the `states` test;
+//! TLSIM_UPDATE_STATES=1 cargo test -p tlsim-tls-client --test states rewrites it -->
+//! | state | on | next |
+//! |---|---|---|
+//! | `NotStarted` | start | `ExpectServerHello` |
+//! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` |
+//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` |
+//! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
+//! | `ExpectServerHelloDone` | Server Hello Done | `ExpectChangeCipherSpec` |
+//! | `ExpectChangeCipherSpec` | New Session Ticket | `ExpectChangeCipherSpec` |
+//! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` |
+//! | `ExpectFinished` | Finished | `Connected` |
+//! | `Connected` | Hello Request | `Connected` |
+//! | `ExpectServerHello` | close_notify | `Closed` |
+//! | `ExpectCertificate` | close_notify | `Closed` |
+//! | `ExpectServerKeyExchange` | close_notify | `Closed` |
+//! | `ExpectServerHelloDone` | close_notify | `Closed` |
+//! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
+//! | `ExpectFinished` | close_notify | `Closed` |
+//! | `Connected` | close_notify | `Closed` |
+//! | `NotStarted` | error | `Failed` |
+//! | `ExpectServerHello` | error | `Failed` |
+//! | `ExpectCertificate` | error | `Failed` |
+//! | `ExpectServerKeyExchange` | error | `Failed` |
+//! | `ExpectServerHelloDone` | error | `Failed` |
+//! | `ExpectChangeCipherSpec` | error | `Failed` |
+//! | `ExpectFinished` | error | `Failed` |
+//! | `Connected` | error | `Failed` |
+//! <!-- end of transitions -->
+
+use tlsim_tls::conn::Declaration;
+use tlsim_tls::conn::Trigger::{ChangeCipherSpec, CloseNotify, Failure, Handshake, Start};
+use tlsim_tls::enums::HandshakeType as H;
+use tlsim_tls::{state_names, transitions};
+
+state_names! {
+    /// The stable name of each client state.
+    pub enum ClientState {
+        /// Nothing sent yet; waits for `start`.
+        NotStarted,
+        /// The Client Hello is sent.
+        ExpectServerHello,
+        /// Full handshake: the server's chain comes next.
+        ExpectCertificate,
+        /// The signed ECDHE parameters come next.
+        ExpectServerKeyExchange,
+        /// Server Hello Done comes next.
+        ExpectServerHelloDone,
+        /// The server's Change Cipher Spec comes next.
+        ExpectChangeCipherSpec,
+        /// The server's Finished comes next.
+        ExpectFinished,
+        /// The handshake is complete.
+        Connected,
+        /// The peer's close_notify was read.
+        Closed,
+        /// An error ended the connection.
+        Failed,
+    }
+}
+
+use ClientState::*;
+
+/// Every legal step of the client.
+pub static TRANSITIONS: Declaration<ClientState> = Declaration {
+    actor: "tls-client",
+    states: ClientState::ALL,
+    transitions: transitions![
+        NotStarted, Start => ExpectServerHello;
+        // RFC 5246 §7.3: a Server Hello echoing the offered session ID
+        // resumes it (abbreviated handshake).
+        ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec;
+        ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange;
+        ExpectServerKeyExchange, Handshake(H::ServerKeyExchange) => ExpectServerHelloDone;
+        ExpectServerHelloDone, Handshake(H::ServerHelloDone) => ExpectChangeCipherSpec;
+        // RFC 5077 §3.3: the ticket precedes the server's Change Cipher Spec.
+        ExpectChangeCipherSpec, Handshake(H::NewSessionTicket) => ExpectChangeCipherSpec;
+        ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished;
+        ExpectFinished, Handshake(H::Finished) => Connected;
+        // RFC 5246 §7.4.1.1: a client may ignore Hello Request.
+        Connected, Handshake(H::HelloRequest) => Connected;
+        // RFC 5246 §7.2.1: close_notify may come at any time once the
+        // client has spoken.
+        ExpectServerHello, CloseNotify => Closed;
+        ExpectCertificate, CloseNotify => Closed;
+        ExpectServerKeyExchange, CloseNotify => Closed;
+        ExpectServerHelloDone, CloseNotify => Closed;
+        ExpectChangeCipherSpec, CloseNotify => Closed;
+        ExpectFinished, CloseNotify => Closed;
+        Connected, CloseNotify => Closed;
+        NotStarted, Failure => Failed;
+        ExpectServerHello, Failure => Failed;
+        ExpectCertificate, Failure => Failed;
+        ExpectServerKeyExchange, Failure => Failed;
+        ExpectServerHelloDone, Failure => Failed;
+        ExpectChangeCipherSpec, Failure => Failed;
+        ExpectFinished, Failure => Failed;
+        Connected, Failure => Failed;
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declaration_is_consistent() {
+        assert_eq!(TRANSITIONS.validate(), Ok(()));
+    }
+}

@@ -1,0 +1,343 @@
+//! The declared transitions of both actors: their renderings under
+//! `docs/` and in each crate's `states` module doc match the tables, and
+//! in-memory handshakes take every declared transition that a pair can
+//! reach.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tlsim_test_support::{Direction, LeafKey, Pair, Pki, client_config, pki, server_config};
+use tlsim_tls::conn::{Declaration, StateName, Trigger};
+use tlsim_tls::enums::{ContentType, HandshakeType};
+use tlsim_tls_client::states::{ClientState, TRANSITIONS as CLIENT};
+use tlsim_tls_client::{ClientConfig, ClientSessionStore};
+use tlsim_tls_server::states::{ServerState, TRANSITIONS as SERVER};
+use tlsim_tls_server::{ServerConfig, ServerSessionCache};
+
+const UPDATE: &str = "TLSIM_UPDATE_STATES";
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Compares `path` with `expected`, or writes it when `TLSIM_UPDATE_STATES`
+/// is set.
+#[track_caller]
+fn matches_or_update(path: &Path, expected: &str) {
+    if std::env::var_os(UPDATE).is_some() {
+        std::fs::write(path, expected).unwrap();
+        return;
+    }
+    let found = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        found == expected,
+        "{} does not match the transition table; if the table changed on purpose, run \
+         `{UPDATE}=1 cargo test -p tlsim-tls-client --test states` and review the diff",
+        path.display()
+    );
+}
+
+/// The source of a `states` module with its doc table replaced by
+/// `markdown`, between the generated-block markers.
+fn with_doc_table(source: &str, markdown: &str) -> String {
+    let open = source
+        .find("<!-- transitions:")
+        .expect("the module doc has a transitions block");
+    let start = open + source[open..].find("-->\n").expect("the block opens") + 4;
+    let end = source
+        .find("//! <!-- end of transitions -->")
+        .expect("the block closes");
+    let table: String = markdown.lines().map(|l| format!("//! {l}\n")).collect();
+    format!("{}{table}{}", &source[..start], &source[end..])
+}
+
+#[track_caller]
+fn check_renderings<S: StateName>(declaration: &Declaration<S>, crate_dir: &str, dot: &str) {
+    let root = repository();
+    matches_or_update(&root.join("docs").join(dot), &declaration.to_dot());
+    let module = root.join("crates").join(crate_dir).join("src/states.rs");
+    let source = std::fs::read_to_string(&module).unwrap();
+    matches_or_update(
+        &module,
+        &with_doc_table(&source, &declaration.to_markdown()),
+    );
+}
+
+#[test]
+fn client_renderings_match_the_table() {
+    check_renderings(&CLIENT, "tls-client", "tls-client-states.dot");
+}
+
+#[test]
+fn server_renderings_match_the_table() {
+    check_renderings(&SERVER, "tls-server", "tls-server-states.dot");
+}
+
+/// How one run alters the records delivered to one side.
+#[derive(Clone, Copy)]
+enum Edit {
+    /// A plaintext close_notify alert before record `at`.
+    CloseNotifyBefore { to: Direction, at: usize },
+    /// Record `at` with an unknown content type, which no state accepts.
+    Break { to: Direction, at: usize },
+    /// A plaintext New Session Ticket before the first Change Cipher Spec.
+    TicketBeforeChangeCipherSpec,
+}
+
+/// The records of one delivery (each side writes whole records).
+fn records(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 5 {
+        let len = 5 + usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+        let (record, tail) = rest.split_at(len.min(rest.len()));
+        out.push(record);
+        rest = tail;
+    }
+    out
+}
+
+/// A plaintext record of `typ` carrying `body`, with `like`'s version.
+fn record(typ: ContentType, like: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut out = vec![typ.get(), like[1], like[2]];
+    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+fn apply(edit: Edit, pair: &mut Pair) {
+    // Records delivered so far in the edited direction; whether the ticket
+    // went in.
+    let mut seen = 0;
+    let mut ticket_sent = false;
+    pair.tamper(move |direction, bytes| {
+        let mut out = Vec::new();
+        for r in records(bytes) {
+            let mut r = r.to_vec();
+            match edit {
+                Edit::CloseNotifyBefore { to, at } | Edit::Break { to, at } if to == direction => {
+                    if at == seen {
+                        if matches!(edit, Edit::Break { .. }) {
+                            r[0] = 0x63;
+                        } else {
+                            // RFC 5246 §7.2: level warning (1), close_notify (0).
+                            out.extend(record(ContentType::Alert, &r, &[1, 0]));
+                        }
+                    }
+                    seen += 1;
+                }
+                Edit::TicketBeforeChangeCipherSpec
+                    if direction == Direction::ToClient
+                        && !ticket_sent
+                        && r[0] == ContentType::ChangeCipherSpec.get() =>
+                {
+                    // RFC 5077 §3.3: lifetime hint 0, an empty ticket.
+                    let ticket = [
+                        HandshakeType::NewSessionTicket.get(),
+                        0,
+                        0,
+                        6,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                    ];
+                    out.extend(record(ContentType::Handshake, &r, &ticket));
+                    ticket_sent = true;
+                }
+                _ => {}
+            }
+            out.extend(r);
+        }
+        *bytes = out;
+    });
+}
+
+/// Handshake, data both ways, the client's close.
+fn exchange(pair: &mut Pair) {
+    pair.handshake();
+    let now = pair.now;
+    pair.client
+        .send_application_data(now, b"request", &mut pair.client_log);
+    pair.drive();
+    let now = pair.now;
+    pair.server
+        .send_application_data(now, b"response", &mut pair.server_log);
+    pair.drive();
+    let now = pair.now;
+    pair.client.close(now, &mut pair.client_log);
+    pair.drive();
+}
+
+/// The handshakes the sweep alters: full, resumed, and with NPN.
+#[derive(Clone, Copy, Debug)]
+enum Flow {
+    Full,
+    Resumed,
+    NextProtocol,
+}
+
+fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
+    let mut client = client_config(pki);
+    let mut server = server_config(pki);
+    match flow {
+        Flow::Full => {}
+        Flow::Resumed => {
+            client.session_store = Some(Arc::new(Mutex::new(ClientSessionStore::default())));
+            server.session_cache = Some(Arc::new(Mutex::new(ServerSessionCache::default())));
+            // A first handshake leaves the session to resume.
+            let mut first = Pair::new(client.clone(), server.clone());
+            first.handshake();
+            first.assert_complete();
+        }
+        Flow::NextProtocol => {
+            client.npn = true;
+            client.alpn = vec![b"spdy/3.1".to_vec()];
+            server.npn = vec![b"spdy/3.1".to_vec()];
+        }
+    }
+    (client, server)
+}
+
+/// The edges of each actor's table that one run took.
+fn run(pki: &Pki, flow: Flow, edit: Option<Edit>) -> (Pair, BTreeSet<usize>, BTreeSet<usize>) {
+    let (client, server) = configs(pki, flow);
+    let mut pair = Pair::new(client, server);
+    if let Some(edit) = edit {
+        apply(edit, &mut pair);
+    }
+    exchange(&mut pair);
+    let client_edges = pair.client.transitions_taken().collect();
+    let server_edges = pair.server.transitions_taken().collect();
+    (pair, client_edges, server_edges)
+}
+
+/// The edges of `declaration` that `unreachable` does not list.
+fn expected<S: StateName>(
+    declaration: &Declaration<S>,
+    unreachable: &[(S, Trigger, S)],
+) -> BTreeSet<String> {
+    declaration
+        .edges()
+        .filter(|edge| !unreachable.contains(edge))
+        .map(describe)
+        .collect()
+}
+
+fn describe<S: StateName>((from, on, to): (S, Trigger, S)) -> String {
+    format!("{} --{}--> {}", from.name(), on.label(), to.name())
+}
+
+fn named<S: StateName>(declaration: &Declaration<S>, edges: &BTreeSet<usize>) -> BTreeSet<String> {
+    let all: Vec<_> = declaration.edges().collect();
+    edges.iter().map(|&i| describe(all[i])).collect()
+}
+
+/// Transitions that no in-memory pair of these actors can take.
+const CLIENT_UNREACHABLE: &[(ClientState, Trigger, ClientState)] = &[
+    // The server sends its Change Cipher Spec and Finished in one flight,
+    // and a close_notify slipped between them would have to be encrypted
+    // under keys the path does not have.
+    (
+        ClientState::ExpectFinished,
+        Trigger::CloseNotify,
+        ClientState::Closed,
+    ),
+    // The server never sends Hello Request, and once connected every
+    // record is encrypted: one cannot be added in flight.
+    (
+        ClientState::Connected,
+        Trigger::Handshake(HandshakeType::HelloRequest),
+        ClientState::Connected,
+    ),
+];
+
+/// Transitions that no in-memory pair of these actors can take.
+const SERVER_UNREACHABLE: &[(ServerState, Trigger, ServerState)] = &[
+    // The client sends Change Cipher Spec, Next Protocol and Finished in
+    // one flight; a close_notify between them would have to be encrypted.
+    (
+        ServerState::ExpectNextProtocol,
+        Trigger::CloseNotify,
+        ServerState::Closed,
+    ),
+    (
+        ServerState::ExpectFinished,
+        Trigger::CloseNotify,
+        ServerState::Closed,
+    ),
+];
+
+// The edges are recorded in debug builds only.
+#[cfg(debug_assertions)]
+#[test]
+fn handshakes_take_every_reachable_declared_transition() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client_taken = BTreeSet::new();
+    let mut server_taken = BTreeSet::new();
+    let mut take = |c: BTreeSet<usize>, s: BTreeSet<usize>| {
+        client_taken.extend(c);
+        server_taken.extend(s);
+    };
+    for flow in [Flow::Full, Flow::Resumed, Flow::NextProtocol] {
+        let (clean, c, s) = run(&pki, flow, None);
+        clean.assert_complete();
+        take(c, s);
+        // Every record each side receives, closed before or broken.
+        for (to, wire) in [
+            (Direction::ToServer, &clean.client_wire),
+            (Direction::ToClient, &clean.server_wire),
+        ] {
+            for at in 0..records(wire).len() {
+                for edit in [Edit::CloseNotifyBefore { to, at }, Edit::Break { to, at }] {
+                    let (_, c, s) = run(&pki, flow, Some(edit));
+                    take(c, s);
+                }
+            }
+        }
+    }
+    let (client, server) = configs(&pki, Flow::Full);
+    let ticketed = ClientConfig {
+        session_ticket: true,
+        ..client
+    };
+    let mut pair = Pair::new(ticketed, server);
+    apply(Edit::TicketBeforeChangeCipherSpec, &mut pair);
+    exchange(&mut pair);
+    client_taken.extend(pair.client.transitions_taken());
+    // A record before the client has spoken.
+    let (client, server) = configs(&pki, Flow::Full);
+    let mut early = Pair::new(client, server);
+    let now = early.now;
+    early
+        .client
+        .handle_bytes(now, &[22, 3, 1, 0, 0], &mut early.client_log);
+    assert_eq!(early.client.state_name(), "Failed");
+    client_taken.extend(early.client.transitions_taken());
+
+    assert_covered(
+        named(&CLIENT, &client_taken),
+        expected(&CLIENT, CLIENT_UNREACHABLE),
+    );
+    assert_covered(
+        named(&SERVER, &server_taken),
+        expected(&SERVER, SERVER_UNREACHABLE),
+    );
+}
+
+#[track_caller]
+fn assert_covered(taken: BTreeSet<String>, expected: BTreeSet<String>) {
+    let missing: Vec<_> = expected.difference(&taken).collect();
+    let listed_unreachable: Vec<_> = taken.difference(&expected).collect();
+    assert!(
+        missing.is_empty(),
+        "declared transitions no run took: {missing:?}"
+    );
+    assert!(
+        listed_unreachable.is_empty(),
+        "transitions listed as unreachable that a run took: {listed_unreachable:?}"
+    );
+}

@@ -1,0 +1,106 @@
+//! The server's states and every legal transition between them, declared
+//! once in [`TRANSITIONS`]: each handler's step is checked against it in
+//! debug builds, and `docs/tls-server-states.dot` is its Graphviz
+//! rendering.
+//!
+//! - Full handshake (RFC 5246 §7.3, Figure 1): Client Hello, Client Key
+//!   Exchange, the client's Change Cipher Spec, its Next Protocol choice
+//!   when NPN was advertised, and its Finished.
+//! - Abbreviated handshake (Figure 2): a Client Hello offering a cached
+//!   session that fits leads straight to `ExpectChangeCipherSpec`, the
+//!   server's Change Cipher Spec and Finished already sent.
+//! - Once connected, any handshake message is an error: a second Client
+//!   Hello (renegotiation) is unexpected_message.
+//! - The peer's close_notify leads to `Closed`, any error to `Failed`.
+//!
+//! <!-- transitions: generated from TRANSITIONS by the `states` test of tlsim-tls-client;
+//! TLSIM_UPDATE_STATES=1 cargo test -p tlsim-tls-client --test states rewrites it -->
+//! | state | on | next |
+//! |---|---|---|
+//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` |
+//! | `ExpectClientKeyExchange` | Client Key Exchange | `ExpectChangeCipherSpec` |
+//! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` or `ExpectNextProtocol` |
+//! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
+//! | `ExpectFinished` | Finished | `Connected` |
+//! | `ExpectClientHello` | close_notify | `Closed` |
+//! | `ExpectClientKeyExchange` | close_notify | `Closed` |
+//! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
+//! | `ExpectNextProtocol` | close_notify | `Closed` |
+//! | `ExpectFinished` | close_notify | `Closed` |
+//! | `Connected` | close_notify | `Closed` |
+//! | `ExpectClientHello` | error | `Failed` |
+//! | `ExpectClientKeyExchange` | error | `Failed` |
+//! | `ExpectChangeCipherSpec` | error | `Failed` |
+//! | `ExpectNextProtocol` | error | `Failed` |
+//! | `ExpectFinished` | error | `Failed` |
+//! | `Connected` | error | `Failed` |
+//! <!-- end of transitions -->
+
+use tlsim_tls::conn::Declaration;
+use tlsim_tls::conn::Trigger::{ChangeCipherSpec, CloseNotify, Failure, Handshake};
+use tlsim_tls::enums::HandshakeType as H;
+use tlsim_tls::{state_names, transitions};
+
+state_names! {
+    /// The stable name of each server state.
+    pub enum ServerState {
+        /// Waiting for the Client Hello.
+        ExpectClientHello,
+        /// Full handshake: the server's flight is sent; the client's ECDH
+        /// public key comes next.
+        ExpectClientKeyExchange,
+        /// The client's Change Cipher Spec comes next.
+        ExpectChangeCipherSpec,
+        /// The client's NPN choice comes next (encrypted, before Finished).
+        ExpectNextProtocol,
+        /// The client's Finished comes next.
+        ExpectFinished,
+        /// The handshake is complete.
+        Connected,
+        /// The peer's close_notify was read.
+        Closed,
+        /// An error ended the connection.
+        Failed,
+    }
+}
+
+use ServerState::*;
+
+/// Every legal step of the server.
+pub static TRANSITIONS: Declaration<ServerState> = Declaration {
+    actor: "tls-server",
+    states: ServerState::ALL,
+    transitions: transitions![
+        // RFC 5246 §7.3: a cached session that fits is resumed
+        // (abbreviated handshake).
+        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec;
+        ExpectClientKeyExchange, Handshake(H::ClientKeyExchange) => ExpectChangeCipherSpec;
+        // NPN draft §3: the client's choice follows its Change Cipher Spec.
+        ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished | ExpectNextProtocol;
+        ExpectNextProtocol, Handshake(H::NextProtocol) => ExpectFinished;
+        ExpectFinished, Handshake(H::Finished) => Connected;
+        // RFC 5246 §7.2.1: close_notify may come at any time.
+        ExpectClientHello, CloseNotify => Closed;
+        ExpectClientKeyExchange, CloseNotify => Closed;
+        ExpectChangeCipherSpec, CloseNotify => Closed;
+        ExpectNextProtocol, CloseNotify => Closed;
+        ExpectFinished, CloseNotify => Closed;
+        Connected, CloseNotify => Closed;
+        ExpectClientHello, Failure => Failed;
+        ExpectClientKeyExchange, Failure => Failed;
+        ExpectChangeCipherSpec, Failure => Failed;
+        ExpectNextProtocol, Failure => Failed;
+        ExpectFinished, Failure => Failed;
+        Connected, Failure => Failed;
+    ],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declaration_is_consistent() {
+        assert_eq!(TRANSITIONS.validate(), Ok(()));
+    }
+}
