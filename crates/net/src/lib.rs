@@ -3,9 +3,13 @@
 //!
 //! Where to start reading:
 //! - [`network`]: [`Network`], the API a runner drives: hosts, links,
-//!   sockets, faults, the queue of packets and timers, events.
-//! - [`tcp`]: the TCP state machine, [`TcpConfig`], [`State`] and the
-//!   list of deliberate deviations from the RFCs.
+//!   sockets, faults, the queue of packets and timers, events. It finds the
+//!   socket for each arriving segment, drives it, and adds hosts, routes
+//!   and connection names to what it logs.
+//! - [`tcp`]: the TCP state machine as a sans-IO [`tcp::Socket`] that
+//!   knows only its 4-tuple (segments in; segments, events and the next
+//!   wake-up pulled out), [`TcpConfig`], [`State`] and the list of
+//!   deliberate deviations from the RFCs. It knows nothing of the network.
 //! - [`link`]: [`LinkConditions`] and how a link delays, drops, duplicates,
 //!   reorders and corrupts packets, with its fixed order of random draws.
 //! - [`wire`]: IPv4 and TCP headers as real bytes, with checksums.

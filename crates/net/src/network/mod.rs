@@ -19,9 +19,17 @@
 //! moves and gone when the socket is freed, so the queue holds only what
 //! will happen.
 //!
-//! The pieces: this file holds [`Network`], its hosts and the processing of
-//! packets and wake-ups; `faults.rs` the scripted faults; `table.rs` each
-//! host's socket table; `trace.rs` how a segment appears in the log.
+//! Each socket is a sans-IO [`Socket`] that knows only
+//! its 4-tuple; its slot here adds its host, peer, route and connection
+//! number. After every input to a socket the network pulls its events and
+//! segments in the order they happened, logs them under those names, and
+//! puts the segments on the route's link.
+//!
+//! The pieces: this file holds [`Network`], its hosts, sockets and the
+//! processing of wake-ups; `demux.rs` which socket an arriving segment is
+//! for, and the RST when none is; `faults.rs` the scripted faults;
+//! `table.rs` each host's socket table; `trace.rs` how segments, state
+//! changes and timers appear in the log.
 
 use core::fmt;
 use std::collections::{BTreeMap, VecDeque};
@@ -29,6 +37,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use tlsim_sim::{Due, Duration, Event, Instant, Kind, Layer, RngStream, Tracer};
 
+mod demux;
 mod faults;
 mod table;
 mod trace;
@@ -36,12 +45,12 @@ mod trace;
 pub use faults::{Fault, FaultAction, SegmentFilter};
 
 use crate::link::{Direction, LinkConditions, Verdict};
-use crate::tcp::{Endpoint, Io, Note, SocketStats, State, Tcb, TcpConfig};
+use crate::tcp::{Event as TcpEvent, Note, Socket, SocketStats, State, TcpConfig};
+use crate::wire::ipv4;
 use crate::wire::tcp::{Flags, Repr as TcpRepr, SeqNumber};
-use crate::wire::{WireError, ipv4, tcp};
 use faults::{FaultState, tamper};
 use table::{SocketTable, socket_key};
-use trace::segment_event;
+use trace::{segment_event, socket_event};
 
 /// A host of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -243,10 +252,24 @@ struct Fabric {
     events: VecDeque<SocketEvent>,
 }
 
-/// A slab entry; `tcb.id` names its current (or last) socket.
+/// Where a socket sits in the topology: what the network adds when it puts
+/// the socket's segments on a link and logs what the socket does.
+#[derive(Clone, Copy, Debug)]
+struct Attachment {
+    host: HostId,
+    peer_host: HostId,
+    /// Connection number in the log (0: none).
+    conn: u32,
+    /// Index of the link direction towards the peer.
+    route: usize,
+}
+
+/// A slab entry; `id` names its current (or last) socket.
 struct Slot {
     live: bool,
-    tcb: Tcb,
+    id: SocketId,
+    attachment: Attachment,
+    socket: Socket,
 }
 
 /// The simulated network.
@@ -264,61 +287,9 @@ pub struct Network {
     addr_to_host: BTreeMap<Ipv4Addr, HostId>,
 }
 
-/// The output side for one socket's processing.
-struct IoCtx<'a> {
-    fabric: &'a mut Fabric,
-    tracer: &'a mut dyn Tracer,
-    tap: &'a mut dyn PacketTap,
-}
-
-impl Io for IoCtx<'_> {
-    fn transmit(&mut self, now: Instant, from: &Endpoint, repr: &TcpRepr<'_>, note: Note) {
-        self.fabric
-            .transmit(now, from, repr, note, self.tracer, self.tap);
-    }
-    fn event(&mut self, event: SocketEvent) {
-        self.fabric.events.push_back(event);
-    }
-    fn tracer(&mut self) -> &mut dyn Tracer {
-        self.tracer
-    }
-    fn host_name(&self, host: HostId) -> &str {
-        &self.fabric.hosts[host.0 as usize].name
-    }
-}
-
 impl Fabric {
     fn host(&self, id: HostId) -> &Host {
         &self.hosts[id.0 as usize]
-    }
-
-    /// Logs a segment `host` received from `from` on connection `conn`
-    /// (0: none), with sequence numbers relative to `bases`.
-    #[allow(clippy::too_many_arguments)]
-    fn record_received(
-        &self,
-        now: Instant,
-        host: HostId,
-        from: HostId,
-        conn: u32,
-        repr: &TcpRepr<'_>,
-        bases: (SeqNumber, SeqNumber),
-        packet: &[u8],
-        tracer: &mut dyn Tracer,
-    ) {
-        if tracer.enabled() {
-            tracer.record(segment_event(
-                now,
-                Kind::Recv,
-                &self.host(host).name,
-                &self.host(from).name,
-                Some(conn).filter(|&c| c != 0),
-                repr,
-                bases,
-                Note::Normal,
-                packet,
-            ));
-        }
     }
 
     /// Queues `packet` to arrive at the far end of `direction` at `at`.
@@ -342,28 +313,63 @@ impl Fabric {
         self.queue.push_in_lane(direction, at, arrival);
     }
 
+    /// Passes on what the socket in `slot` reported at `now`: to the
+    /// application's queue, or, with its host and connection, to the log.
+    fn report(&mut self, now: Instant, slot: &Slot, event: TcpEvent, tracer: &mut dyn Tracer) {
+        let id = slot.id;
+        let for_application = match event {
+            TcpEvent::Connected => SocketEvent::Connected(id),
+            TcpEvent::Accepted => SocketEvent::Accepted {
+                host: slot.attachment.host,
+                port: slot.socket.local().port(),
+                socket: id,
+            },
+            TcpEvent::Readable => SocketEvent::Readable(id),
+            TcpEvent::Writable => SocketEvent::Writable(id),
+            TcpEvent::PeerClosed => SocketEvent::PeerClosed(id),
+            TcpEvent::Closed => SocketEvent::Closed(id),
+            TcpEvent::Reset => SocketEvent::Reset(id),
+            TcpEvent::TimedOut => SocketEvent::TimedOut(id),
+            _ => {
+                if tracer.enabled() {
+                    let actor = &self.host(slot.attachment.host).name;
+                    let conn = slot.attachment.conn;
+                    if let Some(logged) = socket_event(now, actor, conn, &slot.socket, event) {
+                        tracer.record(logged);
+                    }
+                }
+                return;
+            }
+        };
+        self.events.push_back(for_application);
+    }
+
     /// Takes the packet an `Arrival` refers to.
     fn take_arrival(&mut self, packet: u32) -> Vec<u8> {
         self.free_in_flight.push(packet);
         std::mem::take(&mut self.in_flight[packet as usize])
     }
 
-    /// Builds the IPv4 packet for `repr`, logs it, and puts it on the route's link.
+    /// Builds the IPv4 packet for `repr`, logs it with sequence numbers
+    /// relative to the sender's `(iss, irs)`, and puts it on the route's link.
+    #[allow(clippy::too_many_arguments)]
     fn transmit(
         &mut self,
         now: Instant,
-        from: &Endpoint,
+        from: &Attachment,
+        (iss, irs): (SeqNumber, SeqNumber),
         repr: &TcpRepr<'_>,
         note: Note,
         tracer: &mut dyn Tracer,
         tap: &mut dyn PacketTap,
     ) {
+        let dst_addr = self.host(from.peer_host).addr;
         let host = &mut self.hosts[from.host.0 as usize];
         let ident = host.next_ip_id;
         host.next_ip_id = host.next_ip_id.wrapping_add(1);
         let ip = ipv4::Repr {
-            src_addr: *from.local.ip(),
-            dst_addr: *from.remote.ip(),
+            src_addr: host.addr,
+            dst_addr,
             protocol: ipv4::Protocol::TCP,
             payload_len: repr.buffer_len(),
             ident,
@@ -377,15 +383,15 @@ impl Fabric {
         if tracer.enabled() {
             let syn = repr.flags.contains(Flags::SYN);
             let bases = (
-                from.iss,
-                if repr.flags.contains(Flags::RST) && from.irs == SeqNumber(0) {
+                iss,
+                if repr.flags.contains(Flags::RST) && irs == SeqNumber(0) {
                     SeqNumber(0)
                 } else {
-                    from.irs
+                    irs
                 },
             );
             let bases = if syn && repr.ack_number.is_none() {
-                (from.iss, SeqNumber(0))
+                (iss, SeqNumber(0))
             } else {
                 bases
             };
@@ -657,16 +663,16 @@ impl Network {
             .ok_or(NetError::NoRoute(to))
     }
 
-    /// Takes a slot for a new connection and opens its TCB with an ISN from
-    /// the host's stream and an MSS the route's MTU allows; returns the
-    /// socket and its slab index.
+    /// Takes a slot for a new connection between `local` and `remote`, and
+    /// opens its socket, active or passive, with an ISN from the host's
+    /// stream and an MSS the route's MTU allows; returns the socket and its
+    /// slab index.
     fn open_socket(
         &mut self,
-        now: Instant,
-        endpoint: Endpoint,
+        attachment: Attachment,
+        (local, remote): (SocketAddrV4, SocketAddrV4),
         config: TcpConfig,
         active: bool,
-        tracer: &mut dyn Tracer,
     ) -> Result<(SocketId, usize), NetError> {
         let id = SocketId(
             u32::try_from(self.slot_of.len())
@@ -675,40 +681,42 @@ impl Network {
                 .ok_or(NetError::TooManySockets)?,
         );
         let index = match self.free_slots.pop() {
-            Some(index) => index,
+            Some(index) => {
+                self.slots[index].socket.reuse(local, remote, config);
+                index
+            }
             None => {
-                let index = self.slots.len();
                 self.slots.push(Slot {
                     live: false,
-                    tcb: Tcb::new(id, endpoint, config),
+                    id,
+                    attachment,
+                    socket: Socket::new(local, remote, config),
                 });
-                index
+                self.slots.len() - 1
             }
         };
         self.slot_of.push(index as u32);
         let slot = &mut self.slots[index];
         slot.live = true;
-        slot.tcb.reuse(id, endpoint, config);
-        let host = &mut self.fabric.hosts[endpoint.host.0 as usize];
-        host.sockets.insert(
-            socket_key(endpoint.local.port(), endpoint.remote),
-            index as u32,
-        );
+        slot.id = id;
+        slot.attachment = attachment;
+        let host = &mut self.fabric.hosts[attachment.host.0 as usize];
+        host.sockets
+            .insert(socket_key(local.port(), remote), index as u32);
         let iss = SeqNumber(host.isn_rng.u32());
-        let mtu = self.fabric.directions[endpoint.route].link.conditions.mtu;
-        let mut io = IoCtx {
-            fabric: &mut self.fabric,
-            tracer,
-            tap: &mut NoTap,
-        };
-        self.slots[index].tcb.open(now, iss, mtu, active, &mut io);
+        let mtu = self.fabric.directions[attachment.route].link.conditions.mtu;
+        if active {
+            slot.socket.connect(iss, mtu);
+        } else {
+            slot.socket.accept(iss, mtu);
+        }
         Ok((id, index))
     }
 
     /// The slab index that `socket` had, if its slot still holds it.
     fn index_of(&self, socket: SocketId) -> Option<usize> {
         let index = *self.slot_of.get(socket.0 as usize)? as usize;
-        (self.slots[index].tcb.id == socket).then_some(index)
+        (self.slots[index].id == socket).then_some(index)
     }
 
     fn slot(&self, socket: SocketId) -> Option<&Slot> {
@@ -753,17 +761,14 @@ impl Network {
         let local = SocketAddrV4::new(addr, port.ok_or(NetError::NoFreePort)?);
         let conn = self.next_conn;
         self.next_conn = self.next_conn.saturating_add(1);
-        let endpoint = Endpoint {
+        let attachment = Attachment {
             host,
             peer_host,
             conn,
             route,
-            local,
-            remote,
-            iss: SeqNumber(0),
-            irs: SeqNumber(0),
         };
-        let (id, index) = self.open_socket(now, endpoint, config, true, tracer)?;
+        let (id, index) = self.open_socket(attachment, (local, remote), config, true)?;
+        self.pull_events(index, now, tracer);
         self.schedule(index, self.now);
         Ok(id)
     }
@@ -781,7 +786,7 @@ impl Network {
         let Some(index) = self.live_index(socket) else {
             return 0;
         };
-        let n = self.slots[index].tcb.send(data);
+        let n = self.slots[index].socket.send(data);
         self.schedule(index, self.now);
         n
     }
@@ -804,7 +809,7 @@ impl Network {
             return 0;
         };
         let slot = &mut self.slots[index];
-        let n = slot.tcb.recv(out);
+        let n = slot.socket.recv(out);
         if slot.live {
             let now = self.now;
             self.schedule(index, now);
@@ -814,12 +819,12 @@ impl Network {
 
     /// Closes our side: a FIN follows the queued data (RFC 9293 §3.10.4).
     pub fn close(&mut self, now: Instant, socket: SocketId, tracer: &mut dyn Tracer) {
-        self.with_socket(now, socket, tracer, |tcb, now, io| tcb.close(now, io));
+        self.with_socket(now, socket, tracer, Socket::close);
     }
 
     /// Aborts: a RST leaves at the next `advance`, the socket is CLOSED at once.
     pub fn abort(&mut self, now: Instant, socket: SocketId, tracer: &mut dyn Tracer) {
-        self.with_socket(now, socket, tracer, |tcb, now, io| tcb.abort(now, io));
+        self.with_socket(now, socket, tracer, Socket::abort);
     }
 
     fn with_socket(
@@ -827,43 +832,39 @@ impl Network {
         now: Instant,
         socket: SocketId,
         tracer: &mut dyn Tracer,
-        f: impl FnOnce(&mut Tcb, Instant, &mut dyn Io),
+        call: impl FnOnce(&mut Socket),
     ) {
         self.now = self.now.max(now);
         let Some(index) = self.live_index(socket) else {
             return;
         };
-        let mut tap = NoTap;
-        let mut io = IoCtx {
-            fabric: &mut self.fabric,
-            tracer,
-            tap: &mut tap,
-        };
-        f(&mut self.slots[index].tcb, now, &mut io);
+        call(&mut self.slots[index].socket);
+        self.pull_events(index, now, tracer);
         self.after_processing(index, self.now);
     }
 
     /// The socket's state; CLOSED for a freed or unknown socket.
     pub fn state(&self, socket: SocketId) -> State {
-        self.slot(socket).map_or(State::Closed, |s| s.tcb.state)
+        self.slot(socket)
+            .map_or(State::Closed, |s| s.socket.state())
     }
 
     /// The socket's counters; they stay readable after close until the slot is reused.
     pub fn stats(&self, socket: SocketId) -> SocketStats {
         self.slot(socket)
-            .map_or_else(SocketStats::default, |s| s.tcb.stats)
+            .map_or_else(SocketStats::default, |s| s.socket.stats())
     }
 
     /// The socket at the other end of the connection, if it exists.
     pub fn peer_of(&self, socket: SocketId) -> Option<SocketId> {
-        let tcb = &self.slot(socket)?.tcb;
+        let slot = self.slot(socket)?;
         let index = self.socket_at(
-            tcb.endpoint.peer_host,
-            tcb.endpoint.remote,
-            tcb.endpoint.local,
+            slot.attachment.peer_host,
+            slot.socket.remote(),
+            slot.socket.local(),
         )?;
-        let slot = &self.slots[index];
-        slot.live.then_some(slot.tcb.id)
+        let peer = &self.slots[index];
+        peer.live.then_some(peer.id)
     }
 
     /// Live sockets, in id order, that hold data the peer has not
@@ -876,18 +877,19 @@ impl Network {
             .iter()
             .filter(|slot| slot.live)
             .filter_map(|slot| {
-                let tcb = &slot.tcb;
-                let (unsent, unacknowledged) = tcb.unfinished_bytes();
-                let closing = tcb.closed_by_application()
-                    && !matches!(tcb.state, State::Closed | State::FinWait2 | State::TimeWait);
+                let socket = &slot.socket;
+                let (unsent, unacknowledged) = socket.unfinished_bytes();
+                let state = socket.state();
+                let closing = socket.closed_by_application()
+                    && !matches!(state, State::Closed | State::FinWait2 | State::TimeWait);
                 (unsent > 0 || unacknowledged > 0 || closing).then_some(UnfinishedSocket {
-                    socket: tcb.id,
-                    host: tcb.endpoint.host,
-                    conn: tcb.endpoint.conn,
-                    state: tcb.state,
+                    socket: slot.id,
+                    host: slot.attachment.host,
+                    conn: slot.attachment.conn,
+                    state,
                     unsent,
                     unacknowledged,
-                    closed_by_application: tcb.closed_by_application(),
+                    closed_by_application: socket.closed_by_application(),
                 })
             })
             .collect();
@@ -924,37 +926,82 @@ impl Network {
                 Due::Timer(index) => {
                     // Freeing a socket disarms its timer: the slot is live.
                     let index = index as usize;
-                    let mut io = IoCtx {
-                        fabric: &mut self.fabric,
-                        tracer,
-                        tap,
-                    };
-                    self.slots[index].tcb.on_wake(at, &mut io);
-                    self.after_processing(index, at);
+                    self.slots[index].socket.handle_timeout(at);
+                    self.pull_outputs(index, at, tracer, tap);
                 }
             }
         }
     }
 
+    /// Logs what the socket in slot `index` reported at `now` and queues
+    /// what the application should know, up to its next segment; returns
+    /// whether there was anything.
+    fn pull_events(&mut self, index: usize, now: Instant, tracer: &mut dyn Tracer) -> bool {
+        let slot = &mut self.slots[index];
+        let mut any = false;
+        while let Some(event) = slot.socket.poll_event() {
+            self.fabric.report(now, slot, event, tracer);
+            any = true;
+        }
+        any
+    }
+
+    /// After an input at `now`: pulls the socket's events and segments in
+    /// the order they happened, puts the segments on their link, then frees
+    /// the socket or moves its timer.
+    fn pull_outputs(
+        &mut self,
+        index: usize,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        tap: &mut dyn PacketTap,
+    ) {
+        loop {
+            let slot = &mut self.slots[index];
+            let attachment = slot.attachment;
+            let bases = (slot.socket.iss(), slot.socket.irs());
+            if let Some(transmit) = slot.socket.poll_transmit(now) {
+                self.fabric.transmit(
+                    now,
+                    &attachment,
+                    bases,
+                    &transmit.repr,
+                    transmit.note,
+                    tracer,
+                    tap,
+                );
+            } else if !self.pull_events(index, now, tracer) {
+                break;
+            }
+        }
+        self.after_processing(index, now);
+    }
+
     /// Frees a finished socket, or makes sure its next deadline is queued.
     fn after_processing(&mut self, index: usize, now: Instant) {
         let slot = &mut self.slots[index];
-        if slot.tcb.finished {
+        if slot.socket.is_finished() {
             slot.live = false;
             self.fabric.queue.set_timer(index as u32, None);
-            let endpoint = slot.tcb.endpoint;
-            self.fabric.hosts[endpoint.host.0 as usize]
+            let key = socket_key(slot.socket.local().port(), slot.socket.remote());
+            self.fabric.hosts[slot.attachment.host.0 as usize]
                 .sockets
-                .remove(&socket_key(endpoint.local.port(), endpoint.remote));
+                .remove(&key);
             self.free_slots.push(index);
         } else {
             self.schedule(index, now);
         }
     }
 
-    /// Moves the socket's timer to its next deadline.
+    /// Moves the socket's timer to its next deadline: now if an application
+    /// call left something to send.
     fn schedule(&mut self, index: usize, now: Instant) {
-        let deadline = self.slots[index].tcb.next_deadline(now);
+        let socket = &self.slots[index].socket;
+        let deadline = if socket.wants_transmit() {
+            Some(now)
+        } else {
+            socket.poll_timeout()
+        };
         self.fabric.queue.set_timer(index as u32, deadline);
     }
 
@@ -972,212 +1019,6 @@ impl Network {
     /// talks to `local` (the one that called `connect`), or 0 if there is none.
     fn conn_of_peer(&self, peer: HostId, local: SocketAddrV4, remote: SocketAddrV4) -> u32 {
         self.socket_at(peer, remote, local)
-            .map_or(0, |index| self.slots[index].tcb.endpoint.conn)
-    }
-
-    fn drop_event(
-        &self,
-        now: Instant,
-        host: HostId,
-        title: &'static str,
-        packet: &[u8],
-        tracer: &mut dyn Tracer,
-    ) {
-        if tracer.enabled() {
-            let event = Event::new(
-                now,
-                self.fabric.host(host).name.clone(),
-                Kind::Drop,
-                Layer::Tcp,
-                title,
-            );
-            tracer.record(event.bytes(packet));
-        }
-    }
-
-    fn arrive(
-        &mut self,
-        now: Instant,
-        direction: usize,
-        packet: Vec<u8>,
-        tracer: &mut dyn Tracer,
-        tap: &mut dyn PacketTap,
-    ) {
-        let (from, host) = (
-            self.fabric.directions[direction].from,
-            self.fabric.directions[direction].to,
-        );
-        self.receive(now, from, host, &packet, tracer, tap);
-        self.fabric.packet_pool.push(packet);
-    }
-
-    fn receive(
-        &mut self,
-        now: Instant,
-        from: HostId,
-        host: HostId,
-        packet: &[u8],
-        tracer: &mut dyn Tracer,
-        tap: &mut dyn PacketTap,
-    ) {
-        let ip = match ipv4::Packet::new_checked(packet).and_then(|p| ipv4::Repr::parse(&p)) {
-            Ok(ip) => ip,
-            Err(WireError::BadChecksum) => {
-                return self.drop_event(
-                    now,
-                    host,
-                    "Bad IPv4 header checksum: packet dropped",
-                    packet,
-                    tracer,
-                );
-            }
-            Err(_) => {
-                return self.drop_event(now, host, "Malformed IPv4 packet dropped", packet, tracer);
-            }
-        };
-        if ip.dst_addr != self.fabric.host(host).addr || ip.protocol != ipv4::Protocol::TCP {
-            return self.drop_event(
-                now,
-                host,
-                "Packet not for this host: dropped",
-                packet,
-                tracer,
-            );
-        }
-        let segment = &packet[ipv4::HEADER_LEN..ipv4::HEADER_LEN + ip.payload_len];
-        let tcp_packet = match tcp::Packet::new_checked(segment) {
-            Ok(p) => p,
-            Err(_) => {
-                return self.drop_event(now, host, "Malformed TCP segment dropped", packet, tracer);
-            }
-        };
-        let repr = match TcpRepr::parse(&tcp_packet, ip.src_addr, ip.dst_addr) {
-            Ok(r) => r,
-            Err(WireError::BadChecksum) => {
-                return self.drop_event(
-                    now,
-                    host,
-                    "Bad TCP checksum: segment dropped",
-                    packet,
-                    tracer,
-                );
-            }
-            Err(_) => {
-                return self.drop_event(now, host, "Malformed TCP segment dropped", packet, tracer);
-            }
-        };
-        let local = SocketAddrV4::new(ip.dst_addr, repr.dst_port);
-        let remote = SocketAddrV4::new(ip.src_addr, repr.src_port);
-        if let Some(index) = self.socket_at(host, local, remote) {
-            let tcb = &mut self.slots[index].tcb;
-            let seq_base = if repr.flags.contains(Flags::SYN) {
-                repr.seq_number
-            } else {
-                tcb.endpoint.irs
-            };
-            let bases = (seq_base, tcb.endpoint.iss);
-            self.fabric.record_received(
-                now,
-                host,
-                from,
-                tcb.endpoint.conn,
-                &repr,
-                bases,
-                packet,
-                tracer,
-            );
-            let mut io = IoCtx {
-                fabric: &mut self.fabric,
-                tracer,
-                tap,
-            };
-            tcb.process(now, &repr, &mut io);
-            self.after_processing(index, now);
-            return;
-        }
-        let listener = self
-            .fabric
-            .host(host)
-            .listeners
-            .get(&repr.dst_port)
-            .copied();
-        let is_syn = repr.flags.contains(Flags::SYN)
-            && !repr.flags.contains(Flags::ACK)
-            && !repr.flags.contains(Flags::RST);
-        if let (Some(config), true) = (listener, is_syn) {
-            let Ok((peer_host, route)) = self.route(host, ip.src_addr) else {
-                return self.drop_event(
-                    now,
-                    host,
-                    "No route back to the sender: SYN dropped",
-                    packet,
-                    tracer,
-                );
-            };
-            let conn = self.conn_of_peer(from, local, remote);
-            let endpoint = Endpoint {
-                host,
-                peer_host,
-                conn,
-                route,
-                local,
-                remote,
-                iss: SeqNumber(0),
-                irs: SeqNumber(0),
-            };
-            let Ok((_, index)) = self.open_socket(now, endpoint, config, false, tracer) else {
-                return self.drop_event(now, host, "Too many sockets: SYN dropped", packet, tracer);
-            };
-            let tcb = &mut self.slots[index].tcb;
-            self.fabric.record_received(
-                now,
-                host,
-                from,
-                conn,
-                &repr,
-                (repr.seq_number, tcb.endpoint.iss),
-                packet,
-                tracer,
-            );
-            let mut io = IoCtx {
-                fabric: &mut self.fabric,
-                tracer,
-                tap,
-            };
-            tcb.on_listen_syn(now, &repr, &mut io);
-            self.after_processing(index, now);
-            return;
-        }
-        // RFC 9293 §3.10.7.1: no connection; answer anything but a RST with a RST.
-        let conn = self.conn_of_peer(from, local, remote);
-        self.fabric.record_received(
-            now,
-            host,
-            from,
-            conn,
-            &repr,
-            (SeqNumber(0), SeqNumber(0)),
-            packet,
-            tracer,
-        );
-        if repr.flags.contains(Flags::RST) {
-            return;
-        }
-        let Ok((peer_host, route)) = self.route(host, ip.src_addr) else {
-            return;
-        };
-        let reply = crate::tcp::reset_reply(&repr);
-        let endpoint = Endpoint {
-            host,
-            peer_host,
-            conn,
-            route,
-            local,
-            remote,
-            iss: SeqNumber(0),
-            irs: SeqNumber(0),
-        };
-        self.fabric
-            .transmit(now, &endpoint, &reply, Note::Normal, tracer, tap);
+            .map_or(0, |index| self.slots[index].attachment.conn)
     }
 }

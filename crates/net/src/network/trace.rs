@@ -1,9 +1,10 @@
-//! How a TCP segment appears in the log: its title in Wireshark's words, a
-//! short explanation for learners, and its fields with their byte spans.
+//! How TCP appears in the log: a segment with its title in Wireshark's
+//! words, a short explanation for learners and its fields with their byte
+//! spans; a socket's state changes and timers.
 
 use tlsim_sim::{Event, Instant, Kind, Layer};
 
-use crate::tcp::Note;
+use crate::tcp::{Event as TcpEvent, Note, Socket, State};
 use crate::wire::tcp::{Flags, Repr as TcpRepr, SeqNumber};
 use crate::wire::{ipv4, tcp};
 
@@ -120,4 +121,39 @@ pub(super) fn segment_event(
         event = event.explain(text);
     }
     event.bytes(bytes)
+}
+
+/// Builds the event for a state change or timer that `socket`, on host
+/// `actor` and connection `conn`, reported; `None` for what only the
+/// application hears of.
+pub(super) fn socket_event(
+    now: Instant,
+    actor: &str,
+    conn: u32,
+    socket: &Socket,
+    event: TcpEvent,
+) -> Option<Event> {
+    let timer = |title: &'static str| Event::new(now, actor, Kind::Timer, Layer::Tcp, title);
+    let event = match event {
+        TcpEvent::StateChanged { from, to } => {
+            let title = format!("TCP state {from} -> {to}");
+            let event = Event::new(now, actor, Kind::State, Layer::Tcp, title);
+            if to == State::SynSent {
+                event
+                    .field("Src Port", socket.local().port())
+                    .field("Dst Port", socket.remote().port())
+            } else {
+                event
+            }
+        }
+        TcpEvent::RetransmissionTimeout { rto, backoff } => timer("TCP RTO fired")
+            .field("RTO", rto)
+            .field("Back-off", backoff),
+        TcpEvent::OverrideTimeout => timer("TCP override timer fired"),
+        TcpEvent::PersistTimeout => timer("TCP persist timer fired"),
+        TcpEvent::DelayedAckTimeout => timer("TCP delayed ACK fired"),
+        TcpEvent::TimeWaitOver => timer("TCP TIME-WAIT expired"),
+        _ => return None,
+    };
+    Some(event.conn(conn))
 }

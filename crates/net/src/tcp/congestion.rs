@@ -119,7 +119,7 @@ impl NewReno {
             return Reaction::RetransmitFirst;
         }
         if self.dup_acks > 3 && self.recovery.is_some() {
-            // RFC 6582 §3.2 step 4: inflate for each segment that left the network.
+            // RFC 6582 §3.2 step 4: inflate for each segment that reached the receiver.
             self.cwnd = self.cwnd.saturating_add(mss);
         }
         Reaction::None

@@ -16,7 +16,17 @@
 //! off, and exponential back-off that ends with the next sample; fast retransmit on three duplicate ACKs with
 //! **NewReno** fast recovery (RFC 6582); slow start and congestion avoidance
 //! (RFC 5681) from an initial window of 10 segments; FIN close in both
-//! directions with TIME-WAIT; RST for segments with no connection; abort.
+//! directions with TIME-WAIT; the RST answering a segment with no
+//! connection; abort.
+//!
+//! A [`Socket`] is sans-IO: it knows its 4-tuple and its sequence and timer
+//! state, and nothing of hosts, routes, links or the log. Segments go in
+//! through [`Socket::handle_segment`], expired timers through
+//! [`Socket::handle_timeout`]; the caller pulls segments to send with
+//! [`Socket::poll_transmit`], what happened with [`Socket::poll_event`]
+//! ([`Event`]: state changes and timers to log, and what the application
+//! should know), and the next wake-up with [`Socket::poll_timeout`]. Who
+//! owns the socket adds addresses, hosts and connection names.
 //!
 //! The pieces: `socket.rs` holds the control block and its event processing
 //! (RFC 9293 §3.10); `rtt.rs` the RTT estimator and RTO (RFC 6298);
@@ -69,12 +79,10 @@ mod socket;
 
 use core::fmt;
 
-use tlsim_sim::{Duration, Instant, Tracer};
+use tlsim_sim::Duration;
 
-use crate::network::{HostId, SocketEvent};
-use crate::wire::tcp::{Repr, SeqNumber};
-
-pub(crate) use socket::{Tcb, reset_reply};
+pub(crate) use socket::reset_reply;
+pub use socket::{Socket, Transmit};
 
 /// Connection states of RFC 9293 §3.3.2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,8 +135,8 @@ impl State {
 /// RFC 9293 §3.3.2 (Figure 5), plus the changes §3.10 adds: SYN-RECEIVED
 /// reaching CLOSE-WAIT on a FIN (§3.10.7.4, eighth), and any state but CLOSED
 /// reaching CLOSED on ABORT, a RST, or retransmissions given up. A passive
-/// open that is reset goes to CLOSED, not back to LISTEN: the network keeps
-/// listening on the port, and a new SYN opens a new socket. Every change is
+/// open that is reset goes to CLOSED, not back to LISTEN: the listening port
+/// stays open, and a new SYN opens a new socket. Every change is
 /// checked against this table in debug builds; the module documentation and
 /// `docs/tcp-states.dot` are drawn from it (a test keeps them in step).
 pub const TRANSITIONS: &[(State, State, &str)] = &[
@@ -375,35 +383,59 @@ impl Timer {
 
 /// What a segment is, beyond its flags, for the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Note {
+pub enum Note {
+    /// A segment sent for the first time.
     Normal,
+    /// Data, a SYN or a FIN sent again.
     Retransmission,
+    /// An ACK repeating the last one, for an out-of-order segment.
     DupAck,
+    /// A zero-window probe (RFC 9293 §3.8.6.1).
     WindowProbe,
 }
 
-/// Who a socket is: everything the network needs to send for it and log it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Endpoint {
-    pub(crate) host: HostId,
-    pub(crate) peer_host: HostId,
-    pub(crate) conn: u32,
-    /// Index of the link direction towards the peer.
-    pub(crate) route: usize,
-    pub(crate) local: std::net::SocketAddrV4,
-    pub(crate) remote: std::net::SocketAddrV4,
-    pub(crate) iss: SeqNumber,
-    pub(crate) irs: SeqNumber,
-}
-
-/// What a socket does to the outside world.
-pub(crate) trait Io {
-    /// Sends one segment (the network builds the IPv4 packet and logs it).
-    fn transmit(&mut self, now: Instant, from: &Endpoint, repr: &Repr<'_>, note: Note);
-    /// Queues an event for the application.
-    fn event(&mut self, event: SocketEvent);
-    /// Where log events go.
-    fn tracer(&mut self) -> &mut dyn Tracer;
-    /// The name of a host, for log actors.
-    fn host_name(&self, host: HostId) -> &str;
+/// What a [`Socket`] reports through [`Socket::poll_event`], in the order it
+/// happened: what the log shows, then what the application should know.
+/// It names no host or connection: the caller adds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The state changed; every change is one of [`TRANSITIONS`].
+    StateChanged {
+        /// The state left.
+        from: State,
+        /// The state entered.
+        to: State,
+    },
+    /// The retransmission timer fired (RFC 6298 §5.4).
+    RetransmissionTimeout {
+        /// The RTO that expired, before this time's back-off.
+        rto: Duration,
+        /// Consecutive timeouts, this one included.
+        backoff: u32,
+    },
+    /// The override timer fired: the segment that silly window avoidance
+    /// held back goes out (RFC 1122 §4.2.3.4).
+    OverrideTimeout,
+    /// The persist timer fired: the zero window is probed (RFC 9293 §3.8.6.1).
+    PersistTimeout,
+    /// The delayed-ACK timer fired (RFC 5681 §4.2).
+    DelayedAckTimeout,
+    /// TIME-WAIT's 2 MSL are over.
+    TimeWaitOver,
+    /// An active open completed (SYN-SENT → ESTABLISHED).
+    Connected,
+    /// A passive open completed (SYN-RECEIVED → ESTABLISHED).
+    Accepted,
+    /// In-order data is waiting for `recv` (reported once until read).
+    Readable,
+    /// Send buffer space freed after a `send` accepted less than offered.
+    Writable,
+    /// The peer's FIN arrived: no more data will come.
+    PeerClosed,
+    /// The socket reached CLOSED (LAST-ACK acknowledged, TIME-WAIT over, or aborted).
+    Closed,
+    /// The peer reset the connection.
+    Reset,
+    /// Retransmissions were exhausted; the connection is abandoned.
+    TimedOut,
 }

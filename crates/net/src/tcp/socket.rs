@@ -1,12 +1,14 @@
 //! One TCP connection's control block and its event processing (RFC 9293 §3.10).
 
-use tlsim_sim::{Duration, Event, Instant, Kind, Layer};
+use std::collections::VecDeque;
+use std::net::SocketAddrV4;
+
+use tlsim_sim::{Duration, Instant};
 
 use super::assembler::Assembler;
 use super::congestion::{NewReno, Reaction};
 use super::rtt::RttEstimator;
-use super::{Endpoint, Io, Note, SocketStats, State, TcpConfig, Timer};
-use crate::network::{SocketEvent, SocketId};
+use super::{Event, Note, SocketStats, State, TcpConfig, Timer};
 use crate::wire::tcp::{Flags, Repr, SeqNumber};
 
 /// Bytes of the NOP, NOP, timestamps block on every non-SYN segment.
@@ -24,17 +26,58 @@ enum AckDue {
     Now,
 }
 
-/// The transmission control block of one connection.
+/// What the socket has to say, in the order it happened.
 #[derive(Debug)]
-pub(crate) struct Tcb {
-    pub(crate) id: SocketId,
-    pub(crate) endpoint: Endpoint,
+enum Output {
+    /// A segment whose header was fixed when it was decided; its payload,
+    /// `payload_len` bytes from its sequence number, still lies in the
+    /// send buffer.
+    Segment {
+        header: Repr<'static>,
+        payload_len: u32,
+        note: Note,
+    },
+    Event(Event),
+}
+
+/// A segment to send, borrowed from the socket until the next call into it.
+#[derive(Debug)]
+pub struct Transmit<'a> {
+    /// The segment; its ports are the socket's, the addresses are the
+    /// caller's to add (RFC 9293 §3.1 pseudo-header).
+    pub repr: Repr<'a>,
+    /// What the segment is, beyond its flags.
+    pub note: Note,
+}
+
+/// One end of a TCP connection: its 4-tuple, its sequence and timer state,
+/// and nothing of hosts, routes or links (sans-IO).
+///
+/// Inputs are [`handle_segment`](Self::handle_segment),
+/// [`handle_timeout`](Self::handle_timeout) and the application calls
+/// ([`send`](Self::send), [`recv`](Self::recv), [`close`](Self::close),
+/// [`abort`](Self::abort)). Outputs are pulled: after every input, call
+/// [`poll_event`](Self::poll_event) and [`poll_transmit`](Self::poll_transmit)
+/// until both return `None`; then the next wake-up is
+/// [`poll_timeout`](Self::poll_timeout), or at once if
+/// [`wants_transmit`](Self::wants_transmit) says an application call left
+/// something to send.
+#[derive(Debug)]
+pub struct Socket {
+    local: SocketAddrV4,
+    remote: SocketAddrV4,
+    /// Our initial sequence number.
+    iss: SeqNumber,
+    /// The peer's initial sequence number, once its SYN arrived.
+    irs: SeqNumber,
     config: TcpConfig,
-    pub(crate) state: State,
+    state: State,
     /// Set once the connection has reached CLOSED and may be freed.
-    pub(crate) finished: bool,
-    /// Something changed outside of packet processing; dispatch at the next wake.
-    pub(crate) dirty: bool,
+    finished: bool,
+    /// The next `poll_transmit` sends whatever is due (`dispatch`).
+    dispatch_due: bool,
+    /// Segments and events not yet pulled.
+    outbox: VecDeque<Output>,
 
     // Send sequence space (RFC 9293 §3.3.1).
     snd_una: SeqNumber,
@@ -93,19 +136,23 @@ pub(crate) struct Tcb {
     sws_override: bool,
     readable_signalled: bool,
     want_writable: bool,
-    pub(crate) stats: SocketStats,
+    stats: SocketStats,
 }
 
-impl Tcb {
-    /// A control block ready for reuse; call [`open`](Self::open) next.
-    pub(crate) fn new(id: SocketId, endpoint: Endpoint, config: TcpConfig) -> Self {
-        Tcb {
-            id,
-            endpoint,
+impl Socket {
+    /// A socket between `local` and `remote`, in CLOSED; open it with
+    /// [`connect`](Self::connect) or [`accept`](Self::accept).
+    pub fn new(local: SocketAddrV4, remote: SocketAddrV4, config: TcpConfig) -> Self {
+        Socket {
+            local,
+            remote,
+            iss: SeqNumber(0),
+            irs: SeqNumber(0),
             config,
             state: State::Closed,
             finished: false,
-            dirty: false,
+            dispatch_due: false,
+            outbox: VecDeque::new(),
             snd_una: SeqNumber(0),
             snd_nxt: SeqNumber(0),
             snd_max: SeqNumber(0),
@@ -144,48 +191,55 @@ impl Tcb {
         }
     }
 
-    /// Resets every field for a new connection, keeping the buffers' allocations.
-    pub(crate) fn reuse(&mut self, id: SocketId, endpoint: Endpoint, config: TcpConfig) {
+    /// Like [`new`](Self::new), keeping the buffers' allocations.
+    pub fn reuse(&mut self, local: SocketAddrV4, remote: SocketAddrV4, config: TcpConfig) {
         let mut send_buf = core::mem::take(&mut self.send_buf);
         let mut recv_buf = core::mem::take(&mut self.recv_buf);
         let mut assembler = core::mem::take(&mut self.assembler);
+        let mut outbox = core::mem::take(&mut self.outbox);
         send_buf.clear();
         recv_buf.clear();
         assembler.clear();
-        *self = Tcb::new(id, endpoint, config);
+        outbox.clear();
+        *self = Socket::new(local, remote, config);
         self.send_buf = send_buf;
         self.recv_buf = recv_buf;
         self.assembler = assembler;
+        self.outbox = outbox;
     }
 
-    /// Sets the ISN and MSS and enters SYN-SENT (active) or prepares for a
-    /// SYN in LISTEN (passive). `route_mtu` clamps our MSS.
-    pub(crate) fn open(
-        &mut self,
-        now: Instant,
-        iss: SeqNumber,
-        route_mtu: u16,
-        active: bool,
-        io: &mut dyn Io,
-    ) {
-        self.endpoint.iss = iss;
+    /// RFC 9293 §3.10.1 active OPEN: enters SYN-SENT with the initial
+    /// sequence number `iss`; the SYN leaves at the next `poll_transmit`.
+    /// `mtu`, the route's, clamps our MSS.
+    pub fn connect(&mut self, iss: SeqNumber, mtu: u16) {
+        self.open(iss, mtu, true);
+    }
+
+    /// RFC 9293 §3.10.1 passive OPEN, for a SYN that reached a listening
+    /// port: enters LISTEN; hand that SYN to `handle_segment` next.
+    pub fn accept(&mut self, iss: SeqNumber, mtu: u16) {
+        self.open(iss, mtu, false);
+    }
+
+    fn open(&mut self, iss: SeqNumber, mtu: u16, active: bool) {
+        self.iss = iss;
         self.snd_una = iss;
         self.snd_nxt = iss;
         self.snd_max = iss;
         self.buf_seq = iss + 1;
         self.cc = NewReno::new(iss);
-        self.own_mss = self.config.mss.min(route_mtu.saturating_sub(40)).max(1);
+        self.own_mss = self.config.mss.min(mtu.saturating_sub(40)).max(1);
         self.stats.rto = self.rtt.rto();
         if active {
-            self.set_state(now, State::SynSent, io);
+            self.set_state(State::SynSent);
         } else {
-            // The network opens a passive socket when a SYN reaches a
-            // listening port, and hands it that SYN at once: its LISTEN
+            // A passive socket is opened for a SYN that reached a
+            // listening port, and handed that SYN at once: its LISTEN
             // lasts no time, and the log shows the listener's.
             debug_assert!(self.state.can_become(State::Listen));
             self.state = State::Listen;
         }
-        self.dirty = active;
+        self.dispatch_due = active;
     }
 
     /// Payload bytes per segment: RFC 9293 §3.7.1 (Eff.snd.MSS), less the
@@ -206,7 +260,7 @@ impl Tcb {
 
     /// Queued bytes the peer has not acknowledged: `(never sent, in flight
     /// or sent and lost)`.
-    pub(crate) fn unfinished_bytes(&self) -> (u64, u64) {
+    pub fn unfinished_bytes(&self) -> (u64, u64) {
         let queued = (self.send_buf.len() - self.send_off) as u64;
         let data_end = self.data_end();
         let sent_end = if self.snd_max < data_end {
@@ -223,7 +277,7 @@ impl Tcb {
     }
 
     /// Whether the application called `close` (a FIN follows the queued data).
-    pub(crate) fn closed_by_application(&self) -> bool {
+    pub fn closed_by_application(&self) -> bool {
         self.fin_queued
     }
 
@@ -235,13 +289,59 @@ impl Tcb {
         !matches!(self.state, State::Closed | State::Listen | State::SynSent)
     }
 
-    /// The earliest instant this socket needs a wake-up: a timer, or now if dirty.
-    pub(crate) fn next_deadline(&self, now: Instant) -> Option<Instant> {
+    /// The instant [`handle_timeout`](Self::handle_timeout) is next due:
+    /// the earliest timer; `None` once the socket is finished.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
         if self.finished {
             return None;
         }
-        let timers = self.timers.iter().flatten().copied().min();
-        if self.dirty { Some(now) } else { timers }
+        self.timers.iter().flatten().copied().min()
+    }
+
+    /// Whether an application call left something to send: if so, call
+    /// [`poll_transmit`](Self::poll_transmit) at the current time, before
+    /// any timer.
+    #[must_use]
+    pub fn wants_transmit(&self) -> bool {
+        !self.finished && self.dispatch_due
+    }
+
+    /// Whether the connection is over and its last segment pulled: the
+    /// socket may be freed.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The socket's counters.
+    pub fn stats(&self) -> SocketStats {
+        self.stats
+    }
+
+    /// The local end of the 4-tuple.
+    pub fn local(&self) -> SocketAddrV4 {
+        self.local
+    }
+
+    /// The remote end of the 4-tuple.
+    pub fn remote(&self) -> SocketAddrV4 {
+        self.remote
+    }
+
+    /// Our initial sequence number (0 before the socket is opened).
+    pub fn iss(&self) -> SeqNumber {
+        self.iss
+    }
+
+    /// The peer's initial sequence number (0 until its SYN arrived).
+    pub fn irs(&self) -> SeqNumber {
+        self.irs
     }
 
     fn set_timer(&mut self, timer: Timer, at: Option<Instant>) {
@@ -252,27 +352,14 @@ impl Tcb {
         self.timers[timer as usize]
     }
 
-    fn set_state(&mut self, now: Instant, next: State, io: &mut dyn Io) {
+    fn set_state(&mut self, next: State) {
         if self.state == next {
             return;
         }
-        if io.tracer().enabled() {
-            let title = format!("TCP state {} -> {}", self.state, next);
-            let mut event = Event::new(
-                now,
-                io.host_name(self.endpoint.host),
-                Kind::State,
-                Layer::Tcp,
-                title,
-            )
-            .conn(self.endpoint.conn);
-            if next == State::SynSent {
-                event = event
-                    .field("Src Port", self.endpoint.local.port())
-                    .field("Dst Port", self.endpoint.remote.port());
-            }
-            io.tracer().record(event);
-        }
+        self.report(Event::StateChanged {
+            from: self.state,
+            to: next,
+        });
         debug_assert!(
             self.state.can_become(next),
             "TCP {} -> {next} is not in TRANSITIONS",
@@ -292,41 +379,23 @@ impl Tcb {
         }
     }
 
-    fn log_timer(
-        &self,
-        now: Instant,
-        title: &'static str,
-        io: &mut dyn Io,
-        rto: Option<(Duration, u32)>,
-    ) {
-        if io.tracer().enabled() {
-            let mut event = Event::new(
-                now,
-                io.host_name(self.endpoint.host),
-                Kind::Timer,
-                Layer::Tcp,
-                title,
-            )
-            .conn(self.endpoint.conn);
-            if let Some((rto, backoff)) = rto {
-                event = event.field("RTO", rto).field("Back-off", backoff);
-            }
-            io.tracer().record(event);
-        }
+    fn report(&mut self, event: Event) {
+        self.outbox.push_back(Output::Event(event));
     }
 
     /// Ends the connection: CLOSED, timers stopped, `event` for the application.
-    fn terminate(&mut self, now: Instant, event: SocketEvent, io: &mut dyn Io) {
-        self.set_state(now, State::Closed, io);
+    fn terminate(&mut self, event: Event) {
+        self.set_state(State::Closed);
         self.timers = [None; Timer::ALL.len()];
         self.finished = !self.pending_rst;
-        io.event(event);
+        self.report(event);
     }
 
     // ---- Application calls -------------------------------------------------
 
     /// Queues data; returns the bytes accepted (up to the free send buffer).
-    pub(crate) fn send(&mut self, data: &[u8]) -> usize {
+    /// When it accepted less, [`Event::Writable`] follows once space frees.
+    pub fn send(&mut self, data: &[u8]) -> usize {
         if !matches!(
             self.state,
             State::SynSent | State::SynReceived | State::Established | State::CloseWait
@@ -348,14 +417,15 @@ impl Tcb {
             }
             self.send_buf.extend_from_slice(&data[..n]);
             self.stats.bytes_sent += n as u64;
-            self.dirty = true;
+            self.dispatch_due = true;
         }
         n
     }
 
     /// Moves in-order received bytes to `out` (or drops them when `out` is
-    /// `None`); may schedule a window update.
-    pub(crate) fn recv(&mut self, out: Option<&mut Vec<u8>>) -> usize {
+    /// `None`); may schedule a window update. Data stays readable after the
+    /// connection closed.
+    pub fn recv(&mut self, out: Option<&mut Vec<u8>>) -> usize {
         let n = self.unread();
         if let Some(out) = out {
             out.extend_from_slice(&self.recv_buf);
@@ -378,50 +448,51 @@ impl Tcb {
             && self.window_to_advertise() >= 2 * current.max(1)
         {
             self.ack_due = AckDue::Now;
-            self.dirty = true;
+            self.dispatch_due = true;
         }
         n
     }
 
-    /// RFC 9293 §3.10.4 CLOSE.
-    pub(crate) fn close(&mut self, now: Instant, io: &mut dyn Io) {
+    /// RFC 9293 §3.10.4 CLOSE: a FIN follows the queued data.
+    pub fn close(&mut self) {
         match self.state {
             State::Closed => {}
             State::Listen | State::SynSent => {
-                let id = self.id;
-                self.terminate(now, SocketEvent::Closed(id), io);
+                self.terminate(Event::Closed);
             }
             State::SynReceived | State::Established => {
                 self.fin_queued = true;
-                self.set_state(now, State::FinWait1, io);
-                self.dirty = true;
+                self.set_state(State::FinWait1);
+                self.dispatch_due = true;
             }
             State::CloseWait => {
                 self.fin_queued = true;
-                self.set_state(now, State::LastAck, io);
-                self.dirty = true;
+                self.set_state(State::LastAck);
+                self.dispatch_due = true;
             }
             _ => {}
         }
     }
 
     /// RFC 9293 §3.10.5 ABORT: RST in synchronised states, then CLOSED.
-    pub(crate) fn abort(&mut self, now: Instant, io: &mut dyn Io) {
+    pub fn abort(&mut self) {
         if self.state == State::Closed {
             return;
         }
         if self.is_synchronised() && self.state != State::TimeWait {
             self.pending_rst = true;
-            self.dirty = true;
+            self.dispatch_due = true;
         }
-        let id = self.id;
-        self.terminate(now, SocketEvent::Closed(id), io);
+        self.terminate(Event::Closed);
     }
 
     // ---- Timers ----------------------------------------------------------------
 
-    /// Fires due timers (in [`Timer::ALL`] order), then sends what is due.
-    pub(crate) fn on_wake(&mut self, now: Instant, io: &mut dyn Io) {
+    /// Fires the timers due at `now`, in a fixed order; what they
+    /// make due leaves with the next `poll_transmit(now)`. Call it at
+    /// [`poll_timeout`](Self::poll_timeout), or at once when
+    /// [`wants_transmit`](Self::wants_transmit).
+    pub fn handle_timeout(&mut self, now: Instant) {
         for timer in Timer::ALL {
             if self.finished {
                 return;
@@ -429,44 +500,42 @@ impl Tcb {
             match self.timer(timer) {
                 Some(at) if at <= now => {
                     self.set_timer(timer, None);
-                    self.fire(now, timer, io);
+                    self.fire(now, timer);
                 }
                 _ => {}
             }
         }
-        self.dispatch(now, io);
+        self.dispatch_due = !self.finished;
     }
 
-    fn fire(&mut self, now: Instant, timer: Timer, io: &mut dyn Io) {
+    fn fire(&mut self, now: Instant, timer: Timer) {
         match timer {
-            Timer::Retransmit => self.on_retransmit_timeout(now, io),
+            Timer::Retransmit => self.on_retransmit_timeout(),
             Timer::Persist if self.usable_window() > 0 => {
                 // RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4: the override timeout
                 // sends the segment that sender-side SWS avoidance held back,
                 // so a lost window update cannot leave it waiting for ever.
-                self.log_timer(now, "TCP override timer fired", io, None);
+                self.report(Event::OverrideTimeout);
                 self.sws_override = true;
             }
             Timer::Persist => {
-                self.log_timer(now, "TCP persist timer fired", io, None);
+                self.report(Event::PersistTimeout);
                 self.retries = self.retries.saturating_add(1);
                 if self.retries > self.config.max_retransmissions {
-                    let id = self.id;
-                    self.terminate(now, SocketEvent::TimedOut(id), io);
+                    self.terminate(Event::TimedOut);
                     return;
                 }
-                self.send_window_probe(now, io);
+                self.send_window_probe(now);
                 let interval = self.backed_off(self.rtt.rto(), self.retries);
                 self.set_timer(Timer::Persist, Some(now + interval));
             }
             Timer::DelayedAck => {
-                self.log_timer(now, "TCP delayed ACK fired", io, None);
+                self.report(Event::DelayedAckTimeout);
                 self.ack_due = AckDue::Now;
             }
             Timer::TimeWait => {
-                self.log_timer(now, "TCP TIME-WAIT expired", io, None);
-                let id = self.id;
-                self.terminate(now, SocketEvent::Closed(id), io);
+                self.report(Event::TimeWaitOver);
+                self.terminate(Event::Closed);
             }
         }
     }
@@ -476,18 +545,15 @@ impl Tcb {
             .min(self.config.max_rto)
     }
 
-    fn on_retransmit_timeout(&mut self, now: Instant, io: &mut dyn Io) {
+    fn on_retransmit_timeout(&mut self) {
         self.retries = self.retries.saturating_add(1);
         self.stats.timeouts += 1;
-        self.log_timer(
-            now,
-            "TCP RTO fired",
-            io,
-            Some((self.rtt.rto(), self.retries)),
-        );
+        self.report(Event::RetransmissionTimeout {
+            rto: self.rtt.rto(),
+            backoff: self.retries,
+        });
         if self.retries > self.config.max_retransmissions {
-            let id = self.id;
-            self.terminate(now, SocketEvent::TimedOut(id), io);
+            self.terminate(Event::TimedOut);
             return;
         }
         // RFC 6298 §5.5: back off the timer.
@@ -496,7 +562,7 @@ impl Tcb {
         // RFC 6298 §3 (Karn): no RTT sample from a retransmitted segment.
         self.rtt_probe = None;
         if matches!(self.state, State::SynSent | State::SynReceived) {
-            self.snd_nxt = self.endpoint.iss;
+            self.snd_nxt = self.iss;
             return;
         }
         self.cc
@@ -547,21 +613,16 @@ impl Tcb {
         (self.timestamps || offer).then(|| (timestamp_clock(now), self.ts_recent))
     }
 
-    fn segment<'a>(
-        &mut self,
-        now: Instant,
-        seq: SeqNumber,
-        flags: Flags,
-        payload: &'a [u8],
-    ) -> Repr<'a> {
+    /// The header of a segment sent now, its payload left out.
+    fn segment(&mut self, now: Instant, seq: SeqNumber, flags: Flags) -> Repr<'static> {
         let synchronised = self.state != State::SynSent || flags.contains(Flags::ACK);
         let ack_number = (synchronised
             && (!flags.contains(Flags::RST) || flags.contains(Flags::ACK)))
         .then_some(self.rcv_nxt);
         let syn = flags.contains(Flags::SYN);
         Repr {
-            src_port: self.endpoint.local.port(),
-            dst_port: self.endpoint.remote.port(),
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
             flags,
             seq_number: seq,
             ack_number,
@@ -578,37 +639,94 @@ impl Tcb {
             } else {
                 self.timestamp_option(now, flags)
             },
-            payload,
+            payload: &[],
         }
     }
 
-    fn emit(
-        &mut self,
-        now: Instant,
-        seq: SeqNumber,
-        flags: Flags,
-        len: u32,
-        note: Note,
-        io: &mut dyn Io,
-    ) {
-        let start = self.send_off + seq.distance_from(self.buf_seq) as usize;
-        let send_buf = core::mem::take(&mut self.send_buf);
-        let payload =
-            &send_buf[start.min(send_buf.len())..(start + len as usize).min(send_buf.len())];
-        let repr = self.segment(now, seq, flags, payload);
-        if let Some(ack) = repr.ack_number {
+    /// Where the byte with sequence number `seq` lies in `send_buf`.
+    fn send_buf_index(&self, seq: SeqNumber) -> usize {
+        self.send_off + seq.distance_from(self.buf_seq) as usize
+    }
+
+    /// Queues the segment of `len` bytes from `seq`, as it is now.
+    fn emit(&mut self, now: Instant, seq: SeqNumber, flags: Flags, len: u32, note: Note) {
+        let start = self.send_buf_index(seq).min(self.send_buf.len());
+        let end = (start + len as usize).min(self.send_buf.len());
+        let header = self.segment(now, seq, flags);
+        if let Some(ack) = header.ack_number {
             self.last_ack_sent = ack;
             self.ack_due = AckDue::No;
             self.ack_is_duplicate = false;
             self.bytes_since_ack = 0;
             self.set_timer(Timer::DelayedAck, None);
         }
-        io.transmit(now, &self.endpoint, &repr, note);
-        self.send_buf = send_buf;
+        self.queue_segment(header, (end - start) as u32, note);
         self.stats.segments_sent += 1;
         if note == Note::Retransmission {
             self.stats.retransmissions += 1;
         }
+    }
+
+    fn queue_segment(&mut self, header: Repr<'static>, payload_len: u32, note: Note) {
+        self.outbox.push_back(Output::Segment {
+            header,
+            payload_len,
+            note,
+        });
+    }
+
+    /// The next event, if it comes before any segment still to send: state
+    /// changes and timers for the log, and what the application should know.
+    /// Call it, and [`poll_transmit`](Self::poll_transmit), after every input
+    /// until both return `None`.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        match self.outbox.front()? {
+            Output::Event(_) => {}
+            Output::Segment { .. } => return None,
+        }
+        match self.outbox.pop_front() {
+            Some(Output::Event(event)) => Some(event),
+            _ => None,
+        }
+    }
+
+    /// The next segment to send at `now`, if it comes before any event still
+    /// to pull (`None` then: call [`poll_event`](Self::poll_event)). Once the
+    /// queue is empty, sends whatever is due: SYN, data within the windows,
+    /// FIN, RST, ACK. The segment borrows the send buffer: put it on the
+    /// wire before the next call into the socket.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit<'_>> {
+        if self.outbox.is_empty() && self.dispatch_due {
+            self.dispatch(now);
+        }
+        match self.outbox.front()? {
+            Output::Segment { .. } => {}
+            Output::Event(_) => return None,
+        }
+        let Some(Output::Segment {
+            header,
+            payload_len,
+            note,
+        }) = self.outbox.pop_front()
+        else {
+            return None;
+        };
+        let payload = if payload_len == 0 {
+            &[][..]
+        } else {
+            let start = self.send_buf_index(header.seq_number);
+            debug_assert!(
+                start + payload_len as usize <= self.send_buf.len(),
+                "a queued segment's payload is still in the send buffer"
+            );
+            &self.send_buf[start..start + payload_len as usize]
+        };
+        Some(Transmit {
+            repr: Repr { payload, ..header },
+            note,
+        })
     }
 
     fn arm_retransmit(&mut self, now: Instant) {
@@ -618,7 +736,7 @@ impl Tcb {
     }
 
     /// Sends the segment that starts at `seq` again, without moving `snd_nxt`.
-    fn retransmit_first(&mut self, now: Instant, io: &mut dyn Io) {
+    fn retransmit_first(&mut self, now: Instant) {
         let data_end = self.data_end();
         let seq = self.snd_una;
         if seq < data_end {
@@ -628,7 +746,7 @@ impl Tcb {
             if fin {
                 flags = flags.with(Flags::FIN);
             }
-            self.emit(now, seq, flags, len, Note::Retransmission, io);
+            self.emit(now, seq, flags, len, Note::Retransmission);
         } else if self.fin_queued && self.snd_max > data_end {
             self.emit(
                 now,
@@ -636,19 +754,18 @@ impl Tcb {
                 Flags::ACK.with(Flags::FIN),
                 0,
                 Note::Retransmission,
-                io,
             );
         }
         self.rtt_probe = None;
     }
 
-    fn send_window_probe(&mut self, now: Instant, io: &mut dyn Io) {
-        self.emit(now, self.snd_una - 1, Flags::ACK, 0, Note::WindowProbe, io);
+    fn send_window_probe(&mut self, now: Instant) {
+        self.emit(now, self.snd_una - 1, Flags::ACK, 0, Note::WindowProbe);
     }
 
-    /// Sends whatever is due: SYN, data within the windows, FIN, RST, ACK.
-    pub(crate) fn dispatch(&mut self, now: Instant, io: &mut dyn Io) {
-        self.dirty = false;
+    /// Queues whatever is due: SYN, data within the windows, FIN, RST, ACK.
+    fn dispatch(&mut self, now: Instant) {
+        self.dispatch_due = false;
         if self.pending_rst {
             self.pending_rst = false;
             self.emit(
@@ -657,7 +774,6 @@ impl Tcb {
                 Flags::RST.with(Flags::ACK),
                 0,
                 Note::Normal,
-                io,
             );
             self.finished = true;
             return;
@@ -665,8 +781,8 @@ impl Tcb {
         match self.state {
             State::Closed | State::Listen => return,
             State::SynSent | State::SynReceived => {
-                if self.snd_nxt == self.endpoint.iss || self.ack_due == AckDue::Now {
-                    let retransmission = self.snd_max != self.endpoint.iss;
+                if self.snd_nxt == self.iss || self.ack_due == AckDue::Now {
+                    let retransmission = self.snd_max != self.iss;
                     let flags = if self.state == State::SynSent {
                         Flags::SYN
                     } else {
@@ -677,8 +793,8 @@ impl Tcb {
                     } else {
                         Note::Normal
                     };
-                    self.emit(now, self.endpoint.iss, flags, 0, note, io);
-                    self.snd_nxt = self.endpoint.iss + 1;
+                    self.emit(now, self.iss, flags, 0, note);
+                    self.snd_nxt = self.iss + 1;
                     self.snd_max = self.snd_nxt;
                     if !retransmission {
                         self.rtt_probe = Some((self.snd_nxt, now));
@@ -739,7 +855,7 @@ impl Tcb {
             } else {
                 Note::Normal
             };
-            self.emit(now, seq, flags, len, note, io);
+            self.emit(now, seq, flags, len, note);
             self.snd_nxt = seq + len + u32::from(fin_now);
             if self.snd_nxt > self.snd_max {
                 self.snd_max = self.snd_nxt;
@@ -760,7 +876,7 @@ impl Tcb {
             };
             // As BSD does: a bare ACK carries the highest sequence number sent, so
             // it stays acceptable to the peer while `snd_nxt` is rewound after a timeout.
-            self.emit(now, self.snd_max, Flags::ACK, 0, note, io);
+            self.emit(now, self.snd_max, Flags::ACK, 0, note);
         }
         self.sws_override = false;
         // Data waits, nothing is in flight, and the window stopped it: only
@@ -791,102 +907,101 @@ impl Tcb {
 
     // ---- Input -------------------------------------------------------------------
 
-    fn take_peer_options(&mut self, repr: &Repr<'_>) {
-        self.peer_mss = repr.max_seg_size.unwrap_or(DEFAULT_PEER_MSS).max(1);
-        self.timestamps = self.config.timestamps && repr.timestamp.is_some();
-    }
-
     fn start_congestion_control(&mut self) {
         self.cc
             .start(self.config.initial_cwnd_segments, self.eff_mss());
         self.stats.cwnd = self.cc.window();
     }
 
-    /// RFC 9293 §3.10.7.2: a SYN reaching a listening port. The network created
-    /// this block for it in LISTEN.
-    pub(crate) fn on_listen_syn(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
-        self.endpoint.irs = repr.seq_number;
+    /// RFC 9293 §3.10.7: a segment for this connection, its checksum
+    /// already verified. What it makes due leaves with the next
+    /// `poll_transmit(now)`.
+    pub fn handle_segment(&mut self, now: Instant, repr: &Repr<'_>) {
+        self.stats.segments_received += 1;
+        match self.state {
+            State::Closed => {}
+            State::Listen => self.process_listen(repr),
+            State::SynSent => self.process_syn_sent(now, repr),
+            _ => self.process_synchronised(now, repr),
+        }
+        self.dispatch_due = !self.finished;
+    }
+
+    /// RFC 9293 §3.10.7.2.
+    fn process_listen(&mut self, repr: &Repr<'_>) {
+        if repr.flags.contains(Flags::RST) {
+            return;
+        }
+        if repr.ack_number.is_some() {
+            self.queue_segment(reset_reply(repr), 0, Note::Normal);
+            return;
+        }
+        if repr.flags.contains(Flags::SYN) {
+            self.take_peer_syn(repr);
+            self.set_state(State::SynReceived);
+        }
+    }
+
+    /// The sequence number, window and options of the peer's SYN.
+    fn take_peer_syn(&mut self, repr: &Repr<'_>) {
+        self.irs = repr.seq_number;
         self.rcv_nxt = repr.seq_number + 1;
         self.rcv_high = self.rcv_nxt;
-        self.take_peer_options(repr);
+        self.peer_mss = repr.max_seg_size.unwrap_or(DEFAULT_PEER_MSS).max(1);
+        self.timestamps = self.config.timestamps && repr.timestamp.is_some();
         if let Some((tsval, _)) = repr.timestamp {
             self.ts_recent = tsval;
         }
         self.snd_wnd = u32::from(repr.window_len);
         self.max_snd_wnd = self.snd_wnd;
         self.snd_wl1 = repr.seq_number;
-        self.set_state(now, State::SynReceived, io);
-        self.dispatch(now, io);
-    }
-
-    /// RFC 9293 §3.10.7: a segment for this connection, checksum already verified.
-    pub(crate) fn process(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
-        self.stats.segments_received += 1;
-        match self.state {
-            State::Closed | State::Listen => {}
-            State::SynSent => self.process_syn_sent(now, repr, io),
-            _ => self.process_synchronised(now, repr, io),
-        }
-        if !self.finished {
-            self.dispatch(now, io);
-        }
     }
 
     /// RFC 9293 §3.10.7.3.
-    fn process_syn_sent(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
-        let iss = self.endpoint.iss;
+    fn process_syn_sent(&mut self, now: Instant, repr: &Repr<'_>) {
+        let iss = self.iss;
         if let Some(ack) = repr.ack_number {
             if ack <= iss || ack > self.snd_max {
                 if !repr.flags.contains(Flags::RST) {
-                    // Unacceptable ACK: RST with SEQ = SEG.ACK, sent by the network.
-                    io.transmit(now, &self.endpoint, &self.reset_for(repr), Note::Normal);
+                    // Unacceptable ACK: RST with SEQ = SEG.ACK.
+                    self.queue_segment(reset_reply(repr), 0, Note::Normal);
                 }
                 return;
             }
         }
         if repr.flags.contains(Flags::RST) {
             if repr.ack_number.is_some() {
-                let id = self.id;
-                self.terminate(now, SocketEvent::Reset(id), io);
+                self.terminate(Event::Reset);
             }
             return;
         }
         if !repr.flags.contains(Flags::SYN) {
             return;
         }
-        self.endpoint.irs = repr.seq_number;
-        self.rcv_nxt = repr.seq_number + 1;
-        self.rcv_high = self.rcv_nxt;
-        self.take_peer_options(repr);
-        if let Some((tsval, _)) = repr.timestamp {
-            self.ts_recent = tsval;
-        }
-        self.snd_wnd = u32::from(repr.window_len);
-        self.max_snd_wnd = self.snd_wnd;
-        self.snd_wl1 = repr.seq_number;
+        self.take_peer_syn(repr);
         match repr.ack_number {
             Some(ack) => {
-                self.snd_una = ack;
-                self.snd_wl2 = ack;
-                self.take_rtt_sample(now, ack, repr.timestamp);
-                self.set_timer(Timer::Retransmit, None);
-                self.retries = 0;
-                self.start_congestion_control();
-                self.set_state(now, State::Established, io);
+                self.establish(now, ack, repr.timestamp);
                 self.ack_due = AckDue::Now;
-                io.event(SocketEvent::Connected(self.id));
+                self.report(Event::Connected);
             }
             None => {
                 // Simultaneous open: answer with SYN, ACK.
-                self.set_state(now, State::SynReceived, io);
+                self.set_state(State::SynReceived);
                 self.snd_nxt = iss;
             }
         }
     }
 
-    /// RFC 9293 §3.10.7.1: the reset answering a segment that has no place here.
-    pub(crate) fn reset_for<'a>(&self, repr: &Repr<'_>) -> Repr<'a> {
-        reset_reply(repr)
+    /// Our SYN is acknowledged by `ack`: ESTABLISHED.
+    fn establish(&mut self, now: Instant, ack: SeqNumber, timestamp: Option<(u32, u32)>) {
+        self.snd_una = ack;
+        self.snd_wl2 = ack;
+        self.take_rtt_sample(now, ack, timestamp);
+        self.set_timer(Timer::Retransmit, None);
+        self.retries = 0;
+        self.start_congestion_control();
+        self.set_state(State::Established);
     }
 
     fn acceptable(&self, repr: &Repr<'_>, window: u32) -> bool {
@@ -901,7 +1016,7 @@ impl Tcb {
         }
     }
 
-    fn process_synchronised(&mut self, now: Instant, repr: &Repr<'_>, io: &mut dyn Io) {
+    fn process_synchronised(&mut self, now: Instant, repr: &Repr<'_>) {
         let window = self.current_window().max(self.window_to_advertise());
         let seq = repr.seq_number;
         // RFC 7323 §4.3 (2): remember the peer's timestamp to echo it, also
@@ -939,8 +1054,7 @@ impl Tcb {
         }
         if repr.flags.contains(Flags::RST) {
             if seq == self.rcv_nxt {
-                let id = self.id;
-                self.terminate(now, SocketEvent::Reset(id), io);
+                self.terminate(Event::Reset);
             } else {
                 self.ack_due = AckDue::Now;
             }
@@ -955,23 +1069,13 @@ impl Tcb {
         let Some(ack) = repr.ack_number else { return };
         if self.state == State::SynReceived {
             if ack > self.snd_una && ack <= self.snd_max {
-                self.snd_una = ack;
                 self.snd_wnd = u32::from(repr.window_len);
                 self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
                 self.snd_wl1 = seq;
-                self.snd_wl2 = ack;
-                self.take_rtt_sample(now, ack, repr.timestamp);
-                self.set_timer(Timer::Retransmit, None);
-                self.retries = 0;
-                self.start_congestion_control();
-                self.set_state(now, State::Established, io);
-                io.event(SocketEvent::Accepted {
-                    host: self.endpoint.host,
-                    port: self.endpoint.local.port(),
-                    socket: self.id,
-                });
+                self.establish(now, ack, repr.timestamp);
+                self.report(Event::Accepted);
             } else {
-                io.transmit(now, &self.endpoint, &reset_reply(repr), Note::Normal);
+                self.queue_segment(reset_reply(repr), 0, Note::Normal);
                 return;
             }
         }
@@ -980,7 +1084,7 @@ impl Tcb {
             self.ack_due = AckDue::Now;
             return;
         }
-        self.on_ack(now, repr, ack, io);
+        self.on_ack(now, repr, ack);
         if self.finished {
             return;
         }
@@ -991,13 +1095,13 @@ impl Tcb {
                 State::Established | State::FinWait1 | State::FinWait2
             )
         {
-            self.on_data(now, seq, repr.payload, repr.flags.contains(Flags::PSH), io);
+            self.on_data(now, seq, repr.payload, repr.flags.contains(Flags::PSH));
         }
         // Eighth: FIN.
         if repr.flags.contains(Flags::FIN) {
             let fin_seq = seq + repr.payload.len() as u32;
             if fin_seq == self.rcv_nxt {
-                self.on_fin(now, io);
+                self.on_fin(now);
             } else if fin_seq > self.rcv_nxt {
                 self.pending_fin = Some(fin_seq);
                 self.ack_due = AckDue::Now;
@@ -1032,7 +1136,7 @@ impl Tcb {
         self.stats.rto = self.rtt.rto();
     }
 
-    fn on_ack(&mut self, now: Instant, repr: &Repr<'_>, ack: SeqNumber, io: &mut dyn Io) {
+    fn on_ack(&mut self, now: Instant, repr: &Repr<'_>, ack: SeqNumber) {
         let seq = repr.seq_number;
         let mss = self.eff_mss();
         let window = u32::from(repr.window_len);
@@ -1059,7 +1163,7 @@ impl Tcb {
             self.take_rtt_sample(now, ack, repr.timestamp);
             let flight = self.snd_max.distance_from(self.snd_una);
             if self.cc.on_new_ack(ack, acked, flight, mss) == Reaction::RetransmitFirst {
-                self.retransmit_first(now, io);
+                self.retransmit_first(now);
                 self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             }
             self.stats.cwnd = self.cc.window();
@@ -1073,7 +1177,7 @@ impl Tcb {
                 && self.send_buf.len() - self.send_off < self.config.send_buffer as usize
             {
                 self.want_writable = false;
-                io.event(SocketEvent::Writable(self.id));
+                self.report(Event::Writable);
             }
         } else if ack == self.snd_una
             && repr.payload.is_empty()
@@ -1086,7 +1190,7 @@ impl Tcb {
             let reaction = self.cc.on_duplicate_ack(self.snd_una, self.snd_max, mss);
             if reaction == Reaction::RetransmitFirst {
                 self.stats.fast_retransmits += 1;
-                self.retransmit_first(now, io);
+                self.retransmit_first(now);
                 self.set_timer(Timer::Retransmit, Some(now + self.rtt.rto()));
             }
             self.stats.cwnd = self.cc.window();
@@ -1107,31 +1211,23 @@ impl Tcb {
         let fin_acked = self.fin_queued && self.snd_una > self.data_end();
         if fin_acked {
             match self.state {
-                State::FinWait1 => self.set_state(now, State::FinWait2, io),
-                State::Closing => self.enter_time_wait(now, io),
+                State::FinWait1 => self.set_state(State::FinWait2),
+                State::Closing => self.enter_time_wait(now),
                 State::LastAck => {
-                    let id = self.id;
-                    self.terminate(now, SocketEvent::Closed(id), io);
+                    self.terminate(Event::Closed);
                 }
                 _ => {}
             }
         }
     }
 
-    fn enter_time_wait(&mut self, now: Instant, io: &mut dyn Io) {
-        self.set_state(now, State::TimeWait, io);
+    fn enter_time_wait(&mut self, now: Instant) {
+        self.set_state(State::TimeWait);
         self.timers = [None; Timer::ALL.len()];
         self.set_timer(Timer::TimeWait, Some(now + self.config.time_wait));
     }
 
-    fn on_data(
-        &mut self,
-        now: Instant,
-        seq: SeqNumber,
-        payload: &[u8],
-        push: bool,
-        io: &mut dyn Io,
-    ) {
+    fn on_data(&mut self, now: Instant, seq: SeqNumber, payload: &[u8], push: bool) {
         let end = seq + payload.len() as u32;
         if end > self.rcv_high {
             self.rcv_high = end;
@@ -1170,7 +1266,7 @@ impl Tcb {
         self.stats.bytes_received += (self.recv_buf.len() - unread) as u64;
         if !self.readable_signalled {
             self.readable_signalled = true;
-            io.event(SocketEvent::Readable(self.id));
+            self.report(Event::Readable);
         }
         self.bytes_since_ack = self.bytes_since_ack.saturating_add(data.len() as u32);
         let _ = push;
@@ -1190,25 +1286,25 @@ impl Tcb {
         if let Some(fin_seq) = self.pending_fin {
             if fin_seq == self.rcv_nxt {
                 self.pending_fin = None;
-                self.on_fin(now, io);
+                self.on_fin(now);
             }
         }
     }
 
-    fn on_fin(&mut self, now: Instant, io: &mut dyn Io) {
+    fn on_fin(&mut self, now: Instant) {
         self.rcv_nxt = self.rcv_nxt + 1;
         self.ack_due = AckDue::Now;
-        io.event(SocketEvent::PeerClosed(self.id));
+        self.report(Event::PeerClosed);
         match self.state {
-            State::SynReceived | State::Established => self.set_state(now, State::CloseWait, io),
+            State::SynReceived | State::Established => self.set_state(State::CloseWait),
             State::FinWait1 => {
                 if self.snd_una > self.data_end() {
-                    self.enter_time_wait(now, io);
+                    self.enter_time_wait(now);
                 } else {
-                    self.set_state(now, State::Closing, io);
+                    self.set_state(State::Closing);
                 }
             }
-            State::FinWait2 => self.enter_time_wait(now, io),
+            State::FinWait2 => self.enter_time_wait(now),
             _ => {}
         }
     }
@@ -1249,45 +1345,75 @@ pub(crate) fn reset_reply<'a>(repr: &Repr<'_>) -> Repr<'a> {
 mod tests {
     use std::net::{Ipv4Addr, SocketAddrV4};
 
-    use tlsim_sim::{NullTracer, Tracer};
-
     use super::*;
-    use crate::network::HostId;
 
     const ISS: SeqNumber = SeqNumber(1000);
     const IRS: SeqNumber = SeqNumber(5000);
 
-    /// Collects what the socket sends and signals.
+    type Sent = (Flags, SeqNumber, Option<SeqNumber>, usize, Note);
+
+    /// Drives a socket as its owner must, and collects what it sends and
+    /// reports.
     #[derive(Default)]
     struct Recorder {
-        sent: Vec<(Flags, SeqNumber, Option<SeqNumber>, usize, Note)>,
-        events: Vec<SocketEvent>,
-        tracer: NullTracer,
+        sent: Vec<Sent>,
+        events: Vec<Event>,
     }
 
-    impl Io for Recorder {
-        fn transmit(&mut self, _now: Instant, _from: &Endpoint, repr: &Repr<'_>, note: Note) {
-            let flags = if repr.ack_number.is_some() {
-                repr.flags.with(Flags::ACK)
-            } else {
-                repr.flags
+    impl Recorder {
+        /// Pulls segments and events in their order until there are none.
+        fn pull(&mut self, socket: &mut Socket, now: Instant) {
+            loop {
+                if let Some(Transmit { repr, note }) = socket.poll_transmit(now) {
+                    let flags = if repr.ack_number.is_some() {
+                        repr.flags.with(Flags::ACK)
+                    } else {
+                        repr.flags
+                    };
+                    let sent = (
+                        flags,
+                        repr.seq_number,
+                        repr.ack_number,
+                        repr.payload.len(),
+                        note,
+                    );
+                    self.sent.push(sent);
+                } else if let Some(event) = socket.poll_event() {
+                    self.events.push(event);
+                } else {
+                    break;
+                }
+            }
+        }
+
+        fn process(&mut self, socket: &mut Socket, now: Instant, repr: &Repr<'_>) {
+            socket.handle_segment(now, repr);
+            self.pull(socket, now);
+        }
+
+        fn on_wake(&mut self, socket: &mut Socket, now: Instant) {
+            socket.handle_timeout(now);
+            self.pull(socket, now);
+        }
+
+        /// The events meant for the application, without state changes and timers.
+        fn for_application(&self) -> Vec<Event> {
+            let logged_only = |e: &&Event| {
+                matches!(
+                    e,
+                    Event::StateChanged { .. }
+                        | Event::RetransmissionTimeout { .. }
+                        | Event::OverrideTimeout
+                        | Event::PersistTimeout
+                        | Event::DelayedAckTimeout
+                        | Event::TimeWaitOver
+                )
             };
-            self.sent.push((
-                flags,
-                repr.seq_number,
-                repr.ack_number,
-                repr.payload.len(),
-                note,
-            ));
-        }
-        fn event(&mut self, event: SocketEvent) {
-            self.events.push(event);
-        }
-        fn tracer(&mut self) -> &mut dyn Tracer {
-            &mut self.tracer
-        }
-        fn host_name(&self, _host: HostId) -> &str {
-            "host"
+            self.events
+                .iter()
+                .filter(|e| !logged_only(e))
+                .copied()
+                .collect()
         }
     }
 
@@ -1311,37 +1437,30 @@ mod tests {
         }
     }
 
-    fn client() -> (Tcb, Recorder) {
+    fn client() -> (Socket, Recorder) {
         client_with(TcpConfig {
             timestamps: false,
             ..TcpConfig::default()
         })
     }
 
-    fn client_with(config: TcpConfig) -> (Tcb, Recorder) {
-        let endpoint = Endpoint {
-            host: HostId(0),
-            peer_host: HostId(1),
-            conn: 1,
-            route: 0,
-            local: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 49152),
-            remote: SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443),
-            iss: SeqNumber(0),
-            irs: SeqNumber(0),
-        };
-        let mut tcb = Tcb::new(SocketId(1), endpoint, config);
+    fn client_with(config: TcpConfig) -> (Socket, Recorder) {
+        let local = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 49152);
+        let remote = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443);
+        let mut tcb = Socket::new(local, remote, config);
         let mut io = Recorder::default();
-        tcb.open(at_ms(0), ISS, 1500, true, &mut io);
-        tcb.dispatch(at_ms(0), &mut io);
+        tcb.connect(ISS, 1500);
+        assert!(tcb.wants_transmit());
+        io.pull(&mut tcb, at_ms(0));
         (tcb, io)
     }
 
     #[track_caller]
-    fn established() -> (Tcb, Recorder) {
+    fn established() -> (Socket, Recorder) {
         let (mut tcb, mut io) = client();
         let syn_ack = segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[]);
-        tcb.process(at_ms(10), &syn_ack, &mut io);
-        assert_eq!(tcb.state, State::Established);
+        io.process(&mut tcb, at_ms(10), &syn_ack);
+        assert_eq!(tcb.state(), State::Established);
         io.sent.clear();
         io.events.clear();
         (tcb, io)
@@ -1350,12 +1469,25 @@ mod tests {
     #[test]
     fn active_open_sends_syn_and_acknowledges_syn_ack() {
         let (mut tcb, mut io) = client();
-        assert_eq!(tcb.state, State::SynSent);
+        assert_eq!(tcb.state(), State::SynSent);
         assert_eq!(io.sent, [(Flags::SYN, ISS, None, 0, Note::Normal)]);
         let syn_ack = segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[]);
-        tcb.process(at_ms(10), &syn_ack, &mut io);
-        assert_eq!(tcb.state, State::Established);
-        assert_eq!(io.events, [SocketEvent::Connected(SocketId(1))]);
+        io.process(&mut tcb, at_ms(10), &syn_ack);
+        assert_eq!(tcb.state(), State::Established);
+        assert_eq!(
+            io.events,
+            [
+                Event::StateChanged {
+                    from: State::Closed,
+                    to: State::SynSent
+                },
+                Event::StateChanged {
+                    from: State::SynSent,
+                    to: State::Established
+                },
+                Event::Connected
+            ]
+        );
         assert_eq!(
             io.sent[1],
             (Flags::ACK, ISS + 1, Some(IRS + 1), 0, Note::Normal)
@@ -1367,8 +1499,8 @@ mod tests {
     fn syn_ack_with_wrong_ack_draws_reset() {
         let (mut tcb, mut io) = client();
         let bad = segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 7), &[]);
-        tcb.process(at_ms(10), &bad, &mut io);
-        assert_eq!(tcb.state, State::SynSent);
+        io.process(&mut tcb, at_ms(10), &bad);
+        assert_eq!(tcb.state(), State::SynSent);
         assert_eq!(io.sent[1], (Flags::RST, ISS + 7, None, 0, Note::Normal));
     }
 
@@ -1379,27 +1511,27 @@ mod tests {
         let mut now = at_ms(0);
         for attempt in 1..=15 {
             now += expected_rto;
-            tcb.on_wake(now, &mut io);
+            io.on_wake(&mut tcb, now);
             assert_eq!(io.sent.len(), attempt + 1);
             assert_eq!(io.sent[attempt].4, Note::Retransmission);
             expected_rto = expected_rto.saturating_mul(2).min(Duration::from_secs(60));
         }
         now += expected_rto;
-        tcb.on_wake(now, &mut io);
-        assert_eq!(tcb.state, State::Closed);
-        assert_eq!(io.events, [SocketEvent::TimedOut(SocketId(1))]);
+        io.on_wake(&mut tcb, now);
+        assert_eq!(tcb.state(), State::Closed);
+        assert_eq!(io.for_application(), [Event::TimedOut]);
     }
 
     #[test]
     fn segments_data_at_mss_and_retransmits_on_three_dup_acks() {
         let (mut tcb, mut io) = established();
         assert_eq!(tcb.send(&[7u8; 5000]), 5000);
-        tcb.dispatch(at_ms(10), &mut io);
+        io.pull(&mut tcb, at_ms(10));
         let lens: Vec<usize> = io.sent.iter().map(|s| s.3).collect();
         assert_eq!(lens, [1460, 1460, 1460, 620]);
         let dup = segment(Flags::ACK, IRS + 1, Some(ISS + 1), &[]);
         for _ in 0..3 {
-            tcb.process(at_ms(20), &dup, &mut io);
+            io.process(&mut tcb, at_ms(20), &dup);
         }
         assert_eq!(
             io.sent[4],
@@ -1417,28 +1549,28 @@ mod tests {
     #[test]
     fn delays_ack_of_one_segment_and_acks_every_second_at_once() {
         let (mut tcb, mut io) = established();
-        tcb.process(
+        io.process(
+            &mut tcb,
             at_ms(20),
             &segment(Flags::ACK, IRS + 1, Some(ISS + 1), &[1; 1460]),
-            &mut io,
         );
         assert!(io.sent.is_empty(), "first segment's ACK is delayed");
-        tcb.process(
+        io.process(
+            &mut tcb,
             at_ms(21),
             &segment(Flags::ACK, IRS + 1461, Some(ISS + 1), &[2; 1460]),
-            &mut io,
         );
         assert_eq!(
             io.sent,
             [(Flags::ACK, ISS + 1, Some(IRS + 2921), 0, Note::Normal)]
         );
-        tcb.process(
+        io.process(
+            &mut tcb,
             at_ms(22),
             &segment(Flags::ACK, IRS + 2921, Some(ISS + 1), &[3; 10]),
-            &mut io,
         );
         assert_eq!(io.sent.len(), 1);
-        tcb.on_wake(at_ms(62), &mut io);
+        io.on_wake(&mut tcb, at_ms(62));
         assert_eq!(
             io.sent[1].2,
             Some(IRS + 2931),
@@ -1449,24 +1581,24 @@ mod tests {
     #[test]
     fn active_close_passes_through_time_wait() {
         let (mut tcb, mut io) = established();
-        tcb.close(at_ms(20), &mut io);
-        tcb.dispatch(at_ms(20), &mut io);
-        assert_eq!(tcb.state, State::FinWait1);
+        tcb.close();
+        io.pull(&mut tcb, at_ms(20));
+        assert_eq!(tcb.state(), State::FinWait1);
         assert_eq!(io.sent[0].0, Flags::FIN.with(Flags::ACK));
-        tcb.process(
+        io.process(
+            &mut tcb,
             at_ms(30),
             &segment(Flags::ACK, IRS + 1, Some(ISS + 2), &[]),
-            &mut io,
         );
-        assert_eq!(tcb.state, State::FinWait2);
+        assert_eq!(tcb.state(), State::FinWait2);
         let fin = segment(Flags::FIN.with(Flags::ACK), IRS + 1, Some(ISS + 2), &[]);
-        tcb.process(at_ms(31), &fin, &mut io);
-        assert_eq!(tcb.state, State::TimeWait);
+        io.process(&mut tcb, at_ms(31), &fin);
+        assert_eq!(tcb.state(), State::TimeWait);
         assert_eq!(io.sent.last().unwrap().2, Some(IRS + 2));
-        tcb.on_wake(at_ms(31) + Duration::from_secs(60), &mut io);
-        assert_eq!(tcb.state, State::Closed);
-        assert!(tcb.finished);
-        assert_eq!(io.events.last(), Some(&SocketEvent::Closed(SocketId(1))));
+        io.on_wake(&mut tcb, at_ms(31) + Duration::from_secs(60));
+        assert_eq!(tcb.state(), State::Closed);
+        assert!(tcb.is_finished());
+        assert_eq!(io.events.last(), Some(&Event::Closed));
     }
 
     /// Connects with `timestamps`, sends 1000 bytes at 10 ms, lets the RTO
@@ -1481,19 +1613,19 @@ mod tests {
             timestamp: Some((1, 0)),
             ..segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[])
         };
-        tcb.process(at_ms(10), &syn_ack, &mut io);
+        io.process(&mut tcb, at_ms(10), &syn_ack);
         assert_eq!(tcb.stats.srtt, Some(Duration::from_millis(10)));
         assert_eq!(tcb.send(&[1; 1000]), 1000);
-        tcb.dispatch(at_ms(10), &mut io);
-        tcb.on_wake(at_ms(210), &mut io);
-        tcb.on_wake(at_ms(610), &mut io);
+        io.pull(&mut tcb, at_ms(10));
+        io.on_wake(&mut tcb, at_ms(210));
+        io.on_wake(&mut tcb, at_ms(610));
         assert_eq!(tcb.stats.timeouts, 2);
         assert_eq!(tcb.stats.rto, Duration::from_millis(800));
         let ack = Repr {
             timestamp: Some((2, 610)),
             ..segment(Flags::ACK, IRS + 1, Some(ISS + 1001), &[])
         };
-        tcb.process(at_ms(620), &ack, &mut io);
+        io.process(&mut tcb, at_ms(620), &ack);
         assert_eq!(tcb.stats.bytes_acked, 1000);
         tcb.stats.rto
     }
@@ -1514,13 +1646,13 @@ mod tests {
             timestamp: Some((1, 0)),
             ..segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[])
         };
-        tcb.process(at_ms(10), &syn_ack, &mut io);
+        io.process(&mut tcb, at_ms(10), &syn_ack);
         let data = Repr {
             timestamp: Some((100, 10)),
             ..segment(Flags::ACK, IRS + 1, Some(ISS + 1), &[1; 100])
         };
-        tcb.process(at_ms(20), &data, &mut io);
-        tcb.on_wake(at_ms(100), &mut io);
+        io.process(&mut tcb, at_ms(20), &data);
+        io.on_wake(&mut tcb, at_ms(100));
         assert_eq!(tcb.ts_recent, 100);
         // The peer's retransmission of data we have: our ACK of the first
         // copy was lost, and the answer must echo this copy (RFC 7323 §4.3).
@@ -1528,7 +1660,7 @@ mod tests {
             timestamp: Some((5000, 10)),
             ..data
         };
-        tcb.process(at_ms(5000), &again, &mut io);
+        io.process(&mut tcb, at_ms(5000), &again);
         assert_eq!(tcb.ts_recent, 5000);
     }
 
@@ -1555,24 +1687,24 @@ mod tests {
     fn lost_window_update_after_a_small_window_does_not_wedge_the_sender() {
         let (mut tcb, mut io) = established();
         assert_eq!(tcb.send(&[1; 2000]), 2000);
-        tcb.dispatch(at_ms(10), &mut io);
-        tcb.process(at_ms(20), &ack_with_window(ISS + 2001, 375), &mut io);
+        io.pull(&mut tcb, at_ms(10));
+        io.process(&mut tcb, at_ms(20), &ack_with_window(ISS + 2001, 375));
         assert_eq!(tcb.send(&[2; 1000]), 1000);
-        tcb.dispatch(at_ms(20), &mut io);
+        io.pull(&mut tcb, at_ms(20));
         assert_eq!(
             io.sent.len(),
             2,
             "silly window avoidance holds the 375 bytes"
         );
-        let deadline = tcb.next_deadline(at_ms(20)).expect("a timer is armed");
+        let deadline = tcb.poll_timeout().expect("a timer is armed");
         assert!(deadline <= at_ms(20) + Duration::from_secs(1));
-        tcb.on_wake(deadline, &mut io);
+        io.on_wake(&mut tcb, deadline);
         assert_eq!(
             io.sent[2],
             (Flags::ACK, ISS + 2001, Some(IRS + 1), 375, Note::Normal)
         );
         // The peer acknowledges the 375 bytes with its whole window open.
-        tcb.process(deadline, &ack_with_window(ISS + 2376, 65535), &mut io);
+        io.process(&mut tcb, deadline, &ack_with_window(ISS + 2376, 65535));
         assert_eq!(
             io.sent[3],
             (
@@ -1583,34 +1715,34 @@ mod tests {
                 Note::Normal
             )
         );
-        tcb.process(deadline, &ack_with_window(ISS + 3001, 65535), &mut io);
+        io.process(&mut tcb, deadline, &ack_with_window(ISS + 3001, 65535));
         assert_eq!(tcb.stats.bytes_acked, 3000);
-        assert_eq!(tcb.next_deadline(deadline), None, "nothing left to do");
+        assert_eq!(tcb.poll_timeout(), None, "nothing left to do");
     }
 
     #[test]
     fn lost_window_update_after_a_zero_window_is_probed() {
         let (mut tcb, mut io) = established();
         assert_eq!(tcb.send(&[1; 1000]), 1000);
-        tcb.dispatch(at_ms(10), &mut io);
-        tcb.process(at_ms(20), &ack_with_window(ISS + 1001, 0), &mut io);
+        io.pull(&mut tcb, at_ms(10));
+        io.process(&mut tcb, at_ms(20), &ack_with_window(ISS + 1001, 0));
         assert_eq!(tcb.send(&[2; 500]), 500);
-        tcb.dispatch(at_ms(20), &mut io);
+        io.pull(&mut tcb, at_ms(20));
         assert_eq!(io.sent.len(), 1);
-        let deadline = tcb.next_deadline(at_ms(20)).expect("persist timer");
-        tcb.on_wake(deadline, &mut io);
+        let deadline = tcb.poll_timeout().expect("persist timer");
+        io.on_wake(&mut tcb, deadline);
         assert_eq!(
             io.sent[1],
             (Flags::ACK, ISS + 1000, Some(IRS + 1), 0, Note::WindowProbe)
         );
         // The probe's answer carries the open window: the data follows.
-        tcb.process(deadline, &ack_with_window(ISS + 1001, 65535), &mut io);
+        io.process(&mut tcb, deadline, &ack_with_window(ISS + 1001, 65535));
         assert_eq!(io.sent[2].3, 500);
     }
 
     /// Feeds `len` bytes in full-sized segments from `seq`, unread; returns the next sequence number.
     fn receive_unread(
-        tcb: &mut Tcb,
+        tcb: &mut Socket,
         io: &mut Recorder,
         mut seq: SeqNumber,
         len: usize,
@@ -1618,15 +1750,16 @@ mod tests {
         let mut left = len;
         while left > 0 {
             let n = left.min(1460);
-            tcb.process(
+            let data = vec![0; n];
+            io.process(
+                tcb,
                 at_ms(20),
-                &segment(Flags::ACK, seq, Some(ISS + 1), &vec![0; n]),
-                io,
+                &segment(Flags::ACK, seq, Some(ISS + 1), &data),
             );
             seq = seq + n as u32;
             left -= n;
         }
-        tcb.on_wake(at_ms(100), io);
+        io.on_wake(tcb, at_ms(100));
         seq
     }
 
@@ -1637,13 +1770,13 @@ mod tests {
         let acks = io.sent.len();
         assert_eq!(tcb.current_window(), 64535);
         tcb.recv(None);
-        tcb.dispatch(at_ms(101), &mut io);
+        io.pull(&mut tcb, at_ms(101));
         assert_eq!(io.sent.len(), acks, "the next ACK will carry the window");
         let seq = receive_unread(&mut tcb, &mut io, seq, 64435);
         assert_eq!(tcb.current_window(), 100);
         let acks = io.sent.len();
         tcb.recv(None);
-        tcb.dispatch(at_ms(101), &mut io);
+        io.pull(&mut tcb, at_ms(101));
         // RFC 9293 §3.8.6.2.2: the window opens by far more than an MSS: say so.
         assert_eq!(io.sent.len(), acks + 1, "a window update");
         assert_eq!(io.sent[acks].2, Some(seq));
@@ -1653,15 +1786,19 @@ mod tests {
     #[test]
     fn reset_with_exact_sequence_closes_and_other_draws_challenge_ack() {
         let (mut tcb, mut io) = established();
-        tcb.process(
+        io.process(
+            &mut tcb,
             at_ms(20),
             &segment(Flags::RST, IRS + 100, None, &[]),
-            &mut io,
         );
-        assert_eq!(tcb.state, State::Established);
+        assert_eq!(tcb.state(), State::Established);
         assert_eq!(io.sent.len(), 1, "challenge ACK");
-        tcb.process(at_ms(21), &segment(Flags::RST, IRS + 1, None, &[]), &mut io);
-        assert_eq!(tcb.state, State::Closed);
-        assert_eq!(io.events, [SocketEvent::Reset(SocketId(1))]);
+        io.process(
+            &mut tcb,
+            at_ms(21),
+            &segment(Flags::RST, IRS + 1, None, &[]),
+        );
+        assert_eq!(tcb.state(), State::Closed);
+        assert_eq!(io.for_application(), [Event::Reset]);
     }
 }
