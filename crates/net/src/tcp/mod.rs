@@ -13,7 +13,9 @@
 //! cumulative and delayed ACKs; RTO per RFC 6298 (estimated in `rtt.rs`) from an RTT
 //! sample on every ACK that advances `SND.UNA` when timestamps are on
 //! (RFC 7323 §4), from one timed segment with Karn's rule when they are
-//! off, and exponential back-off that ends with the next sample; fast retransmit on three duplicate ACKs with
+//! off, and exponential back-off that ends with the next sample, or, after
+//! a handshake that timed out with no sample, an RTO of 3 s for data
+//! (RFC 6298 §5.7); fast retransmit on three duplicate ACKs with
 //! **NewReno** fast recovery (RFC 6582); slow start and congestion avoidance
 //! (RFC 5681) from an initial window of 10 segments; FIN close in both
 //! directions with TIME-WAIT; the RST answering a segment with no

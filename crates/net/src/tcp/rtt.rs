@@ -12,6 +12,8 @@ use tlsim_sim::Duration;
 
 /// RFC 6298 §2.2: the clock granularity G, here the simulated clock's tick.
 const CLOCK_GRANULARITY: Duration = Duration::from_nanos(1);
+/// RFC 6298 §5.7: the RTO data starts with after a handshake timeout.
+const RTO_AFTER_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// SRTT, RTTVAR and the RTO of one connection, with its back-off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +89,16 @@ impl RttEstimator {
     /// The retransmission timer expired: RFC 6298 §5.5, double the RTO.
     pub(crate) fn back_off(&mut self) {
         self.backoff = self.backoff.saturating_add(1);
+    }
+
+    /// The handshake is over, and the timer expired during it. RFC 6298
+    /// §5.7: with no sample yet and an initial RTO under 3 s, data starts
+    /// over from an RTO of 3 s, not from the backed-off one.
+    pub(crate) fn after_handshake_timeout(&mut self) {
+        if self.srtt.is_none() && self.base_rto < RTO_AFTER_HANDSHAKE_TIMEOUT {
+            self.base_rto = RTO_AFTER_HANDSHAKE_TIMEOUT.max(self.min_rto);
+            self.backoff = 0;
+        }
     }
 }
 
@@ -170,6 +182,30 @@ mod tests {
         assert_eq!(e.rto(), Duration::from_secs(60));
         e.sample(ms(30));
         assert_eq!(e.rto(), ms(200));
+    }
+
+    #[test]
+    fn a_handshake_timeout_without_a_sample_leaves_3_s_for_data() {
+        let mut e = estimator();
+        e.back_off();
+        assert_eq!(e.rto(), Duration::from_secs(2));
+        e.after_handshake_timeout();
+        assert_eq!(e.rto(), Duration::from_secs(3), "RFC 6298 §5.7");
+        e.back_off();
+        assert_eq!(e.rto(), Duration::from_secs(6));
+    }
+
+    #[test]
+    fn a_handshake_timeout_keeps_a_measured_or_longer_rto() {
+        let mut measured = estimator();
+        measured.back_off();
+        measured.sample(ms(10));
+        measured.after_handshake_timeout();
+        assert_eq!(measured.rto(), ms(200));
+        let mut long = RttEstimator::new(Duration::from_secs(5), ms(200), Duration::from_secs(60));
+        long.back_off();
+        long.after_handshake_timeout();
+        assert_eq!(long.rto(), Duration::from_secs(10));
     }
 
     #[test]

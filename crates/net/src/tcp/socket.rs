@@ -998,6 +998,10 @@ impl Socket {
         self.snd_una = ack;
         self.snd_wl2 = ack;
         self.take_rtt_sample(now, ack, timestamp);
+        if self.stats.timeouts > 0 {
+            self.rtt.after_handshake_timeout();
+            self.stats.rto = self.rtt.rto();
+        }
         self.set_timer(Timer::Retransmit, None);
         self.retries = 0;
         self.start_congestion_control();
@@ -1635,6 +1639,39 @@ mod tests {
         // RFC 7323 §4.2: TSecr gives a valid 10 ms sample; RFC 6298 §2.4: 200 ms floor.
         assert_eq!(
             rto_after_acked_retransmission(true),
+            Duration::from_millis(200)
+        );
+    }
+
+    /// Connects with `timestamps` through a SYN sent twice (the RTO fires at
+    /// 1 s), the SYN, ACK answering the second; returns the RTO for data.
+    fn rto_after_handshake_timeout(timestamps: bool) -> Duration {
+        let (mut tcb, mut io) = client_with(TcpConfig {
+            timestamps,
+            ..TcpConfig::default()
+        });
+        io.on_wake(&mut tcb, at_ms(1000));
+        assert_eq!(io.sent.len(), 2, "the SYN again");
+        let syn_ack = Repr {
+            timestamp: timestamps.then_some((1, 1000)),
+            ..segment(Flags::SYN.with(Flags::ACK), IRS, Some(ISS + 1), &[])
+        };
+        io.process(&mut tcb, at_ms(1010), &syn_ack);
+        assert_eq!(tcb.state(), State::Established);
+        tcb.stats().rto
+    }
+
+    #[test]
+    fn a_handshake_timeout_without_an_rtt_sample_leaves_3_s_for_data() {
+        // RFC 6298 §3 (Karn): no sample from the retransmitted SYN; §5.7: 3 s.
+        assert_eq!(rto_after_handshake_timeout(false), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_handshake_timeout_with_an_rtt_sample_uses_the_sample() {
+        // RFC 7323 §4.2: TSecr gives a 10 ms sample; RFC 6298 §2.4: 200 ms floor.
+        assert_eq!(
+            rto_after_handshake_timeout(true),
             Duration::from_millis(200)
         );
     }
