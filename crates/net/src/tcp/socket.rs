@@ -29,7 +29,8 @@ enum AckDue {
 /// What the socket has to say, in the order it happened.
 #[derive(Debug)]
 enum Output {
-    /// A segment whose header was fixed when it was decided; its payload,
+    /// A segment whose header was fixed when it was decided, so that it
+    /// carries the ACK and window of that moment; its payload,
     /// `payload_len` bytes from its sequence number, still lies in the
     /// send buffer.
     Segment {
