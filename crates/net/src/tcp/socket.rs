@@ -1821,6 +1821,43 @@ mod tests {
         assert_eq!(tcb.current_window(), 65535);
     }
 
+    /// RFC 9293 §3.10.7.2: in LISTEN a RST is ignored, an ACK draws a RST
+    /// with SEQ = SEG.ACK, and a SYN is answered with SYN, ACK.
+    #[test]
+    fn a_listening_socket_ignores_rst_resets_an_ack_and_answers_a_syn() {
+        let local = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 2), 443);
+        let remote = SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 49152);
+        let mut tcb = Socket::new(local, remote, TcpConfig::default());
+        let mut io = Recorder::default();
+        tcb.accept(ISS, 1500);
+        assert!(!tcb.wants_transmit());
+        io.process(&mut tcb, at_ms(1), &segment(Flags::RST, IRS, None, &[]));
+        assert!(io.sent.is_empty());
+        let stray_ack = segment(Flags::ACK, IRS, Some(ISS + 77), &[]);
+        io.process(&mut tcb, at_ms(2), &stray_ack);
+        assert_eq!(io.sent, [(Flags::RST, ISS + 77, None, 0, Note::Normal)]);
+        assert_eq!(tcb.state(), State::Listen);
+        io.process(&mut tcb, at_ms(3), &segment(Flags::SYN, IRS, None, &[]));
+        assert_eq!(tcb.state(), State::SynReceived);
+        assert_eq!(
+            io.sent[1],
+            (
+                Flags::SYN.with(Flags::ACK),
+                ISS,
+                Some(IRS + 1),
+                0,
+                Note::Normal
+            )
+        );
+        assert_eq!(
+            io.events,
+            [Event::StateChanged {
+                from: State::Listen,
+                to: State::SynReceived
+            }]
+        );
+    }
+
     #[test]
     fn reset_with_exact_sequence_closes_and_other_draws_challenge_ack() {
         let (mut tcb, mut io) = established();
