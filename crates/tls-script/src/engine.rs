@@ -318,7 +318,7 @@ impl Script {
     ) -> Self {
         Script {
             steps: conversation.steps,
-            patience: conversation.patience_ms.map(Duration::from_millis),
+            patience: conversation.patience_ms.map(span_of_millis),
             profile,
             core: Core::new(ctx, rng, ProtocolVersion::from(record_version)),
             side,
@@ -373,7 +373,7 @@ impl Script {
         }
         let began = self.step_began?;
         match self.steps.get(self.next)? {
-            Step::ExpectNothing { millis } => Some(began + Duration::from_millis(*millis)),
+            Step::ExpectNothing { millis } => Some(began + span_of_millis(*millis)),
             Step::Expect(_)
             | Step::ExpectAlert { .. }
             | Step::ExpectAlertOrClose { .. }
@@ -545,7 +545,7 @@ impl Script {
                         obs.describe(),
                     ));
                 }
-                Ok(now >= began + Duration::from_millis(*millis))
+                Ok(now >= began + span_of_millis(*millis))
             }
             Step::Close | Step::Abort => {
                 self.flush_held(now, tracer);
@@ -1352,6 +1352,11 @@ impl Script {
         self.derive_keys(&pre_master, now, tracer)?;
         Ok(message)
     }
+}
+
+/// A span of `n` milliseconds, saturating: a script may wait "forever".
+fn span_of_millis(n: u64) -> Duration {
+    Duration::from_millis(1).saturating_mul(n)
 }
 
 /// RFC 5246 §7.4.9 `verify_data` of `sender` over `transcript`.

@@ -536,3 +536,96 @@ fn alert_or_close_accepts_a_silent_close() {
     run.script.handle_peer_closed(run.now, &mut run.script_log);
     assert_eq!(run.script.verdict(), &Verdict::Passed);
 }
+
+/// The RON blocks of `docs/conversations.md`, in order.
+fn documented_blocks() -> Vec<String> {
+    let doc = include_str!("../../../docs/conversations.md");
+    doc.split("```ron\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn every_documented_example_reads() {
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let blocks = documented_blocks();
+    assert!(blocks.len() >= 10, "{} blocks", blocks.len());
+    for block in blocks {
+        let as_conversation = options.from_str::<Conversation>(&block);
+        let as_steps = options.from_str::<Vec<tlsim_tls_script::Step>>(&block);
+        assert!(
+            as_conversation.is_ok() || as_steps.is_ok(),
+            "{block}\nas a conversation: {as_conversation:?}\nas steps: {as_steps:?}"
+        );
+    }
+}
+
+#[test]
+fn the_documented_conversation_passes_on_every_seed() {
+    let example = documented_blocks().pop().expect("the complete example");
+    for seed in 0..6 {
+        let (mut client, server) = configs(seed);
+        client.max_version = 0x0303;
+        let mut run = Run::client(&example, client, server, seed);
+        run.drive();
+        run.assert_passed(format!("seed {seed}"));
+        assert_eq!(run.peer_alert_sent(), Some(AlertDescription::DecryptError));
+    }
+}
+
+#[test]
+fn the_documented_conversation_fails_at_step_8_when_the_finished_is_right() {
+    let example = documented_blocks()
+        .pop()
+        .expect("the complete example")
+        .replace(r#"Finished(xor: "01")"#, "Finished()");
+    let (client, server) = configs(0);
+    let mut run = Run::client(&example, client, server, 0);
+    run.drive();
+    let Verdict::Failed(failure) = run.script.verdict() else {
+        panic!("{:?}", run.script.verdict());
+    };
+    assert_eq!(failure.step, 8);
+    assert_eq!(failure.observed, "Change Cipher Spec (01)");
+}
+
+/// A client script waiting at `step`, then fed `bytes` and a close.
+fn feed_garbage(steps: &str, bytes: &[u8], chunk: usize) -> Verdict {
+    let (client, server) = configs(2);
+    let mut run = Run::client(steps, client, server, 2);
+    assert_eq!(run.drive(), Verdict::Running, "the script waits");
+    for piece in bytes.chunks(chunk.max(1)) {
+        run.script.handle_bytes(run.now, piece, &mut run.script_log);
+    }
+    run.script.handle_peer_closed(run.now, &mut run.script_log);
+    run.script.verdict().clone()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn any_bytes_give_a_verdict(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        chunk in 1usize..50,
+        header in proptest::sample::select(vec![
+            Vec::new(),
+            vec![22, 3, 3],
+            vec![21, 3, 1, 0, 2],
+            vec![20, 3, 3, 0, 1, 1],
+            vec![23, 3, 3, 0, 40],
+        ]),
+    ) {
+        let mut input = header;
+        input.extend_from_slice(&bytes);
+        // In the clear: the script waits for a Server Hello it never asked for.
+        let waiting = r#"(steps: [Expect(ServerHello())])"#;
+        proptest::prop_assert_ne!(feed_garbage(waiting, &input, chunk), Verdict::Running);
+        // Encrypted: the script has keys active and waits for the Finished.
+        let keyed = client_probe("Send(message: Finished()), Expect(ChangeCipherSpec), Expect(Finished), Expect(ApplicationData())");
+
+        proptest::prop_assert_ne!(feed_garbage(&keyed, &input, chunk), Verdict::Running);
+    }
+}
