@@ -144,8 +144,8 @@ impl Observation {
                 format!("Change Cipher Spec ({})", hex(payload))
             }
             Observation::Alert(a) => format!(
-                "alert ({}, {})",
-                a.level.name().unwrap_or("unknown level"),
+                "a {}{} alert",
+                level_words(Some(level_of(a))),
                 alert_name(a.description)
             ),
             Observation::ApplicationData(data) => {
@@ -1430,17 +1430,30 @@ fn alert_matches(
         && description.is_none_or(|d| alert.description == d)
 }
 
+fn level_of(alert: &Alert) -> Level {
+    match alert.level.get() {
+        1 => Level::Warning,
+        2 => Level::Fatal,
+        n => Level::Other(n),
+    }
+}
+
+/// "fatal ", "warning ", "level 3 ", or nothing for any level.
+fn level_words(level: Option<Level>) -> String {
+    match level {
+        Some(Level::Warning) => "warning ".to_owned(),
+        Some(Level::Fatal) => "fatal ".to_owned(),
+        Some(Level::Other(n)) => format!("level {n} "),
+        None => String::new(),
+    }
+}
+
 fn describe_alert(
     level: Option<Level>,
     description: Option<tlsim_tls::enums::AlertDescription>,
     or_close: bool,
 ) -> String {
-    let level = match level {
-        Some(Level::Warning) => "warning ".to_owned(),
-        Some(Level::Fatal) => "fatal ".to_owned(),
-        Some(Level::Other(n)) => format!("level {n} "),
-        None => String::new(),
-    };
+    let level = level_words(level);
     let mut text = match description {
         Some(d) => format!("a {level}{} alert", alert_name(d)),
         None => format!("any {level}alert"),

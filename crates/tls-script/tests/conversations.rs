@@ -629,3 +629,80 @@ proptest::proptest! {
         proptest::prop_assert_ne!(feed_garbage(&keyed, &input, chunk), Verdict::Running);
     }
 }
+
+/// Runs `steps` as a client against tlsim's server on seed 1; returns the
+/// verdict and the alert the server sent.
+fn probe(steps: &str) -> (Verdict, Option<AlertDescription>) {
+    let run = run_client_probe(&format!("(steps: [{steps}])"), 1);
+    (run.script.verdict().clone(), run.peer_alert_sent())
+}
+
+#[test]
+fn probes_of_the_first_flight_get_the_alerts_rfc_5246_names() {
+    let cases = [
+        // RFC 5246 §7.4.1.3: no suite in common is handshake_failure.
+        (
+            r#"Send(message: ClientHello(cipher_suites: [0x0005])),
+               ExpectAlert(level: Fatal, description: "handshake_failure")"#,
+            AlertDescription::HandshakeFailure,
+        ),
+        // RFC 5246 Appendix E.1: a version below the server's floor.
+        (
+            r#"Send(message: ClientHello(version: 0x0300)),
+               ExpectAlert(level: Fatal, description: "protocol_version")"#,
+            AlertDescription::ProtocolVersion,
+        ),
+        // RFC 5246 §7.2.2: a length that does not match is decode_error.
+        (
+            r#"Send(message: ClientHello(lengths: (cipher_suites: 3))),
+               ExpectAlert(level: Fatal, description: "decode_error")"#,
+            AlertDescription::DecodeError,
+        ),
+        // RFC 5246 §7.4.1.1: HelloRequest is the server's to send.
+        (
+            r#"Send(message: HelloRequest),
+               ExpectAlert(level: Fatal, description: "unexpected_message")"#,
+            AlertDescription::UnexpectedMessage,
+        ),
+        // RFC 5246 §6: an unknown content type is unexpected_message.
+        (
+            r#"Send(message: Record(content_type: 25, data: "00")),
+               ExpectAlert(level: Fatal, description: "unexpected_message")"#,
+            AlertDescription::UnexpectedMessage,
+        ),
+        // RFC 5246 §6, RFC 6520 §2: heartbeat was not negotiated, so its
+        // records are of an unexpected type.
+        (
+            r#"Send(message: Heartbeat(payload: "41")),
+               ExpectAlert(level: Fatal, description: "unexpected_message")"#,
+            AlertDescription::UnexpectedMessage,
+        ),
+        // RFC 5246 §7.4.9: application data before the handshake ends.
+        (
+            r#"Send(message: ClientHello()),
+               Send(message: ApplicationData(text: "early")),
+               Expect(ServerHello()), Expect(Certificate), Expect(ServerKeyExchange), Expect(ServerHelloDone),
+               ExpectAlert(level: Fatal, description: "unexpected_message")"#,
+            AlertDescription::UnexpectedMessage,
+        ),
+    ];
+    for (steps, alert) in cases {
+        let (verdict, sent) = probe(steps);
+        assert_eq!(verdict, Verdict::Passed, "{steps}");
+        assert_eq!(sent, Some(alert), "{steps}");
+    }
+}
+
+#[test]
+fn a_finished_encrypted_before_change_cipher_spec_is_refused() {
+    // RFC 5246 §7.1: the keys apply only after ChangeCipherSpec.
+    let (verdict, sent) = probe(
+        r#"Send(message: ClientHello()),
+           Expect(ServerHello()), Expect(Certificate), Expect(ServerKeyExchange), Expect(ServerHelloDone),
+           Send(message: ClientKeyExchange()),
+           Send(message: Finished(), protection: Encrypted),
+           ExpectAlert(level: Fatal)"#,
+    );
+    assert_eq!(verdict, Verdict::Passed);
+    assert!(sent.is_some());
+}
