@@ -221,6 +221,8 @@ struct RecordPlan<'a> {
     protection: Protection,
     record_version: Option<u16>,
     ciphertext: &'a [Mutation],
+    mac: &'a [Mutation],
+    padding: &'a [Mutation],
 }
 
 impl RecordPlan<'_> {
@@ -229,6 +231,8 @@ impl RecordPlan<'_> {
         protection: Protection::Auto,
         record_version: None,
         ciphertext: &[],
+        mac: &[],
+        padding: &[],
     };
 }
 
@@ -487,12 +491,16 @@ impl Script {
                 record_version,
                 plaintext,
                 ciphertext,
+                mac,
+                padding,
             } => {
                 let plan = RecordPlan {
                     fragment: *fragment,
                     protection: *protection,
                     record_version: *record_version,
                     ciphertext,
+                    mac,
+                    padding,
                 };
                 self.send(message, *coalesce, plaintext, &plan, now, tracer)?;
                 Ok(true)
@@ -971,8 +979,16 @@ impl Script {
             };
             let protected = match keys {
                 Some(keys) => {
-                    let mut fragment = Vec::new();
-                    keys.encrypt_into(typ.get(), version, chunk, &mut self.core.rng, &mut fragment);
+                    let mut fragment = keys.encrypt_tampered(
+                        typ.get(),
+                        version,
+                        chunk,
+                        &mut self.core.rng,
+                        &mut |mac, padding| {
+                            mutate(mac, plan.mac);
+                            mutate(padding, plan.padding);
+                        },
+                    );
                     mutate(&mut fragment, plan.ciphertext);
                     record.extend_from_slice(&fragment);
                     true

@@ -60,6 +60,14 @@ pub enum Step {
         /// nonce, ciphertext, MAC or tag) after protection.
         #[serde(default)]
         ciphertext: Vec<Mutation>,
+        /// Changes to each CBC record's MAC after it is computed and before
+        /// encryption (a GCM record's tag is the end of `ciphertext`).
+        #[serde(default)]
+        mac: Vec<Mutation>,
+        /// Changes to each CBC record's padding (its padding_length byte
+        /// last) before encryption; zero bytes then fill the last block.
+        #[serde(default)]
+        padding: Vec<Mutation>,
     },
     /// Waits for the next message and checks it.
     Expect(Expected),

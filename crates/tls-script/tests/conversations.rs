@@ -706,3 +706,46 @@ fn a_finished_encrypted_before_change_cipher_spec_is_refused() {
     assert_eq!(verdict, Verdict::Passed);
     assert!(sent.is_some());
 }
+
+#[test]
+fn a_bad_cbc_mac_or_padding_gets_bad_record_mac() {
+    // RFC 5246 §6.2.3.2: a bad MAC or padding is bad_record_mac.
+    for tamper in [
+        r#"mac: [Xor(at: 0, mask: "01")]"#,
+        r#"padding: [Xor(at: -1, mask: "01")]"#,
+        r#"padding: [Append("00")]"#,
+    ] {
+        let script = client_probe(&format!(
+            r#"Send(message: Finished(), {tamper}),
+               ExpectAlert(level: Fatal, description: "bad_record_mac"),"#
+        ));
+        for seed in [1, 3] {
+            // Odd seeds: an RSA leaf, whose default suites include CBC ones;
+            // a client offering only CBC makes the record a CBC one.
+            let (mut client, server) = configs(seed);
+            client.cipher_suites = vec![0xc013, 0xc027];
+            let mut run = Run::client(&script, client, server, seed);
+            run.drive();
+            run.assert_passed(format!("{tamper}, seed {seed}"));
+        }
+    }
+}
+
+#[test]
+fn padding_longer_than_needed_is_accepted() {
+    // RFC 5246 §6.2.3.2: padding may be any length up to 255 bytes.
+    let script = client_handshake().replace(
+        "Send(message: Finished()),",
+        &format!(
+            // 16 bytes of Finished and a 20-byte SHA-1 MAC: 28 bytes of
+            // padding, each holding 27, end on a block boundary.
+            r#"Send(message: Finished(), padding: [Truncate(0), Append("{}")]),"#,
+            "1b".repeat(28)
+        ),
+    );
+    let (mut client, server) = configs(1);
+    client.cipher_suites = vec![0xc013];
+    let mut run = Run::client(&script, client, server, 1);
+    run.drive();
+    run.assert_passed("");
+}
