@@ -426,11 +426,14 @@ impl Script {
                 self.flush_held(now, tracer);
                 self.verdict = Verdict::Passed;
                 self.log_received(now, tracer);
-                self.core
-                    .ctx
-                    .action(now, tracer, "Conversation passed", |e| {
-                        e.field("Steps", self.steps.len())
-                    });
+                if tracer.enabled() {
+                    tracer.record(
+                        self.core
+                            .ctx
+                            .event(now, Kind::State, "Conversation passed")
+                            .field("Steps", self.steps.len()),
+                    );
+                }
                 break;
             };
             let began = *self.step_began.get_or_insert(now);
@@ -556,6 +559,7 @@ impl Script {
                 Ok(now >= began + span_of_millis(*millis))
             }
             Step::Close | Step::Abort => {
+                self.log_received(now, tracer);
                 self.flush_held(now, tracer);
                 self.close = Some(if *step == Step::Close {
                     CloseKind::Close
@@ -864,6 +868,8 @@ impl Script {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<(), Unmet> {
+        // What came before is logged before what this end does about it.
+        self.log_received(now, tracer);
         if let Message::Raw(bytes) = message {
             self.flush_held(now, tracer);
             let mut batch = Batch::default();

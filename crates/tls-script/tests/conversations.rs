@@ -749,3 +749,47 @@ fn padding_longer_than_needed_is_accepted() {
     run.drive();
     run.assert_passed("");
 }
+
+#[test]
+fn the_log_shows_what_came_before_what_the_script_did_about_it() {
+    let script = client_probe(
+        r#"Send(message: Finished(xor: "01")),
+           ExpectAlert(level: Fatal, description: "decrypt_error"),"#,
+    );
+    let run = run_client_probe(&script, 2);
+    let titles: Vec<&str> = run.script_log.iter().map(|e| e.title.as_ref()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Select a Client Random Number",
+            "TLS Client Hello",
+            "TLS Server Hello + Certificate + Server Key Exchange + Server Hello Done",
+            "Client: Setup Elliptic Curve Cryptography",
+            "Pre-master secret",
+            "Master secret",
+            "Key block",
+            "TLS Client Key Exchange",
+            "TLS Change Cipher Spec",
+            "TLS Finished",
+            "TLS Alert (decrypt_error)",
+            "Conversation passed",
+        ]
+    );
+}
+
+#[test]
+fn every_documented_example_writes_back_to_what_it_read() {
+    let options =
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    for block in documented_blocks() {
+        let steps = match options.from_str::<Conversation>(&block) {
+            Ok(conversation) => conversation.steps,
+            Err(_) => options
+                .from_str::<Vec<tlsim_tls_script::Step>>(&block)
+                .unwrap(),
+        };
+        let written = options.to_string(&steps).expect("steps write");
+        let read_back: Vec<tlsim_tls_script::Step> = options.from_str(&written).unwrap();
+        assert_eq!(read_back, steps, "{written}");
+    }
+}
