@@ -1090,16 +1090,17 @@ impl Script {
                 lengths,
             } => {
                 let config = self.server_profile("Server Hello")?;
-                // RFC 5246 §7.4.1.3: the highest version both support.
-                let version = version.unwrap_or_else(|| {
-                    self.exchange
-                        .client_version
-                        .unwrap_or(config.max_version)
-                        .min(config.max_version)
-                });
+                // RFC 5246 §7.4.1.3: the highest version both support; a
+                // version given changes the field, not the suite chosen.
+                let agreed = self
+                    .exchange
+                    .client_version
+                    .unwrap_or(config.max_version)
+                    .min(config.max_version);
+                let version = version.unwrap_or(agreed);
                 let suite = match cipher_suite {
                     Some(s) => *s,
-                    None => choose_suite(&config, &self.exchange.client_suites, version)?,
+                    None => choose_suite(&config, &self.exchange.client_suites, agreed)?,
                 };
                 let random = match random {
                     Some(r) => r.0.clone(),

@@ -793,3 +793,56 @@ fn every_documented_example_writes_back_to_what_it_read() {
         assert_eq!(read_back, steps, "{written}");
     }
 }
+
+#[test]
+fn mirror_probes_against_the_client_get_the_alerts_rfc_5246_names() {
+    let flight =
+        "Expect(ClientHello()), Send(message: ServerHello()), Send(message: Certificate()),";
+    let cases = [
+        // RFC 5246 §7.4.1.3: the suite must be one the client offered.
+        (
+            "Expect(ClientHello()), Send(message: ServerHello(cipher_suite: 0xc02c)),".to_owned(),
+            AlertDescription::IllegalParameter,
+        ),
+        // RFC 8422 §5.4: the curve must be one the client offered.
+        (
+            format!("{flight} Send(message: ServerKeyExchange(group: 29)),"),
+            AlertDescription::IllegalParameter,
+        ),
+        // RFC 5246 §7.4.1.4: an extension the client did not offer.
+        (
+            r#"Expect(ClientHello()),
+               Send(message: ServerHello(extensions: (add: [(typ: 35, data: "")]))),"#
+                .to_owned(),
+            AlertDescription::UnsupportedExtension,
+        ),
+        // RFC 5246 §7.3, §7.2.2: the key exchange before the certificate.
+        (
+            "Expect(ClientHello()), Send(message: ServerHello()), Send(message: ServerKeyExchange()),"
+                .to_owned(),
+            AlertDescription::UnexpectedMessage,
+        ),
+        // RFC 5246 §7.4.9, §7.2.2: a server Finished that does not verify.
+        (
+            format!(
+                r#"{flight} Send(message: ServerKeyExchange()), Send(message: ServerHelloDone),
+                   Expect(ClientKeyExchange), Expect(ChangeCipherSpec), Expect(Finished),
+                   Send(message: ChangeCipherSpec()), Send(message: Finished(xor: "01")),"#
+            ),
+            AlertDescription::DecryptError,
+        ),
+    ];
+    for (steps, alert) in cases {
+        let (mut client, server) = configs(2);
+        client.groups = vec![23];
+        client.max_version = 0x0303;
+        let script = format!(
+            r#"(steps: [{steps} ExpectAlert(level: Fatal, description: "{}")])"#,
+            tlsim_tls::conn::alert_name(alert)
+        );
+        let mut run = Run::server(&script, client, server, 2);
+        run.drive();
+        run.assert_passed(&steps);
+        assert_eq!(run.peer_alert_sent(), Some(alert), "{steps}");
+    }
+}
