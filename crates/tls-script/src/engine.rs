@@ -107,8 +107,6 @@ enum Observation {
     ChangeCipherSpec(Vec<u8>),
     Alert(Alert),
     ApplicationData(Vec<u8>),
-    /// A record of another content type.
-    Record(ContentType, Vec<u8>),
     /// A record that did not decrypt or authenticate.
     Undecryptable,
     /// Bytes that do not frame or parse.
@@ -151,7 +149,6 @@ impl Observation {
             Observation::ApplicationData(data) => {
                 format!("Application Data ({} bytes)", data.len())
             }
-            Observation::Record(typ, data) => format!("{typ} record ({} bytes)", data.len()),
             Observation::Undecryptable => "a record that does not decrypt".to_owned(),
             Observation::Malformed(e) => format!("malformed bytes: {e}"),
             Observation::Closed => "the connection closed".to_owned(),
@@ -676,10 +673,8 @@ impl Script {
                     self.received.name("Application Data".to_owned());
                     return Some(Observation::ApplicationData(plaintext));
                 }
-                other => {
-                    self.received.name(other.to_string());
-                    return Some(Observation::Record(other, plaintext));
-                }
+                // The deframer lets only the four types above through.
+                other => return Some(self.broke(format!("content type {other}"))),
             }
         }
     }
