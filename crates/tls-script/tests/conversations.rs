@@ -883,3 +883,33 @@ fn given_hello_fields_reach_the_wire_and_the_keys_follow_them() {
     assert_eq!(hello[extensions..extensions + 2], [0x77, 0x77]);
     assert!(run.script.keylog_lines()[0].contains(&random));
 }
+
+#[test]
+fn a_warning_between_the_records_of_a_client_hello_is_borne() {
+    // RFC 5246 §6.2.1: records of other types may come between the records
+    // of a handshake message; §7.2: a warning does not end the connection
+    // (RFC 6066 §3 sends unrecognized_name as one).
+    let script = client_handshake().replace(
+        "Send(message: ClientHello()),",
+        r#"Send(message: ClientHello(), fragment: 40, interleave: [
+               (after: 1, message: Alert(level: Warning, description: "unrecognized_name")),
+           ]),"#,
+    );
+    let run = run_client_probe(&script, 0);
+    run.assert_passed("");
+    assert!(
+        run.peer_events
+            .contains(&TlsEvent::AlertReceived(AlertDescription::UnrecognizedName))
+    );
+    let titles: Vec<&str> = run.script_log.iter().map(|e| e.title.as_ref()).collect();
+    assert_eq!(
+        titles[1..4],
+        [
+            "TLS Client Hello",
+            "TLS Alert (unrecognized_name)",
+            "TLS Client Hello"
+        ]
+    );
+    let first = run.script_log[1].bytes.as_deref().unwrap_or_default();
+    assert_eq!(first.len(), 5 + 40, "one record before the alert");
+}
