@@ -838,6 +838,17 @@ impl Script {
         Ok(())
     }
 
+    /// Sends a message interleaved with another's records, with the
+    /// default options.
+    fn send_between(
+        &mut self,
+        message: &Message,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<(), Unmet> {
+        self.send(message, false, &[], &RecordPlan::DEFAULT, now, tracer)
+    }
+
     /// Writes held messages in records of their own.
     fn flush_held(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         if let Some(held) = self.held.take() {
@@ -914,14 +925,7 @@ impl Script {
                 // of their own, in the order they go out.
                 self.emit_sent(std::mem::replace(&mut batch, named()), now, tracer);
                 for other in between {
-                    self.send(
-                        &other.message,
-                        false,
-                        &[],
-                        &RecordPlan::DEFAULT,
-                        now,
-                        tracer,
-                    )?;
+                    self.send_between(&other.message, now, tracer)?;
                 }
             }
             let mut record = Vec::with_capacity(HEADER_LEN + chunk.len() + 64);
@@ -972,14 +976,7 @@ impl Script {
         }
         self.emit_sent(batch, now, tracer);
         for other in plan.interleave.iter().filter(|i| i.after >= count) {
-            self.send(
-                &other.message,
-                false,
-                &[],
-                &RecordPlan::DEFAULT,
-                now,
-                tracer,
-            )?;
+            self.send_between(&other.message, now, tracer)?;
         }
         Ok(())
     }
