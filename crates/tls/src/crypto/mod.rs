@@ -11,7 +11,7 @@
 //! - [`suites`]: the supported cipher suites and their parameters.
 //! - [`cipher`]: record protection (AES-128/256-CBC + HMAC, AES-128/256-GCM,
 //!   ChaCha20-Poly1305).
-//! - [`kx`]: ephemeral ECDH on P-256 and X25519.
+//! - [`kx`]: ephemeral ECDH on P-256, P-384 and X25519.
 //! - [`sign`]: ECDSA and RSA signing keys, signature verification, PEM.
 //!
 //! Nothing here reads a clock or the OS's entropy: randomness is always an
