@@ -1,22 +1,28 @@
 //! Wall time per simulated TLS handshake against its cryptographic floor.
 //!
-//! - `handshake/ecdhe_ecdsa_p256`: [`CONNECTIONS`] connections from one
-//!   client to one server, opened 1 ms apart so that dozens overlap. Each
-//!   is a full TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256 handshake on P-256
-//!   (no resumption), a request, a response, close_notify and FIN both
-//!   ways. The client's certificate verification cache is on, as by
-//!   default, so the chain is verified once per run. Criterion's time per
-//!   element is the wall time per simulated handshake.
-//! - `crypto_floor/…`: the operations such a handshake cannot avoid, made
-//!   through the same `tlsim_tls::crypto` calls the actors make: two P-256
-//!   key generations, two ECDH agreements, the ServerKeyExchange signature
-//!   and its verification, and each end's PRF work (transcript hashes,
-//!   extended master secret, key block, both Finished `verify_data`).
-//!   `crypto_floor/total` is all of it once.
+//! One case per suite and group of [`CASES`]: ECDHE-ECDSA-AES128-GCM-SHA256
+//! on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on P-384 and
+//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519.
 //!
-//! After criterion has measured, the bench times both again with interleaved
-//! samples and prints `ratio = handshake ÷ floor` (medians) to stderr, by
-//! the wall clock and by the thread's CPU time. The
+//! - `handshake/<case>`: [`CONNECTIONS`] connections from one client to one
+//!   server, opened 1 ms apart so that dozens overlap. Each is a full
+//!   TLS 1.2 handshake with the case's suite and group (no resumption), a
+//!   request, a response, close_notify and FIN both ways. The client's
+//!   certificate verification cache is on, as by default, so the chain is
+//!   verified once per run. Criterion's time per element is the wall time
+//!   per simulated handshake.
+//! - `crypto_floor/<case>`: the operations such a handshake cannot avoid,
+//!   made through the same `tlsim_tls::crypto` calls the actors make: two
+//!   key generations and two ECDH agreements in the case's group, the
+//!   ServerKeyExchange signature and its verification, and each end's PRF
+//!   work with the suite's PRF (transcript hashes, extended master secret,
+//!   key block, both Finished `verify_data`). `crypto_floor/p256_keygen`
+//!   and the other P-256 entries time the first case's pieces alone.
+//!
+//! After criterion has measured, the bench times each case's handshake and
+//! floor again with interleaved samples and prints `ratio = handshake ÷
+//! floor` (medians) to stderr, by the wall clock and by the thread's CPU
+//! time. The
 //! target is at most 1.10: the simulator, TCP, codecs and event plumbing
 //! together add no more than 10 % to the cryptography. Criterion's own
 //! figures are the ones to report; the ratio line is their quotient taken
@@ -34,9 +40,15 @@ use criterion::{Criterion, Throughput};
 use tlsim_net::NoTap;
 use tlsim_scenario::{RunOptions, Scenario, parse, run};
 use tlsim_sim::{Event, Kind, NullTracer, RngStream};
+use tlsim_tls::crypto::TLS12;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
-use tlsim_tls::crypto::prf::{self, FinishedSender, KeyBlockLayout, PrfAlgorithm};
+use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, PublicKey, SignatureScheme, SigningKey};
+use tlsim_tls::crypto::suites::{
+    CipherSuiteParams, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    suite_by_value,
+};
 
 const FAST: RunOptions = RunOptions { verify_data: false };
 
@@ -49,23 +61,45 @@ const REQUEST_LEN: u64 = 37;
 const RESPONSE: &str = "HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello";
 const RESPONSE_LEN: u64 = 43;
 
-/// RFC 5288 §3: AES-128-GCM takes a 16-byte key and a 4-byte salt, no MAC key.
-const AES128_GCM_LAYOUT: KeyBlockLayout = KeyBlockLayout {
-    mac_key_len: 0,
-    enc_key_len: 16,
-    fixed_iv_len: 4,
-};
+/// One suite on one group, benched end to end and against its floor.
+#[derive(Clone, Copy)]
+struct Case {
+    /// The bench's name under `handshake/` and `crypto_floor/`.
+    id: &'static str,
+    suite: u16,
+    group: KxGroup,
+}
+
+impl Case {
+    fn suite(self) -> &'static CipherSuiteParams {
+        suite_by_value(self.suite).expect("every case's suite is supported")
+    }
+}
+
+const CASES: [Case; 3] = [
+    Case {
+        id: "ecdhe_ecdsa_p256",
+        suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        group: KxGroup::Secp256r1,
+    },
+    Case {
+        id: "ecdhe_ecdsa_p384_aes256_gcm_sha384",
+        suite: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        group: KxGroup::Secp384r1,
+    },
+    Case {
+        id: "ecdhe_ecdsa_x25519_chacha20_poly1305",
+        suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        group: KxGroup::X25519,
+    },
+];
 
 /// The handshake messages hashed for the session hash and the Finished
 /// messages: about the size of ClientHello, ServerHello, a one-certificate
 /// chain, ServerKeyExchange, ServerHelloDone and ClientKeyExchange here.
 const TRANSCRIPT_LEN: usize = 1_100;
 
-/// A P-256 ServerECDHParams: curve_type, named_curve, a length byte and the
-/// uncompressed point (RFC 8422 §5.4).
-const SERVER_ECDH_PARAMS_LEN: usize = 4 + 65;
-
-fn handshakes_scenario(count: u32) -> Scenario {
+fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     // A new connection every millisecond; each lives about 40 ms, so some
     // 40 handshakes are in flight at once. (Time in ms, step.)
     let mut steps: Vec<(u64, String)> = Vec::new();
@@ -94,7 +128,8 @@ fn handshakes_scenario(count: u32) -> Scenario {
     for (at, step) in &steps {
         let _ = writeln!(timeline, r#"At("{at}ms", {step}),"#);
     }
-    let suite = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
+    let suite = case.suite().name;
+    let group = case.group.name();
     let text = format!(
         r#"Scenario(
     name: "tls-handshakes",
@@ -118,7 +153,7 @@ fn handshakes_scenario(count: u32) -> Scenario {
             min_version: "TLS 1.2",
             max_version: "TLS 1.2",
             cipher_suites: ["{suite}"],
-            groups: ["secp256r1"],
+            groups: ["{group}"],
             server_name: "server.test",
             extended_master_secret: true,
             trust: ["root"],
@@ -127,7 +162,7 @@ fn handshakes_scenario(count: u32) -> Scenario {
         servers: [TlsServer(
             name: "server",
             cipher_suites: ["{suite}"],
-            groups: ["secp256r1"],
+            groups: ["{group}"],
             chain: ["server"],
             key: "leaf",
             extended_master_secret: true,
@@ -183,14 +218,16 @@ fn check_handshakes(scenario: &Scenario, count: u32) {
 }
 
 fn handshake(c: &mut Criterion) {
-    let scenario = handshakes_scenario(CONNECTIONS);
-    check_handshakes(&scenario, CONNECTIONS);
     let mut group = c.benchmark_group("handshake");
     group.sample_size(10);
     group.throughput(Throughput::Elements(u64::from(CONNECTIONS)));
-    group.bench_function("ecdhe_ecdsa_p256", |b| {
-        b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));
-    });
+    for case in CASES {
+        let scenario = handshakes_scenario(case, CONNECTIONS);
+        check_handshakes(&scenario, CONNECTIONS);
+        group.bench_function(case.id, |b| {
+            b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));
+        });
+    }
     group.finish();
 }
 
@@ -225,7 +262,7 @@ impl FloorInputs {
         let transcript = (0..TRANSCRIPT_LEN).map(|i| i as u8).collect();
         let (client_secret, _) = KxGroup::Secp256r1.generate(&mut rng);
         let (server_secret, server_public_point) = KxGroup::Secp256r1.generate(&mut rng);
-        let params = ecdh_params(&server_public_point);
+        let params = ecdh_params(KxGroup::Secp256r1, &server_public_point);
         let signed_content =
             sign::server_key_exchange_signed_content(&client_random, &server_random, &params);
         let signature = server_key
@@ -250,20 +287,27 @@ impl FloorInputs {
     }
 }
 
-/// RFC 8422 §5.4 ServerECDHParams for a named curve and `point`.
-fn ecdh_params(point: &[u8]) -> Vec<u8> {
-    let mut params = Vec::with_capacity(SERVER_ECDH_PARAMS_LEN);
-    // ECCurveType named_curve (3), NamedCurve secp256r1 (23).
-    params.extend_from_slice(&[3, 0, 23, point.len() as u8]);
+/// RFC 8422 §5.4 ServerECDHParams for `group` and `point`: curve_type
+/// named_curve (3), the NamedCurve, a length byte and the point.
+fn ecdh_params(group: KxGroup, point: &[u8]) -> Vec<u8> {
+    let mut params = Vec::with_capacity(4 + point.len());
+    params.push(3);
+    params.extend_from_slice(&group.named_curve().to_be_bytes());
+    params.push(point.len() as u8);
     params.extend_from_slice(point);
     params
 }
 
 /// One end's PRF work in a full TLS 1.2 handshake with extended master
 /// secret: the session hash, the master secret, the key block, and the
-/// Finished it sends and the one it checks, each over its transcript hash.
-fn prf_one_end(inputs: &FloorInputs, premaster: &[u8]) -> [u8; prf::VERIFY_DATA_LEN] {
-    let alg = PrfAlgorithm::Sha256;
+/// Finished it sends and the one it checks, each over its transcript hash,
+/// with `suite`'s PRF and key-block layout.
+fn prf_one_end(
+    inputs: &FloorInputs,
+    suite: &CipherSuiteParams,
+    premaster: &[u8],
+) -> [u8; prf::VERIFY_DATA_LEN] {
+    let alg = suite.prf(TLS12);
     // RFC 7627 §3: the session hash ends at ClientKeyExchange; each Finished
     // covers every handshake message before it (RFC 5246 §7.4.9).
     let session_hash = alg.transcript_hash(&inputs.transcript[..TRANSCRIPT_LEN - 32]);
@@ -273,7 +317,7 @@ fn prf_one_end(inputs: &FloorInputs, premaster: &[u8]) -> [u8; prf::VERIFY_DATA_
         &master,
         &inputs.client_random,
         &inputs.server_random,
-        AES128_GCM_LAYOUT,
+        suite.key_block_layout(TLS12),
     );
     black_box(keys);
     let client_hash = alg.transcript_hash(&inputs.transcript[..TRANSCRIPT_LEN - 16]);
@@ -286,15 +330,16 @@ fn prf_one_end(inputs: &FloorInputs, premaster: &[u8]) -> [u8; prf::VERIFY_DATA_
     server_finished
 }
 
-/// Every cryptographic operation one full handshake makes, both ends.
-fn floor_once(inputs: &mut FloorInputs) {
+/// Every cryptographic operation one full handshake of `case` makes, both
+/// ends.
+fn floor_once(inputs: &mut FloorInputs, case: Case) {
     let rng = &mut inputs.rng;
     // Server: its ephemeral key, and the signed ServerKeyExchange.
-    let (server_secret, server_point) = KxGroup::Secp256r1.generate(rng);
+    let (server_secret, server_point) = case.group.generate(rng);
     let content = sign::server_key_exchange_signed_content(
         &inputs.client_random,
         &inputs.server_random,
-        &ecdh_params(&server_point),
+        &ecdh_params(case.group, &server_point),
     );
     let signature = inputs
         .server_key
@@ -305,7 +350,7 @@ fn floor_once(inputs: &mut FloorInputs) {
         .server_public
         .verify(SignatureScheme::EcdsaSha256, &content, &signature)
         .expect("the signature just made verifies");
-    let (client_secret, client_point) = KxGroup::Secp256r1.generate(rng);
+    let (client_secret, client_point) = case.group.generate(rng);
     let client_premaster = client_secret
         .agree(&server_point)
         .expect("the server's point is on the curve");
@@ -314,8 +359,8 @@ fn floor_once(inputs: &mut FloorInputs) {
         .agree(&client_point)
         .expect("the client's point is on the curve");
     let inputs = &*inputs;
-    black_box(prf_one_end(inputs, &client_premaster));
-    black_box(prf_one_end(inputs, &server_premaster));
+    black_box(prf_one_end(inputs, case.suite(), &client_premaster));
+    black_box(prf_one_end(inputs, case.suite(), &server_premaster));
 }
 
 fn crypto_floor(c: &mut Criterion) {
@@ -351,13 +396,16 @@ fn crypto_floor(c: &mut Criterion) {
             ))
         });
     });
+    let first = CASES[0].suite();
     group.bench_function("prf_both_ends", |b| {
         b.iter(|| {
-            black_box(prf_one_end(&inputs, &inputs.premaster));
-            black_box(prf_one_end(&inputs, &inputs.premaster));
+            black_box(prf_one_end(&inputs, first, &inputs.premaster));
+            black_box(prf_one_end(&inputs, first, &inputs.premaster));
         });
     });
-    group.bench_function("total", |b| b.iter(|| floor_once(&mut inputs)));
+    for case in CASES {
+        group.bench_function(case.id, |b| b.iter(|| floor_once(&mut inputs, case)));
+    }
     group.finish();
 }
 
@@ -405,20 +453,20 @@ impl Samples {
     }
 }
 
-/// Times the handshake scenario and the floor in alternating samples, so
+/// Times `case`'s handshake scenario and floor in alternating samples, so
 /// that other load on the machine weighs on both alike, and prints the
 /// medians and their quotient. On a machine shared with other work the
 /// wall clock also counts the time this thread waited for a CPU; the CPU
 /// time does not, so its ratio is the one to trust there.
-fn print_ratio() {
+fn print_ratio(case: Case) {
     const SAMPLES: usize = 15;
-    let scenario = handshakes_scenario(CONNECTIONS);
+    let scenario = handshakes_scenario(case, CONNECTIONS);
     let mut inputs = FloorInputs::new();
     let mut handshakes = Samples::default();
     let mut floors = Samples::default();
     // One of each first, to warm caches.
     black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
-    floor_once(&mut inputs);
+    floor_once(&mut inputs, case);
     for _ in 0..SAMPLES {
         let sample = time_both(|| {
             black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
@@ -426,7 +474,7 @@ fn print_ratio() {
         handshakes.push(sample, CONNECTIONS);
         let sample = time_both(|| {
             for _ in 0..CONNECTIONS {
-                floor_once(&mut inputs);
+                floor_once(&mut inputs, case);
             }
         });
         floors.push(sample, CONNECTIONS);
@@ -437,7 +485,8 @@ fn print_ratio() {
         }
         let (handshake, floor) = (median(handshake), median(floor));
         eprintln!(
-            "{clock}: handshake {:.1} µs, crypto floor {:.1} µs, ratio = {:.2} (target ≤ 1.10)",
+            "{} {clock}: handshake {:.1} µs, crypto floor {:.1} µs, ratio = {:.2} (target ≤ 1.10)",
+            case.id,
             handshake * 1e6,
             floor * 1e6,
             handshake / floor
@@ -457,6 +506,6 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let has = |flag: &str| args.iter().any(|a| a == flag);
     if has("--bench") && !has("--test") && !has("--list") && !has("--profile-time") {
-        print_ratio();
+        CASES.into_iter().for_each(print_ratio);
     }
 }

@@ -8,6 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
+use tlsim_tls::crypto::{TLS10, TLS11, TLS12};
+
 fn tshark_or_skip() -> bool {
     let found = Command::new("tshark")
         .arg("--version")
@@ -237,76 +240,33 @@ fn assert_decrypted(export: &Export, expected: usize, what: &str) {
     );
 }
 
-/// Every cipher suite and version tlsim runs, with both groups: a scenario
-/// each, exported and decrypted by tshark.
+/// Every cipher suite tlsim runs at every version it allows, the groups
+/// taken in turn: a scenario each, exported and decrypted by tshark.
 #[test]
 fn tshark_decrypts_every_suite_and_version() {
     if !tshark_or_skip() {
         return;
     }
     let rsa_key = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/keys/www.google.com.pem");
-    let cases = [
-        (
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-            "TLS 1.2",
-            "ecdsa",
-            "x25519",
-        ),
-        (
-            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-            "TLS 1.2",
-            "ecdsa",
-            "secp256r1",
-        ),
-        (
-            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-            "TLS 1.2",
-            "ecdsa",
-            "x25519",
-        ),
-        (
-            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-            "TLS 1.1",
-            "ecdsa",
-            "secp256r1",
-        ),
-        (
-            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-            "TLS 1.0",
-            "ecdsa",
-            "x25519",
-        ),
-        (
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS 1.2",
-            "rsa",
-            "secp256r1",
-        ),
-        (
-            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-            "TLS 1.2",
-            "rsa",
-            "x25519",
-        ),
-        (
-            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-            "TLS 1.2",
-            "rsa",
-            "secp256r1",
-        ),
-        (
-            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-            "TLS 1.1",
-            "rsa",
-            "x25519",
-        ),
-        (
-            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-            "TLS 1.0",
-            "rsa",
-            "secp256r1",
-        ),
-    ];
+    let groups = ["x25519", "secp256r1", "secp384r1"].iter().cycle();
+    let versions = [(TLS10, "TLS 1.0"), (TLS11, "TLS 1.1"), (TLS12, "TLS 1.2")];
+    let cases: Vec<_> = SUPPORTED_SUITES
+        .iter()
+        .flat_map(|suite| {
+            versions
+                .iter()
+                .filter(|(v, _)| suite.supports_version(*v))
+                .map(move |(_, name)| (suite, *name))
+        })
+        .zip(groups)
+        .map(|((suite, version), group)| {
+            let auth = match suite.authentication {
+                Authentication::Ecdsa => "ecdsa",
+                Authentication::Rsa => "rsa",
+            };
+            (suite.name, version, auth, *group)
+        })
+        .collect();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tshark-suites");
     std::fs::create_dir_all(&dir).unwrap();
     for (suite, version, auth, group) in cases {

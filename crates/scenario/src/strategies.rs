@@ -78,11 +78,15 @@ pub fn network() -> impl Strategy<Value = Network> {
 }
 
 /// The suite and version pairs tlsim runs with an ECDSA certificate.
-pub const SUITES: [(&str, &str); 4] = [
+pub const SUITES: [(&str, &str); 8] = [
     ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS 1.2"),
     ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS 1.2"),
     ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS 1.1"),
     ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS 1.0"),
+    ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS 1.2"),
+    ("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS 1.2"),
+    ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "TLS 1.2"),
+    ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "TLS 1.0"),
 ];
 
 /// An on-path attacker's change to one of the server's segments with data:

@@ -2,6 +2,7 @@
 
 use tlsim_test_support::{LeafKey, Pair, client_config, pki, server_config};
 use tlsim_tls::conn::TlsEvent;
+use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
 use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 
 fn exchange_and_close(pair: &mut Pair) {
@@ -33,7 +34,9 @@ fn full_handshake(suite: u16, version: u16, leaf: LeafKey) -> Pair {
     let mut client = client_config(&pki);
     client.max_version = version;
     client.cipher_suites = vec![suite];
-    let mut pair = Pair::new(client, server_config(&pki));
+    let mut server = server_config(&pki);
+    server.cipher_suites = vec![suite];
+    let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
     let client_keys = pair.client.keylog_lines();
@@ -66,26 +69,38 @@ fn tls12_ecdhe_ecdsa_aes128_cbc_sha256_completes() {
 }
 
 #[test]
-fn every_legal_suite_and_version_completes() {
-    for version in [0x0301, 0x0302, 0x0303] {
-        for suite in [0xc02b, 0xc023, 0xc009] {
-            let params = tlsim_tls::crypto::suites::suite_by_value(suite).unwrap();
+fn every_supported_suite_completes_at_every_legal_version() {
+    for params in &SUPPORTED_SUITES {
+        let leaf = match params.authentication {
+            Authentication::Ecdsa => LeafKey::Ecdsa,
+            Authentication::Rsa => LeafKey::Rsa,
+        };
+        for version in [0x0301, 0x0302, 0x0303] {
             if params.supports_version(version) {
-                full_handshake(suite, version, LeafKey::Ecdsa);
+                full_handshake(params.value, version, leaf);
             }
         }
     }
 }
 
 #[test]
-fn every_legal_rsa_suite_and_version_completes() {
-    for version in [0x0301, 0x0302, 0x0303] {
-        for suite in [0xc013, 0xc027, 0xc02f] {
-            let params = tlsim_tls::crypto::suites::suite_by_value(suite).unwrap();
-            if params.supports_version(version) {
-                full_handshake(suite, version, LeafKey::Rsa);
-            }
-        }
+fn every_supported_group_completes() {
+    for group in [
+        NamedGroup::Secp256r1,
+        NamedGroup::Secp384r1,
+        NamedGroup::X25519,
+    ] {
+        let pki = pki(LeafKey::Ecdsa);
+        let mut client = client_config(&pki);
+        client.groups = vec![group.get()];
+        let mut server = server_config(&pki);
+        server.groups = vec![group.get()];
+        let mut pair = Pair::new(client, server);
+        pair.handshake();
+        pair.assert_complete();
+        assert_eq!(pair.client.negotiated().unwrap().group, Some(group));
+        assert_eq!(pair.client.keylog_lines(), pair.server.keylog_lines());
+        exchange_and_close(&mut pair);
     }
 }
 

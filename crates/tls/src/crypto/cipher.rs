@@ -3,7 +3,7 @@
 //!
 //! Read first: RFC 5246 §6.2.3.2 (CBC block ciphers, MAC-then-encrypt),
 //! §6.2.3.3 (AEAD), RFC 2246 §6.2.3.2 (TLS 1.0's chained IVs), RFC 5288 §3
-//! (AES-GCM nonces).
+//! (AES-GCM nonces), RFC 7905 §2 (ChaCha20-Poly1305 nonces).
 //!
 //! Each direction owns its 64-bit sequence number (RFC 5246 §6.1), which
 //! starts at zero after ChangeCipherSpec and counts every record. Records
@@ -16,22 +16,29 @@
 //! number of HMAC compression calls (the Lucky Thirteen countermeasure);
 //! timing is not observable inside the simulator.
 
-use aes::Aes128;
+use aes::{Aes128, Aes256};
+use aes_gcm::aead::consts::{U12, U16};
 use aes_gcm::aead::{AeadInOut, KeyInit as AeadKeyInit};
-use aes_gcm::{Aes128Gcm, Nonce, Tag};
+use aes_gcm::{Aes128Gcm, Aes256Gcm};
 use cbc::cipher::array::Array;
-use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, IvState, KeyIvInit, SetIvState};
+use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, IvSizeUser, IvState, KeyIvInit, SetIvState};
+use chacha20poly1305::ChaCha20Poly1305;
 use hmac::{Hmac, KeyInit, Mac};
 use rand_core::CryptoRng;
 use sha1::Sha1;
-use sha2::Sha256;
+use sha2::{Sha256, Sha384};
 
 use super::prf::KeyBlock;
 use super::suites::{
-    AES_BLOCK_LEN, BulkCipher, CipherSuiteParams, GCM_EXPLICIT_NONCE_LEN, GCM_SALT_LEN,
-    GCM_TAG_LEN, MacAlgorithm,
+    AEAD_TAG_LEN, AES_BLOCK_LEN, BulkCipher, CHACHA20_POLY1305_IV_LEN, CipherSuiteParams,
+    GCM_EXPLICIT_NONCE_LEN, GCM_SALT_LEN, MacAlgorithm,
 };
 use super::{CryptoError, TLS10};
+
+/// The longest record MAC here, HMAC-SHA384's.
+const MAX_MAC_LEN: usize = 48;
+/// Every AEAD here takes a 96-bit nonce (RFC 5116 §3.2, RFC 8439 §2.8).
+const AEAD_NONCE_LEN: usize = 12;
 
 /// RFC 5246 §6.2.1: the largest plaintext fragment, 2^14 bytes.
 pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
@@ -46,25 +53,38 @@ pub enum Side {
 }
 
 /// What happened to the last record, for the event log.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordTrace {
     /// The sequence number the record was protected under.
     pub seq: u64,
     iv: [u8; AES_BLOCK_LEN],
     iv_len: u8,
-    mac: [u8; 32],
+    mac: [u8; MAX_MAC_LEN],
     mac_len: u8,
-    /// The CBC padding length byte (0 for GCM).
+    /// The CBC padding length byte (0 for AEADs).
     pub padding_len: u8,
 }
 
+impl Default for RecordTrace {
+    fn default() -> Self {
+        RecordTrace {
+            seq: 0,
+            iv: [0; AES_BLOCK_LEN],
+            iv_len: 0,
+            mac: [0; MAX_MAC_LEN],
+            mac_len: 0,
+            padding_len: 0,
+        }
+    }
+}
+
 impl RecordTrace {
-    /// The CBC IV (explicit or chained) or the 12-byte GCM nonce.
+    /// The CBC IV (explicit or chained) or the 12-byte AEAD nonce.
     pub fn iv(&self) -> &[u8] {
         &self.iv[..usize::from(self.iv_len)]
     }
 
-    /// The HMAC of the record, or the GCM tag.
+    /// The HMAC of the record, or the AEAD tag.
     pub fn mac(&self) -> &[u8] {
         &self.mac[..usize::from(self.mac_len)]
     }
@@ -85,6 +105,7 @@ impl RecordTrace {
 enum RecordMac {
     Sha1(Hmac<Sha1>),
     Sha256(Hmac<Sha256>),
+    Sha384(Hmac<Sha384>),
 }
 
 impl RecordMac {
@@ -101,6 +122,10 @@ impl RecordMac {
                 <Hmac<Sha256> as KeyInit>::new_from_slice(key)
                     .map_err(|_| CryptoError::BadKeyLength)?,
             ),
+            MacAlgorithm::HmacSha384 => RecordMac::Sha384(
+                <Hmac<Sha384> as KeyInit>::new_from_slice(key)
+                    .map_err(|_| CryptoError::BadKeyLength)?,
+            ),
             MacAlgorithm::Aead => return Err(CryptoError::BadKeyLength),
         };
         Ok(keyed)
@@ -108,24 +133,27 @@ impl RecordMac {
 
     fn len(&self) -> usize {
         match self {
-            RecordMac::Sha1(_) => 20,
-            RecordMac::Sha256(_) => 32,
+            RecordMac::Sha1(_) => MacAlgorithm::HmacSha1.len(),
+            RecordMac::Sha256(_) => MacAlgorithm::HmacSha256.len(),
+            RecordMac::Sha384(_) => MacAlgorithm::HmacSha384.len(),
         }
     }
 
     /// RFC 5246 §6.2.3.1: `MAC(MAC_write_key, seq_num + TLSCompressed.type +
     /// TLSCompressed.version + TLSCompressed.length + TLSCompressed.fragment)`.
     /// Writes the tag into `out[..len()]`.
-    fn compute(&self, header: &[u8; 13], fragment: &[u8], out: &mut [u8; 32]) {
+    fn compute(&self, header: &[u8; 13], fragment: &[u8], out: &mut [u8; MAX_MAC_LEN]) {
         fn run<M: Mac + Clone>(keyed: &M, header: &[u8], fragment: &[u8], out: &mut [u8]) {
             let mut mac = keyed.clone();
             mac.update(header);
             mac.update(fragment);
             out.copy_from_slice(&mac.finalize().into_bytes());
         }
+        let out = &mut out[..self.len()];
         match self {
-            RecordMac::Sha1(m) => run(m, header, fragment, &mut out[..20]),
-            RecordMac::Sha256(m) => run(m, header, fragment, &mut out[..32]),
+            RecordMac::Sha1(m) => run(m, header, fragment, out),
+            RecordMac::Sha256(m) => run(m, header, fragment, out),
+            RecordMac::Sha384(m) => run(m, header, fragment, out),
         }
     }
 }
@@ -146,21 +174,226 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The cipher state of one direction; `M` is the CBC encryptor or decryptor.
+/// The CBC modes of one direction of record protection, one per AES key
+/// size: see [`Sealing`] and [`Opening`].
+pub trait CbcDirection {
+    /// CBC over AES-128.
+    type Aes128: KeyIvInit + IvSizeUser<IvSize = U16> + IvState + SetIvState;
+    /// CBC over AES-256.
+    type Aes256: KeyIvInit + IvSizeUser<IvSize = U16> + IvState + SetIvState;
+}
+
+/// The direction that protects outgoing records.
+#[derive(Debug)]
+pub enum Sealing {}
+
+/// The direction that opens incoming records.
+#[derive(Debug)]
+pub enum Opening {}
+
+impl CbcDirection for Sealing {
+    type Aes128 = cbc::Encryptor<Aes128>;
+    type Aes256 = cbc::Encryptor<Aes256>;
+}
+
+impl CbcDirection for Opening {
+    type Aes128 = cbc::Decryptor<Aes128>;
+    type Aes256 = cbc::Decryptor<Aes256>;
+}
+
+/// AES in CBC mode with the key size of the suite, carrying the IV from
+/// one record to the next (TLS 1.0) or set per record (TLS 1.1 on).
+enum AesCbc<D: CbcDirection> {
+    Aes128(D::Aes128),
+    Aes256(D::Aes256),
+}
+
+impl<D: CbcDirection> AesCbc<D> {
+    fn new(key: &[u8], iv: &[u8; AES_BLOCK_LEN]) -> Result<Self, CryptoError> {
+        let mode = match key.len() {
+            16 => D::Aes128::new_from_slices(key, iv).map(AesCbc::Aes128),
+            32 => D::Aes256::new_from_slices(key, iv).map(AesCbc::Aes256),
+            _ => return Err(CryptoError::BadKeyLength),
+        };
+        mode.map_err(|_| CryptoError::BadKeyLength)
+    }
+
+    fn set_iv(&mut self, iv: &[u8; AES_BLOCK_LEN]) {
+        match self {
+            AesCbc::Aes128(m) => m.set_iv(&(*iv).into()),
+            AesCbc::Aes256(m) => m.set_iv(&(*iv).into()),
+        }
+    }
+
+    /// The IV the next block is chained to.
+    fn iv(&self) -> [u8; AES_BLOCK_LEN] {
+        match self {
+            AesCbc::Aes128(m) => m.iv_state().into(),
+            AesCbc::Aes256(m) => m.iv_state().into(),
+        }
+    }
+}
+
+impl AesCbc<Sealing> {
+    fn encrypt(&mut self, buf: &mut [u8]) {
+        let (blocks, rest) = Array::slice_as_chunks_mut(buf);
+        debug_assert!(rest.is_empty(), "padding fills the last block");
+        match self {
+            AesCbc::Aes128(m) => m.encrypt_blocks(blocks),
+            AesCbc::Aes256(m) => m.encrypt_blocks(blocks),
+        }
+    }
+}
+
+impl AesCbc<Opening> {
+    fn decrypt(&mut self, buf: &mut [u8]) {
+        let (blocks, rest) = Array::slice_as_chunks_mut(buf);
+        debug_assert!(rest.is_empty(), "the length was checked to be whole blocks");
+        match self {
+            AesCbc::Aes128(m) => m.decrypt_blocks(blocks),
+            AesCbc::Aes256(m) => m.decrypt_blocks(blocks),
+        }
+    }
+}
+
+/// A keyed AEAD. All three take a 12-byte nonce and give a 16-byte tag.
 #[allow(
     clippy::large_enum_variant,
-    reason = "clippy cannot size `M`: with AES-128 both variants hold a key schedule, 850-880 bytes"
+    reason = "made once per connection direction; the AES variants hold their key schedules"
 )]
-enum CipherState<M> {
+enum RecordAead {
+    Aes128Gcm(Aes128Gcm),
+    Aes256Gcm(Aes256Gcm),
+    ChaCha20Poly1305(ChaCha20Poly1305),
+}
+
+/// What the AEADs used here have in common.
+trait TlsAead: AeadInOut<NonceSize = U12, TagSize = U16> {}
+impl<A: AeadInOut<NonceSize = U12, TagSize = U16>> TlsAead for A {}
+
+fn seal_detached<A: TlsAead>(
+    aead: &A,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> [u8; AEAD_TAG_LEN] {
+    aead.encrypt_inout_detached(&(*nonce).into(), aad, buf.into())
+        .expect("a 2^14-byte record is far below every AEAD's length limit")
+        .into()
+}
+
+fn open_detached<A: TlsAead>(
+    aead: &A,
+    nonce: &[u8; AEAD_NONCE_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &[u8; AEAD_TAG_LEN],
+) -> Result<(), CryptoError> {
+    aead.decrypt_inout_detached(&(*nonce).into(), aad, buf.into(), &(*tag).into())
+        .map_err(|_| CryptoError::BadRecordMac)
+}
+
+impl RecordAead {
+    fn new(bulk: BulkCipher, key: &[u8]) -> Result<Self, CryptoError> {
+        let aead = match bulk {
+            BulkCipher::Aes128Gcm => Aes128Gcm::new_from_slice(key).map(RecordAead::Aes128Gcm),
+            BulkCipher::Aes256Gcm => Aes256Gcm::new_from_slice(key).map(RecordAead::Aes256Gcm),
+            BulkCipher::ChaCha20Poly1305 => {
+                ChaCha20Poly1305::new_from_slice(key).map(RecordAead::ChaCha20Poly1305)
+            }
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => return Err(CryptoError::BadKeyLength),
+        };
+        aead.map_err(|_| CryptoError::BadKeyLength)
+    }
+
+    fn seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> [u8; AEAD_TAG_LEN] {
+        match self {
+            RecordAead::Aes128Gcm(a) => seal_detached(a, nonce, aad, buf),
+            RecordAead::Aes256Gcm(a) => seal_detached(a, nonce, aad, buf),
+            RecordAead::ChaCha20Poly1305(a) => seal_detached(a, nonce, aad, buf),
+        }
+    }
+
+    fn open(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; AEAD_TAG_LEN],
+    ) -> Result<(), CryptoError> {
+        match self {
+            RecordAead::Aes128Gcm(a) => open_detached(a, nonce, aad, buf, tag),
+            RecordAead::Aes256Gcm(a) => open_detached(a, nonce, aad, buf, tag),
+            RecordAead::ChaCha20Poly1305(a) => open_detached(a, nonce, aad, buf, tag),
+        }
+    }
+}
+
+/// How an AEAD record's nonce is made from the key-block IV.
+#[derive(Clone, Copy)]
+enum AeadNonce {
+    /// RFC 5288 §3: `salt ‖ explicit`, the 8 explicit bytes sent first in
+    /// each record (this end sends the sequence number).
+    GcmExplicit { salt: [u8; GCM_SALT_LEN] },
+    /// RFC 7905 §2: the 64-bit sequence number, left-padded to 12 bytes,
+    /// XORed with the 12-byte IV; nothing is sent.
+    ChaChaImplicit { iv: [u8; CHACHA20_POLY1305_IV_LEN] },
+}
+
+impl AeadNonce {
+    fn new(bulk: BulkCipher, fixed_iv: &[u8]) -> Result<Self, CryptoError> {
+        let bad = |_| CryptoError::BadKeyLength;
+        Ok(match bulk {
+            BulkCipher::ChaCha20Poly1305 => AeadNonce::ChaChaImplicit {
+                iv: fixed_iv.try_into().map_err(bad)?,
+            },
+            _ => AeadNonce::GcmExplicit {
+                salt: fixed_iv.try_into().map_err(bad)?,
+            },
+        })
+    }
+
+    /// The bytes each record carries before its ciphertext.
+    fn explicit_len(self) -> usize {
+        match self {
+            AeadNonce::GcmExplicit { .. } => GCM_EXPLICIT_NONCE_LEN,
+            AeadNonce::ChaChaImplicit { .. } => 0,
+        }
+    }
+
+    /// The nonce of a record: `explicit` is the record's explicit nonce
+    /// for GCM, unused for ChaCha20-Poly1305, which uses `seq`.
+    fn nonce(self, seq: u64, explicit: &[u8]) -> [u8; AEAD_NONCE_LEN] {
+        let mut nonce = [0u8; AEAD_NONCE_LEN];
+        match self {
+            AeadNonce::GcmExplicit { salt } => {
+                nonce[..GCM_SALT_LEN].copy_from_slice(&salt);
+                nonce[GCM_SALT_LEN..].copy_from_slice(explicit);
+            }
+            AeadNonce::ChaChaImplicit { iv } => {
+                nonce[AEAD_NONCE_LEN - 8..].copy_from_slice(&seq.to_be_bytes());
+                nonce.iter_mut().zip(iv).for_each(|(n, i)| *n ^= i);
+            }
+        }
+        nonce
+    }
+}
+
+/// The cipher state of one direction.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per connection direction and never moved per record; each variant holds a key schedule"
+)]
+enum CipherState<D: CbcDirection> {
     Cbc {
-        mode: M,
+        mode: AesCbc<D>,
         mac: RecordMac,
         /// TLS 1.1 and later send a fresh IV in each record.
         explicit_iv: bool,
     },
-    Gcm {
-        aead: Aes128Gcm,
-        salt: [u8; GCM_SALT_LEN],
+    Aead {
+        aead: RecordAead,
+        nonce: AeadNonce,
     },
 }
 
@@ -173,19 +406,6 @@ fn first_iv(fixed_iv: &[u8], explicit_iv: bool) -> Result<[u8; AES_BLOCK_LEN], C
     }
 }
 
-fn gcm_parts(key: &[u8], fixed_iv: &[u8]) -> Result<(Aes128Gcm, [u8; 4]), CryptoError> {
-    let aead = Aes128Gcm::new_from_slice(key).map_err(|_| CryptoError::BadKeyLength)?;
-    let salt = fixed_iv.try_into().map_err(|_| CryptoError::BadKeyLength)?;
-    Ok((aead, salt))
-}
-
-fn gcm_nonce(salt: &[u8; GCM_SALT_LEN], explicit: &[u8]) -> Nonce<aes_gcm::aead::consts::U12> {
-    let mut nonce = Nonce::default();
-    nonce[..GCM_SALT_LEN].copy_from_slice(salt);
-    nonce[GCM_SALT_LEN..].copy_from_slice(explicit);
-    nonce
-}
-
 /// Picks the keys one side writes with out of a key block.
 fn keys_of(kb: &KeyBlock, writer: Side) -> (&[u8], &[u8], &[u8]) {
     match writer {
@@ -195,10 +415,10 @@ fn keys_of(kb: &KeyBlock, writer: Side) -> (&[u8], &[u8], &[u8]) {
 }
 
 /// Record protection in one direction, with its sequence number (RFC 5246
-/// §6.1); `M` says which way: see [`RecordEncrypter`] and [`RecordDecrypter`].
-pub struct RecordProtection<M> {
+/// §6.1); `D` says which way: see [`RecordEncrypter`] and [`RecordDecrypter`].
+pub struct RecordProtection<D: CbcDirection> {
     seq: u64,
-    state: CipherState<M>,
+    state: CipherState<D>,
     last: RecordTrace,
 }
 
@@ -209,16 +429,16 @@ pub struct RecordProtection<M> {
 pub type CbcTamper<'a> = &'a mut dyn FnMut(&mut Vec<u8>, &mut Vec<u8>);
 
 /// Protects outgoing records in one direction.
-pub type RecordEncrypter = RecordProtection<cbc::Encryptor<Aes128>>;
+pub type RecordEncrypter = RecordProtection<Sealing>;
 
 /// Removes protection from incoming records in one direction.
-pub type RecordDecrypter = RecordProtection<cbc::Decryptor<Aes128>>;
+pub type RecordDecrypter = RecordProtection<Opening>;
 
-impl<M: KeyIvInit> RecordProtection<M> {
+impl<D: CbcDirection> RecordProtection<D> {
     /// The protection for `suite` under protocol `version`, from the raw
-    /// keys of the side that writes: the MAC key (empty for GCM), the write
-    /// key and the key-block IV (16 bytes for TLS 1.0 CBC, empty for later
-    /// CBC, the 4-byte GCM salt).
+    /// keys of the side that writes: the MAC key (empty for AEADs), the
+    /// write key and the key-block IV (16 bytes for TLS 1.0 CBC, empty for
+    /// later CBC, the 4-byte GCM salt, the 12-byte ChaCha20-Poly1305 IV).
     pub fn new(
         suite: &CipherSuiteParams,
         version: u16,
@@ -227,20 +447,20 @@ impl<M: KeyIvInit> RecordProtection<M> {
         fixed_iv: &[u8],
     ) -> Result<Self, CryptoError> {
         suite.check_version(version)?;
-        let state = match suite.bulk {
-            BulkCipher::Aes128Cbc => {
-                let explicit_iv = version > TLS10;
-                let iv = first_iv(fixed_iv, explicit_iv)?;
-                CipherState::Cbc {
-                    mode: M::new_from_slices(write_key, &iv)
-                        .map_err(|_| CryptoError::BadKeyLength)?,
-                    mac: RecordMac::new(suite.mac, mac_key)?,
-                    explicit_iv,
-                }
+        if write_key.len() != suite.bulk.key_len() {
+            return Err(CryptoError::BadKeyLength);
+        }
+        let state = if suite.bulk.is_cbc() {
+            let explicit_iv = version > TLS10;
+            CipherState::Cbc {
+                mode: AesCbc::new(write_key, &first_iv(fixed_iv, explicit_iv)?)?,
+                mac: RecordMac::new(suite.mac, mac_key)?,
+                explicit_iv,
             }
-            BulkCipher::Aes128Gcm => {
-                let (aead, salt) = gcm_parts(write_key, fixed_iv)?;
-                CipherState::Gcm { aead, salt }
+        } else {
+            CipherState::Aead {
+                aead: RecordAead::new(suite.bulk, write_key)?,
+                nonce: AeadNonce::new(suite.bulk, fixed_iv)?,
             }
         };
         Ok(RecordProtection {
@@ -295,7 +515,8 @@ impl RecordEncrypter {
 
     /// Like [`encrypt`](Self::encrypt), with the CBC explicit IV pinned
     /// instead of drawn (scenarios that reproduce a captured trace). The IV
-    /// is ignored by TLS 1.0 CBC (chained) and by GCM (sequence number).
+    /// is ignored by TLS 1.0 CBC (chained) and by the AEADs (sequence
+    /// number).
     pub fn encrypt_with_iv(
         &mut self,
         content_type: u8,
@@ -364,7 +585,7 @@ impl RecordEncrypter {
     pub fn max_overhead(&self) -> usize {
         match &self.state {
             CipherState::Cbc { mac, .. } => AES_BLOCK_LEN + mac.len() + AES_BLOCK_LEN,
-            CipherState::Gcm { .. } => GCM_EXPLICIT_NONCE_LEN + GCM_TAG_LEN,
+            CipherState::Aead { nonce, .. } => nonce.explicit_len() + AEAD_TAG_LEN,
         }
     }
 
@@ -395,7 +616,7 @@ impl RecordEncrypter {
                 mac,
                 explicit_iv,
             } => {
-                let mut tag = [0u8; 32];
+                let mut tag = [0u8; MAX_MAC_LEN];
                 mac.compute(&header, plaintext, &mut tag);
                 let tag = &tag[..mac.len()];
                 // RFC 5246 §6.2.3.2: padding makes the length a multiple of
@@ -407,10 +628,10 @@ impl RecordEncrypter {
                 let iv_len = if *explicit_iv { AES_BLOCK_LEN } else { 0 };
                 out.reserve(iv_len + content_len + usize::from(padding_len) + 1);
                 if *explicit_iv {
-                    mode.set_iv(&explicit.into());
+                    mode.set_iv(&explicit);
                     out.extend_from_slice(&explicit);
                 }
-                trace.set_iv(&mode.iv_state());
+                trace.set_iv(&mode.iv());
                 out.extend_from_slice(plaintext);
                 out.extend_from_slice(tag);
                 out.resize(out.len() + usize::from(padding_len) + 1, padding_len);
@@ -425,25 +646,22 @@ impl RecordEncrypter {
                     let partial = (out.len() - start - iv_len) % AES_BLOCK_LEN;
                     out.resize(out.len() + (AES_BLOCK_LEN - partial) % AES_BLOCK_LEN, 0);
                 }
-                let (blocks, rest) = Array::slice_as_chunks_mut(&mut out[start + iv_len..]);
-                debug_assert!(rest.is_empty(), "padding fills the last block");
                 // TLS 1.0: the encryptor keeps the last ciphertext block as
                 // the next record's IV (RFC 2246 §6.2.3.2).
-                mode.encrypt_blocks(blocks);
+                mode.encrypt(&mut out[start + iv_len..]);
                 trace.set_mac(tag);
                 trace.padding_len = padding_len;
             }
-            CipherState::Gcm { aead, salt } => {
-                // RFC 5288 §3: the explicit nonce is the sequence number.
-                let explicit = seq.to_be_bytes();
-                let nonce = gcm_nonce(salt, &explicit);
-                out.reserve(GCM_EXPLICIT_NONCE_LEN + plaintext.len() + GCM_TAG_LEN);
-                out.extend_from_slice(&explicit);
+            CipherState::Aead { aead, nonce } => {
+                // RFC 5288 §3: this end's explicit GCM nonce is the sequence
+                // number; RFC 7905 §2: ChaCha20-Poly1305 sends none.
+                let explicit = &seq.to_be_bytes()[..nonce.explicit_len()];
+                let nonce = nonce.nonce(seq, explicit);
+                out.reserve(explicit.len() + plaintext.len() + AEAD_TAG_LEN);
+                out.extend_from_slice(explicit);
                 let body = out.len();
                 out.extend_from_slice(plaintext);
-                let tag = aead
-                    .encrypt_inout_detached(&nonce, &header, (&mut out[body..]).into())
-                    .expect("a 2^14-byte record is far below GCM's length limit");
+                let tag = aead.seal(&nonce, &header, &mut out[body..]);
                 out.extend_from_slice(&tag);
                 trace.set_iv(&nonce);
                 trace.set_mac(&tag);
@@ -489,17 +707,15 @@ impl RecordDecrypter {
                 }
                 let (iv, body) = fragment.split_at(iv_len);
                 if *explicit_iv {
-                    let iv: &[u8; AES_BLOCK_LEN] = iv.try_into().expect("split at 16");
-                    mode.set_iv(&(*iv).into());
+                    mode.set_iv(iv.try_into().expect("split at 16"));
                 }
-                trace.set_iv(&mode.iv_state());
+                trace.set_iv(&mode.iv());
                 let mut buf = body.to_vec();
-                let (blocks, _) = Array::slice_as_chunks_mut(&mut buf);
-                mode.decrypt_blocks(blocks);
+                mode.decrypt(&mut buf);
                 let (content_len, padding_ok) = check_padding(&buf, mac_len);
                 let (content, rest) = buf.split_at(content_len);
                 let header = pseudo_header(seq, content_type, version, content_len);
-                let mut expected = [0u8; 32];
+                let mut expected = [0u8; MAX_MAC_LEN];
                 mac.compute(&header, content, &mut expected);
                 let mac_ok = ct_eq(&expected[..mac_len], &rest[..mac_len]);
                 // RFC 5246 §6.2.3.2: a padding error and a MAC error must
@@ -512,20 +728,20 @@ impl RecordDecrypter {
                 buf.truncate(content_len);
                 buf
             }
-            CipherState::Gcm { aead, salt } => {
-                if fragment.len() < GCM_EXPLICIT_NONCE_LEN + GCM_TAG_LEN {
+            CipherState::Aead { aead, nonce } => {
+                let explicit_len = nonce.explicit_len();
+                if fragment.len() < explicit_len + AEAD_TAG_LEN {
                     return Err(CryptoError::BadRecordMac);
                 }
-                let (explicit, rest) = fragment.split_at(GCM_EXPLICIT_NONCE_LEN);
-                let (ciphertext, tag) = rest.split_at(rest.len() - GCM_TAG_LEN);
-                let nonce = gcm_nonce(salt, explicit);
+                let (explicit, rest) = fragment.split_at(explicit_len);
+                let (ciphertext, tag) = rest.split_at(rest.len() - AEAD_TAG_LEN);
+                let nonce = nonce.nonce(seq, explicit);
                 let header = pseudo_header(seq, content_type, version, ciphertext.len());
-                let tag = Tag::try_from(tag).expect("split at 16");
+                let tag: &[u8; AEAD_TAG_LEN] = tag.try_into().expect("split at 16");
                 let mut buf = ciphertext.to_vec();
-                aead.decrypt_inout_detached(&nonce, &header, buf.as_mut_slice().into(), &tag)
-                    .map_err(|_| CryptoError::BadRecordMac)?;
+                aead.open(&nonce, &header, &mut buf, tag)?;
                 trace.set_iv(&nonce);
-                trace.set_mac(&tag);
+                trace.set_mac(tag);
                 buf
             }
         };

@@ -2,7 +2,7 @@
 //!
 //! Read first: RFC 8422 §5.4 (ServerECDHParams), §5.10 (the premaster
 //! secret is the x-coordinate), §5.11 (point validation); RFC 7748 §5 and
-//! §6.1 (X25519 and its all-zero check).
+//! §6.1 (X25519 and its all-zero check); SEC 1 §2.3.3 (point encoding).
 //!
 //! The private value is exposed on purpose: the event log shows learners
 //! "Server Private EC Key = Random number" and the public point it gives.
@@ -20,12 +20,18 @@ use super::CryptoError;
 pub enum KxGroup {
     /// NIST P-256 (`secp256r1`, NamedCurve 23), uncompressed points.
     Secp256r1,
+    /// NIST P-384 (`secp384r1`, NamedCurve 24), uncompressed points.
+    Secp384r1,
     /// Curve25519 (`x25519`, NamedCurve 29, RFC 8422 §5.1.1).
     X25519,
 }
 
 /// The length of an uncompressed SEC1 P-256 point: `04 ‖ x ‖ y`.
 pub const P256_POINT_LEN: usize = 65;
+/// The length of an uncompressed SEC1 P-384 point: `04 ‖ x ‖ y`.
+pub const P384_POINT_LEN: usize = 97;
+/// The longest private value here, a P-384 scalar.
+const MAX_PRIVATE_LEN: usize = 48;
 /// The length of an X25519 public key and shared secret.
 pub const X25519_LEN: usize = 32;
 
@@ -34,6 +40,7 @@ impl KxGroup {
     pub fn named_curve(self) -> u16 {
         match self {
             KxGroup::Secp256r1 => 23,
+            KxGroup::Secp384r1 => 24,
             KxGroup::X25519 => 29,
         }
     }
@@ -42,6 +49,7 @@ impl KxGroup {
     pub fn from_named_curve(value: u16) -> Option<Self> {
         match value {
             23 => Some(KxGroup::Secp256r1),
+            24 => Some(KxGroup::Secp384r1),
             29 => Some(KxGroup::X25519),
             _ => None,
         }
@@ -51,6 +59,7 @@ impl KxGroup {
     pub fn name(self) -> &'static str {
         match self {
             KxGroup::Secp256r1 => "secp256r1",
+            KxGroup::Secp384r1 => "secp384r1",
             KxGroup::X25519 => "x25519",
         }
     }
@@ -59,21 +68,33 @@ impl KxGroup {
     pub fn public_len(self) -> usize {
         match self {
             KxGroup::Secp256r1 => P256_POINT_LEN,
+            KxGroup::Secp384r1 => P384_POINT_LEN,
             KxGroup::X25519 => X25519_LEN,
+        }
+    }
+
+    /// The length of this group's private values: the scalar's size.
+    pub fn private_len(self) -> usize {
+        match self {
+            KxGroup::Secp256r1 | KxGroup::X25519 => 32,
+            KxGroup::Secp384r1 => 48,
         }
     }
 
     /// A fresh key pair: the private value drawn from `rng`, and the public
     /// value as sent in ServerKeyExchange or ClientKeyExchange.
     pub fn generate<R: CryptoRng + ?Sized>(self, rng: &mut R) -> (EphemeralSecret, Vec<u8>) {
-        let private = match self {
-            KxGroup::Secp256r1 => p256::SecretKey::generate_from_rng(rng).to_bytes().into(),
-            KxGroup::X25519 => {
-                let mut bytes = [0u8; 32];
-                rng.fill_bytes(&mut bytes);
-                bytes
+        let mut private = [0u8; MAX_PRIVATE_LEN];
+        let scalar = &mut private[..self.private_len()];
+        match self {
+            KxGroup::Secp256r1 => {
+                scalar.copy_from_slice(&p256::SecretKey::generate_from_rng(rng).to_bytes());
             }
-        };
+            KxGroup::Secp384r1 => {
+                scalar.copy_from_slice(&p384::SecretKey::generate_from_rng(rng).to_bytes());
+            }
+            KxGroup::X25519 => rng.fill_bytes(scalar),
+        }
         let secret = EphemeralSecret {
             group: self,
             private,
@@ -83,21 +104,28 @@ impl KxGroup {
     }
 
     /// The key pair with a pinned private value (a scenario reproducing a
-    /// known trace): a big-endian P-256 scalar in `1..n`, or 32 X25519
-    /// bytes (clamped when used, RFC 7748 §5).
+    /// known trace): a big-endian P-256 or P-384 scalar in `1..n`, or 32
+    /// X25519 bytes (clamped when used, RFC 7748 §5).
     pub fn generate_from_private(
         self,
         private: &[u8],
     ) -> Result<(EphemeralSecret, Vec<u8>), CryptoError> {
-        let private: [u8; 32] = private
-            .try_into()
-            .map_err(|_| CryptoError::InvalidPrivateKey)?;
-        if self == KxGroup::Secp256r1 {
-            p256::SecretKey::from_slice(&private).map_err(|_| CryptoError::InvalidPrivateKey)?;
+        if private.len() != self.private_len() {
+            return Err(CryptoError::InvalidPrivateKey);
         }
+        let in_range = match self {
+            KxGroup::Secp256r1 => p256::SecretKey::from_slice(private).is_ok(),
+            KxGroup::Secp384r1 => p384::SecretKey::from_slice(private).is_ok(),
+            KxGroup::X25519 => true,
+        };
+        if !in_range {
+            return Err(CryptoError::InvalidPrivateKey);
+        }
+        let mut scalar = [0u8; MAX_PRIVATE_LEN];
+        scalar[..private.len()].copy_from_slice(private);
         let secret = EphemeralSecret {
             group: self,
-            private,
+            private: scalar,
         };
         let public = secret.public_bytes();
         Ok((secret, public))
@@ -108,7 +136,8 @@ impl KxGroup {
 #[derive(Clone, PartialEq, Eq)]
 pub struct EphemeralSecret {
     group: KxGroup,
-    private: [u8; 32],
+    /// The scalar in its first [`KxGroup::private_len`] bytes, zeros after.
+    private: [u8; MAX_PRIVATE_LEN],
 }
 
 impl fmt::Debug for EphemeralSecret {
@@ -125,10 +154,16 @@ impl EphemeralSecret {
         self.group
     }
 
-    /// The private value: the P-256 scalar (big-endian) or the X25519
-    /// scalar bytes before clamping. For teaching output only.
-    pub fn private_bytes(&self) -> &[u8; 32] {
-        &self.private
+    /// The private value: the P-256 or P-384 scalar (big-endian) or the
+    /// X25519 scalar bytes before clamping. For teaching output only.
+    pub fn private_bytes(&self) -> &[u8] {
+        &self.private[..self.group.private_len()]
+    }
+
+    fn x25519_secret(&self) -> x25519_dalek::StaticSecret {
+        let mut scalar = [0u8; X25519_LEN];
+        scalar.copy_from_slice(self.private_bytes());
+        x25519_dalek::StaticSecret::from(scalar)
     }
 
     /// The public value: private × base point, encoded for the wire.
@@ -140,43 +175,60 @@ impl EphemeralSecret {
                 .to_sec1_point(false)
                 .as_bytes()
                 .to_vec(),
-            KxGroup::X25519 => {
-                let secret = x25519_dalek::StaticSecret::from(self.private);
-                x25519_dalek::PublicKey::from(&secret).as_bytes().to_vec()
-            }
+            KxGroup::Secp384r1 => self
+                .p384_secret()
+                .public_key()
+                .to_sec1_point(false)
+                .as_bytes()
+                .to_vec(),
+            KxGroup::X25519 => x25519_dalek::PublicKey::from(&self.x25519_secret())
+                .as_bytes()
+                .to_vec(),
         }
     }
 
     fn p256_secret(&self) -> p256::SecretKey {
-        p256::SecretKey::from_slice(&self.private)
+        p256::SecretKey::from_slice(self.private_bytes())
             .expect("P-256 private values are checked when the secret is made")
+    }
+
+    fn p384_secret(&self) -> p384::SecretKey {
+        p384::SecretKey::from_slice(self.private_bytes())
+            .expect("P-384 private values are checked when the secret is made")
     }
 
     /// The premaster secret agreed with the peer's public value.
     ///
-    /// RFC 8422 §5.10: for P-256 it is the x-coordinate of the shared
-    /// point (32 bytes). A P-256 value that is not an uncompressed point on
-    /// the curve, or an X25519 value of the wrong length, is
+    /// RFC 8422 §5.10: for P-256 and P-384 it is the x-coordinate of the
+    /// shared point (32 or 48 bytes). A NIST-curve value that is not an
+    /// uncompressed point on the curve, or an X25519 value of the wrong
+    /// length, is
     /// [`CryptoError::InvalidPeerPublicKey`] (→ `illegal_parameter`); an
     /// all-zero X25519 result is [`CryptoError::ZeroSharedSecret`].
     pub fn agree(&self, peer_public: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        // RFC 8422 §5.1.2: only the uncompressed format is used.
+        let uncompressed = peer_public.len() == self.group.public_len() && peer_public[0] == 0x04;
         match self.group {
-            KxGroup::Secp256r1 => {
-                // RFC 8422 §5.1.2: only the uncompressed format is used.
-                if peer_public.len() != P256_POINT_LEN || peer_public[0] != 0x04 {
-                    return Err(CryptoError::InvalidPeerPublicKey);
-                }
+            KxGroup::Secp256r1 if uncompressed => {
                 let peer = p256::PublicKey::from_sec1_bytes(peer_public)
                     .map_err(|_| CryptoError::InvalidPeerPublicKey)?;
                 let shared = self.p256_secret().diffie_hellman(&peer);
                 Ok(shared.raw_secret_bytes().to_vec())
             }
+            KxGroup::Secp384r1 if uncompressed => {
+                let peer = p384::PublicKey::from_sec1_bytes(peer_public)
+                    .map_err(|_| CryptoError::InvalidPeerPublicKey)?;
+                let shared = self.p384_secret().diffie_hellman(&peer);
+                Ok(shared.raw_secret_bytes().to_vec())
+            }
+            KxGroup::Secp256r1 | KxGroup::Secp384r1 => Err(CryptoError::InvalidPeerPublicKey),
             KxGroup::X25519 => {
                 let peer: [u8; 32] = peer_public
                     .try_into()
                     .map_err(|_| CryptoError::InvalidPeerPublicKey)?;
-                let secret = x25519_dalek::StaticSecret::from(self.private);
-                let shared = secret.diffie_hellman(&x25519_dalek::PublicKey::from(peer));
+                let shared = self
+                    .x25519_secret()
+                    .diffie_hellman(&x25519_dalek::PublicKey::from(peer));
                 // RFC 7748 §6.1: an all-zero output means a small-order
                 // peer point; RFC 8422 §5.11 says abort.
                 if !shared.was_contributory() {
@@ -224,6 +276,32 @@ mod tests {
     }
 
     #[test]
+    fn p384_matches_nist_cavp_ecc_cdh_count_0() {
+        let d = unhex(
+            "3cc3122a68f0d95027ad38c067916ba0eb8c38894d22e1b15618b6818a661774\
+             ad463b205da88cf699ab4d43c9cf98a1",
+        );
+        let (secret, public) = KxGroup::Secp384r1.generate_from_private(&d).unwrap();
+        assert_eq!(secret.private_bytes(), &d[..]);
+        assert_eq!(
+            hex::encode(&public),
+            "049803807f2f6d2fd966cdd0290bd410c0190352fbec7ff6247de1302df86f25d3\
+             4fe4a97bef60cff548355c015dbb3e5fba26ca69ec2f5b5d9dad20cc9da71138\
+             3a9dbe34ea3fa5a2af75b46502629ad54dd8b7d73a8abb06a3a3be47d650cc99"
+        );
+        let peer = unhex(
+            "04a7c76b970c3b5fe8b05d2838ae04ab47697b9eaf52e764592efda27fe7513272\
+             734466b400091adbf2d68c58e0c50066ac68f19f2e1cb879aed43a9969b91a08\
+             39c4c38a49749b661efedf243451915ed0905a32b060992b468c64766fc8437a",
+        );
+        assert_eq!(
+            hex::encode(secret.agree(&peer).unwrap()),
+            "5f9d29dc5e31a163060356213669c8ce132e22f57c9a04f40ba7fcead493b457\
+             e5621e766c40a2e3d4d6a04b25e533f1"
+        );
+    }
+
+    #[test]
     fn x25519_matches_rfc7748_section_5_2() {
         let k = unhex("a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4");
         let u = unhex("e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c");
@@ -252,7 +330,7 @@ mod tests {
     #[test]
     fn both_sides_agree_for_every_group() {
         let mut rng = RngStream::new(9, "kx");
-        for group in [KxGroup::Secp256r1, KxGroup::X25519] {
+        for group in [KxGroup::Secp256r1, KxGroup::Secp384r1, KxGroup::X25519] {
             let (a, a_pub) = group.generate(&mut rng);
             let (b, b_pub) = group.generate(&mut rng);
             assert_eq!(a_pub.len(), group.public_len());
@@ -288,6 +366,18 @@ mod tests {
     }
 
     #[test]
+    fn rejects_invalid_p384_points_and_p256_points_on_p384() {
+        let (secret, public) = KxGroup::Secp384r1.generate(&mut RngStream::new(4, "kx"));
+        let mut off_curve = public.clone();
+        off_curve[96] ^= 1;
+        let compressed = [&[0x03][..], &public[1..49]].concat();
+        let (_, p256_point) = KxGroup::Secp256r1.generate(&mut RngStream::new(4, "kx"));
+        for bad in [&off_curve[..], &compressed, &p256_point, &public[..96], &[]] {
+            assert_eq!(secret.agree(bad), Err(CryptoError::InvalidPeerPublicKey));
+        }
+    }
+
+    #[test]
     fn rejects_small_order_x25519_points() {
         let (secret, _) = KxGroup::X25519.generate(&mut RngStream::new(3, "kx"));
         assert_eq!(secret.agree(&[0; 32]), Err(CryptoError::ZeroSharedSecret));
@@ -316,6 +406,18 @@ mod tests {
         );
         assert_eq!(
             KxGroup::X25519.generate_from_private(&[1; 31]).unwrap_err(),
+            CryptoError::InvalidPrivateKey
+        );
+        assert_eq!(
+            KxGroup::Secp384r1
+                .generate_from_private(&[0xff; 48])
+                .unwrap_err(),
+            CryptoError::InvalidPrivateKey
+        );
+        assert_eq!(
+            KxGroup::Secp384r1
+                .generate_from_private(&[1; 32])
+                .unwrap_err(),
             CryptoError::InvalidPrivateKey
         );
     }

@@ -3,12 +3,15 @@
 //!
 //! Read first: RFC 5246 §5 (PRF), §6.2.3 (record protection), §6.3 (key
 //! calculation), §7.4.9 (Finished), §8.1 (master secret); RFC 2246 for the
-//! TLS 1.0 differences; RFC 4492 and RFC 8422 for ECDHE; RFC 5288 for GCM.
+//! TLS 1.0 differences; RFC 4492 and RFC 8422 for ECDHE; RFC 5288 for GCM;
+//! RFC 5289 for the SHA-256 and SHA-384 suites; RFC 7905 for
+//! ChaCha20-Poly1305.
 //!
 //! - [`prf`]: the PRF of each version, master secret, key block, Finished.
 //! - [`suites`]: the supported cipher suites and their parameters.
-//! - [`cipher`]: record protection (AES-128-CBC + HMAC, AES-128-GCM).
-//! - [`kx`]: ephemeral ECDH on P-256 and X25519.
+//! - [`cipher`]: record protection (AES-128/256-CBC + HMAC, AES-128/256-GCM,
+//!   ChaCha20-Poly1305).
+//! - [`kx`]: ephemeral ECDH on P-256, P-384 and X25519.
 //! - [`sign`]: ECDSA and RSA signing keys, signature verification, PEM.
 //!
 //! Nothing here reads a clock or the OS's entropy: randomness is always an

@@ -296,26 +296,43 @@ pub fn finished_verify_data(
 mod tests {
     use super::*;
 
-    // Known-answer vectors for the TLS 1.2 SHA-256 PRF and the TLS 1.0 PRF
-    // (from the widely circulated IETF TLS WG test vectors).
+    /// Checks `PRF(secret, "test label", seed)` for a TLS 1.2 PRF, secret
+    /// and seed in hex, against `expected` (whose length sets the output's).
+    #[track_caller]
+    fn check_tls12_prf(alg: PrfAlgorithm, secret: &str, seed: &str, expected: &str) {
+        let secret = hex::decode(secret).unwrap();
+        let seed = hex::decode(seed).unwrap();
+        let mut out = vec![0u8; expected.len() / 2];
+        prf(alg, &secret, b"test label", &[&seed], &mut out);
+        assert_eq!(hex::encode(out), expected);
+    }
+
+    // Known-answer vectors for the TLS 1.2 SHA-256 and SHA-384 PRFs and the
+    // TLS 1.0 PRF (from the widely circulated IETF TLS WG test vectors).
     #[test]
     fn tls12_sha256_prf_matches_known_answer() {
-        let secret = hex::decode("9bbe436ba940f017b17652849a71db35").unwrap();
-        let seed = hex::decode("a0ba9f936cda311827a6f796ffd5198c").unwrap();
-        let mut out = [0u8; 100];
-        prf(
+        check_tls12_prf(
             PrfAlgorithm::Sha256,
-            &secret,
-            b"test label",
-            &[&seed],
-            &mut out,
-        );
-        assert_eq!(
-            hex::encode(out),
+            "9bbe436ba940f017b17652849a71db35",
+            "a0ba9f936cda311827a6f796ffd5198c",
             "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a\
              6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab\
              4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701\
-             87347b66"
+             87347b66",
+        );
+    }
+
+    #[test]
+    fn tls12_sha384_prf_matches_known_answer() {
+        check_tls12_prf(
+            PrfAlgorithm::Sha384,
+            "b80b733d6ceefcdc71566ea48e5567df",
+            "cd665cf6a8447dd6ff8b27555edb7465",
+            "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd\
+             e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd\
+             8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425\
+             9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6\
+             91c8f3a26854308d5eaa3be85e0990703d73e56f",
         );
     }
 

@@ -28,8 +28,29 @@ pub enum Authentication {
 pub enum BulkCipher {
     /// AES-128 in CBC mode, MAC-then-encrypt (RFC 5246 §6.2.3.2).
     Aes128Cbc,
+    /// AES-256 in CBC mode, MAC-then-encrypt (RFC 5246 §6.2.3.2).
+    Aes256Cbc,
     /// AES-128 in GCM mode (RFC 5288).
     Aes128Gcm,
+    /// AES-256 in GCM mode (RFC 5288).
+    Aes256Gcm,
+    /// ChaCha20-Poly1305 (RFC 7905, RFC 8439).
+    ChaCha20Poly1305,
+}
+
+impl BulkCipher {
+    /// `SecurityParameters.enc_key_length`.
+    pub const fn key_len(self) -> usize {
+        match self {
+            BulkCipher::Aes128Cbc | BulkCipher::Aes128Gcm => 16,
+            BulkCipher::Aes256Cbc | BulkCipher::Aes256Gcm | BulkCipher::ChaCha20Poly1305 => 32,
+        }
+    }
+
+    /// Whether this is a block cipher in CBC mode (otherwise an AEAD).
+    pub const fn is_cbc(self) -> bool {
+        matches!(self, BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc)
+    }
 }
 
 /// The record MAC.
@@ -39,6 +60,8 @@ pub enum MacAlgorithm {
     HmacSha1,
     /// HMAC-SHA256, 32-byte key and tag.
     HmacSha256,
+    /// HMAC-SHA384, 48-byte key and tag (RFC 5289 §3.2).
+    HmacSha384,
     /// The AEAD's own tag; no separate MAC.
     Aead,
 }
@@ -49,6 +72,7 @@ impl MacAlgorithm {
         match self {
             MacAlgorithm::HmacSha1 => 20,
             MacAlgorithm::HmacSha256 => 32,
+            MacAlgorithm::HmacSha384 => 48,
             MacAlgorithm::Aead => 0,
         }
     }
@@ -79,7 +103,7 @@ pub struct CipherSuiteParams {
     /// `enc_key_length`.
     pub enc_key_len: usize,
     /// `record_iv_length`: the explicit per-record IV or nonce on the wire
-    /// (16 for CBC from TLS 1.1, 8 for GCM).
+    /// (16 for CBC from TLS 1.1, 8 for GCM, none for ChaCha20-Poly1305).
     pub record_iv_len: usize,
     /// The lowest protocol version that may negotiate this suite.
     pub min_version: u16,
@@ -87,110 +111,213 @@ pub struct CipherSuiteParams {
     pub max_version: u16,
 }
 
-/// AES-128's key length.
-const AES128_KEY_LEN: usize = 16;
 /// AES's block length, the CBC IV length.
 pub const AES_BLOCK_LEN: usize = 16;
 /// RFC 5288 §3: the implicit part of the GCM nonce, from the key block.
 pub const GCM_SALT_LEN: usize = 4;
 /// RFC 5288 §3: the explicit part of the GCM nonce, sent in each record.
 pub const GCM_EXPLICIT_NONCE_LEN: usize = 8;
-/// The GCM tag length.
-pub const GCM_TAG_LEN: usize = 16;
+/// The GCM and Poly1305 tag length.
+pub const AEAD_TAG_LEN: usize = 16;
+/// RFC 7905 §2: ChaCha20-Poly1305 takes its whole 12-byte nonce from the
+/// key block and sends none.
+pub const CHACHA20_POLY1305_IV_LEN: usize = 12;
 
 /// `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`.
 pub const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: u16 = 0xc02b;
+/// `TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384`.
+pub const TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: u16 = 0xc02c;
+/// `TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256`.
+pub const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: u16 = 0xcca9;
 /// `TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256`.
 pub const TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256: u16 = 0xc023;
+/// `TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384`.
+pub const TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384: u16 = 0xc024;
 /// `TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA`.
 pub const TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: u16 = 0xc009;
-/// `TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA`.
-pub const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: u16 = 0xc013;
-/// `TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256`.
-pub const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: u16 = 0xc027;
+/// `TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA`.
+pub const TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: u16 = 0xc00a;
 /// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`.
 pub const TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: u16 = 0xc02f;
+/// `TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`.
+pub const TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: u16 = 0xc030;
+/// `TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256`.
+pub const TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: u16 = 0xcca8;
+/// `TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256`.
+pub const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256: u16 = 0xc027;
+/// `TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384`.
+pub const TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384: u16 = 0xc028;
+/// `TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA`.
+pub const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: u16 = 0xc013;
+/// `TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA`.
+pub const TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: u16 = 0xc014;
 
+/// A CBC suite. RFC 5289 §3.2: the `_SHA256` and `_SHA384` ones are for
+/// TLS 1.2 only and use the PRF of their MAC's hash; the `_SHA` ones go
+/// back to TLS 1.0.
 const fn cbc(
     value: u16,
     name: &'static str,
     authentication: Authentication,
+    bulk: BulkCipher,
     mac: MacAlgorithm,
-    min_version: u16,
 ) -> CipherSuiteParams {
+    let (tls12_prf, min_version) = match mac {
+        MacAlgorithm::HmacSha384 => (PrfAlgorithm::Sha384, TLS12),
+        MacAlgorithm::HmacSha256 => (PrfAlgorithm::Sha256, TLS12),
+        _ => (PrfAlgorithm::Sha256, TLS10),
+    };
     CipherSuiteParams {
         value,
         name,
         key_exchange: KeyExchange::Ecdhe,
         authentication,
-        bulk: BulkCipher::Aes128Cbc,
+        bulk,
         mac,
-        tls12_prf: PrfAlgorithm::Sha256,
-        enc_key_len: AES128_KEY_LEN,
+        tls12_prf,
+        enc_key_len: bulk.key_len(),
         record_iv_len: AES_BLOCK_LEN,
         min_version,
         max_version: TLS12,
     }
 }
 
-const fn gcm(value: u16, name: &'static str, authentication: Authentication) -> CipherSuiteParams {
+/// An AEAD suite, TLS 1.2 only (RFC 5288 §4, RFC 7905 §2); the PRF hash is
+/// the one in its name (RFC 5289 §3.2).
+const fn aead(
+    value: u16,
+    name: &'static str,
+    authentication: Authentication,
+    bulk: BulkCipher,
+    tls12_prf: PrfAlgorithm,
+) -> CipherSuiteParams {
+    let record_iv_len = match bulk {
+        BulkCipher::ChaCha20Poly1305 => 0,
+        _ => GCM_EXPLICIT_NONCE_LEN,
+    };
     CipherSuiteParams {
         value,
         name,
         key_exchange: KeyExchange::Ecdhe,
         authentication,
-        bulk: BulkCipher::Aes128Gcm,
+        bulk,
         mac: MacAlgorithm::Aead,
-        tls12_prf: PrfAlgorithm::Sha256,
-        enc_key_len: AES128_KEY_LEN,
-        record_iv_len: GCM_EXPLICIT_NONCE_LEN,
+        tls12_prf,
+        enc_key_len: bulk.key_len(),
+        record_iv_len,
         min_version: TLS12,
         max_version: TLS12,
     }
 }
 
-/// Every supported suite, in the server's order of preference.
-pub static SUPPORTED_SUITES: [CipherSuiteParams; 6] = [
-    gcm(
-        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-        Authentication::Ecdsa,
-    ),
-    gcm(
-        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-        Authentication::Rsa,
-    ),
-    // RFC 5289 §3.1: the _SHA256 CBC suites are for TLS 1.2 only.
-    cbc(
-        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
-        Authentication::Ecdsa,
-        MacAlgorithm::HmacSha256,
-        TLS12,
-    ),
-    cbc(
-        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
-        Authentication::Rsa,
-        MacAlgorithm::HmacSha256,
-        TLS12,
-    ),
-    cbc(
-        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
-        Authentication::Ecdsa,
-        MacAlgorithm::HmacSha1,
-        TLS10,
-    ),
-    cbc(
-        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
-        Authentication::Rsa,
-        MacAlgorithm::HmacSha1,
-        TLS10,
-    ),
-];
+/// Every supported suite, in the server's order of preference: AEADs
+/// before CBC, and AES-128 before AES-256 within each kind, so that a
+/// server left to its defaults picks what it always picked.
+pub static SUPPORTED_SUITES: [CipherSuiteParams; 14] = {
+    use Authentication::{Ecdsa, Rsa};
+    use BulkCipher::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305};
+    use MacAlgorithm::{HmacSha1, HmacSha256, HmacSha384};
+    [
+        aead(
+            TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            Ecdsa,
+            Aes128Gcm,
+            PrfAlgorithm::Sha256,
+        ),
+        aead(
+            TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            Rsa,
+            Aes128Gcm,
+            PrfAlgorithm::Sha256,
+        ),
+        aead(
+            TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            Ecdsa,
+            Aes256Gcm,
+            PrfAlgorithm::Sha384,
+        ),
+        aead(
+            TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            Rsa,
+            Aes256Gcm,
+            PrfAlgorithm::Sha384,
+        ),
+        aead(
+            TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            Ecdsa,
+            ChaCha20Poly1305,
+            PrfAlgorithm::Sha256,
+        ),
+        aead(
+            TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            Rsa,
+            ChaCha20Poly1305,
+            PrfAlgorithm::Sha256,
+        ),
+        cbc(
+            TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+            Ecdsa,
+            Aes128Cbc,
+            HmacSha256,
+        ),
+        cbc(
+            TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+            Rsa,
+            Aes128Cbc,
+            HmacSha256,
+        ),
+        cbc(
+            TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+            Ecdsa,
+            Aes256Cbc,
+            HmacSha384,
+        ),
+        cbc(
+            TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+            Rsa,
+            Aes256Cbc,
+            HmacSha384,
+        ),
+        cbc(
+            TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+            Ecdsa,
+            Aes128Cbc,
+            HmacSha1,
+        ),
+        cbc(
+            TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            Rsa,
+            Aes128Cbc,
+            HmacSha1,
+        ),
+        cbc(
+            TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+            Ecdsa,
+            Aes256Cbc,
+            HmacSha1,
+        ),
+        cbc(
+            TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+            Rsa,
+            Aes256Cbc,
+            HmacSha1,
+        ),
+    ]
+};
 
 /// The parameters of the suite with this value, if supported.
 pub fn suite_by_value(value: u16) -> Option<&'static CipherSuiteParams> {
@@ -217,20 +344,23 @@ impl CipherSuiteParams {
     ///
     /// RFC 2246 §6.3: TLS 1.0 CBC takes its first IV from the key block.
     /// RFC 4346 §6.3 and RFC 5246 §6.3: from TLS 1.1 CBC IVs are explicit,
-    /// and only implicit-nonce ciphers (the GCM salt) take key-block IVs.
+    /// and only implicit-nonce ciphers take key-block IVs: the GCM salt,
+    /// ChaCha20-Poly1305's whole nonce (RFC 7905 §2).
     pub fn fixed_iv_len(&self, version: u16) -> usize {
         match self.bulk {
-            BulkCipher::Aes128Gcm => GCM_SALT_LEN,
-            BulkCipher::Aes128Cbc if version <= TLS10 => AES_BLOCK_LEN,
-            BulkCipher::Aes128Cbc => 0,
+            BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => GCM_SALT_LEN,
+            BulkCipher::ChaCha20Poly1305 => CHACHA20_POLY1305_IV_LEN,
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc if version <= TLS10 => AES_BLOCK_LEN,
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 0,
         }
     }
 
     /// The explicit IV or nonce carried by each record for `version`.
     pub fn record_iv_len(&self, version: u16) -> usize {
-        match self.bulk {
-            BulkCipher::Aes128Cbc if version <= TLS10 => 0,
-            _ => self.record_iv_len,
+        if self.bulk.is_cbc() && version <= TLS10 {
+            0
+        } else {
+            self.record_iv_len
         }
     }
 
@@ -299,5 +429,33 @@ mod tests {
         let gcm = suite_by_value(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256).unwrap();
         assert_eq!(gcm.key_block_layout(TLS12).total_len(), 2 * (16 + 4));
         assert_eq!(gcm.record_iv_len(TLS12), 8);
+    }
+
+    #[test]
+    fn aes256_and_chacha_suites_cut_their_own_key_blocks() {
+        let gcm = suite_by_value(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384).unwrap();
+        assert_eq!(gcm.key_block_layout(TLS12).total_len(), 2 * (32 + 4));
+        assert_eq!(gcm.prf(TLS12), PrfAlgorithm::Sha384);
+        let cbc = suite_by_value(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384).unwrap();
+        assert_eq!(cbc.key_block_layout(TLS12).total_len(), 2 * (48 + 32));
+        assert_eq!(cbc.prf(TLS12), PrfAlgorithm::Sha384);
+        let sha = suite_by_value(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA).unwrap();
+        assert_eq!(sha.key_block_layout(TLS10).total_len(), 2 * (20 + 32 + 16));
+        assert_eq!(sha.prf(TLS12), PrfAlgorithm::Sha256);
+        // RFC 7905 §2: a 12-byte IV from the key block and nothing sent.
+        let chacha = suite_by_value(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256).unwrap();
+        assert_eq!(chacha.key_block_layout(TLS12).total_len(), 2 * (32 + 12));
+        assert_eq!(chacha.record_iv_len(TLS12), 0);
+        assert_eq!(chacha.prf(TLS12), PrfAlgorithm::Sha256);
+    }
+
+    #[test]
+    fn every_suite_has_its_iana_name() {
+        for suite in &SUPPORTED_SUITES {
+            assert_eq!(
+                crate::enums::CipherSuite::from(suite.value).name(),
+                Some(suite.name)
+            );
+        }
     }
 }
