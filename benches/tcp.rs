@@ -76,7 +76,7 @@ fn bulk(c: &mut Criterion) {
     // Count the segments once, outside the timed loop.
     let outcome = run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap);
     assert_eq!(
-        outcome.conns[0].upstream.received.len(),
+        outcome.conns[0].upstream().received.len(),
         BYTES,
         "the bulk transfer must complete"
     );
@@ -100,7 +100,7 @@ fn short_connections(c: &mut Criterion) {
             outcome
                 .conns
                 .iter()
-                .all(|c| c.upstream.received.len() == 16384),
+                .all(|c| c.upstream().received.len() == 16384),
             "every connection must complete"
         );
         group.throughput(Throughput::Elements(u64::from(count)));

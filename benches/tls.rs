@@ -186,12 +186,12 @@ fn check_handshakes(scenario: &Scenario, count: u32) {
     assert_eq!(outcome.conns.len(), count as usize);
     for conn in &outcome.conns {
         assert!(
-            conn.upstream.intact() && conn.upstream.received.len() == REQUEST_LEN,
+            conn.upstream().intact() && conn.upstream().received.len() == REQUEST_LEN,
             "{}: the request must arrive",
             conn.name
         );
         assert!(
-            conn.downstream.intact() && conn.downstream.received.len() == RESPONSE_LEN,
+            conn.downstream().intact() && conn.downstream().received.len() == RESPONSE_LEN,
             "{}: the response must arrive",
             conn.name
         );

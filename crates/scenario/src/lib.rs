@@ -3,6 +3,7 @@
 //! - [`schema`]: the file format, documented type by type;
 //! - [`load`]: reading a file, with line and column for every error;
 //! - [`runner`]: building the network and driving the simulation;
+//! - [`ends`]: what runs on each end of a connection (plain TCP, TLS, SPDY);
 //! - [`expect`]: checking a run against the scenario's expectations;
 //! - [`shrink`]: reducing a failing scenario to a smaller one that fails the same way;
 //! - `strategies` (feature `strategies`): proptest strategies for whole scenarios.
@@ -13,6 +14,7 @@
 
 pub mod codepoints;
 pub mod digest;
+pub mod ends;
 pub mod expect;
 pub mod load;
 mod locate;
@@ -20,7 +22,6 @@ mod names;
 pub mod pki;
 pub mod runner;
 pub mod schema;
-mod session;
 pub mod shrink;
 #[cfg(feature = "strategies")]
 pub mod strategies;

@@ -6,21 +6,24 @@
 //! order. Applications see the network only through socket events, which are
 //! handled in the order the network reports them.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::rc::Rc;
 
 use tlsim_net::{
     Fault, FaultAction as NetFaultAction, HostId, LinkConditions, LinkId, Network, PacketTap,
     SegmentFilter as NetFilter, SocketEvent, SocketId, State, TcpConfig,
 };
-use tlsim_sim::{Due, Duration, Event, Instant, Kind, Layer, Queue, Tracer};
+use tlsim_sim::{Due, Event, Instant, Kind, Layer, Queue, Tracer};
 
 use crate::digest::StreamDigest;
+use crate::ends::factory::Factory;
+use crate::ends::{ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
 use crate::pki;
 use crate::schema::{Action, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings};
-use crate::session::{Factory, Stack};
 
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,9 +39,9 @@ pub enum End {
 /// One direction of a connection, as the applications saw it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Flow {
-    /// Bytes handed to TCP by the sending end.
+    /// Bytes the sending end handed to TLS, or to TCP without TLS.
     pub sent: StreamDigest,
-    /// Bytes the receiving end read from TCP.
+    /// Bytes the receiving end read.
     pub received: StreamDigest,
 }
 
@@ -62,19 +65,35 @@ pub struct ConnReport {
     pub client_state: State,
     /// Final TCP state of the server end (`CLOSED` if it was never accepted).
     pub server_state: State,
-    /// Client to server.
-    pub upstream: Flow,
-    /// Server to client.
-    pub downstream: Flow,
+    /// What the client end did.
+    pub client_end: EndReport,
+    /// What the server end did.
+    pub server_end: EndReport,
 }
 
 impl ConnReport {
+    /// Client to server.
+    pub fn upstream(&self) -> Flow {
+        Flow {
+            sent: self.client_end.sent,
+            received: self.server_end.received,
+        }
+    }
+
+    /// Server to client.
+    pub fn downstream(&self) -> Flow {
+        Flow {
+            sent: self.server_end.sent,
+            received: self.client_end.received,
+        }
+    }
+
     /// The flow that arrives at `host`, if it is an end of this connection.
-    pub fn flow_to(&self, host: &str) -> Option<&Flow> {
+    pub fn flow_to(&self, host: &str) -> Option<Flow> {
         if host == self.server {
-            Some(&self.upstream)
+            Some(self.upstream())
         } else if host == self.client {
-            Some(&self.downstream)
+            Some(self.downstream())
         } else {
             None
         }
@@ -86,6 +105,17 @@ impl ConnReport {
             Some(self.client_state)
         } else if host == self.server {
             Some(self.server_state)
+        } else {
+            None
+        }
+    }
+
+    /// What `host`'s end did, and what its peer's did.
+    pub fn end_of(&self, host: &str) -> Option<(&EndReport, &EndReport)> {
+        if host == self.client {
+            Some((&self.client_end, &self.server_end))
+        } else if host == self.server {
+            Some((&self.server_end, &self.client_end))
         } else {
             None
         }
@@ -139,68 +169,56 @@ pub fn parse_state(name: &str) -> Option<State> {
     })
 }
 
-/// Byte `i` of a `Pattern` stream is `i mod PATTERN_PERIOD` (a prime, so
-/// the pattern never lines up with segment or record sizes).
-const PATTERN_PERIOD: usize = 251;
-
-/// The first `len` bytes of a `Pattern` stream.
-pub(crate) fn pattern_bytes(len: u64) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i % PATTERN_PERIOD as u64) as u8)
-        .collect()
-}
-/// The most bytes handed to TCP, or to TLS, at a time: four TLS records.
-const CHUNK: usize = 64 * 1024;
-/// The plaintext of one full TLS record (RFC 5246 §6.2.1).
-const MAX_RECORD: usize = tlsim_tls::record::MAX_PLAINTEXT_LEN;
-
-/// Bytes queued by the timeline for one end, not yet accepted by TCP.
-enum Chunk {
-    Bytes(Vec<u8>, usize),
-    Pattern(u64),
+/// One TCP socket of the simulated network, as a connection end sees it.
+struct SimSocket {
+    net: Rc<RefCell<Network>>,
+    socket: SocketId,
 }
 
-#[derive(Default)]
-struct End_ {
-    socket: Option<SocketId>,
-    /// TLS and the application above TCP; `None` until the end exists.
-    stack: Option<Box<Stack>>,
-    outbox: VecDeque<Chunk>,
-    /// A TLS end's application bytes that TLS has not taken yet: they are
-    /// handed over a window at a time, as TCP takes the records.
-    plaintext: VecDeque<Chunk>,
-    /// Bytes of the front `Pattern` chunk of `plaintext` taken already.
-    plaintext_taken: u64,
-    /// Bytes TCP delivered that the stack has yet to process.
-    pending_input: Vec<u8>,
-    /// The peer's FIN arrived behind `pending_input`.
-    peer_closed: bool,
-    /// What the timeline sent before this (server) end existed.
-    unaccepted: Vec<Chunk>,
-    /// Offset in this end's outgoing stream (for `Pattern` bytes).
-    offset: u64,
-    /// TCP should close once everything queued is sent.
-    close_wanted: bool,
-    /// The timeline closed this end: a TLS end first sends what it was
-    /// given, then close_notify; then TCP closes.
-    app_close_wanted: bool,
-    closed: bool,
-    aborted: bool,
+impl Transport for SimSocket {
+    fn state(&self) -> TransportState {
+        match self.net.borrow().state(self.socket) {
+            State::Established | State::CloseWait => TransportState::Open,
+            State::Listen | State::SynSent | State::SynReceived => TransportState::Opening,
+            _ => TransportState::Done,
+        }
+    }
+
+    fn write(&mut self, now: Instant, bytes: &[u8], tracer: &mut dyn Tracer) -> usize {
+        self.net.borrow_mut().send(now, self.socket, bytes, tracer)
+    }
+
+    fn read(&mut self, out: &mut Vec<u8>) -> usize {
+        self.net.borrow_mut().recv(self.socket, out)
+    }
+
+    fn discard(&mut self) -> usize {
+        self.net.borrow_mut().discard(self.socket)
+    }
+
+    fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.net.borrow_mut().close(now, self.socket, tracer);
+    }
+
+    fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.net.borrow_mut().abort(now, self.socket, tracer);
+    }
 }
 
 struct Conn {
     name: String,
     client: HostId,
     server: HostId,
-    ends: [End_; 2],
-    flows: [Flow; 2],
+    sockets: [Option<SocketId>; 2],
+    ends: [Box<dyn ConnectionEnd>; 2],
 }
 
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
 
 struct Runner<'a> {
-    net: Network,
+    /// Shared with every end's transport.
+    net: Rc<RefCell<Network>>,
     hosts: BTreeMap<String, HostId>,
     addrs: Vec<Ipv4Addr>,
     /// Links by their two hosts, the lower id first.
@@ -211,16 +229,11 @@ struct Runner<'a> {
     /// For each socket id, its connection and end. The network issues ids
     /// densely from 0 and never reuses one, so a vector indexes them.
     sockets: Vec<Option<(usize, usize)>>,
-    pattern: Vec<u8>,
-    scratch: Vec<u8>,
-    opts: RunOptions,
     tcp: Vec<TcpConfig>,
     factory: Factory<'a>,
-    /// Connection ends whose received bytes wait out their processing time:
-    /// one timer per end, keyed by `2 * connection + side` (no items).
-    processing: Queue<Infallible>,
+    /// Each end's timer, keyed by `2 * connection + side` (no items).
+    timers: Queue<Infallible>,
     keylog: Vec<String>,
-    tls_out: Vec<u8>,
     tracer: &'a mut dyn Tracer,
 }
 
@@ -295,9 +308,8 @@ pub fn run_in(
     let built = pki::build(&scenario.pki, seed, base)?;
     Ok(run_with(
         scenario,
-        Factory::new(scenario, built, seed),
+        Factory::new(scenario, built, seed, opts.verify_data),
         seed,
-        opts,
         tracer,
         tap,
     ))
@@ -323,7 +335,6 @@ fn run_with<'a>(
     scenario: &'a Scenario,
     factory: Factory<'a>,
     seed: u64,
-    opts: RunOptions,
     tracer: &'a mut dyn Tracer,
     tap: &mut dyn PacketTap,
 ) -> Outcome {
@@ -381,25 +392,18 @@ fn run_with<'a>(
         );
     }
 
-    let pattern: Vec<u8> = (0..PATTERN_PERIOD + CHUNK)
-        .map(|i| (i % PATTERN_PERIOD) as u8)
-        .collect();
     let mut runner = Runner {
-        net,
+        net: Rc::new(RefCell::new(net)),
         hosts,
         addrs: scenario.hosts.iter().map(|h| h.addr).collect(),
         links,
         conns: Vec::new(),
         conn_index: HashMap::default(),
         sockets: Vec::new(),
-        pattern,
-        scratch: Vec::with_capacity(CHUNK),
-        opts,
         tcp,
         factory,
-        processing: Queue::new(),
+        timers: Queue::new(),
         keylog: Vec::new(),
-        tls_out: Vec::new(),
         tracer,
     };
 
@@ -413,8 +417,8 @@ fn run_with<'a>(
         let step_time = timeline.get(next_step).map(|step| Instant::ZERO + step.0.0);
         let next = [
             step_time,
-            runner.net.next_wakeup(),
-            runner.processing.peek_time(),
+            runner.net.borrow().next_wakeup(),
+            runner.timers.peek_time(),
         ]
         .into_iter()
         .flatten()
@@ -437,18 +441,21 @@ fn run_with<'a>(
             runner.apply(now, &step.1, tap);
             next_step += 1;
         }
-        while let Some((_, Due::Timer(key))) = runner.processing.pop_due(now) {
+        while let Some((_, Due::Timer(key))) = runner.timers.pop_due(now) {
             steps += 1;
-            runner.process_input(now, key as usize / 2, key as usize % 2);
+            runner.with_end(key as usize / 2, key as usize % 2, |end, tracer| {
+                end.handle_timeout(now, tracer)
+            });
         }
         steps += 1;
-        runner.net.advance(now, runner.tracer, tap);
+        runner.net.borrow_mut().advance(now, runner.tracer, tap);
         runner.handle_socket_events(now);
     };
 
+    let net = runner.net.borrow();
     if runner.tracer.enabled() {
-        for left in runner.net.unfinished_sockets() {
-            let event = left.event(now, runner.net.host_name(left.host));
+        for left in net.unfinished_sockets() {
+            let event = left.event(now, net.host_name(left.host));
             runner.tracer.record(event);
         }
         let (title, why): (&'static str, &'static str) = match end {
@@ -476,18 +483,15 @@ fn run_with<'a>(
         .iter()
         .map(|c| ConnReport {
             name: c.name.clone(),
-            client: runner.net.host_name(c.client).to_string(),
-            server: runner.net.host_name(c.server).to_string(),
-            client_state: c.ends[CLIENT]
-                .socket
-                .map_or(State::Closed, |s| runner.net.state(s)),
-            server_state: c.ends[SERVER]
-                .socket
-                .map_or(State::Closed, |s| runner.net.state(s)),
-            upstream: c.flows[CLIENT],
-            downstream: c.flows[SERVER],
+            client: net.host_name(c.client).to_string(),
+            server: net.host_name(c.server).to_string(),
+            client_state: c.sockets[CLIENT].map_or(State::Closed, |s| net.state(s)),
+            server_state: c.sockets[SERVER].map_or(State::Closed, |s| net.state(s)),
+            client_end: c.ends[CLIENT].report(),
+            server_end: c.ends[SERVER].report(),
         })
         .collect();
+    drop(net);
     Outcome {
         end,
         time: now,
@@ -508,7 +512,7 @@ impl Runner<'_> {
 
     fn conn_end(&self, conn: &str, host: &str) -> (usize, usize) {
         let c = self.conn_index[conn];
-        let side = if self.net.host_name(self.conns[c].client) == host {
+        let side = if self.conns[c].client == self.host(host) {
             CLIENT
         } else {
             SERVER
@@ -555,7 +559,11 @@ impl Runner<'_> {
                 let cfg = self.tcp[client.0 as usize];
                 // Validation guarantees a route; what can still fail is a
                 // client with every ephemeral port in use (TIME-WAIT).
-                let socket = match self.net.connect(now, client, addr, cfg, self.tracer) {
+                let connected = self
+                    .net
+                    .borrow_mut()
+                    .connect(now, client, addr, cfg, self.tracer);
+                let socket = match connected {
                     Ok(socket) => Some(socket),
                     Err(e) => {
                         if self.tracer.enabled() {
@@ -569,36 +577,29 @@ impl Runner<'_> {
                 };
                 let index = self.conns.len();
                 self.conn_index.insert(conn.0.clone(), index);
-                let mut ends: [End_; 2] = Default::default();
-                ends[CLIENT].socket = socket;
-                if tls.is_some() || app.is_some() {
-                    let number = index as u32 + 1;
-                    ends[CLIENT].stack = Some(Box::new(self.factory.client_stack(
-                        &conn.0,
-                        number,
-                        &from.0,
-                        &to.0,
-                        tls.as_ref().map(|t| t.0.as_str()),
-                        app.as_ref(),
-                    )));
+                let number = index as u32 + 1;
+                let tls = tls.as_ref().map(|t| t.0.as_str());
+                let mut client_end =
+                    (self.factory).client_end(&conn.0, number, &from.0, &to.0, tls, app.as_ref());
+                if let Some(socket) = socket {
+                    self.bind(socket, index, CLIENT);
+                    client_end.attach(self.transport(socket));
                 }
+                let server_end = (self.factory).server_end(&conn.0, number, &to.0, *port, &from.0);
                 self.conns.push(Conn {
                     name: conn.0.clone(),
                     client,
                     server,
-                    ends,
-                    flows: Default::default(),
+                    sockets: [socket, None],
+                    ends: [client_end, server_end],
                 });
-                if let Some(socket) = socket {
-                    self.bind(socket, index, CLIENT);
-                }
             }
             Action::Send { conn, from, data } => {
                 let (c, side) = self.conn_end(&conn.0, &from.0);
-                let (chunk, len) = match data {
-                    Data::Pattern(n) => (Chunk::Pattern(*n), *n),
-                    Data::Text(t) => (Chunk::Bytes(t.clone().into_bytes(), 0), t.len() as u64),
-                    Data::Hex(b) => (Chunk::Bytes(b.clone(), 0), b.len() as u64),
+                let len = match data {
+                    Data::Pattern(n) => *n,
+                    Data::Text(t) => t.len() as u64,
+                    Data::Hex(b) => b.len() as u64,
                 };
                 self.note(
                     now,
@@ -608,7 +609,7 @@ impl Runner<'_> {
                     || format!("Application writes {len} bytes on {}", conn.0),
                     "The bytes join the socket's send buffer; TCP sends them as the windows allow.",
                 );
-                self.write_app(now, c, side, chunk);
+                self.with_end(c, side, |end, tracer| end.send(now, data, tracer));
             }
             Action::Close { conn, from } => {
                 let (c, side) = self.conn_end(&conn.0, &from.0);
@@ -620,8 +621,7 @@ impl Runner<'_> {
                     || format!("Application closes {}", conn.0),
                     "TCP sends a FIN once everything queued has been sent.",
                 );
-                self.conns[c].ends[side].app_close_wanted = true;
-                self.pump(now, c, side);
+                self.with_end(c, side, |end, tracer| end.close(now, tracer));
             }
             Action::Abort { conn, from } => {
                 let (c, side) = self.conn_end(&conn.0, &from.0);
@@ -633,13 +633,7 @@ impl Runner<'_> {
                     || format!("Application aborts {}", conn.0),
                     "TCP discards what is queued and sends a RST: the connection ends at once.",
                 );
-                let end = &mut self.conns[c].ends[side];
-                end.outbox.clear();
-                end.plaintext.clear();
-                end.aborted = true;
-                if let Some(s) = end.socket {
-                    self.net.abort(now, s, self.tracer);
-                }
+                self.with_end(c, side, |end, tracer| end.abort(now, tracer));
             }
             Action::Fault {
                 action,
@@ -659,7 +653,7 @@ impl Runner<'_> {
                     || format!("Fault armed: {} segment #{nth} {}", fault_verb(*action), describe_filter(matching)),
                     "From now on the network counts matching segments and applies the fault to the chosen one.",
                 );
-                self.net.add_fault(fault);
+                self.net.borrow_mut().add_fault(fault);
             }
             Action::CutLink { between, duration } => {
                 let (a, b) = (self.host(&between.0.0), self.host(&between.1.0));
@@ -672,7 +666,7 @@ impl Runner<'_> {
                     || format!("Link {}<->{} cut for {}", between.0, between.1, duration),
                     "Every packet that enters the link while it is cut is lost.",
                 );
-                self.net.cut_link(link, now, now + duration.0);
+                (self.net.borrow_mut()).cut_link(link, now, now + duration.0);
             }
         }
     }
@@ -710,326 +704,56 @@ impl Runner<'_> {
         self.sockets.get(socket.0 as usize).copied().flatten()
     }
 
-    /// Hands queued bytes to TCP until its send buffer is full, and a TLS
-    /// end's application bytes to TLS as TCP takes its records; then, once
-    /// nothing is left, sends close_notify if the application closed, and
-    /// closes TCP if a close is wanted.
-    fn flush(&mut self, now: Instant, c: usize, side: usize) {
-        let Some(socket) = self.conns[c].ends[side].socket else {
-            return;
-        };
-        if !matches!(
-            self.net.state(socket),
-            State::Established | State::CloseWait
-        ) {
-            return;
-        }
-        loop {
-            if !self.send_outbox(now, c, side, socket) {
-                // TCP's send buffer is full: wait for `Writable`.
-                return;
-            }
-            if !self.feed_tls(now, c, side) {
-                break;
-            }
-        }
-        let end = &mut self.conns[c].ends[side];
-        if end.stack.is_none() && end.app_close_wanted {
-            end.close_wanted = true;
-        }
-        let tls_done = end.stack.as_ref().is_none_or(|s| s.may_close_transport());
-        if end.close_wanted
-            && !end.closed
-            && end.outbox.is_empty()
-            && end.plaintext.is_empty()
-            && tls_done
-        {
-            end.closed = true;
-            self.net.close(now, socket, self.tracer);
-        }
+    fn transport(&self, socket: SocketId) -> Box<dyn Transport> {
+        Box::new(SimSocket {
+            net: Rc::clone(&self.net),
+            socket,
+        })
     }
 
-    /// Moves the outbox into TCP; false if TCP could not take all of it.
-    fn send_outbox(&mut self, now: Instant, c: usize, side: usize, socket: SocketId) -> bool {
-        let Conn { ends, flows, .. } = &mut self.conns[c];
-        let (end, sent) = (&mut ends[side], &mut flows[side].sent);
-        while let Some(front) = end.outbox.front_mut() {
-            let bytes: &[u8] = match front {
-                Chunk::Bytes(b, done) => &b[*done..],
-                Chunk::Pattern(left) => {
-                    let start = (end.offset % PATTERN_PERIOD as u64) as usize;
-                    &self.pattern[start..start + (*left).min(CHUNK as u64) as usize]
-                }
-            };
-            let offered = bytes.len();
-            let accepted = self.net.send(now, socket, bytes, self.tracer);
-            // With TLS above, the flow counts application bytes, not TCP's.
-            if end.stack.is_none() {
-                if self.opts.verify_data {
-                    sent.update(&bytes[..accepted]);
-                } else {
-                    sent.skip(accepted as u64);
-                }
-            }
-            end.offset += accepted as u64;
-            let finished = match front {
-                Chunk::Bytes(b, done) => {
-                    *done += accepted;
-                    *done == b.len()
-                }
-                Chunk::Pattern(left) => {
-                    *left -= accepted as u64;
-                    *left == 0
-                }
-            };
-            if finished {
-                end.outbox.pop_front();
-            } else if accepted < offered {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// One step of a TLS end's sending: hands TLS the next piece of
-    /// application bytes if it has room for it, or, once all are handed
-    /// over and the application closed, asks TLS to close. Returns whether
-    /// TLS was given anything (its records are then in the outbox).
-    fn feed_tls(&mut self, now: Instant, c: usize, side: usize) -> bool {
-        let Conn { ends, flows, .. } = &mut self.conns[c];
-        let end = &mut ends[side];
-        let Some(stack) = end.stack.as_mut() else {
-            return false;
-        };
-        let queued: usize = end
-            .outbox
-            .iter()
-            .map(|chunk| match chunk {
-                Chunk::Bytes(b, done) => b.len() - done,
-                Chunk::Pattern(left) => *left as usize,
-            })
-            .sum();
-        let room = match stack.application_data_room(CHUNK, end.close_wanted) {
-            Some(room) => room.saturating_sub(queued),
-            // RFC 5246 §7.2.1: after a close, pending writes are discarded.
-            None => {
-                end.plaintext.clear();
-                0
-            }
-        };
-        if let Some(front) = end.plaintext.front_mut() {
-            let left = match front {
-                Chunk::Bytes(b, done) => (b.len() - *done) as u64,
-                Chunk::Pattern(left) => *left,
-            };
-            // Whole records, as one write of the whole chunk would make.
-            let piece = if left <= room as u64 {
-                left as usize
-            } else {
-                room / MAX_RECORD * MAX_RECORD
-            };
-            if piece == 0 {
-                return false;
-            }
-            let bytes: &[u8] = match front {
-                Chunk::Bytes(b, done) => &b[*done..*done + piece],
-                Chunk::Pattern(_) => {
-                    let start = (end.plaintext_taken % PATTERN_PERIOD as u64) as usize;
-                    &self.pattern[start..start + piece]
-                }
-            };
-            stack.send(now, bytes, &mut flows[side].sent, self.tracer);
-            match front {
-                Chunk::Bytes(_, done) => *done += piece,
-                Chunk::Pattern(left) => *left -= piece as u64,
-            }
-            end.plaintext_taken += piece as u64;
-            if piece as u64 == left {
-                end.plaintext.pop_front();
-                end.plaintext_taken = 0;
-            }
-        } else if end.app_close_wanted && !stack.is_closing() {
-            stack.close(now, self.tracer);
-            end.close_wanted = true;
-        } else {
-            return false;
-        }
-        self.drain_tls(now, c, side);
-        true
-    }
-
-    /// Makes the server end's TLS and application, as its listener says.
-    fn accept_stack(&mut self, c: usize, port: u16) {
-        let conn = &self.conns[c];
-        let host = self.net.host_name(conn.server).to_string();
-        let listen = self.factory.listener(&host, port);
-        if !listen {
-            return;
-        }
-        let peer = self.net.host_name(conn.client).to_string();
-        let name = conn.name.clone();
-        let stack = self
-            .factory
-            .server_stack(&name, c as u32 + 1, &host, port, &peer);
-        self.conns[c].ends[SERVER].stack = Some(Box::new(stack));
-    }
-
-    /// Sends what the timeline gave a server end before it was accepted.
-    fn release_unaccepted(&mut self, now: Instant, c: usize) {
-        for chunk in std::mem::take(&mut self.conns[c].ends[SERVER].unaccepted) {
-            self.write_app(now, c, SERVER, chunk);
-        }
-    }
-
-    /// Application bytes for one end: through its TLS stack if it has one,
-    /// straight to TCP if not, or kept until the end exists (a server end
-    /// before its connection is accepted).
-    fn write_app(&mut self, now: Instant, c: usize, side: usize, chunk: Chunk) {
-        let end = &mut self.conns[c].ends[side];
-        if end.socket.is_none() {
-            end.unaccepted.push(chunk);
-            return;
-        }
-        if end.stack.is_some() {
-            end.plaintext.push_back(chunk);
-        } else {
-            end.outbox.push_back(chunk);
-        }
-        self.flush(now, c, side);
-    }
-
-    /// Runs one round of the end's TLS and application, queues what they
-    /// wrote for TCP, and sends it.
-    fn pump(&mut self, now: Instant, c: usize, side: usize) {
-        self.drain_tls(now, c, side);
-        self.flush(now, c, side);
-    }
-
-    /// Runs one round of the end's TLS and application and queues what
-    /// they wrote for TCP.
-    fn drain_tls(&mut self, now: Instant, c: usize, side: usize) {
-        let Conn { ends, flows, .. } = &mut self.conns[c];
-        let Some(stack) = ends[side].stack.as_mut() else {
-            return;
-        };
-        let (first, second) = flows.split_at_mut(1);
-        let (ours, theirs) = if side == CLIENT {
-            (&mut first[0], &mut second[0])
-        } else {
-            (&mut second[0], &mut first[0])
-        };
-        let pumped = stack.pump(
-            now,
-            self.tracer,
-            &mut ours.sent,
-            &mut theirs.received,
-            &mut self.tls_out,
-            &mut self.keylog,
-        );
-        let end = &mut ends[side];
-        if !self.tls_out.is_empty() {
-            end.outbox
-                .push_back(Chunk::Bytes(std::mem::take(&mut self.tls_out), 0));
-        }
-        if pumped.close {
-            end.close_wanted = true;
-        }
-    }
-
-    /// Hands the bytes waiting for an end's stack to it, and sends what it answers.
-    fn process_input(&mut self, now: Instant, c: usize, side: usize) {
-        let end = &mut self.conns[c].ends[side];
-        let input = std::mem::take(&mut end.pending_input);
-        if let Some(stack) = end.stack.as_mut() {
-            stack.handle_tcp_bytes(now, &input, self.tracer);
-        }
-        if end.peer_closed {
-            end.close_wanted = true;
-        }
-        self.pump(now, c, side);
-    }
-
-    fn read(&mut self, now: Instant, socket: SocketId, c: usize, side: usize) {
-        // What `side` reads was sent by the other end.
-        if self.conns[c].ends[side].stack.is_none() && !self.opts.verify_data {
-            let n = self.net.discard(socket);
-            self.conns[c].flows[1 - side].received.skip(n as u64);
-            return;
-        }
-        self.scratch.clear();
-        self.net.recv(socket, &mut self.scratch);
-        let end = &mut self.conns[c].ends[side];
-        if let Some(stack) = end.stack.as_mut() {
-            let delay = stack.processing_time();
-            if delay == Duration::ZERO {
-                stack.handle_tcp_bytes(now, &self.scratch, self.tracer);
-                self.pump(now, c, side);
-                return;
-            }
-            // The stack acts on what arrived once its processing time has
-            // passed; TCP acknowledges meanwhile, by its own rules.
-            if end.pending_input.is_empty() {
-                let key = u32::try_from(2 * c + side).expect("fewer than 2^31 connections");
-                self.processing.set_timer(key, Some(now + delay));
-            }
-            end.pending_input.extend_from_slice(&self.scratch);
-            return;
-        }
-        self.conns[c].flows[1 - side].received.update(&self.scratch);
+    /// Calls one end, then collects its key-log lines and sets its timer.
+    fn with_end(
+        &mut self,
+        c: usize,
+        side: usize,
+        call: impl FnOnce(&mut dyn ConnectionEnd, &mut dyn Tracer),
+    ) {
+        let end = &mut *self.conns[c].ends[side];
+        call(end, self.tracer);
+        self.keylog.extend(end.take_keylog());
+        let key = u32::try_from(2 * c + side).expect("fewer than 2^31 connections");
+        self.timers.set_timer(key, end.poll_timeout());
     }
 
     fn handle_socket_events(&mut self, now: Instant) {
-        while let Some(event) = self.net.poll_event() {
-            match event {
-                SocketEvent::Accepted { socket, port, .. } => {
-                    let Some(peer) = self.net.peer_of(socket) else {
+        loop {
+            // Not held across the loop's body: the ends use the network too.
+            let event = self.net.borrow_mut().poll_event();
+            let Some(event) = event else { break };
+            let (socket, happened) = match event {
+                SocketEvent::Accepted { socket, .. } => {
+                    let peer = self.net.borrow().peer_of(socket);
+                    let Some((c, _)) = peer.and_then(|peer| self.lookup(peer)) else {
                         continue;
                     };
-                    let Some((c, _)) = self.lookup(peer) else {
-                        continue;
-                    };
-                    self.conns[c].ends[SERVER].socket = Some(socket);
+                    self.conns[c].sockets[SERVER] = Some(socket);
                     self.bind(socket, c, SERVER);
-                    self.accept_stack(c, port);
-                    self.release_unaccepted(now, c);
-                    self.pump(now, c, SERVER);
-                    self.flush(now, c, SERVER);
+                    let transport = self.transport(socket);
+                    self.conns[c].ends[SERVER].attach(transport);
+                    (socket, TransportEvent::Connected)
                 }
-                SocketEvent::Connected(s) => {
-                    if let Some((c, side)) = self.lookup(s) {
-                        if let Some(stack) = self.conns[c].ends[side].stack.as_mut() {
-                            stack.start(now, self.tracer);
-                        }
-                        self.pump(now, c, side);
-                        self.flush(now, c, side);
-                    }
+                SocketEvent::Connected(s) => (s, TransportEvent::Connected),
+                SocketEvent::Writable(s) => (s, TransportEvent::Writable),
+                SocketEvent::Readable(s) => (s, TransportEvent::Readable),
+                SocketEvent::PeerClosed(s) => (s, TransportEvent::PeerClosed),
+                SocketEvent::Closed(_) | SocketEvent::Reset(_) | SocketEvent::TimedOut(_) => {
+                    continue;
                 }
-                SocketEvent::Writable(s) => {
-                    if let Some((c, side)) = self.lookup(s) {
-                        self.flush(now, c, side);
-                    }
-                }
-                SocketEvent::Readable(s) => {
-                    if let Some((c, side)) = self.lookup(s) {
-                        self.read(now, s, c, side);
-                    }
-                }
-                SocketEvent::PeerClosed(s) => {
-                    // Like most servers on reading end-of-file: close too once
-                    // everything queued has been sent.
-                    if let Some((c, side)) = self.lookup(s) {
-                        self.read(now, s, c, side);
-                        let end = &mut self.conns[c].ends[side];
-                        // Bytes still being processed come before the close.
-                        if end.pending_input.is_empty() {
-                            end.close_wanted = true;
-                            self.flush(now, c, side);
-                        } else {
-                            end.peer_closed = true;
-                        }
-                    }
-                }
-                SocketEvent::Closed(_) | SocketEvent::Reset(_) | SocketEvent::TimedOut(_) => {}
+            };
+            if let Some((c, side)) = self.lookup(socket) {
+                self.with_end(c, side, |end, tracer| {
+                    end.handle_transport(now, happened, tracer)
+                });
             }
         }
     }

@@ -44,7 +44,7 @@ proptest! {
         let scenario = parse(&text, "tampered.ron").unwrap();
         let outcome = run(&scenario, scenario.seed, RunOptions::default(), &mut NullTracer, &mut NoTap);
         prop_assert_eq!(outcome.end, End::Quiescent, "scenario:\n{}", text);
-        let read = outcome.conns[0].downstream.received;
+        let read = outcome.conns[0].downstream().received;
         // Pattern data: byte i of a stream is i mod 251.
         let prefix: Vec<u8> = (0..read.len()).map(|i| (i % 251) as u8).collect();
         let mut expected = StreamDigest::default();

@@ -104,8 +104,8 @@ At("{at}us", Close(conn: "c{i}", from: "client")),
     );
     assert_eq!(outcome.end, End::Quiescent);
     for conn in &outcome.conns {
-        assert_eq!(conn.upstream.received.len(), 16384, "{}", conn.name);
-        assert!(conn.upstream.intact(), "{}", conn.name);
+        assert_eq!(conn.upstream().received.len(), 16384, "{}", conn.name);
+        assert!(conn.upstream().intact(), "{}", conn.name);
         assert_eq!(conn.client_state.to_string(), "CLOSED", "{}", conn.name);
         assert_eq!(conn.server_state.to_string(), "CLOSED", "{}", conn.name);
     }

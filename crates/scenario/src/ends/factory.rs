@@ -1,0 +1,238 @@
+//! Making connection ends: the TLS configurations and applications a
+//! scenario names, built once per host (or listener) and shared by its
+//! connections.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use tlsim_sim::RngStream;
+use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
+use tlsim_tls::cert::VerificationCache;
+use tlsim_tls::conn::EventContext;
+use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
+use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache};
+
+use super::ConnectionEnd;
+use super::plain::PlainEnd;
+use super::spdy::Spdy;
+use super::tls::{NoApp, Tls, TlsEnd};
+use crate::pki::Built;
+use crate::schema::{ClientApp, Data, Scenario, ServerApp, TlsClient, TlsServer};
+
+/// Builds the TLS configurations and applications a scenario names.
+pub(crate) struct Factory<'a> {
+    scenario: &'a Scenario,
+    pki: Built,
+    seed: u64,
+    /// Whether plain ends digest the bytes or only count them.
+    verify_data: bool,
+    /// Client configurations by (profile, host): each host keeps its own
+    /// session store and verification cache, shared by its connections.
+    clients: BTreeMap<(String, String), Arc<ClientConfig>>,
+    /// Server configurations by (profile, host, port): each listener keeps
+    /// its own session cache.
+    servers: BTreeMap<(String, String, u16), Arc<ServerConfig>>,
+}
+
+/// Sessions a client store or a server cache keeps (oldest dropped first).
+const SESSION_CAPACITY: usize = 1024;
+
+fn data_bytes(data: &Data) -> Vec<u8> {
+    match data {
+        Data::Pattern(n) => super::pattern_bytes(*n),
+        Data::Text(t) => t.clone().into_bytes(),
+        Data::Hex(b) => b.clone(),
+    }
+}
+
+impl<'a> Factory<'a> {
+    pub(crate) fn new(scenario: &'a Scenario, pki: Built, seed: u64, verify_data: bool) -> Self {
+        Factory {
+            scenario,
+            pki,
+            seed,
+            verify_data,
+            clients: BTreeMap::new(),
+            servers: BTreeMap::new(),
+        }
+    }
+
+    fn client_profile(&self, name: &str) -> &'a TlsClient {
+        self.scenario
+            .tls
+            .clients
+            .iter()
+            .find(|c| c.name == name)
+            .expect("validated TLS client profile")
+    }
+
+    fn server_profile(&self, name: &str) -> &'a TlsServer {
+        self.scenario
+            .tls
+            .servers
+            .iter()
+            .find(|s| s.name == name)
+            .expect("validated TLS server profile")
+    }
+
+    fn client_config(&mut self, profile: &str, host: &str) -> Arc<ClientConfig> {
+        let key = (profile.to_string(), host.to_string());
+        if let Some(c) = self.clients.get(&key) {
+            return c.clone();
+        }
+        let p = self.client_profile(profile);
+        let config = Arc::new(ClientConfig {
+            min_version: p.min_version.value(),
+            max_version: p.max_version.value(),
+            record_version: p.record_version.map(|v| v.value()),
+            cipher_suites: p.cipher_suites.iter().map(|s| s.value()).collect(),
+            groups: p.groups.iter().map(|g| g.value()).collect(),
+            ec_point_formats: p.ec_point_formats.iter().map(|f| f.value()).collect(),
+            signature_algorithms: None,
+            server_name: p.server_name.clone(),
+            alpn: p.alpn.iter().map(|a| a.clone().into_bytes()).collect(),
+            npn: p.npn,
+            renegotiation_info: p.renegotiation_info,
+            extended_master_secret: p.extended_master_secret,
+            session_ticket: p.session_ticket,
+            extension_order: (!p.extension_order.is_empty())
+                .then(|| p.extension_order.iter().map(|e| e.value()).collect()),
+            trust_anchors: p
+                .trust
+                .iter()
+                .map(|c| self.pki.certs[&c.0].clone())
+                .collect(),
+            verify_hostname: p.verify_hostname,
+            now_unix: self.scenario.pki.epoch().0,
+            verification_cache: p
+                .verification_cache
+                .then(|| Arc::new(Mutex::new(VerificationCache::new()))),
+            session_store: p
+                .resume
+                .then(|| Arc::new(Mutex::new(ClientSessionStore::new(SESSION_CAPACITY)))),
+            pins: tlsim_tls_client::ClientPins {
+                client_random: p
+                    .pins
+                    .client_random
+                    .as_deref()
+                    .and_then(|r| r.try_into().ok()),
+                ephemeral_private_key: p.pins.ephemeral_key.clone(),
+                cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+            },
+        });
+        self.clients.insert(key, config.clone());
+        config
+    }
+
+    fn server_config(&mut self, profile: &str, host: &str, port: u16) -> Arc<ServerConfig> {
+        let key = (profile.to_string(), host.to_string(), port);
+        if let Some(c) = self.servers.get(&key) {
+            return c.clone();
+        }
+        let p = self.server_profile(profile);
+        let config = Arc::new(ServerConfig {
+            min_version: p.min_version.value(),
+            max_version: p.max_version.value(),
+            cipher_suites: p.cipher_suites.iter().map(|s| s.value()).collect(),
+            groups: p.groups.iter().map(|g| g.value()).collect(),
+            cert_chain: p
+                .chain
+                .iter()
+                .map(|c| self.pki.certs[&c.0].clone())
+                .collect(),
+            signing_key: self.pki.keys[&p.key.0].clone(),
+            alpn: p.alpn.iter().map(|a| a.clone().into_bytes()).collect(),
+            npn: p.npn.iter().map(|a| a.clone().into_bytes()).collect(),
+            session_cache: p
+                .session_cache
+                .then(|| Arc::new(Mutex::new(ServerSessionCache::new(SESSION_CAPACITY)))),
+            extended_master_secret: p.extended_master_secret,
+            pins: tlsim_tls_server::ServerPins {
+                server_random: p
+                    .pins
+                    .server_random
+                    .as_deref()
+                    .and_then(|r| r.try_into().ok()),
+                session_id: p.pins.session_id.clone(),
+                ephemeral_private_key: p.pins.ephemeral_key.clone(),
+                cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+            },
+        });
+        self.servers.insert(key, config.clone());
+        config
+    }
+
+    /// The end that connects, on `host`: plain TCP, or TLS with the
+    /// profile `tls` and the application `app` above it.
+    pub(crate) fn client_end(
+        &mut self,
+        conn: &str,
+        number: u32,
+        host: &str,
+        peer: &str,
+        tls: Option<&str>,
+        app: Option<&ClientApp>,
+    ) -> Box<dyn ConnectionEnd> {
+        let Some(profile) = tls else {
+            return Box::new(PlainEnd::new(self.verify_data));
+        };
+        let ctx = context(host, peer, number);
+        let config = self.client_config(profile, host);
+        let rng = RngStream::new(self.seed, &format!("tls client {conn}"));
+        let tls = Tls::Client(Box::new(ClientConnection::new(config, rng, ctx.clone())));
+        let processing_time = self.client_profile(profile).processing_time.0;
+        match app {
+            None => Box::new(TlsEnd::new(tls, NoApp, processing_time)),
+            Some(ClientApp::SpdyClient { host, path }) => {
+                let spdy = SpdyClient::new(SpdyConfig::new(host.clone(), path.clone()));
+                Box::new(TlsEnd::new(tls, Spdy::client(spdy, ctx), processing_time))
+            }
+        }
+    }
+
+    /// The end that accepts on `host:port`, as its listener says (plain TCP
+    /// when nothing listens there).
+    pub(crate) fn server_end(
+        &mut self,
+        conn: &str,
+        number: u32,
+        host: &str,
+        port: u16,
+        peer: &str,
+    ) -> Box<dyn ConnectionEnd> {
+        let scenario = self.scenario;
+        let listen = (scenario.listen.iter()).find(|l| l.host.0 == host && l.port == port);
+        let Some((listen, profile)) = listen.and_then(|l| Some((l, l.tls.as_ref()?))) else {
+            return Box::new(PlainEnd::new(self.verify_data));
+        };
+        let ctx = context(host, peer, number);
+        let config = self.server_config(&profile.0, host, port);
+        let rng = RngStream::new(self.seed, &format!("tls server {conn}"));
+        let tls = Tls::Server(Box::new(ServerConnection::new(config, rng, ctx.clone())));
+        let processing_time = self.server_profile(&profile.0).processing_time.0;
+        match &listen.app {
+            None => Box::new(TlsEnd::new(tls, NoApp, processing_time)),
+            Some(ServerApp::SpdyServer { body }) => {
+                let spdy = SpdyServer::new(data_bytes(body));
+                Box::new(TlsEnd::new(tls, Spdy::server(spdy, ctx), processing_time))
+            }
+        }
+    }
+}
+
+/// Who TLS and SPDY events are about.
+fn context(host: &str, peer: &str, number: u32) -> EventContext {
+    EventContext {
+        actor: host.to_string(),
+        peer: peer.to_string(),
+        conn: Some(number),
+    }
+}
+
+fn pinned_ivs(ivs: &[Vec<u8>]) -> Option<Vec<[u8; 16]>> {
+    (!ivs.is_empty()).then(|| {
+        ivs.iter()
+            .filter_map(|iv| iv.as_slice().try_into().ok())
+            .collect()
+    })
+}

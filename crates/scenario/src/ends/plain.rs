@@ -1,0 +1,129 @@
+//! A plain TCP application: it writes what the timeline gives it, reads
+//! and counts what arrives, and closes when told to or when its peer does.
+
+use tlsim_sim::{Instant, Tracer};
+
+use super::{Chunk, Chunks, ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
+use crate::digest::StreamDigest;
+use crate::schema::Data;
+
+pub(crate) struct PlainEnd {
+    transport: Option<Box<dyn Transport>>,
+    outbox: Chunks,
+    sent: StreamDigest,
+    received: StreamDigest,
+    /// Digest the bytes, or only count them (benchmarks).
+    verify_data: bool,
+    /// Close once everything queued is sent.
+    close_wanted: bool,
+    closed_at: Option<Instant>,
+    scratch: Vec<u8>,
+}
+
+impl PlainEnd {
+    pub(crate) fn new(verify_data: bool) -> Self {
+        PlainEnd {
+            transport: None,
+            outbox: Chunks::default(),
+            sent: StreamDigest::default(),
+            received: StreamDigest::default(),
+            verify_data,
+            close_wanted: false,
+            closed_at: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Hands queued bytes to the transport until its send buffer is full,
+    /// then closes it if a close is wanted and nothing is left.
+    fn flush(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        let Some(transport) = self.transport.as_deref_mut() else {
+            return;
+        };
+        if transport.state() != TransportState::Open {
+            return;
+        }
+        let (sent, verify) = (&mut self.sent, self.verify_data);
+        let all_sent = self.outbox.write_to(transport, now, tracer, |bytes| {
+            if verify {
+                sent.update(bytes);
+            } else {
+                sent.skip(bytes.len() as u64);
+            }
+        });
+        if all_sent && self.close_wanted && self.closed_at.is_none() {
+            self.closed_at = Some(now);
+            transport.close(now, tracer);
+        }
+    }
+
+    fn read(&mut self) {
+        let Some(transport) = self.transport.as_deref_mut() else {
+            return;
+        };
+        if self.verify_data {
+            self.scratch.clear();
+            transport.read(&mut self.scratch);
+            self.received.update(&self.scratch);
+        } else {
+            self.received.skip(transport.discard() as u64);
+        }
+    }
+}
+
+impl ConnectionEnd for PlainEnd {
+    fn attach(&mut self, transport: Box<dyn Transport>) {
+        self.transport = Some(transport);
+    }
+
+    fn handle_transport(&mut self, now: Instant, event: TransportEvent, tracer: &mut dyn Tracer) {
+        match event {
+            TransportEvent::Connected | TransportEvent::Writable => {}
+            TransportEvent::Readable => return self.read(),
+            TransportEvent::PeerClosed => {
+                // Like most servers on reading end-of-file: close too once
+                // everything queued has been sent.
+                self.read();
+                self.close_wanted = true;
+            }
+        }
+        self.flush(now, tracer);
+    }
+
+    fn send(&mut self, now: Instant, data: &Data, tracer: &mut dyn Tracer) {
+        self.outbox.push(Chunk::of(data));
+        self.flush(now, tracer);
+    }
+
+    fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.close_wanted = true;
+        self.flush(now, tracer);
+    }
+
+    fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.outbox.clear();
+        if let Some(transport) = self.transport.as_deref_mut() {
+            self.closed_at.get_or_insert(now);
+            transport.abort(now, tracer);
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    fn handle_timeout(&mut self, _now: Instant, _tracer: &mut dyn Tracer) {}
+
+    fn take_keylog(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn report(&self) -> EndReport {
+        EndReport {
+            sent: self.sent,
+            received: self.received,
+            closed_at: self.closed_at,
+            ..EndReport::default()
+        }
+    }
+}
