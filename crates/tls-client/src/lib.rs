@@ -17,8 +17,9 @@
 //! store are shared with the server in `tlsim_tls::conn`.
 //!
 //! Deliberate omissions: no renegotiation (a HelloRequest is refused with
-//! a warning no_renegotiation), no client certificates, no session tickets (a ticket is accepted into the
-//! transcript but not used).
+//! a warning no_renegotiation), no client certificates (a Certificate
+//! Request gets an empty Certificate), no session tickets (a ticket is
+//! accepted into the transcript but not used).
 
 #![forbid(unsafe_code)]
 

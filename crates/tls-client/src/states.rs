@@ -4,8 +4,10 @@
 //! rendering.
 //!
 //! - Full handshake (RFC 5246 §7.3, Figure 1): Server Hello, Certificate,
-//!   Server Key Exchange, Server Hello Done, then the server's Change
-//!   Cipher Spec and Finished.
+//!   Server Key Exchange, (Certificate Request,) Server Hello Done, then
+//!   the server's Change Cipher Spec and Finished. A client without a
+//!   certificate answers a Certificate Request with an empty Certificate
+//!   (RFC 5246 §7.4.6).
 //! - Abbreviated handshake (Figure 2): a Server Hello that echoes the
 //!   offered session ID leads straight to `ExpectChangeCipherSpec`.
 //! - A New Session Ticket (RFC 5077 §3.3) is taken into the transcript
@@ -23,6 +25,7 @@
 //! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` |
 //! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` |
 //! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
+//! | `ExpectServerHelloDone` | Certificate Request | `ExpectServerHelloDone` |
 //! | `ExpectServerHelloDone` | Server Hello Done | `ExpectChangeCipherSpec` |
 //! | `ExpectChangeCipherSpec` | New Session Ticket | `ExpectChangeCipherSpec` |
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` |
@@ -89,6 +92,9 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec;
         ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange;
         ExpectServerKeyExchange, Handshake(H::ServerKeyExchange) => ExpectServerHelloDone;
+        // RFC 5246 §7.4.4: the server may ask for a client certificate;
+        // the client answers with an empty Certificate (§7.4.6).
+        ExpectServerHelloDone, Handshake(H::CertificateRequest) => ExpectServerHelloDone;
         ExpectServerHelloDone, Handshake(H::ServerHelloDone) => ExpectChangeCipherSpec;
         // RFC 5077 §3.3: the ticket precedes the server's Change Cipher Spec.
         ExpectChangeCipherSpec, Handshake(H::NewSessionTicket) => ExpectChangeCipherSpec;
