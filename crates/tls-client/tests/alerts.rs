@@ -317,3 +317,57 @@ fn a_second_certificate_request_is_unexpected_message() {
         })
     );
 }
+
+/// A handshake whose Server Hello `edit` rewrites.
+fn edited_server_hello(edit: impl Fn(&mut Vec<u8>) + 'static) -> Pair {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    tamper_units(&mut pair, Direction::ToClient, move |delivery, units| {
+        if delivery == 0 {
+            edit(&mut units[0].body);
+        }
+    });
+    pair.handshake();
+    pair
+}
+
+/// In a Server Hello: type (1), length (3), version (2), random (32),
+/// then the session ID's length; the server sends 32-byte IDs.
+const SESSION_ID_LEN_AT: usize = 38;
+
+#[test]
+fn a_server_session_id_longer_than_32_bytes_is_decode_error() {
+    // RFC 5246 §7.4.1.3: `SessionID session_id`, at most 32 bytes.
+    let pair = edited_server_hello(|hello| {
+        hello[SESSION_ID_LEN_AT] = 33;
+        hello.insert(SESSION_ID_LEN_AT + 1, 0);
+        let len = (hello.len() - 4) as u32;
+        hello[1..4].copy_from_slice(&len.to_be_bytes()[1..]);
+    });
+    assert_eq!(
+        error_of(&pair.client_events),
+        Some(&Error::InvalidMessage(InvalidMessage::LengthOutOfBounds(
+            "SessionID"
+        )))
+    );
+    assert_eq!(
+        alert_sent(&pair.client_events),
+        Some(AlertDescription::DecodeError)
+    );
+}
+
+#[test]
+fn a_compression_method_the_client_did_not_offer_is_illegal_parameter() {
+    // RFC 5246 §7.4.1.3: "compression_method: The single compression
+    // algorithm selected by the server from the list in
+    // ClientHello.compression_methods."
+    let pair = edited_server_hello(|hello| {
+        let method_at = SESSION_ID_LEN_AT + 1 + 32 + 2;
+        assert_eq!(hello[method_at], 0);
+        hello[method_at] = 1;
+    });
+    assert_eq!(
+        alert_sent(&pair.client_events),
+        Some(AlertDescription::IllegalParameter)
+    );
+}
