@@ -56,6 +56,7 @@ impl ClientConnection {
             .unwrap_or(config.max_version.min(0x0301));
         let mut core = Core::new(ctx, rng, ProtocolVersion::from(record_version));
         core.set_max_handshake_len(config.max_handshake_len);
+        core.ignore_hello_requests_while_handshaking();
         if let Some(ivs) = &config.pins.cbc_ivs {
             core.pin_cbc_ivs(ivs);
         }

@@ -11,8 +11,9 @@
 //! - Abbreviated handshake (Figure 2): a Server Hello that echoes the
 //!   offered session ID leads straight to `ExpectChangeCipherSpec`.
 //! - A New Session Ticket (RFC 5077 §3.3) is taken into the transcript
-//!   when tickets were offered; a Hello Request once connected is answered
-//!   with a warning no_renegotiation and the connection goes on (RFC 5246
+//!   when tickets were offered. A Hello Request while negotiating is
+//!   dropped before it reaches a state; once connected it is answered with
+//!   a warning no_renegotiation and the connection goes on (RFC 5246
 //!   §7.4.1.1: renegotiation is not supported).
 //! - The peer's close_notify leads to `Closed`, any error to `Failed`.
 //!   Before `start` every record is an error, close_notify included.

@@ -371,3 +371,42 @@ fn a_compression_method_the_client_did_not_offer_is_illegal_parameter() {
         Some(AlertDescription::IllegalParameter)
     );
 }
+
+#[test]
+fn a_hello_request_during_the_handshake_is_ignored() {
+    // RFC 5246 §7.4.1.1: ignored while negotiating, and kept out of the
+    // transcript, so the Finished messages still agree.
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    tamper_units(&mut pair, Direction::ToClient, |delivery, units| {
+        if delivery == 0 {
+            let hello_request = Unit {
+                body: vec![HandshakeType::HelloRequest.get(), 0, 0, 0],
+                ..units[0].clone()
+            };
+            units.insert(2, hello_request);
+        }
+    });
+    pair.handshake();
+    pair.assert_complete();
+}
+
+#[test]
+fn a_hello_request_with_a_body_during_the_handshake_is_decode_error() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut pair = Pair::new(client_config(&pki), server_config(&pki));
+    tamper_units(&mut pair, Direction::ToClient, |delivery, units| {
+        if delivery == 0 {
+            let hello_request = Unit {
+                body: vec![HandshakeType::HelloRequest.get(), 0, 0, 1, 0],
+                ..units[0].clone()
+            };
+            units.insert(2, hello_request);
+        }
+    });
+    pair.handshake();
+    assert_eq!(
+        alert_sent(&pair.client_events),
+        Some(AlertDescription::DecodeError)
+    );
+}
