@@ -868,8 +868,8 @@ impl State for Connected {
                 handshake.expect_handshake(&[HandshakeType::HelloRequest])?;
                 // RFC 5246 §7.4.1.1: a client that does not wish to
                 // renegotiate "may, if it wishes, respond with a
-                // no_renegotiation alert"; §7.2.2: it is always a warning,
-                // and the connection goes on.
+                // no_renegotiation alert"; RFC 5746 §4.2: one that refuses
+                // MUST, at warning level, and the connection goes on.
                 core.send_warning(now, tracer, AlertDescription::NoRenegotiation);
                 Ok(self)
             }

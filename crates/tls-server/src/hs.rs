@@ -776,8 +776,8 @@ impl State for Connected {
                 // RFC 5246 §7.2.2: no_renegotiation is "sent ... by the
                 // server in response to a client hello after initial
                 // handshaking", always as a warning; the client may go on
-                // with the connection (RFC 5746 §4: renegotiation may be
-                // refused).
+                // with the connection. (RFC 5746 §4.4 recommends refusing
+                // legacy renegotiation; tlsim supports none.)
                 core.send_warning(now, tracer, AlertDescription::NoRenegotiation);
                 Ok(self)
             }
