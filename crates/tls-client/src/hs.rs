@@ -23,7 +23,7 @@ use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
     Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
-    certificate_error, crypto_error, lock, unexpected_handshake,
+    certificate_error, crypto_error, lock,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
@@ -31,14 +31,15 @@ use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
 use tlsim_tls::crypto::suites::{Authentication, suite_by_value};
 use tlsim_tls::enums::{
-    CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType, HandshakeType,
-    NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType,
+    HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
-    ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange, HandshakeMessage,
-    HelloExtension, Random, ServerExtension, ServerHello, SessionId,
+    CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange,
+    HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
 };
+use tlsim_tls::record::JoinedMessage;
 use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
@@ -201,6 +202,15 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
     if config.extended_master_secret {
         exts.push(ClientExtension::ExtendedMasterSecret);
     }
+    exts.extend(
+        config
+            .opaque_extensions
+            .iter()
+            .map(|(typ, data)| ClientExtension::Unknown {
+                typ: ExtensionType::from(*typ),
+                data: data.clone(),
+            }),
+    );
     let rank = |typ: ExtensionType| -> (usize, usize) {
         let explicit = config
             .extension_order
@@ -609,15 +619,57 @@ impl State for ExpectServerKeyExchange {
             agreed: self.agreed,
             group,
             server_public: ske.params.public,
+            certificate_requested: false,
         }))
     }
 }
 
-/// Waiting for Server Hello Done, then sending the client's flight.
+/// Waiting for Server Hello Done (or first a Certificate Request), then
+/// sending the client's flight.
 struct ExpectServerHelloDone {
     agreed: Agreed,
     group: KxGroup,
     server_public: Vec<u8>,
+    /// A Certificate Request came: the flight opens with a Certificate.
+    certificate_requested: bool,
+}
+
+impl ExpectServerHelloDone {
+    /// RFC 5246 §7.4.4: the server asks for a client certificate. The
+    /// request is read whole, so a malformed one is decode_error; this
+    /// client has no certificate to offer, which the log says.
+    fn take_certificate_request(
+        mut self: Box<Self>,
+        core: &mut Core,
+        message: &JoinedMessage,
+        body: &[u8],
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let version = ProtocolVersion::from(self.agreed.params.version);
+        let request = CertificateRequest::from_body(body, version)?;
+        core.transcript.extend_from_slice(&message.bytes);
+        core.ctx
+            .action(now, tracer, "Answer the Certificate Request", |e| {
+                e.field(
+                    "Certificate Types",
+                    format!("{} types", request.certificate_types.len()),
+                )
+                .field(
+                    "Certificate Authorities",
+                    format!("{} names", request.certificate_authorities.len()),
+                )
+                .field("Client Certificate", "none configured")
+                .field("Answer", "an empty Certificate message")
+                .explain(
+                    "The server asks the client to prove who it is with a certificate; a \
+                     client without one says so with an empty certificate list, and the \
+                     server decides whether to go on.",
+                )
+            });
+        self.certificate_requested = true;
+        Ok(self)
+    }
 }
 
 impl State for ExpectServerHelloDone {
@@ -632,8 +684,29 @@ impl State for ExpectServerHelloDone {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = input.expect_handshake(&[HandshakeType::ServerHelloDone])?;
+        // RFC 5246 §7.3: at most one Certificate Request, before the
+        // Server Hello Done.
+        let expected: &'static [HandshakeType] = if self.certificate_requested {
+            &[HandshakeType::ServerHelloDone]
+        } else {
+            &[
+                HandshakeType::CertificateRequest,
+                HandshakeType::ServerHelloDone,
+            ]
+        };
+        let (message, decoded) = input.expect_handshake(expected)?;
+        if let HandshakeMessage::Unknown { body, .. } = decoded {
+            return self.take_certificate_request(core, message, body, now, tracer);
+        }
         core.transcript.extend_from_slice(&message.bytes);
+        // RFC 5246 §7.4.6: "If no suitable certificate is available, the
+        // client MUST send a certificate message containing no
+        // certificates." No CertificateVerify follows (§7.4.8).
+        if self.certificate_requested {
+            core.queue_handshake(&HandshakeMessage::Certificate(
+                tlsim_tls::msgs::Certificate::default(),
+            ));
+        }
         let agreed = self.agreed;
         let group = self.group;
         let (secret, public) =
@@ -723,9 +796,10 @@ impl State for ExpectChangeCipherSpec {
             // extension sends NewSessionTicket here; tickets are not used
             // for resumption, so it only enters the transcript.
             Input::Handshake(m)
-                if m.message.typ() == HandshakeType::NewSessionTicket
+                if m.typ == HandshakeType::NewSessionTicket
                     && self.agreed.config.session_ticket =>
             {
+                m.message()?;
                 core.transcript.extend_from_slice(&m.bytes);
                 Ok(self)
             }
@@ -781,23 +855,25 @@ impl State for Connected {
 
     fn handle(
         self: Box<Self>,
-        _core: &mut Core,
+        core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         match input {
-            // RFC 5246 §7.4.1.1: a client may ignore HelloRequest;
-            // renegotiation is not supported.
-            Input::Handshake(m) if m.message.typ() == HandshakeType::HelloRequest => Ok(self),
-            Input::Handshake(m) => Err(unexpected_handshake(
-                &[HandshakeType::HelloRequest],
-                m.message.typ(),
-            )),
             Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
                 expected: &[ContentType::ApplicationData],
                 got: ContentType::ChangeCipherSpec,
             }),
+            handshake => {
+                handshake.expect_handshake(&[HandshakeType::HelloRequest])?;
+                // RFC 5246 §7.4.1.1: a client that does not wish to
+                // renegotiate "may, if it wishes, respond with a
+                // no_renegotiation alert"; RFC 5746 §4.2: one that refuses
+                // MUST, at warning level, and the connection goes on.
+                core.send_warning(now, tracer, AlertDescription::NoRenegotiation);
+                Ok(self)
+            }
         }
     }
 }

@@ -208,6 +208,9 @@ pub enum PeerMisbehaved {
     RenegotiationInfoMismatch,
     /// An empty certificate chain where one is required.
     EmptyCertificateChain,
+    /// TLS_FALLBACK_SCSV with a version below the server's highest
+    /// (RFC 7507 §3).
+    InappropriateFallback,
     /// Any other field that is out of range or inconsistent with others.
     IllegalParameter(&'static str),
 }
@@ -226,6 +229,9 @@ impl From<PeerMisbehaved> for AlertDescription {
             // RFC 5246 §7.4.2: a server must send a certificate when the
             // suite requires one; an empty list cannot be validated.
             PeerMisbehaved::EmptyCertificateChain => AlertDescription::BadCertificate,
+            // RFC 7507 §3: "the server MUST respond with a fatal
+            // inappropriate_fallback alert".
+            PeerMisbehaved::InappropriateFallback => AlertDescription::InappropriateFallback,
             PeerMisbehaved::SelectedUnofferedCipherSuite
             | PeerMisbehaved::SelectedUnofferedCompression
             | PeerMisbehaved::SelectedUnofferedVersion
@@ -268,6 +274,8 @@ impl From<PeerIncompatible> for AlertDescription {
             // client has attempted to negotiate is recognized but not
             // supported."
             PeerIncompatible::UnsupportedVersion(_) => AlertDescription::ProtocolVersion,
+            // RFC 5246 §7.2.2 illegal_parameter: "A field in the handshake
+            // was out of range or inconsistent with other fields."
             PeerIncompatible::NullCompressionRequired => AlertDescription::IllegalParameter,
             PeerIncompatible::NoCipherSuiteInCommon
             | PeerIncompatible::NoCurveInCommon
