@@ -274,6 +274,12 @@ fn tshark_decrypts_every_suite_and_version() {
             "rsa" => format!("RsaPem({:?})", rsa_key.display().to_string()),
             _ => "P256".to_string(),
         };
+        // RFC 8422 §5.3: an ECDSA certificate needs its curve among the
+        // client's groups; the server's own list still picks the key exchange.
+        let client_groups = match (auth, group) {
+            ("ecdsa", g) if g != "secp256r1" => format!(r#""{g}", "secp256r1""#),
+            (_, g) => format!(r#""{g}""#),
+        };
         let text = format!(
             r#"Scenario(
     name: "suite",
@@ -290,7 +296,7 @@ fn tshark_decrypts_every_suite_and_version() {
     ),
     tls: (
         clients: [TlsClient(name: "c", min_version: "{version}", max_version: "{version}", cipher_suites: ["{suite}"],
-                            groups: ["{group}"], server_name: "server.test", trust: ["root"])],
+                            groups: [{client_groups}], server_name: "server.test", trust: ["root"])],
         servers: [TlsServer(name: "s", cipher_suites: ["{suite}"], groups: ["{group}"], chain: ["leaf"], key: "leaf")],
     ),
     listen: [Listen(host: "server", port: 443, tls: "s")],

@@ -92,7 +92,12 @@ fn every_supported_group_completes() {
     ] {
         let pki = pki(LeafKey::Ecdsa);
         let mut client = client_config(&pki);
+        // RFC 8422 §5.3: the ECDSA leaf's curve must be among the client's
+        // groups; the server's single group decides the key exchange.
         client.groups = vec![group.get()];
+        if group != NamedGroup::Secp256r1 {
+            client.groups.push(NamedGroup::Secp256r1.get());
+        }
         let mut server = server_config(&pki);
         server.groups = vec![group.get()];
         let mut pair = Pair::new(client, server);
