@@ -155,7 +155,8 @@ fn send_client_hello(
     })
 }
 
-fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
+/// The extensions of `config`'s Client Hello, in the order it sends them.
+pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
     let mut exts = Vec::new();
     if let Some(name) = &config.server_name {
         exts.push(ClientExtension::ServerName(vec![name.clone()]));

@@ -34,6 +34,7 @@ use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
 pub use config::{ClientConfig, ClientPins, ClientSessionStore};
+pub use hs::client_extensions;
 
 /// One client connection; the methods shared with the server, from
 /// [`handle_bytes`](Connection::handle_bytes) to

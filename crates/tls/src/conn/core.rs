@@ -86,7 +86,7 @@ pub trait State {
 }
 
 /// A handshake message's name in titles ("Server Hello").
-fn handshake_name(typ: HandshakeType) -> String {
+pub fn handshake_name(typ: HandshakeType) -> String {
     match typ.name() {
         Some(name) => name.to_owned(),
         None => format!("Handshake Type {}", typ.get()),
@@ -109,20 +109,23 @@ impl Tracer for Deferred {
     }
 }
 
-/// The records written or read together, for one send or receive event.
+/// The records written or read together, for one send or receive event:
+/// their names for the title, their bytes and their dissection.
 #[derive(Default)]
-struct Batch {
+pub struct Batch {
     names: Vec<String>,
     wire: Vec<u8>,
     fields: Vec<Field>,
 }
 
 impl Batch {
-    fn is_empty(&self) -> bool {
+    /// Whether no record was added.
+    pub fn is_empty(&self) -> bool {
         self.wire.is_empty()
     }
 
-    fn name(&mut self, name: String) {
+    /// Adds a message's name to the title.
+    pub fn name(&mut self, name: String) {
         // Consecutive application data records read as one.
         if name == "Application Data" && self.names.last().is_some_and(|n| *n == name) {
             return;
@@ -130,7 +133,8 @@ impl Batch {
         self.names.push(name);
     }
 
-    fn title(&self) -> String {
+    /// "TLS Client Hello + Certificate", or "TLS Record" without names.
+    pub fn title(&self) -> String {
         if self.names.is_empty() {
             "TLS Record".to_owned()
         } else {
@@ -140,7 +144,7 @@ impl Batch {
 
     /// Adds one record's bytes; with `tracing`, its dissection too, and
     /// for a protected record the content it carries.
-    fn add_record(
+    pub fn add_record(
         &mut self,
         record: &[u8],
         protected: Option<(ContentType, &[u8])>,
@@ -185,6 +189,14 @@ impl Batch {
                 }
             }
         }
+    }
+
+    /// The event of these records: `kind` (send or receive) of `ctx`'s
+    /// connection, with the title, the dissection and the bytes.
+    pub fn into_event(self, ctx: &EventContext, now: Instant, kind: Kind) -> Event {
+        let mut event = ctx.event(now, kind, self.title());
+        event.fields = self.fields;
+        event.bytes(self.wire)
     }
 }
 
@@ -284,6 +296,14 @@ impl Core {
     pub fn set_pending_keys(&mut self, encrypter: RecordEncrypter, decrypter: RecordDecrypter) {
         self.pending_encrypter = Some(encrypter);
         self.pending_decrypter = Some(decrypter);
+    }
+
+    /// Takes the keys [`set_pending_keys`](Self::set_pending_keys) set, for
+    /// a caller that protects records itself.
+    pub fn take_pending_keys(&mut self) -> Option<(RecordEncrypter, RecordDecrypter)> {
+        self.pending_encrypter
+            .take()
+            .zip(self.pending_decrypter.take())
     }
 
     /// RFC 5246 §7.1: a received ChangeCipherSpec switches the read side

@@ -202,6 +202,12 @@ pub struct RecordProtection<M> {
     last: RecordTrace,
 }
 
+/// A change to a CBC record between its MAC and its encryption, for
+/// scripted peers that test how a receiver handles a bad MAC or padding
+/// (RFC 5246 §6.2.3.2): it gets the MAC and the padding (the
+/// padding_length byte last) and may change, cut or extend either.
+pub type CbcTamper<'a> = &'a mut dyn FnMut(&mut Vec<u8>, &mut Vec<u8>);
+
 /// Protects outgoing records in one direction.
 pub type RecordEncrypter = RecordProtection<cbc::Encryptor<Aes128>>;
 
@@ -298,7 +304,14 @@ impl RecordEncrypter {
         explicit_iv: &[u8; AES_BLOCK_LEN],
     ) -> Vec<u8> {
         let mut out = Vec::new();
-        self.seal(content_type, version, plaintext, *explicit_iv, &mut out);
+        self.seal(
+            content_type,
+            version,
+            plaintext,
+            *explicit_iv,
+            None,
+            &mut out,
+        );
         out
     }
 
@@ -312,6 +325,29 @@ impl RecordEncrypter {
         rng: &mut R,
         out: &mut Vec<u8>,
     ) {
+        let iv = self.draw_iv(rng);
+        self.seal(content_type, version, plaintext, iv, None, out);
+    }
+
+    /// Like [`encrypt`](Self::encrypt), with `tamper` changing a CBC
+    /// record's MAC and padding before encryption; zero bytes then fill the
+    /// last block, as CBC encrypts whole blocks only. A GCM record is
+    /// sealed as by `encrypt` (its tag is the fragment's last 16 bytes).
+    pub fn encrypt_tampered<R: CryptoRng + ?Sized>(
+        &mut self,
+        content_type: u8,
+        version: u16,
+        plaintext: &[u8],
+        rng: &mut R,
+        tamper: CbcTamper<'_>,
+    ) -> Vec<u8> {
+        let iv = self.draw_iv(rng);
+        let mut out = Vec::new();
+        self.seal(content_type, version, plaintext, iv, Some(tamper), &mut out);
+        out
+    }
+
+    fn draw_iv<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> [u8; AES_BLOCK_LEN] {
         let mut iv = [0u8; AES_BLOCK_LEN];
         if let CipherState::Cbc {
             explicit_iv: true, ..
@@ -320,7 +356,7 @@ impl RecordEncrypter {
             // RFC 5246 §6.2.3.2: the IV SHOULD be chosen at random.
             rng.fill_bytes(&mut iv);
         }
-        self.seal(content_type, version, plaintext, iv, out);
+        iv
     }
 
     /// The number of bytes a fragment of `plaintext_len` bytes grows to,
@@ -338,6 +374,7 @@ impl RecordEncrypter {
         version: u16,
         plaintext: &[u8],
         explicit: [u8; AES_BLOCK_LEN],
+        tamper: Option<CbcTamper<'_>>,
         out: &mut Vec<u8>,
     ) {
         assert!(
@@ -377,6 +414,17 @@ impl RecordEncrypter {
                 out.extend_from_slice(plaintext);
                 out.extend_from_slice(tag);
                 out.resize(out.len() + usize::from(padding_len) + 1, padding_len);
+                if let Some(tamper) = tamper {
+                    let mac_start = start + iv_len + plaintext.len();
+                    let mut mac_bytes = tag.to_vec();
+                    let mut padding = out.split_off(mac_start + tag.len());
+                    tamper(&mut mac_bytes, &mut padding);
+                    out.truncate(mac_start);
+                    out.extend_from_slice(&mac_bytes);
+                    out.extend_from_slice(&padding);
+                    let partial = (out.len() - start - iv_len) % AES_BLOCK_LEN;
+                    out.resize(out.len() + (AES_BLOCK_LEN - partial) % AES_BLOCK_LEN, 0);
+                }
                 let (blocks, rest) = Array::slice_as_chunks_mut(&mut out[start + iv_len..]);
                 debug_assert!(rest.is_empty(), "padding fills the last block");
                 // TLS 1.0: the encryptor keeps the last ciphertext block as

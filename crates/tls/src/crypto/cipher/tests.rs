@@ -279,6 +279,56 @@ fn good_mac_with_bad_padding_is_still_bad_record_mac() {
 }
 
 #[test]
+fn a_cbc_tamper_reaches_the_mac_and_padding() {
+    let mut rng = RngStream::new(3, "records");
+    let plaintext = b"0123456789abcdef0123";
+    for (suite, version) in every_suite_and_version() {
+        let (mut enc, mut dec) = pair(suite, version);
+        let mut seal = |tamper: CbcTamper<'_>| {
+            let fragment =
+                enc.encrypt_tampered(APPLICATION_DATA, version, plaintext, &mut rng, tamper);
+            dec.decrypt(APPLICATION_DATA, version, &fragment)
+        };
+        assert_eq!(seal(&mut |_, _| {}).unwrap(), plaintext);
+        // RFC 5246 §6.2.3.2: padding may be longer than needed, up to 255.
+        let longer = seal(&mut |_, padding| {
+            let len = padding.len() + AES_BLOCK_LEN;
+            *padding = vec![(len - 1) as u8; len];
+        });
+        assert_eq!(
+            longer.unwrap(),
+            plaintext,
+            "suite {suite:04x} version {version:04x}"
+        );
+        if suite_by_value(suite).unwrap().bulk != BulkCipher::Aes128Cbc {
+            continue;
+        }
+        assert_eq!(
+            seal(&mut |mac, _| mac[0] ^= 1),
+            Err(CryptoError::BadRecordMac)
+        );
+        // A fresh pair: the failed record left the decrypter's sequence
+        // number behind the encrypter's.
+        let (mut enc, mut dec) = pair(suite, version);
+        let fragment = enc.encrypt_tampered(
+            APPLICATION_DATA,
+            version,
+            plaintext,
+            &mut rng,
+            &mut |_, padding| {
+                if let Some(length) = padding.last_mut() {
+                    *length ^= 1;
+                }
+            },
+        );
+        assert_eq!(
+            dec.decrypt(APPLICATION_DATA, version, &fragment),
+            Err(CryptoError::BadRecordMac)
+        );
+    }
+}
+
+#[test]
 fn padding_check_accepts_only_consistent_padding() {
     let mac_len = 20;
     let mut buf = vec![0u8; 48];

@@ -1,0 +1,38 @@
+//! Scripted TLS peers for tlsim: conversations that send and expect TLS
+//! 1.0–1.2 messages, in the spirit of tlsfuzzer's scripts, sans-IO.
+//!
+//! Read first: RFC 5246 §7.3 (the handshake), §7.4.9 (Finished), §8.1
+//! (master secret), RFC 7627 (extended master secret), RFC 8422 (ECDHE).
+//!
+//! A [`Conversation`] is an ordered list of [`Step`]s for one end of a
+//! connection: send a message (built from the end's TLS profile, with any
+//! field overridden, or as raw bytes), expect a message, an alert, the
+//! connection closing or nothing for a while. The [`Script`] runs one: it
+//! keeps the transcript of what was actually sent and received and derives
+//! every key from it, so the same conversation works on every seed and
+//! against any peer.
+//!
+//! - [`language`]: the step language, as scenario files write it (RON).
+//! - [`Script`]: the engine; bytes in ([`Script::handle_bytes`]), bytes out
+//!   ([`Script::write_tls`]), time in ([`Script::handle_timeout`]), and the
+//!   [`Verdict`].
+//! - `build`: hellos with any field or length overridden, handshake
+//!   headers, and byte mutations.
+//!
+//! Records, handshake reassembly, the key schedule, record protection and
+//! the event log's dissection are those of `tlsim_tls`, shared with the
+//! TLS actors, so a conversation's log reads like theirs.
+//!
+//! Deliberate omissions: the script does not verify the peer's certificate
+//! chain or its Server Key Exchange signature (a probe wants to go on
+//! whatever the peer sends), and it runs full ECDHE handshakes only (no
+//! session resumption, no client certificates).
+
+#![forbid(unsafe_code)]
+
+mod build;
+mod engine;
+pub mod language;
+
+pub use engine::{CloseKind, Failure, Script, Verdict};
+pub use language::{Conversation, Expected, Message, Step};
