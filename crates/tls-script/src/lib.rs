@@ -18,6 +18,7 @@
 //!   [`Verdict`].
 //! - `build`: hellos with any field or length overridden, handshake
 //!   headers, and byte mutations.
+//! - `expect`: what came from the peer, and whether a step expected it.
 //!
 //! Records, handshake reassembly, the key schedule, record protection and
 //! the event log's dissection are those of `tlsim_tls`, shared with the
@@ -32,6 +33,7 @@
 
 mod build;
 mod engine;
+mod expect;
 pub mod language;
 
 pub use engine::{CloseKind, Failure, Script, Verdict};
