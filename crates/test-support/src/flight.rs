@@ -257,6 +257,27 @@ pub struct MutatedRun {
     pub changed: bool,
 }
 
+/// Passes every delivery in `direction` through [`split`], then `edit`
+/// (given the delivery's number in that direction, from 0, and its
+/// units), then [`join`].
+pub fn tamper_units(
+    pair: &mut Pair,
+    direction: Direction,
+    mut edit: impl FnMut(usize, &mut Vec<Unit>) + 'static,
+) {
+    let mut encrypting = false;
+    let mut delivery = 0;
+    pair.tamper(move |d, bytes| {
+        if d != direction {
+            return;
+        }
+        let mut units = split(bytes, &mut encrypting);
+        edit(delivery, &mut units);
+        *bytes = join(&units);
+        delivery += 1;
+    });
+}
+
 /// Runs a handshake (pair seed 1) whose deliveries in `direction` pass
 /// through [`split`], the `mutations` aimed at them, then [`join`].
 ///
@@ -271,16 +292,10 @@ pub fn mutated_handshake(
     let mut pair = Pair::new(client, server);
     let changed = Rc::new(Cell::new(false));
     let seen = changed.clone();
-    let mut encrypting = false;
-    let mut delivery = 0;
-    pair.tamper(move |d, bytes| {
-        if d != direction {
-            return;
-        }
-        let mut units = split(bytes, &mut encrypting);
+    tamper_units(&mut pair, direction, move |delivery, units| {
         let before = units.clone();
         for m in mutations.iter().filter(|m| m.flight == delivery) {
-            m.mutation.apply(&mut units);
+            m.mutation.apply(units);
         }
         let kept = |units: &[Unit]| -> Vec<Unit> {
             units
@@ -289,11 +304,9 @@ pub fn mutated_handshake(
                 .cloned()
                 .collect()
         };
-        if kept(&before) != kept(&units) {
+        if kept(&before) != kept(units) {
             seen.set(true);
         }
-        *bytes = join(&units);
-        delivery += 1;
     });
     pair.handshake();
     MutatedRun {

@@ -20,7 +20,7 @@ pub mod flight;
 pub mod pair;
 pub mod pki;
 
-pub use pair::{Direction, Pair};
+pub use pair::{Direction, Pair, alert_sent, error_of};
 pub use pki::{
     LeafKey, NOT_AFTER, NOT_BEFORE, NOW, Pki, SERVER_NAME, client_config, pki, pki_with,
     server_config,

@@ -10,6 +10,11 @@ use std::sync::Arc;
 
 use tlsim_sim::{Event, Instant, RngStream};
 use tlsim_tls::conn::{EventContext, TlsEvent};
+use tlsim_tls::crypto::cipher::{RecordEncrypter, Side};
+use tlsim_tls::crypto::prf;
+use tlsim_tls::crypto::suites::suite_by_value;
+use tlsim_tls::enums::{AlertDescription, ContentType};
+use tlsim_tls::error::Error;
 use tlsim_tls_client::{ClientConfig, ClientConnection};
 use tlsim_tls_server::{ServerConfig, ServerConnection};
 
@@ -43,6 +48,9 @@ pub struct Pair {
     pub client_wire: Vec<u8>,
     /// Every byte the server wrote, before tampering.
     pub server_wire: Vec<u8>,
+    /// The client's NSS key log lines that
+    /// [`record_after_finished`](Self::record_after_finished) took.
+    pub client_keylog: Vec<String>,
     /// The simulated time of the current round.
     pub now: Instant,
     tamper: Option<Tamper>,
@@ -79,6 +87,7 @@ impl Pair {
             server_events: Vec::new(),
             client_wire: Vec::new(),
             server_wire: Vec::new(),
+            client_keylog: Vec::new(),
             now: Instant::from_nanos(20_000_000),
             tamper: None,
             chunker: None,
@@ -230,8 +239,96 @@ impl Pair {
         );
     }
 
+    /// Sends `data` as application data in `direction`, drives the pair,
+    /// and returns what the other end read.
+    pub fn transfer(&mut self, direction: Direction, data: &[u8]) -> Vec<u8> {
+        let now = self.now;
+        match direction {
+            Direction::ToServer => {
+                self.client
+                    .send_application_data(now, data, &mut self.client_log)
+            }
+            Direction::ToClient => {
+                self.server
+                    .send_application_data(now, data, &mut self.server_log)
+            }
+        }
+        self.drive();
+        let mut read = Vec::new();
+        match direction {
+            Direction::ToServer => self.server.read_application_data(&mut read),
+            Direction::ToClient => self.client.read_application_data(&mut read),
+        };
+        read
+    }
+
+    /// A record of `typ` carrying `plaintext`, protected as `side` would
+    /// write its next record once the handshake is over: for what a test
+    /// must send encrypted (a renegotiating Client Hello, a Hello
+    /// Request). The keys are rebuilt from the client's key log (whose
+    /// lines this takes) and the randoms on the wire, and moved past the
+    /// side's Finished; so this holds for a full handshake after which the
+    /// side wrote nothing more.
+    ///
+    /// # Panics
+    /// If no handshake completed, or its suite is not one tlsim runs.
+    pub fn record_after_finished(
+        &mut self,
+        side: Side,
+        typ: ContentType,
+        plaintext: &[u8],
+    ) -> Vec<u8> {
+        self.client_keylog.extend(self.client.keylog_lines());
+        let negotiated = self.client.negotiated().expect("a negotiated handshake");
+        let version = negotiated.version.get();
+        let suite = suite_by_value(negotiated.suite.get()).expect("a suite tlsim runs");
+        // CLIENT_RANDOM <client random> <master secret>
+        let line = self.client_keylog.last().expect("a completed handshake");
+        let master_secret = line
+            .rsplit(' ')
+            .next()
+            .and_then(|h| hex::decode(h).ok())
+            .expect("a key log line");
+        // Record header (5), handshake header (4), version (2), random.
+        let random = |wire: &[u8]| -> [u8; 32] { wire[11..43].try_into().expect("a hello") };
+        let keys = prf::key_block(
+            suite.prf(version),
+            &master_secret,
+            &random(&self.client_wire),
+            &random(&self.server_wire),
+            suite.key_block_layout(version),
+        );
+        let mut protection = RecordEncrypter::from_key_block(suite, version, &keys, side)
+            .expect("keys of the negotiated suite");
+        let mut rng = RngStream::new(0, "record after finished");
+        // The Finished took sequence number 0 (RFC 5246 §6.1).
+        let _ = protection.encrypt(ContentType::Handshake.get(), version, &[0; 16], &mut rng);
+        let fragment = protection.encrypt(typ.get(), version, plaintext, &mut rng);
+        let mut record = vec![typ.get()];
+        record.extend_from_slice(&version.to_be_bytes());
+        record.extend_from_slice(&(fragment.len() as u16).to_be_bytes());
+        record.extend_from_slice(&fragment);
+        record
+    }
+
     /// The titles of a log's events, in order.
     pub fn titles(log: &[Event]) -> Vec<String> {
         log.iter().map(|e| e.title.to_string()).collect()
     }
+}
+
+/// The fatal alert a side sent when it failed, from its events.
+pub fn alert_sent(events: &[TlsEvent]) -> Option<AlertDescription> {
+    events.iter().find_map(|e| match e {
+        TlsEvent::Failed { alert_sent, .. } => *alert_sent,
+        _ => None,
+    })
+}
+
+/// The error a side failed with, from its events.
+pub fn error_of(events: &[TlsEvent]) -> Option<&Error> {
+    events.iter().find_map(|e| match e {
+        TlsEvent::Failed { error, .. } => Some(error),
+        _ => None,
+    })
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::SessionStore;
 use tlsim_tls::crypto::suites::AES_BLOCK_LEN;
+pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
 /// 2014-01-01T00:00:00Z: the default calendar time at simulated time zero,
 /// the year of the documented flow.
@@ -49,6 +50,15 @@ pub struct ClientConfig {
     /// An explicit order of extension types in the Client Hello; types not
     /// listed follow in the default order.
     pub extension_order: Option<Vec<u16>>,
+    /// Extensions sent as given, by code point and body, after the others
+    /// unless `extension_order` places them (RFC 5246 §7.4.1.4), such as
+    /// padding (RFC 7685).
+    pub opaque_extensions: Vec<(u16, Vec<u8>)>,
+    /// The longest handshake message body accepted from the server; a
+    /// longer one ends the handshake with decode_error before it is
+    /// buffered. RFC 5246 §7.4 allows 2^24-1 bytes; the default is
+    /// [`DEFAULT_MAX_HANDSHAKE_LEN`] (1 MiB).
+    pub max_handshake_len: usize,
     /// Trusted root certificates, DER.
     pub trust_anchors: Vec<Vec<u8>>,
     /// Whether the leaf certificate must match `server_name`.
@@ -81,6 +91,8 @@ impl Default for ClientConfig {
             extended_master_secret: false,
             session_ticket: false,
             extension_order: None,
+            opaque_extensions: Vec::new(),
+            max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             trust_anchors: Vec::new(),
             verify_hostname: true,
             now_unix: DEFAULT_NOW_UNIX,

@@ -23,7 +23,7 @@ use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
     Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
-    certificate_error, crypto_error, lock, unexpected_handshake,
+    certificate_error, crypto_error, lock,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
@@ -31,8 +31,8 @@ use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
 use tlsim_tls::crypto::suites::{Authentication, suite_by_value};
 use tlsim_tls::enums::{
-    CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType, HandshakeType,
-    NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType,
+    HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
@@ -201,6 +201,15 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
     if config.extended_master_secret {
         exts.push(ClientExtension::ExtendedMasterSecret);
     }
+    exts.extend(
+        config
+            .opaque_extensions
+            .iter()
+            .map(|(typ, data)| ClientExtension::Unknown {
+                typ: ExtensionType::from(*typ),
+                data: data.clone(),
+            }),
+    );
     let rank = |typ: ExtensionType| -> (usize, usize) {
         let explicit = config
             .extension_order
@@ -632,7 +641,7 @@ impl State for ExpectServerHelloDone {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let message = input.expect_handshake(&[HandshakeType::ServerHelloDone])?;
+        let (message, _) = input.expect_handshake(&[HandshakeType::ServerHelloDone])?;
         core.transcript.extend_from_slice(&message.bytes);
         let agreed = self.agreed;
         let group = self.group;
@@ -723,9 +732,10 @@ impl State for ExpectChangeCipherSpec {
             // extension sends NewSessionTicket here; tickets are not used
             // for resumption, so it only enters the transcript.
             Input::Handshake(m)
-                if m.message.typ() == HandshakeType::NewSessionTicket
+                if m.typ == HandshakeType::NewSessionTicket
                     && self.agreed.config.session_ticket =>
             {
+                m.message()?;
                 core.transcript.extend_from_slice(&m.bytes);
                 Ok(self)
             }
@@ -781,23 +791,25 @@ impl State for Connected {
 
     fn handle(
         self: Box<Self>,
-        _core: &mut Core,
+        core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         match input {
-            // RFC 5246 §7.4.1.1: a client may ignore HelloRequest;
-            // renegotiation is not supported.
-            Input::Handshake(m) if m.message.typ() == HandshakeType::HelloRequest => Ok(self),
-            Input::Handshake(m) => Err(unexpected_handshake(
-                &[HandshakeType::HelloRequest],
-                m.message.typ(),
-            )),
             Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
                 expected: &[ContentType::ApplicationData],
                 got: ContentType::ChangeCipherSpec,
             }),
+            handshake => {
+                handshake.expect_handshake(&[HandshakeType::HelloRequest])?;
+                // RFC 5246 §7.4.1.1: a client that does not wish to
+                // renegotiate "may, if it wishes, respond with a
+                // no_renegotiation alert"; §7.2.2: it is always a warning,
+                // and the connection goes on.
+                core.send_warning(now, tracer, AlertDescription::NoRenegotiation);
+                Ok(self)
+            }
         }
     }
 }

@@ -16,8 +16,8 @@
 //! The connection API, record layer, alerts, key schedule and session
 //! store are shared with the server in `tlsim_tls::conn`.
 //!
-//! Deliberate omissions: no renegotiation (a HelloRequest is ignored), no
-//! client certificates, no session tickets (a ticket is accepted into the
+//! Deliberate omissions: no renegotiation (a HelloRequest is refused with
+//! a warning no_renegotiation), no client certificates, no session tickets (a ticket is accepted into the
 //! transcript but not used).
 
 #![forbid(unsafe_code)]
@@ -55,6 +55,7 @@ impl ClientConnection {
             .record_version
             .unwrap_or(config.max_version.min(0x0301));
         let mut core = Core::new(ctx, rng, ProtocolVersion::from(record_version));
+        core.set_max_handshake_len(config.max_handshake_len);
         if let Some(ivs) = &config.pins.cbc_ivs {
             core.pin_cbc_ivs(ivs);
         }

@@ -9,8 +9,9 @@
 //! - Abbreviated handshake (Figure 2): a Server Hello that echoes the
 //!   offered session ID leads straight to `ExpectChangeCipherSpec`.
 //! - A New Session Ticket (RFC 5077 §3.3) is taken into the transcript
-//!   when tickets were offered; a Hello Request once connected is ignored
-//!   (RFC 5246 §7.4.1.1: renegotiation is not supported).
+//!   when tickets were offered; a Hello Request once connected is answered
+//!   with a warning no_renegotiation and the connection goes on (RFC 5246
+//!   §7.4.1.1: renegotiation is not supported).
 //! - The peer's close_notify leads to `Closed`, any error to `Failed`.
 //!   Before `start` every record is an error, close_notify included.
 //!
@@ -93,7 +94,8 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         ExpectChangeCipherSpec, Handshake(H::NewSessionTicket) => ExpectChangeCipherSpec;
         ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished;
         ExpectFinished, Handshake(H::Finished) => Connected;
-        // RFC 5246 §7.4.1.1: a client may ignore Hello Request.
+        // RFC 5246 §7.4.1.1: a client may refuse a Hello Request with a
+        // warning no_renegotiation.
         Connected, Handshake(H::HelloRequest) => Connected;
         // RFC 5246 §7.2.1: close_notify may come at any time once the
         // client has spoken.

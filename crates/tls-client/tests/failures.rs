@@ -3,26 +3,12 @@
 
 use tlsim_sim::Instant;
 use tlsim_test_support::{
-    Direction, LeafKey, NOW, Pair, client_config, pki, pki_with, server_config,
+    Direction, LeafKey, NOW, Pair, alert_sent, client_config, error_of, pki, pki_with,
+    server_config,
 };
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::enums::{AlertDescription, ContentType, HandshakeType};
 use tlsim_tls::error::{CertificateError, Error, PeerIncompatible};
-
-/// The alert a side sent when it failed.
-fn alert_sent(events: &[TlsEvent]) -> Option<AlertDescription> {
-    events.iter().find_map(|e| match e {
-        TlsEvent::Failed { alert_sent, .. } => *alert_sent,
-        _ => None,
-    })
-}
-
-fn error_of(events: &[TlsEvent]) -> Option<&Error> {
-    events.iter().find_map(|e| match e {
-        TlsEvent::Failed { error, .. } => Some(error),
-        _ => None,
-    })
-}
 
 #[track_caller]
 fn assert_server_alerted(pair: &Pair, alert: AlertDescription) {

@@ -35,14 +35,17 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let pki = if rsa { rsa_pki() } else { ecdsa_pki() };
+        // RFC 8422 §5.3: an ECDSA suite needs the certificate's curve,
+        // secp256r1 (23), among the client's groups.
         let usable = suites.iter().any(|&s| {
             let p = suite_by_value(s).unwrap();
             p.supports_version(version)
-                && matches!(
-                    (p.authentication, rsa),
-                    (tlsim_tls::crypto::suites::Authentication::Rsa, true)
-                        | (tlsim_tls::crypto::suites::Authentication::Ecdsa, false)
-                )
+                && match p.authentication {
+                    tlsim_tls::crypto::suites::Authentication::Rsa => rsa,
+                    tlsim_tls::crypto::suites::Authentication::Ecdsa => {
+                        !rsa && groups.contains(&23)
+                    }
+                }
         });
         prop_assume!(usable);
         let mut client = client_config(pki);

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_test_support::{Direction, LeafKey, Pair, Pki, client_config, pki, server_config};
 use tlsim_tls::conn::{Declaration, StateName, Trigger};
+use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::enums::{ContentType, HandshakeType};
 use tlsim_tls_client::states::{ClientState, TRANSITIONS as CLIENT};
 use tlsim_tls_client::{ClientConfig, ClientSessionStore};
@@ -246,13 +247,6 @@ const CLIENT_UNREACHABLE: &[(ClientState, Trigger, ClientState)] = &[
         Trigger::CloseNotify,
         ClientState::Closed,
     ),
-    // The server never sends Hello Request, and once connected every
-    // record is encrypted: one cannot be added in flight.
-    (
-        ClientState::Connected,
-        Trigger::Handshake(HandshakeType::HelloRequest),
-        ClientState::Connected,
-    ),
 ];
 
 /// Transitions that no in-memory pair of these actors can take.
@@ -317,6 +311,42 @@ fn handshakes_take_every_reachable_declared_transition() {
         .handle_bytes(now, &[22, 3, 1, 0, 0], &mut early.client_log);
     assert_eq!(early.client.state_name(), "Failed");
     client_taken.extend(early.client.transitions_taken());
+
+    // Renegotiation, refused: a Client Hello to the server and a Hello
+    // Request to the client once connected, encrypted as the peer would,
+    // each in a handshake of its own (each takes the peer's next sequence
+    // number).
+    for (side, to) in [
+        (Side::Client, Direction::ToServer),
+        (Side::Server, Direction::ToClient),
+    ] {
+        let (client, server) = configs(&pki, Flow::Full);
+        let mut refused = Pair::new(client, server);
+        refused.handshake();
+        let message = match side {
+            Side::Client => records(&refused.client_wire)[0][5..].to_vec(),
+            Side::Server => vec![HandshakeType::HelloRequest.get(), 0, 0, 0],
+        };
+        let record = refused.record_after_finished(side, ContentType::Handshake, &message);
+        let now = refused.now;
+        match to {
+            Direction::ToServer => {
+                refused
+                    .server
+                    .handle_bytes(now, &record, &mut refused.server_log)
+            }
+            Direction::ToClient => {
+                refused
+                    .client
+                    .handle_bytes(now, &record, &mut refused.client_log)
+            }
+        }
+        refused.drive();
+        assert_eq!(refused.client.state_name(), "Connected");
+        assert_eq!(refused.server.state_name(), "Connected");
+        client_taken.extend(refused.client.transitions_taken());
+        server_taken.extend(refused.server.transitions_taken());
+    }
 
     assert_covered(
         named(&CLIENT, &client_taken),

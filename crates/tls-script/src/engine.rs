@@ -542,7 +542,15 @@ impl Script {
             }
             if let Some(joined) = self.joiner.pop() {
                 return Some(match joined {
-                    Ok(joined) => self.learn(joined.message, joined.bytes, now, tracer),
+                    Ok(joined) => match joined.message() {
+                        Ok(message) => {
+                            let message = message.clone();
+                            self.learn(message, joined.bytes, now, tracer)
+                        }
+                        Err(e) => {
+                            self.broke(tlsim_tls::error::Error::InvalidMessage(e).to_string())
+                        }
+                    },
                     Err(e) => self.broke(e.to_string()),
                 });
             }

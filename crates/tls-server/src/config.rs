@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use tlsim_tls::conn::SessionStore;
 use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::AES_BLOCK_LEN;
+pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
 /// The server's configuration.
 #[derive(Clone, Debug)]
@@ -30,6 +31,12 @@ pub struct ServerConfig {
     pub session_cache: Option<Arc<Mutex<ServerSessionCache>>>,
     /// Whether to agree to extended_master_secret (RFC 7627).
     pub extended_master_secret: bool,
+    /// The longest handshake message body accepted from the client; a
+    /// longer one ends the handshake with decode_error before it is
+    /// buffered. RFC 5246 §7.4 allows 2^24-1 bytes; the default is
+    /// [`DEFAULT_MAX_HANDSHAKE_LEN`] (1 MiB), room for the largest Client
+    /// Hello whose length fields are all filled (about 128 KiB).
+    pub max_handshake_len: usize,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
 }
@@ -49,6 +56,7 @@ impl ServerConfig {
             npn: Vec::new(),
             session_cache: None,
             extended_master_secret: true,
+            max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             pins: ServerPins::default(),
         }
     }

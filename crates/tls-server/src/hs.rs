@@ -23,7 +23,7 @@ use tlsim_tls::codec::hex;
 use tlsim_tls::codec::{Codec, put_u24};
 use tlsim_tls::conn::{
     Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
-    crypto_error, lock, unexpected_handshake,
+    crypto_error, lock,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
@@ -31,8 +31,8 @@ use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType};
 use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
 use tlsim_tls::enums::{
-    CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat, HandshakeType,
-    NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat,
+    HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
@@ -130,6 +130,16 @@ impl ExpectClientHello {
         if offered < self.config.min_version.max(0x0301) {
             return Err(PeerIncompatible::UnsupportedVersion(hello.client_version).into());
         }
+        // RFC 7507 §3: a client that signals a fallback although the
+        // server supports a higher version than it offers is under a
+        // downgrade attack: inappropriate_fallback.
+        if offered < self.config.max_version
+            && hello
+                .cipher_suites
+                .contains(&CipherSuite::TLS_FALLBACK_SCSV)
+        {
+            return Err(PeerMisbehaved::InappropriateFallback.into());
+        }
         Ok(offered.min(self.config.max_version))
     }
 
@@ -145,21 +155,20 @@ impl ExpectClientHello {
         let key_type = config.signing_key.key_type();
         let group = config.groups.iter().find_map(|&g| {
             let group = KxGroup::from_named_curve(g)?;
-            // RFC 4492 §4: without the extension the client supports any
-            // curve.
-            let client_has = requested
-                .groups
-                .as_ref()
-                .is_none_or(|groups| groups.contains(&NamedGroup::from(g)));
-            client_has.then_some(group)
+            client_accepts_curve(requested, NamedGroup::from(g)).then_some(group)
         });
+        // Every suite here is ECDHE: without a common curve none can run.
+        let group = group.ok_or(PeerIncompatible::NoCurveInCommon)?;
         let suite = config
             .cipher_suites
             .iter()
             .filter_map(|&s| suite_by_value(s))
             .find(|s| {
                 let fits_key = match s.authentication {
-                    Authentication::Ecdsa => key_type == KeyType::EcdsaP256,
+                    Authentication::Ecdsa => {
+                        key_type == KeyType::EcdsaP256
+                            && client_accepts_curve(requested, NamedGroup::Secp256r1)
+                    }
                     Authentication::Rsa => key_type == KeyType::Rsa,
                 };
                 fits_key
@@ -167,7 +176,6 @@ impl ExpectClientHello {
                     && hello.cipher_suites.contains(&CipherSuite::from(s.value))
             })
             .ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
-        let group = group.ok_or(PeerIncompatible::NoCurveInCommon)?;
         Ok(Choice {
             version,
             suite,
@@ -376,6 +384,17 @@ impl State for ExpectClientHello {
             _ => Err(PeerIncompatible::NoCipherSuiteInCommon.into()),
         }
     }
+}
+
+/// RFC 8422 §5.3: an ECDSA certificate's key must lie on a curve the
+/// client lists in supported_groups; RFC 8422 §4: a client that sends no
+/// such list supports any curve. (Its point formats always include
+/// uncompressed, which `Requested::from_hello` checked.)
+fn client_accepts_curve(requested: &Requested, curve: NamedGroup) -> bool {
+    requested
+        .groups
+        .as_ref()
+        .is_none_or(|groups| groups.contains(&curve))
 }
 
 fn allocate_session_id(
@@ -742,17 +761,26 @@ impl State for Connected {
 
     fn handle(
         self: Box<Self>,
-        _core: &mut Core,
+        core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         match input {
-            Input::Handshake(m) => Err(unexpected_handshake(&[], m.message.typ())),
             Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
                 expected: &[ContentType::ApplicationData],
                 got: ContentType::ChangeCipherSpec,
             }),
+            handshake => {
+                handshake.expect_handshake(&[HandshakeType::ClientHello])?;
+                // RFC 5246 §7.2.2: no_renegotiation is "sent ... by the
+                // server in response to a client hello after initial
+                // handshaking", always as a warning; the client may go on
+                // with the connection (RFC 5746 §4: renegotiation may be
+                // refused).
+                core.send_warning(now, tracer, AlertDescription::NoRenegotiation);
+                Ok(self)
+            }
         }
     }
 }

@@ -16,7 +16,7 @@
 //!   `docs/tls-server-states.dot`.
 //!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
-//! unexpected_message), no client authentication, no session tickets
+//! refused with a warning no_renegotiation), no client authentication, no session tickets
 //! (the extension is ignored), no static RSA key exchange.
 
 #![forbid(unsafe_code)]
@@ -46,6 +46,7 @@ impl ServerConnection {
     /// A connection waiting for a Client Hello.
     pub fn new(config: Arc<ServerConfig>, rng: RngStream, ctx: EventContext) -> Self {
         let mut core = Core::new(ctx, rng, ProtocolVersion::Tls10);
+        core.set_max_handshake_len(config.max_handshake_len);
         if let Some(ivs) = &config.pins.cbc_ivs {
             core.pin_cbc_ivs(ivs);
         }

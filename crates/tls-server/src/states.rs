@@ -9,8 +9,10 @@
 //! - Abbreviated handshake (Figure 2): a Client Hello offering a cached
 //!   session that fits leads straight to `ExpectChangeCipherSpec`, the
 //!   server's Change Cipher Spec and Finished already sent.
-//! - Once connected, any handshake message is an error: a second Client
-//!   Hello (renegotiation) is unexpected_message.
+//! - Once connected, a second Client Hello (renegotiation, not supported)
+//!   is refused with a warning no_renegotiation and the connection goes
+//!   on (RFC 5246 §7.2.2); any other handshake message is
+//!   unexpected_message.
 //! - The peer's close_notify leads to `Closed`, any error to `Failed`.
 //!
 //! <!-- transitions: generated from TRANSITIONS by the `states` test of tlsim-tls-client;
@@ -22,6 +24,7 @@
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` or `ExpectNextProtocol` |
 //! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
 //! | `ExpectFinished` | Finished | `Connected` |
+//! | `Connected` | Client Hello | `Connected` |
 //! | `ExpectClientHello` | close_notify | `Closed` |
 //! | `ExpectClientKeyExchange` | close_notify | `Closed` |
 //! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
@@ -79,6 +82,9 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished | ExpectNextProtocol;
         ExpectNextProtocol, Handshake(H::NextProtocol) => ExpectFinished;
         ExpectFinished, Handshake(H::Finished) => Connected;
+        // RFC 5246 §7.2.2: a Client Hello once connected (renegotiation) is
+        // refused with a warning no_renegotiation; the connection goes on.
+        Connected, Handshake(H::ClientHello) => Connected;
         // RFC 5246 §7.2.1: close_notify may come at any time.
         ExpectClientHello, CloseNotify => Closed;
         ExpectClientKeyExchange, CloseNotify => Closed;

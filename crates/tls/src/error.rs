@@ -208,6 +208,9 @@ pub enum PeerMisbehaved {
     RenegotiationInfoMismatch,
     /// An empty certificate chain where one is required.
     EmptyCertificateChain,
+    /// TLS_FALLBACK_SCSV with a version below the server's highest
+    /// (RFC 7507 §3).
+    InappropriateFallback,
     /// Any other field that is out of range or inconsistent with others.
     IllegalParameter(&'static str),
 }
@@ -226,6 +229,9 @@ impl From<PeerMisbehaved> for AlertDescription {
             // RFC 5246 §7.4.2: a server must send a certificate when the
             // suite requires one; an empty list cannot be validated.
             PeerMisbehaved::EmptyCertificateChain => AlertDescription::BadCertificate,
+            // RFC 7507 §3: "the server MUST respond with a fatal
+            // inappropriate_fallback alert".
+            PeerMisbehaved::InappropriateFallback => AlertDescription::InappropriateFallback,
             PeerMisbehaved::SelectedUnofferedCipherSuite
             | PeerMisbehaved::SelectedUnofferedCompression
             | PeerMisbehaved::SelectedUnofferedVersion

@@ -17,8 +17,8 @@
 //! Record protection (decryption, MAC) happens between the deframer and
 //! the joiner and lives in [`crate::crypto`].
 
-use crate::codec::{Codec, Reader};
-use crate::enums::{ContentType, ProtocolVersion};
+use crate::codec::{Codec, MAX_U24, Reader};
+use crate::enums::{ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::{HANDSHAKE_HEADER_LEN, HandshakeMessage};
 
@@ -29,10 +29,12 @@ pub const HEADER_LEN: usize = 5;
 pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
 /// RFC 5246 §6.2.3: "The length MUST NOT exceed 2^14 + 2048."
 pub const MAX_CIPHERTEXT_LEN: usize = (1 << 14) + 2048;
-/// The largest handshake message the joiner will buffer. The protocol
-/// allows 2^24-1; a certificate chain of three 1 KiB certificates needs
-/// about 3 KiB, so 64 KiB bounds memory without refusing real peers.
-pub const MAX_HANDSHAKE_LEN: usize = 1 << 16;
+/// The largest handshake message body a joiner buffers unless told
+/// otherwise: 1 MiB. RFC 5246 §7.4 allows 2^24-1 bytes; real hellos stay
+/// below 2^17 (every length field of a Client Hello filled), and long
+/// certificate chains below 2^16, so this bounds memory without refusing
+/// real peers.
+pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 1 << 20;
 
 /// The five bytes in front of every record (RFC 5246 §6.2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,32 +240,66 @@ impl Deframer {
     }
 }
 
-/// A handshake message and the exact bytes it arrived as (header and
-/// body), for the transcript hash (RFC 5246 §7.4.9).
+/// A whole handshake message: its type, the exact bytes it arrived as
+/// (header and body, for the transcript hash of RFC 5246 §7.4.9), and its
+/// decoding.
+///
+/// A body that does not decode is no framing error: the receiver first
+/// checks that it expects the type at all (RFC 5246 §7.2.2: an unexpected
+/// message is unexpected_message, however it is built), then decodes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JoinedMessage {
-    /// The decoded message.
-    pub message: HandshakeMessage,
+    /// The type in the message's header.
+    pub typ: HandshakeType,
     /// Its bytes on the wire, header included.
     pub bytes: Vec<u8>,
+    decoded: Result<HandshakeMessage, InvalidMessage>,
+}
+
+impl JoinedMessage {
+    /// The decoded message, or why its body does not decode.
+    ///
+    /// # Errors
+    /// The [`InvalidMessage`] the body's codec reported.
+    pub fn message(&self) -> Result<&HandshakeMessage, InvalidMessage> {
+        self.decoded.as_ref().map_err(|e| *e)
+    }
 }
 
 /// Reassembles handshake messages from the plaintext fragments of
 /// Handshake records.
 ///
 /// Call [`push`](HandshakeJoiner::push) with each record's fragment, then
-/// [`pop`](HandshakeJoiner::pop) until it returns `None`. Errors are
-/// sticky, as for the [`Deframer`].
-#[derive(Clone, Debug, Default)]
+/// [`pop`](HandshakeJoiner::pop) until it returns `None`. Framing errors
+/// are sticky, as for the [`Deframer`].
+#[derive(Clone, Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
     error: Option<Error>,
+    max_len: usize,
+}
+
+impl Default for HandshakeJoiner {
+    fn default() -> Self {
+        HandshakeJoiner::with_limit(DEFAULT_MAX_HANDSHAKE_LEN)
+    }
 }
 
 impl HandshakeJoiner {
-    /// An empty joiner.
+    /// An empty joiner that buffers bodies of up to
+    /// [`DEFAULT_MAX_HANDSHAKE_LEN`] bytes.
     pub fn new() -> Self {
         HandshakeJoiner::default()
+    }
+
+    /// An empty joiner that refuses a message whose body is longer than
+    /// `max_len` bytes, clamped to the protocol's 2^24-1 (RFC 5246 §7.4).
+    pub fn with_limit(max_len: usize) -> Self {
+        HandshakeJoiner {
+            buf: Vec::new(),
+            error: None,
+            max_len: max_len.min(MAX_U24),
+        }
     }
 
     /// Adds the plaintext fragment of one Handshake record.
@@ -291,7 +327,9 @@ impl HandshakeJoiner {
     }
 
     /// The next whole message, `None` if more fragments are needed, or the
-    /// error that poisoned the joiner.
+    /// error that poisoned the joiner: a header announcing a body above the
+    /// limit poisons it before the body is buffered. A body that does not
+    /// decode does not (see [`JoinedMessage::message`]).
     #[must_use]
     pub fn pop(&mut self) -> Option<Result<JoinedMessage, Error>> {
         if let Some(error) = &self.error {
@@ -301,7 +339,7 @@ impl HandshakeJoiner {
             return None;
         }
         let body_len = u32::from_be_bytes([0, self.buf[1], self.buf[2], self.buf[3]]) as usize;
-        if body_len > MAX_HANDSHAKE_LEN {
+        if body_len > self.max_len {
             return Some(Err(self.poison(InvalidMessage::HandshakeTooLarge(body_len))));
         }
         let total = HANDSHAKE_HEADER_LEN + body_len;
@@ -309,10 +347,11 @@ impl HandshakeJoiner {
             return None;
         }
         let bytes: Vec<u8> = self.buf.drain(..total).collect();
-        Some(match HandshakeMessage::from_bytes(&bytes) {
-            Ok(message) => Ok(JoinedMessage { message, bytes }),
-            Err(e) => Err(self.poison(e)),
-        })
+        Some(Ok(JoinedMessage {
+            typ: HandshakeType::from(bytes[0]),
+            decoded: HandshakeMessage::from_bytes(&bytes),
+            bytes,
+        }))
     }
 
     /// Whether no partial message is buffered. A ChangeCipherSpec or an
@@ -473,11 +512,11 @@ mod tests {
         let mut j = HandshakeJoiner::new();
         j.push(&[14, 0, 0, 0, 0, 0, 0, 0]).unwrap();
         assert_eq!(
-            j.pop().unwrap().unwrap().message,
-            HandshakeMessage::ServerHelloDone
+            j.pop().unwrap().unwrap().message(),
+            Ok(&HandshakeMessage::ServerHelloDone)
         );
         let hello_request = j.pop().unwrap().unwrap();
-        assert_eq!(hello_request.message, HandshakeMessage::HelloRequest);
+        assert_eq!(hello_request.message(), Ok(&HandshakeMessage::HelloRequest));
         assert_eq!(hello_request.bytes, [0, 0, 0, 0]);
         assert!(j.pop().is_none());
         assert!(j.is_empty());
@@ -486,20 +525,49 @@ mod tests {
     #[test]
     fn joiner_refuses_oversized_message_before_buffering_it() {
         let mut j = HandshakeJoiner::new();
-        j.push(&[11, 0x01, 0x00, 0x01]).unwrap();
+        j.push(&[11, 0x10, 0x00, 0x01]).unwrap();
         assert_eq!(
             j.pop().unwrap().unwrap_err(),
-            Error::InvalidMessage(InvalidMessage::HandshakeTooLarge(MAX_HANDSHAKE_LEN + 1))
+            Error::InvalidMessage(InvalidMessage::HandshakeTooLarge(
+                DEFAULT_MAX_HANDSHAKE_LEN + 1
+            ))
         );
         assert!(j.pop().unwrap().is_err());
+        assert!(j.push(&[14, 0, 0, 0]).is_err());
     }
 
     #[test]
-    fn joiner_poisons_on_malformed_message() {
+    fn joiner_limit_is_configurable_up_to_the_protocol_maximum() {
+        let mut small = HandshakeJoiner::with_limit(3);
+        small.push(&[20, 0, 0, 3, 1, 2, 3]).unwrap();
+        assert!(small.pop().unwrap().is_ok());
+        small.push(&[20, 0, 0, 4]).unwrap();
+        assert_eq!(
+            small.pop().unwrap().unwrap_err(),
+            Error::InvalidMessage(InvalidMessage::HandshakeTooLarge(4))
+        );
+        // RFC 5246 §7.4: a uint24 length cannot exceed 2^24-1 anyway.
+        let mut largest = HandshakeJoiner::with_limit(usize::MAX);
+        largest.push(&[11, 0xff, 0xff, 0xff]).unwrap();
+        assert!(largest.pop().is_none());
+    }
+
+    #[test]
+    fn joiner_keeps_a_malformed_body_for_the_receiver_to_judge() {
         let mut j = HandshakeJoiner::new();
-        j.push(&[14, 0, 0, 1, 0xff]).unwrap();
-        assert!(j.pop().unwrap().is_err());
-        assert!(j.push(&[14, 0, 0, 0]).is_err());
+        j.push(&[14, 0, 0, 1, 0xff, 14, 0, 0, 0]).unwrap();
+        let malformed = j.pop().unwrap().unwrap();
+        assert_eq!(malformed.typ, HandshakeType::ServerHelloDone);
+        assert_eq!(malformed.bytes, [14, 0, 0, 1, 0xff]);
+        assert_eq!(
+            malformed.message(),
+            Err(InvalidMessage::TrailingData("handshake body"))
+        );
+        // The framing holds, so the next message is whole.
+        assert_eq!(
+            j.pop().unwrap().unwrap().message(),
+            Ok(&HandshakeMessage::ServerHelloDone)
+        );
     }
 
     /// Splits `bytes` at the given (sorted, deduplicated) cut points.
@@ -562,7 +630,7 @@ mod tests {
             prop_assert!(j.is_empty());
             let joined: Vec<u8> = out.iter().flat_map(|m| m.bytes.clone()).collect();
             prop_assert_eq!(joined, payload);
-            let decoded: Vec<HandshakeMessage> = out.into_iter().map(|m| m.message).collect();
+            let decoded: Vec<HandshakeMessage> = out.into_iter().map(|m| m.message().unwrap().clone()).collect();
             prop_assert_eq!(decoded, messages);
         }
 

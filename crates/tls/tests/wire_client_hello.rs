@@ -210,8 +210,8 @@ fn documented_client_hello_survives_any_segmentation() {
         let joined = joiner.pop().unwrap().unwrap();
         assert_eq!(joined.bytes, DOCUMENTED_CLIENT_HELLO[5..]);
         assert_eq!(
-            joined.message,
-            HandshakeMessage::ClientHello(documented_hello())
+            joined.message(),
+            Ok(&HandshakeMessage::ClientHello(documented_hello()))
         );
     }
 }
@@ -242,7 +242,7 @@ fn rejects_documented_client_hello_with_a_repeated_extension() {
     );
     let mut joiner = HandshakeJoiner::new();
     joiner.push(&record.fragment).unwrap();
-    let err = joiner.pop().unwrap().unwrap_err();
+    let err = Error::from(joiner.pop().unwrap().unwrap().message().unwrap_err());
     assert_eq!(
         err.alert(),
         Some(tlsim_tls::enums::AlertDescription::IllegalParameter)

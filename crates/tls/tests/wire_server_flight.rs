@@ -73,7 +73,7 @@ fn reassembles_the_flight_from_1418_byte_segments() {
             while let Some(joined) = joiner.pop() {
                 let joined = joined.unwrap();
                 transcript.extend_from_slice(&joined.bytes);
-                received.push(joined.message);
+                received.push(joined.message().unwrap().clone());
             }
         }
     }

@@ -97,6 +97,8 @@ impl<'a> Factory<'a> {
             session_ticket: p.session_ticket,
             extension_order: (!p.extension_order.is_empty())
                 .then(|| p.extension_order.iter().map(|e| e.value()).collect()),
+            opaque_extensions: Vec::new(),
+            max_handshake_len: tlsim_tls_client::config::DEFAULT_MAX_HANDSHAKE_LEN,
             trust_anchors: p
                 .trust
                 .iter()
@@ -147,6 +149,7 @@ impl<'a> Factory<'a> {
                 .session_cache
                 .then(|| Arc::new(Mutex::new(ServerSessionCache::new(SESSION_CAPACITY)))),
             extended_master_secret: p.extended_master_secret,
+            max_handshake_len: tlsim_tls_server::config::DEFAULT_MAX_HANDSHAKE_LEN,
             pins: tlsim_tls_server::ServerPins {
                 server_random: p
                     .pins

@@ -12,7 +12,7 @@ use crate::crypto::suites::AES_BLOCK_LEN;
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::dissect::{dissect_encrypted_record, dissect_handshake, dissect_record};
-use crate::msgs::{Alert, HandshakeMessage};
+use crate::msgs::{Alert, ChangeCipherSpec, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
 };
@@ -27,18 +27,21 @@ pub enum Input<'a> {
 }
 
 impl<'a> Input<'a> {
-    /// The handshake message, if it is of one of the `expected` types.
+    /// The handshake message and its decoding, if it is of one of the
+    /// `expected` types.
     ///
     /// # Errors
-    /// unexpected_message, listing `expected`, for any other message or a
-    /// ChangeCipherSpec.
+    /// unexpected_message, listing `expected`, for a message of any other
+    /// type, whether or not its body decodes (RFC 5246 §7.2.2), or for a
+    /// ChangeCipherSpec; decode_error (or what the codec names) for a
+    /// message of an expected type whose body does not decode.
     pub fn expect_handshake(
         self,
         expected: &'static [HandshakeType],
-    ) -> Result<&'a JoinedMessage, Error> {
+    ) -> Result<(&'a JoinedMessage, &'a HandshakeMessage), Error> {
         match self {
-            Input::Handshake(m) if expected.contains(&m.message.typ()) => Ok(m),
-            Input::Handshake(m) => Err(super::unexpected_handshake(expected, m.message.typ())),
+            Input::Handshake(m) if expected.contains(&m.typ) => Ok((m, m.message()?)),
+            Input::Handshake(m) => Err(super::unexpected_handshake(expected, m.typ)),
             Input::ChangeCipherSpec => Err(super::unexpected_change_cipher_spec()),
         }
     }
@@ -271,6 +274,13 @@ impl Core {
             sent_close: false,
             received_close: false,
         }
+    }
+
+    /// Refuses a handshake message whose body is longer than `max_len`
+    /// bytes, before buffering it (decode_error); the protocol's own limit
+    /// is 2^24-1 (RFC 5246 §7.4). Call before any bytes arrive.
+    pub fn set_max_handshake_len(&mut self, max_len: usize) {
+        self.joiner = HandshakeJoiner::with_limit(max_len);
     }
 
     /// Pins the explicit CBC IVs of the next records written, in order;
@@ -591,6 +601,22 @@ impl Core {
         self.flush(now, tracer);
     }
 
+    /// Sends a warning alert at once; the connection goes on (RFC 5246
+    /// §7.2). Nothing is sent after close_notify or a failure.
+    pub fn send_warning(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        description: AlertDescription,
+    ) {
+        if self.sent_close || self.error.is_some() {
+            return;
+        }
+        self.flush(now, tracer);
+        self.write_alert(Alert::warning(description), tracer.enabled());
+        self.flush(now, tracer);
+    }
+
     fn write_alert(&mut self, alert: Alert, tracing: bool) {
         self.write_record(ContentType::Alert, &alert.to_bytes(), tracing);
         self.flight
@@ -717,22 +743,31 @@ impl Core {
                 self.joiner.push(&plaintext)?;
                 while let Some(message) = self.joiner.pop() {
                     let message = message?;
-                    batch.name(handshake_name(message.message.typ()));
+                    batch.name(handshake_name(message.typ));
                     self.dispatch(machine, Input::Handshake(&message), now, deferred)?;
                 }
                 Ok(())
             }
             ContentType::ChangeCipherSpec => {
                 batch.name("Change Cipher Spec".to_owned());
-                // RFC 5246 §7.1: the message is one byte of value 1; a
-                // handshake message may not straddle it.
-                if plaintext != [1] {
-                    return Err(InvalidMessage::IllegalValue("ChangeCipherSpec").into());
+                // RFC 5246 §6.2.1: "Implementations MUST NOT send
+                // zero-length fragments of ... ChangeCipherSpec".
+                if plaintext.is_empty() {
+                    return Err(InvalidMessage::EmptyFragment(typ).into());
                 }
-                if !self.joiner.is_empty() {
-                    return Err(super::unexpected_change_cipher_spec());
+                // RFC 5246 §6.2.1: messages of one content type may share a
+                // record, so each byte is one message of §7.1's single byte
+                // 1; a second one (`01 01`) meets a state that expects the
+                // Finished, and is unexpected_message (§7.2.2).
+                for message in plaintext.chunks(1) {
+                    ChangeCipherSpec::from_bytes(message)?;
+                    // RFC 5246 §7.1: a handshake message may not straddle it.
+                    if !self.joiner.is_empty() {
+                        return Err(super::unexpected_change_cipher_spec());
+                    }
+                    self.dispatch(machine, Input::ChangeCipherSpec, now, deferred)?;
                 }
-                self.dispatch(machine, Input::ChangeCipherSpec, now, deferred)
+                Ok(())
             }
             ContentType::Alert => {
                 let alert = Alert::from_bytes(&plaintext)?;
@@ -777,7 +812,7 @@ impl Core {
                     "no handshake state",
                 )))?;
         let on = match &input {
-            Input::Handshake(m) => Trigger::Handshake(m.message.typ()),
+            Input::Handshake(m) => Trigger::Handshake(m.typ),
             Input::ChangeCipherSpec => Trigger::ChangeCipherSpec,
         };
         let next = current.handle(self, input, now, deferred)?;

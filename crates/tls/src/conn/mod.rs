@@ -50,7 +50,9 @@ use crate::error::{CertificateError, CryptoError, Error, InvalidMessage, PeerMis
 /// Takes the handshake message a state expects from an [`Input`]:
 /// `require_handshake!(input, HandshakeType::X, HandshakeMessage::X(body) => body)`
 /// gives `Ok((message, body))`, with `message` the [`JoinedMessage`] and
-/// its encoding, or the unexpected_message error listing `HandshakeType::X`.
+/// its encoding; or the unexpected_message error listing `HandshakeType::X`
+/// for any other type, or the decoding error of a malformed X
+/// ([`Input::expect_handshake`]).
 ///
 /// [`JoinedMessage`]: crate::record::JoinedMessage
 #[macro_export]
@@ -58,7 +60,7 @@ macro_rules! require_handshake {
     ($input:expr, $typ:expr, $pattern:pat => $payload:expr) => {
         $input
             .expect_handshake(&[$typ])
-            .and_then(|message| match &message.message {
+            .and_then(|(message, decoded)| match decoded {
                 $pattern => Ok((message, $payload)),
                 other => Err($crate::conn::unexpected_handshake(&[$typ], other.typ())),
             })

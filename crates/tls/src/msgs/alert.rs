@@ -22,12 +22,17 @@ impl Alert {
         }
     }
 
-    /// RFC 5246 §7.2.1: close_notify, sent at warning level.
-    pub fn close_notify() -> Self {
+    /// A warning alert: the connection goes on (RFC 5246 §7.2).
+    pub fn warning(description: AlertDescription) -> Self {
         Alert {
             level: AlertLevel::Warning,
-            description: AlertDescription::CloseNotify,
+            description,
         }
+    }
+
+    /// RFC 5246 §7.2.1: close_notify, sent at warning level.
+    pub fn close_notify() -> Self {
+        Alert::warning(AlertDescription::CloseNotify)
     }
 }
 
