@@ -7,7 +7,9 @@ use core::fmt;
 
 use tlsim_sim::{Event, Tracer};
 
-use crate::runner::{End, Outcome, parse_state};
+use tlsim_tls_script::Verdict;
+
+use crate::runner::{ConnReport, End, Outcome, parse_state};
 use crate::schema::{EventMatch, Expect};
 
 /// Matches the expected events, in order, against the events of a run.
@@ -93,6 +95,20 @@ pub enum Failure {
         /// The log position of the previous expected event, if any matched.
         after_seq: Option<u64>,
     },
+    /// A conversation end's script did not pass: a step did not hold, or
+    /// the run ended while a step waited.
+    Conversation {
+        /// Connection name.
+        conn: String,
+        /// Host of the scripted end.
+        host: String,
+        /// The step, numbered from 0 as `docs/conversations.md` numbers it.
+        step: usize,
+        /// What the step expected.
+        expected: String,
+        /// What came instead.
+        observed: String,
+    },
 }
 
 impl fmt::Display for Failure {
@@ -144,6 +160,16 @@ impl fmt::Display for Failure {
                 ),
                 None => write!(f, "expected event #{index} {wanted} never came"),
             },
+            Failure::Conversation {
+                conn,
+                host,
+                step,
+                expected,
+                observed,
+            } => write!(
+                f,
+                "conversation of {host} on {conn}, step {step}: expected {expected}; observed {observed}"
+            ),
         }
     }
 }
@@ -203,6 +229,22 @@ impl Failure {
                     ..
                 },
             ) => (index, wanted) == (i, w),
+            (
+                Conversation {
+                    conn,
+                    host,
+                    step,
+                    expected,
+                    observed,
+                },
+                Conversation {
+                    conn: c,
+                    host: h,
+                    step: s,
+                    expected: e,
+                    observed: o,
+                },
+            ) => (conn, host, step, expected, observed) == (c, h, s, e, o),
             _ => false,
         }
     }
@@ -251,5 +293,37 @@ pub fn check(expect: &Expect, outcome: &Outcome, events: &EventChecker) -> Vec<F
             after_seq: events.last_matched_seq,
         });
     }
+    failures.extend(outcome.conns.iter().flat_map(conversation_failures));
     failures
+}
+
+/// A conversation that did not pass, on either end of `conn`.
+fn conversation_failures(conn: &ConnReport) -> impl Iterator<Item = Failure> + '_ {
+    let ends = [
+        (&conn.client, &conn.client_end),
+        (&conn.server, &conn.server_end),
+    ];
+    ends.into_iter().filter_map(|(host, end)| {
+        let report = end.conversation.as_ref()?;
+        let (step, expected, observed) = match &report.verdict {
+            Verdict::Passed => return None,
+            Verdict::Failed(failure) => (
+                failure.step,
+                failure.expected.clone(),
+                failure.observed.clone(),
+            ),
+            Verdict::Running => (
+                report.step,
+                "the step to complete".to_string(),
+                "the run ended while it waited".to_string(),
+            ),
+        };
+        Some(Failure::Conversation {
+            conn: conn.name.clone(),
+            host: host.clone(),
+            step,
+            expected,
+            observed,
+        })
+    })
 }
