@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tlsim_net::{NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::{EventChecker, Failure, check};
 use tlsim_scenario::schema::KeyKind;
-use tlsim_scenario::shrink::{ShrinkError, shrink, to_ron};
+use tlsim_scenario::shrink::{ShrinkError, shrink, to_min_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
 use tlsim_sim::{Event, NullTracer, Tracer};
 
@@ -591,7 +591,9 @@ fn cmd_shrink(file: &Path, seed: Option<u64>, out: &Path, max_runs: usize) -> i3
                 .into_owned();
         }
     }
-    let written = to_ron(&min)
+    // Loaded above, so readable: its spelling of durations is kept.
+    let original = std::fs::read_to_string(file).unwrap_or_default();
+    let written = to_min_ron(&min, &original)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
         .and_then(|text| {
             let (pending, mut w) = PendingFile::create(out)?;
@@ -612,6 +614,9 @@ fn cmd_shrink(file: &Path, seed: Option<u64>, out: &Path, max_runs: usize) -> i3
         random_directions(&scenario),
         random_directions(&min),
     );
+    for what in &shrunk.cut {
+        println!("  cut {what}");
+    }
     println!(
         "wrote {}; replay: tlsim check {}",
         out.display(),

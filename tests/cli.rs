@@ -367,11 +367,25 @@ fn shrink_writes_a_smaller_scenario_that_fails_the_same_way() {
         min.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // The summary lists each thing cut; the file leaves out defaults (the
+    // randomness, now off, among them), keeps "0ms" as written, and ends
+    // with a newline.
+    let summary = String::from_utf8_lossy(&out.stdout);
+    for cut in [
+        "  cut the loss of link client->server\n",
+        "  cut the jitter of link client->server\n",
+    ] {
+        assert!(summary.contains(cut), "{summary}");
+    }
     let text = std::fs::read_to_string(&min).unwrap();
     assert!(
-        text.contains("Tamper(") && text.contains(r#"loss: 0.0"#),
+        text.contains("Tamper(") && text.contains(r#"At("0ms", "#),
         "{text}"
     );
+    for default in ["loss", "jitter", "tcp:", "limits:", "npn:", "pins:"] {
+        assert!(!text.contains(default), "{default}: {text}");
+    }
+    assert!(text.ends_with(")\n"), "{text}");
     let after = tlsim(&["check", min.to_str().unwrap()]);
     assert_eq!(after.status.code(), Some(1));
     let report = String::from_utf8_lossy(&after.stdout);

@@ -1,6 +1,7 @@
 //! TLS code points and calendar times as scenario files write them: cipher
 //! suites, groups and versions by their IANA or Wireshark names (or as hex,
-//! `"0xc013"`), times as `"2013-09-01T00:00:00Z"`.
+//! `"0xc013"`), alerts as the log names them (`"unexpected_message"`), times
+//! as `"2013-09-01T00:00:00Z"`.
 
 use core::fmt;
 
@@ -8,7 +9,10 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use tlsim_sim::calendar::{civil_from_days, days_from_civil, format_utc};
 use tlsim_tls::cert::der::oid_from_dotted;
-use tlsim_tls::enums::{CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion};
+use tlsim_tls::conn::alert_name;
+use tlsim_tls::enums::{
+    AlertDescription, CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
+};
 
 fn parse_hex(text: &str) -> Option<u16> {
     let digits = text
@@ -71,6 +75,55 @@ macro_rules! named_code_point {
             }
         }
     };
+}
+
+/// An error alert's description (RFC 5246 §7.2.2 and the RFCs after it),
+/// by the name the log prints: `"unexpected_message"`, `"bad_record_mac"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlertName(pub AlertDescription);
+
+impl AlertName {
+    /// Looks up the name of an error alert; close_notify (RFC 5246 §7.2.1)
+    /// is a closure, not an error, and is refused.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text == alert_name(AlertDescription::CloseNotify) {
+            return Err(format!(
+                "{text:?} closes a connection rather than reporting an error: expect it with AlertOrClose(...), \
+                 or name an error alert such as \"unexpected_message\""
+            ));
+        }
+        (AlertDescription::ALL.iter())
+            .find(|d| alert_name(**d) == text)
+            .map(|d| AlertName(*d))
+            .ok_or_else(|| {
+                // "Unexpected Message" (Wireshark's spelling) is close enough to name.
+                let spelled = text.trim().to_lowercase().replace([' ', '-'], "_");
+                let near = (AlertDescription::ALL.iter())
+                    .map(|d| alert_name(*d))
+                    .find(|name| *name == spelled && *name != "close_notify");
+                match near {
+                    Some(name) => format!("unknown alert {text:?}: did you mean {name:?}?"),
+                    None => format!(
+                        "unknown alert {text:?}: expected an error alert as the log names it (RFC 5246 §7.2.2), \
+                         such as \"unexpected_message\", \"bad_record_mac\" or \"decode_error\""
+                    ),
+                }
+            })
+    }
+}
+
+read_by_parse!(AlertName);
+
+impl Serialize for AlertName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&alert_name(self.0))
+    }
+}
+
+impl fmt::Display for AlertName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&alert_name(self.0))
+    }
 }
 
 named_code_point!(

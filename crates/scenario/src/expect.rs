@@ -5,12 +5,15 @@
 
 use core::fmt;
 
-use tlsim_sim::{Event, Tracer};
+use tlsim_sim::{Event, Instant, Tracer};
+use tlsim_tls::conn::alert_name;
+use tlsim_tls::enums::AlertLevel;
 
 use tlsim_tls_script::Verdict;
 
+use crate::ends::AlertSeen;
 use crate::runner::{ConnReport, End, Outcome, parse_state};
-use crate::schema::{EventMatch, Expect};
+use crate::schema::{AlertExpect, EventMatch, Expect};
 
 /// Matches the expected events, in order, against the events of a run.
 #[derive(Debug)]
@@ -109,6 +112,67 @@ pub enum Failure {
         /// What came instead.
         observed: String,
     },
+    /// A connection end sent another alert, or none, or one it must not.
+    Alert {
+        /// Connection name.
+        conn: String,
+        /// The end that sends.
+        from: String,
+        /// What was expected, in words: "fatal unexpected_message", "an
+        /// alert", "an alert or a close", "no alert".
+        expected: String,
+        /// What that end did.
+        observed: AlertsObserved,
+    },
+}
+
+/// The error alerts one end sent, and whether it closed the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertsObserved {
+    /// The error alerts, in the order sent.
+    pub sent: Vec<AlertSeen>,
+    /// When the end closed or reset the connection, if it did.
+    pub closed_at: Option<Instant>,
+}
+
+impl AlertsObserved {
+    /// Whether `other` saw the same alerts and the same close, whenever
+    /// they came.
+    fn same_as(&self, other: &AlertsObserved) -> bool {
+        let kinds = |o: &AlertsObserved| -> Vec<_> {
+            o.sent.iter().map(|a| (a.level, a.description)).collect()
+        };
+        kinds(self) == kinds(other) && self.closed_at.is_some() == other.closed_at.is_some()
+    }
+}
+
+fn level_name(level: AlertLevel) -> &'static str {
+    if level == AlertLevel::Fatal {
+        "fatal"
+    } else {
+        "warning"
+    }
+}
+
+/// "fatal decode_error at 12.300 ms, then …", or what the end did instead.
+fn describe_observed(from: &str, o: &AlertsObserved) -> String {
+    if o.sent.is_empty() {
+        return match o.closed_at {
+            Some(at) => format!("{from} sent no alert and closed the connection at {at}"),
+            None => format!("{from} sent no alert and did not close the connection"),
+        };
+    }
+    let alerts: Vec<String> = (o.sent.iter())
+        .map(|a| {
+            format!(
+                "{} {} at {}",
+                level_name(a.level),
+                alert_name(a.description),
+                a.at
+            )
+        })
+        .collect();
+    format!("{from} sent {}", alerts.join(", then "))
 }
 
 impl fmt::Display for Failure {
@@ -169,6 +233,16 @@ impl fmt::Display for Failure {
             } => write!(
                 f,
                 "conversation of {host} on {conn}, step {step}: expected {expected}; observed {observed}"
+            ),
+            Failure::Alert {
+                conn,
+                from,
+                expected,
+                observed,
+            } => write!(
+                f,
+                "expected {expected} from {from} on {conn}; {}",
+                describe_observed(from, observed)
             ),
         }
     }
@@ -235,18 +309,59 @@ impl Failure {
                     host,
                     step,
                     expected,
-                    observed,
+                    ..
                 },
                 Conversation {
                     conn: c,
                     host: h,
                     step: s,
                     expected: e,
-                    observed: o,
+                    ..
                 },
-            ) => (conn, host, step, expected, observed) == (c, h, s, e, o),
+            ) => (conn, host, step, expected) == (c, h, s, e),
+            (
+                Alert {
+                    conn,
+                    from,
+                    expected,
+                    ..
+                },
+                Alert {
+                    conn: c,
+                    from: h,
+                    expected: e,
+                    ..
+                },
+            ) => (conn, from, expected) == (c, h, e),
             _ => false,
         }
+    }
+
+    /// Whether `other` is the same failure: the same expectation failing
+    /// on the same observation (the state found, the bytes that arrived,
+    /// the alerts sent), whenever in the run it came.
+    pub fn same_failure(&self, other: &Failure) -> bool {
+        use Failure::*;
+        self.same_expectation(other)
+            && match (self, other) {
+                (State { actual, .. }, State { actual: a, .. }) => actual == a,
+                (Delivered { actual, .. }, Delivered { actual: a, .. }) => actual == a,
+                (Alert { observed, .. }, Alert { observed: o, .. }) => observed.same_as(o),
+                (Conversation { observed, .. }, Conversation { observed: o, .. }) => observed == o,
+                _ => true,
+            }
+    }
+}
+
+/// What `alert` asks of an end, in words.
+fn expected_alert(alert: &AlertExpect) -> String {
+    match alert {
+        AlertExpect::Alert {
+            level, description, ..
+        } => format!("{} {description}", level_name(level.level())),
+        AlertExpect::AnyAlert { .. } => "an alert".into(),
+        AlertExpect::AlertOrClose { .. } => "an alert or a close".into(),
+        AlertExpect::NoAlert { .. } => "no alert".into(),
     }
 }
 
@@ -283,6 +398,44 @@ pub fn check(expect: &Expect, outcome: &Outcome, events: &EventChecker) -> Vec<F
             failures.push(Failure::NotIntact {
                 conn: d.conn.0.clone(),
                 to: d.to.0.clone(),
+            });
+        }
+    }
+    for alert in &expect.alerts {
+        let (conn_name, from) = alert.end();
+        let observed = conn(&conn_name.0).and_then(|c| c.end_of(&from.0)).map_or(
+            AlertsObserved {
+                sent: Vec::new(),
+                closed_at: None,
+            },
+            |(own, peer)| AlertsObserved {
+                // An end without TLS keeps no count of alerts: its
+                // peer's TLS tells what arrived from it.
+                sent: if own.tls.is_some() {
+                    own.alerts_sent.clone()
+                } else {
+                    peer.alerts_received.clone()
+                },
+                closed_at: own.closed_at,
+            },
+        );
+        let holds = match alert {
+            AlertExpect::Alert {
+                level, description, ..
+            } => (observed.sent.iter())
+                .any(|a| a.level == level.level() && a.description == description.0),
+            AlertExpect::AnyAlert { .. } => !observed.sent.is_empty(),
+            AlertExpect::AlertOrClose { .. } => {
+                !observed.sent.is_empty() || observed.closed_at.is_some()
+            }
+            AlertExpect::NoAlert { .. } => observed.sent.is_empty(),
+        };
+        if !holds {
+            failures.push(Failure::Alert {
+                conn: conn_name.0.clone(),
+                from: from.0.clone(),
+                expected: expected_alert(alert),
+                observed,
             });
         }
     }

@@ -189,6 +189,18 @@ fn describe_ron_error(code: &ron::Error, found: &str) -> String {
         ron::Error::InvalidValueForType { expected, found } => {
             format!("expected {expected}, found {found}")
         }
+        ron::Error::NoSuchEnumVariant {
+            expected, found, ..
+        } => {
+            let names: Vec<String> = expected.iter().map(|n| format!("`{n}`")).collect();
+            let choice = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, [one])) => format!("{one} or {last}"),
+                Some((last, rest)) => format!("one of {} or {last}", rest.join(", ")),
+                None => "nothing here".into(),
+            };
+            format!("unknown name `{found}`: expected {choice}")
+        }
         ron::Error::ExceededRecursionLimit => {
             format!("{code}: the scenario nests deeper than any scenario needs")
         }
@@ -248,13 +260,14 @@ fn offset_of(source: &str, line: usize, col: usize) -> usize {
     line_start + in_line
 }
 
-/// The line of the value at `path`, for "defined twice (lines 9 and 12)".
-fn line_of(source: &str, path: &locate::Path) -> usize {
-    locate::locate(source, path).map_or(0, |at| line_col(source, at).0)
+/// The line and column of the value at `path`.
+fn line_col_of(source: &str, path: &locate::Path) -> (usize, usize) {
+    locate::locate(source, path).map_or((0, 0), |at| line_col(source, at))
 }
 
 /// Finds the first name given twice among `names`, each at its path, and
-/// reports it where it is given the second time, with both lines.
+/// reports it where it is given the second time, with both lines (and
+/// columns, when both are on one line).
 fn first_repeat<K: Ord>(
     source: &str,
     names: impl Iterator<Item = (K, locate::Path)>,
@@ -263,11 +276,13 @@ fn first_repeat<K: Ord>(
     let mut seen: BTreeMap<K, locate::Path> = BTreeMap::new();
     for (name, path) in names {
         if let Some(first) = seen.get(&name) {
-            let lines = (line_of(source, first), line_of(source, &path));
-            return Err((
-                path,
-                format!("{} (lines {} and {})", message(&name), lines.0, lines.1),
-            ));
+            let (a, b) = (line_col_of(source, first), line_col_of(source, &path));
+            let place = if a.0 == b.0 {
+                format!("line {}, columns {} and {}", a.0, a.1, b.1)
+            } else {
+                format!("lines {} and {}", a.0, b.0)
+            };
+            return Err((path, format!("{} ({place})", message(&name))));
         }
         seen.insert(name, path);
     }
@@ -667,6 +682,17 @@ fn validate(s: &Scenario) -> Result<(), Invalid> {
                         "host {:?} is not an end of connection {:?}",
                         st.host.0, st.conn.0
                     ),
+                )
+            })?;
+    }
+    for (i, alert) in s.expect.alerts.iter().enumerate() {
+        let (conn, from) = alert.end();
+        ends.get(conn.0.as_str())
+            .filter(|(a, b)| from.0 == *a || from.0 == *b)
+            .ok_or_else(|| {
+                (
+                    at(&["expect", "alerts"]).index(i).field("from"),
+                    format!("host {:?} is not an end of connection {:?}", from.0, conn.0),
                 )
             })?;
     }

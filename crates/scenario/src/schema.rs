@@ -14,7 +14,7 @@ use tlsim_sim::{Kind, Layer};
 use tlsim_tls_script::Conversation;
 
 use crate::codepoints::{
-    CalendarTime, Extension, Group, ObjectId, PointFormat, Suite, Uri, Version,
+    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, Suite, Uri, Version,
 };
 use crate::names::{
     CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
@@ -509,6 +509,83 @@ pub struct Expect {
     /// between them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventMatch>,
+    /// Error alerts a connection end must send, or must not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertExpect>,
+}
+
+/// What one end of a connection must do about error alerts (RFC 5246
+/// §7.2.2). `from` is the end that sends. close_notify is a closure, not an
+/// error alert: none of these counts it as an alert.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum AlertExpect {
+    /// `Alert(conn: "c1", from: "server", level: Fatal, description: "unexpected_message")`:
+    /// that end sent this alert (others may come before or after it).
+    Alert {
+        /// The connection.
+        conn: ConnName,
+        /// The end that sends it.
+        from: HostName,
+        /// `Warning` or `Fatal`.
+        level: AlertLevelName,
+        /// Its name as the log prints it.
+        description: AlertName,
+    },
+    /// `AnyAlert(conn: "c1", from: "server")`: that end sent an error alert,
+    /// whichever.
+    AnyAlert {
+        /// The connection.
+        conn: ConnName,
+        /// The end that sends it.
+        from: HostName,
+    },
+    /// `AlertOrClose(conn: "c1", from: "server")`: that end sent an error
+    /// alert, or closed (or reset) the connection without one.
+    AlertOrClose {
+        /// The connection.
+        conn: ConnName,
+        /// The end that sends it.
+        from: HostName,
+    },
+    /// `NoAlert(conn: "c1", from: "client")`: that end sent no error alert.
+    NoAlert {
+        /// The connection.
+        conn: ConnName,
+        /// The end that would send it.
+        from: HostName,
+    },
+}
+
+impl AlertExpect {
+    /// The connection and the sending end the expectation is about.
+    pub fn end(&self) -> (&ConnName, &HostName) {
+        match self {
+            AlertExpect::Alert { conn, from, .. }
+            | AlertExpect::AnyAlert { conn, from }
+            | AlertExpect::AlertOrClose { conn, from }
+            | AlertExpect::NoAlert { conn, from } => (conn, from),
+        }
+    }
+}
+
+/// An alert's level (RFC 5246 §7.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum AlertLevelName {
+    /// `Warning` (1): the connection may go on.
+    Warning,
+    /// `Fatal` (2): the connection ends.
+    Fatal,
+}
+
+impl AlertLevelName {
+    /// The code point.
+    pub fn level(self) -> tlsim_tls::enums::AlertLevel {
+        match self {
+            AlertLevelName::Warning => tlsim_tls::enums::AlertLevel::Warning,
+            AlertLevelName::Fatal => tlsim_tls::enums::AlertLevel::Fatal,
+        }
+    }
 }
 
 /// `(conn: "c1", host: "client", state: "CLOSED")`.

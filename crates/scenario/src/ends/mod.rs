@@ -1,12 +1,12 @@
 //! Connection ends: what runs above TCP on each side of a connection.
 //!
-//! Every kind of end is one [`ConnectionEnd`]: a plain TCP application
-//! ([`plain::PlainEnd`]), a TLS client or server ([`tls::TlsEnd`]), and SPDY
-//! over TLS (a [`tls::TlsEnd`] carrying a [`spdy::Spdy`] application), and
-//! a scripted TLS peer running a conversation ([`script::ScriptEnd`]). The
-//! runner drives an end with transport events, its timer and the timeline's
-//! commands; the end reads and writes through its [`Transport`] and keeps
-//! its own record of what happened ([`EndReport`]): the bytes it sent and
+//! Every kind of end is one `ConnectionEnd`: a plain TCP application
+//! (`plain::PlainEnd`), a TLS client or server (`tls::TlsEnd`), SPDY over
+//! TLS (a `TlsEnd` carrying a `spdy::Spdy` application), and a scripted TLS
+//! peer running a conversation (`script::ScriptEnd`). The runner drives an
+//! end with transport events, its timer and the timeline's commands; the
+//! end reads and writes through its `Transport` and keeps its own record of
+//! what happened ([`EndReport`]): the bytes it sent and
 //! received, the alerts, how TLS ended.
 //!
 //! Data flows one way through each layer: bytes read from the transport go
