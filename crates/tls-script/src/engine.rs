@@ -34,7 +34,7 @@ use tlsim_tls_server::ServerConfig;
 
 use crate::build::{HelloFields, WireExtension, edit_extensions, handshake, mutate};
 use crate::expect::{Observation, alert_matches, describe, describe_alert, ext_type, matches};
-use crate::language::{Conversation, Level, Message, Mutation, Protection, Step};
+use crate::language::{Conversation, Interleaved, Level, Message, Mutation, Protection, Step};
 
 /// RFC 7627 §5.1: the extended_master_secret extension.
 const EXTENDED_MASTER_SECRET: u16 = 23;
@@ -153,6 +153,7 @@ struct RecordPlan<'a> {
     ciphertext: &'a [Mutation],
     mac: &'a [Mutation],
     padding: &'a [Mutation],
+    interleave: &'a [Interleaved],
 }
 
 impl RecordPlan<'_> {
@@ -163,6 +164,7 @@ impl RecordPlan<'_> {
         ciphertext: &[],
         mac: &[],
         padding: &[],
+        interleave: &[],
     };
 }
 
@@ -433,6 +435,7 @@ impl Script {
                 ciphertext,
                 mac,
                 padding,
+                interleave,
             } => {
                 let plan = RecordPlan {
                     fragment: *fragment,
@@ -441,6 +444,7 @@ impl Script {
                     ciphertext,
                     mac,
                     padding,
+                    interleave,
                 };
                 self.send(message, *coalesce, plaintext, &plan, now, tracer)?;
                 Ok(true)
@@ -849,6 +853,17 @@ impl Script {
         Ok(())
     }
 
+    /// Sends a message interleaved with another's records, with the
+    /// default options.
+    fn send_between(
+        &mut self,
+        message: &Message,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<(), Unmet> {
+        self.send(message, false, &[], &RecordPlan::DEFAULT, now, tracer)
+    }
+
     /// Writes held messages in records of their own.
     fn flush_held(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         if let Some(held) = self.held.take() {
@@ -865,7 +880,7 @@ impl Script {
     }
 
     fn emit_sent(&mut self, batch: Batch, now: Instant, tracer: &mut dyn Tracer) {
-        if tracer.enabled() {
+        if tracer.enabled() && !batch.is_empty() {
             tracer.record(batch.into_event(&self.core.ctx, now, Kind::Send));
         }
     }
@@ -901,17 +916,33 @@ impl Script {
         let size = plan.fragment.unwrap_or(MAX_PLAINTEXT_LEN).clamp(1, most);
         let version = plan.record_version.unwrap_or(self.write_version);
         let hint = self.version_hint();
-        let mut batch = Batch::default();
-        for name in names {
-            batch.name(name);
-        }
+        let named = || {
+            let mut batch = Batch::default();
+            names.iter().for_each(|n| batch.name(n.clone()));
+            batch
+        };
+        let mut batch = named();
         let empty: &[u8] = &[];
         let chunks: Vec<&[u8]> = if payload.is_empty() {
             vec![empty]
         } else {
             payload.chunks(size).collect()
         };
-        for chunk in chunks {
+        let count = chunks.len();
+        for (index, chunk) in chunks.into_iter().enumerate() {
+            let mut between = plan
+                .interleave
+                .iter()
+                .filter(|i| i.after == index)
+                .peekable();
+            if between.peek().is_some() {
+                // The records so far, then each message between, are events
+                // of their own, in the order they go out.
+                self.emit_sent(std::mem::replace(&mut batch, named()), now, tracer);
+                for other in between {
+                    self.send_between(&other.message, now, tracer)?;
+                }
+            }
             let mut record = Vec::with_capacity(HEADER_LEN + chunk.len() + 64);
             RecordHeader {
                 typ,
@@ -959,6 +990,9 @@ impl Script {
             self.outgoing.extend_from_slice(&record);
         }
         self.emit_sent(batch, now, tracer);
+        for other in plan.interleave.iter().filter(|i| i.after >= count) {
+            self.send_between(&other.message, now, tracer)?;
+        }
         Ok(())
     }
 

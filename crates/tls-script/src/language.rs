@@ -68,6 +68,9 @@ pub enum Step {
         /// last) before encryption; zero bytes then fill the last block.
         #[serde(default)]
         padding: Vec<Mutation>,
+        /// Other messages written between this message's records.
+        #[serde(default)]
+        interleave: Vec<Interleaved>,
     },
     /// Waits for the next message and checks it.
     Expect(Expected),
@@ -103,6 +106,17 @@ pub enum Step {
     Close,
     /// Aborts the connection (TCP RST).
     Abort,
+}
+
+/// A message written between the records of another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interleaved {
+    /// How many of the other message's records go before it (0: before
+    /// the first; past the last: after it).
+    pub after: usize,
+    /// The message, in records of its own made with the default options.
+    pub message: Message,
 }
 
 /// Whether a sent message's records are encrypted.

@@ -846,3 +846,70 @@ fn mirror_probes_against_the_client_get_the_alerts_rfc_5246_names() {
         assert_eq!(run.peer_alert_sent(), Some(alert), "{steps}");
     }
 }
+
+#[test]
+fn given_hello_fields_reach_the_wire_and_the_keys_follow_them() {
+    let random = "ab".repeat(32);
+    let script = client_handshake()
+        .replace(
+            "Send(message: ClientHello()),",
+            &format!(
+                r#"Send(message: ClientHello(random: "{random}", session_id: "0102",
+                       extensions: (remove: [23], add: [(typ: 0x7777, data: "00")], order: [0x7777])),
+                   record_version: 0x0302),"#
+            ),
+        )
+        .replace(
+            "Expect(ServerHello()),",
+            "Expect(ServerHello(without_extensions: [23, 0x7777])),",
+        );
+    let (mut client, server) = configs(0);
+    client.extended_master_secret = true;
+    let mut run = Run::client(&script, client, server, 0);
+    run.drive();
+    run.assert_passed("");
+    let hello = run
+        .script_log
+        .iter()
+        .find(|e| e.title == "TLS Client Hello")
+        .and_then(|e| e.bytes.clone())
+        .expect("the Client Hello was sent");
+    assert_eq!(hello[1..3], [3, 2], "record version");
+    assert_eq!(hex::encode(&hello[11..43]), random);
+    assert_eq!(hello[43..46], [2, 1, 2], "session id");
+    // The first extension is the one given, in front of the profile's.
+    let suites_len = usize::from(u16::from_be_bytes([hello[46], hello[47]]));
+    let extensions = 48 + suites_len + 2 + 2;
+    assert_eq!(hello[extensions..extensions + 2], [0x77, 0x77]);
+    assert!(run.script.keylog_lines()[0].contains(&random));
+}
+
+#[test]
+fn a_warning_between_the_records_of_a_client_hello_is_borne() {
+    // RFC 5246 §6.2.1: records of other types may come between the records
+    // of a handshake message; §7.2: a warning does not end the connection
+    // (RFC 6066 §3 sends unrecognized_name as one).
+    let script = client_handshake().replace(
+        "Send(message: ClientHello()),",
+        r#"Send(message: ClientHello(), fragment: 40, interleave: [
+               (after: 1, message: Alert(level: Warning, description: "unrecognized_name")),
+           ]),"#,
+    );
+    let run = run_client_probe(&script, 0);
+    run.assert_passed("");
+    assert!(
+        run.peer_events
+            .contains(&TlsEvent::AlertReceived(AlertDescription::UnrecognizedName))
+    );
+    let titles: Vec<&str> = run.script_log.iter().map(|e| e.title.as_ref()).collect();
+    assert_eq!(
+        titles[1..4],
+        [
+            "TLS Client Hello",
+            "TLS Alert (unrecognized_name)",
+            "TLS Client Hello"
+        ]
+    );
+    let first = run.script_log[1].bytes.as_deref().unwrap_or_default();
+    assert_eq!(first.len(), 5 + 40, "one record before the alert");
+}
