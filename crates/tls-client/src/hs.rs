@@ -36,9 +36,10 @@ use tlsim_tls::enums::{
 };
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
-    ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange, HandshakeMessage,
-    HelloExtension, Random, ServerExtension, ServerHello, SessionId,
+    CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange,
+    HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
 };
+use tlsim_tls::record::JoinedMessage;
 use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
@@ -618,15 +619,57 @@ impl State for ExpectServerKeyExchange {
             agreed: self.agreed,
             group,
             server_public: ske.params.public,
+            certificate_requested: false,
         }))
     }
 }
 
-/// Waiting for Server Hello Done, then sending the client's flight.
+/// Waiting for Server Hello Done (or first a Certificate Request), then
+/// sending the client's flight.
 struct ExpectServerHelloDone {
     agreed: Agreed,
     group: KxGroup,
     server_public: Vec<u8>,
+    /// A Certificate Request came: the flight opens with a Certificate.
+    certificate_requested: bool,
+}
+
+impl ExpectServerHelloDone {
+    /// RFC 5246 §7.4.4: the server asks for a client certificate. The
+    /// request is read whole, so a malformed one is decode_error; this
+    /// client has no certificate to offer, which the log says.
+    fn take_certificate_request(
+        mut self: Box<Self>,
+        core: &mut Core,
+        message: &JoinedMessage,
+        body: &[u8],
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let version = ProtocolVersion::from(self.agreed.params.version);
+        let request = CertificateRequest::from_body(body, version)?;
+        core.transcript.extend_from_slice(&message.bytes);
+        core.ctx
+            .action(now, tracer, "Answer the Certificate Request", |e| {
+                e.field(
+                    "Certificate Types",
+                    format!("{} types", request.certificate_types.len()),
+                )
+                .field(
+                    "Certificate Authorities",
+                    format!("{} names", request.certificate_authorities.len()),
+                )
+                .field("Client Certificate", "none configured")
+                .field("Answer", "an empty Certificate message")
+                .explain(
+                    "The server asks the client to prove who it is with a certificate; a \
+                     client without one says so with an empty certificate list, and the \
+                     server decides whether to go on.",
+                )
+            });
+        self.certificate_requested = true;
+        Ok(self)
+    }
 }
 
 impl State for ExpectServerHelloDone {
@@ -641,8 +684,29 @@ impl State for ExpectServerHelloDone {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, _) = input.expect_handshake(&[HandshakeType::ServerHelloDone])?;
+        // RFC 5246 §7.3: at most one Certificate Request, before the
+        // Server Hello Done.
+        let expected: &'static [HandshakeType] = if self.certificate_requested {
+            &[HandshakeType::ServerHelloDone]
+        } else {
+            &[
+                HandshakeType::CertificateRequest,
+                HandshakeType::ServerHelloDone,
+            ]
+        };
+        let (message, decoded) = input.expect_handshake(expected)?;
+        if let HandshakeMessage::Unknown { body, .. } = decoded {
+            return self.take_certificate_request(core, message, body, now, tracer);
+        }
         core.transcript.extend_from_slice(&message.bytes);
+        // RFC 5246 §7.4.6: "If no suitable certificate is available, the
+        // client MUST send a certificate message containing no
+        // certificates." No CertificateVerify follows (§7.4.8).
+        if self.certificate_requested {
+            core.queue_handshake(&HandshakeMessage::Certificate(
+                tlsim_tls::msgs::Certificate::default(),
+            ));
+        }
         let agreed = self.agreed;
         let group = self.group;
         let (secret, public) =

@@ -17,8 +17,9 @@
 //! store are shared with the server in `tlsim_tls::conn`.
 //!
 //! Deliberate omissions: no renegotiation (a HelloRequest is refused with
-//! a warning no_renegotiation), no client certificates, no session tickets (a ticket is accepted into the
-//! transcript but not used).
+//! a warning no_renegotiation), no client certificates (a Certificate
+//! Request gets an empty Certificate), no session tickets (a ticket is
+//! accepted into the transcript but not used).
 
 #![forbid(unsafe_code)]
 
@@ -56,6 +57,7 @@ impl ClientConnection {
             .unwrap_or(config.max_version.min(0x0301));
         let mut core = Core::new(ctx, rng, ProtocolVersion::from(record_version));
         core.set_max_handshake_len(config.max_handshake_len);
+        core.ignore_hello_requests_while_handshaking();
         if let Some(ivs) = &config.pins.cbc_ivs {
             core.pin_cbc_ivs(ivs);
         }

@@ -4,13 +4,16 @@
 //! rendering.
 //!
 //! - Full handshake (RFC 5246 §7.3, Figure 1): Server Hello, Certificate,
-//!   Server Key Exchange, Server Hello Done, then the server's Change
-//!   Cipher Spec and Finished.
+//!   Server Key Exchange, (Certificate Request,) Server Hello Done, then
+//!   the server's Change Cipher Spec and Finished. A client without a
+//!   certificate answers a Certificate Request with an empty Certificate
+//!   (RFC 5246 §7.4.6).
 //! - Abbreviated handshake (Figure 2): a Server Hello that echoes the
 //!   offered session ID leads straight to `ExpectChangeCipherSpec`.
 //! - A New Session Ticket (RFC 5077 §3.3) is taken into the transcript
-//!   when tickets were offered; a Hello Request once connected is answered
-//!   with a warning no_renegotiation and the connection goes on (RFC 5246
+//!   when tickets were offered. A Hello Request while negotiating is
+//!   dropped before it reaches a state; once connected it is answered with
+//!   a warning no_renegotiation and the connection goes on (RFC 5246
 //!   §7.4.1.1: renegotiation is not supported).
 //! - The peer's close_notify leads to `Closed`, any error to `Failed`.
 //!   Before `start` every record is an error, close_notify included.
@@ -23,6 +26,7 @@
 //! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` |
 //! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` |
 //! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
+//! | `ExpectServerHelloDone` | Certificate Request | `ExpectServerHelloDone` |
 //! | `ExpectServerHelloDone` | Server Hello Done | `ExpectChangeCipherSpec` |
 //! | `ExpectChangeCipherSpec` | New Session Ticket | `ExpectChangeCipherSpec` |
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` |
@@ -89,6 +93,9 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec;
         ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange;
         ExpectServerKeyExchange, Handshake(H::ServerKeyExchange) => ExpectServerHelloDone;
+        // RFC 5246 §7.4.4: the server may ask for a client certificate;
+        // the client answers with an empty Certificate (§7.4.6).
+        ExpectServerHelloDone, Handshake(H::CertificateRequest) => ExpectServerHelloDone;
         ExpectServerHelloDone, Handshake(H::ServerHelloDone) => ExpectChangeCipherSpec;
         // RFC 5077 §3.3: the ticket precedes the server's Change Cipher Spec.
         ExpectChangeCipherSpec, Handshake(H::NewSessionTicket) => ExpectChangeCipherSpec;

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use tlsim_test_support::flight::{Unit, tamper_units};
 use tlsim_test_support::{Direction, LeafKey, Pair, Pki, client_config, pki, server_config};
 use tlsim_tls::conn::{Declaration, StateName, Trigger};
 use tlsim_tls::crypto::cipher::Side;
@@ -311,6 +312,25 @@ fn handshakes_take_every_reachable_declared_transition() {
         .handle_bytes(now, &[22, 3, 1, 0, 0], &mut early.client_log);
     assert_eq!(early.client.state_name(), "Failed");
     client_taken.extend(early.client.transitions_taken());
+
+    // A Certificate Request before the Server Hello Done (RFC 5246 §7.4.4).
+    let (client, server) = configs(&pki, Flow::Full);
+    let mut requested = Pair::new(client, server);
+    tamper_units(&mut requested, Direction::ToClient, |delivery, units| {
+        if delivery == 0 {
+            let done = units.len() - 1;
+            // certificate_types rsa_sign; signature algorithm
+            // rsa_pkcs1_sha256; no certificate authorities.
+            let body = vec![13, 0, 0, 8, 1, 1, 0, 2, 4, 1, 0, 0];
+            let unit = Unit {
+                body,
+                ..units[done].clone()
+            };
+            units.insert(done, unit);
+        }
+    });
+    requested.handshake();
+    client_taken.extend(requested.client.transitions_taken());
 
     // Renegotiation, refused: a Client Hello to the server and a Hello
     // Request to the client once connected, encrypted as the peer would,

@@ -8,8 +8,10 @@ use tlsim_test_support::{
 };
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::crypto::cipher::Side;
-use tlsim_tls::enums::{AlertDescription, ContentType, HandshakeType, ProtocolVersion};
-use tlsim_tls::error::{Error, InvalidMessage, PeerMisbehaved};
+use tlsim_tls::enums::{
+    AlertDescription, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+};
+use tlsim_tls::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls_client::ClientConfig;
 
 /// A handshake between the standard server and `client`, in which the
@@ -146,8 +148,7 @@ fn a_client_hello_that_does_not_decode_is_decode_error() {
     let pair = edited_client_flight(0, |units| {
         let body = &mut units[0].body;
         body.pop();
-        let len = (body.len() - 4) as u32;
-        body[1..4].copy_from_slice(&len.to_be_bytes()[1..]);
+        fix_length(body);
     });
     assert_server_sent(&pair, AlertDescription::DecodeError);
 }
@@ -244,4 +245,81 @@ fn any_other_handshake_message_after_the_handshake_is_unexpected_message() {
             got: HandshakeType::HelloRequest,
         })
     );
+}
+
+/// Offsets in a Client Hello message: type (1), length (3), version (2),
+/// random (32), then the session ID's length.
+const SESSION_ID_LEN_AT: usize = 38;
+
+/// Rewrites the handshake length of `message` after its body changed.
+fn fix_length(message: &mut [u8]) {
+    let len = (message.len() - 4) as u32;
+    message[1..4].copy_from_slice(&len.to_be_bytes()[1..]);
+}
+
+#[test]
+fn a_session_id_longer_than_32_bytes_is_decode_error() {
+    // RFC 5246 §7.4.1.2: `opaque SessionID<0..32>`; a length out of the
+    // vector's range cannot be decoded (§7.2.2 decode_error).
+    let pair = edited_client_flight(0, |units| {
+        let hello = &mut units[0].body;
+        assert_eq!(hello[SESSION_ID_LEN_AT], 0, "the client offers no session");
+        hello[SESSION_ID_LEN_AT] = 33;
+        hello.splice(SESSION_ID_LEN_AT + 1..SESSION_ID_LEN_AT + 1, [3; 33]);
+        fix_length(hello);
+    });
+    assert_server_sent(&pair, AlertDescription::DecodeError);
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::InvalidMessage(InvalidMessage::LengthOutOfBounds(
+            "SessionID"
+        )))
+    );
+}
+
+#[test]
+fn compression_methods_without_null_are_illegal_parameter() {
+    // RFC 5246 §7.4.1.2: the list "MUST contain ... CompressionMethod.null";
+    // one without it is a field out of range (§7.2.2 illegal_parameter).
+    let pair = edited_client_flight(0, |units| {
+        let hello = &mut units[0].body;
+        let suites_at = SESSION_ID_LEN_AT + 1;
+        let suites_len = usize::from(u16::from_be_bytes([hello[suites_at], hello[suites_at + 1]]));
+        let methods_at = suites_at + 2 + suites_len;
+        assert_eq!(&hello[methods_at..methods_at + 2], [1, 0], "null alone");
+        hello[methods_at + 1] = 1; // DEFLATE (RFC 3749)
+    });
+    assert_server_sent(&pair, AlertDescription::IllegalParameter);
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::PeerIncompatible(
+            PeerIncompatible::NullCompressionRequired
+        ))
+    );
+}
+
+#[test]
+fn an_extension_sent_twice_is_illegal_parameter() {
+    // RFC 5246 §7.4.1.4: "There MUST NOT be more than one extension of the
+    // same type."
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    // A second, empty renegotiation_info after the one the client sends.
+    client.opaque_extensions = vec![(0xff01, vec![0])];
+    let pair = edited_client_flight_with(client, 0, |_| {});
+    assert_server_sent(&pair, AlertDescription::IllegalParameter);
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::InvalidMessage(InvalidMessage::DuplicateExtension(
+            ExtensionType::RenegotiationInfo
+        )))
+    );
+}
+
+#[test]
+fn a_client_version_below_ssl3_is_protocol_version() {
+    // RFC 5246 Appendix E.1: a server that will not speak the client's
+    // version answers protocol_version.
+    let pair = edited_client_flight(0, |units| units[0].body[4..6].copy_from_slice(&[3, 0]));
+    assert_server_sent(&pair, AlertDescription::ProtocolVersion);
 }

@@ -387,6 +387,20 @@ code_points! {
 }
 
 code_points! {
+    /// The kind of certificate a CertificateRequest asks for (RFC 5246
+    /// §7.4.4, RFC 8422 §5.5).
+    pub enum ClientCertificateType: u8, Decimal {
+        RsaSign = 1 => "RSA Sign",
+        DssSign = 2 => "DSS Sign",
+        RsaFixedDh = 3 => "RSA Fixed DH",
+        DssFixedDh = 4 => "DSS Fixed DH",
+        EcdsaSign = 64 => "ECDSA Sign",
+        RsaFixedEcdh = 65 => "RSA Fixed ECDH",
+        EcdsaFixedEcdh = 66 => "ECDSA Fixed ECDH",
+    }
+}
+
+code_points! {
     /// How a ServerKeyExchange names its curve (RFC 4492 §5.4).
     pub enum EcCurveType: u8, Hex2 {
         ExplicitPrime = 1 => "explicit_prime",

@@ -274,6 +274,8 @@ impl From<PeerIncompatible> for AlertDescription {
             // client has attempted to negotiate is recognized but not
             // supported."
             PeerIncompatible::UnsupportedVersion(_) => AlertDescription::ProtocolVersion,
+            // RFC 5246 §7.2.2 illegal_parameter: "A field in the handshake
+            // was out of range or inconsistent with other fields."
             PeerIncompatible::NullCompressionRequired => AlertDescription::IllegalParameter,
             PeerIncompatible::NoCipherSuiteInCommon
             | PeerIncompatible::NoCurveInCommon

@@ -3,8 +3,11 @@
 //! ServerKeyExchange signature, ECDHE, master secret, key block, Finished,
 //! then protected application data both ways.
 
+use std::sync::Arc;
+
 use tlsim_sim::RngStream;
-use tlsim_tls::cert::x509::{Certificate, CertificateParams, DistinguishedName};
+use tlsim_test_support::{LeafKey, NOT_AFTER, NOT_BEFORE, NOW, pki_with};
+use tlsim_tls::cert::x509::Certificate;
 use tlsim_tls::cert::{VerificationCache, verify_chain};
 use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
 use tlsim_tls::crypto::kx::KxGroup;
@@ -15,69 +18,27 @@ use tlsim_tls::crypto::suites::{
 };
 use tlsim_tls::crypto::{TLS10, TLS11, TLS12};
 
-const NOW: u64 = 1_388_534_400; // 2014-01-01
-const VALIDITY: (u64, u64) = (1_356_998_400, 1_988_150_400);
 const APPLICATION_DATA: u8 = 23;
 
 struct Server {
     chain: Vec<Certificate>,
-    key: SigningKey,
+    key: Arc<SigningKey>,
 }
 
-/// A root, an intermediate and a leaf for `www.google.com` whose key is
-/// `leaf_key`.
-fn server_with(leaf_key: SigningKey, rng: &mut RngStream) -> (Server, Certificate) {
-    let root_key = SigningKey::generate_p256(rng);
-    let ca_key = SigningKey::generate_p256(rng);
-    let root_name =
-        DistinguishedName::simple("GeoTrust Global CA", Some("GeoTrust Inc."), Some("US"));
-    let ca_name = DistinguishedName::simple(
-        "Google Internet Authority G2",
-        Some("Google Inc"),
-        Some("US"),
-    );
-    let root = CertificateParams::ca(
-        1,
-        root_name.clone(),
-        root_name.clone(),
-        VALIDITY,
-        root_key.public_key(),
-        None,
-    )
-    .sign(&root_key, rng)
-    .unwrap();
-    let ca = CertificateParams::ca(
-        2,
-        ca_name.clone(),
-        root_name,
-        VALIDITY,
-        ca_key.public_key(),
-        Some(0),
-    )
-    .issued_by_key(&root_key.public_key())
-    .sign(&root_key, rng)
-    .unwrap();
-    let leaf = CertificateParams::server(
-        3,
-        DistinguishedName::simple("www.google.com", Some("Google Inc"), Some("US")),
-        ca_name,
-        VALIDITY,
-        leaf_key.public_key(),
-        &["www.google.com"],
-    )
-    .issued_by_key(&ca_key.public_key())
-    .sign(&ca_key, rng)
-    .unwrap();
-    let chain = [leaf, ca, root.clone()]
+/// The test PKI's chain for a `leaf` key, and its root.
+fn server_with(leaf: LeafKey, seed: u64) -> (Server, Certificate) {
+    let pki = pki_with(leaf, (NOT_BEFORE, NOT_AFTER), seed);
+    let chain = pki
+        .chain
         .iter()
         .map(|d| Certificate::parse(d).unwrap())
         .collect();
     (
         Server {
             chain,
-            key: leaf_key,
+            key: pki.key,
         },
-        Certificate::parse(&root).unwrap(),
+        Certificate::parse(&pki.root).unwrap(),
     )
 }
 
@@ -165,9 +126,7 @@ fn run_handshake(suite_value: u16, version: u16, server: &Server, anchor: &Certi
 
 #[test]
 fn ecdhe_rsa_aes128_cbc_sha_works_in_every_version() {
-    let mut rng = RngStream::new(1, "pki");
-    let rsa = SigningKey::from_pem(include_str!("../testdata/rsa2048-server.pem")).unwrap();
-    let (server, anchor) = server_with(rsa, &mut rng);
+    let (server, anchor) = server_with(LeafKey::Rsa, 1);
     for version in [TLS10, TLS11, TLS12] {
         run_handshake(
             TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
@@ -181,9 +140,7 @@ fn ecdhe_rsa_aes128_cbc_sha_works_in_every_version() {
 
 #[test]
 fn ecdhe_ecdsa_aes128_gcm_works_in_tls12() {
-    let mut rng = RngStream::new(2, "pki");
-    let key = SigningKey::generate_p256(&mut rng);
-    let (server, anchor) = server_with(key, &mut rng);
+    let (server, anchor) = server_with(LeafKey::Ecdsa, 2);
     run_handshake(
         TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         TLS12,

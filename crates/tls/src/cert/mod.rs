@@ -79,5 +79,5 @@ impl fmt::Display for CertError {
 
 impl std::error::Error for CertError {}
 
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -197,6 +197,19 @@ impl DistinguishedName {
         w.finish()
     }
 
+    /// Reads a whole DER `Name` (RFC 5280 §4.1.2.4), as a
+    /// CertificateRequest lists its certificate authorities (RFC 5246
+    /// §7.4.4).
+    ///
+    /// # Errors
+    /// [`CertError::BadEncoding`] if it is not one DER `Name`.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let mut outer = DerReader::new(der);
+        let name = outer.read(der::SEQUENCE, "Name")?;
+        outer.finish("bytes after Name")?;
+        Self::parse(name.content)
+    }
+
     fn parse(content: &[u8]) -> Result<Self, CertError> {
         const BAD: CertError = CertError::BadEncoding("Name");
         let mut rdns = DerReader::new(content);

@@ -237,6 +237,8 @@ pub struct Core {
     handshake_complete: bool,
     /// `close` was called: later writes are dropped.
     close_requested: bool,
+    /// A client: a HelloRequest during the handshake is dropped.
+    ignores_hello_requests: bool,
     /// close_notify is written: nothing follows it.
     sent_close: bool,
     received_close: bool,
@@ -271,6 +273,7 @@ impl Core {
             error: None,
             handshake_complete: false,
             close_requested: false,
+            ignores_hello_requests: false,
             sent_close: false,
             received_close: false,
         }
@@ -281,6 +284,12 @@ impl Core {
     /// is 2^24-1 (RFC 5246 §7.4). Call before any bytes arrive.
     pub fn set_max_handshake_len(&mut self, max_len: usize) {
         self.joiner = HandshakeJoiner::with_limit(max_len);
+    }
+
+    /// Drops a HelloRequest that comes while the handshake runs, as a
+    /// client must (RFC 5246 §7.4.1.1); once connected the state decides.
+    pub fn ignore_hello_requests_while_handshaking(&mut self) {
+        self.ignores_hello_requests = true;
     }
 
     /// Pins the explicit CBC IVs of the next records written, in order;
@@ -744,6 +753,16 @@ impl Core {
                 while let Some(message) = self.joiner.pop() {
                     let message = message?;
                     batch.name(handshake_name(message.typ));
+                    // RFC 5246 §7.4.1.1: a HelloRequest "will be ignored by
+                    // the client if the client is currently negotiating a
+                    // session"; it never enters the transcript.
+                    if self.ignores_hello_requests
+                        && !self.handshake_complete
+                        && message.typ == HandshakeType::HelloRequest
+                    {
+                        message.message()?;
+                        continue;
+                    }
                     self.dispatch(machine, Input::Handshake(&message), now, deferred)?;
                 }
                 Ok(())

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use tlsim_sim::Field;
 
+use super::certificate_request::{CERTIFICATE_AUTHORITIES, CERTIFICATE_TYPES, DISTINGUISHED_NAME};
 use super::extensions::{
     EC_POINT_FORMAT_LIST, ELLIPTIC_CURVE_LIST, EXTENSION_DATA, EXTENSIONS, HOST_NAME,
     PROTOCOL_NAME, PROTOCOL_NAME_LIST, RENEGOTIATED_CONNECTION, SERVER_NAME_LIST,
@@ -23,9 +24,9 @@ use super::hello::{CIPHER_SUITES, COMPRESSION_METHODS, SESSION_ID};
 use super::kx::{EC_POINT, SIGNATURE};
 use crate::codec::{Codec, Reader, VecBounds, hex};
 use crate::enums::{
-    AlertDescription, AlertLevel, CipherSuite, CompressionMethod, ContentType, EcCurveType,
-    EcPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, ServerNameType,
-    SignatureScheme,
+    AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, CompressionMethod,
+    ContentType, EcCurveType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, ServerNameType, SignatureScheme,
 };
 use crate::error::InvalidMessage;
 use crate::record::HEADER_LEN;
@@ -375,6 +376,7 @@ fn handshake_message(
             HandshakeType::ServerHello => server_hello(d, &mut body),
             HandshakeType::Certificate => certificate(d, &mut body),
             HandshakeType::ServerKeyExchange => server_key_exchange(d, &mut body, version),
+            HandshakeType::CertificateRequest => certificate_request(d, &mut body, version),
             HandshakeType::ClientKeyExchange => client_key_exchange(d, &mut body),
             HandshakeType::Finished => {
                 let data = body.rest();
@@ -684,6 +686,56 @@ fn server_key_exchange(
     })
 }
 
+fn certificate_request(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    version: ProtocolVersion,
+) -> Result<(), InvalidMessage> {
+    let types = d.length_prefixed(r, "Certificate types count", CERTIFICATE_TYPES)?;
+    d.code_list::<ClientCertificateType>(
+        types,
+        "Certificate types",
+        "Certificate type",
+        ("type", "types"),
+    )?;
+    // RFC 5246 §7.4.4: only TLS 1.2 lists the signature algorithms.
+    if version.get() >= ProtocolVersion::Tls12.get() {
+        let schemes = d.length_prefixed(
+            r,
+            "Signature Hash Algorithms Length",
+            SUPPORTED_SIGNATURE_ALGORITHMS,
+        )?;
+        d.code_list::<SignatureScheme>(
+            schemes,
+            "Signature Hash Algorithms",
+            "Signature Algorithm",
+            ("algorithm", "algorithms"),
+        )?;
+    }
+    let mut names = d.length_prefixed(r, "Distinguished Names Length", CERTIFICATE_AUTHORITIES)?;
+    let start = names.position();
+    d.push(
+        "Distinguished Names",
+        format!("{} bytes", names.remaining()),
+        start,
+        start + names.remaining(),
+    );
+    d.nested(|d| {
+        while !names.is_empty() {
+            let mut name =
+                d.length_prefixed(&mut names, "Distinguished Name Length", DISTINGUISHED_NAME)?;
+            let start = name.position();
+            let der = name.rest();
+            let shown = match crate::cert::x509::DistinguishedName::from_der(der) {
+                Ok(parsed) => parsed.to_wireshark_string(),
+                Err(e) => format!("{} bytes of DER that do not parse: {e:?}", der.len()),
+            };
+            d.push("Distinguished Name", shown, start, name.position());
+        }
+        Ok(())
+    })
+}
+
 fn client_key_exchange(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
     // An ECDH point fills the body after its one-byte length; anything
     // else (an RSA-encrypted secret) is shown as bytes.
@@ -730,8 +782,8 @@ mod tests {
 
     use super::*;
     use crate::msgs::{
-        Alert, Certificate, DigitallySigned, EcdheServerKeyExchange, HandshakeMessage,
-        ServerEcdhParams, strategies,
+        Alert, Certificate, CertificateRequest, DigitallySigned, EcdheServerKeyExchange,
+        HandshakeMessage, ServerEcdhParams, strategies,
     };
     use crate::record::{Record, fragment};
 
@@ -787,6 +839,57 @@ mod tests {
         // header 5 + handshake header 4 + curve type 1
         assert_eq!(curve.span, Some([10, 12]));
         assert!(fields.iter().all(|f| f.name != "Malformed"));
+    }
+
+    #[test]
+    fn certificate_request_shows_types_algorithms_and_authorities() {
+        let name = crate::cert::x509::DistinguishedName::simple("Test CA", None, Some("US"));
+        let request = CertificateRequest {
+            certificate_types: vec![
+                ClientCertificateType::RsaSign,
+                ClientCertificateType::EcdsaSign,
+            ],
+            signature_algorithms: Some(vec![SignatureScheme::EcdsaSecp256r1Sha256]),
+            certificate_authorities: vec![name.to_der()],
+        };
+        let message = HandshakeMessage::Unknown {
+            typ: HandshakeType::CertificateRequest,
+            body: request.to_bytes(),
+        };
+        let fields = dissect_record(
+            &handshake_record(ProtocolVersion::Tls12, &message),
+            Some(ProtocolVersion::Tls12),
+        );
+        assert_eq!(
+            value(&fields, "Handshake Protocol"),
+            Some("Certificate Request")
+        );
+        assert_eq!(value(&fields, "Certificate types"), Some("2 types"));
+        assert_eq!(value(&fields, "Certificate type"), Some("RSA Sign (1)"));
+        assert_eq!(
+            value(&fields, "Signature Hash Algorithms"),
+            Some("1 algorithm")
+        );
+        assert_eq!(
+            value(&fields, "Distinguished Name"),
+            Some(name.to_wireshark_string().as_str())
+        );
+        assert!(value(&fields, "Malformed").is_none());
+        // Before TLS 1.2 there are no signature algorithms to show.
+        let tls11 = CertificateRequest {
+            signature_algorithms: None,
+            ..request
+        };
+        let message = HandshakeMessage::Unknown {
+            typ: HandshakeType::CertificateRequest,
+            body: tls11.to_bytes(),
+        };
+        let fields = dissect_record(
+            &handshake_record(ProtocolVersion::Tls11, &message),
+            Some(ProtocolVersion::Tls11),
+        );
+        assert!(value(&fields, "Signature Hash Algorithms").is_none());
+        assert!(value(&fields, "Malformed").is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! byte-located fields of the event log.
 
 mod alert;
+mod certificate_request;
 pub mod dissect;
 mod extensions;
 mod handshake;
@@ -16,6 +17,9 @@ mod kx;
 pub(crate) mod strategies;
 
 pub use alert::{Alert, ChangeCipherSpec};
+pub use certificate_request::{
+    CERTIFICATE_AUTHORITIES, CERTIFICATE_TYPES, CertificateRequest, DISTINGUISHED_NAME,
+};
 pub use extensions::{
     ClientExtension, EC_POINT_FORMAT_LIST, ELLIPTIC_CURVE_LIST, EXTENSION_DATA, EXTENSIONS,
     HOST_NAME, HelloExtension, PROTOCOL_NAME, PROTOCOL_NAME_LIST, RENEGOTIATED_CONNECTION,
