@@ -490,3 +490,40 @@ fn sweep_lists_the_seeds_a_scenario_fails_with() {
         "{report}"
     );
 }
+
+#[test]
+fn the_readme_edge_case_passes_and_its_wrong_alert_fails_at_its_step() {
+    let probe = readme_block("// Edge case (tlsim's server): finished-one-bit-flipped.");
+    assert_eq!(
+        probe,
+        std::fs::read_to_string("scenarios/edge/finished-one-bit-flipped.ron").unwrap(),
+        "README.md shows another probe than scenarios/edge/finished-one-bit-flipped.ron"
+    );
+    check_passes(&probe, "readme_edge_case");
+
+    let dir = scratch_dir("readme_edge_case_wrong");
+    let (wrong, min) = (dir.join("wrong.ron"), dir.join("min.ron"));
+    std::fs::write(
+        &wrong,
+        probe.replace(r#""decrypt_error""#, r#""bad_record_mac""#),
+    )
+    .unwrap();
+    let failure = "  - conversation of client on c1, step 8: expected a fatal bad_record_mac alert; \
+                   observed a fatal decrypt_error alert";
+    let out = tlsim(&["check", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(failure),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let shrunk = tlsim(&[
+        "shrink",
+        wrong.to_str().unwrap(),
+        "--out",
+        min.to_str().unwrap(),
+    ]);
+    assert!(shrunk.status.success(), "{}", stderr(&shrunk));
+    let after = tlsim(&["check", min.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&after.stdout).contains(failure));
+}

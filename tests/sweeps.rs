@@ -1,6 +1,7 @@
 //! Every shipped scenario passes its expectations under many seeds, checked
 //! as `tlsim sweep` checks them: TCP scenarios (`scenarios/tcp-*.ron`) over
-//! 2,000 seeds each, the TLS ones over 300, from each scenario's own seed.
+//! 2,000 seeds each, the TLS ones over 300, and each handshake edge case of
+//! `scenarios/edge/` on its own seed and 50 more.
 //!
 //! A failure names the scenario and its failing seeds; replay one with
 //! `tlsim run <scenario> --seed <seed>`, shrink it with `tlsim shrink`.
@@ -15,20 +16,31 @@ use tlsim_sim::NullTracer;
 
 const TCP_SEEDS: u64 = 2_000;
 const TLS_SEEDS: u64 = 300;
+/// An edge case's own seed and 50 others, as `tlsim sweep --count 50` after
+/// `tlsim check`.
+const EDGE_SEEDS: u64 = 51;
+/// The edge cases shipped: the catalogue may grow, never shrink unnoticed.
+const EDGE_CASES: usize = 75;
+
+/// The scenario files of `folder`, sorted.
+fn scenario_files(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{folder}: {e}"))
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    files
+}
 
 /// The shipped scenarios, sorted, whose file name does (or does not) start with `tcp-`.
 fn scenarios(tcp: bool) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("scenarios/ exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .filter(|p| {
-            let name = p.file_name().expect("file name").to_string_lossy();
-            name.starts_with("tcp-") == tcp
-        })
-        .collect();
-    files.sort();
+    let mut files = scenario_files("scenarios");
+    files.retain(|p| {
+        let name = p.file_name().expect("file name").to_string_lossy();
+        name.starts_with("tcp-") == tcp
+    });
     files
 }
 
@@ -56,8 +68,7 @@ fn sweep(path: &Path, count: u64) -> Vec<String> {
     failed
 }
 
-fn sweep_all(tcp: bool, count: u64) {
-    let files = scenarios(tcp);
+fn sweep_all(files: &[PathBuf], count: u64) {
     assert!(!files.is_empty(), "no scenario to sweep");
     let failed: Vec<String> = files.iter().flat_map(|f| sweep(f, count)).collect();
     assert!(failed.is_empty(), "failing seeds:\n{}", failed.join("\n"));
@@ -65,10 +76,29 @@ fn sweep_all(tcp: bool, count: u64) {
 
 #[test]
 fn every_tcp_scenario_passes_2000_seeds() {
-    sweep_all(true, TCP_SEEDS);
+    sweep_all(&scenarios(true), TCP_SEEDS);
 }
 
 #[test]
 fn every_tls_scenario_passes_300_seeds() {
-    sweep_all(false, TLS_SEEDS);
+    sweep_all(&scenarios(false), TLS_SEEDS);
+}
+
+#[test]
+fn every_edge_case_passes_its_seed_and_50_more() {
+    let files = scenario_files("scenarios/edge");
+    assert!(
+        files.len() >= EDGE_CASES,
+        "scenarios/edge has {} files, fewer than the {EDGE_CASES} shipped",
+        files.len()
+    );
+    for file in &files {
+        let scenario = load_file(file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            scenario.description.contains("RFC "),
+            "{}: the description names no RFC rule",
+            file.display()
+        );
+    }
+    sweep_all(&files, EDGE_SEEDS);
 }

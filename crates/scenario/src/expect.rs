@@ -9,8 +9,10 @@ use tlsim_sim::{Event, Instant, Tracer};
 use tlsim_tls::conn::alert_name;
 use tlsim_tls::enums::AlertLevel;
 
+use tlsim_tls_script::Verdict;
+
 use crate::ends::AlertSeen;
-use crate::runner::{End, Outcome, parse_state};
+use crate::runner::{ConnReport, End, Outcome, parse_state};
 use crate::schema::{AlertExpect, EventMatch, Expect};
 
 /// Matches the expected events, in order, against the events of a run.
@@ -95,6 +97,20 @@ pub enum Failure {
         wanted: String,
         /// The log position of the previous expected event, if any matched.
         after_seq: Option<u64>,
+    },
+    /// A conversation end's script did not pass: a step did not hold, or
+    /// the run ended while a step waited.
+    Conversation {
+        /// Connection name.
+        conn: String,
+        /// Host of the scripted end.
+        host: String,
+        /// The step, numbered from 0 as `docs/conversations.md` numbers it.
+        step: usize,
+        /// What the step expected.
+        expected: String,
+        /// What came instead.
+        observed: String,
     },
     /// A connection end sent another alert, or none, or one it must not.
     Alert {
@@ -208,6 +224,16 @@ impl fmt::Display for Failure {
                 ),
                 None => write!(f, "expected event #{index} {wanted} never came"),
             },
+            Failure::Conversation {
+                conn,
+                host,
+                step,
+                expected,
+                observed,
+            } => write!(
+                f,
+                "conversation of {host} on {conn}, step {step}: expected {expected}; observed {observed}"
+            ),
             Failure::Alert {
                 conn,
                 from,
@@ -278,6 +304,22 @@ impl Failure {
                 },
             ) => (index, wanted) == (i, w),
             (
+                Conversation {
+                    conn,
+                    host,
+                    step,
+                    expected,
+                    ..
+                },
+                Conversation {
+                    conn: c,
+                    host: h,
+                    step: s,
+                    expected: e,
+                    ..
+                },
+            ) => (conn, host, step, expected) == (c, h, s, e),
+            (
                 Alert {
                     conn,
                     from,
@@ -305,6 +347,7 @@ impl Failure {
                 (State { actual, .. }, State { actual: a, .. }) => actual == a,
                 (Delivered { actual, .. }, Delivered { actual: a, .. }) => actual == a,
                 (Alert { observed, .. }, Alert { observed: o, .. }) => observed.same_as(o),
+                (Conversation { observed, .. }, Conversation { observed: o, .. }) => observed == o,
                 _ => true,
             }
     }
@@ -403,5 +446,37 @@ pub fn check(expect: &Expect, outcome: &Outcome, events: &EventChecker) -> Vec<F
             after_seq: events.last_matched_seq,
         });
     }
+    failures.extend(outcome.conns.iter().flat_map(conversation_failures));
     failures
+}
+
+/// A conversation that did not pass, on either end of `conn`.
+fn conversation_failures(conn: &ConnReport) -> impl Iterator<Item = Failure> + '_ {
+    let ends = [
+        (&conn.client, &conn.client_end),
+        (&conn.server, &conn.server_end),
+    ];
+    ends.into_iter().filter_map(|(host, end)| {
+        let report = end.conversation.as_ref()?;
+        let (step, expected, observed) = match &report.verdict {
+            Verdict::Passed => return None,
+            Verdict::Failed(failure) => (
+                failure.step,
+                failure.expected.clone(),
+                failure.observed.clone(),
+            ),
+            Verdict::Running => (
+                report.step,
+                "the step to complete".to_string(),
+                "the run ended while it waited".to_string(),
+            ),
+        };
+        Some(Failure::Conversation {
+            conn: conn.name.clone(),
+            host: host.clone(),
+            step,
+            expected,
+            observed,
+        })
+    })
 }

@@ -3,7 +3,7 @@
 //! - [`schema`]: the file format, documented type by type;
 //! - [`load`]: reading a file, with line and column for every error;
 //! - [`runner`]: building the network and driving the simulation;
-//! - [`ends`]: what runs on each end of a connection (plain TCP, TLS, SPDY);
+//! - [`ends`]: what runs on each end of a connection (plain TCP, TLS, SPDY, a conversation);
 //! - [`expect`]: checking a run against the scenario's expectations;
 //! - [`shrink`]: reducing a failing scenario to a smaller one that fails the same way;
 //! - `strategies` (feature `strategies`): proptest strategies for whole scenarios.

@@ -536,15 +536,22 @@ fn validate(s: &Scenario) -> Result<(), Invalid> {
 
     validate_tls(s)?;
     for (i, l) in s.listen.iter().enumerate() {
+        let listen_at = at(&["listen"]).index(i);
+        let what = format!("{}:{}", l.host.0, l.port);
         if l.app.is_some() && l.tls.is_none() {
             return Err((
-                at(&["listen"]).index(i).field("app"),
-                format!(
-                    "the application on {}:{} needs TLS: add tls: \"<server profile>\"",
-                    l.host.0, l.port
-                ),
+                listen_at.field("app"),
+                format!("the application on {what} needs TLS: add tls: \"<server profile>\""),
             ));
         }
+        check_conversation(
+            &listen_at,
+            &what,
+            "server",
+            l.tls.is_some(),
+            l.app.is_some(),
+            l.conversation.is_some(),
+        )?;
     }
 
     let mut ends: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
@@ -587,8 +594,17 @@ fn validate(s: &Scenario) -> Result<(), Invalid> {
                 to,
                 tls,
                 app,
+                conversation,
                 ..
             } => {
+                check_conversation(
+                    &action_at,
+                    &format!("{:?}", conn.0),
+                    "client",
+                    tls.is_some(),
+                    app.is_some(),
+                    conversation.is_some(),
+                )?;
                 if app.is_some() && tls.is_none() {
                     return Err((
                         action_at.field("app"),
@@ -730,6 +746,38 @@ fn check_ivs(path: locate::Path, ivs: &[Vec<u8>]) -> Result<(), Invalid> {
 }
 
 /// Checks of keys, certificates and TLS profiles.
+/// A conversation builds its messages from the end's TLS profile and takes
+/// the place of its TLS stack, so of any application above it too.
+fn check_conversation(
+    end_at: &locate::Path,
+    what: &str,
+    role: &str,
+    tls: bool,
+    app: bool,
+    conversation: bool,
+) -> Result<(), Invalid> {
+    if !conversation {
+        return Ok(());
+    }
+    if !tls {
+        return Err((
+            end_at.field("conversation"),
+            format!(
+                "the conversation on {what} builds its messages from a TLS profile: add tls: \"<{role} profile>\""
+            ),
+        ));
+    }
+    if app {
+        return Err((
+            end_at.field("app"),
+            format!(
+                "the conversation on {what} takes the place of TLS and of any application: remove app or conversation"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
     for (i, key) in s.pki.keys.iter().enumerate() {
         if let KeyKind::P256Scalar(scalar) = &key.kind {

@@ -20,7 +20,7 @@ use tlsim_net::{
 use tlsim_sim::{Due, Event, Instant, Kind, Layer, Queue, Tracer};
 
 use crate::digest::StreamDigest;
-use crate::ends::factory::Factory;
+use crate::ends::factory::{ClientStack, Factory};
 use crate::ends::{ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
 use crate::pki;
 use crate::schema::{Action, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings};
@@ -545,6 +545,7 @@ impl Runner<'_> {
                 port,
                 tls,
                 app,
+                conversation,
             } => {
                 let (client, server) = (self.host(&from.0), self.host(&to.0));
                 let addr = SocketAddrV4::new(self.addr_of(server), *port);
@@ -578,9 +579,13 @@ impl Runner<'_> {
                 let index = self.conns.len();
                 self.conn_index.insert(conn.0.clone(), index);
                 let number = index as u32 + 1;
-                let tls = tls.as_ref().map(|t| t.0.as_str());
+                let stack = ClientStack {
+                    tls: tls.as_ref().map(|t| t.0.as_str()),
+                    app: app.as_ref(),
+                    conversation: conversation.as_ref(),
+                };
                 let mut client_end =
-                    (self.factory).client_end(&conn.0, number, &from.0, &to.0, tls, app.as_ref());
+                    (self.factory).client_end(&conn.0, number, &from.0, &to.0, stack);
                 if let Some(socket) = socket {
                     self.bind(socket, index, CLIENT);
                     client_end.attach(self.transport(socket));

@@ -11,6 +11,7 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 use tlsim_sim::{Kind, Layer};
+use tlsim_tls_script::Conversation;
 
 use crate::codepoints::{
     AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, Suite, Uri, Version,
@@ -295,6 +296,11 @@ pub struct Listen {
     /// counted (and sent by `Send` steps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<ServerApp>,
+    /// A scripted TLS peer in place of the TLS stack on each accepted
+    /// connection, building its messages from the `tls` profile (see
+    /// `docs/conversations.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<Conversation>,
 }
 
 /// An application that answers on accepted connections.
@@ -349,6 +355,10 @@ pub enum Action {
         /// The application on the client end.
         #[serde(default)]
         app: Option<ClientApp>,
+        /// A scripted TLS peer in place of the TLS stack, building its
+        /// messages from the `tls` profile (see `docs/conversations.md`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation: Option<Conversation>,
     },
     /// Queue bytes for sending on one end of a connection. Bytes queued
     /// before the connection is established are sent once it is.

@@ -344,6 +344,13 @@ impl Script {
         self.core.take_keylog()
     }
 
+    /// The step the conversation stands at, from 0: the one waiting while
+    /// it runs (the number of steps once it has passed).
+    #[must_use]
+    pub fn current_step(&self) -> usize {
+        self.next
+    }
+
     /// How far the conversation got.
     #[must_use]
     pub fn verdict(&self) -> &Verdict {

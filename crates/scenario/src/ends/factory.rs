@@ -10,10 +10,12 @@ use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::EventContext;
 use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
+use tlsim_tls_script::{Conversation, Script};
 use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache};
 
 use super::ConnectionEnd;
 use super::plain::PlainEnd;
+use super::script::ScriptEnd;
 use super::spdy::Spdy;
 use super::tls::{NoApp, Tls, TlsEnd};
 use crate::pki::Built;
@@ -32,6 +34,16 @@ pub(crate) struct Factory<'a> {
     /// Server configurations by (profile, host, port): each listener keeps
     /// its own session cache.
     servers: BTreeMap<(String, String, u16), Arc<ServerConfig>>,
+}
+
+/// What a connecting end runs above TCP, as its `Connect` step says.
+pub(crate) struct ClientStack<'s> {
+    /// The TLS client profile; `None` for plain TCP.
+    pub(crate) tls: Option<&'s str>,
+    /// The application above TLS.
+    pub(crate) app: Option<&'s ClientApp>,
+    /// A conversation in place of the TLS stack.
+    pub(crate) conversation: Option<&'s Conversation>,
 }
 
 /// Sessions a client store or a server cache keeps (oldest dropped first).
@@ -165,23 +177,32 @@ impl<'a> Factory<'a> {
         config
     }
 
-    /// The end that connects, on `host`: plain TCP, or TLS with the
-    /// profile `tls` and the application `app` above it.
+    /// The end that connects, on `host`: plain TCP, TLS with its profile
+    /// and the application above it, or a conversation that builds its
+    /// messages from that profile.
     pub(crate) fn client_end(
         &mut self,
         conn: &str,
         number: u32,
         host: &str,
         peer: &str,
-        tls: Option<&str>,
-        app: Option<&ClientApp>,
+        stack: ClientStack<'_>,
     ) -> Box<dyn ConnectionEnd> {
+        let ClientStack {
+            tls,
+            app,
+            conversation,
+        } = stack;
         let Some(profile) = tls else {
             return Box::new(PlainEnd::new(self.verify_data));
         };
         let ctx = context(host, peer, number);
         let config = self.client_config(profile, host);
         let rng = RngStream::new(self.seed, &format!("tls client {conn}"));
+        if let Some(conversation) = conversation {
+            let script = Script::client(conversation.clone(), config, rng, ctx);
+            return Box::new(ScriptEnd::new(script, true));
+        }
         let tls = Tls::Client(Box::new(ClientConnection::new(config, rng, ctx.clone())));
         let processing_time = self.client_profile(profile).processing_time.0;
         match app {
@@ -211,6 +232,10 @@ impl<'a> Factory<'a> {
         let ctx = context(host, peer, number);
         let config = self.server_config(&profile.0, host, port);
         let rng = RngStream::new(self.seed, &format!("tls server {conn}"));
+        if let Some(conversation) = &listen.conversation {
+            let script = Script::server(conversation.clone(), config, rng, ctx);
+            return Box::new(ScriptEnd::new(script, false));
+        }
         let tls = Tls::Server(Box::new(ServerConnection::new(config, rng, ctx.clone())));
         let processing_time = self.server_profile(&profile.0).processing_time.0;
         match &listen.app {

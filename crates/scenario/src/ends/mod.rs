@@ -1,11 +1,12 @@
 //! Connection ends: what runs above TCP on each side of a connection.
 //!
 //! Every kind of end is one `ConnectionEnd`: a plain TCP application
-//! (`plain::PlainEnd`), a TLS client or server (`tls::TlsEnd`), and SPDY
-//! over TLS (a `TlsEnd` carrying a `spdy::Spdy` application). The runner
-//! drives an end with transport events, its timer and the timeline's
-//! commands; the end reads and writes through its `Transport` and keeps its
-//! own record of what happened ([`EndReport`]): the bytes it sent and
+//! (`plain::PlainEnd`), a TLS client or server (`tls::TlsEnd`), SPDY over
+//! TLS (a `TlsEnd` carrying a `spdy::Spdy` application), and a scripted TLS
+//! peer running a conversation (`script::ScriptEnd`). The runner drives an
+//! end with transport events, its timer and the timeline's commands; the
+//! end reads and writes through its `Transport` and keeps its own record of
+//! what happened ([`EndReport`]): the bytes it sent and
 //! received, the alerts, how TLS ended.
 //!
 //! Data flows one way through each layer: bytes read from the transport go
@@ -17,6 +18,7 @@
 
 pub(crate) mod factory;
 pub(crate) mod plain;
+pub(crate) mod script;
 pub(crate) mod spdy;
 pub(crate) mod tls;
 
@@ -28,6 +30,8 @@ use tlsim_tls::enums::{AlertDescription, AlertLevel};
 
 use crate::digest::StreamDigest;
 use crate::schema::Data;
+
+pub use script::ConversationReport;
 
 /// What an end can see of its transport's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +139,8 @@ pub struct EndReport {
     pub tls: Option<TlsOutcome>,
     /// When it closed or reset its side of the connection, if it did.
     pub closed_at: Option<Instant>,
+    /// How its conversation went; `None` for an end that is not scripted.
+    pub conversation: Option<script::ConversationReport>,
 }
 
 /// Byte `i` of a `Pattern` stream is `i mod PATTERN_PERIOD` (a prime, so

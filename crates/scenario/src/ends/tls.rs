@@ -406,6 +406,7 @@ impl<A: App> ConnectionEnd for TlsEnd<A> {
             alerts_received: self.alerts_received.clone(),
             tls: Some(self.outcome),
             closed_at: self.closed_at,
+            conversation: None,
         }
     }
 }
