@@ -77,7 +77,7 @@ enum Command {
     },
     /// Walk through a run one event at a time (teaching mode).
     ///
-    /// Commands: n (next), p (previous), g N (go to event N), l tcp|tls|spdy
+    /// Commands: n (next), p (previous), g N (go to event #N), l tcp|tls|spdy
     /// (next event of a layer), m TEXT (next event whose title contains
     /// TEXT), f (fields), b (bytes), k (key computations so far),
     /// e (explanation), h (help), q (quit). An empty line is n.
@@ -87,11 +87,12 @@ enum Command {
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
-        /// Run these whitespace-separated commands instead of reading the
-        /// keyboard, e.g. --script "n n n f b q".
+        /// Run these commands, separated by ; or newlines, instead of
+        /// reading the keyboard, e.g. --script "m Client Key Exchange; f; b; q".
         #[arg(long, conflicts_with = "script_file")]
         script: Option<String>,
-        /// Run the commands in this file instead of reading the keyboard.
+        /// Run the commands in this file (one a line, or separated by ;)
+        /// instead of reading the keyboard.
         #[arg(long, value_name = "PATH")]
         script_file: Option<PathBuf>,
     },

@@ -2,7 +2,8 @@
 //! Markdown.
 //!
 //! One lifeline per host, in order of first appearance. A `send` becomes an
-//! arrow from actor to peer labelled with the time, the title and the
+//! arrow from actor to peer labelled with the event's number `#N` (its
+//! `seq`, as every view numbers it), the time, the title and the
 //! one-line [`summary`]; its `recv` is not drawn again. A packet lost on a
 //! link `a->b` becomes a crossed arrow `a-xb`; faults, timers, state changes
 //! and actions become notes over their actor (or over both ends of a link).
@@ -167,9 +168,11 @@ fn shortened(text: String) -> String {
     short
 }
 
-/// The label of an arrow or note: time, title, and the summary on a second line.
+/// The label of an arrow or note: number, time, title, and the summary on
+/// a second line.
 fn label(event: &Event, mark: &str, with_summary: bool) -> String {
-    let mut text = format!("{} · {mark}{}", event.time, escape(&event.title));
+    let number = escape(&format!("#{}", event.seq));
+    let mut text = format!("{number} · {} · {mark}{}", event.time, escape(&event.title));
     if with_summary {
         let info = summary(event);
         if !info.is_empty() {
