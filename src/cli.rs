@@ -14,7 +14,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tlsim_net::{NoTap, PacketTap, PcapWriter};
+use tlsim_net::{CapturePoint, NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::{EventChecker, Failure, check};
 use tlsim_scenario::schema::KeyKind;
 use tlsim_scenario::shrink::{ShrinkError, shrink, to_ron};
@@ -62,16 +62,22 @@ enum Command {
         /// (the complete record), or a sequence diagram.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Write the log to this file instead of standard output.
+        /// Write the log to this file instead of standard output (`-`).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
-        /// Also write every packet, as sent, to this pcap file (LINKTYPE_RAW,
-        /// IPv4) for Wireshark or tshark.
+        /// Also write every packet to this pcap file (LINKTYPE_RAW, IPv4) for
+        /// Wireshark or tshark, `-` for standard output. Timestamps are the
+        /// scenario's calendar time: its PKI epoch plus the simulated clock.
         #[arg(long, value_name = "PATH")]
         pcap: Option<PathBuf>,
+        /// Where the pcap sees each packet: as its sender sent it (every
+        /// packet, before any fault or loss), or as it reached its receiver
+        /// (lost ones missing, tampered ones as changed).
+        #[arg(long, value_enum, default_value_t = CaptureAt::Sender, requires = "pcap")]
+        capture_at: CaptureAt,
         /// Also write the TLS secrets in NSS key-log format, so that Wireshark
         /// can decrypt the pcap (Preferences > Protocols > TLS >
-        /// (Pre)-Master-Secret log filename).
+        /// (Pre)-Master-Secret log filename); `-` for standard output.
         #[arg(long, value_name = "PATH")]
         keylog: Option<PathBuf>,
     },
@@ -159,6 +165,102 @@ pub enum Format {
     /// One self-contained HTML page: the ladder diagram, and each message's
     /// fields and bytes on click.
     Html,
+}
+
+/// Where the pcap captures packets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CaptureAt {
+    /// As sent, when it enters the link.
+    Sender,
+    /// As received, when it leaves the link.
+    Receiver,
+}
+
+impl From<CaptureAt> for CapturePoint {
+    fn from(at: CaptureAt) -> Self {
+        match at {
+            CaptureAt::Sender => CapturePoint::Sender,
+            CaptureAt::Receiver => CapturePoint::Receiver,
+        }
+    }
+}
+
+/// The path an output option gives for standard output.
+const STDOUT_PATH: &str = "-";
+
+/// An output option's target as messages name it.
+fn output_name(path: &Path) -> String {
+    if path == Path::new(STDOUT_PATH) {
+        "standard output".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// What an output option writes to: standard output for `-`, otherwise a
+/// [`PendingFile`] that appears only when [`commit`](Self::commit)ted.
+enum Output {
+    Stdout(BufWriter<io::StdoutLock<'static>>),
+    File(PendingFile, BufWriter<File>),
+}
+
+impl Output {
+    fn create(path: &Path) -> io::Result<Self> {
+        if path == Path::new(STDOUT_PATH) {
+            return Ok(Output::Stdout(BufWriter::new(io::stdout().lock())));
+        }
+        let (pending, writer) = PendingFile::create(path)?;
+        Ok(Output::File(pending, writer))
+    }
+
+    fn commit(self) -> io::Result<()> {
+        match self {
+            Output::Stdout(mut out) => out.flush(),
+            Output::File(pending, mut writer) => {
+                writer.flush()?;
+                drop(writer);
+                pending.commit()
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(out) => out.write(bytes),
+            Output::File(_, writer) => writer.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.flush(),
+            Output::File(_, writer) => writer.flush(),
+        }
+    }
+}
+
+/// Refuses two outputs on standard output: their bytes would interleave.
+/// The log goes there when `--out` is not given.
+fn one_writer_on_stdout(outputs: &[(&str, Option<&Path>)]) -> Result<(), String> {
+    let on_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(option, path)| match path {
+            Some(path) => *path == Path::new(STDOUT_PATH),
+            None => *option == "--out",
+        })
+        .map(|(option, _)| *option)
+        .collect();
+    match on_stdout.split_last() {
+        Some((last, others)) if !others.is_empty() => Err(format!(
+            "{} and {last} would {} write to standard output (the log goes there without --out): \
+             give all but one of them a file",
+            others.join(", "),
+            if others.len() == 1 { "both" } else { "all" }
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A file that appears at its path only when [`commit`](Self::commit)ted;
@@ -261,14 +363,14 @@ impl<W: Write> Log<W> {
     }
 }
 
-fn run_to(
+fn run_to<W: Write>(
     scenario: &Scenario,
     base: &Path,
     seed: u64,
     format: Format,
-    out: impl Write,
+    out: W,
     tap: &mut dyn PacketTap,
-) -> io::Result<(tlsim_scenario::Outcome, impl Write)> {
+) -> io::Result<(tlsim_scenario::Outcome, W)> {
     let log = match format {
         Format::Text => Log::Text(TextLadder::new(out)),
         Format::Jsonl => Log::Json(JsonLines::new(out)),
@@ -326,9 +428,14 @@ fn cmd_run(
     seed: Option<u64>,
     format: Format,
     out: Option<&Path>,
-    pcap: Option<&Path>,
+    (pcap, capture_at): (Option<&Path>, CaptureAt),
     keylog: Option<&Path>,
 ) -> i32 {
+    if let Err(message) =
+        one_writer_on_stdout(&[("--out", out), ("--pcap", pcap), ("--keylog", keylog)])
+    {
+        return fail(message);
+    }
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
@@ -337,74 +444,57 @@ fn cmd_run(
     let seed = seed.unwrap_or(scenario.seed);
     // Outputs are written beside their final names and renamed into place
     // only when the run has completed; on any error they vanish.
+    let cannot_write = |path: &Path, e: io::Error| {
+        if e.kind() == io::ErrorKind::BrokenPipe && path == Path::new(STDOUT_PATH) {
+            // Whoever reads standard output has all they want (`| head`).
+            return 0;
+        }
+        fail(format_args!("cannot write {}: {e}", output_name(path)))
+    };
     let mut capture = match pcap {
-        Some(path) => match PendingFile::create(path)
-            .and_then(|(pending, w)| Ok((pending, PcapWriter::new(w)?)))
-        {
-            Ok(c) => Some(c),
-            Err(e) => return fail(format_args!("cannot create {}: {e}", path.display())),
-        },
+        Some(path) => {
+            let epoch = scenario.pki.epoch().0;
+            match Output::create(path).and_then(|o| PcapWriter::new(o, epoch, capture_at.into())) {
+                Ok(writer) => Some((writer, path)),
+                Err(e) => return fail(format_args!("cannot create {}: {e}", output_name(path))),
+            }
+        }
         None => None,
     };
     let mut no_tap = NoTap;
     let tap: &mut dyn PacketTap = match capture.as_mut() {
-        Some((_, writer)) => writer,
+        Some((writer, _)) => writer,
         None => &mut no_tap,
     };
-    let outcome = match out {
-        Some(path) => {
-            let (pending, writer) = match PendingFile::create(path) {
-                Ok(p) => p,
-                Err(e) => return fail(format_args!("cannot create {}: {e}", path.display())),
-            };
-            let outcome = match run_to(&scenario, base, seed, format, writer, tap) {
-                Ok((outcome, _)) => outcome,
-                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                    return fail(format_args!("{}: {e}", file.display()));
-                }
-                Err(e) => return fail(format_args!("cannot write {}: {e}", path.display())),
-            };
-            if let Err(e) = pending.commit() {
-                return fail(format_args!("cannot write {}: {e}", path.display()));
-            }
-            outcome
-        }
-        None => match run_to(
-            &scenario,
-            base,
-            seed,
-            format,
-            BufWriter::new(io::stdout().lock()),
-            tap,
-        ) {
-            Ok((outcome, _)) => outcome,
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return 0,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                return fail(format_args!("{}: {e}", file.display()));
-            }
-            Err(e) => return fail(format_args!("cannot write the log: {e}")),
-        },
+    let out = out.unwrap_or(Path::new(STDOUT_PATH));
+    let log = match Output::create(out) {
+        Ok(log) => log,
+        Err(e) => return fail(format_args!("cannot create {}: {e}", output_name(out))),
     };
-    if let (Some((pending, writer)), Some(path)) = (capture, pcap) {
-        if let Err(e) = writer
-            .finish()
-            .and_then(|mut w| w.flush())
-            .and_then(|()| pending.commit())
-        {
-            return fail(format_args!("cannot write {}: {e}", path.display()));
+    let outcome = match run_to(&scenario, base, seed, format, log, tap) {
+        Ok((outcome, log)) => match log.commit() {
+            Ok(()) => outcome,
+            Err(e) => return cannot_write(out, e),
+        },
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return fail(format_args!("{}: {e}", file.display()));
+        }
+        Err(e) => return cannot_write(out, e),
+    };
+    if let Some((writer, path)) = capture {
+        if let Err(e) = writer.finish().and_then(Output::commit) {
+            return cannot_write(path, e);
         }
     }
     if let Some(path) = keylog {
-        let written = PendingFile::create(path).and_then(|(pending, mut w)| {
+        let written = Output::create(path).and_then(|mut w| {
             for line in &outcome.keylog {
                 writeln!(w, "{line}")?;
             }
-            w.flush()?;
-            drop(w);
-            pending.commit()
+            w.commit()
         });
         if let Err(e) = written {
-            return fail(format_args!("cannot write {}: {e}", path.display()));
+            return cannot_write(path, e);
         }
     }
     limit_status(file, &scenario, outcome.end)
@@ -680,13 +770,14 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             format,
             out,
             pcap,
+            capture_at,
             keylog,
         } => cmd_run(
             &file,
             seed,
             format,
             out.as_deref(),
-            pcap.as_deref(),
+            (pcap.as_deref(), capture_at),
             keylog.as_deref(),
         ),
         Command::Check { file, seed } => cmd_check(&file, seed),

@@ -236,6 +236,63 @@ fn run_writes_a_pcap_that_starts_with_the_pcap_magic() {
     );
 }
 
+#[test]
+fn a_dash_writes_an_output_to_standard_output() {
+    let dir = scratch_dir("dash");
+    let (log, keys) = (dir.join("log.txt"), dir.join("run.keys"));
+    let (log, keys) = (log.to_str().unwrap(), keys.to_str().unwrap());
+    let scenario = "scenarios/tls12-ecdsa.ron";
+    let pcap = tlsim(&[
+        "run", scenario, "--out", log, "--pcap", "-", "--keylog", keys,
+    ]);
+    assert!(pcap.status.success(), "{}", stderr(&pcap));
+    assert_eq!(&pcap.stdout[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "the pcap");
+    let written = std::fs::read_to_string(log).unwrap();
+    assert!(written.contains("TLS Client Hello"), "{written}");
+
+    let keylog = tlsim(&["run", scenario, "--out", log, "--keylog", "-"]);
+    assert!(keylog.status.success(), "{}", stderr(&keylog));
+    assert_eq!(
+        String::from_utf8(keylog.stdout).unwrap(),
+        std::fs::read_to_string(keys).unwrap()
+    );
+
+    let plain = tlsim(&["run", scenario]);
+    let dash = tlsim(&["run", scenario, "--out", "-"]);
+    assert!(dash.status.success(), "{}", stderr(&dash));
+    assert_eq!(dash.stdout, plain.stdout);
+}
+
+#[test]
+fn two_outputs_on_standard_output_are_refused_before_the_run() {
+    let dir = scratch_dir("two_dashes");
+    let keys = dir.join("run.keys");
+    for args in [
+        vec!["--pcap", "-"],
+        vec!["--out", "-", "--keylog", "-"],
+        vec![
+            "--out",
+            keys.to_str().unwrap(),
+            "--pcap",
+            "-",
+            "--keylog",
+            "-",
+        ],
+    ] {
+        let mut all = vec!["run", "scenarios/tcp-basic.ron"];
+        all.extend(&args);
+        let out = tlsim(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing is written");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: ") && err.contains("would both write to standard output"),
+            "{err}"
+        );
+    }
+    assert!(!keys.exists());
+}
+
 /// The `ron` block of README.md that starts with `start`.
 fn readme_block(start: &str) -> String {
     let readme =
