@@ -16,15 +16,16 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 use tlsim_net::{CapturePoint, NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::{EventChecker, Failure, check};
-use tlsim_scenario::schema::KeyKind;
+use tlsim_scenario::runner::ConnReport;
+use tlsim_scenario::schema::{Action, At, KeyKind};
 use tlsim_scenario::shrink::{ShrinkError, shrink, to_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
-use tlsim_sim::{Event, NullTracer, Tracer};
+use tlsim_sim::{Event, Layer, NullTracer, Tracer};
 
 use crate::html::render_html;
-use crate::mermaid::render_mermaid;
+use crate::mermaid::{MERMAID_MAX_TEXT, render_mermaid};
 use crate::output::{JsonLines, Sequenced, Tee, TextLadder};
-use crate::step::{run_interactive, run_script};
+use crate::step::{parse_layer, run_interactive, run_script};
 
 /// Exit status when expectations failed.
 pub const EXIT_FAILED: i32 = 1;
@@ -75,6 +76,14 @@ enum Command {
         /// (lost ones missing, tampered ones as changed).
         #[arg(long, value_enum, default_value_t = CaptureAt::Sender, requires = "pcap")]
         capture_at: CaptureAt,
+        /// Draw only this connection of the scenario (by its name, e.g. c1),
+        /// with the run's start and end; for --format mermaid or html.
+        #[arg(long, value_name = "NAME")]
+        connection: Option<String>,
+        /// Draw only the events of this layer (tcp, tls, spdy, link or sim;
+        /// repeat for more); for --format mermaid or html.
+        #[arg(long, value_name = "LAYER", value_parser = layer_option)]
+        layer: Vec<Layer>,
         /// Also write the TLS secrets in NSS key-log format, so that Wireshark
         /// can decrypt the pcap (Preferences > Protocols > TLS >
         /// (Pre)-Master-Secret log filename); `-` for standard output.
@@ -318,6 +327,71 @@ fn load(file: &Path) -> Result<Scenario, i32> {
     load_file(file).map_err(fail)
 }
 
+fn layer_option(name: &str) -> Result<Layer, String> {
+    parse_layer(name).ok_or_else(|| "expected tcp, tls, spdy, link or sim".to_string())
+}
+
+/// What a diagram draws: every event, or those of one connection and some
+/// layers, with the run's start and end.
+#[derive(Clone, Debug, Default)]
+struct Selection {
+    connection: Option<String>,
+    layers: Vec<Layer>,
+}
+
+impl Selection {
+    fn is_everything(&self) -> bool {
+        self.connection.is_none() && self.layers.is_empty()
+    }
+
+    /// The events drawn; `conns` are the run's connections in the order
+    /// they were opened, which numbers them from 1 in the log.
+    fn keep(&self, events: Vec<Event>, conns: &[ConnReport]) -> Vec<Event> {
+        if self.is_everything() {
+            return events;
+        }
+        let conn = (self.connection.as_ref())
+            .and_then(|name| conns.iter().position(|c| &c.name == name))
+            .map(|index| index as u32 + 1);
+        let run_level = |e: &Event| e.actor == "sim" && e.layer == Layer::Sim;
+        (events.into_iter())
+            .filter(|e| {
+                run_level(e)
+                    || (self.connection.is_none() || e.conn.is_some() && e.conn == conn)
+                        && (self.layers.is_empty() || self.layers.contains(&e.layer))
+            })
+            .collect()
+    }
+}
+
+/// Writes `events` as a Mermaid diagram, and warns on standard error when it
+/// is too long for Mermaid to render with its default settings.
+fn write_mermaid(
+    events: &[Event],
+    selection: &Selection,
+    conns: &[ConnReport],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut text = Vec::new();
+    render_mermaid(events, &mut text)?;
+    let length = String::from_utf8_lossy(&text).chars().count();
+    if length > MERMAID_MAX_TEXT {
+        let names: Vec<&str> = conns.iter().map(|c| c.name.as_str()).collect();
+        let narrower = if selection.is_everything() {
+            "draw less with --connection NAME"
+        } else {
+            "draw still less with --connection NAME"
+        };
+        eprintln!(
+            "warning: the Mermaid diagram is {length} characters, more than the {MERMAID_MAX_TEXT} \
+             Mermaid renders by default (maxTextSize): {narrower} (one of: {}) or --layer tls, \
+             or use --format html",
+            names.join(", ")
+        );
+    }
+    out.write_all(&text)
+}
+
 /// A log sink of any format. Streaming formats write as events arrive;
 /// diagrams need the whole run and are drawn at the end.
 enum Log<W: Write> {
@@ -326,6 +400,7 @@ enum Log<W: Write> {
     Diagram {
         format: Format,
         title: String,
+        selection: Selection,
         events: Vec<Event>,
         out: W,
     },
@@ -342,19 +417,21 @@ impl<W: Write> Tracer for Log<W> {
 }
 
 impl<W: Write> Log<W> {
-    fn finish(self) -> io::Result<W> {
+    fn finish(self, conns: &[ConnReport]) -> io::Result<W> {
         match self {
             Log::Text(t) => t.finish(),
             Log::Json(j) => j.finish(),
             Log::Diagram {
                 format,
                 title,
+                selection,
                 events,
                 mut out,
             } => {
+                let events = selection.keep(events, conns);
                 match format {
                     Format::Html => render_html(&title, &events, &mut out)?,
-                    _ => render_mermaid(&events, &mut out)?,
+                    _ => write_mermaid(&events, &selection, conns, &mut out)?,
                 }
                 out.flush()?;
                 Ok(out)
@@ -367,7 +444,7 @@ fn run_to<W: Write>(
     scenario: &Scenario,
     base: &Path,
     seed: u64,
-    format: Format,
+    (format, selection): (Format, Selection),
     out: W,
     tap: &mut dyn PacketTap,
 ) -> io::Result<(tlsim_scenario::Outcome, W)> {
@@ -377,6 +454,7 @@ fn run_to<W: Write>(
         Format::Mermaid | Format::Html => Log::Diagram {
             format,
             title: scenario.name.clone(),
+            selection,
             events: Vec::new(),
             out,
         },
@@ -391,7 +469,7 @@ fn run_to<W: Write>(
         tap,
     )
     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let out = tracer.into_inner().finish()?;
+    let out = tracer.into_inner().finish(&outcome.conns)?;
     Ok((outcome, out))
 }
 
@@ -426,11 +504,16 @@ fn base_of(file: &Path) -> &Path {
 fn cmd_run(
     file: &Path,
     seed: Option<u64>,
-    format: Format,
+    (format, selection): (Format, Selection),
     out: Option<&Path>,
     (pcap, capture_at): (Option<&Path>, CaptureAt),
     keylog: Option<&Path>,
 ) -> i32 {
+    if !selection.is_everything() && !matches!(format, Format::Mermaid | Format::Html) {
+        return fail(
+            "--connection and --layer choose what a diagram draws: use them with --format mermaid or html",
+        );
+    }
     if let Err(message) =
         one_writer_on_stdout(&[("--out", out), ("--pcap", pcap), ("--keylog", keylog)])
     {
@@ -440,6 +523,21 @@ fn cmd_run(
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Some(name) = &selection.connection {
+        let names: Vec<&str> = (scenario.timeline.iter())
+            .filter_map(|At(_, action)| match action {
+                Action::Connect { conn, .. } => Some(conn.0.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !names.contains(&name.as_str()) {
+            return fail(format_args!(
+                "{}: no connection named {name:?}: expected one of {}",
+                file.display(),
+                names.join(", ")
+            ));
+        }
+    }
     let base = base_of(file);
     let seed = seed.unwrap_or(scenario.seed);
     // Outputs are written beside their final names and renamed into place
@@ -471,7 +569,7 @@ fn cmd_run(
         Ok(log) => log,
         Err(e) => return fail(format_args!("cannot create {}: {e}", output_name(out))),
     };
-    let outcome = match run_to(&scenario, base, seed, format, log, tap) {
+    let outcome = match run_to(&scenario, base, seed, (format, selection), log, tap) {
         Ok((outcome, log)) => match log.commit() {
             Ok(()) => outcome,
             Err(e) => return cannot_write(out, e),
@@ -771,11 +869,19 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             out,
             pcap,
             capture_at,
+            connection,
+            layer,
             keylog,
         } => cmd_run(
             &file,
             seed,
-            format,
+            (
+                format,
+                Selection {
+                    connection,
+                    layers: layer,
+                },
+            ),
             out.as_deref(),
             (pcap.as_deref(), capture_at),
             keylog.as_deref(),

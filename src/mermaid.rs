@@ -159,14 +159,25 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// `text`, or as many of its `Name: value` fields as fit in
+/// [`SUMMARY_CHARS`] with `…` after them (as many words, when not even
+/// the first field fits): a label is never cut inside a word or a number.
 fn shortened(text: String) -> String {
     if text.chars().count() <= SUMMARY_CHARS {
         return text;
     }
-    let mut short: String = text.chars().take(SUMMARY_CHARS - 1).collect();
-    short.push('…');
-    short
+    let fits: String = text.chars().take(SUMMARY_CHARS - 2).collect();
+    let kept = match (fits.rfind(", "), fits.rfind(' ')) {
+        (Some(field_end), _) => &fits[..=field_end],
+        (None, Some(word_end)) => &fits[..word_end],
+        // One word longer than a label: better cut than not shown.
+        (None, None) => &fits,
+    };
+    format!("{kept} …")
 }
+
+/// Mermaid's default `maxTextSize`: a longer diagram is not rendered.
+pub const MERMAID_MAX_TEXT: usize = 50_000;
 
 /// The label of an arrow or note: number, time, title, and the summary on
 /// a second line.
@@ -284,9 +295,18 @@ mod tests {
     }
 
     #[test]
-    fn long_summaries_are_cut_with_an_ellipsis() {
-        let short = shortened("x".repeat(200));
-        assert_eq!(short.chars().count(), SUMMARY_CHARS);
-        assert!(short.ends_with('…'));
+    fn long_summaries_are_cut_between_words_with_an_ellipsis() {
+        let fields = "Handshake Type: Client Hello (1), Cipher Suites (51 suites), Compression Methods (1 method)";
+        let short = shortened(fields.to_string());
+        assert_eq!(
+            short,
+            "Handshake Type: Client Hello (1), Cipher Suites (51 suites), …"
+        );
+        let words = shortened(format!("Data: {}", "word ".repeat(40)));
+        assert!(words.ends_with("word word …"), "{words}");
+        assert!(words.chars().count() <= SUMMARY_CHARS);
+        let one_word = shortened("x".repeat(200));
+        assert_eq!(one_word.chars().count(), SUMMARY_CHARS);
+        assert!(one_word.ends_with(" …"));
     }
 }

@@ -61,7 +61,8 @@ enum Command {
 /// What both modes print before each command.
 const PROMPT: &str = "step> ";
 
-fn parse_layer(name: &str) -> Option<Layer> {
+/// A layer by the name the log gives it, in any case.
+pub(crate) fn parse_layer(name: &str) -> Option<Layer> {
     match name.to_ascii_lowercase().as_str() {
         "tcp" => Some(Layer::Tcp),
         "tls" => Some(Layer::Tls),

@@ -293,6 +293,92 @@ fn two_outputs_on_standard_output_are_refused_before_the_run() {
     assert!(!keys.exists());
 }
 
+#[test]
+fn mermaid_draws_one_connection_and_layer_when_asked() {
+    let scenario = "scenarios/google-spdy-resume.ron";
+    let record = tlsim(&["run", scenario, "--format", "jsonl"]);
+    let wanted: Vec<String> = String::from_utf8(record.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| (e["conn"] == 2 && e["layer"] == "tls") || e["layer"] == "sim")
+        .filter(|e| e["kind"] != "recv")
+        .map(|e| format!("#35;{} · ", e["seq"]))
+        .collect();
+    let out = tlsim(&[
+        "run",
+        scenario,
+        "--format",
+        "mermaid",
+        "--connection",
+        "second",
+        "--layer",
+        "tls",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diagram = String::from_utf8(out.stdout).unwrap();
+    let drawn: Vec<String> = (diagram.lines())
+        .filter_map(|l| {
+            Some(
+                l[l.find("#35;")?..]
+                    .split_inclusive(" · ")
+                    .next()?
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert!(wanted.len() > 10, "{wanted:?}");
+    assert_eq!(drawn, wanted);
+
+    let unknown = tlsim(&[
+        "run",
+        scenario,
+        "--format",
+        "mermaid",
+        "--connection",
+        "third",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("expected one of first, second"),
+        "{}",
+        stderr(&unknown)
+    );
+    let text = tlsim(&["run", scenario, "--layer", "tls"]);
+    assert_eq!(text.status.code(), Some(2));
+    assert!(
+        stderr(&text).contains("--format mermaid or html"),
+        "{}",
+        stderr(&text)
+    );
+}
+
+#[test]
+fn a_mermaid_diagram_past_mermaids_limit_comes_with_a_warning() {
+    let big = std::fs::read_to_string("scenarios/tcp-basic.ron")
+        .unwrap()
+        .replace("Pattern(10240)", "Pattern(300000)");
+    let dir = scratch_dir("mermaid_limit");
+    let file = dir.join("big.ron");
+    std::fs::write(&file, big).unwrap();
+    let file = file.to_str().unwrap();
+    let out = tlsim(&["run", file, "--format", "mermaid"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let length = String::from_utf8_lossy(&out.stdout).chars().count();
+    assert!(length > 50_000, "{length}");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: the Mermaid diagram is {length} characters, more than the 50000 Mermaid \
+             renders by default (maxTextSize): draw less with --connection NAME (one of: c1) \
+             or --layer tls, or use --format html\n"
+        )
+    );
+    let small = tlsim(&["run", file, "--format", "mermaid", "--layer", "link"]);
+    assert!(small.status.success(), "{}", stderr(&small));
+    assert!(stderr(&small).is_empty(), "{}", stderr(&small));
+}
+
 /// The `ron` block of README.md that starts with `start`.
 fn readme_block(start: &str) -> String {
     let readme =
