@@ -415,8 +415,8 @@ fn hex_dump(bytes: &[u8]) -> String {
 
 /// Runs `script`, one command per `;` or line, as if each were typed at
 /// the prompt: an argument may contain spaces (`m Client Key Exchange; f`).
-/// Each command is echoed after the prompt, so the output reads like an
-/// interactive session; empty commands are skipped.
+/// Each command is echoed after the prompt, so the output reads as if it
+/// had been typed at a terminal; empty commands are skipped.
 pub fn run_script(
     events: &[Event],
     script: &str,

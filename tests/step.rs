@@ -205,7 +205,7 @@ step> q
 }
 
 #[test]
-fn scripted_and_interactive_sessions_print_the_same_transcript() {
+fn scripted_and_interactive_modes_print_the_same_transcript() {
     let commands = ["n", "m Derive master", "k", "q"];
     let mut scripted = Vec::new();
     run_script(&lesson(), &commands.join("; "), &mut scripted, false).unwrap();
