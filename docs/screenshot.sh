@@ -5,17 +5,18 @@
 # Usage:
 #   docs/screenshot.sh INPUT OUT.png [FRAGMENT] [WIDTH,HEIGHT]
 #
-# INPUT is a scenario (.ron), which is run with `tlsim run --format html`,
-# or a page already written by it (.html). FRAGMENT opens the page at an
-# event, e.g. '#select=7' shows event 7 in the side panel. The default
-# window is 1600,1000.
+# INPUT is a scenario (.ron), which is run with `tlsim run --format html`
+# from the release build (built first if needed), or a page already written
+# by it (.html). FRAGMENT opens the page at an event, e.g. '#select=7' shows
+# event #7 in the side panel. The default window is 1600,1000. Progress is
+# printed to standard error.
 #
 # Example:
 #   docs/screenshot.sh scenarios/tcp-basic.ron tcp-basic.png '#select=4'
 set -eu
 
 if [ "$#" -lt 2 ]; then
-    sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,16s/^# \{0,1\}//p' "$0" >&2
     exit 2
 fi
 input=$1
@@ -44,11 +45,15 @@ case "$input" in
     ;;
 *)
     page=$scratch/run.html
-    cargo run --quiet -- run "$input" --format html --out "$page"
+    echo "screenshot.sh: building tlsim (release)..." >&2
+    cargo build --release --quiet
+    echo "screenshot.sh: running $input..." >&2
+    cargo run --release --quiet -- run "$input" --format html --out "$page"
     ;;
 esac
 page=$(cd "$(dirname "$page")" && pwd)/$(basename "$page")
 
+echo "screenshot.sh: rendering $page$fragment at $size with $browser..." >&2
 "$browser" --headless --no-sandbox --disable-gpu \
     --disable-background-networking --disable-component-update \
     --disable-sync --no-first-run --hide-scrollbars \

@@ -14,17 +14,18 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use tlsim_net::{NoTap, PacketTap, PcapWriter};
+use tlsim_net::{CapturePoint, NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::{EventChecker, Failure, check};
-use tlsim_scenario::schema::KeyKind;
+use tlsim_scenario::runner::ConnReport;
+use tlsim_scenario::schema::{Action, At, KeyKind};
 use tlsim_scenario::shrink::{ShrinkError, shrink, to_min_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
-use tlsim_sim::{Event, NullTracer, Tracer};
+use tlsim_sim::{Event, Layer, NullTracer, Tracer};
 
 use crate::html::render_html;
-use crate::mermaid::render_mermaid;
+use crate::mermaid::{MERMAID_MAX_TEXT, render_mermaid};
 use crate::output::{JsonLines, Sequenced, Tee, TextLadder};
-use crate::step::{run_interactive, run_script};
+use crate::step::{parse_layer, run_interactive, run_script};
 
 /// Exit status when expectations failed.
 pub const EXIT_FAILED: i32 = 1;
@@ -62,22 +63,36 @@ enum Command {
         /// (the complete record), or a sequence diagram.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Write the log to this file instead of standard output.
+        /// Write the log to this file instead of standard output (`-`).
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
-        /// Also write every packet, as sent, to this pcap file (LINKTYPE_RAW,
-        /// IPv4) for Wireshark or tshark.
+        /// Also write every packet to this pcap file (LINKTYPE_RAW, IPv4) for
+        /// Wireshark or tshark, `-` for standard output. Timestamps are the
+        /// scenario's calendar time: its PKI epoch plus the simulated clock.
         #[arg(long, value_name = "PATH")]
         pcap: Option<PathBuf>,
+        /// Where the pcap sees each packet: as its sender sent it (every
+        /// packet, before any fault or loss), or as it reached its receiver
+        /// (lost ones missing, tampered ones as changed).
+        #[arg(long, value_enum, default_value_t = CaptureAt::Sender, requires = "pcap")]
+        capture_at: CaptureAt,
+        /// Draw only this connection of the scenario (by its name, e.g. c1),
+        /// with the run's start and end; for --format mermaid or html.
+        #[arg(long, value_name = "NAME")]
+        connection: Option<String>,
+        /// Draw only the events of this layer (tcp, tls, spdy, link or sim;
+        /// repeat for more); for --format mermaid or html.
+        #[arg(long, value_name = "LAYER", value_parser = layer_option)]
+        layer: Vec<Layer>,
         /// Also write the TLS secrets in NSS key-log format, so that Wireshark
         /// can decrypt the pcap (Preferences > Protocols > TLS >
-        /// (Pre)-Master-Secret log filename).
+        /// (Pre)-Master-Secret log filename); `-` for standard output.
         #[arg(long, value_name = "PATH")]
         keylog: Option<PathBuf>,
     },
     /// Walk through a run one event at a time (teaching mode).
     ///
-    /// Commands: n (next), p (previous), g N (go to event N), l tcp|tls|spdy
+    /// Commands: n (next), p (previous), g N (go to event #N), l tcp|tls|spdy
     /// (next event of a layer), m TEXT (next event whose title contains
     /// TEXT), f (fields), b (bytes), k (key computations so far),
     /// e (explanation), h (help), q (quit). An empty line is n.
@@ -87,11 +102,12 @@ enum Command {
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
-        /// Run these whitespace-separated commands instead of reading the
-        /// keyboard, e.g. --script "n n n f b q".
+        /// Run these commands, separated by ; or newlines, instead of
+        /// reading the keyboard, e.g. --script "m Client Key Exchange; f; b; q".
         #[arg(long, conflicts_with = "script_file")]
         script: Option<String>,
-        /// Run the commands in this file instead of reading the keyboard.
+        /// Run the commands in this file (one a line, or separated by ;)
+        /// instead of reading the keyboard.
         #[arg(long, value_name = "PATH")]
         script_file: Option<PathBuf>,
     },
@@ -160,6 +176,102 @@ pub enum Format {
     Html,
 }
 
+/// Where the pcap captures packets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CaptureAt {
+    /// As sent, when it enters the link.
+    Sender,
+    /// As received, when it leaves the link.
+    Receiver,
+}
+
+impl From<CaptureAt> for CapturePoint {
+    fn from(at: CaptureAt) -> Self {
+        match at {
+            CaptureAt::Sender => CapturePoint::Sender,
+            CaptureAt::Receiver => CapturePoint::Receiver,
+        }
+    }
+}
+
+/// The path an output option gives for standard output.
+const STDOUT_PATH: &str = "-";
+
+/// An output option's target as messages name it.
+fn output_name(path: &Path) -> String {
+    if path == Path::new(STDOUT_PATH) {
+        "standard output".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// What an output option writes to: standard output for `-`, otherwise a
+/// [`PendingFile`] that appears only when [`commit`](Self::commit)ted.
+enum Output {
+    Stdout(BufWriter<io::StdoutLock<'static>>),
+    File(PendingFile, BufWriter<File>),
+}
+
+impl Output {
+    fn create(path: &Path) -> io::Result<Self> {
+        if path == Path::new(STDOUT_PATH) {
+            return Ok(Output::Stdout(BufWriter::new(io::stdout().lock())));
+        }
+        let (pending, writer) = PendingFile::create(path)?;
+        Ok(Output::File(pending, writer))
+    }
+
+    fn commit(self) -> io::Result<()> {
+        match self {
+            Output::Stdout(mut out) => out.flush(),
+            Output::File(pending, mut writer) => {
+                writer.flush()?;
+                drop(writer);
+                pending.commit()
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(out) => out.write(bytes),
+            Output::File(_, writer) => writer.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.flush(),
+            Output::File(_, writer) => writer.flush(),
+        }
+    }
+}
+
+/// Refuses two outputs on standard output: their bytes would interleave.
+/// The log goes there when `--out` is not given.
+fn one_writer_on_stdout(outputs: &[(&str, Option<&Path>)]) -> Result<(), String> {
+    let on_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(option, path)| match path {
+            Some(path) => *path == Path::new(STDOUT_PATH),
+            None => *option == "--out",
+        })
+        .map(|(option, _)| *option)
+        .collect();
+    match on_stdout.split_last() {
+        Some((last, others)) if !others.is_empty() => Err(format!(
+            "{} and {last} would {} write to standard output (the log goes there without --out): \
+             give all but one of them a file",
+            others.join(", "),
+            if others.len() == 1 { "both" } else { "all" }
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A file that appears at its path only when [`commit`](Self::commit)ted;
 /// dropped uncommitted, it leaves nothing behind.
 struct PendingFile {
@@ -215,6 +327,71 @@ fn load(file: &Path) -> Result<Scenario, i32> {
     load_file(file).map_err(fail)
 }
 
+fn layer_option(name: &str) -> Result<Layer, String> {
+    parse_layer(name).ok_or_else(|| "expected tcp, tls, spdy, link or sim".to_string())
+}
+
+/// What a diagram draws: every event, or those of one connection and some
+/// layers, with the run's start and end.
+#[derive(Clone, Debug, Default)]
+struct Selection {
+    connection: Option<String>,
+    layers: Vec<Layer>,
+}
+
+impl Selection {
+    fn is_everything(&self) -> bool {
+        self.connection.is_none() && self.layers.is_empty()
+    }
+
+    /// The events drawn; `conns` are the run's connections in the order
+    /// they were opened, which numbers them from 1 in the log.
+    fn keep(&self, events: Vec<Event>, conns: &[ConnReport]) -> Vec<Event> {
+        if self.is_everything() {
+            return events;
+        }
+        let conn = (self.connection.as_ref())
+            .and_then(|name| conns.iter().position(|c| &c.name == name))
+            .map(|index| index as u32 + 1);
+        let run_level = |e: &Event| e.actor == "sim" && e.layer == Layer::Sim;
+        (events.into_iter())
+            .filter(|e| {
+                run_level(e)
+                    || (self.connection.is_none() || e.conn.is_some() && e.conn == conn)
+                        && (self.layers.is_empty() || self.layers.contains(&e.layer))
+            })
+            .collect()
+    }
+}
+
+/// Writes `events` as a Mermaid diagram, and warns on standard error when it
+/// is too long for Mermaid to render with its default settings.
+fn write_mermaid(
+    events: &[Event],
+    selection: &Selection,
+    conns: &[ConnReport],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut text = Vec::new();
+    render_mermaid(events, &mut text)?;
+    let length = String::from_utf8_lossy(&text).chars().count();
+    if length > MERMAID_MAX_TEXT {
+        let names: Vec<&str> = conns.iter().map(|c| c.name.as_str()).collect();
+        let narrower = if selection.is_everything() {
+            "draw less with --connection NAME"
+        } else {
+            "draw still less with --connection NAME"
+        };
+        eprintln!(
+            "warning: the Mermaid diagram is {length} characters, more than the {MERMAID_MAX_TEXT} \
+             Mermaid renders by default (maxTextSize): {narrower} (one of: {}) or --layer tls, \
+             or use --format html",
+            names.join(", ")
+        );
+    }
+    out.write_all(&text)
+}
+
 /// A log sink of any format. Streaming formats write as events arrive;
 /// diagrams need the whole run and are drawn at the end.
 enum Log<W: Write> {
@@ -223,6 +400,7 @@ enum Log<W: Write> {
     Diagram {
         format: Format,
         title: String,
+        selection: Selection,
         events: Vec<Event>,
         out: W,
     },
@@ -239,19 +417,21 @@ impl<W: Write> Tracer for Log<W> {
 }
 
 impl<W: Write> Log<W> {
-    fn finish(self) -> io::Result<W> {
+    fn finish(self, conns: &[ConnReport]) -> io::Result<W> {
         match self {
             Log::Text(t) => t.finish(),
             Log::Json(j) => j.finish(),
             Log::Diagram {
                 format,
                 title,
+                selection,
                 events,
                 mut out,
             } => {
+                let events = selection.keep(events, conns);
                 match format {
                     Format::Html => render_html(&title, &events, &mut out)?,
-                    _ => render_mermaid(&events, &mut out)?,
+                    _ => write_mermaid(&events, &selection, conns, &mut out)?,
                 }
                 out.flush()?;
                 Ok(out)
@@ -260,20 +440,21 @@ impl<W: Write> Log<W> {
     }
 }
 
-fn run_to(
+fn run_to<W: Write>(
     scenario: &Scenario,
     base: &Path,
     seed: u64,
-    format: Format,
-    out: impl Write,
+    (format, selection): (Format, Selection),
+    out: W,
     tap: &mut dyn PacketTap,
-) -> io::Result<(tlsim_scenario::Outcome, impl Write)> {
+) -> io::Result<(tlsim_scenario::Outcome, W)> {
     let log = match format {
         Format::Text => Log::Text(TextLadder::new(out)),
         Format::Jsonl => Log::Json(JsonLines::new(out)),
         Format::Mermaid | Format::Html => Log::Diagram {
             format,
             title: scenario.name.clone(),
+            selection,
             events: Vec::new(),
             out,
         },
@@ -288,7 +469,7 @@ fn run_to(
         tap,
     )
     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let out = tracer.into_inner().finish()?;
+    let out = tracer.into_inner().finish(&outcome.conns)?;
     Ok((outcome, out))
 }
 
@@ -323,87 +504,95 @@ fn base_of(file: &Path) -> &Path {
 fn cmd_run(
     file: &Path,
     seed: Option<u64>,
-    format: Format,
+    (format, selection): (Format, Selection),
     out: Option<&Path>,
-    pcap: Option<&Path>,
+    (pcap, capture_at): (Option<&Path>, CaptureAt),
     keylog: Option<&Path>,
 ) -> i32 {
+    if !selection.is_everything() && !matches!(format, Format::Mermaid | Format::Html) {
+        return fail(
+            "--connection and --layer choose what a diagram draws: use them with --format mermaid or html",
+        );
+    }
+    if let Err(message) =
+        one_writer_on_stdout(&[("--out", out), ("--pcap", pcap), ("--keylog", keylog)])
+    {
+        return fail(message);
+    }
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Some(name) = &selection.connection {
+        let names: Vec<&str> = (scenario.timeline.iter())
+            .filter_map(|At(_, action)| match action {
+                Action::Connect { conn, .. } => Some(conn.0.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !names.contains(&name.as_str()) {
+            return fail(format_args!(
+                "{}: no connection named {name:?}: expected one of {}",
+                file.display(),
+                names.join(", ")
+            ));
+        }
+    }
     let base = base_of(file);
     let seed = seed.unwrap_or(scenario.seed);
     // Outputs are written beside their final names and renamed into place
     // only when the run has completed; on any error they vanish.
+    let cannot_write = |path: &Path, e: io::Error| {
+        if e.kind() == io::ErrorKind::BrokenPipe && path == Path::new(STDOUT_PATH) {
+            // Whoever reads standard output has all they want (`| head`).
+            return 0;
+        }
+        fail(format_args!("cannot write {}: {e}", output_name(path)))
+    };
     let mut capture = match pcap {
-        Some(path) => match PendingFile::create(path)
-            .and_then(|(pending, w)| Ok((pending, PcapWriter::new(w)?)))
-        {
-            Ok(c) => Some(c),
-            Err(e) => return fail(format_args!("cannot create {}: {e}", path.display())),
-        },
+        Some(path) => {
+            let epoch = scenario.pki.epoch().0;
+            match Output::create(path).and_then(|o| PcapWriter::new(o, epoch, capture_at.into())) {
+                Ok(writer) => Some((writer, path)),
+                Err(e) => return fail(format_args!("cannot create {}: {e}", output_name(path))),
+            }
+        }
         None => None,
     };
     let mut no_tap = NoTap;
     let tap: &mut dyn PacketTap = match capture.as_mut() {
-        Some((_, writer)) => writer,
+        Some((writer, _)) => writer,
         None => &mut no_tap,
     };
-    let outcome = match out {
-        Some(path) => {
-            let (pending, writer) = match PendingFile::create(path) {
-                Ok(p) => p,
-                Err(e) => return fail(format_args!("cannot create {}: {e}", path.display())),
-            };
-            let outcome = match run_to(&scenario, base, seed, format, writer, tap) {
-                Ok((outcome, _)) => outcome,
-                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                    return fail(format_args!("{}: {e}", file.display()));
-                }
-                Err(e) => return fail(format_args!("cannot write {}: {e}", path.display())),
-            };
-            if let Err(e) = pending.commit() {
-                return fail(format_args!("cannot write {}: {e}", path.display()));
-            }
-            outcome
-        }
-        None => match run_to(
-            &scenario,
-            base,
-            seed,
-            format,
-            BufWriter::new(io::stdout().lock()),
-            tap,
-        ) {
-            Ok((outcome, _)) => outcome,
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return 0,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                return fail(format_args!("{}: {e}", file.display()));
-            }
-            Err(e) => return fail(format_args!("cannot write the log: {e}")),
-        },
+    let out = out.unwrap_or(Path::new(STDOUT_PATH));
+    let log = match Output::create(out) {
+        Ok(log) => log,
+        Err(e) => return fail(format_args!("cannot create {}: {e}", output_name(out))),
     };
-    if let (Some((pending, writer)), Some(path)) = (capture, pcap) {
-        if let Err(e) = writer
-            .finish()
-            .and_then(|mut w| w.flush())
-            .and_then(|()| pending.commit())
-        {
-            return fail(format_args!("cannot write {}: {e}", path.display()));
+    let outcome = match run_to(&scenario, base, seed, (format, selection), log, tap) {
+        Ok((outcome, log)) => match log.commit() {
+            Ok(()) => outcome,
+            Err(e) => return cannot_write(out, e),
+        },
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            return fail(format_args!("{}: {e}", file.display()));
+        }
+        Err(e) => return cannot_write(out, e),
+    };
+    if let Some((writer, path)) = capture {
+        if let Err(e) = writer.finish().and_then(Output::commit) {
+            return cannot_write(path, e);
         }
     }
     if let Some(path) = keylog {
-        let written = PendingFile::create(path).and_then(|(pending, mut w)| {
+        let written = Output::create(path).and_then(|mut w| {
             for line in &outcome.keylog {
                 writeln!(w, "{line}")?;
             }
-            w.flush()?;
-            drop(w);
-            pending.commit()
+            w.commit()
         });
         if let Err(e) = written {
-            return fail(format_args!("cannot write {}: {e}", path.display()));
+            return cannot_write(path, e);
         }
     }
     limit_status(file, &scenario, outcome.end)
@@ -684,13 +873,22 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             format,
             out,
             pcap,
+            capture_at,
+            connection,
+            layer,
             keylog,
         } => cmd_run(
             &file,
             seed,
-            format,
+            (
+                format,
+                Selection {
+                    connection,
+                    layers: layer,
+                },
+            ),
             out.as_deref(),
-            pcap.as_deref(),
+            (pcap.as_deref(), capture_at),
             keylog.as_deref(),
         ),
         Command::Check { file, seed } => cmd_check(&file, seed),

@@ -5,8 +5,9 @@
 //! The page needs no network: its style and script are inlined, and the
 //! events are embedded as JSON in a `<script type="application/json">`. The
 //! script draws only the rows near the scroll position, so logs of
-//! thousands of events stay responsive. Opening the page at `#select=SEQ`
-//! shows that event at once.
+//! thousands of events stay responsive. Each row and the side panel show
+//! the event's number `#N`, its `seq`, as every other view numbers it;
+//! opening the page at `#select=N` shows that event at once.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};

@@ -2,7 +2,8 @@
 //! Markdown.
 //!
 //! One lifeline per host, in order of first appearance. A `send` becomes an
-//! arrow from actor to peer labelled with the time, the title and the
+//! arrow from actor to peer labelled with the event's number `#N` (its
+//! `seq`, as every view numbers it), the time, the title and the
 //! one-line [`summary`]; its `recv` is not drawn again. A packet lost on a
 //! link `a->b` becomes a crossed arrow `a-xb`; faults, timers, state changes
 //! and actions become notes over their actor (or over both ends of a link).
@@ -158,18 +159,31 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// `text`, or as many of its `Name: value` fields as fit in
+/// [`SUMMARY_CHARS`] with `…` after them (as many words, when not even
+/// the first field fits): a label is never cut inside a word or a number.
 fn shortened(text: String) -> String {
     if text.chars().count() <= SUMMARY_CHARS {
         return text;
     }
-    let mut short: String = text.chars().take(SUMMARY_CHARS - 1).collect();
-    short.push('…');
-    short
+    let fits: String = text.chars().take(SUMMARY_CHARS - 2).collect();
+    let kept = match (fits.rfind(", "), fits.rfind(' ')) {
+        (Some(field_end), _) => &fits[..=field_end],
+        (None, Some(word_end)) => &fits[..word_end],
+        // One word longer than a label: better cut than not shown.
+        (None, None) => &fits,
+    };
+    format!("{kept} …")
 }
 
-/// The label of an arrow or note: time, title, and the summary on a second line.
+/// Mermaid's default `maxTextSize`: a longer diagram is not rendered.
+pub const MERMAID_MAX_TEXT: usize = 50_000;
+
+/// The label of an arrow or note: number, time, title, and the summary on
+/// a second line.
 fn label(event: &Event, mark: &str, with_summary: bool) -> String {
-    let mut text = format!("{} · {mark}{}", event.time, escape(&event.title));
+    let number = escape(&format!("#{}", event.seq));
+    let mut text = format!("{number} · {} · {mark}{}", event.time, escape(&event.title));
     if with_summary {
         let info = summary(event);
         if !info.is_empty() {
@@ -281,9 +295,18 @@ mod tests {
     }
 
     #[test]
-    fn long_summaries_are_cut_with_an_ellipsis() {
-        let short = shortened("x".repeat(200));
-        assert_eq!(short.chars().count(), SUMMARY_CHARS);
-        assert!(short.ends_with('…'));
+    fn long_summaries_are_cut_between_words_with_an_ellipsis() {
+        let fields = "Handshake Type: Client Hello (1), Cipher Suites (51 suites), Compression Methods (1 method)";
+        let short = shortened(fields.to_string());
+        assert_eq!(
+            short,
+            "Handshake Type: Client Hello (1), Cipher Suites (51 suites), …"
+        );
+        let words = shortened(format!("Data: {}", "word ".repeat(40)));
+        assert!(words.ends_with("word word …"), "{words}");
+        assert!(words.chars().count() <= SUMMARY_CHARS);
+        let one_word = shortened("x".repeat(200));
+        assert_eq!(one_word.chars().count(), SUMMARY_CHARS);
+        assert!(one_word.ends_with(" …"));
     }
 }

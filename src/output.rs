@@ -100,10 +100,11 @@ impl<W: Write> Tracer for JsonLines<W> {
     }
 }
 
-/// Writes the human-readable ladder: one event per line, simulated time first.
+/// Writes the human-readable ladder: one event per line, its number `#N`
+/// (the `seq` every view shows) and simulated time first.
 ///
 /// ```text
-///   0.000 ms  client   send    TCP SYN  ──►  Seq=0 Ack=0 Len=0 MSS=1460
+///    #3      0.000 ms  client   send    TCP SYN  ──►  Seq=0 Ack=0 Len=0 MSS=1460
 /// ```
 pub struct TextLadder<W: Write> {
     out: W,
@@ -112,7 +113,7 @@ pub struct TextLadder<W: Write> {
 }
 
 const WIDTH: usize = 120;
-const TITLE_COLUMN: usize = 30;
+const TITLE_COLUMN: usize = 37;
 
 impl<W: Write> TextLadder<W> {
     /// Writes to `out`.
@@ -226,7 +227,8 @@ impl<W: Write> Tracer for TextLadder<W> {
         line.clear();
         let _ = write!(
             line,
-            "{:>11}  {:<8} {:<7} {}",
+            "{:>5}  {:>11}  {:<8} {:<7} {}",
+            format!("#{}", event.seq),
             event.time.to_string(),
             event.actor,
             event.kind.as_str(),
@@ -295,7 +297,7 @@ mod tests {
         let text = String::from_utf8(t.finish().unwrap()).unwrap();
         assert_eq!(
             text,
-            "  20.000 ms  client   send    TCP Segment  ──►  Seq=1 Ack=1 Len=244\n"
+            "   #0    20.000 ms  client   send    TCP Segment  ──►  Seq=1 Ack=1 Len=244\n"
         );
     }
 

@@ -2,9 +2,10 @@
 //!
 //! A `Session` is a cursor over the log plus a command interpreter, so the
 //! same code serves a person at a terminal ([`run_interactive`], one command
-//! per line) and a test or a lesson plan ([`run_script`], whitespace-separated
-//! commands). Nothing here reads a clock or a terminal mode; colour is chosen
-//! by the caller.
+//! per line) and a test or a lesson plan ([`run_script`], commands separated
+//! by `;` or newlines). Events are shown by their number in the log, `#N`,
+//! the `seq` of the JSON lines, as every other view numbers them. Nothing
+//! here reads a clock or a terminal mode; colour is chosen by the caller.
 
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
@@ -17,7 +18,7 @@ const HELP: &str = "\
 Commands:
   n, next       the next event
   p, prev       the previous event
-  g N           go to the event with seq N
+  g N           go to event #N
   l LAYER       the next event of a layer: tcp, tls, spdy, link or sim
   m TEXT        the next event whose title contains TEXT (any case)
   f             the fields of this event, indented as a dissection tree
@@ -57,12 +58,11 @@ enum Command {
     Quit,
 }
 
-/// Whether a verb takes an argument (`g 12`, `l tls`, `m hello`).
-fn takes_argument(verb: &str) -> bool {
-    matches!(verb, "g" | "goto" | "l" | "layer" | "m" | "match")
-}
+/// What both modes print before each command.
+const PROMPT: &str = "step> ";
 
-fn parse_layer(name: &str) -> Option<Layer> {
+/// A layer by the name the log gives it, in any case.
+pub(crate) fn parse_layer(name: &str) -> Option<Layer> {
     match name.to_ascii_lowercase().as_str() {
         "tcp" => Some(Layer::Tcp),
         "tls" => Some(Layer::Tls),
@@ -73,14 +73,54 @@ fn parse_layer(name: &str) -> Option<Layer> {
     }
 }
 
+/// The verbs that take no argument.
+fn is_plain_verb(verb: &str) -> bool {
+    matches!(
+        verb,
+        "n" | "next"
+            | "p"
+            | "prev"
+            | "f"
+            | "fields"
+            | "b"
+            | "bytes"
+            | "k"
+            | "keys"
+            | "e"
+            | "explain"
+            | "h"
+            | "help"
+            | "?"
+            | "q"
+            | "quit"
+    )
+}
+
 impl Command {
+    /// Parses one command line as typed at the prompt: a verb, then its
+    /// argument, which is the rest of the line and may contain spaces.
+    /// An empty line is `n`.
+    fn parse_line(line: &str) -> Result<Command, String> {
+        let line = line.trim();
+        match line.split_once(char::is_whitespace) {
+            Some((verb, rest)) => Command::parse(verb, Some(rest)),
+            None if line.is_empty() => Ok(Command::Next),
+            None => Command::parse(line, None),
+        }
+    }
+
     /// Parses a verb and its argument; the error is a message for the learner.
     fn parse(verb: &str, argument: Option<&str>) -> Result<Command, String> {
         let argument = argument.map(str::trim).filter(|a| !a.is_empty());
+        if let (true, Some(extra)) = (is_plain_verb(verb), argument) {
+            return Err(format!(
+                "{verb} takes no argument, but got '{extra}': separate commands with ; (n; n; f)"
+            ));
+        }
         let command = match (verb, argument) {
             ("n" | "next", _) => Command::Next,
             ("p" | "prev", _) => Command::Prev,
-            ("g" | "goto", Some(n)) => match n.parse() {
+            ("g" | "goto", Some(n)) => match n.trim_start_matches('#').parse() {
                 Ok(seq) => Command::Goto(seq),
                 Err(_) => return Err(format!("'{n}' is not an event number: try g 12")),
             },
@@ -140,11 +180,27 @@ impl<'a> Session<'a> {
     }
 
     fn intro(&self, out: &mut impl Write) -> io::Result<()> {
-        writeln!(
-            out,
-            "{} events. n: next, p: previous, h: help, q: quit.",
-            self.events.len()
-        )
+        match (self.events.first(), self.events.last()) {
+            (Some(first), Some(last)) => writeln!(
+                out,
+                "{} events, #{} to #{}. n: next, p: previous, h: help, q: quit.",
+                self.events.len(),
+                first.seq,
+                last.seq
+            ),
+            _ => writeln!(out, "No events. h: help, q: quit."),
+        }
+    }
+
+    /// Runs one command line; an error is a message for the learner.
+    fn execute_line(&mut self, line: &str, out: &mut impl Write) -> io::Result<Flow> {
+        match Command::parse_line(line) {
+            Ok(command) => self.execute(&command, out),
+            Err(message) => {
+                writeln!(out, "{message}")?;
+                Ok(Flow::Continue)
+            }
+        }
     }
 
     fn execute(&mut self, command: &Command, out: &mut impl Write) -> io::Result<Flow> {
@@ -167,7 +223,7 @@ impl<'a> Session<'a> {
             },
             Command::Goto(seq) => match self.events.iter().position(|e| e.seq == *seq) {
                 Some(index) => self.show(index, out)?,
-                None => writeln!(out, "No event with seq {seq}.")?,
+                None => writeln!(out, "No event #{seq}.")?,
             },
             Command::NextInLayer(layer) => {
                 let found = self.find_after(|e| e.layer == *layer);
@@ -232,7 +288,8 @@ impl<'a> Session<'a> {
         self.position = Some(index);
         let event = &self.events[index];
         let mut line = String::new();
-        let position = format!("[{}/{}]", index + 1, self.events.len());
+        let last = self.events.last().map_or(event.seq, |e| e.seq);
+        let position = format!("#{}/{last}", event.seq);
         let _ = write!(
             line,
             "{} {}  {}  {} {} {}",
@@ -356,8 +413,10 @@ fn hex_dump(bytes: &[u8]) -> String {
     text
 }
 
-/// Runs whitespace-separated commands (`n n f g 12 l tls k q`) over
-/// `events`, echoing each command as `> cmd` before its output.
+/// Runs `script`, one command per `;` or line, as if each were typed at
+/// the prompt: an argument may contain spaces (`m Client Key Exchange; f`).
+/// Each command is echoed after the prompt, so the output reads as if it
+/// had been typed at a terminal; empty commands are skipped.
 pub fn run_script(
     events: &[Event],
     script: &str,
@@ -366,24 +425,11 @@ pub fn run_script(
 ) -> io::Result<()> {
     let mut session = Session::new(events, colour);
     session.intro(out)?;
-    let mut words = script.split_whitespace();
-    while let Some(verb) = words.next() {
-        let argument = if takes_argument(verb) {
-            words.next()
-        } else {
-            None
-        };
-        match argument {
-            Some(argument) => writeln!(out, "> {verb} {argument}")?,
-            None => writeln!(out, "> {verb}")?,
-        }
-        match Command::parse(verb, argument) {
-            Ok(command) => {
-                if session.execute(&command, out)? == Flow::Quit {
-                    break;
-                }
-            }
-            Err(message) => writeln!(out, "{message}")?,
+    let commands = script.split([';', '\n']).map(str::trim);
+    for line in commands.filter(|l| !l.is_empty()) {
+        writeln!(out, "{PROMPT}{line}")?;
+        if session.execute_line(line, out)? == Flow::Quit {
+            break;
         }
     }
     Ok(())
@@ -402,24 +448,14 @@ pub fn run_interactive(
     session.intro(&mut out)?;
     let mut lines = input.lines();
     loop {
-        write!(out, "step> ")?;
+        write!(out, "{PROMPT}")?;
         out.flush()?;
         let Some(line) = lines.next().transpose()? else {
             writeln!(out)?;
             break;
         };
-        let line = line.trim();
-        let (verb, argument) = match line.split_once(char::is_whitespace) {
-            Some((verb, rest)) => (verb, Some(rest)),
-            None => (if line.is_empty() { "n" } else { line }, None),
-        };
-        match Command::parse(verb, argument) {
-            Ok(command) => {
-                if session.execute(&command, &mut out)? == Flow::Quit {
-                    break;
-                }
-            }
-            Err(message) => writeln!(out, "{message}")?,
+        if session.execute_line(&line, &mut out)? == Flow::Quit {
+            break;
         }
     }
     out.flush()
@@ -454,6 +490,20 @@ mod tests {
         assert_eq!(
             Command::parse("layer", Some("TLS")),
             Ok(Command::NextInLayer(Layer::Tls))
+        );
+    }
+
+    #[test]
+    fn a_command_line_is_a_verb_and_the_rest_of_the_line() {
+        assert_eq!(
+            Command::parse_line("  m Client Key Exchange "),
+            Ok(Command::NextMatching("Client Key Exchange".into()))
+        );
+        assert_eq!(Command::parse_line("g #12"), Ok(Command::Goto(12)));
+        assert_eq!(Command::parse_line(""), Ok(Command::Next));
+        assert_eq!(
+            Command::parse_line("n n"),
+            Err("n takes no argument, but got 'n': separate commands with ; (n; n; f)".into())
         );
     }
 }

@@ -236,6 +236,149 @@ fn run_writes_a_pcap_that_starts_with_the_pcap_magic() {
     );
 }
 
+#[test]
+fn a_dash_writes_an_output_to_standard_output() {
+    let dir = scratch_dir("dash");
+    let (log, keys) = (dir.join("log.txt"), dir.join("run.keys"));
+    let (log, keys) = (log.to_str().unwrap(), keys.to_str().unwrap());
+    let scenario = "scenarios/tls12-ecdsa.ron";
+    let pcap = tlsim(&[
+        "run", scenario, "--out", log, "--pcap", "-", "--keylog", keys,
+    ]);
+    assert!(pcap.status.success(), "{}", stderr(&pcap));
+    assert_eq!(&pcap.stdout[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "the pcap");
+    let written = std::fs::read_to_string(log).unwrap();
+    assert!(written.contains("TLS Client Hello"), "{written}");
+
+    let keylog = tlsim(&["run", scenario, "--out", log, "--keylog", "-"]);
+    assert!(keylog.status.success(), "{}", stderr(&keylog));
+    assert_eq!(
+        String::from_utf8(keylog.stdout).unwrap(),
+        std::fs::read_to_string(keys).unwrap()
+    );
+
+    let plain = tlsim(&["run", scenario]);
+    let dash = tlsim(&["run", scenario, "--out", "-"]);
+    assert!(dash.status.success(), "{}", stderr(&dash));
+    assert_eq!(dash.stdout, plain.stdout);
+}
+
+#[test]
+fn two_outputs_on_standard_output_are_refused_before_the_run() {
+    let dir = scratch_dir("two_dashes");
+    let keys = dir.join("run.keys");
+    for args in [
+        vec!["--pcap", "-"],
+        vec!["--out", "-", "--keylog", "-"],
+        vec![
+            "--out",
+            keys.to_str().unwrap(),
+            "--pcap",
+            "-",
+            "--keylog",
+            "-",
+        ],
+    ] {
+        let mut all = vec!["run", "scenarios/tcp-basic.ron"];
+        all.extend(&args);
+        let out = tlsim(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing is written");
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: ") && err.contains("would both write to standard output"),
+            "{err}"
+        );
+    }
+    assert!(!keys.exists());
+}
+
+#[test]
+fn mermaid_draws_one_connection_and_layer_when_asked() {
+    let scenario = "scenarios/google-spdy-resume.ron";
+    let record = tlsim(&["run", scenario, "--format", "jsonl"]);
+    let wanted: Vec<String> = String::from_utf8(record.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| (e["conn"] == 2 && e["layer"] == "tls") || e["layer"] == "sim")
+        .filter(|e| e["kind"] != "recv")
+        .map(|e| format!("#35;{} · ", e["seq"]))
+        .collect();
+    let out = tlsim(&[
+        "run",
+        scenario,
+        "--format",
+        "mermaid",
+        "--connection",
+        "second",
+        "--layer",
+        "tls",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diagram = String::from_utf8(out.stdout).unwrap();
+    let drawn: Vec<String> = (diagram.lines())
+        .filter_map(|l| {
+            Some(
+                l[l.find("#35;")?..]
+                    .split_inclusive(" · ")
+                    .next()?
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert!(wanted.len() > 10, "{wanted:?}");
+    assert_eq!(drawn, wanted);
+
+    let unknown = tlsim(&[
+        "run",
+        scenario,
+        "--format",
+        "mermaid",
+        "--connection",
+        "third",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("expected one of first, second"),
+        "{}",
+        stderr(&unknown)
+    );
+    let text = tlsim(&["run", scenario, "--layer", "tls"]);
+    assert_eq!(text.status.code(), Some(2));
+    assert!(
+        stderr(&text).contains("--format mermaid or html"),
+        "{}",
+        stderr(&text)
+    );
+}
+
+#[test]
+fn a_mermaid_diagram_past_mermaids_limit_comes_with_a_warning() {
+    let big = std::fs::read_to_string("scenarios/tcp-basic.ron")
+        .unwrap()
+        .replace("Pattern(10240)", "Pattern(300000)");
+    let dir = scratch_dir("mermaid_limit");
+    let file = dir.join("big.ron");
+    std::fs::write(&file, big).unwrap();
+    let file = file.to_str().unwrap();
+    let out = tlsim(&["run", file, "--format", "mermaid"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let length = String::from_utf8_lossy(&out.stdout).chars().count();
+    assert!(length > 50_000, "{length}");
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "warning: the Mermaid diagram is {length} characters, more than the 50000 Mermaid \
+             renders by default (maxTextSize): draw less with --connection NAME (one of: c1) \
+             or --layer tls, or use --format html\n"
+        )
+    );
+    let small = tlsim(&["run", file, "--format", "mermaid", "--layer", "link"]);
+    assert!(small.status.success(), "{}", stderr(&small));
+    assert!(stderr(&small).is_empty(), "{}", stderr(&small));
+}
+
 /// The `ron` block of README.md that starts with `start`.
 fn readme_block(start: &str) -> String {
     let readme =

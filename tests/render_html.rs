@@ -427,6 +427,18 @@ fn the_documented_scenario_page_shows_every_message_and_the_client_hello_suites(
         "{panel}"
     );
     assert!(panel.contains("<b>Cipher Suites</b>: 51 suites"), "{panel}");
+    // The number every view gives it: beside its time and atop the panel.
+    assert!(
+        ladder.contains(&format!(
+            r#"<tspan class="seq">#{}</tspan> 20.089 ms"#,
+            hello.seq
+        )),
+        "{ladder}"
+    );
+    assert!(
+        panel.contains(&format!(r#"<div class="meta">#{} · 20.089 ms"#, hello.seq)),
+        "{panel}"
+    );
     assert!(
         panel.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA (0xc013)"),
         "{panel}"

@@ -69,28 +69,28 @@ fn script(commands: &str) -> String {
 #[test]
 fn steps_forward_and_shows_fields_bytes_and_explanations() {
     assert_eq!(
-        script("n f n n b f e"),
+        script("n; f; n; n; b; f; e"),
         "\
-5 events. n: next, p: previous, h: help, q: quit.
-> n
-[1/5] 0.000 ms  client  send tcp TCP SYN (to server)  Seq=0 Ack=0 Len=0
+5 events, #0 to #4. n: next, p: previous, h: help, q: quit.
+step> n
+#0/4 0.000 ms  client  send tcp TCP SYN (to server)  Seq=0 Ack=0 Len=0
     Opens the connection.
-> f
+step> f
   Seq: 0
   Ack: 0
   Len: 0
-> n
-[2/5] 10.000 ms  server  recv tcp TCP SYN (from client)  Seq=0 Ack=0 Len=0
-> n
-[3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
+step> n
+#1/4 10.000 ms  server  recv tcp TCP SYN (from client)  Seq=0 Ack=0 Len=0
+step> n
+#2/4 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
     Offers versions and cipher suites.
-> b
+step> b
 0000  16 03 01 00 04 01 00 00  00                       |.........|
-> f
+step> f
   Content Type: Handshake (22)  [bytes 0..1]
   Version: TLS 1.0 (0x0301)  [bytes 1..3]
     Handshake Type: Client Hello (1)  [bytes 5..6]
-> e
+step> e
 Offers versions and cipher suites.
 "
     );
@@ -99,24 +99,24 @@ Offers versions and cipher suites.
 #[test]
 fn steps_back_and_stops_at_both_ends() {
     assert_eq!(
-        script("p n p g 3 n n p"),
+        script("p\nn\np\ng 3\nn\nn\np"),
         "\
-5 events. n: next, p: previous, h: help, q: quit.
-> p
+5 events, #0 to #4. n: next, p: previous, h: help, q: quit.
+step> p
 Already at the start of the log: n goes forward.
-> n
-[1/5] 0.000 ms  client  send tcp TCP SYN (to server)  Seq=0 Ack=0 Len=0
+step> n
+#0/4 0.000 ms  client  send tcp TCP SYN (to server)  Seq=0 Ack=0 Len=0
     Opens the connection.
-> p
+step> p
 Already at the start of the log: n goes forward.
-> g 3
-[4/5] 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
-> n
-[5/5] 40.000 ms  client  state tls Handshake done
-> n
+step> g 3
+#3/4 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
+step> n
+#4/4 40.000 ms  client  state tls Handshake done
+step> n
 End of the log (5 events): p goes back, q quits.
-> p
-[4/5] 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
+step> p
+#3/4 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
 "
     );
 }
@@ -124,23 +124,23 @@ End of the log (5 events): p goes back, q quits.
 #[test]
 fn jumps_by_layer_and_by_title_and_lists_key_computations() {
     assert_eq!(
-        script("k l tls m MASTER k l spdy m hello"),
+        script("k; l tls; m MASTER; k; l spdy; m hello"),
         "\
-5 events. n: next, p: previous, h: help, q: quit.
-> k
+5 events, #0 to #4. n: next, p: previous, h: help, q: quit.
+step> k
 No key computations yet.
-> l tls
-[3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
+step> l tls
+#2/4 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
     Offers versions and cipher suites.
-> m MASTER
-[4/5] 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
-> k
+step> m MASTER
+#3/4 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
+step> k
 #3 40.000 ms client: Derive master secret
   Pre-master secret: 0303aa
   Master secret: bb01
-> l spdy
+step> l spdy
 No later event in layer spdy.
-> m hello
+step> m hello
 No later event with 'hello' in its title.
 "
     );
@@ -148,24 +148,83 @@ No later event with 'hello' in its title.
 
 #[test]
 fn unknown_commands_and_missing_arguments_get_a_helpful_message() {
-    let text = script("x f g g 99 l udp q n");
+    let text = script("x; f; g g; 99; l udp; n n; q; n");
     assert_eq!(
         text,
         "\
-5 events. n: next, p: previous, h: help, q: quit.
-> x
+5 events, #0 to #4. n: next, p: previous, h: help, q: quit.
+step> x
 Unknown command 'x'. Type h for help.
-> f
+step> f
 No event yet: n shows the first one.
-> g g
+step> g g
 'g' is not an event number: try g 12
-> 99
+step> 99
 Unknown command '99'. Type h for help.
-> l udp
+step> l udp
 Unknown layer 'udp': use tcp, tls, spdy, link or sim
-> q
+step> n n
+n takes no argument, but got 'n': separate commands with ; (n; n; f)
+step> q
 "
     );
+}
+
+#[test]
+fn script_arguments_may_contain_spaces_and_commands_end_at_semicolons_or_lines() {
+    let mut log = lesson();
+    log.record(Event::new(
+        at(50_000),
+        "server",
+        Kind::Recv,
+        Layer::Tls,
+        "TLS Client Key Exchange",
+    ));
+    let mut out = Vec::new();
+    run_script(
+        &log,
+        " m Client Key Exchange ;; g #0\n\np;q",
+        &mut out,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "\
+6 events, #0 to #5. n: next, p: previous, h: help, q: quit.
+step> m Client Key Exchange
+#5/5 50.000 ms  server  recv tls TLS Client Key Exchange
+step> g #0
+#0/5 0.000 ms  client  send tcp TCP SYN (to server)  Seq=0 Ack=0 Len=0
+    Opens the connection.
+step> p
+Already at the start of the log: n goes forward.
+step> q
+"
+    );
+}
+
+#[test]
+fn scripted_and_interactive_modes_print_the_same_transcript() {
+    let commands = ["n", "m Derive master", "k", "q"];
+    let mut scripted = Vec::new();
+    run_script(&lesson(), &commands.join("; "), &mut scripted, false).unwrap();
+    let mut interactive = Vec::new();
+    let typed = commands.join("\n");
+    run_interactive(&lesson(), typed.as_bytes(), &mut interactive, false).unwrap();
+    // A terminal echoes what is typed after the prompt; the script echoes it itself.
+    let mut typed_lines = commands.iter();
+    let echoed: String = String::from_utf8(interactive)
+        .unwrap()
+        .split_inclusive("step> ")
+        .map(|part| {
+            format!(
+                "{part}{}\n",
+                typed_lines.next().expect("one prompt a command")
+            )
+        })
+        .collect();
+    assert_eq!(String::from_utf8(scripted).unwrap(), echoed);
 }
 
 #[test]
@@ -198,10 +257,10 @@ fn interactive_mode_reads_a_command_per_line_and_takes_titles_with_spaces() {
     assert_eq!(
         text,
         "\
-5 events. n: next, p: previous, h: help, q: quit.
-step> [3/5] 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
+5 events, #0 to #4. n: next, p: previous, h: help, q: quit.
+step> #2/4 20.000 ms  client  send tls TLS Client Hello (to server)  Content Type: Handshake (22), Version: TLS 1.0 (0x0301), Handshake Type: Client Hello (1)
     Offers versions and cipher suites.
-step> [4/5] 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
+step> #3/4 40.000 ms  client  action tls Derive master secret  Pre-master secret: 0303aa, Master secret: bb01
 step> "
     );
 }

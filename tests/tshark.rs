@@ -332,3 +332,99 @@ fn tshark_decrypts_every_suite_and_version() {
         );
     }
 }
+
+/// The pcap of `scenario` captured at `point`, as tshark lists it with `fields`.
+fn capture_fields(scenario: &str, point: &str, fields: &[&str]) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("tshark")
+        .join(format!("capture-{point}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pcap = dir.join(format!("{}.pcap", scenario.replace('/', "-")));
+    let run = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["run", scenario, "--out", "/dev/null", "--capture-at", point])
+        .arg("--pcap")
+        .arg(&pcap)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut args = vec!["-T", "fields"];
+    for field in fields {
+        args.extend(["-e", field]);
+    }
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn pcap_timestamps_start_at_the_scenarios_epoch() {
+    if !tshark_or_skip() {
+        return;
+    }
+    // google-spdy's epoch is 2013-09-01T12:00:00Z; its SYN leaves at 0 ms, its SYN, ACK at 10.044 ms.
+    let times = capture_fields("scenarios/google-spdy.ron", "sender", &["frame.time_epoch"]);
+    assert_eq!(times[0], "1378036800.000000000");
+    assert_eq!(times[1], "1378036800.010044000");
+}
+
+#[test]
+fn a_receiver_capture_shows_the_tampered_segment_as_it_arrived() {
+    if !tshark_or_skip() {
+        return;
+    }
+    let fields = ["ip.src", "tcp.seq", "tcp.len", "tcp.payload"];
+    let sent = capture_fields("scenarios/tls12-tamper.ron", "sender", &fields);
+    let received = capture_fields("scenarios/tls12-tamper.ron", "receiver", &fields);
+    assert_eq!(sent.len(), received.len(), "the link loses nothing here");
+    let changed: Vec<(&String, &String)> = (sent.iter())
+        .zip(&received)
+        .filter(|(s, r)| s != r)
+        .collect();
+    // One segment of the server's, with the same header and length, other bytes.
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    let (sent, received) = changed[0];
+    let header = |line: &str| line.rsplit_once('\t').unwrap().0.to_string();
+    assert_eq!(header(sent), header(received));
+    assert!(sent.starts_with("10.0.0.2\t"), "{sent}");
+}
+
+#[test]
+fn the_readmes_decode_hint_shows_the_spdy_frames() {
+    if !tshark_or_skip() {
+        return;
+    }
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/google-spdy.ron");
+    let export = export(&scenario, "spdy");
+    let hint = [
+        "-d",
+        "tls.port==443,spdy",
+        "-T",
+        "fields",
+        "-e",
+        "spdy.type",
+    ];
+    let types = tshark(&export, &hint)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    // SETTINGS 4, WINDOW_UPDATE 9, SYN_STREAM 1, PING 6; SYN_REPLY 2, (DATA,
+    // a data frame, has no type) PING; GOAWAY 7.
+    assert_eq!(types, "4,9,1,6 2,6 7");
+}

@@ -12,7 +12,7 @@
 
   const data = JSON.parse(document.getElementById("log").textContent);
   const events = data.events;
-  const ROW = 28, LEFT = 84, HEAD = 34, PAD_ROWS = 30;
+  const ROW = 28, LEFT = 124, HEAD = 34, PAD_ROWS = 30;
 
   const diagram = document.getElementById("diagram");
   const svg = document.getElementById("ladder");
@@ -151,7 +151,10 @@
     drawn = key;
     let times = "", items = "";
     for (let r = Math.max(0, first - maxSpan); r <= last; r++) {
-      if (r >= first) times += `<text class="time" x="6" y="${y(r) + 4}">${time(events[rows[r]].t_ns)}</text>`;
+      if (r >= first) {
+        const e = events[rows[r]];
+        times += `<text class="time" x="6" y="${y(r) + 4}"><tspan class="seq">#${e.seq}</tspan> ${time(e.t_ns)}</text>`;
+      }
       if (spanEnd[r] >= first) items += item(r);
     }
     document.getElementById("times").innerHTML = times;

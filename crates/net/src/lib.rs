@@ -32,5 +32,5 @@ pub use network::{
     Fault, FaultAction, HostId, LinkId, NetError, Network, NoTap, PacketTap, SegmentFilter,
     SocketEvent, SocketId, UnfinishedSocket,
 };
-pub use pcap::PcapWriter;
+pub use pcap::{CapturePoint, PcapWriter};
 pub use tcp::{InvalidTcpConfig, SocketStats, State, TcpConfig};

@@ -65,6 +65,7 @@ impl Network {
         tracer: &mut dyn Tracer,
         tap: &mut dyn PacketTap,
     ) {
+        tap.arrived(now, &packet);
         let (from, host) = (
             self.fabric.directions[direction].from,
             self.fabric.directions[direction].to,

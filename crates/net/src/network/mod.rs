@@ -155,10 +155,17 @@ impl UnfinishedSocket {
 }
 
 /// Receives every IPv4 packet as it enters a link, exactly as the sender
-/// built it, including ones the link later loses or corrupts.
+/// built it, including ones the link later loses or corrupts; and, if it
+/// wants them, every packet as it leaves a link for its receiver.
 pub trait PacketTap {
     /// One packet, at the instant it entered the link.
     fn packet(&mut self, time: Instant, bytes: &[u8]);
+
+    /// One packet, at the instant it reached the receiver's end of the link,
+    /// with whatever a fault did to it on the way. Ignored unless overridden.
+    fn arrived(&mut self, time: Instant, bytes: &[u8]) {
+        let _ = (time, bytes);
+    }
 }
 
 /// A tap that keeps nothing.
