@@ -320,13 +320,11 @@ impl State for ExpectServerHello {
         )?;
         let config = &self.config;
         let version = hello.server_version.get();
-        // RFC 5246 Appendix E.1: a version below what the client accepts
-        // ends the handshake with protocol_version.
-        if version < config.min_version.max(0x0301) {
+        // RFC 5246 Appendix E.1: a version the client does not support,
+        // below its floor or above what it offered, ends the handshake with
+        // protocol_version.
+        if version < config.min_version.max(0x0301) || version > config.max_version {
             return Err(PeerIncompatible::UnsupportedVersion(hello.server_version).into());
-        }
-        if version > config.max_version {
-            return Err(PeerMisbehaved::SelectedUnofferedVersion.into());
         }
         let suite = suite_by_value(hello.cipher_suite.get())
             .filter(|s| config.cipher_suites.contains(&s.value) && s.supports_version(version))

@@ -198,8 +198,6 @@ pub enum PeerMisbehaved {
     SelectedUnofferedCipherSuite,
     /// The server chose a compression method the client did not offer.
     SelectedUnofferedCompression,
-    /// The server chose a version above the client's.
-    SelectedUnofferedVersion,
     /// The server chose a curve the client did not offer.
     SelectedUnofferedCurve,
     /// The server answered an extension the client did not send.
@@ -234,7 +232,6 @@ impl From<PeerMisbehaved> for AlertDescription {
             PeerMisbehaved::InappropriateFallback => AlertDescription::InappropriateFallback,
             PeerMisbehaved::SelectedUnofferedCipherSuite
             | PeerMisbehaved::SelectedUnofferedCompression
-            | PeerMisbehaved::SelectedUnofferedVersion
             | PeerMisbehaved::SelectedUnofferedCurve
             | PeerMisbehaved::IllegalParameter(_) => AlertDescription::IllegalParameter,
         }
