@@ -6,7 +6,8 @@
 //! (hello layouts), §7.4.1.4 (extensions).
 
 use tlsim_tls::codec::put_u24;
-use tlsim_tls::msgs::HelloExtension;
+use tlsim_tls::enums::ContentType;
+use tlsim_tls::msgs::{HANDSHAKE_HEADER_LEN, HelloExtension};
 
 use crate::language::{ExtensionEdits, Lengths, Mutation, RawExtension};
 
@@ -176,6 +177,19 @@ pub(crate) fn mutate(bytes: &mut Vec<u8>, mutations: &[Mutation]) {
     }
 }
 
+/// Applies `mutations` to a message's body: for a handshake message, the
+/// bytes after its header, whose length is then rewritten to match (RFC
+/// 5246 §7.4); for any other, the whole payload.
+pub(crate) fn mutate_body(typ: ContentType, bytes: &mut Vec<u8>, mutations: &[Mutation]) {
+    if typ != ContentType::Handshake || bytes.len() < HANDSHAKE_HEADER_LEN {
+        return mutate(bytes, mutations);
+    }
+    let mut body = bytes.split_off(HANDSHAKE_HEADER_LEN);
+    mutate(&mut body, mutations);
+    let typ = bytes[0];
+    *bytes = handshake(typ, &body, None);
+}
+
 #[cfg(test)]
 mod tests {
     use tlsim_tls::codec::Codec;
@@ -284,5 +298,30 @@ mod tests {
             ],
         );
         assert_eq!(bytes, [5, 0, 0, 0, 0xff, 0xff]);
+    }
+
+    #[test]
+    fn body_changes_keep_a_handshake_length_that_matches() {
+        let mut padded = handshake(16, &[1, 2], None);
+        mutate_body(
+            ContentType::Handshake,
+            &mut padded,
+            &[Mutation::Append(Hex(vec![9]))],
+        );
+        assert_eq!(padded, [16, 0, 0, 3, 1, 2, 9]);
+        let mut cut = handshake(20, &[1, 2, 3], None);
+        mutate_body(ContentType::Handshake, &mut cut, &[Mutation::Truncate(1)]);
+        assert_eq!(cut, [20, 0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn body_changes_to_other_messages_change_the_whole_payload() {
+        let mut payload = vec![1];
+        mutate_body(
+            ContentType::ChangeCipherSpec,
+            &mut payload,
+            &[Mutation::Append(Hex(vec![1]))],
+        );
+        assert_eq!(payload, [1, 1]);
     }
 }

@@ -32,7 +32,7 @@ use tlsim_tls::record::{Deframer, HEADER_LEN, HandshakeJoiner, MAX_PLAINTEXT_LEN
 use tlsim_tls_client::{ClientConfig, client_extensions};
 use tlsim_tls_server::ServerConfig;
 
-use crate::build::{HelloFields, WireExtension, edit_extensions, handshake, mutate};
+use crate::build::{HelloFields, WireExtension, edit_extensions, handshake, mutate, mutate_body};
 use crate::expect::{Observation, alert_matches, describe, describe_alert, ext_type, matches};
 use crate::language::{Conversation, Interleaved, Level, Message, Mutation, Protection, Step};
 
@@ -143,6 +143,21 @@ struct Held {
     typ: ContentType,
     bytes: Vec<u8>,
     names: Vec<String>,
+}
+
+/// Changes to a message's bytes before it is cut into records.
+struct Edits<'a> {
+    /// To its body, with a handshake header's length following.
+    body: &'a [Mutation],
+    /// To the whole message.
+    plaintext: &'a [Mutation],
+}
+
+impl Edits<'_> {
+    const NONE: Edits<'static> = Edits {
+        body: &[],
+        plaintext: &[],
+    };
 }
 
 /// How the records of one send are made.
@@ -431,6 +446,7 @@ impl Script {
                 coalesce,
                 protection,
                 record_version,
+                body,
                 plaintext,
                 ciphertext,
                 mac,
@@ -446,7 +462,8 @@ impl Script {
                     padding,
                     interleave,
                 };
-                self.send(message, *coalesce, plaintext, &plan, now, tracer)?;
+                let edits = Edits { body, plaintext };
+                self.send(message, *coalesce, &edits, &plan, now, tracer)?;
                 Ok(true)
             }
             Step::Expect(expected) => self.expect(began, now, tracer, &describe(expected), |obs| {
@@ -810,7 +827,7 @@ impl Script {
         &mut self,
         message: &Message,
         coalesce: bool,
-        plaintext: &[Mutation],
+        edits: &Edits<'_>,
         plan: &RecordPlan<'_>,
         now: Instant,
         tracer: &mut dyn Tracer,
@@ -827,7 +844,10 @@ impl Script {
             return Ok(());
         }
         let (typ, mut bytes, name) = self.build(message, now, tracer)?;
-        mutate(&mut bytes, plaintext);
+        if !edits.body.is_empty() {
+            mutate_body(typ, &mut bytes, edits.body);
+        }
+        mutate(&mut bytes, edits.plaintext);
         let mut names = vec![name];
         if self.held.as_ref().is_some_and(|held| held.typ != typ) {
             self.flush_held(now, tracer);
@@ -861,7 +881,14 @@ impl Script {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<(), Unmet> {
-        self.send(message, false, &[], &RecordPlan::DEFAULT, now, tracer)
+        self.send(
+            message,
+            false,
+            &Edits::NONE,
+            &RecordPlan::DEFAULT,
+            now,
+            tracer,
+        )
     }
 
     /// Writes held messages in records of their own.

@@ -52,6 +52,12 @@ pub enum Step {
         /// version, or before that the profile's record version.
         #[serde(default)]
         record_version: Option<u16>,
+        /// Changes to the message's body: a handshake message's bytes
+        /// after its 4-byte header, whose length then follows the change
+        /// (RFC 5246 §7.4); any other message's whole payload. The
+        /// transcript keeps the unchanged message.
+        #[serde(default)]
+        body: Vec<Mutation>,
         /// Changes to the message's bytes before they are cut into records
         /// and protected (the transcript keeps the unchanged message).
         #[serde(default)]
