@@ -126,10 +126,10 @@ pub enum Failure {
     },
 }
 
-/// The error alerts one end sent, and whether it closed the connection.
+/// The alerts one end sent, and whether it closed the connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlertsObserved {
-    /// The error alerts, in the order sent.
+    /// The alerts (close_notify aside), in the order sent.
     pub sent: Vec<AlertSeen>,
     /// When the end closed or reset the connection, if it did.
     pub closed_at: Option<Instant>,
@@ -146,11 +146,11 @@ impl AlertsObserved {
     }
 }
 
-fn level_name(level: AlertLevel) -> &'static str {
-    if level == AlertLevel::Fatal {
-        "fatal"
-    } else {
-        "warning"
+fn level_name(level: AlertLevel) -> String {
+    match level {
+        AlertLevel::Fatal => "fatal".to_owned(),
+        AlertLevel::Warning => "warning".to_owned(),
+        other => format!("level {}", other.get()),
     }
 }
 

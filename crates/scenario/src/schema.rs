@@ -509,14 +509,15 @@ pub struct Expect {
     /// between them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventMatch>,
-    /// Error alerts a connection end must send, or must not.
+    /// Alerts a connection end must send, or must not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<AlertExpect>,
 }
 
-/// What one end of a connection must do about error alerts (RFC 5246
-/// §7.2.2). `from` is the end that sends. close_notify is a closure, not an
-/// error alert: none of these counts it as an alert.
+/// What one end of a connection must do about alerts (RFC 5246 §7.2):
+/// fatal and warning ones alike, each at the level it was sent with.
+/// `from` is the end that sends. close_notify is a closure, not an error
+/// alert: none of these counts it as an alert.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub enum AlertExpect {
@@ -532,7 +533,7 @@ pub enum AlertExpect {
         /// Its name as the log prints it.
         description: AlertName,
     },
-    /// `AnyAlert(conn: "c1", from: "server")`: that end sent an error alert,
+    /// `AnyAlert(conn: "c1", from: "server")`: that end sent an alert,
     /// whichever.
     AnyAlert {
         /// The connection.
@@ -540,7 +541,7 @@ pub enum AlertExpect {
         /// The end that sends it.
         from: HostName,
     },
-    /// `AlertOrClose(conn: "c1", from: "server")`: that end sent an error
+    /// `AlertOrClose(conn: "c1", from: "server")`: that end sent an
     /// alert, or closed (or reset) the connection without one.
     AlertOrClose {
         /// The connection.
@@ -548,7 +549,7 @@ pub enum AlertExpect {
         /// The end that sends it.
         from: HostName,
     },
-    /// `NoAlert(conn: "c1", from: "client")`: that end sent no error alert.
+    /// `NoAlert(conn: "c1", from: "client")`: that end sent no alert (fatal or warning).
     NoAlert {
         /// The connection.
         conn: ConnName,

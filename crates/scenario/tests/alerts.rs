@@ -162,6 +162,43 @@ fn an_end_without_tls_is_judged_by_what_its_peer_received() {
 }
 
 #[test]
+fn a_warning_alert_sent_counts_at_its_level() {
+    // RFC 5246 §7.2.2: tlsim's server refuses a renegotiation with a
+    // no_renegotiation warning and the connection goes on.
+    let shipped = include_str!("../../../scenarios/edge/renegotiation-refused.ron");
+    assert_eq!(failures(shipped), []);
+    let fatal = shipped.replace(
+        "level: Warning, description: \"no_renegotiation\")]",
+        "level: Fatal, description: \"no_renegotiation\")]",
+    );
+    assert_eq!(
+        without_time(&only_failure(&fatal)),
+        "expected fatal no_renegotiation from server on c1; server sent warning no_renegotiation"
+    );
+}
+
+#[test]
+fn the_level_of_an_alert_is_read_from_the_wire() {
+    // A plain TCP client writes an alert of level 3, which RFC 5246 §7.2
+    // does not define; the server's TLS ends the connection on it, and the
+    // level counted is the one written.
+    let text = scenario(false, false, "")
+        .replace(r#", tls: "client")"#, ")")
+        .replace(
+            r#"Text("GET / HTTP/1.1\r\nHost: server.test\r\n\r\n")"#,
+            r#"Hex("15 03 03 00 02 03 28")"#,
+        );
+    let fatal =
+        r#"Alert(conn: "c1", from: "client", level: Fatal, description: "handshake_failure")"#;
+    assert_eq!(
+        without_time(&only_failure(
+            &text.replace("alerts: []", &format!("alerts: [{fatal}]"))
+        )),
+        "expected fatal handshake_failure from client on c1; client sent level 3 handshake_failure"
+    );
+}
+
+#[test]
 fn alert_names_are_checked_where_they_are_written() {
     let line = scenario(false, true, "").lines().count() - 1;
     let bad = |alerts: &str| {

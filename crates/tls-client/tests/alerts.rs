@@ -15,7 +15,7 @@ use tlsim_tls::enums::{
     SignatureScheme,
 };
 use tlsim_tls::error::{Error, InvalidMessage, PeerIncompatible};
-use tlsim_tls::msgs::{CertificateRequest, HandshakeMessage};
+use tlsim_tls::msgs::{Alert, CertificateRequest, HandshakeMessage};
 use tlsim_tls_client::ClientConfig;
 
 #[test]
@@ -32,7 +32,9 @@ fn a_hello_request_after_the_handshake_gets_a_no_renegotiation_warning() {
     assert!(pair.client_failure().is_none(), "{:?}", pair.client_events);
     assert!(
         pair.server_events
-            .contains(&TlsEvent::AlertReceived(AlertDescription::NoRenegotiation))
+            .contains(&TlsEvent::AlertReceived(Alert::warning(
+                AlertDescription::NoRenegotiation
+            )))
     );
     assert!(Pair::titles(&pair.client_log).contains(&"TLS Alert (no_renegotiation)".to_owned()));
     // The connection goes on: the warning took the client's next sequence
@@ -109,7 +111,9 @@ fn a_handshake_message_past_the_configured_limit_is_decode_error() {
     ));
     assert!(
         pair.client_events
-            .contains(&TlsEvent::AlertReceived(AlertDescription::DecodeError))
+            .contains(&TlsEvent::AlertReceived(Alert::fatal(
+                AlertDescription::DecodeError
+            )))
     );
 }
 

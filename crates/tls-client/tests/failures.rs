@@ -9,11 +9,15 @@ use tlsim_test_support::{
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::enums::{AlertDescription, ContentType, HandshakeType};
 use tlsim_tls::error::{CertificateError, Error, PeerIncompatible};
+use tlsim_tls::msgs::Alert;
 
 #[track_caller]
 fn assert_server_alerted(pair: &Pair, alert: AlertDescription) {
     assert_eq!(alert_sent(&pair.server_events), Some(alert));
-    assert!(pair.client_events.contains(&TlsEvent::AlertReceived(alert)));
+    assert!(
+        pair.client_events
+            .contains(&TlsEvent::AlertReceived(Alert::fatal(alert)))
+    );
     assert_eq!(
         error_of(&pair.client_events),
         Some(&Error::AlertReceived(alert))
@@ -25,7 +29,10 @@ fn assert_server_alerted(pair: &Pair, alert: AlertDescription) {
 #[track_caller]
 fn assert_client_alerted(pair: &Pair, alert: AlertDescription) {
     assert_eq!(alert_sent(&pair.client_events), Some(alert));
-    assert!(pair.server_events.contains(&TlsEvent::AlertReceived(alert)));
+    assert!(
+        pair.server_events
+            .contains(&TlsEvent::AlertReceived(Alert::fatal(alert)))
+    );
     assert_eq!(
         error_of(&pair.server_events),
         Some(&Error::AlertReceived(alert))
@@ -195,7 +202,9 @@ fn flipped_finished_ciphertext_is_bad_record_mac() {
     );
     assert!(
         pair.client_events
-            .contains(&TlsEvent::AlertReceived(AlertDescription::BadRecordMac))
+            .contains(&TlsEvent::AlertReceived(Alert::fatal(
+                AlertDescription::BadRecordMac
+            )))
     );
 }
 

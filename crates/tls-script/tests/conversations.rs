@@ -6,6 +6,7 @@ use tlsim_sim::{Event, Instant, RngStream};
 use tlsim_test_support::{LeafKey, client_config, pki, server_config};
 use tlsim_tls::conn::{EventContext, TlsEvent};
 use tlsim_tls::enums::AlertDescription;
+use tlsim_tls::msgs::Alert;
 use tlsim_tls_client::{ClientConfig, ClientConnection};
 use tlsim_tls_script::{CloseKind, Conversation, Failure, Script, Verdict};
 use tlsim_tls_server::{ServerConfig, ServerConnection};
@@ -899,7 +900,9 @@ fn a_warning_between_the_records_of_a_client_hello_is_borne() {
     run.assert_passed("");
     assert!(
         run.peer_events
-            .contains(&TlsEvent::AlertReceived(AlertDescription::UnrecognizedName))
+            .contains(&TlsEvent::AlertReceived(Alert::warning(
+                AlertDescription::UnrecognizedName
+            )))
     );
     let titles: Vec<&str> = run.script_log.iter().map(|e| e.title.as_ref()).collect();
     assert_eq!(

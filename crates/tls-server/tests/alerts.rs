@@ -12,6 +12,7 @@ use tlsim_tls::enums::{
     AlertDescription, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
 use tlsim_tls::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::msgs::Alert;
 use tlsim_tls_client::ClientConfig;
 
 /// A handshake between the standard server and `client`, in which the
@@ -53,7 +54,10 @@ fn assert_server_sent(pair: &Pair, alert: AlertDescription) {
         "{:?}",
         error_of(&pair.server_events)
     );
-    assert!(pair.client_events.contains(&TlsEvent::AlertReceived(alert)));
+    assert!(
+        pair.client_events
+            .contains(&TlsEvent::AlertReceived(Alert::fatal(alert)))
+    );
     assert!(!pair.is_complete());
 }
 
@@ -212,7 +216,9 @@ fn a_client_hello_after_the_handshake_gets_a_no_renegotiation_warning_and_data_f
     assert!(pair.client_failure().is_none(), "{:?}", pair.client_events);
     assert!(
         pair.client_events
-            .contains(&TlsEvent::AlertReceived(AlertDescription::NoRenegotiation))
+            .contains(&TlsEvent::AlertReceived(Alert::warning(
+                AlertDescription::NoRenegotiation
+            )))
     );
     assert!(Pair::titles(&pair.server_log).contains(&"TLS Alert (no_renegotiation)".to_owned()));
     assert_eq!(pair.server.state_name(), "Connected");

@@ -131,9 +131,9 @@ pub struct EndReport {
     pub sent: StreamDigest,
     /// Application bytes it read from TLS, or from TCP without TLS.
     pub received: StreamDigest,
-    /// Error alerts it sent (RFC 5246 §7.2.2; close_notify is not one).
+    /// Alerts it sent, fatal and warning (RFC 5246 §7.2), but close_notify.
     pub alerts_sent: Vec<AlertSeen>,
-    /// Error alerts it received.
+    /// Alerts it received, at the level they carried, but close_notify.
     pub alerts_received: Vec<AlertSeen>,
     /// How its TLS ended; `None` without TLS.
     pub tls: Option<TlsOutcome>,

@@ -10,7 +10,6 @@
 use tlsim_sim::{Duration, Instant, Tracer};
 use tlsim_tls::conn::{Connection, TlsEvent};
 use tlsim_tls::enums::AlertLevel;
-use tlsim_tls::error::Error;
 use tlsim_tls_client::ClientConnection;
 use tlsim_tls_server::ServerConnection;
 
@@ -178,7 +177,7 @@ impl<A: App> TlsEnd<A> {
                     self.close_tls(now, tracer);
                     self.close_wanted = true;
                 }
-                TlsEvent::Failed { error, alert_sent } => {
+                TlsEvent::Failed { alert_sent, .. } => {
                     self.outcome = TlsOutcome::Failed;
                     if let Some(description) = alert_sent {
                         self.alerts_sent.push(AlertSeen {
@@ -187,21 +186,16 @@ impl<A: App> TlsEnd<A> {
                             at: now,
                         });
                     }
-                    // RFC 5246 §7.2: a fatal alert ends the connection, so
-                    // the actor fails on the alert it has just reported.
-                    if let Error::AlertReceived(description) = error {
-                        if let Some(alert) = (self.alerts_received.iter_mut())
-                            .rfind(|a| a.description == description)
-                        {
-                            alert.level = AlertLevel::Fatal;
-                        }
-                    }
                     self.close_wanted = true;
                 }
-                // Counted as a warning until a failure on it says fatal.
-                TlsEvent::AlertReceived(description) => self.alerts_received.push(AlertSeen {
+                TlsEvent::WarningSent(description) => self.alerts_sent.push(AlertSeen {
                     level: AlertLevel::Warning,
                     description,
+                    at: now,
+                }),
+                TlsEvent::AlertReceived(alert) => self.alerts_received.push(AlertSeen {
+                    level: alert.level,
+                    description: alert.description,
                     at: now,
                 }),
             }

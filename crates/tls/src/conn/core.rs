@@ -624,6 +624,7 @@ impl Core {
         self.flush(now, tracer);
         self.write_alert(Alert::warning(description), tracer.enabled());
         self.flush(now, tracer);
+        self.events.push_back(TlsEvent::WarningSent(description));
     }
 
     fn write_alert(&mut self, alert: Alert, tracing: bool) {
@@ -848,8 +849,7 @@ impl Core {
             self.events.push_back(TlsEvent::PeerClosed);
             return Ok(());
         }
-        self.events
-            .push_back(TlsEvent::AlertReceived(alert.description));
+        self.events.push_back(TlsEvent::AlertReceived(alert));
         if alert.level == AlertLevel::Warning {
             // RFC 5246 §7.2: a warning alert does not end the connection.
             return Ok(());

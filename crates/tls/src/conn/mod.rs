@@ -46,6 +46,7 @@ use crate::cert::CertError;
 use crate::crypto::CryptoError as CipherError;
 use crate::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 use crate::error::{CertificateError, CryptoError, Error, InvalidMessage, PeerMisbehaved};
+use crate::msgs::Alert;
 
 /// Takes the handshake message a state expects from an [`Input`]:
 /// `require_handshake!(input, HandshakeType::X, HandshakeMessage::X(body) => body)`
@@ -130,8 +131,12 @@ pub enum TlsEvent {
         /// The fatal alert sent to the peer, if any.
         alert_sent: Option<AlertDescription>,
     },
-    /// The peer sent an alert other than close_notify.
-    AlertReceived(AlertDescription),
+    /// The peer sent an alert other than close_notify, at the level it
+    /// wrote.
+    AlertReceived(Alert),
+    /// This end sent a warning alert and goes on (RFC 5246 §7.2); a fatal
+    /// one is reported by [`TlsEvent::Failed`].
+    WarningSent(AlertDescription),
 }
 
 /// The parameters a handshake settled on.
