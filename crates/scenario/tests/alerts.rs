@@ -52,6 +52,17 @@ fn without_time(message: &str) -> String {
     message.split(" at ").next().unwrap().to_string()
 }
 
+/// The untouched scenario with a plain TCP client that writes `hex` in
+/// place of its request, and no alert expectations.
+fn plain_client_writing(hex: &str) -> String {
+    scenario(false, false, "")
+        .replace(r#", tls: "client")"#, ")")
+        .replace(
+            r#"Text("GET / HTTP/1.1\r\nHost: server.test\r\n\r\n")"#,
+            &format!("Hex(\"{hex}\")"),
+        )
+}
+
 #[test]
 fn the_alert_that_was_sent_holds() {
     let alerts =
@@ -140,12 +151,7 @@ fn no_alert_holds_for_a_clean_close_and_fails_for_an_alert() {
 fn an_end_without_tls_is_judged_by_what_its_peer_received() {
     // A plain TCP client writes a fatal handshake_failure alert record by
     // hand; the server's TLS reads it (RFC 5246 §7.2: fatal, so it fails).
-    let text = scenario(false, false, "")
-        .replace(r#", tls: "client")"#, ")")
-        .replace(
-            r#"Text("GET / HTTP/1.1\r\nHost: server.test\r\n\r\n")"#,
-            r#"Hex("15 03 03 00 02 02 28")"#,
-        );
+    let text = plain_client_writing("15 03 03 00 02 02 28");
     let holds =
         r#"Alert(conn: "c1", from: "client", level: Fatal, description: "handshake_failure")"#;
     assert_eq!(
@@ -182,12 +188,7 @@ fn the_level_of_an_alert_is_read_from_the_wire() {
     // A plain TCP client writes an alert of level 3, which RFC 5246 §7.2
     // does not define; the server's TLS ends the connection on it, and the
     // level counted is the one written.
-    let text = scenario(false, false, "")
-        .replace(r#", tls: "client")"#, ")")
-        .replace(
-            r#"Text("GET / HTTP/1.1\r\nHost: server.test\r\n\r\n")"#,
-            r#"Hex("15 03 03 00 02 03 28")"#,
-        );
+    let text = plain_client_writing("15 03 03 00 02 03 28");
     let fatal =
         r#"Alert(conn: "c1", from: "client", level: Fatal, description: "handshake_failure")"#;
     assert_eq!(
