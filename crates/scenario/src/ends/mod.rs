@@ -101,6 +101,59 @@ pub(crate) trait ConnectionEnd {
     fn report(&self) -> EndReport;
 }
 
+/// A transport and the bytes queued for it, as ends that hand it whole
+/// chunks keep them (a plain application, a conversation): the timeline's
+/// `Send`, `Close` and `Abort` act on it.
+#[derive(Default)]
+pub(crate) struct Outbound {
+    pub(crate) transport: Option<Box<dyn Transport>>,
+    pub(crate) outbox: Chunks,
+    /// Close once everything queued is sent.
+    pub(crate) close_wanted: bool,
+    pub(crate) closed_at: Option<Instant>,
+}
+
+impl Outbound {
+    /// Whether bytes may be written: connected, and not closed by this end.
+    pub(crate) fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+            && (self.transport.as_deref()).is_some_and(|t| t.state() == TransportState::Open)
+    }
+
+    /// Writes the queue into the transport, handing each accepted piece to
+    /// `accepted`; true once all of it is written.
+    pub(crate) fn write_queued(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        accepted: impl FnMut(&[u8]),
+    ) -> bool {
+        match self.transport.as_deref_mut() {
+            Some(t) if t.state() == TransportState::Open => {
+                self.outbox.write_to(t, now, tracer, accepted)
+            }
+            _ => false,
+        }
+    }
+
+    /// Closes the transport (a FIN after the queued bytes), once.
+    pub(crate) fn close_once(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        if let (None, Some(transport)) = (self.closed_at, self.transport.as_deref_mut()) {
+            self.closed_at = Some(now);
+            transport.close(now, tracer);
+        }
+    }
+
+    /// Drops what is queued and resets the connection (a RST).
+    pub(crate) fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.outbox.clear();
+        if let Some(transport) = self.transport.as_deref_mut() {
+            self.closed_at.get_or_insert(now);
+            transport.abort(now, tracer);
+        }
+    }
+}
+
 /// An alert an end sent or received.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AlertSeen {

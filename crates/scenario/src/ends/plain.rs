@@ -3,33 +3,26 @@
 
 use tlsim_sim::{Instant, Tracer};
 
-use super::{Chunk, Chunks, ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
+use super::{Chunk, ConnectionEnd, EndReport, Outbound, Transport, TransportEvent};
 use crate::digest::StreamDigest;
 use crate::schema::Data;
 
 pub(crate) struct PlainEnd {
-    transport: Option<Box<dyn Transport>>,
-    outbox: Chunks,
+    out: Outbound,
     sent: StreamDigest,
     received: StreamDigest,
     /// Digest the bytes, or only count them (benchmarks).
     verify_data: bool,
-    /// Close once everything queued is sent.
-    close_wanted: bool,
-    closed_at: Option<Instant>,
     scratch: Vec<u8>,
 }
 
 impl PlainEnd {
     pub(crate) fn new(verify_data: bool) -> Self {
         PlainEnd {
-            transport: None,
-            outbox: Chunks::default(),
+            out: Outbound::default(),
             sent: StreamDigest::default(),
             received: StreamDigest::default(),
             verify_data,
-            close_wanted: false,
-            closed_at: None,
             scratch: Vec::new(),
         }
     }
@@ -37,28 +30,21 @@ impl PlainEnd {
     /// Hands queued bytes to the transport until its send buffer is full,
     /// then closes it if a close is wanted and nothing is left.
     fn flush(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        let Some(transport) = self.transport.as_deref_mut() else {
-            return;
-        };
-        if transport.state() != TransportState::Open {
-            return;
-        }
         let (sent, verify) = (&mut self.sent, self.verify_data);
-        let all_sent = self.outbox.write_to(transport, now, tracer, |bytes| {
+        let all_sent = self.out.write_queued(now, tracer, |bytes| {
             if verify {
                 sent.update(bytes);
             } else {
                 sent.skip(bytes.len() as u64);
             }
         });
-        if all_sent && self.close_wanted && self.closed_at.is_none() {
-            self.closed_at = Some(now);
-            transport.close(now, tracer);
+        if all_sent && self.out.close_wanted {
+            self.out.close_once(now, tracer);
         }
     }
 
     fn read(&mut self) {
-        let Some(transport) = self.transport.as_deref_mut() else {
+        let Some(transport) = self.out.transport.as_deref_mut() else {
             return;
         };
         if self.verify_data {
@@ -73,7 +59,7 @@ impl PlainEnd {
 
 impl ConnectionEnd for PlainEnd {
     fn attach(&mut self, transport: Box<dyn Transport>) {
-        self.transport = Some(transport);
+        self.out.transport = Some(transport);
     }
 
     fn handle_transport(&mut self, now: Instant, event: TransportEvent, tracer: &mut dyn Tracer) {
@@ -84,28 +70,24 @@ impl ConnectionEnd for PlainEnd {
                 // Like most servers on reading end-of-file: close too once
                 // everything queued has been sent.
                 self.read();
-                self.close_wanted = true;
+                self.out.close_wanted = true;
             }
         }
         self.flush(now, tracer);
     }
 
     fn send(&mut self, now: Instant, data: &Data, tracer: &mut dyn Tracer) {
-        self.outbox.push(Chunk::of(data));
+        self.out.outbox.push(Chunk::of(data));
         self.flush(now, tracer);
     }
 
     fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        self.close_wanted = true;
+        self.out.close_wanted = true;
         self.flush(now, tracer);
     }
 
     fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        self.outbox.clear();
-        if let Some(transport) = self.transport.as_deref_mut() {
-            self.closed_at.get_or_insert(now);
-            transport.abort(now, tracer);
-        }
+        self.out.abort(now, tracer);
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -122,7 +104,7 @@ impl ConnectionEnd for PlainEnd {
         EndReport {
             sent: self.sent,
             received: self.received,
-            closed_at: self.closed_at,
+            closed_at: self.out.closed_at,
             ..EndReport::default()
         }
     }

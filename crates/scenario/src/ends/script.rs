@@ -9,7 +9,7 @@
 use tlsim_sim::{Instant, Tracer};
 use tlsim_tls_script::{CloseKind, Script, Verdict};
 
-use super::{Chunk, Chunks, ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
+use super::{Chunk, ConnectionEnd, EndReport, Outbound, Transport, TransportEvent};
 use crate::schema::Data;
 
 /// How a conversation stood when it was last asked.
@@ -22,19 +22,15 @@ pub struct ConversationReport {
 }
 
 pub(crate) struct ScriptEnd {
-    transport: Option<Box<dyn Transport>>,
+    /// Bytes the script wrote, and the timeline's `Send`s, not yet taken
+    /// by the transport.
+    out: Outbound,
     script: Script,
     /// Whether this end writes the key log: the client's, as for TLS ends,
     /// so that each session appears once.
     keeps_keylog: bool,
-    /// Bytes the script wrote, and the timeline's `Send`s, not yet taken
-    /// by the transport.
-    outbox: Chunks,
     /// The peer closed its side.
     peer_closed: bool,
-    /// The timeline asked for a close.
-    close_wanted: bool,
-    closed_at: Option<Instant>,
     keylog: Vec<String>,
     scratch: Vec<u8>,
 }
@@ -42,13 +38,10 @@ pub(crate) struct ScriptEnd {
 impl ScriptEnd {
     pub(crate) fn new(script: Script, keeps_keylog: bool) -> Self {
         ScriptEnd {
-            transport: None,
+            out: Outbound::default(),
             script,
             keeps_keylog,
-            outbox: Chunks::default(),
             peer_closed: false,
-            close_wanted: false,
-            closed_at: None,
             keylog: Vec::new(),
             scratch: Vec::new(),
         }
@@ -63,21 +56,15 @@ impl ScriptEnd {
         }
         self.scratch.clear();
         if self.script.write_tls(&mut self.scratch) > 0 {
-            self.outbox
-                .push(Chunk::Bytes(std::mem::take(&mut self.scratch), 0));
+            (self.out.outbox).push(Chunk::Bytes(std::mem::take(&mut self.scratch), 0));
         }
-        let Some(transport) = self.transport.as_deref_mut() else {
-            return;
-        };
-        if self.closed_at.is_some() || transport.state() != TransportState::Open {
+        if !self.out.is_open() {
             return;
         }
         if self.script.wants_close() == Some(CloseKind::Abort) {
-            self.outbox.clear();
-            self.closed_at = Some(now);
-            return transport.abort(now, tracer);
+            return self.out.abort(now, tracer);
         }
-        if !self.outbox.write_to(transport, now, tracer, |_| {}) {
+        if !self.out.write_queued(now, tracer, |_| {}) {
             // The send buffer is full: wait for `Writable`.
             return;
         }
@@ -85,16 +72,15 @@ impl ScriptEnd {
         // has: nothing more can be expected.
         let over = *self.script.verdict() != Verdict::Running;
         if self.script.wants_close() == Some(CloseKind::Close)
-            || self.close_wanted
+            || self.out.close_wanted
             || (self.peer_closed && over)
         {
-            self.closed_at = Some(now);
-            transport.close(now, tracer);
+            self.out.close_once(now, tracer);
         }
     }
 
     fn read(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        let Some(transport) = self.transport.as_deref_mut() else {
+        let Some(transport) = self.out.transport.as_deref_mut() else {
             return;
         };
         self.scratch.clear();
@@ -108,7 +94,7 @@ impl ScriptEnd {
 
 impl ConnectionEnd for ScriptEnd {
     fn attach(&mut self, transport: Box<dyn Transport>) {
-        self.transport = Some(transport);
+        self.out.transport = Some(transport);
     }
 
     fn handle_transport(&mut self, now: Instant, event: TransportEvent, tracer: &mut dyn Tracer) {
@@ -129,21 +115,17 @@ impl ConnectionEnd for ScriptEnd {
     /// are, between whatever the script writes. They are not application
     /// data, so they are not counted as sent.
     fn send(&mut self, now: Instant, data: &Data, tracer: &mut dyn Tracer) {
-        self.outbox.push(Chunk::of(data));
+        self.out.outbox.push(Chunk::of(data));
         self.flush(now, tracer);
     }
 
     fn close(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        self.close_wanted = true;
+        self.out.close_wanted = true;
         self.flush(now, tracer);
     }
 
     fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer) {
-        self.outbox.clear();
-        if let Some(transport) = self.transport.as_deref_mut() {
-            self.closed_at.get_or_insert(now);
-            transport.abort(now, tracer);
-        }
+        self.out.abort(now, tracer);
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
@@ -161,7 +143,7 @@ impl ConnectionEnd for ScriptEnd {
 
     fn report(&self) -> EndReport {
         EndReport {
-            closed_at: self.closed_at,
+            closed_at: self.out.closed_at,
             conversation: Some(ConversationReport {
                 verdict: self.script.verdict().clone(),
                 step: self.script.current_step(),
