@@ -691,7 +691,7 @@ impl MutationCase {
             .map(|step| format!("                {step},\n"))
             .collect();
         let conversation = format!(
-            ", conversation: (\n            steps: [\n{steps}            ],\n            patience_ms: 5000,\n        )"
+            ", conversation: (\n            steps: [\n{steps}            ],\n            patience: \"5s\",\n        )"
         );
         let (client_script, server_script) = match victim {
             Victim::Server => (conversation.as_str(), ""),

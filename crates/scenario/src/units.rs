@@ -10,6 +10,7 @@ use core::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+use tlsim_sim::time::parse_scaled;
 use tlsim_sim::{Duration, Probability};
 
 /// A duration written as a number and a unit: `ns`, `us`, `ms`, `s`.
@@ -32,38 +33,6 @@ impl Chance {
     }
 }
 
-/// Parses `"<decimal><unit>"` into an integer count of `base` units, where
-/// `scale(unit)` gives how many base units one `unit` is.
-fn parse_scaled(text: &str, scale: impl Fn(&str) -> Option<u64>) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = (&text[..split], text[split..].trim());
-    let factor = scale(unit).ok_or_else(|| format!("unknown unit {unit:?}"))?;
-    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() && frac.is_empty() {
-        return Err("missing number".into());
-    }
-    let whole: u64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| "bad number")?
-    };
-    let mut value = whole.checked_mul(factor).ok_or("value too large")?;
-    // Each fractional digit is worth factor / 10^k; it must divide exactly.
-    let mut place = factor;
-    for digit in frac.chars() {
-        let d = digit.to_digit(10).ok_or("bad number")? as u64;
-        if place % 10 != 0 {
-            return Err("more decimal places than the unit can represent".into());
-        }
-        place /= 10;
-        value = value.checked_add(d * place).ok_or("value too large")?;
-    }
-    Ok(value)
-}
-
 impl Time {
     /// The longest duration a scenario may give anything: every sum the
     /// simulator makes of a few of them stays far from overflow.
@@ -71,20 +40,7 @@ impl Time {
 
     /// Parses `"10ms"`, `"1.5s"`, `"250us"`, `"2min"`, `"1h"`, `"0"`, up to [`Time::MAX`].
     pub fn parse(text: &str) -> Result<Self, String> {
-        if text.trim() == "0" {
-            return Ok(Time(Duration::ZERO));
-        }
-        let nanos = parse_scaled(text, |unit| match unit {
-            "ns" => Some(1),
-            "us" | "µs" => Some(1_000),
-            "ms" => Some(1_000_000),
-            "s" => Some(1_000_000_000),
-            "min" => Some(60_000_000_000),
-            "h" => Some(3_600_000_000_000),
-            _ => None,
-        })
-        .map_err(|e| format!("{e} in duration {text:?}: expected a number and a unit (ns, us, ms, s, min, h), e.g. \"10ms\""))?;
-        let time = Time(Duration::from_nanos(nanos));
+        let time = Time(Duration::parse(text)?);
         if time > Time::MAX {
             return Err(format!(
                 "duration {text:?} is too long: expected at most 24h, e.g. \"10ms\""
@@ -126,14 +82,7 @@ impl BitRate {
 
 impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ns = self.0.as_nanos();
-        match ns {
-            0 => write!(f, "0"),
-            n if n % 1_000_000_000 == 0 => write!(f, "{}s", n / 1_000_000_000),
-            n if n % 1_000_000 == 0 => write!(f, "{}ms", n / 1_000_000),
-            n if n % 1_000 == 0 => write!(f, "{}us", n / 1_000),
-            n => write!(f, "{n}ns"),
-        }
+        self.0.with_unit().fmt(f)
     }
 }
 

@@ -120,6 +120,80 @@ impl Add for Duration {
     }
 }
 
+/// Parses `"<decimal><unit>"` into an integer count of base units, where
+/// `scale(unit)` gives how many base units one `unit` is. Exact: a
+/// fraction must come out whole in base units.
+pub fn parse_scaled(text: &str, scale: impl Fn(&str) -> Option<u64>) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = (&text[..split], text[split..].trim());
+    let factor = scale(unit).ok_or_else(|| format!("unknown unit {unit:?}"))?;
+    let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return Err("missing number".into());
+    }
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| "bad number")?
+    };
+    let mut value = whole.checked_mul(factor).ok_or("value too large")?;
+    // Each fractional digit is worth factor / 10^k; it must divide exactly.
+    let mut place = factor;
+    for digit in frac.chars() {
+        let d = digit.to_digit(10).ok_or("bad number")? as u64;
+        if place % 10 != 0 {
+            return Err("more decimal places than the unit can represent".into());
+        }
+        place /= 10;
+        value = value.checked_add(d * place).ok_or("value too large")?;
+    }
+    Ok(value)
+}
+
+impl Duration {
+    /// Parses a duration written with a unit, as scenario files write
+    /// them: `"10ms"`, `"1.5s"`, `"250us"`, `"2min"`, `"1h"`, `"0"`.
+    pub fn parse(text: &str) -> Result<Duration, String> {
+        if text.trim() == "0" {
+            return Ok(Duration::ZERO);
+        }
+        parse_scaled(text, |unit| match unit {
+            "ns" => Some(1),
+            "us" | "µs" => Some(1_000),
+            "ms" => Some(1_000_000),
+            "s" => Some(1_000_000_000),
+            "min" => Some(60_000_000_000),
+            "h" => Some(3_600_000_000_000),
+            _ => None,
+        })
+        .map(Duration)
+        .map_err(|e| format!("{e} in duration {text:?}: expected a number and a unit (ns, us, ms, s, min, h), e.g. \"10ms\""))
+    }
+
+    /// The duration as [`parse`](Self::parse) reads it, in the largest
+    /// unit that keeps it whole (`"5s"`, `"250ms"`).
+    pub fn with_unit(self) -> impl fmt::Display {
+        WithUnit(self.0)
+    }
+}
+
+struct WithUnit(u64);
+
+impl fmt::Display for WithUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => write!(f, "0"),
+            n if n % 1_000_000_000 == 0 => write!(f, "{}s", n / 1_000_000_000),
+            n if n % 1_000_000 == 0 => write!(f, "{}ms", n / 1_000_000),
+            n if n % 1_000 == 0 => write!(f, "{}us", n / 1_000),
+            n => write!(f, "{n}ns"),
+        }
+    }
+}
+
 /// Milliseconds with three decimals, as the text ladder shows time (`20.000 ms`).
 fn fmt_millis(nanos: u64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     write!(f, "{}.{:03} ms", nanos / 1_000_000, (nanos / 1_000) % 1_000)

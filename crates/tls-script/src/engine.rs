@@ -269,7 +269,7 @@ impl Script {
     ) -> Self {
         Script {
             steps: conversation.steps,
-            patience: conversation.patience_ms.map(span_of_millis),
+            patience: conversation.patience.map(|p| p.0),
             profile,
             core: Core::new(ctx, rng, ProtocolVersion::from(record_version)),
             side,
@@ -324,7 +324,7 @@ impl Script {
         }
         let began = self.step_began?;
         match self.steps.get(self.next)? {
-            Step::ExpectNothing { millis } => Some(began + span_of_millis(*millis)),
+            Step::ExpectNothing(span) => Some(began + span.0),
             Step::Expect(_)
             | Step::ExpectAlert { .. }
             | Step::ExpectAlertOrClose { .. }
@@ -506,15 +506,12 @@ impl Script {
                     },
                 )
             }
-            Step::ExpectNothing { millis } => {
+            Step::ExpectNothing(span) => {
                 self.flush_held(now, tracer);
                 if let Some(obs) = self.pull(now, tracer) {
-                    return Err(Unmet::new(
-                        format!("nothing for {millis} ms"),
-                        obs.describe(),
-                    ));
+                    return Err(Unmet::new(format!("nothing for {span}"), obs.describe()));
                 }
-                Ok(now >= began + span_of_millis(*millis))
+                Ok(now >= began + span.0)
             }
             Step::Close | Step::Abort => {
                 self.log_received(now, tracer);
@@ -546,7 +543,7 @@ impl Script {
                 return match self.patience {
                     Some(p) if now >= began + p => Err(Unmet::new(
                         expected,
-                        format!("nothing within {} ms", p.as_millis()),
+                        format!("nothing within {}", p.with_unit()),
                     )),
                     _ => Ok(false),
                 };
@@ -1379,11 +1376,6 @@ impl Script {
         self.derive_keys(&pre_master, now, tracer)?;
         Ok(message)
     }
-}
-
-/// A span of `n` milliseconds, saturating: a script may wait "forever".
-fn span_of_millis(n: u64) -> Duration {
-    Duration::from_millis(1).saturating_mul(n)
 }
 
 /// RFC 5246 §7.4.9 `verify_data` of `sender` over `transcript`.

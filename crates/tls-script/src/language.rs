@@ -11,6 +11,7 @@ use core::fmt;
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
+use tlsim_sim::Duration;
 use tlsim_tls::conn::alert_name;
 use tlsim_tls::enums::AlertDescription;
 
@@ -21,11 +22,10 @@ use tlsim_tls::enums::AlertDescription;
 pub struct Conversation {
     /// The steps, numbered from 0 in reports.
     pub steps: Vec<Step>,
-    /// How long (milliseconds) an `Expect…` step waits for something to
-    /// come before it fails with "nothing came"; left out: as long as the
-    /// run lasts.
+    /// How long an `Expect…` step waits for something to come before it
+    /// fails with "nothing came"; left out: as long as the run lasts.
     #[serde(default)]
-    pub patience_ms: Option<u64>,
+    pub patience: Option<Span>,
 }
 
 /// One step of a conversation.
@@ -102,12 +102,9 @@ pub enum Step {
     /// Waits for the peer to close the connection; a close_notify alert
     /// before the close is accepted too.
     ExpectClose,
-    /// Holds for this many milliseconds, during which nothing may arrive
-    /// and the connection may not close.
-    ExpectNothing {
-        /// How long to wait.
-        millis: u64,
-    },
+    /// Holds for this long, during which nothing may arrive and the
+    /// connection may not close.
+    ExpectNothing(Span),
     /// Closes the connection (TCP FIN) without an alert.
     Close,
     /// Aborts the connection (TCP RST).
@@ -497,6 +494,40 @@ impl<'de> Deserialize<'de> for Description {
                         "unknown alert {name:?}: expected a name such as \"decrypt_error\" or a number"
                     ))
                 }),
+        }
+    }
+}
+
+/// A duration written as a string with a unit, as everywhere in scenario
+/// files: `"5s"`, `"200ms"`, `"250us"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.with_unit().fmt(f)
+    }
+}
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Text(String),
+            Number(u64),
+        }
+        match Written::deserialize(d)? {
+            Written::Text(text) => Duration::parse(&text).map(Span).map_err(de::Error::custom),
+            Written::Number(n) => Err(de::Error::custom(format!(
+                "expected a duration string such as \"5s\" or \"200ms\", found the number {n}"
+            ))),
         }
     }
 }

@@ -37,4 +37,4 @@ mod expect;
 pub mod language;
 
 pub use engine::{CloseKind, Failure, Script, Verdict};
-pub use language::{Conversation, Expected, Message, Step};
+pub use language::{Conversation, Expected, Message, Span, Step};

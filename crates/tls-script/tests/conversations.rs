@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use tlsim_sim::{Event, Instant, RngStream};
+use tlsim_sim::{Duration, Event, Instant, RngStream};
 use tlsim_test_support::{LeafKey, client_config, pki, server_config};
 use tlsim_tls::conn::{EventContext, TlsEvent};
 use tlsim_tls::enums::AlertDescription;
 use tlsim_tls::msgs::Alert;
 use tlsim_tls_client::{ClientConfig, ClientConnection};
-use tlsim_tls_script::{CloseKind, Conversation, Failure, Script, Verdict};
+use tlsim_tls_script::{CloseKind, Conversation, Failure, Script, Span, Step, Verdict};
 use tlsim_tls_server::{ServerConfig, ServerConnection};
 
 /// The tlsim actor at the other end.
@@ -40,10 +40,15 @@ fn ctx(actor: &str, peer: &str) -> EventContext {
 }
 
 fn conversation(ron_text: &str) -> Conversation {
+    read_conversation(ron_text).unwrap_or_else(|e| panic!("bad conversation: {e}"))
+}
+
+/// A conversation as a scenario file writes it, or why it is refused.
+fn read_conversation(ron_text: &str) -> Result<Conversation, String> {
     ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(ron_text)
-        .unwrap_or_else(|e| panic!("bad conversation: {e}"))
+        .map_err(|e| e.to_string())
 }
 
 impl Run {
@@ -504,27 +509,45 @@ fn a_wrong_expectation_fails_with_the_step_and_what_came() {
 fn expect_nothing_holds_until_its_time_and_fails_on_anything() {
     let quiet = client_handshake().replace(
         "Send(message: ApplicationData(",
-        "ExpectNothing(millis: 250), Send(message: ApplicationData(",
+        "ExpectNothing(\"250ms\"), Send(message: ApplicationData(",
     );
     let run = run_client_probe(&quiet, 1);
     run.assert_passed("");
 
-    let noisy = r#"(steps: [Send(message: ClientHello()), ExpectNothing(millis: 1000)])"#;
+    let noisy = r#"(steps: [Send(message: ClientHello()), ExpectNothing("1s")])"#;
     let run = run_client_probe(noisy, 1);
     let Verdict::Failed(failure) = run.script.verdict() else {
         panic!("the Server Hello came: {:?}", run.script.verdict());
     };
-    assert_eq!(failure.expected, "nothing for 1000 ms");
+    assert_eq!(failure.expected, "nothing for 1s");
+}
+
+#[test]
+fn durations_are_written_with_a_unit_and_a_bare_number_is_refused() {
+    let read = read_conversation;
+    let patient = read(r#"(steps: [ExpectNothing("1.5s")], patience: "200ms")"#).unwrap();
+    assert_eq!(patient.patience, Some(Span(Duration::from_millis(200))));
+    assert_eq!(
+        patient.steps,
+        [Step::ExpectNothing(Span(Duration::from_millis(1500)))]
+    );
+    let bare = read("(steps: [], patience: 5000)").unwrap_err();
+    assert!(
+        bare.contains("expected a duration string such as \"5s\""),
+        "{bare}"
+    );
+    let unitless = read(r#"(steps: [ExpectNothing("500")])"#).unwrap_err();
+    assert!(unitless.contains("unknown unit"), "{unitless}");
 }
 
 #[test]
 fn patience_ends_a_wait_for_what_never_comes() {
-    let script = r#"(steps: [Expect(ServerHello())], patience_ms: 500)"#;
+    let script = r#"(steps: [Expect(ServerHello())], patience: "500ms")"#;
     let run = run_client_probe(script, 0);
     let Verdict::Failed(failure) = run.script.verdict().clone() else {
         panic!("{:?}", run.script.verdict());
     };
-    assert_eq!(failure.observed, "nothing within 500 ms");
+    assert_eq!(failure.observed, "nothing within 500ms");
     assert_eq!(run.script.poll_timeout(), None);
 }
 
