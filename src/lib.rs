@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod grid;
 pub mod html;
 pub mod mermaid;
 pub mod output;

@@ -24,6 +24,7 @@ use tlsim_scenario::expect::run_and_check;
 use tlsim_scenario::{Outcome, Scenario};
 
 use crate::cli::{EXIT_FAILED, EXIT_LIMIT, base_of, fail, limit_reached, load};
+use crate::grid::{Vary, points};
 
 /// How a sweep reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -33,6 +34,8 @@ pub enum SweepFormat {
     Text,
     /// One JSON object per seed, in seed order, for tools and for `--merge`.
     Jsonl,
+    /// With `--vary`: the summary of each grid point as comma-separated values.
+    Csv,
 }
 
 /// The part of a sweep one task checks: its `index`th seed and every
@@ -117,6 +120,9 @@ pub struct Handshake {
 pub struct SeedRecord {
     /// The scenario file, as the sweep named it.
     pub scenario: String,
+    /// With `--vary`: the grid point's values, e.g. `links[0].conditions.loss=0.01`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<String>,
     /// The sweep's first seed.
     pub from: u64,
     /// How many seeds the whole sweep checks.
@@ -150,6 +156,7 @@ impl SeedRecord {
         };
         SeedRecord {
             scenario: name.to_string(),
+            point: None,
             from: plan.from,
             count: plan.count,
             seed,
@@ -210,7 +217,7 @@ impl<W: Write> Report<W> {
                 serde_json::to_writer(&mut self.out, r)?;
                 self.out.write_all(b"\n")
             }
-            SweepFormat::Text => match (r.verdict, &r.limit, &r.first_failure) {
+            SweepFormat::Text | SweepFormat::Csv => match (r.verdict, &r.limit, &r.first_failure) {
                 (Verdict::Limit, Some(limit), _) => writeln!(
                     self.out,
                     "seed {}: LIMIT the run reached {limit} before it finished",
@@ -369,8 +376,15 @@ pub struct SweepArgs {
     /// Print what the whole sweep prints from the JSON lines of its shards
     /// (`--shard K/N --format jsonl`), instead of running one.
     #[arg(long, value_name = "FILE", num_args = 1..,
-          conflicts_with_all = ["file", "from", "shard", "jobs"])]
+          conflicts_with_all = ["file", "from", "shard", "jobs", "vary"])]
     merge: Vec<PathBuf>,
+    /// Sweep every combination of these values of the scenario (repeat
+    /// for more), e.g. --vary 'links[0].conditions.loss=0,0.01,0.05': the
+    /// path follows the file's structure, the values are written as in it.
+    /// Prints a summary per grid point: a table, CSV with --format csv, or
+    /// each seed's JSON line with its point.
+    #[arg(long, value_name = "PATH=V1,V2,…", conflicts_with = "shard")]
+    vary: Vec<Vary>,
 }
 
 /// The exit status of a sweep that wrote to standard output and failed with `e`.
@@ -383,8 +397,191 @@ fn sweep_failed(file: &str, e: SweepError) -> i32 {
     }
 }
 
+/// The threads to run seeds on: `--jobs`, or one per core.
+fn jobs(args: &SweepArgs) -> usize {
+    (args.jobs).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// What the seeds of one grid point gave.
+#[derive(Default)]
+struct PointSummary {
+    seeds: u64,
+    passed: u64,
+    failed: u64,
+    limited: u64,
+    /// When the client of the run's first TLS connection completed its
+    /// handshake, for each seed where it did, sorted.
+    handshakes_ns: Vec<u64>,
+    ends_ns: Vec<u64>,
+}
+
+impl PointSummary {
+    fn add(&mut self, r: &SeedRecord) {
+        self.seeds += 1;
+        match r.verdict {
+            Verdict::Pass => self.passed += 1,
+            Verdict::Fail => self.failed += 1,
+            Verdict::Limit => self.limited += 1,
+        }
+        if let Some(at) = r.handshakes.first().and_then(|h| h.client_ns) {
+            self.handshakes_ns.push(at);
+        }
+        self.ends_ns.push(r.end_ns);
+    }
+}
+
+/// The value at quantile `q` of `sorted` (nearest rank), if any.
+fn quantile(sorted: &[u64], q: f64) -> Option<u64> {
+    let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// `tlsim sweep FILE --vary …`: the sweep at every grid point, summarised.
+fn cmd_grid(args: &SweepArgs, scenario: &Scenario, plan: &Plan) -> i32 {
+    let file = args.file.as_deref().expect("a grid sweeps a file");
+    let name = file.display().to_string();
+    let grid = match points(scenario, &name, &args.vary) {
+        Ok(grid) => grid,
+        Err(message) => return fail(message),
+    };
+    let seeds = plan.seeds();
+    let bar = progress_bar(grid.len() * seeds.len(), args.quiet);
+    let mut out = io::stdout().lock();
+    let mut summaries = Vec::new();
+    for point in &grid {
+        let mut summary = PointSummary::default();
+        let done = check_in_order(
+            &point.scenario,
+            base_of(file),
+            &seeds,
+            jobs(args),
+            |seed, checked| {
+                let mut record = SeedRecord::new(&name, plan, &point.scenario, seed, checked);
+                record.point = Some(point.label.clone());
+                summary.add(&record);
+                bar.inc(1);
+                if args.format == SweepFormat::Jsonl {
+                    bar.suspend(|| {
+                        serde_json::to_writer(&mut out, &record)?;
+                        out.write_all(b"\n")
+                    })?;
+                }
+                Ok(())
+            },
+        );
+        if let Err(e) = done {
+            bar.finish_and_clear();
+            return sweep_failed(&name, e);
+        }
+        summary.handshakes_ns.sort_unstable();
+        summary.ends_ns.sort_unstable();
+        summaries.push(summary);
+    }
+    bar.finish_and_clear();
+    let labels = grid.iter().map(|p| p.label.as_str());
+    let written = match args.format {
+        SweepFormat::Jsonl => Ok(()),
+        SweepFormat::Csv => write_csv(&mut out, labels, &summaries),
+        SweepFormat::Text => write_table(
+            &mut out,
+            labels,
+            &summaries,
+            &plan.describe(seeds.len() as u64),
+            &name,
+        ),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        return sweep_failed(&name, SweepError::Output(e));
+    }
+    if summaries.iter().any(|s| s.limited > 0) {
+        EXIT_LIMIT
+    } else if summaries.iter().any(|s| s.failed > 0) {
+        EXIT_FAILED
+    } else {
+        0
+    }
+}
+
+/// The columns of a grid summary, in simulated nanoseconds where they are times.
+const GRID_COLUMNS: &str =
+    "point,seeds,pass,fail,limit,handshake_p50_ns,handshake_p90_ns,handshake_max_ns,end_p50_ns";
+
+fn write_csv<'a>(
+    out: &mut impl Write,
+    labels: impl Iterator<Item = &'a str>,
+    summaries: &[PointSummary],
+) -> io::Result<()> {
+    writeln!(out, "{GRID_COLUMNS}")?;
+    let number = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+    for (label, s) in labels.zip(summaries) {
+        // RFC 4180: a field with quotes or commas is quoted, its quotes doubled.
+        let label = format!("\"{}\"", label.replace('"', "\"\""));
+        writeln!(
+            out,
+            "{label},{},{},{},{},{},{},{},{}",
+            s.seeds,
+            s.passed,
+            s.failed,
+            s.limited,
+            number(quantile(&s.handshakes_ns, 0.5)),
+            number(quantile(&s.handshakes_ns, 0.9)),
+            number(s.handshakes_ns.last().copied()),
+            number(quantile(&s.ends_ns, 0.5)),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_table<'a>(
+    out: &mut impl Write,
+    labels: impl Iterator<Item = &'a str>,
+    summaries: &[PointSummary],
+    seeds: &str,
+    name: &str,
+) -> io::Result<()> {
+    let labels: Vec<&str> = labels.collect();
+    let width = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let time = |v: Option<u64>| {
+        v.map_or("-".to_string(), |v| {
+            tlsim_sim::Instant::from_nanos(v).to_string()
+        })
+    };
+    writeln!(
+        out,
+        "{name}: {seeds} at each point; handshake: when the first TLS client completed it"
+    )?;
+    writeln!(
+        out,
+        "{:width$}  {:>5} {:>5} {:>5} {:>5}  {:>14} {:>14} {:>14}  {:>14}",
+        "point", "seeds", "pass", "fail", "limit", "handshake p50", "p90", "max", "end p50"
+    )?;
+    for (label, s) in labels.iter().zip(summaries) {
+        writeln!(
+            out,
+            "{label:width$}  {:>5} {:>5} {:>5} {:>5}  {:>14} {:>14} {:>14}  {:>14}",
+            s.seeds,
+            s.passed,
+            s.failed,
+            s.limited,
+            time(quantile(&s.handshakes_ns, 0.5)),
+            time(quantile(&s.handshakes_ns, 0.9)),
+            time(s.handshakes_ns.last().copied()),
+            time(quantile(&s.ends_ns, 0.5)),
+        )?;
+    }
+    Ok(())
+}
+
 /// `tlsim sweep`: a sweep, or the merge of its shards.
 pub(crate) fn cmd_sweep(args: &SweepArgs) -> i32 {
+    if args.format == SweepFormat::Csv && args.vary.is_empty() {
+        return fail("--format csv writes the summary of a grid: use it with --vary");
+    }
     let Some(file) = &args.file else {
         return cmd_merge(&args.merge, args.format);
     };
@@ -410,10 +607,11 @@ pub(crate) fn cmd_sweep(args: &SweepArgs) -> i32 {
         count,
         shard: args.shard,
     };
+    if !args.vary.is_empty() {
+        return cmd_grid(args, &scenario, &plan);
+    }
     let seeds = plan.seeds();
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = jobs(args);
     let name = file.display().to_string();
     let bar = progress_bar(seeds.len(), args.quiet);
     let mut report = Report::new(io::stdout().lock(), args.format);

@@ -807,3 +807,44 @@ fn merged_shards_print_exactly_what_the_whole_sweep_prints() {
         assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn a_grid_summarises_each_combination_of_the_values_it_varies() {
+    let out = tlsim(&[
+        "sweep",
+        "scenarios/tls12-ecdsa.ron",
+        "--count",
+        "4",
+        "--vary",
+        "links[0].conditions.latency=5ms,\"20ms\"",
+        "--vary",
+        "links[0].conditions.loss=0,0.5",
+        "--format",
+        "csv",
+    ]);
+    let csv = String::from_utf8(out.stdout.clone()).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 5, "a header and four points:\n{csv}");
+    assert_eq!(rows[0][0], "point");
+    assert_eq!(
+        rows[1][0],
+        "\"links[0].conditions.latency=5ms links[0].conditions.loss=0\""
+    );
+    let handshake_p50 = |row: &[&str]| row[5].parse::<u64>().unwrap();
+    // Without loss every seed passes, and a longer link takes longer.
+    assert_eq!(rows[1][2], "4", "{csv}");
+    assert!(handshake_p50(&rows[3]) > handshake_p50(&rows[1]), "{csv}");
+    // Losing half the packets fails some seeds: the sweep fails.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    for (vary, message) in [
+        ("links[3].conditions.loss=0", "index 3 of a list of 1"),
+        ("links[0].conditions.lss=0", "unknown field `lss`"),
+        ("links[0].conditions.loss=2", "out of range"),
+    ] {
+        let out = tlsim(&["sweep", "scenarios/tcp-basic.ron", "--vary", vary]);
+        assert_eq!(out.status.code(), Some(2), "{vary}");
+        assert!(stderr(&out).contains(message), "{vary}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
