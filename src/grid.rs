@@ -7,8 +7,6 @@
 //! out as RON and loaded again, so every check of a hand-written file
 //! applies to it.
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 use tlsim_scenario::shrink::to_ron;
 use tlsim_scenario::{Scenario, parse};
@@ -141,38 +139,58 @@ fn set(tree: &mut Value, steps: &[Step], value: Value, path: &str) -> Result<(),
 pub struct Point {
     /// The values set, as given.
     pub label: String,
+    /// Which of the first `--vary` option's values it has.
+    pub first: usize,
+    /// The values of the other options, as given (empty with one option).
+    pub others: String,
     /// The scenario with them set.
     pub scenario: Scenario,
+}
+
+impl Vary {
+    /// The values, as given.
+    pub fn value_texts(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(|(text, _)| text.as_str())
+    }
+
+    /// The path, as given.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
 }
 
 /// Every combination of the `--vary` values, the first option varying
 /// slowest, each as a scenario checked as a file is.
 pub fn points(scenario: &Scenario, file: &str, varies: &[Vary]) -> Result<Vec<Point>, String> {
     let tree = serde_json::to_value(scenario).map_err(|e| e.to_string())?;
-    let mut grid = vec![(String::new(), tree)];
-    for vary in varies {
+    // Each combination: the values set, as `path=value`, and the first's index.
+    let mut grid: Vec<(Vec<String>, usize, Value)> = vec![(Vec::new(), 0, tree)];
+    for (n, vary) in varies.iter().enumerate() {
         let mut next = Vec::new();
-        for (label, tree) in &grid {
-            for (text, value) in &vary.values {
+        for (set_so_far, first, tree) in &grid {
+            for (i, (text, value)) in vary.values.iter().enumerate() {
                 let mut tree = tree.clone();
                 set(&mut tree, &vary.steps, value.clone(), &vary.path)?;
-                let mut label = label.clone();
-                if !label.is_empty() {
-                    label.push(' ');
-                }
-                let _ = write!(label, "{}={text}", vary.path);
-                next.push((label, tree));
+                let mut labels = set_so_far.clone();
+                labels.push(format!("{}={text}", vary.path));
+                next.push((labels, if n == 0 { i } else { *first }, tree));
             }
         }
         grid = next;
     }
     (grid.into_iter())
-        .map(|(label, tree)| {
+        .map(|(labels, first, tree)| {
+            let label = labels.join(" ");
             let scenario: Scenario =
                 serde_json::from_value(tree).map_err(|e| format!("{file} with {label}: {e}"))?;
             let text = to_ron(&scenario)?;
             let scenario = parse(&text, file).map_err(|e| format!("{file} with {label}: {e}"))?;
-            Ok(Point { label, scenario })
+            Ok(Point {
+                others: labels[1..].join(" "),
+                label,
+                first,
+                scenario,
+            })
         })
         .collect()
 }

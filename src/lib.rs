@@ -12,5 +12,6 @@ pub mod grid;
 pub mod html;
 pub mod mermaid;
 pub mod output;
+pub mod plot;
 pub mod step;
 pub mod sweep;

@@ -24,7 +24,8 @@ use tlsim_scenario::expect::run_and_check;
 use tlsim_scenario::{Outcome, Scenario};
 
 use crate::cli::{EXIT_FAILED, EXIT_LIMIT, base_of, fail, limit_reached, load};
-use crate::grid::{Vary, points};
+use crate::grid::{Point, Vary, points};
+use crate::plot::{Line, write_svg};
 
 /// How a sweep reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -385,6 +386,10 @@ pub struct SweepArgs {
     /// each seed's JSON line with its point.
     #[arg(long, value_name = "PATH=V1,V2,…", conflicts_with = "shard")]
     vary: Vec<Vary>,
+    /// With --vary: also draw the median handshake time against the first
+    /// option's values, one line for each combination of the others, as SVG.
+    #[arg(long, value_name = "FILE.svg", requires = "vary")]
+    plot: Option<PathBuf>,
 }
 
 /// The exit status of a sweep that wrote to standard output and failed with `e`.
@@ -493,6 +498,11 @@ fn cmd_grid(args: &SweepArgs, scenario: &Scenario, plan: &Plan) -> i32 {
     if let Err(e) = written.and_then(|()| out.flush()) {
         return sweep_failed(&name, SweepError::Output(e));
     }
+    if let Some(path) = &args.plot {
+        if let Err(message) = plot(path, &args.vary[0], &grid, &summaries) {
+            return fail(message);
+        }
+    }
     if summaries.iter().any(|s| s.limited > 0) {
         EXIT_LIMIT
     } else if summaries.iter().any(|s| s.failed > 0) {
@@ -500,6 +510,33 @@ fn cmd_grid(args: &SweepArgs, scenario: &Scenario, plan: &Plan) -> i32 {
     } else {
         0
     }
+}
+
+/// Draws each point's median handshake time against its value of `first`.
+fn plot(
+    path: &Path,
+    first: &Vary,
+    grid: &[Point],
+    summaries: &[PointSummary],
+) -> Result<(), String> {
+    let mut lines: Vec<Line> = Vec::new();
+    for (point, summary) in grid.iter().zip(summaries) {
+        let index = match lines.iter().position(|l| l.name == point.others) {
+            Some(index) => index,
+            None => {
+                lines.push(Line {
+                    name: point.others.clone(),
+                    points: Vec::new(),
+                });
+                lines.len() - 1
+            }
+        };
+        if let Some(ns) = quantile(&summary.handshakes_ns, 0.5) {
+            lines[index].points.push((point.first, ns as f64 / 1e6));
+        }
+    }
+    let x_values: Vec<String> = first.value_texts().map(str::to_string).collect();
+    write_svg(path, first.path(), &x_values, &lines)
 }
 
 /// The columns of a grid summary, in simulated nanoseconds where they are times.

@@ -848,3 +848,42 @@ fn a_grid_summarises_each_combination_of_the_values_it_varies() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn a_grid_plot_draws_handshake_time_against_the_first_value_as_svg() {
+    let dir = scratch_dir("grid_plot");
+    let svg = dir.join("grid.svg");
+    let args = [
+        "sweep",
+        "scenarios/tls12-ecdsa.ron",
+        "--count",
+        "2",
+        "--vary",
+        "links[0].conditions.loss=0,0.01",
+        "--vary",
+        "links[0].conditions.latency=5ms,10ms",
+        "--plot",
+        svg.to_str().unwrap(),
+    ];
+    let out = tlsim(&args);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.starts_with("<svg"), "{drawn}");
+    for text in [
+        "links[0].conditions.loss",
+        "links[0].conditions.latency=10ms",
+        "0.01",
+    ] {
+        assert!(drawn.contains(text), "{text} missing from the plot");
+    }
+    // The same sweep draws the same bytes.
+    let again = dir.join("again.svg");
+    let mut args = args;
+    args[args.len() - 1] = again.to_str().unwrap();
+    tlsim(&args);
+    assert_eq!(std::fs::read(&again).unwrap(), drawn.as_bytes());
+}
