@@ -32,7 +32,11 @@ fn parse_path(path: &str) -> Result<Vec<Step>, String> {
     let mut steps = Vec::new();
     for part in path.split('.') {
         let (field, mut rest) = part.split_once('[').map_or((part, ""), |(f, r)| (f, r));
-        if field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        let unclosed = rest.is_empty() && part.contains('[');
+        if unclosed
+            || field.is_empty()
+            || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             return Err(bad());
         }
         steps.push(Step::Field(field.to_string()));

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use clap::ValueEnum;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tlsim_scenario::expect::run_and_check;
 use tlsim_scenario::{Outcome, Scenario};
@@ -277,9 +277,16 @@ fn progress_bar(seeds: usize, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(seeds as u64), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} seeds  {per_sec}  ETA {eta}  {msg}")
-            .expect("the template is valid");
+    let style = ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} seeds  {rate} seeds/s  ETA {eta}  {msg}",
+    )
+    .expect("the template is valid")
+    .with_key(
+        "rate",
+        |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.1}", state.per_sec());
+        },
+    );
     bar.set_style(style);
     bar
 }
