@@ -15,17 +15,18 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tlsim_net::{CapturePoint, NoTap, PacketTap, PcapWriter};
-use tlsim_scenario::expect::{EventChecker, Failure, check};
+use tlsim_scenario::expect::run_and_check;
 use tlsim_scenario::runner::ConnReport;
 use tlsim_scenario::schema::{Action, At, KeyKind};
 use tlsim_scenario::shrink::{ShrinkError, shrink, to_min_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
-use tlsim_sim::{Event, Layer, NullTracer, Tracer};
+use tlsim_sim::{Event, Layer, Tracer};
 
 use crate::html::render_html;
 use crate::mermaid::{MERMAID_MAX_TEXT, render_mermaid};
-use crate::output::{JsonLines, Sequenced, Tee, TextLadder};
+use crate::output::{JsonLines, Sequenced, TextLadder};
 use crate::step::{parse_layer, run_interactive, run_script};
+use crate::sweep::{SweepArgs, cmd_sweep};
 
 /// Exit status when expectations failed.
 pub const EXIT_FAILED: i32 = 1;
@@ -123,20 +124,12 @@ enum Command {
     },
     /// Check a scenario under many seeds, to find those it fails with.
     ///
-    /// Runs `check` with seeds FROM, FROM+1, … (COUNT of them), prints each
-    /// failing seed with its first failure, and suggests the `tlsim shrink`
-    /// command for the first. Exit status 1 when any seed failed.
-    Sweep {
-        /// The scenario file (RON).
-        file: PathBuf,
-        /// The first seed (default: the scenario's own).
-        #[arg(long, value_name = "SEED")]
-        from: Option<u64>,
-        /// How many seeds to try (at least 1).
-        #[arg(long, value_name = "N", default_value_t = 100,
-              value_parser = clap::value_parser!(u64).range(1..))]
-        count: u64,
-    },
+    /// Runs `check` with seeds FROM, FROM+1, … (COUNT of them) on JOBS
+    /// threads, prints each failing seed with its first failure in seed
+    /// order, and suggests the `tlsim shrink` command for the first. The
+    /// output is the same whatever JOBS is. Exit status 1 when any seed
+    /// failed.
+    Sweep(SweepArgs),
     /// Shrink a failing scenario to a smaller one that fails the same way.
     ///
     /// Takes away one thing at a time (a timeline step, a link's randomness,
@@ -318,12 +311,12 @@ impl Drop for PendingFile {
 }
 
 /// Reports an error in the one format every error has: `error: FILE[:LINE:COL]: message`.
-fn fail(message: impl std::fmt::Display) -> i32 {
+pub(crate) fn fail(message: impl std::fmt::Display) -> i32 {
     eprintln!("error: {message}");
     EXIT_ERROR
 }
 
-fn load(file: &Path) -> Result<Scenario, i32> {
+pub(crate) fn load(file: &Path) -> Result<Scenario, i32> {
     load_file(file).map_err(fail)
 }
 
@@ -474,7 +467,7 @@ fn run_to<W: Write>(
 }
 
 /// The limit a run stopped at, if any, in the scenario's own words.
-fn limit_reached(scenario: &Scenario, end: End) -> Option<String> {
+pub(crate) fn limit_reached(scenario: &Scenario, end: End) -> Option<String> {
     match end {
         End::Quiescent => None,
         End::MaxTime => Some(format!("max_time ({})", scenario.limits.max_time)),
@@ -497,7 +490,7 @@ fn limit_status(file: &Path, scenario: &Scenario, end: End) -> i32 {
 }
 
 /// The folder a scenario's relative paths are resolved against.
-fn base_of(file: &Path) -> &Path {
+pub(crate) fn base_of(file: &Path) -> &Path {
     file.parent().unwrap_or(Path::new("."))
 }
 
@@ -598,33 +591,13 @@ fn cmd_run(
     limit_status(file, &scenario, outcome.end)
 }
 
-/// Runs `scenario` with `seed` and checks its expectations.
-fn check_seed(
-    scenario: &Scenario,
-    base: &Path,
-    seed: u64,
-) -> Result<(tlsim_scenario::Outcome, Vec<Failure>), String> {
-    let mut tracer = Sequenced::new(Tee(EventChecker::new(&scenario.expect), NullTracer));
-    let outcome = run_in(
-        scenario,
-        base,
-        seed,
-        RunOptions::default(),
-        &mut tracer,
-        &mut NoTap,
-    )?;
-    let Tee(events, _) = tracer.into_inner();
-    let failures = check(&scenario.expect, &outcome, &events);
-    Ok((outcome, failures))
-}
-
 fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(scenario.seed);
-    let (outcome, failures) = match check_seed(&scenario, base_of(file), seed) {
+    let (outcome, failures) = match run_and_check(&scenario, base_of(file), seed) {
         Ok(checked) => checked,
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };
@@ -650,58 +623,6 @@ fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
         }
         EXIT_FAILED
     }
-}
-
-fn cmd_sweep(file: &Path, from: Option<u64>, count: u64) -> i32 {
-    let scenario = match load(file) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let from = from.unwrap_or(scenario.seed);
-    let Some(last) = count.checked_sub(1).and_then(|n| from.checked_add(n)) else {
-        return fail(format_args!(
-            "{count} seeds from {from} go past the largest seed, {}: expected --count of 1 to {}",
-            u64::MAX,
-            u64::MAX - from + 1
-        ));
-    };
-    let mut failed = Vec::new();
-    let mut limited = 0_u64;
-    for seed in from..=last {
-        match check_seed(&scenario, base_of(file), seed) {
-            Ok((outcome, failures)) => {
-                if let Some(limit) = limit_reached(&scenario, outcome.end) {
-                    println!("seed {seed}: LIMIT the run reached {limit} before it finished");
-                    limited += 1;
-                } else if let Some(first) = failures.first() {
-                    println!("seed {seed}: FAIL {first}");
-                    failed.push(seed);
-                }
-            }
-            Err(e) => return fail(format_args!("{}: {e}", file.display())),
-        }
-    }
-    let name = file.display();
-    if limited > 0 {
-        println!("LIMIT {name}: {limited} of {count} seeds from {from} reached a limit");
-    }
-    let status = match failed.first() {
-        None => {
-            if limited == 0 {
-                println!("PASS {name}: all {count} seeds from {from}");
-            }
-            0
-        }
-        Some(first) => {
-            println!(
-                "FAIL {name}: {} of {count} seeds from {from} (first: {first})",
-                failed.len()
-            );
-            println!("shrink it: tlsim shrink {name} --seed {first} --out min.ron");
-            EXIT_FAILED
-        }
-    };
-    if limited > 0 { EXIT_LIMIT } else { status }
 }
 
 fn cmd_step(
@@ -892,7 +813,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             keylog.as_deref(),
         ),
         Command::Check { file, seed } => cmd_check(&file, seed),
-        Command::Sweep { file, from, count } => cmd_sweep(&file, from, count),
+        Command::Sweep(args) => cmd_sweep(&args),
         Command::Shrink {
             file,
             seed,

@@ -1,5 +1,6 @@
 //! The `tlsim` command line, as a library so that tests and benches can
-//! drive it: event-log renderings ([`output`]) and the commands ([`cli`]).
+//! drive it: event-log renderings ([`output`]), the commands ([`cli`]) and sweeps
+//! over many seeds ([`sweep`]).
 //!
 //! Protocol logic lives in the crates under `crates/`; this package only
 //! wires them to files and terminals.
@@ -7,7 +8,10 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod grid;
 pub mod html;
 pub mod mermaid;
 pub mod output;
+pub mod plot;
 pub mod step;
+pub mod sweep;

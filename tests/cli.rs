@@ -593,19 +593,7 @@ fn shrink_refuses_a_scenario_that_passes() {
 
 #[test]
 fn sweep_lists_the_seeds_a_scenario_fails_with() {
-    // Holds only for seeds where some segment from a is lost.
-    let flaky = r#"Scenario(
-    name: "flaky",
-    hosts: [Host(name: "a", addr: "10.0.0.1"), Host(name: "b", addr: "10.0.0.2")],
-    links: [Link(between: ("a", "b"), conditions: (latency: "5ms", loss: 0.1))],
-    listen: [Listen(host: "b", port: 80)],
-    timeline: [
-        At("0ms", Connect(conn: "c", from: "a", to: "b", port: 80)),
-        At("0ms", Send(conn: "c", from: "a", data: Pattern(3000))),
-        At("1s", Close(conn: "c", from: "a")),
-    ],
-    expect: (events: [(title: "TCP Retransmission", actor: "a")]),
-)"#;
+    let flaky = FLAKY;
     let dir = scratch_dir("sweep");
     let file = dir.join("flaky.ron");
     std::fs::write(&file, flaky).unwrap();
@@ -669,4 +657,233 @@ fn the_readme_edge_case_passes_and_its_wrong_alert_fails_at_its_step() {
     assert!(shrunk.status.success(), "{}", stderr(&shrunk));
     let after = tlsim(&["check", min.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&after.stdout).contains(failure));
+}
+
+/// A scenario that holds only for seeds where some segment from a is lost.
+const FLAKY: &str = r#"Scenario(
+    name: "flaky",
+    hosts: [Host(name: "a", addr: "10.0.0.1"), Host(name: "b", addr: "10.0.0.2")],
+    links: [Link(between: ("a", "b"), conditions: (latency: "5ms", loss: 0.1))],
+    listen: [Listen(host: "b", port: 80)],
+    timeline: [
+        At("0ms", Connect(conn: "c", from: "a", to: "b", port: 80)),
+        At("0ms", Send(conn: "c", from: "a", data: Pattern(3000))),
+        At("1s", Close(conn: "c", from: "a")),
+    ],
+    expect: (events: [(title: "TCP Retransmission", actor: "a")]),
+)"#;
+
+#[test]
+fn sweep_prints_the_same_bytes_on_any_number_of_threads() {
+    let dir = scratch_dir("sweep_jobs");
+    let file = dir.join("flaky.ron");
+    std::fs::write(&file, FLAKY).unwrap();
+    let file = file.to_str().unwrap();
+    for format in ["text", "jsonl"] {
+        let sweep = |jobs: &str| {
+            let args = [
+                "sweep", file, "--from", "0", "--count", "24", "--jobs", jobs,
+            ];
+            tlsim(&[&args[..], &["--format", format]].concat())
+        };
+        let one = sweep("1");
+        assert_eq!(one.status.code(), Some(1), "{}", stderr(&one));
+        assert!(one.stderr.is_empty(), "no progress bar off a terminal");
+        for jobs in ["2", "5"] {
+            let many = sweep(jobs);
+            assert_eq!(many.status, one.status);
+            assert_eq!(
+                String::from_utf8_lossy(&many.stdout),
+                String::from_utf8_lossy(&one.stdout),
+                "--jobs {jobs} --format {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sweep_jsonl_gives_each_seed_its_verdict_first_failure_and_times() {
+    let out = tlsim(&[
+        "sweep",
+        "scenarios/tls12-ecdsa.ron",
+        "--count",
+        "3",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["seed"], lines[0]["seed"].as_u64().unwrap() + i as u64);
+        assert_eq!(line["verdict"], "pass");
+        assert!(line["first_failure"].is_null());
+        assert!(line["steps"].as_u64().unwrap() > 0);
+        let handshake = &line["handshakes"][0];
+        let (client, server) = (
+            handshake["client_ns"].as_u64(),
+            handshake["server_ns"].as_u64(),
+        );
+        assert!(client.is_some() && server.is_some(), "{line}");
+        assert!(client < line["end_ns"].as_u64(), "{line}");
+    }
+
+    let dir = scratch_dir("sweep_jsonl");
+    let file = dir.join("flaky.ron");
+    std::fs::write(&file, FLAKY).unwrap();
+    let out = tlsim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--from",
+        "0",
+        "--count",
+        "10",
+        "--format",
+        "jsonl",
+    ]);
+    let failed: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["verdict"] == "fail")
+        .collect();
+    assert!(!failed.is_empty());
+    let first = failed[0]["first_failure"].as_str().unwrap();
+    assert!(first.contains("TCP Retransmission"), "{first}");
+}
+
+#[test]
+fn merged_shards_print_exactly_what_the_whole_sweep_prints() {
+    let dir = scratch_dir("sweep_shards");
+    let file = dir.join("flaky.ron");
+    std::fs::write(&file, FLAKY).unwrap();
+    let file = file.to_str().unwrap();
+    let whole = |format: &str| {
+        let args = [
+            "sweep", file, "--from", "3", "--count", "20", "--format", format,
+        ];
+        tlsim(&args)
+    };
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let args = [
+            "sweep", file, "--from", "3", "--count", "20", "--shard", &shard, "--format", "jsonl",
+        ];
+        let out = tlsim(&args);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&out)
+        );
+        let path = dir.join(format!("shard-{k}.jsonl"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        shards.push(path.to_str().unwrap().to_string());
+    }
+    for format in ["text", "jsonl"] {
+        let mut args = vec!["sweep", "--format", format, "--merge"];
+        // Shards in any order.
+        args.extend(shards.iter().rev().map(String::as_str));
+        let merged = tlsim(&args);
+        let expected = whole(format);
+        assert_eq!(merged.status, expected.status, "{}", stderr(&merged));
+        assert_eq!(
+            String::from_utf8_lossy(&merged.stdout),
+            String::from_utf8_lossy(&expected.stdout),
+            "--format {format}"
+        );
+    }
+    // A missing shard, or one given twice, is an error, not a smaller sweep.
+    for files in [&shards[..2], &[&shards[..], &shards[..1]].concat()[..]] {
+        let mut args = vec!["sweep", "--merge"];
+        args.extend(files.iter().map(String::as_str));
+        let out = tlsim(&args);
+        assert_eq!(out.status.code(), Some(2), "{files:?}");
+        assert!(out.stdout.is_empty());
+        assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_grid_summarises_each_combination_of_the_values_it_varies() {
+    let out = tlsim(&[
+        "sweep",
+        "scenarios/tls12-ecdsa.ron",
+        "--count",
+        "4",
+        "--vary",
+        "links[0].conditions.latency=5ms,\"20ms\"",
+        "--vary",
+        "links[0].conditions.loss=0,0.5",
+        "--format",
+        "csv",
+    ]);
+    let csv = String::from_utf8(out.stdout.clone()).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 5, "a header and four points:\n{csv}");
+    assert_eq!(rows[0][0], "point");
+    assert_eq!(
+        rows[1][0],
+        "\"links[0].conditions.latency=5ms links[0].conditions.loss=0\""
+    );
+    let handshake_p50 = |row: &[&str]| row[5].parse::<u64>().unwrap();
+    // Without loss every seed passes, and a longer link takes longer.
+    assert_eq!(rows[1][2], "4", "{csv}");
+    assert!(handshake_p50(&rows[3]) > handshake_p50(&rows[1]), "{csv}");
+    // Losing half the packets fails some seeds: the sweep fails.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    for (vary, message) in [
+        ("links[3].conditions.loss=0", "index 3 of a list of 1"),
+        ("links[0].conditions.lss=0", "unknown field `lss`"),
+        ("links[0].conditions.loss=2", "out of range"),
+    ] {
+        let out = tlsim(&["sweep", "scenarios/tcp-basic.ron", "--vary", vary]);
+        assert_eq!(out.status.code(), Some(2), "{vary}");
+        assert!(stderr(&out).contains(message), "{vary}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_grid_plot_draws_handshake_time_against_the_first_value_as_svg() {
+    let dir = scratch_dir("grid_plot");
+    let svg = dir.join("grid.svg");
+    let args = [
+        "sweep",
+        "scenarios/tls12-ecdsa.ron",
+        "--count",
+        "2",
+        "--vary",
+        "links[0].conditions.loss=0,0.01",
+        "--vary",
+        "links[0].conditions.latency=5ms,10ms",
+        "--plot",
+        svg.to_str().unwrap(),
+    ];
+    let out = tlsim(&args);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.starts_with("<svg"), "{drawn}");
+    for text in [
+        "links[0].conditions.loss",
+        "links[0].conditions.latency=10ms",
+        "0.01",
+    ] {
+        assert!(drawn.contains(text), "{text} missing from the plot");
+    }
+    // The same sweep draws the same bytes.
+    let again = dir.join("again.svg");
+    let mut args = args;
+    args[args.len() - 1] = again.to_str().unwrap();
+    tlsim(&args);
+    assert_eq!(std::fs::read(&again).unwrap(), drawn.as_bytes());
 }

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 
 use tlsim::output::{Sequenced, Tee};
 use tlsim_net::NoTap;
-use tlsim_scenario::expect::{EventChecker, check};
-use tlsim_scenario::{RunOptions, load_file, run_in};
-use tlsim_sim::NullTracer;
+use tlsim_scenario::expect::{EventChecker, check, run_and_check};
+use tlsim_scenario::{RunOptions, Scenario, load_file, run_in};
 
 const TCP_SEEDS: u64 = 2_000;
 const TLS_SEEDS: u64 = 300;
@@ -50,18 +49,9 @@ fn sweep(path: &Path, count: u64) -> Vec<String> {
     let base = path.parent().expect("scenario folder");
     let mut failed = Vec::new();
     for seed in scenario.seed..scenario.seed + count {
-        let mut tracer = Sequenced::new(Tee(EventChecker::new(&scenario.expect), NullTracer));
-        let outcome = run_in(
-            &scenario,
-            base,
-            seed,
-            RunOptions::default(),
-            &mut tracer,
-            &mut NoTap,
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let Tee(events, _) = tracer.into_inner();
-        if let Some(first) = check(&scenario.expect, &outcome, &events).first() {
+        let (_, failures) = run_and_check(&scenario, base, seed)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if let Some(first) = failures.first() {
             failed.push(format!("{} seed {seed}: {first}", path.display()));
         }
     }
@@ -101,4 +91,45 @@ fn every_edge_case_passes_its_seed_and_50_more() {
         );
     }
     sweep_all(&files, EDGE_SEEDS);
+}
+
+/// What a run of `scenario` under `seed` did, checked, with every event
+/// built and dissected whether or not the expectations want them.
+fn traced_run(scenario: &Scenario, base: &Path, seed: u64) -> String {
+    let mut tracer = Sequenced::new(Tee(EventChecker::new(&scenario.expect), Vec::new()));
+    let outcome = run_in(
+        scenario,
+        base,
+        seed,
+        RunOptions::default(),
+        &mut tracer,
+        &mut NoTap,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let Tee(events, log) = tracer.into_inner();
+    assert!(!log.is_empty(), "the run was traced");
+    format!(
+        "{outcome:?}\n{:?}",
+        check(&scenario.expect, &outcome, &events)
+    )
+}
+
+#[test]
+fn a_run_untraced_ends_and_is_judged_as_a_traced_one() {
+    let mut files = scenario_files("scenarios");
+    files.extend(scenario_files("scenarios/edge"));
+    for file in &files {
+        let scenario = load_file(file).unwrap_or_else(|e| panic!("{e}"));
+        let base = file.parent().expect("scenario folder");
+        for seed in [scenario.seed, scenario.seed + 1] {
+            let (outcome, failures) =
+                run_and_check(&scenario, base, seed).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                format!("{outcome:?}\n{failures:?}"),
+                traced_run(&scenario, base, seed),
+                "{} seed {seed}",
+                file.display()
+            );
+        }
+    }
 }

@@ -2,8 +2,13 @@
 //!
 //! Event expectations are matched as the events stream past ([`EventChecker`]
 //! is a [`Tracer`]), so a long run is never held in memory to be checked.
+//! The checker wants events only while an expected one has yet to come, so
+//! a scenario without event expectations runs untraced: states, deliveries,
+//! alerts and conversations are judged from what each end counted
+//! ([`Outcome`]), never from the event stream.
 
 use core::fmt;
+use std::path::Path;
 
 use tlsim_sim::{Event, Instant, Tracer};
 use tlsim_tls::conn::alert_name;
@@ -12,14 +17,16 @@ use tlsim_tls::enums::AlertLevel;
 use tlsim_tls_script::Verdict;
 
 use crate::ends::AlertSeen;
-use crate::runner::{ConnReport, End, Outcome, parse_state};
-use crate::schema::{AlertExpect, EventMatch, Expect};
+use crate::runner::{ConnReport, End, Outcome, RunOptions, parse_state, run_in};
+use crate::schema::{AlertExpect, EventMatch, Expect, Scenario};
 
 /// Matches the expected events, in order, against the events of a run.
 #[derive(Debug)]
 pub struct EventChecker {
     wanted: Vec<EventMatch>,
     matched: usize,
+    /// Events seen so far: the next one's number in the log.
+    seen: u64,
     last_matched_seq: Option<u64>,
 }
 
@@ -29,6 +36,7 @@ impl EventChecker {
         EventChecker {
             wanted: expect.events.clone(),
             matched: 0,
+            seen: 0,
             last_matched_seq: None,
         }
     }
@@ -45,14 +53,46 @@ fn matches(m: &EventMatch, e: &Event) -> bool {
 }
 
 impl Tracer for EventChecker {
+    /// Only while an expected event has yet to come: building and
+    /// dissecting events nobody reads is most of an untraced run's cost.
+    /// Until then every event is recorded, so the count numbers them as
+    /// the log does.
+    fn enabled(&self) -> bool {
+        self.matched < self.wanted.len()
+    }
+
     fn record(&mut self, event: Event) {
+        let seq = self.seen;
+        self.seen += 1;
         if let Some(next) = self.wanted.get(self.matched) {
             if matches(next, &event) {
                 self.matched += 1;
-                self.last_matched_seq = Some(event.seq);
+                self.last_matched_seq = Some(seq);
             }
         }
     }
+}
+
+/// Runs `scenario` under `seed` and checks its expectations, building
+/// events only when it expects some (see [`EventChecker::enabled`]).
+/// `base` is the folder its key files are named from; fails only when its
+/// keys or certificates cannot be made.
+pub fn run_and_check(
+    scenario: &Scenario,
+    base: &Path,
+    seed: u64,
+) -> Result<(Outcome, Vec<Failure>), String> {
+    let mut events = EventChecker::new(&scenario.expect);
+    let outcome = run_in(
+        scenario,
+        base,
+        seed,
+        RunOptions::default(),
+        &mut events,
+        &mut tlsim_net::NoTap,
+    )?;
+    let failures = check(&scenario.expect, &outcome, &events);
+    Ok((outcome, failures))
 }
 
 /// One expectation that did not hold.
@@ -479,4 +519,71 @@ fn conversation_failures(conn: &ConnReport) -> impl Iterator<Item = Failure> + '
             observed,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use tlsim_sim::{Kind, Layer};
+
+    use super::*;
+
+    fn event(title: &'static str) -> Event {
+        Event::new(Instant::ZERO, "client", Kind::Action, Layer::Sim, title)
+    }
+
+    fn expecting(titles: &[&str]) -> Expect {
+        Expect {
+            events: (titles.iter())
+                .map(|title| EventMatch {
+                    title: title.to_string(),
+                    actor: None,
+                    kind: None,
+                    layer: None,
+                    fields: Default::default(),
+                })
+                .collect(),
+            ..Expect::default()
+        }
+    }
+
+    #[test]
+    fn without_event_expectations_no_event_is_wanted() {
+        assert!(!EventChecker::new(&Expect::default()).enabled());
+    }
+
+    #[test]
+    fn events_are_wanted_until_the_last_expected_one_came() {
+        let mut checker = EventChecker::new(&expecting(&["A", "B"]));
+        for title in ["x", "A", "y"] {
+            assert!(checker.enabled(), "before {title}");
+            checker.record(event(title));
+        }
+        assert!(checker.enabled());
+        checker.record(event("B"));
+        assert!(!checker.enabled());
+    }
+
+    #[test]
+    fn a_missing_event_names_the_log_position_of_the_last_match() {
+        let mut checker = EventChecker::new(&expecting(&["A", "B"]));
+        for title in ["x", "y", "A", "z"] {
+            checker.record(event(title));
+        }
+        let outcome = Outcome {
+            end: End::Quiescent,
+            time: Instant::ZERO,
+            steps: 0,
+            conns: Vec::new(),
+            keylog: Vec::new(),
+        };
+        let failures = check(&expecting(&["A", "B"]), &outcome, &checker);
+        assert_eq!(
+            failures,
+            [Failure::EventMissing {
+                index: 2,
+                wanted: "\"B\"".into(),
+                after_seq: Some(2),
+            }]
+        );
+    }
 }

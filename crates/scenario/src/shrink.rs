@@ -15,11 +15,8 @@
 
 use std::path::Path;
 
-use tlsim_net::NoTap;
-
-use crate::expect::{EventChecker, Failure, check};
+use crate::expect::{Failure, run_and_check};
 use crate::load::parse;
-use crate::runner::{RunOptions, run_in};
 use crate::schema::{Action, At, Conditions, Data, Scenario};
 use crate::units::{Chance, Time};
 
@@ -104,16 +101,7 @@ pub fn shrink(
 
 /// The expectations a run of `scenario` does not meet.
 fn failures(scenario: &Scenario, base: &Path) -> Result<Vec<Failure>, String> {
-    let mut events = EventChecker::new(&scenario.expect);
-    let outcome = run_in(
-        scenario,
-        base,
-        scenario.seed,
-        RunOptions::default(),
-        &mut events,
-        &mut NoTap,
-    )?;
-    Ok(check(&scenario.expect, &outcome, &events))
+    run_and_check(scenario, base, scenario.seed).map(|(_, failures)| failures)
 }
 
 /// Every one-step simplification of `s`, in a fixed order, each with what

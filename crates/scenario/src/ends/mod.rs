@@ -190,6 +190,8 @@ pub struct EndReport {
     pub alerts_received: Vec<AlertSeen>,
     /// How its TLS ended; `None` without TLS.
     pub tls: Option<TlsOutcome>,
+    /// When its TLS handshake completed, if it did.
+    pub handshake_at: Option<Instant>,
     /// When it closed or reset its side of the connection, if it did.
     pub closed_at: Option<Instant>,
     /// How its conversation went; `None` for an end that is not scripted.

@@ -100,6 +100,7 @@ pub(crate) struct TlsEnd<A> {
     alerts_sent: Vec<AlertSeen>,
     alerts_received: Vec<AlertSeen>,
     outcome: TlsOutcome,
+    handshake_at: Option<Instant>,
     keylog: Vec<String>,
     scratch: Vec<u8>,
     records: Vec<u8>,
@@ -126,6 +127,7 @@ impl<A: App> TlsEnd<A> {
             alerts_sent: Vec::new(),
             alerts_received: Vec::new(),
             outcome: TlsOutcome::Handshaking,
+            handshake_at: None,
             keylog: Vec::new(),
             scratch: Vec::new(),
             records: Vec::new(),
@@ -160,6 +162,7 @@ impl<A: App> TlsEnd<A> {
             match event {
                 TlsEvent::HandshakeComplete { .. } => {
                     self.outcome = TlsOutcome::Complete;
+                    self.handshake_at = Some(now);
                     self.app.start(now, tracer);
                     self.app_transmit(now, tracer);
                 }
@@ -399,6 +402,7 @@ impl<A: App> ConnectionEnd for TlsEnd<A> {
             alerts_sent: self.alerts_sent.clone(),
             alerts_received: self.alerts_received.clone(),
             tls: Some(self.outcome),
+            handshake_at: self.handshake_at,
             closed_at: self.closed_at,
             conversation: None,
         }
