@@ -243,8 +243,8 @@ impl Event {
 
 /// Fills each `{Name}` of an explanation `template` with `lookup(Name)`,
 /// so that one text per kind of event shows this run's values. A name
-/// `lookup` does not know is left as it is written, braces and all, where a
-/// test over the logs finds it.
+/// `lookup` does not know (a malformed message lacks the field) reads
+/// "missing".
 pub fn fill_template<'a>(template: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
@@ -255,11 +255,7 @@ pub fn fill_template<'a>(template: &str, lookup: impl Fn(&str) -> Option<&'a str
             Some((name, close)) if !name.contains('{') => {
                 match lookup(name) {
                     Some(value) => out.push_str(value),
-                    None => {
-                        out.push('{');
-                        out.push_str(name);
-                        out.push('}');
-                    }
+                    None => out.push_str("missing"),
                 }
                 rest = &after[close + 1..];
             }
@@ -386,7 +382,7 @@ mod tests {
             .field("Version", "second");
         assert_eq!(
             event.fill("Seq={Seq}, {Version}, {Missing}, {", 0),
-            "Seq=0, first, {Missing}, {"
+            "Seq=0, first, missing, {"
         );
         assert_eq!(event.fill("{Version}", 2), "second");
     }

@@ -8,6 +8,7 @@
 mod alert;
 mod certificate_request;
 pub mod dissect;
+pub mod explain;
 mod extensions;
 mod handshake;
 mod hello;
