@@ -29,7 +29,9 @@
 //! processing of wake-ups; `demux.rs` which socket an arriving segment is
 //! for, and the RST when none is; `faults.rs` the scripted faults;
 //! `table.rs` each host's socket table; `trace.rs` how segments, state
-//! changes and timers appear in the log.
+//! changes and timers appear in the log, with the explanations of
+//! `explain.rs`; `analysis.rs` what a capture at the sender makes of each
+//! segment, in Wireshark's TCP analysis labels.
 
 use core::fmt;
 use std::collections::{BTreeMap, VecDeque};

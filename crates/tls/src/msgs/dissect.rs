@@ -708,6 +708,16 @@ fn extension_body(
         (ExtensionType::NextProtocolNegotiation, Direction::FromServer) => {
             protocol_names(d, r, "Next Protocol Length", "Next Protocol")?;
         }
+        (ExtensionType::Heartbeat, _) if r.remaining() == 1 => {
+            // RFC 6520 §2: HeartbeatMode, as Wireshark names it.
+            let start = r.position();
+            let mode = match r.u8("HeartbeatMode")? {
+                1 => "Peer allowed to send requests (1)".to_owned(),
+                2 => "Peer not allowed to send requests (2)".to_owned(),
+                other => format!("Unknown ({other})"),
+            };
+            d.push("Mode", mode, start, r.position());
+        }
         (ExtensionType::SessionTicket, Direction::FromClient) if !r.is_empty() => {
             let data = r.rest();
             d.bytes("Session Ticket", data, r.position());
@@ -1091,6 +1101,90 @@ mod tests {
         let fields = dissect_record(&bytes[..7], None);
         assert_eq!(value(&fields, "Content Type"), Some("Handshake (22)"));
         assert_eq!(fields.last().unwrap().name, "Malformed");
+    }
+
+    /// A Finished record protected under `suite` at `version`, dissected.
+    fn protected_finished(suite: u16, version: ProtocolVersion) -> (Vec<u8>, Vec<Field>) {
+        use crate::crypto::cipher::{RecordEncrypter, Side};
+        use crate::crypto::prf::key_block;
+        use crate::crypto::suites::suite_by_value;
+        let params = suite_by_value(suite).unwrap();
+        let v = version.get();
+        let block = key_block(
+            params.prf(v),
+            &[0x42; 48],
+            &[1; 32],
+            &[2; 32],
+            params.key_block_layout(v),
+        );
+        let mut sealer = RecordEncrypter::from_key_block(params, v, &block, Side::Client).unwrap();
+        let plaintext = HandshakeMessage::Finished(crate::msgs::Finished {
+            verify_data: [7; 12],
+        })
+        .to_bytes();
+        let mut rng = tlsim_sim::RngStream::new(1, "records");
+        let mut record = vec![22, 3, version.get() as u8, 0, 0];
+        sealer.encrypt_into(22, v, &plaintext, &mut rng, &mut record);
+        let len = (record.len() - HEADER_LEN) as u16;
+        record[3..5].copy_from_slice(&len.to_be_bytes());
+        let opened = Opened {
+            typ: ContentType::Handshake,
+            plaintext: &plaintext,
+            trace: sealer.last_record(),
+        };
+        let fields = dissect_protected_record(&record, opened, "Finished".into(), Some(version));
+        (record, fields)
+    }
+
+    fn span_of(fields: &[Field], name: &str) -> Option<[u32; 2]> {
+        fields.iter().find(|f| f.name == name).and_then(|f| f.span)
+    }
+
+    #[test]
+    fn a_cbc_record_opens_into_iv_content_mac_and_padding() {
+        // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 16 bytes of Finished, a
+        // 20-byte MAC, 11 bytes of padding and its length make 48.
+        let (record, fields) = protected_finished(0xc013, ProtocolVersion::Tls11);
+        assert_eq!(record.len(), 5 + 16 + 48);
+        assert_eq!(span_of(&fields, "IV"), Some([5, 21]));
+        assert_eq!(span_of(&fields, "Encrypted Data"), Some([21, 69]));
+        assert_eq!(span_of(&fields, "Decrypted"), Some([21, 37]));
+        assert_eq!(value(&fields, "Handshake Type"), Some("Finished (20)"));
+        assert_eq!(span_of(&fields, "Verify Data"), Some([25, 37]));
+        assert_eq!(span_of(&fields, "MAC"), Some([37, 57]));
+        assert_eq!(value(&fields, "Padding"), Some("11 bytes, each 11"));
+        assert_eq!(span_of(&fields, "Padding Length"), Some([68, 69]));
+        assert!(value(&fields, "Authentication Tag").is_none());
+    }
+
+    #[test]
+    fn a_gcm_record_opens_into_explicit_nonce_ciphertext_and_tag() {
+        let (record, fields) = protected_finished(0xc02b, ProtocolVersion::Tls12);
+        assert_eq!(record.len(), 5 + 8 + 16 + 16);
+        assert_eq!(span_of(&fields, "Explicit Nonce"), Some([5, 13]));
+        assert_eq!(span_of(&fields, "Encrypted Data"), Some([13, 29]));
+        assert_eq!(span_of(&fields, "Verify Data"), Some([17, 29]));
+        assert_eq!(span_of(&fields, "Authentication Tag"), Some([29, 45]));
+        assert!(value(&fields, "MAC").is_none());
+    }
+
+    #[test]
+    fn heartbeat_extension_shows_its_mode() {
+        let mut d = Dissector::new(0);
+        let mut r = Reader::new(&[1]);
+        extension_body(
+            &mut d,
+            &mut r,
+            ExtensionType::Heartbeat,
+            Direction::FromClient,
+        )
+        .unwrap();
+        let fields = d.into_fields();
+        assert_eq!(
+            value(&fields, "Mode"),
+            Some("Peer allowed to send requests (1)")
+        );
+        assert_eq!(fields[0].span, Some([0, 1]));
     }
 
     proptest! {
