@@ -169,12 +169,13 @@ pub fn summary(event: &Event) -> String {
         let _ = s.write_fmt(piece);
     };
     if event.layer == Layer::Tcp && matches!(event.kind, Kind::Send | Kind::Recv) {
-        for f in &event.fields {
-            if matches!(&*f.name, "Seq" | "Ack" | "Len" | "MSS" | "Win") {
+        // In the order of Wireshark's Info column, whatever the dissection's order.
+        for name in ["Seq", "Ack", "Len", "Win", "MSS"] {
+            if let Some(value) = event.field_value(name) {
                 if !s.is_empty() {
                     s.push(' ');
                 }
-                let _ = write!(s, "{}={}", f.name, f.value);
+                let _ = write!(s, "{name}={value}");
             }
         }
         return s;

@@ -313,8 +313,10 @@ impl<'a> Session<'a> {
             let _ = write!(line, "  {info}");
         }
         writeln!(out, "{line}")?;
-        if let Some(text) = &event.explain {
-            writeln!(out, "    {}", self.paint(text, &[style::DIM]))?;
+        // One indented line per paragraph: an event with several messages
+        // explains each on a line of its own.
+        for paragraph in event.explain.iter().flat_map(|text| text.lines()) {
+            writeln!(out, "    {}", self.paint(paragraph, &[style::DIM]))?;
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! tshark, an oracle nobody here wrote, must dissect every exported pcap
 //! with checksum validation on, find no malformed packet and no expert
-//! error, and, given the key log, decrypt every TLS record.
+//! error, and, given the key log, decrypt every TLS record; and its TCP
+//! analysis must label every packet as tlsim does.
 //!
 //! Skips with a printed reason where tshark is missing, unless
 //! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` (as CI sets), which turns a skip into a failure.
@@ -8,6 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use tlsim_net::Label;
+use tlsim_sim::{Event, Kind, Layer};
 use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
 use tlsim_tls::crypto::{TLS10, TLS11, TLS12};
 
@@ -427,4 +430,124 @@ fn the_readmes_decode_hint_shows_the_spdy_frames() {
     // SETTINGS 4, WINDOW_UPDATE 9, SYN_STREAM 1, PING 6; SYN_REPLY 2, (DATA,
     // a data frame, has no type) PING; GOAWAY 7.
     assert_eq!(types, "4,9,1,6 2,6 7");
+}
+
+/// Every scenario that ships: `scenarios/*.ron` and `scenarios/edge/*.ron`.
+fn shipped_scenarios() -> Vec<PathBuf> {
+    let edge = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/edge");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(edge)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    scenarios().into_iter().chain(files).collect()
+}
+
+/// One packet's labels, as `tcp.stream` then one cell per [`Label::ALL`]
+/// (the duplicate ACK's cell holds its number).
+type Row = Vec<String>;
+
+/// tlsim's labels, from the fields of each TCP send event.
+fn our_rows(log: &str) -> Vec<(u64, Row)> {
+    log.lines()
+        .map(|line| serde_json::from_str::<Event>(line).unwrap())
+        .filter(|e| e.layer == Layer::Tcp && e.kind == Kind::Send)
+        .map(|e| {
+            let mut row = vec![e.field_value("Stream index").unwrap_or("").to_string()];
+            for label in Label::ALL {
+                let cell = match e.field_value(label.title()) {
+                    None => String::new(),
+                    // "Duplicate ACK (#3)": the number.
+                    Some(v) if label == Label::DuplicateAck => v
+                        .trim_start_matches("Duplicate ACK (#")
+                        .trim_end_matches(')')
+                        .to_string(),
+                    Some(_) => "1".to_string(),
+                };
+                row.push(cell);
+            }
+            (e.seq, row)
+        })
+        .collect()
+}
+
+/// tshark's, one row per frame.
+fn tshark_rows(pcap: &Path) -> Vec<Row> {
+    let mut args = vec!["-r".to_string(), pcap.display().to_string()];
+    args.extend(["-T", "fields", "-e", "tcp.stream"].map(String::from));
+    for label in Label::ALL {
+        let field = match label {
+            Label::DuplicateAck => "tcp.analysis.duplicate_ack_num",
+            other => other.tshark_field(),
+        };
+        args.extend(["-e".to_string(), field.to_string()]);
+    }
+    let out = Command::new("tshark").args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            line.split('\t')
+                .enumerate()
+                .map(|(i, cell)| {
+                    // A flag field prints its (empty) value as "1" when set,
+                    // except the dup ACK number and the stream, kept as they are.
+                    let keep = i == 0 || Label::ALL[i - 1] == Label::DuplicateAck;
+                    if cell.is_empty() || keep {
+                        cell.to_string()
+                    } else {
+                        "1".to_string()
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// tshark's TCP sequence analysis (`tcp.analysis`) and tlsim's labels agree
+/// on every packet of every shipped scenario's pcap, and so do the stream
+/// indices. The pcap is captured at the sender, so its frame N is the N-th
+/// TCP send event of the log.
+#[test]
+fn tcp_analysis_labels_match_tshark_on_every_shipped_scenario() {
+    if !tshark_or_skip() {
+        return;
+    }
+    let mut headers = vec!["tcp.stream".to_string()];
+    headers.extend(Label::ALL.iter().map(|l| l.tshark_field().to_string()));
+    let mut labelled = 0;
+    for scenario in shipped_scenarios() {
+        let name = scenario.file_stem().unwrap().to_string_lossy().into_owned();
+        let export = export(&scenario, "analysis");
+        let log = export.pcap.with_file_name("run.jsonl");
+        let ours = our_rows(&std::fs::read_to_string(&log).unwrap());
+        let theirs = tshark_rows(&export.pcap);
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "{name}: {} TCP send events, {} frames in the pcap",
+            ours.len(),
+            theirs.len()
+        );
+        for (frame, ((seq, our), their)) in ours.iter().zip(&theirs).enumerate() {
+            let differ: Vec<String> = (headers.iter().zip(our.iter().zip(their)))
+                .filter(|(_, (a, b))| a != b)
+                .map(|(h, (a, b))| format!("{h}: tlsim {a:?}, tshark {b:?}"))
+                .collect();
+            assert!(
+                differ.is_empty(),
+                "{name}: frame {} (event #{seq}): {}",
+                frame + 1,
+                differ.join("; ")
+            );
+            labelled += usize::from(our[1..].iter().any(|c| !c.is_empty()));
+        }
+    }
+    assert!(labelled > 0, "no scenario gave tshark anything to label");
 }

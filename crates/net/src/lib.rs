@@ -29,8 +29,8 @@ pub mod wire;
 
 pub use link::LinkConditions;
 pub use network::{
-    Fault, FaultAction, HostId, LinkId, NetError, Network, NoTap, PacketTap, SegmentFilter,
-    SocketEvent, SocketId, UnfinishedSocket,
+    Analysis, Fault, FaultAction, HostId, Label, LinkId, NetError, Network, NoTap, PacketTap,
+    SegmentFilter, SocketEvent, SocketId, UnfinishedSocket,
 };
 pub use pcap::{CapturePoint, PcapWriter};
 pub use tcp::{InvalidTcpConfig, SocketStats, State, TcpConfig};

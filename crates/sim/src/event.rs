@@ -220,6 +220,18 @@ impl Event {
         self
     }
 
+    /// [`fill_template`] with the values of this event's fields: the first
+    /// field called `Name` at or after `fields[from]`.
+    pub fn fill(&self, template: &str, from: usize) -> String {
+        let fields = self.fields.get(from..).unwrap_or_default();
+        fill_template(template, |name| {
+            fields
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.value.as_str())
+        })
+    }
+
     /// The value of the first field called `name`.
     pub fn field_value(&self, name: &str) -> Option<&str> {
         self.fields
@@ -227,6 +239,34 @@ impl Event {
             .find(|f| f.name == name)
             .map(|f| f.value.as_str())
     }
+}
+
+/// Fills each `{Name}` of an explanation `template` with `lookup(Name)`,
+/// so that one text per kind of event shows this run's values. A name
+/// `lookup` does not know (a malformed message lacks the field) reads
+/// "missing".
+pub fn fill_template<'a>(template: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) if !name.contains('{') => {
+                match lookup(name) {
+                    Some(value) => out.push_str(value),
+                    None => out.push_str("missing"),
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Where events go.
@@ -332,6 +372,19 @@ mod tests {
         );
         let back: Event = serde_json::from_str(&json).unwrap();
         assert_eq!(back, log[0]);
+    }
+
+    #[test]
+    fn templates_take_the_values_of_the_fields_after_a_position() {
+        let event = Event::new(Instant::ZERO, "c", Kind::Send, Layer::Tcp, "TCP SYN")
+            .field("Version", "first")
+            .field("Seq", 0)
+            .field("Version", "second");
+        assert_eq!(
+            event.fill("Seq={Seq}, {Version}, {Missing}, {", 0),
+            "Seq=0, first, missing, {"
+        );
+        assert_eq!(event.fill("{Version}", 2), "second");
     }
 
     #[test]

@@ -34,32 +34,49 @@ impl Frame {
     /// A sentence for learners: what this frame does and what the peer
     /// will do with it.
     pub fn explain(&self) -> &'static str {
+        // Sections of the SPDY/3 draft (draft-mbelshe-httpbis-spdy-00), which
+        // SPDY/3.1 keeps but for session flow control.
         match self {
             Frame::SynStream(_) => {
-                "Opens a new stream carrying the request headers, zlib-compressed with the \
-                 SPDY dictionary; the peer answers with SYN_REPLY."
+                "SYN_STREAM (SPDY draft-mbelshe-httpbis-spdy-00 §2.6.1): opens a new stream \
+                 carrying the request headers, zlib-compressed with the SPDY dictionary \
+                 (§2.6.10.1); the peer answers with SYN_REPLY."
             }
             Frame::SynReply(_) => {
-                "Accepts the stream and carries the response headers; the body follows in \
-                 DATA frames."
+                "SYN_REPLY (SPDY draft §2.6.2): accepts the stream and carries the response \
+                 headers; the body follows in DATA frames."
             }
-            Frame::RstStream(_) => "Aborts one stream at once; the rest of the session carries on.",
+            Frame::RstStream(_) => {
+                "RST_STREAM (SPDY draft §2.6.3): aborts one stream at once; the rest of the \
+                 session carries on."
+            }
             Frame::Settings(_) => {
-                "Announces session parameters such as the flow-control window for new streams."
+                "SETTINGS (SPDY draft §2.6.4): announces session parameters such as the \
+                 flow-control window for new streams."
             }
-            Frame::Ping(_) => "Measures the round trip: the peer echoes a PING it did not send.",
+            Frame::Ping(_) => {
+                "PING (SPDY draft §2.6.5): measures the round trip; the peer echoes a PING it \
+                 did not send."
+            }
             Frame::GoAway(_) => {
-                "Ends the session: no new streams; the peer learns the last stream that was \
-                 processed."
+                "GOAWAY (SPDY draft §2.6.6): ends the session: no new streams; the peer learns \
+                 the last stream that was processed."
             }
-            Frame::Headers(_) => "Adds headers to a stream that is already open.",
+            Frame::Headers(_) => {
+                "HEADERS (SPDY draft §2.6.7): adds headers to a stream that is already open."
+            }
             Frame::WindowUpdate(_) => {
-                "Grants flow-control credit: the peer may send this many more bytes on the \
-                 stream (or, on stream 0, on the whole session)."
+                "WINDOW_UPDATE (SPDY draft §2.6.8): grants flow-control credit: the peer may \
+                 send this many more bytes on the stream (or, in SPDY/3.1, on stream 0, on the \
+                 whole session)."
             }
-            Frame::Unknown(_) => "A control frame of a type this endpoint ignores.",
+            Frame::Unknown(_) => {
+                "A control frame of a type this endpoint does not know; SPDY draft §2.2.1 says \
+                 to ignore it."
+            }
             Frame::Data(_) => {
-                "Carries response body bytes on a stream; FIN marks the last of them."
+                "DATA (SPDY draft §2.2.2): response body bytes on a stream; FIN marks the last \
+                 of them."
             }
         }
     }

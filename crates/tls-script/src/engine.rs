@@ -24,6 +24,7 @@ use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_valu
 use tlsim_tls::enums::{
     ContentType, EcCurveType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
+use tlsim_tls::msgs::dissect::Opened;
 use tlsim_tls::msgs::{
     Alert, Certificate, ClientEcdhPublic, ClientExtension, DigitallySigned, EcdheServerKeyExchange,
     HandshakeMessage, ServerEcdhParams, ServerExtension,
@@ -385,7 +386,10 @@ impl Script {
                         self.core
                             .ctx
                             .event(now, Kind::State, "Conversation passed")
-                            .field("Steps", self.steps.len()),
+                            .field("Steps", self.steps.len())
+                            .explain(
+                                "The scripted peer met every step of its conversation: each message it expected came, and each alert it expected, or none, was sent.",
+                            ),
                     );
                 }
                 break;
@@ -605,12 +609,13 @@ impl Script {
                 }
                 None => record.fragment,
             };
-            let protected = self
-                .read_keys
-                .is_some()
-                .then_some((typ, plaintext.as_slice()));
+            let opened = self.read_keys.as_ref().map(|keys| Opened {
+                typ,
+                plaintext: &plaintext,
+                trace: keys.last_record(),
+            });
             self.received
-                .add_record(&wire, protected, self.version_hint(), tracer.enabled());
+                .add_record(&wire, opened, self.version_hint(), tracer.enabled());
             match typ {
                 ContentType::Handshake => {
                     if let Err(e) = self.joiner.push(&plaintext) {
@@ -981,7 +986,7 @@ impl Script {
             } else {
                 None
             };
-            let protected = match keys {
+            let trace = match keys {
                 Some(keys) => {
                     let mut fragment = keys.encrypt_tampered(
                         typ.get(),
@@ -995,22 +1000,22 @@ impl Script {
                     );
                     mutate(&mut fragment, plan.ciphertext);
                     record.extend_from_slice(&fragment);
-                    true
+                    Some(*keys.last_record())
                 }
                 None => {
                     record.extend_from_slice(chunk);
-                    false
+                    None
                 }
             };
             let len = (record.len() - HEADER_LEN).min(MAX_RECORD_FRAGMENT) as u16;
             record[3..5].copy_from_slice(&len.to_be_bytes());
             record.truncate(HEADER_LEN + usize::from(len));
-            batch.add_record(
-                &record,
-                protected.then_some((typ, chunk)),
-                hint,
-                tracer.enabled(),
-            );
+            let opened = trace.as_ref().map(|trace| Opened {
+                typ,
+                plaintext: chunk,
+                trace,
+            });
+            batch.add_record(&record, opened, hint, tracer.enabled());
             self.outgoing.extend_from_slice(&record);
         }
         self.emit_sent(batch, now, tracer);

@@ -229,6 +229,7 @@ impl Network {
                 &received.repr,
                 bases,
                 Note::Normal,
+                None,
                 received.packet,
             ));
         }

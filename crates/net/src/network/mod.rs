@@ -29,7 +29,9 @@
 //! processing of wake-ups; `demux.rs` which socket an arriving segment is
 //! for, and the RST when none is; `faults.rs` the scripted faults;
 //! `table.rs` each host's socket table; `trace.rs` how segments, state
-//! changes and timers appear in the log.
+//! changes and timers appear in the log, with the explanations of
+//! `explain.rs`; `analysis.rs` what a capture at the sender makes of each
+//! segment, in Wireshark's TCP analysis labels.
 
 use core::fmt;
 use std::collections::{BTreeMap, VecDeque};
@@ -37,17 +39,21 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 use tlsim_sim::{Due, Duration, Event, Instant, Kind, Layer, RngStream, Tracer};
 
+mod analysis;
 mod demux;
+mod explain;
 mod faults;
 mod table;
 mod trace;
 
+pub use analysis::{Analysis, Label};
 pub use faults::{Fault, FaultAction, SegmentFilter};
 
 use crate::link::{Direction, LinkConditions, Verdict};
 use crate::tcp::{Event as TcpEvent, Note, Socket, SocketStats, State, TcpConfig};
 use crate::wire::ipv4;
 use crate::wire::tcp::{Flags, Repr as TcpRepr, SeqNumber};
+use analysis::{Analyzer, Observed};
 use faults::{FaultState, tamper};
 use table::{SocketTable, socket_key};
 use trace::{segment_event, socket_event};
@@ -257,6 +263,8 @@ struct Fabric {
     free_in_flight: Vec<u32>,
     faults: Vec<FaultState>,
     events: VecDeque<SocketEvent>,
+    /// The capture's view of each segment sent, for the log.
+    analyzer: Analyzer,
 }
 
 /// Where a socket sits in the topology: what the network adds when it puts
@@ -402,6 +410,21 @@ impl Fabric {
             } else {
                 bases
             };
+            let analysis = self.analyzer.observe(
+                now,
+                &Observed {
+                    src: SocketAddrV4::new(ip.src_addr, repr.src_port),
+                    dst: SocketAddrV4::new(ip.dst_addr, repr.dst_port),
+                    seq: repr.seq_number.0,
+                    ack: repr.ack_number.map_or(0, |a| a.0),
+                    flags: repr
+                        .ack_number
+                        .map_or(repr.flags, |_| repr.flags.with(Flags::ACK)),
+                    len: repr.payload.len() as u32,
+                    window: repr.window_len,
+                    window_scale: repr.window_scale,
+                },
+            );
             let event = segment_event(
                 now,
                 Kind::Send,
@@ -411,6 +434,7 @@ impl Fabric {
                 repr,
                 bases,
                 note,
+                Some(&analysis),
                 &packet,
             );
             tracer.record(event);
@@ -570,6 +594,7 @@ impl Network {
                 free_in_flight: Vec::new(),
                 faults: Vec::new(),
                 events: VecDeque::new(),
+                analyzer: Analyzer::default(),
             },
             slots: Vec::new(),
             free_slots: Vec::new(),

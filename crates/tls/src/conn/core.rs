@@ -11,7 +11,7 @@ use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::crypto::suites::AES_BLOCK_LEN;
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
-use crate::msgs::dissect::{dissect_encrypted_record, dissect_handshake, dissect_record};
+use crate::msgs::dissect::{Opened, dissect_protected_record, dissect_record};
 use crate::msgs::{Alert, ChangeCipherSpec, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
@@ -146,11 +146,11 @@ impl Batch {
     }
 
     /// Adds one record's bytes; with `tracing`, its dissection too, and
-    /// for a protected record the content it carries.
+    /// for a protected record its parts and the content it carries.
     pub fn add_record(
         &mut self,
         record: &[u8],
-        protected: Option<(ContentType, &[u8])>,
+        opened: Option<Opened<'_>>,
         version: Option<ProtocolVersion>,
         tracing: bool,
     ) {
@@ -159,39 +159,27 @@ impl Batch {
         if !tracing {
             return;
         }
-        let fields = match protected {
+        let fields = match opened {
             None => dissect_record(record, version),
-            Some(_) => dissect_encrypted_record(record),
+            Some(opened) => {
+                let plaintext = opened.plaintext;
+                let summary = match opened.typ {
+                    ContentType::Handshake => plaintext
+                        .first()
+                        .map(|&t| handshake_name(HandshakeType::from(t)))
+                        .unwrap_or_default(),
+                    ContentType::Alert => Alert::from_bytes(plaintext)
+                        .map(|a| format!("Alert ({})", alert_name(a.description)))
+                        .unwrap_or_else(|_| "Alert".to_owned()),
+                    other => format!("{other}, {} bytes", plaintext.len()),
+                };
+                dissect_protected_record(record, opened, summary, version)
+            }
         };
         self.fields.extend(fields.into_iter().map(|mut f| {
             f.span = f.span.map(|[a, b]| [a + offset, b + offset]);
             f
         }));
-        if let Some((typ, plaintext)) = protected {
-            let summary = match typ {
-                ContentType::Handshake => plaintext
-                    .first()
-                    .map(|&t| handshake_name(HandshakeType::from(t)))
-                    .unwrap_or_default(),
-                ContentType::Alert => Alert::from_bytes(plaintext)
-                    .map(|a| format!("Alert ({})", alert_name(a.description)))
-                    .unwrap_or_else(|_| "Alert".to_owned()),
-                other => format!("{other}, {} bytes", plaintext.len()),
-            };
-            self.fields.push(Field {
-                name: "Decrypted".into(),
-                value: summary,
-                depth: 1,
-                span: None,
-            });
-            if typ == ContentType::Handshake {
-                for mut f in dissect_handshake(plaintext, version) {
-                    f.depth = f.depth.saturating_add(2);
-                    f.span = None;
-                    self.fields.push(f);
-                }
-            }
-        }
     }
 
     /// The event of these records: `kind` (send or receive) of `ctx`'s
@@ -199,6 +187,7 @@ impl Batch {
     pub fn into_event(self, ctx: &EventContext, now: Instant, kind: Kind) -> Event {
         let mut event = ctx.event(now, kind, self.title());
         event.fields = self.fields;
+        event.explain = crate::msgs::explain::records(&event).map(Into::into);
         event.bytes(self.wire)
     }
 }
@@ -464,12 +453,10 @@ impl Core {
             return;
         }
         let flight = std::mem::take(&mut self.flight);
-        if tracer.enabled() {
-            let mut event = self.ctx.event(now, Kind::Send, flight.title());
-            event.fields = flight.fields;
-            tracer.record(event.bytes(flight.wire.clone()));
-        }
         self.outgoing.extend_from_slice(&flight.wire);
+        if tracer.enabled() {
+            tracer.record(flight.into_event(&self.ctx, now, Kind::Send));
+        }
     }
 
     fn seal_handshake(&mut self, tracing: bool) {
@@ -524,12 +511,14 @@ impl Core {
         let len = (record.len() - HEADER_LEN) as u16;
         record[3..5].copy_from_slice(&len.to_be_bytes());
         let hint = self.version;
-        self.flight.add_record(
-            &record,
-            protected.then_some((typ, plaintext)),
-            hint,
-            tracing,
-        );
+        let opened = (self.encrypter.as_ref())
+            .filter(|_| protected)
+            .map(|encrypter| Opened {
+                typ,
+                plaintext,
+                trace: encrypter.last_record(),
+            });
+        self.flight.add_record(&record, opened, hint, tracing);
     }
 
     /// Completes the handshake: flushes the flight, reports
@@ -541,7 +530,12 @@ impl Core {
         self.events
             .push_back(TlsEvent::HandshakeComplete { resumed });
         if tracer.enabled() {
-            let mut event = self.ctx.event(now, Kind::State, "TLS handshake complete");
+            let mut event = self
+                .ctx
+                .event(now, Kind::State, "TLS handshake complete")
+                .explain(
+                    "The handshake is complete (RFC 5246 §7.3): both Finished messages verified, so both ends hold the same keys and saw the same handshake. Application data may now flow, protected under those keys.",
+                );
             if let Some(n) = &self.negotiated {
                 event = event
                     .field("Version", n.version)
@@ -651,7 +645,10 @@ impl Core {
             let mut event = self
                 .ctx
                 .event(now, Kind::State, "TLS connection failed")
-                .field("Error", &error);
+                .field("Error", &error)
+                .explain(
+                    "The connection failed (RFC 5246 §7.2): every error is fatal here, so this end sends the alert that names it, if any, forgets the session and accepts nothing more from the peer.",
+                );
             if let Some(a) = alert_sent {
                 event = event.field("Alert Sent", alert_name(a));
             }
@@ -700,9 +697,7 @@ impl Core {
             }
         }
         if tracer.enabled() && !batch.is_empty() {
-            let mut event = self.ctx.event(now, Kind::Recv, batch.title());
-            event.fields = batch.fields;
-            tracer.record(event.bytes(batch.wire));
+            tracer.record(batch.into_event(&self.ctx, now, Kind::Recv));
         }
         for event in deferred.events {
             tracer.record(event);
@@ -742,11 +737,12 @@ impl Core {
         };
         if tracing {
             let wire = record.to_bytes();
-            let protected = self
-                .decrypter
-                .is_some()
-                .then_some((typ, plaintext.as_slice()));
-            batch.add_record(&wire, protected, self.version, true);
+            let opened = self.decrypter.as_ref().map(|decrypter| Opened {
+                typ,
+                plaintext: &plaintext,
+                trace: decrypter.last_record(),
+            });
+            batch.add_record(&wire, opened, self.version, true);
         }
         match typ {
             ContentType::Handshake => {

@@ -129,7 +129,10 @@ impl Core {
             )
         };
         self.ctx.action(now, tracer, "Master secret", |e| {
-            let e = e.field("PRF", alg.name());
+            // RFC 5246 §8.1: every input of the PRF, the secret first.
+            let e = e
+                .field("PRF", alg.name())
+                .field("Pre-master Secret", hex(pre_master_secret));
             let e = match &session_hash {
                 Some(h) => e
                     .field("Label", "extended master secret")
@@ -246,7 +249,16 @@ impl Core {
         let expected = self.verify_data(keys, sender);
         let ok = expected == *received;
         self.ctx.action(now, tracer, "Verify Finished", |e| {
-            e.field("Label", sender.label())
+            // RFC 5246 §7.4.9: verify_data = PRF(master_secret, finished_label,
+            // Hash(handshake_messages)), shown input by input.
+            let alg = keys.suite.prf(keys.version);
+            e.field("PRF", alg.name())
+                .field("Master Secret", hex(&keys.master_secret))
+                .field("Label", sender.label())
+                .field(
+                    "Handshake Hash",
+                    hex(&alg.transcript_hash(&self.transcript)),
+                )
                 .field("Expected Verify Data", hex(&expected))
                 .field("Received Verify Data", hex(received))
                 .field("Result", if ok { "match" } else { "mismatch" })

@@ -96,7 +96,9 @@ impl EventContext {
         event
     }
 
-    /// Records an action event built by `build`, if the tracer wants events.
+    /// Records an action event built by `build`, if the tracer wants events;
+    /// one that `build` did not explain takes its title's entry in the
+    /// table of [`explain::action`](crate::msgs::explain::action).
     pub fn action(
         &self,
         now: Instant,
@@ -105,7 +107,12 @@ impl EventContext {
         build: impl FnOnce(Event) -> Event,
     ) {
         if tracer.enabled() {
-            tracer.record(build(self.event(now, Kind::Action, title)));
+            let mut event = build(self.event(now, Kind::Action, title));
+            if event.explain.is_none() {
+                event.explain = crate::msgs::explain::action(title)
+                    .map(|template| event.fill(template, 0).into());
+            }
+            tracer.record(event);
         }
     }
 }

@@ -67,6 +67,17 @@ impl Dissector {
         });
     }
 
+    /// Appends a field that stands for no bytes of the input (a value
+    /// derived from elsewhere).
+    fn derived(&mut self, name: &'static str, value: impl ToString) {
+        self.fields.push(Field {
+            name: name.into(),
+            value: value.to_string(),
+            depth: self.depth,
+            span: None,
+        });
+    }
+
     /// Appends a field `levels` below the current depth.
     fn push_below(
         &mut self,
@@ -194,13 +205,136 @@ pub fn dissect_records(bytes: &[u8], version_hint: Option<ProtocolVersion>) -> V
     d.into_fields()
 }
 
-/// Dissects a record whose fragment is encrypted: the header, then the
-/// ciphertext as opaque bytes.
-pub fn dissect_encrypted_record(bytes: &[u8]) -> Vec<Field> {
+/// A protected record's parts as the cipher left them: the content type
+/// and plaintext inside, the IV (or AEAD nonce), the MAC (or tag) and the
+/// CBC padding length, as [`RecordTrace`] holds them.
+///
+/// [`RecordTrace`]: crate::crypto::cipher::RecordTrace
+#[derive(Clone, Copy, Debug)]
+pub struct Opened<'a> {
+    /// The content type inside.
+    pub typ: ContentType,
+    /// The plaintext.
+    pub plaintext: &'a [u8],
+    /// The IV, MAC or tag, and padding of this record.
+    pub trace: &'a crate::crypto::cipher::RecordTrace,
+}
+
+/// The AEAD nonce length (RFC 5116 §3.2): a trace with a 12-byte IV is an AEAD's.
+const AEAD_NONCE_LEN: usize = 12;
+
+/// Dissects a protected record down to its parts (RFC 5246 §6.2.3): for
+/// CBC the IV, the ciphertext and, inside it, the content, MAC, padding
+/// and padding length (§6.2.3.2); for an AEAD the explicit nonce (8 bytes
+/// for GCM, RFC 5288 §3; none for ChaCha20-Poly1305, RFC 7905 §2), the
+/// ciphertext and the tag (§6.2.3.3). The plaintext is its own subtree,
+/// `Decrypted: summary`, with the message inside dissected; since both
+/// modes encrypt byte for byte in place, its spans are those of the
+/// ciphertext bytes that hold it.
+pub fn dissect_protected_record(
+    bytes: &[u8],
+    opened: Opened<'_>,
+    summary: String,
+    version_hint: Option<ProtocolVersion>,
+) -> Vec<Field> {
     let mut d = Dissector::new(0);
     let mut r = Reader::new(bytes);
+    // The header and an opaque fragment, whose last field is replaced below.
     record(&mut d, &mut r, None, true);
+    let body = HEADER_LEN;
+    let (Some(last), true) = (d.fields.last(), bytes.len() >= body) else {
+        return d.into_fields();
+    };
+    if last.name == "Malformed" {
+        return d.into_fields();
+    }
+    d.fields.pop();
+    let end = bytes.len();
+    let fragment_len = end - body;
+    let plaintext = opened.plaintext;
+    let trace = opened.trace;
+    let (iv, mac) = (trace.iv(), trace.mac());
+    let aead = iv.len() == AEAD_NONCE_LEN;
+    let inner_len = if aead {
+        plaintext.len() + mac.len()
+    } else {
+        plaintext.len() + mac.len() + usize::from(trace.padding_len) + 1
+    };
+    let Some(explicit) = fragment_len.checked_sub(inner_len) else {
+        d.bytes("Encrypted Data", &bytes[body..], end);
+        return d.into_fields();
+    };
+    let start = body + explicit;
+    d.nested(|d| {
+        match (aead, explicit) {
+            (true, 0) => d.derived(
+                "Nonce",
+                format!("{} (the write IV XOR the sequence number)", hex(iv)),
+            ),
+            (true, _) => {
+                d.push("Explicit Nonce", hex(&bytes[body..start]), body, start);
+                d.push_below(
+                    1,
+                    "Nonce",
+                    format!("{} (salt and explicit part)", hex(iv)),
+                    body,
+                    start,
+                );
+            }
+            (false, 0) => d.derived(
+                "IV",
+                format!("{} (the last ciphertext block before this record)", hex(iv)),
+            ),
+            (false, _) => d.push("IV", hex(&bytes[body..start]), body, start),
+        }
+        let cipher_end = if aead { end - mac.len() } else { end };
+        d.bytes("Encrypted Data", &bytes[start..cipher_end], cipher_end);
+        d.push("Decrypted", summary, start, start + plaintext.len());
+        d.nested(|d| {
+            let before = d.fields.len();
+            plaintext_fields(
+                d,
+                opened.typ,
+                plaintext,
+                version_hint.unwrap_or(ProtocolVersion::Tls10),
+            );
+            for f in &mut d.fields[before..] {
+                f.span = f.span.map(|[a, b]| [a + start as u32, b + start as u32]);
+            }
+            if !aead {
+                let mac_start = start + plaintext.len();
+                let padding_start = mac_start + mac.len();
+                d.push("MAC", hex(mac), mac_start, padding_start);
+                let padding = &bytes[padding_start..end - 1];
+                d.push(
+                    "Padding",
+                    format!("{} bytes, each {}", padding.len(), trace.padding_len),
+                    padding_start,
+                    end - 1,
+                );
+                d.push("Padding Length", trace.padding_len, end - 1, end);
+            }
+        });
+        if aead {
+            d.push("Authentication Tag", hex(mac), end - mac.len(), end);
+        }
+    });
     d.into_fields()
+}
+
+/// The messages in a record's plaintext, spans relative to its first byte.
+fn plaintext_fields(
+    d: &mut Dissector,
+    typ: ContentType,
+    plaintext: &[u8],
+    version: ProtocolVersion,
+) {
+    let mut r = Reader::new(plaintext);
+    if typ == ContentType::ApplicationData {
+        d.bytes("Application Data", plaintext, plaintext.len());
+        return;
+    }
+    fragment_fields(d, &mut r, typ, version, false);
 }
 
 /// Dissects one handshake message (header and body); spans are relative
@@ -384,6 +518,7 @@ fn handshake_message(
                 Ok(())
             }
             HandshakeType::NewSessionTicket => new_session_ticket(d, &mut body),
+            HandshakeType::NextProtocol => next_protocol(d, &mut body),
             HandshakeType::HelloRequest | HandshakeType::ServerHelloDone => Ok(()),
             _ => {
                 if !body.is_empty() {
@@ -573,6 +708,16 @@ fn extension_body(
         (ExtensionType::NextProtocolNegotiation, Direction::FromServer) => {
             protocol_names(d, r, "Next Protocol Length", "Next Protocol")?;
         }
+        (ExtensionType::Heartbeat, _) if r.remaining() == 1 => {
+            // RFC 6520 §2: HeartbeatMode, as Wireshark names it.
+            let start = r.position();
+            let mode = match r.u8("HeartbeatMode")? {
+                1 => "Peer allowed to send requests (1)".to_owned(),
+                2 => "Peer not allowed to send requests (2)".to_owned(),
+                other => format!("Unknown ({other})"),
+            };
+            d.push("Mode", mode, start, r.position());
+        }
         (ExtensionType::SessionTicket, Direction::FromClient) if !r.is_empty() => {
             let data = r.rest();
             d.bytes("Session Ticket", data, r.position());
@@ -761,6 +906,27 @@ fn client_key_exchange(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), Inva
     })
 }
 
+/// NPN (draft-agl-tls-nextprotoneg-04 §3): `opaque selected_protocol<0..255>;
+/// opaque padding<0..255>;`, the padding hiding the name's length.
+fn next_protocol(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    for (length_name, name) in [
+        ("Selected Protocol Length", "Selected Protocol"),
+        ("Padding Length", "Padding"),
+    ] {
+        let start = r.position();
+        let len = usize::from(r.u8(length_name)?);
+        d.push(length_name, len, start, r.position());
+        let bytes = r.take(len, name)?;
+        let value = if name == "Padding" {
+            hex_value(bytes)
+        } else {
+            String::from_utf8_lossy(bytes).into_owned()
+        };
+        d.push(name, value, r.position() - len, r.position());
+    }
+    Ok(())
+}
+
 fn new_session_ticket(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
     let start = r.position();
     let hint = r.u32("ticket_lifetime_hint")?;
@@ -937,20 +1103,88 @@ mod tests {
         assert_eq!(fields.last().unwrap().name, "Malformed");
     }
 
-    #[test]
-    fn encrypted_records_are_opaque() {
-        let bytes = Record {
-            typ: ContentType::Handshake,
-            version: ProtocolVersion::Tls11,
-            fragment: vec![0xaa; 48],
-        }
-        .to_bytes();
-        let fields = dissect_encrypted_record(&bytes);
-        assert_eq!(
-            value(&fields, "TLSv1.1 Record Layer"),
-            Some("Encrypted Handshake Message")
+    /// A Finished record protected under `suite` at `version`, dissected.
+    fn protected_finished(suite: u16, version: ProtocolVersion) -> (Vec<u8>, Vec<Field>) {
+        use crate::crypto::cipher::{RecordEncrypter, Side};
+        use crate::crypto::prf::key_block;
+        use crate::crypto::suites::suite_by_value;
+        let params = suite_by_value(suite).unwrap();
+        let v = version.get();
+        let block = key_block(
+            params.prf(v),
+            &[0x42; 48],
+            &[1; 32],
+            &[2; 32],
+            params.key_block_layout(v),
         );
-        assert_eq!(fields.last().unwrap().span, Some([5, 53]));
+        let mut sealer = RecordEncrypter::from_key_block(params, v, &block, Side::Client).unwrap();
+        let plaintext = HandshakeMessage::Finished(crate::msgs::Finished {
+            verify_data: [7; 12],
+        })
+        .to_bytes();
+        let mut rng = tlsim_sim::RngStream::new(1, "records");
+        let mut record = vec![22, 3, version.get() as u8, 0, 0];
+        sealer.encrypt_into(22, v, &plaintext, &mut rng, &mut record);
+        let len = (record.len() - HEADER_LEN) as u16;
+        record[3..5].copy_from_slice(&len.to_be_bytes());
+        let opened = Opened {
+            typ: ContentType::Handshake,
+            plaintext: &plaintext,
+            trace: sealer.last_record(),
+        };
+        let fields = dissect_protected_record(&record, opened, "Finished".into(), Some(version));
+        (record, fields)
+    }
+
+    fn span_of(fields: &[Field], name: &str) -> Option<[u32; 2]> {
+        fields.iter().find(|f| f.name == name).and_then(|f| f.span)
+    }
+
+    #[test]
+    fn a_cbc_record_opens_into_iv_content_mac_and_padding() {
+        // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 16 bytes of Finished, a
+        // 20-byte MAC, 11 bytes of padding and its length make 48.
+        let (record, fields) = protected_finished(0xc013, ProtocolVersion::Tls11);
+        assert_eq!(record.len(), 5 + 16 + 48);
+        assert_eq!(span_of(&fields, "IV"), Some([5, 21]));
+        assert_eq!(span_of(&fields, "Encrypted Data"), Some([21, 69]));
+        assert_eq!(span_of(&fields, "Decrypted"), Some([21, 37]));
+        assert_eq!(value(&fields, "Handshake Type"), Some("Finished (20)"));
+        assert_eq!(span_of(&fields, "Verify Data"), Some([25, 37]));
+        assert_eq!(span_of(&fields, "MAC"), Some([37, 57]));
+        assert_eq!(value(&fields, "Padding"), Some("11 bytes, each 11"));
+        assert_eq!(span_of(&fields, "Padding Length"), Some([68, 69]));
+        assert!(value(&fields, "Authentication Tag").is_none());
+    }
+
+    #[test]
+    fn a_gcm_record_opens_into_explicit_nonce_ciphertext_and_tag() {
+        let (record, fields) = protected_finished(0xc02b, ProtocolVersion::Tls12);
+        assert_eq!(record.len(), 5 + 8 + 16 + 16);
+        assert_eq!(span_of(&fields, "Explicit Nonce"), Some([5, 13]));
+        assert_eq!(span_of(&fields, "Encrypted Data"), Some([13, 29]));
+        assert_eq!(span_of(&fields, "Verify Data"), Some([17, 29]));
+        assert_eq!(span_of(&fields, "Authentication Tag"), Some([29, 45]));
+        assert!(value(&fields, "MAC").is_none());
+    }
+
+    #[test]
+    fn heartbeat_extension_shows_its_mode() {
+        let mut d = Dissector::new(0);
+        let mut r = Reader::new(&[1]);
+        extension_body(
+            &mut d,
+            &mut r,
+            ExtensionType::Heartbeat,
+            Direction::FromClient,
+        )
+        .unwrap();
+        let fields = d.into_fields();
+        assert_eq!(
+            value(&fields, "Mode"),
+            Some("Peer allowed to send requests (1)")
+        );
+        assert_eq!(fields[0].span, Some([0, 1]));
     }
 
     proptest! {
@@ -958,7 +1192,6 @@ mod tests {
         fn dissecting_garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = dissect_record(&bytes, None);
             let _ = dissect_records(&bytes, Some(ProtocolVersion::Tls12));
-            let _ = dissect_encrypted_record(&bytes);
             let _ = dissect_handshake(&bytes, None);
         }
 
@@ -968,9 +1201,11 @@ mod tests {
             for record in fragment(ContentType::Handshake, ProtocolVersion::Tls10, &payload) {
                 let bytes = record.to_bytes();
                 let fields = dissect_record(&bytes, None);
-                // Key exchange bodies are free-form in the strategy; everything
+                // Key exchange and Next Protocol bodies are free-form in the strategy; everything
                 // else must dissect cleanly.
-                if !matches!(msg, HandshakeMessage::ServerKeyExchange(_) | HandshakeMessage::ClientKeyExchange(_)) {
+                let free_form = matches!(msg, HandshakeMessage::ServerKeyExchange(_) | HandshakeMessage::ClientKeyExchange(_))
+                    || msg.typ() == HandshakeType::NextProtocol;
+                if !free_form {
                     prop_assert!(fields.iter().all(|f| f.name != "Malformed"), "{:?}", fields);
                 }
                 for f in &fields {

@@ -3,11 +3,13 @@
 //!
 //! Start with [`HandshakeMessage`], the envelope every handshake message
 //! travels in; [`dissect`] turns records and messages into the ordered,
-//! byte-located fields of the event log.
+//! byte-located fields of the event log, and [`explain`] gives each
+//! message, record and alert its explanation for learners.
 
 mod alert;
 mod certificate_request;
 pub mod dissect;
+pub mod explain;
 mod extensions;
 mod handshake;
 mod hello;
