@@ -10,4 +10,5 @@ pub mod cli;
 pub mod html;
 pub mod mermaid;
 pub mod output;
+mod real_cmd;
 pub mod step;
