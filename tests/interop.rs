@@ -916,3 +916,52 @@ fn curl_fetches_a_page_from_tlsim_server() {
         "{line}"
     );
 }
+
+#[test]
+fn edge_catalogue_against_openssl_server_differs_only_where_documented() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    // TLS 1.2 at most, as tlsim's server: an offer of TLS 1.2 with the
+    // fallback SCSV is then no fallback (RFC 7507 §3).
+    let _server = openssl_server(port, &["-max_protocol", "TLSv1.2"]);
+    let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/edge");
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["probe", &format!("127.0.0.1:{port}")])
+        .arg(&catalogue)
+        .args(["--format", "jsonl", "--timeout", "5s"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let probes: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let files = std::fs::read_dir(&catalogue).unwrap().count();
+    assert_eq!(probes.len(), files, "one line per probe: {stderr}");
+    let verdicts = |v: &str| -> Vec<&str> {
+        (probes.iter())
+            .filter(|p| p["verdict"] == v)
+            .map(|p| p["probe"].as_str().unwrap())
+            .collect()
+    };
+    let (passed, differs) = (verdicts("pass"), verdicts("differs"));
+    assert!(passed.len() > files / 2, "most probes pass: {probes:?}");
+    let status = out.status.code();
+    assert_eq!(
+        status,
+        Some(if differs.is_empty() { 0 } else { 1 }),
+        "{stderr}"
+    );
+    let documented =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/real-peers.md"))
+            .unwrap();
+    for name in differs {
+        let probe = probes.iter().find(|p| p["probe"] == name).unwrap();
+        assert!(
+            documented.contains(&format!("| `{name}` |")),
+            "OpenSSL answers {name} differently, and docs/real-peers.md does not say so: {probe}"
+        );
+    }
+}

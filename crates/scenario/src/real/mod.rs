@@ -31,6 +31,7 @@ use std::time::{Duration as StdDuration, Instant as StdInstant, SystemTime, UNIX
 
 use tlsim_net::PacketTap;
 use tlsim_sim::{Duration, Event, Instant, Kind, Layer, Tracer};
+use tlsim_tls_script::Verdict;
 
 use crate::ends::factory::{ClientStack, Factory};
 use crate::ends::{ConnectionEnd, EndReport, TransportEvent};
@@ -404,6 +405,11 @@ fn note(
     }
 }
 
+/// Whether `end` is a conversation that has passed or failed.
+fn conversation_over(end: &dyn ConnectionEnd) -> bool {
+    (end.report().conversation).is_some_and(|c| c.verdict != Verdict::Running)
+}
+
 /// One connection's end and its timeline.
 struct Session<'s> {
     name: &'s str,
@@ -430,6 +436,7 @@ impl Session<'_> {
             Duration::from_nanos(u64::try_from(opts.timeout.as_nanos()).unwrap_or(u64::MAX));
         let mut last_local = opened;
         let mut next_step = 0;
+        let mut conversation_closed = false;
         end.handle_transport(opened, TransportEvent::Connected, sinks.tracer);
         let ending = loop {
             let now = clock.now();
@@ -456,6 +463,12 @@ impl Session<'_> {
                 end.handle_transport(now, event, sinks.tracer);
             }
             busy |= polled.progress;
+            // A real peer may keep the connection open after the last
+            // step: a finished conversation expects nothing more of it.
+            if busy && !conversation_closed && conversation_over(end) {
+                conversation_closed = true;
+                end.close(now, sinks.tracer);
+            }
             self.flush_records(end, link, sinks);
             let link_ref = link.borrow();
             if link_ref.finished() {

@@ -47,7 +47,8 @@ pub struct Probe {
     pub observed: String,
     /// The verdict.
     pub verdict: ProbeVerdict,
-    /// For a probe that differs: the step that did not hold.
+    /// For a probe that differs: the step that did not hold, and what it
+    /// expected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -140,28 +141,31 @@ pub fn probe(
         .iter()
         .find(|c| c.name == conn)
         .and_then(|c| c.end.conversation.clone());
-    let mut observed = alerts_received(&events);
-    if observed.is_empty() {
-        observed.push("no alert".into());
-    }
-    let (verdict, detail) = match report.map(|r| r.verdict) {
-        Some(Verdict::Passed) => (ProbeVerdict::Pass, None),
+    let alerts = alerts_received(&events);
+    let received = if alerts.is_empty() {
+        "no alert".to_string()
+    } else {
+        alerts.join(", ")
+    };
+    // A failed step says best what came instead; a passed conversation
+    // saw what it expected, the alerts among it.
+    let (verdict, observed, detail) = match report.map(|r| r.verdict) {
+        Some(Verdict::Passed) => (ProbeVerdict::Pass, received, None),
         Some(Verdict::Failed(f)) => (
             ProbeVerdict::Differs,
-            Some(format!(
-                "step {}: expected {}, observed {}",
-                f.step, f.expected, f.observed
-            )),
+            f.observed.clone(),
+            Some(format!("step {}: expected {}", f.step, f.expected)),
         ),
         Some(Verdict::Running) | None => (
             ProbeVerdict::Differs,
+            received,
             Some("the conversation did not finish before the connection ended".into()),
         ),
     };
     Ok(Probe {
         probe: scenario.name.clone(),
         expected: expected_of(scenario, conn, server),
-        observed: observed.join(", "),
+        observed,
         verdict,
         detail,
     })
