@@ -965,3 +965,137 @@ fn edge_catalogue_against_openssl_server_differs_only_where_documented() {
         );
     }
 }
+
+/// The records of a classic pcap file, checked to end on a whole one.
+fn pcap_records(bytes: &[u8]) -> usize {
+    assert!(bytes.len() >= 24, "no global header");
+    let mut at = 24;
+    let mut records = 0;
+    while at < bytes.len() {
+        assert!(
+            at + 16 <= bytes.len(),
+            "a record header cut short at byte {at}"
+        );
+        let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        at += 16 + len;
+        assert!(at <= bytes.len(), "a record cut short");
+        records += 1;
+    }
+    records
+}
+
+#[test]
+fn interrupting_serve_leaves_whole_outputs() {
+    if !tool_or_skip("curl", &["--version"], "curl") || !openssl_or_skip() {
+        return;
+    }
+    let page = r"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n";
+    let file = server_scenario("server-interrupted", "ec", page, "");
+    let (pcap, keys) = (file.with_extension("pcap"), file.with_extension("keys"));
+    let log = file.with_extension("jsonl");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["serve", "127.0.0.1:0"])
+        .arg(&file)
+        .args([
+            "--count",
+            "2",
+            "--format",
+            "jsonl",
+            "--timeout",
+            "20s",
+            "--out",
+        ])
+        .arg(&log)
+        .arg("--pcap")
+        .arg(&pcap)
+        .arg("--keylog")
+        .arg(&keys)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let port = first.trim().rsplit(':').next().unwrap();
+    run_ok(
+        Command::new("curl")
+            .args([
+                "--silent",
+                "--max-time",
+                "20",
+                "--cacert",
+                &pki().file("root.pem"),
+            ])
+            .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+            .arg(format!("https://localhost:{port}/")),
+    );
+    // The first client is served (the log says so as it happens); the
+    // second is awaited when Ctrl-C comes.
+    let deadline = Instant::now() + PATIENCE;
+    while !std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("Connection c1 over")
+    {
+        assert!(Instant::now() < deadline, "c1 never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    run_ok(Command::new("kill").args(["-INT", &server.id().to_string()]));
+    let status = server.wait().unwrap();
+    assert!(!status.success(), "tlsim serve ended by SIGINT");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.ends_with('\n'), "the log ends on a whole event");
+    let events: Vec<Event> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events.iter().any(|e| e.title == "TLS handshake complete"));
+    let keylog = std::fs::read_to_string(&keys).unwrap();
+    assert!(
+        keylog.starts_with("CLIENT_RANDOM ") && keylog.ends_with('\n'),
+        "{keylog}"
+    );
+    assert!(
+        pcap_records(&std::fs::read(&pcap).unwrap()) >= 5,
+        "handshake, data and close"
+    );
+}
+
+#[test]
+fn refuses_a_remote_address_without_allow_remote() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["connect", "192.0.2.1:443", "scenarios/tls12-ecdsa.ron"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("192.0.2.1:443 is not a loopback address: give --allow-remote"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_silent_server_times_out_and_is_reset() {
+    // Accepts, then never answers the Client Hello.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args([
+            "connect",
+            &format!("127.0.0.1:{port}"),
+            "scenarios/tls12-ecdsa.ron",
+        ])
+        .args(["--timeout", "300ms", "--out", "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    drop(silent.join().unwrap());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("TLS handshake unfinished") && stderr.contains("timed out"),
+        "{stderr}"
+    );
+}
