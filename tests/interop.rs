@@ -1099,3 +1099,49 @@ fn a_silent_server_times_out_and_is_reset() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_pcap_of_a_real_session_decrypts_in_tshark() {
+    if !openssl_or_skip() || !tool_or_skip("tshark", &["--version"], "tshark") {
+        return;
+    }
+    let port = free_port();
+    let _server = openssl_server(port, &[]);
+    let cases = &matrix()[..1];
+    let file = client_matrix("pcap-openssl", cases, r"GET / HTTP/1.0\r\n\r\n");
+    let (pcap, keys) = (file.with_extension("pcap"), file.with_extension("keys"));
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["connect", &format!("127.0.0.1:{port}")])
+        .arg(&file)
+        .args(["--out", "/dev/null", "--pcap"])
+        .arg(&pcap)
+        .arg("--keylog")
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dissected = run_ok(
+        Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .args([
+                "-o",
+                "ip.check_checksum:TRUE",
+                "-o",
+                "tcp.check_checksum:TRUE",
+            ])
+            .arg("-o")
+            .arg(format!("tls.keylog_file:{}", keys.display()))
+            .args(["-d", &format!("tcp.port=={port},tls")])
+            .args(["-q", "-z", "follow,tls,ascii,0"]),
+    );
+    let stream = String::from_utf8_lossy(&dissected.stdout);
+    assert!(
+        stream.contains("GET / HTTP/1.0") && stream.contains("HTTP/1.0 200 ok"),
+        "the request and the response, decrypted:\n{stream}"
+    );
+}
