@@ -824,21 +824,30 @@ fn gnutls_priority(case: &Case) -> String {
     )
 }
 
+/// `gnutls-serv` with both certificates, answering HTTP GETs with a page,
+/// on the versions of `priority` and every suite and group tlsim runs.
+fn gnutls_server(port: u16, priority: &str) -> Peer {
+    let pki = pki();
+    start_server(
+        Command::new("gnutls-serv")
+            .args(["--http", "--port", &port.to_string(), "--disable-client-cert"])
+            .args(["--x509certfile", &pki.file("ec.pem"), "--x509keyfile", &pki.file("ec.key")])
+            .args(["--x509certfile", &pki.file("rsa.pem"), "--x509keyfile", &pki.file("rsa.key")])
+            .arg("--priority")
+            .arg(format!(
+                "{priority}:+SHA1:+SHA256:+SHA384:+AES-256-CBC:+GROUP-ALL:%VERIFY_ALLOW_SIGN_WITH_SHA1"
+            )),
+        port,
+    )
+}
+
 #[test]
 fn tlsim_client_against_gnutls_server() {
     if !gnutls_or_skip() || !openssl_or_skip() {
         return;
     }
-    let pki = pki();
     let port = free_port();
-    let _server = start_server(
-        Command::new("gnutls-serv")
-            .args(["--http", "--port", &port.to_string(), "--disable-client-cert"])
-            .args(["--x509certfile", &pki.file("ec.pem"), "--x509keyfile", &pki.file("ec.key")])
-            .args(["--x509certfile", &pki.file("rsa.pem"), "--x509keyfile", &pki.file("rsa.key")])
-            .args(["--priority", "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+SHA1:+SHA256:+SHA384:+AES-256-CBC:+GROUP-ALL:%VERIFY_ALLOW_SIGN_WITH_SHA1"]),
-        port,
-    );
+    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1");
     let cases = matrix();
     let file = client_matrix("client-gnutls", &cases, r"GET / HTTP/1.0\r\n\r\n");
     let session = tlsim_connect(&file, port);
@@ -917,15 +926,21 @@ fn curl_fetches_a_page_from_tlsim_server() {
     );
 }
 
-#[test]
-fn edge_catalogue_against_openssl_server_differs_only_where_documented() {
-    if !openssl_or_skip() {
-        return;
-    }
-    let port = free_port();
-    // TLS 1.2 at most, as tlsim's server: an offer of TLS 1.2 with the
-    // fallback SCSV is then no fallback (RFC 7507 §3).
-    let _server = openssl_server(port, &["-max_protocol", "TLSv1.2"]);
+/// The section of `docs/real-peers.md` under the heading `title`.
+fn documented(title: &str) -> String {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/real-peers.md"))
+            .unwrap();
+    let start = doc
+        .find(&format!("## {title}\n"))
+        .unwrap_or_else(|| panic!("no section {title}"));
+    let section = &doc[start + 3..];
+    section[..section.find("\n## ").unwrap_or(section.len())].to_string()
+}
+
+/// Probes the server on `port` with the whole catalogue, and asserts that
+/// every probe but those the `section` of the docs lists passes.
+fn probe_catalogue(port: u16, peer: &str, section: &str) {
     let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/edge");
     let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
         .args(["probe", &format!("127.0.0.1:{port}")])
@@ -954,16 +969,40 @@ fn edge_catalogue_against_openssl_server_differs_only_where_documented() {
         Some(if differs.is_empty() { 0 } else { 1 }),
         "{stderr}"
     );
-    let documented =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/real-peers.md"))
-            .unwrap();
+    let documented = documented(section);
     for name in differs {
         let probe = probes.iter().find(|p| p["probe"] == name).unwrap();
         assert!(
             documented.contains(&format!("| `{name}` |")),
-            "OpenSSL answers {name} differently, and docs/real-peers.md does not say so: {probe}"
+            "{peer} answers {name} differently, and docs/real-peers.md does not say so: {probe}"
         );
     }
+}
+
+#[test]
+fn edge_catalogue_against_openssl_server_differs_only_where_documented() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    // TLS 1.2 at most, as tlsim's server: an offer of TLS 1.2 with the
+    // fallback SCSV is then no fallback (RFC 7507 §3).
+    let _server = openssl_server(port, &["-max_protocol", "TLSv1.2"]);
+    probe_catalogue(
+        port,
+        "OpenSSL",
+        "Where OpenSSL's server answers differently",
+    );
+}
+
+#[test]
+fn edge_catalogue_against_gnutls_server_differs_only_where_documented() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = gnutls_server(port, "NORMAL:-VERS-TLS1.3:+VERS-TLS1.0:+VERS-TLS1.1");
+    probe_catalogue(port, "GnuTLS", "Where GnuTLS's server answers differently");
 }
 
 /// The records of a classic pcap file, checked to end on a whole one.
