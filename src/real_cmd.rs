@@ -19,7 +19,7 @@ use tlsim_scenario::Scenario;
 use tlsim_scenario::codepoints::AlertName;
 use tlsim_scenario::ends::{AlertSeen, TlsOutcome};
 use tlsim_scenario::real::probe::{ProbeVerdict, probe};
-use tlsim_scenario::real::{self, Ending, RealConn, RealOptions, Sinks};
+use tlsim_scenario::real::{self, Clock, Ending, RealConn, RealOptions, Sinks};
 use tlsim_scenario::units::Time;
 use tlsim_sim::Instant;
 use tlsim_tls::enums::AlertLevel;
@@ -45,8 +45,9 @@ pub(crate) struct PeerOptions {
 }
 
 impl PeerOptions {
-    fn options(&self) -> RealOptions {
+    fn options(&self, clock: Clock) -> RealOptions {
         RealOptions {
+            clock,
             timeout: std::time::Duration::from_nanos(self.timeout.0.as_nanos()),
             allow_remote: self.allow_remote,
             seed: self.seed.unwrap_or_else(fresh_seed),
@@ -203,7 +204,7 @@ struct Opened {
     keylog: Option<LineWriter<Box<dyn Write>>>,
 }
 
-fn open_outputs(outputs: &SessionOutputs) -> Result<Opened, i32> {
+fn open_outputs(outputs: &SessionOutputs, epoch_unix: u64) -> Result<Opened, i32> {
     let SessionOutputs {
         format,
         out,
@@ -230,7 +231,7 @@ fn open_outputs(outputs: &SessionOutputs) -> Result<Opened, i32> {
                 "--pcap needs a file: it is written a record at a time",
             ));
         }
-        Some(path) => Some(PcapFile::create(path, real::unix_now()).map_err(|e| cannot(path, e))?),
+        Some(path) => Some(PcapFile::create(path, epoch_unix).map_err(|e| cannot(path, e))?),
         None => None,
     };
     let keylog = match keylog {
@@ -244,18 +245,19 @@ fn open_outputs(outputs: &SessionOutputs) -> Result<Opened, i32> {
     })
 }
 
-/// Runs a session with its outputs open, then reports every connection on
-/// standard error. Exit status 0 when each completed its handshake (or its
+/// Runs a session with its outputs open, reporting each connection on
+/// standard error as it ends. Exit status 0 when each completed its handshake (or its
 /// conversation passed) and closed; 1 otherwise.
 fn with_outputs(
     outputs: &SessionOutputs,
+    clock: Clock,
     session: impl FnOnce(Sinks<'_>) -> Result<Vec<RealConn>, real::RealError>,
 ) -> i32 {
     let Opened {
         mut log,
         mut pcap,
         mut keylog,
-    } = match open_outputs(outputs) {
+    } = match open_outputs(outputs, clock.epoch_unix()) {
         Ok(opened) => opened,
         Err(code) => return code,
     };
@@ -272,29 +274,29 @@ fn with_outputs(
         Some(pcap) => pcap,
         None => &mut no_tap,
     };
+    let mut status = 0;
+    let mut ended = |conn: &RealConn| {
+        let (line, ok) = describe(conn);
+        eprintln!("{line}");
+        if !ok {
+            status = EXIT_FAILED;
+        }
+    };
     let result = session(Sinks {
         tracer: &mut log,
         tap,
         keylog: &mut write_key,
+        ended: &mut ended,
     });
     let written = log.into_inner().finish(&[]).map(drop);
     let errors = [written.err(), pcap.and_then(|p| p.error), keylog_error];
     if let Some(e) = errors.into_iter().flatten().next() {
         return fail(format_args!("cannot write an output: {e}"));
     }
-    let conns = match result {
-        Ok(conns) => conns,
-        Err(e) => return fail(e),
-    };
-    let mut status = 0;
-    for conn in &conns {
-        let (line, ok) = describe(conn);
-        eprintln!("{line}");
-        if !ok {
-            status = EXIT_FAILED;
-        }
+    match result {
+        Ok(_) => status,
+        Err(e) => fail(e),
     }
-    status
 }
 
 /// One line about a connection, and whether it went well.
@@ -363,8 +365,9 @@ pub(crate) fn cmd_connect(args: &ConnectArgs) -> i32 {
         Err(code) => return code,
     };
     let base = base_of(&args.file);
-    let opts = args.peer.options();
-    with_outputs(&args.outputs, |sinks| {
+    let clock = Clock::start();
+    let opts = args.peer.options(clock);
+    with_outputs(&args.outputs, clock, |sinks| {
         real::connect(&scenario, base, &args.addr, opts, sinks)
     })
 }
@@ -376,10 +379,11 @@ pub(crate) fn cmd_serve(args: &ServeArgs) -> i32 {
         Err(code) => return code,
     };
     let base = base_of(&args.file);
-    let opts = args.peer.options();
+    let clock = Clock::start();
+    let opts = args.peer.options(clock);
     // Whoever starts the server learns the port from the first line.
     let mut listening = |addr| eprintln!("listening on {addr}");
-    with_outputs(&args.outputs, |sinks| {
+    with_outputs(&args.outputs, clock, |sinks| {
         real::serve(
             &scenario,
             base,
@@ -427,9 +431,10 @@ pub(crate) fn cmd_probe(args: &ProbeArgs) -> i32 {
         }
     }
     let mut out = io::stdout().lock();
+    let opts = args.peer.options(Clock::start());
     let mut status = 0;
     for (file, scenario) in &loaded {
-        let probed = match probe(scenario, base_of(file), &args.addr, args.peer.options()) {
+        let probed = match probe(scenario, base_of(file), &args.addr, opts) {
             Ok(probed) => probed,
             Err(e) => return fail(format_args!("{}: {e}", file.display())),
         };

@@ -42,6 +42,8 @@ use socket::{Link, RealSocket};
 /// How a session with a real peer is run.
 #[derive(Clone, Copy, Debug)]
 pub struct RealOptions {
+    /// The wall clock the session's times count on.
+    pub clock: Clock,
     /// The longest wait for the peer: to connect, to be accepted, or for
     /// its next bytes when nothing else is due.
     pub timeout: StdDuration,
@@ -59,6 +61,8 @@ pub struct Sinks<'a> {
     pub tap: &'a mut dyn PacketTap,
     /// Each NSS key-log line, as soon as the keys are made.
     pub keylog: &'a mut dyn FnMut(&str),
+    /// Each connection, as soon as it is over.
+    pub ended: &'a mut dyn FnMut(&RealConn),
 }
 
 /// Why a session with a real peer could not be run.
@@ -126,23 +130,38 @@ pub struct RealConn {
     pub ending: Ending,
 }
 
-/// The wall clock, as the ends see it: time since the command started.
-struct Clock {
+/// The wall clock, as the ends, the log and the pcap see it: time since a
+/// whole second of the calendar, [`epoch_unix`](Clock::epoch_unix).
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
     origin: StdInstant,
+    epoch_unix: u64,
 }
 
 impl Clock {
+    /// A clock whose zero is the last whole second before now, so that
+    /// every time it gives is a calendar time to the nanosecond.
+    pub fn start() -> Clock {
+        let since_1970 = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let now = StdInstant::now();
+        let into_second = StdDuration::from_nanos(u64::from(since_1970.subsec_nanos()));
+        Clock {
+            origin: now.checked_sub(into_second).unwrap_or(now),
+            epoch_unix: since_1970.as_secs(),
+        }
+    }
+
+    /// Seconds since 1970 at the clock's zero.
+    pub fn epoch_unix(&self) -> u64 {
+        self.epoch_unix
+    }
+
     fn now(&self) -> Instant {
         let nanos = self.origin.elapsed().as_nanos();
         Instant::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
-}
-
-/// Seconds since 1970 now: the calendar time certificates are checked at.
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The timeline's `Send`, `Close` and `Abort` steps of one end of one
@@ -191,7 +210,7 @@ fn factory<'a>(
     // The PKI is the scenario's own, the same whatever the session's seed:
     // a real peer may have been given its certificates.
     let built = pki::build(&scenario.pki, scenario.seed, base).map_err(RealError::Scenario)?;
-    Ok(Factory::new(scenario, built, opts.seed, true).for_real_peers(unix_now()))
+    Ok(Factory::new(scenario, built, opts.seed, true).for_real_peers(opts.clock.epoch_unix()))
 }
 
 fn started(clock: &Clock, scenario: &Scenario, opts: &RealOptions, tracer: &mut dyn Tracer) {
@@ -200,8 +219,8 @@ fn started(clock: &Clock, scenario: &Scenario, opts: &RealOptions, tracer: &mut 
             Event::new(clock.now(), "sim", Kind::Action, Layer::Sim, "Session with a real peer started")
                 .field("Scenario", &scenario.name)
                 .field("Seed", opts.seed)
-                .field("Calendar Time", tlsim_sim::calendar::format_utc(unix_now()))
-                .explain("Times are the real clock's since the command started; what the peer sends is its own, so the same seed need not give the same log."),
+                .field("Time Zero", tlsim_sim::calendar::format_utc(clock.epoch_unix()))
+                .explain("Times are the real clock's, from the calendar second Time Zero; what the peer sends is its own, so the same seed need not give the same log."),
         );
     }
 }
@@ -217,9 +236,7 @@ pub fn connect(
     opts: RealOptions,
     mut sinks: Sinks<'_>,
 ) -> Result<Vec<RealConn>, RealError> {
-    let clock = Clock {
-        origin: StdInstant::now(),
-    };
+    let clock = opts.clock;
     let target = resolve(addr, opts.allow_remote)?;
     let mut factory = factory(scenario, base, &opts)?;
     started(&clock, scenario, &opts, sinks.tracer);
@@ -270,6 +287,7 @@ pub fn connect(
             end: end.report(),
             ending,
         });
+        (sinks.ended)(conns.last().expect("just pushed"));
     }
     if conns.is_empty() {
         return Err(RealError::Scenario(
@@ -294,9 +312,7 @@ pub fn serve(
     listening: &mut dyn FnMut(SocketAddr),
     mut sinks: Sinks<'_>,
 ) -> Result<Vec<RealConn>, RealError> {
-    let clock = Clock {
-        origin: StdInstant::now(),
-    };
+    let clock = opts.clock;
     let local = resolve(addr, opts.allow_remote)?;
     let Some(listen) = scenario.listen.iter().find(|l| l.tls.is_some()) else {
         return Err(RealError::Scenario(
@@ -344,6 +360,7 @@ pub fn serve(
             end: end.report(),
             ending,
         });
+        (sinks.ended)(conns.last().expect("just pushed"));
     }
     Ok(conns)
 }

@@ -135,6 +135,7 @@ pub fn probe(
             tracer: &mut events,
             tap: &mut NoTap,
             keylog: &mut |_| {},
+            ended: &mut |_| {},
         },
     )?;
     let report = conns
