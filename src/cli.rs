@@ -1,5 +1,6 @@
 //! The commands: `tlsim run`, `tlsim step`, `tlsim check`, `tlsim sweep` and
-//! `tlsim shrink`.
+//! `tlsim shrink`; with real peers `tlsim connect`, `tlsim serve` and
+//! `tlsim probe` (in `real_cmd`).
 //!
 //! Exit status: 0 success; 1 an expectation failed (`check`, `sweep`); 2 the input
 //! was bad (for `shrink`: it does not fail) or an output could not be

@@ -5,8 +5,8 @@
 //! with its application, or a conversation) against a real server;
 //! [`serve`] runs its listening end (a TLS server profile with its PKI and
 //! application) for real clients. Each end is the same
-//! [`ConnectionEnd`] the simulator drives, given a real socket
-//! ([`socket::RealSocket`]) in place of a simulated one; a loop
+//! `ConnectionEnd` the simulator drives, given a real socket
+//! (`socket::RealSocket`) in place of a simulated one; a loop
 //! here plays the runner's part, in wall-clock time.
 //!
 //! Nothing here is deterministic: times are the real clock's, and what the
@@ -14,8 +14,8 @@
 //! given, as they do in the simulator.
 //!
 //! - [`probe`]: the edge-case catalogue against a real server;
-//! - [`capture`]: the pcap, the socket's bytes in made-up IPv4/TCP headers;
-//! - [`socket`]: the socket as a [`Transport`](crate::ends::Transport).
+//! - `capture`: the pcap, the socket's bytes in made-up IPv4/TCP headers;
+//! - `socket`: the socket as a connection end's `Transport`.
 
 mod capture;
 pub mod probe;
