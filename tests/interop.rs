@@ -21,24 +21,11 @@ use tlsim_sim::Event;
 use tlsim_tls::crypto::pem;
 use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
 
+mod external;
+use external::tool_or_skip;
+
 /// The longest wait for anything a peer does.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// Whether `tool` runs; a skip (or, in CI, a failure) when it does not.
-fn tool_or_skip(tool: &str, args: &[&str], package: &str) -> bool {
-    let found = Command::new(tool)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("TLSIM_REQUIRE_EXTERNAL_TOOLS").is_none_or(|v| v != "1"),
-            "{tool} is required (TLSIM_REQUIRE_EXTERNAL_TOOLS=1) but was not found: apt-get install {package}"
-        );
-        eprintln!("skipped: {tool} not found (apt-get install {package})");
-    }
-    found
-}
 
 fn openssl_or_skip() -> bool {
     tool_or_skip("openssl", &["version"], "openssl")
