@@ -1,5 +1,6 @@
 //! The commands: `tlsim run`, `tlsim step`, `tlsim check`, `tlsim sweep` and
-//! `tlsim shrink`.
+//! `tlsim shrink`; with real peers `tlsim connect`, `tlsim serve` and
+//! `tlsim probe` (in `real_cmd`).
 //!
 //! Exit status: 0 success; 1 an expectation failed (`check`, `sweep`); 2 the input
 //! was bad (for `shrink`: it does not fail) or an output could not be
@@ -25,6 +26,7 @@ use tlsim_sim::{Event, Layer, Tracer};
 use crate::html::render_html;
 use crate::mermaid::{MERMAID_MAX_TEXT, render_mermaid};
 use crate::output::{JsonLines, Sequenced, TextLadder};
+use crate::real_cmd::{ConnectArgs, ProbeArgs, ServeArgs, cmd_connect, cmd_probe, cmd_serve};
 use crate::step::{parse_layer, run_interactive, run_script};
 use crate::sweep::{SweepArgs, cmd_sweep};
 
@@ -153,6 +155,39 @@ enum Command {
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         max_runs: usize,
     },
+    /// Run a scenario's connections against a real TLS server (not
+    /// deterministic).
+    ///
+    /// Each connection the timeline opens runs in turn over a real TCP
+    /// socket to HOST:PORT: its TLS client profile and application (SPDY,
+    /// or the text of its `Send` steps, e.g. an HTTP/1.1 request), or its
+    /// conversation, with its steps at their times after it connected.
+    /// The event log (TLS and up) carries real timestamps and the peer's
+    /// own bytes, so runs differ; certificates are checked at the real
+    /// date. Outputs are written as the session goes, so Ctrl-C leaves
+    /// them whole. Prints one line per connection on standard error; exit
+    /// status 0 when every handshake completed (or conversation passed)
+    /// and every connection closed, 1 otherwise.
+    Connect(ConnectArgs),
+    /// Serve a scenario's TLS server profile to real clients (not
+    /// deterministic).
+    ///
+    /// The scenario's first listener with a TLS profile (its certificates,
+    /// application or conversation) answers --count clients on ADDR, one
+    /// after another; the n-th gets the server's timeline steps of the
+    /// scenario's n-th connection to that listener. Prints `listening on
+    /// ADDR` first on standard error. Outputs, key log (the server's), log
+    /// and exit status as for `connect`.
+    Serve(ServeArgs),
+    /// Probe a real TLS server with the edge-case catalogue (not
+    /// deterministic).
+    ///
+    /// Runs each scenario's client conversation against HOST:PORT and
+    /// prints one line per probe: its verdict (pass: the server answered
+    /// as the RFC the scenario cites says; differs; skipped: the scenario
+    /// probes a client), what the scenario expects of the server and what
+    /// it observed. Exit status 1 when any probe differs.
+    Probe(ProbeArgs),
 }
 
 /// Event log formats.
@@ -188,7 +223,7 @@ impl From<CaptureAt> for CapturePoint {
 }
 
 /// The path an output option gives for standard output.
-const STDOUT_PATH: &str = "-";
+pub(crate) const STDOUT_PATH: &str = "-";
 
 /// An output option's target as messages name it.
 fn output_name(path: &Path) -> String {
@@ -245,7 +280,7 @@ impl Write for Output {
 
 /// Refuses two outputs on standard output: their bytes would interleave.
 /// The log goes there when `--out` is not given.
-fn one_writer_on_stdout(outputs: &[(&str, Option<&Path>)]) -> Result<(), String> {
+pub(crate) fn one_writer_on_stdout(outputs: &[(&str, Option<&Path>)]) -> Result<(), String> {
     let on_stdout: Vec<&str> = outputs
         .iter()
         .filter(|(option, path)| match path {
@@ -327,7 +362,7 @@ fn layer_option(name: &str) -> Result<Layer, String> {
 /// What a diagram draws: every event, or those of one connection and some
 /// layers, with the run's start and end.
 #[derive(Clone, Debug, Default)]
-struct Selection {
+pub(crate) struct Selection {
     connection: Option<String>,
     layers: Vec<Layer>,
 }
@@ -387,7 +422,7 @@ fn write_mermaid(
 
 /// A log sink of any format. Streaming formats write as events arrive;
 /// diagrams need the whole run and are drawn at the end.
-enum Log<W: Write> {
+pub(crate) enum Log<W: Write> {
     Text(TextLadder<W>),
     Json(JsonLines<W>),
     Diagram {
@@ -410,7 +445,7 @@ impl<W: Write> Tracer for Log<W> {
 }
 
 impl<W: Write> Log<W> {
-    fn finish(self, conns: &[ConnReport]) -> io::Result<W> {
+    pub(crate) fn finish(self, conns: &[ConnReport]) -> io::Result<W> {
         match self {
             Log::Text(t) => t.finish(),
             Log::Json(j) => j.finish(),
@@ -826,5 +861,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             script,
             script_file,
         } => cmd_step(&file, seed, script.as_deref(), script_file.as_deref()),
+        Command::Connect(args) => cmd_connect(&args),
+        Command::Serve(args) => cmd_serve(&args),
+        Command::Probe(args) => cmd_probe(&args),
     }
 }

@@ -13,5 +13,6 @@ pub mod html;
 pub mod mermaid;
 pub mod output;
 pub mod plot;
+mod real_cmd;
 pub mod step;
 pub mod sweep;

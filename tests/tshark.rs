@@ -14,19 +14,10 @@ use tlsim_sim::{Event, Kind, Layer};
 use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
 use tlsim_tls::crypto::{TLS10, TLS11, TLS12};
 
+mod external;
+
 fn tshark_or_skip() -> bool {
-    let found = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("TLSIM_REQUIRE_EXTERNAL_TOOLS").is_none_or(|v| v != "1"),
-            "tshark is required (TLSIM_REQUIRE_EXTERNAL_TOOLS=1) but was not found: apt-get install tshark"
-        );
-        eprintln!("skipped: tshark not found (apt-get install tshark)");
-    }
-    found
+    external::tool_or_skip("tshark", &["--version"], "tshark")
 }
 
 fn scenarios() -> Vec<PathBuf> {

@@ -3,6 +3,7 @@
 //! - [`schema`]: the file format, documented type by type;
 //! - [`load`]: reading a file, with line and column for every error;
 //! - [`runner`]: building the network and driving the simulation;
+//! - [`real`]: the same ends over real sockets, against real TLS peers;
 //! - [`ends`]: what runs on each end of a connection (plain TCP, TLS, SPDY, a conversation);
 //! - [`expect`]: checking a run against the scenario's expectations;
 //! - [`shrink`]: reducing a failing scenario to a smaller one that fails the same way;
@@ -20,6 +21,7 @@ pub mod load;
 mod locate;
 mod names;
 pub mod pki;
+pub mod real;
 pub mod runner;
 pub mod schema;
 pub mod shrink;

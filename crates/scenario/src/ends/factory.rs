@@ -28,6 +28,12 @@ pub(crate) struct Factory<'a> {
     seed: u64,
     /// Whether plain ends digest the bytes or only count them.
     verify_data: bool,
+    /// The calendar time clients check certificates against at time zero;
+    /// `None`: the scenario's PKI epoch.
+    now_unix: Option<u64>,
+    /// Whether server ends write the key log too (with a real client, the
+    /// only log of the session's secrets is the server's).
+    server_keylog: bool,
     /// Client configurations by (profile, host): each host keeps its own
     /// session store and verification cache, shared by its connections.
     clients: BTreeMap<(String, String), Arc<ClientConfig>>,
@@ -64,9 +70,20 @@ impl<'a> Factory<'a> {
             pki,
             seed,
             verify_data,
+            now_unix: None,
+            server_keylog: false,
             clients: BTreeMap::new(),
             servers: BTreeMap::new(),
         }
+    }
+
+    /// For ends talking to real peers: clients check certificates against
+    /// the calendar time `now_unix` (the real clock), and server ends
+    /// write the key log too.
+    pub(crate) fn for_real_peers(mut self, now_unix: u64) -> Self {
+        self.now_unix = Some(now_unix);
+        self.server_keylog = true;
+        self
     }
 
     fn client_profile(&self, name: &str) -> &'a TlsClient {
@@ -117,7 +134,7 @@ impl<'a> Factory<'a> {
                 .map(|c| self.pki.certs[&c.0].clone())
                 .collect(),
             verify_hostname: p.verify_hostname,
-            now_unix: self.scenario.pki.epoch().0,
+            now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
             verification_cache: p
                 .verification_cache
                 .then(|| Arc::new(Mutex::new(VerificationCache::new()))),
@@ -234,15 +251,17 @@ impl<'a> Factory<'a> {
         let rng = RngStream::new(self.seed, &format!("tls server {conn}"));
         if let Some(conversation) = &listen.conversation {
             let script = Script::server(conversation.clone(), config, rng, ctx);
-            return Box::new(ScriptEnd::new(script, false));
+            return Box::new(ScriptEnd::new(script, self.server_keylog));
         }
         let tls = Tls::Server(Box::new(ServerConnection::new(config, rng, ctx.clone())));
         let processing_time = self.server_profile(&profile.0).processing_time.0;
+        let keylog = self.server_keylog;
         match &listen.app {
-            None => Box::new(TlsEnd::new(tls, NoApp, processing_time)),
+            None => Box::new(TlsEnd::new(tls, NoApp, processing_time).keeping_keylog(keylog)),
             Some(ServerApp::SpdyServer { body }) => {
                 let spdy = SpdyServer::new(data_bytes(body));
-                Box::new(TlsEnd::new(tls, Spdy::server(spdy, ctx), processing_time))
+                let app = Spdy::server(spdy, ctx);
+                Box::new(TlsEnd::new(tls, app, processing_time).keeping_keylog(keylog))
             }
         }
     }

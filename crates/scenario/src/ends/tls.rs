@@ -101,6 +101,9 @@ pub(crate) struct TlsEnd<A> {
     alerts_received: Vec<AlertSeen>,
     outcome: TlsOutcome,
     handshake_at: Option<Instant>,
+    /// Whether this end writes the key log: a client's always, a server's
+    /// only when asked (see [`keeping_keylog`](Self::keeping_keylog)).
+    keeps_keylog: bool,
     keylog: Vec<String>,
     scratch: Vec<u8>,
     records: Vec<u8>,
@@ -108,6 +111,7 @@ pub(crate) struct TlsEnd<A> {
 
 impl<A: App> TlsEnd<A> {
     pub(crate) fn new(tls: Tls, app: A, processing_time: Duration) -> Self {
+        let keeps_keylog = matches!(tls, Tls::Client(_));
         TlsEnd {
             transport: None,
             tls,
@@ -128,10 +132,18 @@ impl<A: App> TlsEnd<A> {
             alerts_received: Vec::new(),
             outcome: TlsOutcome::Handshaking,
             handshake_at: None,
+            keeps_keylog,
             keylog: Vec::new(),
             scratch: Vec::new(),
             records: Vec::new(),
         }
+    }
+
+    /// Makes a server end write the key log as well, when its peer's is
+    /// out of reach (a real client).
+    pub(crate) fn keeping_keylog(mut self, keep: bool) -> Self {
+        self.keeps_keylog |= keep;
+        self
     }
 
     /// Queues close_notify (RFC 5246 §7.2.1) unless one is queued already.
@@ -209,9 +221,9 @@ impl<A: App> TlsEnd<A> {
         }
         // Both ends know the secrets; like a browser's SSLKEYLOGFILE, the
         // key log is the client's, so each session appears once.
-        match &mut self.tls {
-            Tls::Client(tls) => self.keylog.extend(tls.keylog_lines()),
-            Tls::Server(tls) => drop(tls.keylog_lines()),
+        let lines = self.tls.conn().keylog_lines();
+        if self.keeps_keylog {
+            self.keylog.extend(lines);
         }
         self.tls.conn().write_tls(&mut self.records);
         if !self.records.is_empty() {

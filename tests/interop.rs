@@ -1,0 +1,1173 @@
+//! tlsim against real TLS stacks on 127.0.0.1: OpenSSL (`s_server`,
+//! `s_client`) and GnuTLS (`gnutls-serv`, `gnutls-cli`), in both roles,
+//! over every version, suite and group both support, with session
+//! resumption by ID, extended master secret and ALPN; `curl` against
+//! `tlsim serve` with an HTTP/1.1 answer. Each case asserts the version
+//! and suite both sides agreed on, and that data crossed both ways.
+//!
+//! Skips with a printed reason where a tool is missing, unless
+//! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` (as CI sets), which turns a skip into a
+//! failure.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tlsim_sim::Event;
+use tlsim_tls::crypto::pem;
+use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
+
+mod external;
+use external::tool_or_skip;
+
+/// The longest wait for anything a peer does.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn openssl_or_skip() -> bool {
+    tool_or_skip("openssl", &["version"], "openssl")
+}
+
+fn gnutls_or_skip() -> bool {
+    tool_or_skip("gnutls-cli", &["--version"], "gnutls-bin")
+        && tool_or_skip("gnutls-serv", &["--version"], "gnutls-bin")
+}
+
+/// A suite by its IANA name, OpenSSL's name, and GnuTLS's priority
+/// keywords (key exchange, cipher, MAC).
+struct SuiteNames {
+    iana: &'static str,
+    openssl: &'static str,
+    gnutls: (&'static str, &'static str, &'static str),
+}
+
+/// Every suite tlsim runs, by the names the peers know it by.
+const SUITES: [SuiteNames; 14] = {
+    const fn s(
+        iana: &'static str,
+        openssl: &'static str,
+        gnutls: (&'static str, &'static str, &'static str),
+    ) -> SuiteNames {
+        SuiteNames {
+            iana,
+            openssl,
+            gnutls,
+        }
+    }
+    const EE: &str = "ECDHE-ECDSA";
+    const ER: &str = "ECDHE-RSA";
+    [
+        s(
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "ECDHE-ECDSA-AES128-GCM-SHA256",
+            (EE, "AES-128-GCM", "AEAD"),
+        ),
+        s(
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            (ER, "AES-128-GCM", "AEAD"),
+        ),
+        s(
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            (EE, "AES-256-GCM", "AEAD"),
+        ),
+        s(
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
+            (ER, "AES-256-GCM", "AEAD"),
+        ),
+        s(
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "ECDHE-ECDSA-CHACHA20-POLY1305",
+            (EE, "CHACHA20-POLY1305", "AEAD"),
+        ),
+        s(
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "ECDHE-RSA-CHACHA20-POLY1305",
+            (ER, "CHACHA20-POLY1305", "AEAD"),
+        ),
+        s(
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+            "ECDHE-ECDSA-AES128-SHA256",
+            (EE, "AES-128-CBC", "SHA256"),
+        ),
+        s(
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+            "ECDHE-RSA-AES128-SHA256",
+            (ER, "AES-128-CBC", "SHA256"),
+        ),
+        s(
+            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+            "ECDHE-ECDSA-AES256-SHA384",
+            (EE, "AES-256-CBC", "SHA384"),
+        ),
+        s(
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+            "ECDHE-RSA-AES256-SHA384",
+            (ER, "AES-256-CBC", "SHA384"),
+        ),
+        s(
+            "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+            "ECDHE-ECDSA-AES128-SHA",
+            (EE, "AES-128-CBC", "SHA1"),
+        ),
+        s(
+            "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+            "ECDHE-RSA-AES128-SHA",
+            (ER, "AES-128-CBC", "SHA1"),
+        ),
+        s(
+            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+            "ECDHE-ECDSA-AES256-SHA",
+            (EE, "AES-256-CBC", "SHA1"),
+        ),
+        s(
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+            "ECDHE-RSA-AES256-SHA",
+            (ER, "AES-256-CBC", "SHA1"),
+        ),
+    ]
+};
+
+/// A version by tlsim's name, its number, OpenSSL's flag and protocol
+/// name, and GnuTLS's keyword.
+struct VersionNames {
+    tlsim: &'static str,
+    number: u16,
+    openssl_flag: &'static str,
+    openssl: &'static str,
+    gnutls: &'static str,
+}
+
+const VERSIONS: [VersionNames; 3] = [
+    VersionNames {
+        tlsim: "TLS 1.0",
+        number: 0x0301,
+        openssl_flag: "-tls1",
+        openssl: "TLSv1",
+        gnutls: "TLS1.0",
+    },
+    VersionNames {
+        tlsim: "TLS 1.1",
+        number: 0x0302,
+        openssl_flag: "-tls1_1",
+        openssl: "TLSv1.1",
+        gnutls: "TLS1.1",
+    },
+    VersionNames {
+        tlsim: "TLS 1.2",
+        number: 0x0303,
+        openssl_flag: "-tls1_2",
+        openssl: "TLSv1.2",
+        gnutls: "TLS1.2",
+    },
+];
+
+/// A group by tlsim's name, OpenSSL's and GnuTLS's.
+const GROUPS: [(&str, &str, &str); 3] = [
+    ("secp256r1", "P-256", "SECP256R1"),
+    ("secp384r1", "P-384", "SECP384R1"),
+    ("x25519", "X25519", "X25519"),
+];
+
+/// One handshake of the matrix.
+struct Case {
+    version: &'static VersionNames,
+    suite: &'static SuiteNames,
+    group: (&'static str, &'static str, &'static str),
+}
+
+impl Case {
+    fn ecdsa(&self) -> bool {
+        self.suite.iana.contains("_ECDSA_")
+    }
+}
+
+/// Every suite in every version it runs in (on P-256), and every other
+/// group in every version. The other groups go with RSA suites: RFC 8422
+/// §5.3 makes the ECDSA certificate's curve (P-256) one of the groups
+/// offered, and the two ends may prefer different ones.
+fn matrix() -> Vec<Case> {
+    assert_eq!(
+        SUITES.len(),
+        SUPPORTED_SUITES.len(),
+        "a suite has no peer names"
+    );
+    let mut cases = Vec::new();
+    for params in &SUPPORTED_SUITES {
+        let suite = (SUITES.iter())
+            .find(|s| s.iana == params.name)
+            .unwrap_or_else(|| panic!("{}: no peer names", params.name));
+        for version in VERSIONS
+            .iter()
+            .filter(|v| params.supports_version(v.number))
+        {
+            cases.push(Case {
+                version,
+                suite,
+                group: GROUPS[0],
+            });
+        }
+    }
+    for version in &VERSIONS {
+        let params = (SUPPORTED_SUITES.iter())
+            .find(|s| s.authentication == Authentication::Rsa && s.supports_version(version.number))
+            .expect("an RSA suite in each version");
+        let suite = SUITES.iter().find(|s| s.iana == params.name).unwrap();
+        for group in &GROUPS[1..] {
+            cases.push(Case {
+                version,
+                suite,
+                group: *group,
+            });
+        }
+    }
+    cases
+}
+
+/// The test PKI: keys made by OpenSSL, certificates by tlsim from the
+/// scenario's `pki` section, written as PEM for the peers.
+struct Pki {
+    dir: PathBuf,
+}
+
+impl Pki {
+    fn file(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+}
+
+/// The `pki` section every interop scenario shares: an ECDSA and an RSA
+/// leaf for `localhost`, valid for decades around the real date.
+const PKI: &str = r#"pki: (
+        keys: [
+            Key(name: "root", kind: P256),
+            Key(name: "ec", kind: RsaPem("ec.key")),
+            Key(name: "rsa", kind: RsaPem("rsa.key")),
+        ],
+        certificates: [
+            Cert(name: "root", subject: (cn: "tlsim Interop Root", o: "tlsim"), key: "root", ca: true,
+                 not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
+            Cert(name: "ec", subject: (cn: "localhost", o: "tlsim"), key: "ec", issuer: "root",
+                 dns_names: ["localhost"],
+                 not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
+            Cert(name: "rsa", subject: (cn: "localhost", o: "tlsim"), key: "rsa", issuer: "root",
+                 dns_names: ["localhost"],
+                 not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
+        ],
+    )"#;
+
+fn run_ok(command: &mut Command) -> Output {
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Made once per test binary: OpenSSL keys, tlsim's certificates.
+fn pki() -> &'static Pki {
+    static PKI_DIR: OnceLock<Pki> = OnceLock::new();
+    PKI_DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        run_ok(Command::new("openssl").current_dir(&dir).args([
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "ec.key",
+        ]));
+        run_ok(Command::new("openssl").current_dir(&dir).args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "rsa.key",
+        ]));
+        let file = dir.join("pki.ron");
+        std::fs::write(&file, scenario("pki", "", "", "", "")).unwrap();
+        let scenario = tlsim_scenario::load_file(&file).unwrap();
+        let built = tlsim_scenario::pki::build(&scenario.pki, scenario.seed, &dir).unwrap();
+        for (name, der) in &built.certs {
+            std::fs::write(
+                dir.join(format!("{name}.pem")),
+                pem::encode("CERTIFICATE", der),
+            )
+            .unwrap();
+        }
+        Pki { dir }
+    })
+}
+
+/// A scenario with the shared PKI, in the PKI's folder so that its key
+/// files resolve.
+fn scenario(name: &str, clients: &str, servers: &str, listen: &str, timeline: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "{name}",
+    seed: 7,
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "1ms"))],
+    {PKI},
+    tls: (clients: [{clients}], servers: [{servers}]),
+    listen: [{listen}],
+    timeline: [{timeline}],
+)"#
+    )
+}
+
+fn write_scenario(name: &str, text: String) -> PathBuf {
+    let path = pki().dir.join(format!("{name}.ron"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A peer process, killed when dropped.
+struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts a server and waits until it accepts connections.
+fn start_server(command: &mut Command, port: u16) -> Peer {
+    let peer = Peer(
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + PATIENCE;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{command:?} never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    peer
+}
+
+/// A client profile offering exactly `case`.
+fn client_profile(name: &str, case: &Case, extra: &str) -> String {
+    format!(
+        r#"TlsClient(name: "{name}", min_version: "{v}", max_version: "{v}", cipher_suites: ["{s}"],
+            groups: ["{g}"], server_name: "localhost", trust: ["root"]{extra})"#,
+        v = case.version.tlsim,
+        s = case.suite.iana,
+        g = case.group.0,
+    )
+}
+
+/// What `tlsim connect` or `tlsim serve` said and logged.
+struct Session {
+    /// One line per connection, from standard error.
+    lines: Vec<String>,
+    events: Vec<Event>,
+}
+
+impl Session {
+    fn read(stderr: &[u8], log: &Path) -> Session {
+        let text = std::fs::read_to_string(log).unwrap();
+        Session {
+            lines: String::from_utf8_lossy(stderr)
+                .lines()
+                .filter(|l| !l.starts_with("listening on"))
+                .map(str::to_string)
+                .collect(),
+            events: text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        }
+    }
+
+    fn events_of(&self, conn: u32) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.conn == Some(conn))
+    }
+
+    /// The version and suite of connection `conn`'s Server Hello, and the
+    /// curve of its Server Key Exchange.
+    fn agreed(&self, conn: u32) -> (String, String, String) {
+        let hello = self
+            .events_of(conn)
+            .find(|e| e.title.starts_with("TLS Server Hello"))
+            .unwrap_or_else(|| panic!("c{conn}: no Server Hello in the log"));
+        let last = |name: &str| {
+            (hello.fields.iter())
+                .rfind(|f| f.name == name)
+                .map(|f| f.value.clone())
+                .unwrap_or_default()
+        };
+        let curve = (self.events_of(conn))
+            .flat_map(|e| &e.fields)
+            .find(|f| f.name == "Named Curve")
+            .map(|f| f.value.clone())
+            .unwrap_or_default();
+        (last("Version"), last("Cipher Suite"), curve)
+    }
+}
+
+/// Asserts connection `n` of `session` (its line on standard error) agreed
+/// on `case`, sent and received bytes, and closed.
+fn assert_connection(session: &Session, n: u32, case: &Case, peer: &str) {
+    let line = &session.lines[n as usize - 1];
+    let what = format!(
+        "{peer}, {} {} {}: {line}",
+        case.version.tlsim, case.suite.iana, case.group.0
+    );
+    assert!(
+        line.contains("TLS handshake complete") && line.ends_with("closed"),
+        "{what}"
+    );
+    let count = |label: &str| -> u64 {
+        let at = line.find(label).unwrap_or_else(|| panic!("{what}")) + label.len();
+        line[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(
+        count("sent ") > 0 && count("received ") > 0,
+        "no data both ways: {what}"
+    );
+    let (version, suite, curve) = session.agreed(n);
+    assert!(
+        version.ends_with(&format!("(0x{:04x})", case.version.number)),
+        "{what}: version {version}"
+    );
+    assert!(suite.starts_with(case.suite.iana), "{what}: suite {suite}");
+    // A resumed session has no key exchange.
+    let resumed = session.events_of(n).any(|e| e.title == "Resume session");
+    assert!(
+        resumed || curve.starts_with(case.group.0),
+        "{what}: curve {curve}"
+    );
+}
+
+/// Runs `tlsim connect` with `scenario` against the server on `port`.
+fn tlsim_connect(scenario: &Path, port: u16) -> Session {
+    let log = scenario.with_extension("jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["connect", &format!("127.0.0.1:{port}")])
+        .arg(scenario)
+        .args(["--format", "jsonl", "--timeout", "10s", "--out"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let session = Session::read(&out.stderr, &log);
+    assert!(
+        out.status.success(),
+        "tlsim connect failed:\n{}",
+        session.lines.join("\n")
+    );
+    session
+}
+
+/// The matrix as one scenario of connections, one client profile each,
+/// every one sending `request`.
+fn client_matrix(name: &str, cases: &[Case], request: &str) -> PathBuf {
+    let clients: Vec<String> = (cases.iter().enumerate())
+        .map(|(i, case)| client_profile(&format!("p{}", i + 1), case, ""))
+        .collect();
+    let timeline: Vec<String> = (1..=cases.len())
+        .map(|i| {
+            format!(
+                r#"At("0ms", Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "p{i}")),
+        At("0ms", Send(conn: "c{i}", from: "client", data: Text("{request}"))),"#
+            )
+        })
+        .collect();
+    write_scenario(
+        name,
+        scenario(name, &clients.join(",\n"), "", "", &timeline.join("\n")),
+    )
+}
+
+/// OpenSSL's `s_server` with both certificates, answering HTTP GETs with
+/// a status page (`-www`); `extra` adds options.
+fn openssl_server(port: u16, extra: &[&str]) -> Peer {
+    let pki = pki();
+    start_server(
+        Command::new("openssl")
+            .args([
+                "s_server",
+                "-accept",
+                &port.to_string(),
+                "-www",
+                "-naccept",
+                "1000",
+            ])
+            .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")])
+            .args([
+                "-dcert",
+                &pki.file("rsa.pem"),
+                "-dkey",
+                &pki.file("rsa.key"),
+            ])
+            // TLS 1.0 and 1.1 sign with SHA-1: only security level 0 allows them.
+            .args(["-cipher", "ALL:@SECLEVEL=0", "-min_protocol", "TLSv1"])
+            .args(extra),
+        port,
+    )
+}
+
+#[test]
+fn tlsim_client_against_openssl_server() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = openssl_server(port, &[]);
+    let cases = matrix();
+    let file = client_matrix("client-openssl", &cases, r"GET / HTTP/1.0\r\n\r\n");
+    let session = tlsim_connect(&file, port);
+    assert_eq!(session.lines.len(), cases.len());
+    for (n, case) in (1..).zip(&cases) {
+        assert_connection(&session, n, case, "openssl s_server");
+    }
+}
+
+/// A tlsim server that answers every client with `reply`, on the
+/// certificate `cert` (`ec` or `rsa`), offering every version, suite and
+/// group it runs; `extra` adds to its profile.
+fn server_scenario(name: &str, cert: &str, reply: &str, extra: &str) -> PathBuf {
+    let suites: Vec<String> = SUITES.iter().map(|s| format!("\"{}\"", s.iana)).collect();
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.0", max_version: "TLS 1.2",
+            cipher_suites: [{}], groups: ["secp256r1", "secp384r1", "x25519"],
+            chain: ["{cert}"], key: "{cert}"{extra})"#,
+        suites.join(", ")
+    );
+    let timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        At("0ms", Send(conn: "c1", from: "server", data: Text("{reply}"))),"#
+    );
+    write_scenario(
+        name,
+        scenario(
+            name,
+            "",
+            &server,
+            r#"Listen(host: "server", port: 443, tls: "server")"#,
+            &timeline,
+        ),
+    )
+}
+
+/// `tlsim serve` for `count` clients on a free port, and that port.
+fn tlsim_serve(scenario: &Path, count: usize) -> (Child, u16) {
+    let log = scenario.with_extension("jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["serve", "127.0.0.1:0"])
+        .arg(scenario)
+        .args(["--count", &count.to_string()])
+        .args(["--format", "jsonl", "--timeout", "10s", "--out"])
+        .arg(&log)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let stderr = child.stderr.as_mut().unwrap();
+    let mut byte = [0u8; 1];
+    while !first.ends_with('\n') {
+        assert_eq!(
+            std::io::Read::read(stderr, &mut byte).unwrap(),
+            1,
+            "tlsim serve: {first}"
+        );
+        first.push(byte[0] as char);
+    }
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("tlsim serve said {first:?}"));
+    (child, port)
+}
+
+/// Waits for `tlsim serve` and reads its session.
+fn finish_serve(child: Child, scenario: &Path) -> Session {
+    let out = child.wait_with_output().unwrap();
+    let session = Session::read(&out.stderr, &scenario.with_extension("jsonl"));
+    assert!(
+        out.status.success(),
+        "tlsim serve failed:\n{}",
+        session.lines.join("\n")
+    );
+    session
+}
+
+/// Runs a client that reads standard input: writes `send`, waits until its
+/// output shows `reply`, then ends its input; returns everything it printed.
+fn interactive_client(command: &mut Command, send: &str, reply: &str) -> String {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin: Option<ChildStdin> = child.stdin.take();
+    stdin.as_mut().unwrap().write_all(send.as_bytes()).unwrap();
+    let (lines, got) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + PATIENCE;
+    let mut printed = String::new();
+    while let Ok(line) = got.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        printed += &line;
+        printed.push('\n');
+        if line.contains(reply) {
+            break;
+        }
+    }
+    // End of input: the client closes the connection and exits.
+    drop(stdin.take());
+    let exited = (0..1000).any(|_| {
+        std::thread::sleep(Duration::from_millis(10));
+        child.try_wait().unwrap().is_some()
+    });
+    if !exited {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+    printed.extend(got.iter().map(|l| l + "\n"));
+    reader.join().unwrap();
+    printed
+}
+
+/// The matrix's cases on one certificate: the ECDSA or the RSA one.
+fn cases_on(cert: &str) -> Vec<Case> {
+    matrix()
+        .into_iter()
+        .filter(|c| c.ecdsa() == (cert == "ec"))
+        .collect()
+}
+
+fn openssl_client(port: u16, case: &Case) -> Command {
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+        .args([
+            "-servername",
+            "localhost",
+            "-CAfile",
+            &pki().file("root.pem"),
+        ])
+        .args([case.version.openssl_flag, "-groups", case.group.1])
+        .args(["-cipher", &format!("{}:@SECLEVEL=0", case.suite.openssl)]);
+    command
+}
+
+#[test]
+fn openssl_client_against_tlsim_server() {
+    if !openssl_or_skip() {
+        return;
+    }
+    for cert in ["ec", "rsa"] {
+        let cases = cases_on(cert);
+        let name = format!("server-openssl-{cert}");
+        let file = server_scenario(&name, cert, r"hello from tlsim\n", "");
+        let (server, port) = tlsim_serve(&file, cases.len());
+        for case in &cases {
+            let printed = interactive_client(
+                &mut openssl_client(port, case),
+                "ping\n",
+                "hello from tlsim",
+            );
+            let what = format!(
+                "{} {} {}:\n{printed}",
+                case.version.tlsim, case.suite.iana, case.group.0
+            );
+            assert!(printed.contains("hello from tlsim"), "no reply: {what}");
+            assert!(
+                printed.contains(&format!("Protocol  : {}\n", case.version.openssl)),
+                "{what}"
+            );
+            assert!(
+                printed.contains(&format!("Cipher    : {}\n", case.suite.openssl)),
+                "{what}"
+            );
+            assert!(printed.contains("Verify return code: 0 (ok)"), "{what}");
+        }
+        let session = finish_serve(server, &file);
+        for (n, case) in (1..).zip(&cases) {
+            assert_connection(&session, n, case, "openssl s_client");
+        }
+    }
+}
+
+#[test]
+fn resumption_ems_and_alpn_with_openssl() {
+    if !openssl_or_skip() {
+        return;
+    }
+    // tlsim's client resumes with s_server by session ID, with EMS and ALPN.
+    let port = free_port();
+    let _server = openssl_server(port, &["-alpn", "http/1.1"]);
+    let case = &matrix()[0];
+    let extra = r#", resume: true, extended_master_secret: true, alpn: ["http/1.1"]"#;
+    let timeline: Vec<String> = (1..=2)
+        .map(|i| {
+            format!(
+                r#"At("0ms", Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c{i}", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#
+            )
+        })
+        .collect();
+    let file = write_scenario(
+        "resume-openssl",
+        scenario(
+            "resume-openssl",
+            &client_profile("p", case, extra),
+            "",
+            "",
+            &timeline.join("\n"),
+        ),
+    );
+    let session = tlsim_connect(&file, port);
+    for n in 1..=2 {
+        assert_connection(&session, n, case, "openssl s_server");
+        let has = |title: &str| session.events_of(n).any(|e| e.title == title);
+        assert_eq!(
+            has("Resume session"),
+            n == 2,
+            "c{n}: resumed only the second time"
+        );
+        let field = |name: &str, value: &str| {
+            session
+                .events_of(n)
+                .any(|e| e.fields.iter().any(|f| f.name == name && f.value == value))
+        };
+        assert!(
+            field("Label", "extended master secret") || n == 2,
+            "c{n}: EMS"
+        );
+        assert!(
+            field("ALPN Next Protocol", "http/1.1"),
+            "c{n}: ALPN in the Server Hello"
+        );
+    }
+
+    // s_client resumes with tlsim's server by session ID, with EMS and ALPN.
+    let file = server_scenario(
+        "resume-server-openssl",
+        "ec",
+        r"hello from tlsim\n",
+        r#", session_cache: true, extended_master_secret: true, alpn: ["http/1.1"]"#,
+    );
+    let (server, port) = tlsim_serve(&file, 2);
+    let sessions = pki().dir.join("openssl.session");
+    for (n, reuse) in [(1, "-sess_out"), (2, "-sess_in")] {
+        let mut client = openssl_client(port, case);
+        client.args([reuse, sessions.to_str().unwrap(), "-alpn", "http/1.1"]);
+        let printed = interactive_client(&mut client, "ping\n", "hello from tlsim");
+        let expected = if n == 1 {
+            "New, TLSv1.2"
+        } else {
+            "Reused, TLSv1.2"
+        };
+        assert!(printed.contains(expected), "s_client c{n}:\n{printed}");
+        assert!(printed.contains("Extended master secret: yes"), "{printed}");
+        assert!(printed.contains("ALPN protocol: http/1.1"), "{printed}");
+    }
+    let session = finish_serve(server, &file);
+    assert!(session.events_of(2).any(|e| e.title == "Resume session"));
+}
+
+/// A GnuTLS priority string allowing exactly `case`.
+fn gnutls_priority(case: &Case) -> String {
+    let (kx, cipher, mac) = case.suite.gnutls;
+    format!(
+        "NONE:+VERS-{}:+{kx}:+{cipher}:+{mac}:+GROUP-{}:+SIGN-ALL:+COMP-NULL:+CTYPE-X509",
+        case.version.gnutls, case.group.2
+    )
+}
+
+/// `gnutls-serv` with both certificates, answering HTTP GETs with a page,
+/// on the versions of `priority` and every suite and group tlsim runs.
+fn gnutls_server(port: u16, priority: &str) -> Peer {
+    let pki = pki();
+    start_server(
+        Command::new("gnutls-serv")
+            .args(["--http", "--port", &port.to_string(), "--disable-client-cert"])
+            .args(["--x509certfile", &pki.file("ec.pem"), "--x509keyfile", &pki.file("ec.key")])
+            .args(["--x509certfile", &pki.file("rsa.pem"), "--x509keyfile", &pki.file("rsa.key")])
+            .arg("--priority")
+            .arg(format!(
+                "{priority}:+SHA1:+SHA256:+SHA384:+AES-256-CBC:+GROUP-ALL:%VERIFY_ALLOW_SIGN_WITH_SHA1"
+            )),
+        port,
+    )
+}
+
+#[test]
+fn tlsim_client_against_gnutls_server() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1");
+    let cases = matrix();
+    let file = client_matrix("client-gnutls", &cases, r"GET / HTTP/1.0\r\n\r\n");
+    let session = tlsim_connect(&file, port);
+    assert_eq!(session.lines.len(), cases.len());
+    for (n, case) in (1..).zip(&cases) {
+        assert_connection(&session, n, case, "gnutls-serv");
+    }
+}
+
+#[test]
+fn gnutls_client_against_tlsim_server() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    for cert in ["ec", "rsa"] {
+        let cases = cases_on(cert);
+        let name = format!("server-gnutls-{cert}");
+        let file = server_scenario(&name, cert, r"hello from tlsim\n", "");
+        let (server, port) = tlsim_serve(&file, cases.len());
+        for case in &cases {
+            let mut client = Command::new("gnutls-cli");
+            client
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--x509cafile",
+                    &pki().file("root.pem"),
+                ])
+                .args(["--priority", &gnutls_priority(case), "localhost"]);
+            let printed = interactive_client(&mut client, "ping\n", "hello from tlsim");
+            let what = format!(
+                "{} {} {}:\n{printed}",
+                case.version.tlsim, case.suite.iana, case.group.0
+            );
+            assert!(printed.contains("hello from tlsim"), "no reply: {what}");
+            let (_, cipher, _) = case.suite.gnutls;
+            let description = format!(
+                "- Description: ({}-X.509)-(ECDHE-{})-",
+                case.version.gnutls, case.group.2
+            );
+            assert!(printed.contains(&description), "{what}");
+            assert!(printed.contains(&format!("-({cipher})")), "{what}");
+            assert!(
+                printed.contains("- Status: The certificate is trusted."),
+                "{what}"
+            );
+        }
+        let session = finish_serve(server, &file);
+        for (n, case) in (1..).zip(&cases) {
+            assert_connection(&session, n, case, "gnutls-cli");
+        }
+    }
+}
+
+#[test]
+fn curl_fetches_a_page_from_tlsim_server() {
+    if !tool_or_skip("curl", &["--version"], "curl") || !openssl_or_skip() {
+        return;
+    }
+    let page = r"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 17\r\nConnection: close\r\n\r\nhello from tlsim\n";
+    let file = server_scenario("server-curl", "ec", page, "");
+    let (server, port) = tlsim_serve(&file, 1);
+    let out = run_ok(
+        Command::new("curl")
+            .args(["--silent", "--show-error", "--max-time", "20", "--http1.1"])
+            .args(["--cacert", &pki().file("root.pem")])
+            .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+            .arg(format!("https://localhost:{port}/")),
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from tlsim\n");
+    let session = finish_serve(server, &file);
+    let line = &session.lines[0];
+    assert!(
+        line.contains("TLS handshake complete") && line.ends_with("closed"),
+        "{line}"
+    );
+}
+
+/// The section of `docs/real-peers.md` under the heading `title`.
+fn documented(title: &str) -> String {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/real-peers.md"))
+            .unwrap();
+    let start = doc
+        .find(&format!("## {title}\n"))
+        .unwrap_or_else(|| panic!("no section {title}"));
+    let section = &doc[start + 3..];
+    section[..section.find("\n## ").unwrap_or(section.len())].to_string()
+}
+
+/// Probes the server on `port` with the whole catalogue, and asserts that
+/// every probe but those the `section` of the docs lists passes.
+fn probe_catalogue(port: u16, peer: &str, section: &str) {
+    let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/edge");
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["probe", &format!("127.0.0.1:{port}")])
+        .arg(&catalogue)
+        .args(["--format", "jsonl", "--timeout", "5s"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let probes: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let files = std::fs::read_dir(&catalogue).unwrap().count();
+    assert_eq!(probes.len(), files, "one line per probe: {stderr}");
+    let verdicts = |v: &str| -> Vec<&str> {
+        (probes.iter())
+            .filter(|p| p["verdict"] == v)
+            .map(|p| p["probe"].as_str().unwrap())
+            .collect()
+    };
+    let (passed, differs) = (verdicts("pass"), verdicts("differs"));
+    assert!(passed.len() > files / 2, "most probes pass: {probes:?}");
+    let status = out.status.code();
+    assert_eq!(
+        status,
+        Some(if differs.is_empty() { 0 } else { 1 }),
+        "{stderr}"
+    );
+    let documented = documented(section);
+    for name in differs {
+        let probe = probes.iter().find(|p| p["probe"] == name).unwrap();
+        assert!(
+            documented.contains(&format!("| `{name}` |")),
+            "{peer} answers {name} differently, and docs/real-peers.md does not say so: {probe}"
+        );
+    }
+}
+
+#[test]
+fn edge_catalogue_against_openssl_server_differs_only_where_documented() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    // TLS 1.2 at most, as tlsim's server: an offer of TLS 1.2 with the
+    // fallback SCSV is then no fallback (RFC 7507 §3).
+    let _server = openssl_server(port, &["-max_protocol", "TLSv1.2"]);
+    probe_catalogue(
+        port,
+        "OpenSSL",
+        "Where OpenSSL's server answers differently",
+    );
+}
+
+#[test]
+fn edge_catalogue_against_gnutls_server_differs_only_where_documented() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = gnutls_server(port, "NORMAL:-VERS-TLS1.3:+VERS-TLS1.0:+VERS-TLS1.1");
+    probe_catalogue(port, "GnuTLS", "Where GnuTLS's server answers differently");
+}
+
+/// The records of a classic pcap file, checked to end on a whole one.
+fn pcap_records(bytes: &[u8]) -> usize {
+    assert!(bytes.len() >= 24, "no global header");
+    let mut at = 24;
+    let mut records = 0;
+    while at < bytes.len() {
+        assert!(
+            at + 16 <= bytes.len(),
+            "a record header cut short at byte {at}"
+        );
+        let len = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        at += 16 + len;
+        assert!(at <= bytes.len(), "a record cut short");
+        records += 1;
+    }
+    records
+}
+
+#[test]
+fn interrupting_serve_leaves_whole_outputs() {
+    if !tool_or_skip("curl", &["--version"], "curl") || !openssl_or_skip() {
+        return;
+    }
+    let page = r"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nhi\n";
+    let file = server_scenario("server-interrupted", "ec", page, "");
+    let (pcap, keys) = (file.with_extension("pcap"), file.with_extension("keys"));
+    let log = file.with_extension("jsonl");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["serve", "127.0.0.1:0"])
+        .arg(&file)
+        .args([
+            "--count",
+            "2",
+            "--format",
+            "jsonl",
+            "--timeout",
+            "20s",
+            "--out",
+        ])
+        .arg(&log)
+        .arg("--pcap")
+        .arg(&pcap)
+        .arg("--keylog")
+        .arg(&keys)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(server.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let port = first.trim().rsplit(':').next().unwrap();
+    run_ok(
+        Command::new("curl")
+            .args([
+                "--silent",
+                "--max-time",
+                "20",
+                "--cacert",
+                &pki().file("root.pem"),
+            ])
+            .args(["--resolve", &format!("localhost:{port}:127.0.0.1")])
+            .arg(format!("https://localhost:{port}/")),
+    );
+    // The first client is served (the log says so as it happens); the
+    // second is awaited when Ctrl-C comes.
+    let deadline = Instant::now() + PATIENCE;
+    while !std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("Connection c1 over")
+    {
+        assert!(Instant::now() < deadline, "c1 never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    run_ok(Command::new("kill").args(["-INT", &server.id().to_string()]));
+    let status = server.wait().unwrap();
+    assert!(!status.success(), "tlsim serve ended by SIGINT");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.ends_with('\n'), "the log ends on a whole event");
+    let events: Vec<Event> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events.iter().any(|e| e.title == "TLS handshake complete"));
+    let keylog = std::fs::read_to_string(&keys).unwrap();
+    assert!(
+        keylog.starts_with("CLIENT_RANDOM ") && keylog.ends_with('\n'),
+        "{keylog}"
+    );
+    assert!(
+        pcap_records(&std::fs::read(&pcap).unwrap()) >= 5,
+        "handshake, data and close"
+    );
+}
+
+#[test]
+fn refuses_a_remote_address_without_allow_remote() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["connect", "192.0.2.1:443", "scenarios/tls12-ecdsa.ron"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("192.0.2.1:443 is not a loopback address: give --allow-remote"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_silent_server_times_out_and_is_reset() {
+    // Accepts, then never answers the Client Hello.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args([
+            "connect",
+            &format!("127.0.0.1:{port}"),
+            "scenarios/tls12-ecdsa.ron",
+        ])
+        .args(["--timeout", "300ms", "--out", "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    drop(silent.join().unwrap());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("TLS handshake unfinished") && stderr.contains("timed out"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_pcap_of_a_real_session_decrypts_in_tshark() {
+    if !openssl_or_skip() || !tool_or_skip("tshark", &["--version"], "tshark") {
+        return;
+    }
+    let port = free_port();
+    let _server = openssl_server(port, &[]);
+    let cases = &matrix()[..1];
+    let file = client_matrix("pcap-openssl", cases, r"GET / HTTP/1.0\r\n\r\n");
+    let (pcap, keys) = (file.with_extension("pcap"), file.with_extension("keys"));
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args(["connect", &format!("127.0.0.1:{port}")])
+        .arg(&file)
+        .args(["--out", "/dev/null", "--pcap"])
+        .arg(&pcap)
+        .arg("--keylog")
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dissected = run_ok(
+        Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .args([
+                "-o",
+                "ip.check_checksum:TRUE",
+                "-o",
+                "tcp.check_checksum:TRUE",
+            ])
+            .arg("-o")
+            .arg(format!("tls.keylog_file:{}", keys.display()))
+            .args(["-d", &format!("tcp.port=={port},tls")])
+            .args(["-q", "-z", "follow,tls,ascii,0"]),
+    );
+    let stream = String::from_utf8_lossy(&dissected.stdout);
+    assert!(
+        stream.contains("GET / HTTP/1.0") && stream.contains("HTTP/1.0 200 ok"),
+        "the request and the response, decrypted:\n{stream}"
+    );
+}
