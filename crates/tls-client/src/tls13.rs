@@ -87,17 +87,25 @@ pub(crate) fn offer(
         .rev()
         .map(ProtocolVersion::from)
         .collect();
+    let mut extensions = vec![
+        ClientSupportedVersions(versions).to_client_extension(),
+        ClientKeyShares(vec![KeyShareEntry {
+            group: NamedGroup::from(group.named_curve()),
+            key_exchange: public,
+        }])
+        .to_client_extension(),
+    ];
+    // RFC 8446 §4.2.3: a client offering TLS 1.3 "MUST send" its signature
+    // schemes; without configured ones, the one it verifies.
+    if config.signature_algorithms.is_none() {
+        extensions.push(ClientExtension::SignatureAlgorithms(vec![
+            SignatureScheme::EcdsaSecp256r1Sha256,
+        ]));
+    }
     let mut session_id = [0u8; 32];
     core.rng.fill(&mut session_id);
     Some(Offer {
-        extensions: vec![
-            ClientSupportedVersions(versions).to_client_extension(),
-            ClientKeyShares(vec![KeyShareEntry {
-                group: NamedGroup::from(group.named_curve()),
-                key_exchange: public,
-            }])
-            .to_client_extension(),
-        ],
+        extensions,
         legacy_session_id: SessionId::new(&session_id).expect("32 bytes"),
         secret,
     })
