@@ -336,6 +336,27 @@ impl State for ExpectServerHello {
             return match self.key_share {
                 // RFC 8446 §4.2.1: selected_version must be one offered,
                 // else illegal_parameter.
+                // RFC 8446 §4.1.4: a HelloRetryRequest asks for a second
+                // Client Hello; the client waits for the Server Hello again.
+                Some(offer)
+                    if selected == ProtocolVersion::Tls13 && hello.is_hello_retry_request() =>
+                {
+                    let retry = crate::tls13::retry(
+                        &self.config,
+                        offer,
+                        message,
+                        hello,
+                        core,
+                        now,
+                        tracer,
+                    )?;
+                    Ok(Box::new(ExpectServerHello {
+                        config: self.config,
+                        client_random: self.client_random,
+                        offered_session: None,
+                        key_share: Some(retry),
+                    }))
+                }
                 Some(offer) if selected == ProtocolVersion::Tls13 => {
                     crate::tls13::handle_server_hello(
                         self.config,

@@ -23,7 +23,7 @@
 //! | state | on | next |
 //! |---|---|---|
 //! | `NotStarted` | start | `ExpectServerHello` |
-//! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` or `ExpectEncryptedExtensions` |
+//! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` or `ExpectEncryptedExtensions` or `ExpectServerHello` |
 //! | `ExpectEncryptedExtensions` | Encrypted Extensions | `ExpectCertificate` |
 //! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` or `ExpectCertificateVerify` |
 //! | `ExpectCertificateVerify` | Certificate Verify | `ExpectFinished` |
@@ -101,7 +101,9 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         NotStarted, Start => ExpectServerHello;
         // RFC 5246 §7.3: a Server Hello echoing the offered session ID
         // resumes it (abbreviated handshake).
-        ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec | ExpectEncryptedExtensions;
+        // RFC 8446 §4.1.4: after a HelloRetryRequest the client sends a second
+        // Client Hello and waits for the Server Hello again.
+        ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec | ExpectEncryptedExtensions | ExpectServerHello;
         // RFC 8446 §2: TLS 1.3 sends EncryptedExtensions, Certificate,
         // CertificateVerify and Finished under the handshake keys.
         ExpectEncryptedExtensions, Handshake(H::EncryptedExtensions) => ExpectCertificate;

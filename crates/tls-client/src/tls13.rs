@@ -14,29 +14,30 @@
 //!    compatibility change_cipher_spec and the client's Finished →
 //!    [`Connected`].
 //!
-//! Not implemented yet: HelloRetryRequest (answered with
-//! illegal_parameter), PSK resumption and 0-RTT (a NewSessionTicket is
+//! A HelloRetryRequest (§4.1.4) is answered once with a second Client
+//! Hello ([`retry`]). Not implemented yet: PSK resumption and 0-RTT (a NewSessionTicket is
 //! read and set aside), KeyUpdate, client certificates.
 
 use std::sync::Arc;
 
 use tlsim_sim::{Instant, Tracer};
-use tlsim_tls::codec::hex;
+use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
     Core, Direction, Input, Negotiated, State, StateName, Tls13Secrets, check_verify_data,
     crypto_error, expect_tls13,
 };
 use tlsim_tls::crypto::cipher::Side;
-use tlsim_tls::crypto::key_schedule::Tls13CipherSuite;
+use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::sign::{self, PublicKey};
 use tlsim_tls::enums::{
-    CompressionMethod, ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{CryptoError, Error, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{
-    ClientKeyShares, ClientSupportedVersions, KeyShareEntry, Tls13Extension, Tls13Message,
-    certificate_verify_content,
+    ClientKeyShares, ClientSupportedVersions, Cookie, HelloRetryKeyShare, KeyShareEntry,
+    Tls13Extension, Tls13Message, certificate_verify_content,
 };
 use tlsim_tls::msgs::{ClientExtension, ServerExtension, ServerHello, SessionId};
 use tlsim_tls::record::JoinedMessage;
@@ -53,6 +54,8 @@ pub(crate) struct Offer {
     /// RFC 8446 Appendix D.4: a fresh 32-byte legacy session ID.
     pub(crate) legacy_session_id: SessionId,
     secret: EphemeralSecret,
+    /// The suite of the HelloRetryRequest answered, if one was.
+    retried_suite: Option<CipherSuite>,
 }
 
 /// The TLS 1.3 part of the Client Hello, if the client's maximum version
@@ -108,6 +111,124 @@ pub(crate) fn offer(
         extensions,
         legacy_session_id: SessionId::new(&session_id).expect("32 bytes"),
         secret,
+        retried_suite: None,
+    })
+}
+
+/// RFC 8446 §4.1.4: answers a HelloRetryRequest with a second Client
+/// Hello, the first one with a share for the group asked for (and the
+/// cookie, if any); the transcript's first Client Hello becomes its
+/// `message_hash` (§4.4.1).
+///
+/// # Errors
+/// unexpected_message for a second HelloRetryRequest; illegal_parameter
+/// for one that selects an unoffered suite, asks for an unoffered group
+/// or for the group already shared, or would not change the Client Hello.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hand-over from the version-neutral Server Hello state"
+)]
+pub(crate) fn retry(
+    config: &ClientConfig,
+    offer: Offer,
+    message: &JoinedMessage,
+    hello: &ServerHello,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Offer, Error> {
+    if offer.retried_suite.is_some() {
+        return Err(Error::InappropriateHandshakeMessage {
+            expected: &[HandshakeType::ServerHello],
+            got: HandshakeType::ServerHello,
+        });
+    }
+    let suite = Tls13CipherSuite::find(hello.cipher_suite)
+        .filter(|s| config.cipher_suites.contains(&s.suite.get()))
+        .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
+    if hello.session_id != offer.legacy_session_id {
+        return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());
+    }
+    let requested = HelloRetryKeyShare::find_in_server_hello(hello).transpose()?;
+    let cookie = Cookie::find_in_server_hello(hello).transpose()?;
+    // RFC 8446 §4.1.4: a HelloRetryRequest that would not change the
+    // Client Hello is illegal_parameter, as is a group not offered or
+    // already shared (§4.2.8).
+    let group = match requested {
+        Some(HelloRetryKeyShare(group))
+            if config.groups.contains(&group.get())
+                && group != NamedGroup::from(offer.secret.group().named_curve()) =>
+        {
+            KxGroup::from_named_curve(group.get())
+                .ok_or(PeerMisbehaved::IllegalParameter("HelloRetryRequest group"))?
+        }
+        Some(_) => return Err(PeerMisbehaved::IllegalParameter("HelloRetryRequest group").into()),
+        None if cookie.is_some() => offer.secret.group(),
+        None => return Err(PeerMisbehaved::IllegalParameter("HelloRetryRequest").into()),
+    };
+    // The transcript holds the first Client Hello alone.
+    let first = Tls13Message::from_bytes(&core.transcript)?;
+    let Tls13Message::ClientHello(mut second) = first else {
+        unreachable!("the client's transcript starts with its Client Hello");
+    };
+    let hash = suite.hash;
+    let replaced = message_hash(hash, &core.transcript);
+    core.ctx.action(now, tracer, "Replace the Client Hello in the transcript", |e| {
+        e.field("Hash", hash.name())
+            .field("message_hash", hex(&replaced))
+            .explain(
+                "After a HelloRetryRequest the transcript starts with a synthetic                  message_hash holding the hash of the first Client Hello.",
+            )
+    });
+    core.transcript = replaced;
+    core.transcript.extend_from_slice(&message.bytes);
+    // The server's compatibility change_cipher_spec may follow.
+    core.set_version(ProtocolVersion::Tls13);
+    let (secret, public) = if group == offer.secret.group() {
+        (offer.secret, None)
+    } else {
+        let (secret, public) = core.ephemeral_key(group, None)?;
+        (secret, Some(public))
+    };
+    let mut extensions = Vec::new();
+    for ext in second.extensions.drain(..) {
+        match (&ext, &public) {
+            (ClientExtension::Unknown { typ, .. }, Some(public))
+                if *typ == ExtensionType::KeyShare =>
+            {
+                extensions.push(
+                    ClientKeyShares(vec![KeyShareEntry {
+                        group: NamedGroup::from(group.named_curve()),
+                        key_exchange: public.clone(),
+                    }])
+                    .to_client_extension(),
+                );
+            }
+            _ => extensions.push(ext),
+        }
+    }
+    if let Some(cookie) = &cookie {
+        extensions.push(cookie.to_client_extension());
+    }
+    second.extensions = extensions;
+    core.ctx.action(now, tracer, "Client: Key Share", |e| {
+        e.field("Group", group.name())
+            .field("Client Private Key", hex(secret.private_bytes()))
+            .field("Client Public Key", hex(&secret.public_bytes()))
+            .explain(
+                "The server asked for a share on another group: the client makes a key pair                  there and sends its Client Hello again.",
+            )
+    });
+    // RFC 8446 Appendix D.4: the dummy change_cipher_spec goes before the
+    // second flight.
+    core.queue_compatibility_change_cipher_spec(tracer.enabled());
+    core.queue_tls13(&Tls13Message::ClientHello(second));
+    core.flush(now, tracer);
+    Ok(Offer {
+        extensions: Vec::new(),
+        legacy_session_id: offer.legacy_session_id,
+        secret,
+        retried_suite: Some(suite.suite),
     })
 }
 
@@ -127,14 +248,15 @@ pub(crate) fn handle_server_hello(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Result<Box<dyn State>, Error> {
-    if hello.is_hello_retry_request() {
-        return Err(PeerMisbehaved::IllegalParameter("HelloRetryRequest not supported").into());
-    }
     // RFC 8446 §4.1.3: the suite must be offered, the session ID echoed,
     // compression null; otherwise illegal_parameter.
     let suite = Tls13CipherSuite::find(hello.cipher_suite)
         .filter(|s| config.cipher_suites.contains(&s.suite.get()))
         .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
+    // RFC 8446 §4.1.4: the suite must be the HelloRetryRequest's.
+    if offer.retried_suite.is_some_and(|s| s != suite.suite) {
+        return Err(PeerMisbehaved::IllegalParameter("cipher suite changed after retry").into());
+    }
     if hello.session_id != offer.legacy_session_id {
         return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());
     }
@@ -179,7 +301,11 @@ pub(crate) fn handle_server_hello(
         Direction::Read,
         "Server handshake traffic keys",
     )?;
-    Ok(Box::new(ExpectEncryptedExtensions { config, secrets }))
+    Ok(Box::new(ExpectEncryptedExtensions {
+        config,
+        secrets,
+        retried: offer.retried_suite.is_some(),
+    }))
 }
 
 /// Waiting for EncryptedExtensions, the first message under the server's
@@ -187,6 +313,7 @@ pub(crate) fn handle_server_hello(
 struct ExpectEncryptedExtensions {
     config: Arc<ClientConfig>,
     secrets: Tls13Secrets,
+    retried: bool,
 }
 
 impl State for ExpectEncryptedExtensions {
@@ -231,6 +358,7 @@ impl State for ExpectEncryptedExtensions {
         Ok(Box::new(ExpectCertificate {
             config: self.config,
             secrets: self.secrets,
+            retried: self.retried,
         }))
     }
 }
@@ -239,6 +367,7 @@ impl State for ExpectEncryptedExtensions {
 struct ExpectCertificate {
     config: Arc<ClientConfig>,
     secrets: Tls13Secrets,
+    retried: bool,
 }
 
 impl State for ExpectCertificate {
@@ -267,6 +396,7 @@ impl State for ExpectCertificate {
         Ok(Box::new(ExpectCertificateVerify {
             secrets: self.secrets,
             server_key,
+            retried: self.retried,
         }))
     }
 }
@@ -275,6 +405,7 @@ impl State for ExpectCertificate {
 struct ExpectCertificateVerify {
     secrets: Tls13Secrets,
     server_key: PublicKey,
+    retried: bool,
 }
 
 impl State for ExpectCertificateVerify {
@@ -332,6 +463,7 @@ impl State for ExpectCertificateVerify {
         core.transcript.extend_from_slice(&message.bytes);
         Ok(Box::new(ExpectFinished {
             secrets: self.secrets,
+            retried: self.retried,
         }))
     }
 }
@@ -339,6 +471,8 @@ impl State for ExpectCertificateVerify {
 /// Waiting for the server's Finished, then sending the client's.
 struct ExpectFinished {
     secrets: Tls13Secrets,
+    /// The change_cipher_spec went out before a second Client Hello.
+    retried: bool,
 }
 
 impl State for ExpectFinished {
@@ -377,8 +511,11 @@ impl State for ExpectFinished {
             "Server application traffic keys",
         )?;
         // RFC 8446 Appendix D.4: the compatibility change_cipher_spec goes
-        // before the client's first protected record.
-        core.queue_compatibility_change_cipher_spec(tracer.enabled());
+        // before the client's first protected record, unless it went
+        // before a second Client Hello.
+        if !self.retried {
+            core.queue_compatibility_change_cipher_spec(tracer.enabled());
+        }
         core.tls13_switch_keys(
             now,
             tracer,

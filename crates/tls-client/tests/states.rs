@@ -174,13 +174,15 @@ fn exchange(pair: &mut Pair) {
     pair.drive();
 }
 
-/// The handshakes the sweep alters: full, resumed, with NPN, and TLS 1.3.
+/// The handshakes the sweep alters: full, resumed, with NPN, TLS 1.3, and
+/// TLS 1.3 after a HelloRetryRequest.
 #[derive(Clone, Copy, Debug)]
 enum Flow {
     Full,
     Resumed,
     NextProtocol,
     Tls13,
+    Tls13Retry,
 }
 
 fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
@@ -196,7 +198,7 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
             first.handshake();
             first.assert_complete();
         }
-        Flow::Tls13 => {
+        Flow::Tls13 | Flow::Tls13Retry => {
             for (max, suites) in [
                 (&mut client.max_version, &mut client.cipher_suites),
                 (&mut server.max_version, &mut server.cipher_suites),
@@ -205,6 +207,11 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
                 *suites = vec![0x1301];
             }
             client.signature_algorithms = Some(vec![0x0403]);
+            if let Flow::Tls13Retry = flow {
+                // The client shares x25519; the server asks for secp256r1.
+                client.groups = vec![29, 23];
+                server.groups = vec![23];
+            }
         }
         Flow::NextProtocol => {
             client.npn = true;
@@ -307,7 +314,13 @@ fn handshakes_take_every_reachable_declared_transition() {
         client_taken.extend(c);
         server_taken.extend(s);
     };
-    for flow in [Flow::Full, Flow::Resumed, Flow::NextProtocol, Flow::Tls13] {
+    for flow in [
+        Flow::Full,
+        Flow::Resumed,
+        Flow::NextProtocol,
+        Flow::Tls13,
+        Flow::Tls13Retry,
+    ] {
         let (clean, c, s) = run(&pki, flow, None);
         clean.assert_complete();
         take(c, s);

@@ -132,3 +132,40 @@ fn a_flipped_bit_in_the_server_flight_is_bad_record_mac() {
         Some(AlertDescription::BadRecordMac)
     );
 }
+
+#[test]
+fn a_share_on_the_wrong_group_gets_a_hello_retry_request_and_completes() {
+    // The client shares x25519 first; the server takes secp256r1 only.
+    let mut pair = {
+        let pki = pki(LeafKey::Ecdsa);
+        let mut client = client_config(&pki);
+        client.max_version = TLS13;
+        client.cipher_suites = vec![0x1301];
+        client.groups = vec![29, 23];
+        let mut server = server_config(&pki);
+        server.max_version = TLS13;
+        server.cipher_suites = vec![0x1301];
+        server.groups = vec![23];
+        Pair::new(client, server)
+    };
+    pair.handshake();
+    pair.assert_complete();
+    assert_eq!(
+        pair.client.negotiated().unwrap().group,
+        Some(NamedGroup::Secp256r1)
+    );
+    let titles = Pair::titles(&pair.server_log);
+    assert!(
+        titles.iter().any(|t| t == "Send a HelloRetryRequest"),
+        "{titles:?}"
+    );
+    assert_eq!(
+        pair.client.keylog_lines(),
+        pair.server.keylog_lines(),
+        "both transcripts start with the same message_hash"
+    );
+    assert_eq!(
+        pair.transfer(Direction::ToServer, b"after a retry"),
+        b"after a retry"
+    );
+}

@@ -287,6 +287,7 @@ impl State for ExpectClientHello {
                 self.config,
                 hello,
                 answers,
+                None,
                 core,
                 now,
                 tracer,

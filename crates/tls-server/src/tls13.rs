@@ -9,8 +9,9 @@
 //!    Certificate, CertificateVerify and Finished → [`ExpectFinished`].
 //! 2. The client's Finished → [`Connected`].
 //!
-//! Not implemented yet: HelloRetryRequest (a client without a usable
-//! share gets handshake_failure), PSK resumption and 0-RTT, tickets,
+//! A client without a share for a group both support gets one
+//! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`]. Not
+//! implemented yet: cookies, PSK resumption and 0-RTT, tickets,
 //! KeyUpdate, client certificates. Signatures are ecdsa_secp256r1_sha256
 //! only, the one TLS 1.3 scheme this crate's keys sign with.
 
@@ -23,20 +24,23 @@ use tlsim_tls::conn::{
     crypto_error, expect_tls13,
 };
 use tlsim_tls::crypto::cipher::Side;
-use tlsim_tls::crypto::key_schedule::Tls13CipherSuite;
+use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::sign::{self, KeyType};
 use tlsim_tls::enums::{
     CipherSuite, CompressionMethod, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
     SignatureScheme,
 };
-use tlsim_tls::error::{Error, PeerIncompatible};
+use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{
     Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions,
-    EncryptedExtensions, Finished13, KeyShareEntry, ServerSupportedVersion, Tls13Extension,
-    Tls13Message, certificate_verify_content,
+    EncryptedExtensions, Finished13, HELLO_RETRY_REQUEST_RANDOM, HelloRetryKeyShare, KeyShareEntry,
+    ServerSupportedVersion, Tls13Extension, Tls13Message, certificate_verify_content,
 };
-use tlsim_tls::msgs::{ClientExtension, ClientHello, Random, ServerExtension, ServerHello};
+use tlsim_tls::msgs::{
+    ClientExtension, ClientHello, HandshakeMessage, Random, ServerExtension, ServerHello,
+};
+use tlsim_tls::require_handshake;
 
 use crate::config::ServerConfig;
 use crate::states::ServerState;
@@ -110,12 +114,37 @@ fn check_signature_scheme(config: &ServerConfig, hello: &ClientHello) -> Result<
     }
 }
 
+/// RFC 8446 §4.2.7: the server's first group that the client supports,
+/// for a HelloRetryRequest when the client sent no usable share.
+fn retry_group(config: &ServerConfig, hello: &ClientHello) -> Option<KxGroup> {
+    let supported = hello.extensions.iter().find_map(|ext| match ext {
+        ClientExtension::SupportedGroups(groups) => Some(groups),
+        _ => None,
+    })?;
+    config
+        .groups
+        .iter()
+        .filter_map(|&g| KxGroup::from_named_curve(g))
+        .find(|g| supported.contains(&NamedGroup::from(g.named_curve())))
+}
+
+/// What a HelloRetryRequest fixed: the suite, and the group the second
+/// Client Hello must share.
+#[derive(Clone, Copy)]
+pub(crate) struct Retried {
+    suite: &'static Tls13CipherSuite,
+    group: KxGroup,
+}
+
 /// Answers a TLS 1.3 Client Hello, already in the transcript, with the
-/// server's whole flight.
+/// server's whole flight, or with a HelloRetryRequest when the client sent
+/// no share for a group both support (once: `retried` is the first
+/// request's answer).
 pub(crate) fn handle_client_hello(
     config: Arc<ServerConfig>,
     hello: &ClientHello,
     answers: Answers,
+    retried: Option<Retried>,
     core: &mut Core,
     now: Instant,
     tracer: &mut dyn Tracer,
@@ -123,6 +152,23 @@ pub(crate) fn handle_client_hello(
     let suite = choose_suite(&config, hello);
     let share = choose_share(&config, hello);
     let signature = check_signature_scheme(&config, hello);
+    if let (Ok(suite), Err(_), Ok(()), None) = (&suite, &share, &signature, retried) {
+        if let Some(group) = retry_group(&config, hello) {
+            return send_hello_retry_request(
+                config, hello, answers, suite, group, core, now, tracer,
+            );
+        }
+    }
+    // RFC 8446 §4.1.4: the second Client Hello keeps the suite and shares
+    // the group asked for, else illegal_parameter.
+    if let Some(retried) = retried {
+        let shared_group = share.as_ref().map(|(group, _)| *group);
+        if suite.as_ref().map(|s| s.suite) != Ok(retried.suite.suite)
+            || shared_group.as_ref().ok() != Some(&retried.group)
+        {
+            return Err(PeerMisbehaved::IllegalParameter("second Client Hello").into());
+        }
+    }
     core.ctx.action(
         now,
         tracer,
@@ -204,8 +250,8 @@ pub(crate) fn handle_client_hello(
     });
     // RFC 8446 Appendix D.4: a client in compatibility mode sends a
     // legacy session ID; the server then sends a dummy change_cipher_spec
-    // right after its Server Hello.
-    if !hello.session_id.is_empty() {
+    // right after its first Server Hello or HelloRetryRequest.
+    if !hello.session_id.is_empty() && retried.is_none() {
         core.queue_compatibility_change_cipher_spec(tracer.enabled());
     }
     let secrets = core.tls13_handshake_secrets(now, tracer, suite, hello.random.0, &shared);
@@ -282,6 +328,99 @@ pub(crate) fn handle_client_hello(
         "Client handshake traffic keys",
     )?;
     Ok(Box::new(ExpectFinished { secrets }))
+}
+
+/// RFC 8446 §4.1.4: asks the client for a share on `group`, replacing the
+/// first Client Hello in the transcript by its `message_hash` (§4.4.1).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hand-over from the version-neutral Client Hello state"
+)]
+fn send_hello_retry_request(
+    config: Arc<ServerConfig>,
+    hello: &ClientHello,
+    answers: Answers,
+    suite: &'static Tls13CipherSuite,
+    group: KxGroup,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Box<dyn State>, Error> {
+    let named_group = NamedGroup::from(group.named_curve());
+    let replaced = message_hash(suite.hash, &core.transcript);
+    core.ctx
+        .action(now, tracer, "Send a HelloRetryRequest", |e| {
+            e.field("Cipher Suite", suite.suite)
+                .field("Key Share Group", group.name())
+                .field("message_hash", hex(&replaced))
+                .explain(
+                    "The client sent no key share for a group the server accepts: the server \
+                 names one, and the transcript keeps only the hash of the first Client Hello.",
+                )
+        });
+    core.transcript = replaced;
+    core.queue_tls13(&Tls13Message::ServerHello(ServerHello {
+        server_version: ProtocolVersion::Tls12,
+        random: HELLO_RETRY_REQUEST_RANDOM,
+        session_id: hello.session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: CompressionMethod::Null,
+        extensions: vec![
+            ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
+            HelloRetryKeyShare(named_group).to_server_extension(),
+        ],
+    }));
+    // The client's compatibility change_cipher_spec may come next.
+    core.set_version(ProtocolVersion::Tls13);
+    if !hello.session_id.is_empty() {
+        core.queue_compatibility_change_cipher_spec(tracer.enabled());
+    }
+    core.flush(now, tracer);
+    Ok(Box::new(ExpectSecondClientHello {
+        config,
+        answers,
+        retried: Retried { suite, group },
+    }))
+}
+
+/// Waiting for the Client Hello that answers the HelloRetryRequest.
+struct ExpectSecondClientHello {
+    config: Arc<ServerConfig>,
+    answers: Answers,
+    retried: Retried,
+}
+
+impl State for ExpectSecondClientHello {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectClientHello.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let (message, hello) = require_handshake!(
+            input,
+            HandshakeType::ClientHello,
+            HandshakeMessage::ClientHello(hello) => hello
+        )?;
+        core.transcript.extend_from_slice(&message.bytes);
+        if !negotiates_tls13(&self.config, hello)? {
+            return Err(PeerMisbehaved::IllegalParameter("second Client Hello").into());
+        }
+        handle_client_hello(
+            self.config,
+            hello,
+            self.answers,
+            Some(self.retried),
+            core,
+            now,
+            tracer,
+        )
+    }
 }
 
 /// Waiting for the client's Finished, under the client handshake keys.
