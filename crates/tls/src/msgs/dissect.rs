@@ -611,7 +611,16 @@ fn protocol_names(
 }
 
 fn certificate(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
-    let mut list = d.length_prefixed(r, "Certificates Length", CERTIFICATE_LIST)?;
+    let list = d.length_prefixed(r, "Certificates Length", CERTIFICATE_LIST)?;
+    certificate_entries(d, list, |d, list| der_certificate(d, list, ASN1_CERT))
+}
+
+/// The `Certificates` of a certificate list, each entry walked by `entry`.
+fn certificate_entries(
+    d: &mut Dissector,
+    mut list: Reader<'_>,
+    mut entry: impl FnMut(&mut Dissector, &mut Reader<'_>) -> Result<(), InvalidMessage>,
+) -> Result<(), InvalidMessage> {
     let start = list.position();
     d.push(
         "Certificates",
@@ -621,7 +630,7 @@ fn certificate(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessa
     );
     d.nested(|d| {
         while !list.is_empty() {
-            der_certificate(d, &mut list, ASN1_CERT)?;
+            entry(d, &mut list)?;
         }
         Ok(())
     })
@@ -662,23 +671,13 @@ fn certificate13(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMes
         let at = context.position();
         d.bytes("Certificate Request Context", context.rest(), at);
     }
-    let mut list =
-        d.length_prefixed(r, "Certificates Length", super::tls13::CERTIFICATE_ENTRIES)?;
-    let start = list.position();
-    d.push(
-        "Certificates",
-        format!("{} bytes", list.remaining()),
-        start,
-        start + list.remaining(),
-    );
-    d.nested(|d| {
-        while !list.is_empty() {
-            der_certificate(d, &mut list, super::tls13::CERT_DATA)?;
-            let mut extensions = d.length_prefixed(&mut list, "Extensions Length", EXTENSIONS)?;
-            if !extensions.is_empty() {
-                let at = extensions.position();
-                d.bytes("Extensions", extensions.rest(), at);
-            }
+    let list = d.length_prefixed(r, "Certificates Length", super::tls13::CERTIFICATE_ENTRIES)?;
+    certificate_entries(d, list, |d, list| {
+        der_certificate(d, list, super::tls13::CERT_DATA)?;
+        let mut extensions = d.length_prefixed(list, "Extensions Length", EXTENSIONS)?;
+        if !extensions.is_empty() {
+            let at = extensions.position();
+            d.bytes("Extensions", extensions.rest(), at);
         }
         Ok(())
     })
