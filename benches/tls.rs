@@ -2,7 +2,9 @@
 //!
 //! One case per suite and group of [`CASES`]: ECDHE-ECDSA-AES128-GCM-SHA256
 //! on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on P-384 and
-//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519.
+//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519 in TLS 1.2, and the TLS 1.3 full
+//! handshake with TLS_AES_128_GCM_SHA256 on X25519 and an ECDSA
+//! certificate.
 //!
 //! - `handshake/<case>`: [`CONNECTIONS`] connections from one client to one
 //!   server, opened 1 ms apart so that dozens overlap. Each is a full
@@ -16,7 +18,10 @@
 //!   key generations and two ECDH agreements in the case's group, the
 //!   ServerKeyExchange signature and its verification, and each end's PRF
 //!   work with the suite's PRF (transcript hashes, extended master secret,
-//!   key block, both Finished `verify_data`). `crypto_floor/p256_keygen`
+//!   key block, both Finished `verify_data`); in TLS 1.3, the
+//!   CertificateVerify signature and its check, and each end's HKDF key
+//!   schedule (RFC 8446 §7.1: every secret, the four traffic keys and IVs,
+//!   both Finished values over their transcript hashes). `crypto_floor/p256_keygen`
 //!   and the other P-256 entries time the first case's pieces alone.
 //!
 //! After criterion has measured, the bench times each case's handshake and
@@ -41,6 +46,10 @@ use tlsim_net::NoTap;
 use tlsim_scenario::{RunOptions, Scenario, parse, run};
 use tlsim_sim::{Event, Kind, NullTracer, RngStream};
 use tlsim_tls::crypto::TLS12;
+use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::key_schedule::{
+    KeySchedule, SecretKind, Tls13CipherSuite, TrafficKeys, finished_key, finished_verify_data,
+};
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, PublicKey, SignatureScheme, SigningKey};
@@ -49,6 +58,8 @@ use tlsim_tls::crypto::suites::{
     TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     suite_by_value,
 };
+use tlsim_tls::enums::CipherSuite;
+use tlsim_tls::msgs::tls13::certificate_verify_content;
 
 const FAST: RunOptions = RunOptions { verify_data: false };
 
@@ -68,29 +79,55 @@ struct Case {
     id: &'static str,
     suite: u16,
     group: KxGroup,
+    /// Whether the case is a TLS 1.3 handshake (otherwise TLS 1.2).
+    tls13: bool,
 }
 
 impl Case {
     fn suite(self) -> &'static CipherSuiteParams {
-        suite_by_value(self.suite).expect("every case's suite is supported")
+        suite_by_value(self.suite).expect("every TLS 1.2 case's suite is supported")
+    }
+
+    fn tls13_suite(self) -> &'static Tls13CipherSuite {
+        Tls13CipherSuite::find(CipherSuite::from(self.suite))
+            .expect("every TLS 1.3 case's suite is supported")
+    }
+
+    fn suite_name(self) -> &'static str {
+        CipherSuite::from(self.suite)
+            .name()
+            .expect("every case's suite has a name")
+    }
+
+    fn version(self) -> &'static str {
+        if self.tls13 { "TLS 1.3" } else { "TLS 1.2" }
     }
 }
 
-const CASES: [Case; 3] = [
+const CASES: [Case; 4] = [
     Case {
         id: "ecdhe_ecdsa_p256",
         suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         group: KxGroup::Secp256r1,
+        tls13: false,
     },
     Case {
         id: "ecdhe_ecdsa_p384_aes256_gcm_sha384",
         suite: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         group: KxGroup::Secp384r1,
+        tls13: false,
     },
     Case {
         id: "ecdhe_ecdsa_x25519_chacha20_poly1305",
         suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
         group: KxGroup::X25519,
+        tls13: false,
+    },
+    Case {
+        id: "tls13_x25519_aes128_gcm_ecdsa",
+        suite: 0x1301,
+        group: KxGroup::X25519,
+        tls13: true,
     },
 ];
 
@@ -99,6 +136,9 @@ const CASES: [Case; 3] = [
 /// chain, ServerKeyExchange, ServerHelloDone and ClientKeyExchange here.
 const TRANSCRIPT_LEN: usize = 1_100;
 
+/// The client also lists secp256r1, the curve of the certificate's key
+/// (RFC 8422 §5.3); the server's single group keeps the key exchange on
+/// the case's group.
 fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     // A new connection every millisecond; each lives about 40 ms, so some
     // 40 handshakes are in flight at once. (Time in ms, step.)
@@ -128,8 +168,9 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     for (at, step) in &steps {
         let _ = writeln!(timeline, r#"At("{at}ms", {step}),"#);
     }
-    let suite = case.suite().name;
+    let suite = case.suite_name();
     let group = case.group.name();
+    let version = case.version();
     let text = format!(
         r#"Scenario(
     name: "tls-handshakes",
@@ -151,9 +192,9 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
         clients: [TlsClient(
             name: "client",
             min_version: "TLS 1.2",
-            max_version: "TLS 1.2",
+            max_version: "{version}",
             cipher_suites: ["{suite}"],
-            groups: ["{group}"],
+            groups: ["{group}", "secp256r1"],
             server_name: "server.test",
             extended_master_secret: true,
             trust: ["root"],
@@ -161,6 +202,7 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
         )],
         servers: [TlsServer(
             name: "server",
+            max_version: "{version}",
             cipher_suites: ["{suite}"],
             groups: ["{group}"],
             chain: ["server"],
@@ -178,27 +220,41 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
 
 /// Runs the scenario once with an event log and checks that it measures
 /// what it claims: every connection carried its request and response,
-/// every one was a full handshake with its own ClientKeyExchange, and the
-/// certificate chain was verified once.
-fn check_handshakes(scenario: &Scenario, count: u32) {
+/// every one was a full (not resumed) handshake of the case's version, and
+/// the certificate chain was verified once.
+fn check_handshakes(scenario: &Scenario, case: Case, count: u32) {
     let mut log: Vec<Event> = Vec::new();
     let outcome = run(scenario, 1, RunOptions::default(), &mut log, &mut NoTap);
     assert_eq!(outcome.conns.len(), count as usize);
     for conn in &outcome.conns {
         assert!(
             conn.upstream().intact() && conn.upstream().received.len() == REQUEST_LEN,
-            "{}: the request must arrive",
+            "{} {}: the request must arrive",
+            case.id,
             conn.name
         );
         assert!(
             conn.downstream().intact() && conn.downstream().received.len() == RESPONSE_LEN,
-            "{}: the response must arrive",
+            "{} {}: the response must arrive",
+            case.id,
             conn.name
         );
     }
+    let field = |e: &Event, name: &str| {
+        e.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+    };
     let full_handshakes = log
         .iter()
-        .filter(|e| e.kind == Kind::Send && e.title.starts_with("TLS Client Key Exchange"))
+        .filter(|e| {
+            e.kind == Kind::State
+                && e.actor == "client"
+                && e.title == "TLS handshake complete"
+                && field(e, "Resumed").as_deref() == Some("false")
+                && field(e, "Version").is_some_and(|v| v.starts_with(case.version()))
+        })
         .count();
     assert_eq!(
         full_handshakes, count as usize,
@@ -223,7 +279,7 @@ fn handshake(c: &mut Criterion) {
     group.throughput(Throughput::Elements(u64::from(CONNECTIONS)));
     for case in CASES {
         let scenario = handshakes_scenario(case, CONNECTIONS);
-        check_handshakes(&scenario, CONNECTIONS);
+        check_handshakes(&scenario, case, CONNECTIONS);
         group.bench_function(case.id, |b| {
             b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));
         });
@@ -330,9 +386,67 @@ fn prf_one_end(
     server_finished
 }
 
+/// One end's key schedule in a TLS 1.3 full handshake without PSK (RFC
+/// 8446 §7.1): Early, Handshake and Master Secret, both handshake and both
+/// application traffic secrets and the exporter secret over their
+/// transcript hashes, the four traffic keys and IVs, and both Finished
+/// values.
+fn schedule_one_end(inputs: &FloorInputs, suite: &Tls13CipherSuite, shared: &[u8]) -> Vec<u8> {
+    let hash = suite.hash;
+    let transcript = &inputs.transcript;
+    let mut schedule = KeySchedule::new(hash, None);
+    schedule.advance(Some(shared));
+    // ClientHello and ServerHello; then through CertificateVerify, through
+    // the server's Finished.
+    let hello_hash = hash.hash(&transcript[..TRANSCRIPT_LEN / 4]);
+    let client_hs = schedule.derive(SecretKind::ClientHandshakeTraffic, &hello_hash);
+    let server_hs = schedule.derive(SecretKind::ServerHandshakeTraffic, &hello_hash);
+    let verify_hash = hash.hash(&transcript[..TRANSCRIPT_LEN - 64]);
+    let server_finished = finished_verify_data(hash, &finished_key(hash, &server_hs), &verify_hash);
+    schedule.advance(None);
+    let server_finished_hash = hash.hash(&transcript[..TRANSCRIPT_LEN - 32]);
+    let client_ap = schedule.derive(SecretKind::ClientApplicationTraffic, &server_finished_hash);
+    let server_ap = schedule.derive(SecretKind::ServerApplicationTraffic, &server_finished_hash);
+    black_box(schedule.derive(SecretKind::ExporterMaster, &server_finished_hash));
+    for secret in [&client_hs, &server_hs, &client_ap, &server_ap] {
+        black_box(TrafficKeys::derive(hash, suite.bulk, secret));
+    }
+    black_box(server_finished);
+    finished_verify_data(hash, &finished_key(hash, &client_hs), &server_finished_hash)
+}
+
+/// Every cryptographic operation one TLS 1.3 full handshake of `case`
+/// makes, both ends.
+fn floor_tls13_once(inputs: &mut FloorInputs, case: Case) {
+    let rng = &mut inputs.rng;
+    let (client_secret, client_point) = case.group.generate(rng);
+    let (server_secret, server_point) = case.group.generate(rng);
+    let server_shared = server_secret
+        .agree(&client_point)
+        .expect("the client's share is on the curve");
+    let content = certificate_verify_content(Side::Server, &inputs.transcript[..48]);
+    let signature = inputs
+        .server_key
+        .sign(SignatureScheme::EcdsaSha256, &content, rng)
+        .expect("a P-256 key signs with ECDSA");
+    let client_shared = client_secret
+        .agree(&server_point)
+        .expect("the server's share is on the curve");
+    inputs
+        .server_public
+        .verify(SignatureScheme::EcdsaSha256, &content, &signature)
+        .expect("the signature just made verifies");
+    let inputs = &*inputs;
+    black_box(schedule_one_end(inputs, case.tls13_suite(), &server_shared));
+    black_box(schedule_one_end(inputs, case.tls13_suite(), &client_shared));
+}
+
 /// Every cryptographic operation one full handshake of `case` makes, both
 /// ends.
 fn floor_once(inputs: &mut FloorInputs, case: Case) {
+    if case.tls13 {
+        return floor_tls13_once(inputs, case);
+    }
     let rng = &mut inputs.rng;
     // Server: its ephemeral key, and the signed ServerKeyExchange.
     let (server_secret, server_point) = case.group.generate(rng);

@@ -203,16 +203,35 @@ fn tshark_decrypts_every_protected_record_with_the_key_log() {
     assert!(tls_scenarios > 0, "no scenario exercised TLS decryption");
 }
 
+/// A line of the NSS key log format: a TLS 1.2 master secret (48 bytes),
+/// or a TLS 1.3 secret (32 or 48 bytes, the suite's hash), after the
+/// 32-byte client random.
+fn is_key_log_line(line: &str) -> bool {
+    const TLS13_LABELS: [&str; 5] = [
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+        "EXPORTER_SECRET",
+    ];
+    let parts: Vec<&str> = line.split(' ').collect();
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    match parts.as_slice() {
+        ["CLIENT_RANDOM", random, secret] => random.len() == 64 && secret.len() == 96,
+        [label, random, secret] if TLS13_LABELS.contains(label) => {
+            random.len() == 64 && [64, 96].contains(&secret.len()) && hex(random) && hex(secret)
+        }
+        _ => false,
+    }
+}
+
 /// tshark, given the key log, decrypts exactly the `expected` records the run
 /// protected, and fails on none (read from its TLS debug log: "mac ok" after
 /// a CBC record's MAC check, "auth_tag(OK)" after a GCM record's tag check).
 fn assert_decrypted(export: &Export, expected: usize, what: &str) {
     let keys = std::fs::read_to_string(&export.keys).unwrap();
     assert!(
-        !keys.is_empty()
-            && keys
-                .lines()
-                .all(|l| l.starts_with("CLIENT_RANDOM ") && l.len() == 14 + 64 + 1 + 96),
+        !keys.is_empty() && keys.lines().all(is_key_log_line),
         "{what}: {keys}"
     );
     let debug = export.pcap.with_file_name("tls-debug.txt");

@@ -35,6 +35,7 @@ use tlsim_tls::enums::{
     HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::msgs::tls13::{ServerSupportedVersion, Tls13Extension, has_downgrade_sentinel};
 use tlsim_tls::msgs::{
     CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange,
     HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
@@ -132,20 +133,29 @@ fn send_client_hello(
         (Some(store), Some(name)) => lock(store).get(name.as_str()).cloned(),
         _ => None,
     };
+    let key_share = crate::tls13::offer(&config, core, now, tracer);
+    let mut extensions = client_extensions(&config);
+    let mut session_id = offered_session
+        .as_ref()
+        .and_then(|s| SessionId::new(&s.session_id))
+        .unwrap_or_else(SessionId::empty);
+    if let Some(offer) = &key_share {
+        extensions.extend(offer.extensions.iter().cloned());
+        session_id = offer.legacy_session_id.clone();
+    }
     let hello = ClientHello {
-        client_version: ProtocolVersion::from(config.max_version),
+        // RFC 8446 §4.1.2: a client offering TLS 1.3 names it in
+        // supported_versions only; legacy_version stays 0x0303.
+        client_version: ProtocolVersion::from(config.max_version.min(0x0303)),
         random: Random(random),
-        session_id: offered_session
-            .as_ref()
-            .and_then(|s| SessionId::new(&s.session_id))
-            .unwrap_or_else(SessionId::empty),
+        session_id,
         cipher_suites: config
             .cipher_suites
             .iter()
             .map(|&s| CipherSuite::from(s))
             .collect(),
         compression_methods: vec![CompressionMethod::Null],
-        extensions: client_extensions(&config),
+        extensions,
     };
     core.queue_handshake(&HandshakeMessage::ClientHello(hello));
     core.flush(now, tracer);
@@ -153,6 +163,7 @@ fn send_client_hello(
         config,
         client_random: random,
         offered_session,
+        key_share,
     })
 }
 
@@ -232,6 +243,8 @@ struct ExpectServerHello {
     config: Arc<ClientConfig>,
     client_random: [u8; 32],
     offered_session: Option<StoredSession>,
+    /// The TLS 1.3 offer, when the client's maximum is TLS 1.3.
+    key_share: Option<crate::tls13::Offer>,
 }
 
 /// What the Server Hello settled, carried through the full handshake.
@@ -318,8 +331,54 @@ impl State for ExpectServerHello {
             HandshakeType::ServerHello,
             HandshakeMessage::ServerHello(hello) => hello
         )?;
+        if let Some(selected) = ServerSupportedVersion::find_in_server_hello(hello) {
+            let selected = selected?.0;
+            return match self.key_share {
+                // RFC 8446 §4.2.1: selected_version must be one offered,
+                // else illegal_parameter.
+                // RFC 8446 §4.1.4: a HelloRetryRequest asks for a second
+                // Client Hello; the client waits for the Server Hello again.
+                Some(offer)
+                    if selected == ProtocolVersion::Tls13 && hello.is_hello_retry_request() =>
+                {
+                    let retry = crate::tls13::retry(
+                        &self.config,
+                        offer,
+                        message,
+                        hello,
+                        core,
+                        now,
+                        tracer,
+                    )?;
+                    Ok(Box::new(ExpectServerHello {
+                        config: self.config,
+                        client_random: self.client_random,
+                        offered_session: None,
+                        key_share: Some(retry),
+                    }))
+                }
+                Some(offer) if selected == ProtocolVersion::Tls13 => {
+                    crate::tls13::handle_server_hello(
+                        self.config,
+                        self.client_random,
+                        offer,
+                        message,
+                        hello,
+                        core,
+                        now,
+                        tracer,
+                    )
+                }
+                _ => Err(PeerMisbehaved::IllegalParameter("selected_version").into()),
+            };
+        }
         let config = &self.config;
         let version = hello.server_version.get();
+        // RFC 8446 §4.1.3: a client that offered TLS 1.3 "MUST check" that a
+        // TLS 1.2 or lower Server Hello has no downgrade sentinel.
+        if self.key_share.is_some() && has_downgrade_sentinel(&hello.random) {
+            return Err(PeerMisbehaved::IllegalParameter("downgrade sentinel").into());
+        }
         // RFC 5246 Appendix E.1: a version the client does not support,
         // below its floor or above what it offered, ends the handshake with
         // protocol_version.
@@ -445,83 +504,8 @@ impl State for ExpectCertificate {
             HandshakeType::Certificate,
             HandshakeMessage::Certificate(certificate) => certificate
         )?;
-        let config = &self.agreed.config;
-        let chain = certificate
-            .chain
-            .iter()
-            .map(|der| Certificate::parse(der))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(certificate_error)?;
-        // Anchors that do not parse are a configuration error: skip them,
-        // which ends in unknown_ca if nothing else matches.
-        let anchors: Vec<Certificate> = config
-            .trust_anchors
-            .iter()
-            .filter_map(|der| Certificate::parse(der).ok())
-            .collect();
-        let now_unix = config.now_unix + now.as_nanos() / 1_000_000_000;
-        let name = config
-            .server_name
-            .as_deref()
-            .filter(|_| config.verify_hostname);
-        let result = match &config.verification_cache {
-            Some(cache) => verify_chain(&chain, &anchors, name, now_unix, &mut lock(cache)),
-            None => verify_chain(
-                &chain,
-                &anchors,
-                name,
-                now_unix,
-                &mut VerificationCache::new(),
-            ),
-        };
-        core.ctx
-            .action(now, tracer, "Verify the certificate chain", |mut e| {
-                for (i, cert) in chain.iter().enumerate() {
-                    e = e
-                        .field(
-                            format!("Certificate {i} Subject"),
-                            cert.subject.to_wireshark_string(),
-                        )
-                        .field(
-                            format!("Certificate {i} Issuer"),
-                            cert.issuer.to_wireshark_string(),
-                        );
-                }
-                e = e.field("Time", tlsim_sim::calendar::format_utc(now_unix));
-                if let Some(name) = name {
-                    e = e.field("Server Name", name);
-                }
-                match &result {
-                    Ok(report) => {
-                        for link in &report.links {
-                            e = e.field(
-                                "Signature",
-                                format!(
-                                    "{} signed by {}: valid{}",
-                                    link.subject,
-                                    link.issuer,
-                                    if link.cached { " (from cache)" } else { "" }
-                                ),
-                            );
-                        }
-                        e = e.field("Result", "trusted");
-                        if report.from_cache {
-                            e = e.field("From Cache", true);
-                        }
-                    }
-                    Err(err) => e = e.field("Result", err),
-                }
-                e.explain(
-                    "Each certificate must be signed by the next, be valid today, and end at \
-                     a trusted root; the first must name the server.",
-                )
-            });
-        result.map_err(certificate_error)?;
-        let leaf = chain
-            .into_iter()
-            .next()
-            .ok_or(PeerMisbehaved::EmptyCertificateChain)?
-            .public_key;
+        let leaf =
+            verify_server_certificate(&self.agreed.config, &certificate.chain, core, now, tracer)?;
         let wanted = match self.agreed.params.suite.authentication {
             Authentication::Ecdsa => KeyType::EcdsaP256,
             Authentication::Rsa => KeyType::Rsa,
@@ -535,6 +519,95 @@ impl State for ExpectCertificate {
             server_key: leaf,
         }))
     }
+}
+
+/// Validates the server's chain (RFC 5280 path, validity, name) with an
+/// action that shows each link, and returns the leaf's public key.
+///
+/// # Errors
+/// The certificate error's alert; bad_certificate for an empty chain.
+pub(crate) fn verify_server_certificate(
+    config: &ClientConfig,
+    chain_der: &[Vec<u8>],
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<PublicKey, Error> {
+    let chain = chain_der
+        .iter()
+        .map(|der| Certificate::parse(der))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(certificate_error)?;
+    // Anchors that do not parse are a configuration error: skip them,
+    // which ends in unknown_ca if nothing else matches.
+    let anchors: Vec<Certificate> = config
+        .trust_anchors
+        .iter()
+        .filter_map(|der| Certificate::parse(der).ok())
+        .collect();
+    let now_unix = config.now_unix + now.as_nanos() / 1_000_000_000;
+    let name = config
+        .server_name
+        .as_deref()
+        .filter(|_| config.verify_hostname);
+    let result = match &config.verification_cache {
+        Some(cache) => verify_chain(&chain, &anchors, name, now_unix, &mut lock(cache)),
+        None => verify_chain(
+            &chain,
+            &anchors,
+            name,
+            now_unix,
+            &mut VerificationCache::new(),
+        ),
+    };
+    core.ctx
+        .action(now, tracer, "Verify the certificate chain", |mut e| {
+            for (i, cert) in chain.iter().enumerate() {
+                e = e
+                    .field(
+                        format!("Certificate {i} Subject"),
+                        cert.subject.to_wireshark_string(),
+                    )
+                    .field(
+                        format!("Certificate {i} Issuer"),
+                        cert.issuer.to_wireshark_string(),
+                    );
+            }
+            e = e.field("Time", tlsim_sim::calendar::format_utc(now_unix));
+            if let Some(name) = name {
+                e = e.field("Server Name", name);
+            }
+            match &result {
+                Ok(report) => {
+                    for link in &report.links {
+                        e = e.field(
+                            "Signature",
+                            format!(
+                                "{} signed by {}: valid{}",
+                                link.subject,
+                                link.issuer,
+                                if link.cached { " (from cache)" } else { "" }
+                            ),
+                        );
+                    }
+                    e = e.field("Result", "trusted");
+                    if report.from_cache {
+                        e = e.field("From Cache", true);
+                    }
+                }
+                Err(err) => e = e.field("Result", err),
+            }
+            e.explain(
+                "Each certificate must be signed by the next, be valid today, and end at \
+                     a trusted root; the first must name the server.",
+            )
+        });
+    result.map_err(certificate_error)?;
+    Ok(chain
+        .into_iter()
+        .next()
+        .ok_or(PeerMisbehaved::EmptyCertificateChain)?
+        .public_key)
 }
 
 /// Waiting for the signed ECDHE parameters.

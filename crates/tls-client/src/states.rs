@@ -23,8 +23,10 @@
 //! | state | on | next |
 //! |---|---|---|
 //! | `NotStarted` | start | `ExpectServerHello` |
-//! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` |
-//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` |
+//! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` or `ExpectEncryptedExtensions` or `ExpectServerHello` |
+//! | `ExpectEncryptedExtensions` | Encrypted Extensions | `ExpectCertificate` |
+//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` or `ExpectCertificateVerify` |
+//! | `ExpectCertificateVerify` | Certificate Verify | `ExpectFinished` |
 //! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
 //! | `ExpectServerHelloDone` | Certificate Request | `ExpectServerHelloDone` |
 //! | `ExpectServerHelloDone` | Server Hello Done | `ExpectChangeCipherSpec` |
@@ -32,8 +34,11 @@
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` |
 //! | `ExpectFinished` | Finished | `Connected` |
 //! | `Connected` | Hello Request | `Connected` |
+//! | `Connected` | New Session Ticket | `Connected` |
 //! | `ExpectServerHello` | close_notify | `Closed` |
+//! | `ExpectEncryptedExtensions` | close_notify | `Closed` |
 //! | `ExpectCertificate` | close_notify | `Closed` |
+//! | `ExpectCertificateVerify` | close_notify | `Closed` |
 //! | `ExpectServerKeyExchange` | close_notify | `Closed` |
 //! | `ExpectServerHelloDone` | close_notify | `Closed` |
 //! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
@@ -41,7 +46,9 @@
 //! | `Connected` | close_notify | `Closed` |
 //! | `NotStarted` | error | `Failed` |
 //! | `ExpectServerHello` | error | `Failed` |
+//! | `ExpectEncryptedExtensions` | error | `Failed` |
 //! | `ExpectCertificate` | error | `Failed` |
+//! | `ExpectCertificateVerify` | error | `Failed` |
 //! | `ExpectServerKeyExchange` | error | `Failed` |
 //! | `ExpectServerHelloDone` | error | `Failed` |
 //! | `ExpectChangeCipherSpec` | error | `Failed` |
@@ -61,8 +68,12 @@ state_names! {
         NotStarted,
         /// The Client Hello is sent.
         ExpectServerHello,
+        /// TLS 1.3: EncryptedExtensions comes next (RFC 8446 §4.3.1).
+        ExpectEncryptedExtensions,
         /// Full handshake: the server's chain comes next.
         ExpectCertificate,
+        /// TLS 1.3: the server's CertificateVerify comes next.
+        ExpectCertificateVerify,
         /// The signed ECDHE parameters come next.
         ExpectServerKeyExchange,
         /// Server Hello Done comes next.
@@ -90,8 +101,14 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         NotStarted, Start => ExpectServerHello;
         // RFC 5246 §7.3: a Server Hello echoing the offered session ID
         // resumes it (abbreviated handshake).
-        ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec;
-        ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange;
+        // RFC 8446 §4.1.4: after a HelloRetryRequest the client sends a second
+        // Client Hello and waits for the Server Hello again.
+        ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec | ExpectEncryptedExtensions | ExpectServerHello;
+        // RFC 8446 §2: TLS 1.3 sends EncryptedExtensions, Certificate,
+        // CertificateVerify and Finished under the handshake keys.
+        ExpectEncryptedExtensions, Handshake(H::EncryptedExtensions) => ExpectCertificate;
+        ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange | ExpectCertificateVerify;
+        ExpectCertificateVerify, Handshake(H::CertificateVerify) => ExpectFinished;
         ExpectServerKeyExchange, Handshake(H::ServerKeyExchange) => ExpectServerHelloDone;
         // RFC 5246 §7.4.4: the server may ask for a client certificate;
         // the client answers with an empty Certificate (§7.4.6).
@@ -104,10 +121,15 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         // RFC 5246 §7.4.1.1: a client may refuse a Hello Request with a
         // warning no_renegotiation.
         Connected, Handshake(H::HelloRequest) => Connected;
+        // RFC 8446 §4.6.1: a ticket may come at any time after the
+        // handshake.
+        Connected, Handshake(H::NewSessionTicket) => Connected;
         // RFC 5246 §7.2.1: close_notify may come at any time once the
         // client has spoken.
         ExpectServerHello, CloseNotify => Closed;
+        ExpectEncryptedExtensions, CloseNotify => Closed;
         ExpectCertificate, CloseNotify => Closed;
+        ExpectCertificateVerify, CloseNotify => Closed;
         ExpectServerKeyExchange, CloseNotify => Closed;
         ExpectServerHelloDone, CloseNotify => Closed;
         ExpectChangeCipherSpec, CloseNotify => Closed;
@@ -115,7 +137,9 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         Connected, CloseNotify => Closed;
         NotStarted, Failure => Failed;
         ExpectServerHello, Failure => Failed;
+        ExpectEncryptedExtensions, Failure => Failed;
         ExpectCertificate, Failure => Failed;
+        ExpectCertificateVerify, Failure => Failed;
         ExpectServerKeyExchange, Failure => Failed;
         ExpectServerHelloDone, Failure => Failed;
         ExpectChangeCipherSpec, Failure => Failed;

@@ -174,12 +174,15 @@ fn exchange(pair: &mut Pair) {
     pair.drive();
 }
 
-/// The handshakes the sweep alters: full, resumed, and with NPN.
+/// The handshakes the sweep alters: full, resumed, with NPN, TLS 1.3, and
+/// TLS 1.3 after a HelloRetryRequest.
 #[derive(Clone, Copy, Debug)]
 enum Flow {
     Full,
     Resumed,
     NextProtocol,
+    Tls13,
+    Tls13Retry,
 }
 
 fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
@@ -194,6 +197,21 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
             let mut first = Pair::new(client.clone(), server.clone());
             first.handshake();
             first.assert_complete();
+        }
+        Flow::Tls13 | Flow::Tls13Retry => {
+            for (max, suites) in [
+                (&mut client.max_version, &mut client.cipher_suites),
+                (&mut server.max_version, &mut server.cipher_suites),
+            ] {
+                *max = 0x0304;
+                *suites = vec![0x1301];
+            }
+            client.signature_algorithms = Some(vec![0x0403]);
+            if let Flow::Tls13Retry = flow {
+                // The client shares x25519; the server asks for secp256r1.
+                client.groups = vec![29, 23];
+                server.groups = vec![23];
+            }
         }
         Flow::NextProtocol => {
             client.npn = true;
@@ -248,6 +266,25 @@ const CLIENT_UNREACHABLE: &[(ClientState, Trigger, ClientState)] = &[
         Trigger::CloseNotify,
         ClientState::Closed,
     ),
+    // TLS 1.3: the server sends EncryptedExtensions through Finished in
+    // one flight under the handshake keys, and a plaintext close_notify
+    // after the Server Hello is unexpected_message (RFC 8446 §5).
+    (
+        ClientState::ExpectEncryptedExtensions,
+        Trigger::CloseNotify,
+        ClientState::Closed,
+    ),
+    (
+        ClientState::ExpectCertificateVerify,
+        Trigger::CloseNotify,
+        ClientState::Closed,
+    ),
+    // The TLS 1.3 server sends no NewSessionTicket yet.
+    (
+        ClientState::Connected,
+        Trigger::Handshake(HandshakeType::NewSessionTicket),
+        ClientState::Connected,
+    ),
 ];
 
 /// Transitions that no in-memory pair of these actors can take.
@@ -277,7 +314,13 @@ fn handshakes_take_every_reachable_declared_transition() {
         client_taken.extend(c);
         server_taken.extend(s);
     };
-    for flow in [Flow::Full, Flow::Resumed, Flow::NextProtocol] {
+    for flow in [
+        Flow::Full,
+        Flow::Resumed,
+        Flow::NextProtocol,
+        Flow::Tls13,
+        Flow::Tls13Retry,
+    ] {
         let (clean, c, s) = run(&pki, flow, None);
         clean.assert_complete();
         take(c, s);

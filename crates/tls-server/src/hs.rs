@@ -35,6 +35,7 @@ use tlsim_tls::enums::{
     HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::msgs::tls13::downgrade_sentinel;
 use tlsim_tls::msgs::{
     ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned, EcdheServerKeyExchange,
     HandshakeMessage, Random, ServerEcdhParams, ServerExtension, ServerHello, SessionId,
@@ -277,6 +278,21 @@ impl State for ExpectClientHello {
         if !hello.compression_methods.contains(&CompressionMethod::Null) {
             return Err(PeerIncompatible::NullCompressionRequired.into());
         }
+        if crate::tls13::negotiates_tls13(&self.config, hello)? {
+            let answers = crate::tls13::Answers {
+                alpn: self.choose_alpn(&requested),
+                server_name: requested.server_name,
+            };
+            return crate::tls13::handle_client_hello(
+                self.config,
+                hello,
+                answers,
+                None,
+                core,
+                now,
+                tracer,
+            );
+        }
         let version = self.choose_version(hello);
         let extended_master_secret =
             requested.extended_master_secret && self.config.extended_master_secret;
@@ -332,7 +348,7 @@ impl State for ExpectClientHello {
             Some(stored) => stored.session_id.clone(),
             None => allocate_session_id(&self.config, core, now, tracer),
         };
-        let server_random = core.choose_random(
+        let mut server_random = core.choose_random(
             self.config.pins.server_random,
             now,
             tracer,
@@ -340,6 +356,13 @@ impl State for ExpectClientHello {
             "The server picks its own 32 random bytes; with the client's they make \
              this session's keys unique.",
         );
+        // RFC 8446 §4.1.3: a server that could speak TLS 1.3 but negotiates
+        // less says so in the last 8 bytes of its random.
+        if self.config.max_version >= ProtocolVersion::Tls13.get()
+            && let Some(sentinel) = downgrade_sentinel(ProtocolVersion::from(version))
+        {
+            server_random[24..].copy_from_slice(&sentinel);
+        }
         let randoms = Randoms {
             client: hello.random.0,
             server: server_random,

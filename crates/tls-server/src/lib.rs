@@ -24,6 +24,7 @@
 pub mod config;
 mod hs;
 pub mod states;
+mod tls13;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

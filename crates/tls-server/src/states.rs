@@ -19,7 +19,7 @@
 //! TLSIM_UPDATE_STATES=1 cargo test -p tlsim-tls-client --test states rewrites it -->
 //! | state | on | next |
 //! |---|---|---|
-//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` |
+//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` or `ExpectFinished` or `ExpectClientHello` |
 //! | `ExpectClientKeyExchange` | Client Key Exchange | `ExpectChangeCipherSpec` |
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` or `ExpectNextProtocol` |
 //! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
@@ -76,7 +76,11 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
     transitions: transitions![
         // RFC 5246 §7.3: a cached session that fits is resumed
         // (abbreviated handshake).
-        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec;
+        // RFC 8446 §2: a TLS 1.3 Client Hello gets the whole server flight
+        // at once, and the client's Finished comes next.
+        // RFC 8446 §4.1.4: or a HelloRetryRequest, and a second Client Hello
+        // comes.
+        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello;
         ExpectClientKeyExchange, Handshake(H::ClientKeyExchange) => ExpectChangeCipherSpec;
         // NPN draft §3: the client's choice follows its Change Cipher Spec.
         ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished | ExpectNextProtocol;

@@ -152,12 +152,15 @@ impl ProtocolVersion {
 }
 
 code_points! {
-    /// The handshake message type (RFC 5246 §7.4, RFC 5077 §3.3, NPN draft).
+    /// The handshake message type (RFC 5246 §7.4, RFC 5077 §3.3, RFC 8446
+    /// §4, NPN draft).
     pub enum HandshakeType: u8, Decimal {
         HelloRequest = 0 => "Hello Request",
         ClientHello = 1 => "Client Hello",
         ServerHello = 2 => "Server Hello",
         NewSessionTicket = 4 => "New Session Ticket",
+        EndOfEarlyData = 5 => "End of Early Data",
+        EncryptedExtensions = 8 => "Encrypted Extensions",
         Certificate = 11 => "Certificate",
         ServerKeyExchange = 12 => "Server Key Exchange",
         CertificateRequest = 13 => "Certificate Request",
@@ -166,7 +169,9 @@ code_points! {
         ClientKeyExchange = 16 => "Client Key Exchange",
         Finished = 20 => "Finished",
         CertificateStatus = 22 => "Certificate Status",
+        KeyUpdate = 24 => "Key Update",
         NextProtocol = 67 => "Next Protocol",
+        MessageHash = 254 => "Message Hash",
     }
 }
 
@@ -306,7 +311,8 @@ code_points! {
 }
 
 code_points! {
-    /// A hello extension type (RFC 5246 §7.4.1.4 and the IANA registry).
+    /// A hello extension type (RFC 5246 §7.4.1.4, RFC 8446 §4.2 and the
+    /// IANA registry).
     pub enum ExtensionType: u16, Decimal {
         ServerName = 0 => "server_name",
         MaxFragmentLength = 1 => "max_fragment_length",
@@ -320,6 +326,16 @@ code_points! {
         Padding = 21 => "padding",
         ExtendedMasterSecret = 23 => "extended_master_secret",
         SessionTicket = 35 => "SessionTicket TLS",
+        PreSharedKey = 41 => "pre_shared_key",
+        EarlyData = 42 => "early_data",
+        SupportedVersions = 43 => "supported_versions",
+        Cookie = 44 => "cookie",
+        PskKeyExchangeModes = 45 => "psk_key_exchange_modes",
+        CertificateAuthorities = 47 => "certificate_authorities",
+        OidFilters = 48 => "oid_filters",
+        PostHandshakeAuth = 49 => "post_handshake_auth",
+        SignatureAlgorithmsCert = 50 => "signature_algorithms_cert",
+        KeyShare = 51 => "key_share",
         NextProtocolNegotiation = 13172 => "next_protocol_negotiation",
         ChannelId = 30032 => "channel_id",
         RenegotiationInfo = 65281 => "renegotiation_info",
@@ -487,6 +503,22 @@ impl SignatureScheme {
 }
 
 code_points! {
+    /// RFC 8446 §4.6.3: whether a KeyUpdate asks the peer to update too.
+    pub enum KeyUpdateRequest: u8, Decimal {
+        UpdateNotRequested = 0 => "update_not_requested",
+        UpdateRequested = 1 => "update_requested",
+    }
+}
+
+code_points! {
+    /// RFC 8446 §4.2.9: how a PSK may be used.
+    pub enum PskKeyExchangeMode: u8, Decimal {
+        PskKe = 0 => "psk_ke",
+        PskDheKe = 1 => "psk_dhe_ke",
+    }
+}
+
+code_points! {
     /// An alert's level (RFC 5246 §7.2).
     pub enum AlertLevel: u8, Decimal {
         Warning = 1 => "Warning",
@@ -495,7 +527,8 @@ code_points! {
 }
 
 code_points! {
-    /// An alert's description (RFC 5246 §7.2, RFC 6066, RFC 7301, RFC 7507).
+    /// An alert's description (RFC 5246 §7.2, RFC 6066, RFC 7301, RFC 7507,
+    /// RFC 8446 §6).
     pub enum AlertDescription: u8, Decimal {
         CloseNotify = 0 => "Close Notify",
         UnexpectedMessage = 10 => "Unexpected Message",
@@ -522,8 +555,12 @@ code_points! {
         InappropriateFallback = 86 => "Inappropriate Fallback",
         UserCanceled = 90 => "User Canceled",
         NoRenegotiation = 100 => "No Renegotiation",
+        MissingExtension = 109 => "Missing Extension",
         UnsupportedExtension = 110 => "Unsupported Extension",
         UnrecognizedName = 112 => "Unrecognized Name",
+        BadCertificateStatusResponse = 113 => "Bad Certificate Status Response",
+        UnknownPskIdentity = 115 => "Unknown PSK Identity",
+        CertificateRequired = 116 => "Certificate Required",
         NoApplicationProtocol = 120 => "No Application Protocol",
     }
 }

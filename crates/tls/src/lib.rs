@@ -1,4 +1,7 @@
-//! The shared TLS 1.0–1.2 protocol of tlsim (RFC 2246, RFC 4346, RFC 5246).
+//! The shared TLS 1.0–1.2 protocol of tlsim (RFC 2246, RFC 4346, RFC 5246),
+//! and TLS 1.3 (RFC 8446): its key schedule in
+//! [`crypto::key_schedule`], its record protection in
+//! [`crypto::cipher::tls13`], its messages in [`msgs::tls13`].
 //!
 //! Sans-IO: nothing here reads a clock, touches a socket or asks the OS for
 //! randomness. Time and a seeded random stream are passed in by the caller.

@@ -7,6 +7,9 @@ use tlsim_sim::{Event, Field, Instant, Kind, RngStream, Tracer};
 use super::machine::{CLOSED, FAILED, Machine, Trigger};
 use super::{EventContext, Negotiated, TlsEvent, alert_name, crypto_error};
 use crate::codec::{Codec, hex};
+use crate::crypto::cipher::tls13::{
+    LEGACY_RECORD_VERSION, OUTER_CONTENT_TYPE, Tls13Decrypter, Tls13Encrypter,
+};
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::crypto::suites::AES_BLOCK_LEN;
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
@@ -210,6 +213,9 @@ pub struct Core {
     decrypter: Option<RecordDecrypter>,
     pending_encrypter: Option<RecordEncrypter>,
     pending_decrypter: Option<RecordDecrypter>,
+    /// TLS 1.3 protection, which replaces the keys above once set.
+    tls13_encrypter: Option<Tls13Encrypter>,
+    tls13_decrypter: Option<Tls13Decrypter>,
     write_version: ProtocolVersion,
     version: Option<ProtocolVersion>,
     pinned_ivs: VecDeque<[u8; AES_BLOCK_LEN]>,
@@ -248,6 +254,8 @@ impl Core {
             decrypter: None,
             pending_encrypter: None,
             pending_decrypter: None,
+            tls13_encrypter: None,
+            tls13_decrypter: None,
             write_version,
             version: None,
             pinned_ivs: VecDeque::new(),
@@ -291,7 +299,42 @@ impl Core {
     /// on (RFC 5246 §6.2.1, Appendix E.1).
     pub fn set_version(&mut self, version: ProtocolVersion) {
         self.version = Some(version);
-        self.write_version = version;
+        // RFC 8446 §5.1: TLS 1.3 records carry legacy_record_version 0x0303.
+        self.write_version = if version == ProtocolVersion::Tls13 {
+            LEGACY_RECORD_VERSION
+        } else {
+            version
+        };
+    }
+
+    /// RFC 8446 §5.2: protects every record written from now on with
+    /// TLS 1.3 `encrypter`; the messages queued before go out under the
+    /// keys they were queued under.
+    pub fn set_tls13_write_keys(&mut self, encrypter: Tls13Encrypter, tracing: bool) {
+        self.seal_handshake(tracing);
+        self.tls13_encrypter = Some(encrypter);
+    }
+
+    /// RFC 8446 §5.2: opens every record read from now on with TLS 1.3
+    /// `decrypter`.
+    ///
+    /// # Errors
+    /// unexpected_message if a handshake message is partly read: RFC 8446
+    /// §5.1 "Handshake messages MUST NOT span key changes."
+    pub fn set_tls13_read_keys(&mut self, decrypter: Tls13Decrypter) -> Result<(), Error> {
+        if !self.joiner.is_empty() {
+            return Err(Error::InappropriateMessage {
+                expected: &[],
+                got: ContentType::Handshake,
+            });
+        }
+        self.tls13_decrypter = Some(decrypter);
+        Ok(())
+    }
+
+    /// Whether the negotiated version is TLS 1.3.
+    fn is_tls13(&self) -> bool {
+        self.version == Some(ProtocolVersion::Tls13)
     }
 
     /// The negotiated version, once the hellos are exchanged.
@@ -445,6 +488,15 @@ impl Core {
         Ok(())
     }
 
+    /// RFC 8446 Appendix D.4: the middlebox compatibility mode's dummy
+    /// change_cipher_spec, a plaintext record of the single byte 1 that
+    /// changes no keys.
+    pub fn queue_compatibility_change_cipher_spec(&mut self, tracing: bool) {
+        self.seal_handshake(tracing);
+        self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
+        self.flight.name("Change Cipher Spec".to_owned());
+    }
+
     /// Writes the current flight: one send event, then the bytes are
     /// queued for the transport.
     pub fn flush(&mut self, now: Instant, tracer: &mut dyn Tracer) {
@@ -478,13 +530,22 @@ impl Core {
     fn write_record(&mut self, typ: ContentType, plaintext: &[u8], tracing: bool) {
         let mut record = Vec::with_capacity(HEADER_LEN + plaintext.len() + 64);
         RecordHeader {
-            typ,
+            // RFC 8446 §5.2: a protected record's real type is inside it.
+            typ: match self.tls13_encrypter {
+                Some(_) => OUTER_CONTENT_TYPE,
+                None => typ,
+            },
             version: self.write_version,
             length: 0,
         }
         .encode(&mut record);
         let version = self.write_version.get();
         let protected = match &mut self.encrypter {
+            _ if self.tls13_encrypter.is_some() => {
+                let encrypter = self.tls13_encrypter.as_mut().expect("checked above");
+                record.extend_from_slice(&encrypter.encrypt(typ, plaintext, 0));
+                true
+            }
             Some(encrypter) => {
                 match self.pinned_ivs.pop_front() {
                     Some(iv) => record.extend_from_slice(&encrypter.encrypt_with_iv(
@@ -511,13 +572,16 @@ impl Core {
         let len = (record.len() - HEADER_LEN) as u16;
         record[3..5].copy_from_slice(&len.to_be_bytes());
         let hint = self.version;
-        let opened = (self.encrypter.as_ref())
-            .filter(|_| protected)
-            .map(|encrypter| Opened {
-                typ,
-                plaintext,
-                trace: encrypter.last_record(),
-            });
+        let trace = match (&self.tls13_encrypter, &self.encrypter) {
+            (Some(encrypter), _) => Some(encrypter.last_record()),
+            (None, Some(encrypter)) => Some(encrypter.last_record()),
+            (None, None) => None,
+        };
+        let opened = trace.filter(|_| protected).map(|trace| Opened {
+            typ,
+            plaintext,
+            trace,
+        });
         self.flight.add_record(&record, opened, hint, tracing);
     }
 
@@ -726,21 +790,47 @@ impl Core {
                 got: typ,
             });
         }
-        let plaintext = match &mut self.decrypter {
-            Some(d) => d
-                .decrypt(typ.get(), record.version.get(), &record.fragment)
-                .map_err(crypto_error)?,
-            None => {
+        let (typ, plaintext) = match (&mut self.tls13_decrypter, &mut self.decrypter) {
+            (Some(d), _) if typ == OUTER_CONTENT_TYPE => {
+                let inner = d.decrypt(&record.fragment)?;
+                // RFC 8446 §5: a protected change_cipher_spec is
+                // unexpected_message.
+                if inner.typ == ContentType::ChangeCipherSpec {
+                    return Err(InvalidMessage::UnknownContentType(inner.typ.get()).into());
+                }
+                (inner.typ, inner.content)
+            }
+            // RFC 8446 §5.2: once keys are set, only protected records
+            // and the compatibility change_cipher_spec may arrive.
+            (Some(_), _) if typ != ContentType::ChangeCipherSpec => {
+                return Err(Error::InappropriateMessage {
+                    expected: &[OUTER_CONTENT_TYPE],
+                    got: typ,
+                });
+            }
+            (_, Some(d)) => (
+                typ,
+                d.decrypt(typ.get(), record.version.get(), &record.fragment)
+                    .map_err(crypto_error)?,
+            ),
+            _ => {
                 record.check_plaintext_len()?;
-                record.fragment.clone()
+                (typ, record.fragment.clone())
             }
         };
         if tracing {
             let wire = record.to_bytes();
-            let opened = self.decrypter.as_ref().map(|decrypter| Opened {
+            let trace = match (&self.decrypter, &self.tls13_decrypter) {
+                (Some(decrypter), _) => Some(decrypter.last_record()),
+                (None, Some(decrypter)) if record.typ == OUTER_CONTENT_TYPE => {
+                    Some(decrypter.last_record())
+                }
+                _ => None,
+            };
+            let opened = trace.map(|trace| Opened {
                 typ,
                 plaintext: &plaintext,
-                trace: decrypter.last_record(),
+                trace,
             });
             batch.add_record(&wire, opened, self.version, true);
         }
@@ -770,6 +860,15 @@ impl Core {
                 // zero-length fragments of ... ChangeCipherSpec".
                 if plaintext.is_empty() {
                     return Err(InvalidMessage::EmptyFragment(typ).into());
+                }
+                // RFC 8446 §5: a change_cipher_spec of the single byte 1,
+                // before the peer's Finished, "MUST simply" be dropped
+                // (the middlebox compatibility mode of Appendix D.4).
+                if self.is_tls13() {
+                    if plaintext == [1] && !self.handshake_complete {
+                        return Ok(());
+                    }
+                    return Err(super::unexpected_change_cipher_spec());
                 }
                 // RFC 5246 §6.2.1: messages of one content type may share a
                 // record, so each byte is one message of §7.1's single byte

@@ -31,6 +31,7 @@ mod keys;
 mod machine;
 mod names;
 mod store;
+mod tls13;
 
 use std::borrow::Cow;
 
@@ -42,6 +43,7 @@ pub use self::keys::{HelloParams, Randoms, SessionKeys};
 pub use self::machine::{CLOSED, Declaration, FAILED, StateName, Transition, Transitions, Trigger};
 pub use self::names::alert_name;
 pub use self::store::SessionStore;
+pub use self::tls13::{Direction, Tls13Secrets, check_verify_data, expect_tls13};
 use crate::cert::CertError;
 use crate::crypto::CryptoError as CipherError;
 use crate::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};

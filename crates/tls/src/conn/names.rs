@@ -1,4 +1,5 @@
-//! Short names for titles: alerts as RFC 5246 §7.2 spells them.
+//! Short names for titles: alerts as RFC 5246 §7.2 and RFC 8446 §6 spell
+//! them.
 
 use crate::enums::AlertDescription;
 
@@ -31,8 +32,12 @@ pub fn alert_name(description: AlertDescription) -> String {
         AlertDescription::InappropriateFallback => "inappropriate_fallback",
         AlertDescription::UserCanceled => "user_canceled",
         AlertDescription::NoRenegotiation => "no_renegotiation",
+        AlertDescription::MissingExtension => "missing_extension",
         AlertDescription::UnsupportedExtension => "unsupported_extension",
         AlertDescription::UnrecognizedName => "unrecognized_name",
+        AlertDescription::BadCertificateStatusResponse => "bad_certificate_status_response",
+        AlertDescription::UnknownPskIdentity => "unknown_psk_identity",
+        AlertDescription::CertificateRequired => "certificate_required",
         AlertDescription::NoApplicationProtocol => "no_application_protocol",
         AlertDescription::Unknown(n) => return format!("unknown({n})"),
     };

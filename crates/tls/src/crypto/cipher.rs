@@ -775,5 +775,7 @@ fn check_padding(buf: &[u8], mac_len: usize) -> (usize, bool) {
     (buf.len() - strip - mac_len, ok)
 }
 
+pub mod tls13;
+
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,8 @@
 //! - [`suites`]: the supported cipher suites and their parameters.
 //! - [`cipher`]: record protection (AES-128/256-CBC + HMAC, AES-128/256-GCM,
 //!   ChaCha20-Poly1305).
+//! - [`key_schedule`]: TLS 1.3's HKDF key schedule (RFC 8446 §7), and
+//!   [`cipher::tls13`] its record protection (RFC 8446 §5).
 //! - [`kx`]: ephemeral ECDH on P-256, P-384 and X25519.
 //! - [`sign`]: ECDSA and RSA signing keys, signature verification, PEM.
 //!
@@ -18,6 +20,7 @@
 //! argument, so a seeded stream gives the same bytes on every run.
 
 pub mod cipher;
+pub mod key_schedule;
 pub mod kx;
 pub mod pem;
 pub mod prf;

@@ -508,6 +508,9 @@ fn handshake_message(
         let walked = match typ {
             HandshakeType::ClientHello => client_hello(d, &mut body),
             HandshakeType::ServerHello => server_hello(d, &mut body),
+            HandshakeType::Certificate if version == ProtocolVersion::Tls13 => {
+                certificate13(d, &mut body)
+            }
             HandshakeType::Certificate => certificate(d, &mut body),
             HandshakeType::ServerKeyExchange => server_key_exchange(d, &mut body, version),
             HandshakeType::CertificateRequest => certificate_request(d, &mut body, version),
@@ -753,7 +756,16 @@ fn protocol_names(
 }
 
 fn certificate(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
-    let mut list = d.length_prefixed(r, "Certificates Length", CERTIFICATE_LIST)?;
+    let list = d.length_prefixed(r, "Certificates Length", CERTIFICATE_LIST)?;
+    certificate_entries(d, list, |d, list| der_certificate(d, list, ASN1_CERT))
+}
+
+/// The `Certificates` of a certificate list, each entry walked by `entry`.
+fn certificate_entries(
+    d: &mut Dissector,
+    mut list: Reader<'_>,
+    mut entry: impl FnMut(&mut Dissector, &mut Reader<'_>) -> Result<(), InvalidMessage>,
+) -> Result<(), InvalidMessage> {
     let start = list.position();
     d.push(
         "Certificates",
@@ -763,19 +775,54 @@ fn certificate(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessa
     );
     d.nested(|d| {
         while !list.is_empty() {
-            let mut cert = d.length_prefixed(&mut list, "Certificate Length", ASN1_CERT)?;
-            let start = cert.position();
-            let der = cert.rest();
-            // Wireshark shows each certificate by its subject, then its fields.
-            let subject = match crate::cert::Certificate::parse(der) {
-                Ok(parsed) => parsed.subject.to_wireshark_string(),
-                Err(e) => format!("{} bytes of DER that do not parse: {e:?}", der.len()),
-            };
-            d.push("Certificate", subject, start, cert.position());
-            for field in crate::cert::outline(der).unwrap_or_default() {
-                let (from, to) = (start + field.range.start, start + field.range.end);
-                d.push_below(field.depth + 1, field.name, field.value, from, to);
-            }
+            entry(d, &mut list)?;
+        }
+        Ok(())
+    })
+}
+
+/// One DER certificate with its length: Wireshark shows it by its
+/// subject, then its fields.
+fn der_certificate(
+    d: &mut Dissector,
+    list: &mut Reader<'_>,
+    bounds: VecBounds,
+) -> Result<(), InvalidMessage> {
+    let mut cert = d.length_prefixed(list, "Certificate Length", bounds)?;
+    let start = cert.position();
+    let der = cert.rest();
+    let subject = match crate::cert::Certificate::parse(der) {
+        Ok(parsed) => parsed.subject.to_wireshark_string(),
+        Err(e) => format!("{} bytes of DER that do not parse: {e:?}", der.len()),
+    };
+    d.push("Certificate", subject, start, cert.position());
+    for field in crate::cert::outline(der).unwrap_or_default() {
+        let (from, to) = (start + field.range.start, start + field.range.end);
+        d.push_below(field.depth + 1, field.name, field.value, from, to);
+    }
+    Ok(())
+}
+
+/// RFC 8446 §4.4.2: the TLS 1.3 Certificate, a request context and
+/// entries of a certificate and its extensions.
+fn certificate13(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    let context = d.length_prefixed(
+        r,
+        "Certificate Request Context Length",
+        super::tls13::CERTIFICATE_REQUEST_CONTEXT,
+    )?;
+    if !context.is_empty() {
+        let mut context = context;
+        let at = context.position();
+        d.bytes("Certificate Request Context", context.rest(), at);
+    }
+    let list = d.length_prefixed(r, "Certificates Length", super::tls13::CERTIFICATE_ENTRIES)?;
+    certificate_entries(d, list, |d, list| {
+        der_certificate(d, list, super::tls13::CERT_DATA)?;
+        let mut extensions = d.length_prefixed(list, "Extensions Length", EXTENSIONS)?;
+        if !extensions.is_empty() {
+            let at = extensions.position();
+            d.bytes("Extensions", extensions.rest(), at);
         }
         Ok(())
     })

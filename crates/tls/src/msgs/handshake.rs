@@ -179,20 +179,38 @@ impl HandshakeMessage {
     }
 }
 
+/// Writes a handshake header of type `typ` and the body `body` writes.
+pub(crate) fn encode_handshake(
+    typ: HandshakeType,
+    out: &mut Vec<u8>,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    typ.encode(out);
+    HANDSHAKE_BODY.encode_with(out, body);
+}
+
+/// Reads a handshake header and exactly the body it announces with
+/// `read_body`; bytes left in the body are an error.
+pub(crate) fn read_handshake<M>(
+    r: &mut Reader<'_>,
+    read_body: impl FnOnce(HandshakeType, &mut Reader<'_>) -> Result<M, InvalidMessage>,
+) -> Result<M, InvalidMessage> {
+    let typ = HandshakeType::read(r)?;
+    let mut body = HANDSHAKE_BODY.read_body(r)?;
+    let message = read_body(typ, &mut body)?;
+    body.expect_empty("handshake body")?;
+    Ok(message)
+}
+
 impl Codec for HandshakeMessage {
     fn encode(&self, out: &mut Vec<u8>) {
-        self.typ().encode(out);
-        HANDSHAKE_BODY.encode_with(out, |out| self.encode_body(out));
+        encode_handshake(self.typ(), out, |out| self.encode_body(out));
     }
 
     /// Reads the header and exactly the body it announces; bytes left in
     /// the body are an error.
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let typ = HandshakeType::read(r)?;
-        let mut body = HANDSHAKE_BODY.read_body(r)?;
-        let message = Self::read_body(typ, &mut body)?;
-        body.expect_empty("handshake body")?;
-        Ok(message)
+        read_handshake(r, Self::read_body)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Typed TLS 1.0–1.2 messages: handshake messages, hello extensions,
-//! alerts and ChangeCipherSpec, each with a [`Codec`](crate::codec::Codec).
+//! alerts and ChangeCipherSpec, each with a [`Codec`](crate::codec::Codec);
+//! [`tls13`] holds the TLS 1.3 messages and extension bodies.
 //!
 //! Start with [`HandshakeMessage`], the envelope every handshake message
 //! travels in; [`dissect`] turns records and messages into the ordered,
@@ -14,6 +15,7 @@ mod extensions;
 mod handshake;
 mod hello;
 mod kx;
+pub mod tls13;
 
 #[cfg(test)]
 pub(crate) mod strategies;
@@ -114,6 +116,10 @@ mod tests {
             let _ = ChangeCipherSpec::from_bytes(&bytes);
             let _ = ClientEcdhPublic::from_bytes(&bytes);
             let _ = NewSessionTicket::from_bytes(&bytes);
+            let _ = tls13::Tls13Message::from_bytes(&bytes);
+            let _ = tls13::ClientKeyShares::from_bytes(&bytes);
+            let _ = tls13::Certificate13::from_bytes(&bytes);
+            let _ = tls13::NewSessionTicket13::from_bytes(&bytes);
             for version in [ProtocolVersion::Tls10, ProtocolVersion::Tls12] {
                 let _ = EcdheServerKeyExchange::from_body(&bytes, version);
             }

@@ -1,0 +1,577 @@
+//! The client's TLS 1.3 handshake (RFC 8446 §2, Figure 1), entered from
+//! `hs::ExpectServerHello` when the Server Hello selects TLS 1.3 in
+//! supported_versions.
+//!
+//! 0. With `max_version` TLS 1.3, the Client Hello also carries
+//!    supported_versions, one key share for the first group the client
+//!    can compute, and (middlebox compatibility, Appendix D.4) a 32-byte
+//!    legacy session ID ([`offer`]).
+//! 1. Server Hello: the shared secret, the handshake secrets →
+//!    [`ExpectEncryptedExtensions`].
+//! 2. EncryptedExtensions → [`ExpectCertificate`]; Certificate →
+//!    [`ExpectCertificateVerify`]; CertificateVerify → [`ExpectFinished`].
+//! 3. The server's Finished: the application secrets; send the
+//!    compatibility change_cipher_spec and the client's Finished →
+//!    [`Connected`].
+//!
+//! A HelloRetryRequest (§4.1.4) is answered once with a second Client
+//! Hello ([`retry`]). Not implemented yet: PSK resumption and 0-RTT (a NewSessionTicket is
+//! read and set aside), KeyUpdate, client certificates.
+
+use std::sync::Arc;
+
+use tlsim_sim::{Instant, Tracer};
+use tlsim_tls::codec::{Codec, hex};
+use tlsim_tls::conn::{
+    Core, Direction, Input, Negotiated, State, StateName, Tls13Secrets, check_verify_data,
+    crypto_error, expect_tls13,
+};
+use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
+use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
+use tlsim_tls::crypto::sign::{self, PublicKey};
+use tlsim_tls::enums::{
+    CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
+};
+use tlsim_tls::error::{CryptoError, Error, PeerMisbehaved};
+use tlsim_tls::msgs::tls13::{
+    ClientKeyShares, ClientSupportedVersions, Cookie, HelloRetryKeyShare, KeyShareEntry,
+    Tls13Extension, Tls13Message, certificate_verify_content,
+};
+use tlsim_tls::msgs::{ClientExtension, ServerExtension, ServerHello, SessionId};
+use tlsim_tls::record::JoinedMessage;
+
+use crate::config::ClientConfig;
+use crate::hs::verify_server_certificate;
+use crate::states::ClientState;
+
+/// What a Client Hello offering TLS 1.3 adds, and the private key its
+/// share needs later.
+pub(crate) struct Offer {
+    /// supported_versions and key_share.
+    pub(crate) extensions: Vec<ClientExtension>,
+    /// RFC 8446 Appendix D.4: a fresh 32-byte legacy session ID.
+    pub(crate) legacy_session_id: SessionId,
+    secret: EphemeralSecret,
+    /// The suite of the HelloRetryRequest answered, if one was.
+    retried_suite: Option<CipherSuite>,
+}
+
+/// The TLS 1.3 part of the Client Hello, if the client's maximum version
+/// is TLS 1.3 and one of its groups can make a key share.
+pub(crate) fn offer(
+    config: &ClientConfig,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Option<Offer> {
+    if config.max_version < ProtocolVersion::Tls13.get() {
+        return None;
+    }
+    let group = config
+        .groups
+        .iter()
+        .find_map(|&g| KxGroup::from_named_curve(g))?;
+    let (secret, public) = core
+        .ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())
+        .ok()?;
+    core.ctx.action(now, tracer, "Client: Key Share", |e| {
+        e.field("Group", group.name())
+            .field("Client Private Key", hex(secret.private_bytes()))
+            .field("Client Public Key", hex(&public))
+            .explain(
+                "A TLS 1.3 client guesses the server's group and sends its public key in \
+                 the Client Hello, saving a round trip.",
+            )
+    });
+    // RFC 8446 §4.2.1: the versions offered, most preferred first.
+    let versions = (config.min_version.max(0x0301)..=ProtocolVersion::Tls13.get())
+        .rev()
+        .map(ProtocolVersion::from)
+        .collect();
+    let mut extensions = vec![
+        ClientSupportedVersions(versions).to_client_extension(),
+        ClientKeyShares(vec![KeyShareEntry {
+            group: NamedGroup::from(group.named_curve()),
+            key_exchange: public,
+        }])
+        .to_client_extension(),
+    ];
+    // RFC 8446 §4.2.3: a client offering TLS 1.3 "MUST send" its signature
+    // schemes; without configured ones, the one it verifies.
+    if config.signature_algorithms.is_none() {
+        extensions.push(ClientExtension::SignatureAlgorithms(vec![
+            SignatureScheme::EcdsaSecp256r1Sha256,
+        ]));
+    }
+    let mut session_id = [0u8; 32];
+    core.rng.fill(&mut session_id);
+    Some(Offer {
+        extensions,
+        legacy_session_id: SessionId::new(&session_id).expect("32 bytes"),
+        secret,
+        retried_suite: None,
+    })
+}
+
+/// RFC 8446 §4.1.4: answers a HelloRetryRequest with a second Client
+/// Hello, the first one with a share for the group asked for (and the
+/// cookie, if any); the transcript's first Client Hello becomes its
+/// `message_hash` (§4.4.1).
+///
+/// # Errors
+/// unexpected_message for a second HelloRetryRequest; illegal_parameter
+/// for one that selects an unoffered suite, asks for an unoffered group
+/// or for the group already shared, or would not change the Client Hello.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hand-over from the version-neutral Server Hello state"
+)]
+pub(crate) fn retry(
+    config: &ClientConfig,
+    offer: Offer,
+    message: &JoinedMessage,
+    hello: &ServerHello,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Offer, Error> {
+    if offer.retried_suite.is_some() {
+        return Err(Error::InappropriateHandshakeMessage {
+            expected: &[HandshakeType::ServerHello],
+            got: HandshakeType::ServerHello,
+        });
+    }
+    let suite = Tls13CipherSuite::find(hello.cipher_suite)
+        .filter(|s| config.cipher_suites.contains(&s.suite.get()))
+        .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
+    if hello.session_id != offer.legacy_session_id {
+        return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());
+    }
+    let requested = HelloRetryKeyShare::find_in_server_hello(hello).transpose()?;
+    let cookie = Cookie::find_in_server_hello(hello).transpose()?;
+    // RFC 8446 §4.1.4: a HelloRetryRequest that would not change the
+    // Client Hello is illegal_parameter, as is a group not offered or
+    // already shared (§4.2.8).
+    let group = match requested {
+        Some(HelloRetryKeyShare(group))
+            if config.groups.contains(&group.get())
+                && group != NamedGroup::from(offer.secret.group().named_curve()) =>
+        {
+            KxGroup::from_named_curve(group.get())
+                .ok_or(PeerMisbehaved::IllegalParameter("HelloRetryRequest group"))?
+        }
+        Some(_) => return Err(PeerMisbehaved::IllegalParameter("HelloRetryRequest group").into()),
+        None if cookie.is_some() => offer.secret.group(),
+        None => return Err(PeerMisbehaved::IllegalParameter("HelloRetryRequest").into()),
+    };
+    // The transcript holds the first Client Hello alone.
+    let first = Tls13Message::from_bytes(&core.transcript)?;
+    let Tls13Message::ClientHello(mut second) = first else {
+        unreachable!("the client's transcript starts with its Client Hello");
+    };
+    let hash = suite.hash;
+    let replaced = message_hash(hash, &core.transcript);
+    core.ctx.action(now, tracer, "Replace the Client Hello in the transcript", |e| {
+        e.field("Hash", hash.name())
+            .field("message_hash", hex(&replaced))
+            .explain(
+                "After a HelloRetryRequest the transcript starts with a synthetic                  message_hash holding the hash of the first Client Hello.",
+            )
+    });
+    core.transcript = replaced;
+    core.transcript.extend_from_slice(&message.bytes);
+    // The server's compatibility change_cipher_spec may follow.
+    core.set_version(ProtocolVersion::Tls13);
+    let (secret, public) = if group == offer.secret.group() {
+        (offer.secret, None)
+    } else {
+        let (secret, public) = core.ephemeral_key(group, None)?;
+        (secret, Some(public))
+    };
+    let mut extensions = Vec::new();
+    for ext in second.extensions.drain(..) {
+        match (&ext, &public) {
+            (ClientExtension::Unknown { typ, .. }, Some(public))
+                if *typ == ExtensionType::KeyShare =>
+            {
+                extensions.push(
+                    ClientKeyShares(vec![KeyShareEntry {
+                        group: NamedGroup::from(group.named_curve()),
+                        key_exchange: public.clone(),
+                    }])
+                    .to_client_extension(),
+                );
+            }
+            _ => extensions.push(ext),
+        }
+    }
+    if let Some(cookie) = &cookie {
+        extensions.push(cookie.to_client_extension());
+    }
+    second.extensions = extensions;
+    core.ctx.action(now, tracer, "Client: Key Share", |e| {
+        e.field("Group", group.name())
+            .field("Client Private Key", hex(secret.private_bytes()))
+            .field("Client Public Key", hex(&secret.public_bytes()))
+            .explain(
+                "The server asked for a share on another group: the client makes a key pair                  there and sends its Client Hello again.",
+            )
+    });
+    // RFC 8446 Appendix D.4: the dummy change_cipher_spec goes before the
+    // second flight.
+    core.queue_compatibility_change_cipher_spec(tracer.enabled());
+    core.queue_tls13(&Tls13Message::ClientHello(second));
+    core.flush(now, tracer);
+    Ok(Offer {
+        extensions: Vec::new(),
+        legacy_session_id: offer.legacy_session_id,
+        secret,
+        retried_suite: Some(suite.suite),
+    })
+}
+
+/// RFC 8446 §4.1.3, §4.1.4: checks a TLS 1.3 Server Hello, derives the
+/// handshake secrets and switches the read side to the server's keys.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hand-over from the version-neutral Server Hello state"
+)]
+pub(crate) fn handle_server_hello(
+    config: Arc<ClientConfig>,
+    client_random: [u8; 32],
+    offer: Offer,
+    message: &JoinedMessage,
+    hello: &ServerHello,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Box<dyn State>, Error> {
+    // RFC 8446 §4.1.3: the suite must be offered, the session ID echoed,
+    // compression null; otherwise illegal_parameter.
+    let suite = Tls13CipherSuite::find(hello.cipher_suite)
+        .filter(|s| config.cipher_suites.contains(&s.suite.get()))
+        .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
+    // RFC 8446 §4.1.4: the suite must be the HelloRetryRequest's.
+    if offer.retried_suite.is_some_and(|s| s != suite.suite) {
+        return Err(PeerMisbehaved::IllegalParameter("cipher suite changed after retry").into());
+    }
+    if hello.session_id != offer.legacy_session_id {
+        return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());
+    }
+    if hello.compression_method != CompressionMethod::Null {
+        return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
+    }
+    let share = KeyShareEntry::find_in_server_hello(hello)
+        .ok_or(PeerMisbehaved::IllegalParameter("key_share missing"))??;
+    if share.group != NamedGroup::from(offer.secret.group().named_curve()) {
+        return Err(PeerMisbehaved::SelectedUnofferedCurve.into());
+    }
+    let shared = offer
+        .secret
+        .agree(&share.key_exchange)
+        .map_err(crypto_error)?;
+    core.ctx.action(now, tracer, "Client: Shared Secret", |e| {
+        e.field("Group", offer.secret.group().name())
+            .field("Server Public Key", hex(&share.key_exchange))
+            .field("Shared Secret", hex(&shared))
+            .explain(
+                "The client combines its private key with the server's share: the same \
+                 secret the server computed.",
+            )
+    });
+    core.transcript.extend_from_slice(&message.bytes);
+    core.set_version(ProtocolVersion::Tls13);
+    core.negotiated = Some(Negotiated {
+        version: ProtocolVersion::Tls13,
+        suite: suite.suite,
+        group: Some(share.group),
+        alpn: None,
+        session_id: Vec::new(),
+        resumed: false,
+        extended_master_secret: false,
+    });
+    let secrets = core.tls13_handshake_secrets(now, tracer, suite, client_random, &shared);
+    core.tls13_switch_keys(
+        now,
+        tracer,
+        &secrets,
+        &secrets.server_handshake,
+        Direction::Read,
+        "Server handshake traffic keys",
+    )?;
+    Ok(Box::new(ExpectEncryptedExtensions {
+        config,
+        secrets,
+        retried: offer.retried_suite.is_some(),
+    }))
+}
+
+/// Waiting for EncryptedExtensions, the first message under the server's
+/// handshake keys.
+struct ExpectEncryptedExtensions {
+    config: Arc<ClientConfig>,
+    secrets: Tls13Secrets,
+    retried: bool,
+}
+
+impl State for ExpectEncryptedExtensions {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectEncryptedExtensions.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let (message, decoded) = expect_tls13(input, &[HandshakeType::EncryptedExtensions])?;
+        let Tls13Message::EncryptedExtensions(ee) = decoded else {
+            unreachable!("expect_tls13 returned the one type asked for");
+        };
+        let config = &self.config;
+        for ext in &ee.extensions {
+            // RFC 8446 §4.2: an extension not offered is
+            // unsupported_extension.
+            let offered = match ext {
+                ServerExtension::ServerNameAck => config.server_name.is_some(),
+                ServerExtension::Alpn(names) => match names.as_slice() {
+                    [name] if config.alpn.contains(name) => {
+                        if let Some(n) = &mut core.negotiated {
+                            n.alpn = Some(name.clone());
+                        }
+                        true
+                    }
+                    _ => return Err(PeerMisbehaved::IllegalParameter("ALPN").into()),
+                },
+                _ => false,
+            };
+            if !offered {
+                use tlsim_tls::msgs::HelloExtension;
+                return Err(PeerMisbehaved::UnsolicitedExtension(ext.ext_type()).into());
+            }
+        }
+        core.transcript.extend_from_slice(&message.bytes);
+        Ok(Box::new(ExpectCertificate {
+            config: self.config,
+            secrets: self.secrets,
+            retried: self.retried,
+        }))
+    }
+}
+
+/// Waiting for the server's chain.
+struct ExpectCertificate {
+    config: Arc<ClientConfig>,
+    secrets: Tls13Secrets,
+    retried: bool,
+}
+
+impl State for ExpectCertificate {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectCertificate.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let (message, decoded) = expect_tls13(input, &[HandshakeType::Certificate])?;
+        let Tls13Message::Certificate(certificate) = decoded else {
+            unreachable!("expect_tls13 returned the one type asked for");
+        };
+        // RFC 8446 §4.4.2: a server's Certificate has an empty context.
+        if !certificate.context.is_empty() {
+            return Err(PeerMisbehaved::IllegalParameter("certificate_request_context").into());
+        }
+        let server_key =
+            verify_server_certificate(&self.config, &certificate.chain(), core, now, tracer)?;
+        core.transcript.extend_from_slice(&message.bytes);
+        Ok(Box::new(ExpectCertificateVerify {
+            secrets: self.secrets,
+            server_key,
+            retried: self.retried,
+        }))
+    }
+}
+
+/// Waiting for the signature over the transcript.
+struct ExpectCertificateVerify {
+    secrets: Tls13Secrets,
+    server_key: PublicKey,
+    retried: bool,
+}
+
+impl State for ExpectCertificateVerify {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectCertificateVerify.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let (message, decoded) = expect_tls13(input, &[HandshakeType::CertificateVerify])?;
+        let Tls13Message::CertificateVerify(verify) = decoded else {
+            unreachable!("expect_tls13 returned the one type asked for");
+        };
+        // RFC 8446 §4.4.3: the scheme must be one the client offered
+        // (only ecdsa_secp256r1_sha256 here), else illegal_parameter.
+        if verify.scheme != SignatureScheme::EcdsaSecp256r1Sha256 {
+            return Err(PeerMisbehaved::IllegalParameter("signature scheme").into());
+        }
+        let transcript_hash = self.secrets.suite.hash.hash(&core.transcript);
+        let content = certificate_verify_content(Side::Server, &transcript_hash);
+        let verified = self.server_key.verify(
+            sign::SignatureScheme::EcdsaSha256,
+            &content,
+            &verify.signature,
+        );
+        core.ctx.action(
+            now,
+            tracer,
+            "Verify the Certificate Verify signature",
+            |e| {
+                e.field("Signature Scheme", verify.scheme)
+                    .field("Transcript Hash", hex(&transcript_hash))
+                    .field("Signature", hex(&verify.signature))
+                    .field("Result", if verified.is_ok() { "valid" } else { "invalid" })
+                    .explain(
+                        "The server signed the hash of the handshake so far with its \
+                         certificate's key; a valid signature ties the certificate to this \
+                         handshake.",
+                    )
+            },
+        );
+        // RFC 8446 §4.4.3: a signature that does not verify is
+        // decrypt_error.
+        verified.map_err(|e| match e {
+            tlsim_tls::crypto::CryptoError::BadSignature => {
+                Error::Crypto(CryptoError::SignatureMismatch)
+            }
+            other => crypto_error(other),
+        })?;
+        core.transcript.extend_from_slice(&message.bytes);
+        Ok(Box::new(ExpectFinished {
+            secrets: self.secrets,
+            retried: self.retried,
+        }))
+    }
+}
+
+/// Waiting for the server's Finished, then sending the client's.
+struct ExpectFinished {
+    secrets: Tls13Secrets,
+    /// The change_cipher_spec went out before a second Client Hello.
+    retried: bool,
+}
+
+impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        ClientState::ExpectFinished.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let (message, decoded) = expect_tls13(input, &[HandshakeType::Finished])?;
+        let Tls13Message::Finished(finished) = decoded else {
+            unreachable!("expect_tls13 returned the one type asked for");
+        };
+        let mut secrets = self.secrets;
+        let expected = core.tls13_finished(
+            now,
+            tracer,
+            &secrets,
+            &secrets.server_handshake,
+            "Verify the server Finished",
+        );
+        check_verify_data(&expected, &finished.verify_data)?;
+        core.transcript.extend_from_slice(&message.bytes);
+        core.tls13_application_secrets(now, tracer, &mut secrets);
+        core.tls13_switch_keys(
+            now,
+            tracer,
+            &secrets,
+            &secrets.server_application,
+            Direction::Read,
+            "Server application traffic keys",
+        )?;
+        // RFC 8446 Appendix D.4: the compatibility change_cipher_spec goes
+        // before the client's first protected record, unless it went
+        // before a second Client Hello.
+        if !self.retried {
+            core.queue_compatibility_change_cipher_spec(tracer.enabled());
+        }
+        core.tls13_switch_keys(
+            now,
+            tracer,
+            &secrets,
+            &secrets.client_handshake,
+            Direction::Write,
+            "Client handshake traffic keys",
+        )?;
+        let verify_data = core.tls13_finished(
+            now,
+            tracer,
+            &secrets,
+            &secrets.client_handshake,
+            "Compute the client Finished",
+        );
+        core.queue_tls13(&Tls13Message::Finished(
+            tlsim_tls::msgs::tls13::Finished13 { verify_data },
+        ));
+        core.tls13_switch_keys(
+            now,
+            tracer,
+            &secrets,
+            &secrets.client_application,
+            Direction::Write,
+            "Client application traffic keys",
+        )?;
+        core.complete_handshake(now, tracer, false);
+        Ok(Box::new(Connected))
+    }
+}
+
+/// The handshake is over. A NewSessionTicket is read and set aside
+/// (resumption is not implemented yet); nothing else may come.
+struct Connected;
+
+impl State for Connected {
+    fn name(&self) -> &'static str {
+        ClientState::Connected.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        _core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        match input {
+            Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
+                expected: &[ContentType::ApplicationData],
+                got: ContentType::ChangeCipherSpec,
+            }),
+            handshake => {
+                expect_tls13(handshake, &[HandshakeType::NewSessionTicket])?;
+                Ok(self)
+            }
+        }
+    }
+}

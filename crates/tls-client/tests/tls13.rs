@@ -1,0 +1,171 @@
+//! TLS 1.3 full handshakes (RFC 8446 §2) between the client and server
+//! actors, in memory.
+
+use tlsim_test_support::{
+    Direction, LeafKey, Pair, alert_sent, client_config, error_of, pki, server_config,
+};
+use tlsim_tls::conn::TlsEvent;
+use tlsim_tls::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+use tlsim_tls::error::{Error, PeerMisbehaved};
+
+const TLS13: u16 = 0x0304;
+
+#[track_caller]
+fn tls13_pair(suite: u16, group: u16) -> Pair {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.max_version = TLS13;
+    client.cipher_suites = vec![suite];
+    client.groups = vec![group];
+    client.signature_algorithms = Some(vec![0x0403]);
+    let mut server = server_config(&pki);
+    server.max_version = TLS13;
+    server.cipher_suites = vec![suite];
+    server.groups = vec![group];
+    Pair::new(client, server)
+}
+
+#[track_caller]
+fn complete_and_exchange(suite: u16, group: u16) {
+    let mut pair = tls13_pair(suite, group);
+    pair.handshake();
+    pair.assert_complete();
+    let n = pair.client.negotiated().unwrap().clone();
+    assert_eq!(n.version, ProtocolVersion::Tls13);
+    assert_eq!(n.suite, CipherSuite::from(suite));
+    assert_eq!(n.group, Some(NamedGroup::from(group)));
+    assert_eq!(pair.server.negotiated().unwrap(), &n);
+    let client_keys = pair.client.keylog_lines();
+    let labels: Vec<&str> = client_keys
+        .iter()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0",
+            "EXPORTER_SECRET",
+        ]
+    );
+    assert_eq!(
+        client_keys,
+        pair.server.keylog_lines(),
+        "both sides derive the same secrets"
+    );
+    let request = b"GET / HTTP/1.1\r\n\r\n";
+    assert_eq!(pair.transfer(Direction::ToServer, request), request);
+    let big = vec![0x5a; 40_000];
+    assert_eq!(pair.transfer(Direction::ToClient, &big), big);
+    let now = pair.now;
+    pair.client.close(now, &mut pair.client_log);
+    pair.drive();
+    assert!(pair.server_events.contains(&TlsEvent::PeerClosed));
+    assert!(pair.client_events.contains(&TlsEvent::PeerClosed));
+}
+
+#[test]
+fn aes128_gcm_over_x25519_completes() {
+    complete_and_exchange(0x1301, 29);
+}
+
+#[test]
+fn aes256_gcm_over_secp384r1_completes() {
+    complete_and_exchange(0x1302, 24);
+}
+
+#[test]
+fn chacha20_poly1305_over_secp256r1_completes() {
+    complete_and_exchange(0x1303, 23);
+}
+
+#[test]
+fn a_tls13_server_marks_a_tls12_answer_and_the_client_refuses_it() {
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.max_version = TLS13;
+    client.cipher_suites = vec![0x1301, 0xc02b];
+    let mut server = server_config(&pki);
+    server.max_version = TLS13;
+    server.cipher_suites = vec![0xc02b];
+    // An attacker strips supported_versions from the Client Hello, so the
+    // server answers with TLS 1.2 and its random carries the sentinel.
+    let mut pair = Pair::new(client, server);
+    pair.tamper(|direction, bytes| {
+        if direction == Direction::ToServer && bytes[0] == 22 {
+            // supported_versions (0x002b) renamed to an unknown type.
+            if let Some(at) = bytes.windows(3).position(|w| w == [0x00, 0x2b, 0x00]) {
+                bytes[at + 1] = 0xfe;
+            }
+        }
+    });
+    pair.handshake();
+    assert_eq!(
+        error_of(&pair.client_events),
+        Some(&Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+            "downgrade sentinel"
+        )))
+    );
+    assert_eq!(
+        alert_sent(&pair.client_events),
+        Some(AlertDescription::IllegalParameter)
+    );
+}
+
+#[test]
+fn a_flipped_bit_in_the_server_flight_is_bad_record_mac() {
+    let mut pair = tls13_pair(0x1301, 29);
+    pair.tamper(|direction, bytes| {
+        // The first protected record of the server: flip its last byte.
+        if direction == Direction::ToClient {
+            if let Some(at) = bytes.windows(3).position(|w| w == [23, 3, 3]) {
+                let len = usize::from(u16::from_be_bytes([bytes[at + 3], bytes[at + 4]]));
+                bytes[at + 4 + len] ^= 1;
+            }
+        }
+    });
+    pair.handshake();
+    assert_eq!(
+        alert_sent(&pair.client_events),
+        Some(AlertDescription::BadRecordMac)
+    );
+}
+
+#[test]
+fn a_share_on_the_wrong_group_gets_a_hello_retry_request_and_completes() {
+    // The client shares x25519 first; the server takes secp256r1 only.
+    let mut pair = {
+        let pki = pki(LeafKey::Ecdsa);
+        let mut client = client_config(&pki);
+        client.max_version = TLS13;
+        client.cipher_suites = vec![0x1301];
+        client.groups = vec![29, 23];
+        let mut server = server_config(&pki);
+        server.max_version = TLS13;
+        server.cipher_suites = vec![0x1301];
+        server.groups = vec![23];
+        Pair::new(client, server)
+    };
+    pair.handshake();
+    pair.assert_complete();
+    assert_eq!(
+        pair.client.negotiated().unwrap().group,
+        Some(NamedGroup::Secp256r1)
+    );
+    let titles = Pair::titles(&pair.server_log);
+    assert!(
+        titles.iter().any(|t| t == "Send a HelloRetryRequest"),
+        "{titles:?}"
+    );
+    assert_eq!(
+        pair.client.keylog_lines(),
+        pair.server.keylog_lines(),
+        "both transcripts start with the same message_hash"
+    );
+    assert_eq!(
+        pair.transfer(Direction::ToServer, b"after a retry"),
+        b"after a retry"
+    );
+}

@@ -1,0 +1,497 @@
+//! The server's TLS 1.3 handshake (RFC 8446 §2, Figure 1), entered from
+//! `hs::ExpectClientHello` when the client offers TLS 1.3 in
+//! supported_versions and the server's maximum allows it.
+//!
+//! 1. Client Hello: choose a suite, a group the client sent a share for,
+//!    and a signature scheme; send Server Hello, the compatibility
+//!    change_cipher_spec (Appendix D.4) when the client sent a legacy
+//!    session ID, then under the handshake keys EncryptedExtensions,
+//!    Certificate, CertificateVerify and Finished → [`ExpectFinished`].
+//! 2. The client's Finished → [`Connected`].
+//!
+//! A client without a share for a group both support gets one
+//! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`]. Not
+//! implemented yet: cookies, PSK resumption and 0-RTT, tickets,
+//! KeyUpdate, client certificates. Signatures are ecdsa_secp256r1_sha256
+//! only, the one TLS 1.3 scheme this crate's keys sign with.
+
+use std::sync::Arc;
+
+use tlsim_sim::{Instant, Tracer};
+use tlsim_tls::codec::hex;
+use tlsim_tls::conn::{
+    Core, Direction, Input, Negotiated, State, StateName, Tls13Secrets, check_verify_data,
+    crypto_error, expect_tls13,
+};
+use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
+use tlsim_tls::crypto::kx::KxGroup;
+use tlsim_tls::crypto::sign::{self, KeyType};
+use tlsim_tls::enums::{
+    CipherSuite, CompressionMethod, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
+};
+use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::msgs::tls13::{
+    Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions,
+    EncryptedExtensions, Finished13, HELLO_RETRY_REQUEST_RANDOM, HelloRetryKeyShare, KeyShareEntry,
+    ServerSupportedVersion, Tls13Extension, Tls13Message, certificate_verify_content,
+};
+use tlsim_tls::msgs::{
+    ClientExtension, ClientHello, HandshakeMessage, Random, ServerExtension, ServerHello,
+};
+use tlsim_tls::require_handshake;
+
+use crate::config::ServerConfig;
+use crate::states::ServerState;
+
+/// RFC 8446 §4.2.1: whether the client offers TLS 1.3 and the server may
+/// speak it.
+///
+/// # Errors
+/// The codec's error for a malformed supported_versions.
+pub(crate) fn negotiates_tls13(config: &ServerConfig, hello: &ClientHello) -> Result<bool, Error> {
+    if config.max_version < ProtocolVersion::Tls13.get() {
+        return Ok(false);
+    }
+    match ClientSupportedVersions::find_in_client_hello(hello) {
+        Some(versions) => Ok(versions?.0.contains(&ProtocolVersion::Tls13)),
+        None => Ok(false),
+    }
+}
+
+/// What the server answers besides the keys: the ALPN protocol chosen and
+/// whether the client's server_name was used.
+pub(crate) struct Answers {
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) server_name: bool,
+}
+
+/// RFC 8446 §4.1.1: the server's first suite the client offered.
+fn choose_suite(
+    config: &ServerConfig,
+    hello: &ClientHello,
+) -> Result<&'static Tls13CipherSuite, Error> {
+    config
+        .cipher_suites
+        .iter()
+        .filter_map(|&s| Tls13CipherSuite::find(CipherSuite::from(s)))
+        .find(|s| hello.cipher_suites.contains(&s.suite))
+        .ok_or_else(|| PeerIncompatible::NoCipherSuiteInCommon.into())
+}
+
+/// RFC 8446 §4.2.8: the server's first group for which the client sent a
+/// share, with that share.
+fn choose_share(config: &ServerConfig, hello: &ClientHello) -> Result<(KxGroup, Vec<u8>), Error> {
+    let shares = match ClientKeyShares::find_in_client_hello(hello) {
+        Some(shares) => shares?.0,
+        None => Vec::new(),
+    };
+    config
+        .groups
+        .iter()
+        .filter_map(|&g| KxGroup::from_named_curve(g))
+        .find_map(|group| {
+            shares
+                .iter()
+                .find(|s| s.group == NamedGroup::from(group.named_curve()))
+                .map(|s| (group, s.key_exchange.clone()))
+        })
+        .ok_or_else(|| PeerIncompatible::NoCurveInCommon.into())
+}
+
+/// RFC 8446 §4.4.3: the certificate's key must sign with a scheme the
+/// client lists in signature_algorithms.
+fn check_signature_scheme(config: &ServerConfig, hello: &ClientHello) -> Result<(), Error> {
+    let offered = hello.extensions.iter().any(|ext| {
+        matches!(ext, ClientExtension::SignatureAlgorithms(algs)
+            if algs.contains(&SignatureScheme::EcdsaSecp256r1Sha256))
+    });
+    if offered && config.signing_key.key_type() == KeyType::EcdsaP256 {
+        Ok(())
+    } else {
+        Err(PeerIncompatible::NoCipherSuiteInCommon.into())
+    }
+}
+
+/// RFC 8446 §4.2.7: the server's first group that the client supports,
+/// for a HelloRetryRequest when the client sent no usable share.
+fn retry_group(config: &ServerConfig, hello: &ClientHello) -> Option<KxGroup> {
+    let supported = hello.extensions.iter().find_map(|ext| match ext {
+        ClientExtension::SupportedGroups(groups) => Some(groups),
+        _ => None,
+    })?;
+    config
+        .groups
+        .iter()
+        .filter_map(|&g| KxGroup::from_named_curve(g))
+        .find(|g| supported.contains(&NamedGroup::from(g.named_curve())))
+}
+
+/// What a HelloRetryRequest fixed: the suite, and the group the second
+/// Client Hello must share.
+#[derive(Clone, Copy)]
+pub(crate) struct Retried {
+    suite: &'static Tls13CipherSuite,
+    group: KxGroup,
+}
+
+/// Answers a TLS 1.3 Client Hello, already in the transcript, with the
+/// server's whole flight, or with a HelloRetryRequest when the client sent
+/// no share for a group both support (once: `retried` is the first
+/// request's answer).
+pub(crate) fn handle_client_hello(
+    config: Arc<ServerConfig>,
+    hello: &ClientHello,
+    answers: Answers,
+    retried: Option<Retried>,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Box<dyn State>, Error> {
+    let suite = choose_suite(&config, hello);
+    let share = choose_share(&config, hello);
+    let signature = check_signature_scheme(&config, hello);
+    if let (Ok(suite), Err(_), Ok(()), None) = (&suite, &share, &signature, retried) {
+        if let Some(group) = retry_group(&config, hello) {
+            return send_hello_retry_request(
+                config, hello, answers, suite, group, core, now, tracer,
+            );
+        }
+    }
+    // RFC 8446 §4.1.4: the second Client Hello keeps the suite and shares
+    // the group asked for, else illegal_parameter.
+    if let Some(retried) = retried {
+        let shared_group = share.as_ref().map(|(group, _)| *group);
+        if suite.as_ref().map(|s| s.suite) != Ok(retried.suite.suite)
+            || shared_group.as_ref().ok() != Some(&retried.group)
+        {
+            return Err(PeerMisbehaved::IllegalParameter("second Client Hello").into());
+        }
+    }
+    core.ctx.action(
+        now,
+        tracer,
+        "Compare the client crypto parameters with server crypto parameters and finalize the crypto",
+        |mut e| {
+            e = e
+                .field("Client Version", hello.client_version)
+                .field("Supported Version", ProtocolVersion::Tls13)
+                .field(
+                    "Offered Cipher Suites",
+                    format!("{} suites", hello.cipher_suites.len()),
+                );
+            e = match (&suite, &share, &signature) {
+                (Ok(suite), Ok((group, _)), Ok(())) => e
+                    .field("Version", ProtocolVersion::Tls13)
+                    .field("Cipher Suite", suite.suite)
+                    .field("Key Share Group", group.name())
+                    .field("Signature Scheme", SignatureScheme::EcdsaSecp256r1Sha256),
+                (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => e.field("Result", err),
+            };
+            e.explain(
+                "The client offered TLS 1.3 in supported_versions: the server picks a suite, \
+                 a group the client already sent a key share for, and a signature scheme.",
+            )
+        },
+    );
+    let (suite, (group, client_share)) = (suite?, share?);
+    signature?;
+    let server_random = core.choose_random(
+        config.pins.server_random,
+        now,
+        tracer,
+        "Select a Server Random Number",
+        "The server picks its own 32 random bytes; in TLS 1.3 they make the transcript, \
+         and so every key, unique.",
+    );
+    let (secret, public) =
+        core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
+    let shared = secret.agree(&client_share).map_err(crypto_error)?;
+    core.ctx.action(now, tracer, "Server: Key Share", |e| {
+        e.field("Group", group.name())
+            .field("Server Private Key", hex(secret.private_bytes()))
+            .field("Server Public Key", hex(&public))
+            .field("Client Public Key", hex(&client_share))
+            .field("Shared Secret", hex(&shared))
+            .explain(
+                "The server makes its own key pair on the client's group and combines its \
+                 private key with the client's share: both now hold the same secret.",
+            )
+    });
+    let named_group = NamedGroup::from(group.named_curve());
+    // RFC 8446 §4.1.3: legacy_version 0x0303, the client's legacy session
+    // ID echoed, the real version in supported_versions.
+    let server_hello = ServerHello {
+        server_version: ProtocolVersion::Tls12,
+        random: Random(server_random),
+        session_id: hello.session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: CompressionMethod::Null,
+        extensions: vec![
+            KeyShareEntry {
+                group: named_group,
+                key_exchange: public,
+            }
+            .to_server_extension(),
+            ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
+        ],
+    };
+    core.queue_tls13(&Tls13Message::ServerHello(server_hello));
+    core.set_version(ProtocolVersion::Tls13);
+    core.negotiated = Some(Negotiated {
+        version: ProtocolVersion::Tls13,
+        suite: suite.suite,
+        group: Some(named_group),
+        alpn: answers.alpn.clone(),
+        session_id: Vec::new(),
+        resumed: false,
+        extended_master_secret: false,
+    });
+    // RFC 8446 Appendix D.4: a client in compatibility mode sends a
+    // legacy session ID; the server then sends a dummy change_cipher_spec
+    // right after its first Server Hello or HelloRetryRequest.
+    if !hello.session_id.is_empty() && retried.is_none() {
+        core.queue_compatibility_change_cipher_spec(tracer.enabled());
+    }
+    let secrets = core.tls13_handshake_secrets(now, tracer, suite, hello.random.0, &shared);
+    core.tls13_switch_keys(
+        now,
+        tracer,
+        &secrets,
+        &secrets.server_handshake,
+        Direction::Write,
+        "Server handshake traffic keys",
+    )?;
+    let mut extensions = Vec::new();
+    if answers.server_name {
+        extensions.push(ServerExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &answers.alpn {
+        extensions.push(ServerExtension::Alpn(vec![protocol.clone()]));
+    }
+    core.queue_tls13(&Tls13Message::EncryptedExtensions(EncryptedExtensions {
+        extensions,
+    }));
+    core.queue_tls13(&Tls13Message::Certificate(Certificate13::from_chain(
+        &config.cert_chain,
+    )));
+    let transcript_hash = suite.hash.hash(&core.transcript);
+    let content = certificate_verify_content(Side::Server, &transcript_hash);
+    let signature = config
+        .signing_key
+        .sign(sign::SignatureScheme::EcdsaSha256, &content, &mut core.rng)
+        .map_err(crypto_error)?;
+    core.ctx
+        .action(now, tracer, "Sign the Certificate Verify", |e| {
+            e.field("Signature Scheme", SignatureScheme::EcdsaSecp256r1Sha256)
+                .field(
+                    "Signed Content",
+                    "64 spaces + \"TLS 1.3, server CertificateVerify\" + 0 + transcript hash",
+                )
+                .field("Transcript Hash", hex(&transcript_hash))
+                .field("Signature", hex(&signature))
+                .explain(
+                    "The server signs the hash of every handshake message so far with its \
+                 certificate's key, proving it holds that key.",
+                )
+        });
+    core.queue_tls13(&Tls13Message::CertificateVerify(CertificateVerify {
+        scheme: SignatureScheme::EcdsaSecp256r1Sha256,
+        signature,
+    }));
+    let verify_data = core.tls13_finished(
+        now,
+        tracer,
+        &secrets,
+        &secrets.server_handshake,
+        "Compute the server Finished",
+    );
+    core.queue_tls13(&Tls13Message::Finished(Finished13 { verify_data }));
+    let mut secrets = secrets;
+    core.tls13_application_secrets(now, tracer, &mut secrets);
+    core.tls13_switch_keys(
+        now,
+        tracer,
+        &secrets,
+        &secrets.server_application,
+        Direction::Write,
+        "Server application traffic keys",
+    )?;
+    core.flush(now, tracer);
+    core.tls13_switch_keys(
+        now,
+        tracer,
+        &secrets,
+        &secrets.client_handshake,
+        Direction::Read,
+        "Client handshake traffic keys",
+    )?;
+    Ok(Box::new(ExpectFinished { secrets }))
+}
+
+/// RFC 8446 §4.1.4: asks the client for a share on `group`, replacing the
+/// first Client Hello in the transcript by its `message_hash` (§4.4.1).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the hand-over from the version-neutral Client Hello state"
+)]
+fn send_hello_retry_request(
+    config: Arc<ServerConfig>,
+    hello: &ClientHello,
+    answers: Answers,
+    suite: &'static Tls13CipherSuite,
+    group: KxGroup,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Box<dyn State>, Error> {
+    let named_group = NamedGroup::from(group.named_curve());
+    let replaced = message_hash(suite.hash, &core.transcript);
+    core.ctx
+        .action(now, tracer, "Send a HelloRetryRequest", |e| {
+            e.field("Cipher Suite", suite.suite)
+                .field("Key Share Group", group.name())
+                .field("message_hash", hex(&replaced))
+                .explain(
+                    "The client sent no key share for a group the server accepts: the server \
+                 names one, and the transcript keeps only the hash of the first Client Hello.",
+                )
+        });
+    core.transcript = replaced;
+    core.queue_tls13(&Tls13Message::ServerHello(ServerHello {
+        server_version: ProtocolVersion::Tls12,
+        random: HELLO_RETRY_REQUEST_RANDOM,
+        session_id: hello.session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: CompressionMethod::Null,
+        extensions: vec![
+            ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
+            HelloRetryKeyShare(named_group).to_server_extension(),
+        ],
+    }));
+    // The client's compatibility change_cipher_spec may come next.
+    core.set_version(ProtocolVersion::Tls13);
+    if !hello.session_id.is_empty() {
+        core.queue_compatibility_change_cipher_spec(tracer.enabled());
+    }
+    core.flush(now, tracer);
+    Ok(Box::new(ExpectSecondClientHello {
+        config,
+        answers,
+        retried: Retried { suite, group },
+    }))
+}
+
+/// Waiting for the Client Hello that answers the HelloRetryRequest.
+struct ExpectSecondClientHello {
+    config: Arc<ServerConfig>,
+    answers: Answers,
+    retried: Retried,
+}
+
+impl State for ExpectSecondClientHello {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectClientHello.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let (message, hello) = require_handshake!(
+            input,
+            HandshakeType::ClientHello,
+            HandshakeMessage::ClientHello(hello) => hello
+        )?;
+        core.transcript.extend_from_slice(&message.bytes);
+        if !negotiates_tls13(&self.config, hello)? {
+            return Err(PeerMisbehaved::IllegalParameter("second Client Hello").into());
+        }
+        handle_client_hello(
+            self.config,
+            hello,
+            self.answers,
+            Some(self.retried),
+            core,
+            now,
+            tracer,
+        )
+    }
+}
+
+/// Waiting for the client's Finished, under the client handshake keys.
+struct ExpectFinished {
+    secrets: Tls13Secrets,
+}
+
+impl State for ExpectFinished {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectFinished.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        let (message, finished) = expect_tls13(input, &[HandshakeType::Finished])?;
+        let Tls13Message::Finished(finished) = finished else {
+            unreachable!("expect_tls13 returned the one type asked for");
+        };
+        let secrets = self.secrets;
+        let expected = core.tls13_finished(
+            now,
+            tracer,
+            &secrets,
+            &secrets.client_handshake,
+            "Verify the client Finished",
+        );
+        check_verify_data(&expected, &finished.verify_data)?;
+        core.transcript.extend_from_slice(&message.bytes);
+        core.tls13_switch_keys(
+            now,
+            tracer,
+            &secrets,
+            &secrets.client_application,
+            Direction::Read,
+            "Client application traffic keys",
+        )?;
+        core.complete_handshake(now, tracer, false);
+        Ok(Box::new(Connected))
+    }
+}
+
+/// The handshake is over; nothing but application data and alerts may
+/// come (no KeyUpdate or post-handshake authentication yet).
+struct Connected;
+
+impl State for Connected {
+    fn name(&self) -> &'static str {
+        ServerState::Connected.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        _core: &mut Core,
+        input: Input<'_>,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        match input {
+            Input::Handshake(m) => Err(Error::InappropriateHandshakeMessage {
+                expected: &[],
+                got: m.typ,
+            }),
+            Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
+                expected: &[ContentType::ApplicationData],
+                got: ContentType::ChangeCipherSpec,
+            }),
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! What the TLS 1.3 handshakes of both actors share: reading a 1.3
+//! message, the key schedule logged step by step with its key log lines,
+//! switching record protection, and the Finished values.
+//!
+//! Read first: RFC 8446 §7.1 (the schedule), §7.3 (traffic keys), §4.4.4
+//! (Finished); the NSS key log format names the TLS 1.3 secrets.
+
+use tlsim_sim::{Instant, Tracer};
+
+use super::core::{Core, Input};
+use super::crypto_error;
+use crate::codec::{Codec, hex};
+use crate::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
+use crate::crypto::key_schedule::{
+    KeySchedule, SecretKind, Stage, Tls13CipherSuite, TrafficKeys, finished_key,
+    finished_verify_data,
+};
+use crate::enums::HandshakeType;
+use crate::error::Error;
+use crate::msgs::tls13::Tls13Message;
+use crate::record::JoinedMessage;
+
+/// The handshake message of `input` read as TLS 1.3, if it is of one of
+/// the `expected` types.
+///
+/// # Errors
+/// unexpected_message listing `expected` for any other type or a
+/// ChangeCipherSpec; the codec's error for a body that does not decode.
+pub fn expect_tls13<'a>(
+    input: Input<'a>,
+    expected: &'static [HandshakeType],
+) -> Result<(&'a JoinedMessage, Tls13Message), Error> {
+    match input {
+        Input::Handshake(m) if expected.contains(&m.typ) => {
+            let message = Tls13Message::from_bytes(&m.bytes).map_err(Error::from)?;
+            Ok((m, message))
+        }
+        Input::Handshake(m) => Err(super::unexpected_handshake(expected, m.typ)),
+        Input::ChangeCipherSpec => Err(super::unexpected_change_cipher_spec()),
+    }
+}
+
+/// The TLS 1.3 secrets of one connection, as far as the handshake has
+/// come: the schedule and the traffic secrets derived from it.
+pub struct Tls13Secrets {
+    /// The negotiated suite.
+    pub suite: &'static Tls13CipherSuite,
+    schedule: KeySchedule,
+    client_random: [u8; 32],
+    /// `client_handshake_traffic_secret`.
+    pub client_handshake: Vec<u8>,
+    /// `server_handshake_traffic_secret`.
+    pub server_handshake: Vec<u8>,
+    /// `client_application_traffic_secret_0`, once derived.
+    pub client_application: Vec<u8>,
+    /// `server_application_traffic_secret_0`, once derived.
+    pub server_application: Vec<u8>,
+}
+
+/// Which way a traffic secret's keys protect records for this side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Records this side writes.
+    Write,
+    /// Records this side reads.
+    Read,
+}
+
+impl Core {
+    /// RFC 8446 §7.1: the Early Secret (no PSK) and the Handshake Secret
+    /// from the (EC)DHE `shared_secret`, then both handshake traffic
+    /// secrets over the transcript so far (ClientHello…ServerHello); each
+    /// step is logged, and the traffic secrets go to the key log.
+    pub fn tls13_handshake_secrets(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        suite: &'static Tls13CipherSuite,
+        client_random: [u8; 32],
+        shared_secret: &[u8],
+    ) -> Tls13Secrets {
+        let hash = suite.hash;
+        let mut schedule = KeySchedule::new(hash, None);
+        self.ctx.action(now, tracer, "Early Secret", |e| {
+            e.field("Hash", hash.name())
+                .field("Salt", "0 (no previous secret)")
+                .field("IKM", "0 (no pre-shared key)")
+                .field("Early Secret", hex(schedule.secret()))
+                .explain(
+                    "HKDF-Extract starts the TLS 1.3 key schedule; without a pre-shared key \
+                     its inputs are zeros.",
+                )
+        });
+        let derived = schedule.derived();
+        schedule.advance(Some(shared_secret));
+        self.ctx.action(now, tracer, "Handshake Secret", |e| {
+            e.field("Label", "tls13 derived")
+                .field("Salt", hex(&derived))
+                .field("IKM (ECDHE Shared Secret)", hex(shared_secret))
+                .field("Handshake Secret", hex(schedule.secret()))
+                .explain(
+                    "HKDF-Extract mixes the Diffie-Hellman shared secret into the schedule, \
+                     salted with a value derived from the Early Secret.",
+                )
+        });
+        let transcript_hash = hash.hash(&self.transcript);
+        let mut secrets = Tls13Secrets {
+            suite,
+            schedule,
+            client_random,
+            client_handshake: Vec::new(),
+            server_handshake: Vec::new(),
+            client_application: Vec::new(),
+            server_application: Vec::new(),
+        };
+        secrets.client_handshake = self.tls13_derive(
+            now,
+            tracer,
+            &secrets,
+            SecretKind::ClientHandshakeTraffic,
+            &transcript_hash,
+        );
+        secrets.server_handshake = self.tls13_derive(
+            now,
+            tracer,
+            &secrets,
+            SecretKind::ServerHandshakeTraffic,
+            &transcript_hash,
+        );
+        secrets
+    }
+
+    /// RFC 8446 §7.1: the Master Secret, then the application traffic
+    /// secrets and the exporter secret over the transcript through the
+    /// server's Finished; logged and key-logged.
+    pub fn tls13_application_secrets(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        secrets: &mut Tls13Secrets,
+    ) {
+        let hash = secrets.suite.hash;
+        let derived = secrets.schedule.derived();
+        secrets.schedule.advance(None);
+        self.ctx.action(now, tracer, "Master Secret", |e| {
+            e.field("Label", "tls13 derived")
+                .field("Salt", hex(&derived))
+                .field("IKM", "0")
+                .field("Master Secret", hex(secrets.schedule.secret()))
+                .explain(
+                    "A last HKDF-Extract gives the Master Secret, from which the application \
+                     keys come.",
+                )
+        });
+        debug_assert_eq!(secrets.schedule.stage(), Stage::Master);
+        let transcript_hash = hash.hash(&self.transcript);
+        secrets.client_application = self.tls13_derive(
+            now,
+            tracer,
+            secrets,
+            SecretKind::ClientApplicationTraffic,
+            &transcript_hash,
+        );
+        secrets.server_application = self.tls13_derive(
+            now,
+            tracer,
+            secrets,
+            SecretKind::ServerApplicationTraffic,
+            &transcript_hash,
+        );
+        self.tls13_derive(
+            now,
+            tracer,
+            secrets,
+            SecretKind::ExporterMaster,
+            &transcript_hash,
+        );
+    }
+
+    /// One `Derive-Secret`, logged with its label and transcript hash, and
+    /// key-logged if the NSS format names it.
+    fn tls13_derive(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        secrets: &Tls13Secrets,
+        kind: SecretKind,
+        transcript_hash: &[u8],
+    ) -> Vec<u8> {
+        let secret = secrets.schedule.derive(kind, transcript_hash);
+        self.ctx.action(now, tracer, "Derive-Secret", |e| {
+            e.field("Secret", kind.name())
+                .field("From", kind.stage().name())
+                .field("Label", format!("tls13 {}", kind.label()))
+                .field("Transcript Hash", hex(transcript_hash))
+                .field("Value", hex(&secret))
+                .explain(
+                    "HKDF-Expand-Label binds each secret to its purpose (the label) and to \
+                     every handshake message so far (the transcript hash).",
+                )
+        });
+        if let Some(label) = kind.key_log_label() {
+            self.push_keylog(format!(
+                "{label} {} {}",
+                hex(&secrets.client_random),
+                hex(&secret)
+            ));
+        }
+        secret
+    }
+
+    /// RFC 8446 §7.3: the key and IV of `traffic_secret`, logged, and the
+    /// record protection of `direction` switched to them.
+    ///
+    /// # Errors
+    /// unexpected_message if a handshake message is half read at a read
+    /// key change (RFC 8446 §5.1); internal_error on a key-length bug.
+    pub fn tls13_switch_keys(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        secrets: &Tls13Secrets,
+        traffic_secret: &[u8],
+        direction: Direction,
+        title: &'static str,
+    ) -> Result<(), Error> {
+        let suite = secrets.suite;
+        let keys = TrafficKeys::derive(suite.hash, suite.bulk, traffic_secret);
+        self.ctx.action(now, tracer, title, |e| {
+            e.field("Cipher Suite", suite.suite)
+                .field("Traffic Secret", hex(traffic_secret))
+                .field("Key", hex(&keys.key))
+                .field("IV", hex(&keys.iv))
+                .explain(
+                    "HKDF-Expand-Label cuts the record key and IV from the traffic secret; \
+                     each record's nonce is the IV XOR its sequence number.",
+                )
+        });
+        match direction {
+            Direction::Write => {
+                let encrypter = Tls13Encrypter::new(suite.bulk, &keys).map_err(crypto_error)?;
+                self.set_tls13_write_keys(encrypter, tracer.enabled());
+                Ok(())
+            }
+            Direction::Read => {
+                let decrypter = Tls13Decrypter::new(suite.bulk, &keys).map_err(crypto_error)?;
+                self.set_tls13_read_keys(decrypter)
+            }
+        }
+    }
+
+    /// RFC 8446 §4.4.4: the `verify_data` of a Finished keyed by
+    /// `base_key` over the transcript so far, logged under `title`.
+    pub fn tls13_finished(
+        &self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        secrets: &Tls13Secrets,
+        base_key: &[u8],
+        title: &'static str,
+    ) -> Vec<u8> {
+        let hash = secrets.suite.hash;
+        let key = finished_key(hash, base_key);
+        let transcript_hash = hash.hash(&self.transcript);
+        let verify_data = finished_verify_data(hash, &key, &transcript_hash);
+        self.ctx.action(now, tracer, title, |e| {
+            e.field("Finished Key", hex(&key))
+                .field("Transcript Hash", hex(&transcript_hash))
+                .field("Verify Data", hex(&verify_data))
+                .explain(
+                    "An HMAC over the transcript hash, keyed from the sender's handshake \
+                     traffic secret, proves the sender saw the same handshake.",
+                )
+        });
+        verify_data
+    }
+
+    /// Queues a TLS 1.3 handshake message in the flight and the transcript.
+    pub fn queue_tls13(&mut self, message: &Tls13Message) {
+        let bytes = message.to_bytes();
+        self.queue_handshake_with(message.typ(), |out| {
+            out.extend_from_slice(&bytes[crate::msgs::HANDSHAKE_HEADER_LEN..]);
+        });
+    }
+}
+
+/// RFC 8446 §4.4.4: "Recipients of Finished messages MUST verify that the
+/// contents are correct and if incorrect MUST terminate the connection
+/// with a "decrypt_error" alert."
+///
+/// # Errors
+/// decrypt_error on a mismatch (compared in constant time).
+pub fn check_verify_data(expected: &[u8], received: &[u8]) -> Result<(), Error> {
+    let same = expected.len() == received.len()
+        && expected
+            .iter()
+            .zip(received)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(Error::DecryptError)
+    }
+}
