@@ -292,7 +292,7 @@ impl FloorInputs {
 fn ecdh_params(group: KxGroup, point: &[u8]) -> Vec<u8> {
     let mut params = Vec::with_capacity(4 + point.len());
     params.push(3);
-    params.extend_from_slice(&group.named_curve().to_be_bytes());
+    params.extend_from_slice(&group.named_curve().get().to_be_bytes());
     params.push(point.len() as u8);
     params.extend_from_slice(point);
     params

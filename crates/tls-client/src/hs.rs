@@ -29,17 +29,16 @@ use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
-use tlsim_tls::crypto::suites::{Authentication, suite_by_value};
+use tlsim_tls::crypto::suites::{Authentication, suite_params};
 use tlsim_tls::enums::{
-    AlertDescription, CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType,
-    HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType,
+    ProtocolVersion,
 };
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
     CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange,
     HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
 };
-use tlsim_tls::record::JoinedMessage;
 use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
@@ -133,17 +132,13 @@ fn send_client_hello(
         _ => None,
     };
     let hello = ClientHello {
-        client_version: ProtocolVersion::from(config.max_version),
+        client_version: config.max_version,
         random: Random(random),
         session_id: offered_session
             .as_ref()
             .and_then(|s| SessionId::new(&s.session_id))
             .unwrap_or_else(SessionId::empty),
-        cipher_suites: config
-            .cipher_suites
-            .iter()
-            .map(|&s| CipherSuite::from(s))
-            .collect(),
+        cipher_suites: config.cipher_suites.clone(),
         compression_methods: vec![CompressionMethod::Null],
         extensions: client_extensions(&config),
     };
@@ -166,17 +161,11 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
         exts.push(ClientExtension::RenegotiationInfo(Vec::new()));
     }
     if !config.groups.is_empty() {
-        exts.push(ClientExtension::SupportedGroups(
-            config.groups.iter().map(|&g| NamedGroup::from(g)).collect(),
-        ));
+        exts.push(ClientExtension::SupportedGroups(config.groups.clone()));
     }
     if !config.ec_point_formats.is_empty() {
         exts.push(ClientExtension::EcPointFormats(
-            config
-                .ec_point_formats
-                .iter()
-                .map(|&f| EcPointFormat::from(f))
-                .collect(),
+            config.ec_point_formats.clone(),
         ));
     }
     if config.session_ticket {
@@ -193,11 +182,9 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
     if let Some(algs) = config
         .signature_algorithms
         .as_ref()
-        .filter(|_| config.max_version >= 0x0303)
+        .filter(|_| config.max_version >= ProtocolVersion::Tls12)
     {
-        exts.push(ClientExtension::SignatureAlgorithms(
-            algs.iter().map(|&a| SignatureScheme::from(a)).collect(),
-        ));
+        exts.push(ClientExtension::SignatureAlgorithms(algs.clone()));
     }
     if config.extended_master_secret {
         exts.push(ClientExtension::ExtendedMasterSecret);
@@ -207,7 +194,7 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
             .opaque_extensions
             .iter()
             .map(|(typ, data)| ClientExtension::Unknown {
-                typ: ExtensionType::from(*typ),
+                typ: *typ,
                 data: data.clone(),
             }),
     );
@@ -215,7 +202,7 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
         let explicit = config
             .extension_order
             .as_ref()
-            .and_then(|order| order.iter().position(|&t| t == typ.get()))
+            .and_then(|order| order.iter().position(|&t| t == typ))
             .unwrap_or(usize::MAX);
         let default = DEFAULT_EXTENSION_ORDER
             .iter()
@@ -259,7 +246,10 @@ impl ExpectServerHello {
                     if !data.is_empty() {
                         return Err(PeerMisbehaved::RenegotiationInfoMismatch.into());
                     }
-                    config.renegotiation_info || config.cipher_suites.contains(&0x00ff)
+                    config.renegotiation_info
+                        || config
+                            .cipher_suites
+                            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
                 }
                 ServerExtension::ExtendedMasterSecret => {
                     ems = true;
@@ -313,21 +303,22 @@ impl State for ExpectServerHello {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, hello) = require_handshake!(
+        let (_, hello) = require_handshake!(
             input,
             HandshakeType::ServerHello,
             HandshakeMessage::ServerHello(hello) => hello
         )?;
         let config = &self.config;
-        let version = hello.server_version.get();
+        let version = hello.server_version;
         // RFC 5246 Appendix E.1: a version the client does not support,
         // below its floor or above what it offered, ends the handshake with
         // protocol_version.
-        if version < config.min_version.max(0x0301) || version > config.max_version {
-            return Err(PeerIncompatible::UnsupportedVersion(hello.server_version).into());
+        if version < config.min_version.max(ProtocolVersion::Tls10) || version > config.max_version
+        {
+            return Err(PeerIncompatible::UnsupportedVersion(version).into());
         }
-        let suite = suite_by_value(hello.cipher_suite.get())
-            .filter(|s| config.cipher_suites.contains(&s.value) && s.supports_version(version))
+        let suite = suite_params(hello.cipher_suite)
+            .filter(|s| config.cipher_suites.contains(&hello.cipher_suite) && s.allows(version))
             .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
         if hello.compression_method != CompressionMethod::Null {
             return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
@@ -339,7 +330,6 @@ impl State for ExpectServerHello {
         } else {
             None
         };
-        core.transcript.extend_from_slice(&message.bytes);
         core.set_version(hello.server_version);
         let randoms = Randoms {
             client: self.client_random,
@@ -397,7 +387,7 @@ fn resume(
     // RFC 5246 §7.4.1.3: a resumed session keeps its suite and version;
     // RFC 7627 §5.3: and its kind of master secret.
     let params = &agreed.params;
-    if stored.suite != params.suite.value
+    if stored.suite != params.suite.suite()
         || stored.version != params.version
         || stored.extended_master_secret != params.extended_master_secret
     {
@@ -440,7 +430,7 @@ impl State for ExpectCertificate {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, certificate) = require_handshake!(
+        let (_, certificate) = require_handshake!(
             input,
             HandshakeType::Certificate,
             HandshakeMessage::Certificate(certificate) => certificate
@@ -529,18 +519,29 @@ impl State for ExpectCertificate {
         if leaf.key_type() != wanted {
             return Err(Error::Certificate(CertificateError::UnsupportedAlgorithm));
         }
-        core.transcript.extend_from_slice(&message.bytes);
         Ok(Box::new(ExpectServerKeyExchange {
             agreed: self.agreed,
-            server_key: leaf,
+            server_key: VerifiedServerKey(leaf),
         }))
     }
+}
+
+/// The leaf certificate's public key, held only once the chain that
+/// carries it was verified (RFC 5246 §7.4.2): the proof the states after
+/// the Certificate rely on.
+struct VerifiedServerKey(PublicKey);
+
+/// The server's ECDHE share, held only once its Server Key Exchange
+/// signature was checked with a [`VerifiedServerKey`] (RFC 8422 §5.4).
+struct SignedServerShare {
+    group: KxGroup,
+    public: Vec<u8>,
 }
 
 /// Waiting for the signed ECDHE parameters.
 struct ExpectServerKeyExchange {
     agreed: Agreed,
-    server_key: PublicKey,
+    server_key: VerifiedServerKey,
 }
 
 impl State for ExpectServerKeyExchange {
@@ -555,15 +556,15 @@ impl State for ExpectServerKeyExchange {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, body) = require_handshake!(
+        let (_, body) = require_handshake!(
             input,
             HandshakeType::ServerKeyExchange,
             HandshakeMessage::ServerKeyExchange(body) => body
         )?;
         let config = &self.agreed.config;
         let params = &self.agreed.params;
-        let ske = EcdheServerKeyExchange::from_body(body, ProtocolVersion::from(params.version))?;
-        let group = KxGroup::from_named_curve(ske.params.named_curve.get())
+        let ske = EcdheServerKeyExchange::from_body(body, params.version)?;
+        let group = KxGroup::from_named_curve(ske.params.named_curve)
             .filter(|g| config.groups.contains(&g.named_curve()))
             .ok_or(PeerMisbehaved::SelectedUnofferedCurve)?;
         let scheme = match ske.signed.algorithm {
@@ -572,12 +573,15 @@ impl State for ExpectServerKeyExchange {
                 let offered = config
                     .signature_algorithms
                     .as_ref()
-                    .is_none_or(|algs| algs.contains(&alg.get()));
+                    .is_none_or(|algs| algs.contains(&alg));
                 sign::SignatureScheme::from_tls12_pair(alg.hash().get(), alg.signature().get())
                     .filter(|_| offered)
                     .ok_or(PeerMisbehaved::IllegalParameter("signature algorithm"))?
             }
-            None => sign::SignatureScheme::default_for(self.server_key.key_type(), params.version),
+            None => sign::SignatureScheme::default_for(
+                self.server_key.0.key_type(),
+                params.version.get(),
+            ),
         };
         let content = sign::server_key_exchange_signed_content(
             &params.randoms.client,
@@ -586,6 +590,7 @@ impl State for ExpectServerKeyExchange {
         );
         let verified = self
             .server_key
+            .0
             .verify(scheme, &content, &ske.signed.signature);
         core.ctx.action(
             now,
@@ -609,14 +614,15 @@ impl State for ExpectServerKeyExchange {
             }
             other => crypto_error(other),
         })?;
-        core.transcript.extend_from_slice(&message.bytes);
         if let Some(n) = &mut core.negotiated {
-            n.group = Some(NamedGroup::from(group.named_curve()));
+            n.group = Some(group.named_curve());
         }
         Ok(Box::new(ExpectServerHelloDone {
             agreed: self.agreed,
-            group,
-            server_public: ske.params.public,
+            server_share: SignedServerShare {
+                group,
+                public: ske.params.public,
+            },
             certificate_requested: false,
         }))
     }
@@ -626,8 +632,7 @@ impl State for ExpectServerKeyExchange {
 /// sending the client's flight.
 struct ExpectServerHelloDone {
     agreed: Agreed,
-    group: KxGroup,
-    server_public: Vec<u8>,
+    server_share: SignedServerShare,
     /// A Certificate Request came: the flight opens with a Certificate.
     certificate_requested: bool,
 }
@@ -639,14 +644,11 @@ impl ExpectServerHelloDone {
     fn take_certificate_request(
         mut self: Box<Self>,
         core: &mut Core,
-        message: &JoinedMessage,
         body: &[u8],
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let version = ProtocolVersion::from(self.agreed.params.version);
-        let request = CertificateRequest::from_body(body, version)?;
-        core.transcript.extend_from_slice(&message.bytes);
+        let request = CertificateRequest::from_body(body, self.agreed.params.version)?;
         core.ctx
             .action(now, tracer, "Answer the Certificate Request", |e| {
                 e.field(
@@ -692,11 +694,10 @@ impl State for ExpectServerHelloDone {
                 HandshakeType::ServerHelloDone,
             ]
         };
-        let (message, decoded) = input.expect_handshake(expected)?;
+        let (_, decoded) = input.expect_handshake(expected)?;
         if let HandshakeMessage::Unknown { body, .. } = decoded {
-            return self.take_certificate_request(core, message, body, now, tracer);
+            return self.take_certificate_request(core, body, now, tracer);
         }
-        core.transcript.extend_from_slice(&message.bytes);
         // RFC 5246 §7.4.6: "If no suitable certificate is available, the
         // client MUST send a certificate message containing no
         // certificates." No CertificateVerify follows (§7.4.8).
@@ -706,7 +707,7 @@ impl State for ExpectServerHelloDone {
             ));
         }
         let agreed = self.agreed;
-        let group = self.group;
+        let group = self.server_share.group;
         let (secret, public) =
             core.ephemeral_key(group, agreed.config.pins.ephemeral_private_key.as_deref())?;
         core.ctx.action(
@@ -723,7 +724,9 @@ impl State for ExpectServerHelloDone {
                     )
             },
         );
-        let pre_master = secret.agree(&self.server_public).map_err(crypto_error)?;
+        let pre_master = secret
+            .agree(&self.server_share.public)
+            .map_err(crypto_error)?;
         core.queue_handshake(&HandshakeMessage::ClientKeyExchange(
             ClientEcdhPublic { public }.to_bytes(),
         ));
@@ -798,7 +801,6 @@ impl State for ExpectChangeCipherSpec {
                     && self.agreed.config.session_ticket =>
             {
                 m.message()?;
-                core.transcript.extend_from_slice(&m.bytes);
                 Ok(self)
             }
             Input::Handshake(_) => Err(Error::InappropriateMessage {
@@ -893,13 +895,23 @@ mod tests {
     fn explicit_extension_order_comes_first() {
         let config = ClientConfig {
             server_name: Some("a.example".into()),
-            extension_order: Some(vec![11, 0]),
+            extension_order: Some(vec![
+                ExtensionType::EcPointFormats,
+                ExtensionType::ServerName,
+            ]),
             ..ClientConfig::default()
         };
-        let types: Vec<u16> = client_extensions(&config)
+        let types: Vec<ExtensionType> = client_extensions(&config)
             .iter()
-            .map(|e| e.ext_type().get())
+            .map(|e| e.ext_type())
             .collect();
-        assert_eq!(&types[..3], &[11, 0, 65281]);
+        assert_eq!(
+            &types[..3],
+            &[
+                ExtensionType::EcPointFormats,
+                ExtensionType::ServerName,
+                ExtensionType::RenegotiationInfo
+            ]
+        );
     }
 }

@@ -29,7 +29,7 @@ use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType};
-use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
+use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_params};
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat,
     HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -44,19 +44,57 @@ use tlsim_tls::require_handshake;
 use crate::config::ServerConfig;
 use crate::states::ServerState;
 
-/// RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV.
-const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
-
 /// The first state: waiting for the Client Hello.
 pub(crate) struct ExpectClientHello {
     pub(crate) config: Arc<ServerConfig>,
 }
 
-/// What the server settled from the Client Hello.
+/// What the server settled from the Client Hello for a full handshake.
 struct Choice {
-    version: u16,
+    version: ProtocolVersion,
     suite: &'static CipherSuiteParams,
     group: KxGroup,
+}
+
+/// The server's answer to a Client Hello, decided once (RFC 5246 §7.3):
+/// resume the offered session, or run a full handshake.
+enum HelloDecision {
+    /// The abbreviated handshake (Figure 2) with this cached session.
+    Resume(StoredSession),
+    /// The full handshake (Figure 1).
+    Full(Choice),
+}
+
+impl HelloDecision {
+    fn version(&self) -> ProtocolVersion {
+        match self {
+            HelloDecision::Resume(stored) => stored.version,
+            HelloDecision::Full(choice) => choice.version,
+        }
+    }
+
+    fn suite(&self) -> CipherSuite {
+        match self {
+            HelloDecision::Resume(stored) => stored.suite,
+            HelloDecision::Full(choice) => choice.suite.suite(),
+        }
+    }
+
+    /// The key exchange group; none when resuming, which has no key
+    /// exchange.
+    fn group(&self) -> Option<NamedGroup> {
+        match self {
+            HelloDecision::Resume(_) => None,
+            HelloDecision::Full(choice) => Some(choice.group.named_curve()),
+        }
+    }
+
+    fn resumed_session_id(&self) -> Option<&[u8]> {
+        match self {
+            HelloDecision::Resume(stored) => Some(&stored.session_id),
+            HelloDecision::Full(_) => None,
+        }
+    }
 }
 
 /// What the Client Hello asked for, beyond suites and groups.
@@ -76,7 +114,7 @@ impl Requested {
         let mut requested = Requested {
             secure_renegotiation: hello
                 .cipher_suites
-                .contains(&CipherSuite::from(EMPTY_RENEGOTIATION_INFO_SCSV)),
+                .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
             extended_master_secret: false,
             server_name: false,
             ec_point_formats: false,
@@ -125,9 +163,9 @@ impl ExpectClientHello {
     /// RFC 5246 §7.4.1.3: the server picks the highest version both
     /// support; a client below the server's floor gets protocol_version
     /// (Appendix E.1).
-    fn choose_version(&self, hello: &ClientHello) -> Result<u16, Error> {
-        let offered = hello.client_version.get();
-        if offered < self.config.min_version.max(0x0301) {
+    fn choose_version(&self, hello: &ClientHello) -> Result<ProtocolVersion, Error> {
+        let offered = hello.client_version;
+        if offered < self.config.min_version.max(ProtocolVersion::Tls10) {
             return Err(PeerIncompatible::UnsupportedVersion(hello.client_version).into());
         }
         // RFC 7507 §3: a client that signals a fallback although the
@@ -149,20 +187,20 @@ impl ExpectClientHello {
         &self,
         hello: &ClientHello,
         requested: &Requested,
-        version: u16,
+        version: ProtocolVersion,
     ) -> Result<Choice, Error> {
         let config = &self.config;
         let key_type = config.signing_key.key_type();
         let group = config.groups.iter().find_map(|&g| {
             let group = KxGroup::from_named_curve(g)?;
-            client_accepts_curve(requested, NamedGroup::from(g)).then_some(group)
+            client_accepts_curve(requested, g).then_some(group)
         });
         // Every suite here is ECDHE: without a common curve none can run.
         let group = group.ok_or(PeerIncompatible::NoCurveInCommon)?;
         let suite = config
             .cipher_suites
             .iter()
-            .filter_map(|&s| suite_by_value(s))
+            .filter_map(|&s| suite_params(s))
             .find(|s| {
                 let fits_key = match s.authentication {
                     Authentication::Ecdsa => {
@@ -171,9 +209,7 @@ impl ExpectClientHello {
                     }
                     Authentication::Rsa => key_type == KeyType::Rsa,
                 };
-                fits_key
-                    && s.supports_version(version)
-                    && hello.cipher_suites.contains(&CipherSuite::from(s.value))
+                fits_key && s.allows(version) && hello.cipher_suites.contains(&s.suite())
             })
             .ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
         Ok(Choice {
@@ -183,11 +219,28 @@ impl ExpectClientHello {
         })
     }
 
+    /// Resume the offered session if it is cached and fits, else choose
+    /// the full handshake's version, suite and group.
+    fn decide(
+        &self,
+        hello: &ClientHello,
+        requested: &Requested,
+        extended_master_secret: bool,
+    ) -> Result<HelloDecision, Error> {
+        let version = self.choose_version(hello)?;
+        match self.cached_session(hello, version, extended_master_secret) {
+            Some(stored) => Ok(HelloDecision::Resume(stored)),
+            None => self
+                .choose_suite(hello, requested, version)
+                .map(HelloDecision::Full),
+        }
+    }
+
     /// The cached session to resume, if the client offered one that fits.
     fn cached_session(
         &self,
         hello: &ClientHello,
-        version: u16,
+        version: ProtocolVersion,
         extended_master_secret: bool,
     ) -> Option<StoredSession> {
         if hello.session_id.is_empty() {
@@ -197,10 +250,8 @@ impl ExpectClientHello {
         let stored = lock(cache).get(hello.session_id.as_bytes()).cloned()?;
         let fits = stored.version == version
             && stored.extended_master_secret == extended_master_secret
-            && hello
-                .cipher_suites
-                .contains(&CipherSuite::from(stored.suite))
-            && suite_by_value(stored.suite).is_some();
+            && hello.cipher_suites.contains(&stored.suite)
+            && suite_params(stored.suite).is_some();
         fits.then_some(stored)
     }
 
@@ -266,28 +317,19 @@ impl State for ExpectClientHello {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, hello) = require_handshake!(
+        let (_, hello) = require_handshake!(
             input,
             HandshakeType::ClientHello,
             HandshakeMessage::ClientHello(hello) => hello
         )?;
-        core.transcript.extend_from_slice(&message.bytes);
         let requested = Requested::from_hello(hello)?;
         // RFC 5246 §7.4.1.2: null compression must be offered.
         if !hello.compression_methods.contains(&CompressionMethod::Null) {
             return Err(PeerIncompatible::NullCompressionRequired.into());
         }
-        let version = self.choose_version(hello);
         let extended_master_secret =
             requested.extended_master_secret && self.config.extended_master_secret;
-        let resumable = version
-            .as_ref()
-            .ok()
-            .and_then(|&v| self.cached_session(hello, v, extended_master_secret));
-        let choice = match (&version, &resumable) {
-            (Ok(v), None) => Some(self.choose_suite(hello, &requested, *v)),
-            _ => None,
-        };
+        let decision = self.decide(hello, &requested, extended_master_secret);
         core.ctx.action(
             now,
             tracer,
@@ -300,16 +342,16 @@ impl State for ExpectClientHello {
                         "Offered Elliptic Curves",
                         format!("{} curves", requested.groups.as_ref().map_or(0, Vec::len)),
                     );
-                match (&version, &choice, &resumable) {
-                    (Err(err), _, _) => e = e.field("Result", err),
-                    (Ok(_), _, Some(stored)) => {
+                match &decision {
+                    Err(err) => e = e.field("Result", err),
+                    Ok(HelloDecision::Resume(stored)) => {
                         e = e
                             .field("Result", "resume the offered session")
-                            .field("Cipher Suite", CipherSuite::from(stored.suite));
+                            .field("Cipher Suite", stored.suite);
                     }
-                    (Ok(v), Some(Ok(choice)), None) => {
+                    Ok(HelloDecision::Full(choice)) => {
                         e = e
-                            .field("Version", ProtocolVersion::from(*v))
+                            .field("Version", choice.version)
                             .field("Cipher Suite", choice.suite.name)
                             .field("Elliptic Curve", choice.group.name())
                             .field(
@@ -318,8 +360,6 @@ impl State for ExpectClientHello {
                                  that fits the version, the certificate key and a common curve",
                             );
                     }
-                    (Ok(_), Some(Err(err)), None) => e = e.field("Result", err),
-                    (Ok(_), None, None) => {}
                 }
                 e.explain(
                     "The server compares the client's offered versions, suites and curves \
@@ -327,9 +367,9 @@ impl State for ExpectClientHello {
                 )
             },
         );
-        let version = version?;
-        let session_id = match &resumable {
-            Some(stored) => stored.session_id.clone(),
+        let decision = decision?;
+        let session_id = match decision.resumed_session_id() {
+            Some(id) => id.to_vec(),
             None => allocate_session_id(&self.config, core, now, tracer),
         };
         let server_random = core.choose_random(
@@ -347,28 +387,23 @@ impl State for ExpectClientHello {
         let alpn = self.choose_alpn(&requested);
         let npn = self.advertises_npn(&requested, alpn.as_ref());
         let extensions = self.server_extensions(&requested, extended_master_secret, alpn.as_ref());
-        let (suite_value, group) = match (&resumable, &choice) {
-            (Some(stored), _) => (stored.suite, None),
-            (None, Some(Ok(choice))) => (choice.suite.value, Some(choice.group)),
-            (None, Some(Err(err))) => return Err(err.clone()),
-            (None, None) => return Err(PeerIncompatible::NoCipherSuiteInCommon.into()),
-        };
-        core.set_version(ProtocolVersion::from(version));
+        let version = decision.version();
+        core.set_version(version);
         core.queue_handshake(&HandshakeMessage::ServerHello(ServerHello {
-            server_version: ProtocolVersion::from(version),
+            server_version: version,
             random: Random(server_random),
             session_id: SessionId::new(&session_id).unwrap_or_else(SessionId::empty),
-            cipher_suite: CipherSuite::from(suite_value),
+            cipher_suite: decision.suite(),
             compression_method: CompressionMethod::Null,
             extensions,
         }));
         core.negotiated = Some(Negotiated {
-            version: ProtocolVersion::from(version),
-            suite: CipherSuite::from(suite_value),
-            group: group.map(|g| NamedGroup::from(g.named_curve())),
+            version,
+            suite: decision.suite(),
+            group: decision.group(),
             alpn,
             session_id: session_id.clone(),
-            resumed: resumable.is_some(),
+            resumed: matches!(decision, HelloDecision::Resume(_)),
             extended_master_secret,
         });
         let flow = Flow {
@@ -376,12 +411,11 @@ impl State for ExpectClientHello {
             npn,
             session_id,
         };
-        match (resumable, choice) {
-            (Some(stored), _) => flow.resume(stored, randoms, core, now, tracer),
-            (None, Some(Ok(choice))) => {
+        match decision {
+            HelloDecision::Resume(stored) => flow.resume(stored, randoms, core, now, tracer),
+            HelloDecision::Full(choice) => {
                 flow.send_server_flight(&requested, choice, randoms, core, now, tracer)
             }
-            _ => Err(PeerIncompatible::NoCipherSuiteInCommon.into()),
         }
     }
 }
@@ -442,7 +476,7 @@ impl Flow {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let suite = suite_by_value(stored.suite).ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
+        let suite = suite_params(stored.suite).ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
         let keys = core.resume_session_keys(
             now,
             tracer,
@@ -502,7 +536,7 @@ impl Flow {
         );
         let params = ServerEcdhParams {
             curve_type: EcCurveType::NamedCurve,
-            named_curve: NamedGroup::from(group.named_curve()),
+            named_curve: group.named_curve(),
             public,
         };
         let scheme = signature_scheme(
@@ -534,7 +568,7 @@ impl Flow {
             });
         let algorithm = scheme
             .tls12_pair()
-            .filter(|_| choice.version >= 0x0303)
+            .filter(|_| choice.version >= ProtocolVersion::Tls12)
             .map(|(hash, sig)| SignatureScheme::from(u16::from_be_bytes([hash, sig])));
         let ske = EcdheServerKeyExchange {
             params,
@@ -569,14 +603,14 @@ impl Flow {
 /// MD5‖SHA-1 (RSA) or SHA-1 (ECDSA).
 fn signature_scheme(
     key_type: KeyType,
-    version: u16,
+    version: ProtocolVersion,
     offered: Option<&[SignatureScheme]>,
 ) -> Result<sign::SignatureScheme, Error> {
-    if version < 0x0303 {
-        return Ok(sign::SignatureScheme::default_for(key_type, version));
+    if version < ProtocolVersion::Tls12 {
+        return Ok(sign::SignatureScheme::default_for(key_type, version.get()));
     }
     let preferred = [
-        sign::SignatureScheme::default_for(key_type, version),
+        sign::SignatureScheme::default_for(key_type, version.get()),
         match key_type {
             KeyType::EcdsaP256 => sign::SignatureScheme::EcdsaSha1,
             KeyType::Rsa => sign::SignatureScheme::RsaPkcs1Sha1,
@@ -621,7 +655,7 @@ impl State for ExpectClientKeyExchange {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, body) = require_handshake!(
+        let (_, body) = require_handshake!(
             input,
             HandshakeType::ClientKeyExchange,
             HandshakeMessage::ClientKeyExchange(body) => body
@@ -631,8 +665,8 @@ impl State for ExpectClientKeyExchange {
             .secret
             .agree(&client_public.public)
             .map_err(crypto_error)?;
-        // RFC 7627 §4: the session hash ends with the ClientKeyExchange.
-        core.transcript.extend_from_slice(&message.bytes);
+        // RFC 7627 §4: the session hash ends with the ClientKeyExchange,
+        // which the record layer has added to the transcript.
         let keys = core.derive_session_keys(now, tracer, Side::Server, self.params, &pre_master)?;
         Ok(Box::new(ExpectChangeCipherSpec {
             flow: self.flow,
@@ -700,7 +734,7 @@ impl State for ExpectNextProtocol {
         _now: Instant,
         _tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, body) = require_handshake!(
+        let (_, body) = require_handshake!(
             input,
             HandshakeType::NextProtocol,
             HandshakeMessage::Unknown { body, .. } => body
@@ -711,7 +745,6 @@ impl State for ExpectNextProtocol {
         let padding_len = usize::from(r.u8("padding")?);
         r.take(padding_len, "padding")?;
         r.expect_empty("NextProtocol")?;
-        core.transcript.extend_from_slice(&message.bytes);
         if let Some(n) = &mut core.negotiated {
             n.alpn = Some(protocol);
         }
@@ -793,24 +826,29 @@ mod tests {
     #[test]
     fn tls12_signature_defaults_to_sha1_without_the_extension() {
         assert_eq!(
-            signature_scheme(KeyType::EcdsaP256, 0x0303, None).unwrap(),
+            signature_scheme(KeyType::EcdsaP256, ProtocolVersion::Tls12, None).unwrap(),
             sign::SignatureScheme::EcdsaSha1
         );
         assert_eq!(
             signature_scheme(
                 KeyType::Rsa,
-                0x0303,
+                ProtocolVersion::Tls12,
                 Some(&[SignatureScheme::RsaPkcs1Sha256])
             )
             .unwrap(),
             sign::SignatureScheme::RsaPkcs1Sha256
         );
         assert_eq!(
-            signature_scheme(KeyType::Rsa, 0x0302, None).unwrap(),
+            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls11, None).unwrap(),
             sign::SignatureScheme::RsaPkcs1Md5Sha1
         );
         assert!(
-            signature_scheme(KeyType::Rsa, 0x0303, Some(&[SignatureScheme::EcdsaSha1])).is_err()
+            signature_scheme(
+                KeyType::Rsa,
+                ProtocolVersion::Tls12,
+                Some(&[SignatureScheme::EcdsaSha1])
+            )
+            .is_err()
         );
     }
 

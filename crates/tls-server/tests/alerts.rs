@@ -9,7 +9,7 @@ use tlsim_test_support::{
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::enums::{
-    AlertDescription, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
 use tlsim_tls::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls_client::ClientConfig;
@@ -157,8 +157,8 @@ fn a_client_hello_that_does_not_decode_is_decode_error() {
 fn fallback_scsv_below_the_servers_highest_version_is_inappropriate_fallback() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.max_version = 0x0302;
-    client.cipher_suites.push(0x5600);
+    client.max_version = ProtocolVersion::Tls11;
+    client.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
     let mut pair = Pair::new(client, server_config(&pki));
     pair.handshake();
     assert_server_sent(&pair, AlertDescription::InappropriateFallback);
@@ -174,14 +174,14 @@ fn fallback_scsv_below_the_servers_highest_version_is_inappropriate_fallback() {
 fn fallback_scsv_at_the_servers_highest_version_is_accepted() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.cipher_suites.push(0x5600);
+    client.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
     let mut pair = Pair::new(client.clone(), server_config(&pki));
     pair.handshake();
     pair.assert_complete();
     // Nor is it a fallback when the server's highest is the client's.
-    client.max_version = 0x0302;
+    client.max_version = ProtocolVersion::Tls11;
     let mut server = server_config(&pki);
-    server.max_version = 0x0302;
+    server.max_version = ProtocolVersion::Tls11;
     let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
@@ -305,7 +305,7 @@ fn an_extension_sent_twice_is_illegal_parameter() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
     // A second, empty renegotiation_info after the one the client sends.
-    client.opaque_extensions = vec![(0xff01, vec![0])];
+    client.opaque_extensions = vec![(ExtensionType::RenegotiationInfo, vec![0])];
     let pair = edited_client_flight_with(client, 0, |_| {});
     assert_server_sent(&pair, AlertDescription::IllegalParameter);
     assert_eq!(

@@ -96,6 +96,41 @@ pub fn handshake_name(typ: HandshakeType) -> String {
     }
 }
 
+/// Every handshake message of the current handshake, in order, for
+/// Finished and the extended master secret (RFC 5246 §7.4.9
+/// `handshake_messages`, RFC 7627 §3 `session_hash`).
+///
+/// The connection keeps it, not the states: messages sent are added by
+/// [`Core::queue_handshake`], messages received by the record layer before
+/// the state sees them, so no state can leave one out.
+#[derive(Clone, Debug, Default)]
+pub struct Transcript {
+    bytes: Vec<u8>,
+    /// Where the message being handled began.
+    current: usize,
+}
+
+impl Transcript {
+    /// Every message so far, the one being handled included.
+    pub fn all(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Every message before the one being handled: what the peer's
+    /// Finished covers (RFC 5246 §7.4.9).
+    pub fn before_current(&self) -> &[u8] {
+        &self.bytes[..self.current]
+    }
+
+    /// Adds one message's encoding (type, length and body) and makes it
+    /// the current one. Only for ends that build and read messages without
+    /// a [`State`], such as scripted peers.
+    pub fn add(&mut self, message: &[u8]) {
+        self.current = self.bytes.len();
+        self.bytes.extend_from_slice(message);
+    }
+}
+
 /// Collects events while records are processed, so that the receive event
 /// of a batch of records is logged before what it caused.
 struct Deferred {
@@ -209,10 +244,8 @@ pub struct Core {
     pub ctx: EventContext,
     /// This connection's random stream.
     pub rng: RngStream,
-    /// Every handshake message so far, for Finished and the extended
-    /// master secret (RFC 5246 §7.4.9 `handshake_messages`). Messages sent
-    /// are added by [`Core::queue_handshake`]; states add received ones.
-    pub transcript: Vec<u8>,
+    /// Every handshake message so far (see [`Transcript`]).
+    pub transcript: Transcript,
     /// What the handshake settled on, once known.
     pub negotiated: Option<Negotiated>,
     deframer: Deframer,
@@ -251,7 +284,7 @@ impl Core {
         Core {
             ctx,
             rng,
-            transcript: Vec::new(),
+            transcript: Transcript::default(),
             negotiated: None,
             deframer: Deframer::new(),
             joiner: HandshakeJoiner::new(),
@@ -419,8 +452,7 @@ impl Core {
         let start = self.handshake_buf.len();
         message.encode(&mut self.handshake_buf);
         self.message_ends.push(self.handshake_buf.len());
-        self.transcript
-            .extend_from_slice(&self.handshake_buf[start..]);
+        self.transcript.add(&self.handshake_buf[start..]);
         self.flight.name(handshake_name(message.typ()));
     }
 
@@ -436,8 +468,7 @@ impl Core {
         typ.encode(&mut self.handshake_buf);
         crate::msgs::HANDSHAKE_BODY.encode_with(&mut self.handshake_buf, encode_body);
         self.message_ends.push(self.handshake_buf.len());
-        self.transcript
-            .extend_from_slice(&self.handshake_buf[start..]);
+        self.transcript.add(&self.handshake_buf[start..]);
         self.flight.name(handshake_name(typ));
     }
 
@@ -831,7 +862,15 @@ impl Core {
                     "no handshake state",
                 )))?;
         let on = match &input {
-            Input::Handshake(m) => Trigger::Handshake(m.typ),
+            Input::Handshake(m) => {
+                // RFC 5246 §7.4.9: every handshake message of this
+                // handshake but HelloRequest; one after it completed
+                // starts no new handshake here (renegotiation is refused).
+                if !self.handshake_complete && m.typ != HandshakeType::HelloRequest {
+                    self.transcript.add(&m.bytes);
+                }
+                Trigger::Handshake(m.typ)
+            }
             Input::ChangeCipherSpec => Trigger::ChangeCipherSpec,
         };
         let next = current.handle(self, input, now, deferred)?;

@@ -6,6 +6,7 @@
 
 use super::prf::{KeyBlockLayout, PrfAlgorithm};
 use super::{CryptoError, TLS10, TLS11, TLS12};
+use crate::enums::{CipherSuite, ProtocolVersion};
 
 /// How the premaster secret is agreed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -324,7 +325,34 @@ pub fn suite_by_value(value: u16) -> Option<&'static CipherSuiteParams> {
     SUPPORTED_SUITES.iter().find(|s| s.value == value)
 }
 
+/// The suites both ends offer and prefer by default: ECDHE with AES-GCM,
+/// then AES-CBC with SHA-256, then AES-CBC with SHA-1 (for TLS 1.0 and
+/// 1.1 peers), ECDSA before RSA.
+pub const DEFAULT_CIPHER_SUITES: [CipherSuite; 6] = [
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+];
+
+/// The parameters of `suite`, if supported.
+pub fn suite_params(suite: CipherSuite) -> Option<&'static CipherSuiteParams> {
+    suite_by_value(suite.get())
+}
+
 impl CipherSuiteParams {
+    /// The code point of this suite.
+    pub fn suite(&self) -> CipherSuite {
+        CipherSuite::from(self.value)
+    }
+
+    /// Whether this suite may be negotiated at `version`.
+    pub fn allows(&self, version: ProtocolVersion) -> bool {
+        self.supports_version(version.get())
+    }
+
     /// The parameters of `value`, or [`CryptoError::UnsupportedCipherSuite`].
     pub fn lookup(value: u16) -> Result<&'static CipherSuiteParams, CryptoError> {
         suite_by_value(value).ok_or(CryptoError::UnsupportedCipherSuite(value))
