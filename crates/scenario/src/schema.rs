@@ -14,7 +14,8 @@ use tlsim_sim::{Kind, Layer};
 use tlsim_tls_script::Conversation;
 
 use crate::codepoints::{
-    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, Suite, Uri, Version,
+    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, SigScheme, Suite, Uri,
+    Version,
 };
 use crate::names::{
     CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
@@ -839,6 +840,12 @@ fn default_point_formats() -> Vec<PointFormat> {
     vec![PointFormat(tlsim_tls::enums::EcPointFormat::Uncompressed)]
 }
 
+fn default_signature_algorithms() -> Vec<SigScheme> {
+    (tlsim_tls::crypto::sign::DEFAULT_SIGNATURE_ALGORITHMS.iter())
+        .map(|&s| SigScheme(s))
+        .collect()
+}
+
 fn yes() -> bool {
     true
 }
@@ -872,6 +879,12 @@ pub struct TlsClient {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub ec_point_formats: Vec<PointFormat>,
+    /// signature_algorithms offered, in order (RFC 5246 §7.4.1.4.1), sent
+    /// only when offering TLS 1.2; `[]` sends none, as a client of before
+    /// TLS 1.2 (the server then signs with SHA-1). Default: every scheme
+    /// tlsim verifies, ECDSA and RSA-PSS first, SHA-1 last.
+    #[serde(default = "default_signature_algorithms")]
+    pub signature_algorithms: Vec<SigScheme>,
     /// server_name (SNI), also the name checked against the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::SessionStore;
+use tlsim_tls::crypto::sign::DEFAULT_SIGNATURE_ALGORITHMS;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::enums::{
     CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -86,12 +87,7 @@ impl Default for ClientConfig {
             cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
             groups: vec![NamedGroup::Secp256r1, NamedGroup::X25519],
             ec_point_formats: vec![EcPointFormat::Uncompressed],
-            signature_algorithms: Some(vec![
-                SignatureScheme::EcdsaSecp256r1Sha256,
-                SignatureScheme::RsaPkcs1Sha256,
-                SignatureScheme::EcdsaSha1,
-                SignatureScheme::RsaPkcs1Sha1,
-            ]),
+            signature_algorithms: Some(DEFAULT_SIGNATURE_ALGORITHMS.to_vec()),
             server_name: None,
             alpn: Vec::new(),
             npn: false,

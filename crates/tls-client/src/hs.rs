@@ -574,7 +574,7 @@ impl State for ExpectServerKeyExchange {
                     .signature_algorithms
                     .as_ref()
                     .is_none_or(|algs| algs.contains(&alg));
-                sign::SignatureScheme::from_tls12_pair(alg.hash().get(), alg.signature().get())
+                sign::SignatureScheme::from_code_point(alg)
                     .filter(|_| offered)
                     .ok_or(PeerMisbehaved::IllegalParameter("signature algorithm"))?
             }

@@ -21,9 +21,7 @@ use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, KeyType};
 use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
-use tlsim_tls::enums::{
-    ContentType, EcCurveType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
-};
+use tlsim_tls::enums::{ContentType, EcCurveType, HandshakeType, NamedGroup, ProtocolVersion};
 use tlsim_tls::msgs::{
     Alert, Certificate, ClientEcdhPublic, ClientExtension, DigitallySigned, EcdheServerKeyExchange,
     HandshakeMessage, ServerEcdhParams, ServerExtension,
@@ -1311,10 +1309,7 @@ impl Script {
             signature.iter_mut().zip(&mask.0).for_each(|(b, m)| *b ^= m);
         }
         // RFC 5246 §7.4.1.4.1: TLS 1.2 names the algorithm pair.
-        let algorithm = scheme
-            .tls12_pair()
-            .filter(|_| version >= 0x0303)
-            .map(|(hash, sig)| SignatureScheme::from(u16::from_be_bytes([hash, sig])));
+        let algorithm = scheme.code_point().filter(|_| version >= 0x0303);
         self.exchange.own_secret = Some(secret);
         let ske = EcdheServerKeyExchange {
             params,

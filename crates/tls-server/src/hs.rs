@@ -567,9 +567,8 @@ impl Flow {
                     )
             });
         let algorithm = scheme
-            .tls12_pair()
-            .filter(|_| choice.version >= ProtocolVersion::Tls12)
-            .map(|(hash, sig)| SignatureScheme::from(u16::from_be_bytes([hash, sig])));
+            .code_point()
+            .filter(|_| choice.version >= ProtocolVersion::Tls12);
         let ske = EcdheServerKeyExchange {
             params,
             signed: DigitallySigned {
@@ -598,9 +597,13 @@ impl Flow {
     }
 }
 
-/// RFC 5246 §7.4.1.4.1: in TLS 1.2 the server signs with a pair the client
-/// listed, and without the extension assumes SHA-1; earlier versions use
+/// RFC 5246 §7.4.1.4.1: in TLS 1.2 the server signs with the first pair
+/// of the client's list (its order of preference) that the key can sign
+/// with, and without the extension assumes SHA-1; earlier versions use
 /// MD5‖SHA-1 (RSA) or SHA-1 (ECDSA).
+///
+/// # Errors
+/// handshake_failure when the client lists nothing the key signs with.
 fn signature_scheme(
     key_type: KeyType,
     version: ProtocolVersion,
@@ -609,24 +612,20 @@ fn signature_scheme(
     if version < ProtocolVersion::Tls12 {
         return Ok(sign::SignatureScheme::default_for(key_type, version.get()));
     }
-    let preferred = [
-        sign::SignatureScheme::default_for(key_type, version.get()),
-        match key_type {
+    let Some(offered) = offered else {
+        // "If the client does not send the signature_algorithms extension,
+        // the server MUST ... behave as if client had sent the value
+        // {sha1,rsa}" (or {sha1,ecdsa}).
+        return Ok(match key_type {
             KeyType::EcdsaP256 => sign::SignatureScheme::EcdsaSha1,
             KeyType::Rsa => sign::SignatureScheme::RsaPkcs1Sha1,
-        },
-    ];
-    let Some(offered) = offered else {
-        return Ok(preferred[1]);
+        });
     };
-    preferred
-        .into_iter()
-        .find(|scheme| {
-            scheme.tls12_pair().is_some_and(|(hash, sig)| {
-                offered.contains(&SignatureScheme::from(u16::from_be_bytes([hash, sig])))
-            })
-        })
-        .ok_or_else(|| PeerIncompatible::NoCipherSuiteInCommon.into())
+    offered
+        .iter()
+        .filter_map(|&code_point| sign::SignatureScheme::from_code_point(code_point))
+        .find(|scheme| scheme.signs_with(key_type))
+        .ok_or_else(|| PeerIncompatible::NoSignatureSchemeInCommon.into())
 }
 
 /// Queues Change Cipher Spec and the server's Finished.
@@ -849,6 +848,29 @@ mod tests {
                 Some(&[SignatureScheme::EcdsaSha1])
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn tls12_signature_follows_the_client_order_among_what_the_key_signs() {
+        let offered = [
+            SignatureScheme::Ed25519,
+            SignatureScheme::EcdsaSecp384r1Sha384,
+            SignatureScheme::RsaPssRsaeSha384,
+            SignatureScheme::EcdsaSecp256r1Sha256,
+            SignatureScheme::RsaPkcs1Sha256,
+        ];
+        let chosen =
+            |key_type| signature_scheme(key_type, ProtocolVersion::Tls12, Some(&offered)).unwrap();
+        assert_eq!(chosen(KeyType::Rsa), sign::SignatureScheme::RsaPssSha384);
+        // A P-256 key signs with SHA-256, its curve's hash, not SHA-384.
+        assert_eq!(
+            chosen(KeyType::EcdsaP256),
+            sign::SignatureScheme::EcdsaSha256
+        );
+        assert_eq!(
+            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls12, Some(&[])),
+            Err(PeerIncompatible::NoSignatureSchemeInCommon.into())
         );
     }
 

@@ -100,7 +100,8 @@ impl<'a> Factory<'a> {
             cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
             groups: p.groups.iter().map(|g| g.0).collect(),
             ec_point_formats: p.ec_point_formats.iter().map(|f| f.0).collect(),
-            signature_algorithms: None,
+            signature_algorithms: (!p.signature_algorithms.is_empty())
+                .then(|| p.signature_algorithms.iter().map(|s| s.0).collect()),
             server_name: p.server_name.clone(),
             alpn: p.alpn.iter().map(|a| a.clone().into_bytes()).collect(),
             npn: p.npn,
