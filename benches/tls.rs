@@ -1,8 +1,9 @@
 //! Wall time per simulated TLS handshake against its cryptographic floor.
 //!
 //! One case per suite and group of [`CASES`]: ECDHE-ECDSA-AES128-GCM-SHA256
-//! on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on P-384 and
-//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519.
+//! on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on P-384,
+//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519, and RSA-AES128-GCM-SHA256 (RSA
+//! key transport with a 2048-bit key).
 //!
 //! - `handshake/<case>`: [`CONNECTIONS`] connections from one client to one
 //!   server, opened 1 ms apart so that dozens overlap. Each is a full
@@ -14,7 +15,9 @@
 //! - `crypto_floor/<case>`: the operations such a handshake cannot avoid,
 //!   made through the same `tlsim_tls::crypto` calls the actors make: two
 //!   key generations and two ECDH agreements in the case's group, the
-//!   ServerKeyExchange signature and its verification, and each end's PRF
+//!   ServerKeyExchange signature and its verification (for RSA key
+//!   transport instead: the premaster secret's RSA encryption and
+//!   decryption), and each end's PRF
 //!   work with the suite's PRF (transcript hashes, extended master secret,
 //!   key block, both Finished `verify_data`). `crypto_floor/p256_keygen`
 //!   and the other P-256 entries time the first case's pieces alone.
@@ -45,9 +48,9 @@ use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, PublicKey, SignatureScheme, SigningKey};
 use tlsim_tls::crypto::suites::{
-    CipherSuiteParams, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    Authentication, CipherSuiteParams, KeyExchange, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    suite_by_value,
+    TLS_RSA_WITH_AES_128_GCM_SHA256, suite_by_value,
 };
 
 const FAST: RunOptions = RunOptions { verify_data: false };
@@ -76,7 +79,13 @@ impl Case {
     }
 }
 
-const CASES: [Case; 3] = [
+/// The RSA key of the RSA case's certificate (2048 bits).
+const RSA_KEY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/scenarios/keys/www.google.com.pem"
+);
+
+const CASES: [Case; 4] = [
     Case {
         id: "ecdhe_ecdsa_p256",
         suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -91,6 +100,12 @@ const CASES: [Case; 3] = [
         id: "ecdhe_ecdsa_x25519_chacha20_poly1305",
         suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
         group: KxGroup::X25519,
+    },
+    Case {
+        id: "rsa_aes128_gcm",
+        suite: TLS_RSA_WITH_AES_128_GCM_SHA256,
+        // Offered, never used: RSA key transport has no key exchange group.
+        group: KxGroup::Secp256r1,
     },
 ];
 
@@ -130,6 +145,10 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     }
     let suite = case.suite().name;
     let group = case.group.name();
+    let leaf_key = match case.suite().authentication {
+        Authentication::Ecdsa => "P256".to_owned(),
+        Authentication::Rsa => format!("RsaPem({RSA_KEY:?})"),
+    };
     let text = format!(
         r#"Scenario(
     name: "tls-handshakes",
@@ -138,7 +157,7 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     links: [Link(between: ("client", "server"), conditions: (latency: "1ms", bandwidth: "1Gbit/s"))],
     pki: (
         epoch: "2026-01-01T00:00:00Z",
-        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: P256)],
+        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: {leaf_key})],
         certificates: [
             Cert(name: "root", subject: (cn: "tlsim Bench Root"), key: "root", ca: true,
                  not_before: "2025-01-01T00:00:00Z", not_after: "2035-01-01T00:00:00Z"),
@@ -246,6 +265,9 @@ struct FloorInputs {
     signed_content: Vec<u8>,
     signature: Vec<u8>,
     premaster: Vec<u8>,
+    /// The RSA case's server key.
+    rsa_key: SigningKey,
+    rsa_public: PublicKey,
 }
 
 impl FloorInputs {
@@ -271,6 +293,11 @@ impl FloorInputs {
         let premaster = server_secret
             .agree(&client_secret.public_bytes())
             .expect("both points are on the curve");
+        let rsa_key = SigningKey::from_pem(
+            &std::fs::read_to_string(RSA_KEY).expect("the RSA case's key file is readable"),
+        )
+        .expect("the RSA case's key is a PEM RSA key");
+        let rsa_public = rsa_key.public_key();
         FloorInputs {
             rng,
             server_key,
@@ -283,6 +310,8 @@ impl FloorInputs {
             signed_content,
             signature,
             premaster,
+            rsa_key,
+            rsa_public,
         }
     }
 }
@@ -333,6 +362,9 @@ fn prf_one_end(
 /// Every cryptographic operation one full handshake of `case` makes, both
 /// ends.
 fn floor_once(inputs: &mut FloorInputs, case: Case) {
+    if case.suite().key_exchange == KeyExchange::Rsa {
+        return rsa_floor_once(inputs, case);
+    }
     let rng = &mut inputs.rng;
     // Server: its ephemeral key, and the signed ServerKeyExchange.
     let (server_secret, server_point) = case.group.generate(rng);
@@ -361,6 +393,24 @@ fn floor_once(inputs: &mut FloorInputs, case: Case) {
     let inputs = &*inputs;
     black_box(prf_one_end(inputs, case.suite(), &client_premaster));
     black_box(prf_one_end(inputs, case.suite(), &server_premaster));
+}
+
+/// RSA key transport (RFC 5246 §7.4.7.1): the client's premaster secret,
+/// encrypted to the server's key and decrypted by it, and each end's PRF.
+fn rsa_floor_once(inputs: &mut FloorInputs, case: Case) {
+    let mut premaster = vec![3, 3];
+    premaster.extend((0..46).map(|_| inputs.rng.u64() as u8));
+    let ciphertext = inputs
+        .rsa_public
+        .encrypt_pkcs1v15(&premaster, &mut inputs.rng)
+        .expect("an RSA key encrypts 48 bytes");
+    let decrypted = inputs
+        .rsa_key
+        .decrypt_pkcs1v15(&ciphertext)
+        .expect("the ciphertext just made decrypts");
+    let inputs = &*inputs;
+    black_box(prf_one_end(inputs, case.suite(), &premaster));
+    black_box(prf_one_end(inputs, case.suite(), &decrypted));
 }
 
 fn crypto_floor(c: &mut Criterion) {

@@ -4,10 +4,12 @@
 //! 1. [`NotStarted`], until `start`: send Client Hello → [`ExpectServerHello`].
 //! 2. Server Hello → [`ExpectCertificate`] (or, when the server resumes
 //!    the offered session, [`ExpectChangeCipherSpec`]).
-//! 3. Certificate: validate the chain → [`ExpectServerKeyExchange`].
+//! 3. Certificate: validate the chain → [`ExpectServerKeyExchange`], or
+//!    with RSA key transport straight to [`ExpectServerHelloDone`].
 //! 4. Server Key Exchange: verify the signature → [`ExpectServerHelloDone`].
-//! 5. Server Hello Done: send Client Key Exchange, Change Cipher Spec,
-//!    Finished → [`ExpectChangeCipherSpec`].
+//! 5. Server Hello Done: send Client Key Exchange (an ECDH public key, or
+//!    the premaster secret encrypted to the server's RSA key), Change
+//!    Cipher Spec, Finished → [`ExpectChangeCipherSpec`].
 //! 6. Change Cipher Spec → [`ExpectFinished`]; Finished → [`Connected`].
 //!
 //! Abbreviated handshake (RFC 5246 §7.3, Figure 2): after the server's
@@ -29,7 +31,7 @@ use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
-use tlsim_tls::crypto::suites::{Authentication, suite_params};
+use tlsim_tls::crypto::suites::{Authentication, KeyExchange, suite_params};
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType,
     ProtocolVersion,
@@ -37,7 +39,8 @@ use tlsim_tls::enums::{
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
     CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange,
-    HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
+    EncryptedPreMasterSecret, HandshakeMessage, HelloExtension, Random, ServerExtension,
+    ServerHello, SessionId,
 };
 use tlsim_tls::require_handshake;
 
@@ -519,10 +522,20 @@ impl State for ExpectCertificate {
         if leaf.key_type() != wanted {
             return Err(Error::Certificate(CertificateError::UnsupportedAlgorithm));
         }
-        Ok(Box::new(ExpectServerKeyExchange {
-            agreed: self.agreed,
-            server_key: VerifiedServerKey(leaf),
-        }))
+        let server_key = VerifiedServerKey(leaf);
+        // RFC 5246 §7.3: with RSA key transport no Server Key Exchange
+        // comes; the certificate's key is the key exchange.
+        Ok(match self.agreed.params.suite.key_exchange {
+            KeyExchange::Ecdhe => Box::new(ExpectServerKeyExchange {
+                agreed: self.agreed,
+                server_key,
+            }),
+            KeyExchange::Rsa => Box::new(ExpectServerHelloDone {
+                agreed: self.agreed,
+                server_input: AuthenticatedServer::Rsa(server_key),
+                certificate_requested: false,
+            }),
+        })
     }
 }
 
@@ -536,6 +549,16 @@ struct VerifiedServerKey(PublicKey);
 struct SignedServerShare {
     group: KxGroup,
     public: Vec<u8>,
+}
+
+/// What the client's key exchange is computed from, each held only once
+/// authenticated.
+enum AuthenticatedServer {
+    /// ECDHE: the share whose signature was checked.
+    Ecdhe(SignedServerShare),
+    /// RSA key transport: the verified certificate's key, which the
+    /// premaster secret is encrypted to.
+    Rsa(VerifiedServerKey),
 }
 
 /// Waiting for the signed ECDHE parameters.
@@ -619,10 +642,10 @@ impl State for ExpectServerKeyExchange {
         }
         Ok(Box::new(ExpectServerHelloDone {
             agreed: self.agreed,
-            server_share: SignedServerShare {
+            server_input: AuthenticatedServer::Ecdhe(SignedServerShare {
                 group,
                 public: ske.params.public,
-            },
+            }),
             certificate_requested: false,
         }))
     }
@@ -632,7 +655,7 @@ impl State for ExpectServerKeyExchange {
 /// sending the client's flight.
 struct ExpectServerHelloDone {
     agreed: Agreed,
-    server_share: SignedServerShare,
+    server_input: AuthenticatedServer,
     /// A Certificate Request came: the flight opens with a Certificate.
     certificate_requested: bool,
 }
@@ -707,29 +730,15 @@ impl State for ExpectServerHelloDone {
             ));
         }
         let agreed = self.agreed;
-        let group = self.server_share.group;
-        let (secret, public) =
-            core.ephemeral_key(group, agreed.config.pins.ephemeral_private_key.as_deref())?;
-        core.ctx.action(
-            now,
-            tracer,
-            "Client: Setup Elliptic Curve Cryptography",
-            |e| {
-                e.field("Curve", group.name())
-                    .field("Client Private Key", hex(secret.private_bytes()))
-                    .field("Client Public Key", hex(&public))
-                    .explain(
-                        "The client picks a random private key on the server's curve and \
-                         multiplies the base point by it to get the public key it sends.",
-                    )
-            },
-        );
-        let pre_master = secret
-            .agree(&self.server_share.public)
-            .map_err(crypto_error)?;
-        core.queue_handshake(&HandshakeMessage::ClientKeyExchange(
-            ClientEcdhPublic { public }.to_bytes(),
-        ));
+        let (pre_master, client_key_exchange) = match self.server_input {
+            AuthenticatedServer::Ecdhe(share) => {
+                ecdhe_premaster(&agreed, share, core, now, tracer)?
+            }
+            AuthenticatedServer::Rsa(server_key) => {
+                rsa_premaster(&agreed, server_key, core, now, tracer)?
+            }
+        };
+        core.queue_handshake(&HandshakeMessage::ClientKeyExchange(client_key_exchange));
         let keys = core.derive_session_keys(
             now,
             tracer,
@@ -746,6 +755,78 @@ impl State for ExpectServerHelloDone {
         }))
     }
 }
+
+/// RFC 8422 §5.10: the client's ephemeral key on the server's curve; the
+/// premaster secret and the ClientKeyExchange body carrying the public key.
+fn ecdhe_premaster(
+    agreed: &Agreed,
+    share: SignedServerShare,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let group = share.group;
+    let (secret, public) =
+        core.ephemeral_key(group, agreed.config.pins.ephemeral_private_key.as_deref())?;
+    core.ctx.action(
+        now,
+        tracer,
+        "Client: Setup Elliptic Curve Cryptography",
+        |e| {
+            e.field("Curve", group.name())
+                .field("Client Private Key", hex(secret.private_bytes()))
+                .field("Client Public Key", hex(&public))
+                .explain(
+                    "The client picks a random private key on the server's curve and \
+                     multiplies the base point by it to get the public key it sends.",
+                )
+        },
+    );
+    let pre_master = secret.agree(&share.public).map_err(crypto_error)?;
+    Ok((pre_master, ClientEcdhPublic { public }.to_bytes()))
+}
+
+/// RFC 5246 §7.4.7.1: the premaster secret is the version the client
+/// offered and 46 random bytes, encrypted to the server certificate's RSA
+/// key; returns it and the ClientKeyExchange body.
+fn rsa_premaster(
+    agreed: &Agreed,
+    server_key: VerifiedServerKey,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    // "client_version: The latest (newest) version supported by the
+    // client. This is used to detect version rollback attacks."
+    let mut pre_master = agreed.config.max_version.get().to_be_bytes().to_vec();
+    let mut random = [0u8; PRE_MASTER_RANDOM_LEN];
+    core.rng.fill(&mut random);
+    pre_master.extend_from_slice(&random);
+    let ciphertext = server_key
+        .0
+        .encrypt_pkcs1v15(&pre_master, &mut core.rng)
+        .map_err(crypto_error)?;
+    core.ctx
+        .action(now, tracer, "Encrypt the Pre-master Secret", |e| {
+            e.field("Client Version", agreed.config.max_version)
+                .field("Random", hex(&random))
+                .field("Pre-master Secret", hex(&pre_master))
+                .field("Server RSA Key", format!("{} bits", server_key.0.bits()))
+                .field("Encrypted Pre-master Secret", hex(&ciphertext))
+                .explain(
+                    "With RSA key transport the client alone picks the pre-master secret and \
+                     encrypts it to the public key in the server's certificate (PKCS #1 \
+                     v1.5): only the holder of the private key can read it.",
+                )
+        });
+    Ok((
+        pre_master,
+        EncryptedPreMasterSecret { ciphertext }.to_bytes(),
+    ))
+}
+
+/// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.
+const PRE_MASTER_RANDOM_LEN: usize = 46;
 
 /// Queues Change Cipher Spec, the NPN choice if any, and Finished.
 fn send_finished(

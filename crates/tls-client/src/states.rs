@@ -24,7 +24,7 @@
 //! |---|---|---|
 //! | `NotStarted` | start | `ExpectServerHello` |
 //! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` |
-//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` |
+//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` or `ExpectServerHelloDone` |
 //! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
 //! | `ExpectServerHelloDone` | Certificate Request | `ExpectServerHelloDone` |
 //! | `ExpectServerHelloDone` | Server Hello Done | `ExpectChangeCipherSpec` |
@@ -91,7 +91,8 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         // RFC 5246 §7.3: a Server Hello echoing the offered session ID
         // resumes it (abbreviated handshake).
         ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec;
-        ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange;
+        // RFC 5246 §7.4.3: RSA key transport sends no Server Key Exchange.
+        ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange | ExpectServerHelloDone;
         ExpectServerKeyExchange, Handshake(H::ServerKeyExchange) => ExpectServerHelloDone;
         // RFC 5246 §7.4.4: the server may ask for a client certificate;
         // the client answers with an empty Certificate (§7.4.6).

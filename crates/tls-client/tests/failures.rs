@@ -71,7 +71,7 @@ fn no_common_suite_is_handshake_failure_on_both_sides() {
     let mut client = client_config(&pki);
     client.cipher_suites = vec![
         CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-        CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA,
+        CipherSuite::TLS_RSA_WITH_CAMELLIA_128_CBC_SHA,
     ];
     let mut pair = Pair::new(client, server_config(&pki));
     pair.handshake();
@@ -246,7 +246,7 @@ fn application_data_before_the_handshake_is_unexpected_message() {
 fn errors_are_sticky() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA];
+    client.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_CAMELLIA_128_CBC_SHA];
     let mut pair = Pair::new(client.clone(), server_config(&pki));
     pair.handshake();
     assert!(pair.server.has_failed());

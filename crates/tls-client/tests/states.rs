@@ -313,6 +313,17 @@ fn handshakes_take_every_reachable_declared_transition() {
     assert_eq!(early.client.state_name(), "Failed");
     client_taken.extend(early.client.transitions_taken());
 
+    // RSA key transport: no Server Key Exchange (RFC 5246 §7.4.3).
+    let rsa_pki = tlsim_test_support::pki(LeafKey::Rsa);
+    let suite = tlsim_tls::enums::CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256;
+    let (mut client, mut server) = configs(&rsa_pki, Flow::Full);
+    client.cipher_suites = vec![suite];
+    server.cipher_suites = vec![suite];
+    let mut rsa = Pair::new(client, server);
+    exchange(&mut rsa);
+    client_taken.extend(rsa.client.transitions_taken());
+    server_taken.extend(rsa.server.transitions_taken());
+
     // A Certificate Request before the Server Hello Done (RFC 5246 §7.4.4).
     let (client, server) = configs(&pki, Flow::Full);
     let mut requested = Pair::new(client, server);

@@ -2,9 +2,10 @@
 //!
 //! Full handshake (RFC 5246 §7.3, Figure 1):
 //! 1. Client Hello: choose version, suite and group; send Server Hello,
-//!    Certificate, Server Key Exchange, Server Hello Done in one flight
-//!    → [`ExpectClientKeyExchange`].
-//! 2. Client Key Exchange: derive the secrets → [`ExpectChangeCipherSpec`].
+//!    Certificate, Server Key Exchange (ECDHE only), Server Hello Done in
+//!    one flight → [`ExpectClientKeyExchange`].
+//! 2. Client Key Exchange: agree on or decrypt the premaster secret,
+//!    derive the secrets → [`ExpectChangeCipherSpec`].
 //! 3. Change Cipher Spec → ([`ExpectNextProtocol`] →) [`ExpectFinished`].
 //! 4. Finished: send Change Cipher Spec, Finished → [`Connected`].
 //!
@@ -29,7 +30,7 @@ use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType};
-use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_params};
+use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, KeyExchange, suite_params};
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat,
     HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -37,7 +38,8 @@ use tlsim_tls::enums::{
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{
     ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned, EcdheServerKeyExchange,
-    HandshakeMessage, Random, ServerEcdhParams, ServerExtension, ServerHello, SessionId,
+    EncryptedPreMasterSecret, HandshakeMessage, Random, ServerEcdhParams, ServerExtension,
+    ServerHello, SessionId,
 };
 use tlsim_tls::require_handshake;
 
@@ -53,7 +55,8 @@ pub(crate) struct ExpectClientHello {
 struct Choice {
     version: ProtocolVersion,
     suite: &'static CipherSuiteParams,
-    group: KxGroup,
+    /// The ECDHE group; none for RSA key transport.
+    group: Option<KxGroup>,
 }
 
 /// The server's answer to a Client Hello, decided once (RFC 5246 §7.3):
@@ -85,7 +88,7 @@ impl HelloDecision {
     fn group(&self) -> Option<NamedGroup> {
         match self {
             HelloDecision::Resume(_) => None,
-            HelloDecision::Full(choice) => Some(choice.group.named_curve()),
+            HelloDecision::Full(choice) => choice.group.map(KxGroup::named_curve),
         }
     }
 
@@ -195,8 +198,6 @@ impl ExpectClientHello {
             let group = KxGroup::from_named_curve(g)?;
             client_accepts_curve(requested, g).then_some(group)
         });
-        // Every suite here is ECDHE: without a common curve none can run.
-        let group = group.ok_or(PeerIncompatible::NoCurveInCommon)?;
         let suite = config
             .cipher_suites
             .iter()
@@ -209,13 +210,24 @@ impl ExpectClientHello {
                     }
                     Authentication::Rsa => key_type == KeyType::Rsa,
                 };
-                fits_key && s.allows(version) && hello.cipher_suites.contains(&s.suite())
+                // An ECDHE suite needs a common curve; RSA key transport none.
+                let has_key_exchange = match s.key_exchange {
+                    KeyExchange::Ecdhe => group.is_some(),
+                    KeyExchange::Rsa => true,
+                };
+                fits_key
+                    && has_key_exchange
+                    && s.allows(version)
+                    && hello.cipher_suites.contains(&s.suite())
             })
-            .ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
+            .ok_or(match group {
+                None => PeerIncompatible::NoCurveInCommon,
+                Some(_) => PeerIncompatible::NoCipherSuiteInCommon,
+            })?;
         Ok(Choice {
             version,
             suite,
-            group,
+            group: group.filter(|_| suite.key_exchange == KeyExchange::Ecdhe),
         })
     }
 
@@ -352,9 +364,16 @@ impl State for ExpectClientHello {
                     Ok(HelloDecision::Full(choice)) => {
                         e = e
                             .field("Version", choice.version)
-                            .field("Cipher Suite", choice.suite.name)
-                            .field("Elliptic Curve", choice.group.name())
-                            .field(
+                            .field("Cipher Suite", choice.suite.name);
+                        e = match choice.group {
+                            Some(group) => e.field("Elliptic Curve", group.name()),
+                            None => e.field(
+                                "Key Exchange",
+                                "RSA: the client encrypts the pre-master secret to the \
+                                 certificate's key",
+                            ),
+                        };
+                        e = e.field(
                                 "Reason",
                                 "the server's most preferred suite that the client offered and \
                                  that fits the version, the certificate key and a common curve",
@@ -413,9 +432,15 @@ impl State for ExpectClientHello {
         };
         match decision {
             HelloDecision::Resume(stored) => flow.resume(stored, randoms, core, now, tracer),
-            HelloDecision::Full(choice) => {
-                flow.send_server_flight(&requested, choice, randoms, core, now, tracer)
-            }
+            HelloDecision::Full(choice) => flow.send_server_flight(
+                &requested,
+                choice,
+                hello.client_version,
+                randoms,
+                core,
+                now,
+                tracer,
+            ),
         }
     }
 }
@@ -501,6 +526,7 @@ impl Flow {
         self,
         requested: &Requested,
         choice: Choice,
+        client_version: ProtocolVersion,
         randoms: Randoms,
         core: &mut Core,
         now: Instant,
@@ -516,15 +542,18 @@ impl Flow {
                 out.extend_from_slice(der);
             }
         });
-        let group = choice.group;
-        let (secret, public) =
-            core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
-        core.ctx.action(
-            now,
-            tracer,
-            "Server: Setup Elliptic Curve Cryptography",
-            |e| {
-                e.field("Curve", group.name())
+        // RFC 5246 §7.4.3: only ECDHE sends a Server Key Exchange; with
+        // RSA key transport the certificate's key is the key exchange.
+        let key_exchange = match choice.group {
+            Some(group) => {
+                let (secret, public) =
+                    core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
+                core.ctx.action(
+                    now,
+                    tracer,
+                    "Server: Setup Elliptic Curve Cryptography",
+                    |e| {
+                        e.field("Curve", group.name())
                     .field("Base Point", "the curve's standard generator G")
                     .field("Server Private Key", hex(secret.private_bytes()))
                     .field("Server Public Key", hex(&public))
@@ -532,51 +561,55 @@ impl Flow {
                         "The server picks the curve and its base point; its private key is a \
                          random number, and its public key is that number times the base point.",
                     )
-            },
-        );
-        let params = ServerEcdhParams {
-            curve_type: EcCurveType::NamedCurve,
-            named_curve: group.named_curve(),
-            public,
-        };
-        let scheme = signature_scheme(
-            config.signing_key.key_type(),
-            choice.version,
-            requested.signature_algorithms.as_deref(),
-        )?;
-        let content = sign::server_key_exchange_signed_content(
-            &randoms.client,
-            &randoms.server,
-            &params.to_bytes(),
-        );
-        let signature = config
-            .signing_key
-            .sign(scheme, &content, &mut core.rng)
-            .map_err(crypto_error)?;
-        core.ctx
-            .action(now, tracer, "Sign the Server Key Exchange", |e| {
-                e.field("Signature Algorithm", scheme.name())
-                    .field(
-                        "Signed Content",
-                        "client random + server random + curve parameters",
-                    )
-                    .field("Signature", hex(&signature))
-                    .explain(
-                        "The server signs the randoms and its ECDH public key with its \
+                    },
+                );
+                let params = ServerEcdhParams {
+                    curve_type: EcCurveType::NamedCurve,
+                    named_curve: group.named_curve(),
+                    public,
+                };
+                let scheme = signature_scheme(
+                    config.signing_key.key_type(),
+                    choice.version,
+                    requested.signature_algorithms.as_deref(),
+                )?;
+                let content = sign::server_key_exchange_signed_content(
+                    &randoms.client,
+                    &randoms.server,
+                    &params.to_bytes(),
+                );
+                let signature = config
+                    .signing_key
+                    .sign(scheme, &content, &mut core.rng)
+                    .map_err(crypto_error)?;
+                core.ctx
+                    .action(now, tracer, "Sign the Server Key Exchange", |e| {
+                        e.field("Signature Algorithm", scheme.name())
+                            .field(
+                                "Signed Content",
+                                "client random + server random + curve parameters",
+                            )
+                            .field("Signature", hex(&signature))
+                            .explain(
+                                "The server signs the randoms and its ECDH public key with its \
                          certificate's private key, so the client knows the key is genuine.",
-                    )
-            });
-        let algorithm = scheme
-            .code_point()
-            .filter(|_| choice.version >= ProtocolVersion::Tls12);
-        let ske = EcdheServerKeyExchange {
-            params,
-            signed: DigitallySigned {
-                algorithm,
-                signature,
-            },
+                            )
+                    });
+                let algorithm = scheme
+                    .code_point()
+                    .filter(|_| choice.version >= ProtocolVersion::Tls12);
+                let ske = EcdheServerKeyExchange {
+                    params,
+                    signed: DigitallySigned {
+                        algorithm,
+                        signature,
+                    },
+                };
+                core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
+                ServerKeyExchange::Ecdhe(secret)
+            }
+            None => ServerKeyExchange::Rsa { client_version },
         };
-        core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
         core.queue_handshake(&HandshakeMessage::ServerHelloDone);
         core.flush(now, tracer);
         let params = HelloParams {
@@ -592,7 +625,7 @@ impl Flow {
         Ok(Box::new(ExpectClientKeyExchange {
             flow: self,
             params,
-            secret,
+            key_exchange,
         }))
     }
 }
@@ -628,6 +661,55 @@ fn signature_scheme(
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemeInCommon.into())
 }
 
+/// RFC 5246 §7.4.7.1: the premaster secret the client encrypted, read
+/// so that a bad one is never told apart (Bleichenbacher's attack): a
+/// ciphertext that does not decrypt to 48 bytes is replaced by random
+/// bytes, and the version is always the Client Hello's, so a wrong secret
+/// or a rolled-back version only makes the Finished fail.
+fn decrypt_premaster(
+    config: &ServerConfig,
+    client_version: ProtocolVersion,
+    ciphertext: &[u8],
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Vec<u8> {
+    // "1. Generate a string R of 46 random bytes", before decrypting.
+    let mut random = [0u8; PRE_MASTER_SECRET_LEN - 2];
+    core.rng.fill(&mut random);
+    let decrypted = config
+        .signing_key
+        .decrypt_pkcs1v15(ciphertext)
+        .filter(|m| m.len() == PRE_MASTER_SECRET_LEN);
+    // "pre_master_secret = ClientHello.client_version || M[2..47]", or
+    // "ClientHello.client_version || R" when the padding or length is bad.
+    let mut pre_master = client_version.get().to_be_bytes().to_vec();
+    pre_master.extend_from_slice(decrypted.as_ref().map_or(&random[..], |m| &m[2..]));
+    core.ctx
+        .action(now, tracer, "Decrypt the Pre-master Secret", |e| {
+            e.field("Encrypted Pre-master Secret", hex(ciphertext))
+                .field("Client Version", client_version)
+                .field(
+                    "Result",
+                    if decrypted.is_some() {
+                        "a 48-byte secret; its first two bytes are replaced by the Client Hello's version"
+                    } else {
+                        "not a 48-byte PKCS #1 message: going on with 46 random bytes, so that \
+                         only the Finished fails"
+                    },
+                )
+                .explain(
+                    "Only the server's private key opens the pre-master secret; a server \
+                     that answered a bad one differently would let an attacker decrypt \
+                     others, so it goes on as if all were well.",
+                )
+        });
+    pre_master
+}
+
+/// RFC 5246 §7.4.7.1: `ProtocolVersion client_version; opaque random[46];`.
+const PRE_MASTER_SECRET_LEN: usize = 48;
+
 /// Queues Change Cipher Spec and the server's Finished.
 fn send_finished(keys: &SessionKeys, core: &mut Core, tracing: bool) -> Result<(), Error> {
     core.queue_change_cipher_spec(tracing)?;
@@ -635,11 +717,20 @@ fn send_finished(keys: &SessionKeys, core: &mut Core, tracing: bool) -> Result<(
     Ok(())
 }
 
-/// Waiting for the client's ECDH public key.
+/// What the server needs to read the Client Key Exchange.
+enum ServerKeyExchange {
+    /// Its ephemeral ECDH secret.
+    Ecdhe(EphemeralSecret),
+    /// RSA key transport: the version the Client Hello offered, which the
+    /// premaster secret starts with (RFC 5246 §7.4.7.1).
+    Rsa { client_version: ProtocolVersion },
+}
+
+/// Waiting for the client's ECDH public key or encrypted premaster secret.
 struct ExpectClientKeyExchange {
     flow: Flow,
     params: HelloParams,
-    secret: EphemeralSecret,
+    key_exchange: ServerKeyExchange,
 }
 
 impl State for ExpectClientKeyExchange {
@@ -659,11 +750,23 @@ impl State for ExpectClientKeyExchange {
             HandshakeType::ClientKeyExchange,
             HandshakeMessage::ClientKeyExchange(body) => body
         )?;
-        let client_public = ClientEcdhPublic::from_bytes(body)?;
-        let pre_master = self
-            .secret
-            .agree(&client_public.public)
-            .map_err(crypto_error)?;
+        let pre_master = match self.key_exchange {
+            ServerKeyExchange::Ecdhe(secret) => {
+                let client_public = ClientEcdhPublic::from_bytes(body)?;
+                secret.agree(&client_public.public).map_err(crypto_error)?
+            }
+            ServerKeyExchange::Rsa { client_version } => {
+                let encrypted = EncryptedPreMasterSecret::from_bytes(body)?;
+                decrypt_premaster(
+                    &self.flow.config,
+                    client_version,
+                    &encrypted.ciphertext,
+                    core,
+                    now,
+                    tracer,
+                )
+            }
+        };
         // RFC 7627 §4: the session hash ends with the ClientKeyExchange,
         // which the record layer has added to the transcript.
         let keys = core.derive_session_keys(now, tracer, Side::Server, self.params, &pre_master)?;

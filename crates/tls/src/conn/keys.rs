@@ -8,7 +8,7 @@ use crate::codec::hex;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
 use crate::crypto::kx::{EphemeralSecret, KxGroup};
 use crate::crypto::prf::{self, FinishedSender, MASTER_SECRET_LEN, VERIFY_DATA_LEN};
-use crate::crypto::suites::CipherSuiteParams;
+use crate::crypto::suites::{CipherSuiteParams, KeyExchange};
 use crate::enums::{HandshakeType, ProtocolVersion};
 use crate::error::Error;
 use crate::msgs::{Finished, HandshakeMessage};
@@ -108,13 +108,20 @@ impl Core {
     ) -> [u8; MASTER_SECRET_LEN] {
         let alg = params.suite.prf(params.version.get());
         let randoms = &params.randoms;
+        let explanation = match params.suite.key_exchange {
+            KeyExchange::Ecdhe => {
+                "Both sides multiply their own private key by the other's public key; \
+                 the x coordinate of that shared point is the pre-master secret."
+            }
+            KeyExchange::Rsa => {
+                "The client chose the pre-master secret, its offered version and 46 random \
+                 bytes, and sent it encrypted to the server's RSA key, which alone decrypts it."
+            }
+        };
         self.ctx.action(now, tracer, "Pre-master secret", |e| {
             e.field("Pre-master Secret", hex(pre_master_secret))
                 .field("Length", pre_master_secret.len())
-                .explain(
-                    "Both sides multiply their own private key by the other's public key; \
-                     the x coordinate of that shared point is the pre-master secret.",
-                )
+                .explain(explanation)
         });
         let (master, session_hash) = if params.extended_master_secret {
             let session_hash = alg.transcript_hash(self.transcript.all());

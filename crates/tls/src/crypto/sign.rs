@@ -14,7 +14,7 @@ use rand_core::CryptoRng;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, Pss};
+use rsa::{Pkcs1v15Encrypt, Pkcs1v15Sign, Pss};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -309,6 +309,17 @@ impl SigningKey {
             .map_err(|_| CryptoError::InvalidPrivateKey)
     }
 
+    /// RFC 8017 §7.2.2: the plaintext of an RSAES-PKCS1-v1_5 ciphertext,
+    /// or `None` when this is not an RSA key or the ciphertext does not
+    /// decrypt to a well-padded message. Which of these it was is not
+    /// told: RFC 5246 §7.4.7.1 has the server go on alike in every case.
+    pub fn decrypt_pkcs1v15(&self, ciphertext: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            SigningKey::Rsa(key) => key.decrypt(Pkcs1v15Encrypt, ciphertext).ok(),
+            SigningKey::EcdsaP256(_) => None,
+        }
+    }
+
     /// The kind of this key.
     pub fn key_type(&self) -> KeyType {
         match self {
@@ -354,6 +365,26 @@ impl SigningKey {
 }
 
 impl PublicKey {
+    /// RFC 5246 §7.4.7.1: the premaster secret encrypted to this RSA key
+    /// with RSAES-PKCS1-v1_5 (RFC 8017 §7.2.1); the padding's random
+    /// bytes come from `rng`.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedSignatureAlgorithm`] for a key that is not
+    /// RSA or too short for the message.
+    pub fn encrypt_pkcs1v15<R: CryptoRng + ?Sized>(
+        &self,
+        plaintext: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, CryptoError> {
+        match self {
+            PublicKey::Rsa(key) => key
+                .encrypt(rng, Pkcs1v15Encrypt, plaintext)
+                .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
+            PublicKey::EcdsaP256(_) => Err(CryptoError::UnsupportedSignatureAlgorithm),
+        }
+    }
+
     /// A P-256 key from an uncompressed (or compressed) SEC1 point.
     pub fn p256_from_sec1(point: &[u8]) -> Result<Self, CryptoError> {
         p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
@@ -614,6 +645,33 @@ mod tests {
         assert_eq!(
             SignatureScheme::RsaPssSha256.code_point(),
             Some(CodePoint::from(0x0804))
+        );
+    }
+
+    #[test]
+    fn rsa_encrypted_premaster_secret_round_trips_and_bad_ones_fail_quietly() {
+        let key = SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem")).unwrap();
+        let public = key.public_key();
+        let mut rng = RngStream::new(1, "pms");
+        let premaster = [3u8; 48];
+        let ciphertext = public.encrypt_pkcs1v15(&premaster, &mut rng).unwrap();
+        assert_eq!(ciphertext.len(), 256);
+        assert_eq!(key.decrypt_pkcs1v15(&ciphertext).unwrap(), premaster);
+        // A changed ciphertext decrypts to noise: bad padding, or padding
+        // that holds a message of another length (as here), which is why
+        // the server also checks for 48 bytes.
+        let mut flipped = ciphertext.clone();
+        flipped[100] ^= 1;
+        assert!(
+            key.decrypt_pkcs1v15(&flipped)
+                .is_none_or(|m| m.len() != premaster.len())
+        );
+        assert_eq!(key.decrypt_pkcs1v15(&ciphertext[1..]), None);
+        assert_eq!(
+            rfc6979_key()
+                .public_key()
+                .encrypt_pkcs1v15(&premaster, &mut rng),
+            Err(CryptoError::UnsupportedSignatureAlgorithm)
         );
     }
 

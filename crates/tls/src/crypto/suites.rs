@@ -13,6 +13,9 @@ use crate::enums::{CipherSuite, ProtocolVersion};
 pub enum KeyExchange {
     /// Ephemeral elliptic-curve Diffie-Hellman (RFC 8422).
     Ecdhe,
+    /// RSA key transport (RFC 5246 §7.4.7.1): the client encrypts the
+    /// premaster secret to the certificate's key; no ServerKeyExchange.
+    Rsa,
 }
 
 /// How the server authenticates its key-exchange parameters.
@@ -153,6 +156,29 @@ pub const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: u16 = 0xc013;
 /// `TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA`.
 pub const TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: u16 = 0xc014;
 
+/// `TLS_RSA_WITH_AES_128_CBC_SHA` (RFC 5246 Appendix A.5).
+pub const TLS_RSA_WITH_AES_128_CBC_SHA: u16 = 0x002f;
+/// `TLS_RSA_WITH_AES_256_CBC_SHA`.
+pub const TLS_RSA_WITH_AES_256_CBC_SHA: u16 = 0x0035;
+/// `TLS_RSA_WITH_AES_128_CBC_SHA256`.
+pub const TLS_RSA_WITH_AES_128_CBC_SHA256: u16 = 0x003c;
+/// `TLS_RSA_WITH_AES_256_CBC_SHA256`.
+pub const TLS_RSA_WITH_AES_256_CBC_SHA256: u16 = 0x003d;
+/// `TLS_RSA_WITH_AES_128_GCM_SHA256` (RFC 5288 §3).
+pub const TLS_RSA_WITH_AES_128_GCM_SHA256: u16 = 0x009c;
+/// `TLS_RSA_WITH_AES_256_GCM_SHA384`.
+pub const TLS_RSA_WITH_AES_256_GCM_SHA384: u16 = 0x009d;
+
+/// The same suite with RSA key transport instead of ECDHE (RFC 5246
+/// §7.4.7.1); RFC 5246 Appendix A.5 gives the `_SHA256` CBC suites the
+/// SHA-256 PRF and TLS 1.2 only, like their ECDHE twins.
+const fn rsa_kx(suite: CipherSuiteParams) -> CipherSuiteParams {
+    CipherSuiteParams {
+        key_exchange: KeyExchange::Rsa,
+        ..suite
+    }
+}
+
 /// A CBC suite. RFC 5289 §3.2: the `_SHA256` and `_SHA384` ones are for
 /// TLS 1.2 only and use the PRF of their MAC's hash; the `_SHA` ones go
 /// back to TLS 1.0.
@@ -211,10 +237,11 @@ const fn aead(
     }
 }
 
-/// Every supported suite, in the server's order of preference: AEADs
-/// before CBC, and AES-128 before AES-256 within each kind, so that a
-/// server left to its defaults picks what it always picked.
-pub static SUPPORTED_SUITES: [CipherSuiteParams; 14] = {
+/// Every supported suite, in the server's order of preference: ECDHE
+/// before RSA key transport, AEADs before CBC, and AES-128 before AES-256
+/// within each kind, so that a server left to its defaults picks what it
+/// always picked.
+pub static SUPPORTED_SUITES: [CipherSuiteParams; 20] = {
     use Authentication::{Ecdsa, Rsa};
     use BulkCipher::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305};
     use MacAlgorithm::{HmacSha1, HmacSha256, HmacSha384};
@@ -317,6 +344,48 @@ pub static SUPPORTED_SUITES: [CipherSuiteParams; 14] = {
             Aes256Cbc,
             HmacSha1,
         ),
+        rsa_kx(aead(
+            TLS_RSA_WITH_AES_128_GCM_SHA256,
+            "TLS_RSA_WITH_AES_128_GCM_SHA256",
+            Rsa,
+            Aes128Gcm,
+            PrfAlgorithm::Sha256,
+        )),
+        rsa_kx(aead(
+            TLS_RSA_WITH_AES_256_GCM_SHA384,
+            "TLS_RSA_WITH_AES_256_GCM_SHA384",
+            Rsa,
+            Aes256Gcm,
+            PrfAlgorithm::Sha384,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_128_CBC_SHA256,
+            "TLS_RSA_WITH_AES_128_CBC_SHA256",
+            Rsa,
+            Aes128Cbc,
+            HmacSha256,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_256_CBC_SHA256,
+            "TLS_RSA_WITH_AES_256_CBC_SHA256",
+            Rsa,
+            Aes256Cbc,
+            HmacSha256,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_128_CBC_SHA,
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            Rsa,
+            Aes128Cbc,
+            HmacSha1,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_256_CBC_SHA,
+            "TLS_RSA_WITH_AES_256_CBC_SHA",
+            Rsa,
+            Aes256Cbc,
+            HmacSha1,
+        )),
     ]
 };
 
@@ -430,7 +499,8 @@ mod tests {
         for suite in &SUPPORTED_SUITES {
             assert_eq!(suite_by_value(suite.value), Some(suite));
         }
-        assert_eq!(suite_by_value(0x002f), None);
+        // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA.
+        assert_eq!(suite_by_value(0x0041), None);
         assert_eq!(
             CipherSuiteParams::lookup(0x1301),
             Err(CryptoError::UnsupportedCipherSuite(0x1301))
