@@ -145,6 +145,12 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     }
     let suite = case.suite().name;
     let group = case.group.name();
+    // RFC 8422 §5.3: the client lists the P-256 certificate's curve too;
+    // the server's single group still decides the key exchange.
+    let client_groups = match case.group {
+        KxGroup::Secp256r1 => format!(r#""{group}""#),
+        _ => format!(r#""{group}", "secp256r1""#),
+    };
     let leaf_key = match case.suite().authentication {
         Authentication::Ecdsa => "P256".to_owned(),
         Authentication::Rsa => format!("RsaPem({RSA_KEY:?})"),
@@ -172,7 +178,7 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
             min_version: "TLS 1.2",
             max_version: "TLS 1.2",
             cipher_suites: ["{suite}"],
-            groups: ["{group}"],
+            groups: [{client_groups}],
             server_name: "server.test",
             extended_master_secret: true,
             trust: ["root"],
