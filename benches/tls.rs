@@ -1,8 +1,9 @@
 //! Wall time per simulated TLS handshake against its cryptographic floor.
 //!
 //! One case per suite and group of [`CASES`]: ECDHE-ECDSA-AES128-GCM-SHA256
-//! on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on P-384 and
-//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519 in TLS 1.2, and the TLS 1.3 full
+//! on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on P-384,
+//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519 and RSA-AES128-GCM-SHA256 (RSA
+//! key transport with a 2048-bit key) in TLS 1.2, and the TLS 1.3 full
 //! handshake with TLS_AES_128_GCM_SHA256 on X25519 and an ECDSA
 //! certificate.
 //!
@@ -16,7 +17,9 @@
 //! - `crypto_floor/<case>`: the operations such a handshake cannot avoid,
 //!   made through the same `tlsim_tls::crypto` calls the actors make: two
 //!   key generations and two ECDH agreements in the case's group, the
-//!   ServerKeyExchange signature and its verification, and each end's PRF
+//!   ServerKeyExchange signature and its verification (for RSA key
+//!   transport instead: the premaster secret's RSA encryption and
+//!   decryption), and each end's PRF
 //!   work with the suite's PRF (transcript hashes, extended master secret,
 //!   key block, both Finished `verify_data`); in TLS 1.3, the
 //!   CertificateVerify signature and its check, and each end's HKDF key
@@ -54,9 +57,9 @@ use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, PublicKey, SignatureScheme, SigningKey};
 use tlsim_tls::crypto::suites::{
-    CipherSuiteParams, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    Authentication, CipherSuiteParams, KeyExchange, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    suite_by_value,
+    TLS_RSA_WITH_AES_128_GCM_SHA256, suite_by_value,
 };
 use tlsim_tls::enums::CipherSuite;
 use tlsim_tls::msgs::tls13::certificate_verify_content;
@@ -104,7 +107,13 @@ impl Case {
     }
 }
 
-const CASES: [Case; 4] = [
+/// The RSA key of the RSA case's certificate (2048 bits).
+const RSA_KEY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/scenarios/keys/www.google.com.pem"
+);
+
+const CASES: [Case; 5] = [
     Case {
         id: "ecdhe_ecdsa_p256",
         suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -128,6 +137,13 @@ const CASES: [Case; 4] = [
         suite: 0x1301,
         group: KxGroup::X25519,
         tls13: true,
+    },
+    Case {
+        id: "rsa_aes128_gcm",
+        suite: TLS_RSA_WITH_AES_128_GCM_SHA256,
+        // Offered, never used: RSA key transport has no key exchange group.
+        group: KxGroup::Secp256r1,
+        tls13: false,
     },
 ];
 
@@ -171,6 +187,19 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     let suite = case.suite_name();
     let group = case.group.name();
     let version = case.version();
+    // RFC 8422 §5.3: the client lists the P-256 certificate's curve too;
+    // the server's single group still decides the key exchange.
+    let client_groups = match case.group {
+        KxGroup::Secp256r1 => format!(r#""{group}""#),
+        _ => format!(r#""{group}", "secp256r1""#),
+    };
+    // TLS 1.3 suites name no authentication: its case signs with ECDSA.
+    let leaf_key = match case.tls13 {
+        false if case.suite().authentication == Authentication::Rsa => {
+            format!("RsaPem({RSA_KEY:?})")
+        }
+        _ => "P256".to_owned(),
+    };
     let text = format!(
         r#"Scenario(
     name: "tls-handshakes",
@@ -179,7 +208,7 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     links: [Link(between: ("client", "server"), conditions: (latency: "1ms", bandwidth: "1Gbit/s"))],
     pki: (
         epoch: "2026-01-01T00:00:00Z",
-        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: P256)],
+        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: {leaf_key})],
         certificates: [
             Cert(name: "root", subject: (cn: "tlsim Bench Root"), key: "root", ca: true,
                  not_before: "2025-01-01T00:00:00Z", not_after: "2035-01-01T00:00:00Z"),
@@ -194,7 +223,7 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
             min_version: "TLS 1.2",
             max_version: "{version}",
             cipher_suites: ["{suite}"],
-            groups: ["{group}", "secp256r1"],
+            groups: [{client_groups}],
             server_name: "server.test",
             extended_master_secret: true,
             trust: ["root"],
@@ -302,6 +331,9 @@ struct FloorInputs {
     signed_content: Vec<u8>,
     signature: Vec<u8>,
     premaster: Vec<u8>,
+    /// The RSA case's server key.
+    rsa_key: SigningKey,
+    rsa_public: PublicKey,
 }
 
 impl FloorInputs {
@@ -327,6 +359,11 @@ impl FloorInputs {
         let premaster = server_secret
             .agree(&client_secret.public_bytes())
             .expect("both points are on the curve");
+        let rsa_key = SigningKey::from_pem(
+            &std::fs::read_to_string(RSA_KEY).expect("the RSA case's key file is readable"),
+        )
+        .expect("the RSA case's key is a PEM RSA key");
+        let rsa_public = rsa_key.public_key();
         FloorInputs {
             rng,
             server_key,
@@ -339,6 +376,8 @@ impl FloorInputs {
             signed_content,
             signature,
             premaster,
+            rsa_key,
+            rsa_public,
         }
     }
 }
@@ -348,7 +387,7 @@ impl FloorInputs {
 fn ecdh_params(group: KxGroup, point: &[u8]) -> Vec<u8> {
     let mut params = Vec::with_capacity(4 + point.len());
     params.push(3);
-    params.extend_from_slice(&group.named_curve().to_be_bytes());
+    params.extend_from_slice(&group.named_curve().get().to_be_bytes());
     params.push(point.len() as u8);
     params.extend_from_slice(point);
     params
@@ -447,6 +486,9 @@ fn floor_once(inputs: &mut FloorInputs, case: Case) {
     if case.tls13 {
         return floor_tls13_once(inputs, case);
     }
+    if case.suite().key_exchange == KeyExchange::Rsa {
+        return rsa_floor_once(inputs, case);
+    }
     let rng = &mut inputs.rng;
     // Server: its ephemeral key, and the signed ServerKeyExchange.
     let (server_secret, server_point) = case.group.generate(rng);
@@ -475,6 +517,24 @@ fn floor_once(inputs: &mut FloorInputs, case: Case) {
     let inputs = &*inputs;
     black_box(prf_one_end(inputs, case.suite(), &client_premaster));
     black_box(prf_one_end(inputs, case.suite(), &server_premaster));
+}
+
+/// RSA key transport (RFC 5246 §7.4.7.1): the client's premaster secret,
+/// encrypted to the server's key and decrypted by it, and each end's PRF.
+fn rsa_floor_once(inputs: &mut FloorInputs, case: Case) {
+    let mut premaster = vec![3, 3];
+    premaster.extend((0..46).map(|_| inputs.rng.u64() as u8));
+    let ciphertext = inputs
+        .rsa_public
+        .encrypt_pkcs1v15(&premaster, &mut inputs.rng)
+        .expect("an RSA key encrypts 48 bytes");
+    let decrypted = inputs
+        .rsa_key
+        .decrypt_pkcs1v15(&ciphertext)
+        .expect("the ciphertext just made decrypts");
+    let inputs = &*inputs;
+    black_box(prf_one_end(inputs, case.suite(), &premaster));
+    black_box(prf_one_end(inputs, case.suite(), &decrypted));
 }
 
 fn crypto_floor(c: &mut Criterion) {

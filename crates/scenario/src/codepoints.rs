@@ -12,6 +12,7 @@ use tlsim_tls::cert::der::oid_from_dotted;
 use tlsim_tls::conn::alert_name;
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
 
 fn parse_hex(text: &str) -> Option<u16> {
@@ -141,6 +142,13 @@ named_code_point!(
 named_code_point!(
     /// An EC point format: `"uncompressed"`, `"ansiX962_compressed_prime"`, `"ansiX962_compressed_char2"`.
     PointFormat, EcPointFormat, u8, "EC point format", "uncompressed"
+);
+
+named_code_point!(
+    /// A signature scheme as signature_algorithms lists it (RFC 5246
+    /// §7.4.1.4.1, RFC 8446 §4.2.3 names): `"rsa_pss_rsae_sha256"`,
+    /// `"ecdsa_secp256r1_sha256"`, `"rsa_pkcs1_sha1"` or `"0x0804"`.
+    SigScheme, SignatureScheme, u16, "signature scheme", "ecdsa_secp256r1_sha256"
 );
 
 named_code_point!(
@@ -284,6 +292,10 @@ mod tests {
         assert_eq!(Suite::parse("0xc02b").unwrap().value(), 0xc02b);
         assert_eq!(Group::parse("secp256r1").unwrap().value(), 23);
         assert_eq!(Version::parse("TLS 1.1").unwrap().value(), 0x0302);
+        assert_eq!(
+            SigScheme::parse("rsa_pss_rsae_sha256").unwrap().value(),
+            0x0804
+        );
         let err = Suite::parse("TLS_FOO").unwrap_err();
         assert!(err.contains("unknown cipher suite \"TLS_FOO\""), "{err}");
     }

@@ -14,7 +14,8 @@ use tlsim_sim::{Kind, Layer};
 use tlsim_tls_script::Conversation;
 
 use crate::codepoints::{
-    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, Suite, Uri, Version,
+    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, SigScheme, Suite, Uri,
+    Version,
 };
 use crate::names::{
     CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
@@ -826,9 +827,12 @@ fn default_max_version() -> Version {
     Version(tlsim_tls::enums::ProtocolVersion::Tls12)
 }
 
+/// Every ECDHE suite tlsim runs: RSA key transport, which has no forward
+/// secrecy, is only offered when a scenario names it.
 fn default_suites() -> Vec<Suite> {
     (tlsim_tls::crypto::suites::SUPPORTED_SUITES.iter())
-        .map(|s| Suite(tlsim_tls::enums::CipherSuite::from(s.value)))
+        .filter(|s| s.key_exchange == tlsim_tls::crypto::suites::KeyExchange::Ecdhe)
+        .map(|s| Suite(s.suite()))
         .collect()
 }
 
@@ -838,6 +842,12 @@ fn default_groups() -> Vec<Group> {
 
 fn default_point_formats() -> Vec<PointFormat> {
     vec![PointFormat(tlsim_tls::enums::EcPointFormat::Uncompressed)]
+}
+
+fn default_signature_algorithms() -> Vec<SigScheme> {
+    (tlsim_tls::crypto::sign::DEFAULT_SIGNATURE_ALGORITHMS.iter())
+        .map(|&s| SigScheme(s))
+        .collect()
 }
 
 fn yes() -> bool {
@@ -860,19 +870,23 @@ pub struct TlsClient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_version: Option<Version>,
     /// Cipher suites offered, in order. Suites tlsim cannot run may be
-    /// offered; a server never chooses them. Default: every suite tlsim
-    /// runs, AES-GCM first.
+    /// offered; a server never chooses them. Default: every ECDHE suite
+    /// tlsim runs, AES-GCM first.
     #[serde(default = "default_suites")]
     pub cipher_suites: Vec<Suite>,
     /// Groups offered in elliptic_curves, in order (default `["secp256r1"]`).
     #[serde(default = "default_groups")]
     pub groups: Vec<Group>,
-    /// ec_point_formats offered (default `["uncompressed"]`).
-    #[serde(
-        default = "default_point_formats",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    /// ec_point_formats offered (default `["uncompressed"]`; `[]` sends
+    /// none). Always written back, since an empty list is not the default.
+    #[serde(default = "default_point_formats")]
     pub ec_point_formats: Vec<PointFormat>,
+    /// signature_algorithms offered, in order (RFC 5246 §7.4.1.4.1), sent
+    /// only when offering TLS 1.2; `[]` sends none, as a client of before
+    /// TLS 1.2 (the server then signs with SHA-1). Default: every scheme
+    /// tlsim verifies, ECDSA and RSA-PSS first, SHA-1 last.
+    #[serde(default = "default_signature_algorithms")]
+    pub signature_algorithms: Vec<SigScheme>,
     /// server_name (SNI), also the name checked against the certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,

@@ -326,19 +326,19 @@ pub fn check_offered(
     client: &ClientConfig,
     server: &ServerConfig,
 ) -> Result<(), String> {
-    let version = negotiated.version.get();
-    let suite = negotiated.suite.get();
+    let version = negotiated.version;
+    let suite = negotiated.suite;
     if !(client.min_version..=client.max_version).contains(&version)
         || !(server.min_version..=server.max_version).contains(&version)
     {
-        return Err(format!("version {version:#06x} outside the offered range"));
+        return Err(format!("version {version} outside the offered range"));
     }
     if !client.cipher_suites.contains(&suite) || !server.cipher_suites.contains(&suite) {
-        return Err(format!("suite {suite:#06x} was not offered"));
+        return Err(format!("suite {suite} was not offered"));
     }
-    if let Some(group) = negotiated.group.map(|g| g.get()) {
+    if let Some(group) = negotiated.group {
         if !client.groups.contains(&group) || !server.groups.contains(&group) {
-            return Err(format!("group {group:#06x} was not offered"));
+            return Err(format!("group {group} was not offered"));
         }
     }
     Ok(())
@@ -459,7 +459,9 @@ mod tests {
         let negotiated = run.pair.client.negotiated().unwrap();
         assert_eq!(check_offered(negotiated, &client, &server), Ok(()));
         let narrow = ClientConfig {
-            cipher_suites: vec![0xc009],
+            cipher_suites: vec![
+                tlsim_tls::enums::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+            ],
             ..client
         };
         assert!(check_offered(negotiated, &narrow, &server).is_err());

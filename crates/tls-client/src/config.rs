@@ -5,7 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::SessionStore;
-use tlsim_tls::crypto::suites::AES_BLOCK_LEN;
+use tlsim_tls::crypto::sign::DEFAULT_SIGNATURE_ALGORITHMS;
+use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
+use tlsim_tls::enums::{
+    CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
 /// 2014-01-01T00:00:00Z: the default calendar time at simulated time zero,
@@ -16,24 +20,24 @@ pub const DEFAULT_NOW_UNIX: u64 = 1_388_534_400;
 /// offers).
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// The lowest version accepted from the server (e.g. 0x0301).
-    pub min_version: u16,
-    /// The version offered in the Client Hello (e.g. 0x0303).
-    pub max_version: u16,
+    /// The lowest version accepted from the server.
+    pub min_version: ProtocolVersion,
+    /// The version offered in the Client Hello.
+    pub max_version: ProtocolVersion,
     /// The version in the Client Hello's record header; `None` means
-    /// `min(max_version, 0x0301)` (RFC 5246 Appendix E.1: TLS 1.0 is the
-    /// most compatible).
-    pub record_version: Option<u16>,
+    /// the lower of `max_version` and TLS 1.0 (RFC 5246 Appendix E.1: TLS
+    /// 1.0 is the most compatible).
+    pub record_version: Option<ProtocolVersion>,
     /// The suites offered, in order; suites tlsim cannot run may be offered
     /// but are never accepted.
-    pub cipher_suites: Vec<u16>,
+    pub cipher_suites: Vec<CipherSuite>,
     /// The elliptic curves offered, in order (RFC 4492 §5.1.1).
-    pub groups: Vec<u16>,
+    pub groups: Vec<NamedGroup>,
     /// The EC point formats offered (RFC 4492 §5.1.2); empty: none sent.
-    pub ec_point_formats: Vec<u8>,
+    pub ec_point_formats: Vec<EcPointFormat>,
     /// The signature_algorithms extension (RFC 5246 §7.4.1.4.1); `None`:
     /// not sent. Only sent when offering TLS 1.2.
-    pub signature_algorithms: Option<Vec<u16>>,
+    pub signature_algorithms: Option<Vec<SignatureScheme>>,
     /// The server name sent with SNI (RFC 6066 §3) and checked against the
     /// certificate.
     pub server_name: Option<String>,
@@ -49,11 +53,11 @@ pub struct ClientConfig {
     pub session_ticket: bool,
     /// An explicit order of extension types in the Client Hello; types not
     /// listed follow in the default order.
-    pub extension_order: Option<Vec<u16>>,
+    pub extension_order: Option<Vec<ExtensionType>>,
     /// Extensions sent as given, by code point and body, after the others
     /// unless `extension_order` places them (RFC 5246 §7.4.1.4), such as
     /// padding (RFC 7685).
-    pub opaque_extensions: Vec<(u16, Vec<u8>)>,
+    pub opaque_extensions: Vec<(ExtensionType, Vec<u8>)>,
     /// The longest handshake message body accepted from the server; a
     /// longer one ends the handshake with decode_error before it is
     /// buffered. RFC 5246 §7.4 allows 2^24-1 bytes; the default is
@@ -77,13 +81,13 @@ pub struct ClientConfig {
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
-            min_version: 0x0301,
-            max_version: 0x0303,
+            min_version: ProtocolVersion::Tls10,
+            max_version: ProtocolVersion::Tls12,
             record_version: None,
-            cipher_suites: vec![0xc02b, 0xc02f, 0xc023, 0xc027, 0xc009, 0xc013],
-            groups: vec![23, 29],
-            ec_point_formats: vec![0],
-            signature_algorithms: Some(vec![0x0403, 0x0401, 0x0203, 0x0201]),
+            cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
+            groups: vec![NamedGroup::Secp256r1, NamedGroup::X25519],
+            ec_point_formats: vec![EcPointFormat::Uncompressed],
+            signature_algorithms: Some(DEFAULT_SIGNATURE_ALGORITHMS.to_vec()),
             server_name: None,
             alpn: Vec::new(),
             npn: false,

@@ -4,10 +4,12 @@
 //! 1. [`NotStarted`], until `start`: send Client Hello → [`ExpectServerHello`].
 //! 2. Server Hello → [`ExpectCertificate`] (or, when the server resumes
 //!    the offered session, [`ExpectChangeCipherSpec`]).
-//! 3. Certificate: validate the chain → [`ExpectServerKeyExchange`].
+//! 3. Certificate: validate the chain → [`ExpectServerKeyExchange`], or
+//!    with RSA key transport straight to [`ExpectServerHelloDone`].
 //! 4. Server Key Exchange: verify the signature → [`ExpectServerHelloDone`].
-//! 5. Server Hello Done: send Client Key Exchange, Change Cipher Spec,
-//!    Finished → [`ExpectChangeCipherSpec`].
+//! 5. Server Hello Done: send Client Key Exchange (an ECDH public key, or
+//!    the premaster secret encrypted to the server's RSA key), Change
+//!    Cipher Spec, Finished → [`ExpectChangeCipherSpec`].
 //! 6. Change Cipher Spec → [`ExpectFinished`]; Finished → [`Connected`].
 //!
 //! Abbreviated handshake (RFC 5246 §7.3, Figure 2): after the server's
@@ -29,18 +31,18 @@ use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
-use tlsim_tls::crypto::suites::{Authentication, suite_by_value};
+use tlsim_tls::crypto::suites::{Authentication, KeyExchange, suite_params};
 use tlsim_tls::enums::{
-    AlertDescription, CipherSuite, CompressionMethod, ContentType, EcPointFormat, ExtensionType,
-    HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType,
+    ProtocolVersion,
 };
 use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{ServerSupportedVersion, Tls13Extension, has_downgrade_sentinel};
 use tlsim_tls::msgs::{
     CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange,
-    HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
+    EncryptedPreMasterSecret, HandshakeMessage, HelloExtension, Random, ServerExtension,
+    ServerHello, SessionId,
 };
-use tlsim_tls::record::JoinedMessage;
 use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
@@ -145,15 +147,11 @@ fn send_client_hello(
     }
     let hello = ClientHello {
         // RFC 8446 §4.1.2: a client offering TLS 1.3 names it in
-        // supported_versions only; legacy_version stays 0x0303.
-        client_version: ProtocolVersion::from(config.max_version.min(0x0303)),
+        // supported_versions only; legacy_version stays TLS 1.2.
+        client_version: config.max_version.min(ProtocolVersion::Tls12),
         random: Random(random),
         session_id,
-        cipher_suites: config
-            .cipher_suites
-            .iter()
-            .map(|&s| CipherSuite::from(s))
-            .collect(),
+        cipher_suites: config.cipher_suites.clone(),
         compression_methods: vec![CompressionMethod::Null],
         extensions,
     };
@@ -177,17 +175,11 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
         exts.push(ClientExtension::RenegotiationInfo(Vec::new()));
     }
     if !config.groups.is_empty() {
-        exts.push(ClientExtension::SupportedGroups(
-            config.groups.iter().map(|&g| NamedGroup::from(g)).collect(),
-        ));
+        exts.push(ClientExtension::SupportedGroups(config.groups.clone()));
     }
     if !config.ec_point_formats.is_empty() {
         exts.push(ClientExtension::EcPointFormats(
-            config
-                .ec_point_formats
-                .iter()
-                .map(|&f| EcPointFormat::from(f))
-                .collect(),
+            config.ec_point_formats.clone(),
         ));
     }
     if config.session_ticket {
@@ -204,11 +196,9 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
     if let Some(algs) = config
         .signature_algorithms
         .as_ref()
-        .filter(|_| config.max_version >= 0x0303)
+        .filter(|_| config.max_version >= ProtocolVersion::Tls12)
     {
-        exts.push(ClientExtension::SignatureAlgorithms(
-            algs.iter().map(|&a| SignatureScheme::from(a)).collect(),
-        ));
+        exts.push(ClientExtension::SignatureAlgorithms(algs.clone()));
     }
     if config.extended_master_secret {
         exts.push(ClientExtension::ExtendedMasterSecret);
@@ -218,7 +208,7 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
             .opaque_extensions
             .iter()
             .map(|(typ, data)| ClientExtension::Unknown {
-                typ: ExtensionType::from(*typ),
+                typ: *typ,
                 data: data.clone(),
             }),
     );
@@ -226,7 +216,7 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
         let explicit = config
             .extension_order
             .as_ref()
-            .and_then(|order| order.iter().position(|&t| t == typ.get()))
+            .and_then(|order| order.iter().position(|&t| t == typ))
             .unwrap_or(usize::MAX);
         let default = DEFAULT_EXTENSION_ORDER
             .iter()
@@ -272,7 +262,10 @@ impl ExpectServerHello {
                     if !data.is_empty() {
                         return Err(PeerMisbehaved::RenegotiationInfoMismatch.into());
                     }
-                    config.renegotiation_info || config.cipher_suites.contains(&0x00ff)
+                    config.renegotiation_info
+                        || config
+                            .cipher_suites
+                            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
                 }
                 ServerExtension::ExtendedMasterSecret => {
                     ems = true;
@@ -326,7 +319,7 @@ impl State for ExpectServerHello {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, hello) = require_handshake!(
+        let (_, hello) = require_handshake!(
             input,
             HandshakeType::ServerHello,
             HandshakeMessage::ServerHello(hello) => hello
@@ -341,15 +334,7 @@ impl State for ExpectServerHello {
                 Some(offer)
                     if selected == ProtocolVersion::Tls13 && hello.is_hello_retry_request() =>
                 {
-                    let retry = crate::tls13::retry(
-                        &self.config,
-                        offer,
-                        message,
-                        hello,
-                        core,
-                        now,
-                        tracer,
-                    )?;
+                    let retry = crate::tls13::retry(&self.config, offer, hello, core, now, tracer)?;
                     Ok(Box::new(ExpectServerHello {
                         config: self.config,
                         client_random: self.client_random,
@@ -362,7 +347,6 @@ impl State for ExpectServerHello {
                         self.config,
                         self.client_random,
                         offer,
-                        message,
                         hello,
                         core,
                         now,
@@ -373,7 +357,7 @@ impl State for ExpectServerHello {
             };
         }
         let config = &self.config;
-        let version = hello.server_version.get();
+        let version = hello.server_version;
         // RFC 8446 §4.1.3: a client that offered TLS 1.3 "MUST check" that a
         // TLS 1.2 or lower Server Hello has no downgrade sentinel.
         if self.key_share.is_some() && has_downgrade_sentinel(&hello.random) {
@@ -382,11 +366,12 @@ impl State for ExpectServerHello {
         // RFC 5246 Appendix E.1: a version the client does not support,
         // below its floor or above what it offered, ends the handshake with
         // protocol_version.
-        if version < config.min_version.max(0x0301) || version > config.max_version {
-            return Err(PeerIncompatible::UnsupportedVersion(hello.server_version).into());
+        if version < config.min_version.max(ProtocolVersion::Tls10) || version > config.max_version
+        {
+            return Err(PeerIncompatible::UnsupportedVersion(version).into());
         }
-        let suite = suite_by_value(hello.cipher_suite.get())
-            .filter(|s| config.cipher_suites.contains(&s.value) && s.supports_version(version))
+        let suite = suite_params(hello.cipher_suite)
+            .filter(|s| config.cipher_suites.contains(&hello.cipher_suite) && s.allows(version))
             .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
         if hello.compression_method != CompressionMethod::Null {
             return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
@@ -398,7 +383,6 @@ impl State for ExpectServerHello {
         } else {
             None
         };
-        core.transcript.extend_from_slice(&message.bytes);
         core.set_version(hello.server_version);
         let randoms = Randoms {
             client: self.client_random,
@@ -456,7 +440,7 @@ fn resume(
     // RFC 5246 §7.4.1.3: a resumed session keeps its suite and version;
     // RFC 7627 §5.3: and its kind of master secret.
     let params = &agreed.params;
-    if stored.suite != params.suite.value
+    if stored.suite != params.suite.suite()
         || stored.version != params.version
         || stored.extended_master_secret != params.extended_master_secret
     {
@@ -499,7 +483,7 @@ impl State for ExpectCertificate {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, certificate) = require_handshake!(
+        let (_, certificate) = require_handshake!(
             input,
             HandshakeType::Certificate,
             HandshakeMessage::Certificate(certificate) => certificate
@@ -513,11 +497,20 @@ impl State for ExpectCertificate {
         if leaf.key_type() != wanted {
             return Err(Error::Certificate(CertificateError::UnsupportedAlgorithm));
         }
-        core.transcript.extend_from_slice(&message.bytes);
-        Ok(Box::new(ExpectServerKeyExchange {
-            agreed: self.agreed,
-            server_key: leaf,
-        }))
+        let server_key = VerifiedServerKey(leaf);
+        // RFC 5246 §7.3: with RSA key transport no Server Key Exchange
+        // comes; the certificate's key is the key exchange.
+        Ok(match self.agreed.params.suite.key_exchange {
+            KeyExchange::Ecdhe => Box::new(ExpectServerKeyExchange {
+                agreed: self.agreed,
+                server_key,
+            }),
+            KeyExchange::Rsa => Box::new(ExpectServerHelloDone {
+                agreed: self.agreed,
+                server_input: AuthenticatedServer::Rsa(server_key),
+                certificate_requested: false,
+            }),
+        })
     }
 }
 
@@ -610,10 +603,32 @@ pub(crate) fn verify_server_certificate(
         .public_key)
 }
 
+/// The leaf certificate's public key, held only once the chain that
+/// carries it was verified (RFC 5246 §7.4.2): the proof the states after
+/// the Certificate rely on.
+struct VerifiedServerKey(PublicKey);
+
+/// The server's ECDHE share, held only once its Server Key Exchange
+/// signature was checked with a [`VerifiedServerKey`] (RFC 8422 §5.4).
+struct SignedServerShare {
+    group: KxGroup,
+    public: Vec<u8>,
+}
+
+/// What the client's key exchange is computed from, each held only once
+/// authenticated.
+enum AuthenticatedServer {
+    /// ECDHE: the share whose signature was checked.
+    Ecdhe(SignedServerShare),
+    /// RSA key transport: the verified certificate's key, which the
+    /// premaster secret is encrypted to.
+    Rsa(VerifiedServerKey),
+}
+
 /// Waiting for the signed ECDHE parameters.
 struct ExpectServerKeyExchange {
     agreed: Agreed,
-    server_key: PublicKey,
+    server_key: VerifiedServerKey,
 }
 
 impl State for ExpectServerKeyExchange {
@@ -628,15 +643,15 @@ impl State for ExpectServerKeyExchange {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, body) = require_handshake!(
+        let (_, body) = require_handshake!(
             input,
             HandshakeType::ServerKeyExchange,
             HandshakeMessage::ServerKeyExchange(body) => body
         )?;
         let config = &self.agreed.config;
         let params = &self.agreed.params;
-        let ske = EcdheServerKeyExchange::from_body(body, ProtocolVersion::from(params.version))?;
-        let group = KxGroup::from_named_curve(ske.params.named_curve.get())
+        let ske = EcdheServerKeyExchange::from_body(body, params.version)?;
+        let group = KxGroup::from_named_curve(ske.params.named_curve)
             .filter(|g| config.groups.contains(&g.named_curve()))
             .ok_or(PeerMisbehaved::SelectedUnofferedCurve)?;
         let scheme = match ske.signed.algorithm {
@@ -645,12 +660,15 @@ impl State for ExpectServerKeyExchange {
                 let offered = config
                     .signature_algorithms
                     .as_ref()
-                    .is_none_or(|algs| algs.contains(&alg.get()));
-                sign::SignatureScheme::from_tls12_pair(alg.hash().get(), alg.signature().get())
+                    .is_none_or(|algs| algs.contains(&alg));
+                sign::SignatureScheme::from_code_point(alg)
                     .filter(|_| offered)
                     .ok_or(PeerMisbehaved::IllegalParameter("signature algorithm"))?
             }
-            None => sign::SignatureScheme::default_for(self.server_key.key_type(), params.version),
+            None => sign::SignatureScheme::default_for(
+                self.server_key.0.key_type(),
+                params.version.get(),
+            ),
         };
         let content = sign::server_key_exchange_signed_content(
             &params.randoms.client,
@@ -659,6 +677,7 @@ impl State for ExpectServerKeyExchange {
         );
         let verified = self
             .server_key
+            .0
             .verify(scheme, &content, &ske.signed.signature);
         core.ctx.action(
             now,
@@ -682,14 +701,15 @@ impl State for ExpectServerKeyExchange {
             }
             other => crypto_error(other),
         })?;
-        core.transcript.extend_from_slice(&message.bytes);
         if let Some(n) = &mut core.negotiated {
-            n.group = Some(NamedGroup::from(group.named_curve()));
+            n.group = Some(group.named_curve());
         }
         Ok(Box::new(ExpectServerHelloDone {
             agreed: self.agreed,
-            group,
-            server_public: ske.params.public,
+            server_input: AuthenticatedServer::Ecdhe(SignedServerShare {
+                group,
+                public: ske.params.public,
+            }),
             certificate_requested: false,
         }))
     }
@@ -699,8 +719,7 @@ impl State for ExpectServerKeyExchange {
 /// sending the client's flight.
 struct ExpectServerHelloDone {
     agreed: Agreed,
-    group: KxGroup,
-    server_public: Vec<u8>,
+    server_input: AuthenticatedServer,
     /// A Certificate Request came: the flight opens with a Certificate.
     certificate_requested: bool,
 }
@@ -712,14 +731,11 @@ impl ExpectServerHelloDone {
     fn take_certificate_request(
         mut self: Box<Self>,
         core: &mut Core,
-        message: &JoinedMessage,
         body: &[u8],
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let version = ProtocolVersion::from(self.agreed.params.version);
-        let request = CertificateRequest::from_body(body, version)?;
-        core.transcript.extend_from_slice(&message.bytes);
+        let request = CertificateRequest::from_body(body, self.agreed.params.version)?;
         core.ctx
             .action(now, tracer, "Answer the Certificate Request", |e| {
                 e.field(
@@ -765,11 +781,10 @@ impl State for ExpectServerHelloDone {
                 HandshakeType::ServerHelloDone,
             ]
         };
-        let (message, decoded) = input.expect_handshake(expected)?;
+        let (_, decoded) = input.expect_handshake(expected)?;
         if let HandshakeMessage::Unknown { body, .. } = decoded {
-            return self.take_certificate_request(core, message, body, now, tracer);
+            return self.take_certificate_request(core, body, now, tracer);
         }
-        core.transcript.extend_from_slice(&message.bytes);
         // RFC 5246 §7.4.6: "If no suitable certificate is available, the
         // client MUST send a certificate message containing no
         // certificates." No CertificateVerify follows (§7.4.8).
@@ -779,27 +794,15 @@ impl State for ExpectServerHelloDone {
             ));
         }
         let agreed = self.agreed;
-        let group = self.group;
-        let (secret, public) =
-            core.ephemeral_key(group, agreed.config.pins.ephemeral_private_key.as_deref())?;
-        core.ctx.action(
-            now,
-            tracer,
-            "Client: Setup Elliptic Curve Cryptography",
-            |e| {
-                e.field("Curve", group.name())
-                    .field("Client Private Key", hex(secret.private_bytes()))
-                    .field("Client Public Key", hex(&public))
-                    .explain(
-                        "The client picks a random private key on the server's curve and \
-                         multiplies the base point by it to get the public key it sends.",
-                    )
-            },
-        );
-        let pre_master = secret.agree(&self.server_public).map_err(crypto_error)?;
-        core.queue_handshake(&HandshakeMessage::ClientKeyExchange(
-            ClientEcdhPublic { public }.to_bytes(),
-        ));
+        let (pre_master, client_key_exchange) = match self.server_input {
+            AuthenticatedServer::Ecdhe(share) => {
+                ecdhe_premaster(&agreed, share, core, now, tracer)?
+            }
+            AuthenticatedServer::Rsa(server_key) => {
+                rsa_premaster(&agreed, server_key, core, now, tracer)?
+            }
+        };
+        core.queue_handshake(&HandshakeMessage::ClientKeyExchange(client_key_exchange));
         let keys = core.derive_session_keys(
             now,
             tracer,
@@ -816,6 +819,78 @@ impl State for ExpectServerHelloDone {
         }))
     }
 }
+
+/// RFC 8422 §5.10: the client's ephemeral key on the server's curve; the
+/// premaster secret and the ClientKeyExchange body carrying the public key.
+fn ecdhe_premaster(
+    agreed: &Agreed,
+    share: SignedServerShare,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let group = share.group;
+    let (secret, public) =
+        core.ephemeral_key(group, agreed.config.pins.ephemeral_private_key.as_deref())?;
+    core.ctx.action(
+        now,
+        tracer,
+        "Client: Setup Elliptic Curve Cryptography",
+        |e| {
+            e.field("Curve", group.name())
+                .field("Client Private Key", hex(secret.private_bytes()))
+                .field("Client Public Key", hex(&public))
+                .explain(
+                    "The client picks a random private key on the server's curve and \
+                     multiplies the base point by it to get the public key it sends.",
+                )
+        },
+    );
+    let pre_master = secret.agree(&share.public).map_err(crypto_error)?;
+    Ok((pre_master, ClientEcdhPublic { public }.to_bytes()))
+}
+
+/// RFC 5246 §7.4.7.1: the premaster secret is the version the client
+/// offered and 46 random bytes, encrypted to the server certificate's RSA
+/// key; returns it and the ClientKeyExchange body.
+fn rsa_premaster(
+    agreed: &Agreed,
+    server_key: VerifiedServerKey,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    // "client_version: The latest (newest) version supported by the
+    // client. This is used to detect version rollback attacks."
+    let mut pre_master = agreed.config.max_version.get().to_be_bytes().to_vec();
+    let mut random = [0u8; PRE_MASTER_RANDOM_LEN];
+    core.rng.fill(&mut random);
+    pre_master.extend_from_slice(&random);
+    let ciphertext = server_key
+        .0
+        .encrypt_pkcs1v15(&pre_master, &mut core.rng)
+        .map_err(crypto_error)?;
+    core.ctx
+        .action(now, tracer, "Encrypt the Pre-master Secret", |e| {
+            e.field("Client Version", agreed.config.max_version)
+                .field("Random", hex(&random))
+                .field("Pre-master Secret", hex(&pre_master))
+                .field("Server RSA Key", format!("{} bits", server_key.0.bits()))
+                .field("Encrypted Pre-master Secret", hex(&ciphertext))
+                .explain(
+                    "With RSA key transport the client alone picks the pre-master secret and \
+                     encrypts it to the public key in the server's certificate (PKCS #1 \
+                     v1.5): only the holder of the private key can read it.",
+                )
+        });
+    Ok((
+        pre_master,
+        EncryptedPreMasterSecret { ciphertext }.to_bytes(),
+    ))
+}
+
+/// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.
+const PRE_MASTER_RANDOM_LEN: usize = 46;
 
 /// Queues Change Cipher Spec, the NPN choice if any, and Finished.
 fn send_finished(
@@ -871,7 +946,6 @@ impl State for ExpectChangeCipherSpec {
                     && self.agreed.config.session_ticket =>
             {
                 m.message()?;
-                core.transcript.extend_from_slice(&m.bytes);
                 Ok(self)
             }
             Input::Handshake(_) => Err(Error::InappropriateMessage {
@@ -966,13 +1040,23 @@ mod tests {
     fn explicit_extension_order_comes_first() {
         let config = ClientConfig {
             server_name: Some("a.example".into()),
-            extension_order: Some(vec![11, 0]),
+            extension_order: Some(vec![
+                ExtensionType::EcPointFormats,
+                ExtensionType::ServerName,
+            ]),
             ..ClientConfig::default()
         };
-        let types: Vec<u16> = client_extensions(&config)
+        let types: Vec<ExtensionType> = client_extensions(&config)
             .iter()
-            .map(|e| e.ext_type().get())
+            .map(|e| e.ext_type())
             .collect();
-        assert_eq!(&types[..3], &[11, 0, 65281]);
+        assert_eq!(
+            &types[..3],
+            &[
+                ExtensionType::EcPointFormats,
+                ExtensionType::ServerName,
+                ExtensionType::RenegotiationInfo
+            ]
+        );
     }
 }

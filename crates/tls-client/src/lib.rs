@@ -55,8 +55,8 @@ impl ClientConnection {
         // lowest the client supports, TLS 1.0 by custom.
         let record_version = config
             .record_version
-            .unwrap_or(config.max_version.min(0x0301));
-        let mut core = Core::new(ctx, rng, ProtocolVersion::from(record_version));
+            .unwrap_or(config.max_version.min(ProtocolVersion::Tls10));
+        let mut core = Core::new(ctx, rng, record_version);
         core.set_max_handshake_len(config.max_handshake_len);
         core.ignore_hello_requests_while_handshaking();
         if let Some(ivs) = &config.pins.cbc_ivs {

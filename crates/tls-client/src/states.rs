@@ -25,7 +25,7 @@
 //! | `NotStarted` | start | `ExpectServerHello` |
 //! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` or `ExpectEncryptedExtensions` or `ExpectServerHello` |
 //! | `ExpectEncryptedExtensions` | Encrypted Extensions | `ExpectCertificate` |
-//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` or `ExpectCertificateVerify` |
+//! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` or `ExpectServerHelloDone` or `ExpectCertificateVerify` |
 //! | `ExpectCertificateVerify` | Certificate Verify | `ExpectFinished` |
 //! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
 //! | `ExpectServerHelloDone` | Certificate Request | `ExpectServerHelloDone` |
@@ -107,7 +107,8 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         // RFC 8446 §2: TLS 1.3 sends EncryptedExtensions, Certificate,
         // CertificateVerify and Finished under the handshake keys.
         ExpectEncryptedExtensions, Handshake(H::EncryptedExtensions) => ExpectCertificate;
-        ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange | ExpectCertificateVerify;
+        // RFC 5246 §7.4.3: RSA key transport sends no Server Key Exchange.
+        ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange | ExpectServerHelloDone | ExpectCertificateVerify;
         ExpectCertificateVerify, Handshake(H::CertificateVerify) => ExpectFinished;
         ExpectServerKeyExchange, Handshake(H::ServerKeyExchange) => ExpectServerHelloDone;
         // RFC 5246 §7.4.4: the server may ask for a client certificate;

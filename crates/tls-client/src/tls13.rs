@@ -31,8 +31,8 @@ use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::sign::{self, PublicKey};
 use tlsim_tls::enums::{
-    CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, NamedGroup,
-    ProtocolVersion, SignatureScheme,
+    CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+    SignatureScheme,
 };
 use tlsim_tls::error::{CryptoError, Error, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{
@@ -40,7 +40,6 @@ use tlsim_tls::msgs::tls13::{
     Tls13Extension, Tls13Message, certificate_verify_content,
 };
 use tlsim_tls::msgs::{ClientExtension, ServerExtension, ServerHello, SessionId};
-use tlsim_tls::record::JoinedMessage;
 
 use crate::config::ClientConfig;
 use crate::hs::verify_server_certificate;
@@ -66,7 +65,7 @@ pub(crate) fn offer(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Option<Offer> {
-    if config.max_version < ProtocolVersion::Tls13.get() {
+    if config.max_version < ProtocolVersion::Tls13 {
         return None;
     }
     let group = config
@@ -86,14 +85,15 @@ pub(crate) fn offer(
             )
     });
     // RFC 8446 §4.2.1: the versions offered, most preferred first.
-    let versions = (config.min_version.max(0x0301)..=ProtocolVersion::Tls13.get())
+    let versions = (config.min_version.max(ProtocolVersion::Tls10).get()
+        ..=ProtocolVersion::Tls13.get())
         .rev()
         .map(ProtocolVersion::from)
         .collect();
     let mut extensions = vec![
         ClientSupportedVersions(versions).to_client_extension(),
         ClientKeyShares(vec![KeyShareEntry {
-            group: NamedGroup::from(group.named_curve()),
+            group: group.named_curve(),
             key_exchange: public,
         }])
         .to_client_extension(),
@@ -131,7 +131,6 @@ pub(crate) fn offer(
 pub(crate) fn retry(
     config: &ClientConfig,
     offer: Offer,
-    message: &JoinedMessage,
     hello: &ServerHello,
     core: &mut Core,
     now: Instant,
@@ -144,7 +143,7 @@ pub(crate) fn retry(
         });
     }
     let suite = Tls13CipherSuite::find(hello.cipher_suite)
-        .filter(|s| config.cipher_suites.contains(&s.suite.get()))
+        .filter(|s| config.cipher_suites.contains(&s.suite))
         .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
     if hello.session_id != offer.legacy_session_id {
         return Err(PeerMisbehaved::IllegalParameter("legacy_session_id_echo").into());
@@ -156,32 +155,31 @@ pub(crate) fn retry(
     // already shared (§4.2.8).
     let group = match requested {
         Some(HelloRetryKeyShare(group))
-            if config.groups.contains(&group.get())
-                && group != NamedGroup::from(offer.secret.group().named_curve()) =>
+            if config.groups.contains(&group) && group != offer.secret.group().named_curve() =>
         {
-            KxGroup::from_named_curve(group.get())
+            KxGroup::from_named_curve(group)
                 .ok_or(PeerMisbehaved::IllegalParameter("HelloRetryRequest group"))?
         }
         Some(_) => return Err(PeerMisbehaved::IllegalParameter("HelloRetryRequest group").into()),
         None if cookie.is_some() => offer.secret.group(),
         None => return Err(PeerMisbehaved::IllegalParameter("HelloRetryRequest").into()),
     };
-    // The transcript holds the first Client Hello alone.
-    let first = Tls13Message::from_bytes(&core.transcript)?;
+    // Before the HelloRetryRequest, the transcript holds the first Client
+    // Hello alone.
+    let first = Tls13Message::from_bytes(core.transcript.before_current())?;
     let Tls13Message::ClientHello(mut second) = first else {
         unreachable!("the client's transcript starts with its Client Hello");
     };
     let hash = suite.hash;
-    let replaced = message_hash(hash, &core.transcript);
+    let replaced = message_hash(hash, core.transcript.before_current());
     core.ctx.action(now, tracer, "Replace the Client Hello in the transcript", |e| {
         e.field("Hash", hash.name())
             .field("message_hash", hex(&replaced))
             .explain(
-                "After a HelloRetryRequest the transcript starts with a synthetic                  message_hash holding the hash of the first Client Hello.",
+                "After a HelloRetryRequest the transcript starts with a synthetic message_hash holding the hash of the first Client Hello.",
             )
     });
-    core.transcript = replaced;
-    core.transcript.extend_from_slice(&message.bytes);
+    core.transcript.replace_first(&replaced);
     // The server's compatibility change_cipher_spec may follow.
     core.set_version(ProtocolVersion::Tls13);
     let (secret, public) = if group == offer.secret.group() {
@@ -198,7 +196,7 @@ pub(crate) fn retry(
             {
                 extensions.push(
                     ClientKeyShares(vec![KeyShareEntry {
-                        group: NamedGroup::from(group.named_curve()),
+                        group: group.named_curve(),
                         key_exchange: public.clone(),
                     }])
                     .to_client_extension(),
@@ -242,7 +240,6 @@ pub(crate) fn handle_server_hello(
     config: Arc<ClientConfig>,
     client_random: [u8; 32],
     offer: Offer,
-    message: &JoinedMessage,
     hello: &ServerHello,
     core: &mut Core,
     now: Instant,
@@ -251,7 +248,7 @@ pub(crate) fn handle_server_hello(
     // RFC 8446 §4.1.3: the suite must be offered, the session ID echoed,
     // compression null; otherwise illegal_parameter.
     let suite = Tls13CipherSuite::find(hello.cipher_suite)
-        .filter(|s| config.cipher_suites.contains(&s.suite.get()))
+        .filter(|s| config.cipher_suites.contains(&s.suite))
         .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
     // RFC 8446 §4.1.4: the suite must be the HelloRetryRequest's.
     if offer.retried_suite.is_some_and(|s| s != suite.suite) {
@@ -265,7 +262,7 @@ pub(crate) fn handle_server_hello(
     }
     let share = KeyShareEntry::find_in_server_hello(hello)
         .ok_or(PeerMisbehaved::IllegalParameter("key_share missing"))??;
-    if share.group != NamedGroup::from(offer.secret.group().named_curve()) {
+    if share.group != offer.secret.group().named_curve() {
         return Err(PeerMisbehaved::SelectedUnofferedCurve.into());
     }
     let shared = offer
@@ -281,7 +278,6 @@ pub(crate) fn handle_server_hello(
                  secret the server computed.",
             )
     });
-    core.transcript.extend_from_slice(&message.bytes);
     core.set_version(ProtocolVersion::Tls13);
     core.negotiated = Some(Negotiated {
         version: ProtocolVersion::Tls13,
@@ -328,7 +324,7 @@ impl State for ExpectEncryptedExtensions {
         _now: Instant,
         _tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, decoded) = expect_tls13(input, &[HandshakeType::EncryptedExtensions])?;
+        let (_, decoded) = expect_tls13(input, &[HandshakeType::EncryptedExtensions])?;
         let Tls13Message::EncryptedExtensions(ee) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
@@ -354,7 +350,6 @@ impl State for ExpectEncryptedExtensions {
                 return Err(PeerMisbehaved::UnsolicitedExtension(ext.ext_type()).into());
             }
         }
-        core.transcript.extend_from_slice(&message.bytes);
         Ok(Box::new(ExpectCertificate {
             config: self.config,
             secrets: self.secrets,
@@ -382,7 +377,7 @@ impl State for ExpectCertificate {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, decoded) = expect_tls13(input, &[HandshakeType::Certificate])?;
+        let (_, decoded) = expect_tls13(input, &[HandshakeType::Certificate])?;
         let Tls13Message::Certificate(certificate) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
@@ -392,7 +387,6 @@ impl State for ExpectCertificate {
         }
         let server_key =
             verify_server_certificate(&self.config, &certificate.chain(), core, now, tracer)?;
-        core.transcript.extend_from_slice(&message.bytes);
         Ok(Box::new(ExpectCertificateVerify {
             secrets: self.secrets,
             server_key,
@@ -420,7 +414,7 @@ impl State for ExpectCertificateVerify {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, decoded) = expect_tls13(input, &[HandshakeType::CertificateVerify])?;
+        let (_, decoded) = expect_tls13(input, &[HandshakeType::CertificateVerify])?;
         let Tls13Message::CertificateVerify(verify) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
@@ -429,7 +423,11 @@ impl State for ExpectCertificateVerify {
         if verify.scheme != SignatureScheme::EcdsaSecp256r1Sha256 {
             return Err(PeerMisbehaved::IllegalParameter("signature scheme").into());
         }
-        let transcript_hash = self.secrets.suite.hash.hash(&core.transcript);
+        let transcript_hash = self
+            .secrets
+            .suite
+            .hash
+            .hash(core.transcript.before_current());
         let content = certificate_verify_content(Side::Server, &transcript_hash);
         let verified = self.server_key.verify(
             sign::SignatureScheme::EcdsaSha256,
@@ -460,7 +458,6 @@ impl State for ExpectCertificateVerify {
             }
             other => crypto_error(other),
         })?;
-        core.transcript.extend_from_slice(&message.bytes);
         Ok(Box::new(ExpectFinished {
             secrets: self.secrets,
             retried: self.retried,
@@ -487,7 +484,7 @@ impl State for ExpectFinished {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, decoded) = expect_tls13(input, &[HandshakeType::Finished])?;
+        let (_, decoded) = expect_tls13(input, &[HandshakeType::Finished])?;
         let Tls13Message::Finished(finished) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
@@ -497,10 +494,10 @@ impl State for ExpectFinished {
             tracer,
             &secrets,
             &secrets.server_handshake,
+            core.transcript.before_current(),
             "Verify the server Finished",
         );
         check_verify_data(&expected, &finished.verify_data)?;
-        core.transcript.extend_from_slice(&message.bytes);
         core.tls13_application_secrets(now, tracer, &mut secrets);
         core.tls13_switch_keys(
             now,
@@ -529,6 +526,7 @@ impl State for ExpectFinished {
             tracer,
             &secrets,
             &secrets.client_handshake,
+            core.transcript.all(),
             "Compute the client Finished",
         );
         core.queue_tls13(&Tls13Message::Finished(

@@ -11,8 +11,8 @@ use tlsim_tls::codec::Codec;
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::enums::{
-    AlertDescription, CipherSuite, ClientCertificateType, ContentType, HandshakeType, NamedGroup,
-    SignatureScheme,
+    AlertDescription, CipherSuite, ClientCertificateType, ContentType, ExtensionType,
+    HandshakeType, NamedGroup, SignatureScheme,
 };
 use tlsim_tls::error::{Error, InvalidMessage, PeerIncompatible};
 use tlsim_tls::msgs::{Alert, CertificateRequest, HandshakeMessage};
@@ -63,10 +63,10 @@ fn a_hello_request_with_a_body_after_the_handshake_is_decode_error() {
 /// not know (40,000 bytes) and a 63,000-byte padding extension (RFC 7685).
 fn client_with_a_large_hello(client: ClientConfig) -> ClientConfig {
     let mut cipher_suites = client.cipher_suites.clone();
-    cipher_suites.extend(0x1000..0x1000 + 20_000);
+    cipher_suites.extend((0x1000..0x1000 + 20_000).map(CipherSuite::from));
     ClientConfig {
         cipher_suites,
-        opaque_extensions: vec![(21, vec![0; 63_000])],
+        opaque_extensions: vec![(ExtensionType::Padding, vec![0; 63_000])],
         ..client
     }
 }
@@ -122,7 +122,7 @@ fn an_ecdsa_certificate_on_a_curve_the_client_did_not_list_is_not_chosen() {
     let pki = pki(LeafKey::Ecdsa);
     // RFC 8422 §5.3: x25519 for ECDHE, but nothing for a P-256 signature.
     let client = ClientConfig {
-        groups: vec![NamedGroup::X25519.get()],
+        groups: vec![NamedGroup::X25519],
         ..client_config(&pki)
     };
     let mut pair = Pair::new(client.clone(), server_config(&pki));
@@ -139,11 +139,11 @@ fn an_ecdsa_certificate_on_a_curve_the_client_did_not_list_is_not_chosen() {
     );
     // With secp256r1 listed as well, the ECDSA suite runs over x25519.
     let client = ClientConfig {
-        groups: vec![NamedGroup::X25519.get(), NamedGroup::Secp256r1.get()],
+        groups: vec![NamedGroup::X25519, NamedGroup::Secp256r1],
         ..client
     };
     let mut server = server_config(&pki);
-    server.groups = vec![NamedGroup::X25519.get()];
+    server.groups = vec![NamedGroup::X25519];
     let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
@@ -156,7 +156,7 @@ fn an_ecdsa_certificate_on_a_curve_the_client_did_not_list_is_not_chosen() {
 fn an_ecdsa_certificate_leaves_an_rsa_server_unaffected_by_the_curve_list() {
     let pki = pki(LeafKey::Rsa);
     let client = ClientConfig {
-        groups: vec![NamedGroup::X25519.get()],
+        groups: vec![NamedGroup::X25519],
         ..client_config(&pki)
     };
     let mut pair = Pair::new(client, server_config(&pki));

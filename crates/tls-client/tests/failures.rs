@@ -7,7 +7,9 @@ use tlsim_test_support::{
     server_config,
 };
 use tlsim_tls::conn::TlsEvent;
-use tlsim_tls::enums::{AlertDescription, ContentType, HandshakeType};
+use tlsim_tls::enums::{
+    AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
+};
 use tlsim_tls::error::{CertificateError, Error, PeerIncompatible};
 use tlsim_tls::msgs::Alert;
 
@@ -74,7 +76,10 @@ fn edit_handshake_records(bytes: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<(u8, V
 fn no_common_suite_is_handshake_failure_on_both_sides() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.cipher_suites = vec![0xc013, 0x002f];
+    client.cipher_suites = vec![
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        CipherSuite::TLS_RSA_WITH_CAMELLIA_128_CBC_SHA,
+    ];
     let mut pair = Pair::new(client, server_config(&pki));
     pair.handshake();
     assert_server_alerted(&pair, AlertDescription::HandshakeFailure);
@@ -92,7 +97,7 @@ fn no_common_suite_is_handshake_failure_on_both_sides() {
 fn no_common_group_is_handshake_failure() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.groups = vec![24, 25];
+    client.groups = vec![NamedGroup::Secp384r1, NamedGroup::Secp521r1];
     let mut pair = Pair::new(client, server_config(&pki));
     pair.handshake();
     assert_server_alerted(&pair, AlertDescription::HandshakeFailure);
@@ -106,9 +111,9 @@ fn no_common_group_is_handshake_failure() {
 fn client_below_the_server_floor_is_protocol_version() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.max_version = 0x0301;
+    client.max_version = ProtocolVersion::Tls10;
     let mut server = server_config(&pki);
-    server.min_version = 0x0302;
+    server.min_version = ProtocolVersion::Tls11;
     let mut pair = Pair::new(client, server);
     pair.handshake();
     assert_server_alerted(&pair, AlertDescription::ProtocolVersion);
@@ -118,9 +123,9 @@ fn client_below_the_server_floor_is_protocol_version() {
 fn server_version_below_the_client_floor_is_protocol_version() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.min_version = 0x0303;
+    client.min_version = ProtocolVersion::Tls12;
     let mut server = server_config(&pki);
-    server.max_version = 0x0302;
+    server.max_version = ProtocolVersion::Tls11;
     let mut pair = Pair::new(client, server);
     pair.handshake();
     assert_client_alerted(&pair, AlertDescription::ProtocolVersion);
@@ -250,7 +255,7 @@ fn application_data_before_the_handshake_is_unexpected_message() {
 fn errors_are_sticky() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.cipher_suites = vec![0x002f];
+    client.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_CAMELLIA_128_CBC_SHA];
     let mut pair = Pair::new(client.clone(), server_config(&pki));
     pair.handshake();
     assert!(pair.server.has_failed());

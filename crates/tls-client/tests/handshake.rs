@@ -3,7 +3,7 @@
 use tlsim_test_support::{LeafKey, Pair, client_config, pki, server_config};
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
-use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use tlsim_tls::enums::{CipherSuite, EcPointFormat, NamedGroup, ProtocolVersion};
 
 fn exchange_and_close(pair: &mut Pair) {
     let now = pair.now;
@@ -32,10 +32,10 @@ fn exchange_and_close(pair: &mut Pair) {
 fn full_handshake(suite: u16, version: u16, leaf: LeafKey) -> Pair {
     let pki = pki(leaf);
     let mut client = client_config(&pki);
-    client.max_version = version;
-    client.cipher_suites = vec![suite];
+    client.max_version = ProtocolVersion::from(version);
+    client.cipher_suites = vec![CipherSuite::from(suite)];
     let mut server = server_config(&pki);
-    server.cipher_suites = vec![suite];
+    server.cipher_suites = vec![CipherSuite::from(suite)];
     let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
@@ -94,12 +94,12 @@ fn every_supported_group_completes() {
         let mut client = client_config(&pki);
         // RFC 8422 §5.3: the ECDSA leaf's curve must be among the client's
         // groups; the server's single group decides the key exchange.
-        client.groups = vec![group.get()];
+        client.groups = vec![group];
         if group != NamedGroup::Secp256r1 {
-            client.groups.push(NamedGroup::Secp256r1.get());
+            client.groups.push(NamedGroup::Secp256r1);
         }
         let mut server = server_config(&pki);
-        server.groups = vec![group.get()];
+        server.groups = vec![group];
         let mut pair = Pair::new(client, server);
         pair.handshake();
         pair.assert_complete();
@@ -155,9 +155,10 @@ fn logs_the_documented_flight_titles() {
 fn server_chooses_by_its_own_preference() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.cipher_suites = vec![0xc009, 0xc023, 0xc02b];
+    let [cbc_sha, cbc_sha256, gcm] = [0xc009, 0xc023, 0xc02b].map(CipherSuite::from);
+    client.cipher_suites = vec![cbc_sha, cbc_sha256, gcm];
     let mut server = server_config(&pki);
-    server.cipher_suites = vec![0xc023, 0xc02b, 0xc009];
+    server.cipher_suites = vec![cbc_sha256, gcm, cbc_sha];
     let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
@@ -171,19 +172,13 @@ fn server_chooses_by_its_own_preference() {
 fn documented_client_hello_is_244_bytes_with_record_version_tls10() {
     let pki = pki(LeafKey::Rsa);
     let mut client = client_config(&pki);
-    client.cipher_suites = tlsim_tls::enums::DOCUMENTED_CLIENT_SUITES
-        .iter()
-        .map(|s| s.get())
-        .collect();
-    client.groups = tlsim_tls::enums::DOCUMENTED_CLIENT_CURVES
-        .iter()
-        .map(|g| g.get())
-        .collect();
-    client.ec_point_formats = vec![0, 1, 2];
+    client.cipher_suites = tlsim_tls::enums::DOCUMENTED_CLIENT_SUITES.to_vec();
+    client.groups = tlsim_tls::enums::DOCUMENTED_CLIENT_CURVES.to_vec();
+    client.ec_point_formats = EcPointFormat::ALL.to_vec();
     client.signature_algorithms = None;
-    client.max_version = 0x0302;
+    client.max_version = ProtocolVersion::Tls11;
     let mut server = server_config(&pki);
-    server.max_version = 0x0302;
+    server.max_version = ProtocolVersion::Tls11;
     let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
@@ -223,7 +218,7 @@ fn application_data_written_early_waits_for_the_handshake() {
 fn x25519_is_used_when_the_server_prefers_it() {
     let pki = pki(LeafKey::Ecdsa);
     let mut server = server_config(&pki);
-    server.groups = vec![29, 23];
+    server.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
     let mut pair = Pair::new(client_config(&pki), server);
     pair.handshake();
     pair.assert_complete();

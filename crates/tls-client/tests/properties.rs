@@ -49,9 +49,9 @@ proptest! {
         });
         prop_assume!(usable);
         let mut client = client_config(pki);
-        client.max_version = version;
-        client.cipher_suites = suites;
-        client.groups = groups;
+        client.max_version = tlsim_tls::enums::ProtocolVersion::from(version);
+        client.cipher_suites = suites.into_iter().map(tlsim_tls::enums::CipherSuite::from).collect();
+        client.groups = groups.into_iter().map(tlsim_tls::enums::NamedGroup::from).collect();
         client.extended_master_secret = ems;
         let mut pair = Pair::with_seed(client, server_config(pki), seed);
         let mut i = 0;

@@ -163,8 +163,8 @@ fn keylog_line_is_nss_client_random_format() {
 fn pinned_transcript(seed: u64, suite: u16, version: u16) -> (Vec<u8>, Vec<u8>) {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.cipher_suites = vec![suite];
-    client.max_version = version;
+    client.cipher_suites = vec![tlsim_tls::enums::CipherSuite::from(suite)];
+    client.max_version = tlsim_tls::enums::ProtocolVersion::from(version);
     client.pins = ClientPins {
         client_random: Some([1; 32]),
         ephemeral_private_key: Some(vec![2; 32]),

@@ -11,7 +11,9 @@ use tlsim_test_support::flight::{Unit, tamper_units};
 use tlsim_test_support::{Direction, LeafKey, Pair, Pki, client_config, pki, server_config};
 use tlsim_tls::conn::{Declaration, StateName, Trigger};
 use tlsim_tls::crypto::cipher::Side;
-use tlsim_tls::enums::{ContentType, HandshakeType};
+use tlsim_tls::enums::{
+    CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use tlsim_tls_client::states::{ClientState, TRANSITIONS as CLIENT};
 use tlsim_tls_client::{ClientConfig, ClientSessionStore};
 use tlsim_tls_server::states::{ServerState, TRANSITIONS as SERVER};
@@ -203,14 +205,14 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
                 (&mut client.max_version, &mut client.cipher_suites),
                 (&mut server.max_version, &mut server.cipher_suites),
             ] {
-                *max = 0x0304;
-                *suites = vec![0x1301];
+                *max = ProtocolVersion::Tls13;
+                *suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
             }
-            client.signature_algorithms = Some(vec![0x0403]);
+            client.signature_algorithms = Some(vec![SignatureScheme::EcdsaSecp256r1Sha256]);
             if let Flow::Tls13Retry = flow {
                 // The client shares x25519; the server asks for secp256r1.
-                client.groups = vec![29, 23];
-                server.groups = vec![23];
+                client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+                server.groups = vec![NamedGroup::Secp256r1];
             }
         }
         Flow::NextProtocol => {
@@ -355,6 +357,17 @@ fn handshakes_take_every_reachable_declared_transition() {
         .handle_bytes(now, &[22, 3, 1, 0, 0], &mut early.client_log);
     assert_eq!(early.client.state_name(), "Failed");
     client_taken.extend(early.client.transitions_taken());
+
+    // RSA key transport: no Server Key Exchange (RFC 5246 §7.4.3).
+    let rsa_pki = tlsim_test_support::pki(LeafKey::Rsa);
+    let suite = tlsim_tls::enums::CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256;
+    let (mut client, mut server) = configs(&rsa_pki, Flow::Full);
+    client.cipher_suites = vec![suite];
+    server.cipher_suites = vec![suite];
+    let mut rsa = Pair::new(client, server);
+    exchange(&mut rsa);
+    client_taken.extend(rsa.client.transitions_taken());
+    server_taken.extend(rsa.server.transitions_taken());
 
     // A Certificate Request before the Server Hello Done (RFC 5246 §7.4.4).
     let (client, server) = configs(&pki, Flow::Full);

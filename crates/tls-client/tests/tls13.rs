@@ -5,19 +5,21 @@ use tlsim_test_support::{
     Direction, LeafKey, Pair, alert_sent, client_config, error_of, pki, server_config,
 };
 use tlsim_tls::conn::TlsEvent;
-use tlsim_tls::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+use tlsim_tls::enums::{
+    AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use tlsim_tls::error::{Error, PeerMisbehaved};
 
-const TLS13: u16 = 0x0304;
+const TLS13: ProtocolVersion = ProtocolVersion::Tls13;
 
 #[track_caller]
-fn tls13_pair(suite: u16, group: u16) -> Pair {
+fn tls13_pair(suite: CipherSuite, group: NamedGroup) -> Pair {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
     client.max_version = TLS13;
     client.cipher_suites = vec![suite];
     client.groups = vec![group];
-    client.signature_algorithms = Some(vec![0x0403]);
+    client.signature_algorithms = Some(vec![SignatureScheme::EcdsaSecp256r1Sha256]);
     let mut server = server_config(&pki);
     server.max_version = TLS13;
     server.cipher_suites = vec![suite];
@@ -26,14 +28,14 @@ fn tls13_pair(suite: u16, group: u16) -> Pair {
 }
 
 #[track_caller]
-fn complete_and_exchange(suite: u16, group: u16) {
+fn complete_and_exchange(suite: CipherSuite, group: NamedGroup) {
     let mut pair = tls13_pair(suite, group);
     pair.handshake();
     pair.assert_complete();
     let n = pair.client.negotiated().unwrap().clone();
     assert_eq!(n.version, ProtocolVersion::Tls13);
-    assert_eq!(n.suite, CipherSuite::from(suite));
-    assert_eq!(n.group, Some(NamedGroup::from(group)));
+    assert_eq!(n.suite, suite);
+    assert_eq!(n.group, Some(group));
     assert_eq!(pair.server.negotiated().unwrap(), &n);
     let client_keys = pair.client.keylog_lines();
     let labels: Vec<&str> = client_keys
@@ -68,17 +70,20 @@ fn complete_and_exchange(suite: u16, group: u16) {
 
 #[test]
 fn aes128_gcm_over_x25519_completes() {
-    complete_and_exchange(0x1301, 29);
+    complete_and_exchange(CipherSuite::TLS_AES_128_GCM_SHA256, NamedGroup::X25519);
 }
 
 #[test]
 fn aes256_gcm_over_secp384r1_completes() {
-    complete_and_exchange(0x1302, 24);
+    complete_and_exchange(CipherSuite::TLS_AES_256_GCM_SHA384, NamedGroup::Secp384r1);
 }
 
 #[test]
 fn chacha20_poly1305_over_secp256r1_completes() {
-    complete_and_exchange(0x1303, 23);
+    complete_and_exchange(
+        CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        NamedGroup::Secp256r1,
+    );
 }
 
 #[test]
@@ -86,10 +91,13 @@ fn a_tls13_server_marks_a_tls12_answer_and_the_client_refuses_it() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
     client.max_version = TLS13;
-    client.cipher_suites = vec![0x1301, 0xc02b];
+    client.cipher_suites = vec![
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    ];
     let mut server = server_config(&pki);
     server.max_version = TLS13;
-    server.cipher_suites = vec![0xc02b];
+    server.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
     // An attacker strips supported_versions from the Client Hello, so the
     // server answers with TLS 1.2 and its random carries the sentinel.
     let mut pair = Pair::new(client, server);
@@ -116,7 +124,7 @@ fn a_tls13_server_marks_a_tls12_answer_and_the_client_refuses_it() {
 
 #[test]
 fn a_flipped_bit_in_the_server_flight_is_bad_record_mac() {
-    let mut pair = tls13_pair(0x1301, 29);
+    let mut pair = tls13_pair(CipherSuite::TLS_AES_128_GCM_SHA256, NamedGroup::X25519);
     pair.tamper(|direction, bytes| {
         // The first protected record of the server: flip its last byte.
         if direction == Direction::ToClient {
@@ -140,12 +148,12 @@ fn a_share_on_the_wrong_group_gets_a_hello_retry_request_and_completes() {
         let pki = pki(LeafKey::Ecdsa);
         let mut client = client_config(&pki);
         client.max_version = TLS13;
-        client.cipher_suites = vec![0x1301];
-        client.groups = vec![29, 23];
+        client.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+        client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
         let mut server = server_config(&pki);
         server.max_version = TLS13;
-        server.cipher_suites = vec![0x1301];
-        server.groups = vec![23];
+        server.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+        server.groups = vec![NamedGroup::Secp256r1];
         Pair::new(client, server)
     };
     pair.handshake();

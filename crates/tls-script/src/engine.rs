@@ -21,9 +21,7 @@ use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, KeyType};
 use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
-use tlsim_tls::enums::{
-    ContentType, EcCurveType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
-};
+use tlsim_tls::enums::{ContentType, EcCurveType, HandshakeType, NamedGroup, ProtocolVersion};
 use tlsim_tls::msgs::dissect::Opened;
 use tlsim_tls::msgs::{
     Alert, Certificate, ClientEcdhPublic, ClientExtension, DigitallySigned, EcdheServerKeyExchange,
@@ -231,7 +229,8 @@ impl Script {
         // RFC 5246 Appendix E.1: TLS 1.0 in the first records by custom.
         let record_version = profile
             .record_version
-            .unwrap_or(profile.max_version.min(0x0301));
+            .unwrap_or(profile.max_version.min(ProtocolVersion::Tls10))
+            .get();
         Self::new(
             conversation,
             Profile::Client(profile),
@@ -691,7 +690,7 @@ impl Script {
             HandshakeMessage::ServerKeyExchange(body) => {
                 let version = ProtocolVersion::from(self.exchange.version.unwrap_or(0x0303));
                 match EcdheServerKeyExchange::from_body(body, version) {
-                    Ok(ske) => match KxGroup::from_named_curve(ske.params.named_curve.get()) {
+                    Ok(ske) => match KxGroup::from_named_curve(ske.params.named_curve) {
                         Some(group) => self.exchange.peer_key = Some((group, ske.params.public)),
                         None => problem = Some(format!("curve {}", ske.params.named_curve)),
                     },
@@ -706,7 +705,7 @@ impl Script {
         // RFC 5246 §7.4.9: every handshake message but HelloRequest is
         // hashed.
         if message.typ() != HandshakeType::HelloRequest {
-            self.core.transcript.extend_from_slice(&bytes);
+            self.core.transcript.add(&bytes);
         }
         if let HandshakeMessage::ClientKeyExchange(body) = &message {
             // RFC 7627 §4: the session hash ends with this message.
@@ -752,7 +751,7 @@ impl Script {
             Side::Client => FinishedSender::Server,
             Side::Server => FinishedSender::Client,
         };
-        let expected = transcript_verify_data(keys, sender, &self.core.transcript);
+        let expected = transcript_verify_data(keys, sender, self.core.transcript.all());
         let ok = expected == received;
         self.log_received(now, tracer);
         self.core.ctx.action(now, tracer, "Verify Finished", |e| {
@@ -787,7 +786,7 @@ impl Script {
         })?;
         let params = HelloParams {
             suite,
-            version: x.version.unwrap_or(0x0303),
+            version: ProtocolVersion::from(x.version.unwrap_or(0x0303)),
             randoms: Randoms { client, server },
             extended_master_secret: x.extended_master_secret(),
             session_id: x.session_id.clone(),
@@ -1064,19 +1063,19 @@ impl Script {
                 };
                 let suites = cipher_suites
                     .clone()
-                    .unwrap_or_else(|| config.cipher_suites.clone());
+                    .unwrap_or_else(|| config.cipher_suites.iter().map(|s| s.get()).collect());
                 let base = client_extensions(&config)
                     .iter()
                     .map(WireExtension::from_typed)
                     .collect();
                 let exts = edit_extensions(base, extensions);
                 let x = &mut self.exchange;
-                x.client_version = Some(version.unwrap_or(config.max_version));
+                x.client_version = Some(version.unwrap_or(config.max_version.get()));
                 x.client_random = random.as_slice().try_into().ok();
                 x.client_suites = suites.clone();
                 x.client_extensions = exts.iter().flatten().map(|e| e.typ).collect();
                 let fields = HelloFields {
-                    version: version.unwrap_or(config.max_version),
+                    version: version.unwrap_or(config.max_version.get()),
                     random: &random,
                     session_id: session_id.as_ref().map_or(&[][..], |s| &s.0),
                     extensions: exts.as_deref(),
@@ -1101,8 +1100,8 @@ impl Script {
                 let agreed = self
                     .exchange
                     .client_version
-                    .unwrap_or(config.max_version)
-                    .min(config.max_version);
+                    .unwrap_or(config.max_version.get())
+                    .min(config.max_version.get());
                 let version = version.unwrap_or(agreed);
                 let suite = match cipher_suite {
                     Some(s) => *s,
@@ -1187,7 +1186,7 @@ impl Script {
                             Side::Client => FinishedSender::Client,
                             Side::Server => FinishedSender::Server,
                         };
-                        transcript_verify_data(keys, sender, &self.core.transcript).to_vec()
+                        transcript_verify_data(keys, sender, self.core.transcript.all()).to_vec()
                     }
                     (None, None) => {
                         return Err(Unmet::new(
@@ -1247,7 +1246,7 @@ impl Script {
             }
             Message::Raw(_) => unreachable!("raw bytes are written by `send` without a record"),
         };
-        self.core.transcript.extend_from_slice(&built);
+        self.core.transcript.add(&built);
         Ok(handshake_message(built))
     }
 
@@ -1296,7 +1295,7 @@ impl Script {
         let config = self.server_profile("Server Key Exchange")?;
         let x = &self.exchange;
         let group = match group {
-            Some(g) => KxGroup::from_named_curve(g)
+            Some(g) => KxGroup::from_named_curve(NamedGroup::from(g))
                 .ok_or_else(|| Unmet::new("a curve tlsim runs (23 or 29)", format!("curve {g}")))?,
             None => config
                 .groups
@@ -1304,7 +1303,7 @@ impl Script {
                 .filter(|g| {
                     x.client_groups
                         .as_ref()
-                        .is_none_or(|offered| offered.contains(g))
+                        .is_none_or(|offered| offered.contains(&g.get()))
                 })
                 .find_map(|&g| KxGroup::from_named_curve(g))
                 .ok_or_else(|| Unmet::new("a curve in common with the client", "none"))?,
@@ -1324,7 +1323,7 @@ impl Script {
         )?;
         let params = ServerEcdhParams {
             curve_type: EcCurveType::NamedCurve,
-            named_curve: NamedGroup::from(group.named_curve()),
+            named_curve: group.named_curve(),
             public,
         };
         let key_type = config.signing_key.key_type();
@@ -1339,10 +1338,7 @@ impl Script {
             signature.iter_mut().zip(&mask.0).for_each(|(b, m)| *b ^= m);
         }
         // RFC 5246 §7.4.1.4.1: TLS 1.2 names the algorithm pair.
-        let algorithm = scheme
-            .tls12_pair()
-            .filter(|_| version >= 0x0303)
-            .map(|(hash, sig)| SignatureScheme::from(u16::from_be_bytes([hash, sig])));
+        let algorithm = scheme.code_point().filter(|_| version >= 0x0303);
         self.exchange.own_secret = Some(secret);
         let ske = EcdheServerKeyExchange {
             params,
@@ -1377,7 +1373,7 @@ impl Script {
         let public = public_override.map_or(public, <[u8]>::to_vec);
         let message =
             HandshakeMessage::ClientKeyExchange(ClientEcdhPublic { public }.to_bytes()).to_bytes();
-        self.core.transcript.extend_from_slice(&message);
+        self.core.transcript.add(&message);
         self.derive_keys(&pre_master, now, tracer)?;
         Ok(message)
     }
@@ -1389,7 +1385,7 @@ fn transcript_verify_data(
     sender: FinishedSender,
     transcript: &[u8],
 ) -> [u8; 12] {
-    let alg = keys.suite.prf(keys.version);
+    let alg = keys.suite.prf(keys.version.get());
     prf::finished_verify_data(
         alg,
         &keys.master_secret,
@@ -1405,7 +1401,7 @@ fn choose_suite(config: &ServerConfig, offered: &[u16], version: u16) -> Result<
     config
         .cipher_suites
         .iter()
-        .filter_map(|&s| suite_by_value(s))
+        .filter_map(|&s| suite_by_value(s.get()))
         .find(|s: &&CipherSuiteParams| {
             let fits_key = match s.authentication {
                 Authentication::Ecdsa => key_type == KeyType::EcdsaP256,

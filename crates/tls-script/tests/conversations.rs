@@ -244,7 +244,11 @@ fn configs(seed: u64) -> (ClientConfig, ServerConfig) {
     let pki = pki(leaf);
     let mut client = client_config(&pki);
     // Every version, and the extended master secret on half the seeds.
-    client.max_version = [0x0301, 0x0302, 0x0303][(seed % 3) as usize];
+    client.max_version = [
+        tlsim_tls::enums::ProtocolVersion::Tls10,
+        tlsim_tls::enums::ProtocolVersion::Tls11,
+        tlsim_tls::enums::ProtocolVersion::Tls12,
+    ][(seed % 3) as usize];
     client.extended_master_secret = seed % 4 < 2;
     (client, server_config(&pki))
 }
@@ -591,7 +595,7 @@ fn the_documented_conversation_passes_on_every_seed() {
     let example = documented_blocks().pop().expect("the complete example");
     for seed in 0..6 {
         let (mut client, server) = configs(seed);
-        client.max_version = 0x0303;
+        client.max_version = tlsim_tls::enums::ProtocolVersion::Tls12;
         let mut run = Run::client(&example, client, server, seed);
         run.drive();
         run.assert_passed(format!("seed {seed}"));
@@ -747,7 +751,10 @@ fn a_bad_cbc_mac_or_padding_gets_bad_record_mac() {
             // Odd seeds: an RSA leaf, whose default suites include CBC ones;
             // a client offering only CBC makes the record a CBC one.
             let (mut client, server) = configs(seed);
-            client.cipher_suites = vec![0xc013, 0xc027];
+            client.cipher_suites = vec![
+                tlsim_tls::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+                tlsim_tls::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+            ];
             let mut run = Run::client(&script, client, server, seed);
             run.drive();
             run.assert_passed(format!("{tamper}, seed {seed}"));
@@ -768,7 +775,7 @@ fn padding_longer_than_needed_is_accepted() {
         ),
     );
     let (mut client, server) = configs(1);
-    client.cipher_suites = vec![0xc013];
+    client.cipher_suites = vec![tlsim_tls::enums::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA];
     let mut run = Run::client(&script, client, server, 1);
     run.drive();
     run.assert_passed("");
@@ -858,8 +865,8 @@ fn mirror_probes_against_the_client_get_the_alerts_rfc_5246_names() {
     ];
     for (steps, alert) in cases {
         let (mut client, server) = configs(2);
-        client.groups = vec![23];
-        client.max_version = 0x0303;
+        client.groups = vec![tlsim_tls::enums::NamedGroup::Secp256r1];
+        client.max_version = tlsim_tls::enums::ProtocolVersion::Tls12;
         let script = format!(
             r#"(steps: [{steps} ExpectAlert(level: Fatal, description: "{}")])"#,
             tlsim_tls::conn::alert_name(alert)

@@ -5,20 +5,21 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_tls::conn::SessionStore;
 use tlsim_tls::crypto::sign::SigningKey;
-use tlsim_tls::crypto::suites::AES_BLOCK_LEN;
+use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
+use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
 /// The server's configuration.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// The lowest version accepted (e.g. 0x0301).
-    pub min_version: u16,
-    /// The highest version chosen (e.g. 0x0303).
-    pub max_version: u16,
+    /// The lowest version accepted.
+    pub min_version: ProtocolVersion,
+    /// The highest version chosen.
+    pub max_version: ProtocolVersion,
     /// Suites in the server's order of preference.
-    pub cipher_suites: Vec<u16>,
+    pub cipher_suites: Vec<CipherSuite>,
     /// ECDHE groups in the server's order of preference.
-    pub groups: Vec<u16>,
+    pub groups: Vec<NamedGroup>,
     /// The certificate chain, leaf first, DER.
     pub cert_chain: Vec<Vec<u8>>,
     /// The leaf certificate's private key.
@@ -46,10 +47,10 @@ impl ServerConfig {
     /// this chain and key, no ALPN, NPN or session cache.
     pub fn new(cert_chain: Vec<Vec<u8>>, signing_key: Arc<SigningKey>) -> Self {
         ServerConfig {
-            min_version: 0x0301,
-            max_version: 0x0303,
-            cipher_suites: vec![0xc02b, 0xc02f, 0xc023, 0xc027, 0xc009, 0xc013],
-            groups: vec![23, 29],
+            min_version: ProtocolVersion::Tls10,
+            max_version: ProtocolVersion::Tls12,
+            cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
+            groups: vec![NamedGroup::Secp256r1, NamedGroup::X25519],
             cert_chain,
             signing_key,
             alpn: Vec::new(),

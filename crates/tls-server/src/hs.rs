@@ -2,9 +2,10 @@
 //!
 //! Full handshake (RFC 5246 §7.3, Figure 1):
 //! 1. Client Hello: choose version, suite and group; send Server Hello,
-//!    Certificate, Server Key Exchange, Server Hello Done in one flight
-//!    → [`ExpectClientKeyExchange`].
-//! 2. Client Key Exchange: derive the secrets → [`ExpectChangeCipherSpec`].
+//!    Certificate, Server Key Exchange (ECDHE only), Server Hello Done in
+//!    one flight → [`ExpectClientKeyExchange`].
+//! 2. Client Key Exchange: agree on or decrypt the premaster secret,
+//!    derive the secrets → [`ExpectChangeCipherSpec`].
 //! 3. Change Cipher Spec → ([`ExpectNextProtocol`] →) [`ExpectFinished`].
 //! 4. Finished: send Change Cipher Spec, Finished → [`Connected`].
 //!
@@ -29,7 +30,7 @@ use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType};
-use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
+use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, KeyExchange, suite_params};
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat,
     HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -38,26 +39,66 @@ use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::downgrade_sentinel;
 use tlsim_tls::msgs::{
     ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned, EcdheServerKeyExchange,
-    HandshakeMessage, Random, ServerEcdhParams, ServerExtension, ServerHello, SessionId,
+    EncryptedPreMasterSecret, HandshakeMessage, Random, ServerEcdhParams, ServerExtension,
+    ServerHello, SessionId,
 };
 use tlsim_tls::require_handshake;
 
 use crate::config::ServerConfig;
 use crate::states::ServerState;
 
-/// RFC 5746 §3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV.
-const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
-
 /// The first state: waiting for the Client Hello.
 pub(crate) struct ExpectClientHello {
     pub(crate) config: Arc<ServerConfig>,
 }
 
-/// What the server settled from the Client Hello.
+/// What the server settled from the Client Hello for a full handshake.
 struct Choice {
-    version: u16,
+    version: ProtocolVersion,
     suite: &'static CipherSuiteParams,
-    group: KxGroup,
+    /// The ECDHE group; none for RSA key transport.
+    group: Option<KxGroup>,
+}
+
+/// The server's answer to a Client Hello, decided once (RFC 5246 §7.3):
+/// resume the offered session, or run a full handshake.
+enum HelloDecision {
+    /// The abbreviated handshake (Figure 2) with this cached session.
+    Resume(StoredSession),
+    /// The full handshake (Figure 1).
+    Full(Choice),
+}
+
+impl HelloDecision {
+    fn version(&self) -> ProtocolVersion {
+        match self {
+            HelloDecision::Resume(stored) => stored.version,
+            HelloDecision::Full(choice) => choice.version,
+        }
+    }
+
+    fn suite(&self) -> CipherSuite {
+        match self {
+            HelloDecision::Resume(stored) => stored.suite,
+            HelloDecision::Full(choice) => choice.suite.suite(),
+        }
+    }
+
+    /// The key exchange group; none when resuming, which has no key
+    /// exchange.
+    fn group(&self) -> Option<NamedGroup> {
+        match self {
+            HelloDecision::Resume(_) => None,
+            HelloDecision::Full(choice) => choice.group.map(KxGroup::named_curve),
+        }
+    }
+
+    fn resumed_session_id(&self) -> Option<&[u8]> {
+        match self {
+            HelloDecision::Resume(stored) => Some(&stored.session_id),
+            HelloDecision::Full(_) => None,
+        }
+    }
 }
 
 /// What the Client Hello asked for, beyond suites and groups.
@@ -77,7 +118,7 @@ impl Requested {
         let mut requested = Requested {
             secure_renegotiation: hello
                 .cipher_suites
-                .contains(&CipherSuite::from(EMPTY_RENEGOTIATION_INFO_SCSV)),
+                .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
             extended_master_secret: false,
             server_name: false,
             ec_point_formats: false,
@@ -126,9 +167,9 @@ impl ExpectClientHello {
     /// RFC 5246 §7.4.1.3: the server picks the highest version both
     /// support; a client below the server's floor gets protocol_version
     /// (Appendix E.1).
-    fn choose_version(&self, hello: &ClientHello) -> Result<u16, Error> {
-        let offered = hello.client_version.get();
-        if offered < self.config.min_version.max(0x0301) {
+    fn choose_version(&self, hello: &ClientHello) -> Result<ProtocolVersion, Error> {
+        let offered = hello.client_version;
+        if offered < self.config.min_version.max(ProtocolVersion::Tls10) {
             return Err(PeerIncompatible::UnsupportedVersion(hello.client_version).into());
         }
         // RFC 7507 §3: a client that signals a fallback although the
@@ -150,20 +191,18 @@ impl ExpectClientHello {
         &self,
         hello: &ClientHello,
         requested: &Requested,
-        version: u16,
+        version: ProtocolVersion,
     ) -> Result<Choice, Error> {
         let config = &self.config;
         let key_type = config.signing_key.key_type();
         let group = config.groups.iter().find_map(|&g| {
             let group = KxGroup::from_named_curve(g)?;
-            client_accepts_curve(requested, NamedGroup::from(g)).then_some(group)
+            client_accepts_curve(requested, g).then_some(group)
         });
-        // Every suite here is ECDHE: without a common curve none can run.
-        let group = group.ok_or(PeerIncompatible::NoCurveInCommon)?;
         let suite = config
             .cipher_suites
             .iter()
-            .filter_map(|&s| suite_by_value(s))
+            .filter_map(|&s| suite_params(s))
             .find(|s| {
                 let fits_key = match s.authentication {
                     Authentication::Ecdsa => {
@@ -172,23 +211,49 @@ impl ExpectClientHello {
                     }
                     Authentication::Rsa => key_type == KeyType::Rsa,
                 };
+                // An ECDHE suite needs a common curve; RSA key transport none.
+                let has_key_exchange = match s.key_exchange {
+                    KeyExchange::Ecdhe => group.is_some(),
+                    KeyExchange::Rsa => true,
+                };
                 fits_key
-                    && s.supports_version(version)
-                    && hello.cipher_suites.contains(&CipherSuite::from(s.value))
+                    && has_key_exchange
+                    && s.allows(version)
+                    && hello.cipher_suites.contains(&s.suite())
             })
-            .ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
+            .ok_or(match group {
+                None => PeerIncompatible::NoCurveInCommon,
+                Some(_) => PeerIncompatible::NoCipherSuiteInCommon,
+            })?;
         Ok(Choice {
             version,
             suite,
-            group,
+            group: group.filter(|_| suite.key_exchange == KeyExchange::Ecdhe),
         })
+    }
+
+    /// Resume the offered session if it is cached and fits, else choose
+    /// the full handshake's version, suite and group.
+    fn decide(
+        &self,
+        hello: &ClientHello,
+        requested: &Requested,
+        extended_master_secret: bool,
+    ) -> Result<HelloDecision, Error> {
+        let version = self.choose_version(hello)?;
+        match self.cached_session(hello, version, extended_master_secret) {
+            Some(stored) => Ok(HelloDecision::Resume(stored)),
+            None => self
+                .choose_suite(hello, requested, version)
+                .map(HelloDecision::Full),
+        }
     }
 
     /// The cached session to resume, if the client offered one that fits.
     fn cached_session(
         &self,
         hello: &ClientHello,
-        version: u16,
+        version: ProtocolVersion,
         extended_master_secret: bool,
     ) -> Option<StoredSession> {
         if hello.session_id.is_empty() {
@@ -198,10 +263,8 @@ impl ExpectClientHello {
         let stored = lock(cache).get(hello.session_id.as_bytes()).cloned()?;
         let fits = stored.version == version
             && stored.extended_master_secret == extended_master_secret
-            && hello
-                .cipher_suites
-                .contains(&CipherSuite::from(stored.suite))
-            && suite_by_value(stored.suite).is_some();
+            && hello.cipher_suites.contains(&stored.suite)
+            && suite_params(stored.suite).is_some();
         fits.then_some(stored)
     }
 
@@ -267,12 +330,11 @@ impl State for ExpectClientHello {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, hello) = require_handshake!(
+        let (_, hello) = require_handshake!(
             input,
             HandshakeType::ClientHello,
             HandshakeMessage::ClientHello(hello) => hello
         )?;
-        core.transcript.extend_from_slice(&message.bytes);
         let requested = Requested::from_hello(hello)?;
         // RFC 5246 §7.4.1.2: null compression must be offered.
         if !hello.compression_methods.contains(&CompressionMethod::Null) {
@@ -293,17 +355,9 @@ impl State for ExpectClientHello {
                 tracer,
             );
         }
-        let version = self.choose_version(hello);
         let extended_master_secret =
             requested.extended_master_secret && self.config.extended_master_secret;
-        let resumable = version
-            .as_ref()
-            .ok()
-            .and_then(|&v| self.cached_session(hello, v, extended_master_secret));
-        let choice = match (&version, &resumable) {
-            (Ok(v), None) => Some(self.choose_suite(hello, &requested, *v)),
-            _ => None,
-        };
+        let decision = self.decide(hello, &requested, extended_master_secret);
         core.ctx.action(
             now,
             tracer,
@@ -316,26 +370,31 @@ impl State for ExpectClientHello {
                         "Offered Elliptic Curves",
                         format!("{} curves", requested.groups.as_ref().map_or(0, Vec::len)),
                     );
-                match (&version, &choice, &resumable) {
-                    (Err(err), _, _) => e = e.field("Result", err),
-                    (Ok(_), _, Some(stored)) => {
+                match &decision {
+                    Err(err) => e = e.field("Result", err),
+                    Ok(HelloDecision::Resume(stored)) => {
                         e = e
                             .field("Result", "resume the offered session")
-                            .field("Cipher Suite", CipherSuite::from(stored.suite));
+                            .field("Cipher Suite", stored.suite);
                     }
-                    (Ok(v), Some(Ok(choice)), None) => {
+                    Ok(HelloDecision::Full(choice)) => {
                         e = e
-                            .field("Version", ProtocolVersion::from(*v))
-                            .field("Cipher Suite", choice.suite.name)
-                            .field("Elliptic Curve", choice.group.name())
-                            .field(
+                            .field("Version", choice.version)
+                            .field("Cipher Suite", choice.suite.name);
+                        e = match choice.group {
+                            Some(group) => e.field("Elliptic Curve", group.name()),
+                            None => e.field(
+                                "Key Exchange",
+                                "RSA: the client encrypts the pre-master secret to the \
+                                 certificate's key",
+                            ),
+                        };
+                        e = e.field(
                                 "Reason",
                                 "the server's most preferred suite that the client offered and \
                                  that fits the version, the certificate key and a common curve",
                             );
                     }
-                    (Ok(_), Some(Err(err)), None) => e = e.field("Result", err),
-                    (Ok(_), None, None) => {}
                 }
                 e.explain(
                     "The server compares the client's offered versions, suites and curves \
@@ -343,9 +402,9 @@ impl State for ExpectClientHello {
                 )
             },
         );
-        let version = version?;
-        let session_id = match &resumable {
-            Some(stored) => stored.session_id.clone(),
+        let decision = decision?;
+        let session_id = match decision.resumed_session_id() {
+            Some(id) => id.to_vec(),
             None => allocate_session_id(&self.config, core, now, tracer),
         };
         let mut server_random = core.choose_random(
@@ -358,8 +417,8 @@ impl State for ExpectClientHello {
         );
         // RFC 8446 §4.1.3: a server that could speak TLS 1.3 but negotiates
         // less says so in the last 8 bytes of its random.
-        if self.config.max_version >= ProtocolVersion::Tls13.get()
-            && let Some(sentinel) = downgrade_sentinel(ProtocolVersion::from(version))
+        if self.config.max_version >= ProtocolVersion::Tls13
+            && let Some(sentinel) = downgrade_sentinel(decision.version())
         {
             server_random[24..].copy_from_slice(&sentinel);
         }
@@ -370,28 +429,23 @@ impl State for ExpectClientHello {
         let alpn = self.choose_alpn(&requested);
         let npn = self.advertises_npn(&requested, alpn.as_ref());
         let extensions = self.server_extensions(&requested, extended_master_secret, alpn.as_ref());
-        let (suite_value, group) = match (&resumable, &choice) {
-            (Some(stored), _) => (stored.suite, None),
-            (None, Some(Ok(choice))) => (choice.suite.value, Some(choice.group)),
-            (None, Some(Err(err))) => return Err(err.clone()),
-            (None, None) => return Err(PeerIncompatible::NoCipherSuiteInCommon.into()),
-        };
-        core.set_version(ProtocolVersion::from(version));
+        let version = decision.version();
+        core.set_version(version);
         core.queue_handshake(&HandshakeMessage::ServerHello(ServerHello {
-            server_version: ProtocolVersion::from(version),
+            server_version: version,
             random: Random(server_random),
             session_id: SessionId::new(&session_id).unwrap_or_else(SessionId::empty),
-            cipher_suite: CipherSuite::from(suite_value),
+            cipher_suite: decision.suite(),
             compression_method: CompressionMethod::Null,
             extensions,
         }));
         core.negotiated = Some(Negotiated {
-            version: ProtocolVersion::from(version),
-            suite: CipherSuite::from(suite_value),
-            group: group.map(|g| NamedGroup::from(g.named_curve())),
+            version,
+            suite: decision.suite(),
+            group: decision.group(),
             alpn,
             session_id: session_id.clone(),
-            resumed: resumable.is_some(),
+            resumed: matches!(decision, HelloDecision::Resume(_)),
             extended_master_secret,
         });
         let flow = Flow {
@@ -399,12 +453,17 @@ impl State for ExpectClientHello {
             npn,
             session_id,
         };
-        match (resumable, choice) {
-            (Some(stored), _) => flow.resume(stored, randoms, core, now, tracer),
-            (None, Some(Ok(choice))) => {
-                flow.send_server_flight(&requested, choice, randoms, core, now, tracer)
-            }
-            _ => Err(PeerIncompatible::NoCipherSuiteInCommon.into()),
+        match decision {
+            HelloDecision::Resume(stored) => flow.resume(stored, randoms, core, now, tracer),
+            HelloDecision::Full(choice) => flow.send_server_flight(
+                &requested,
+                choice,
+                hello.client_version,
+                randoms,
+                core,
+                now,
+                tracer,
+            ),
         }
     }
 }
@@ -465,7 +524,7 @@ impl Flow {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let suite = suite_by_value(stored.suite).ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
+        let suite = suite_params(stored.suite).ok_or(PeerIncompatible::NoCipherSuiteInCommon)?;
         let keys = core.resume_session_keys(
             now,
             tracer,
@@ -490,6 +549,7 @@ impl Flow {
         self,
         requested: &Requested,
         choice: Choice,
+        client_version: ProtocolVersion,
         randoms: Randoms,
         core: &mut Core,
         now: Instant,
@@ -505,15 +565,18 @@ impl Flow {
                 out.extend_from_slice(der);
             }
         });
-        let group = choice.group;
-        let (secret, public) =
-            core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
-        core.ctx.action(
-            now,
-            tracer,
-            "Server: Setup Elliptic Curve Cryptography",
-            |e| {
-                e.field("Curve", group.name())
+        // RFC 5246 §7.4.3: only ECDHE sends a Server Key Exchange; with
+        // RSA key transport the certificate's key is the key exchange.
+        let key_exchange = match choice.group {
+            Some(group) => {
+                let (secret, public) =
+                    core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
+                core.ctx.action(
+                    now,
+                    tracer,
+                    "Server: Setup Elliptic Curve Cryptography",
+                    |e| {
+                        e.field("Curve", group.name())
                     .field("Base Point", "the curve's standard generator G")
                     .field("Server Private Key", hex(secret.private_bytes()))
                     .field("Server Public Key", hex(&public))
@@ -521,52 +584,55 @@ impl Flow {
                         "The server picks the curve and its base point; its private key is a \
                          random number, and its public key is that number times the base point.",
                     )
-            },
-        );
-        let params = ServerEcdhParams {
-            curve_type: EcCurveType::NamedCurve,
-            named_curve: NamedGroup::from(group.named_curve()),
-            public,
-        };
-        let scheme = signature_scheme(
-            config.signing_key.key_type(),
-            choice.version,
-            requested.signature_algorithms.as_deref(),
-        )?;
-        let content = sign::server_key_exchange_signed_content(
-            &randoms.client,
-            &randoms.server,
-            &params.to_bytes(),
-        );
-        let signature = config
-            .signing_key
-            .sign(scheme, &content, &mut core.rng)
-            .map_err(crypto_error)?;
-        core.ctx
-            .action(now, tracer, "Sign the Server Key Exchange", |e| {
-                e.field("Signature Algorithm", scheme.name())
-                    .field(
-                        "Signed Content",
-                        "client random + server random + curve parameters",
-                    )
-                    .field("Signature", hex(&signature))
-                    .explain(
-                        "The server signs the randoms and its ECDH public key with its \
+                    },
+                );
+                let params = ServerEcdhParams {
+                    curve_type: EcCurveType::NamedCurve,
+                    named_curve: group.named_curve(),
+                    public,
+                };
+                let scheme = signature_scheme(
+                    config.signing_key.key_type(),
+                    choice.version,
+                    requested.signature_algorithms.as_deref(),
+                )?;
+                let content = sign::server_key_exchange_signed_content(
+                    &randoms.client,
+                    &randoms.server,
+                    &params.to_bytes(),
+                );
+                let signature = config
+                    .signing_key
+                    .sign(scheme, &content, &mut core.rng)
+                    .map_err(crypto_error)?;
+                core.ctx
+                    .action(now, tracer, "Sign the Server Key Exchange", |e| {
+                        e.field("Signature Algorithm", scheme.name())
+                            .field(
+                                "Signed Content",
+                                "client random + server random + curve parameters",
+                            )
+                            .field("Signature", hex(&signature))
+                            .explain(
+                                "The server signs the randoms and its ECDH public key with its \
                          certificate's private key, so the client knows the key is genuine.",
-                    )
-            });
-        let algorithm = scheme
-            .tls12_pair()
-            .filter(|_| choice.version >= 0x0303)
-            .map(|(hash, sig)| SignatureScheme::from(u16::from_be_bytes([hash, sig])));
-        let ske = EcdheServerKeyExchange {
-            params,
-            signed: DigitallySigned {
-                algorithm,
-                signature,
-            },
+                            )
+                    });
+                let algorithm = scheme
+                    .code_point()
+                    .filter(|_| choice.version >= ProtocolVersion::Tls12);
+                let ske = EcdheServerKeyExchange {
+                    params,
+                    signed: DigitallySigned {
+                        algorithm,
+                        signature,
+                    },
+                };
+                core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
+                ServerKeyExchange::Ecdhe(secret)
+            }
+            None => ServerKeyExchange::Rsa { client_version },
         };
-        core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
         core.queue_handshake(&HandshakeMessage::ServerHelloDone);
         core.flush(now, tracer);
         let params = HelloParams {
@@ -582,41 +648,90 @@ impl Flow {
         Ok(Box::new(ExpectClientKeyExchange {
             flow: self,
             params,
-            secret,
+            key_exchange,
         }))
     }
 }
 
-/// RFC 5246 §7.4.1.4.1: in TLS 1.2 the server signs with a pair the client
-/// listed, and without the extension assumes SHA-1; earlier versions use
+/// RFC 5246 §7.4.1.4.1: in TLS 1.2 the server signs with the first pair
+/// of the client's list (its order of preference) that the key can sign
+/// with, and without the extension assumes SHA-1; earlier versions use
 /// MD5‖SHA-1 (RSA) or SHA-1 (ECDSA).
+///
+/// # Errors
+/// handshake_failure when the client lists nothing the key signs with.
 fn signature_scheme(
     key_type: KeyType,
-    version: u16,
+    version: ProtocolVersion,
     offered: Option<&[SignatureScheme]>,
 ) -> Result<sign::SignatureScheme, Error> {
-    if version < 0x0303 {
-        return Ok(sign::SignatureScheme::default_for(key_type, version));
+    if version < ProtocolVersion::Tls12 {
+        return Ok(sign::SignatureScheme::default_for(key_type, version.get()));
     }
-    let preferred = [
-        sign::SignatureScheme::default_for(key_type, version),
-        match key_type {
+    let Some(offered) = offered else {
+        // "If the client does not send the signature_algorithms extension,
+        // the server MUST ... behave as if client had sent the value
+        // {sha1,rsa}" (or {sha1,ecdsa}).
+        return Ok(match key_type {
             KeyType::EcdsaP256 => sign::SignatureScheme::EcdsaSha1,
             KeyType::Rsa => sign::SignatureScheme::RsaPkcs1Sha1,
-        },
-    ];
-    let Some(offered) = offered else {
-        return Ok(preferred[1]);
+        });
     };
-    preferred
-        .into_iter()
-        .find(|scheme| {
-            scheme.tls12_pair().is_some_and(|(hash, sig)| {
-                offered.contains(&SignatureScheme::from(u16::from_be_bytes([hash, sig])))
-            })
-        })
-        .ok_or_else(|| PeerIncompatible::NoCipherSuiteInCommon.into())
+    offered
+        .iter()
+        .filter_map(|&code_point| sign::SignatureScheme::from_code_point(code_point))
+        .find(|scheme| scheme.signs_with(key_type))
+        .ok_or_else(|| PeerIncompatible::NoSignatureSchemeInCommon.into())
 }
+
+/// RFC 5246 §7.4.7.1: the premaster secret the client encrypted, read
+/// so that a bad one is never told apart (Bleichenbacher's attack): a
+/// ciphertext that does not decrypt to 48 bytes is replaced by random
+/// bytes, and the version is always the Client Hello's, so a wrong secret
+/// or a rolled-back version only makes the Finished fail.
+fn decrypt_premaster(
+    config: &ServerConfig,
+    client_version: ProtocolVersion,
+    ciphertext: &[u8],
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Vec<u8> {
+    // "1. Generate a string R of 46 random bytes", before decrypting.
+    let mut random = [0u8; PRE_MASTER_SECRET_LEN - 2];
+    core.rng.fill(&mut random);
+    let decrypted = config
+        .signing_key
+        .decrypt_pkcs1v15(ciphertext)
+        .filter(|m| m.len() == PRE_MASTER_SECRET_LEN);
+    // "pre_master_secret = ClientHello.client_version || M[2..47]", or
+    // "ClientHello.client_version || R" when the padding or length is bad.
+    let mut pre_master = client_version.get().to_be_bytes().to_vec();
+    pre_master.extend_from_slice(decrypted.as_ref().map_or(&random[..], |m| &m[2..]));
+    core.ctx
+        .action(now, tracer, "Decrypt the Pre-master Secret", |e| {
+            e.field("Encrypted Pre-master Secret", hex(ciphertext))
+                .field("Client Version", client_version)
+                .field(
+                    "Result",
+                    if decrypted.is_some() {
+                        "a 48-byte secret; its first two bytes are replaced by the Client Hello's version"
+                    } else {
+                        "not a 48-byte PKCS #1 message: going on with 46 random bytes, so that \
+                         only the Finished fails"
+                    },
+                )
+                .explain(
+                    "Only the server's private key opens the pre-master secret; a server \
+                     that answered a bad one differently would let an attacker decrypt \
+                     others, so it goes on as if all were well.",
+                )
+        });
+    pre_master
+}
+
+/// RFC 5246 §7.4.7.1: `ProtocolVersion client_version; opaque random[46];`.
+const PRE_MASTER_SECRET_LEN: usize = 48;
 
 /// Queues Change Cipher Spec and the server's Finished.
 fn send_finished(keys: &SessionKeys, core: &mut Core, tracing: bool) -> Result<(), Error> {
@@ -625,11 +740,20 @@ fn send_finished(keys: &SessionKeys, core: &mut Core, tracing: bool) -> Result<(
     Ok(())
 }
 
-/// Waiting for the client's ECDH public key.
+/// What the server needs to read the Client Key Exchange.
+enum ServerKeyExchange {
+    /// Its ephemeral ECDH secret.
+    Ecdhe(EphemeralSecret),
+    /// RSA key transport: the version the Client Hello offered, which the
+    /// premaster secret starts with (RFC 5246 §7.4.7.1).
+    Rsa { client_version: ProtocolVersion },
+}
+
+/// Waiting for the client's ECDH public key or encrypted premaster secret.
 struct ExpectClientKeyExchange {
     flow: Flow,
     params: HelloParams,
-    secret: EphemeralSecret,
+    key_exchange: ServerKeyExchange,
 }
 
 impl State for ExpectClientKeyExchange {
@@ -644,18 +768,30 @@ impl State for ExpectClientKeyExchange {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, body) = require_handshake!(
+        let (_, body) = require_handshake!(
             input,
             HandshakeType::ClientKeyExchange,
             HandshakeMessage::ClientKeyExchange(body) => body
         )?;
-        let client_public = ClientEcdhPublic::from_bytes(body)?;
-        let pre_master = self
-            .secret
-            .agree(&client_public.public)
-            .map_err(crypto_error)?;
-        // RFC 7627 §4: the session hash ends with the ClientKeyExchange.
-        core.transcript.extend_from_slice(&message.bytes);
+        let pre_master = match self.key_exchange {
+            ServerKeyExchange::Ecdhe(secret) => {
+                let client_public = ClientEcdhPublic::from_bytes(body)?;
+                secret.agree(&client_public.public).map_err(crypto_error)?
+            }
+            ServerKeyExchange::Rsa { client_version } => {
+                let encrypted = EncryptedPreMasterSecret::from_bytes(body)?;
+                decrypt_premaster(
+                    &self.flow.config,
+                    client_version,
+                    &encrypted.ciphertext,
+                    core,
+                    now,
+                    tracer,
+                )
+            }
+        };
+        // RFC 7627 §4: the session hash ends with the ClientKeyExchange,
+        // which the record layer has added to the transcript.
         let keys = core.derive_session_keys(now, tracer, Side::Server, self.params, &pre_master)?;
         Ok(Box::new(ExpectChangeCipherSpec {
             flow: self.flow,
@@ -723,7 +859,7 @@ impl State for ExpectNextProtocol {
         _now: Instant,
         _tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, body) = require_handshake!(
+        let (_, body) = require_handshake!(
             input,
             HandshakeType::NextProtocol,
             HandshakeMessage::Unknown { body, .. } => body
@@ -734,7 +870,6 @@ impl State for ExpectNextProtocol {
         let padding_len = usize::from(r.u8("padding")?);
         r.take(padding_len, "padding")?;
         r.expect_empty("NextProtocol")?;
-        core.transcript.extend_from_slice(&message.bytes);
         if let Some(n) = &mut core.negotiated {
             n.alpn = Some(protocol);
         }
@@ -816,24 +951,52 @@ mod tests {
     #[test]
     fn tls12_signature_defaults_to_sha1_without_the_extension() {
         assert_eq!(
-            signature_scheme(KeyType::EcdsaP256, 0x0303, None).unwrap(),
+            signature_scheme(KeyType::EcdsaP256, ProtocolVersion::Tls12, None).unwrap(),
             sign::SignatureScheme::EcdsaSha1
         );
         assert_eq!(
             signature_scheme(
                 KeyType::Rsa,
-                0x0303,
+                ProtocolVersion::Tls12,
                 Some(&[SignatureScheme::RsaPkcs1Sha256])
             )
             .unwrap(),
             sign::SignatureScheme::RsaPkcs1Sha256
         );
         assert_eq!(
-            signature_scheme(KeyType::Rsa, 0x0302, None).unwrap(),
+            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls11, None).unwrap(),
             sign::SignatureScheme::RsaPkcs1Md5Sha1
         );
         assert!(
-            signature_scheme(KeyType::Rsa, 0x0303, Some(&[SignatureScheme::EcdsaSha1])).is_err()
+            signature_scheme(
+                KeyType::Rsa,
+                ProtocolVersion::Tls12,
+                Some(&[SignatureScheme::EcdsaSha1])
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn tls12_signature_follows_the_client_order_among_what_the_key_signs() {
+        let offered = [
+            SignatureScheme::Ed25519,
+            SignatureScheme::EcdsaSecp384r1Sha384,
+            SignatureScheme::RsaPssRsaeSha384,
+            SignatureScheme::EcdsaSecp256r1Sha256,
+            SignatureScheme::RsaPkcs1Sha256,
+        ];
+        let chosen =
+            |key_type| signature_scheme(key_type, ProtocolVersion::Tls12, Some(&offered)).unwrap();
+        assert_eq!(chosen(KeyType::Rsa), sign::SignatureScheme::RsaPssSha384);
+        // A P-256 key signs with SHA-256, its curve's hash, not SHA-384.
+        assert_eq!(
+            chosen(KeyType::EcdsaP256),
+            sign::SignatureScheme::EcdsaSha256
+        );
+        assert_eq!(
+            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls12, Some(&[])),
+            Err(PeerIncompatible::NoSignatureSchemeInCommon.into())
         );
     }
 

@@ -28,8 +28,7 @@ use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::sign::{self, KeyType};
 use tlsim_tls::enums::{
-    CipherSuite, CompressionMethod, ContentType, HandshakeType, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    CompressionMethod, ContentType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{
@@ -51,7 +50,7 @@ use crate::states::ServerState;
 /// # Errors
 /// The codec's error for a malformed supported_versions.
 pub(crate) fn negotiates_tls13(config: &ServerConfig, hello: &ClientHello) -> Result<bool, Error> {
-    if config.max_version < ProtocolVersion::Tls13.get() {
+    if config.max_version < ProtocolVersion::Tls13 {
         return Ok(false);
     }
     match ClientSupportedVersions::find_in_client_hello(hello) {
@@ -75,7 +74,7 @@ fn choose_suite(
     config
         .cipher_suites
         .iter()
-        .filter_map(|&s| Tls13CipherSuite::find(CipherSuite::from(s)))
+        .filter_map(|&s| Tls13CipherSuite::find(s))
         .find(|s| hello.cipher_suites.contains(&s.suite))
         .ok_or_else(|| PeerIncompatible::NoCipherSuiteInCommon.into())
 }
@@ -94,7 +93,7 @@ fn choose_share(config: &ServerConfig, hello: &ClientHello) -> Result<(KxGroup, 
         .find_map(|group| {
             shares
                 .iter()
-                .find(|s| s.group == NamedGroup::from(group.named_curve()))
+                .find(|s| s.group == group.named_curve())
                 .map(|s| (group, s.key_exchange.clone()))
         })
         .ok_or_else(|| PeerIncompatible::NoCurveInCommon.into())
@@ -125,7 +124,7 @@ fn retry_group(config: &ServerConfig, hello: &ClientHello) -> Option<KxGroup> {
         .groups
         .iter()
         .filter_map(|&g| KxGroup::from_named_curve(g))
-        .find(|g| supported.contains(&NamedGroup::from(g.named_curve())))
+        .find(|g| supported.contains(&g.named_curve()))
 }
 
 /// What a HelloRetryRequest fixed: the suite, and the group the second
@@ -219,7 +218,7 @@ pub(crate) fn handle_client_hello(
                  private key with the client's share: both now hold the same secret.",
             )
     });
-    let named_group = NamedGroup::from(group.named_curve());
+    let named_group = group.named_curve();
     // RFC 8446 §4.1.3: legacy_version 0x0303, the client's legacy session
     // ID echoed, the real version in supported_versions.
     let server_hello = ServerHello {
@@ -276,7 +275,7 @@ pub(crate) fn handle_client_hello(
     core.queue_tls13(&Tls13Message::Certificate(Certificate13::from_chain(
         &config.cert_chain,
     )));
-    let transcript_hash = suite.hash.hash(&core.transcript);
+    let transcript_hash = suite.hash.hash(core.transcript.all());
     let content = certificate_verify_content(Side::Server, &transcript_hash);
     let signature = config
         .signing_key
@@ -305,6 +304,7 @@ pub(crate) fn handle_client_hello(
         tracer,
         &secrets,
         &secrets.server_handshake,
+        core.transcript.all(),
         "Compute the server Finished",
     );
     core.queue_tls13(&Tls13Message::Finished(Finished13 { verify_data }));
@@ -346,8 +346,8 @@ fn send_hello_retry_request(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Result<Box<dyn State>, Error> {
-    let named_group = NamedGroup::from(group.named_curve());
-    let replaced = message_hash(suite.hash, &core.transcript);
+    let named_group = group.named_curve();
+    let replaced = message_hash(suite.hash, core.transcript.all());
     core.ctx
         .action(now, tracer, "Send a HelloRetryRequest", |e| {
             e.field("Cipher Suite", suite.suite)
@@ -358,7 +358,7 @@ fn send_hello_retry_request(
                  names one, and the transcript keeps only the hash of the first Client Hello.",
                 )
         });
-    core.transcript = replaced;
+    core.transcript.replace_first(&replaced);
     core.queue_tls13(&Tls13Message::ServerHello(ServerHello {
         server_version: ProtocolVersion::Tls12,
         random: HELLO_RETRY_REQUEST_RANDOM,
@@ -402,12 +402,11 @@ impl State for ExpectSecondClientHello {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, hello) = require_handshake!(
+        let (_, hello) = require_handshake!(
             input,
             HandshakeType::ClientHello,
             HandshakeMessage::ClientHello(hello) => hello
         )?;
-        core.transcript.extend_from_slice(&message.bytes);
         if !negotiates_tls13(&self.config, hello)? {
             return Err(PeerMisbehaved::IllegalParameter("second Client Hello").into());
         }
@@ -440,7 +439,7 @@ impl State for ExpectFinished {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (message, finished) = expect_tls13(input, &[HandshakeType::Finished])?;
+        let (_, finished) = expect_tls13(input, &[HandshakeType::Finished])?;
         let Tls13Message::Finished(finished) = finished else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
@@ -450,10 +449,10 @@ impl State for ExpectFinished {
             tracer,
             &secrets,
             &secrets.client_handshake,
+            core.transcript.before_current(),
             "Verify the client Finished",
         );
         check_verify_data(&expected, &finished.verify_data)?;
-        core.transcript.extend_from_slice(&message.bytes);
         core.tls13_switch_keys(
             now,
             tracer,

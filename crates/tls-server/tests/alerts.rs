@@ -9,7 +9,7 @@ use tlsim_test_support::{
 use tlsim_tls::conn::TlsEvent;
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::enums::{
-    AlertDescription, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
 use tlsim_tls::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::Alert;
@@ -161,8 +161,8 @@ fn a_client_hello_that_does_not_decode_is_decode_error() {
 fn fallback_scsv_below_the_servers_highest_version_is_inappropriate_fallback() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.max_version = 0x0302;
-    client.cipher_suites.push(0x5600);
+    client.max_version = ProtocolVersion::Tls11;
+    client.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
     let mut pair = Pair::new(client, server_config(&pki));
     pair.handshake();
     assert_server_sent(&pair, AlertDescription::InappropriateFallback);
@@ -178,14 +178,14 @@ fn fallback_scsv_below_the_servers_highest_version_is_inappropriate_fallback() {
 fn fallback_scsv_at_the_servers_highest_version_is_accepted() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
-    client.cipher_suites.push(0x5600);
+    client.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
     let mut pair = Pair::new(client.clone(), server_config(&pki));
     pair.handshake();
     pair.assert_complete();
     // Nor is it a fallback when the server's highest is the client's.
-    client.max_version = 0x0302;
+    client.max_version = ProtocolVersion::Tls11;
     let mut server = server_config(&pki);
-    server.max_version = 0x0302;
+    server.max_version = ProtocolVersion::Tls11;
     let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
@@ -311,7 +311,7 @@ fn an_extension_sent_twice_is_illegal_parameter() {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
     // A second, empty renegotiation_info after the one the client sends.
-    client.opaque_extensions = vec![(0xff01, vec![0])];
+    client.opaque_extensions = vec![(ExtensionType::RenegotiationInfo, vec![0])];
     let pair = edited_client_flight_with(client, 0, |_| {});
     assert_server_sent(&pair, AlertDescription::IllegalParameter);
     assert_eq!(
@@ -328,4 +328,69 @@ fn a_client_version_below_ssl3_is_protocol_version() {
     // version answers protocol_version.
     let pair = edited_client_flight(0, |units| units[0].body[4..6].copy_from_slice(&[3, 0]));
     assert_server_sent(&pair, AlertDescription::ProtocolVersion);
+}
+
+/// RFC 5246 §7.4.7.1: an encrypted premaster secret that does not decrypt
+/// is not refused; the server goes on with random bytes, and the client's
+/// Finished, protected with other keys, fails as bad_record_mac, the alert
+/// of any corrupted record, never one of its own.
+#[test]
+fn a_corrupted_rsa_premaster_secret_fails_only_at_the_finished() {
+    let pki = pki(LeafKey::Rsa);
+    let suite = CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256;
+    let mut client = client_config(&pki);
+    client.cipher_suites = vec![suite];
+    let mut server = server_config(&pki);
+    server.cipher_suites = vec![suite];
+    let mut pair = Pair::new(client, server);
+    let mut deliveries = 0;
+    pair.tamper(move |direction, bytes| {
+        if direction == Direction::ToServer {
+            deliveries += 1;
+            // The second flight opens with the Client Key Exchange record:
+            // header, handshake header, ciphertext length, then the
+            // ciphertext, whose 21st byte flips.
+            if deliveries == 2 {
+                bytes[5 + 4 + 2 + 20] ^= 0x01;
+            }
+        }
+    });
+    pair.handshake();
+    assert_server_sent(&pair, AlertDescription::BadRecordMac);
+    let decrypted = pair
+        .server_log
+        .iter()
+        .find(|e| e.title == "Decrypt the Pre-master Secret")
+        .expect("the server tried to decrypt");
+    assert!(
+        decrypted
+            .field_value("Result")
+            .is_some_and(|r| r.starts_with("not a 48-byte")),
+        "{decrypted:?}"
+    );
+}
+
+/// RFC 5246 §7.4.7.1: the textbook RSA handshake completes, with no Server
+/// Key Exchange, and the premaster secret starts with the client's version.
+#[test]
+fn rsa_key_transport_completes_without_a_server_key_exchange() {
+    let pki = pki(LeafKey::Rsa);
+    let suite = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
+    let mut client = client_config(&pki);
+    client.cipher_suites = vec![suite];
+    let mut server = server_config(&pki);
+    server.cipher_suites = vec![suite];
+    let mut pair = Pair::new(client, server);
+    pair.handshake();
+    pair.assert_complete();
+    let titles = Pair::titles(&pair.server_log);
+    assert!(titles.contains(&"TLS Server Hello + Certificate + Server Hello Done".to_owned()));
+    let premaster = pair
+        .client_log
+        .iter()
+        .find(|e| e.title == "Encrypt the Pre-master Secret")
+        .and_then(|e| e.field_value("Pre-master Secret"))
+        .expect("the client encrypted a premaster secret");
+    assert!(premaster.starts_with("0303"), "{premaster}");
+    assert_eq!(pair.server.negotiated().unwrap().group, None);
 }

@@ -135,6 +135,22 @@ code_points! {
     }
 }
 
+/// Versions compare by their number on the wire, so `Tls10 < Tls12` and an
+/// unknown `{3, 4}` sorts where its number puts it (RFC 5246 Appendix E.1:
+/// the client proposes the highest it supports, the server answers with
+/// at most that).
+impl PartialOrd for ProtocolVersion {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ProtocolVersion {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.get().cmp(&other.get())
+    }
+}
+
 impl ProtocolVersion {
     /// The short label Wireshark puts before "Record Layer": `TLSv1`,
     /// `TLSv1.1`, `SSLv3`, …
@@ -683,6 +699,17 @@ mod tests {
         let mut curves: Vec<u16> = DOCUMENTED_CLIENT_CURVES.iter().map(|c| c.get()).collect();
         curves.sort_unstable();
         assert_eq!(curves, (1..=25).collect::<Vec<u16>>());
+    }
+
+    #[test]
+    fn versions_order_by_their_number() {
+        assert!(ProtocolVersion::Tls10 < ProtocolVersion::Tls12);
+        assert!(ProtocolVersion::Ssl3 < ProtocolVersion::Tls10);
+        assert!(ProtocolVersion::from(0x0305) > ProtocolVersion::Tls13);
+        assert_eq!(
+            ProtocolVersion::Tls11.max(ProtocolVersion::Tls10),
+            ProtocolVersion::Tls11
+        );
     }
 
     #[test]

@@ -251,6 +251,9 @@ pub enum PeerIncompatible {
     NoCipherSuiteInCommon,
     /// No elliptic curve in common for ECDHE.
     NoCurveInCommon,
+    /// The client's signature_algorithms lists nothing the server's key
+    /// can sign with (RFC 5246 §7.4.1.4.1).
+    NoSignatureSchemeInCommon,
     /// The client did not offer the null compression method (RFC 5246
     /// §7.4.1.2: the list "MUST contain, and all implementations MUST
     /// support, CompressionMethod.null").
@@ -276,6 +279,7 @@ impl From<PeerIncompatible> for AlertDescription {
             PeerIncompatible::NullCompressionRequired => AlertDescription::IllegalParameter,
             PeerIncompatible::NoCipherSuiteInCommon
             | PeerIncompatible::NoCurveInCommon
+            | PeerIncompatible::NoSignatureSchemeInCommon
             | PeerIncompatible::SecureRenegotiationRequired => AlertDescription::HandshakeFailure,
         }
     }

@@ -56,7 +56,7 @@ fn run_handshake(suite_value: u16, version: u16, server: &Server, anchor: &Certi
     let group = KxGroup::Secp256r1;
     let (server_secret, server_public) = group.generate(&mut server_rng);
     let mut params = vec![3];
-    params.extend_from_slice(&group.named_curve().to_be_bytes());
+    params.extend_from_slice(&group.named_curve().get().to_be_bytes());
     params.push(server_public.len() as u8);
     params.extend_from_slice(&server_public);
     let scheme = SignatureScheme::default_for(server.key.key_type(), version);

@@ -111,13 +111,14 @@ impl<'a> Factory<'a> {
         }
         let p = self.client_profile(profile);
         let config = Arc::new(ClientConfig {
-            min_version: p.min_version.value(),
-            max_version: p.max_version.value(),
-            record_version: p.record_version.map(|v| v.value()),
-            cipher_suites: p.cipher_suites.iter().map(|s| s.value()).collect(),
-            groups: p.groups.iter().map(|g| g.value()).collect(),
-            ec_point_formats: p.ec_point_formats.iter().map(|f| f.value()).collect(),
-            signature_algorithms: None,
+            min_version: p.min_version.0,
+            max_version: p.max_version.0,
+            record_version: p.record_version.map(|v| v.0),
+            cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
+            groups: p.groups.iter().map(|g| g.0).collect(),
+            ec_point_formats: p.ec_point_formats.iter().map(|f| f.0).collect(),
+            signature_algorithms: (!p.signature_algorithms.is_empty())
+                .then(|| p.signature_algorithms.iter().map(|s| s.0).collect()),
             server_name: p.server_name.clone(),
             alpn: p.alpn.iter().map(|a| a.clone().into_bytes()).collect(),
             npn: p.npn,
@@ -125,7 +126,7 @@ impl<'a> Factory<'a> {
             extended_master_secret: p.extended_master_secret,
             session_ticket: p.session_ticket,
             extension_order: (!p.extension_order.is_empty())
-                .then(|| p.extension_order.iter().map(|e| e.value()).collect()),
+                .then(|| p.extension_order.iter().map(|e| e.0).collect()),
             opaque_extensions: Vec::new(),
             max_handshake_len: tlsim_tls_client::config::DEFAULT_MAX_HANDSHAKE_LEN,
             trust_anchors: p
@@ -162,10 +163,10 @@ impl<'a> Factory<'a> {
         }
         let p = self.server_profile(profile);
         let config = Arc::new(ServerConfig {
-            min_version: p.min_version.value(),
-            max_version: p.max_version.value(),
-            cipher_suites: p.cipher_suites.iter().map(|s| s.value()).collect(),
-            groups: p.groups.iter().map(|g| g.value()).collect(),
+            min_version: p.min_version.0,
+            max_version: p.max_version.0,
+            cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
+            groups: p.groups.iter().map(|g| g.0).collect(),
             cert_chain: p
                 .chain
                 .iter()

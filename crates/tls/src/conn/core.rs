@@ -15,7 +15,7 @@ use crate::crypto::suites::AES_BLOCK_LEN;
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::dissect::{Opened, dissect_protected_record, dissect_record};
-use crate::msgs::{Alert, ChangeCipherSpec, HandshakeMessage};
+use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
 };
@@ -96,6 +96,57 @@ pub fn handshake_name(typ: HandshakeType) -> String {
     match typ.name() {
         Some(name) => name.to_owned(),
         None => format!("Handshake Type {}", typ.get()),
+    }
+}
+
+/// Every handshake message of the current handshake, in order, for
+/// Finished and the extended master secret (RFC 5246 §7.4.9
+/// `handshake_messages`, RFC 7627 §3 `session_hash`).
+///
+/// The connection keeps it, not the states: messages sent are added by
+/// [`Core::queue_handshake`], messages received by the record layer before
+/// the state sees them, so no state can leave one out.
+#[derive(Clone, Debug, Default)]
+pub struct Transcript {
+    bytes: Vec<u8>,
+    /// Where the message being handled began.
+    current: usize,
+}
+
+impl Transcript {
+    /// Every message so far, the one being handled included.
+    pub fn all(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Every message before the one being handled: what the peer's
+    /// Finished covers (RFC 5246 §7.4.9).
+    pub fn before_current(&self) -> &[u8] {
+        &self.bytes[..self.current]
+    }
+
+    /// Adds one message's encoding (type, length and body) and makes it
+    /// the current one. Only for ends that build and read messages without
+    /// a [`State`], such as scripted peers.
+    pub fn add(&mut self, message: &[u8]) {
+        self.current = self.bytes.len();
+        self.bytes.extend_from_slice(message);
+    }
+
+    /// Replaces the first message with `replacement`, keeping what follows
+    /// it: after a HelloRetryRequest the first Client Hello gives way to a
+    /// synthetic message_hash (RFC 8446 §4.4.1).
+    pub fn replace_first(&mut self, replacement: &[u8]) {
+        let first_len = match self.bytes.get(1..HANDSHAKE_HEADER_LEN) {
+            Some(&[a, b, c]) => HANDSHAKE_HEADER_LEN + u32::from_be_bytes([0, a, b, c]) as usize,
+            _ => self.bytes.len(),
+        }
+        .min(self.bytes.len());
+        self.bytes.splice(..first_len, replacement.iter().copied());
+        self.current = match self.current.checked_sub(first_len) {
+            Some(after) => replacement.len() + after,
+            None => 0,
+        };
     }
 }
 
@@ -201,10 +252,8 @@ pub struct Core {
     pub ctx: EventContext,
     /// This connection's random stream.
     pub rng: RngStream,
-    /// Every handshake message so far, for Finished and the extended
-    /// master secret (RFC 5246 §7.4.9 `handshake_messages`). Messages sent
-    /// are added by [`Core::queue_handshake`]; states add received ones.
-    pub transcript: Vec<u8>,
+    /// Every handshake message so far (see [`Transcript`]).
+    pub transcript: Transcript,
     /// What the handshake settled on, once known.
     pub negotiated: Option<Negotiated>,
     deframer: Deframer,
@@ -246,7 +295,7 @@ impl Core {
         Core {
             ctx,
             rng,
-            transcript: Vec::new(),
+            transcript: Transcript::default(),
             negotiated: None,
             deframer: Deframer::new(),
             joiner: HandshakeJoiner::new(),
@@ -451,8 +500,7 @@ impl Core {
         let start = self.handshake_buf.len();
         message.encode(&mut self.handshake_buf);
         self.message_ends.push(self.handshake_buf.len());
-        self.transcript
-            .extend_from_slice(&self.handshake_buf[start..]);
+        self.transcript.add(&self.handshake_buf[start..]);
         self.flight.name(handshake_name(message.typ()));
     }
 
@@ -468,8 +516,7 @@ impl Core {
         typ.encode(&mut self.handshake_buf);
         crate::msgs::HANDSHAKE_BODY.encode_with(&mut self.handshake_buf, encode_body);
         self.message_ends.push(self.handshake_buf.len());
-        self.transcript
-            .extend_from_slice(&self.handshake_buf[start..]);
+        self.transcript.add(&self.handshake_buf[start..]);
         self.flight.name(handshake_name(typ));
     }
 
@@ -927,7 +974,15 @@ impl Core {
                     "no handshake state",
                 )))?;
         let on = match &input {
-            Input::Handshake(m) => Trigger::Handshake(m.typ),
+            Input::Handshake(m) => {
+                // RFC 5246 §7.4.9: every handshake message of this
+                // handshake but HelloRequest; one after it completed
+                // starts no new handshake here (renegotiation is refused).
+                if !self.handshake_complete && m.typ != HandshakeType::HelloRequest {
+                    self.transcript.add(&m.bytes);
+                }
+                Trigger::Handshake(m.typ)
+            }
             Input::ChangeCipherSpec => Trigger::ChangeCipherSpec,
         };
         let next = current.handle(self, input, now, deferred)?;

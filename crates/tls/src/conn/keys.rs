@@ -8,8 +8,8 @@ use crate::codec::hex;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
 use crate::crypto::kx::{EphemeralSecret, KxGroup};
 use crate::crypto::prf::{self, FinishedSender, MASTER_SECRET_LEN, VERIFY_DATA_LEN};
-use crate::crypto::suites::CipherSuiteParams;
-use crate::enums::HandshakeType;
+use crate::crypto::suites::{CipherSuiteParams, KeyExchange};
+use crate::enums::{HandshakeType, ProtocolVersion};
 use crate::error::Error;
 use crate::msgs::{Finished, HandshakeMessage};
 
@@ -29,7 +29,7 @@ pub struct HelloParams {
     /// The negotiated suite.
     pub suite: &'static CipherSuiteParams,
     /// The negotiated version.
-    pub version: u16,
+    pub version: ProtocolVersion,
     /// The hello randoms.
     pub randoms: Randoms,
     /// Whether both ends agreed to the extended master secret.
@@ -106,18 +106,25 @@ impl Core {
         params: &HelloParams,
         pre_master_secret: &[u8],
     ) -> [u8; MASTER_SECRET_LEN] {
-        let alg = params.suite.prf(params.version);
+        let alg = params.suite.prf(params.version.get());
         let randoms = &params.randoms;
+        let explanation = match params.suite.key_exchange {
+            KeyExchange::Ecdhe => {
+                "Both sides multiply their own private key by the other's public key; \
+                 the x coordinate of that shared point is the pre-master secret."
+            }
+            KeyExchange::Rsa => {
+                "The client chose the pre-master secret, its offered version and 46 random \
+                 bytes, and sent it encrypted to the server's RSA key, which alone decrypts it."
+            }
+        };
         self.ctx.action(now, tracer, "Pre-master secret", |e| {
             e.field("Pre-master Secret", hex(pre_master_secret))
                 .field("Length", pre_master_secret.len())
-                .explain(
-                    "Both sides multiply their own private key by the other's public key; \
-                     the x coordinate of that shared point is the pre-master secret.",
-                )
+                .explain(explanation)
         });
         let (master, session_hash) = if params.extended_master_secret {
-            let session_hash = alg.transcript_hash(&self.transcript);
+            let session_hash = alg.transcript_hash(self.transcript.all());
             (
                 prf::extended_master_secret(alg, pre_master_secret, &session_hash),
                 Some(session_hash),
@@ -160,7 +167,7 @@ impl Core {
         side: Side,
         keys: &SessionKeys,
     ) -> Result<(), Error> {
-        let (suite, version) = (keys.suite, keys.version);
+        let (suite, version) = (keys.suite, keys.version.get());
         let alg = suite.prf(version);
         let block = prf::key_block(
             alg,
@@ -205,27 +212,31 @@ impl Core {
         Ok(())
     }
 
-    /// The `verify_data` of `sender`'s Finished over the transcript so far.
-    fn verify_data(&self, keys: &SessionKeys, sender: FinishedSender) -> [u8; VERIFY_DATA_LEN] {
-        let alg = keys.suite.prf(keys.version);
+    /// The `verify_data` of `sender`'s Finished over `handshake_messages`.
+    fn verify_data(
+        keys: &SessionKeys,
+        sender: FinishedSender,
+        handshake_messages: &[u8],
+    ) -> [u8; VERIFY_DATA_LEN] {
+        let alg = keys.suite.prf(keys.version.get());
         prf::finished_verify_data(
             alg,
             &keys.master_secret,
             sender,
-            &alg.transcript_hash(&self.transcript),
+            &alg.transcript_hash(handshake_messages),
         )
     }
 
     /// Queues `sender`'s Finished (RFC 5246 §7.4.9) over the transcript so
     /// far; the ChangeCipherSpec must be queued before it.
     pub fn queue_finished(&mut self, keys: &SessionKeys, sender: FinishedSender) {
-        let verify_data = self.verify_data(keys, sender);
+        let verify_data = Self::verify_data(keys, sender, self.transcript.all());
         self.queue_handshake(&HandshakeMessage::Finished(Finished { verify_data }));
     }
 
     /// RFC 5246 §7.4.9: checks the peer's Finished `message` against the
-    /// transcript before it, logs both values, then adds the message to
-    /// the transcript.
+    /// transcript before it (the record layer has already added the
+    /// message itself) and logs both values.
     ///
     /// # Errors
     /// unexpected_message if `message` is not a Finished;
@@ -240,24 +251,24 @@ impl Core {
         sender: FinishedSender,
         input: Input<'_>,
     ) -> Result<(), Error> {
-        let (message, finished) = crate::require_handshake!(
+        let (_, finished) = crate::require_handshake!(
             input,
             HandshakeType::Finished,
             HandshakeMessage::Finished(finished) => finished
         )?;
         let received = &finished.verify_data;
-        let expected = self.verify_data(keys, sender);
+        let expected = Self::verify_data(keys, sender, self.transcript.before_current());
         let ok = expected == *received;
         self.ctx.action(now, tracer, "Verify Finished", |e| {
             // RFC 5246 §7.4.9: verify_data = PRF(master_secret, finished_label,
             // Hash(handshake_messages)), shown input by input.
-            let alg = keys.suite.prf(keys.version);
+            let alg = keys.suite.prf(keys.version.get());
             e.field("PRF", alg.name())
                 .field("Master Secret", hex(&keys.master_secret))
                 .field("Label", sender.label())
                 .field(
                     "Handshake Hash",
-                    hex(&alg.transcript_hash(&self.transcript)),
+                    hex(&alg.transcript_hash(self.transcript.before_current())),
                 )
                 .field("Expected Verify Data", hex(&expected))
                 .field("Received Verify Data", hex(received))
@@ -270,7 +281,6 @@ impl Core {
         if !ok {
             return Err(Error::DecryptError);
         }
-        self.transcript.extend_from_slice(&message.bytes);
         Ok(())
     }
 
@@ -318,7 +328,7 @@ pub struct SessionKeys {
     /// The negotiated suite.
     pub suite: &'static CipherSuiteParams,
     /// The negotiated version.
-    pub version: u16,
+    pub version: ProtocolVersion,
     /// The master secret.
     pub master_secret: [u8; MASTER_SECRET_LEN],
     /// The hello randoms.
@@ -347,7 +357,7 @@ impl SessionKeys {
         StoredSession {
             session_id: self.session_id.clone(),
             master_secret: self.master_secret,
-            suite: self.suite.value,
+            suite: self.suite.suite(),
             version: self.version,
             extended_master_secret: self.extended_master_secret,
         }

@@ -38,7 +38,7 @@ use std::borrow::Cow;
 use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
 
 pub use self::connection::Connection;
-pub use self::core::{Batch, Core, Input, State, handshake_name};
+pub use self::core::{Batch, Core, Input, State, Transcript, handshake_name};
 pub use self::keys::{HelloParams, Randoms, SessionKeys};
 pub use self::machine::{CLOSED, Declaration, FAILED, StateName, Transition, Transitions, Trigger};
 pub use self::names::alert_name;
@@ -175,10 +175,10 @@ pub struct StoredSession {
     pub session_id: Vec<u8>,
     /// The master secret.
     pub master_secret: [u8; 48],
-    /// The cipher suite value.
-    pub suite: u16,
+    /// The cipher suite.
+    pub suite: CipherSuite,
     /// The protocol version.
-    pub version: u16,
+    pub version: ProtocolVersion,
     /// Whether the master secret is the extended one (RFC 7627 §5.3: a
     /// session may only be resumed with the same choice).
     pub extended_master_secret: bool,

@@ -99,8 +99,8 @@ mod tests {
         StoredSession {
             session_id: vec![id; 32],
             master_secret: [id; 48],
-            suite: 0xc02b,
-            version: 0x0303,
+            suite: crate::enums::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            version: crate::enums::ProtocolVersion::Tls12,
             extended_master_secret: false,
         }
     }

@@ -103,7 +103,7 @@ impl Core {
                      salted with a value derived from the Early Secret.",
                 )
         });
-        let transcript_hash = hash.hash(&self.transcript);
+        let transcript_hash = hash.hash(self.transcript.all());
         let mut secrets = Tls13Secrets {
             suite,
             schedule,
@@ -153,7 +153,7 @@ impl Core {
                 )
         });
         debug_assert_eq!(secrets.schedule.stage(), Stage::Master);
-        let transcript_hash = hash.hash(&self.transcript);
+        let transcript_hash = hash.hash(self.transcript.all());
         secrets.client_application = self.tls13_derive(
             now,
             tracer,
@@ -250,18 +250,20 @@ impl Core {
     }
 
     /// RFC 8446 §4.4.4: the `verify_data` of a Finished keyed by
-    /// `base_key` over the transcript so far, logged under `title`.
+    /// `base_key` over `transcript` (up to, not including, that Finished),
+    /// logged under `title`.
     pub fn tls13_finished(
         &self,
         now: Instant,
         tracer: &mut dyn Tracer,
         secrets: &Tls13Secrets,
         base_key: &[u8],
+        transcript: &[u8],
         title: &'static str,
     ) -> Vec<u8> {
         let hash = secrets.suite.hash;
         let key = finished_key(hash, base_key);
-        let transcript_hash = hash.hash(&self.transcript);
+        let transcript_hash = hash.hash(transcript);
         let verify_data = finished_verify_data(hash, &key, &transcript_hash);
         self.ctx.action(now, tracer, title, |e| {
             e.field("Finished Key", hex(&key))

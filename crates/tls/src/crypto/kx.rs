@@ -14,6 +14,7 @@ use p256::elliptic_curve::sec1::ToSec1Point;
 use rand_core::CryptoRng;
 
 use super::CryptoError;
+use crate::enums::NamedGroup;
 
 /// A named group usable for ECDHE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,21 +37,21 @@ const MAX_PRIVATE_LEN: usize = 48;
 pub const X25519_LEN: usize = 32;
 
 impl KxGroup {
-    /// The `NamedCurve` value on the wire (RFC 8422 §5.1.1).
-    pub fn named_curve(self) -> u16 {
+    /// The `NamedCurve` code point (RFC 8422 §5.1.1).
+    pub fn named_curve(self) -> NamedGroup {
         match self {
-            KxGroup::Secp256r1 => 23,
-            KxGroup::Secp384r1 => 24,
-            KxGroup::X25519 => 29,
+            KxGroup::Secp256r1 => NamedGroup::Secp256r1,
+            KxGroup::Secp384r1 => NamedGroup::Secp384r1,
+            KxGroup::X25519 => NamedGroup::X25519,
         }
     }
 
-    /// The group with this `NamedCurve` value, if supported.
-    pub fn from_named_curve(value: u16) -> Option<Self> {
-        match value {
-            23 => Some(KxGroup::Secp256r1),
-            24 => Some(KxGroup::Secp384r1),
-            29 => Some(KxGroup::X25519),
+    /// The group of this code point, if supported.
+    pub fn from_named_curve(group: NamedGroup) -> Option<Self> {
+        match group {
+            NamedGroup::Secp256r1 => Some(KxGroup::Secp256r1),
+            NamedGroup::Secp384r1 => Some(KxGroup::Secp384r1),
+            NamedGroup::X25519 => Some(KxGroup::X25519),
             _ => None,
         }
     }

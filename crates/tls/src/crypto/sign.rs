@@ -11,73 +11,117 @@ use md5::Md5;
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p256::elliptic_curve::Generate;
 use rand_core::CryptoRng;
-use rsa::Pkcs1v15Sign;
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
+use rsa::{Pkcs1v15Encrypt, Pkcs1v15Sign, Pss};
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::CryptoError;
 use super::pem;
+use crate::enums::SignatureScheme as CodePoint;
 
-/// A signature algorithm as TLS names it.
+/// A signature algorithm tlsim can sign and verify with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SignatureScheme {
-    /// ECDSA P-256 over SHA-256, DER `Ecdsa-Sig-Value` (TLS 1.2 {4, 3}).
+    /// ECDSA over SHA-256, DER `Ecdsa-Sig-Value` (TLS 1.2 {4, 3}).
     EcdsaSha256,
+    /// ECDSA over SHA-384 (TLS 1.2 {5, 3}, `ecdsa_secp384r1_sha384`).
+    EcdsaSha384,
     /// ECDSA over SHA-1: TLS 1.0/1.1 ECDHE_ECDSA (RFC 4492 §5.4), TLS 1.2 {2, 3}.
     EcdsaSha1,
     /// RSASSA-PKCS1-v1_5 with SHA-256 (TLS 1.2 {4, 1}).
     RsaPkcs1Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384 (TLS 1.2 {5, 1}).
+    RsaPkcs1Sha384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512 (TLS 1.2 {6, 1}).
+    RsaPkcs1Sha512,
     /// RSASSA-PKCS1-v1_5 with SHA-1 (TLS 1.2 {2, 1}).
     RsaPkcs1Sha1,
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt
+    /// (RFC 8446 §4.2.3 `rsa_pss_rsae_sha256`, usable in TLS 1.2 too).
+    RsaPssSha256,
+    /// RSASSA-PSS with SHA-384 and a 48-byte salt (`rsa_pss_rsae_sha384`).
+    RsaPssSha384,
+    /// RSASSA-PSS with SHA-512 and a 64-byte salt (`rsa_pss_rsae_sha512`).
+    RsaPssSha512,
     /// TLS 1.0/1.1 RSA: PKCS#1 v1.5 type 1 padding over the 36-byte
     /// MD5 ‖ SHA-1, with no DigestInfo (RFC 2246 §7.4.3).
     RsaPkcs1Md5Sha1,
 }
 
 impl SignatureScheme {
-    /// The TLS 1.2 `SignatureAndHashAlgorithm` (hash, signature) pair, if
-    /// this scheme has one (RFC 5246 §7.4.1.4.1).
-    pub fn tls12_pair(self) -> Option<(u8, u8)> {
-        match self {
-            SignatureScheme::EcdsaSha256 => Some((4, 3)),
-            SignatureScheme::EcdsaSha1 => Some((2, 3)),
-            SignatureScheme::RsaPkcs1Sha256 => Some((4, 1)),
-            SignatureScheme::RsaPkcs1Sha1 => Some((2, 1)),
-            SignatureScheme::RsaPkcs1Md5Sha1 => None,
-        }
+    /// Every scheme that has a TLS 1.2 code point.
+    const WITH_CODE_POINTS: [SignatureScheme; 10] = [
+        SignatureScheme::EcdsaSha256,
+        SignatureScheme::EcdsaSha384,
+        SignatureScheme::EcdsaSha1,
+        SignatureScheme::RsaPkcs1Sha256,
+        SignatureScheme::RsaPkcs1Sha384,
+        SignatureScheme::RsaPkcs1Sha512,
+        SignatureScheme::RsaPkcs1Sha1,
+        SignatureScheme::RsaPssSha256,
+        SignatureScheme::RsaPssSha384,
+        SignatureScheme::RsaPssSha512,
+    ];
+
+    /// The TLS 1.2 `SignatureAndHashAlgorithm` (RFC 5246 §7.4.1.4.1) or
+    /// RFC 8446 §4.2.3 code point, if this scheme has one.
+    pub fn code_point(self) -> Option<CodePoint> {
+        Some(match self {
+            SignatureScheme::EcdsaSha256 => CodePoint::EcdsaSecp256r1Sha256,
+            SignatureScheme::EcdsaSha384 => CodePoint::EcdsaSecp384r1Sha384,
+            SignatureScheme::EcdsaSha1 => CodePoint::EcdsaSha1,
+            SignatureScheme::RsaPkcs1Sha256 => CodePoint::RsaPkcs1Sha256,
+            SignatureScheme::RsaPkcs1Sha384 => CodePoint::RsaPkcs1Sha384,
+            SignatureScheme::RsaPkcs1Sha512 => CodePoint::RsaPkcs1Sha512,
+            SignatureScheme::RsaPkcs1Sha1 => CodePoint::RsaPkcs1Sha1,
+            SignatureScheme::RsaPssSha256 => CodePoint::RsaPssRsaeSha256,
+            SignatureScheme::RsaPssSha384 => CodePoint::RsaPssRsaeSha384,
+            SignatureScheme::RsaPssSha512 => CodePoint::RsaPssRsaeSha512,
+            SignatureScheme::RsaPkcs1Md5Sha1 => return None,
+        })
     }
 
-    /// The scheme for a TLS 1.2 (hash, signature) pair, if supported.
-    pub fn from_tls12_pair(hash: u8, signature: u8) -> Option<Self> {
-        match (hash, signature) {
-            (4, 3) => Some(SignatureScheme::EcdsaSha256),
-            (2, 3) => Some(SignatureScheme::EcdsaSha1),
-            (4, 1) => Some(SignatureScheme::RsaPkcs1Sha256),
-            (2, 1) => Some(SignatureScheme::RsaPkcs1Sha1),
-            _ => None,
-        }
+    /// The scheme of a code point, if tlsim supports it.
+    pub fn from_code_point(code_point: CodePoint) -> Option<Self> {
+        Self::WITH_CODE_POINTS
+            .into_iter()
+            .find(|s| s.code_point() == Some(code_point))
     }
 
     /// The name Wireshark shows ("ecdsa_secp256r1_sha256", …).
     pub fn name(self) -> &'static str {
-        match self {
-            SignatureScheme::EcdsaSha256 => "ecdsa_secp256r1_sha256",
-            SignatureScheme::EcdsaSha1 => "ecdsa_sha1",
-            SignatureScheme::RsaPkcs1Sha256 => "rsa_pkcs1_sha256",
-            SignatureScheme::RsaPkcs1Sha1 => "rsa_pkcs1_sha1",
-            SignatureScheme::RsaPkcs1Md5Sha1 => "rsa_pkcs1_md5_sha1",
-        }
+        self.code_point()
+            .and_then(CodePoint::name)
+            .unwrap_or("rsa_pkcs1_md5_sha1")
     }
 
     /// Whether this is an ECDSA scheme (otherwise RSA).
     pub fn is_ecdsa(self) -> bool {
         matches!(
             self,
-            SignatureScheme::EcdsaSha256 | SignatureScheme::EcdsaSha1
+            SignatureScheme::EcdsaSha256
+                | SignatureScheme::EcdsaSha384
+                | SignatureScheme::EcdsaSha1
         )
+    }
+
+    /// Whether a server whose key is of `key_type` signs with this scheme
+    /// in TLS 1.2: any RSA scheme with a code point for RSA keys; for ECDSA
+    /// the curve's own hash (P-256: SHA-256) or SHA-1, RFC 5246
+    /// §7.4.1.4.1's default.
+    pub fn signs_with(self, key_type: KeyType) -> bool {
+        match key_type {
+            KeyType::EcdsaP256 => {
+                matches!(
+                    self,
+                    SignatureScheme::EcdsaSha256 | SignatureScheme::EcdsaSha1
+                )
+            }
+            KeyType::Rsa => !self.is_ecdsa() && self.code_point().is_some(),
+        }
     }
 
     /// The scheme a server with `key_type` uses at `version` when TLS 1.2
@@ -91,11 +135,18 @@ impl SignatureScheme {
         }
     }
 
-    /// The digest that is signed: SHA-256, SHA-1 or MD5 ‖ SHA-1 of `message`.
+    /// The digest that is signed: the scheme's hash of `message`, or
+    /// MD5 ‖ SHA-1.
     pub fn digest(self, message: &[u8]) -> Vec<u8> {
         match self {
-            SignatureScheme::EcdsaSha256 | SignatureScheme::RsaPkcs1Sha256 => {
-                Sha256::digest(message).to_vec()
+            SignatureScheme::EcdsaSha256
+            | SignatureScheme::RsaPkcs1Sha256
+            | SignatureScheme::RsaPssSha256 => Sha256::digest(message).to_vec(),
+            SignatureScheme::EcdsaSha384
+            | SignatureScheme::RsaPkcs1Sha384
+            | SignatureScheme::RsaPssSha384 => Sha384::digest(message).to_vec(),
+            SignatureScheme::RsaPkcs1Sha512 | SignatureScheme::RsaPssSha512 => {
+                Sha512::digest(message).to_vec()
             }
             SignatureScheme::EcdsaSha1 | SignatureScheme::RsaPkcs1Sha1 => {
                 Sha1::digest(message).to_vec()
@@ -109,31 +160,75 @@ impl SignatureScheme {
     }
 
     /// RFC 8017 §9.2 note 1: the DER `DigestInfo` prefix before the hash.
-    fn rsa_padding(self) -> Pkcs1v15Sign {
+    fn pkcs1_padding(self) -> Pkcs1v15Sign {
         const SHA1_PREFIX: [u8; 15] = [
             0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
             0x14,
         ];
-        const SHA256_PREFIX: [u8; 19] = [
-            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x01, 0x05, 0x00, 0x04, 0x20,
-        ];
+        // The SHA-2 prefixes differ only in the OID's last arc and the
+        // lengths (RFC 8017 §9.2 note 1).
+        const fn sha2_prefix(total_len: u8, arc: u8, hash_len: u8) -> [u8; 19] {
+            [
+                0x30, total_len, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+                0x02, arc, 0x05, 0x00, 0x04, hash_len,
+            ]
+        }
+        let (hash_len, prefix): (usize, Box<[u8]>) = match self {
+            SignatureScheme::RsaPkcs1Sha256 => (32, Box::new(sha2_prefix(0x31, 1, 32))),
+            SignatureScheme::RsaPkcs1Sha384 => (48, Box::new(sha2_prefix(0x41, 2, 48))),
+            SignatureScheme::RsaPkcs1Sha512 => (64, Box::new(sha2_prefix(0x51, 3, 64))),
+            SignatureScheme::RsaPkcs1Sha1 => (20, Box::new(SHA1_PREFIX)),
+            _ => (36, Box::new([])),
+        };
+        Pkcs1v15Sign {
+            hash_len: Some(hash_len),
+            prefix,
+        }
+    }
+
+    /// Signs `digest` with an RSA key: PSS (salt as long as the hash, RFC
+    /// 8446 §4.2.3) or PKCS#1 v1.5.
+    fn rsa_sign<R: CryptoRng + ?Sized>(
+        self,
+        key: &rsa::PrivateKey,
+        digest: &[u8],
+        rng: &mut R,
+    ) -> rsa::Result<Vec<u8>> {
         match self {
-            SignatureScheme::RsaPkcs1Sha256 => Pkcs1v15Sign {
-                hash_len: Some(32),
-                prefix: Box::new(SHA256_PREFIX),
-            },
-            SignatureScheme::RsaPkcs1Sha1 => Pkcs1v15Sign {
-                hash_len: Some(20),
-                prefix: Box::new(SHA1_PREFIX),
-            },
-            _ => Pkcs1v15Sign {
-                hash_len: Some(36),
-                prefix: Box::new([]),
-            },
+            SignatureScheme::RsaPssSha256 => key.sign_with_rng(rng, Pss::<Sha256>::new(), digest),
+            SignatureScheme::RsaPssSha384 => key.sign_with_rng(rng, Pss::<Sha384>::new(), digest),
+            SignatureScheme::RsaPssSha512 => key.sign_with_rng(rng, Pss::<Sha512>::new(), digest),
+            _ => key.sign_with_rng(rng, self.pkcs1_padding(), digest),
+        }
+    }
+
+    /// Checks an RSA signature over `digest`.
+    fn rsa_verify(self, key: &rsa::PublicKey, digest: &[u8], signature: &[u8]) -> rsa::Result<()> {
+        match self {
+            SignatureScheme::RsaPssSha256 => key.verify(Pss::<Sha256>::new(), digest, signature),
+            SignatureScheme::RsaPssSha384 => key.verify(Pss::<Sha384>::new(), digest, signature),
+            SignatureScheme::RsaPssSha512 => key.verify(Pss::<Sha512>::new(), digest, signature),
+            _ => key.verify(self.pkcs1_padding(), digest, signature),
         }
     }
 }
+
+/// The signature_algorithms a TLS 1.2 client offers by default, in its
+/// order of preference: every scheme tlsim verifies, SHA-2 before SHA-1,
+/// ECDSA before RSA-PSS before RSA PKCS#1 v1.5 (the order OpenSSL 3 and
+/// RFC 8446 §4.2.3 implementations send).
+pub const DEFAULT_SIGNATURE_ALGORITHMS: [CodePoint; 10] = [
+    CodePoint::EcdsaSecp256r1Sha256,
+    CodePoint::EcdsaSecp384r1Sha384,
+    CodePoint::RsaPssRsaeSha256,
+    CodePoint::RsaPssRsaeSha384,
+    CodePoint::RsaPssRsaeSha512,
+    CodePoint::RsaPkcs1Sha256,
+    CodePoint::RsaPkcs1Sha384,
+    CodePoint::RsaPkcs1Sha512,
+    CodePoint::EcdsaSha1,
+    CodePoint::RsaPkcs1Sha1,
+];
 
 /// The kind of a key pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -214,6 +309,17 @@ impl SigningKey {
             .map_err(|_| CryptoError::InvalidPrivateKey)
     }
 
+    /// RFC 8017 §7.2.2: the plaintext of an RSAES-PKCS1-v1_5 ciphertext,
+    /// or `None` when this is not an RSA key or the ciphertext does not
+    /// decrypt to a well-padded message. Which of these it was is not
+    /// told: RFC 5246 §7.4.7.1 has the server go on alike in every case.
+    pub fn decrypt_pkcs1v15(&self, ciphertext: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            SigningKey::Rsa(key) => key.decrypt(Pkcs1v15Encrypt, ciphertext).ok(),
+            SigningKey::EcdsaP256(_) => None,
+        }
+    }
+
     /// The kind of this key.
     pub fn key_type(&self) -> KeyType {
         match self {
@@ -250,8 +356,8 @@ impl SigningKey {
                     .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm)?;
                 Ok(sig.as_bytes().to_vec())
             }
-            SigningKey::Rsa(key) if !scheme.is_ecdsa() => key
-                .sign_with_rng(rng, scheme.rsa_padding(), &digest)
+            SigningKey::Rsa(key) if !scheme.is_ecdsa() => scheme
+                .rsa_sign(key, &digest, rng)
                 .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
             _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
         }
@@ -259,6 +365,26 @@ impl SigningKey {
 }
 
 impl PublicKey {
+    /// RFC 5246 §7.4.7.1: the premaster secret encrypted to this RSA key
+    /// with RSAES-PKCS1-v1_5 (RFC 8017 §7.2.1); the padding's random
+    /// bytes come from `rng`.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedSignatureAlgorithm`] for a key that is not
+    /// RSA or too short for the message.
+    pub fn encrypt_pkcs1v15<R: CryptoRng + ?Sized>(
+        &self,
+        plaintext: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, CryptoError> {
+        match self {
+            PublicKey::Rsa(key) => key
+                .encrypt(rng, Pkcs1v15Encrypt, plaintext)
+                .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
+            PublicKey::EcdsaP256(_) => Err(CryptoError::UnsupportedSignatureAlgorithm),
+        }
+    }
+
     /// A P-256 key from an uncompressed (or compressed) SEC1 point.
     pub fn p256_from_sec1(point: &[u8]) -> Result<Self, CryptoError> {
         p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
@@ -321,8 +447,8 @@ impl PublicKey {
                 key.verify_prehash(&digest, &sig)
                     .map_err(|_| CryptoError::BadSignature)
             }
-            PublicKey::Rsa(key) if !scheme.is_ecdsa() => key
-                .verify(scheme.rsa_padding(), &digest, signature)
+            PublicKey::Rsa(key) if !scheme.is_ecdsa() => scheme
+                .rsa_verify(key, &digest, signature)
                 .map_err(|_| CryptoError::BadSignature),
             _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
         }
@@ -425,6 +551,8 @@ mod tests {
         let mut rng = RngStream::new(1, "sign");
         for scheme in [
             SignatureScheme::RsaPkcs1Sha256,
+            SignatureScheme::RsaPkcs1Sha384,
+            SignatureScheme::RsaPkcs1Sha512,
             SignatureScheme::RsaPkcs1Sha1,
             SignatureScheme::RsaPkcs1Md5Sha1,
         ] {
@@ -506,17 +634,106 @@ mod tests {
     }
 
     #[test]
-    fn tls12_pairs_round_trip() {
-        for scheme in [
-            SignatureScheme::EcdsaSha256,
-            SignatureScheme::EcdsaSha1,
-            SignatureScheme::RsaPkcs1Sha256,
-            SignatureScheme::RsaPkcs1Sha1,
-        ] {
-            let (h, s) = scheme.tls12_pair().unwrap();
-            assert_eq!(SignatureScheme::from_tls12_pair(h, s), Some(scheme));
+    fn code_points_round_trip() {
+        for scheme in SignatureScheme::WITH_CODE_POINTS {
+            let code_point = scheme.code_point().unwrap();
+            assert_eq!(SignatureScheme::from_code_point(code_point), Some(scheme));
+            assert_eq!(Some(scheme.name()), code_point.name());
         }
-        assert_eq!(SignatureScheme::RsaPkcs1Md5Sha1.tls12_pair(), None);
-        assert_eq!(SignatureScheme::from_tls12_pair(8, 4), None);
+        assert_eq!(SignatureScheme::RsaPkcs1Md5Sha1.code_point(), None);
+        assert_eq!(SignatureScheme::from_code_point(CodePoint::Ed25519), None);
+        assert_eq!(
+            SignatureScheme::RsaPssSha256.code_point(),
+            Some(CodePoint::from(0x0804))
+        );
+    }
+
+    #[test]
+    fn rsa_encrypted_premaster_secret_round_trips_and_bad_ones_fail_quietly() {
+        let key = SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem")).unwrap();
+        let public = key.public_key();
+        let mut rng = RngStream::new(1, "pms");
+        let premaster = [3u8; 48];
+        let ciphertext = public.encrypt_pkcs1v15(&premaster, &mut rng).unwrap();
+        assert_eq!(ciphertext.len(), 256);
+        assert_eq!(key.decrypt_pkcs1v15(&ciphertext).unwrap(), premaster);
+        // A changed ciphertext decrypts to noise: bad padding, or padding
+        // that holds a message of another length (as here), which is why
+        // the server also checks for 48 bytes.
+        let mut flipped = ciphertext.clone();
+        flipped[100] ^= 1;
+        assert!(
+            key.decrypt_pkcs1v15(&flipped)
+                .is_none_or(|m| m.len() != premaster.len())
+        );
+        assert_eq!(key.decrypt_pkcs1v15(&ciphertext[1..]), None);
+        assert_eq!(
+            rfc6979_key()
+                .public_key()
+                .encrypt_pkcs1v15(&premaster, &mut rng),
+            Err(CryptoError::UnsupportedSignatureAlgorithm)
+        );
+    }
+
+    #[test]
+    fn every_default_signature_algorithm_is_supported() {
+        for code_point in DEFAULT_SIGNATURE_ALGORITHMS {
+            assert!(
+                SignatureScheme::from_code_point(code_point).is_some(),
+                "{code_point}"
+            );
+        }
+    }
+
+    #[test]
+    fn rsa_pss_signatures_are_salted_and_verify_only_as_pss() {
+        let key = SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem")).unwrap();
+        let public = key.public_key();
+        let mut rng = RngStream::new(1, "pss");
+        for (pss, pkcs1) in [
+            (
+                SignatureScheme::RsaPssSha256,
+                SignatureScheme::RsaPkcs1Sha256,
+            ),
+            (
+                SignatureScheme::RsaPssSha384,
+                SignatureScheme::RsaPkcs1Sha384,
+            ),
+            (
+                SignatureScheme::RsaPssSha512,
+                SignatureScheme::RsaPkcs1Sha512,
+            ),
+        ] {
+            let first = key.sign(pss, b"server params", &mut rng).unwrap();
+            let second = key.sign(pss, b"server params", &mut rng).unwrap();
+            // RFC 8017 §9.1.1: a fresh salt each time.
+            assert_ne!(first, second);
+            for sig in [&first, &second] {
+                assert_eq!(public.verify(pss, b"server params", sig), Ok(()));
+                assert_eq!(
+                    public.verify(pss, b"server paramz", sig),
+                    Err(CryptoError::BadSignature)
+                );
+                assert_eq!(
+                    public.verify(pkcs1, b"server params", sig),
+                    Err(CryptoError::BadSignature)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ecdsa_p256_signs_with_its_own_hash_or_sha1_only() {
+        let ecdsa: Vec<_> = SignatureScheme::WITH_CODE_POINTS
+            .into_iter()
+            .filter(|s| s.signs_with(KeyType::EcdsaP256))
+            .collect();
+        assert_eq!(
+            ecdsa,
+            [SignatureScheme::EcdsaSha256, SignatureScheme::EcdsaSha1]
+        );
+        assert!(SignatureScheme::RsaPssSha512.signs_with(KeyType::Rsa));
+        assert!(!SignatureScheme::RsaPkcs1Md5Sha1.signs_with(KeyType::Rsa));
+        assert!(!SignatureScheme::EcdsaSha384.signs_with(KeyType::Rsa));
     }
 }

@@ -6,12 +6,16 @@
 
 use super::prf::{KeyBlockLayout, PrfAlgorithm};
 use super::{CryptoError, TLS10, TLS11, TLS12};
+use crate::enums::{CipherSuite, ProtocolVersion};
 
 /// How the premaster secret is agreed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyExchange {
     /// Ephemeral elliptic-curve Diffie-Hellman (RFC 8422).
     Ecdhe,
+    /// RSA key transport (RFC 5246 §7.4.7.1): the client encrypts the
+    /// premaster secret to the certificate's key; no ServerKeyExchange.
+    Rsa,
 }
 
 /// How the server authenticates its key-exchange parameters.
@@ -152,6 +156,29 @@ pub const TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: u16 = 0xc013;
 /// `TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA`.
 pub const TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: u16 = 0xc014;
 
+/// `TLS_RSA_WITH_AES_128_CBC_SHA` (RFC 5246 Appendix A.5).
+pub const TLS_RSA_WITH_AES_128_CBC_SHA: u16 = 0x002f;
+/// `TLS_RSA_WITH_AES_256_CBC_SHA`.
+pub const TLS_RSA_WITH_AES_256_CBC_SHA: u16 = 0x0035;
+/// `TLS_RSA_WITH_AES_128_CBC_SHA256`.
+pub const TLS_RSA_WITH_AES_128_CBC_SHA256: u16 = 0x003c;
+/// `TLS_RSA_WITH_AES_256_CBC_SHA256`.
+pub const TLS_RSA_WITH_AES_256_CBC_SHA256: u16 = 0x003d;
+/// `TLS_RSA_WITH_AES_128_GCM_SHA256` (RFC 5288 §3).
+pub const TLS_RSA_WITH_AES_128_GCM_SHA256: u16 = 0x009c;
+/// `TLS_RSA_WITH_AES_256_GCM_SHA384`.
+pub const TLS_RSA_WITH_AES_256_GCM_SHA384: u16 = 0x009d;
+
+/// The same suite with RSA key transport instead of ECDHE (RFC 5246
+/// §7.4.7.1); RFC 5246 Appendix A.5 gives the `_SHA256` CBC suites the
+/// SHA-256 PRF and TLS 1.2 only, like their ECDHE twins.
+const fn rsa_kx(suite: CipherSuiteParams) -> CipherSuiteParams {
+    CipherSuiteParams {
+        key_exchange: KeyExchange::Rsa,
+        ..suite
+    }
+}
+
 /// A CBC suite. RFC 5289 §3.2: the `_SHA256` and `_SHA384` ones are for
 /// TLS 1.2 only and use the PRF of their MAC's hash; the `_SHA` ones go
 /// back to TLS 1.0.
@@ -210,10 +237,11 @@ const fn aead(
     }
 }
 
-/// Every supported suite, in the server's order of preference: AEADs
-/// before CBC, and AES-128 before AES-256 within each kind, so that a
-/// server left to its defaults picks what it always picked.
-pub static SUPPORTED_SUITES: [CipherSuiteParams; 14] = {
+/// Every supported suite, in the server's order of preference: ECDHE
+/// before RSA key transport, AEADs before CBC, and AES-128 before AES-256
+/// within each kind, so that a server left to its defaults picks what it
+/// always picked.
+pub static SUPPORTED_SUITES: [CipherSuiteParams; 20] = {
     use Authentication::{Ecdsa, Rsa};
     use BulkCipher::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305};
     use MacAlgorithm::{HmacSha1, HmacSha256, HmacSha384};
@@ -316,6 +344,48 @@ pub static SUPPORTED_SUITES: [CipherSuiteParams; 14] = {
             Aes256Cbc,
             HmacSha1,
         ),
+        rsa_kx(aead(
+            TLS_RSA_WITH_AES_128_GCM_SHA256,
+            "TLS_RSA_WITH_AES_128_GCM_SHA256",
+            Rsa,
+            Aes128Gcm,
+            PrfAlgorithm::Sha256,
+        )),
+        rsa_kx(aead(
+            TLS_RSA_WITH_AES_256_GCM_SHA384,
+            "TLS_RSA_WITH_AES_256_GCM_SHA384",
+            Rsa,
+            Aes256Gcm,
+            PrfAlgorithm::Sha384,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_128_CBC_SHA256,
+            "TLS_RSA_WITH_AES_128_CBC_SHA256",
+            Rsa,
+            Aes128Cbc,
+            HmacSha256,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_256_CBC_SHA256,
+            "TLS_RSA_WITH_AES_256_CBC_SHA256",
+            Rsa,
+            Aes256Cbc,
+            HmacSha256,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_128_CBC_SHA,
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            Rsa,
+            Aes128Cbc,
+            HmacSha1,
+        )),
+        rsa_kx(cbc(
+            TLS_RSA_WITH_AES_256_CBC_SHA,
+            "TLS_RSA_WITH_AES_256_CBC_SHA",
+            Rsa,
+            Aes256Cbc,
+            HmacSha1,
+        )),
     ]
 };
 
@@ -324,7 +394,34 @@ pub fn suite_by_value(value: u16) -> Option<&'static CipherSuiteParams> {
     SUPPORTED_SUITES.iter().find(|s| s.value == value)
 }
 
+/// The suites both ends offer and prefer by default: ECDHE with AES-GCM,
+/// then AES-CBC with SHA-256, then AES-CBC with SHA-1 (for TLS 1.0 and
+/// 1.1 peers), ECDSA before RSA.
+pub const DEFAULT_CIPHER_SUITES: [CipherSuite; 6] = [
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+];
+
+/// The parameters of `suite`, if supported.
+pub fn suite_params(suite: CipherSuite) -> Option<&'static CipherSuiteParams> {
+    suite_by_value(suite.get())
+}
+
 impl CipherSuiteParams {
+    /// The code point of this suite.
+    pub fn suite(&self) -> CipherSuite {
+        CipherSuite::from(self.value)
+    }
+
+    /// Whether this suite may be negotiated at `version`.
+    pub fn allows(&self, version: ProtocolVersion) -> bool {
+        self.supports_version(version.get())
+    }
+
     /// The parameters of `value`, or [`CryptoError::UnsupportedCipherSuite`].
     pub fn lookup(value: u16) -> Result<&'static CipherSuiteParams, CryptoError> {
         suite_by_value(value).ok_or(CryptoError::UnsupportedCipherSuite(value))
@@ -402,7 +499,8 @@ mod tests {
         for suite in &SUPPORTED_SUITES {
             assert_eq!(suite_by_value(suite.value), Some(suite));
         }
-        assert_eq!(suite_by_value(0x002f), None);
+        // TLS_RSA_WITH_CAMELLIA_128_CBC_SHA.
+        assert_eq!(suite_by_value(0x0041), None);
         assert_eq!(
             CipherSuiteParams::lookup(0x1301),
             Err(CryptoError::UnsupportedCipherSuite(0x1301))

@@ -21,7 +21,7 @@ use super::extensions::{
 };
 use super::handshake::{ASN1_CERT, CERTIFICATE_LIST, HANDSHAKE_BODY, TICKET};
 use super::hello::{CIPHER_SUITES, COMPRESSION_METHODS, SESSION_ID};
-use super::kx::{EC_POINT, SIGNATURE};
+use super::kx::{EC_POINT, ENCRYPTED_PRE_MASTER_SECRET, SIGNATURE};
 use crate::codec::{Codec, Reader, VecBounds, hex};
 use crate::enums::{
     AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, CompressionMethod,
@@ -929,10 +929,32 @@ fn certificate_request(
 }
 
 fn client_key_exchange(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
-    // An ECDH point fills the body after its one-byte length; anything
-    // else (an RSA-encrypted secret) is shown as bytes.
+    // An ECDH point fills the body after its one-byte length, an RSA
+    // encrypted premaster secret after its two-byte one (RFC 5246
+    // §7.4.7.1); anything else is shown as bytes.
     let looks_ecdh =
         r.remaining() > 1 && r.clone().u8("point length").map(usize::from) == Ok(r.remaining() - 1);
+    let looks_rsa = r.remaining() > 2
+        && r.clone()
+            .u16("EncryptedPreMasterSecret length")
+            .map(usize::from)
+            == Ok(r.remaining() - 2);
+    if looks_rsa && !looks_ecdh {
+        let start = r.position();
+        d.push(
+            "RSA Encrypted PreMaster Secret",
+            "",
+            start,
+            start + r.remaining(),
+        );
+        return d.nested(|d| {
+            let mut secret =
+                d.length_prefixed(r, "Encrypted PreMaster length", ENCRYPTED_PRE_MASTER_SECRET)?;
+            let ciphertext = secret.rest();
+            d.bytes("Encrypted PreMaster", ciphertext, secret.position());
+            Ok(())
+        });
+    }
     if !looks_ecdh {
         let data = r.rest();
         d.bytes("Data", data, r.position());

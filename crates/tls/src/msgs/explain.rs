@@ -57,6 +57,18 @@ pub fn handshake(typ: HandshakeType) -> Option<&'static str> {
         HandshakeType::NextProtocol => {
             "Next Protocol (NPN draft-agl-tls-nextprotoneg-04 §3): the client names the application protocol it will speak ({Selected Protocol}), encrypted, just before its Finished."
         }
+        HandshakeType::EndOfEarlyData => {
+            "End of Early Data (RFC 8446 §4.5): the client has sent all of its 0-RTT data; what follows is protected with the handshake keys."
+        }
+        HandshakeType::EncryptedExtensions => {
+            "Encrypted Extensions (RFC 8446 §4.3.1): the server's answers to extensions that do not shape the key exchange (server_name, ALPN, …), the first message under the handshake keys so that an observer no longer sees them."
+        }
+        HandshakeType::KeyUpdate => {
+            "Key Update (RFC 8446 §4.6.3): the sender moves to its next traffic secret; with update_requested the peer does the same for its own direction."
+        }
+        HandshakeType::MessageHash => {
+            "Message Hash (RFC 8446 §4.4.1): never sent. After a HelloRetryRequest it stands in the transcript for the first Client Hello, holding that message's hash."
+        }
         HandshakeType::Unknown(_) => {
             "A handshake message of a type RFC 5246 §7.4 does not define: a receiver that does not expect it answers unexpected_message (§7.2.2)."
         }
@@ -180,6 +192,18 @@ pub fn alert(description: AlertDescription) -> Option<&'static str> {
         }
         AlertDescription::NoApplicationProtocol => {
             "Alert no_application_protocol (RFC 7301 §3.2), {Level}: the server supports none of the application protocols the client offered."
+        }
+        AlertDescription::MissingExtension => {
+            "Alert missing_extension (RFC 8446 §6.2), {Level}: a message lacked an extension that TLS 1.3 requires for what was offered or negotiated."
+        }
+        AlertDescription::BadCertificateStatusResponse => {
+            "Alert bad_certificate_status_response (RFC 8446 §6.2), {Level}: the server's OCSP response was invalid or unacceptable."
+        }
+        AlertDescription::UnknownPskIdentity => {
+            "Alert unknown_psk_identity (RFC 8446 §6.2), {Level}: the server found no key for any PSK identity the client offered."
+        }
+        AlertDescription::CertificateRequired => {
+            "Alert certificate_required (RFC 8446 §6.2), {Level}: the server requires a client certificate and the client sent none."
         }
         AlertDescription::Unknown(_) => {
             "An alert RFC 5246 §7.2 does not define, {Level}: a fatal one still ends the connection."

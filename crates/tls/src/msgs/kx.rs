@@ -1,4 +1,5 @@
-//! Key exchange messages for ECDHE (RFC 4492 §5.4, §5.7) and the
+//! Key exchange messages for ECDHE (RFC 4492 §5.4, §5.7), RSA key
+//! transport (RFC 5246 §7.4.7.1) and the
 //! `digitally-signed` element (RFC 5246 §4.7, §7.4.3).
 //!
 //! Read first: RFC 4492 §5.4 (ServerKeyExchange), §5.7
@@ -169,6 +170,29 @@ impl Codec for ClientEcdhPublic {
         EC_POINT
             .read_opaque(r)
             .map(|public| ClientEcdhPublic { public })
+    }
+}
+
+/// RFC 5246 §4.7: public-key-encrypted data is `opaque <0..2^16-1>`.
+pub const ENCRYPTED_PRE_MASTER_SECRET: VecBounds =
+    VecBounds::new(0, 0xffff, "EncryptedPreMasterSecret");
+
+/// An RSA ClientKeyExchange body (RFC 5246 §7.4.7.1): the premaster
+/// secret encrypted to the server certificate's key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncryptedPreMasterSecret {
+    /// The RSAES-PKCS1-v1_5 ciphertext.
+    pub ciphertext: Vec<u8>,
+}
+
+impl Codec for EncryptedPreMasterSecret {
+    fn encode(&self, out: &mut Vec<u8>) {
+        ENCRYPTED_PRE_MASTER_SECRET.encode_opaque(out, &self.ciphertext);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        ENCRYPTED_PRE_MASTER_SECRET
+            .read_opaque(r)
+            .map(|ciphertext| EncryptedPreMasterSecret { ciphertext })
     }
 }
 

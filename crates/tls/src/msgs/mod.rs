@@ -37,8 +37,8 @@ pub use hello::{
     CIPHER_SUITES, COMPRESSION_METHODS, ClientHello, Random, SESSION_ID, ServerHello, SessionId,
 };
 pub use kx::{
-    ClientEcdhPublic, DigitallySigned, EC_POINT, EcdheServerKeyExchange, SIGNATURE,
-    ServerEcdhParams,
+    ClientEcdhPublic, DigitallySigned, EC_POINT, ENCRYPTED_PRE_MASTER_SECRET,
+    EcdheServerKeyExchange, EncryptedPreMasterSecret, SIGNATURE, ServerEcdhParams,
 };
 
 #[cfg(test)]
