@@ -45,7 +45,7 @@ struct SuiteNames {
 }
 
 /// Every suite tlsim runs, by the names the peers know it by.
-const SUITES: [SuiteNames; 14] = {
+const SUITES: [SuiteNames; 20] = {
     const fn s(
         iana: &'static str,
         openssl: &'static str,
@@ -59,6 +59,7 @@ const SUITES: [SuiteNames; 14] = {
     }
     const EE: &str = "ECDHE-ECDSA";
     const ER: &str = "ECDHE-RSA";
+    const RK: &str = "RSA";
     [
         s(
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
@@ -129,6 +130,36 @@ const SUITES: [SuiteNames; 14] = {
             "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
             "ECDHE-RSA-AES256-SHA",
             (ER, "AES-256-CBC", "SHA1"),
+        ),
+        s(
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "AES128-SHA",
+            (RK, "AES-128-CBC", "SHA1"),
+        ),
+        s(
+            "TLS_RSA_WITH_AES_256_CBC_SHA",
+            "AES256-SHA",
+            (RK, "AES-256-CBC", "SHA1"),
+        ),
+        s(
+            "TLS_RSA_WITH_AES_128_CBC_SHA256",
+            "AES128-SHA256",
+            (RK, "AES-128-CBC", "SHA256"),
+        ),
+        s(
+            "TLS_RSA_WITH_AES_256_CBC_SHA256",
+            "AES256-SHA256",
+            (RK, "AES-256-CBC", "SHA256"),
+        ),
+        s(
+            "TLS_RSA_WITH_AES_128_GCM_SHA256",
+            "AES128-GCM-SHA256",
+            (RK, "AES-128-GCM", "AEAD"),
+        ),
+        s(
+            "TLS_RSA_WITH_AES_256_GCM_SHA384",
+            "AES256-GCM-SHA384",
+            (RK, "AES-256-GCM", "AEAD"),
         ),
     ]
 };
@@ -456,10 +487,11 @@ fn assert_connection(session: &Session, n: u32, case: &Case, peer: &str) {
         "{what}: version {version}"
     );
     assert!(suite.starts_with(case.suite.iana), "{what}: suite {suite}");
-    // A resumed session has no key exchange.
+    // A resumed session has no key exchange; RSA key transport no curve.
     let resumed = session.events_of(n).any(|e| e.title == "Resume session");
+    let rsa_transport = case.suite.iana.starts_with("TLS_RSA_");
     assert!(
-        resumed || curve.starts_with(case.group.0),
+        resumed || rsa_transport || curve.starts_with(case.group.0),
         "{what}: curve {curve}"
     );
 }
@@ -871,9 +903,14 @@ fn gnutls_client_against_tlsim_server() {
             );
             assert!(printed.contains("hello from tlsim"), "no reply: {what}");
             let (_, cipher, _) = case.suite.gnutls;
+            // RSA key transport has no group: GnuTLS names the key exchange alone.
+            let key_exchange = match case.suite.iana.starts_with("TLS_RSA_") {
+                true => "RSA".to_string(),
+                false => format!("ECDHE-{}", case.group.2),
+            };
             let description = format!(
-                "- Description: ({}-X.509)-(ECDHE-{})-",
-                case.version.gnutls, case.group.2
+                "- Description: ({}-X.509)-({key_exchange})-",
+                case.version.gnutls
             );
             assert!(printed.contains(&description), "{what}");
             assert!(printed.contains(&format!("-({cipher})")), "{what}");
