@@ -7,7 +7,7 @@
 //! Finished), §4.6.1 (NewSessionTicket), §4.6.3 (KeyUpdate).
 //!
 //! ClientHello and ServerHello keep their TLS 1.2 layout, so they are the
-//! [`ClientHello`] and [`ServerHello`] of [`super::hello`]; the 1.3
+//! [`ClientHello`] and [`ServerHello`] of the TLS 1.2 codec; the 1.3
 //! extensions ride in them as `Unknown` extensions whose bodies the types
 //! here encode and decode (see [`Tls13Extension`]). The handshake
 //! messages whose body changed in 1.3 (Certificate, Finished,
