@@ -1,7 +1,7 @@
 //! tlsim against real TLS stacks on 127.0.0.1: OpenSSL (`s_server`,
 //! `s_client`) and GnuTLS (`gnutls-serv`, `gnutls-cli`), in both roles,
 //! over every version, suite and group both support, with session
-//! resumption by ID, extended master secret and ALPN; `curl` against
+//! resumption by ID and by ticket, extended master secret and ALPN; `curl` against
 //! `tlsim serve` with an HTTP/1.1 answer. Each case asserts the version
 //! and suite both sides agreed on, and that data crossed both ways.
 //!
@@ -766,24 +766,7 @@ fn resumption_ems_and_alpn_with_openssl() {
     let _server = openssl_server(port, &["-alpn", "http/1.1"]);
     let case = &matrix()[0];
     let extra = r#", resume: true, extended_master_secret: true, alpn: ["http/1.1"]"#;
-    let timeline: Vec<String> = (1..=2)
-        .map(|i| {
-            format!(
-                r#"At("0ms", Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "p")),
-        At("0ms", Send(conn: "c{i}", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#
-            )
-        })
-        .collect();
-    let file = write_scenario(
-        "resume-openssl",
-        scenario(
-            "resume-openssl",
-            &client_profile("p", case, extra),
-            "",
-            "",
-            &timeline.join("\n"),
-        ),
-    );
+    let file = two_connections("resume-openssl", case, extra);
     let session = tlsim_connect(&file, port);
     for n in 1..=2 {
         assert_connection(&session, n, case, "openssl s_server");
@@ -816,22 +799,127 @@ fn resumption_ems_and_alpn_with_openssl() {
         r#", session_cache: true, extended_master_secret: true, alpn: ["http/1.1"]"#,
     );
     let (server, port) = tlsim_serve(&file, 2);
-    let sessions = pki().dir.join("openssl.session");
-    for (n, reuse) in [(1, "-sess_out"), (2, "-sess_in")] {
-        let mut client = openssl_client(port, case);
-        client.args([reuse, sessions.to_str().unwrap(), "-alpn", "http/1.1"]);
-        let printed = interactive_client(&mut client, "ping\n", "hello from tlsim");
-        let expected = if n == 1 {
-            "New, TLSv1.2"
-        } else {
-            "Reused, TLSv1.2"
-        };
-        assert!(printed.contains(expected), "s_client c{n}:\n{printed}");
+    for printed in s_client_resuming(port, case, "openssl.session", &["-alpn", "http/1.1"]) {
         assert!(printed.contains("Extended master secret: yes"), "{printed}");
         assert!(printed.contains("ALPN protocol: http/1.1"), "{printed}");
     }
     let session = finish_serve(server, &file);
     assert!(session.events_of(2).any(|e| e.title == "Resume session"));
+}
+
+/// Two `s_client` runs against the tlsim server on `port` with `extra`
+/// options, the first saving its session to `file` and the second resuming
+/// it; asserts that only the second resumed and returns what each printed.
+fn s_client_resuming(port: u16, case: &Case, file: &str, extra: &[&str]) -> Vec<String> {
+    let sessions = pki().dir.join(file);
+    [(1, "-sess_out"), (2, "-sess_in")]
+        .into_iter()
+        .map(|(n, reuse)| {
+            let mut client = openssl_client(port, case);
+            client.args([reuse, sessions.to_str().unwrap()]).args(extra);
+            let printed = interactive_client(&mut client, "ping\n", "hello from tlsim");
+            let expected = if n == 1 {
+                "New, TLSv1.2"
+            } else {
+                "Reused, TLSv1.2"
+            };
+            assert!(printed.contains(expected), "s_client c{n}:\n{printed}");
+            printed
+        })
+        .collect()
+}
+
+/// Two connections of the profile `p` (offering `case` with `extra`), each
+/// sending an HTTP GET.
+fn two_connections(name: &str, case: &Case, extra: &str) -> PathBuf {
+    let timeline: Vec<String> = (1..=2)
+        .map(|i| {
+            format!(
+                r#"At("0ms", Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c{i}", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#
+            )
+        })
+        .collect();
+    write_scenario(
+        name,
+        scenario(
+            name,
+            &client_profile("p", case, extra),
+            "",
+            "",
+            &timeline.join("\n"),
+        ),
+    )
+}
+
+/// Asserts that the second connection of `session` resumed by the ticket the
+/// first one kept (RFC 5077).
+fn assert_resumed_by_ticket(session: &Session, case: &Case, peer: &str) {
+    for n in 1..=2 {
+        assert_connection(session, n, case, peer);
+        let has = |title: &str| session.events_of(n).any(|e| e.title == title);
+        assert_eq!(
+            has("Resume session"),
+            n == 2,
+            "{peer} c{n}: resumed only the second time"
+        );
+        assert_eq!(
+            has("Present the Session Ticket"),
+            n == 2,
+            "{peer} c{n}: ticket presented"
+        );
+    }
+    assert!(
+        session
+            .events_of(1)
+            .any(|e| e.title == "Keep the Session Ticket"),
+        "{peer}: no ticket issued"
+    );
+}
+
+#[test]
+fn resumption_by_ticket_with_openssl_and_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    let extra = ", resume: true, session_ticket: true";
+    // tlsim's client resumes by ticket with s_server, whose session ID
+    // cache is off, so only the ticket can resume.
+    let port = free_port();
+    let server = openssl_server(port, &["-no_cache"]);
+    let file = two_connections("ticket-openssl", case, extra);
+    assert_resumed_by_ticket(&tlsim_connect(&file, port), case, "openssl s_server");
+    drop(server);
+    // And with gnutls-serv, which issues tickets by default.
+    let port = free_port();
+    let _server = gnutls_server(port, "NORMAL");
+    let file = two_connections("ticket-gnutls", case, extra);
+    assert_resumed_by_ticket(&tlsim_connect(&file, port), case, "gnutls-serv");
+
+    // s_client resumes by ticket with tlsim's server, which keeps no
+    // session cache.
+    let file = server_scenario(
+        "ticket-server-openssl",
+        "ec",
+        r"hello from tlsim\n",
+        r#", session_cache: false, tickets: (lifetime: "10min")"#,
+    );
+    let (server, port) = tlsim_serve(&file, 2);
+    for printed in s_client_resuming(port, case, "openssl-ticket.session", &[]) {
+        assert!(
+            printed.contains("TLS session ticket lifetime hint: 600 (seconds)"),
+            "{printed}"
+        );
+    }
+    let session = finish_serve(server, &file);
+    let opened = session.events_of(2).any(|e| {
+        e.title == "Decrypt the Session Ticket"
+            && e.fields
+                .iter()
+                .any(|f| f.name == "Result" && f.value == "valid: resume the session")
+    });
+    assert!(opened, "tlsim serve did not resume by the ticket");
 }
 
 /// A GnuTLS priority string allowing exactly `case`.

@@ -896,6 +896,32 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             32..=32,
         )?;
         check_ivs(pins, &p.pins.cbc_ivs)?;
+        if let Some(tickets) = &p.tickets {
+            check_tickets(server_at.field("tickets"), tickets)?;
+        }
+    }
+    Ok(())
+}
+
+/// RFC 5077 §4's key sizes, and lifetimes the wire's 32-bit seconds hold.
+fn check_tickets(at: locate::Path, tickets: &crate::schema::Tickets) -> Result<(), Invalid> {
+    check_len(at.clone(), "key_name", &tickets.key_name, 16..=16)?;
+    check_len(at.clone(), "aes_key", &tickets.aes_key, 16..=16)?;
+    check_len(at.clone(), "hmac_key", &tickets.hmac_key, 32..=32)?;
+    for (what, time) in [
+        ("lifetime", Some(tickets.lifetime)),
+        ("lifetime_hint", tickets.lifetime_hint),
+    ] {
+        if let Some(time) = time
+            && time.0.as_nanos() % 1_000_000_000 != 0
+        {
+            return Err((
+                at.field(what),
+                format!(
+                    "{what} {time} is not a whole number of seconds (RFC 5077 §3.3 counts seconds)"
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -992,6 +992,10 @@ pub struct TlsServer {
     /// Accept extended_master_secret (RFC 7627).
     #[serde(default)]
     pub extended_master_secret: bool,
+    /// Issue and accept session tickets (RFC 5077); left out: the client's
+    /// SessionTicket extension is ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<Tickets>,
     /// How long this end takes to act on what it receives (computing keys,
     /// signing); TCP acknowledges in the meantime. Default 0.
     #[serde(default)]
@@ -999,6 +1003,46 @@ pub struct TlsServer {
     /// Fixed values instead of random ones.
     #[serde(default)]
     pub pins: ServerPins,
+}
+
+fn default_ticket_lifetime() -> Time {
+    Time(tlsim_sim::Duration::from_secs(7200))
+}
+
+/// A server's session tickets (RFC 5077 §4: key name, AES-128-CBC and
+/// HMAC-SHA-256 keys); keys left out are drawn from the seed.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tickets {
+    /// How long after issue a ticket is accepted, in whole seconds
+    /// (default `"2h"`).
+    #[serde(default = "default_ticket_lifetime")]
+    pub lifetime: Time,
+    /// The lifetime hint sent with each ticket (default: `lifetime`); `"0"`
+    /// leaves it unspecified, so the client keeps the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_hint: Option<Time>,
+    /// The 16-byte key name.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_name: Option<Vec<u8>>,
+    /// The 16-byte AES-128 key.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub aes_key: Option<Vec<u8>>,
+    /// The 32-byte HMAC-SHA-256 key.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hmac_key: Option<Vec<u8>>,
 }
 
 /// Values a server would otherwise draw at random (hex).

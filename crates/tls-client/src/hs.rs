@@ -24,8 +24,8 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
-    Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
-    certificate_error, crypto_error, lock,
+    ClientTicket, Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName,
+    StoredSession, certificate_error, crypto_error, lock, unexpected_change_cipher_spec,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
@@ -131,12 +131,15 @@ fn send_client_hello(
         "The client picks 32 random bytes; they make this handshake's keys unique \
          and are sent in the clear in the Client Hello.",
     );
-    let offered_session = match (&config.session_store, &config.server_name) {
+    let mut offered_session = match (&config.session_store, &config.server_name) {
         (Some(store), Some(name)) => lock(store).get(name.as_str()).cloned(),
         _ => None,
     };
     let key_share = crate::tls13::offer(&config, core, now, tracer);
     let mut extensions = client_extensions(&config);
+    if let Some(session) = &mut offered_session {
+        crate::ticket::present(&config, session, &mut extensions, core, now, tracer);
+    }
     let mut session_id = offered_session
         .as_ref()
         .and_then(|s| SessionId::new(&s.session_id))
@@ -242,6 +245,9 @@ struct Agreed {
     config: Arc<ClientConfig>,
     params: HelloParams,
     next_protocol: Option<Vec<u8>>,
+    /// The server acknowledged the SessionTicket extension, so a
+    /// NewSessionTicket must precede its Change Cipher Spec (RFC 5077 §3.3).
+    ticket_expected: bool,
 }
 
 impl ExpectServerHello {
@@ -408,6 +414,7 @@ impl State for ExpectServerHello {
                 session_id,
             },
             next_protocol,
+            ticket_expected: hello.extension(ExtensionType::SessionTicket).is_some(),
         };
         match self.offered_session {
             Some(stored)
@@ -463,6 +470,7 @@ fn resume(
         agreed,
         keys,
         resumed: true,
+        ticket: None,
     }))
 }
 
@@ -816,6 +824,7 @@ impl State for ExpectServerHelloDone {
             agreed,
             keys,
             resumed: false,
+            ticket: None,
         }))
     }
 }
@@ -915,6 +924,8 @@ struct ExpectChangeCipherSpec {
     agreed: Agreed,
     keys: SessionKeys,
     resumed: bool,
+    /// The NewSessionTicket received, kept once the handshake completes.
+    ticket: Option<ClientTicket>,
 }
 
 impl State for ExpectChangeCipherSpec {
@@ -926,27 +937,36 @@ impl State for ExpectChangeCipherSpec {
         self: Box<Self>,
         core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
+        // RFC 5077 §3.3: a server that acknowledged the SessionTicket
+        // extension "MUST send" a NewSessionTicket before its Change Cipher
+        // Spec, and one that did not must not send it: either way round
+        // is unexpected_message.
+        let ticket_due = self.agreed.ticket_expected && self.ticket.is_none();
         match input {
+            Input::ChangeCipherSpec if ticket_due => Err(unexpected_change_cipher_spec()),
             Input::ChangeCipherSpec => {
                 core.activate_read_keys()?;
                 Ok(Box::new(ExpectFinished {
                     agreed: self.agreed,
                     keys: self.keys,
                     resumed: self.resumed,
+                    ticket: self.ticket,
                 }))
             }
-            // RFC 5077 §3.3: a server that acknowledged the ticket
-            // extension sends NewSessionTicket here; tickets are not used
-            // for resumption, so it only enters the transcript.
-            Input::Handshake(m)
-                if m.typ == HandshakeType::NewSessionTicket
-                    && self.agreed.config.session_ticket =>
-            {
-                m.message()?;
-                Ok(self)
+            Input::Handshake(m) if ticket_due => {
+                let (_, ticket) = require_handshake!(
+                    Input::Handshake(m),
+                    HandshakeType::NewSessionTicket,
+                    HandshakeMessage::NewSessionTicket(ticket) => ticket
+                )?;
+                let ticket = crate::ticket::receive(ticket, core, now, tracer);
+                Ok(Box::new(ExpectChangeCipherSpec {
+                    ticket: Some(ticket),
+                    ..*self
+                }))
             }
             Input::Handshake(_) => Err(Error::InappropriateMessage {
                 expected: &[ContentType::ChangeCipherSpec],
@@ -961,6 +981,7 @@ struct ExpectFinished {
     agreed: Agreed,
     keys: SessionKeys,
     resumed: bool,
+    ticket: Option<ClientTicket>,
 }
 
 impl State for ExpectFinished {
@@ -979,11 +1000,15 @@ impl State for ExpectFinished {
         core.check_finished(now, tracer, keys, FinishedSender::Server, input)?;
         if self.resumed {
             send_finished(&self.agreed, keys, core, tracer.enabled())?;
-        } else {
-            let config = &self.agreed.config;
-            if let (Some(store), Some(name)) = (&config.session_store, &config.server_name) {
-                lock(store).remember(name.clone(), keys);
-            }
+        }
+        // A full handshake's session is kept; a resumed one again when it
+        // brought a fresh ticket (RFC 5077 §3.1: the new one replaces the
+        // old).
+        let config = &self.agreed.config;
+        if (!self.resumed || self.ticket.is_some())
+            && let (Some(store), Some(name)) = (&config.session_store, &config.server_name)
+        {
+            lock(store).remember(name.clone(), keys, self.ticket);
         }
         core.complete_handshake(now, tracer, self.resumed);
         Ok(Box::new(Connected))

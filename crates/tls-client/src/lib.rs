@@ -18,14 +18,15 @@
 //!
 //! Deliberate omissions: no renegotiation (a HelloRequest is refused with
 //! a warning no_renegotiation), no client certificates (a Certificate
-//! Request gets an empty Certificate), no session tickets (a ticket is
-//! accepted into the transcript but not used).
+//! Request gets an empty Certificate). Session tickets (RFC 5077) are
+//! kept and presented when `session_ticket` is on (`ticket`).
 
 #![forbid(unsafe_code)]
 
 pub mod config;
 mod hs;
 pub mod states;
+mod ticket;
 mod tls13;
 
 use std::ops::{Deref, DerefMut};

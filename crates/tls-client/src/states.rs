@@ -10,8 +10,9 @@
 //!   (RFC 5246 §7.4.6).
 //! - Abbreviated handshake (Figure 2): a Server Hello that echoes the
 //!   offered session ID leads straight to `ExpectChangeCipherSpec`.
-//! - A New Session Ticket (RFC 5077 §3.3) is taken into the transcript
-//!   when tickets were offered. A Hello Request while negotiating is
+//! - A New Session Ticket (RFC 5077 §3.3) comes before the server's Change
+//!   Cipher Spec exactly when its Server Hello acknowledged the
+//!   SessionTicket extension; it is kept for resumption. A Hello Request while negotiating is
 //!   dropped before it reaches a state; once connected it is answered with
 //!   a warning no_renegotiation and the connection goes on (RFC 5246
 //!   §7.4.1.1: renegotiation is not supported).

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_test_support::flight::{Unit, tamper_units};
 use tlsim_test_support::{Direction, LeafKey, Pair, Pki, client_config, pki, server_config};
+use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::conn::{Declaration, StateName, Trigger};
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::enums::{
@@ -17,7 +18,7 @@ use tlsim_tls::enums::{
 use tlsim_tls_client::states::{ClientState, TRANSITIONS as CLIENT};
 use tlsim_tls_client::{ClientConfig, ClientSessionStore};
 use tlsim_tls_server::states::{ServerState, TRANSITIONS as SERVER};
-use tlsim_tls_server::{ServerConfig, ServerSessionCache};
+use tlsim_tls_server::{ServerConfig, ServerSessionCache, TicketPolicy};
 
 const UPDATE: &str = "TLSIM_UPDATE_STATES";
 
@@ -85,8 +86,6 @@ enum Edit {
     CloseNotifyBefore { to: Direction, at: usize },
     /// Record `at` with an unknown content type, which no state accepts.
     Break { to: Direction, at: usize },
-    /// A plaintext New Session Ticket before the first Change Cipher Spec.
-    TicketBeforeChangeCipherSpec,
 }
 
 /// The records of one delivery (each side writes whole records).
@@ -111,10 +110,8 @@ fn record(typ: ContentType, like: &[u8], body: &[u8]) -> Vec<u8> {
 }
 
 fn apply(edit: Edit, pair: &mut Pair) {
-    // Records delivered so far in the edited direction; whether the ticket
-    // went in.
+    // Records delivered so far in the edited direction.
     let mut seen = 0;
-    let mut ticket_sent = false;
     pair.tamper(move |direction, bytes| {
         let mut out = Vec::new();
         for r in records(bytes) {
@@ -130,27 +127,6 @@ fn apply(edit: Edit, pair: &mut Pair) {
                         }
                     }
                     seen += 1;
-                }
-                Edit::TicketBeforeChangeCipherSpec
-                    if direction == Direction::ToClient
-                        && !ticket_sent
-                        && r[0] == ContentType::ChangeCipherSpec.get() =>
-                {
-                    // RFC 5077 §3.3: lifetime hint 0, an empty ticket.
-                    let ticket = [
-                        HandshakeType::NewSessionTicket.get(),
-                        0,
-                        0,
-                        6,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
-                    ];
-                    out.extend(record(ContentType::Handshake, &r, &ticket));
-                    ticket_sent = true;
                 }
                 _ => {}
             }
@@ -339,13 +315,27 @@ fn handshakes_take_every_reachable_declared_transition() {
             }
         }
     }
+    // RFC 5077 §3.3: a server that issues tickets sends a New Session
+    // Ticket before its Change Cipher Spec.
     let (client, server) = configs(&pki, Flow::Full);
-    let ticketed = ClientConfig {
+    let ticketed_client = ClientConfig {
         session_ticket: true,
         ..client
     };
-    let mut pair = Pair::new(ticketed, server);
-    apply(Edit::TicketBeforeChangeCipherSpec, &mut pair);
+    let ticketed_server = ServerConfig {
+        tickets: Some(TicketPolicy {
+            key: TicketKey {
+                name: [1; 16],
+                aes_key: [2; 16],
+                hmac_key: [3; 32],
+            },
+            lifetime: 3600,
+            lifetime_hint: 3600,
+            now_unix: 0,
+        }),
+        ..server
+    };
+    let mut pair = Pair::new(ticketed_client, ticketed_server);
     exchange(&mut pair);
     client_taken.extend(pair.client.transitions_taken());
     // A record before the client has spoken.

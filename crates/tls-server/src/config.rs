@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use tlsim_tls::conn::SessionStore;
+use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
@@ -32,6 +33,9 @@ pub struct ServerConfig {
     pub session_cache: Option<Arc<Mutex<ServerSessionCache>>>,
     /// Whether to agree to extended_master_secret (RFC 7627).
     pub extended_master_secret: bool,
+    /// Session tickets issued and accepted (RFC 5077); `None`: the
+    /// client's SessionTicket extension is ignored.
+    pub tickets: Option<TicketPolicy>,
     /// The longest handshake message body accepted from the client; a
     /// longer one ends the handshake with decode_error before it is
     /// buffered. RFC 5246 §7.4 allows 2^24-1 bytes; the default is
@@ -57,10 +61,26 @@ impl ServerConfig {
             npn: Vec::new(),
             session_cache: None,
             extended_master_secret: true,
+            tickets: None,
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             pins: ServerPins::default(),
         }
     }
+}
+
+/// How the server issues and accepts session tickets (RFC 5077).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TicketPolicy {
+    /// The key that seals new tickets and opens presented ones.
+    pub key: TicketKey,
+    /// Seconds after issue that a ticket is still accepted.
+    pub lifetime: u32,
+    /// `ticket_lifetime_hint` sent to the client (RFC 5077 §3.3), seconds;
+    /// 0 leaves it unspecified.
+    pub lifetime_hint: u32,
+    /// Calendar time (Unix seconds) at simulated time zero: tickets carry
+    /// the time they were issued.
+    pub now_unix: u64,
 }
 
 /// Values the server would otherwise draw from its random stream.

@@ -111,6 +111,9 @@ struct Requested {
     npn: bool,
     groups: Option<Vec<NamedGroup>>,
     signature_algorithms: Option<Vec<SignatureScheme>>,
+    /// The SessionTicket extension's body (RFC 5077 §3.2): empty to ask
+    /// for a ticket, or a ticket to resume with.
+    session_ticket: Option<Vec<u8>>,
 }
 
 impl Requested {
@@ -126,6 +129,7 @@ impl Requested {
             npn: false,
             groups: None,
             signature_algorithms: None,
+            session_ticket: None,
         };
         // Unknown extensions are ignored (RFC 5246 §7.4.1.4); duplicates
         // were rejected when the hello was parsed.
@@ -156,7 +160,10 @@ impl Requested {
                 ClientExtension::ExtendedMasterSecret => requested.extended_master_secret = true,
                 ClientExtension::Alpn(names) => requested.alpn = Some(names.clone()),
                 ClientExtension::NextProtocolNegotiation => requested.npn = true,
-                ClientExtension::SessionTicket(_) | ClientExtension::Unknown { .. } => {}
+                ClientExtension::SessionTicket(ticket) => {
+                    requested.session_ticket = Some(ticket.clone());
+                }
+                ClientExtension::Unknown { .. } => {}
             }
         }
         Ok(requested)
@@ -232,16 +239,38 @@ impl ExpectClientHello {
         })
     }
 
-    /// Resume the offered session if it is cached and fits, else choose
-    /// the full handshake's version, suite and group.
+    /// Resume the session of a presented ticket or the offered session ID
+    /// if it fits, else choose the full handshake's version, suite and
+    /// group.
     fn decide(
         &self,
         hello: &ClientHello,
         requested: &Requested,
         extended_master_secret: bool,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<HelloDecision, Error> {
         let version = self.choose_version(hello)?;
-        match self.cached_session(hello, version, extended_master_secret) {
+        let fits = |stored: &StoredSession| {
+            stored.version == version
+                && stored.extended_master_secret == extended_master_secret
+                && hello.cipher_suites.contains(&stored.suite)
+                && suite_params(stored.suite).is_some()
+        };
+        // RFC 5077 §3.4: a ticket the server can use is preferred; one it
+        // cannot use falls back to the session ID, then a full handshake.
+        if let Some(policy) = &self.config.tickets
+            && let Some(ticket) = requested.session_ticket.as_deref()
+            && !ticket.is_empty()
+        {
+            let stored =
+                crate::ticket::open_presented(policy, hello, ticket, &fits, core, now, tracer);
+            if let Some(stored) = stored {
+                return Ok(HelloDecision::Resume(stored));
+            }
+        }
+        match self.cached_session(hello, fits) {
             Some(stored) => Ok(HelloDecision::Resume(stored)),
             None => self
                 .choose_suite(hello, requested, version)
@@ -253,19 +282,14 @@ impl ExpectClientHello {
     fn cached_session(
         &self,
         hello: &ClientHello,
-        version: ProtocolVersion,
-        extended_master_secret: bool,
+        fits: impl Fn(&StoredSession) -> bool,
     ) -> Option<StoredSession> {
         if hello.session_id.is_empty() {
             return None;
         }
         let cache = self.config.session_cache.as_ref()?;
         let stored = lock(cache).get(hello.session_id.as_bytes()).cloned()?;
-        let fits = stored.version == version
-            && stored.extended_master_secret == extended_master_secret
-            && hello.cipher_suites.contains(&stored.suite)
-            && suite_params(stored.suite).is_some();
-        fits.then_some(stored)
+        fits(&stored).then_some(stored)
     }
 
     /// Server Hello extensions, answering only what the client sent
@@ -357,7 +381,7 @@ impl State for ExpectClientHello {
         }
         let extended_master_secret =
             requested.extended_master_secret && self.config.extended_master_secret;
-        let decision = self.decide(hello, &requested, extended_master_secret);
+        let decision = self.decide(hello, &requested, extended_master_secret, core, now, tracer);
         core.ctx.action(
             now,
             tracer,
@@ -403,8 +427,19 @@ impl State for ExpectClientHello {
             },
         );
         let decision = decision?;
+        // RFC 5077 §3.2: the server promises a NewSessionTicket by an empty
+        // SessionTicket extension.
+        let issue_ticket = self.config.tickets.is_some() && requested.session_ticket.is_some();
         let session_id = match decision.resumed_session_id() {
             Some(id) => id.to_vec(),
+            // RFC 5077 §3.4: "If a server is planning on issuing a
+            // SessionTicket to a client that does not present one, it
+            // SHOULD include an empty Session ID in the ServerHello."
+            None if issue_ticket
+                && requested.session_ticket.as_ref().is_some_and(Vec::is_empty) =>
+            {
+                Vec::new()
+            }
             None => allocate_session_id(&self.config, core, now, tracer),
         };
         let mut server_random = core.choose_random(
@@ -428,7 +463,11 @@ impl State for ExpectClientHello {
         };
         let alpn = self.choose_alpn(&requested);
         let npn = self.advertises_npn(&requested, alpn.as_ref());
-        let extensions = self.server_extensions(&requested, extended_master_secret, alpn.as_ref());
+        let mut extensions =
+            self.server_extensions(&requested, extended_master_secret, alpn.as_ref());
+        if issue_ticket {
+            extensions.push(ServerExtension::SessionTicketAck);
+        }
         let version = decision.version();
         core.set_version(version);
         core.queue_handshake(&HandshakeMessage::ServerHello(ServerHello {
@@ -452,6 +491,7 @@ impl State for ExpectClientHello {
             config: self.config,
             npn,
             session_id,
+            issue_ticket,
         };
         match decision {
             HelloDecision::Resume(stored) => flow.resume(stored, randoms, core, now, tracer),
@@ -510,6 +550,9 @@ struct Flow {
     config: Arc<ServerConfig>,
     npn: bool,
     session_id: Vec<u8>,
+    /// A NewSessionTicket precedes the server's Change Cipher Spec
+    /// (RFC 5077 §3.3).
+    issue_ticket: bool,
 }
 
 impl Flow {
@@ -535,6 +578,9 @@ impl Flow {
             "The client offered a session the server remembers: both reuse its \
              master secret and skip the certificate and key exchange.",
         )?;
+        if self.issue_ticket {
+            crate::ticket::queue_new_ticket(&self.config, &keys, core, now, tracer);
+        }
         send_finished(&keys, core, tracer.enabled())?;
         core.flush(now, tracer);
         Ok(Box::new(ExpectChangeCipherSpec {
@@ -899,9 +945,12 @@ impl State for ExpectFinished {
         let keys = &self.keys;
         core.check_finished(now, tracer, keys, FinishedSender::Client, input)?;
         if !self.resumed {
+            if self.flow.issue_ticket {
+                crate::ticket::queue_new_ticket(&self.flow.config, keys, core, now, tracer);
+            }
             send_finished(keys, core, tracer.enabled())?;
             if let Some(cache) = &self.flow.config.session_cache {
-                lock(cache).remember(keys.session_id.clone(), keys);
+                lock(cache).remember(keys.session_id.clone(), keys, None);
             }
         }
         core.complete_handshake(now, tracer, self.resumed);

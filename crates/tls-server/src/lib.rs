@@ -16,14 +16,17 @@
 //!   `docs/tls-server-states.dot`.
 //!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
-//! refused with a warning no_renegotiation), no client authentication, no session tickets
-//! (the extension is ignored), no static RSA key exchange.
+//! refused with a warning no_renegotiation), no client authentication.
+//! Session tickets (RFC 5077) are issued and accepted when the
+//! configuration has a [`TicketPolicy`]; otherwise the extension is
+//! ignored.
 
 #![forbid(unsafe_code)]
 
 pub mod config;
 mod hs;
 pub mod states;
+mod ticket;
 mod tls13;
 
 use std::ops::{Deref, DerefMut};
@@ -33,7 +36,7 @@ use tlsim_sim::RngStream;
 use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
-pub use config::{ServerConfig, ServerPins, ServerSessionCache};
+pub use config::{ServerConfig, ServerPins, ServerSessionCache, TicketPolicy};
 
 /// One server connection; the methods shared with the client, from
 /// [`handle_bytes`](Connection::handle_bytes) to

@@ -9,9 +9,10 @@ use tlsim_sim::RngStream;
 use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::EventContext;
+use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
 use tlsim_tls_script::{Conversation, Script};
-use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache};
+use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache, TicketPolicy};
 
 use super::ConnectionEnd;
 use super::plain::PlainEnd;
@@ -19,7 +20,8 @@ use super::script::ScriptEnd;
 use super::spdy::Spdy;
 use super::tls::{NoApp, Tls, TlsEnd};
 use crate::pki::Built;
-use crate::schema::{ClientApp, Data, Scenario, ServerApp, TlsClient, TlsServer};
+use crate::schema::{ClientApp, Data, Scenario, ServerApp, Tickets, TlsClient, TlsServer};
+use crate::units::Time;
 
 /// Builds the TLS configurations and applications a scenario names.
 pub(crate) struct Factory<'a> {
@@ -179,6 +181,10 @@ impl<'a> Factory<'a> {
                 .session_cache
                 .then(|| Arc::new(Mutex::new(ServerSessionCache::new(SESSION_CAPACITY)))),
             extended_master_secret: p.extended_master_secret,
+            tickets: p
+                .tickets
+                .as_ref()
+                .map(|t| self.ticket_policy(t, profile, host, port)),
             max_handshake_len: tlsim_tls_server::config::DEFAULT_MAX_HANDSHAKE_LEN,
             pins: tlsim_tls_server::ServerPins {
                 server_random: p
@@ -193,6 +199,40 @@ impl<'a> Factory<'a> {
         });
         self.servers.insert(key, config.clone());
         config
+    }
+
+    /// The ticket keys and lifetimes of the listener `profile` on
+    /// `host:port`: pinned keys as given, the others drawn from a stream
+    /// of the listener's own, so that no other draw moves.
+    fn ticket_policy(
+        &self,
+        tickets: &Tickets,
+        profile: &str,
+        host: &str,
+        port: u16,
+    ) -> TicketPolicy {
+        let mut rng = RngStream::new(self.seed, &format!("ticket keys {profile} {host}:{port}"));
+        let mut draw = |pinned: &Option<Vec<u8>>, out: &mut [u8]| {
+            rng.fill(out);
+            if let Some(pinned) = pinned.as_deref().filter(|p| p.len() == out.len()) {
+                out.copy_from_slice(pinned);
+            }
+        };
+        let mut key = TicketKey {
+            name: [0; 16],
+            aes_key: [0; 16],
+            hmac_key: [0; 32],
+        };
+        draw(&tickets.key_name, &mut key.name);
+        draw(&tickets.aes_key, &mut key.aes_key);
+        draw(&tickets.hmac_key, &mut key.hmac_key);
+        let seconds = |t: Time| u32::try_from(t.0.as_nanos() / 1_000_000_000).unwrap_or(u32::MAX);
+        TicketPolicy {
+            key,
+            lifetime: seconds(tickets.lifetime),
+            lifetime_hint: seconds(tickets.lifetime_hint.unwrap_or(tickets.lifetime)),
+            now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
+        }
     }
 
     /// The end that connects, on `host`: plain TCP, TLS with its profile

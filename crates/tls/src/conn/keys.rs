@@ -360,6 +360,7 @@ impl SessionKeys {
             suite: self.suite.suite(),
             version: self.version,
             extended_master_secret: self.extended_master_secret,
+            ticket: None,
         }
     }
 }

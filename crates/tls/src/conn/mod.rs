@@ -16,6 +16,7 @@
 //!   once; every step is checked against it in debug builds, and it
 //!   renders as Graphviz and Markdown.
 //! - [`SessionStore`]: the bounded store of resumable sessions.
+//! - [`ticket`]: RFC 5077 session tickets, sealed and opened.
 //! - [`require_handshake!`](crate::require_handshake): a state's check
 //!   that the input is the one message it expects.
 //! - [`TlsEvent`], [`Negotiated`], [`EventContext`], [`StoredSession`]: the
@@ -31,6 +32,7 @@ mod keys;
 mod machine;
 mod names;
 mod store;
+pub mod ticket;
 mod tls13;
 
 use std::borrow::Cow;
@@ -182,6 +184,30 @@ pub struct StoredSession {
     /// Whether the master secret is the extended one (RFC 7627 §5.3: a
     /// session may only be resumed with the same choice).
     pub extended_master_secret: bool,
+    /// The client's ticket for this session (RFC 5077 §3.3), if the server
+    /// issued one.
+    pub ticket: Option<ClientTicket>,
+}
+
+/// A ticket as the client keeps it: opaque bytes, the server's lifetime
+/// hint and when it came (RFC 5077 §3.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientTicket {
+    /// The ticket, as received.
+    pub ticket: Vec<u8>,
+    /// `ticket_lifetime_hint`, seconds; 0: unspecified.
+    pub lifetime_hint: u32,
+    /// When the NewSessionTicket was read.
+    pub received: Instant,
+}
+
+impl ClientTicket {
+    /// RFC 5077 §3.3: "The client SHOULD delete the ticket and associated
+    /// state when the time expires"; a hint of 0 sets no limit.
+    pub fn is_expired(&self, now: Instant) -> bool {
+        let age = now.as_nanos().saturating_sub(self.received.as_nanos());
+        self.lifetime_hint != 0 && age >= u64::from(self.lifetime_hint) * 1_000_000_000
+    }
 }
 
 /// Maps a failure of the crypto primitives to the connection's error.

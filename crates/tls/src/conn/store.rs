@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{SessionKeys, StoredSession};
+use super::{ClientTicket, SessionKeys, StoredSession};
 
 /// Sessions that may be resumed, by key; bounded, the oldest is evicted
 /// first.
@@ -55,11 +55,14 @@ impl<K: Ord + Clone> SessionStore<K> {
     }
 
     /// Stores the session of a completed full handshake under `key`,
-    /// unless the server gave it no identifier (RFC 5246 §7.4.1.3: an
-    /// empty session_id cannot be resumed).
-    pub fn remember(&mut self, key: K, keys: &SessionKeys) {
-        if !keys.session_id.is_empty() {
-            self.insert(key, keys.to_stored());
+    /// unless the server gave it neither an identifier (RFC 5246
+    /// §7.4.1.3: an empty session_id cannot be resumed) nor a ticket
+    /// (RFC 5077 §3.4).
+    pub fn remember(&mut self, key: K, keys: &SessionKeys, ticket: Option<ClientTicket>) {
+        if !keys.session_id.is_empty() || ticket.is_some() {
+            let mut stored = keys.to_stored();
+            stored.ticket = ticket;
+            self.insert(key, stored);
         }
     }
 
@@ -102,6 +105,7 @@ mod tests {
             suite: crate::enums::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
             version: crate::enums::ProtocolVersion::Tls12,
             extended_master_secret: false,
+            ticket: None,
         }
     }
 
