@@ -147,6 +147,11 @@ fn send_client_hello(
     if let Some(offer) = &key_share {
         extensions.extend(offer.extensions.iter().cloned());
         session_id = offer.legacy_session_id.clone();
+        // RFC 5077 §3.4: a TLS 1.2 server that accepts the ticket echoes
+        // the session ID actually sent.
+        if let Some(session) = offered_session.as_mut().filter(|s| s.ticket.is_some()) {
+            session.session_id = session_id.as_bytes().to_vec();
+        }
     }
     let hello = ClientHello {
         // RFC 8446 §4.1.2: a client offering TLS 1.3 names it in
