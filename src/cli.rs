@@ -19,7 +19,7 @@ use tlsim_net::{CapturePoint, NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::run_and_check;
 use tlsim_scenario::runner::ConnReport;
 use tlsim_scenario::schema::{Action, At, KeyKind};
-use tlsim_scenario::shrink::{ShrinkError, shrink, to_min_ron};
+use tlsim_scenario::shrink::{ShrinkError, Shrunk, shrink, to_min_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
 use tlsim_sim::{Event, Layer, Tracer};
 
@@ -146,7 +146,8 @@ enum Command {
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
-        /// Where to write the smaller scenario (RON).
+        /// Where to write the smaller scenario (RON), `-` for standard output
+        /// (the report then goes to standard error).
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
         /// Stop after this many runs (at least 1) and write the smallest failing
@@ -721,7 +722,7 @@ fn cmd_shrink(file: &Path, seed: Option<u64>, out: &Path, max_runs: usize) -> i3
         }
         Err(ShrinkError::Run(e)) => return fail(format_args!("{}: {e}", file.display())),
     };
-    let mut min = shrunk.scenario;
+    let mut min = shrunk.scenario.clone();
     min.description = format!(
         "Shrunk by tlsim shrink from {} (seed {seed}); still fails: {}",
         file.display(),
@@ -741,33 +742,60 @@ fn cmd_shrink(file: &Path, seed: Option<u64>, out: &Path, max_runs: usize) -> i3
     let written = to_min_ron(&min, &original)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
         .and_then(|text| {
-            let (pending, mut w) = PendingFile::create(out)?;
+            let mut w = Output::create(out)?;
             w.write_all(text.as_bytes())?;
-            w.flush()?;
-            drop(w);
-            pending.commit()
+            w.commit()
         });
     if let Err(e) = written {
-        return fail(format_args!("cannot write {}: {e}", out.display()));
+        return fail(format_args!("cannot write {}: {e}", output_name(out)));
     }
-    println!("FAIL {} (seed {seed}): {}", file.display(), shrunk.failure);
-    println!(
+    // With the scenario on standard output, the report goes beside it on
+    // standard error, so that `--out - > min.ron` saves the scenario alone.
+    let mut report_to: Box<dyn Write> = if out == Path::new(STDOUT_PATH) {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::stdout())
+    };
+    let report = shrink_report(&scenario, &min, file, (seed, out), &shrunk, &mut report_to);
+    match report {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(e),
+    }
+}
+
+/// What `shrink` found, what it cut and where the result went.
+fn shrink_report(
+    original: &Scenario,
+    min: &Scenario,
+    file: &Path,
+    (seed, written_to): (u64, &Path),
+    shrunk: &Shrunk,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "FAIL {} (seed {seed}): {}",
+        file.display(),
+        shrunk.failure
+    )?;
+    writeln!(
+        out,
         "shrunk in {} runs: {} -> {} timeline steps, {} -> {} link directions with randomness",
         shrunk.runs,
-        scenario.timeline.len(),
+        original.timeline.len(),
         min.timeline.len(),
-        random_directions(&scenario),
-        random_directions(&min),
-    );
+        random_directions(original),
+        random_directions(min),
+    )?;
     for what in &shrunk.cut {
-        println!("  cut {what}");
+        writeln!(out, "  cut {what}")?;
     }
-    println!(
-        "wrote {}; replay: tlsim check {}",
-        out.display(),
-        out.display()
-    );
-    0
+    if written_to == Path::new(STDOUT_PATH) {
+        return writeln!(out, "wrote it to standard output");
+    }
+    let path = written_to.display();
+    writeln!(out, "wrote {path}; replay: tlsim check {path}")
 }
 
 /// Link directions with jitter, loss, duplication, reordering or corruption.
