@@ -459,7 +459,12 @@ impl<W: Write> Log<W> {
             } => {
                 let events = selection.keep(events, conns);
                 match format {
-                    Format::Html => render_html(&title, &events, &mut out)?,
+                    Format::Html => render_html(
+                        &title,
+                        &events,
+                        &conns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+                        &mut out,
+                    )?,
                     _ => write_mermaid(&events, &selection, conns, &mut out)?,
                 }
                 out.flush()?;
