@@ -24,6 +24,7 @@ use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
 use tlsim_sim::{Event, Layer, Tracer};
 
 use crate::html::render_html;
+use crate::lesson::{Lesson, render_lesson_html, run_lesson_interactive, run_lesson_script};
 use crate::mermaid::{MERMAID_MAX_TEXT, render_mermaid};
 use crate::output::{JsonLines, Sequenced, TextLadder};
 use crate::real_cmd::{ConnectArgs, ProbeArgs, ServeArgs, cmd_connect, cmd_probe, cmd_serve};
@@ -100,8 +101,10 @@ enum Command {
     /// TEXT), f (fields), b (bytes), k (key computations so far),
     /// e (explanation), h (help), q (quit). An empty line is n.
     Step {
-        /// The scenario file (RON).
-        file: PathBuf,
+        /// The scenario file (RON); with --lesson, scenarios/google-spdy.ron
+        /// when left out.
+        #[arg(required_unless_present = "lesson")]
+        file: Option<PathBuf>,
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
@@ -113,6 +116,12 @@ enum Command {
         /// instead of reading the keyboard.
         #[arg(long, value_name = "PATH")]
         script_file: Option<PathBuf>,
+        /// Walk the session as a guided lesson: one screen per handshake
+        /// step, with its explanation, fields, bytes and key derivations,
+        /// and a question to answer (a letter, or the answer) before going
+        /// on. --script gives the answers.
+        #[arg(long)]
+        lesson: bool,
     },
     /// Run a scenario and check its `expect` section.
     ///
@@ -203,6 +212,9 @@ pub enum Format {
     /// One self-contained HTML page: the ladder diagram, and each message's
     /// fields and bytes on click.
     Html,
+    /// The run as a guided lesson on one self-contained HTML page: one
+    /// screen per handshake step, each with a question (as `step --lesson`).
+    LessonHtml,
 }
 
 /// Where the pcap captures packets.
@@ -459,6 +471,9 @@ impl<W: Write> Log<W> {
             } => {
                 let events = selection.keep(events, conns);
                 match format {
+                    Format::LessonHtml => {
+                        render_lesson_html(&Lesson::from_events(&title, &events), &mut out)?;
+                    }
                     Format::Html => render_html(
                         &title,
                         &events,
@@ -485,7 +500,7 @@ fn run_to<W: Write>(
     let log = match format {
         Format::Text => Log::Text(TextLadder::new(out)),
         Format::Jsonl => Log::Json(JsonLines::new(out)),
-        Format::Mermaid | Format::Html => Log::Diagram {
+        Format::Mermaid | Format::Html | Format::LessonHtml => Log::Diagram {
             format,
             title: scenario.name.clone(),
             selection,
@@ -666,11 +681,14 @@ fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
     }
 }
 
+/// The scenario `step --lesson` teaches when given none: the documented session.
+const DEFAULT_LESSON: &str = "scenarios/google-spdy.ron";
+
 fn cmd_step(
     file: &Path,
     seed: Option<u64>,
-    script: Option<&str>,
-    script_file: Option<&Path>,
+    (script, script_file): (Option<&str>, Option<&Path>),
+    lesson: bool,
 ) -> i32 {
     let scenario = match load(file) {
         Ok(s) => s,
@@ -699,9 +717,16 @@ fn cmd_step(
         },
         (None, None) => None,
     };
-    let result = match script {
-        Some(script) => run_script(&events, &script, &mut out, colour),
-        None => run_interactive(&events, io::stdin().lock(), &mut out, colour),
+    let result = match (script, lesson) {
+        (Some(script), false) => run_script(&events, &script, &mut out, colour),
+        (None, false) => run_interactive(&events, io::stdin().lock(), &mut out, colour),
+        (script, true) => {
+            let lesson = Lesson::from_events(&scenario.name, &events);
+            match script {
+                Some(script) => run_lesson_script(&lesson, &script, &mut out),
+                None => run_lesson_interactive(&lesson, io::stdin().lock(), &mut out),
+            }
+        }
     };
     match result.and_then(|()| out.flush()) {
         Ok(()) => 0,
@@ -893,7 +918,16 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             seed,
             script,
             script_file,
-        } => cmd_step(&file, seed, script.as_deref(), script_file.as_deref()),
+            lesson,
+        } => {
+            let file = file.unwrap_or_else(|| PathBuf::from(DEFAULT_LESSON));
+            cmd_step(
+                &file,
+                seed,
+                (script.as_deref(), script_file.as_deref()),
+                lesson,
+            )
+        }
         Command::Connect(args) => cmd_connect(&args),
         Command::Serve(args) => cmd_serve(&args),
         Command::Probe(args) => cmd_probe(&args),

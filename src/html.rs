@@ -220,7 +220,7 @@ fn page_json(events: &[Event], connections: &[&str]) -> io::Result<String> {
         .replace('&', "\\u0026"))
 }
 
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -244,6 +244,29 @@ pub fn render_html(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let json = page_json(events, connections)?;
+    let heading = escape_html(title);
+    let body = format!(
+        r#"<header><h1>{heading}</h1><span id="count">{count} events</span><span id="filters">Layers:</span><label>Connection: <select id="conn"><option value="">all</option></select></label><input id="search" type="search" placeholder="Search titles and fields (/)" size="28"><label title="Show the TCP segments that carry each TLS record as arrows of their own"><input type="checkbox" id="unfold"> TCP segments</label><span id="current"></span><pre id="errors"></pre></header>
+<div id="main">
+<div id="diagram"><div id="actors"></div><svg id="ladder" xmlns="http://www.w3.org/2000/svg"><g id="lifelines"></g><g id="times"></g><g id="items"></g></svg></div>
+<aside id="panel"><p>Click a message or an action to see its fields, bytes and explanation; n and p step through the events.</p></aside>
+</div>
+<script type="application/json" id="log">{json}</script>
+"#,
+        count = events.len(),
+    );
+    write_page(out, title, STYLE, &body, SCRIPT)
+}
+
+/// Writes one self-contained page: its `title` (escaped here), `style`,
+/// `body` markup, and `script` last, so that it runs on the whole body.
+pub(crate) fn write_page(
+    out: &mut impl Write,
+    title: &str,
+    style: &str,
+    body: &str,
+    script: &str,
+) -> io::Result<()> {
     let title = escape_html(title);
     write!(
         out,
@@ -254,21 +277,14 @@ pub fn render_html(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-{STYLE}</style>
+{style}</style>
 </head>
 <body>
-<header><h1>{title}</h1><span id="count">{count} events</span><span id="filters">Layers:</span><label>Connection: <select id="conn"><option value="">all</option></select></label><input id="search" type="search" placeholder="Search titles and fields (/)" size="28"><label title="Show the TCP segments that carry each TLS record as arrows of their own"><input type="checkbox" id="unfold"> TCP segments</label><span id="current"></span><pre id="errors"></pre></header>
-<div id="main">
-<div id="diagram"><div id="actors"></div><svg id="ladder" xmlns="http://www.w3.org/2000/svg"><g id="lifelines"></g><g id="times"></g><g id="items"></g></svg></div>
-<aside id="panel"><p>Click a message or an action to see its fields, bytes and explanation; n and p step through the events.</p></aside>
-</div>
-<script type="application/json" id="log">{json}</script>
-<script>
-{SCRIPT}</script>
+{body}<script>
+{script}</script>
 </body>
 </html>
-"#,
-        count = events.len(),
+"#
     )
 }
 

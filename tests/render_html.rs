@@ -4,8 +4,13 @@
 //! Browser tests skip with a message when `chromium` is missing, unless
 //! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` makes a missing tool a failure.
 
+#[path = "support/browser.rs"]
+mod browser;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use browser::{chromium, dump_dom_in_window};
 
 use tlsim::html::render_html;
 use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
@@ -143,65 +148,10 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The Chromium binary, or `None` (after printing why) when the test should skip.
-fn chromium() -> Option<PathBuf> {
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        let found = std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|path| path.is_file())
-        });
-        if found.is_some() {
-            return found;
-        }
-    }
-    if std::env::var("TLSIM_REQUIRE_EXTERNAL_TOOLS").as_deref() == Ok("1") {
-        panic!("chromium is not installed and TLSIM_REQUIRE_EXTERNAL_TOOLS=1");
-    }
-    eprintln!("skipping: chromium is not installed (apt-get install chromium)");
-    None
-}
-
 /// Loads `page#fragment` in headless Chromium and returns the DOM after the
 /// page's script has run.
 fn dump_dom(browser: &Path, dir: &Path, page: &Path, fragment: &str) -> String {
     dump_dom_in_window(browser, dir, page, fragment, "1400,900")
-}
-
-/// [`dump_dom`] in a window of the given `width,height`; a tall window
-/// shows a whole log, since the page draws only the rows in view.
-fn dump_dom_in_window(
-    browser: &Path,
-    dir: &Path,
-    page: &Path,
-    fragment: &str,
-    size: &str,
-) -> String {
-    let profile = dir.join("profile");
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--window-size={size}"))
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}{fragment}", page.display()))
-        .stdin(Stdio::null())
-        .output()
-        .expect("chromium starts");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 fn assert_loaded_without_errors(dom: &str) {
