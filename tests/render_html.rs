@@ -549,3 +549,59 @@ fn a_hundred_thousand_events_open_and_filter() {
     assert!(dom.contains("Change Cipher Spec + Finished"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The keyboard steps as `step` does: the page opened at the Client Hello,
+/// driven from a frame around it that presses n, n, p and / and reads what
+/// the page then shows.
+#[test]
+fn n_and_p_step_through_the_rows_shown_and_slash_searches() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("keyboard");
+    let page = dir.join("google-spdy.html");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/google-spdy.ron");
+    tlsim_run(&scenario, "html", &page);
+    let driver = dir.join("driver.html");
+    std::fs::write(
+        &driver,
+        r#"<!DOCTYPE html><html><body><iframe id="page" src="google-spdy.html#select=11" style="width:1400px;height:900px"></iframe><pre id="seen"></pre>
+<script>
+const frame = document.getElementById("page");
+frame.addEventListener("load", () => {
+  const d = frame.contentDocument;
+  const seen = [];
+  for (const key of ["n", "n", "p"]) {
+    d.body.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+    seen.push(d.getElementById("current").textContent + " | " + d.getElementById("panel").dataset.selected);
+  }
+  d.body.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true }));
+  seen.push("focus: " + d.activeElement.id);
+  document.getElementById("seen").textContent = seen.join("\n");
+});
+</script></body></html>"#,
+    )
+    .unwrap();
+    let output = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", driver.display()))
+        .output()
+        .expect("chromium starts");
+    let dom = String::from_utf8(output.stdout).unwrap();
+    // #12, the Client Hello's segment, is folded under it: n goes to #13.
+    assert!(
+        dom.contains(
+            "<pre id=\"seen\">#13/110 TCP ACK | 13\n#14/110 TCP state SYN-RECEIVED -&gt; ESTABLISHED | 14\n\
+             #13/110 TCP ACK | 13\nfocus: search</pre>"
+        ),
+        "{dom}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

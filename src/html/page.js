@@ -359,7 +359,8 @@
 
   // Keyboard: n and p step through the rows shown, as `step` does; / searches.
   document.addEventListener("keydown", (ev) => {
-    if (ev.target.closest("input, select") || ev.ctrlKey || ev.metaKey || ev.altKey) {
+    const typing = ev.target.closest && ev.target.closest("input, select");
+    if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) {
       if (ev.key === "Escape") ev.target.blur();
       return;
     }
