@@ -60,6 +60,67 @@ struct TlsStream {
     starts: Vec<(usize, usize)>,
 }
 
+impl TlsStream {
+    fn push(&mut self, index: usize, bytes: &[u8]) {
+        self.starts.push((self.bytes.len(), index));
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Where `part` sits in the stream if it is there at `offset`, as the
+    /// positions in `starts` of the sends it overlaps.
+    fn sends_at(&self, offset: usize, part: &[u8]) -> Option<std::ops::Range<usize>> {
+        if part.is_empty() || self.bytes.get(offset..offset + part.len()) != Some(part) {
+            return None;
+        }
+        let first = self.starts.partition_point(|&(start, _)| start <= offset) - 1;
+        let end = self
+            .starts
+            .partition_point(|&(start, _)| start < offset + part.len());
+        Some(first..end)
+    }
+}
+
+/// Matches TLS receipts to sends by their bytes, where the titles cannot:
+/// a flight sent as one event may arrive as several (one a record, as TCP
+/// delivers them), and several sends may arrive as one. Each send's arrow
+/// then ends at the receipt that completes it, and every receipt of its
+/// bytes shows as a dot on that arrow. Receipts whose bytes are not the
+/// sender's (a tampered record) keep the match by title.
+fn match_tls_by_bytes(events: &[Event], recv: &mut [i64], send_of: &mut [i64]) {
+    // Keyed by (sender, receiver, connection); looked up only, never iterated.
+    let mut sent: HashMap<(&str, &str, u32), TlsStream> = HashMap::new();
+    let mut received: HashMap<(&str, &str, u32), usize> = HashMap::new();
+    for (index, event) in events.iter().enumerate() {
+        let (Layer::Tls, Some(conn), Some(peer), Some(bytes)) =
+            (event.layer, event.conn, event.peer.as_deref(), &event.bytes)
+        else {
+            continue;
+        };
+        match event.kind {
+            Kind::Send => sent
+                .entry((&event.actor, peer, conn))
+                .or_default()
+                .push(index, bytes),
+            Kind::Recv => {
+                let offset = received.entry((peer, &event.actor, conn)).or_default();
+                let at = *offset;
+                *offset += bytes.len();
+                let Some(stream) = sent.get(&(peer, event.actor.as_str(), conn)) else {
+                    continue;
+                };
+                let Some(sends) = stream.sends_at(at, bytes) else {
+                    continue;
+                };
+                send_of[index] = stream.starts[sends.start].1 as i64;
+                for &(_, send) in &stream.starts[sends] {
+                    recv[send] = index as i64;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// For each TCP segment (and its receipt) whose payload is bytes of a TLS
 /// send event, the index of that event, else -1: the page draws one arrow
 /// per TLS record and folds the segments that carry it under that arrow.
@@ -77,11 +138,7 @@ fn fold_segments(events: &[Event], recv_of: &[i64]) -> Vec<i64> {
         };
         let key = (event.actor.as_str(), conn);
         match event.layer {
-            Layer::Tls => {
-                let stream = streams.entry(key).or_default();
-                stream.starts.push((stream.bytes.len(), index));
-                stream.bytes.extend_from_slice(bytes);
-            }
+            Layer::Tls => streams.entry(key).or_default().push(index, bytes),
             Layer::Tcp
                 if !["SYN", "FIN", "RST"]
                     .iter()
@@ -99,11 +156,10 @@ fn fold_segments(events: &[Event], recv_of: &[i64]) -> Vec<i64> {
                     continue;
                 };
                 let payload = &bytes[bytes.len().saturating_sub(len)..];
-                if len == 0 || stream.bytes.get(offset..offset + len) != Some(payload) {
+                let Some(sends) = stream.sends_at(offset, payload) else {
                     continue;
-                }
-                let record = stream.starts.partition_point(|&(start, _)| start <= offset) - 1;
-                let record = stream.starts[record].1 as i64;
+                };
+                let record = stream.starts[sends.start].1 as i64;
                 under[index] = record;
                 if let Ok(receipt) = usize::try_from(recv_of[index]) {
                     under[receipt] = record;
@@ -146,8 +202,9 @@ impl<'a> Interner<'a> {
 /// event is `[seq, t_ns, actor, peer, conn, kind, layer, title, summary,
 /// explain, bytes, shape, [values], recv, sendOf, under]`, -1 for none.
 fn page_json(events: &[Event], connections: &[&str]) -> io::Result<String> {
-    let (recv, send_of) = match_messages(events);
+    let (mut recv, mut send_of) = match_messages(events);
     let under = fold_segments(events, &recv);
+    match_tls_by_bytes(events, &mut recv, &mut send_of);
     let summaries: Vec<String> = events.iter().map(summary).collect();
     let mut strings = Interner::default();
     let mut byte_strings: Vec<&[u8]> = Vec::new();
@@ -387,6 +444,32 @@ mod tests {
             fold_segments(&events, &recv),
             [-1, -1, 0, 0, 0, 0, -1, -1, -1]
         );
+    }
+
+    fn tls(kind: Kind, actor: &str, peer: &str, title: &'static str, bytes: &[u8]) -> Event {
+        Event::new(Instant::ZERO, actor, kind, Layer::Tls, title)
+            .peer(peer)
+            .conn(1)
+            .bytes(bytes.to_vec())
+    }
+
+    #[test]
+    fn tls_receipts_match_the_sends_whose_bytes_they_carry() {
+        let events = [
+            tls(Kind::Send, "server", "client", "TLS A + B", b"abcdef"),
+            tls(Kind::Recv, "client", "server", "TLS A", b"abc"),
+            tls(Kind::Recv, "client", "server", "TLS B", b"def"),
+            tls(Kind::Send, "server", "client", "TLS C", b"gh"),
+            tls(Kind::Send, "server", "client", "TLS D", b"ij"),
+            tls(Kind::Recv, "client", "server", "TLS C + D", b"ghij"),
+            // Changed on the way: matched by title alone.
+            tls(Kind::Send, "server", "client", "TLS E", b"kl"),
+            tls(Kind::Recv, "client", "server", "TLS E", b"kX"),
+        ];
+        let (mut recv, mut send_of) = match_messages(&events);
+        match_tls_by_bytes(&events, &mut recv, &mut send_of);
+        assert_eq!(recv, [2, -1, -1, 5, 5, -1, 7, -1]);
+        assert_eq!(send_of, [-1, 0, 0, -1, -1, 3, -1, 6]);
     }
 
     #[test]
