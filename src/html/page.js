@@ -80,11 +80,14 @@
   // What is shown: layers, one connection or all, a search, unfolded segments.
   const layers = [...new Set(E.map((_, i) => layerOf(i)))];
   const state = { layers: new Set(layers), conn: -1, query: "", unfoldAll: false, unfolded: new Set() };
-  let haystack = null;
+  // Each event's searchable text, built when the search first reaches it
+  // (after the cheaper filters), so a search within one connection stays quick.
+  const haystack = [];
   function matches(i) {
-    if (!haystack) {
-      haystack = E.map((e) => (S[e[TITLE]] + "\n" + str(e[SUMMARY]) + "\n" +
-        e[VALUES].map((v) => S[v]).join("\n")).toLowerCase());
+    if (haystack[i] === undefined) {
+      const e = E[i];
+      haystack[i] = (S[e[TITLE]] + "\n" + str(e[SUMMARY]) + "\n" +
+        e[VALUES].map((v) => S[v]).join("\n")).toLowerCase();
     }
     return haystack[i].includes(state.query);
   }
