@@ -19,11 +19,12 @@ use tlsim_net::{CapturePoint, NoTap, PacketTap, PcapWriter};
 use tlsim_scenario::expect::run_and_check;
 use tlsim_scenario::runner::ConnReport;
 use tlsim_scenario::schema::{Action, At, KeyKind};
-use tlsim_scenario::shrink::{ShrinkError, shrink, to_min_ron};
+use tlsim_scenario::shrink::{ShrinkError, Shrunk, shrink, to_min_ron};
 use tlsim_scenario::{End, RunOptions, Scenario, load_file, run_in};
 use tlsim_sim::{Event, Layer, Tracer};
 
 use crate::html::render_html;
+use crate::lesson::{Lesson, render_lesson_html, run_lesson_interactive, run_lesson_script};
 use crate::mermaid::{MERMAID_MAX_TEXT, render_mermaid};
 use crate::output::{JsonLines, Sequenced, TextLadder};
 use crate::real_cmd::{ConnectArgs, ProbeArgs, ServeArgs, cmd_connect, cmd_probe, cmd_serve};
@@ -100,8 +101,10 @@ enum Command {
     /// TEXT), f (fields), b (bytes), k (key computations so far),
     /// e (explanation), h (help), q (quit). An empty line is n.
     Step {
-        /// The scenario file (RON).
-        file: PathBuf,
+        /// The scenario file (RON); with --lesson, scenarios/google-spdy.ron
+        /// when left out.
+        #[arg(required_unless_present = "lesson")]
+        file: Option<PathBuf>,
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
@@ -113,6 +116,12 @@ enum Command {
         /// instead of reading the keyboard.
         #[arg(long, value_name = "PATH")]
         script_file: Option<PathBuf>,
+        /// Walk the session as a guided lesson: one screen per handshake
+        /// step, with its explanation, fields, bytes and key derivations,
+        /// and a question to answer (a letter, or the answer) before going
+        /// on. --script gives the answers.
+        #[arg(long)]
+        lesson: bool,
     },
     /// Run a scenario and check its `expect` section.
     ///
@@ -146,7 +155,8 @@ enum Command {
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
-        /// Where to write the smaller scenario (RON).
+        /// Where to write the smaller scenario (RON), `-` for standard output
+        /// (the report then goes to standard error).
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
         /// Stop after this many runs (at least 1) and write the smallest failing
@@ -202,6 +212,9 @@ pub enum Format {
     /// One self-contained HTML page: the ladder diagram, and each message's
     /// fields and bytes on click.
     Html,
+    /// The run as a guided lesson on one self-contained HTML page: one
+    /// screen per handshake step, each with a question (as `step --lesson`).
+    LessonHtml,
 }
 
 /// Where the pcap captures packets.
@@ -458,7 +471,15 @@ impl<W: Write> Log<W> {
             } => {
                 let events = selection.keep(events, conns);
                 match format {
-                    Format::Html => render_html(&title, &events, &mut out)?,
+                    Format::LessonHtml => {
+                        render_lesson_html(&Lesson::from_events(&title, &events), &mut out)?;
+                    }
+                    Format::Html => render_html(
+                        &title,
+                        &events,
+                        &conns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+                        &mut out,
+                    )?,
                     _ => write_mermaid(&events, &selection, conns, &mut out)?,
                 }
                 out.flush()?;
@@ -479,7 +500,7 @@ fn run_to<W: Write>(
     let log = match format {
         Format::Text => Log::Text(TextLadder::new(out)),
         Format::Jsonl => Log::Json(JsonLines::new(out)),
-        Format::Mermaid | Format::Html => Log::Diagram {
+        Format::Mermaid | Format::Html | Format::LessonHtml => Log::Diagram {
             format,
             title: scenario.name.clone(),
             selection,
@@ -660,11 +681,14 @@ fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
     }
 }
 
+/// The scenario `step --lesson` teaches when given none: the documented session.
+const DEFAULT_LESSON: &str = "scenarios/google-spdy.ron";
+
 fn cmd_step(
     file: &Path,
     seed: Option<u64>,
-    script: Option<&str>,
-    script_file: Option<&Path>,
+    (script, script_file): (Option<&str>, Option<&Path>),
+    lesson: bool,
 ) -> i32 {
     let scenario = match load(file) {
         Ok(s) => s,
@@ -693,9 +717,16 @@ fn cmd_step(
         },
         (None, None) => None,
     };
-    let result = match script {
-        Some(script) => run_script(&events, &script, &mut out, colour),
-        None => run_interactive(&events, io::stdin().lock(), &mut out, colour),
+    let result = match (script, lesson) {
+        (Some(script), false) => run_script(&events, &script, &mut out, colour),
+        (None, false) => run_interactive(&events, io::stdin().lock(), &mut out, colour),
+        (script, true) => {
+            let lesson = Lesson::from_events(&scenario.name, &events);
+            match script {
+                Some(script) => run_lesson_script(&lesson, &script, &mut out),
+                None => run_lesson_interactive(&lesson, io::stdin().lock(), &mut out),
+            }
+        }
     };
     match result.and_then(|()| out.flush()) {
         Ok(()) => 0,
@@ -721,7 +752,7 @@ fn cmd_shrink(file: &Path, seed: Option<u64>, out: &Path, max_runs: usize) -> i3
         }
         Err(ShrinkError::Run(e)) => return fail(format_args!("{}: {e}", file.display())),
     };
-    let mut min = shrunk.scenario;
+    let mut min = shrunk.scenario.clone();
     min.description = format!(
         "Shrunk by tlsim shrink from {} (seed {seed}); still fails: {}",
         file.display(),
@@ -741,33 +772,60 @@ fn cmd_shrink(file: &Path, seed: Option<u64>, out: &Path, max_runs: usize) -> i3
     let written = to_min_ron(&min, &original)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
         .and_then(|text| {
-            let (pending, mut w) = PendingFile::create(out)?;
+            let mut w = Output::create(out)?;
             w.write_all(text.as_bytes())?;
-            w.flush()?;
-            drop(w);
-            pending.commit()
+            w.commit()
         });
     if let Err(e) = written {
-        return fail(format_args!("cannot write {}: {e}", out.display()));
+        return fail(format_args!("cannot write {}: {e}", output_name(out)));
     }
-    println!("FAIL {} (seed {seed}): {}", file.display(), shrunk.failure);
-    println!(
+    // With the scenario on standard output, the report goes beside it on
+    // standard error, so that `--out - > min.ron` saves the scenario alone.
+    let mut report_to: Box<dyn Write> = if out == Path::new(STDOUT_PATH) {
+        Box::new(io::stderr())
+    } else {
+        Box::new(io::stdout())
+    };
+    let report = shrink_report(&scenario, &min, file, (seed, out), &shrunk, &mut report_to);
+    match report {
+        Ok(()) => 0,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(e),
+    }
+}
+
+/// What `shrink` found, what it cut and where the result went.
+fn shrink_report(
+    original: &Scenario,
+    min: &Scenario,
+    file: &Path,
+    (seed, written_to): (u64, &Path),
+    shrunk: &Shrunk,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "FAIL {} (seed {seed}): {}",
+        file.display(),
+        shrunk.failure
+    )?;
+    writeln!(
+        out,
         "shrunk in {} runs: {} -> {} timeline steps, {} -> {} link directions with randomness",
         shrunk.runs,
-        scenario.timeline.len(),
+        original.timeline.len(),
         min.timeline.len(),
-        random_directions(&scenario),
-        random_directions(&min),
-    );
+        random_directions(original),
+        random_directions(min),
+    )?;
     for what in &shrunk.cut {
-        println!("  cut {what}");
+        writeln!(out, "  cut {what}")?;
     }
-    println!(
-        "wrote {}; replay: tlsim check {}",
-        out.display(),
-        out.display()
-    );
-    0
+    if written_to == Path::new(STDOUT_PATH) {
+        return writeln!(out, "wrote it to standard output");
+    }
+    let path = written_to.display();
+    writeln!(out, "wrote {path}; replay: tlsim check {path}")
 }
 
 /// Link directions with jitter, loss, duplication, reordering or corruption.
@@ -860,7 +918,16 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             seed,
             script,
             script_file,
-        } => cmd_step(&file, seed, script.as_deref(), script_file.as_deref()),
+            lesson,
+        } => {
+            let file = file.unwrap_or_else(|| PathBuf::from(DEFAULT_LESSON));
+            cmd_step(
+                &file,
+                seed,
+                (script.as_deref(), script_file.as_deref()),
+                lesson,
+            )
+        }
         Command::Connect(args) => cmd_connect(&args),
         Command::Serve(args) => cmd_serve(&args),
         Command::Probe(args) => cmd_probe(&args),

@@ -386,7 +386,7 @@ fn layer_style(layer: Layer) -> &'static str {
 }
 
 /// Sixteen bytes a line: offset, hex in two groups of eight, and ASCII.
-fn hex_dump(bytes: &[u8]) -> String {
+pub(crate) fn hex_dump(bytes: &[u8]) -> String {
     let mut text = String::new();
     for (line, chunk) in bytes.chunks(16).enumerate() {
         let _ = write!(text, "{:04x}  ", line * 16);

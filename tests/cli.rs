@@ -887,3 +887,34 @@ fn a_grid_plot_draws_handshake_time_against_the_first_value_as_svg() {
     tlsim(&args);
     assert_eq!(std::fs::read(&again).unwrap(), drawn.as_bytes());
 }
+
+#[test]
+fn shrink_writes_to_standard_output_for_a_dash_and_reports_on_standard_error() {
+    let failing = std::fs::read_to_string("scenarios/tcp-basic.ron")
+        .unwrap()
+        .replacen("bytes: 10240", "bytes: 10241", 1);
+    let dir = scratch_dir("shrink_stdout");
+    let file = dir.join("failing.ron");
+    std::fs::write(&file, failing).unwrap();
+    let out = tlsim(&[
+        "shrink",
+        file.to_str().unwrap(),
+        "--out",
+        "-",
+        "--max-runs",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let min = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(min.contains("Scenario(") && min.ends_with(")\n"), "{min}");
+    assert!(stderr(&out).starts_with("FAIL "), "{}", stderr(&out));
+    assert!(stderr(&out).contains("wrote it to standard output"));
+    assert!(!Path::new(env!("CARGO_MANIFEST_DIR")).join("-").exists());
+    // What it wrote is the scenario: saved, it fails the same way.
+    let saved = dir.join("min.ron");
+    std::fs::write(&saved, &min).unwrap();
+    assert_eq!(
+        tlsim(&["check", saved.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+}

@@ -4,8 +4,13 @@
 //! Browser tests skip with a message when `chromium` is missing, unless
 //! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` makes a missing tool a failure.
 
+#[path = "support/browser.rs"]
+mod browser;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use browser::{chromium, dump_dom_in_window};
 
 use tlsim::html::render_html;
 use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
@@ -115,7 +120,7 @@ const CLIENT_HELLO_SEQ: u64 = 7;
 
 fn render(title: &str, events: &[Event]) -> String {
     let mut out = Vec::new();
-    render_html(title, events, &mut out).unwrap();
+    render_html(title, events, &["c1"], &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -124,7 +129,7 @@ fn page_is_self_contained_with_events_embedded_as_json() {
     let page = render("Handshake <demo>", &handshake());
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("<title>Handshake &lt;demo&gt;</title>"));
-    assert!(page.contains(r#"<script type="application/json" id="log">{"events":["#));
+    assert!(page.contains(r#"<script type="application/json" id="log">{"strings":["#));
     assert!(!page.contains("<script src"));
     assert!(!page.contains("<link"));
     let external: Vec<&str> = page
@@ -143,65 +148,10 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The Chromium binary, or `None` (after printing why) when the test should skip.
-fn chromium() -> Option<PathBuf> {
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        let found = std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|path| path.is_file())
-        });
-        if found.is_some() {
-            return found;
-        }
-    }
-    if std::env::var("TLSIM_REQUIRE_EXTERNAL_TOOLS").as_deref() == Ok("1") {
-        panic!("chromium is not installed and TLSIM_REQUIRE_EXTERNAL_TOOLS=1");
-    }
-    eprintln!("skipping: chromium is not installed (apt-get install chromium)");
-    None
-}
-
 /// Loads `page#fragment` in headless Chromium and returns the DOM after the
 /// page's script has run.
 fn dump_dom(browser: &Path, dir: &Path, page: &Path, fragment: &str) -> String {
     dump_dom_in_window(browser, dir, page, fragment, "1400,900")
-}
-
-/// [`dump_dom`] in a window of the given `width,height`; a tall window
-/// shows a whole log, since the page draws only the rows in view.
-fn dump_dom_in_window(
-    browser: &Path,
-    dir: &Path,
-    page: &Path,
-    fragment: &str,
-    size: &str,
-) -> String {
-    let profile = dir.join("profile");
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--virtual-time-budget=5000",
-        ])
-        .arg(format!("--window-size={size}"))
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}{fragment}", page.display()))
-        .stdin(Stdio::null())
-        .output()
-        .expect("chromium starts");
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 fn assert_loaded_without_errors(dom: &str) {
@@ -363,22 +313,7 @@ fn the_documented_scenario_page_shows_every_message_and_the_client_hello_suites(
     let dir = scratch_dir("documented");
     let page = dir.join("google-spdy.html");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/google-spdy.ron");
-    let run = Command::new(env!("CARGO_BIN_EXE_tlsim"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--format",
-            "html",
-            "--out",
-        ])
-        .arg(&page)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    tlsim_run(&scenario, "html", &page);
     let jsonl = Command::new(env!("CARGO_BIN_EXE_tlsim"))
         .args(["run", scenario.to_str().unwrap(), "--format", "jsonl"])
         .output()
@@ -397,13 +332,14 @@ fn the_documented_scenario_page_shows_every_message_and_the_client_hello_suites(
         &browser,
         &dir,
         &page,
-        &format!("#click={}", hello.seq),
+        &format!("#unfold=all&click={}", hello.seq),
         "1400,8000",
     );
     assert_loaded_without_errors(&dom);
     let svg_start = dom.find("<svg").expect("the ladder");
     let ladder = &dom[svg_start..svg_start + dom[svg_start..].find("</svg>").unwrap()];
-    // Every message sent is drawn as an arrow group carrying its seq.
+    // With the TCP segments unfolded, every message sent is drawn as an
+    // arrow group carrying its seq.
     let drawn: Vec<u64> = ladder
         .split(r#"<g class="msg "#)
         .skip(1)
@@ -442,6 +378,230 @@ fn the_documented_scenario_page_shows_every_message_and_the_client_hello_suites(
     assert!(
         panel.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA (0xc013)"),
         "{panel}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// tls12-ecdsa with `count` connections, one opened each millisecond, each
+/// a request, a response and a close.
+fn many_connections(count: u32) -> String {
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tls12-ecdsa.ron"),
+    )
+    .unwrap();
+    let head = &base[..base.find("    timeline: [").unwrap()];
+    let mut steps: Vec<(u32, u32, String)> = Vec::new();
+    for k in 1..=count {
+        let conn = format!("conn: \"c{k}\"");
+        steps.push((
+            k,
+            0,
+            format!(r#"Connect({conn}, from: "client", to: "server", port: 443, tls: "client")"#),
+        ));
+        steps.push((
+            k,
+            1,
+            format!(r#"Send({conn}, from: "client", data: Text("GET / HTTP/1.1\r\n\r\n"))"#),
+        ));
+        steps.push((
+            k + 100,
+            2,
+            format!(r#"Send({conn}, from: "server", data: Text("HTTP/1.1 200 OK\r\n\r\nhello"))"#),
+        ));
+        steps.push((k + 200, 3, format!(r#"Close({conn}, from: "client")"#)));
+    }
+    steps.sort();
+    let timeline: String = (steps.iter())
+        .map(|(ms, _, step)| format!("        At(\"{ms}ms\", {step}),\n"))
+        .collect();
+    format!("{head}    timeline: [\n{timeline}    ],\n)\n")
+}
+
+/// `tlsim run SCENARIO --format FORMAT --out OUT`, which must succeed.
+fn tlsim_run(scenario: &Path, format: &str, out: &Path) {
+    let run = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--format",
+            format,
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Runs `scenario` into an HTML page (and, when `jsonl` is set, its JSON lines).
+fn run_page(dir: &Path, scenario: &str, jsonl: bool) -> (PathBuf, Vec<Event>) {
+    let file = dir.join("many.ron");
+    std::fs::write(&file, scenario).unwrap();
+    let page = dir.join("many.html");
+    tlsim_run(&file, "html", &page);
+    let mut events = Vec::new();
+    if jsonl {
+        let log = dir.join("many.jsonl");
+        tlsim_run(&file, "jsonl", &log);
+        events = (std::fs::read_to_string(&log).unwrap().lines())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    }
+    (page, events)
+}
+
+/// Loads `page#fragment` and prints how long the page took to draw.
+fn open_and_measure(browser: &Path, dir: &Path, page: &Path, fragment: &str, what: &str) -> String {
+    let started = std::time::Instant::now();
+    let dom = dump_dom(browser, dir, page, fragment);
+    let wall = started.elapsed();
+    assert_loaded_without_errors(&dom);
+    let body = &dom[dom.find("<body").unwrap()..];
+    let at = body.find(r#"data-render-ms=""#).expect("the render time") + 16;
+    let render_ms = &body[at..at + body[at..].find('"').unwrap()];
+    let size = std::fs::metadata(page).unwrap().len();
+    println!(
+        "{what}: page of {:.1} MB, first drawing {render_ms} ms after navigation \
+         (chromium ran {:.1} s in all)",
+        size as f64 / 1e6,
+        wall.as_secs_f64()
+    );
+    dom
+}
+
+/// `data-rows` of the row counter: how many rows the filters leave.
+fn rows_shown(dom: &str) -> usize {
+    let at = dom
+        .find(r#"<span id="count" data-rows=""#)
+        .expect("the row counter")
+        + 28;
+    dom[at..at + dom[at..].find('"').unwrap()].parse().unwrap()
+}
+
+/// The `#N` of each row drawn down the side of the ladder.
+fn drawn_seqs(dom: &str) -> Vec<u64> {
+    let svg_start = dom.find("<svg").expect("the ladder");
+    let ladder = &dom[svg_start..svg_start + dom[svg_start..].find("</svg>").unwrap()];
+    (ladder.split(r#"<tspan class="seq">#"#).skip(1))
+        .map(|rest| rest[..rest.find('<').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn two_hundred_connections_filter_to_one_by_the_url() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("connections");
+    let (page, events) = run_page(&dir, &many_connections(200), true);
+    let dom = open_and_measure(&browser, &dir, &page, "#conn=c42", "200 TLS connections");
+    // Only c42's events (and the run's start and end) are drawn, and all
+    // of them but the TCP segments folded under their TLS records.
+    let run_level = |e: &Event| e.actor == "sim" && e.layer == Layer::Sim;
+    let of_c42: Vec<&Event> = (events.iter())
+        .filter(|e| e.conn == Some(42) || run_level(e))
+        .collect();
+    let drawn = drawn_seqs(&dom);
+    assert!(!drawn.is_empty());
+    for seq in &drawn {
+        assert!(of_c42.iter().any(|e| e.seq == *seq), "#{seq} is not c42's");
+    }
+    let shown = rows_shown(&dom);
+    assert!(
+        shown < of_c42.len() && shown > of_c42.len() / 2,
+        "{shown} rows"
+    );
+    assert!(dom.contains(r#"<option value="42" selected="">c42</option>"#));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_hundred_thousand_events_open_and_filter() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("hundred-thousand");
+    let (page, _) = run_page(&dir, &many_connections(1480), false);
+    let text = std::fs::read_to_string(&page).unwrap();
+    let json = &text[text.find(r#"id="log">"#).unwrap() + 9..text.find("</script>").unwrap()];
+    let data: serde_json::Value = serde_json::from_str(json).unwrap();
+    let events = data["events"].as_array().unwrap().len();
+    assert!(events >= 100_000, "only {events} events");
+    // Each byte string is stored once: a receipt refers to its send's.
+    let bytes = data["bytes"].as_array().unwrap();
+    let distinct: std::collections::BTreeSet<&str> =
+        bytes.iter().map(|b| b.as_str().unwrap()).collect();
+    assert_eq!(distinct.len(), bytes.len());
+
+    let dom = open_and_measure(&browser, &dir, &page, "", &format!("{events} events"));
+    assert!(rows_shown(&dom) > 0);
+    assert!(dom.contains("TLS Client Hello"), "no Client Hello drawn");
+    let dom = open_and_measure(
+        &browser,
+        &dir,
+        &page,
+        "#conn=c1000&q=finished",
+        "filtered to c1000, searched",
+    );
+    let shown = rows_shown(&dom);
+    // Run start and end, and the four Finished-bearing flights of c1000.
+    assert!((3..=8).contains(&shown), "{shown} rows");
+    assert!(dom.contains("Change Cipher Spec + Finished"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The keyboard steps as `step` does: the page opened at the Client Hello,
+/// driven from a frame around it that presses n, n, p and / and reads what
+/// the page then shows.
+#[test]
+fn n_and_p_step_through_the_rows_shown_and_slash_searches() {
+    let Some(browser) = chromium() else { return };
+    let dir = scratch_dir("keyboard");
+    let page = dir.join("google-spdy.html");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/google-spdy.ron");
+    tlsim_run(&scenario, "html", &page);
+    let driver = dir.join("driver.html");
+    std::fs::write(
+        &driver,
+        r#"<!DOCTYPE html><html><body><iframe id="page" src="google-spdy.html#select=11" style="width:1400px;height:900px"></iframe><pre id="seen"></pre>
+<script>
+const frame = document.getElementById("page");
+frame.addEventListener("load", () => {
+  const d = frame.contentDocument;
+  const seen = [];
+  for (const key of ["n", "n", "p"]) {
+    d.body.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+    seen.push(d.getElementById("current").textContent + " | " + d.getElementById("panel").dataset.selected);
+  }
+  d.body.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true }));
+  seen.push("focus: " + d.activeElement.id);
+  document.getElementById("seen").textContent = seen.join("\n");
+});
+</script></body></html>"#,
+    )
+    .unwrap();
+    let output = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", driver.display()))
+        .output()
+        .expect("chromium starts");
+    let dom = String::from_utf8(output.stdout).unwrap();
+    // #12, the Client Hello's segment, is folded under it: n goes to #13.
+    assert!(
+        dom.contains(
+            "<pre id=\"seen\">#13/110 TCP ACK | 13\n#14/110 TCP state SYN-RECEIVED -&gt; ESTABLISHED | 14\n\
+             #13/110 TCP ACK | 13\nfocus: search</pre>"
+        ),
+        "{dom}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
