@@ -9,6 +9,7 @@
 //!   passed in.
 //! - [`config`]: what the client offers and trusts, as plain data.
 //! - `hs`: the handshake, one struct per message expected next.
+//! - [`tickets`]: the TLS 1.3 tickets kept for resumption and 0-RTT.
 //! - [`states`]: the name of each handshake state and every legal
 //!   transition, declared once and checked in debug builds; rendered in
 //!   `docs/tls-client-states.dot`.
@@ -18,15 +19,18 @@
 //!
 //! Deliberate omissions: no renegotiation (a HelloRequest is refused with
 //! a warning no_renegotiation), no client certificates (a Certificate
-//! Request gets an empty Certificate), no session tickets (a ticket is
-//! accepted into the transcript but not used).
+//! Request gets an empty Certificate), no TLS 1.2 session tickets (a
+//! ticket is accepted into the transcript but not used; TLS 1.3 tickets
+//! are kept and resumed with).
 
 #![forbid(unsafe_code)]
 
 pub mod config;
 mod hs;
 pub mod states;
+pub mod tickets;
 mod tls13;
+mod tls13_psk;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use tlsim_tls::conn::SessionStore;
 use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
+use tlsim_tls::crypto::ticket::TicketKey;
 use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
@@ -40,6 +41,25 @@ pub struct ServerConfig {
     pub max_handshake_len: usize,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
+    /// TLS 1.3 tickets issued after the handshake and accepted for
+    /// resumption (RFC 8446 §4.6.1); `None`: none issued, every PSK offer
+    /// ignored.
+    pub tickets: Option<TicketConfig>,
+}
+
+/// How a TLS 1.3 server issues and accepts tickets (RFC 8446 §4.6.1).
+#[derive(Clone, Debug)]
+pub struct TicketConfig {
+    /// NewSessionTickets sent after the client's Finished.
+    pub count: u8,
+    /// `ticket_lifetime` in seconds (at most 604800); an older ticket is
+    /// refused and the handshake is a full one.
+    pub lifetime: u32,
+    /// The 0-RTT data a ticket allows (its early_data extension); 0: no
+    /// 0-RTT. Also the most early data a rejecting server skips (§4.2.10).
+    pub max_early_data_size: u32,
+    /// The key tickets are sealed with.
+    pub key: TicketKey,
 }
 
 impl ServerConfig {
@@ -59,6 +79,7 @@ impl ServerConfig {
             extended_master_secret: true,
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             pins: ServerPins::default(),
+            tickets: None,
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod config;
 mod hs;
 pub mod states;
 mod tls13;
+mod tls13_psk;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
