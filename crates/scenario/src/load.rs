@@ -895,7 +895,19 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             &p.pins.ephemeral_key,
             32..=32,
         )?;
+        check_len(pins.clone(), "ticket_key", &p.pins.ticket_key, 16..=16)?;
         check_ivs(pins, &p.pins.cbc_ivs)?;
+        // RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than
+        // 604800 seconds (7 days)."
+        if p.tickets.as_ref().is_some_and(|t| t.lifetime > 604_800) {
+            return Err((
+                server_at.field("tickets"),
+                format!(
+                    "TLS server {:?}: a ticket lifetime is at most 604800 seconds (RFC 8446 §4.6.1)",
+                    p.name
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use tlsim_sim::{Kind, Layer};
 use tlsim_tls_script::Conversation;
 
 use crate::codepoints::{
-    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, SigScheme, Suite, Uri,
-    Version,
+    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, PskMode, SigScheme, Suite,
+    Uri, Version,
 };
 use crate::names::{
     CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
@@ -928,6 +928,43 @@ pub struct TlsClient {
     /// Fixed values instead of random ones, to reproduce a trace byte for byte.
     #[serde(default)]
     pub pins: ClientPins,
+    /// TLS 1.3: the PSK key exchange modes offered with a ticket (RFC 8446
+    /// §4.2.9), in order (default `["psk_dhe_ke"]`).
+    #[serde(default = "default_psk_modes")]
+    pub psk_modes: Vec<PskMode>,
+    /// TLS 1.3: send the data written before the handshake as 0-RTT data
+    /// (RFC 8446 §4.2.10) when the ticket offered allows it (default
+    /// false).
+    #[serde(default)]
+    pub early_data: bool,
+}
+
+fn default_psk_modes() -> Vec<PskMode> {
+    vec![PskMode(tlsim_tls::enums::PskKeyExchangeMode::PskDheKe)]
+}
+
+/// How a TLS 1.3 server issues session tickets (RFC 8446 §4.6.1).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tickets {
+    /// NewSessionTickets sent after the client's Finished (default 1).
+    #[serde(default = "one")]
+    pub count: u8,
+    /// `ticket_lifetime` in seconds, at most 604800 (default 7200); an
+    /// older ticket is refused and the handshake is a full one.
+    #[serde(default = "default_ticket_lifetime")]
+    pub lifetime: u32,
+    /// The 0-RTT data each ticket allows, in bytes (default 0: none).
+    #[serde(default)]
+    pub max_early_data_size: u32,
+}
+
+fn one() -> u8 {
+    1
+}
+
+fn default_ticket_lifetime() -> u32 {
+    7200
 }
 
 /// Values a client would otherwise draw at random (hex).
@@ -999,6 +1036,10 @@ pub struct TlsServer {
     /// Fixed values instead of random ones.
     #[serde(default)]
     pub pins: ServerPins,
+    /// TLS 1.3 session tickets, for resumption and 0-RTT (default: none
+    /// issued, none accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<Tickets>,
 }
 
 /// Values a server would otherwise draw at random (hex).
@@ -1033,4 +1074,13 @@ pub struct ServerPins {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cbc_ivs: Vec<Vec<u8>>,
+    /// The 16-byte AES-128-GCM key TLS 1.3 tickets are sealed with
+    /// (default: drawn from the scenario seed); servers that share it
+    /// accept each other's tickets.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ticket_key: Option<Vec<u8>>,
 }

@@ -9,8 +9,11 @@ use tlsim_sim::RngStream;
 use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::EventContext;
+use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, TicketKey};
+use tlsim_tls_client::config::TicketStore;
 use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
 use tlsim_tls_script::{Conversation, Script};
+use tlsim_tls_server::config::TicketConfig;
 use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache};
 
 use super::ConnectionEnd;
@@ -151,6 +154,11 @@ impl<'a> Factory<'a> {
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
             },
+            tickets: p
+                .resume
+                .then(|| Arc::new(Mutex::new(TicketStore::default()))),
+            psk_modes: p.psk_modes.iter().map(|m| m.0).collect(),
+            early_data: p.early_data,
         });
         self.clients.insert(key, config.clone());
         config
@@ -190,9 +198,26 @@ impl<'a> Factory<'a> {
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
             },
+            tickets: p.tickets.as_ref().map(|t| TicketConfig {
+                count: t.count,
+                lifetime: t.lifetime,
+                max_early_data_size: t.max_early_data_size,
+                key: self.ticket_key(profile, p.pins.ticket_key.as_deref()),
+            }),
         });
         self.servers.insert(key, config.clone());
         config
+    }
+
+    /// A server profile's ticket key: the pinned one, or 16 bytes of a
+    /// stream of its own, so that drawing it shifts no other stream.
+    fn ticket_key(&self, profile: &str, pinned: Option<&[u8]>) -> TicketKey {
+        let mut key = [0u8; TICKET_KEY_LEN];
+        match pinned.and_then(|k| <[u8; TICKET_KEY_LEN]>::try_from(k).ok()) {
+            Some(pinned) => key = pinned,
+            None => RngStream::new(self.seed, &format!("tls ticket key {profile}")).fill(&mut key),
+        }
+        TicketKey::new(&key)
     }
 
     /// The end that connects, on `host`: plain TCP, TLS with its profile
