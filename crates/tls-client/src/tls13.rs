@@ -15,8 +15,8 @@
 //!    [`Connected`].
 //!
 //! A HelloRetryRequest (§4.1.4) is answered once with a second Client
-//! Hello ([`retry`]). Not implemented yet: PSK resumption and 0-RTT (a NewSessionTicket is
-//! read and set aside), KeyUpdate, client certificates.
+//! Hello ([`retry`]). Tickets, PSK resumption and 0-RTT are in
+//! `tls13_psk`. Not implemented yet: KeyUpdate, client certificates.
 
 use std::sync::Arc;
 

@@ -16,8 +16,9 @@
 //!   `docs/tls-server-states.dot`.
 //!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
-//! refused with a warning no_renegotiation), no client authentication, no session tickets
-//! (the extension is ignored), no static RSA key exchange.
+//! refused with a warning no_renegotiation), no client authentication, no TLS 1.2 session
+//! tickets (the extension is ignored; TLS 1.3 tickets are issued when configured), no
+//! static RSA key exchange.
 
 #![forbid(unsafe_code)]
 

@@ -11,8 +11,8 @@
 //!
 //! A client without a share for a group both support gets one
 //! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`]. Not
-//! implemented yet: cookies, PSK resumption and 0-RTT, tickets,
-//! KeyUpdate, client certificates. Signatures are ecdsa_secp256r1_sha256
+//! implemented yet: cookies, KeyUpdate, client certificates. Tickets,
+//! PSK resumption and 0-RTT are in `tls13_psk`. Signatures are ecdsa_secp256r1_sha256
 //! only, the one TLS 1.3 scheme this crate's keys sign with.
 
 use std::sync::Arc;
