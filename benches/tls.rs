@@ -14,6 +14,13 @@
 //!   certificate verification cache is on, as by default, so the chain is
 //!   verified once per run. Criterion's time per element is the wall time
 //!   per simulated handshake.
+//! - `handshake/tls13_x25519_psk_dhe_ke_resumed`: the TLS 1.3 case
+//!   resumed: [`CONNECTIONS`] connections one after another (50 ms apart),
+//!   the first a full handshake whose server issues a ticket, each later
+//!   one resuming from the ticket the one before left (RFC 8446 §2.2:
+//!   psk_dhe_ke, a fresh X25519 exchange, no certificate or signature),
+//!   with the same request, response and close. Reported beside the full
+//!   handshake; it has no floor of its own.
 //! - `crypto_floor/<case>`: the operations such a handshake cannot avoid,
 //!   made through the same `tlsim_tls::crypto` calls the actors make: two
 //!   key generations and two ECDH agreements in the case's group, the
@@ -84,6 +91,8 @@ struct Case {
     group: KxGroup,
     /// Whether the case is a TLS 1.3 handshake (otherwise TLS 1.2).
     tls13: bool,
+    /// TLS 1.3 resumed from tickets, connections one after another.
+    resumed: bool,
 }
 
 impl Case {
@@ -119,24 +128,28 @@ const CASES: [Case; 5] = [
         suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         group: KxGroup::Secp256r1,
         tls13: false,
+        resumed: false,
     },
     Case {
         id: "ecdhe_ecdsa_p384_aes256_gcm_sha384",
         suite: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         group: KxGroup::Secp384r1,
         tls13: false,
+        resumed: false,
     },
     Case {
         id: "ecdhe_ecdsa_x25519_chacha20_poly1305",
         suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
         group: KxGroup::X25519,
         tls13: false,
+        resumed: false,
     },
     Case {
         id: "tls13_x25519_aes128_gcm_ecdsa",
         suite: 0x1301,
         group: KxGroup::X25519,
         tls13: true,
+        resumed: false,
     },
     Case {
         id: "rsa_aes128_gcm",
@@ -144,8 +157,18 @@ const CASES: [Case; 5] = [
         // Offered, never used: RSA key transport has no key exchange group.
         group: KxGroup::Secp256r1,
         tls13: false,
+        resumed: false,
     },
 ];
+
+/// The TLS 1.3 case, resumed from tickets.
+const RESUMED: Case = Case {
+    id: "tls13_x25519_psk_dhe_ke_resumed",
+    suite: 0x1301,
+    group: KxGroup::X25519,
+    tls13: true,
+    resumed: true,
+};
 
 /// The handshake messages hashed for the session hash and the Finished
 /// messages: about the size of ClientHello, ServerHello, a one-certificate
@@ -158,9 +181,12 @@ const TRANSCRIPT_LEN: usize = 1_100;
 fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     // A new connection every millisecond; each lives about 40 ms, so some
     // 40 handshakes are in flight at once. (Time in ms, step.)
+    // Resumed: one connection at a time, each taking the ticket the one
+    // before left.
+    let spacing = if case.resumed { 50 } else { 1 };
     let mut steps: Vec<(u64, String)> = Vec::new();
     for i in 0..count {
-        let at = u64::from(i);
+        let at = u64::from(i) * spacing;
         steps.push((
             at,
             format!(
@@ -200,6 +226,10 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
         }
         _ => "P256".to_owned(),
     };
+    let (resume, tickets) = match case.resumed {
+        true => ("true", "tickets: (count: 1),"),
+        false => ("false", ""),
+    };
     let text = format!(
         r#"Scenario(
     name: "tls-handshakes",
@@ -227,7 +257,7 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
             server_name: "server.test",
             extended_master_secret: true,
             trust: ["root"],
-            resume: false,
+            resume: {resume},
         )],
         servers: [TlsServer(
             name: "server",
@@ -237,6 +267,7 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
             chain: ["server"],
             key: "leaf",
             extended_master_secret: true,
+            {tickets}
         )],
     ),
     listen: [Listen(host: "server", port: 443, tls: "server")],
@@ -249,8 +280,9 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
 
 /// Runs the scenario once with an event log and checks that it measures
 /// what it claims: every connection carried its request and response,
-/// every one was a full (not resumed) handshake of the case's version, and
-/// the certificate chain was verified once.
+/// every one was a full handshake of the case's version (all but the
+/// first resumed, in the resumed case), and the certificate chain was
+/// verified once.
 fn check_handshakes(scenario: &Scenario, case: Case, count: u32) {
     let mut log: Vec<Event> = Vec::new();
     let outcome = run(scenario, 1, RunOptions::default(), &mut log, &mut NoTap);
@@ -275,29 +307,36 @@ fn check_handshakes(scenario: &Scenario, case: Case, count: u32) {
             .find(|f| f.name == name)
             .map(|f| f.value.clone())
     };
-    let full_handshakes = log
-        .iter()
-        .filter(|e| {
-            e.kind == Kind::State
-                && e.actor == "client"
-                && e.title == "TLS handshake complete"
-                && field(e, "Resumed").as_deref() == Some("false")
-                && field(e, "Version").is_some_and(|v| v.starts_with(case.version()))
-        })
-        .count();
+    let handshakes = |resumed: &str| {
+        log.iter()
+            .filter(|e| {
+                e.kind == Kind::State
+                    && e.actor == "client"
+                    && e.title == "TLS handshake complete"
+                    && field(e, "Resumed").as_deref() == Some(resumed)
+                    && field(e, "Version").is_some_and(|v| v.starts_with(case.version()))
+            })
+            .count()
+    };
+    let expected_full = if case.resumed { 1 } else { count as usize };
     assert_eq!(
-        full_handshakes, count as usize,
-        "every connection must make a full handshake"
+        (handshakes("false"), handshakes("true")),
+        (expected_full, count as usize - expected_full),
+        "every connection must make a full handshake, or resume in the resumed case"
     );
+    if case.resumed {
+        return;
+    }
     // The same chain under the same root: only the first connection's
-    // verification computes the signature.
+    // verification computes the signature; a resumed handshake sees no
+    // chain at all.
     let cached_chains = log
         .iter()
         .filter(|e| e.fields.iter().any(|f| f.name == "From Cache"))
         .count();
     assert_eq!(
         cached_chains,
-        count as usize - 1,
+        expected_full - 1,
         "the verification cache must answer every chain after the first"
     );
 }
@@ -306,7 +345,7 @@ fn handshake(c: &mut Criterion) {
     let mut group = c.benchmark_group("handshake");
     group.sample_size(10);
     group.throughput(Throughput::Elements(u64::from(CONNECTIONS)));
-    for case in CASES {
+    for case in CASES.into_iter().chain([RESUMED]) {
         let scenario = handshakes_scenario(case, CONNECTIONS);
         check_handshakes(&scenario, case, CONNECTIONS);
         group.bench_function(case.id, |b| {

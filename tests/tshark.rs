@@ -207,7 +207,8 @@ fn tshark_decrypts_every_protected_record_with_the_key_log() {
 /// or a TLS 1.3 secret (32 or 48 bytes, the suite's hash), after the
 /// 32-byte client random.
 fn is_key_log_line(line: &str) -> bool {
-    const TLS13_LABELS: [&str; 5] = [
+    const TLS13_LABELS: [&str; 6] = [
+        "CLIENT_EARLY_TRAFFIC_SECRET",
         "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
         "SERVER_HANDSHAKE_TRAFFIC_SECRET",
         "CLIENT_TRAFFIC_SECRET_0",

@@ -12,7 +12,7 @@ use tlsim_tls::cert::der::oid_from_dotted;
 use tlsim_tls::conn::alert_name;
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    PskKeyExchangeMode, SignatureScheme,
 };
 
 fn parse_hex(text: &str) -> Option<u16> {
@@ -154,6 +154,12 @@ named_code_point!(
 named_code_point!(
     /// A TLS extension type: `"server_name"`, `"elliptic_curves"`, `"ec_point_formats"`, …
     Extension, ExtensionType, u16, "extension", "server_name"
+);
+
+named_code_point!(
+    /// A TLS 1.3 PSK key exchange mode (RFC 8446 §4.2.9): `"psk_dhe_ke"`,
+    /// `"psk_ke"`.
+    PskMode, PskKeyExchangeMode, u8, "PSK key exchange mode", "psk_dhe_ke"
 );
 
 /// A calendar time in UTC, `"YYYY-MM-DDTHH:MM:SSZ"`, held as seconds since

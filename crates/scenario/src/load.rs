@@ -895,16 +895,33 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             &p.pins.ephemeral_key,
             32..=32,
         )?;
+        check_len(pins.clone(), "ticket_key", &p.pins.ticket_key, 16..=16)?;
         check_ivs(pins, &p.pins.cbc_ivs)?;
         if let Some(tickets) = &p.tickets {
-            check_tickets(server_at.field("tickets"), tickets)?;
+            let tls13 = p.max_version.0 == tlsim_tls::enums::ProtocolVersion::Tls13;
+            check_tickets(server_at.field("tickets"), tickets, tls13)?;
         }
     }
     Ok(())
 }
 
 /// RFC 5077 §4's key sizes, and lifetimes the wire's 32-bit seconds hold.
-fn check_tickets(at: locate::Path, tickets: &crate::schema::Tickets) -> Result<(), Invalid> {
+fn check_tickets(
+    at: locate::Path,
+    tickets: &crate::schema::Tickets,
+    tls13: bool,
+) -> Result<(), Invalid> {
+    // RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than
+    // 604800 seconds (7 days)."
+    if tls13 && tickets.lifetime.0.as_nanos() > 604_800_000_000_000 {
+        return Err((
+            at.field("lifetime"),
+            format!(
+                "a TLS 1.3 ticket lifetime is at most \"168h\" (RFC 8446 §4.6.1), not {}",
+                tickets.lifetime
+            ),
+        ));
+    }
     check_len(at.clone(), "key_name", &tickets.key_name, 16..=16)?;
     check_len(at.clone(), "aes_key", &tickets.aes_key, 16..=16)?;
     check_len(at.clone(), "hmac_key", &tickets.hmac_key, 32..=32)?;

@@ -14,8 +14,8 @@ use tlsim_sim::{Kind, Layer};
 use tlsim_tls_script::Conversation;
 
 use crate::codepoints::{
-    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, SigScheme, Suite, Uri,
-    Version,
+    AlertName, CalendarTime, Extension, Group, ObjectId, PointFormat, PskMode, SigScheme, Suite,
+    Uri, Version,
 };
 use crate::names::{
     CertName, ConnName, HostName, KeyName, NewConnName, TlsClientName, TlsServerName,
@@ -928,6 +928,23 @@ pub struct TlsClient {
     /// Fixed values instead of random ones, to reproduce a trace byte for byte.
     #[serde(default)]
     pub pins: ClientPins,
+    /// TLS 1.3: the PSK key exchange modes offered with a ticket (RFC 8446
+    /// §4.2.9), in order (default `["psk_dhe_ke"]`).
+    #[serde(default = "default_psk_modes")]
+    pub psk_modes: Vec<PskMode>,
+    /// TLS 1.3: send the data written before the handshake as 0-RTT data
+    /// (RFC 8446 §4.2.10) when the ticket offered allows it (default
+    /// false).
+    #[serde(default)]
+    pub early_data: bool,
+}
+
+fn default_psk_modes() -> Vec<PskMode> {
+    vec![PskMode(tlsim_tls::enums::PskKeyExchangeMode::PskDheKe)]
+}
+
+fn one() -> u8 {
+    1
 }
 
 /// Values a client would otherwise draw at random (hex).
@@ -992,8 +1009,9 @@ pub struct TlsServer {
     /// Accept extended_master_secret (RFC 7627).
     #[serde(default)]
     pub extended_master_secret: bool,
-    /// Issue and accept session tickets (RFC 5077); left out: the client's
-    /// SessionTicket extension is ignored.
+    /// Issue and accept session tickets: RFC 5077's in TLS 1.2, RFC 8446
+    /// §4.6.1's (for resumption and 0-RTT) in TLS 1.3; left out: none
+    /// issued, none accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tickets: Option<Tickets>,
     /// How long this end takes to act on what it receives (computing keys,
@@ -1009,34 +1027,44 @@ fn default_ticket_lifetime() -> Time {
     Time(tlsim_sim::Duration::from_secs(7200))
 }
 
-/// A server's session tickets (RFC 5077 §4: key name, AES-128-CBC and
-/// HMAC-SHA-256 keys); keys left out are drawn from the seed.
+/// A server's session tickets. TLS 1.2 (RFC 5077 §4) seals them with a
+/// key name, AES-128-CBC and HMAC-SHA-256 keys; TLS 1.3 with the
+/// AES-128-GCM `pins.ticket_key`. Keys left out are drawn from the seed.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tickets {
     /// How long after issue a ticket is accepted, in whole seconds
-    /// (default `"2h"`).
+    /// (default `"2h"`; TLS 1.3 allows at most `"168h"`, RFC 8446 §4.6.1).
     #[serde(default = "default_ticket_lifetime")]
     pub lifetime: Time,
-    /// The lifetime hint sent with each ticket (default: `lifetime`); `"0"`
-    /// leaves it unspecified, so the client keeps the ticket.
+    /// TLS 1.3: NewSessionTickets sent after the client's Finished
+    /// (default 1).
+    #[serde(default = "one")]
+    pub count: u8,
+    /// TLS 1.3: the 0-RTT data each ticket allows, in bytes (default 0:
+    /// none).
+    #[serde(default)]
+    pub max_early_data_size: u32,
+    /// TLS 1.2: the lifetime hint sent with each ticket (default:
+    /// `lifetime`); `"0"` leaves it unspecified, so the client keeps the
+    /// ticket.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifetime_hint: Option<Time>,
-    /// The 16-byte key name.
+    /// TLS 1.2: the 16-byte key name.
     #[serde(
         default,
         with = "crate::names::opt_hex",
         skip_serializing_if = "Option::is_none"
     )]
     pub key_name: Option<Vec<u8>>,
-    /// The 16-byte AES-128 key.
+    /// TLS 1.2: the 16-byte AES-128 key.
     #[serde(
         default,
         with = "crate::names::opt_hex",
         skip_serializing_if = "Option::is_none"
     )]
     pub aes_key: Option<Vec<u8>>,
-    /// The 32-byte HMAC-SHA-256 key.
+    /// TLS 1.2: the 32-byte HMAC-SHA-256 key.
     #[serde(
         default,
         with = "crate::names::opt_hex",
@@ -1077,4 +1105,13 @@ pub struct ServerPins {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cbc_ivs: Vec<Vec<u8>>,
+    /// The 16-byte AES-128-GCM key TLS 1.3 tickets are sealed with
+    /// (default: drawn from the scenario seed); servers that share it
+    /// accept each other's tickets.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ticket_key: Option<Vec<u8>>,
 }

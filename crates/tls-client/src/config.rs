@@ -8,9 +8,12 @@ use tlsim_tls::conn::SessionStore;
 use tlsim_tls::crypto::sign::DEFAULT_SIGNATURE_ALGORITHMS;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::enums::{
-    CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
 };
 pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
+
+pub use crate::tickets::TicketStore;
 
 /// 2014-01-01T00:00:00Z: the default calendar time at simulated time zero,
 /// the year of the documented flow.
@@ -76,6 +79,15 @@ pub struct ClientConfig {
     pub session_store: Option<Arc<Mutex<ClientSessionStore>>>,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ClientPins,
+    /// TLS 1.3 tickets kept for resumption, by server name (RFC 8446
+    /// §4.6.1); `None`: tickets are read and dropped.
+    pub tickets: Option<Arc<Mutex<TicketStore>>>,
+    /// The PSK modes offered with a ticket (RFC 8446 §4.2.9), in order.
+    pub psk_modes: Vec<PskKeyExchangeMode>,
+    /// Whether to send 0-RTT data (RFC 8446 §4.2.10) with a ticket that
+    /// allows it: the application data written before the handshake, up to
+    /// the ticket's max_early_data_size.
+    pub early_data: bool,
 }
 
 impl Default for ClientConfig {
@@ -103,6 +115,9 @@ impl Default for ClientConfig {
             verification_cache: None,
             session_store: None,
             pins: ClientPins::default(),
+            tickets: None,
+            psk_modes: vec![PskKeyExchangeMode::PskDheKe],
+            early_data: false,
         }
     }
 }

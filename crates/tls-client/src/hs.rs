@@ -153,7 +153,7 @@ fn send_client_hello(
             session.session_id = session_id.as_bytes().to_vec();
         }
     }
-    let hello = ClientHello {
+    let mut hello = ClientHello {
         // RFC 8446 §4.1.2: a client offering TLS 1.3 names it in
         // supported_versions only; legacy_version stays TLS 1.2.
         client_version: config.max_version.min(ProtocolVersion::Tls12),
@@ -163,8 +163,17 @@ fn send_client_hello(
         compression_methods: vec![CompressionMethod::Null],
         extensions,
     };
+    let mut key_share = key_share;
+    // RFC 8446 §4.2.11: a ticket's pre_shared_key goes last.
+    if let Some(offer) = &mut key_share {
+        crate::tls13::bind_psk(offer, &mut hello, core, now, tracer);
+    }
     core.queue_handshake(&HandshakeMessage::ClientHello(hello));
     core.flush(now, tracer);
+    // RFC 8446 §4.2.10: 0-RTT data follows the Client Hello.
+    if let Some(offer) = &mut key_share {
+        crate::tls13::start_early_data(offer, &random, core, now, tracer);
+    }
     Box::new(ExpectServerHello {
         config,
         client_random: random,

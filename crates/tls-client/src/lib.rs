@@ -9,6 +9,7 @@
 //!   passed in.
 //! - [`config`]: what the client offers and trusts, as plain data.
 //! - `hs`: the handshake, one struct per message expected next.
+//! - [`tickets`]: the TLS 1.3 tickets kept for resumption and 0-RTT.
 //! - [`states`]: the name of each handshake state and every legal
 //!   transition, declared once and checked in debug builds; rendered in
 //!   `docs/tls-client-states.dot`.
@@ -18,8 +19,10 @@
 //!
 //! Deliberate omissions: no renegotiation (a HelloRequest is refused with
 //! a warning no_renegotiation), no client certificates (a Certificate
-//! Request gets an empty Certificate). Session tickets (RFC 5077) are
-//! kept and presented when `session_ticket` is on (`ticket`).
+//! Request gets an empty Certificate). Session tickets are kept and
+//! presented: RFC 5077's when `session_ticket` is on (`ticket`), TLS 1.3's
+//! for resumption and 0-RTT when `tickets` is set (`tickets`,
+//! `tls13_psk`).
 
 #![forbid(unsafe_code)]
 
@@ -27,7 +30,9 @@ pub mod config;
 mod hs;
 pub mod states;
 mod ticket;
+pub mod tickets;
 mod tls13;
+mod tls13_psk;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

@@ -25,7 +25,7 @@
 //! |---|---|---|
 //! | `NotStarted` | start | `ExpectServerHello` |
 //! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` or `ExpectEncryptedExtensions` or `ExpectServerHello` |
-//! | `ExpectEncryptedExtensions` | Encrypted Extensions | `ExpectCertificate` |
+//! | `ExpectEncryptedExtensions` | Encrypted Extensions | `ExpectCertificate` or `ExpectFinished` |
 //! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` or `ExpectServerHelloDone` or `ExpectCertificateVerify` |
 //! | `ExpectCertificateVerify` | Certificate Verify | `ExpectFinished` |
 //! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
@@ -107,7 +107,9 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         ExpectServerHello, Handshake(H::ServerHello) => ExpectCertificate | ExpectChangeCipherSpec | ExpectEncryptedExtensions | ExpectServerHello;
         // RFC 8446 §2: TLS 1.3 sends EncryptedExtensions, Certificate,
         // CertificateVerify and Finished under the handshake keys.
-        ExpectEncryptedExtensions, Handshake(H::EncryptedExtensions) => ExpectCertificate;
+        // RFC 8446 §2.2: a handshake resumed from a ticket has no
+        // certificate; the server's Finished follows.
+        ExpectEncryptedExtensions, Handshake(H::EncryptedExtensions) => ExpectCertificate | ExpectFinished;
         // RFC 5246 §7.4.3: RSA key transport sends no Server Key Exchange.
         ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange | ExpectServerHelloDone | ExpectCertificateVerify;
         ExpectCertificateVerify, Handshake(H::CertificateVerify) => ExpectFinished;

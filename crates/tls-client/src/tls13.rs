@@ -15,8 +15,8 @@
 //!    [`Connected`].
 //!
 //! A HelloRetryRequest (§4.1.4) is answered once with a second Client
-//! Hello ([`retry`]). Not implemented yet: PSK resumption and 0-RTT (a NewSessionTicket is
-//! read and set aside), KeyUpdate, client certificates.
+//! Hello ([`retry`]). Tickets, PSK resumption and 0-RTT are in
+//! `tls13_psk`. Not implemented yet: KeyUpdate, client certificates.
 
 use std::sync::Arc;
 
@@ -39,11 +39,12 @@ use tlsim_tls::msgs::tls13::{
     ClientKeyShares, ClientSupportedVersions, Cookie, HelloRetryKeyShare, KeyShareEntry,
     Tls13Extension, Tls13Message, certificate_verify_content,
 };
-use tlsim_tls::msgs::{ClientExtension, ServerExtension, ServerHello, SessionId};
+use tlsim_tls::msgs::{ClientExtension, ClientHello, ServerExtension, ServerHello, SessionId};
 
 use crate::config::ClientConfig;
 use crate::hs::verify_server_certificate;
 use crate::states::ClientState;
+use crate::tls13_psk::{self, PskOffer, TicketReceiver};
 
 /// What a Client Hello offering TLS 1.3 adds, and the private key its
 /// share needs later.
@@ -55,6 +56,38 @@ pub(crate) struct Offer {
     secret: EphemeralSecret,
     /// The suite of the HelloRetryRequest answered, if one was.
     retried_suite: Option<CipherSuite>,
+    /// A stored ticket offered for resumption (RFC 8446 §4.2.11).
+    psk: Option<PskOffer>,
+    /// 0-RTT data went out after the Client Hello (RFC 8446 §4.2.10).
+    early_data_sent: bool,
+}
+
+/// RFC 8446 §4.2.11: appends the offered ticket's pre_shared_key, last,
+/// to `hello`.
+pub(crate) fn bind_psk(
+    offer: &mut Offer,
+    hello: &mut ClientHello,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) {
+    if let Some(psk) = &mut offer.psk {
+        tls13_psk::bind(psk, hello, core, now, tracer);
+    }
+}
+
+/// RFC 8446 §4.2.10: sends 0-RTT data after the Client Hello when the
+/// offered ticket allows it.
+pub(crate) fn start_early_data(
+    offer: &mut Offer,
+    client_random: &[u8; 32],
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) {
+    if let Some(psk) = &offer.psk {
+        offer.early_data_sent = tls13_psk::start_early_data(psk, client_random, core, now, tracer);
+    }
 }
 
 /// The TLS 1.3 part of the Client Hello, if the client's maximum version
@@ -107,11 +140,17 @@ pub(crate) fn offer(
     }
     let mut session_id = [0u8; 32];
     core.rng.fill(&mut session_id);
+    let psk = tls13_psk::take_ticket(config, now).map(|(psk, psk_extensions)| {
+        extensions.extend(psk_extensions);
+        psk
+    });
     Some(Offer {
         extensions,
         legacy_session_id: SessionId::new(&session_id).expect("32 bytes"),
         secret,
         retried_suite: None,
+        psk,
+        early_data_sent: false,
     })
 }
 
@@ -189,6 +228,15 @@ pub(crate) fn retry(
         (secret, Some(public))
     };
     let mut extensions = Vec::new();
+    // The offered ticket and its 0-RTT are dropped (see `tls13_psk`).
+    if offer.early_data_sent {
+        core.stop_early_data(false);
+        core.drop_tls13_write_keys(tracer.enabled());
+    }
+    second.extensions.retain(|ext| {
+        !matches!(ext, ClientExtension::Unknown { typ, .. }
+            if *typ == ExtensionType::PreSharedKey || *typ == ExtensionType::EarlyData)
+    });
     for ext in second.extensions.drain(..) {
         match (&ext, &public) {
             (ClientExtension::Unknown { typ, .. }, Some(public))
@@ -227,6 +275,8 @@ pub(crate) fn retry(
         legacy_session_id: offer.legacy_session_id,
         secret,
         retried_suite: Some(suite.suite),
+        psk: None,
+        early_data_sent: false,
     })
 }
 
@@ -260,35 +310,54 @@ pub(crate) fn handle_server_hello(
     if hello.compression_method != CompressionMethod::Null {
         return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
     }
-    let share = KeyShareEntry::find_in_server_hello(hello)
-        .ok_or(PeerMisbehaved::IllegalParameter("key_share missing"))??;
-    if share.group != offer.secret.group().named_curve() {
-        return Err(PeerMisbehaved::SelectedUnofferedCurve.into());
-    }
-    let shared = offer
-        .secret
-        .agree(&share.key_exchange)
-        .map_err(crypto_error)?;
-    core.ctx.action(now, tracer, "Client: Shared Secret", |e| {
-        e.field("Group", offer.secret.group().name())
-            .field("Server Public Key", hex(&share.key_exchange))
-            .field("Shared Secret", hex(&shared))
-            .explain(
-                "The client combines its private key with the server's share: the same \
-                 secret the server computed.",
-            )
-    });
+    let share = KeyShareEntry::find_in_server_hello(hello).transpose()?;
+    // RFC 8446 §4.2.11: a resumption from the offered ticket.
+    let resumed = tls13_psk::resumed(&config, offer.psk, hello, suite, share.is_some())?;
+    let shared = match (share, &resumed) {
+        (Some(share), _) => Some(client_shared_secret(
+            &offer.secret,
+            &share,
+            core,
+            now,
+            tracer,
+        )?),
+        (None, Some(_)) => None,
+        (None, None) => return Err(PeerMisbehaved::IllegalParameter("key_share missing").into()),
+    };
+    let group = shared.as_ref().map(|_| offer.secret.group().named_curve());
     core.set_version(ProtocolVersion::Tls13);
     core.negotiated = Some(Negotiated {
         version: ProtocolVersion::Tls13,
         suite: suite.suite,
-        group: Some(share.group),
+        group,
         alpn: None,
         session_id: Vec::new(),
-        resumed: false,
+        resumed: resumed.is_some(),
         extended_master_secret: false,
     });
-    let secrets = core.tls13_handshake_secrets(now, tracer, suite, client_random, &shared);
+    let (secrets, early_data_offered) = match resumed {
+        None => (
+            core.tls13_handshake_secrets(
+                now,
+                tracer,
+                suite,
+                client_random,
+                shared.as_deref().expect("a full handshake has a key share"),
+            ),
+            false,
+        ),
+        Some(psk) => (
+            core.tls13_handshake_secrets_from(
+                now,
+                tracer,
+                suite,
+                client_random,
+                psk.early,
+                shared.as_deref(),
+            ),
+            psk.early_data,
+        ),
+    };
     core.tls13_switch_keys(
         now,
         tracer,
@@ -301,7 +370,39 @@ pub(crate) fn handle_server_hello(
         config,
         secrets,
         retried: offer.retried_suite.is_some(),
+        resumed: group.is_none() || core.negotiated.as_ref().is_some_and(|n| n.resumed),
+        early_data_sent: offer.early_data_sent,
+        early_data_offered,
     }))
+}
+
+/// RFC 8446 §4.2.8: the shared secret of the client's key and the
+/// server's share, logged.
+///
+/// # Errors
+/// illegal_parameter for a share on another group than the client's, or
+/// an invalid point.
+fn client_shared_secret(
+    secret: &EphemeralSecret,
+    share: &KeyShareEntry,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<Vec<u8>, Error> {
+    if share.group != secret.group().named_curve() {
+        return Err(PeerMisbehaved::SelectedUnofferedCurve.into());
+    }
+    let shared = secret.agree(&share.key_exchange).map_err(crypto_error)?;
+    core.ctx.action(now, tracer, "Client: Shared Secret", |e| {
+        e.field("Group", secret.group().name())
+            .field("Server Public Key", hex(&share.key_exchange))
+            .field("Shared Secret", hex(&shared))
+            .explain(
+                "The client combines its private key with the server's share: the same \
+                 secret the server computed.",
+            )
+    });
+    Ok(shared)
 }
 
 /// Waiting for EncryptedExtensions, the first message under the server's
@@ -310,6 +411,12 @@ struct ExpectEncryptedExtensions {
     config: Arc<ClientConfig>,
     secrets: Tls13Secrets,
     retried: bool,
+    /// The server resumed from the offered ticket: no certificate comes.
+    resumed: bool,
+    /// 0-RTT data went out (and the change_cipher_spec before it).
+    early_data_sent: bool,
+    /// early_data was offered with the ticket the server took.
+    early_data_offered: bool,
 }
 
 impl State for ExpectEncryptedExtensions {
@@ -321,15 +428,26 @@ impl State for ExpectEncryptedExtensions {
         self: Box<Self>,
         core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         let (_, decoded) = expect_tls13(input, &[HandshakeType::EncryptedExtensions])?;
         let Tls13Message::EncryptedExtensions(ee) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
         let config = &self.config;
+        let mut early_data_accepted = false;
         for ext in &ee.extensions {
+            // RFC 8446 §4.2.10: early_data here accepts the 0-RTT data.
+            if let Some(offered) = tls13_psk::accepts_early_data(ext, self.early_data_offered) {
+                if !offered {
+                    return Err(
+                        PeerMisbehaved::UnsolicitedExtension(ExtensionType::EarlyData).into(),
+                    );
+                }
+                early_data_accepted = true;
+                continue;
+            }
             // RFC 8446 §4.2: an extension not offered is
             // unsupported_extension.
             let offered = match ext {
@@ -350,10 +468,31 @@ impl State for ExpectEncryptedExtensions {
                 return Err(PeerMisbehaved::UnsolicitedExtension(ext.ext_type()).into());
             }
         }
+        if self.early_data_sent {
+            let sent = core.stop_early_data(early_data_accepted);
+            core.ctx.action(now, tracer, "Early data", |e| {
+                e.field("Bytes Sent", sent)
+                    .field("Accepted", early_data_accepted)
+                    .explain(
+                        "EncryptedExtensions says whether the server took the 0-RTT data; \
+                         rejected data is sent again once the handshake completes.",
+                    )
+            });
+        }
+        let retried = self.retried || self.early_data_sent;
+        if self.resumed {
+            return Ok(Box::new(ExpectFinished {
+                config: self.config,
+                secrets: self.secrets,
+                retried,
+                end_of_early_data: early_data_accepted,
+                resumed: true,
+            }));
+        }
         Ok(Box::new(ExpectCertificate {
             config: self.config,
             secrets: self.secrets,
-            retried: self.retried,
+            retried,
         }))
     }
 }
@@ -388,6 +527,7 @@ impl State for ExpectCertificate {
         let server_key =
             verify_server_certificate(&self.config, &certificate.chain(), core, now, tracer)?;
         Ok(Box::new(ExpectCertificateVerify {
+            config: self.config,
             secrets: self.secrets,
             server_key,
             retried: self.retried,
@@ -397,6 +537,7 @@ impl State for ExpectCertificate {
 
 /// Waiting for the signature over the transcript.
 struct ExpectCertificateVerify {
+    config: Arc<ClientConfig>,
     secrets: Tls13Secrets,
     server_key: PublicKey,
     retried: bool,
@@ -459,17 +600,26 @@ impl State for ExpectCertificateVerify {
             other => crypto_error(other),
         })?;
         Ok(Box::new(ExpectFinished {
+            config: self.config,
             secrets: self.secrets,
             retried: self.retried,
+            end_of_early_data: false,
+            resumed: false,
         }))
     }
 }
 
 /// Waiting for the server's Finished, then sending the client's.
 struct ExpectFinished {
+    config: Arc<ClientConfig>,
     secrets: Tls13Secrets,
-    /// The change_cipher_spec went out before a second Client Hello.
+    /// The change_cipher_spec went out already, before a second Client
+    /// Hello or 0-RTT data.
     retried: bool,
+    /// RFC 8446 §4.5: 0-RTT data was accepted; EndOfEarlyData ends it.
+    end_of_early_data: bool,
+    /// The handshake resumed from a ticket.
+    resumed: bool,
 }
 
 impl State for ExpectFinished {
@@ -513,6 +663,11 @@ impl State for ExpectFinished {
         if !self.retried {
             core.queue_compatibility_change_cipher_spec(tracer.enabled());
         }
+        // RFC 8446 §4.5: EndOfEarlyData, under the early traffic keys,
+        // closes accepted 0-RTT data.
+        if self.end_of_early_data {
+            core.queue_tls13(&Tls13Message::EndOfEarlyData);
+        }
         core.tls13_switch_keys(
             now,
             tracer,
@@ -540,14 +695,25 @@ impl State for ExpectFinished {
             Direction::Write,
             "Client application traffic keys",
         )?;
-        core.complete_handshake(now, tracer, false);
-        Ok(Box::new(Connected))
+        core.complete_handshake(now, tracer, self.resumed);
+        let tickets = self
+            .config
+            .tickets
+            .is_some()
+            .then(|| TicketReceiver::new(secrets, core));
+        Ok(Box::new(Connected {
+            config: self.config,
+            tickets,
+        }))
     }
 }
 
-/// The handshake is over. A NewSessionTicket is read and set aside
-/// (resumption is not implemented yet); nothing else may come.
-struct Connected;
+/// The handshake is over. A NewSessionTicket is kept for resumption (or
+/// set aside without a ticket store); nothing else may come.
+struct Connected {
+    config: Arc<ClientConfig>,
+    tickets: Option<TicketReceiver>,
+}
 
 impl State for Connected {
     fn name(&self) -> &'static str {
@@ -555,11 +721,11 @@ impl State for Connected {
     }
 
     fn handle(
-        self: Box<Self>,
-        _core: &mut Core,
+        mut self: Box<Self>,
+        core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         match input {
             Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
@@ -567,7 +733,12 @@ impl State for Connected {
                 got: ContentType::ChangeCipherSpec,
             }),
             handshake => {
-                expect_tls13(handshake, &[HandshakeType::NewSessionTicket])?;
+                let (_, message) = expect_tls13(handshake, &[HandshakeType::NewSessionTicket])?;
+                if let (Tls13Message::NewSessionTicket(ticket), Some(receiver)) =
+                    (message, &mut self.tickets)
+                {
+                    receiver.receive(&self.config, ticket, core, now, tracer)?;
+                }
                 Ok(self)
             }
         }

@@ -12,11 +12,14 @@ use tlsim_test_support::{Direction, LeafKey, Pair, Pki, client_config, pki, serv
 use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::conn::{Declaration, StateName, Trigger};
 use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::ticket::Tls13TicketKey;
 use tlsim_tls::enums::{
     CipherSuite, ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
+use tlsim_tls_client::config::TicketStore;
 use tlsim_tls_client::states::{ClientState, TRANSITIONS as CLIENT};
 use tlsim_tls_client::{ClientConfig, ClientSessionStore};
+use tlsim_tls_server::config::Tls13TicketConfig;
 use tlsim_tls_server::states::{ServerState, TRANSITIONS as SERVER};
 use tlsim_tls_server::{ServerConfig, ServerSessionCache, TicketPolicy};
 
@@ -161,6 +164,8 @@ enum Flow {
     NextProtocol,
     Tls13,
     Tls13Retry,
+    /// TLS 1.3 resumed from a ticket, with accepted 0-RTT data.
+    Tls13EarlyData,
 }
 
 fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
@@ -176,7 +181,7 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
             first.handshake();
             first.assert_complete();
         }
-        Flow::Tls13 | Flow::Tls13Retry => {
+        Flow::Tls13 | Flow::Tls13Retry | Flow::Tls13EarlyData => {
             for (max, suites) in [
                 (&mut client.max_version, &mut client.cipher_suites),
                 (&mut server.max_version, &mut server.cipher_suites),
@@ -189,6 +194,20 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
                 // The client shares x25519; the server asks for secp256r1.
                 client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
                 server.groups = vec![NamedGroup::Secp256r1];
+            }
+            if let Flow::Tls13EarlyData = flow {
+                client.tickets = Some(Arc::new(Mutex::new(TicketStore::default())));
+                client.early_data = true;
+                server.tls13_tickets = Some(Tls13TicketConfig {
+                    count: 1,
+                    lifetime: 7200,
+                    max_early_data_size: 1024,
+                    key: Tls13TicketKey::new(&[7; 16]),
+                });
+                // A first handshake leaves the ticket to resume with.
+                let mut first = Pair::new(client.clone(), server.clone());
+                first.handshake();
+                first.assert_complete();
             }
         }
         Flow::NextProtocol => {
@@ -206,6 +225,12 @@ fn run(pki: &Pki, flow: Flow, edit: Option<Edit>) -> (Pair, BTreeSet<usize>, BTr
     let mut pair = Pair::new(client, server);
     if let Some(edit) = edit {
         apply(edit, &mut pair);
+    }
+    if let Flow::Tls13EarlyData = flow {
+        // Written before the Client Hello: it goes out as 0-RTT data.
+        let now = pair.now;
+        pair.client
+            .send_application_data(now, b"early", &mut pair.client_log);
     }
     exchange(&mut pair);
     let client_edges = pair.client.transitions_taken().collect();
@@ -257,12 +282,6 @@ const CLIENT_UNREACHABLE: &[(ClientState, Trigger, ClientState)] = &[
         Trigger::CloseNotify,
         ClientState::Closed,
     ),
-    // The TLS 1.3 server sends no NewSessionTicket yet.
-    (
-        ClientState::Connected,
-        Trigger::Handshake(HandshakeType::NewSessionTicket),
-        ClientState::Connected,
-    ),
 ];
 
 /// Transitions that no in-memory pair of these actors can take.
@@ -298,6 +317,7 @@ fn handshakes_take_every_reachable_declared_transition() {
         Flow::NextProtocol,
         Flow::Tls13,
         Flow::Tls13Retry,
+        Flow::Tls13EarlyData,
     ] {
         let (clean, c, s) = run(&pki, flow, None);
         clean.assert_complete();

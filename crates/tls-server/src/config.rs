@@ -7,6 +7,7 @@ use tlsim_tls::conn::SessionStore;
 use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
+use tlsim_tls::crypto::ticket::Tls13TicketKey;
 use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
@@ -44,6 +45,25 @@ pub struct ServerConfig {
     pub max_handshake_len: usize,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
+    /// TLS 1.3 tickets issued after the handshake and accepted for
+    /// resumption (RFC 8446 §4.6.1); `None`: none issued, every PSK offer
+    /// ignored.
+    pub tls13_tickets: Option<Tls13TicketConfig>,
+}
+
+/// How a TLS 1.3 server issues and accepts tickets (RFC 8446 §4.6.1).
+#[derive(Clone, Debug)]
+pub struct Tls13TicketConfig {
+    /// NewSessionTickets sent after the client's Finished.
+    pub count: u8,
+    /// `ticket_lifetime` in seconds (at most 604800); an older ticket is
+    /// refused and the handshake is a full one.
+    pub lifetime: u32,
+    /// The 0-RTT data a ticket allows (its early_data extension); 0: no
+    /// 0-RTT. Also the most early data a rejecting server skips (§4.2.10).
+    pub max_early_data_size: u32,
+    /// The key tickets are sealed with.
+    pub key: Tls13TicketKey,
 }
 
 impl ServerConfig {
@@ -64,6 +84,7 @@ impl ServerConfig {
             tickets: None,
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             pins: ServerPins::default(),
+            tls13_tickets: None,
         }
     }
 }

@@ -17,9 +17,9 @@
 //!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
 //! refused with a warning no_renegotiation), no client authentication.
-//! Session tickets (RFC 5077) are issued and accepted when the
-//! configuration has a [`TicketPolicy`]; otherwise the extension is
-//! ignored.
+//! Session tickets are issued and accepted when configured: RFC 5077's
+//! in TLS 1.2 ([`TicketPolicy`]), RFC 8446's in TLS 1.3
+//! ([`config::Tls13TicketConfig`]); otherwise the extension is ignored.
 
 #![forbid(unsafe_code)]
 
@@ -28,6 +28,7 @@ mod hs;
 pub mod states;
 mod ticket;
 mod tls13;
+mod tls13_psk;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

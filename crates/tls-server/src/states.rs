@@ -19,7 +19,8 @@
 //! TLSIM_UPDATE_STATES=1 cargo test -p tlsim-tls-client --test states rewrites it -->
 //! | state | on | next |
 //! |---|---|---|
-//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` or `ExpectFinished` or `ExpectClientHello` |
+//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` or `ExpectFinished` or `ExpectClientHello` or `ExpectEndOfEarlyData` |
+//! | `ExpectEndOfEarlyData` | End of Early Data | `ExpectFinished` |
 //! | `ExpectClientKeyExchange` | Client Key Exchange | `ExpectChangeCipherSpec` |
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` or `ExpectNextProtocol` |
 //! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
@@ -29,12 +30,14 @@
 //! | `ExpectClientKeyExchange` | close_notify | `Closed` |
 //! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
 //! | `ExpectNextProtocol` | close_notify | `Closed` |
+//! | `ExpectEndOfEarlyData` | close_notify | `Closed` |
 //! | `ExpectFinished` | close_notify | `Closed` |
 //! | `Connected` | close_notify | `Closed` |
 //! | `ExpectClientHello` | error | `Failed` |
 //! | `ExpectClientKeyExchange` | error | `Failed` |
 //! | `ExpectChangeCipherSpec` | error | `Failed` |
 //! | `ExpectNextProtocol` | error | `Failed` |
+//! | `ExpectEndOfEarlyData` | error | `Failed` |
 //! | `ExpectFinished` | error | `Failed` |
 //! | `Connected` | error | `Failed` |
 //! <!-- end of transitions -->
@@ -56,6 +59,9 @@ state_names! {
         ExpectChangeCipherSpec,
         /// The client's NPN choice comes next (encrypted, before Finished).
         ExpectNextProtocol,
+        /// TLS 1.3 0-RTT accepted: early data, then EndOfEarlyData, come
+        /// next (RFC 8446 §4.5).
+        ExpectEndOfEarlyData,
         /// The client's Finished comes next.
         ExpectFinished,
         /// The handshake is complete.
@@ -80,7 +86,10 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         // at once, and the client's Finished comes next.
         // RFC 8446 §4.1.4: or a HelloRetryRequest, and a second Client Hello
         // comes.
-        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello;
+        // RFC 8446 §4.2.10: with 0-RTT accepted, early data and
+        // EndOfEarlyData come before the client's Finished.
+        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello | ExpectEndOfEarlyData;
+        ExpectEndOfEarlyData, Handshake(H::EndOfEarlyData) => ExpectFinished;
         ExpectClientKeyExchange, Handshake(H::ClientKeyExchange) => ExpectChangeCipherSpec;
         // NPN draft §3: the client's choice follows its Change Cipher Spec.
         ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished | ExpectNextProtocol;
@@ -94,12 +103,14 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         ExpectClientKeyExchange, CloseNotify => Closed;
         ExpectChangeCipherSpec, CloseNotify => Closed;
         ExpectNextProtocol, CloseNotify => Closed;
+        ExpectEndOfEarlyData, CloseNotify => Closed;
         ExpectFinished, CloseNotify => Closed;
         Connected, CloseNotify => Closed;
         ExpectClientHello, Failure => Failed;
         ExpectClientKeyExchange, Failure => Failed;
         ExpectChangeCipherSpec, Failure => Failed;
         ExpectNextProtocol, Failure => Failed;
+        ExpectEndOfEarlyData, Failure => Failed;
         ExpectFinished, Failure => Failed;
         Connected, Failure => Failed;
     ],

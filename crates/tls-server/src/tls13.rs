@@ -11,8 +11,8 @@
 //!
 //! A client without a share for a group both support gets one
 //! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`]. Not
-//! implemented yet: cookies, PSK resumption and 0-RTT, tickets,
-//! KeyUpdate, client certificates. Signatures are ecdsa_secp256r1_sha256
+//! implemented yet: cookies, KeyUpdate, client certificates. Tickets,
+//! PSK resumption and 0-RTT are in `tls13_psk`. Signatures are ecdsa_secp256r1_sha256
 //! only, the one TLS 1.3 scheme this crate's keys sign with.
 
 use std::sync::Arc;
@@ -31,6 +31,7 @@ use tlsim_tls::enums::{
     CompressionMethod, ContentType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::msgs::psk::{EarlyDataOffer, SelectedPsk};
 use tlsim_tls::msgs::tls13::{
     Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions,
     EncryptedExtensions, Finished13, HELLO_RETRY_REQUEST_RANDOM, HelloRetryKeyShare, KeyShareEntry,
@@ -43,6 +44,7 @@ use tlsim_tls::require_handshake;
 
 use crate::config::ServerConfig;
 use crate::states::ServerState;
+use crate::tls13_psk::{EarlyDataAnswer, accept_psk, send_tickets};
 
 /// RFC 8446 §4.2.1: whether the client offers TLS 1.3 and the server may
 /// speak it.
@@ -151,7 +153,22 @@ pub(crate) fn handle_client_hello(
     let suite = choose_suite(&config, hello);
     let share = choose_share(&config, hello);
     let signature = check_signature_scheme(&config, hello);
-    if let (Ok(suite), Err(_), Ok(()), None) = (&suite, &share, &signature, retried) {
+    // RFC 8446 §4.2.11: a ticket in pre_shared_key, if the server resumes
+    // from it; RFC 8446 §4.2.10: what becomes of early data.
+    let (psk, early_data) = match &suite {
+        Ok(suite) => accept_psk(
+            &config,
+            hello,
+            suite,
+            share.is_ok(),
+            retried.is_some(),
+            core,
+            now,
+            tracer,
+        )?,
+        Err(_) => (None, EarlyDataAnswer::NotOffered),
+    };
+    if let (Ok(suite), Err(_), Ok(()), None, None) = (&suite, &share, &signature, retried, &psk) {
         if let Some(group) = retry_group(&config, hello) {
             return send_hello_retry_request(
                 config, hello, answers, suite, group, core, now, tracer,
@@ -181,6 +198,17 @@ pub(crate) fn handle_client_hello(
                     format!("{} suites", hello.cipher_suites.len()),
                 );
             e = match (&suite, &share, &signature) {
+                (Ok(suite), share, _) if psk.is_some() => {
+                    let e = e
+                        .field("Version", ProtocolVersion::Tls13)
+                        .field("Cipher Suite", suite.suite);
+                    match share {
+                        Ok((group, _)) if psk.as_ref().is_some_and(|p| p.with_dhe) => e
+                            .field("Key Share Group", group.name())
+                            .field("Pre-Shared Key", "resumed (psk_dhe_ke)"),
+                        _ => e.field("Pre-Shared Key", "resumed (psk_ke)"),
+                    }
+                }
                 (Ok(suite), Ok((group, _)), Ok(())) => e
                     .field("Version", ProtocolVersion::Tls13)
                     .field("Cipher Suite", suite.suite)
@@ -194,8 +222,14 @@ pub(crate) fn handle_client_hello(
             )
         },
     );
-    let (suite, (group, client_share)) = (suite?, share?);
-    signature?;
+    let suite = suite?;
+    let share = match &psk {
+        Some(p) if !p.with_dhe => None,
+        _ => Some(share?),
+    };
+    if psk.is_none() {
+        signature?;
+    }
     let server_random = core.choose_random(
         config.pins.server_random,
         now,
@@ -204,21 +238,33 @@ pub(crate) fn handle_client_hello(
         "The server picks its own 32 random bytes; in TLS 1.3 they make the transcript, \
          and so every key, unique.",
     );
-    let (secret, public) =
-        core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
-    let shared = secret.agree(&client_share).map_err(crypto_error)?;
-    core.ctx.action(now, tracer, "Server: Key Share", |e| {
-        e.field("Group", group.name())
-            .field("Server Private Key", hex(secret.private_bytes()))
-            .field("Server Public Key", hex(&public))
-            .field("Client Public Key", hex(&client_share))
-            .field("Shared Secret", hex(&shared))
-            .explain(
-                "The server makes its own key pair on the client's group and combines its \
-                 private key with the client's share: both now hold the same secret.",
-            )
-    });
-    let named_group = group.named_curve();
+    let dhe = match share {
+        Some((group, client_share)) => Some(server_key_share(
+            &config,
+            group,
+            &client_share,
+            core,
+            now,
+            tracer,
+        )?),
+        None => None,
+    };
+    let named_group = dhe.as_ref().map(|d| d.group.named_curve());
+    let mut extensions = Vec::new();
+    if let Some(dhe) = &dhe {
+        extensions.push(
+            KeyShareEntry {
+                group: dhe.group.named_curve(),
+                key_exchange: dhe.public.clone(),
+            }
+            .to_server_extension(),
+        );
+    }
+    extensions.push(ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension());
+    if psk.is_some() {
+        // RFC 8446 §4.2.11: the index of the identity accepted.
+        extensions.push(SelectedPsk(0).to_server_extension());
+    }
     // RFC 8446 §4.1.3: legacy_version 0x0303, the client's legacy session
     // ID echoed, the real version in supported_versions.
     let server_hello = ServerHello {
@@ -227,24 +273,17 @@ pub(crate) fn handle_client_hello(
         session_id: hello.session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: CompressionMethod::Null,
-        extensions: vec![
-            KeyShareEntry {
-                group: named_group,
-                key_exchange: public,
-            }
-            .to_server_extension(),
-            ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
-        ],
+        extensions,
     };
     core.queue_tls13(&Tls13Message::ServerHello(server_hello));
     core.set_version(ProtocolVersion::Tls13);
     core.negotiated = Some(Negotiated {
         version: ProtocolVersion::Tls13,
         suite: suite.suite,
-        group: Some(named_group),
+        group: named_group,
         alpn: answers.alpn.clone(),
         session_id: Vec::new(),
-        resumed: false,
+        resumed: psk.is_some(),
         extended_master_secret: false,
     });
     // RFC 8446 Appendix D.4: a client in compatibility mode sends a
@@ -253,7 +292,31 @@ pub(crate) fn handle_client_hello(
     if !hello.session_id.is_empty() && retried.is_none() {
         core.queue_compatibility_change_cipher_spec(tracer.enabled());
     }
-    let secrets = core.tls13_handshake_secrets(now, tracer, suite, hello.random.0, &shared);
+    let resumed = psk.is_some();
+    let shared = dhe.as_ref().map(|d| d.shared.as_slice());
+    let (secrets, early_traffic) = match psk {
+        None => (
+            core.tls13_handshake_secrets(
+                now,
+                tracer,
+                suite,
+                hello.random.0,
+                shared.expect("a full handshake has a key share"),
+            ),
+            None,
+        ),
+        Some(psk) => (
+            core.tls13_handshake_secrets_from(
+                now,
+                tracer,
+                suite,
+                hello.random.0,
+                psk.early,
+                shared,
+            ),
+            psk.early_traffic,
+        ),
+    };
     core.tls13_switch_keys(
         now,
         tracer,
@@ -269,9 +332,112 @@ pub(crate) fn handle_client_hello(
     if let Some(protocol) = &answers.alpn {
         extensions.push(ServerExtension::Alpn(vec![protocol.clone()]));
     }
+    if let EarlyDataAnswer::Accepted(_) = early_data {
+        // RFC 8446 §4.2.10: early_data in EncryptedExtensions accepts.
+        extensions.push(EarlyDataOffer.to_server_extension());
+    }
     core.queue_tls13(&Tls13Message::EncryptedExtensions(EncryptedExtensions {
         extensions,
     }));
+    if !resumed {
+        send_certificate(&config, suite, core, now, tracer)?;
+    }
+    let verify_data = core.tls13_finished(
+        now,
+        tracer,
+        &secrets,
+        &secrets.server_handshake,
+        core.transcript.all(),
+        "Compute the server Finished",
+    );
+    core.queue_tls13(&Tls13Message::Finished(Finished13 { verify_data }));
+    let mut secrets = secrets;
+    core.tls13_application_secrets(now, tracer, &mut secrets);
+    core.tls13_switch_keys(
+        now,
+        tracer,
+        &secrets,
+        &secrets.server_application,
+        Direction::Write,
+        "Server application traffic keys",
+    )?;
+    core.flush(now, tracer);
+    if let (EarlyDataAnswer::Accepted(size), Some(early_traffic)) = (early_data, &early_traffic) {
+        core.tls13_switch_keys(
+            now,
+            tracer,
+            &secrets,
+            early_traffic,
+            Direction::Read,
+            "Client early traffic keys",
+        )?;
+        core.accept_early_data(size as usize);
+        return Ok(Box::new(ExpectEndOfEarlyData { config, secrets }));
+    }
+    core.tls13_switch_keys(
+        now,
+        tracer,
+        &secrets,
+        &secrets.client_handshake,
+        Direction::Read,
+        "Client handshake traffic keys",
+    )?;
+    if let EarlyDataAnswer::Rejected(size) = early_data {
+        core.skip_rejected_early_data(size as usize);
+    }
+    Ok(Box::new(ExpectFinished {
+        config,
+        secrets,
+        resumed,
+    }))
+}
+
+/// The server's ephemeral key pair on the client's group and the shared
+/// secret, logged.
+struct ServerShare {
+    group: KxGroup,
+    public: Vec<u8>,
+    shared: Vec<u8>,
+}
+
+fn server_key_share(
+    config: &ServerConfig,
+    group: KxGroup,
+    client_share: &[u8],
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<ServerShare, Error> {
+    let (secret, public) =
+        core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
+    let shared = secret.agree(client_share).map_err(crypto_error)?;
+    core.ctx.action(now, tracer, "Server: Key Share", |e| {
+        e.field("Group", group.name())
+            .field("Server Private Key", hex(secret.private_bytes()))
+            .field("Server Public Key", hex(&public))
+            .field("Client Public Key", hex(client_share))
+            .field("Shared Secret", hex(&shared))
+            .explain(
+                "The server makes its own key pair on the client's group and combines its \
+                 private key with the client's share: both now hold the same secret.",
+            )
+    });
+    Ok(ServerShare {
+        group,
+        public,
+        shared,
+    })
+}
+
+/// RFC 8446 §4.4.2, §4.4.3: the server's chain and its signature over the
+/// transcript; a resumed handshake sends neither.
+fn send_certificate(
+    config: &ServerConfig,
+    suite: &'static Tls13CipherSuite,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(), Error> {
     core.queue_tls13(&Tls13Message::Certificate(Certificate13::from_chain(
         &config.cert_chain,
     )));
@@ -299,35 +465,44 @@ pub(crate) fn handle_client_hello(
         scheme: SignatureScheme::EcdsaSecp256r1Sha256,
         signature,
     }));
-    let verify_data = core.tls13_finished(
-        now,
-        tracer,
-        &secrets,
-        &secrets.server_handshake,
-        core.transcript.all(),
-        "Compute the server Finished",
-    );
-    core.queue_tls13(&Tls13Message::Finished(Finished13 { verify_data }));
-    let mut secrets = secrets;
-    core.tls13_application_secrets(now, tracer, &mut secrets);
-    core.tls13_switch_keys(
-        now,
-        tracer,
-        &secrets,
-        &secrets.server_application,
-        Direction::Write,
-        "Server application traffic keys",
-    )?;
-    core.flush(now, tracer);
-    core.tls13_switch_keys(
-        now,
-        tracer,
-        &secrets,
-        &secrets.client_handshake,
-        Direction::Read,
-        "Client handshake traffic keys",
-    )?;
-    Ok(Box::new(ExpectFinished { secrets }))
+    Ok(())
+}
+
+/// RFC 8446 §4.5: 0-RTT data accepted, waiting for EndOfEarlyData under
+/// the client's early traffic keys.
+struct ExpectEndOfEarlyData {
+    config: Arc<ServerConfig>,
+    secrets: Tls13Secrets,
+}
+
+impl State for ExpectEndOfEarlyData {
+    fn name(&self) -> &'static str {
+        ServerState::ExpectEndOfEarlyData.name()
+    }
+
+    fn handle(
+        self: Box<Self>,
+        core: &mut Core,
+        input: Input<'_>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        expect_tls13(input, &[HandshakeType::EndOfEarlyData])?;
+        core.end_early_data();
+        core.tls13_switch_keys(
+            now,
+            tracer,
+            &self.secrets,
+            &self.secrets.client_handshake,
+            Direction::Read,
+            "Client handshake traffic keys",
+        )?;
+        Ok(Box::new(ExpectFinished {
+            config: self.config,
+            secrets: self.secrets,
+            resumed: true,
+        }))
+    }
 }
 
 /// RFC 8446 §4.1.4: asks the client for a share on `group`, replacing the
@@ -424,7 +599,9 @@ impl State for ExpectSecondClientHello {
 
 /// Waiting for the client's Finished, under the client handshake keys.
 struct ExpectFinished {
+    config: Arc<ServerConfig>,
     secrets: Tls13Secrets,
+    resumed: bool,
 }
 
 impl State for ExpectFinished {
@@ -461,7 +638,10 @@ impl State for ExpectFinished {
             Direction::Read,
             "Client application traffic keys",
         )?;
-        core.complete_handshake(now, tracer, false);
+        core.complete_handshake(now, tracer, self.resumed);
+        if let Some(tickets) = &self.config.tls13_tickets {
+            send_tickets(tickets, &secrets, core, now, tracer);
+        }
         Ok(Box::new(Connected))
     }
 }

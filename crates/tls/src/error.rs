@@ -211,6 +211,9 @@ pub enum PeerMisbehaved {
     InappropriateFallback,
     /// Any other field that is out of range or inconsistent with others.
     IllegalParameter(&'static str),
+    /// An extension another one requires is missing, such as
+    /// psk_key_exchange_modes beside pre_shared_key (RFC 8446 §4.2.9).
+    MissingExtension(&'static str),
 }
 
 /// Default: `illegal_parameter` (RFC 5246 §7.2.2: "A field in the handshake
@@ -230,6 +233,11 @@ impl From<PeerMisbehaved> for AlertDescription {
             // RFC 7507 §3: "the server MUST respond with a fatal
             // inappropriate_fallback alert".
             PeerMisbehaved::InappropriateFallback => AlertDescription::InappropriateFallback,
+            // RFC 8446 §6.2 missing_extension: "Sent by endpoints that
+            // receive a handshake message not containing an extension that
+            // is mandatory to send for the offered TLS version or other
+            // negotiated parameters."
+            PeerMisbehaved::MissingExtension(_) => AlertDescription::MissingExtension,
             PeerMisbehaved::SelectedUnofferedCipherSuite
             | PeerMisbehaved::SelectedUnofferedCompression
             | PeerMisbehaved::SelectedUnofferedCurve

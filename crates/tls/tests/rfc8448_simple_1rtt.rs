@@ -3,12 +3,15 @@
 //! both Finished values, the resumption PSK, and the protected records,
 //! which must come out byte for byte.
 
+mod rfc8448;
+
+use rfc8448::{fragment, h, keys, suite};
+
 use tlsim_tls::codec::Codec;
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
 use tlsim_tls::crypto::key_schedule::{
-    KeySchedule, SecretKind, Stage, Tls13CipherSuite, TrafficKeys, finished_key,
-    finished_verify_data, resumption_psk,
+    KeySchedule, SecretKind, Stage, TrafficKeys, finished_key, finished_verify_data, resumption_psk,
 };
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::enums::{
@@ -19,12 +22,6 @@ use tlsim_tls::msgs::tls13::{
     ClientKeyShares, ClientSupportedVersions, KeyShareEntry, ServerSupportedVersion,
     Tls13Extension, Tls13Message, certificate_verify_content,
 };
-
-/// Hex with spaces and newlines, as the RFC prints it.
-fn h(text: &str) -> Vec<u8> {
-    let digits: String = text.split_whitespace().collect();
-    hex::decode(digits).expect("test vector is hex")
-}
 
 const CLIENT_PRIVATE: &str = "49 af 42 ba 7f 79 94 85 2d 71 3e f2 78 4b cb ca
     a7 91 1d e2 6a dc 56 42 cb 63 45 40 e7 ea 50 05";
@@ -168,24 +165,6 @@ const CLIENT_ALERT_RECORD: &str = "17 03 03 00 13 c9 87 27 60 65 56 66 b7 4d 7f
 const SERVER_ALERT_RECORD: &str = "17 03 03 00 13 b5 8f d6 71 66 eb f5 99 d2 47
     20 cf be 7e fa 7a 88 64 a9";
 
-/// The record's `encrypted_record`, after checking its outer header.
-fn fragment(record: &str) -> Vec<u8> {
-    let bytes = h(record);
-    assert_eq!(&bytes[..3], &[23, 3, 3], "application_data, legacy 0x0303");
-    assert_eq!(
-        usize::from(u16::from_be_bytes([bytes[3], bytes[4]])),
-        bytes.len() - 5
-    );
-    bytes[5..].to_vec()
-}
-
-fn keys(key: &str, iv: &str) -> TrafficKeys {
-    TrafficKeys {
-        key: h(key),
-        iv: h(iv).try_into().unwrap(),
-    }
-}
-
 /// The handshake messages of one plaintext, split.
 fn split_messages(mut bytes: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
@@ -195,10 +174,6 @@ fn split_messages(mut bytes: &[u8]) -> Vec<&[u8]> {
         bytes = &bytes[len..];
     }
     out
-}
-
-fn suite() -> &'static Tls13CipherSuite {
-    Tls13CipherSuite::find(CipherSuite::TLS_AES_128_GCM_SHA256).unwrap()
 }
 
 #[test]

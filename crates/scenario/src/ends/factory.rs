@@ -10,8 +10,11 @@ use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::EventContext;
 use tlsim_tls::conn::ticket::TicketKey;
+use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, Tls13TicketKey};
+use tlsim_tls_client::config::TicketStore;
 use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
 use tlsim_tls_script::{Conversation, Script};
+use tlsim_tls_server::config::Tls13TicketConfig;
 use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache, TicketPolicy};
 
 use super::ConnectionEnd;
@@ -153,6 +156,11 @@ impl<'a> Factory<'a> {
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
             },
+            tickets: p
+                .resume
+                .then(|| Arc::new(Mutex::new(TicketStore::default()))),
+            psk_modes: p.psk_modes.iter().map(|m| m.0).collect(),
+            early_data: p.early_data,
         });
         self.clients.insert(key, config.clone());
         config
@@ -196,6 +204,12 @@ impl<'a> Factory<'a> {
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
             },
+            tls13_tickets: p.tickets.as_ref().map(|t| Tls13TicketConfig {
+                count: t.count,
+                lifetime: whole_seconds(t.lifetime),
+                max_early_data_size: t.max_early_data_size,
+                key: self.ticket_key(profile, p.pins.ticket_key.as_deref()),
+            }),
         });
         self.servers.insert(key, config.clone());
         config
@@ -226,13 +240,23 @@ impl<'a> Factory<'a> {
         draw(&tickets.key_name, &mut key.name);
         draw(&tickets.aes_key, &mut key.aes_key);
         draw(&tickets.hmac_key, &mut key.hmac_key);
-        let seconds = |t: Time| u32::try_from(t.0.as_nanos() / 1_000_000_000).unwrap_or(u32::MAX);
         TicketPolicy {
             key,
-            lifetime: seconds(tickets.lifetime),
-            lifetime_hint: seconds(tickets.lifetime_hint.unwrap_or(tickets.lifetime)),
+            lifetime: whole_seconds(tickets.lifetime),
+            lifetime_hint: whole_seconds(tickets.lifetime_hint.unwrap_or(tickets.lifetime)),
             now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
         }
+    }
+
+    /// A server profile's ticket key: the pinned one, or 16 bytes of a
+    /// stream of its own, so that drawing it shifts no other stream.
+    fn ticket_key(&self, profile: &str, pinned: Option<&[u8]>) -> Tls13TicketKey {
+        let mut key = [0u8; TICKET_KEY_LEN];
+        match pinned.and_then(|k| <[u8; TICKET_KEY_LEN]>::try_from(k).ok()) {
+            Some(pinned) => key = pinned,
+            None => RngStream::new(self.seed, &format!("tls ticket key {profile}")).fill(&mut key),
+        }
+        Tls13TicketKey::new(&key)
     }
 
     /// The end that connects, on `host`: plain TCP, TLS with its profile
@@ -323,4 +347,10 @@ fn pinned_ivs(ivs: &[Vec<u8>]) -> Option<Vec<[u8; 16]>> {
             .filter_map(|iv| iv.as_slice().try_into().ok())
             .collect()
     })
+}
+
+/// A duration as the wire's 32-bit count of seconds (RFC 5077 §3.3,
+/// RFC 8446 §4.6.1); the loader has checked it is whole.
+fn whole_seconds(t: Time) -> u32 {
+    u32::try_from(t.0.as_nanos() / 1_000_000_000).unwrap_or(u32::MAX)
 }

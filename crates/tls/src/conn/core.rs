@@ -286,6 +286,37 @@ pub struct Core {
     /// close_notify is written: nothing follows it.
     sent_close: bool,
     received_close: bool,
+    /// TLS 1.3 0-RTT (RFC 8446 §4.2.10), see [`EarlyData`].
+    early_data: EarlyData,
+    /// A client's 0-RTT: how many more bytes may go out early.
+    early_writes: Option<usize>,
+    /// A client's 0-RTT data sent, to send again if it is rejected.
+    early_written: Vec<u8>,
+}
+
+/// RFC 8446 §4.6.1: "Servers receiving more than max_early_data_size bytes
+/// of 0-RTT data SHOULD terminate the connection with an
+/// "unexpected_message" alert."
+fn too_much_early_data() -> Error {
+    Error::InappropriateMessage {
+        expected: &[ContentType::Handshake],
+        got: ContentType::ApplicationData,
+    }
+}
+
+/// What a TLS 1.3 server does with records before the client's Finished
+/// (RFC 8446 §4.2.10).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum EarlyData {
+    /// No 0-RTT: application data before the handshake completes is
+    /// unexpected_message.
+    #[default]
+    None,
+    /// Accepted: this many more bytes of application data may come.
+    Accepted(usize),
+    /// Rejected: records that fail to open under the handshake key are
+    /// skipped, this many more bytes of them.
+    Skipping(usize),
 }
 
 impl Core {
@@ -322,6 +353,9 @@ impl Core {
             ignores_hello_requests: false,
             sent_close: false,
             received_close: false,
+            early_data: EarlyData::None,
+            early_writes: None,
+            early_written: Vec::new(),
         }
     }
 
@@ -364,6 +398,15 @@ impl Core {
         self.tls13_encrypter = Some(encrypter);
     }
 
+    /// Writes the records queued so far under the TLS 1.3 keys in force,
+    /// then writes plaintext again: a client whose 0-RTT gave way to a
+    /// HelloRetryRequest sends its second Client Hello in the clear
+    /// (RFC 8446 §4.1.2).
+    pub fn drop_tls13_write_keys(&mut self, tracing: bool) {
+        self.seal_handshake(tracing);
+        self.tls13_encrypter = None;
+    }
+
     /// RFC 8446 §5.2: opens every record read from now on with TLS 1.3
     /// `decrypter`.
     ///
@@ -379,6 +422,64 @@ impl Core {
         }
         self.tls13_decrypter = Some(decrypter);
         Ok(())
+    }
+
+    /// RFC 8446 §4.2.10: a server that accepted 0-RTT takes up to
+    /// `max_early_data_size` bytes of application data before the client's
+    /// Finished; more is unexpected_message.
+    pub fn accept_early_data(&mut self, max_early_data_size: usize) {
+        self.early_data = EarlyData::Accepted(max_early_data_size);
+    }
+
+    /// RFC 8446 §4.2.10: a server that rejected the client's 0-RTT skips
+    /// records that do not open under the handshake key, up to
+    /// `max_early_data_size` bytes.
+    pub fn skip_rejected_early_data(&mut self, max_early_data_size: usize) {
+        self.early_data = EarlyData::Skipping(max_early_data_size);
+    }
+
+    /// RFC 8446 §4.5: after EndOfEarlyData no more 0-RTT data may come.
+    pub fn end_early_data(&mut self) {
+        self.early_data = EarlyData::None;
+    }
+
+    /// A client's 0-RTT (RFC 8446 §4.2.10): from now until
+    /// [`stop_early_data`](Self::stop_early_data), application data is
+    /// written at once under the keys in force (the early traffic keys),
+    /// up to `max_early_data_size` bytes; the rest waits for the
+    /// handshake.
+    pub fn start_early_data(&mut self, max_early_data_size: usize, tracing: bool) {
+        self.early_writes = Some(max_early_data_size);
+        let held = std::mem::take(&mut self.unsent);
+        self.write_early_part(&held, tracing);
+    }
+
+    /// Ends the client's 0-RTT and returns how many bytes went out; if the
+    /// server rejected them they are held again, to go out once the
+    /// handshake completes.
+    pub fn stop_early_data(&mut self, accepted: bool) -> usize {
+        self.early_writes = None;
+        let written = std::mem::take(&mut self.early_written);
+        if !accepted {
+            self.unsent.splice(..0, written.iter().copied());
+        }
+        written.len()
+    }
+
+    /// Writes as much of `data` as 0-RTT still allows, holds the rest.
+    /// The records join the current flight; the caller flushes.
+    fn write_early_part(&mut self, data: &[u8], tracing: bool) {
+        let left = self.early_writes.unwrap_or(0);
+        let (now_part, later) = data.split_at(left.min(data.len()));
+        if !now_part.is_empty() {
+            for chunk in now_part.chunks(MAX_PLAINTEXT_LEN) {
+                self.write_record(ContentType::ApplicationData, chunk, tracing);
+            }
+            self.flight.name("Application Data".to_owned());
+            self.early_written.extend_from_slice(now_part);
+            self.early_writes = Some(left - now_part.len());
+        }
+        self.unsent.extend_from_slice(later);
     }
 
     /// Whether the negotiated version is TLS 1.3.
@@ -675,6 +776,11 @@ impl Core {
         if self.error.is_some() || self.close_requested || self.received_close || data.is_empty() {
             return;
         }
+        if !self.handshake_complete && self.early_writes.is_some() {
+            self.write_early_part(data, tracer.enabled());
+            self.flush(now, tracer);
+            return;
+        }
         if !self.handshake_complete {
             self.unsent.extend_from_slice(data);
             return;
@@ -839,7 +945,19 @@ impl Core {
         }
         let (typ, plaintext) = match (&mut self.tls13_decrypter, &mut self.decrypter) {
             (Some(d), _) if typ == OUTER_CONTENT_TYPE => {
-                let inner = d.decrypt(&record.fragment)?;
+                let inner = match (d.decrypt(&record.fragment), self.early_data) {
+                    (Ok(inner), EarlyData::Skipping(_)) => {
+                        // RFC 8446 §4.2.10: the first record that opens
+                        // starts the client's second flight.
+                        self.early_data = EarlyData::None;
+                        inner
+                    }
+                    (Ok(inner), _) => inner,
+                    (Err(Error::BadRecordMac), EarlyData::Skipping(left)) => {
+                        return self.skip_early_data(&record, left, batch, tracing);
+                    }
+                    (Err(e), _) => return Err(e),
+                };
                 // RFC 8446 §5: a protected change_cipher_spec is
                 // unexpected_message.
                 if inner.typ == ContentType::ChangeCipherSpec {
@@ -942,8 +1060,15 @@ impl Core {
             }
             ContentType::ApplicationData => {
                 batch.name("Application Data".to_owned());
-                // RFC 5246 §7.4.9: application data only after Finished.
-                if !self.handshake_complete {
+                if let (false, EarlyData::Accepted(left)) =
+                    (self.handshake_complete, self.early_data)
+                {
+                    let left = left
+                        .checked_sub(plaintext.len())
+                        .ok_or_else(too_much_early_data)?;
+                    self.early_data = EarlyData::Accepted(left);
+                } else if !self.handshake_complete {
+                    // RFC 5246 §7.4.9: application data only after Finished.
                     return Err(Error::InappropriateMessage {
                         expected: &[ContentType::Handshake],
                         got: ContentType::ApplicationData,
@@ -957,6 +1082,30 @@ impl Core {
             }
             other => Err(InvalidMessage::UnknownContentType(other.get()).into()),
         }
+    }
+
+    /// RFC 8446 §4.2.10: a server that rejected 0-RTT drops a record that
+    /// does not open under the client's handshake key, "up to the
+    /// configured max_early_data_size"; past it, unexpected_message.
+    fn skip_early_data(
+        &mut self,
+        record: &crate::record::Record,
+        left: usize,
+        batch: &mut Batch,
+        tracing: bool,
+    ) -> Result<(), Error> {
+        // The content, its type byte and any padding: all early data.
+        let len = record
+            .fragment
+            .len()
+            .saturating_sub(crate::crypto::suites::AEAD_TAG_LEN + 1);
+        let left = left.checked_sub(len).ok_or_else(too_much_early_data)?;
+        self.early_data = EarlyData::Skipping(left);
+        if tracing {
+            batch.add_record(&record.to_bytes(), None, self.version, true);
+        }
+        batch.name("Early Data (rejected, skipped)".to_owned());
+        Ok(())
     }
 
     fn dispatch(

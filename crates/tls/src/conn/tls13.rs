@@ -12,8 +12,8 @@ use super::crypto_error;
 use crate::codec::{Codec, hex};
 use crate::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
 use crate::crypto::key_schedule::{
-    KeySchedule, SecretKind, Stage, Tls13CipherSuite, TrafficKeys, finished_key,
-    finished_verify_data,
+    HkdfHash, KeySchedule, SecretKind, Stage, Tls13CipherSuite, TrafficKeys, finished_key,
+    finished_verify_data, resumption_psk,
 };
 use crate::enums::HandshakeType;
 use crate::error::Error;
@@ -79,29 +79,79 @@ impl Core {
         client_random: [u8; 32],
         shared_secret: &[u8],
     ) -> Tls13Secrets {
-        let hash = suite.hash;
-        let mut schedule = KeySchedule::new(hash, None);
+        let early = self.tls13_early_secret(now, tracer, suite.hash, None);
+        self.tls13_handshake_secrets_from(
+            now,
+            tracer,
+            suite,
+            client_random,
+            early,
+            Some(shared_secret),
+        )
+    }
+
+    /// RFC 8446 §7.1: the Early Secret, `HKDF-Extract(0, PSK)`, logged;
+    /// without a PSK its IKM is zeros.
+    pub fn tls13_early_secret(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        hash: HkdfHash,
+        psk: Option<&[u8]>,
+    ) -> KeySchedule {
+        let schedule = KeySchedule::new(hash, psk);
         self.ctx.action(now, tracer, "Early Secret", |e| {
-            e.field("Hash", hash.name())
-                .field("Salt", "0 (no previous secret)")
-                .field("IKM", "0 (no pre-shared key)")
-                .field("Early Secret", hex(schedule.secret()))
-                .explain(
-                    "HKDF-Extract starts the TLS 1.3 key schedule; without a pre-shared key \
-                     its inputs are zeros.",
-                )
+            let e = e
+                .field("Hash", hash.name())
+                .field("Salt", "0 (no previous secret)");
+            let e = match psk {
+                None => e.field("IKM", "0 (no pre-shared key)"),
+                Some(psk) => e.field("IKM (PSK)", hex(psk)),
+            };
+            e.field("Early Secret", hex(schedule.secret()))
+                .explain(match psk {
+                    None => {
+                        "HKDF-Extract starts the TLS 1.3 key schedule; without a pre-shared key \
+                     its inputs are zeros."
+                    }
+                    Some(_) => {
+                        "HKDF-Extract starts the TLS 1.3 key schedule from the pre-shared key of \
+                     a ticket: the binder, the 0-RTT keys and every later secret depend on it."
+                    }
+                })
         });
+        schedule
+    }
+
+    /// RFC 8446 §7.1: the Handshake Secret from an `early` schedule and
+    /// the (EC)DHE `shared_secret` (zeros under psk_ke, §4.2.9), then both
+    /// handshake traffic secrets over the transcript so far; logged and
+    /// key-logged.
+    pub fn tls13_handshake_secrets_from(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        suite: &'static Tls13CipherSuite,
+        client_random: [u8; 32],
+        early: KeySchedule,
+        shared_secret: Option<&[u8]>,
+    ) -> Tls13Secrets {
+        let hash = suite.hash;
+        let mut schedule = early;
         let derived = schedule.derived();
-        schedule.advance(Some(shared_secret));
+        schedule.advance(shared_secret);
         self.ctx.action(now, tracer, "Handshake Secret", |e| {
-            e.field("Label", "tls13 derived")
-                .field("Salt", hex(&derived))
-                .field("IKM (ECDHE Shared Secret)", hex(shared_secret))
-                .field("Handshake Secret", hex(schedule.secret()))
-                .explain(
-                    "HKDF-Extract mixes the Diffie-Hellman shared secret into the schedule, \
-                     salted with a value derived from the Early Secret.",
-                )
+            let e = e
+                .field("Label", "tls13 derived")
+                .field("Salt", hex(&derived));
+            let e = match shared_secret {
+                Some(shared) => e.field("IKM (ECDHE Shared Secret)", hex(shared)),
+                None => e.field("IKM", "0 (psk_ke: no (EC)DHE)"),
+            };
+            e.field("Handshake Secret", hex(schedule.secret())).explain(
+                "HKDF-Extract mixes the Diffie-Hellman shared secret into the schedule, \
+                 salted with a value derived from the Early Secret.",
+            )
         });
         let transcript_hash = hash.hash(self.transcript.all());
         let mut secrets = Tls13Secrets {
@@ -187,7 +237,28 @@ impl Core {
         kind: SecretKind,
         transcript_hash: &[u8],
     ) -> Vec<u8> {
-        let secret = secrets.schedule.derive(kind, transcript_hash);
+        self.tls13_derive_in(
+            now,
+            tracer,
+            &secrets.schedule,
+            &secrets.client_random,
+            kind,
+            transcript_hash,
+        )
+    }
+
+    /// [`tls13_derive`](Self::tls13_derive) from a bare schedule, before
+    /// the handshake secrets exist (the early secrets of a PSK).
+    fn tls13_derive_in(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        schedule: &KeySchedule,
+        client_random: &[u8; 32],
+        kind: SecretKind,
+        transcript_hash: &[u8],
+    ) -> Vec<u8> {
+        let secret = schedule.derive(kind, transcript_hash);
         self.ctx.action(now, tracer, "Derive-Secret", |e| {
             e.field("Secret", kind.name())
                 .field("From", kind.stage().name())
@@ -200,15 +271,10 @@ impl Core {
                 )
         });
         if let Some(label) = kind.key_log_label() {
-            self.push_keylog(format!(
-                "{label} {} {}",
-                hex(&secrets.client_random),
-                hex(&secret)
-            ));
+            self.push_keylog(format!("{label} {} {}", hex(client_random), hex(&secret)));
         }
         secret
     }
-
     /// RFC 8446 §7.3: the key and IV of `traffic_secret`, logged, and the
     /// record protection of `direction` switched to them.
     ///
@@ -224,7 +290,23 @@ impl Core {
         direction: Direction,
         title: &'static str,
     ) -> Result<(), Error> {
-        let suite = secrets.suite;
+        self.tls13_switch_keys_for(now, tracer, secrets.suite, traffic_secret, direction, title)
+    }
+
+    /// [`tls13_switch_keys`](Self::tls13_switch_keys) for `suite`, before
+    /// the handshake secrets exist (the client's 0-RTT keys).
+    ///
+    /// # Errors
+    /// As [`tls13_switch_keys`](Self::tls13_switch_keys).
+    pub fn tls13_switch_keys_for(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        suite: &'static Tls13CipherSuite,
+        traffic_secret: &[u8],
+        direction: Direction,
+        title: &'static str,
+    ) -> Result<(), Error> {
         let keys = TrafficKeys::derive(suite.hash, suite.bulk, traffic_secret);
         self.ctx.action(now, tracer, title, |e| {
             e.field("Cipher Suite", suite.suite)
@@ -275,6 +357,107 @@ impl Core {
                 )
         });
         verify_data
+    }
+
+    /// RFC 8446 §7.1: `resumption_master_secret`, given the hash of the
+    /// transcript through the client's Finished; logged.
+    pub fn tls13_resumption_master(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        secrets: &Tls13Secrets,
+        transcript_hash: &[u8],
+    ) -> Vec<u8> {
+        self.tls13_derive(
+            now,
+            tracer,
+            secrets,
+            SecretKind::ResumptionMaster,
+            transcript_hash,
+        )
+    }
+
+    /// RFC 8446 §7.1: `client_early_traffic_secret` over the Client Hello,
+    /// logged and key-logged (CLIENT_EARLY_TRAFFIC_SECRET).
+    pub fn tls13_early_traffic(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        early: &KeySchedule,
+        client_random: &[u8; 32],
+    ) -> Vec<u8> {
+        let transcript_hash = early.hash().hash(self.transcript.all());
+        self.tls13_derive_in(
+            now,
+            tracer,
+            early,
+            client_random,
+            SecretKind::ClientEarlyTraffic,
+            &transcript_hash,
+        )
+    }
+
+    /// RFC 8446 §4.2.11.2: the binder of a resumption PSK, an HMAC keyed
+    /// like a Finished from `binder_key` over the hash of `partial`: the
+    /// transcript up to and including the Client Hello truncated before
+    /// its binders. Logged under `title`.
+    pub fn tls13_binder(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        early: &KeySchedule,
+        client_random: &[u8; 32],
+        partial: &[u8],
+        title: &'static str,
+    ) -> Vec<u8> {
+        let hash = early.hash();
+        let binder_key = self.tls13_derive_in(
+            now,
+            tracer,
+            early,
+            client_random,
+            SecretKind::ResumptionPskBinderKey,
+            &hash.hash(&[]),
+        );
+        let key = finished_key(hash, &binder_key);
+        let transcript_hash = hash.hash(partial);
+        let binder = finished_verify_data(hash, &key, &transcript_hash);
+        self.ctx.action(now, tracer, title, |e| {
+            e.field("Finished Key", hex(&key))
+                .field("Truncated Client Hello Hash", hex(&transcript_hash))
+                .field("Binder", hex(&binder))
+                .explain(
+                    "The binder is an HMAC over the Client Hello up to the binders, keyed from \
+                     the PSK: it proves the client holds the ticket's key and ties the offer \
+                     to this hello.",
+                )
+        });
+        binder
+    }
+
+    /// RFC 8446 §4.6.1: the PSK a ticket stands for,
+    /// `HKDF-Expand-Label(resumption_master_secret, "resumption",
+    /// ticket_nonce, Hash.length)`, logged.
+    pub fn tls13_ticket_psk(
+        &self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        hash: HkdfHash,
+        resumption_master: &[u8],
+        nonce: &[u8],
+    ) -> Vec<u8> {
+        let psk = resumption_psk(hash, resumption_master, nonce);
+        self.ctx.action(now, tracer, "Ticket PSK", |e| {
+            e.field("Label", "tls13 resumption")
+                .field("Resumption Master Secret", hex(resumption_master))
+                .field("Ticket Nonce", hex(nonce))
+                .field("PSK", hex(&psk))
+                .explain(
+                    "Each ticket's pre-shared key is expanded from the resumption master \
+                     secret with the ticket's own nonce, so no two tickets share a key.",
+                )
+        });
+        psk
     }
 
     /// Queues a TLS 1.3 handshake message in the flight and the transcript.

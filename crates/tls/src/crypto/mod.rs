@@ -15,6 +15,7 @@
 //!   [`cipher::tls13`] its record protection (RFC 8446 §5).
 //! - [`kx`]: ephemeral ECDH on P-256, P-384 and X25519.
 //! - [`sign`]: ECDSA and RSA signing keys, signature verification, PEM.
+//! - [`ticket`]: TLS 1.3 session tickets sealed under the server's key.
 //!
 //! Nothing here reads a clock or the OS's entropy: randomness is always an
 //! argument, so a seeded stream gives the same bytes on every run.
@@ -26,6 +27,7 @@ pub mod pem;
 pub mod prf;
 pub mod sign;
 pub mod suites;
+pub mod ticket;
 
 use core::fmt;
 

@@ -1,6 +1,7 @@
 //! Typed TLS 1.0–1.2 messages: handshake messages, hello extensions,
 //! alerts and ChangeCipherSpec, each with a [`Codec`](crate::codec::Codec);
-//! [`tls13`] holds the TLS 1.3 messages and extension bodies.
+//! [`tls13`] holds the TLS 1.3 messages and extension bodies, [`psk`] those
+//! of resumption and 0-RTT.
 //!
 //! Start with [`HandshakeMessage`], the envelope every handshake message
 //! travels in; [`dissect`] turns records and messages into the ordered,
@@ -15,6 +16,7 @@ mod extensions;
 mod handshake;
 mod hello;
 mod kx;
+pub mod psk;
 pub mod tls13;
 
 #[cfg(test)]
