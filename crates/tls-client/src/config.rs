@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::SessionStore;
-use tlsim_tls::crypto::sign::DEFAULT_SIGNATURE_ALGORITHMS;
+use tlsim_tls::crypto::sign::{DEFAULT_SIGNATURE_ALGORITHMS, SigningKey};
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::enums::{
     CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -76,6 +76,19 @@ pub struct ClientConfig {
     pub session_store: Option<Arc<Mutex<ClientSessionStore>>>,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ClientPins,
+    /// The certificate offered when a server asks for one; `None`: the
+    /// client answers a CertificateRequest with an empty Certificate.
+    pub client_certificate: Option<ClientCertificate>,
+}
+
+/// A client's certificate chain and the leaf's private key (RFC 5246
+/// §7.4.6, RFC 8446 §4.4.2).
+#[derive(Clone, Debug)]
+pub struct ClientCertificate {
+    /// The chain, leaf first, DER.
+    pub chain: Vec<Vec<u8>>,
+    /// The leaf certificate's private key.
+    pub signing_key: Arc<SigningKey>,
 }
 
 impl Default for ClientConfig {
@@ -103,6 +116,7 @@ impl Default for ClientConfig {
             verification_cache: None,
             session_store: None,
             pins: ClientPins::default(),
+            client_certificate: None,
         }
     }
 }

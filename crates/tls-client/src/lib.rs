@@ -16,13 +16,16 @@
 //! The connection API, record layer, alerts, key schedule and session
 //! store are shared with the server in `tlsim_tls::conn`.
 //!
+//! - `client_auth`: answering a Certificate Request with the configured
+//!   certificate and a CertificateVerify, or an empty Certificate.
+//!
 //! Deliberate omissions: no renegotiation (a HelloRequest is refused with
-//! a warning no_renegotiation), no client certificates (a Certificate
-//! Request gets an empty Certificate), no session tickets (a ticket is
-//! accepted into the transcript but not used).
+//! a warning no_renegotiation), no session tickets (a ticket is accepted
+//! into the transcript but not used).
 
 #![forbid(unsafe_code)]
 
+mod client_auth;
 pub mod config;
 mod hs;
 pub mod states;
@@ -35,7 +38,7 @@ use tlsim_sim::RngStream;
 use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
-pub use config::{ClientConfig, ClientPins, ClientSessionStore};
+pub use config::{ClientCertificate, ClientConfig, ClientPins, ClientSessionStore};
 pub use hs::client_extensions;
 
 /// One client connection; the methods shared with the server, from

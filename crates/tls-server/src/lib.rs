@@ -15,12 +15,17 @@
 //!   transition, declared once and checked in debug builds; rendered in
 //!   `docs/tls-server-states.dot`.
 //!
+//! - `client_auth`: asking for a client certificate (policy none,
+//!   optional or required), verifying its chain and CertificateVerify, in
+//!   TLS 1.2 and 1.3.
+//!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
-//! refused with a warning no_renegotiation), no client authentication, no session tickets
+//! refused with a warning no_renegotiation), no session tickets
 //! (the extension is ignored), no static RSA key exchange.
 
 #![forbid(unsafe_code)]
 
+mod client_auth;
 pub mod config;
 mod hs;
 pub mod states;
@@ -33,7 +38,7 @@ use tlsim_sim::RngStream;
 use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
-pub use config::{ServerConfig, ServerPins, ServerSessionCache};
+pub use config::{ClientAuth, ClientAuthPolicy, ServerConfig, ServerPins, ServerSessionCache};
 
 /// One server connection; the methods shared with the client, from
 /// [`handle_bytes`](Connection::handle_bytes) to

@@ -7,12 +7,15 @@
 //!    change_cipher_spec (Appendix D.4) when the client sent a legacy
 //!    session ID, then under the handshake keys EncryptedExtensions,
 //!    Certificate, CertificateVerify and Finished → [`ExpectFinished`].
+//!    With a client authentication policy, a CertificateRequest follows
+//!    EncryptedExtensions, and the client's Certificate (and
+//!    CertificateVerify) come before its Finished (`crate::client_auth`).
 //! 2. The client's Finished → [`Connected`].
 //!
 //! A client without a share for a group both support gets one
 //! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`]. Not
 //! implemented yet: cookies, PSK resumption and 0-RTT, tickets,
-//! KeyUpdate, client certificates. Signatures are ecdsa_secp256r1_sha256
+//! KeyUpdate. Signatures are ecdsa_secp256r1_sha256
 //! only, the one TLS 1.3 scheme this crate's keys sign with.
 
 use std::sync::Arc;
@@ -272,6 +275,7 @@ pub(crate) fn handle_client_hello(
     core.queue_tls13(&Tls13Message::EncryptedExtensions(EncryptedExtensions {
         extensions,
     }));
+    let certificate_requested = crate::client_auth::request_certificate13(&config, core);
     core.queue_tls13(&Tls13Message::Certificate(Certificate13::from_chain(
         &config.cert_chain,
     )));
@@ -327,7 +331,17 @@ pub(crate) fn handle_client_hello(
         Direction::Read,
         "Client handshake traffic keys",
     )?;
-    Ok(Box::new(ExpectFinished { secrets }))
+    let next = ExpectFinished { secrets };
+    // RFC 8446 §4.4.2: a client asked for a certificate sends it (maybe
+    // empty) before its Finished.
+    if certificate_requested {
+        Ok(Box::new(crate::client_auth::ExpectCertificate13 {
+            config,
+            next,
+        }))
+    } else {
+        Ok(Box::new(next))
+    }
 }
 
 /// RFC 8446 §4.1.4: asks the client for a share on `group`, replacing the
@@ -423,8 +437,8 @@ impl State for ExpectSecondClientHello {
 }
 
 /// Waiting for the client's Finished, under the client handshake keys.
-struct ExpectFinished {
-    secrets: Tls13Secrets,
+pub(crate) struct ExpectFinished {
+    pub(crate) secrets: Tls13Secrets,
 }
 
 impl State for ExpectFinished {

@@ -9,17 +9,20 @@ use tlsim_sim::RngStream;
 use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::EventContext;
-use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
+use tlsim_tls_client::{ClientCertificate, ClientConfig, ClientConnection, ClientSessionStore};
 use tlsim_tls_script::{Conversation, Script};
-use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache};
+use tlsim_tls_server::{
+    ClientAuth, ClientAuthPolicy, ServerConfig, ServerConnection, ServerSessionCache,
+};
 
 use super::ConnectionEnd;
 use super::plain::PlainEnd;
 use super::script::ScriptEnd;
 use super::spdy::Spdy;
 use super::tls::{NoApp, Tls, TlsEnd};
+use crate::CertName;
 use crate::pki::Built;
-use crate::schema::{ClientApp, Data, Scenario, ServerApp, TlsClient, TlsServer};
+use crate::schema::{ClientApp, ClientAuthMode, Data, Scenario, ServerApp, TlsClient, TlsServer};
 
 /// Builds the TLS configurations and applications a scenario names.
 pub(crate) struct Factory<'a> {
@@ -104,6 +107,11 @@ impl<'a> Factory<'a> {
             .expect("validated TLS server profile")
     }
 
+    /// The DER of the named certificates, in order.
+    fn certs(&self, names: &[CertName]) -> Vec<Vec<u8>> {
+        names.iter().map(|c| self.pki.certs[&c.0].clone()).collect()
+    }
+
     fn client_config(&mut self, profile: &str, host: &str) -> Arc<ClientConfig> {
         let key = (profile.to_string(), host.to_string());
         if let Some(c) = self.clients.get(&key) {
@@ -151,6 +159,10 @@ impl<'a> Factory<'a> {
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
             },
+            client_certificate: p.key.as_ref().map(|key| ClientCertificate {
+                chain: self.certs(&p.chain),
+                signing_key: self.pki.keys[&key.0].clone(),
+            }),
         });
         self.clients.insert(key, config.clone());
         config
@@ -189,6 +201,15 @@ impl<'a> Factory<'a> {
                 session_id: p.pins.session_id.clone(),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+            },
+            client_auth: ClientAuth {
+                policy: match p.client_auth {
+                    ClientAuthMode::None => ClientAuthPolicy::None,
+                    ClientAuthMode::Optional => ClientAuthPolicy::Optional,
+                    ClientAuthMode::Required => ClientAuthPolicy::Required,
+                },
+                trust_anchors: self.certs(&p.client_trust),
+                now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
             },
         });
         self.servers.insert(key, config.clone());
