@@ -959,6 +959,29 @@ mod tests {
     }
 
     #[test]
+    fn a_client_certificate_needs_the_key_of_its_leaf() {
+        let mutual = include_str!("../../../scenarios/tls12-mutual.ron");
+        assert!(parse(mutual, "x.ron").is_ok());
+        let wrong_key = mutual.replace(
+            "chain: [\"client\"],\n                key: \"client\",",
+            "chain: [\"client\"],\n                key: \"leaf\",",
+        );
+        let e = error_of(&wrong_key);
+        assert!(
+            e.message
+                .ends_with("TLS client \"client\": key \"leaf\" is not the key of the leaf certificate \"client\""),
+            "{e}"
+        );
+        let no_key = mutual.replace("                key: \"client\",\n", "");
+        let e = error_of(&no_key);
+        assert!(
+            e.message
+                .ends_with("TLS client \"client\" needs the key of its certificate chain's leaf"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn accepts_a_well_formed_scenario() {
         let s = parse(GOOD, "x.ron").unwrap();
         assert_eq!(s.hosts.len(), 2);

@@ -251,4 +251,42 @@ mod tests {
             Err(InvalidMessage::TrailingData("CertificateRequest"))
         );
     }
+
+    #[test]
+    fn tls13_request_carries_schemes_and_authorities_as_extensions() {
+        let request = CertificateRequest13::new(
+            vec![SignatureScheme::EcdsaSecp256r1Sha256],
+            vec![vec![0x30, 0]],
+        );
+        let bytes = request.to_bytes();
+        // Empty context; signature_algorithms (13), then
+        // certificate_authorities (47) with one 2-byte name.
+        assert_eq!(
+            bytes,
+            [
+                0, 0, 18, 0, 13, 0, 4, 0, 2, 4, 3, 0, 47, 0, 6, 0, 4, 0, 2, 0x30, 0
+            ]
+        );
+        let read = CertificateRequest13::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            read.signature_algorithms(),
+            Some(Ok(vec![SignatureScheme::EcdsaSecp256r1Sha256]))
+        );
+        assert_eq!(read.certificate_authorities(), Ok(vec![vec![0x30, 0]]));
+    }
+
+    #[test]
+    fn tls13_request_without_signature_algorithms_says_so() {
+        let request = CertificateRequest13 {
+            context: Vec::new(),
+            extensions: vec![CertificateAuthorities13(vec![vec![0x30, 0]]).to_server_extension()],
+        };
+        let read = CertificateRequest13::from_bytes(&request.to_bytes()).unwrap();
+        assert_eq!(read.signature_algorithms(), None);
+        // RFC 8446 §4.3.2: the extensions list is at least 2 bytes long.
+        assert_eq!(
+            CertificateRequest13::from_bytes(&[0, 0, 0]),
+            Err(InvalidMessage::LengthOutOfBounds("extensions"))
+        );
+    }
 }
