@@ -1,7 +1,8 @@
 //! tlsim against real TLS stacks on 127.0.0.1: OpenSSL (`s_server`,
 //! `s_client`) and GnuTLS (`gnutls-serv`, `gnutls-cli`), in both roles,
 //! over every version, suite and group both support, with session
-//! resumption by ID and by ticket, extended master secret and ALPN; `curl` against
+//! resumption by ID and by ticket, extended master secret and ALPN; client
+//! certificates in TLS 1.2 and 1.3 both ways; `curl` against
 //! `tlsim serve` with an HTTP/1.1 answer. Each case asserts the version
 //! and suite both sides agreed on, and that data crossed both ways.
 //!
@@ -1295,4 +1296,187 @@ fn the_pcap_of_a_real_session_decrypts_in_tshark() {
         stream.contains("GET / HTTP/1.0") && stream.contains("HTTP/1.0 200 ok"),
         "the request and the response, decrypted:\n{stream}"
     );
+}
+
+/// Client certificates with real peers (RFC 5246 §7.4.4–§7.4.8, RFC 8446
+/// §4.3.2, §4.4.2–§4.4.3), TLS 1.2 and 1.3: the `ec` certificate, issued
+/// by the interop root, is the client's certificate too, and each side
+/// trusts the root. tlsim's name of each version, OpenSSL's flag, GnuTLS's
+/// keyword and the suite offered.
+const MUTUAL_VERSIONS: [(&str, &str, &str, &str); 2] = [
+    (
+        "TLS 1.2",
+        "-tls1_2",
+        "TLS1.2",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    ),
+    ("TLS 1.3", "-tls1_3", "TLS1.3", "TLS_AES_128_GCM_SHA256"),
+];
+
+/// A tlsim server that requires a client certificate under the root and
+/// answers every client with `reply`.
+fn mutual_server_scenario(name: &str, reply: &str) -> PathBuf {
+    let suites: Vec<String> = (MUTUAL_VERSIONS.iter())
+        .map(|(.., suite)| format!("\"{suite}\""))
+        .collect();
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.2", max_version: "TLS 1.3",
+            cipher_suites: [{}], groups: ["x25519", "secp256r1"], chain: ["ec"], key: "ec",
+            client_auth: Required, client_trust: ["root"])"#,
+        suites.join(", ")
+    );
+    let timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        At("0ms", Send(conn: "c1", from: "server", data: Text("{reply}"))),"#
+    );
+    write_scenario(
+        name,
+        scenario(
+            name,
+            "",
+            &server,
+            r#"Listen(host: "server", port: 443, tls: "server")"#,
+            &timeline,
+        ),
+    )
+}
+
+/// The value of the field `name` of connection `conn`'s event `title`.
+fn field_of(session: &Session, conn: u32, title: &str, name: &str) -> String {
+    let event = (session.events_of(conn))
+        .find(|e| e.title == title)
+        .unwrap_or_else(|| panic!("c{conn}: no {title:?} in the log"));
+    (event.fields.iter())
+        .find(|f| f.name == name)
+        .map(|f| f.value.clone())
+        .unwrap_or_else(|| panic!("c{conn}: {title:?} has no {name:?}"))
+}
+
+#[test]
+fn real_clients_with_certificates_against_a_tlsim_server_that_requires_one() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let pki = pki();
+    let file = mutual_server_scenario("server-mutual", r"hello from tlsim\n");
+    let (server, port) = tlsim_serve(&file, 2 * MUTUAL_VERSIONS.len());
+    let mut peers = Vec::new();
+    for (version, openssl_flag, gnutls, _) in MUTUAL_VERSIONS {
+        let mut openssl = Command::new("openssl");
+        openssl
+            .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+            .args(["-servername", "localhost", "-CAfile", &pki.file("root.pem")])
+            .args([openssl_flag, "-cert", &pki.file("ec.pem")])
+            .args(["-key", &pki.file("ec.key")]);
+        let mut gnutls_cli = Command::new("gnutls-cli");
+        gnutls_cli
+            .args(["--port", &port.to_string()])
+            .args(["--x509cafile", &pki.file("root.pem")])
+            .args(["--x509certfile", &pki.file("ec.pem")])
+            .args(["--x509keyfile", &pki.file("ec.key")])
+            .args(["--priority", &format!("NORMAL:-VERS-ALL:+VERS-{gnutls}")])
+            .arg("localhost");
+        for (peer, command) in [("openssl s_client", openssl), ("gnutls-cli", gnutls_cli)] {
+            let mut command = command;
+            let printed = interactive_client(&mut command, "ping\n", "hello from tlsim");
+            assert!(
+                printed.contains("hello from tlsim"),
+                "{peer} {version}: no reply:\n{printed}"
+            );
+            peers.push(format!("{peer} {version}"));
+        }
+    }
+    let session = finish_serve(server, &file);
+    for (n, peer) in (1..).zip(&peers) {
+        let line = &session.lines[n as usize - 1];
+        assert!(line.contains("TLS handshake complete"), "{peer}: {line}");
+        let chain = field_of(&session, n, "Verify the client certificate chain", "Result");
+        assert_eq!(chain, "trusted", "{peer}");
+        let signature = field_of(
+            &session,
+            n,
+            "Verify the client Certificate Verify signature",
+            "Result",
+        );
+        assert_eq!(signature, "valid", "{peer}");
+    }
+}
+
+#[test]
+fn tlsim_client_with_a_certificate_against_servers_that_require_one() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let pki = pki();
+    let clients: Vec<String> = (MUTUAL_VERSIONS.iter().enumerate())
+        .map(|(i, (version, .., suite))| {
+            format!(
+                r#"TlsClient(name: "p{}", min_version: "{version}", max_version: "{version}",
+            cipher_suites: ["{suite}"], groups: ["x25519", "secp256r1"], server_name: "localhost",
+            trust: ["root"], chain: ["ec"], key: "ec")"#,
+                i + 1
+            )
+        })
+        .collect();
+    let timeline: Vec<String> = (1..=MUTUAL_VERSIONS.len())
+        .map(|i| {
+            format!(
+                r#"At("0ms", Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "p{i}")),
+        At("0ms", Send(conn: "c{i}", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#
+            )
+        })
+        .collect();
+    let file = write_scenario(
+        "client-mutual",
+        scenario(
+            "client-mutual",
+            &clients.join(",\n"),
+            "",
+            "",
+            &timeline.join("\n"),
+        ),
+    );
+    let openssl_port = free_port();
+    let mut openssl = Command::new("openssl");
+    openssl
+        .args(["s_server", "-accept", &openssl_port.to_string(), "-www"])
+        .args(["-naccept", "100", "-Verify", "1", "-verify_return_error"])
+        .args(["-CAfile", &pki.file("root.pem")])
+        .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")]);
+    let gnutls_port = free_port();
+    let mut gnutls = Command::new("gnutls-serv");
+    gnutls
+        .args(["--http", "--port", &gnutls_port.to_string()])
+        .args(["--require-client-cert", "--verify-client-cert"])
+        .args(["--x509cafile", &pki.file("root.pem")])
+        .args(["--x509certfile", &pki.file("ec.pem")])
+        .args(["--x509keyfile", &pki.file("ec.key")]);
+    for (peer, mut command, port) in [
+        ("openssl s_server -Verify 1", openssl, openssl_port),
+        ("gnutls-serv --require-client-cert", gnutls, gnutls_port),
+    ] {
+        let _server = start_server(&mut command, port);
+        let session = tlsim_connect(&file, port);
+        assert_eq!(session.lines.len(), MUTUAL_VERSIONS.len(), "{peer}");
+        for (n, (version, ..)) in (1..).zip(MUTUAL_VERSIONS) {
+            let line = &session.lines[n as usize - 1];
+            let what = format!("{peer}, {version}: {line}");
+            assert!(
+                line.contains("TLS handshake complete") && line.contains("received "),
+                "{what}"
+            );
+            let answer = field_of(&session, n, "Answer the Certificate Request", "Answer");
+            assert_eq!(
+                answer, "its Certificate, then a Certificate Verify",
+                "{what}"
+            );
+            let scheme = field_of(
+                &session,
+                n,
+                "Sign the client Certificate Verify",
+                "Signature Algorithm",
+            );
+            assert_eq!(scheme, "ecdsa_secp256r1_sha256", "{what}");
+        }
+    }
 }

@@ -14,7 +14,7 @@ use ron::extensions::Extensions;
 
 use crate::locate::{self, at};
 use crate::names::{Declared, with_declared};
-use crate::schema::{Action, KeyKind, Scenario, TcpSettings};
+use crate::schema::{Action, KeyKind, Scenario, TcpSettings, TlsClient};
 use crate::units::Time;
 
 /// A scenario that could not be read or does not make sense.
@@ -847,6 +847,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             32..=32,
         )?;
         check_ivs(pins, &c.pins.cbc_ivs)?;
+        check_client_certificate(s, c, &client_at)?;
     }
     for (i, p) in s.tls.servers.iter().enumerate() {
         let server_at = at(&["tls", "servers"]).index(i);
@@ -943,6 +944,41 @@ fn check_tickets(
     Ok(())
 }
 
+/// A client certificate needs both its chain and the key of its leaf.
+fn check_client_certificate(
+    s: &Scenario,
+    c: &TlsClient,
+    client_at: &locate::Path,
+) -> Result<(), Invalid> {
+    match (c.chain.first(), &c.key) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err((
+            client_at.field("chain"),
+            format!("TLS client {:?} has a key but no certificate chain", c.name),
+        )),
+        (Some(_), None) => Err((
+            client_at.field("key"),
+            format!(
+                "TLS client {:?} needs the key of its certificate chain's leaf",
+                c.name
+            ),
+        )),
+        (Some(leaf_name), Some(key)) => {
+            let leaf = s.pki.certificates.iter().find(|c| c.name == leaf_name.0);
+            if leaf.is_some_and(|leaf| leaf.key != *key) {
+                return Err((
+                    client_at.field("key"),
+                    format!(
+                        "TLS client {:?}: key {:?} is not the key of the leaf certificate {:?}",
+                        c.name, key.0, leaf_name.0
+                    ),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -963,6 +999,29 @@ mod tests {
 
     fn error_of(source: &str) -> ScenarioError {
         parse(source, "x.ron").expect_err("the scenario should be rejected")
+    }
+
+    #[test]
+    fn a_client_certificate_needs_the_key_of_its_leaf() {
+        let mutual = include_str!("../../../scenarios/tls12-mutual.ron");
+        assert!(parse(mutual, "x.ron").is_ok());
+        let wrong_key = mutual.replace(
+            "chain: [\"client\"],\n                key: \"client\",",
+            "chain: [\"client\"],\n                key: \"leaf\",",
+        );
+        let e = error_of(&wrong_key);
+        assert!(
+            e.message
+                .ends_with("TLS client \"client\": key \"leaf\" is not the key of the leaf certificate \"client\""),
+            "{e}"
+        );
+        let no_key = mutual.replace("                key: \"client\",\n", "");
+        let e = error_of(&no_key);
+        assert!(
+            e.message
+                .ends_with("TLS client \"client\" needs the key of its certificate chain's leaf"),
+            "{e}"
+        );
     }
 
     #[test]

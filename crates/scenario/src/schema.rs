@@ -928,6 +928,14 @@ pub struct TlsClient {
     /// Fixed values instead of random ones, to reproduce a trace byte for byte.
     #[serde(default)]
     pub pins: ClientPins,
+    /// The certificate chain offered when a server asks for one, leaf
+    /// first (RFC 5246 §7.4.6, RFC 8446 §4.4.2). Left out: none, and a
+    /// CertificateRequest gets an empty Certificate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<CertName>,
+    /// The client certificate's private key, the key of `chain`'s leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyName>,
     /// TLS 1.3: the PSK key exchange modes offered with a ticket (RFC 8446
     /// §4.2.9), in order (default `["psk_dhe_ke"]`).
     #[serde(default = "default_psk_modes")]
@@ -1021,6 +1029,33 @@ pub struct TlsServer {
     /// Fixed values instead of random ones.
     #[serde(default)]
     pub pins: ServerPins,
+    /// Whether to ask for a client certificate (RFC 5246 §7.4.4, RFC 8446
+    /// §4.3.2): `None` (default), `Optional` or `Required`.
+    #[serde(default, skip_serializing_if = "ClientAuthMode::is_none")]
+    pub client_auth: ClientAuthMode,
+    /// The roots a client chain must end at; their subjects are the
+    /// CertificateRequest's certificate authorities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_trust: Vec<CertName>,
+}
+
+/// Whether a server asks for a client certificate, and needs one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum ClientAuthMode {
+    /// No CertificateRequest.
+    #[default]
+    None,
+    /// A CertificateRequest; an empty Certificate is accepted.
+    Optional,
+    /// A CertificateRequest; an empty Certificate ends the handshake
+    /// (handshake_failure in TLS 1.2, certificate_required in TLS 1.3).
+    Required,
+}
+
+impl ClientAuthMode {
+    fn is_none(&self) -> bool {
+        *self == ClientAuthMode::None
+    }
 }
 
 fn default_ticket_lifetime() -> Time {

@@ -22,6 +22,6 @@ pub mod pki;
 
 pub use pair::{Direction, Pair, alert_sent, error_of};
 pub use pki::{
-    LeafKey, NOT_AFTER, NOT_BEFORE, NOW, Pki, SERVER_NAME, client_config, pki, pki_with,
-    server_config,
+    CLIENT_NAME, LeafKey, NOT_AFTER, NOT_BEFORE, NOW, Pki, SERVER_NAME, client_config, client_pki,
+    pki, pki_with, server_config, server_config_asking,
 };

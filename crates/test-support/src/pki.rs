@@ -7,8 +7,8 @@ use std::sync::Arc;
 use tlsim_tls::cert::DistinguishedName;
 use tlsim_tls::cert::testing::TestPki;
 use tlsim_tls::crypto::sign::SigningKey;
-use tlsim_tls_client::ClientConfig;
-use tlsim_tls_server::ServerConfig;
+use tlsim_tls_client::{ClientCertificate, ClientConfig};
+use tlsim_tls_server::{ClientAuth, ClientAuthPolicy, ServerConfig};
 
 pub use tlsim_tls::cert::testing::{LeafKey, NOT_AFTER, NOT_BEFORE, NOW, SERVER_NAME};
 
@@ -59,4 +59,40 @@ pub fn client_config(pki: &Pki) -> ClientConfig {
 /// A server with `pki`'s chain and key; everything else is the default.
 pub fn server_config(pki: &Pki) -> ServerConfig {
     ServerConfig::new(pki.chain.clone(), pki.key.clone())
+}
+
+/// The name a client certificate is issued to.
+pub const CLIENT_NAME: &str = "client.test";
+
+/// A client's chain (leaf and intermediate, under a root of its own drawn
+/// from `seed`) and that root, which a server must trust to accept it.
+pub fn client_pki(leaf: LeafKey, seed: u64) -> (ClientCertificate, Vec<u8>) {
+    let name = DistinguishedName::simple(CLIENT_NAME, Some("tlsim"), Some("NL"));
+    let generated = TestPki::generate(seed, leaf, name, (NOT_BEFORE, NOT_AFTER));
+    let root = generated.root.der.clone();
+    let certificate = ClientCertificate {
+        chain: (generated.chain().into_iter())
+            .take(2)
+            .map(|certificate| certificate.der)
+            .collect(),
+        signing_key: Arc::new(generated.leaf_key),
+    };
+    (certificate, root)
+}
+
+/// A server with `pki`'s chain that asks for a client certificate with
+/// `policy`, trusting `client_root` and reading the time as [`NOW`].
+pub fn server_config_asking(
+    pki: &Pki,
+    policy: ClientAuthPolicy,
+    client_root: &[u8],
+) -> ServerConfig {
+    ServerConfig {
+        client_auth: ClientAuth {
+            policy,
+            trust_anchors: vec![client_root.to_vec()],
+            now_unix: NOW,
+        },
+        ..server_config(pki)
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::SessionStore;
-use tlsim_tls::crypto::sign::DEFAULT_SIGNATURE_ALGORITHMS;
+use tlsim_tls::crypto::sign::{DEFAULT_SIGNATURE_ALGORITHMS, SigningKey};
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::enums::{
     CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
@@ -88,6 +88,19 @@ pub struct ClientConfig {
     /// allows it: the application data written before the handshake, up to
     /// the ticket's max_early_data_size.
     pub early_data: bool,
+    /// The certificate offered when a server asks for one; `None`: the
+    /// client answers a CertificateRequest with an empty Certificate.
+    pub client_certificate: Option<ClientCertificate>,
+}
+
+/// A client's certificate chain and the leaf's private key (RFC 5246
+/// §7.4.6, RFC 8446 §4.4.2).
+#[derive(Clone, Debug)]
+pub struct ClientCertificate {
+    /// The chain, leaf first, DER.
+    pub chain: Vec<Vec<u8>>,
+    /// The leaf certificate's private key.
+    pub signing_key: Arc<SigningKey>,
 }
 
 impl Default for ClientConfig {
@@ -118,6 +131,7 @@ impl Default for ClientConfig {
             tickets: None,
             psk_modes: vec![PskKeyExchangeMode::PskDheKe],
             early_data: false,
+            client_certificate: None,
         }
     }
 }

@@ -21,11 +21,11 @@
 use std::sync::Arc;
 
 use tlsim_sim::{Instant, Tracer};
-use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
-    ClientTicket, Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName,
-    StoredSession, certificate_error, crypto_error, lock, unexpected_change_cipher_spec,
+    ChainCheck, ClientTicket, Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State,
+    StateName, StoredSession, crypto_error, lock, unexpected_change_cipher_spec,
+    verify_certificate_chain,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::kx::KxGroup;
@@ -36,15 +36,16 @@ use tlsim_tls::enums::{
     AlertDescription, CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType,
     ProtocolVersion,
 };
-use tlsim_tls::error::{CertificateError, CryptoError, Error, PeerIncompatible, PeerMisbehaved};
+use tlsim_tls::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{ServerSupportedVersion, Tls13Extension, has_downgrade_sentinel};
 use tlsim_tls::msgs::{
-    CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, EcdheServerKeyExchange,
-    EncryptedPreMasterSecret, HandshakeMessage, HelloExtension, Random, ServerExtension,
-    ServerHello, SessionId,
+    CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned,
+    EcdheServerKeyExchange, EncryptedPreMasterSecret, HandshakeMessage, HelloExtension, Random,
+    ServerExtension, ServerHello, SessionId,
 };
 use tlsim_tls::require_handshake;
 
+use crate::client_auth::{self, CertificateAnswer};
 use crate::config::ClientConfig;
 use crate::states::ClientState;
 
@@ -530,7 +531,7 @@ impl State for ExpectCertificate {
             KeyExchange::Rsa => Box::new(ExpectServerHelloDone {
                 agreed: self.agreed,
                 server_input: AuthenticatedServer::Rsa(server_key),
-                certificate_requested: false,
+                certificate_request: None,
             }),
         })
     }
@@ -548,81 +549,17 @@ pub(crate) fn verify_server_certificate(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Result<PublicKey, Error> {
-    let chain = chain_der
-        .iter()
-        .map(|der| Certificate::parse(der))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(certificate_error)?;
-    // Anchors that do not parse are a configuration error: skip them,
-    // which ends in unknown_ca if nothing else matches.
-    let anchors: Vec<Certificate> = config
-        .trust_anchors
-        .iter()
-        .filter_map(|der| Certificate::parse(der).ok())
-        .collect();
-    let now_unix = config.now_unix + now.as_nanos() / 1_000_000_000;
-    let name = config
-        .server_name
-        .as_deref()
-        .filter(|_| config.verify_hostname);
-    let result = match &config.verification_cache {
-        Some(cache) => verify_chain(&chain, &anchors, name, now_unix, &mut lock(cache)),
-        None => verify_chain(
-            &chain,
-            &anchors,
-            name,
-            now_unix,
-            &mut VerificationCache::new(),
-        ),
+    let check = ChainCheck {
+        peer: Side::Server,
+        trust_anchors: &config.trust_anchors,
+        name: config
+            .server_name
+            .as_deref()
+            .filter(|_| config.verify_hostname),
+        now_unix: config.now_unix,
+        cache: config.verification_cache.as_deref(),
     };
-    core.ctx
-        .action(now, tracer, "Verify the certificate chain", |mut e| {
-            for (i, cert) in chain.iter().enumerate() {
-                e = e
-                    .field(
-                        format!("Certificate {i} Subject"),
-                        cert.subject.to_wireshark_string(),
-                    )
-                    .field(
-                        format!("Certificate {i} Issuer"),
-                        cert.issuer.to_wireshark_string(),
-                    );
-            }
-            e = e.field("Time", tlsim_sim::calendar::format_utc(now_unix));
-            if let Some(name) = name {
-                e = e.field("Server Name", name);
-            }
-            match &result {
-                Ok(report) => {
-                    for link in &report.links {
-                        e = e.field(
-                            "Signature",
-                            format!(
-                                "{} signed by {}: valid{}",
-                                link.subject,
-                                link.issuer,
-                                if link.cached { " (from cache)" } else { "" }
-                            ),
-                        );
-                    }
-                    e = e.field("Result", "trusted");
-                    if report.from_cache {
-                        e = e.field("From Cache", true);
-                    }
-                }
-                Err(err) => e = e.field("Result", err),
-            }
-            e.explain(
-                "Each certificate must be signed by the next, be valid today, and end at \
-                     a trusted root; the first must name the server.",
-            )
-        });
-    result.map_err(certificate_error)?;
-    Ok(chain
-        .into_iter()
-        .next()
-        .ok_or(PeerMisbehaved::EmptyCertificateChain)?
-        .public_key)
+    verify_certificate_chain(&check, chain_der, core, now, tracer)
 }
 
 /// The leaf certificate's public key, held only once the chain that
@@ -717,12 +654,7 @@ impl State for ExpectServerKeyExchange {
                     )
             },
         );
-        verified.map_err(|e| match e {
-            tlsim_tls::crypto::CryptoError::BadSignature => {
-                Error::Crypto(CryptoError::SignatureMismatch)
-            }
-            other => crypto_error(other),
-        })?;
+        verified.map_err(crypto_error)?;
         if let Some(n) = &mut core.negotiated {
             n.group = Some(group.named_curve());
         }
@@ -732,7 +664,7 @@ impl State for ExpectServerKeyExchange {
                 group,
                 public: ske.params.public,
             }),
-            certificate_requested: false,
+            certificate_request: None,
         }))
     }
 }
@@ -743,13 +675,13 @@ struct ExpectServerHelloDone {
     agreed: Agreed,
     server_input: AuthenticatedServer,
     /// A Certificate Request came: the flight opens with a Certificate.
-    certificate_requested: bool,
+    certificate_request: Option<CertificateAnswer>,
 }
 
 impl ExpectServerHelloDone {
     /// RFC 5246 §7.4.4: the server asks for a client certificate. The
-    /// request is read whole, so a malformed one is decode_error; this
-    /// client has no certificate to offer, which the log says.
+    /// request is read whole, so a malformed one is decode_error; the
+    /// answer (a certificate, or none) is decided and logged here.
     fn take_certificate_request(
         mut self: Box<Self>,
         core: &mut Core,
@@ -757,26 +689,21 @@ impl ExpectServerHelloDone {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let request = CertificateRequest::from_body(body, self.agreed.params.version)?;
-        core.ctx
-            .action(now, tracer, "Answer the Certificate Request", |e| {
-                e.field(
-                    "Certificate Types",
-                    format!("{} types", request.certificate_types.len()),
-                )
-                .field(
-                    "Certificate Authorities",
-                    format!("{} names", request.certificate_authorities.len()),
-                )
-                .field("Client Certificate", "none configured")
-                .field("Answer", "an empty Certificate message")
-                .explain(
-                    "The server asks the client to prove who it is with a certificate; a \
-                     client without one says so with an empty certificate list, and the \
-                     server decides whether to go on.",
-                )
-            });
-        self.certificate_requested = true;
+        let version = self.agreed.params.version;
+        let request = CertificateRequest::from_body(body, version)?;
+        let asked = client_auth::Request {
+            certificate_types: Some(&request.certificate_types),
+            signature_algorithms: request.signature_algorithms.as_deref(),
+            authorities: request.certificate_authorities.len(),
+            version,
+        };
+        self.certificate_request = Some(client_auth::answer(
+            &self.agreed.config,
+            &asked,
+            core,
+            now,
+            tracer,
+        ));
         Ok(self)
     }
 }
@@ -795,7 +722,7 @@ impl State for ExpectServerHelloDone {
     ) -> Result<Box<dyn State>, Error> {
         // RFC 5246 §7.3: at most one Certificate Request, before the
         // Server Hello Done.
-        let expected: &'static [HandshakeType] = if self.certificate_requested {
+        let expected: &'static [HandshakeType] = if self.certificate_request.is_some() {
             &[HandshakeType::ServerHelloDone]
         } else {
             &[
@@ -807,12 +734,14 @@ impl State for ExpectServerHelloDone {
         if let HandshakeMessage::Unknown { body, .. } = decoded {
             return self.take_certificate_request(core, body, now, tracer);
         }
-        // RFC 5246 §7.4.6: "If no suitable certificate is available, the
-        // client MUST send a certificate message containing no
-        // certificates." No CertificateVerify follows (§7.4.8).
-        if self.certificate_requested {
+        // RFC 5246 §7.4.6: the client's chain, or "If no suitable
+        // certificate is available, the client MUST send a certificate
+        // message containing no certificates."
+        if let Some(answer) = &self.certificate_request {
             core.queue_handshake(&HandshakeMessage::Certificate(
-                tlsim_tls::msgs::Certificate::default(),
+                tlsim_tls::msgs::Certificate {
+                    chain: answer.chain(),
+                },
             ));
         }
         let agreed = self.agreed;
@@ -832,6 +761,9 @@ impl State for ExpectServerHelloDone {
             agreed.params.clone(),
             &pre_master,
         )?;
+        if let Some(answer) = &self.certificate_request {
+            send_certificate_verify(answer, agreed.params.version, core, now, tracer)?;
+        }
         send_finished(&agreed, &keys, core, tracer.enabled())?;
         core.flush(now, tracer);
         Ok(Box::new(ExpectChangeCipherSpec {
@@ -841,6 +773,42 @@ impl State for ExpectServerHelloDone {
             ticket: None,
         }))
     }
+}
+
+/// RFC 5246 §7.4.8: a client that sent a certificate signs every
+/// handshake message so far, after its Client Key Exchange; no
+/// CertificateVerify follows an empty Certificate.
+fn send_certificate_verify(
+    answer: &CertificateAnswer,
+    version: ProtocolVersion,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(), Error> {
+    let handshake_messages = core.transcript.all().to_vec();
+    let signed = answer.sign(
+        &handshake_messages,
+        "every handshake message before the Certificate Verify",
+        core,
+        now,
+        tracer,
+    )?;
+    if let Some((scheme, signature)) = signed {
+        let mut body = Vec::new();
+        DigitallySigned {
+            // RFC 5246 §4.7: only TLS 1.2 names the algorithm.
+            algorithm: scheme
+                .code_point()
+                .filter(|_| version >= ProtocolVersion::Tls12),
+            signature,
+        }
+        .encode(&mut body);
+        core.queue_handshake(&HandshakeMessage::Unknown {
+            typ: HandshakeType::CertificateVerify,
+            body,
+        });
+    }
+    Ok(())
 }
 
 /// RFC 8422 §5.10: the client's ephemeral key on the server's curve; the

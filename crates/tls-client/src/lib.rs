@@ -17,15 +17,18 @@
 //! The connection API, record layer, alerts, key schedule and session
 //! store are shared with the server in `tlsim_tls::conn`.
 //!
+//! - `client_auth`: answering a Certificate Request with the configured
+//!   certificate and a CertificateVerify, or an empty Certificate.
+//!
 //! Deliberate omissions: no renegotiation (a HelloRequest is refused with
-//! a warning no_renegotiation), no client certificates (a Certificate
-//! Request gets an empty Certificate). Session tickets are kept and
+//! a warning no_renegotiation). Session tickets are kept and
 //! presented: RFC 5077's when `session_ticket` is on (`ticket`), TLS 1.3's
 //! for resumption and 0-RTT when `tickets` is set (`tickets`,
 //! `tls13_psk`).
 
 #![forbid(unsafe_code)]
 
+mod client_auth;
 pub mod config;
 mod hs;
 pub mod states;
@@ -41,7 +44,7 @@ use tlsim_sim::RngStream;
 use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
-pub use config::{ClientConfig, ClientPins, ClientSessionStore};
+pub use config::{ClientCertificate, ClientConfig, ClientPins, ClientSessionStore};
 pub use hs::client_extensions;
 
 /// One client connection; the methods shared with the server, from

@@ -26,6 +26,7 @@
 //! | `NotStarted` | start | `ExpectServerHello` |
 //! | `ExpectServerHello` | Server Hello | `ExpectCertificate` or `ExpectChangeCipherSpec` or `ExpectEncryptedExtensions` or `ExpectServerHello` |
 //! | `ExpectEncryptedExtensions` | Encrypted Extensions | `ExpectCertificate` or `ExpectFinished` |
+//! | `ExpectCertificate` | Certificate Request | `ExpectCertificate` |
 //! | `ExpectCertificate` | Certificate | `ExpectServerKeyExchange` or `ExpectServerHelloDone` or `ExpectCertificateVerify` |
 //! | `ExpectCertificateVerify` | Certificate Verify | `ExpectFinished` |
 //! | `ExpectServerKeyExchange` | Server Key Exchange | `ExpectServerHelloDone` |
@@ -110,12 +111,15 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         // RFC 8446 §2.2: a handshake resumed from a ticket has no
         // certificate; the server's Finished follows.
         ExpectEncryptedExtensions, Handshake(H::EncryptedExtensions) => ExpectCertificate | ExpectFinished;
+        // RFC 8446 §4.3.2: the server may ask for a certificate before its
+        // own; the client answers before its Finished.
+        ExpectCertificate, Handshake(H::CertificateRequest) => ExpectCertificate;
         // RFC 5246 §7.4.3: RSA key transport sends no Server Key Exchange.
         ExpectCertificate, Handshake(H::Certificate) => ExpectServerKeyExchange | ExpectServerHelloDone | ExpectCertificateVerify;
         ExpectCertificateVerify, Handshake(H::CertificateVerify) => ExpectFinished;
         ExpectServerKeyExchange, Handshake(H::ServerKeyExchange) => ExpectServerHelloDone;
         // RFC 5246 §7.4.4: the server may ask for a client certificate;
-        // the client answers with an empty Certificate (§7.4.6).
+        // the client answers with its own or an empty Certificate (§7.4.6).
         ExpectServerHelloDone, Handshake(H::CertificateRequest) => ExpectServerHelloDone;
         ExpectServerHelloDone, Handshake(H::ServerHelloDone) => ExpectChangeCipherSpec;
         // RFC 5077 §3.3: the ticket precedes the server's Change Cipher Spec.

@@ -8,7 +8,8 @@
 //!    legacy session ID ([`offer`]).
 //! 1. Server Hello: the shared secret, the handshake secrets →
 //!    [`ExpectEncryptedExtensions`].
-//! 2. EncryptedExtensions → [`ExpectCertificate`]; Certificate →
+//! 2. EncryptedExtensions → [`ExpectCertificate`] (which takes a
+//!    CertificateRequest first, answered before the Finished); Certificate →
 //!    [`ExpectCertificateVerify`]; CertificateVerify → [`ExpectFinished`].
 //! 3. The server's Finished: the application secrets; send the
 //!    compatibility change_cipher_spec and the client's Finished →
@@ -16,7 +17,7 @@
 //!
 //! A HelloRetryRequest (§4.1.4) is answered once with a second Client
 //! Hello ([`retry`]). Tickets, PSK resumption and 0-RTT are in
-//! `tls13_psk`. Not implemented yet: KeyUpdate, client certificates.
+//! `tls13_psk`. Not implemented yet: KeyUpdate.
 
 use std::sync::Arc;
 
@@ -34,13 +35,16 @@ use tlsim_tls::enums::{
     CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
     SignatureScheme,
 };
-use tlsim_tls::error::{CryptoError, Error, PeerMisbehaved};
+use tlsim_tls::error::{Error, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{
-    ClientKeyShares, ClientSupportedVersions, Cookie, HelloRetryKeyShare, KeyShareEntry,
-    Tls13Extension, Tls13Message, certificate_verify_content,
+    Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions, Cookie,
+    HelloRetryKeyShare, KeyShareEntry, Tls13Extension, Tls13Message, certificate_verify_content,
 };
-use tlsim_tls::msgs::{ClientExtension, ClientHello, ServerExtension, ServerHello, SessionId};
+use tlsim_tls::msgs::{
+    CertificateRequest13, ClientExtension, ClientHello, ServerExtension, ServerHello, SessionId,
+};
 
+use crate::client_auth::{self, CertificateAnswer};
 use crate::config::ClientConfig;
 use crate::hs::verify_server_certificate;
 use crate::states::ClientState;
@@ -487,21 +491,64 @@ impl State for ExpectEncryptedExtensions {
                 retried,
                 end_of_early_data: early_data_accepted,
                 resumed: true,
+                certificate_request: None,
             }));
         }
         Ok(Box::new(ExpectCertificate {
             config: self.config,
             secrets: self.secrets,
             retried,
+            certificate_request: None,
         }))
     }
 }
 
-/// Waiting for the server's chain.
+/// Waiting for the server's chain, or first its CertificateRequest.
 struct ExpectCertificate {
     config: Arc<ClientConfig>,
     secrets: Tls13Secrets,
     retried: bool,
+    certificate_request: Option<RequestAnswer>,
+}
+
+/// A CertificateRequest's context and the client's answer to it.
+struct RequestAnswer {
+    context: Vec<u8>,
+    answer: CertificateAnswer,
+}
+
+impl ExpectCertificate {
+    /// RFC 8446 §4.3.2: the server asks for a certificate, with an empty
+    /// context during the handshake and the signature_algorithms it
+    /// "MUST" list.
+    fn take_certificate_request(
+        mut self: Box<Self>,
+        request: &CertificateRequest13,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<Box<dyn State>, Error> {
+        if !request.context.is_empty() {
+            return Err(PeerMisbehaved::IllegalParameter("certificate_request_context").into());
+        }
+        let schemes = request
+            .signature_algorithms()
+            .ok_or(PeerMisbehaved::MissingExtension(
+                ExtensionType::SignatureAlgorithms,
+            ))??;
+        let asked = client_auth::Request {
+            certificate_types: None,
+            signature_algorithms: Some(&schemes),
+            authorities: request.certificate_authorities()?.len(),
+            version: ProtocolVersion::Tls13,
+        };
+        let answer = client_auth::answer(&self.config, &asked, core, now, tracer);
+        self.certificate_request = Some(RequestAnswer {
+            context: request.context.clone(),
+            answer,
+        });
+        Ok(self)
+    }
 }
 
 impl State for ExpectCertificate {
@@ -516,9 +563,23 @@ impl State for ExpectCertificate {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
-        let (_, decoded) = expect_tls13(input, &[HandshakeType::Certificate])?;
-        let Tls13Message::Certificate(certificate) = decoded else {
-            unreachable!("expect_tls13 returned the one type asked for");
+        // RFC 8446 §4.3.2: at most one CertificateRequest, after
+        // EncryptedExtensions.
+        let expected: &'static [HandshakeType] = if self.certificate_request.is_some() {
+            &[HandshakeType::Certificate]
+        } else {
+            &[
+                HandshakeType::CertificateRequest,
+                HandshakeType::Certificate,
+            ]
+        };
+        let (_, decoded) = expect_tls13(input, expected)?;
+        let certificate = match decoded {
+            Tls13Message::Certificate(certificate) => certificate,
+            Tls13Message::CertificateRequest(request) => {
+                return self.take_certificate_request(&request, core, now, tracer);
+            }
+            _ => unreachable!("expect_tls13 returned a type asked for"),
         };
         // RFC 8446 §4.4.2: a server's Certificate has an empty context.
         if !certificate.context.is_empty() {
@@ -531,6 +592,7 @@ impl State for ExpectCertificate {
             secrets: self.secrets,
             server_key,
             retried: self.retried,
+            certificate_request: self.certificate_request,
         }))
     }
 }
@@ -541,6 +603,7 @@ struct ExpectCertificateVerify {
     secrets: Tls13Secrets,
     server_key: PublicKey,
     retried: bool,
+    certificate_request: Option<RequestAnswer>,
 }
 
 impl State for ExpectCertificateVerify {
@@ -593,18 +656,14 @@ impl State for ExpectCertificateVerify {
         );
         // RFC 8446 §4.4.3: a signature that does not verify is
         // decrypt_error.
-        verified.map_err(|e| match e {
-            tlsim_tls::crypto::CryptoError::BadSignature => {
-                Error::Crypto(CryptoError::SignatureMismatch)
-            }
-            other => crypto_error(other),
-        })?;
+        verified.map_err(crypto_error)?;
         Ok(Box::new(ExpectFinished {
             config: self.config,
             secrets: self.secrets,
             retried: self.retried,
             end_of_early_data: false,
             resumed: false,
+            certificate_request: self.certificate_request,
         }))
     }
 }
@@ -620,6 +679,9 @@ struct ExpectFinished {
     end_of_early_data: bool,
     /// The handshake resumed from a ticket.
     resumed: bool,
+    /// The server asked for a certificate: the client's Certificate (and
+    /// CertificateVerify) go before its Finished.
+    certificate_request: Option<RequestAnswer>,
 }
 
 impl State for ExpectFinished {
@@ -676,6 +738,9 @@ impl State for ExpectFinished {
             Direction::Write,
             "Client handshake traffic keys",
         )?;
+        if let Some(request) = &self.certificate_request {
+            send_certificate(request, &secrets, core, now, tracer)?;
+        }
         let verify_data = core.tls13_finished(
             now,
             tracer,
@@ -706,6 +771,43 @@ impl State for ExpectFinished {
             tickets,
         }))
     }
+}
+
+/// RFC 8446 §4.4.2, §4.4.3: the client's Certificate, echoing the
+/// request's context, and when it is not empty a CertificateVerify over
+/// the transcript hash.
+fn send_certificate(
+    request: &RequestAnswer,
+    secrets: &Tls13Secrets,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(), Error> {
+    let mut certificate = Certificate13::from_chain(&request.answer.chain());
+    certificate.context = request.context.clone();
+    core.queue_tls13(&Tls13Message::Certificate(certificate));
+    let transcript_hash = secrets.suite.hash.hash(core.transcript.all());
+    let content = certificate_verify_content(Side::Client, &transcript_hash);
+    let signed = request.answer.sign(
+        &content,
+        &format!(
+            "64 spaces + \"TLS 1.3, client CertificateVerify\" + 0 + transcript hash {}",
+            hex(&transcript_hash)
+        ),
+        core,
+        now,
+        tracer,
+    )?;
+    if let Some((scheme, signature)) = signed {
+        let scheme = scheme
+            .code_point()
+            .expect("every scheme TLS 1.3 allows has a code point");
+        core.queue_tls13(&Tls13Message::CertificateVerify(CertificateVerify {
+            scheme,
+            signature,
+        }));
+    }
+    Ok(())
 }
 
 /// The handshake is over. A NewSessionTicket is kept for resumption (or

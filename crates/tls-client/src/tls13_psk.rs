@@ -191,7 +191,7 @@ pub(crate) fn resumed(
         return Err(PeerMisbehaved::IllegalParameter("suite hash of the PSK").into());
     }
     if !has_share && !config.psk_modes.contains(&PskKeyExchangeMode::PskKe) {
-        return Err(PeerMisbehaved::MissingExtension("key_share").into());
+        return Err(PeerMisbehaved::MissingExtension(ExtensionType::KeyShare).into());
     }
     Ok(Some(ResumedPsk {
         early,

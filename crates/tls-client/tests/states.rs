@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tlsim_test_support::flight::{Unit, tamper_units};
-use tlsim_test_support::{Direction, LeafKey, Pair, Pki, client_config, pki, server_config};
+use tlsim_test_support::{
+    Direction, LeafKey, Pair, Pki, client_config, client_pki, pki, server_config,
+    server_config_asking,
+};
 use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::conn::{Declaration, StateName, Trigger};
 use tlsim_tls::crypto::cipher::Side;
@@ -21,7 +24,7 @@ use tlsim_tls_client::states::{ClientState, TRANSITIONS as CLIENT};
 use tlsim_tls_client::{ClientConfig, ClientSessionStore};
 use tlsim_tls_server::config::Tls13TicketConfig;
 use tlsim_tls_server::states::{ServerState, TRANSITIONS as SERVER};
-use tlsim_tls_server::{ServerConfig, ServerSessionCache, TicketPolicy};
+use tlsim_tls_server::{ClientAuthPolicy, ServerConfig, ServerSessionCache, TicketPolicy};
 
 const UPDATE: &str = "TLSIM_UPDATE_STATES";
 
@@ -155,8 +158,9 @@ fn exchange(pair: &mut Pair) {
     pair.drive();
 }
 
-/// The handshakes the sweep alters: full, resumed, with NPN, TLS 1.3, and
-/// TLS 1.3 after a HelloRetryRequest.
+/// The handshakes the sweep alters: full, resumed, with NPN, TLS 1.3,
+/// TLS 1.3 after a HelloRetryRequest, and with a client certificate asked
+/// for in either version (`anonymous`: the client has none to give).
 #[derive(Clone, Copy, Debug)]
 enum Flow {
     Full,
@@ -166,6 +170,10 @@ enum Flow {
     Tls13Retry,
     /// TLS 1.3 resumed from a ticket, with accepted 0-RTT data.
     Tls13EarlyData,
+    Mutual {
+        tls13: bool,
+        anonymous: bool,
+    },
 }
 
 fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
@@ -180,6 +188,22 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
             let mut first = Pair::new(client.clone(), server.clone());
             first.handshake();
             first.assert_complete();
+        }
+        Flow::Mutual { tls13, anonymous } => {
+            let (certificate, root) = client_pki(LeafKey::Ecdsa, 11);
+            if !anonymous {
+                client.client_certificate = Some(certificate);
+            }
+            server = server_config_asking(pki, ClientAuthPolicy::Optional, &root);
+            if tls13 {
+                for (max, suites) in [
+                    (&mut client.max_version, &mut client.cipher_suites),
+                    (&mut server.max_version, &mut server.cipher_suites),
+                ] {
+                    *max = ProtocolVersion::Tls13;
+                    *suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+                }
+            }
         }
         Flow::Tls13 | Flow::Tls13Retry | Flow::Tls13EarlyData => {
             for (max, suites) in [
@@ -318,6 +342,22 @@ fn handshakes_take_every_reachable_declared_transition() {
         Flow::Tls13,
         Flow::Tls13Retry,
         Flow::Tls13EarlyData,
+        Flow::Mutual {
+            tls13: false,
+            anonymous: false,
+        },
+        Flow::Mutual {
+            tls13: false,
+            anonymous: true,
+        },
+        Flow::Mutual {
+            tls13: true,
+            anonymous: false,
+        },
+        Flow::Mutual {
+            tls13: true,
+            anonymous: true,
+        },
     ] {
         let (clean, c, s) = run(&pki, flow, None);
         clean.assert_complete();

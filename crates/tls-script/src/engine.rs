@@ -1151,7 +1151,13 @@ impl Script {
                 let chain = match (chain, &self.profile) {
                     (Some(given), _) => given.iter().map(|c| c.0.clone()).collect(),
                     (None, Profile::Server(config)) => config.cert_chain.clone(),
-                    (None, Profile::Client(_)) => Vec::new(),
+                    // RFC 5246 §7.4.6: a client sends its own chain, if
+                    // its profile has one.
+                    (None, Profile::Client(config)) => config
+                        .client_certificate
+                        .as_ref()
+                        .map(|c| c.chain.clone())
+                        .unwrap_or_default(),
                 };
                 HandshakeMessage::Certificate(Certificate { chain }).to_bytes()
             }

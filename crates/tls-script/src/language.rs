@@ -222,7 +222,7 @@ pub enum Message {
     /// RFC 5246 §7.4.2.
     Certificate {
         /// The certificates (DER, hex), leaf first; left out: the profile's
-        /// chain.
+        /// chain (a client's: its certificate chain, or none).
         #[serde(default)]
         chain: Option<Vec<Hex>>,
     },

@@ -45,6 +45,8 @@ pub struct ServerConfig {
     pub max_handshake_len: usize,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
+    /// Whether and how clients prove who they are with a certificate.
+    pub client_auth: ClientAuth,
     /// TLS 1.3 tickets issued after the handshake and accepted for
     /// resumption (RFC 8446 §4.6.1); `None`: none issued, every PSK offer
     /// ignored.
@@ -85,6 +87,7 @@ impl ServerConfig {
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             pins: ServerPins::default(),
             tls13_tickets: None,
+            client_auth: ClientAuth::default(),
         }
     }
 }
@@ -101,6 +104,35 @@ pub struct TicketPolicy {
     pub lifetime_hint: u32,
     /// Calendar time (Unix seconds) at simulated time zero: tickets carry
     /// the time they were issued.
+    pub now_unix: u64,
+}
+
+/// Whether the server asks for a client certificate (RFC 5246 §7.4.4,
+/// RFC 8446 §4.3.2), and what it does without one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClientAuthPolicy {
+    /// No CertificateRequest is sent.
+    #[default]
+    None,
+    /// A CertificateRequest is sent; a client may answer with an empty
+    /// Certificate and the handshake goes on.
+    Optional,
+    /// A CertificateRequest is sent; an empty Certificate ends the
+    /// handshake (handshake_failure in TLS 1.2, RFC 5246 §7.4.6;
+    /// certificate_required in TLS 1.3, RFC 8446 §4.4.2.4).
+    Required,
+}
+
+/// How the server authenticates clients.
+#[derive(Clone, Debug, Default)]
+pub struct ClientAuth {
+    /// Whether a certificate is asked for, and required.
+    pub policy: ClientAuthPolicy,
+    /// The roots a client chain must end at, DER; their subjects are the
+    /// CertificateRequest's certificate authorities.
+    pub trust_anchors: Vec<Vec<u8>>,
+    /// Calendar time (Unix seconds) at simulated time zero, for the
+    /// client certificates' validity.
     pub now_unix: u64,
 }
 

@@ -546,8 +546,8 @@ fn allocate_session_id(
 }
 
 /// What every later state of the server needs.
-struct Flow {
-    config: Arc<ServerConfig>,
+pub(crate) struct Flow {
+    pub(crate) config: Arc<ServerConfig>,
     npn: bool,
     session_id: Vec<u8>,
     /// A NewSessionTicket precedes the server's Change Cipher Spec
@@ -679,6 +679,8 @@ impl Flow {
             }
             None => ServerKeyExchange::Rsa { client_version },
         };
+        let certificate_requested =
+            crate::client_auth::request_certificate(config, choice.version, core);
         core.queue_handshake(&HandshakeMessage::ServerHelloDone);
         core.flush(now, tracer);
         let params = HelloParams {
@@ -691,11 +693,18 @@ impl Flow {
                 .is_some_and(|n| n.extended_master_secret),
             session_id: self.session_id.clone(),
         };
-        Ok(Box::new(ExpectClientKeyExchange {
+        let next = ExpectClientKeyExchange {
             flow: self,
             params,
             key_exchange,
-        }))
+            client_key: None,
+        };
+        // RFC 5246 §7.3: a client asked for a certificate sends it first.
+        if certificate_requested {
+            Ok(Box::new(crate::client_auth::ExpectCertificate { next }))
+        } else {
+            Ok(Box::new(next))
+        }
     }
 }
 
@@ -796,10 +805,13 @@ enum ServerKeyExchange {
 }
 
 /// Waiting for the client's ECDH public key or encrypted premaster secret.
-struct ExpectClientKeyExchange {
-    flow: Flow,
-    params: HelloParams,
+pub(crate) struct ExpectClientKeyExchange {
+    pub(crate) flow: Flow,
+    pub(crate) params: HelloParams,
     key_exchange: ServerKeyExchange,
+    /// The key of the client's verified chain, when it sent one: its
+    /// CertificateVerify follows the Client Key Exchange (RFC 5246 §7.3).
+    pub(crate) client_key: Option<crate::client_auth::VerifiedClientKey>,
 }
 
 impl State for ExpectClientKeyExchange {
@@ -838,12 +850,21 @@ impl State for ExpectClientKeyExchange {
         };
         // RFC 7627 §4: the session hash ends with the ClientKeyExchange,
         // which the record layer has added to the transcript.
+        let version = self.params.version;
         let keys = core.derive_session_keys(now, tracer, Side::Server, self.params, &pre_master)?;
-        Ok(Box::new(ExpectChangeCipherSpec {
+        let next = Box::new(ExpectChangeCipherSpec {
             flow: self.flow,
             keys,
             resumed: false,
-        }))
+        });
+        Ok(match self.client_key {
+            Some(client_key) => Box::new(crate::client_auth::ExpectCertificateVerify {
+                client_key,
+                version,
+                next,
+            }),
+            None => next,
+        })
     }
 }
 

@@ -15,14 +15,19 @@
 //!   transition, declared once and checked in debug builds; rendered in
 //!   `docs/tls-server-states.dot`.
 //!
+//! - `client_auth`: asking for a client certificate (policy none,
+//!   optional or required), verifying its chain and CertificateVerify, in
+//!   TLS 1.2 and 1.3.
+//!
 //! Deliberate omissions: no renegotiation (a second Client Hello is
-//! refused with a warning no_renegotiation), no client authentication.
-//! Session tickets are issued and accepted when configured: RFC 5077's
-//! in TLS 1.2 ([`TicketPolicy`]), RFC 8446's in TLS 1.3
-//! ([`config::Tls13TicketConfig`]); otherwise the extension is ignored.
+//! refused with a warning no_renegotiation). Session tickets are issued
+//! and accepted when configured: RFC 5077's in TLS 1.2 ([`TicketPolicy`]),
+//! RFC 8446's in TLS 1.3 ([`config::Tls13TicketConfig`]); otherwise the
+//! extension is ignored.
 
 #![forbid(unsafe_code)]
 
+mod client_auth;
 pub mod config;
 mod hs;
 pub mod states;
@@ -37,7 +42,9 @@ use tlsim_sim::RngStream;
 use tlsim_tls::conn::{Connection, Core, EventContext};
 use tlsim_tls::enums::ProtocolVersion;
 
-pub use config::{ServerConfig, ServerPins, ServerSessionCache, TicketPolicy};
+pub use config::{
+    ClientAuth, ClientAuthPolicy, ServerConfig, ServerPins, ServerSessionCache, TicketPolicy,
+};
 
 /// One server connection; the methods shared with the client, from
 /// [`handle_bytes`](Connection::handle_bytes) to

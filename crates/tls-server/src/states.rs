@@ -19,15 +19,19 @@
 //! TLSIM_UPDATE_STATES=1 cargo test -p tlsim-tls-client --test states rewrites it -->
 //! | state | on | next |
 //! |---|---|---|
-//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` or `ExpectFinished` or `ExpectClientHello` or `ExpectEndOfEarlyData` |
+//! | `ExpectClientHello` | Client Hello | `ExpectClientKeyExchange` or `ExpectChangeCipherSpec` or `ExpectFinished` or `ExpectClientHello` or `ExpectEndOfEarlyData` or `ExpectCertificate` |
 //! | `ExpectEndOfEarlyData` | End of Early Data | `ExpectFinished` |
-//! | `ExpectClientKeyExchange` | Client Key Exchange | `ExpectChangeCipherSpec` |
+//! | `ExpectCertificate` | Certificate | `ExpectClientKeyExchange` or `ExpectCertificateVerify` or `ExpectFinished` |
+//! | `ExpectClientKeyExchange` | Client Key Exchange | `ExpectChangeCipherSpec` or `ExpectCertificateVerify` |
+//! | `ExpectCertificateVerify` | Certificate Verify | `ExpectChangeCipherSpec` or `ExpectFinished` |
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` or `ExpectNextProtocol` |
 //! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
 //! | `ExpectFinished` | Finished | `Connected` |
 //! | `Connected` | Client Hello | `Connected` |
 //! | `ExpectClientHello` | close_notify | `Closed` |
 //! | `ExpectClientKeyExchange` | close_notify | `Closed` |
+//! | `ExpectCertificate` | close_notify | `Closed` |
+//! | `ExpectCertificateVerify` | close_notify | `Closed` |
 //! | `ExpectChangeCipherSpec` | close_notify | `Closed` |
 //! | `ExpectNextProtocol` | close_notify | `Closed` |
 //! | `ExpectEndOfEarlyData` | close_notify | `Closed` |
@@ -35,6 +39,8 @@
 //! | `Connected` | close_notify | `Closed` |
 //! | `ExpectClientHello` | error | `Failed` |
 //! | `ExpectClientKeyExchange` | error | `Failed` |
+//! | `ExpectCertificate` | error | `Failed` |
+//! | `ExpectCertificateVerify` | error | `Failed` |
 //! | `ExpectChangeCipherSpec` | error | `Failed` |
 //! | `ExpectNextProtocol` | error | `Failed` |
 //! | `ExpectEndOfEarlyData` | error | `Failed` |
@@ -55,6 +61,12 @@ state_names! {
         /// Full handshake: the server's flight is sent; the client's ECDH
         /// public key comes next.
         ExpectClientKeyExchange,
+        /// A certificate was requested: the client's Certificate comes
+        /// next (TLS 1.2: before its key exchange; TLS 1.3: before its
+        /// Finished).
+        ExpectCertificate,
+        /// The client's chain verified: its CertificateVerify comes next.
+        ExpectCertificateVerify,
         /// The client's Change Cipher Spec comes next.
         ExpectChangeCipherSpec,
         /// The client's NPN choice comes next (encrypted, before Finished).
@@ -87,10 +99,22 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         // RFC 8446 §4.1.4: or a HelloRetryRequest, and a second Client Hello
         // comes.
         // RFC 8446 §4.2.10: with 0-RTT accepted, early data and
-        // EndOfEarlyData come before the client's Finished.
-        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello | ExpectEndOfEarlyData;
+        // EndOfEarlyData come before the client's Finished. RFC 5246 §7.4.4,
+        // RFC 8446 §4.3.2: when a certificate is requested, the client's
+        // Certificate comes first.
+        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello | ExpectEndOfEarlyData | ExpectCertificate;
         ExpectEndOfEarlyData, Handshake(H::EndOfEarlyData) => ExpectFinished;
-        ExpectClientKeyExchange, Handshake(H::ClientKeyExchange) => ExpectChangeCipherSpec;
+        // RFC 5246 §7.4.4, RFC 8446 §4.3.2: or, when a certificate is
+        // requested, the client's Certificate comes first.
+        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello | ExpectCertificate;
+        // RFC 5246 §7.4.6: after the client's chain, its key exchange
+        // (TLS 1.2); RFC 8446 §4.4.2: its CertificateVerify, or with an
+        // empty chain its Finished (TLS 1.3).
+        ExpectCertificate, Handshake(H::Certificate) => ExpectClientKeyExchange | ExpectCertificateVerify | ExpectFinished;
+        // RFC 5246 §7.4.8: a client that sent a certificate signs after
+        // its key exchange.
+        ExpectClientKeyExchange, Handshake(H::ClientKeyExchange) => ExpectChangeCipherSpec | ExpectCertificateVerify;
+        ExpectCertificateVerify, Handshake(H::CertificateVerify) => ExpectChangeCipherSpec | ExpectFinished;
         // NPN draft §3: the client's choice follows its Change Cipher Spec.
         ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished | ExpectNextProtocol;
         ExpectNextProtocol, Handshake(H::NextProtocol) => ExpectFinished;
@@ -101,6 +125,8 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         // RFC 5246 §7.2.1: close_notify may come at any time.
         ExpectClientHello, CloseNotify => Closed;
         ExpectClientKeyExchange, CloseNotify => Closed;
+        ExpectCertificate, CloseNotify => Closed;
+        ExpectCertificateVerify, CloseNotify => Closed;
         ExpectChangeCipherSpec, CloseNotify => Closed;
         ExpectNextProtocol, CloseNotify => Closed;
         ExpectEndOfEarlyData, CloseNotify => Closed;
@@ -108,6 +134,8 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         Connected, CloseNotify => Closed;
         ExpectClientHello, Failure => Failed;
         ExpectClientKeyExchange, Failure => Failed;
+        ExpectCertificate, Failure => Failed;
+        ExpectCertificateVerify, Failure => Failed;
         ExpectChangeCipherSpec, Failure => Failed;
         ExpectNextProtocol, Failure => Failed;
         ExpectEndOfEarlyData, Failure => Failed;

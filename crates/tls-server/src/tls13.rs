@@ -7,11 +7,14 @@
 //!    change_cipher_spec (Appendix D.4) when the client sent a legacy
 //!    session ID, then under the handshake keys EncryptedExtensions,
 //!    Certificate, CertificateVerify and Finished → [`ExpectFinished`].
+//!    With a client authentication policy, a CertificateRequest follows
+//!    EncryptedExtensions, and the client's Certificate (and
+//!    CertificateVerify) come before its Finished (`crate::client_auth`).
 //! 2. The client's Finished → [`Connected`].
 //!
 //! A client without a share for a group both support gets one
 //! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`]. Not
-//! implemented yet: cookies, KeyUpdate, client certificates. Tickets,
+//! implemented yet: cookies, KeyUpdate. Tickets,
 //! PSK resumption and 0-RTT are in `tls13_psk`. Signatures are ecdsa_secp256r1_sha256
 //! only, the one TLS 1.3 scheme this crate's keys sign with.
 
@@ -339,6 +342,10 @@ pub(crate) fn handle_client_hello(
     core.queue_tls13(&Tls13Message::EncryptedExtensions(EncryptedExtensions {
         extensions,
     }));
+    // RFC 8446 §4.3.2: a server authenticating with a PSK asks for no
+    // certificate.
+    let certificate_requested =
+        !resumed && crate::client_auth::request_certificate13(&config, core);
     if !resumed {
         send_certificate(&config, suite, core, now, tracer)?;
     }
@@ -385,11 +392,21 @@ pub(crate) fn handle_client_hello(
     if let EarlyDataAnswer::Rejected(size) = early_data {
         core.skip_rejected_early_data(size as usize);
     }
-    Ok(Box::new(ExpectFinished {
-        config,
+    let next = ExpectFinished {
+        config: config.clone(),
         secrets,
         resumed,
-    }))
+    };
+    // RFC 8446 §4.4.2: a client asked for a certificate sends it (maybe
+    // empty) before its Finished.
+    if certificate_requested {
+        Ok(Box::new(crate::client_auth::ExpectCertificate13 {
+            config,
+            next,
+        }))
+    } else {
+        Ok(Box::new(next))
+    }
 }
 
 /// The server's ephemeral key pair on the client's group and the shared
@@ -598,10 +615,10 @@ impl State for ExpectSecondClientHello {
 }
 
 /// Waiting for the client's Finished, under the client handshake keys.
-struct ExpectFinished {
-    config: Arc<ServerConfig>,
-    secrets: Tls13Secrets,
-    resumed: bool,
+pub(crate) struct ExpectFinished {
+    pub(crate) config: Arc<ServerConfig>,
+    pub(crate) secrets: Tls13Secrets,
+    pub(crate) resumed: bool,
 }
 
 impl State for ExpectFinished {

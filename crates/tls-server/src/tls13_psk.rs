@@ -15,7 +15,7 @@ use tlsim_tls::codec::hex;
 use tlsim_tls::conn::{Core, Tls13Secrets, check_verify_data};
 use tlsim_tls::crypto::key_schedule::{KeySchedule, Tls13CipherSuite};
 use tlsim_tls::crypto::ticket::{TICKET_NONCE_LEN, TicketContents};
-use tlsim_tls::enums::PskKeyExchangeMode;
+use tlsim_tls::enums::{ExtensionType, PskKeyExchangeMode};
 use tlsim_tls::error::{Error, PeerMisbehaved};
 use tlsim_tls::msgs::ClientHello;
 use tlsim_tls::msgs::psk::{
@@ -92,7 +92,9 @@ pub(crate) fn accept_psk(
     // "psk_key_exchange_modes" extension, servers MUST abort the
     // handshake."
     let modes = PskKeyExchangeModes::find_in_client_hello(hello)
-        .ok_or(PeerMisbehaved::MissingExtension("psk_key_exchange_modes"))??
+        .ok_or(PeerMisbehaved::MissingExtension(
+            ExtensionType::PskKeyExchangeModes,
+        ))??
         .0;
     let identity = &offered.identities[0];
     let now_ms = now.as_nanos() / 1_000_000;

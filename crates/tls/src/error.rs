@@ -209,11 +209,12 @@ pub enum PeerMisbehaved {
     /// TLS_FALLBACK_SCSV with a version below the server's highest
     /// (RFC 7507 §3).
     InappropriateFallback,
+    /// A message lacks an extension it must carry (RFC 8446 §4.3.2: a
+    /// CertificateRequest's signature_algorithms), or one another requires
+    /// (§4.2.9: psk_key_exchange_modes beside pre_shared_key).
+    MissingExtension(ExtensionType),
     /// Any other field that is out of range or inconsistent with others.
     IllegalParameter(&'static str),
-    /// An extension another one requires is missing, such as
-    /// psk_key_exchange_modes beside pre_shared_key (RFC 8446 §4.2.9).
-    MissingExtension(&'static str),
 }
 
 /// Default: `illegal_parameter` (RFC 5246 §7.2.2: "A field in the handshake
@@ -271,6 +272,9 @@ pub enum PeerIncompatible {
     /// The peer does not support secure renegotiation (RFC 5746) and it
     /// is required.
     SecureRenegotiationRequired,
+    /// The server requires a client certificate and the client sent an
+    /// empty Certificate, in a handshake of this version.
+    ClientCertificateRequired(ProtocolVersion),
 }
 
 /// Default: `handshake_failure` (RFC 5246 §7.2.2: "unable to negotiate an
@@ -285,7 +289,17 @@ impl From<PeerIncompatible> for AlertDescription {
             // RFC 5246 §7.2.2 illegal_parameter: "A field in the handshake
             // was out of range or inconsistent with other fields."
             PeerIncompatible::NullCompressionRequired => AlertDescription::IllegalParameter,
-            PeerIncompatible::NoCipherSuiteInCommon
+            // RFC 8446 §4.4.2.4: a server that requires a certificate "MAY
+            // abort the handshake with a "certificate_required" alert";
+            // before TLS 1.3 (RFC 5246 §7.4.6) it "MAY respond with a fatal
+            // handshake_failure alert".
+            PeerIncompatible::ClientCertificateRequired(version)
+                if version >= ProtocolVersion::Tls13 =>
+            {
+                AlertDescription::CertificateRequired
+            }
+            PeerIncompatible::ClientCertificateRequired(_)
+            | PeerIncompatible::NoCipherSuiteInCommon
             | PeerIncompatible::NoCurveInCommon
             | PeerIncompatible::NoSignatureSchemeInCommon
             | PeerIncompatible::SecureRenegotiationRequired => AlertDescription::HandshakeFailure,
@@ -444,6 +458,18 @@ mod tests {
             (
                 Error::from(PeerIncompatible::UnsupportedVersion(ProtocolVersion::Ssl3)),
                 AlertDescription::ProtocolVersion,
+            ),
+            (
+                Error::from(PeerIncompatible::ClientCertificateRequired(
+                    ProtocolVersion::Tls12,
+                )),
+                AlertDescription::HandshakeFailure,
+            ),
+            (
+                Error::from(PeerIncompatible::ClientCertificateRequired(
+                    ProtocolVersion::Tls13,
+                )),
+                AlertDescription::CertificateRequired,
             ),
             (
                 Error::from(CertificateError::BadSignature),

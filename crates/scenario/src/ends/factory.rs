@@ -12,18 +12,23 @@ use tlsim_tls::conn::EventContext;
 use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, Tls13TicketKey};
 use tlsim_tls_client::config::TicketStore;
-use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
+use tlsim_tls_client::{ClientCertificate, ClientConfig, ClientConnection, ClientSessionStore};
 use tlsim_tls_script::{Conversation, Script};
 use tlsim_tls_server::config::Tls13TicketConfig;
-use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache, TicketPolicy};
+use tlsim_tls_server::{
+    ClientAuth, ClientAuthPolicy, ServerConfig, ServerConnection, ServerSessionCache, TicketPolicy,
+};
 
 use super::ConnectionEnd;
 use super::plain::PlainEnd;
 use super::script::ScriptEnd;
 use super::spdy::Spdy;
 use super::tls::{NoApp, Tls, TlsEnd};
+use crate::CertName;
 use crate::pki::Built;
-use crate::schema::{ClientApp, Data, Scenario, ServerApp, Tickets, TlsClient, TlsServer};
+use crate::schema::{
+    ClientApp, ClientAuthMode, Data, Scenario, ServerApp, Tickets, TlsClient, TlsServer,
+};
 use crate::units::Time;
 
 /// Builds the TLS configurations and applications a scenario names.
@@ -109,6 +114,11 @@ impl<'a> Factory<'a> {
             .expect("validated TLS server profile")
     }
 
+    /// The DER of the named certificates, in order.
+    fn certs(&self, names: &[CertName]) -> Vec<Vec<u8>> {
+        names.iter().map(|c| self.pki.certs[&c.0].clone()).collect()
+    }
+
     fn client_config(&mut self, profile: &str, host: &str) -> Arc<ClientConfig> {
         let key = (profile.to_string(), host.to_string());
         if let Some(c) = self.clients.get(&key) {
@@ -161,6 +171,10 @@ impl<'a> Factory<'a> {
                 .then(|| Arc::new(Mutex::new(TicketStore::default()))),
             psk_modes: p.psk_modes.iter().map(|m| m.0).collect(),
             early_data: p.early_data,
+            client_certificate: p.key.as_ref().map(|key| ClientCertificate {
+                chain: self.certs(&p.chain),
+                signing_key: self.pki.keys[&key.0].clone(),
+            }),
         });
         self.clients.insert(key, config.clone());
         config
@@ -210,6 +224,15 @@ impl<'a> Factory<'a> {
                 max_early_data_size: t.max_early_data_size,
                 key: self.ticket_key(profile, p.pins.ticket_key.as_deref()),
             }),
+            client_auth: ClientAuth {
+                policy: match p.client_auth {
+                    ClientAuthMode::None => ClientAuthPolicy::None,
+                    ClientAuthMode::Optional => ClientAuthPolicy::Optional,
+                    ClientAuthMode::Required => ClientAuthPolicy::Required,
+                },
+                trust_anchors: self.certs(&p.client_trust),
+                now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
+            },
         });
         self.servers.insert(key, config.clone());
         config

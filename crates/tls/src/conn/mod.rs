@@ -15,6 +15,8 @@
 //! - [`Declaration`]: an actor's states and legal transitions, declared
 //!   once; every step is checked against it in debug builds, and it
 //!   renders as Graphviz and Markdown.
+//! - [`verify_certificate_chain`], [`verify_client_signature`]: checking a
+//!   peer's chain on the simulated clock and a client's CertificateVerify.
 //! - [`SessionStore`]: the bounded store of resumable sessions.
 //! - [`ticket`]: RFC 5077 session tickets, sealed and opened.
 //! - [`require_handshake!`](crate::require_handshake): a state's check
@@ -31,6 +33,7 @@ mod core;
 mod keys;
 mod machine;
 mod names;
+mod peer_auth;
 mod store;
 pub mod ticket;
 mod tls13;
@@ -44,6 +47,7 @@ pub use self::core::{Batch, Core, Input, State, Transcript, handshake_name};
 pub use self::keys::{HelloParams, Randoms, SessionKeys};
 pub use self::machine::{CLOSED, Declaration, FAILED, StateName, Transition, Transitions, Trigger};
 pub use self::names::alert_name;
+pub use self::peer_auth::{ChainCheck, verify_certificate_chain, verify_client_signature};
 pub use self::store::SessionStore;
 pub use self::tls13::{Direction, Tls13Secrets, check_verify_data, expect_tls13};
 use crate::cert::CertError;

@@ -1,14 +1,16 @@
 //! CertificateRequest (RFC 5246 §7.4.4; RFC 4346 §7.4.4 and RFC 2246
-//! §7.4.4 without the signature algorithms).
+//! §7.4.4 without the signature algorithms; RFC 8446 §4.3.2 for TLS 1.3).
 //!
 //! Read first: RFC 5246 §7.4.4, §7.4.6 (the client's answer); RFC 8422
-//! §5.5 (the ECDSA certificate types).
+//! §5.5 (the ECDSA certificate types); RFC 8446 §4.3.2 and §4.2.4 (the
+//! TLS 1.3 request and its certificate_authorities extension).
 
-use crate::codec::{Reader, VecBounds};
-use crate::enums::{ClientCertificateType, ProtocolVersion, SignatureScheme};
+use crate::codec::{Codec, Reader, VecBounds};
+use crate::enums::{ClientCertificateType, ExtensionType, ProtocolVersion, SignatureScheme};
 use crate::error::InvalidMessage;
 
-use super::extensions::SUPPORTED_SIGNATURE_ALGORITHMS;
+use super::extensions::{SUPPORTED_SIGNATURE_ALGORITHMS, ServerExtension};
+use super::tls13::{CERTIFICATE_REQUEST_CONTEXT, Tls13Extension};
 
 /// RFC 5246 §7.4.4: `ClientCertificateType certificate_types<1..2^8-1>;`
 pub const CERTIFICATE_TYPES: VecBounds = VecBounds::new(1, 0xff, "certificate_types");
@@ -36,11 +38,7 @@ impl CertificateRequest {
         if let Some(schemes) = &self.signature_algorithms {
             SUPPORTED_SIGNATURE_ALGORITHMS.encode_list(out, schemes);
         }
-        CERTIFICATE_AUTHORITIES.encode_with(out, |out| {
-            for name in &self.certificate_authorities {
-                DISTINGUISHED_NAME.encode_opaque(out, name);
-            }
-        });
+        encode_names(CERTIFICATE_AUTHORITIES, out, &self.certificate_authorities);
     }
 
     /// The body as bytes, for a handshake message of type
@@ -63,11 +61,7 @@ impl CertificateRequest {
         let signature_algorithms = (version.get() >= ProtocolVersion::Tls12.get())
             .then(|| SUPPORTED_SIGNATURE_ALGORITHMS.read_list(&mut r))
             .transpose()?;
-        let mut list = CERTIFICATE_AUTHORITIES.read_body(&mut r)?;
-        let mut certificate_authorities = Vec::new();
-        while !list.is_empty() {
-            certificate_authorities.push(DISTINGUISHED_NAME.read_opaque(&mut list)?);
-        }
+        let certificate_authorities = read_names(CERTIFICATE_AUTHORITIES, &mut r)?;
         r.expect_empty("CertificateRequest")?;
         Ok(CertificateRequest {
             certificate_types,
@@ -75,6 +69,126 @@ impl CertificateRequest {
             certificate_authorities,
         })
     }
+}
+
+/// A list of DER names, each with its 16-bit length, in a list whose
+/// length `bounds` limit.
+fn encode_names(bounds: VecBounds, out: &mut Vec<u8>, names: &[Vec<u8>]) {
+    bounds.encode_with(out, |out| {
+        for name in names {
+            DISTINGUISHED_NAME.encode_opaque(out, name);
+        }
+    });
+}
+
+fn read_names(bounds: VecBounds, r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+    let mut list = bounds.read_body(r)?;
+    let mut names = Vec::new();
+    while !list.is_empty() {
+        names.push(DISTINGUISHED_NAME.read_opaque(&mut list)?);
+    }
+    Ok(names)
+}
+
+/// RFC 8446 §4.3.2: `Extension extensions<2..2^16-1>;`
+pub const CERTIFICATE_REQUEST_EXTENSIONS: VecBounds = VecBounds::new(2, 0xffff, "extensions");
+/// RFC 8446 §4.2.4: `DistinguishedName authorities<3..2^16-1>;`
+pub const AUTHORITIES_13: VecBounds = VecBounds::new(3, 0xffff, "authorities");
+
+/// RFC 8446 §4.3.2 `CertificateRequest`: in TLS 1.3 the request is a
+/// context and extensions; signature_algorithms "MUST be specified".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateRequest13 {
+    /// `certificate_request_context`: empty during the handshake.
+    pub context: Vec<u8>,
+    /// The extensions, in order.
+    pub extensions: Vec<ServerExtension>,
+}
+
+impl CertificateRequest13 {
+    /// A request during the handshake: an empty context, the schemes the
+    /// server verifies, and the authorities it trusts if any.
+    pub fn new(schemes: Vec<SignatureScheme>, authorities: Vec<Vec<u8>>) -> Self {
+        let mut extensions = vec![SignatureAlgorithms13(schemes).to_server_extension()];
+        if !authorities.is_empty() {
+            extensions.push(CertificateAuthorities13(authorities).to_server_extension());
+        }
+        CertificateRequest13 {
+            context: Vec::new(),
+            extensions,
+        }
+    }
+
+    /// The signature schemes the server verifies; `None` when the request
+    /// lacks the extension it must carry.
+    ///
+    /// # Errors
+    /// A typed [`InvalidMessage`] if the extension does not decode.
+    pub fn signature_algorithms(&self) -> Option<Result<Vec<SignatureScheme>, InvalidMessage>> {
+        super::tls13::find_server_extension::<SignatureAlgorithms13>(&self.extensions)
+            .map(|found| found.map(|schemes| schemes.0))
+    }
+
+    /// The DER names of the authorities the server trusts; empty: any.
+    ///
+    /// # Errors
+    /// A typed [`InvalidMessage`] if the extension does not decode.
+    pub fn certificate_authorities(&self) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+        match super::tls13::find_server_extension::<CertificateAuthorities13>(&self.extensions) {
+            Some(found) => Ok(found?.0),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+impl Codec for CertificateRequest13 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        CERTIFICATE_REQUEST_CONTEXT.encode_opaque(out, &self.context);
+        CERTIFICATE_REQUEST_EXTENSIONS.encode_list(out, &self.extensions);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(CertificateRequest13 {
+            context: CERTIFICATE_REQUEST_CONTEXT.read_opaque(r)?,
+            extensions: super::tls13::read_extension_list(CERTIFICATE_REQUEST_EXTENSIONS, r)?,
+        })
+    }
+}
+
+/// RFC 8446 §4.2.3: signature_algorithms, as a CertificateRequest carries it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureAlgorithms13(pub Vec<SignatureScheme>);
+
+impl Codec for SignatureAlgorithms13 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        SUPPORTED_SIGNATURE_ALGORITHMS.encode_list(out, &self.0);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(SignatureAlgorithms13(
+            SUPPORTED_SIGNATURE_ALGORITHMS.read_list(r)?,
+        ))
+    }
+}
+
+impl Tls13Extension for SignatureAlgorithms13 {
+    const TYPE: ExtensionType = ExtensionType::SignatureAlgorithms;
+}
+
+/// RFC 8446 §4.2.4: certificate_authorities, the DER names of the
+/// authorities the sender trusts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateAuthorities13(pub Vec<Vec<u8>>);
+
+impl Codec for CertificateAuthorities13 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        encode_names(AUTHORITIES_13, out, &self.0);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(CertificateAuthorities13(read_names(AUTHORITIES_13, r)?))
+    }
+}
+
+impl Tls13Extension for CertificateAuthorities13 {
+    const TYPE: ExtensionType = ExtensionType::CertificateAuthorities;
 }
 
 #[cfg(test)]
@@ -135,6 +249,44 @@ mod tests {
         assert_eq!(
             CertificateRequest::from_body(&trailing, ProtocolVersion::Tls12),
             Err(InvalidMessage::TrailingData("CertificateRequest"))
+        );
+    }
+
+    #[test]
+    fn tls13_request_carries_schemes_and_authorities_as_extensions() {
+        let request = CertificateRequest13::new(
+            vec![SignatureScheme::EcdsaSecp256r1Sha256],
+            vec![vec![0x30, 0]],
+        );
+        let bytes = request.to_bytes();
+        // Empty context; signature_algorithms (13), then
+        // certificate_authorities (47) with one 2-byte name.
+        assert_eq!(
+            bytes,
+            [
+                0, 0, 18, 0, 13, 0, 4, 0, 2, 4, 3, 0, 47, 0, 6, 0, 4, 0, 2, 0x30, 0
+            ]
+        );
+        let read = CertificateRequest13::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            read.signature_algorithms(),
+            Some(Ok(vec![SignatureScheme::EcdsaSecp256r1Sha256]))
+        );
+        assert_eq!(read.certificate_authorities(), Ok(vec![vec![0x30, 0]]));
+    }
+
+    #[test]
+    fn tls13_request_without_signature_algorithms_says_so() {
+        let request = CertificateRequest13 {
+            context: Vec::new(),
+            extensions: vec![CertificateAuthorities13(vec![vec![0x30, 0]]).to_server_extension()],
+        };
+        let read = CertificateRequest13::from_bytes(&request.to_bytes()).unwrap();
+        assert_eq!(read.signature_algorithms(), None);
+        // RFC 8446 §4.3.2: the extensions list is at least 2 bytes long.
+        assert_eq!(
+            CertificateRequest13::from_bytes(&[0, 0, 0]),
+            Err(InvalidMessage::LengthOutOfBounds("extensions"))
         );
     }
 }

@@ -513,6 +513,9 @@ fn handshake_message(
             }
             HandshakeType::Certificate => certificate(d, &mut body),
             HandshakeType::ServerKeyExchange => server_key_exchange(d, &mut body, version),
+            HandshakeType::CertificateRequest if version == ProtocolVersion::Tls13 => {
+                certificate_request13(d, &mut body)
+            }
             HandshakeType::CertificateRequest => certificate_request(d, &mut body, version),
             HandshakeType::ClientKeyExchange => client_key_exchange(d, &mut body),
             HandshakeType::Finished => {
@@ -805,17 +808,32 @@ fn der_certificate(
 
 /// RFC 8446 §4.4.2: the TLS 1.3 Certificate, a request context and
 /// entries of a certificate and its extensions.
-fn certificate13(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
-    let context = d.length_prefixed(
+/// RFC 8446 §4.4.2, §4.3.2: `opaque certificate_request_context<0..2^8-1>`.
+fn certificate_request_context(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+) -> Result<(), InvalidMessage> {
+    let mut context = d.length_prefixed(
         r,
         "Certificate Request Context Length",
         super::tls13::CERTIFICATE_REQUEST_CONTEXT,
     )?;
     if !context.is_empty() {
-        let mut context = context;
         let at = context.position();
         d.bytes("Certificate Request Context", context.rest(), at);
     }
+    Ok(())
+}
+
+/// RFC 8446 §4.3.2: the context, then extensions (signature_algorithms,
+/// certificate_authorities).
+fn certificate_request13(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    certificate_request_context(d, r)?;
+    extensions(d, r, Direction::FromServer)
+}
+
+fn certificate13(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    certificate_request_context(d, r)?;
     let list = d.length_prefixed(r, "Certificates Length", super::tls13::CERTIFICATE_ENTRIES)?;
     certificate_entries(d, list, |d, list| {
         der_certificate(d, list, super::tls13::CERT_DATA)?;

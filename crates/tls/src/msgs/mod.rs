@@ -24,7 +24,9 @@ pub(crate) mod strategies;
 
 pub use alert::{Alert, ChangeCipherSpec};
 pub use certificate_request::{
-    CERTIFICATE_AUTHORITIES, CERTIFICATE_TYPES, CertificateRequest, DISTINGUISHED_NAME,
+    AUTHORITIES_13, CERTIFICATE_AUTHORITIES, CERTIFICATE_REQUEST_EXTENSIONS, CERTIFICATE_TYPES,
+    CertificateAuthorities13, CertificateRequest, CertificateRequest13, DISTINGUISHED_NAME,
+    SignatureAlgorithms13,
 };
 pub use extensions::{
     ClientExtension, EC_POINT_FORMAT_LIST, ELLIPTIC_CURVE_LIST, EXTENSION_DATA, EXTENSIONS,

@@ -15,6 +15,7 @@
 //! envelope.
 
 use super::ClientExtension;
+use super::certificate_request::CertificateRequest13;
 use super::extensions::{EXTENSIONS, HelloExtension, ServerExtension};
 use super::handshake::{encode_handshake, read_handshake};
 use super::hello::{ClientHello, Random, ServerHello};
@@ -138,7 +139,7 @@ pub trait Tls13Extension: Codec {
 }
 
 /// The body of type `E` among server extensions, if present.
-fn find_server_extension<E: Tls13Extension>(
+pub(crate) fn find_server_extension<E: Tls13Extension>(
     exts: &[ServerExtension],
 ) -> Option<Result<E, InvalidMessage>> {
     exts.iter().find_map(|ext| match ext {
@@ -293,7 +294,7 @@ impl Tls13Extension for PskKeyExchangeModes {
 /// Reads an extension list that is always present (unlike a hello's),
 /// rejecting repeated types (RFC 8446 §4.2: "There MUST NOT be more than
 /// one extension of the same type in a given extension block.").
-fn read_extension_list(
+pub(crate) fn read_extension_list(
     bounds: VecBounds,
     r: &mut Reader<'_>,
 ) -> Result<Vec<ServerExtension>, InvalidMessage> {
@@ -515,6 +516,8 @@ pub enum Tls13Message {
     ServerHello(ServerHello),
     /// §4.3.1.
     EncryptedExtensions(EncryptedExtensions),
+    /// §4.3.2.
+    CertificateRequest(CertificateRequest13),
     /// §4.4.2.
     Certificate(Certificate13),
     /// §4.4.3.
@@ -543,6 +546,7 @@ impl Tls13Message {
             Tls13Message::ClientHello(_) => HandshakeType::ClientHello,
             Tls13Message::ServerHello(_) => HandshakeType::ServerHello,
             Tls13Message::EncryptedExtensions(_) => HandshakeType::EncryptedExtensions,
+            Tls13Message::CertificateRequest(_) => HandshakeType::CertificateRequest,
             Tls13Message::Certificate(_) => HandshakeType::Certificate,
             Tls13Message::CertificateVerify(_) => HandshakeType::CertificateVerify,
             Tls13Message::Finished(_) => HandshakeType::Finished,
@@ -558,6 +562,7 @@ impl Tls13Message {
             Tls13Message::ClientHello(m) => m.encode(out),
             Tls13Message::ServerHello(m) => m.encode(out),
             Tls13Message::EncryptedExtensions(m) => m.encode(out),
+            Tls13Message::CertificateRequest(m) => m.encode(out),
             Tls13Message::Certificate(m) => m.encode(out),
             Tls13Message::CertificateVerify(m) => m.encode(out),
             Tls13Message::Finished(m) => m.encode(out),
@@ -574,6 +579,9 @@ impl Tls13Message {
             HandshakeType::ServerHello => Tls13Message::ServerHello(ServerHello::read(r)?),
             HandshakeType::EncryptedExtensions => {
                 Tls13Message::EncryptedExtensions(EncryptedExtensions::read(r)?)
+            }
+            HandshakeType::CertificateRequest => {
+                Tls13Message::CertificateRequest(CertificateRequest13::read(r)?)
             }
             HandshakeType::Certificate => Tls13Message::Certificate(Certificate13::read(r)?),
             HandshakeType::CertificateVerify => {
@@ -714,6 +722,10 @@ mod tests {
     fn messages_round_trip() {
         let messages = [
             Tls13Message::EncryptedExtensions(EncryptedExtensions::default()),
+            Tls13Message::CertificateRequest(CertificateRequest13::new(
+                vec![SignatureScheme::EcdsaSecp256r1Sha256],
+                vec![vec![0x30, 0]],
+            )),
             Tls13Message::Certificate(Certificate13::from_chain(&[vec![0x30, 0x00]])),
             Tls13Message::CertificateVerify(CertificateVerify {
                 scheme: SignatureScheme::EcdsaSecp256r1Sha256,

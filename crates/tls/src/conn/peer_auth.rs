@@ -1,0 +1,163 @@
+//! Authenticating the peer: its certificate chain, checked on the
+//! simulated clock, and the signature that proves it holds the leaf's key.
+//! The client checks the server with these; a server that asks for a
+//! client certificate checks the client the same way.
+//!
+//! Read first: RFC 5246 §7.4.2 and §7.4.6 (the chains), §7.4.8 (the
+//! client's CertificateVerify); RFC 8446 §4.4.2 and §4.4.3.
+
+use tlsim_sim::{Instant, Tracer};
+
+use super::{Core, certificate_error, crypto_error};
+use crate::cert::{Certificate, VerificationCache, verify_chain};
+use crate::codec::hex;
+use crate::crypto::cipher::Side;
+use crate::crypto::sign::{PublicKey, SignatureScheme};
+use crate::error::{Error, PeerMisbehaved};
+
+/// What a chain is checked against.
+pub struct ChainCheck<'a> {
+    /// Whose chain it is: the server's, or a client's.
+    pub peer: Side,
+    /// The trusted roots, DER; those that do not parse are skipped, which
+    /// ends in unknown_ca if nothing else matches.
+    pub trust_anchors: &'a [Vec<u8>],
+    /// The name the leaf must carry, if checked.
+    pub name: Option<&'a str>,
+    /// Calendar time (Unix seconds) at simulated time zero.
+    pub now_unix: u64,
+    /// Signatures verified before, if shared.
+    pub cache: Option<&'a std::sync::Mutex<VerificationCache>>,
+}
+
+/// Validates `chain_der` (RFC 5280 path, validity, name) with an action
+/// that shows each link, and returns the leaf's public key.
+///
+/// # Errors
+/// The certificate error's alert; bad_certificate for an empty chain.
+pub fn verify_certificate_chain(
+    check: &ChainCheck<'_>,
+    chain_der: &[Vec<u8>],
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<PublicKey, Error> {
+    let chain = chain_der
+        .iter()
+        .map(|der| Certificate::parse(der))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(certificate_error)?;
+    let anchors: Vec<Certificate> = check
+        .trust_anchors
+        .iter()
+        .filter_map(|der| Certificate::parse(der).ok())
+        .collect();
+    let now_unix = check.now_unix + now.as_nanos() / 1_000_000_000;
+    let name = check.name;
+    let result = match check.cache {
+        Some(cache) => verify_chain(&chain, &anchors, name, now_unix, &mut super::lock(cache)),
+        None => verify_chain(
+            &chain,
+            &anchors,
+            name,
+            now_unix,
+            &mut VerificationCache::new(),
+        ),
+    };
+    let (title, explain) = match check.peer {
+        Side::Server => (
+            "Verify the certificate chain",
+            "Each certificate must be signed by the next, be valid today, and end at \
+                     a trusted root; the first must name the server.",
+        ),
+        Side::Client => (
+            "Verify the client certificate chain",
+            "The client's certificates must each be signed by the next, be valid today, \
+             and end at a root the server trusts; then the client must prove it holds \
+             the first one's key.",
+        ),
+    };
+    core.ctx.action(now, tracer, title, |mut e| {
+        for (i, cert) in chain.iter().enumerate() {
+            e = e
+                .field(
+                    format!("Certificate {i} Subject"),
+                    cert.subject.to_wireshark_string(),
+                )
+                .field(
+                    format!("Certificate {i} Issuer"),
+                    cert.issuer.to_wireshark_string(),
+                );
+        }
+        e = e.field("Time", tlsim_sim::calendar::format_utc(now_unix));
+        if let Some(name) = name {
+            e = e.field("Server Name", name);
+        }
+        match &result {
+            Ok(report) => {
+                for link in &report.links {
+                    e = e.field(
+                        "Signature",
+                        format!(
+                            "{} signed by {}: valid{}",
+                            link.subject,
+                            link.issuer,
+                            if link.cached { " (from cache)" } else { "" }
+                        ),
+                    );
+                }
+                e = e.field("Result", "trusted");
+                if report.from_cache {
+                    e = e.field("From Cache", true);
+                }
+            }
+            Err(err) => e = e.field("Result", err),
+        }
+        e.explain(explain)
+    });
+    result.map_err(certificate_error)?;
+    Ok(chain
+        .into_iter()
+        .next()
+        .ok_or(PeerMisbehaved::EmptyCertificateChain)?
+        .public_key)
+}
+
+/// Checks the client's CertificateVerify `signature` over `signed` with
+/// the key of its verified chain, and logs the check.
+///
+/// # Errors
+/// decrypt_error when the signature does not verify (RFC 5246 §7.2.2,
+/// RFC 8446 §6.2); illegal_parameter for a scheme of another key type.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "what the log shows of the check, beside the check"
+)]
+pub fn verify_client_signature(
+    client_key: &PublicKey,
+    scheme: SignatureScheme,
+    signed: &[u8],
+    signed_content: &str,
+    signature: &[u8],
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(), Error> {
+    let verified = client_key.verify(scheme, signed, signature);
+    core.ctx.action(
+        now,
+        tracer,
+        "Verify the client Certificate Verify signature",
+        |e| {
+            e.field("Signature Algorithm", scheme.name())
+                .field("Signed Content", signed_content)
+                .field("Signature", hex(signature))
+                .field("Result", if verified.is_ok() { "valid" } else { "invalid" })
+                .explain(
+                    "The client signed the handshake so far with its certificate's key: a \
+                     valid signature proves it holds that key, so the certificate is its own.",
+                )
+        },
+    );
+    verified.map_err(crypto_error)
+}
