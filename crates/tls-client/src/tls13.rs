@@ -541,12 +541,14 @@ impl State for ExpectFinished {
             "Client application traffic keys",
         )?;
         core.complete_handshake(now, tracer, false);
+        core.tls13_keep_application_secrets(secrets, Side::Client);
         Ok(Box::new(Connected))
     }
 }
 
 /// The handshake is over. A NewSessionTicket is read and set aside
-/// (resumption is not implemented yet); nothing else may come.
+/// (resumption is not implemented yet); a KeyUpdate moves the read keys
+/// (RFC 8446 §4.6.3); nothing else may come.
 struct Connected;
 
 impl State for Connected {
@@ -556,10 +558,10 @@ impl State for Connected {
 
     fn handle(
         self: Box<Self>,
-        _core: &mut Core,
+        core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         match input {
             Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
@@ -567,7 +569,13 @@ impl State for Connected {
                 got: ContentType::ChangeCipherSpec,
             }),
             handshake => {
-                expect_tls13(handshake, &[HandshakeType::NewSessionTicket])?;
+                let (_, message) = expect_tls13(
+                    handshake,
+                    &[HandshakeType::NewSessionTicket, HandshakeType::KeyUpdate],
+                )?;
+                if let Tls13Message::KeyUpdate(update) = message {
+                    core.tls13_receive_key_update(now, tracer, update)?;
+                }
                 Ok(self)
             }
         }

@@ -462,12 +462,14 @@ impl State for ExpectFinished {
             "Client application traffic keys",
         )?;
         core.complete_handshake(now, tracer, false);
+        core.tls13_keep_application_secrets(secrets, Side::Server);
         Ok(Box::new(Connected))
     }
 }
 
-/// The handshake is over; nothing but application data and alerts may
-/// come (no KeyUpdate or post-handshake authentication yet).
+/// The handshake is over; besides application data and alerts only a
+/// KeyUpdate may come (RFC 8446 §4.6.3), which moves the read keys (no
+/// post-handshake authentication).
 struct Connected;
 
 impl State for Connected {
@@ -477,20 +479,24 @@ impl State for Connected {
 
     fn handle(
         self: Box<Self>,
-        _core: &mut Core,
+        core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         match input {
-            Input::Handshake(m) => Err(Error::InappropriateHandshakeMessage {
-                expected: &[],
-                got: m.typ,
-            }),
             Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
                 expected: &[ContentType::ApplicationData],
                 got: ContentType::ChangeCipherSpec,
             }),
+            handshake => {
+                let (_, message) = expect_tls13(handshake, &[HandshakeType::KeyUpdate])?;
+                let Tls13Message::KeyUpdate(update) = message else {
+                    unreachable!("expect_tls13 returned the one type asked for");
+                };
+                core.tls13_receive_key_update(now, tracer, update)?;
+                Ok(self)
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ use crate::error::Error;
 use crate::msgs::tls13::Tls13Message;
 use crate::record::JoinedMessage;
 
+mod key_update;
+pub(crate) use key_update::ApplicationTraffic;
+
 /// The handshake message of `input` read as TLS 1.3, if it is of one of
 /// the `expected` types.
 ///
