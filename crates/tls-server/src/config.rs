@@ -40,6 +40,9 @@ pub struct ServerConfig {
     pub max_handshake_len: usize,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
+    /// RFC 8446 §4.2.2: a HelloRetryRequest carries a cookie, which the
+    /// second Client Hello must echo.
+    pub hello_retry_cookie: bool,
 }
 
 impl ServerConfig {
@@ -59,6 +62,7 @@ impl ServerConfig {
             extended_master_secret: true,
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             pins: ServerPins::default(),
+            hello_retry_cookie: false,
         }
     }
 }

@@ -25,6 +25,8 @@ pub mod config;
 mod hs;
 pub mod states;
 mod tls13;
+mod tls13_checks;
+mod tls13_cookie;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

@@ -26,13 +26,13 @@ use tlsim_tls::conn::{
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::KxGroup;
-use tlsim_tls::crypto::sign::{self, KeyType};
+use tlsim_tls::crypto::sign;
 use tlsim_tls::enums::{
     CompressionMethod, ContentType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{
-    Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions,
+    Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions, Cookie,
     EncryptedExtensions, Finished13, HELLO_RETRY_REQUEST_RANDOM, HelloRetryKeyShare, KeyShareEntry,
     ServerSupportedVersion, Tls13Extension, Tls13Message, certificate_verify_content,
 };
@@ -48,11 +48,13 @@ use crate::states::ServerState;
 /// speak it.
 ///
 /// # Errors
-/// The codec's error for a malformed supported_versions.
+/// The codec's error for a malformed supported_versions; protocol_version
+/// for one that lists none of the server's versions (RFC 8446 §4.2.1).
 pub(crate) fn negotiates_tls13(config: &ServerConfig, hello: &ClientHello) -> Result<bool, Error> {
     if config.max_version < ProtocolVersion::Tls13 {
         return Ok(false);
     }
+    crate::tls13_checks::check_supported_versions(hello, config.min_version)?;
     match ClientSupportedVersions::find_in_client_hello(hello) {
         Some(versions) => Ok(versions?.0.contains(&ProtocolVersion::Tls13)),
         None => Ok(false),
@@ -99,18 +101,34 @@ fn choose_share(config: &ServerConfig, hello: &ClientHello) -> Result<(KxGroup, 
         .ok_or_else(|| PeerIncompatible::NoCurveInCommon.into())
 }
 
-/// RFC 8446 §4.4.3: the certificate's key must sign with a scheme the
-/// client lists in signature_algorithms.
-fn check_signature_scheme(config: &ServerConfig, hello: &ClientHello) -> Result<(), Error> {
-    let offered = hello.extensions.iter().any(|ext| {
-        matches!(ext, ClientExtension::SignatureAlgorithms(algs)
-            if algs.contains(&SignatureScheme::EcdsaSecp256r1Sha256))
-    });
-    if offered && config.signing_key.key_type() == KeyType::EcdsaP256 {
-        Ok(())
-    } else {
-        Err(PeerIncompatible::NoCipherSuiteInCommon.into())
-    }
+/// RFC 8446 §4.4.3: the first scheme of the client's signature_algorithms
+/// that the certificate's key makes in a TLS 1.3 CertificateVerify
+/// (§4.2.3); none is handshake_failure.
+fn choose_signature_scheme(
+    config: &ServerConfig,
+    hello: &ClientHello,
+) -> Result<sign::SignatureScheme, Error> {
+    let key_type = config.signing_key.key_type();
+    hello
+        .extensions
+        .iter()
+        .find_map(|ext| match ext {
+            ClientExtension::SignatureAlgorithms(offered) => Some(offered),
+            _ => None,
+        })
+        .into_iter()
+        .flatten()
+        .filter_map(|&code_point| sign::SignatureScheme::from_code_point(code_point))
+        .find(|scheme| scheme.signs_tls13_with(key_type))
+        .ok_or_else(|| PeerIncompatible::NoSignatureSchemeInCommon.into())
+}
+
+/// The code point of a scheme [`choose_signature_scheme`] chose: each has
+/// one.
+fn scheme_code_point(scheme: sign::SignatureScheme) -> SignatureScheme {
+    scheme
+        .code_point()
+        .expect("TLS 1.3 CertificateVerify schemes have code points")
 }
 
 /// RFC 8446 §4.2.7: the server's first group that the client supports,
@@ -127,12 +145,13 @@ fn retry_group(config: &ServerConfig, hello: &ClientHello) -> Option<KxGroup> {
         .find(|g| supported.contains(&g.named_curve()))
 }
 
-/// What a HelloRetryRequest fixed: the suite, and the group the second
-/// Client Hello must share.
-#[derive(Clone, Copy)]
+/// What a HelloRetryRequest fixed: the suite, the group the second
+/// Client Hello must share, and the cookie it must echo, if one was sent.
+#[derive(Clone)]
 pub(crate) struct Retried {
     suite: &'static Tls13CipherSuite,
     group: KxGroup,
+    cookie: Option<Vec<u8>>,
 }
 
 /// Answers a TLS 1.3 Client Hello, already in the transcript, with the
@@ -148,10 +167,11 @@ pub(crate) fn handle_client_hello(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Result<Box<dyn State>, Error> {
+    crate::tls13_checks::check_client_hello(hello)?;
     let suite = choose_suite(&config, hello);
     let share = choose_share(&config, hello);
-    let signature = check_signature_scheme(&config, hello);
-    if let (Ok(suite), Err(_), Ok(()), None) = (&suite, &share, &signature, retried) {
+    let signature = choose_signature_scheme(&config, hello);
+    if let (Ok(suite), Err(_), Ok(_), None) = (&suite, &share, &signature, &retried) {
         if let Some(group) = retry_group(&config, hello) {
             return send_hello_retry_request(
                 config, hello, answers, suite, group, core, now, tracer,
@@ -160,7 +180,8 @@ pub(crate) fn handle_client_hello(
     }
     // RFC 8446 §4.1.4: the second Client Hello keeps the suite and shares
     // the group asked for, else illegal_parameter.
-    if let Some(retried) = retried {
+    if let Some(retried) = &retried {
+        crate::tls13_cookie::check_cookie(hello, retried.cookie.as_deref())?;
         let shared_group = share.as_ref().map(|(group, _)| *group);
         if suite.as_ref().map(|s| s.suite) != Ok(retried.suite.suite)
             || shared_group.as_ref().ok() != Some(&retried.group)
@@ -181,11 +202,11 @@ pub(crate) fn handle_client_hello(
                     format!("{} suites", hello.cipher_suites.len()),
                 );
             e = match (&suite, &share, &signature) {
-                (Ok(suite), Ok((group, _)), Ok(())) => e
+                (Ok(suite), Ok((group, _)), Ok(scheme)) => e
                     .field("Version", ProtocolVersion::Tls13)
                     .field("Cipher Suite", suite.suite)
                     .field("Key Share Group", group.name())
-                    .field("Signature Scheme", SignatureScheme::EcdsaSecp256r1Sha256),
+                    .field("Signature Scheme", scheme_code_point(*scheme)),
                 (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => e.field("Result", err),
             };
             e.explain(
@@ -195,7 +216,7 @@ pub(crate) fn handle_client_hello(
         },
     );
     let (suite, (group, client_share)) = (suite?, share?);
-    signature?;
+    let scheme = signature?;
     let server_random = core.choose_random(
         config.pins.server_random,
         now,
@@ -279,11 +300,11 @@ pub(crate) fn handle_client_hello(
     let content = certificate_verify_content(Side::Server, &transcript_hash);
     let signature = config
         .signing_key
-        .sign(sign::SignatureScheme::EcdsaSha256, &content, &mut core.rng)
+        .sign(scheme, &content, &mut core.rng)
         .map_err(crypto_error)?;
     core.ctx
         .action(now, tracer, "Sign the Certificate Verify", |e| {
-            e.field("Signature Scheme", SignatureScheme::EcdsaSecp256r1Sha256)
+            e.field("Signature Scheme", scheme_code_point(scheme))
                 .field(
                     "Signed Content",
                     "64 spaces + \"TLS 1.3, server CertificateVerify\" + 0 + transcript hash",
@@ -296,7 +317,7 @@ pub(crate) fn handle_client_hello(
                 )
         });
     core.queue_tls13(&Tls13Message::CertificateVerify(CertificateVerify {
-        scheme: SignatureScheme::EcdsaSecp256r1Sha256,
+        scheme: scheme_code_point(scheme),
         signature,
     }));
     let verify_data = core.tls13_finished(
@@ -359,16 +380,23 @@ fn send_hello_retry_request(
                 )
         });
     core.transcript.replace_first(&replaced);
+    let mut extensions = vec![
+        ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
+        HelloRetryKeyShare(named_group).to_server_extension(),
+    ];
+    let cookie = config
+        .hello_retry_cookie
+        .then(|| crate::tls13_cookie::make_cookie(core, suite, &replaced, now, tracer));
+    if let Some(cookie) = &cookie {
+        extensions.push(Cookie(cookie.clone()).to_server_extension());
+    }
     core.queue_tls13(&Tls13Message::ServerHello(ServerHello {
         server_version: ProtocolVersion::Tls12,
         random: HELLO_RETRY_REQUEST_RANDOM,
         session_id: hello.session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: CompressionMethod::Null,
-        extensions: vec![
-            ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
-            HelloRetryKeyShare(named_group).to_server_extension(),
-        ],
+        extensions,
     }));
     // The client's compatibility change_cipher_spec may come next.
     core.set_version(ProtocolVersion::Tls13);
@@ -379,7 +407,11 @@ fn send_hello_retry_request(
     Ok(Box::new(ExpectSecondClientHello {
         config,
         answers,
-        retried: Retried { suite, group },
+        retried: Retried {
+            suite,
+            group,
+            cookie,
+        },
     }))
 }
 

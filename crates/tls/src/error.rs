@@ -211,6 +211,9 @@ pub enum PeerMisbehaved {
     InappropriateFallback,
     /// Any other field that is out of range or inconsistent with others.
     IllegalParameter(&'static str),
+    /// A TLS 1.3 message lacks an extension that what it offers or
+    /// negotiates requires (RFC 8446 §9.2).
+    MissingExtension(ExtensionType),
 }
 
 /// Default: `illegal_parameter` (RFC 5246 §7.2.2: "A field in the handshake
@@ -230,6 +233,9 @@ impl From<PeerMisbehaved> for AlertDescription {
             // RFC 7507 §3: "the server MUST respond with a fatal
             // inappropriate_fallback alert".
             PeerMisbehaved::InappropriateFallback => AlertDescription::InappropriateFallback,
+            // RFC 8446 §9.2: "MUST abort the handshake with a
+            // "missing_extension" alert."
+            PeerMisbehaved::MissingExtension(_) => AlertDescription::MissingExtension,
             PeerMisbehaved::SelectedUnofferedCipherSuite
             | PeerMisbehaved::SelectedUnofferedCompression
             | PeerMisbehaved::SelectedUnofferedCurve

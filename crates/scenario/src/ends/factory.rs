@@ -190,6 +190,7 @@ impl<'a> Factory<'a> {
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
             },
+            hello_retry_cookie: p.hello_retry_cookie,
         });
         self.servers.insert(key, config.clone());
         config
