@@ -219,11 +219,22 @@ fn is_key_log_line(line: &str) -> bool {
     let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
     match parts.as_slice() {
         ["CLIENT_RANDOM", random, secret] => random.len() == 64 && secret.len() == 96,
-        [label, random, secret] if TLS13_LABELS.contains(label) => {
+        [label, random, secret]
+            if TLS13_LABELS.contains(label) || is_updated_traffic_secret(label) =>
+        {
             random.len() == 64 && [64, 96].contains(&secret.len()) && hex(random) && hex(secret)
         }
         _ => false,
     }
+}
+
+/// `CLIENT_TRAFFIC_SECRET_N` or `SERVER_TRAFFIC_SECRET_N` for N ≥ 1: the
+/// secrets of a KeyUpdate (RFC 8446 §7.2).
+fn is_updated_traffic_secret(label: &str) -> bool {
+    ["CLIENT_TRAFFIC_SECRET_", "SERVER_TRAFFIC_SECRET_"]
+        .iter()
+        .filter_map(|prefix| label.strip_prefix(prefix))
+        .any(|n| n.parse::<u64>().is_ok_and(|n| n >= 1))
 }
 
 /// tshark, given the key log, decrypts exactly the `expected` records the run

@@ -640,6 +640,25 @@ impl Runner<'_> {
                 );
                 self.with_end(c, side, |end, tracer| end.abort(now, tracer));
             }
+            Action::KeyUpdate {
+                conn,
+                from,
+                request_update,
+            } => {
+                let (c, side) = self.conn_end(&conn.0, &from.0);
+                self.note(
+                    now,
+                    &from.0,
+                    Kind::Action,
+                    Layer::Tls,
+                    || format!("Application asks for a KeyUpdate on {}", conn.0),
+                    "A TLS 1.3 end may roll its write keys forward at any time after the handshake (RFC 8446 §4.6.3).",
+                );
+                let request_update = *request_update;
+                self.with_end(c, side, |end, tracer| {
+                    end.key_update(now, request_update, tracer);
+                });
+            }
             Action::Fault {
                 action,
                 nth,

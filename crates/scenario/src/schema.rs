@@ -403,6 +403,19 @@ pub enum Action {
         /// How long the cut lasts.
         duration: Time,
     },
+    /// RFC 8446 §4.6.3: one end of a TLS 1.3 connection sends a KeyUpdate
+    /// and writes under its next application traffic secret; with
+    /// `request_update` the peer must answer with one of its own. Only once
+    /// that end's handshake has completed; otherwise nothing happens.
+    KeyUpdate {
+        /// The connection.
+        conn: ConnName,
+        /// Which end updates its keys.
+        from: HostName,
+        /// Ask the peer to update its keys too (`update_requested`).
+        #[serde(default)]
+        request_update: bool,
+    },
 }
 
 /// Bytes to send.
@@ -1029,6 +1042,10 @@ pub struct TlsServer {
     /// Fixed values instead of random ones.
     #[serde(default)]
     pub pins: ServerPins,
+    /// TLS 1.3 (RFC 8446 §4.2.2): put a cookie in a HelloRetryRequest and
+    /// require the second Client Hello to echo it. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hello_retry_cookie: bool,
     /// Whether to ask for a client certificate (RFC 5246 §7.4.4, RFC 8446
     /// §4.3.2): `None` (default), `Optional` or `Required`.
     #[serde(default, skip_serializing_if = "ClientAuthMode::is_none")]

@@ -37,6 +37,7 @@
 //! | `ExpectFinished` | Finished | `Connected` |
 //! | `Connected` | Hello Request | `Connected` |
 //! | `Connected` | New Session Ticket | `Connected` |
+//! | `Connected` | Key Update | `Connected` |
 //! | `ExpectServerHello` | close_notify | `Closed` |
 //! | `ExpectEncryptedExtensions` | close_notify | `Closed` |
 //! | `ExpectCertificate` | close_notify | `Closed` |
@@ -132,6 +133,9 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         // RFC 8446 §4.6.1: a ticket may come at any time after the
         // handshake.
         Connected, Handshake(H::NewSessionTicket) => Connected;
+        // RFC 8446 §4.6.3: a TLS 1.3 KeyUpdate moves the read keys, and
+        // one with update_requested is answered.
+        Connected, Handshake(H::KeyUpdate) => Connected;
         // RFC 5246 §7.2.1: close_notify may come at any time once the
         // client has spoken.
         ExpectServerHello, CloseNotify => Closed;

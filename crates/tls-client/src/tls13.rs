@@ -185,6 +185,7 @@ pub(crate) fn retry(
             got: HandshakeType::ServerHello,
         });
     }
+    check_legacy_version(hello)?;
     let suite = Tls13CipherSuite::find(hello.cipher_suite)
         .filter(|s| config.cipher_suites.contains(&s.suite))
         .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
@@ -284,6 +285,17 @@ pub(crate) fn retry(
     })
 }
 
+/// RFC 8446 §4.1.3: in a TLS 1.3 Server Hello (or HelloRetryRequest)
+/// "the legacy_version field MUST be set to 0x0303"; any other value is a
+/// field out of range, illegal_parameter (§6.2).
+fn check_legacy_version(hello: &ServerHello) -> Result<(), Error> {
+    if hello.server_version == ProtocolVersion::Tls12 {
+        Ok(())
+    } else {
+        Err(PeerMisbehaved::IllegalParameter("legacy_version").into())
+    }
+}
+
 /// RFC 8446 §4.1.3, §4.1.4: checks a TLS 1.3 Server Hello, derives the
 /// handshake secrets and switches the read side to the server's keys.
 #[allow(
@@ -304,6 +316,7 @@ pub(crate) fn handle_server_hello(
     let suite = Tls13CipherSuite::find(hello.cipher_suite)
         .filter(|s| config.cipher_suites.contains(&s.suite))
         .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
+    check_legacy_version(hello)?;
     // RFC 8446 §4.1.4: the suite must be the HelloRetryRequest's.
     if offer.retried_suite.is_some_and(|s| s != suite.suite) {
         return Err(PeerMisbehaved::IllegalParameter("cipher suite changed after retry").into());
@@ -622,22 +635,14 @@ impl State for ExpectCertificateVerify {
         let Tls13Message::CertificateVerify(verify) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
-        // RFC 8446 §4.4.3: the scheme must be one the client offered
-        // (only ecdsa_secp256r1_sha256 here), else illegal_parameter.
-        if verify.scheme != SignatureScheme::EcdsaSecp256r1Sha256 {
-            return Err(PeerMisbehaved::IllegalParameter("signature scheme").into());
-        }
+        let scheme = certificate_verify_scheme(&self.config, verify.scheme, &self.server_key)?;
         let transcript_hash = self
             .secrets
             .suite
             .hash
             .hash(core.transcript.before_current());
         let content = certificate_verify_content(Side::Server, &transcript_hash);
-        let verified = self.server_key.verify(
-            sign::SignatureScheme::EcdsaSha256,
-            &content,
-            &verify.signature,
-        );
+        let verified = self.server_key.verify(scheme, &content, &verify.signature);
         core.ctx.action(
             now,
             tracer,
@@ -666,6 +671,27 @@ impl State for ExpectCertificateVerify {
             certificate_request: self.certificate_request,
         }))
     }
+}
+
+/// RFC 8446 §4.4.3: a CertificateVerify's scheme must be one the client
+/// offered in signature_algorithms (by default ecdsa_secp256r1_sha256
+/// alone), allowed there (§4.2.3: no RSASSA-PKCS1-v1_5, no SHA-1) and
+/// made by the certificate's key; anything else is illegal_parameter.
+fn certificate_verify_scheme(
+    config: &ClientConfig,
+    scheme: SignatureScheme,
+    server_key: &PublicKey,
+) -> Result<sign::SignatureScheme, Error> {
+    let offered = config
+        .signature_algorithms
+        .as_deref()
+        .unwrap_or(&[SignatureScheme::EcdsaSecp256r1Sha256])
+        .contains(&scheme);
+    sign::SignatureScheme::from_code_point(scheme)
+        .filter(|s| offered && s.signs_tls13_with(server_key.key_type()))
+        .ok_or_else(|| {
+            PeerMisbehaved::IllegalParameter("CertificateVerify signature scheme").into()
+        })
 }
 
 /// Waiting for the server's Finished, then sending the client's.
@@ -765,7 +791,8 @@ impl State for ExpectFinished {
             .config
             .tickets
             .is_some()
-            .then(|| TicketReceiver::new(secrets, core));
+            .then(|| TicketReceiver::new(secrets.clone(), core));
+        core.tls13_keep_application_secrets(secrets, Side::Client);
         Ok(Box::new(Connected {
             config: self.config,
             tickets,
@@ -811,7 +838,8 @@ fn send_certificate(
 }
 
 /// The handshake is over. A NewSessionTicket is kept for resumption (or
-/// set aside without a ticket store); nothing else may come.
+/// set aside without a ticket store); a KeyUpdate moves the read keys
+/// (RFC 8446 §4.6.3); nothing else may come.
 struct Connected {
     config: Arc<ClientConfig>,
     tickets: Option<TicketReceiver>,
@@ -835,11 +863,19 @@ impl State for Connected {
                 got: ContentType::ChangeCipherSpec,
             }),
             handshake => {
-                let (_, message) = expect_tls13(handshake, &[HandshakeType::NewSessionTicket])?;
-                if let (Tls13Message::NewSessionTicket(ticket), Some(receiver)) =
-                    (message, &mut self.tickets)
-                {
-                    receiver.receive(&self.config, ticket, core, now, tracer)?;
+                let (_, message) = expect_tls13(
+                    handshake,
+                    &[HandshakeType::NewSessionTicket, HandshakeType::KeyUpdate],
+                )?;
+                match (message, &mut self.tickets) {
+                    (Tls13Message::KeyUpdate(update), _) => {
+                        core.tls13_receive_key_update(now, tracer, update)?;
+                    }
+                    (Tls13Message::NewSessionTicket(ticket), Some(receiver)) => {
+                        receiver.receive(&self.config, ticket, core, now, tracer)?;
+                    }
+                    // A ticket with no store to keep it is set aside.
+                    _ => {}
                 }
                 Ok(self)
             }

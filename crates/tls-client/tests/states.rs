@@ -474,6 +474,22 @@ fn handshakes_take_every_reachable_declared_transition() {
         server_taken.extend(refused.server.transitions_taken());
     }
 
+    // RFC 8446 §4.6.3: a KeyUpdate asking for one back, once connected.
+    let (client, server) = configs(&pki, Flow::Tls13);
+    let mut updated = Pair::new(client, server);
+    updated.handshake();
+    let now = updated.now;
+    assert!(
+        updated
+            .client
+            .key_update(now, &mut updated.client_log, true)
+    );
+    updated.drive();
+    assert_eq!(updated.client.state_name(), "Connected");
+    assert_eq!(updated.server.state_name(), "Connected");
+    client_taken.extend(updated.client.transitions_taken());
+    server_taken.extend(updated.server.transitions_taken());
+
     assert_covered(
         named(&CLIENT, &client_taken),
         expected(&CLIENT, CLIENT_UNREACHABLE),

@@ -104,6 +104,7 @@ struct Exchange {
     client_suites: Vec<u16>,
     client_groups: Option<Vec<u16>>,
     client_extensions: Vec<u16>,
+    client_session_id: Vec<u8>,
     server_random: Option<[u8; 32]>,
     version: Option<u16>,
     suite: Option<u16>,
@@ -120,6 +121,7 @@ impl Exchange {
     fn learn_client_hello(&mut self, hello: &tlsim_tls::msgs::ClientHello) {
         self.client_version = Some(hello.client_version.get());
         self.client_random = Some(hello.random.0);
+        self.client_session_id = hello.session_id.as_bytes().to_vec();
         self.client_suites = hello.cipher_suites.iter().map(|s| s.get()).collect();
         self.client_extensions = hello.extensions.iter().map(ext_type).collect();
         self.client_groups = hello.extensions.iter().find_map(|e| match e {
@@ -1089,6 +1091,7 @@ impl Script {
                 version,
                 random,
                 session_id,
+                echo_session_id,
                 cipher_suite,
                 compression_method,
                 extensions,
@@ -1122,6 +1125,7 @@ impl Script {
                 };
                 let session_id = match session_id {
                     Some(s) => s.0.clone(),
+                    None if *echo_session_id => self.exchange.client_session_id.clone(),
                     None => {
                         let mut id = vec![0; 32];
                         self.core.rng.fill(&mut id);

@@ -205,6 +205,10 @@ pub enum Message {
         /// stream.
         #[serde(default)]
         session_id: Option<Hex>,
+        /// RFC 8446 §4.1.3: echo the Client Hello's session ID
+        /// (`legacy_session_id_echo`) instead; `session_id` wins if given.
+        #[serde(default)]
+        echo_session_id: bool,
         /// `cipher_suite`; left out: the profile's first suite that the
         /// client offered and that fits the version and the key.
         #[serde(default)]

@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub max_handshake_len: usize,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
+    /// RFC 8446 §4.2.2: a HelloRetryRequest carries a cookie, which the
+    /// second Client Hello must echo.
+    pub hello_retry_cookie: bool,
     /// Whether and how clients prove who they are with a certificate.
     pub client_auth: ClientAuth,
     /// TLS 1.3 tickets issued after the handshake and accepted for
@@ -88,6 +91,7 @@ impl ServerConfig {
             pins: ServerPins::default(),
             tls13_tickets: None,
             client_auth: ClientAuth::default(),
+            hello_retry_cookie: false,
         }
     }
 }

@@ -33,6 +33,8 @@ mod hs;
 pub mod states;
 mod ticket;
 mod tls13;
+mod tls13_checks;
+mod tls13_cookie;
 mod tls13_psk;
 
 use std::ops::{Deref, DerefMut};

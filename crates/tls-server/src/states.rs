@@ -28,6 +28,7 @@
 //! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
 //! | `ExpectFinished` | Finished | `Connected` |
 //! | `Connected` | Client Hello | `Connected` |
+//! | `Connected` | Key Update | `Connected` |
 //! | `ExpectClientHello` | close_notify | `Closed` |
 //! | `ExpectClientKeyExchange` | close_notify | `Closed` |
 //! | `ExpectCertificate` | close_notify | `Closed` |
@@ -122,6 +123,9 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         // RFC 5246 §7.2.2: a Client Hello once connected (renegotiation) is
         // refused with a warning no_renegotiation; the connection goes on.
         Connected, Handshake(H::ClientHello) => Connected;
+        // RFC 8446 §4.6.3: a TLS 1.3 KeyUpdate moves the read keys, and
+        // one with update_requested is answered.
+        Connected, Handshake(H::KeyUpdate) => Connected;
         // RFC 5246 §7.2.1: close_notify may come at any time.
         ExpectClientHello, CloseNotify => Closed;
         ExpectClientKeyExchange, CloseNotify => Closed;

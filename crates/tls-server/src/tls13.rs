@@ -29,14 +29,14 @@ use tlsim_tls::conn::{
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::KxGroup;
-use tlsim_tls::crypto::sign::{self, KeyType};
+use tlsim_tls::crypto::sign;
 use tlsim_tls::enums::{
     CompressionMethod, ContentType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::psk::{EarlyDataOffer, SelectedPsk};
 use tlsim_tls::msgs::tls13::{
-    Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions,
+    Certificate13, CertificateVerify, ClientKeyShares, ClientSupportedVersions, Cookie,
     EncryptedExtensions, Finished13, HELLO_RETRY_REQUEST_RANDOM, HelloRetryKeyShare, KeyShareEntry,
     ServerSupportedVersion, Tls13Extension, Tls13Message, certificate_verify_content,
 };
@@ -53,11 +53,13 @@ use crate::tls13_psk::{EarlyDataAnswer, accept_psk, send_tickets};
 /// speak it.
 ///
 /// # Errors
-/// The codec's error for a malformed supported_versions.
+/// The codec's error for a malformed supported_versions; protocol_version
+/// for one that lists none of the server's versions (RFC 8446 §4.2.1).
 pub(crate) fn negotiates_tls13(config: &ServerConfig, hello: &ClientHello) -> Result<bool, Error> {
     if config.max_version < ProtocolVersion::Tls13 {
         return Ok(false);
     }
+    crate::tls13_checks::check_supported_versions(hello, config.min_version)?;
     match ClientSupportedVersions::find_in_client_hello(hello) {
         Some(versions) => Ok(versions?.0.contains(&ProtocolVersion::Tls13)),
         None => Ok(false),
@@ -104,18 +106,34 @@ fn choose_share(config: &ServerConfig, hello: &ClientHello) -> Result<(KxGroup, 
         .ok_or_else(|| PeerIncompatible::NoCurveInCommon.into())
 }
 
-/// RFC 8446 §4.4.3: the certificate's key must sign with a scheme the
-/// client lists in signature_algorithms.
-fn check_signature_scheme(config: &ServerConfig, hello: &ClientHello) -> Result<(), Error> {
-    let offered = hello.extensions.iter().any(|ext| {
-        matches!(ext, ClientExtension::SignatureAlgorithms(algs)
-            if algs.contains(&SignatureScheme::EcdsaSecp256r1Sha256))
-    });
-    if offered && config.signing_key.key_type() == KeyType::EcdsaP256 {
-        Ok(())
-    } else {
-        Err(PeerIncompatible::NoCipherSuiteInCommon.into())
-    }
+/// RFC 8446 §4.4.3: the first scheme of the client's signature_algorithms
+/// that the certificate's key makes in a TLS 1.3 CertificateVerify
+/// (§4.2.3); none is handshake_failure.
+fn choose_signature_scheme(
+    config: &ServerConfig,
+    hello: &ClientHello,
+) -> Result<sign::SignatureScheme, Error> {
+    let key_type = config.signing_key.key_type();
+    hello
+        .extensions
+        .iter()
+        .find_map(|ext| match ext {
+            ClientExtension::SignatureAlgorithms(offered) => Some(offered),
+            _ => None,
+        })
+        .into_iter()
+        .flatten()
+        .filter_map(|&code_point| sign::SignatureScheme::from_code_point(code_point))
+        .find(|scheme| scheme.signs_tls13_with(key_type))
+        .ok_or_else(|| PeerIncompatible::NoSignatureSchemeInCommon.into())
+}
+
+/// The code point of a scheme [`choose_signature_scheme`] chose: each has
+/// one.
+fn scheme_code_point(scheme: sign::SignatureScheme) -> SignatureScheme {
+    scheme
+        .code_point()
+        .expect("TLS 1.3 CertificateVerify schemes have code points")
 }
 
 /// RFC 8446 §4.2.7: the server's first group that the client supports,
@@ -132,12 +150,13 @@ fn retry_group(config: &ServerConfig, hello: &ClientHello) -> Option<KxGroup> {
         .find(|g| supported.contains(&g.named_curve()))
 }
 
-/// What a HelloRetryRequest fixed: the suite, and the group the second
-/// Client Hello must share.
-#[derive(Clone, Copy)]
+/// What a HelloRetryRequest fixed: the suite, the group the second
+/// Client Hello must share, and the cookie it must echo, if one was sent.
+#[derive(Clone)]
 pub(crate) struct Retried {
     suite: &'static Tls13CipherSuite,
     group: KxGroup,
+    cookie: Option<Vec<u8>>,
 }
 
 /// Answers a TLS 1.3 Client Hello, already in the transcript, with the
@@ -153,9 +172,10 @@ pub(crate) fn handle_client_hello(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Result<Box<dyn State>, Error> {
+    crate::tls13_checks::check_client_hello(hello)?;
     let suite = choose_suite(&config, hello);
     let share = choose_share(&config, hello);
-    let signature = check_signature_scheme(&config, hello);
+    let signature = choose_signature_scheme(&config, hello);
     // RFC 8446 §4.2.11: a ticket in pre_shared_key, if the server resumes
     // from it; RFC 8446 §4.2.10: what becomes of early data.
     let (psk, early_data) = match &suite {
@@ -171,7 +191,7 @@ pub(crate) fn handle_client_hello(
         )?,
         Err(_) => (None, EarlyDataAnswer::NotOffered),
     };
-    if let (Ok(suite), Err(_), Ok(()), None, None) = (&suite, &share, &signature, retried, &psk) {
+    if let (Ok(suite), Err(_), Ok(_), None, None) = (&suite, &share, &signature, &retried, &psk) {
         if let Some(group) = retry_group(&config, hello) {
             return send_hello_retry_request(
                 config, hello, answers, suite, group, core, now, tracer,
@@ -180,7 +200,8 @@ pub(crate) fn handle_client_hello(
     }
     // RFC 8446 §4.1.4: the second Client Hello keeps the suite and shares
     // the group asked for, else illegal_parameter.
-    if let Some(retried) = retried {
+    if let Some(retried) = &retried {
+        crate::tls13_cookie::check_cookie(hello, retried.cookie.as_deref())?;
         let shared_group = share.as_ref().map(|(group, _)| *group);
         if suite.as_ref().map(|s| s.suite) != Ok(retried.suite.suite)
             || shared_group.as_ref().ok() != Some(&retried.group)
@@ -212,11 +233,11 @@ pub(crate) fn handle_client_hello(
                         _ => e.field("Pre-Shared Key", "resumed (psk_ke)"),
                     }
                 }
-                (Ok(suite), Ok((group, _)), Ok(())) => e
+                (Ok(suite), Ok((group, _)), Ok(scheme)) => e
                     .field("Version", ProtocolVersion::Tls13)
                     .field("Cipher Suite", suite.suite)
                     .field("Key Share Group", group.name())
-                    .field("Signature Scheme", SignatureScheme::EcdsaSecp256r1Sha256),
+                    .field("Signature Scheme", scheme_code_point(*scheme)),
                 (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => e.field("Result", err),
             };
             e.explain(
@@ -230,9 +251,12 @@ pub(crate) fn handle_client_hello(
         Some(p) if !p.with_dhe => None,
         _ => Some(share?),
     };
-    if psk.is_none() {
-        signature?;
-    }
+    // RFC 8446 §4.2.11: a handshake resumed from a PSK sends no
+    // certificate, so needs no signature scheme.
+    let scheme = match psk {
+        None => Some(signature?),
+        Some(_) => None,
+    };
     let server_random = core.choose_random(
         config.pins.server_random,
         now,
@@ -346,8 +370,8 @@ pub(crate) fn handle_client_hello(
     // certificate.
     let certificate_requested =
         !resumed && crate::client_auth::request_certificate13(&config, core);
-    if !resumed {
-        send_certificate(&config, suite, core, now, tracer)?;
+    if let Some(scheme) = scheme {
+        send_certificate(&config, suite, scheme, core, now, tracer)?;
     }
     let verify_data = core.tls13_finished(
         now,
@@ -451,6 +475,7 @@ fn server_key_share(
 fn send_certificate(
     config: &ServerConfig,
     suite: &'static Tls13CipherSuite,
+    scheme: sign::SignatureScheme,
     core: &mut Core,
     now: Instant,
     tracer: &mut dyn Tracer,
@@ -462,11 +487,11 @@ fn send_certificate(
     let content = certificate_verify_content(Side::Server, &transcript_hash);
     let signature = config
         .signing_key
-        .sign(sign::SignatureScheme::EcdsaSha256, &content, &mut core.rng)
+        .sign(scheme, &content, &mut core.rng)
         .map_err(crypto_error)?;
     core.ctx
         .action(now, tracer, "Sign the Certificate Verify", |e| {
-            e.field("Signature Scheme", SignatureScheme::EcdsaSecp256r1Sha256)
+            e.field("Signature Scheme", scheme_code_point(scheme))
                 .field(
                     "Signed Content",
                     "64 spaces + \"TLS 1.3, server CertificateVerify\" + 0 + transcript hash",
@@ -479,7 +504,7 @@ fn send_certificate(
                 )
         });
     core.queue_tls13(&Tls13Message::CertificateVerify(CertificateVerify {
-        scheme: SignatureScheme::EcdsaSecp256r1Sha256,
+        scheme: scheme_code_point(scheme),
         signature,
     }));
     Ok(())
@@ -551,16 +576,23 @@ fn send_hello_retry_request(
                 )
         });
     core.transcript.replace_first(&replaced);
+    let mut extensions = vec![
+        ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
+        HelloRetryKeyShare(named_group).to_server_extension(),
+    ];
+    let cookie = config
+        .hello_retry_cookie
+        .then(|| crate::tls13_cookie::make_cookie(core, suite, &replaced, now, tracer));
+    if let Some(cookie) = &cookie {
+        extensions.push(Cookie(cookie.clone()).to_server_extension());
+    }
     core.queue_tls13(&Tls13Message::ServerHello(ServerHello {
         server_version: ProtocolVersion::Tls12,
         random: HELLO_RETRY_REQUEST_RANDOM,
         session_id: hello.session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: CompressionMethod::Null,
-        extensions: vec![
-            ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
-            HelloRetryKeyShare(named_group).to_server_extension(),
-        ],
+        extensions,
     }));
     // The client's compatibility change_cipher_spec may come next.
     core.set_version(ProtocolVersion::Tls13);
@@ -571,7 +603,11 @@ fn send_hello_retry_request(
     Ok(Box::new(ExpectSecondClientHello {
         config,
         answers,
-        retried: Retried { suite, group },
+        retried: Retried {
+            suite,
+            group,
+            cookie,
+        },
     }))
 }
 
@@ -659,12 +695,14 @@ impl State for ExpectFinished {
         if let Some(tickets) = &self.config.tls13_tickets {
             send_tickets(tickets, &secrets, core, now, tracer);
         }
+        core.tls13_keep_application_secrets(secrets, Side::Server);
         Ok(Box::new(Connected))
     }
 }
 
-/// The handshake is over; nothing but application data and alerts may
-/// come (no KeyUpdate or post-handshake authentication yet).
+/// The handshake is over; besides application data and alerts only a
+/// KeyUpdate may come (RFC 8446 §4.6.3), which moves the read keys (no
+/// post-handshake authentication).
 struct Connected;
 
 impl State for Connected {
@@ -674,20 +712,24 @@ impl State for Connected {
 
     fn handle(
         self: Box<Self>,
-        _core: &mut Core,
+        core: &mut Core,
         input: Input<'_>,
-        _now: Instant,
-        _tracer: &mut dyn Tracer,
+        now: Instant,
+        tracer: &mut dyn Tracer,
     ) -> Result<Box<dyn State>, Error> {
         match input {
-            Input::Handshake(m) => Err(Error::InappropriateHandshakeMessage {
-                expected: &[],
-                got: m.typ,
-            }),
             Input::ChangeCipherSpec => Err(Error::InappropriateMessage {
                 expected: &[ContentType::ApplicationData],
                 got: ContentType::ChangeCipherSpec,
             }),
+            handshake => {
+                let (_, message) = expect_tls13(handshake, &[HandshakeType::KeyUpdate])?;
+                let Tls13Message::KeyUpdate(update) = message else {
+                    unreachable!("expect_tls13 returned the one type asked for");
+                };
+                core.tls13_receive_key_update(now, tracer, update)?;
+                Ok(self)
+            }
         }
     }
 }

@@ -209,9 +209,9 @@ pub enum PeerMisbehaved {
     /// TLS_FALLBACK_SCSV with a version below the server's highest
     /// (RFC 7507 §3).
     InappropriateFallback,
-    /// A message lacks an extension it must carry (RFC 8446 §4.3.2: a
-    /// CertificateRequest's signature_algorithms), or one another requires
-    /// (§4.2.9: psk_key_exchange_modes beside pre_shared_key).
+    /// A message lacks an extension it must carry (RFC 8446 §9.2, §4.3.2:
+    /// a CertificateRequest's signature_algorithms), or one another
+    /// requires (§4.2.9: psk_key_exchange_modes beside pre_shared_key).
     MissingExtension(ExtensionType),
     /// Any other field that is out of range or inconsistent with others.
     IllegalParameter(&'static str),

@@ -233,6 +233,7 @@ impl<'a> Factory<'a> {
                 trust_anchors: self.certs(&p.client_trust),
                 now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
             },
+            hello_retry_cookie: p.hello_retry_cookie,
         });
         self.servers.insert(key, config.clone());
         config

@@ -90,6 +90,9 @@ pub(crate) trait ConnectionEnd {
     fn close(&mut self, now: Instant, tracer: &mut dyn Tracer);
     /// The timeline's `Abort`: drop what is queued and reset.
     fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer);
+    /// The timeline's `KeyUpdate` (RFC 8446 §4.6.3): only a TLS stack has
+    /// keys to update; any other end does nothing.
+    fn key_update(&mut self, _now: Instant, _request_update: bool, _tracer: &mut dyn Tracer) {}
     /// When the end next wants [`handle_timeout`](ConnectionEnd::handle_timeout).
     #[must_use]
     fn poll_timeout(&self) -> Option<Instant>;

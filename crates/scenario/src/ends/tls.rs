@@ -377,6 +377,12 @@ impl<A: App> ConnectionEnd for TlsEnd<A> {
         self.pump_and_flush(now, tracer);
     }
 
+    fn key_update(&mut self, now: Instant, request_update: bool, tracer: &mut dyn Tracer) {
+        self.tls.conn().key_update(now, tracer, request_update);
+        self.pump(now, tracer);
+        self.flush(now, tracer);
+    }
+
     fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         self.outbox.clear();
         self.plaintext.clear();

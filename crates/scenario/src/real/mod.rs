@@ -164,7 +164,7 @@ impl Clock {
     }
 }
 
-/// The timeline's `Send`, `Close` and `Abort` steps of one end of one
+/// The timeline's `Send`, `Close`, `Abort` and `KeyUpdate` steps of one end of one
 /// connection, each at its time after the connection opened.
 fn steps_of<'s>(scenario: &'s Scenario, conn: &str, host: &str) -> Vec<(Duration, &'s Action)> {
     let mut opened = None;
@@ -176,6 +176,7 @@ fn steps_of<'s>(scenario: &'s Scenario, conn: &str, host: &str) -> Vec<(Duration
             Action::Send { conn: c, from, .. }
             | Action::Close { conn: c, from }
             | Action::Abort { conn: c, from }
+            | Action::KeyUpdate { conn: c, from, .. }
                 if c.0 == conn && from.0 == host =>
             {
                 let since = opened.map_or(at, |o| at.saturating_sub(o));
@@ -466,6 +467,9 @@ impl Session<'_> {
                     Action::Send { data, .. } => end.send(now, data, sinks.tracer),
                     Action::Close { .. } => end.close(now, sinks.tracer),
                     Action::Abort { .. } => end.abort(now, sinks.tracer),
+                    Action::KeyUpdate { request_update, .. } => {
+                        end.key_update(now, *request_update, sinks.tracer);
+                    }
                     _ => {}
                 }
                 next_step += 1;

@@ -81,6 +81,20 @@ impl Connection {
         self.core.close(now, tracer);
     }
 
+    /// RFC 8446 §4.6.3: sends a KeyUpdate and writes under the next
+    /// application traffic secret from now on; `request_update` asks the
+    /// peer to update its own. Returns whether it was sent: a TLS 1.3
+    /// connection can once its handshake has completed, until it closes or
+    /// fails; on any other it does nothing.
+    pub fn key_update(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        request_update: bool,
+    ) -> bool {
+        self.core.tls13_send_key_update(now, tracer, request_update)
+    }
+
     /// The next event, in the order they happened.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<TlsEvent> {

@@ -265,6 +265,8 @@ pub struct Core {
     /// TLS 1.3 protection, which replaces the keys above once set.
     tls13_encrypter: Option<Tls13Encrypter>,
     tls13_decrypter: Option<Tls13Decrypter>,
+    /// TLS 1.3 once connected: the secrets a KeyUpdate rolls forward.
+    pub(super) tls13_traffic: Option<super::tls13::ApplicationTraffic>,
     write_version: ProtocolVersion,
     version: Option<ProtocolVersion>,
     pinned_ivs: VecDeque<[u8; AES_BLOCK_LEN]>,
@@ -336,6 +338,7 @@ impl Core {
             pending_decrypter: None,
             tls13_encrypter: None,
             tls13_decrypter: None,
+            tls13_traffic: None,
             write_version,
             version: None,
             pinned_ivs: VecDeque::new(),

@@ -20,6 +20,9 @@ use crate::error::Error;
 use crate::msgs::tls13::Tls13Message;
 use crate::record::JoinedMessage;
 
+mod key_update;
+pub(crate) use key_update::ApplicationTraffic;
+
 /// The handshake message of `input` read as TLS 1.3, if it is of one of
 /// the `expected` types.
 ///
@@ -42,6 +45,7 @@ pub fn expect_tls13<'a>(
 
 /// The TLS 1.3 secrets of one connection, as far as the handshake has
 /// come: the schedule and the traffic secrets derived from it.
+#[derive(Clone)]
 pub struct Tls13Secrets {
     /// The negotiated suite.
     pub suite: &'static Tls13CipherSuite,

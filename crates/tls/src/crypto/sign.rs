@@ -124,6 +124,22 @@ impl SignatureScheme {
         }
     }
 
+    /// Whether a key of `key_type` makes this scheme in a TLS 1.3
+    /// CertificateVerify: RFC 8446 §4.2.3 ties each ECDSA scheme to its
+    /// curve (P-256: ecdsa_secp256r1_sha256) and forbids RSASSA-PKCS1-v1_5
+    /// and SHA-1 there, leaving RSA keys the RSASSA-PSS schemes.
+    pub fn signs_tls13_with(self, key_type: KeyType) -> bool {
+        match key_type {
+            KeyType::EcdsaP256 => self == SignatureScheme::EcdsaSha256,
+            KeyType::Rsa => matches!(
+                self,
+                SignatureScheme::RsaPssSha256
+                    | SignatureScheme::RsaPssSha384
+                    | SignatureScheme::RsaPssSha512
+            ),
+        }
+    }
+
     /// The scheme a server with `key_type` uses at `version` when TLS 1.2
     /// leaves the choice to it: SHA-256 in TLS 1.2, the legacy forms before.
     pub fn default_for(key_type: KeyType, version: u16) -> Self {
@@ -474,6 +490,28 @@ mod tests {
     use tlsim_sim::RngStream;
 
     use super::*;
+
+    #[test]
+    fn tls13_certificate_verify_takes_pss_for_rsa_and_the_curves_own_ecdsa() {
+        let tls13: Vec<_> = SignatureScheme::WITH_CODE_POINTS
+            .into_iter()
+            .filter(|s| s.signs_tls13_with(KeyType::Rsa))
+            .collect();
+        assert_eq!(
+            tls13,
+            [
+                SignatureScheme::RsaPssSha256,
+                SignatureScheme::RsaPssSha384,
+                SignatureScheme::RsaPssSha512
+            ],
+            "RFC 8446 §4.2.3: no RSASSA-PKCS1-v1_5 in CertificateVerify"
+        );
+        let p256: Vec<_> = SignatureScheme::WITH_CODE_POINTS
+            .into_iter()
+            .filter(|s| s.signs_tls13_with(KeyType::EcdsaP256))
+            .collect();
+        assert_eq!(p256, [SignatureScheme::EcdsaSha256]);
+    }
 
     fn unhex(s: &str) -> Vec<u8> {
         hex::decode(s).unwrap()
