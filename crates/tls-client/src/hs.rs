@@ -21,7 +21,7 @@
 use std::sync::Arc;
 
 use tlsim_sim::{Instant, Tracer};
-use tlsim_tls::cert::{Certificate, VerificationCache, verify_chain};
+use tlsim_tls::cert::{CertError, Certificate, VerificationCache, leaf_matches_host, verify_chain};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
     Core, HelloParams, Input, Negotiated, Randoms, SessionKeys, State, StateName, StoredSession,
@@ -46,6 +46,7 @@ use tlsim_tls::msgs::{
 use tlsim_tls::require_handshake;
 
 use crate::config::ClientConfig;
+use crate::config::PRE_MASTER_RANDOM_LEN;
 use crate::states::ClientState;
 
 /// The default order of Client Hello extensions, a 2013 browser's.
@@ -148,7 +149,8 @@ fn send_client_hello(
     let hello = ClientHello {
         // RFC 8446 §4.1.2: a client offering TLS 1.3 names it in
         // supported_versions only; legacy_version stays TLS 1.2.
-        client_version: config.max_version.min(ProtocolVersion::Tls12),
+        client_version: (config.hello_version)
+            .unwrap_or(config.max_version.min(ProtocolVersion::Tls12)),
         random: Random(random),
         session_id,
         cipher_suites: config.cipher_suites.clone(),
@@ -281,7 +283,10 @@ impl ExpectServerHello {
                 }
                 ServerExtension::NextProtocolNegotiation(_) => config.npn,
                 ServerExtension::SessionTicketAck => config.session_ticket,
-                ServerExtension::Unknown { .. } => false,
+                // Answers to the extensions sent as given.
+                ServerExtension::Unknown { typ, .. } => {
+                    config.opaque_extensions.iter().any(|(t, _)| t == typ)
+                }
             };
             if !offered {
                 return Err(PeerMisbehaved::UnsolicitedExtension(ext.ext_type()).into());
@@ -543,16 +548,25 @@ pub(crate) fn verify_server_certificate(
         .server_name
         .as_deref()
         .filter(|_| config.verify_hostname);
+    // With the common-name fallback the name is checked after the chain.
+    let fallback = config.common_name_fallback;
+    let chain_name = name.filter(|_| !fallback);
     let result = match &config.verification_cache {
-        Some(cache) => verify_chain(&chain, &anchors, name, now_unix, &mut lock(cache)),
+        Some(cache) => verify_chain(&chain, &anchors, chain_name, now_unix, &mut lock(cache)),
         None => verify_chain(
             &chain,
             &anchors,
-            name,
+            chain_name,
             now_unix,
             &mut VerificationCache::new(),
         ),
     };
+    let result = result.and_then(|report| match name {
+        Some(host) if fallback && !leaf_matches_host(&chain[0], host, true) => {
+            Err(CertError::NameMismatch)
+        }
+        _ => Ok(report),
+    });
     core.ctx
         .action(now, tracer, "Verify the certificate chain", |mut e| {
             for (i, cert) in chain.iter().enumerate() {
@@ -847,6 +861,7 @@ fn ecdhe_premaster(
         },
     );
     let pre_master = secret.agree(&share.public).map_err(crypto_error)?;
+    let public = agreed.config.pins.key_exchange.clone().unwrap_or(public);
     Ok((pre_master, ClientEcdhPublic { public }.to_bytes()))
 }
 
@@ -862,17 +877,27 @@ fn rsa_premaster(
 ) -> Result<(Vec<u8>, Vec<u8>), Error> {
     // "client_version: The latest (newest) version supported by the
     // client. This is used to detect version rollback attacks."
-    let mut pre_master = agreed.config.max_version.get().to_be_bytes().to_vec();
+    // That is the Client Hello's version, which the scenario may set apart.
+    let config = &agreed.config;
+    let client_version = (config.hello_version).unwrap_or(config.max_version);
+    let mut pre_master = client_version.get().to_be_bytes().to_vec();
     let mut random = [0u8; PRE_MASTER_RANDOM_LEN];
-    core.rng.fill(&mut random);
+    match config.pins.pre_master_random {
+        Some(pinned) => random = pinned,
+        None => core.rng.fill(&mut random),
+    }
     pre_master.extend_from_slice(&random);
-    let ciphertext = server_key
-        .0
-        .encrypt_pkcs1v15(&pre_master, &mut core.rng)
-        .map_err(crypto_error)?;
+    let ciphertext = match &config.pins.rsa_padding {
+        Some(padding) => {
+            (server_key.0).encrypt_pkcs1v15_with_padding(&pre_master, padding, &mut core.rng)
+        }
+        None => server_key.0.encrypt_pkcs1v15(&pre_master, &mut core.rng),
+    }
+    .map_err(crypto_error)?;
+    let ciphertext = config.pins.key_exchange.clone().unwrap_or(ciphertext);
     core.ctx
         .action(now, tracer, "Encrypt the Pre-master Secret", |e| {
-            e.field("Client Version", agreed.config.max_version)
+            e.field("Client Version", client_version)
                 .field("Random", hex(&random))
                 .field("Pre-master Secret", hex(&pre_master))
                 .field("Server RSA Key", format!("{} bits", server_key.0.bits()))
@@ -888,9 +913,6 @@ fn rsa_premaster(
         EncryptedPreMasterSecret { ciphertext }.to_bytes(),
     ))
 }
-
-/// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.
-const PRE_MASTER_RANDOM_LEN: usize = 46;
 
 /// Queues Change Cipher Spec, the NPN choice if any, and Finished.
 fn send_finished(
