@@ -9,6 +9,8 @@ use tlsim_sim::RngStream;
 use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::EventContext;
+use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
+use tlsim_tls::enums::ExtensionType;
 use tlsim_tls_client::{ClientConfig, ClientConnection, ClientSessionStore};
 use tlsim_tls_script::{Conversation, Script};
 use tlsim_tls_server::{ServerConfig, ServerConnection, ServerSessionCache};
@@ -19,7 +21,7 @@ use super::script::ScriptEnd;
 use super::spdy::Spdy;
 use super::tls::{NoApp, Tls, TlsEnd};
 use crate::pki::Built;
-use crate::schema::{ClientApp, Data, Scenario, ServerApp, TlsClient, TlsServer};
+use crate::schema::{ClientApp, Data, OpaqueExtension, Scenario, ServerApp, TlsClient, TlsServer};
 
 /// Builds the TLS configurations and applications a scenario names.
 pub(crate) struct Factory<'a> {
@@ -113,6 +115,7 @@ impl<'a> Factory<'a> {
         let config = Arc::new(ClientConfig {
             min_version: p.min_version.0,
             max_version: p.max_version.0,
+            hello_version: p.hello_version.map(|v| v.0),
             record_version: p.record_version.map(|v| v.0),
             cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
             groups: p.groups.iter().map(|g| g.0).collect(),
@@ -127,14 +130,13 @@ impl<'a> Factory<'a> {
             session_ticket: p.session_ticket,
             extension_order: (!p.extension_order.is_empty())
                 .then(|| p.extension_order.iter().map(|e| e.0).collect()),
-            opaque_extensions: Vec::new(),
+            opaque_extensions: opaque(&p.opaque_extensions),
             max_handshake_len: tlsim_tls_client::config::DEFAULT_MAX_HANDSHAKE_LEN,
-            trust_anchors: p
-                .trust
-                .iter()
-                .map(|c| self.pki.certs[&c.0].clone())
+            trust_anchors: (p.trust.iter())
+                .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
                 .collect(),
             verify_hostname: p.verify_hostname,
+            common_name_fallback: p.common_name_fallback,
             now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
             verification_cache: p
                 .verification_cache
@@ -150,6 +152,12 @@ impl<'a> Factory<'a> {
                     .and_then(|r| r.try_into().ok()),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+                pre_master_random: (p.pins.pre_master_random.as_deref())
+                    .and_then(|r| r.try_into().ok()),
+                rsa_padding: p.pins.rsa_padding.clone(),
+                key_exchange: (p.pins.ephemeral_public.clone())
+                    .or_else(|| p.pins.encrypted_pre_master.clone()),
+                master_secret: master_secret(&p.pins.master_secret),
             },
         });
         self.clients.insert(key, config.clone());
@@ -167,10 +175,8 @@ impl<'a> Factory<'a> {
             max_version: p.max_version.0,
             cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
             groups: p.groups.iter().map(|g| g.0).collect(),
-            cert_chain: p
-                .chain
-                .iter()
-                .map(|c| self.pki.certs[&c.0].clone())
+            cert_chain: (p.chain.iter())
+                .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
                 .collect(),
             signing_key: self.pki.keys[&p.key.0].clone(),
             alpn: p.alpn.iter().map(|a| a.clone().into_bytes()).collect(),
@@ -180,6 +186,11 @@ impl<'a> Factory<'a> {
                 .then(|| Arc::new(Mutex::new(ServerSessionCache::new(SESSION_CAPACITY)))),
             extended_master_secret: p.extended_master_secret,
             max_handshake_len: tlsim_tls_server::config::DEFAULT_MAX_HANDSHAKE_LEN,
+            signature_algorithms: (p.signature_algorithms.as_ref())
+                .map(|list| list.iter().map(|s| s.0).collect()),
+            extension_order: (p.extension_order.as_ref())
+                .map(|order| order.iter().map(|e| e.0).collect()),
+            opaque_extensions: opaque(&p.opaque_extensions),
             pins: tlsim_tls_server::ServerPins {
                 server_random: p
                     .pins
@@ -189,6 +200,10 @@ impl<'a> Factory<'a> {
                 session_id: p.pins.session_id.clone(),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+                pss_salt: p.pins.pss_salt.clone(),
+                ephemeral_public: p.pins.ephemeral_public.clone(),
+                signature: p.pins.signature.clone(),
+                master_secret: master_secret(&p.pins.master_secret),
             },
         });
         self.servers.insert(key, config.clone());
@@ -283,4 +298,14 @@ fn pinned_ivs(ivs: &[Vec<u8>]) -> Option<Vec<[u8; 16]>> {
             .filter_map(|iv| iv.as_slice().try_into().ok())
             .collect()
     })
+}
+
+fn master_secret(pinned: &Option<Vec<u8>>) -> Option<[u8; MASTER_SECRET_LEN]> {
+    pinned.as_deref().and_then(|m| m.try_into().ok())
+}
+
+fn opaque(extensions: &[OpaqueExtension]) -> Vec<(ExtensionType, Vec<u8>)> {
+    (extensions.iter())
+        .map(|e| (e.code.0, e.data.clone()))
+        .collect()
 }
