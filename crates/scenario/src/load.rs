@@ -997,7 +997,7 @@ fn check_cert_form(s: &Scenario, cert: &Cert, cert_at: &locate::Path) -> Result<
         ];
         if let Some((field, _)) = made_here.iter().find(|(_, set)| *set) {
             return Err((
-                cert_at.field(*field),
+                cert_at.field(field),
                 format!(
                     "certificate {:?} is read from a file: leave out {field}, which only a certificate made by tlsim has",
                     cert.name

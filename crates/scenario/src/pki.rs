@@ -210,7 +210,7 @@ fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
             .find(END)
             .and_then(|at| Some(at + END.len() + block[at + END.len()..].find("-----")? + 5))
             .ok_or("a PEM block has no END line")?;
-        let (label, der) = pem_rfc7468::decode_vec(block[..end].as_bytes())
+        let (label, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
             .map_err(|e| format!("a PEM block does not decode: {e}"))?;
         if label == "CERTIFICATE" {
             ders.push(der);
