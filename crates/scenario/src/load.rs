@@ -14,7 +14,7 @@ use ron::extensions::Extensions;
 
 use crate::locate::{self, at};
 use crate::names::{Declared, with_declared};
-use crate::schema::{Action, KeyKind, Scenario, TcpSettings, TlsClient};
+use crate::schema::{Action, Cert, DistinguishedName, KeyKind, Scenario, TcpSettings, TlsClient};
 use crate::units::Time;
 
 /// A scenario that could not be read or does not make sense.
@@ -84,7 +84,7 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     })?;
     let scenario = parse(&source, &file)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    check_key_files(&scenario, base).map_err(|e| positioned(e, &source, &file))?;
+    check_pki_files(&scenario, base).map_err(|e| positioned(e, &source, &file))?;
     Ok(scenario)
 }
 
@@ -369,35 +369,75 @@ fn check_unique(s: &Scenario, source: &str) -> Result<(), Invalid> {
     )
 }
 
-/// Checks that every RSA key file can be read and holds a key.
-fn check_key_files(s: &Scenario, base: &Path) -> Result<(), Invalid> {
+/// Checks that every key and certificate file can be read and holds what
+/// it should, that a file certificate's `key` is its key, and that a
+/// server's or client's key is its leaf certificate's.
+fn check_pki_files(s: &Scenario, base: &Path) -> Result<(), Invalid> {
+    let mut public_keys = BTreeMap::new();
     for (i, key) in s.pki.keys.iter().enumerate() {
-        if let KeyKind::RsaPem(file) = &key.kind {
-            let at_kind = || at(&["pki", "keys"]).index(i).field("kind");
-            let text = std::fs::read_to_string(base.join(file)).map_err(|e| {
-                (
-                    at_kind(),
-                    format!("cannot read key file {file:?}: {}", io_reason(&e)),
-                )
-            })?;
-            tlsim_tls::crypto::sign::SigningKey::from_pem(&text).map_err(|e| {
-                (
-                    at_kind(),
-                    format!("key file {file:?} holds no RSA private key in PEM (PKCS#8 or PKCS#1): {e:?}"),
-                )
-            })?;
+        if let KeyKind::RsaPem(file) | KeyKind::File(file) = &key.kind {
+            let read = crate::pki::read_key_file(base, file)
+                .map_err(|e| (at(&["pki", "keys"]).index(i).field("kind"), e))?;
+            public_keys.insert(key.name.as_str(), read.public_key());
+        }
+    }
+    let mut leaf_keys = BTreeMap::new();
+    for (i, cert) in s.pki.certificates.iter().enumerate() {
+        let Some(file) = &cert.file else { continue };
+        let file_at = at(&["pki", "certificates"]).index(i).field("file");
+        let ders = crate::pki::read_cert_file(base, file).map_err(|e| (file_at, e))?;
+        let leaf = tlsim_tls::cert::Certificate::parse(&ders[0])
+            .expect("read_cert_file parsed every certificate");
+        if let Some(key) = &cert.key {
+            if public_keys
+                .get(key.0.as_str())
+                .is_some_and(|k| *k != leaf.public_key)
+            {
+                return Err((
+                    at(&["pki", "certificates"]).index(i).field("key"),
+                    format!(
+                        "key {:?} is not the key of the first certificate in {file:?}",
+                        key.0
+                    ),
+                ));
+            }
+        }
+        leaf_keys.insert(cert.name.as_str(), leaf.public_key);
+    }
+    for (i, server) in s.tls.servers.iter().enumerate() {
+        let leaf = server
+            .chain
+            .first()
+            .and_then(|c| leaf_keys.get(c.0.as_str()));
+        let key = public_keys.get(server.key.0.as_str());
+        if let (Some(leaf), Some(key)) = (leaf, key) {
+            if leaf != key {
+                return Err((
+                    at(&["tls", "servers"]).index(i).field("key"),
+                    format!(
+                        "TLS server {:?}: key {:?} does not match the leaf certificate of {:?}",
+                        server.name, server.key.0, server.chain[0].0
+                    ),
+                ));
+            }
+        }
+    }
+    for (i, client) in s.tls.clients.iter().enumerate() {
+        let leaf = (client.chain.first()).and_then(|c| leaf_keys.get(c.0.as_str()));
+        let key = (client.key.as_ref()).and_then(|k| public_keys.get(k.0.as_str()));
+        if let (Some(leaf), Some(key)) = (leaf, key)
+            && leaf != key
+        {
+            return Err((
+                at(&["tls", "clients"]).index(i).field("key"),
+                format!(
+                    "TLS client {:?}: its key does not match the leaf certificate of {:?}",
+                    client.name, client.chain[0].0
+                ),
+            ));
         }
     }
     Ok(())
-}
-
-/// An I/O error in words, without the "(os error 2)" the OS adds.
-fn io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    }
 }
 
 /// Every set of TCP settings in the file: the scenario's (`None`), then each
@@ -796,6 +836,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
     }
     for (i, cert) in s.pki.certificates.iter().enumerate() {
         let cert_at = at(&["pki", "certificates"]).index(i);
+        check_cert_form(s, cert, &cert_at)?;
         if let Some(issuer) = &cert.issuer {
             if !s.pki.certificates[..i].iter().any(|c| c.name == issuer.0) {
                 return Err((
@@ -807,12 +848,14 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
                 ));
             }
         }
-        if cert.not_after < cert.not_before {
+        if let (Some(not_before), Some(not_after)) = (cert.not_before, cert.not_after)
+            && not_after < not_before
+        {
             return Err((
                 cert_at.field("not_after"),
                 format!(
-                    "certificate {:?} expires ({}) before it starts ({})",
-                    cert.name, cert.not_after, cert.not_before
+                    "certificate {:?} expires ({not_after}) before it starts ({not_before})",
+                    cert.name
                 ),
             ));
         }
@@ -847,7 +890,37 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             &c.pins.ephemeral_key,
             32..=32,
         )?;
-        check_ivs(pins, &c.pins.cbc_ivs)?;
+        check_ivs(pins.clone(), &c.pins.cbc_ivs)?;
+        check_len(
+            pins.clone(),
+            "pre_master_random",
+            &c.pins.pre_master_random,
+            46..=46,
+        )?;
+        check_len(
+            pins.clone(),
+            "master_secret",
+            &c.pins.master_secret,
+            48..=48,
+        )?;
+        check_len(
+            pins.clone(),
+            "ephemeral_public",
+            &c.pins.ephemeral_public,
+            1..=255,
+        )?;
+        check_len(
+            pins.clone(),
+            "encrypted_pre_master",
+            &c.pins.encrypted_pre_master,
+            1..=65535,
+        )?;
+        if let Some(i) = (c.pins.rsa_padding.iter()).find_map(|p| p.iter().position(|&b| b == 0)) {
+            return Err((
+                pins.field("rsa_padding"),
+                format!("byte {i} of rsa_padding is zero: PKCS #1 v1.5 padding bytes are nonzero"),
+            ));
+        }
         check_client_certificate(s, c, &client_at)?;
     }
     for (i, p) in s.tls.servers.iter().enumerate() {
@@ -874,7 +947,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             ));
         }
         let leaf = s.pki.certificates.iter().find(|c| c.name == leaf_name.0);
-        if leaf.is_some_and(|leaf| leaf.key != p.key) {
+        if leaf.is_some_and(|leaf| leaf.file.is_none() && leaf.key.as_ref() != Some(&p.key)) {
             return Err((
                 server_at.field("key"),
                 format!(
@@ -890,7 +963,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             &p.pins.server_random,
             32..=32,
         )?;
-        check_len(pins.clone(), "session_id", &p.pins.session_id, 1..=32)?;
+        check_len(pins.clone(), "session_id", &p.pins.session_id, 0..=32)?;
         check_len(
             pins.clone(),
             "ephemeral_key",
@@ -898,10 +971,82 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             32..=32,
         )?;
         check_len(pins.clone(), "ticket_key", &p.pins.ticket_key, 16..=16)?;
-        check_ivs(pins, &p.pins.cbc_ivs)?;
+        check_ivs(pins.clone(), &p.pins.cbc_ivs)?;
+        check_len(
+            pins.clone(),
+            "master_secret",
+            &p.pins.master_secret,
+            48..=48,
+        )?;
+        check_len(
+            pins.clone(),
+            "ephemeral_public",
+            &p.pins.ephemeral_public,
+            1..=255,
+        )?;
+        check_len(pins.clone(), "signature", &p.pins.signature, 1..=65535)?;
+        if let Some(salt) = &p.pins.pss_salt
+            && ![32, 48, 64].contains(&salt.len())
+        {
+            return Err((
+                pins.field("pss_salt"),
+                format!(
+                    "pss_salt is {} bytes: expected 32, 48 or 64 (as long as the RSA-PSS hash)",
+                    salt.len()
+                ),
+            ));
+        }
         if let Some(tickets) = &p.tickets {
             let tls13 = p.max_version.0 == tlsim_tls::enums::ProtocolVersion::Tls13;
             check_tickets(server_at.field("tickets"), tickets, tls13)?;
+        }
+    }
+    Ok(())
+}
+
+/// A certificate is made from its fields or read from a file, not both.
+fn check_cert_form(s: &Scenario, cert: &Cert, cert_at: &locate::Path) -> Result<(), Invalid> {
+    if cert.file.is_some() {
+        let made_here = [
+            ("issuer", cert.issuer.is_some()),
+            ("not_before", cert.not_before.is_some()),
+            ("not_after", cert.not_after.is_some()),
+            ("subject", cert.subject != DistinguishedName::default()),
+            ("ca", cert.ca),
+            ("dns_names", !cert.dns_names.is_empty()),
+            ("serial", cert.serial.is_some()),
+            ("key_usage", cert.key_usage.is_some()),
+        ];
+        if let Some((field, _)) = made_here.iter().find(|(_, set)| *set) {
+            return Err((
+                cert_at.field(field),
+                format!(
+                    "certificate {:?} is read from a file: leave out {field}, which only a certificate made by tlsim has",
+                    cert.name
+                ),
+            ));
+        }
+        if s.pki.epoch.is_none() {
+            return Err((
+                cert_at.field("file"),
+                "a certificate from a file needs pki.epoch: the calendar time at simulated time zero, inside its validity (such as the capture's date)".into(),
+            ));
+        }
+        return Ok(());
+    }
+    for (field, missing) in [
+        ("key", cert.key.is_none()),
+        ("not_before", cert.not_before.is_none()),
+        ("not_after", cert.not_after.is_none()),
+    ] {
+        if missing {
+            return Err((
+                cert_at.field("name"),
+                format!(
+                    "certificate {:?} needs {field} (or a file to read it from)",
+                    cert.name
+                ),
+            ));
         }
     }
     Ok(())
@@ -966,7 +1111,9 @@ fn check_client_certificate(
         )),
         (Some(leaf_name), Some(key)) => {
             let leaf = s.pki.certificates.iter().find(|c| c.name == leaf_name.0);
-            if leaf.is_some_and(|leaf| leaf.key != *key) {
+            // A certificate read from a file is checked against its key
+            // by public key, with the servers' (`check_pki_files`).
+            if leaf.is_some_and(|leaf| leaf.key.as_ref().is_some_and(|k| k != key)) {
                 return Err((
                     client_at.field("key"),
                     format!(

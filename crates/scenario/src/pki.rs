@@ -1,8 +1,9 @@
 //! Making a scenario's keys and certificates when the run starts.
 //!
 //! Everything is deterministic: P-256 keys come from the random stream
-//! `pki key <name>`, RSA keys from PEM files shipped beside the scenario, and
-//! signatures are deterministic (RFC 6979 for ECDSA; PKCS#1 v1.5 for RSA).
+//! `pki key <name>`, other keys and certificates from files shipped beside
+//! the scenario, and signatures are deterministic (RFC 6979 for ECDSA;
+//! PKCS#1 v1.5 for RSA).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +11,8 @@ use std::sync::Arc;
 
 use tlsim_sim::RngStream;
 use tlsim_tls::cert::{
-    CertificateParams, CertificateUrls, DistinguishedName as Dn, KeyPurpose, KeyUsage, Policy,
+    Certificate, CertificateParams, CertificateUrls, DistinguishedName as Dn, KeyPurpose, KeyUsage,
+    Policy,
 };
 use tlsim_tls::crypto::sign::SigningKey;
 
@@ -22,8 +24,8 @@ use crate::schema::{self, DistinguishedName, KeyKind, KeyUsageBit, Pki};
 pub struct Built {
     /// Signing keys.
     pub keys: BTreeMap<String, Arc<SigningKey>>,
-    /// Certificates, DER.
-    pub certs: BTreeMap<String, Vec<u8>>,
+    /// Certificates, DER: one for a certificate made here, all of a file's.
+    pub certs: BTreeMap<String, Vec<Vec<u8>>>,
 }
 
 fn dn(name: &DistinguishedName) -> Dn {
@@ -54,21 +56,30 @@ pub fn build(pki: &Pki, seed: u64, base: &Path) -> Result<Built, String> {
                     key.name
                 )
             })?,
-            KeyKind::RsaPem(file) => {
-                let path = base.join(file);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    format!("key {:?}: cannot read {}: {e}", key.name, path.display())
-                })?;
-                SigningKey::from_pem(&text)
-                    .map_err(|e| format!("key {:?}: {}: {e:?}", key.name, path.display()))?
+            KeyKind::RsaPem(file) | KeyKind::File(file) => {
+                read_key_file(base, file).map_err(|e| format!("key {:?}: {e}", key.name))?
             }
         };
         built.keys.insert(key.name.clone(), Arc::new(made));
     }
     let mut subjects: BTreeMap<&str, (Dn, &str)> = BTreeMap::new();
     for (index, cert) in pki.certificates.iter().enumerate() {
+        if let Some(file) = &cert.file {
+            let ders = read_cert_file(base, file)
+                .map_err(|e| format!("certificate {:?}: {e}", cert.name))?;
+            built.certs.insert(cert.name.clone(), ders);
+            continue;
+        }
+        let (Some(key), Some(not_before), Some(not_after)) =
+            (&cert.key, cert.not_before, cert.not_after)
+        else {
+            return Err(format!(
+                "certificate {:?} needs key, not_before and not_after, or a file",
+                cert.name
+            ));
+        };
         let subject = dn(&cert.subject);
-        let subject_key = &built.keys[&cert.key.0];
+        let subject_key = &built.keys[&key.0];
         let (issuer_dn, issuer_key) = match &cert.issuer {
             None => (subject.clone(), subject_key),
             Some(issuer) => {
@@ -82,7 +93,7 @@ pub fn build(pki: &Pki, seed: u64, base: &Path) -> Result<Built, String> {
             }
         };
         let serial = cert.serial.unwrap_or(index as u64 + 1);
-        let validity = (cert.not_before.0, cert.not_after.0);
+        let validity = (not_before.0, not_after.0);
         let params = if cert.ca {
             CertificateParams::ca(
                 serial,
@@ -139,8 +150,84 @@ pub fn build(pki: &Pki, seed: u64, base: &Path) -> Result<Built, String> {
         let der = params
             .sign(issuer_key, &mut rng)
             .map_err(|e| format!("certificate {:?}: {e:?}", cert.name))?;
-        subjects.insert(&cert.name, (subject, &cert.key.0));
-        built.certs.insert(cert.name.clone(), der);
+        subjects.insert(&cert.name, (subject, &key.0));
+        built.certs.insert(cert.name.clone(), vec![der]);
     }
     Ok(built)
+}
+
+/// Reads a private key file: PEM (`PRIVATE KEY`, `RSA PRIVATE KEY`,
+/// `EC PRIVATE KEY`) or the same structures in DER.
+/// `file` is as the scenario names it, `base` the scenario's folder.
+pub fn read_key_file(base: &Path, file: &str) -> Result<SigningKey, String> {
+    let bytes = std::fs::read(base.join(file))
+        .map_err(|e| format!("cannot read key file {file:?}: {}", io_reason(&e)))?;
+    let key = match std::str::from_utf8(&bytes) {
+        Ok(text) if text.contains("-----BEGIN") => SigningKey::from_pem(text).ok(),
+        _ => (SigningKey::from_pkcs8_der(&bytes).ok())
+            .or_else(|| SigningKey::from_pkcs1_der(&bytes).ok())
+            .or_else(|| SigningKey::from_sec1_der(&bytes).ok()),
+    };
+    key.ok_or_else(|| {
+        format!(
+            "key file {file:?} holds no private key tlsim can use: expected an RSA or P-256 \
+             key in PEM or DER (PKCS #8, PKCS #1 or SEC1)"
+        )
+    })
+}
+
+/// Reads a certificate file: every `CERTIFICATE` block of a PEM file
+/// (RFC 7468 §5), in order, or one DER certificate. Each must parse.
+pub fn read_cert_file(base: &Path, file: &str) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = std::fs::read(base.join(file))
+        .map_err(|e| format!("cannot read certificate file {file:?}: {}", io_reason(&e)))?;
+    let ders = match std::str::from_utf8(&bytes) {
+        Ok(text) if text.contains("-----BEGIN") => {
+            pem_certificates(text).map_err(|e| format!("certificate file {file:?} {e}"))?
+        }
+        _ => vec![bytes],
+    };
+    for (i, der) in ders.iter().enumerate() {
+        Certificate::parse(der).map_err(|e| {
+            format!(
+                "certificate {} of {file:?} is not an X.509 certificate tlsim reads: {e}",
+                i + 1
+            )
+        })?;
+    }
+    Ok(ders)
+}
+
+/// The DER of each `CERTIFICATE` block of `text`; explanatory text between
+/// blocks (as `openssl x509 -text` writes) is skipped.
+fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
+    const END: &str = "-----END ";
+    let mut ders = Vec::new();
+    let mut rest = text;
+    while let Some(begin) = rest.find("-----BEGIN ") {
+        let block = &rest[begin..];
+        let end = block
+            .find(END)
+            .and_then(|at| Some(at + END.len() + block[at + END.len()..].find("-----")? + 5))
+            .ok_or("a PEM block has no END line")?;
+        let (label, der) = pem_rfc7468::decode_vec(&block.as_bytes()[..end])
+            .map_err(|e| format!("a PEM block does not decode: {e}"))?;
+        if label == "CERTIFICATE" {
+            ders.push(der);
+        }
+        rest = &block[end..];
+    }
+    if ders.is_empty() {
+        return Err("holds no CERTIFICATE block".into());
+    }
+    Ok(ders)
+}
+
+/// An I/O error in words, without the "(os error 2)" the OS adds.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
 }

@@ -656,7 +656,7 @@ pub struct Pki {
     /// The calendar time at simulated time zero; certificate validity is
     /// checked against it plus the simulated clock. Left out: the latest
     /// `not_before` of the certificates, so that each has begun (any that
-    /// have ended still show as expired).
+    /// have ended still show as expired). Needed with certificate files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<CalendarTime>,
     /// Signing keys.
@@ -673,7 +673,7 @@ impl Pki {
     pub fn epoch(&self) -> CalendarTime {
         self.epoch.unwrap_or_else(|| {
             (self.certificates.iter())
-                .map(|c| c.not_before)
+                .filter_map(|c| c.not_before)
                 .max()
                 .unwrap_or(CalendarTime(0))
         })
@@ -699,18 +699,30 @@ pub enum KeyKind {
     P256Scalar(#[serde(with = "crate::names::hex")] Vec<u8>),
     /// An RSA key from a PEM file (PKCS#8 or PKCS#1), relative to the scenario file.
     RsaPem(String),
+    /// A private key from a file, relative to the scenario file: PEM or
+    /// DER, PKCS #8 (RSA or P-256), PKCS #1 (RSA) or SEC1 (P-256).
+    File(String),
 }
 
-/// An X.509 certificate.
+/// An X.509 certificate: made from the fields below, or read from `file`.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cert {
     /// Unique name.
     pub name: String,
+    /// A certificate file, relative to the scenario file: PEM with one or
+    /// more CERTIFICATE blocks (a chain, leaf first, or a set of trust
+    /// anchors), or one DER certificate. The name stands for all of them.
+    /// With a file, the fields that make a certificate are left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// The subject's distinguished name.
+    #[serde(default)]
     pub subject: DistinguishedName,
-    /// The subject's key (its public half goes into the certificate).
-    pub key: KeyName,
+    /// The subject's key (its public half goes into the certificate); with
+    /// `file`, the key that must match the first certificate's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyName>,
     /// The issuing certificate, listed earlier; left out, self-signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<CertName>,
@@ -734,10 +746,12 @@ pub struct Cert {
         skip_serializing_if = "Option::is_none"
     )]
     pub serial: Option<u64>,
-    /// Start of validity.
-    pub not_before: CalendarTime,
-    /// End of validity.
-    pub not_after: CalendarTime,
+    /// Start of validity (needed unless `file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<CalendarTime>,
+    /// End of validity (needed unless `file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<CalendarTime>,
     /// keyUsage bits (RFC 5280 §4.2.1.3). Left out: `[KeyCertSign, CrlSign]`
     /// for a CA, `[DigitalSignature]` for an end entity (plus `KeyEncipherment`
     /// with an RSA key); `[]` leaves the extension out.
@@ -797,7 +811,7 @@ pub struct Policy {
 
 /// A distinguished name; each attribute optional. Encoded in the order
 /// C, ST, L, O, OU, CN.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistinguishedName {
     /// commonName.
@@ -879,6 +893,10 @@ pub struct TlsClient {
     /// Highest version offered (default `"TLS 1.2"`).
     #[serde(default = "default_max_version")]
     pub max_version: Version,
+    /// `ClientHello.client_version` when it differs from `max_version`
+    /// (default: `max_version`, TLS 1.2 when that is TLS 1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hello_version: Option<Version>,
     /// Version written in the Client Hello's record header (default: TLS 1.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_version: Option<Version>,
@@ -922,12 +940,21 @@ pub struct TlsClient {
     /// listed follow in tlsim's own order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extension_order: Vec<Extension>,
+    /// Extensions tlsim does not build, sent as given (after the others
+    /// unless `extension_order` places them); a Server Hello may answer them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque_extensions: Vec<OpaqueExtension>,
     /// Certificates the client trusts as anchors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trust: Vec<CertName>,
     /// Check the server name against the certificate (default true).
     #[serde(default = "yes")]
     pub verify_hostname: bool,
+    /// Match the server name against the subject's common name when the
+    /// certificate has no subjectAltName DNS names (RFC 6125 §6.4.4, for
+    /// old certificates; default false).
+    #[serde(default)]
+    pub common_name_fallback: bool,
     /// Keep sessions and offer them again to the same server name (default true).
     #[serde(default = "yes")]
     pub resume: bool,
@@ -993,6 +1020,57 @@ pub struct ClientPins {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cbc_ivs: Vec<Vec<u8>>,
+    /// RSA key transport: the 46 random bytes of the pre-master secret.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pre_master_random: Option<Vec<u8>>,
+    /// RSA key transport: the PKCS #1 v1.5 padding string of the encrypted
+    /// pre-master secret (nonzero bytes, the modulus length less 51).
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rsa_padding: Option<Vec<u8>>,
+    /// The Client Key Exchange's ECDH public point as captured (without
+    /// its length byte), sent instead of the computed one: for a capture
+    /// whose key log is known but whose keys are not; pin `master_secret`.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ephemeral_public: Option<Vec<u8>>,
+    /// RSA key transport: the encrypted pre-master secret as captured
+    /// (without its length), likewise.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encrypted_pre_master: Option<Vec<u8>>,
+    /// The master secret (48 bytes), from a key log, instead of the
+    /// derived one.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub master_secret: Option<Vec<u8>>,
+}
+
+/// An extension sent as given: `(code: "0x000f", data: "01")`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpaqueExtension {
+    /// The extension type, by name or hex.
+    pub code: Extension,
+    /// The extension's body, hex (may be empty).
+    #[serde(default, with = "crate::names::hex")]
+    pub data: Vec<u8>,
 }
 
 /// What a TLS server accepts and presents.
@@ -1035,6 +1113,20 @@ pub struct TlsServer {
     /// issued, none accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tickets: Option<Tickets>,
+    /// The server's order of preference for its Server Key Exchange
+    /// signature, among what the client offers. Left out: the client's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_algorithms: Option<Vec<SigScheme>>,
+    /// The Server Hello's extensions in order. Left out: tlsim's own
+    /// choice and order. Given: server_name, ec_point_formats,
+    /// renegotiation_info and opaque extensions are sent only when listed
+    /// (and asked for); what the server agreed to (extended_master_secret,
+    /// ALPN, NPN) is sent anyway, after the listed ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_order: Option<Vec<Extension>>,
+    /// Extensions sent as given when the Client Hello carries the same type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque_extensions: Vec<OpaqueExtension>,
     /// How long this end takes to act on what it receives (computing keys,
     /// signing); TCP acknowledges in the meantime. Default 0.
     #[serde(default)]
@@ -1136,7 +1228,7 @@ pub struct ServerPins {
         skip_serializing_if = "Option::is_none"
     )]
     pub server_random: Option<Vec<u8>>,
-    /// The session ID (up to 32 bytes).
+    /// The session ID (0 to 32 bytes; `""` sends none).
     #[serde(
         default,
         with = "crate::names::opt_hex",
@@ -1166,4 +1258,38 @@ pub struct ServerPins {
         skip_serializing_if = "Option::is_none"
     )]
     pub ticket_key: Option<Vec<u8>>,
+    /// The salt of an RSA-PSS Server Key Exchange signature (as long as
+    /// the hash: 32, 48 or 64 bytes).
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pss_salt: Option<Vec<u8>>,
+    /// The Server Key Exchange's ECDH public point as captured (without
+    /// its length byte), sent instead of the computed one: for a capture
+    /// whose key log is known but whose keys are not; pin `master_secret`.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ephemeral_public: Option<Vec<u8>>,
+    /// The Server Key Exchange signature as captured (without its
+    /// length), sent instead of a new one: an ECDSA signature cannot be
+    /// made again otherwise.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signature: Option<Vec<u8>>,
+    /// The master secret (48 bytes), from a key log, instead of the
+    /// derived one.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub master_secret: Option<Vec<u8>>,
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::SessionStore;
+use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::sign::{DEFAULT_SIGNATURE_ALGORITHMS, SigningKey};
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::enums::{
@@ -27,6 +28,10 @@ pub struct ClientConfig {
     pub min_version: ProtocolVersion,
     /// The version offered in the Client Hello.
     pub max_version: ProtocolVersion,
+    /// `ClientHello.client_version`; `None` means `max_version` (TLS 1.2
+    /// when offering TLS 1.3). Another value reproduces a client that
+    /// writes one version and accepts another (RFC 5246 Appendix E.1).
+    pub hello_version: Option<ProtocolVersion>,
     /// The version in the Client Hello's record header; `None` means
     /// the lower of `max_version` and TLS 1.0 (RFC 5246 Appendix E.1: TLS
     /// 1.0 is the most compatible).
@@ -70,6 +75,9 @@ pub struct ClientConfig {
     pub trust_anchors: Vec<Vec<u8>>,
     /// Whether the leaf certificate must match `server_name`.
     pub verify_hostname: bool,
+    /// Whether a leaf without subjectAltName DNS names may match by its
+    /// subject's common name (RFC 6125 §6.4.4); off by default.
+    pub common_name_fallback: bool,
     /// Calendar time (Unix seconds) at simulated time zero, for
     /// certificate validity.
     pub now_unix: u64,
@@ -108,6 +116,7 @@ impl Default for ClientConfig {
         ClientConfig {
             min_version: ProtocolVersion::Tls10,
             max_version: ProtocolVersion::Tls12,
+            hello_version: None,
             record_version: None,
             cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
             groups: vec![NamedGroup::Secp256r1, NamedGroup::X25519],
@@ -124,6 +133,7 @@ impl Default for ClientConfig {
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             trust_anchors: Vec::new(),
             verify_hostname: true,
+            common_name_fallback: false,
             now_unix: DEFAULT_NOW_UNIX,
             verification_cache: None,
             session_store: None,
@@ -145,7 +155,23 @@ pub struct ClientPins {
     pub ephemeral_private_key: Option<Vec<u8>>,
     /// The explicit IVs of the client's CBC records, in order.
     pub cbc_ivs: Option<Vec<[u8; AES_BLOCK_LEN]>>,
+    /// RSA key transport: the 46 random bytes of the pre-master secret
+    /// (RFC 5246 §7.4.7.1).
+    pub pre_master_random: Option<[u8; PRE_MASTER_RANDOM_LEN]>,
+    /// RSA key transport: the PKCS #1 v1.5 padding string of the encrypted
+    /// pre-master secret (RFC 8017 §7.2.1: nonzero bytes, the modulus
+    /// length less 51).
+    pub rsa_padding: Option<Vec<u8>>,
+    /// The Client Key Exchange as captured, for a capture whose key log is
+    /// known but whose keys are not: the ECDH public point, or the
+    /// encrypted pre-master secret (RSA), sent instead of the computed one.
+    pub key_exchange: Option<Vec<u8>>,
+    /// The master secret, from a key log, instead of the derived one.
+    pub master_secret: Option<[u8; MASTER_SECRET_LEN]>,
 }
+
+/// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.
+pub const PRE_MASTER_RANDOM_LEN: usize = 46;
 
 /// Sessions a client may resume, keyed by server name; bounded, oldest
 /// evicted first.

@@ -47,6 +47,7 @@ use tlsim_tls::require_handshake;
 
 use crate::client_auth::{self, CertificateAnswer};
 use crate::config::ClientConfig;
+use crate::config::PRE_MASTER_RANDOM_LEN;
 use crate::states::ClientState;
 
 /// The default order of Client Hello extensions, a 2013 browser's.
@@ -157,7 +158,8 @@ fn send_client_hello(
     let mut hello = ClientHello {
         // RFC 8446 §4.1.2: a client offering TLS 1.3 names it in
         // supported_versions only; legacy_version stays TLS 1.2.
-        client_version: config.max_version.min(ProtocolVersion::Tls12),
+        client_version: (config.hello_version)
+            .unwrap_or(config.max_version.min(ProtocolVersion::Tls12)),
         random: Random(random),
         session_id,
         cipher_suites: config.cipher_suites.clone(),
@@ -302,7 +304,10 @@ impl ExpectServerHello {
                 }
                 ServerExtension::NextProtocolNegotiation(_) => config.npn,
                 ServerExtension::SessionTicketAck => config.session_ticket,
-                ServerExtension::Unknown { .. } => false,
+                // Answers to the extensions sent as given.
+                ServerExtension::Unknown { typ, .. } => {
+                    config.opaque_extensions.iter().any(|(t, _)| t == typ)
+                }
             };
             if !offered {
                 return Err(PeerMisbehaved::UnsolicitedExtension(ext.ext_type()).into());
@@ -556,6 +561,7 @@ pub(crate) fn verify_server_certificate(
             .server_name
             .as_deref()
             .filter(|_| config.verify_hostname),
+        common_name_fallback: config.common_name_fallback,
         now_unix: config.now_unix,
         cache: config.verification_cache.as_deref(),
     };
@@ -838,6 +844,7 @@ fn ecdhe_premaster(
         },
     );
     let pre_master = secret.agree(&share.public).map_err(crypto_error)?;
+    let public = agreed.config.pins.key_exchange.clone().unwrap_or(public);
     Ok((pre_master, ClientEcdhPublic { public }.to_bytes()))
 }
 
@@ -853,17 +860,27 @@ fn rsa_premaster(
 ) -> Result<(Vec<u8>, Vec<u8>), Error> {
     // "client_version: The latest (newest) version supported by the
     // client. This is used to detect version rollback attacks."
-    let mut pre_master = agreed.config.max_version.get().to_be_bytes().to_vec();
+    // That is the Client Hello's version, which the scenario may set apart.
+    let config = &agreed.config;
+    let client_version = (config.hello_version).unwrap_or(config.max_version);
+    let mut pre_master = client_version.get().to_be_bytes().to_vec();
     let mut random = [0u8; PRE_MASTER_RANDOM_LEN];
-    core.rng.fill(&mut random);
+    match config.pins.pre_master_random {
+        Some(pinned) => random = pinned,
+        None => core.rng.fill(&mut random),
+    }
     pre_master.extend_from_slice(&random);
-    let ciphertext = server_key
-        .0
-        .encrypt_pkcs1v15(&pre_master, &mut core.rng)
-        .map_err(crypto_error)?;
+    let ciphertext = match &config.pins.rsa_padding {
+        Some(padding) => {
+            (server_key.0).encrypt_pkcs1v15_with_padding(&pre_master, padding, &mut core.rng)
+        }
+        None => server_key.0.encrypt_pkcs1v15(&pre_master, &mut core.rng),
+    }
+    .map_err(crypto_error)?;
+    let ciphertext = config.pins.key_exchange.clone().unwrap_or(ciphertext);
     core.ctx
         .action(now, tracer, "Encrypt the Pre-master Secret", |e| {
-            e.field("Client Version", agreed.config.max_version)
+            e.field("Client Version", client_version)
                 .field("Random", hex(&random))
                 .field("Pre-master Secret", hex(&pre_master))
                 .field("Server RSA Key", format!("{} bits", server_key.0.bits()))
@@ -879,9 +896,6 @@ fn rsa_premaster(
         EncryptedPreMasterSecret { ciphertext }.to_bytes(),
     ))
 }
-
-/// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.
-const PRE_MASTER_RANDOM_LEN: usize = 46;
 
 /// Queues Change Cipher Spec, the NPN choice if any, and Finished.
 fn send_finished(

@@ -71,6 +71,9 @@ impl ClientConnection {
         if let Some(ivs) = &config.pins.cbc_ivs {
             core.pin_cbc_ivs(ivs);
         }
+        if let Some(master_secret) = config.pins.master_secret {
+            core.pin_master_secret(master_secret);
+        }
         ClientConnection {
             conn: Connection::new(
                 core,

@@ -169,6 +169,7 @@ fn pinned_transcript(seed: u64, suite: u16, version: u16) -> (Vec<u8>, Vec<u8>) 
         client_random: Some([1; 32]),
         ephemeral_private_key: Some(vec![2; 32]),
         cbc_ivs: Some(vec![[3; 16]; 8]),
+        ..ClientPins::default()
     };
     let mut server = server_config(&pki);
     server.pins = ServerPins {
@@ -176,6 +177,7 @@ fn pinned_transcript(seed: u64, suite: u16, version: u16) -> (Vec<u8>, Vec<u8>) 
         session_id: Some(vec![5; 32]),
         ephemeral_private_key: Some(vec![6; 32]),
         cbc_ivs: Some(vec![[7; 16]; 8]),
+        ..ServerPins::default()
     };
     let mut pair = Pair::with_seed(client, server, seed);
     pair.handshake();

@@ -145,6 +145,7 @@ fn verify_client_chain(
         peer: Side::Client,
         trust_anchors: &auth.trust_anchors,
         name: None,
+        common_name_fallback: false,
         now_unix: auth.now_unix,
         cache: None,
     };

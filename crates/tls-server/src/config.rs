@@ -5,10 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_tls::conn::SessionStore;
 use tlsim_tls::conn::ticket::TicketKey;
+use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::crypto::ticket::Tls13TicketKey;
-use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use tlsim_tls::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
 /// The server's configuration.
@@ -43,6 +44,21 @@ pub struct ServerConfig {
     /// [`DEFAULT_MAX_HANDSHAKE_LEN`] (1 MiB), room for the largest Client
     /// Hello whose length fields are all filled (about 128 KiB).
     pub max_handshake_len: usize,
+    /// The server's order of preference for its Server Key Exchange
+    /// signature; `None`: the client's order (RFC 5246 §7.4.1.4.1).
+    pub signature_algorithms: Option<Vec<SignatureScheme>>,
+    /// The Server Hello's extensions and their order, by type, to
+    /// reproduce another server's hello: an acknowledgement
+    /// (server_name, ec_point_formats, renegotiation_info) or an opaque
+    /// extension is sent only when listed, in the listed order; what the
+    /// server agreed to (extended_master_secret, ALPN, NPN) is always sent,
+    /// after the listed ones unless listed. `None`: tlsim's own order.
+    pub extension_order: Option<Vec<ExtensionType>>,
+    /// Extensions sent as given, by code point and body, when the Client
+    /// Hello carried the same type (RFC 5246 §7.4.1.4), such as heartbeat
+    /// (RFC 6520) or record_size_limit (RFC 8449); one of a type tlsim
+    /// builds (ec_point_formats) takes the place of tlsim's.
+    pub opaque_extensions: Vec<(ExtensionType, Vec<u8>)>,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
     /// RFC 8446 §4.2.2: a HelloRetryRequest carries a cookie, which the
@@ -88,6 +104,9 @@ impl ServerConfig {
             extended_master_secret: true,
             tickets: None,
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
+            signature_algorithms: None,
+            extension_order: None,
+            opaque_extensions: Vec::new(),
             pins: ServerPins::default(),
             tls13_tickets: None,
             client_auth: ClientAuth::default(),
@@ -151,6 +170,17 @@ pub struct ServerPins {
     pub ephemeral_private_key: Option<Vec<u8>>,
     /// The explicit IVs of the server's CBC records, in order.
     pub cbc_ivs: Option<Vec<[u8; AES_BLOCK_LEN]>>,
+    /// The salt of an RSA-PSS Server Key Exchange signature (as long as
+    /// the hash).
+    pub pss_salt: Option<Vec<u8>>,
+    /// The Server Key Exchange's ECDH public point and signature as
+    /// captured, for a capture whose key log is known but whose keys are
+    /// not (an ECDSA signature cannot be made again otherwise).
+    pub ephemeral_public: Option<Vec<u8>>,
+    /// See [`ephemeral_public`](Self::ephemeral_public).
+    pub signature: Option<Vec<u8>>,
+    /// The master secret, from a key log, instead of the derived one.
+    pub master_secret: Option<[u8; MASTER_SECRET_LEN]>,
 }
 
 /// Sessions the server can resume, by session ID; bounded, the oldest is

@@ -33,14 +33,14 @@ use tlsim_tls::crypto::sign::{self, KeyType};
 use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, KeyExchange, suite_params};
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat,
-    HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+    ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::downgrade_sentinel;
 use tlsim_tls::msgs::{
     ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned, EcdheServerKeyExchange,
-    EncryptedPreMasterSecret, HandshakeMessage, Random, ServerEcdhParams, ServerExtension,
-    ServerHello, SessionId,
+    EncryptedPreMasterSecret, HandshakeMessage, HelloExtension, Random, ServerEcdhParams,
+    ServerExtension, ServerHello, SessionId,
 };
 use tlsim_tls::require_handshake;
 
@@ -114,6 +114,8 @@ struct Requested {
     /// The SessionTicket extension's body (RFC 5077 §3.2): empty to ask
     /// for a ticket, or a ticket to resume with.
     session_ticket: Option<Vec<u8>>,
+    /// Every extension type of the Client Hello, for the opaque answers.
+    offered: Vec<ExtensionType>,
 }
 
 impl Requested {
@@ -130,6 +132,7 @@ impl Requested {
             groups: None,
             signature_algorithms: None,
             session_ticket: None,
+            offered: hello.extensions.iter().map(|e| e.ext_type()).collect(),
         };
         // Unknown extensions are ignored (RFC 5246 §7.4.1.4); duplicates
         // were rejected when the hello was parsed.
@@ -323,7 +326,22 @@ impl ExpectClientHello {
                 self.config.npn.clone(),
             ));
         }
-        exts
+        // An opaque extension takes the place of tlsim's own of its type.
+        let opaque = &self.config.opaque_extensions;
+        exts.retain(|ext| !opaque.iter().any(|(typ, _)| *typ == ext.ext_type()));
+        // RFC 5246 §7.4.1.4: only types the client sent may come back.
+        exts.extend(
+            (self.config.opaque_extensions.iter())
+                .filter(|(typ, _)| requested.offered.contains(typ))
+                .map(|(typ, data)| ServerExtension::Unknown {
+                    typ: *typ,
+                    data: data.clone(),
+                }),
+        );
+        match &self.config.extension_order {
+            Some(order) => listed_in_order(exts, order),
+            None => exts,
+        }
     }
 
     fn advertises_npn(&self, requested: &Requested, alpn: Option<&Vec<u8>>) -> bool {
@@ -635,22 +653,26 @@ impl Flow {
                 let params = ServerEcdhParams {
                     curve_type: EcCurveType::NamedCurve,
                     named_curve: group.named_curve(),
-                    public,
+                    public: config.pins.ephemeral_public.clone().unwrap_or(public),
                 };
                 let scheme = signature_scheme(
                     config.signing_key.key_type(),
                     choice.version,
                     requested.signature_algorithms.as_deref(),
+                    config.signature_algorithms.as_deref(),
                 )?;
                 let content = sign::server_key_exchange_signed_content(
                     &randoms.client,
                     &randoms.server,
                     &params.to_bytes(),
                 );
-                let signature = config
-                    .signing_key
-                    .sign(scheme, &content, &mut core.rng)
-                    .map_err(crypto_error)?;
+                let signature = match (&config.pins.signature, &config.pins.pss_salt) {
+                    (Some(captured), _) => Ok(captured.clone()),
+                    (None, Some(salt)) if scheme.is_pss() => (config.signing_key)
+                        .sign_with_pss_salt(scheme, &content, salt, &mut core.rng),
+                    _ => config.signing_key.sign(scheme, &content, &mut core.rng),
+                }
+                .map_err(crypto_error)?;
                 core.ctx
                     .action(now, tracer, "Sign the Server Key Exchange", |e| {
                         e.field("Signature Algorithm", scheme.name())
@@ -708,10 +730,35 @@ impl Flow {
     }
 }
 
+/// The Server Hello extensions `order` lists, in its order, then those
+/// the server agreed to that it leaves out; acknowledgements and opaque
+/// extensions it does not list are not sent.
+fn listed_in_order(exts: Vec<ServerExtension>, order: &[ExtensionType]) -> Vec<ServerExtension> {
+    let mut ranked: Vec<(usize, ServerExtension)> = (exts.into_iter())
+        .filter_map(|ext| {
+            let rank = order.iter().position(|&t| t == ext.ext_type());
+            let agreed = matches!(
+                ext,
+                ServerExtension::ExtendedMasterSecret
+                    | ServerExtension::Alpn(_)
+                    | ServerExtension::NextProtocolNegotiation(_)
+            );
+            match rank {
+                Some(rank) => Some((rank, ext)),
+                None => agreed.then_some((usize::MAX, ext)),
+            }
+        })
+        .collect();
+    // Stable: what is left out keeps tlsim's order.
+    ranked.sort_by_key(|(rank, _)| *rank);
+    ranked.into_iter().map(|(_, ext)| ext).collect()
+}
+
 /// RFC 5246 §7.4.1.4.1: in TLS 1.2 the server signs with the first pair
 /// of the client's list (its order of preference) that the key can sign
-/// with, and without the extension assumes SHA-1; earlier versions use
-/// MD5‖SHA-1 (RSA) or SHA-1 (ECDSA).
+/// with, or the first of the server's own `preferred` list that the
+/// client offers; without the extension it assumes SHA-1; earlier
+/// versions use MD5‖SHA-1 (RSA) or SHA-1 (ECDSA).
 ///
 /// # Errors
 /// handshake_failure when the client lists nothing the key signs with.
@@ -719,6 +766,7 @@ fn signature_scheme(
     key_type: KeyType,
     version: ProtocolVersion,
     offered: Option<&[SignatureScheme]>,
+    preferred: Option<&[SignatureScheme]>,
 ) -> Result<sign::SignatureScheme, Error> {
     if version < ProtocolVersion::Tls12 {
         return Ok(sign::SignatureScheme::default_for(key_type, version.get()));
@@ -732,9 +780,14 @@ fn signature_scheme(
             KeyType::Rsa => sign::SignatureScheme::RsaPkcs1Sha1,
         });
     };
-    offered
-        .iter()
-        .filter_map(|&code_point| sign::SignatureScheme::from_code_point(code_point))
+    let in_order: Vec<SignatureScheme> = match preferred {
+        Some(preferred) => (preferred.iter().copied())
+            .filter(|p| offered.contains(p))
+            .collect(),
+        None => offered.to_vec(),
+    };
+    (in_order.into_iter())
+        .filter_map(sign::SignatureScheme::from_code_point)
         .find(|scheme| scheme.signs_with(key_type))
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemeInCommon.into())
 }
@@ -1021,27 +1074,29 @@ mod tests {
     #[test]
     fn tls12_signature_defaults_to_sha1_without_the_extension() {
         assert_eq!(
-            signature_scheme(KeyType::EcdsaP256, ProtocolVersion::Tls12, None).unwrap(),
+            signature_scheme(KeyType::EcdsaP256, ProtocolVersion::Tls12, None, None).unwrap(),
             sign::SignatureScheme::EcdsaSha1
         );
         assert_eq!(
             signature_scheme(
                 KeyType::Rsa,
                 ProtocolVersion::Tls12,
-                Some(&[SignatureScheme::RsaPkcs1Sha256])
+                Some(&[SignatureScheme::RsaPkcs1Sha256]),
+                None,
             )
             .unwrap(),
             sign::SignatureScheme::RsaPkcs1Sha256
         );
         assert_eq!(
-            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls11, None).unwrap(),
+            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls11, None, None).unwrap(),
             sign::SignatureScheme::RsaPkcs1Md5Sha1
         );
         assert!(
             signature_scheme(
                 KeyType::Rsa,
                 ProtocolVersion::Tls12,
-                Some(&[SignatureScheme::EcdsaSha1])
+                Some(&[SignatureScheme::EcdsaSha1]),
+                None,
             )
             .is_err()
         );
@@ -1056,8 +1111,9 @@ mod tests {
             SignatureScheme::EcdsaSecp256r1Sha256,
             SignatureScheme::RsaPkcs1Sha256,
         ];
-        let chosen =
-            |key_type| signature_scheme(key_type, ProtocolVersion::Tls12, Some(&offered)).unwrap();
+        let chosen = |key_type| {
+            signature_scheme(key_type, ProtocolVersion::Tls12, Some(&offered), None).unwrap()
+        };
         assert_eq!(chosen(KeyType::Rsa), sign::SignatureScheme::RsaPssSha384);
         // A P-256 key signs with SHA-256, its curve's hash, not SHA-384.
         assert_eq!(
@@ -1065,7 +1121,39 @@ mod tests {
             sign::SignatureScheme::EcdsaSha256
         );
         assert_eq!(
-            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls12, Some(&[])),
+            signature_scheme(KeyType::Rsa, ProtocolVersion::Tls12, Some(&[]), None),
+            Err(PeerIncompatible::NoSignatureSchemeInCommon.into())
+        );
+    }
+
+    #[test]
+    fn a_server_preference_decides_among_what_the_client_offers() {
+        let offered = [
+            SignatureScheme::RsaPssRsaeSha256,
+            SignatureScheme::RsaPkcs1Sha384,
+            SignatureScheme::RsaPkcs1Sha256,
+        ];
+        let preferred = [
+            SignatureScheme::RsaPkcs1Sha512,
+            SignatureScheme::RsaPkcs1Sha256,
+            SignatureScheme::RsaPssRsaeSha256,
+        ];
+        assert_eq!(
+            signature_scheme(
+                KeyType::Rsa,
+                ProtocolVersion::Tls12,
+                Some(&offered),
+                Some(&preferred)
+            ),
+            Ok(sign::SignatureScheme::RsaPkcs1Sha256)
+        );
+        assert_eq!(
+            signature_scheme(
+                KeyType::Rsa,
+                ProtocolVersion::Tls12,
+                Some(&offered),
+                Some(&[SignatureScheme::RsaPkcs1Sha512])
+            ),
             Err(PeerIncompatible::NoSignatureSchemeInCommon.into())
         );
     }

@@ -64,6 +64,9 @@ impl ServerConnection {
         if let Some(ivs) = &config.pins.cbc_ivs {
             core.pin_cbc_ivs(ivs);
         }
+        if let Some(master_secret) = config.pins.master_secret {
+            core.pin_master_secret(master_secret);
+        }
         ServerConnection {
             conn: Connection::new(
                 core,

@@ -10,7 +10,9 @@ use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::conn::EventContext;
 use tlsim_tls::conn::ticket::TicketKey;
+use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, Tls13TicketKey};
+use tlsim_tls::enums::ExtensionType;
 use tlsim_tls_client::config::TicketStore;
 use tlsim_tls_client::{ClientCertificate, ClientConfig, ClientConnection, ClientSessionStore};
 use tlsim_tls_script::{Conversation, Script};
@@ -27,7 +29,8 @@ use super::tls::{NoApp, Tls, TlsEnd};
 use crate::CertName;
 use crate::pki::Built;
 use crate::schema::{
-    ClientApp, ClientAuthMode, Data, Scenario, ServerApp, Tickets, TlsClient, TlsServer,
+    ClientApp, ClientAuthMode, Data, OpaqueExtension, Scenario, ServerApp, Tickets, TlsClient,
+    TlsServer,
 };
 use crate::units::Time;
 
@@ -116,7 +119,10 @@ impl<'a> Factory<'a> {
 
     /// The DER of the named certificates, in order.
     fn certs(&self, names: &[CertName]) -> Vec<Vec<u8>> {
-        names.iter().map(|c| self.pki.certs[&c.0].clone()).collect()
+        names
+            .iter()
+            .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
+            .collect()
     }
 
     fn client_config(&mut self, profile: &str, host: &str) -> Arc<ClientConfig> {
@@ -128,6 +134,7 @@ impl<'a> Factory<'a> {
         let config = Arc::new(ClientConfig {
             min_version: p.min_version.0,
             max_version: p.max_version.0,
+            hello_version: p.hello_version.map(|v| v.0),
             record_version: p.record_version.map(|v| v.0),
             cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
             groups: p.groups.iter().map(|g| g.0).collect(),
@@ -142,14 +149,13 @@ impl<'a> Factory<'a> {
             session_ticket: p.session_ticket,
             extension_order: (!p.extension_order.is_empty())
                 .then(|| p.extension_order.iter().map(|e| e.0).collect()),
-            opaque_extensions: Vec::new(),
+            opaque_extensions: opaque(&p.opaque_extensions),
             max_handshake_len: tlsim_tls_client::config::DEFAULT_MAX_HANDSHAKE_LEN,
-            trust_anchors: p
-                .trust
-                .iter()
-                .map(|c| self.pki.certs[&c.0].clone())
+            trust_anchors: (p.trust.iter())
+                .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
                 .collect(),
             verify_hostname: p.verify_hostname,
+            common_name_fallback: p.common_name_fallback,
             now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
             verification_cache: p
                 .verification_cache
@@ -165,6 +171,12 @@ impl<'a> Factory<'a> {
                     .and_then(|r| r.try_into().ok()),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+                pre_master_random: (p.pins.pre_master_random.as_deref())
+                    .and_then(|r| r.try_into().ok()),
+                rsa_padding: p.pins.rsa_padding.clone(),
+                key_exchange: (p.pins.ephemeral_public.clone())
+                    .or_else(|| p.pins.encrypted_pre_master.clone()),
+                master_secret: master_secret(&p.pins.master_secret),
             },
             tickets: p
                 .resume
@@ -191,10 +203,8 @@ impl<'a> Factory<'a> {
             max_version: p.max_version.0,
             cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
             groups: p.groups.iter().map(|g| g.0).collect(),
-            cert_chain: p
-                .chain
-                .iter()
-                .map(|c| self.pki.certs[&c.0].clone())
+            cert_chain: (p.chain.iter())
+                .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
                 .collect(),
             signing_key: self.pki.keys[&p.key.0].clone(),
             alpn: p.alpn.iter().map(|a| a.clone().into_bytes()).collect(),
@@ -208,6 +218,11 @@ impl<'a> Factory<'a> {
                 .as_ref()
                 .map(|t| self.ticket_policy(t, profile, host, port)),
             max_handshake_len: tlsim_tls_server::config::DEFAULT_MAX_HANDSHAKE_LEN,
+            signature_algorithms: (p.signature_algorithms.as_ref())
+                .map(|list| list.iter().map(|s| s.0).collect()),
+            extension_order: (p.extension_order.as_ref())
+                .map(|order| order.iter().map(|e| e.0).collect()),
+            opaque_extensions: opaque(&p.opaque_extensions),
             pins: tlsim_tls_server::ServerPins {
                 server_random: p
                     .pins
@@ -217,6 +232,10 @@ impl<'a> Factory<'a> {
                 session_id: p.pins.session_id.clone(),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+                pss_salt: p.pins.pss_salt.clone(),
+                ephemeral_public: p.pins.ephemeral_public.clone(),
+                signature: p.pins.signature.clone(),
+                master_secret: master_secret(&p.pins.master_secret),
             },
             tls13_tickets: p.tickets.as_ref().map(|t| Tls13TicketConfig {
                 count: t.count,
@@ -377,4 +396,14 @@ fn pinned_ivs(ivs: &[Vec<u8>]) -> Option<Vec<[u8; 16]>> {
 /// RFC 8446 §4.6.1); the loader has checked it is whole.
 fn whole_seconds(t: Time) -> u32 {
     u32::try_from(t.0.as_nanos() / 1_000_000_000).unwrap_or(u32::MAX)
+}
+
+fn master_secret(pinned: &Option<Vec<u8>>) -> Option<[u8; MASTER_SECRET_LEN]> {
+    pinned.as_deref().and_then(|m| m.try_into().ok())
+}
+
+fn opaque(extensions: &[OpaqueExtension]) -> Vec<(ExtensionType, Vec<u8>)> {
+    (extensions.iter())
+        .map(|e| (e.code.0, e.data.clone()))
+        .collect()
 }

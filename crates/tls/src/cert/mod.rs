@@ -17,7 +17,7 @@ pub mod x509;
 
 use core::fmt;
 
-pub use verify::{ChainReport, VerificationCache, verify_chain};
+pub use verify::{ChainReport, VerificationCache, leaf_matches_host, verify_chain};
 pub use x509::{
     Certificate, CertificateParams, CertificateUrls, DistinguishedName, KeyPurpose, KeyUsage,
     OutlineField, Policy, outline,

@@ -121,6 +121,19 @@ pub struct ChainReport {
     pub from_cache: bool,
 }
 
+/// Whether `leaf` is a certificate for `host`: one of its subjectAltName
+/// dNSName entries matches (RFC 6125 §6.4); or, with
+/// `common_name_fallback` and no dNSName at all, its subject's common
+/// name does (§6.4.4: only "if the presented identifiers do not include a
+/// DNS-ID"; other subjectAltName types are not read, so they do not stop
+/// the fallback).
+pub fn leaf_matches_host(leaf: &Certificate, host: &str, common_name_fallback: bool) -> bool {
+    if leaf.dns_names.is_empty() && common_name_fallback {
+        return (leaf.subject.common_name()).is_some_and(|cn| dns_name_matches(cn, host));
+    }
+    leaf.dns_names.iter().any(|p| dns_name_matches(p, host))
+}
+
 /// Whether `pattern` (a dNSName from the certificate) matches `host`.
 ///
 /// RFC 6125 §6.4.1: case-insensitive label comparison. §6.4.3: a `*`
@@ -179,7 +192,7 @@ pub fn verify_chain(
     let leaf = chain.first().ok_or(CertError::EmptyChain)?;
     check_validity(leaf, now)?;
     if let Some(name) = server_name {
-        if !leaf.dns_names.iter().any(|p| dns_name_matches(p, name)) {
+        if !leaf_matches_host(leaf, name, false) {
             return Err(CertError::NameMismatch);
         }
     }

@@ -11,6 +11,7 @@ use crate::crypto::cipher::tls13::{
     LEGACY_RECORD_VERSION, OUTER_CONTENT_TYPE, Tls13Decrypter, Tls13Encrypter,
 };
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
+use crate::crypto::prf::MASTER_SECRET_LEN;
 use crate::crypto::suites::AES_BLOCK_LEN;
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
@@ -270,6 +271,8 @@ pub struct Core {
     write_version: ProtocolVersion,
     version: Option<ProtocolVersion>,
     pinned_ivs: VecDeque<[u8; AES_BLOCK_LEN]>,
+    /// A master secret given instead of derived (from a key log).
+    pub(super) pinned_master_secret: Option<[u8; MASTER_SECRET_LEN]>,
     outgoing: Vec<u8>,
     flight: Batch,
     handshake_buf: Vec<u8>,
@@ -342,6 +345,7 @@ impl Core {
             write_version,
             version: None,
             pinned_ivs: VecDeque::new(),
+            pinned_master_secret: None,
             outgoing: Vec::new(),
             flight: Batch::default(),
             handshake_buf: Vec::new(),
@@ -379,6 +383,13 @@ impl Core {
     /// when they run out, IVs come from the random stream again.
     pub fn pin_cbc_ivs(&mut self, ivs: &[[u8; AES_BLOCK_LEN]]) {
         self.pinned_ivs = ivs.iter().copied().collect();
+    }
+
+    /// Pins the master secret of the next full handshake: it takes the
+    /// place of the derived one, so that a capture whose key log is known
+    /// but whose ephemeral keys are not can be reproduced.
+    pub fn pin_master_secret(&mut self, master_secret: [u8; MASTER_SECRET_LEN]) {
+        self.pinned_master_secret = Some(master_secret);
     }
 
     /// Fixes the negotiated version: records are written with it from now

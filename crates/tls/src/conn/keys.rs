@@ -135,6 +135,8 @@ impl Core {
                 None,
             )
         };
+        let derived = master;
+        let master = self.pinned_master_secret.take().unwrap_or(derived);
         self.ctx.action(now, tracer, "Master secret", |e| {
             // RFC 5246 §8.1: every input of the PRF, the secret first.
             let e = e
@@ -148,6 +150,12 @@ impl Core {
                     .field("Label", "master secret")
                     .field("Client Random", hex(&randoms.client))
                     .field("Server Random", hex(&randoms.server)),
+            };
+            let e = if master == derived {
+                e
+            } else {
+                e.field("Derived Master Secret", hex(&derived))
+                    .field("Pinned", "the scenario's master_secret takes its place")
             };
             e.field("Master Secret", hex(&master)).explain(
                 "The PRF stretches the pre-master secret and the handshake's unique values \

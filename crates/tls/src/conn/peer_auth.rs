@@ -9,7 +9,7 @@
 use tlsim_sim::{Instant, Tracer};
 
 use super::{Core, certificate_error, crypto_error};
-use crate::cert::{Certificate, VerificationCache, verify_chain};
+use crate::cert::{CertError, Certificate, VerificationCache, leaf_matches_host, verify_chain};
 use crate::codec::hex;
 use crate::crypto::cipher::Side;
 use crate::crypto::sign::{PublicKey, SignatureScheme};
@@ -24,6 +24,9 @@ pub struct ChainCheck<'a> {
     pub trust_anchors: &'a [Vec<u8>],
     /// The name the leaf must carry, if checked.
     pub name: Option<&'a str>,
+    /// RFC 6125 §6.4.4: a leaf without DNS names may match `name` by its
+    /// subject's common name.
+    pub common_name_fallback: bool,
     /// Calendar time (Unix seconds) at simulated time zero.
     pub now_unix: u64,
     /// Signatures verified before, if shared.
@@ -54,16 +57,35 @@ pub fn verify_certificate_chain(
         .collect();
     let now_unix = check.now_unix + now.as_nanos() / 1_000_000_000;
     let name = check.name;
+    // With the common-name fallback the name is checked after the chain.
+    let chain_name = name.filter(|_| !check.common_name_fallback);
     let result = match check.cache {
-        Some(cache) => verify_chain(&chain, &anchors, name, now_unix, &mut super::lock(cache)),
+        Some(cache) => verify_chain(
+            &chain,
+            &anchors,
+            chain_name,
+            now_unix,
+            &mut super::lock(cache),
+        ),
         None => verify_chain(
             &chain,
             &anchors,
-            name,
+            chain_name,
             now_unix,
             &mut VerificationCache::new(),
         ),
     };
+    let result = result.and_then(|report| match name {
+        Some(host)
+            if check.common_name_fallback
+                && !chain
+                    .first()
+                    .is_some_and(|leaf| leaf_matches_host(leaf, host, true)) =>
+        {
+            Err(CertError::NameMismatch)
+        }
+        _ => Ok(report),
+    });
     let (title, explain) = match check.peer {
         Side::Server => (
             "Verify the certificate chain",

@@ -98,6 +98,16 @@ impl SignatureScheme {
             .unwrap_or("rsa_pkcs1_md5_sha1")
     }
 
+    /// Whether this is an RSA-PSS scheme.
+    pub fn is_pss(self) -> bool {
+        matches!(
+            self,
+            SignatureScheme::RsaPssSha256
+                | SignatureScheme::RsaPssSha384
+                | SignatureScheme::RsaPssSha512
+        )
+    }
+
     /// Whether this is an ECDSA scheme (otherwise RSA).
     pub fn is_ecdsa(self) -> bool {
         matches!(
@@ -380,6 +390,68 @@ impl SigningKey {
     }
 }
 
+impl SigningKey {
+    /// Signs `message` with an RSA-PSS `scheme` whose salt (RFC 8017
+    /// §9.1.1 step 4, as long as the hash: RFC 8446 §4.2.3) is `salt`
+    /// instead of random bytes, to reproduce a recorded signature.
+    ///
+    /// RSA's blinding factor still comes from `rng`.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedSignatureAlgorithm`] for a scheme that is
+    /// not RSA-PSS, a key that is not RSA, or a salt of another length.
+    pub fn sign_with_pss_salt<R: CryptoRng + ?Sized>(
+        &self,
+        scheme: SignatureScheme,
+        message: &[u8],
+        salt: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, CryptoError> {
+        if !scheme.is_pss() || salt.len() != scheme.digest(&[]).len() {
+            return Err(CryptoError::UnsupportedSignatureAlgorithm);
+        }
+        // PSS draws the salt first, then the blinding factor.
+        self.sign(
+            scheme,
+            message,
+            &mut GivenBytes {
+                given: salt,
+                then: rng,
+            },
+        )
+    }
+}
+
+/// A generator that yields given bytes (a pinned salt or padding), then
+/// those of `then`.
+struct GivenBytes<'a, R: ?Sized> {
+    given: &'a [u8],
+    then: &'a mut R,
+}
+
+impl<R: CryptoRng + ?Sized> rand_core::TryRng for GivenBytes<'_, R> {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut bytes = [0; 4];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u32::from_le_bytes(bytes))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut bytes = [0; 8];
+        self.try_fill_bytes(&mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        let taken = dst.len().min(self.given.len());
+        dst[..taken].copy_from_slice(&self.given[..taken]);
+        self.then.fill_bytes(&mut dst[taken..]);
+        self.given = &self.given[taken..];
+        Ok(())
+    }
+}
+
+impl<R: CryptoRng + ?Sized> rand_core::TryCryptoRng for GivenBytes<'_, R> {}
+
 impl PublicKey {
     /// RFC 5246 §7.4.7.1: the premaster secret encrypted to this RSA key
     /// with RSAES-PKCS1-v1_5 (RFC 8017 §7.2.1); the padding's random
@@ -399,6 +471,36 @@ impl PublicKey {
                 .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
             PublicKey::EcdsaP256(_) => Err(CryptoError::UnsupportedSignatureAlgorithm),
         }
+    }
+
+    /// [`encrypt_pkcs1v15`](Self::encrypt_pkcs1v15) with the padding
+    /// string PS (RFC 8017 §7.2.1 step 2b: nonzero bytes, as many as the
+    /// modulus leaves) given instead of drawn, to reproduce a recorded
+    /// ClientKeyExchange.
+    ///
+    /// # Errors
+    /// [`CryptoError::UnsupportedSignatureAlgorithm`] for a key that is not
+    /// RSA, or a padding of the wrong length or with a zero byte.
+    pub fn encrypt_pkcs1v15_with_padding<R: CryptoRng + ?Sized>(
+        &self,
+        plaintext: &[u8],
+        padding: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let PublicKey::Rsa(key) = self else {
+            return Err(CryptoError::UnsupportedSignatureAlgorithm);
+        };
+        let fits = key.size().checked_sub(3 + plaintext.len()) == Some(padding.len());
+        if !fits || padding.contains(&0) {
+            return Err(CryptoError::UnsupportedSignatureAlgorithm);
+        }
+        self.encrypt_pkcs1v15(
+            plaintext,
+            &mut GivenBytes {
+                given: padding,
+                then: rng,
+            },
+        )
     }
 
     /// A P-256 key from an uncompressed (or compressed) SEC1 point.
@@ -721,6 +823,61 @@ mod tests {
                 "{code_point}"
             );
         }
+    }
+
+    #[test]
+    fn a_given_pkcs1_padding_gives_the_recorded_ciphertext() {
+        let key = SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem")).unwrap();
+        let public = key.public_key();
+        let mut rng = RngStream::new(1, "padding");
+        let message = [3u8; 48];
+        let padding = [0x5a; 256 - 3 - 48];
+        let first = public
+            .encrypt_pkcs1v15_with_padding(&message, &padding, &mut rng)
+            .unwrap();
+        assert_eq!(
+            first,
+            public
+                .encrypt_pkcs1v15_with_padding(&message, &padding, &mut rng)
+                .unwrap()
+        );
+        assert_eq!(key.decrypt_pkcs1v15(&first).as_deref(), Some(&message[..]));
+        let mut zero = padding;
+        zero[9] = 0;
+        for bad in [&padding[1..], &zero[..]] {
+            assert_eq!(
+                public.encrypt_pkcs1v15_with_padding(&message, bad, &mut rng),
+                Err(CryptoError::UnsupportedSignatureAlgorithm)
+            );
+        }
+    }
+
+    #[test]
+    fn a_pinned_pss_salt_gives_the_same_signature_every_time() {
+        let key = SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem")).unwrap();
+        let mut rng = RngStream::new(1, "salt");
+        let salt = [7u8; 32];
+        let scheme = SignatureScheme::RsaPssSha256;
+        let first = key
+            .sign_with_pss_salt(scheme, b"params", &salt, &mut rng)
+            .unwrap();
+        let second = key
+            .sign_with_pss_salt(scheme, b"params", &salt, &mut rng)
+            .unwrap();
+        assert_eq!(first, second);
+        assert_eq!(key.public_key().verify(scheme, b"params", &first), Ok(()));
+        let other = key
+            .sign_with_pss_salt(scheme, b"params", &[8u8; 32], &mut rng)
+            .unwrap();
+        assert_ne!(first, other);
+        assert_eq!(
+            key.sign_with_pss_salt(scheme, b"params", &[7u8; 20], &mut rng),
+            Err(CryptoError::UnsupportedSignatureAlgorithm)
+        );
+        assert_eq!(
+            key.sign_with_pss_salt(SignatureScheme::RsaPkcs1Sha256, b"params", &salt, &mut rng),
+            Err(CryptoError::UnsupportedSignatureAlgorithm)
+        );
     }
 
     #[test]

@@ -289,3 +289,31 @@ fn cache_answers_a_repeated_chain_and_misses_a_changed_byte() {
     );
     assert_eq!(cache.misses(), 3);
 }
+
+#[test]
+fn the_common_name_counts_only_with_the_fallback_and_no_dns_names() {
+    let pki = TestPki::new();
+    let mut rng = RngStream::new(12, "common name only");
+    let key = SigningKey::generate_p256(&mut rng);
+    let made = |names: &[&str], rng: &mut RngStream| {
+        let der = CertificateParams::server(
+            12,
+            DistinguishedName::simple("old.example", None, None),
+            pki.leaf.subject.clone(),
+            (NOT_BEFORE, NOT_AFTER),
+            key.public_key(),
+            names,
+        )
+        .sign(&pki.leaf_key, rng)
+        .unwrap();
+        Certificate::parse(&der).unwrap()
+    };
+    let cn_only = made(&[], &mut rng);
+    assert!(!leaf_matches_host(&cn_only, "old.example", false));
+    assert!(leaf_matches_host(&cn_only, "old.example", true));
+    assert!(!leaf_matches_host(&cn_only, "other.example", true));
+    // RFC 6125 §6.4.4: a DNS-ID present, the common name is not looked at.
+    let with_dns = made(&["new.example"], &mut rng);
+    assert!(!leaf_matches_host(&with_dns, "old.example", true));
+    assert!(leaf_matches_host(&with_dns, "new.example", true));
+}

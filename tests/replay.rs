@@ -1,0 +1,210 @@
+//! A capture made by another TLS implementation, replayed: two tlslite-ng
+//! peers recorded `tests/data/tlslite/gcm.pcap` with every random known
+//! (`record.py`), and `scenarios/tls12-replay.ron` pins those randoms and
+//! loads their certificates and key. Every TLS record tlsim writes, in
+//! both directions, must be the captured record: content type, version,
+//! length and bytes; and the key log must be the capture's.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SERVER_PORT: u16 = 4433;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One TLS record: content type, version, body.
+#[derive(Debug, PartialEq, Eq)]
+struct Record {
+    typ: u8,
+    version: u16,
+    body: Vec<u8>,
+}
+
+/// The TCP payload of a raw-IPv4 pcap in each direction (to the server,
+/// to the client), in sequence order; a segment seen twice counts once.
+fn streams(pcap: &[u8]) -> [Vec<u8>; 2] {
+    let mut segments: [BTreeMap<u32, Vec<u8>>; 2] = Default::default();
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let len = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        let packet = &pcap[at + 16..at + 16 + len];
+        at += 16 + len;
+        let ip_len = usize::from(packet[0] & 0x0f) * 4;
+        let tcp = &packet[ip_len..usize::from(u16::from_be_bytes([packet[2], packet[3]]))];
+        let dst_port = u16::from_be_bytes([tcp[2], tcp[3]]);
+        let seq = u32::from_be_bytes(tcp[4..8].try_into().unwrap());
+        let payload = &tcp[usize::from(tcp[12] >> 4) * 4..];
+        if !payload.is_empty() {
+            let direction = usize::from(dst_port != SERVER_PORT);
+            segments[direction]
+                .entry(seq)
+                .or_insert_with(|| payload.to_vec());
+        }
+    }
+    segments.map(|by_seq| by_seq.into_values().flatten().collect())
+}
+
+fn records(mut stream: &[u8]) -> Vec<Record> {
+    let mut out = Vec::new();
+    while stream.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([stream[3], stream[4]]));
+        out.push(Record {
+            typ: stream[0],
+            version: u16::from_be_bytes([stream[1], stream[2]]),
+            body: stream[5..5 + len].to_vec(),
+        });
+        stream = &stream[5 + len..];
+    }
+    assert!(stream.is_empty(), "a partial record at the end of a stream");
+    out
+}
+
+struct Replayed {
+    pcap: PathBuf,
+    keys: PathBuf,
+}
+
+/// The replay scenario, its files named from the repository root, so
+/// that a variant can be written anywhere.
+fn scenario_text() -> String {
+    let text = std::fs::read_to_string(root().join("scenarios/tls12-replay.ron")).unwrap();
+    let data = root().join("tests/data/tlslite/");
+    text.replace("../tests/data/tlslite/", data.to_str().unwrap())
+}
+
+/// Runs scenario `text` into a folder of its own per test (`test`), since
+/// tests run in parallel.
+fn replay(test: &str, text: &str) -> Replayed {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("replay")
+        .join(test);
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("tls12-replay.ron");
+    std::fs::write(&scenario, text).unwrap();
+    let (pcap, keys) = (dir.join("replay.pcap"), dir.join("replay.keys"));
+    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.join("replay.txt"))
+        .arg("--pcap")
+        .arg(&pcap)
+        .arg("--keylog")
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Replayed { pcap, keys }
+}
+
+/// Every record, both ways, of `replayed` is that of `captured`.
+fn assert_same_records(captured: &[Vec<u8>; 2], replayed: &[Vec<u8>; 2]) {
+    for (direction, (captured, replayed)) in ["to the server", "to the client"]
+        .iter()
+        .zip(captured.iter().zip(replayed))
+    {
+        let (captured, replayed) = (records(captured), records(replayed));
+        // Handshake, change cipher spec, alerts and application data.
+        assert!(
+            captured.len() >= 6,
+            "{direction}: {} records",
+            captured.len()
+        );
+        for (i, (want, got)) in captured.iter().zip(&replayed).enumerate() {
+            assert_eq!(
+                (want.typ, want.version, want.body.len()),
+                (got.typ, got.version, got.body.len()),
+                "{direction}, record {i}: content type, version, length"
+            );
+            assert!(
+                want.body == got.body,
+                "{direction}, record {i} (type {}): bytes differ\n  captured {}\n  replayed {}",
+                want.typ,
+                hex(&want.body),
+                hex(&got.body)
+            );
+        }
+        assert_eq!(captured.len(), replayed.len(), "{direction}: record count");
+    }
+}
+
+fn captured() -> [Vec<u8>; 2] {
+    streams(&std::fs::read(root().join("tests/data/tlslite/gcm.pcap")).unwrap())
+}
+
+#[test]
+fn every_record_of_the_tlslite_capture_is_replayed_byte_for_byte() {
+    let replayed = streams(&std::fs::read(replay("records", &scenario_text()).pcap).unwrap());
+    assert_same_records(&captured(), &replayed);
+}
+
+/// With only what a published capture gives (its key log and its
+/// records), and no ephemeral key, the replay is the same: the key
+/// exchange's public values and signature as captured, the master secret
+/// from the key log.
+#[test]
+fn the_key_log_and_the_captured_key_exchange_suffice() {
+    let captured = captured();
+    let (to_server, to_client) = (records(&captured[0]), records(&captured[1]));
+    // ClientKeyExchange: type 16, a 3-byte length, the point's length, the point.
+    let cke = &to_server[1].body;
+    assert_eq!(cke[0], 16);
+    let client_public = &cke[5..5 + usize::from(cke[4])];
+    // ServerKeyExchange: type 12, a 3-byte length, curve type and name, the point,
+    // the signature algorithm and the signature with its length.
+    let ske = &to_client[2].body;
+    assert_eq!(ske[0], 12);
+    let point_end = 8 + usize::from(ske[7]);
+    let server_public = &ske[8..point_end];
+    let signature_len = usize::from(u16::from_be_bytes([ske[point_end + 2], ske[point_end + 3]]));
+    let signature = &ske[point_end + 4..point_end + 4 + signature_len];
+    let keys = std::fs::read_to_string(root().join("tests/data/tlslite/gcm.keys")).unwrap();
+    let master_secret = keys.split_whitespace().nth(2).unwrap();
+    let mut text = String::new();
+    for line in scenario_text().lines() {
+        if line.contains("ephemeral_key:") || line.contains("pss_salt:") {
+            continue;
+        }
+        text.push_str(line);
+        text.push('\n');
+        let indent = &line[..line.len() - line.trim_start().len()];
+        if line.contains("client_random:") {
+            text.push_str(&format!(
+                "{indent}ephemeral_public: \"{}\", master_secret: \"{master_secret}\",\n",
+                hex(client_public)
+            ));
+        }
+        if line.contains("server_random:") {
+            text.push_str(&format!(
+                "{indent}ephemeral_public: \"{}\", signature: \"{}\", master_secret: \"{master_secret}\",\n",
+                hex(server_public),
+                hex(signature)
+            ));
+        }
+    }
+    assert!(!text.contains("ephemeral_key") && text.matches(" master_secret: ").count() == 2);
+    let replayed = streams(&std::fs::read(replay("key-log", &text).pcap).unwrap());
+    assert_same_records(&captured, &replayed);
+}
+
+#[test]
+fn the_replayed_key_log_is_the_captured_one() {
+    let captured = std::fs::read_to_string(root().join("tests/data/tlslite/gcm.keys")).unwrap();
+    let replayed = std::fs::read_to_string(replay("keylog", &scenario_text()).keys).unwrap();
+    assert!(
+        replayed.lines().any(|line| line == captured.trim_end()),
+        "captured:\n{captured}replayed:\n{replayed}"
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
