@@ -599,6 +599,7 @@ impl Script {
                                 &wire,
                                 None,
                                 self.version_hint(),
+                                None,
                                 tracer.enabled(),
                             );
                             self.broken = true;
@@ -614,7 +615,7 @@ impl Script {
                 trace: keys.last_record(),
             });
             self.received
-                .add_record(&wire, opened, self.version_hint(), tracer.enabled());
+                .add_record(&wire, opened, self.version_hint(), None, tracer.enabled());
             match typ {
                 ContentType::Handshake => {
                     if let Err(e) = self.joiner.push(&plaintext) {
@@ -839,7 +840,7 @@ impl Script {
             self.flush_held(now, tracer);
             let mut batch = Batch::default();
             batch.name("Raw Bytes".to_owned());
-            batch.add_record(&bytes.0, None, self.version_hint(), tracer.enabled());
+            batch.add_record(&bytes.0, None, self.version_hint(), None, tracer.enabled());
             self.emit_sent(batch, now, tracer);
             self.outgoing.extend_from_slice(&bytes.0);
             return Ok(());
@@ -1014,7 +1015,7 @@ impl Script {
                 plaintext: chunk,
                 trace,
             });
-            batch.add_record(&record, opened, hint, tracer.enabled());
+            batch.add_record(&record, opened, hint, None, tracer.enabled());
             self.outgoing.extend_from_slice(&record);
         }
         self.emit_sent(batch, now, tracer);

@@ -263,6 +263,12 @@ pub enum PeerIncompatible {
     /// The peer does not support secure renegotiation (RFC 5746) and it
     /// is required.
     SecureRenegotiationRequired,
+    /// The client lists FFDHE groups, none of them the server's, and no
+    /// other suite fits (RFC 7919 §4).
+    NoFfdheGroupInCommon,
+    /// The server's DH parameters are not an RFC 7919 group the client
+    /// accepts (RFC 7919 §3).
+    UnacceptableDhGroup,
 }
 
 /// Default: `handshake_failure` (RFC 5246 §7.2.2: "unable to negotiate an
@@ -277,6 +283,12 @@ impl From<PeerIncompatible> for AlertDescription {
             // RFC 5246 §7.2.2 illegal_parameter: "A field in the handshake
             // was out of range or inconsistent with other fields."
             PeerIncompatible::NullCompressionRequired => AlertDescription::IllegalParameter,
+            // RFC 7919 §4: "the server MUST end the connection with a fatal
+            // TLS alert of type insufficient_security(71)"; §3 has the
+            // client refuse a group it will not use the same way.
+            PeerIncompatible::NoFfdheGroupInCommon | PeerIncompatible::UnacceptableDhGroup => {
+                AlertDescription::InsufficientSecurity
+            }
             PeerIncompatible::NoCipherSuiteInCommon
             | PeerIncompatible::NoCurveInCommon
             | PeerIncompatible::NoSignatureSchemeInCommon
@@ -347,6 +359,9 @@ impl From<CertificateError> for Error {
 pub enum CryptoError {
     /// The peer's public key or point is not valid for its group.
     InvalidPeerPublicKey,
+    /// The peer's finite-field DH public value is outside 1 < Y < p - 1
+    /// (RFC 7919 §5.1).
+    DhPublicOutOfRange,
     /// A handshake signature (ServerKeyExchange, CertificateVerify) did not
     /// verify.
     SignatureMismatch,
@@ -359,6 +374,9 @@ impl From<CryptoError> for AlertDescription {
     fn from(e: CryptoError) -> Self {
         match e {
             CryptoError::InvalidPeerPublicKey => AlertDescription::IllegalParameter,
+            // RFC 7919 §3 and §4: out-of-range dh_Ys or dh_Yc "MUST terminate
+            // the connection with a fatal handshake_failure(40) alert".
+            CryptoError::DhPublicOutOfRange => AlertDescription::HandshakeFailure,
             // RFC 5246 §7.2.2 decrypt_error: "a signature could not be
             // correctly verified".
             CryptoError::SignatureMismatch => AlertDescription::DecryptError,

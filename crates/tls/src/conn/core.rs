@@ -11,10 +11,10 @@ use crate::crypto::cipher::tls13::{
     LEGACY_RECORD_VERSION, OUTER_CONTENT_TYPE, Tls13Decrypter, Tls13Encrypter,
 };
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
-use crate::crypto::suites::AES_BLOCK_LEN;
+use crate::crypto::suites::{AES_BLOCK_LEN, KeyExchange, suite_params};
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
-use crate::msgs::dissect::{Opened, dissect_protected_record, dissect_record};
+use crate::msgs::dissect::{Opened, dissect_protected_record, dissect_record_with_key_exchange};
 use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
@@ -206,6 +206,7 @@ impl Batch {
         record: &[u8],
         opened: Option<Opened<'_>>,
         version: Option<ProtocolVersion>,
+        key_exchange: Option<KeyExchange>,
         tracing: bool,
     ) {
         let offset = self.wire.len() as u32;
@@ -214,7 +215,7 @@ impl Batch {
             return;
         }
         let fields = match opened {
-            None => dissect_record(record, version),
+            None => dissect_record_with_key_exchange(record, version, key_exchange),
             Some(opened) => {
                 let plaintext = opened.plaintext;
                 let summary = match opened.typ {
@@ -379,6 +380,13 @@ impl Core {
         }
         self.tls13_decrypter = Some(decrypter);
         Ok(())
+    }
+
+    /// The negotiated suite's key exchange, once the hellos are exchanged:
+    /// the dissector needs it to lay out key exchange bodies.
+    fn key_exchange(&self) -> Option<KeyExchange> {
+        let suite = self.negotiated.as_ref()?.suite;
+        suite_params(suite).map(|s| s.key_exchange)
     }
 
     /// Whether the negotiated version is TLS 1.3.
@@ -629,7 +637,9 @@ impl Core {
             plaintext,
             trace,
         });
-        self.flight.add_record(&record, opened, hint, tracing);
+        let key_exchange = self.key_exchange();
+        self.flight
+            .add_record(&record, opened, hint, key_exchange, tracing);
     }
 
     /// Completes the handshake: flushes the flight, reports
@@ -879,7 +889,7 @@ impl Core {
                 plaintext: &plaintext,
                 trace,
             });
-            batch.add_record(&wire, opened, self.version, true);
+            batch.add_record(&wire, opened, self.version, self.key_exchange(), true);
         }
         match typ {
             ContentType::Handshake => {

@@ -6,6 +6,7 @@ use tlsim_sim::{Instant, Tracer};
 use super::{Core, Input, StoredSession, crypto_error, keylog_line};
 use crate::codec::hex;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
+use crate::crypto::ffdhe::{DhSecret, FfdheGroup};
 use crate::crypto::kx::{EphemeralSecret, KxGroup};
 use crate::crypto::prf::{self, FinishedSender, MASTER_SECRET_LEN, VERIFY_DATA_LEN};
 use crate::crypto::suites::{CipherSuiteParams, KeyExchange};
@@ -112,6 +113,11 @@ impl Core {
             KeyExchange::Ecdhe => {
                 "Both sides multiply their own private key by the other's public key; \
                  the x coordinate of that shared point is the pre-master secret."
+            }
+            KeyExchange::Dhe => {
+                "Each side raises the other's public value to its own private exponent modulo \
+                 the group's prime; both get g^(xy) mod p, which without its leading zero bytes \
+                 is the pre-master secret."
             }
             KeyExchange::Rsa => {
                 "The client chose the pre-master secret, its offered version and 46 random \
@@ -315,6 +321,22 @@ impl Core {
         group: KxGroup,
         pinned: Option<&[u8]>,
     ) -> Result<(EphemeralSecret, Vec<u8>), Error> {
+        match pinned {
+            Some(private) => group.generate_from_private(private).map_err(crypto_error),
+            None => Ok(group.generate(&mut self.rng)),
+        }
+    }
+
+    /// This side's ephemeral finite-field DH key pair on `group` (RFC 7919),
+    /// drawn from the random stream or made from a `pinned` exponent.
+    ///
+    /// # Errors
+    /// internal_error if the pinned exponent is not in 1 < x < p - 1.
+    pub fn dh_key(
+        &mut self,
+        group: FfdheGroup,
+        pinned: Option<&[u8]>,
+    ) -> Result<(DhSecret, Vec<u8>), Error> {
         match pinned {
             Some(private) => group.generate_from_private(private).map_err(crypto_error),
             None => Ok(group.generate(&mut self.rng)),
