@@ -712,6 +712,10 @@ fn validate(s: &Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A pinned ephemeral key: a 32-byte ECDHE scalar, or a DHE exponent up
+/// to the size of the largest RFC 7919 prime tlsim uses (ffdhe3072).
+const EPHEMERAL_KEY_LEN: std::ops::RangeInclusive<usize> = 32..=384;
+
 fn check_len(
     path: locate::Path,
     what: &'static str,
@@ -844,7 +848,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             pins.clone(),
             "ephemeral_key",
             &c.pins.ephemeral_key,
-            32..=32,
+            EPHEMERAL_KEY_LEN,
         )?;
         check_ivs(pins, &c.pins.cbc_ivs)?;
     }
@@ -893,7 +897,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             pins.clone(),
             "ephemeral_key",
             &p.pins.ephemeral_key,
-            32..=32,
+            EPHEMERAL_KEY_LEN,
         )?;
         check_ivs(pins, &p.pins.cbc_ivs)?;
     }

@@ -51,7 +51,7 @@ use crate::config::ClientConfig;
 use crate::states::ClientState;
 
 /// The default order of Client Hello extensions, a 2013 browser's.
-const DEFAULT_EXTENSION_ORDER: [ExtensionType; 9] = [
+const DEFAULT_EXTENSION_ORDER: [ExtensionType; 10] = [
     ExtensionType::ServerName,
     ExtensionType::RenegotiationInfo,
     ExtensionType::SupportedGroups,
@@ -61,6 +61,7 @@ const DEFAULT_EXTENSION_ORDER: [ExtensionType; 9] = [
     ExtensionType::ApplicationLayerProtocolNegotiation,
     ExtensionType::SignatureAlgorithms,
     ExtensionType::ExtendedMasterSecret,
+    ExtensionType::EncryptThenMac,
 ];
 
 /// NPN draft §3: the padding makes the NextProtocol message a multiple of
@@ -205,6 +206,9 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
     if config.extended_master_secret {
         exts.push(ClientExtension::ExtendedMasterSecret);
     }
+    if config.encrypt_then_mac {
+        exts.push(ClientExtension::EncryptThenMac);
+    }
     exts.extend(
         config
             .opaque_extensions
@@ -282,6 +286,9 @@ impl ExpectServerHello {
                     !config.alpn.is_empty()
                 }
                 ServerExtension::NextProtocolNegotiation(_) => config.npn,
+                // RFC 7366 §3: echoed only for a CBC suite, checked once the
+                // suite is known.
+                ServerExtension::EncryptThenMac => config.encrypt_then_mac,
                 ServerExtension::SessionTicketAck => config.session_ticket,
                 ServerExtension::Unknown { .. } => false,
             };
@@ -379,6 +386,13 @@ impl State for ExpectServerHello {
             return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
         }
         let (ems_acked, alpn) = self.check_extensions(hello)?;
+        // RFC 7366 §3: a server must not echo encrypt_then_mac with an AEAD
+        // suite; a client receiving it anyway "MUST abort".
+        let etm_acked = hello.extension(ExtensionType::EncryptThenMac).is_some();
+        if etm_acked && !suite.bulk.is_cbc() {
+            return Err(PeerMisbehaved::IllegalParameter("encrypt_then_mac with an AEAD").into());
+        }
+        core.encrypt_then_mac = etm_acked;
         let extended_master_secret = ems_acked && config.extended_master_secret;
         let next_protocol = if alpn.is_none() && config.npn {
             self.choose_next_protocol(hello)

@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub session_cache: Option<Arc<Mutex<ServerSessionCache>>>,
     /// Whether to agree to extended_master_secret (RFC 7627).
     pub extended_master_secret: bool,
+    /// Whether to agree to encrypt_then_mac (RFC 7366) for CBC suites.
+    pub encrypt_then_mac: bool,
     /// The longest handshake message body accepted from the client; a
     /// longer one ends the handshake with decode_error before it is
     /// buffered. RFC 5246 §7.4 allows 2^24-1 bytes; the default is
@@ -57,6 +59,7 @@ impl ServerConfig {
             npn: Vec::new(),
             session_cache: None,
             extended_master_secret: true,
+            encrypt_then_mac: false,
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             pins: ServerPins::default(),
         }

@@ -111,6 +111,7 @@ impl HelloDecision {
 struct Requested {
     secure_renegotiation: bool,
     extended_master_secret: bool,
+    encrypt_then_mac: bool,
     server_name: bool,
     ec_point_formats: bool,
     alpn: Option<Vec<Vec<u8>>>,
@@ -126,6 +127,7 @@ impl Requested {
                 .cipher_suites
                 .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
             extended_master_secret: false,
+            encrypt_then_mac: false,
             server_name: false,
             ec_point_formats: false,
             alpn: None,
@@ -160,6 +162,7 @@ impl Requested {
                     requested.secure_renegotiation = true;
                 }
                 ClientExtension::ExtendedMasterSecret => requested.extended_master_secret = true,
+                ClientExtension::EncryptThenMac => requested.encrypt_then_mac = true,
                 ClientExtension::Alpn(names) => requested.alpn = Some(names.clone()),
                 ClientExtension::NextProtocolNegotiation => requested.npn = true,
                 ClientExtension::SessionTicket(_) | ClientExtension::Unknown { .. } => {}
@@ -446,7 +449,17 @@ impl State for ExpectClientHello {
         };
         let alpn = self.choose_alpn(&requested);
         let npn = self.advertises_npn(&requested, alpn.as_ref());
-        let extensions = self.server_extensions(&requested, extended_master_secret, alpn.as_ref());
+        let mut extensions =
+            self.server_extensions(&requested, extended_master_secret, alpn.as_ref());
+        // RFC 7366 §3: encrypt_then_mac is echoed for a CBC suite only;
+        // "the server MUST NOT send an encrypt_then_mac response extension"
+        // with an AEAD or stream cipher.
+        core.encrypt_then_mac = requested.encrypt_then_mac
+            && self.config.encrypt_then_mac
+            && suite_params(decision.suite()).is_some_and(|s| s.bulk.is_cbc());
+        if core.encrypt_then_mac {
+            extensions.push(ServerExtension::EncryptThenMac);
+        }
         let version = decision.version();
         core.set_version(version);
         core.queue_handshake(&HandshakeMessage::ServerHello(ServerHello {

@@ -124,6 +124,7 @@ impl<'a> Factory<'a> {
             npn: p.npn,
             renegotiation_info: p.renegotiation_info,
             extended_master_secret: p.extended_master_secret,
+            encrypt_then_mac: p.encrypt_then_mac,
             session_ticket: p.session_ticket,
             extension_order: (!p.extension_order.is_empty())
                 .then(|| p.extension_order.iter().map(|e| e.0).collect()),
@@ -179,6 +180,7 @@ impl<'a> Factory<'a> {
                 .session_cache
                 .then(|| Arc::new(Mutex::new(ServerSessionCache::new(SESSION_CAPACITY)))),
             extended_master_secret: p.extended_master_secret,
+            encrypt_then_mac: p.encrypt_then_mac,
             max_handshake_len: tlsim_tls_server::config::DEFAULT_MAX_HANDSHAKE_LEN,
             pins: tlsim_tls_server::ServerPins {
                 server_random: p

@@ -257,6 +257,9 @@ pub struct Core {
     pub transcript: Transcript,
     /// What the handshake settled on, once known.
     pub negotiated: Option<Negotiated>,
+    /// Both hellos carried encrypt_then_mac (RFC 7366): the CBC keys
+    /// installed next MAC the ciphertext.
+    pub encrypt_then_mac: bool,
     deframer: Deframer,
     joiner: HandshakeJoiner,
     encrypter: Option<RecordEncrypter>,
@@ -298,6 +301,7 @@ impl Core {
             rng,
             transcript: Transcript::default(),
             negotiated: None,
+            encrypt_then_mac: false,
             deframer: Deframer::new(),
             joiner: HandshakeJoiner::new(),
             encrypter: None,

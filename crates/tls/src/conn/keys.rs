@@ -186,10 +186,16 @@ impl Core {
             Side::Client => Side::Server,
             Side::Server => Side::Client,
         };
-        let encrypter =
+        let mut encrypter =
             RecordEncrypter::from_key_block(suite, version, &block, side).map_err(crypto_error)?;
-        let decrypter =
+        let mut decrypter =
             RecordDecrypter::from_key_block(suite, version, &block, peer).map_err(crypto_error)?;
+        // RFC 7366 §3: both hellos carried encrypt_then_mac (the server
+        // only echoes it for a CBC suite).
+        if self.encrypt_then_mac {
+            encrypter = encrypter.with_encrypt_then_mac();
+            decrypter = decrypter.with_encrypt_then_mac();
+        }
         self.set_pending_keys(encrypter, decrypter);
         // GCM takes 4 bytes of implicit nonce from the key block; CBC takes
         // an IV only in TLS 1.0 (RFC 2246 §6.3), later versions send one per

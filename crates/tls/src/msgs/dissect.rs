@@ -271,6 +271,8 @@ pub fn dissect_protected_record(
     let trace = opened.trace;
     let (iv, mac) = (trace.iv(), trace.mac());
     let aead = iv.len() == AEAD_NONCE_LEN;
+    // RFC 7366 §3: the MAC follows the ciphertext, as an AEAD's tag does.
+    let mac_outside = aead || trace.encrypt_then_mac;
     let inner_len = if aead {
         plaintext.len() + mac.len()
     } else {
@@ -303,7 +305,7 @@ pub fn dissect_protected_record(
             ),
             (false, _) => d.push("IV", hex(&bytes[body..start]), body, start),
         }
-        let cipher_end = if aead { end - mac.len() } else { end };
+        let cipher_end = if mac_outside { end - mac.len() } else { end };
         d.bytes("Encrypted Data", &bytes[start..cipher_end], cipher_end);
         d.push("Decrypted", summary, start, start + plaintext.len());
         d.nested(|d| {
@@ -319,20 +321,36 @@ pub fn dissect_protected_record(
             }
             if !aead {
                 let mac_start = start + plaintext.len();
-                let padding_start = mac_start + mac.len();
-                d.push("MAC", hex(mac), mac_start, padding_start);
-                let padding = &bytes[padding_start..end - 1];
+                let padding_start = if mac_outside {
+                    mac_start
+                } else {
+                    d.push("MAC", hex(mac), mac_start, mac_start + mac.len());
+                    mac_start + mac.len()
+                };
+                let padding = &bytes[padding_start..cipher_end - 1];
                 d.push(
                     "Padding",
                     format!("{} bytes, each {}", padding.len(), trace.padding_len),
                     padding_start,
-                    end - 1,
+                    cipher_end - 1,
                 );
-                d.push("Padding Length", trace.padding_len, end - 1, end);
+                d.push(
+                    "Padding Length",
+                    trace.padding_len,
+                    cipher_end - 1,
+                    cipher_end,
+                );
             }
         });
         if aead {
             d.push("Authentication Tag", hex(mac), end - mac.len(), end);
+        } else if mac_outside {
+            d.push(
+                "MAC",
+                format!("{} (over the IV and ciphertext, RFC 7366)", hex(mac)),
+                end - mac.len(),
+                end,
+            );
         }
     });
     d.into_fields()
