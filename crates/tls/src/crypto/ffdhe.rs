@@ -306,12 +306,12 @@ mod tests {
             let precision = b + 64;
             let one = BoxedUint::one_with_precision(precision);
             let middle = floor_e_times_power_of_two(b - 130)
-                .wrapping_add(&BoxedUint::from(x))
+                .wrapping_add(BoxedUint::from(x))
                 .resize(precision)
                 .shl(64);
             let p = one
                 .shl(b)
-                .wrapping_sub(&one.shl(b - 64))
+                .wrapping_sub(one.shl(b - 64))
                 .wrapping_add(&middle)
                 .wrapping_sub(&one);
             assert_eq!(
@@ -343,7 +343,7 @@ mod tests {
                 group.name()
             );
             let q_params = BoxedMontyParams::new_vartime(Odd::new(q.clone()).unwrap());
-            let q_minus_one = q.wrapping_sub(&BoxedUint::one_with_precision(group.bits()));
+            let q_minus_one = q.wrapping_sub(BoxedUint::one_with_precision(group.bits()));
             let fermat = BoxedMontyForm::new(
                 BoxedUint::from_be_slice(&[GENERATOR], group.bits()).unwrap(),
                 &q_params,
