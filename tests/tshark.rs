@@ -11,7 +11,7 @@ use std::process::Command;
 
 use tlsim_net::Label;
 use tlsim_sim::{Event, Kind, Layer};
-use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
+use tlsim_tls::crypto::suites::{Authentication, KeyExchange, SUPPORTED_SUITES};
 use tlsim_tls::crypto::{TLS10, TLS11, TLS12};
 
 mod external;
@@ -285,6 +285,12 @@ fn tshark_decrypts_every_suite_and_version() {
         })
         .zip(groups)
         .map(|((suite, version), group)| {
+            // DHE takes an RFC 7919 group in place of the curve.
+            let group = match (suite.key_exchange, *group) {
+                (KeyExchange::Dhe, "secp256r1") => &"ffdhe3072",
+                (KeyExchange::Dhe, _) => &"ffdhe2048",
+                _ => group,
+            };
             let auth = match suite.authentication {
                 Authentication::Ecdsa => "ecdsa",
                 Authentication::Rsa => "rsa",

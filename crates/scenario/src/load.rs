@@ -753,6 +753,10 @@ fn validate(s: &Scenario) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A pinned ephemeral key: a 32-byte ECDHE scalar, or a DHE exponent up
+/// to the size of the largest RFC 7919 prime tlsim uses (ffdhe3072).
+const EPHEMERAL_KEY_LEN: std::ops::RangeInclusive<usize> = 32..=384;
+
 fn check_len(
     path: locate::Path,
     what: &'static str,
@@ -888,7 +892,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             pins.clone(),
             "ephemeral_key",
             &c.pins.ephemeral_key,
-            32..=32,
+            EPHEMERAL_KEY_LEN,
         )?;
         check_ivs(pins.clone(), &c.pins.cbc_ivs)?;
         check_len(
@@ -968,7 +972,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             pins.clone(),
             "ephemeral_key",
             &p.pins.ephemeral_key,
-            32..=32,
+            EPHEMERAL_KEY_LEN,
         )?;
         check_len(pins.clone(), "ticket_key", &p.pins.ticket_key, 16..=16)?;
         check_ivs(pins.clone(), &p.pins.cbc_ivs)?;

@@ -881,6 +881,10 @@ fn yes() -> bool {
     true
 }
 
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
 /// What a TLS client offers and checks.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -933,6 +937,9 @@ pub struct TlsClient {
     /// Offer extended_master_secret (RFC 7627).
     #[serde(default)]
     pub extended_master_secret: bool,
+    /// Offer encrypt_then_mac (RFC 7366) for CBC suites (default false).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub encrypt_then_mac: bool,
     /// Send an empty session_ticket extension.
     #[serde(default)]
     pub session_ticket: bool,
@@ -1127,6 +1134,10 @@ pub struct TlsServer {
     /// Extensions sent as given when the Client Hello carries the same type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opaque_extensions: Vec<OpaqueExtension>,
+    /// Agree to encrypt_then_mac (RFC 7366) when a CBC suite is chosen
+    /// (default false).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub encrypt_then_mac: bool,
     /// How long this end takes to act on what it receives (computing keys,
     /// signing); TCP acknowledges in the meantime. Default 0.
     #[serde(default)]

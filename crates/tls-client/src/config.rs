@@ -57,6 +57,8 @@ pub struct ClientConfig {
     pub renegotiation_info: bool,
     /// Whether to offer extended_master_secret (RFC 7627).
     pub extended_master_secret: bool,
+    /// Whether to offer encrypt_then_mac (RFC 7366) for CBC suites.
+    pub encrypt_then_mac: bool,
     /// Whether to send an empty SessionTicket extension (RFC 5077).
     pub session_ticket: bool,
     /// An explicit order of extension types in the Client Hello; types not
@@ -127,6 +129,7 @@ impl Default for ClientConfig {
             npn: false,
             renegotiation_info: true,
             extended_master_secret: false,
+            encrypt_then_mac: false,
             session_ticket: false,
             extension_order: None,
             opaque_extensions: Vec::new(),

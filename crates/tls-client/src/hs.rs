@@ -6,9 +6,10 @@
 //!    the offered session, [`ExpectChangeCipherSpec`]).
 //! 3. Certificate: validate the chain → [`ExpectServerKeyExchange`], or
 //!    with RSA key transport straight to [`ExpectServerHelloDone`].
-//! 4. Server Key Exchange: verify the signature → [`ExpectServerHelloDone`].
-//! 5. Server Hello Done: send Client Key Exchange (an ECDH public key, or
-//!    the premaster secret encrypted to the server's RSA key), Change
+//! 4. Server Key Exchange (ECDHE or DHE): verify the signature →
+//!    [`ExpectServerHelloDone`].
+//! 5. Server Hello Done: send Client Key Exchange (an ECDH or DH public
+//!    key, or the premaster secret encrypted to the server's RSA key), Change
 //!    Cipher Spec, Finished → [`ExpectChangeCipherSpec`].
 //! 6. Change Cipher Spec → [`ExpectFinished`]; Finished → [`Connected`].
 //!
@@ -28,6 +29,7 @@ use tlsim_tls::conn::{
     verify_certificate_chain,
 };
 use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::ffdhe::FfdheGroup;
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType, PublicKey};
@@ -39,9 +41,9 @@ use tlsim_tls::enums::{
 use tlsim_tls::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::{ServerSupportedVersion, Tls13Extension, has_downgrade_sentinel};
 use tlsim_tls::msgs::{
-    CertificateRequest, ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned,
-    EcdheServerKeyExchange, EncryptedPreMasterSecret, HandshakeMessage, HelloExtension, Random,
-    ServerExtension, ServerHello, SessionId,
+    CertificateRequest, ClientDhPublic, ClientEcdhPublic, ClientExtension, ClientHello,
+    DheServerKeyExchange, DigitallySigned, EcdheServerKeyExchange, EncryptedPreMasterSecret,
+    HandshakeMessage, HelloExtension, Random, ServerExtension, ServerHello, SessionId,
 };
 use tlsim_tls::require_handshake;
 
@@ -51,7 +53,7 @@ use crate::config::PRE_MASTER_RANDOM_LEN;
 use crate::states::ClientState;
 
 /// The default order of Client Hello extensions, a 2013 browser's.
-const DEFAULT_EXTENSION_ORDER: [ExtensionType; 9] = [
+const DEFAULT_EXTENSION_ORDER: [ExtensionType; 10] = [
     ExtensionType::ServerName,
     ExtensionType::RenegotiationInfo,
     ExtensionType::SupportedGroups,
@@ -61,6 +63,7 @@ const DEFAULT_EXTENSION_ORDER: [ExtensionType; 9] = [
     ExtensionType::ApplicationLayerProtocolNegotiation,
     ExtensionType::SignatureAlgorithms,
     ExtensionType::ExtendedMasterSecret,
+    ExtensionType::EncryptThenMac,
 ];
 
 /// NPN draft §3: the padding makes the NextProtocol message a multiple of
@@ -223,6 +226,9 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
     if config.extended_master_secret {
         exts.push(ClientExtension::ExtendedMasterSecret);
     }
+    if config.encrypt_then_mac {
+        exts.push(ClientExtension::EncryptThenMac);
+    }
     exts.extend(
         config
             .opaque_extensions
@@ -303,6 +309,9 @@ impl ExpectServerHello {
                     !config.alpn.is_empty()
                 }
                 ServerExtension::NextProtocolNegotiation(_) => config.npn,
+                // RFC 7366 §3: echoed only for a CBC suite, checked once the
+                // suite is known.
+                ServerExtension::EncryptThenMac => config.encrypt_then_mac,
                 ServerExtension::SessionTicketAck => config.session_ticket,
                 // Answers to the extensions sent as given.
                 ServerExtension::Unknown { typ, .. } => {
@@ -403,6 +412,13 @@ impl State for ExpectServerHello {
             return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
         }
         let (ems_acked, alpn) = self.check_extensions(hello)?;
+        // RFC 7366 §3: a server must not echo encrypt_then_mac with an AEAD
+        // suite; a client receiving it anyway "MUST abort".
+        let etm_acked = hello.extension(ExtensionType::EncryptThenMac).is_some();
+        if etm_acked && !suite.bulk.is_cbc() {
+            return Err(PeerMisbehaved::IllegalParameter("encrypt_then_mac with an AEAD").into());
+        }
+        core.encrypt_then_mac = etm_acked;
         let extended_master_secret = ems_acked && config.extended_master_secret;
         let next_protocol = if alpn.is_none() && config.npn {
             self.choose_next_protocol(hello)
@@ -529,7 +545,7 @@ impl State for ExpectCertificate {
         // RFC 5246 §7.3: with RSA key transport no Server Key Exchange
         // comes; the certificate's key is the key exchange.
         Ok(match self.agreed.params.suite.key_exchange {
-            KeyExchange::Ecdhe => Box::new(ExpectServerKeyExchange {
+            KeyExchange::Ecdhe | KeyExchange::Dhe => Box::new(ExpectServerKeyExchange {
                 agreed: self.agreed,
                 server_key,
             }),
@@ -580,11 +596,20 @@ struct SignedServerShare {
     public: Vec<u8>,
 }
 
+/// The server's DHE group and public value, held only once their Server
+/// Key Exchange signature was checked and the value's range (RFC 7919 §3).
+struct SignedDhShare {
+    group: FfdheGroup,
+    public: Vec<u8>,
+}
+
 /// What the client's key exchange is computed from, each held only once
 /// authenticated.
 enum AuthenticatedServer {
     /// ECDHE: the share whose signature was checked.
     Ecdhe(SignedServerShare),
+    /// DHE: the group and public value whose signature was checked.
+    Dhe(SignedDhShare),
     /// RSA key transport: the verified certificate's key, which the
     /// premaster secret is encrypted to.
     Rsa(VerifiedServerKey),
@@ -615,11 +640,95 @@ impl State for ExpectServerKeyExchange {
         )?;
         let config = &self.agreed.config;
         let params = &self.agreed.params;
-        let ske = EcdheServerKeyExchange::from_body(body, params.version)?;
-        let group = KxGroup::from_named_curve(ske.params.named_curve)
-            .filter(|g| config.groups.contains(&g.named_curve()))
-            .ok_or(PeerMisbehaved::SelectedUnofferedCurve)?;
-        let scheme = match ske.signed.algorithm {
+        let (server_input, negotiated_group) = match params.suite.key_exchange {
+            KeyExchange::Dhe => {
+                let ske = DheServerKeyExchange::from_body(body, params.version)?;
+                let group = FfdheGroup::from_params(&ske.params.p, &ske.params.g)
+                    .filter(|g| accepts_ffdhe_group(config, *g))
+                    .ok_or(PeerIncompatible::UnacceptableDhGroup)?;
+                self.verify_signature(
+                    &ske.params.to_bytes(),
+                    &ske.signed,
+                    ("DH Group", group.name()),
+                    &ske.params.public,
+                    "The server signed both randoms and its DH parameters (p, g and its public \
+                     value) with the certificate's key, proving they come from it.",
+                    core,
+                    now,
+                    tracer,
+                )?;
+                // RFC 7919 §3: "the client MUST verify that dh_Ys is in the
+                // range 1 < dh_Ys < dh_p - 1" (handshake_failure).
+                group
+                    .check_public(&ske.params.public)
+                    .map_err(crypto_error)?;
+                (
+                    AuthenticatedServer::Dhe(SignedDhShare {
+                        group,
+                        public: ske.params.public,
+                    }),
+                    group.named_group(),
+                )
+            }
+            KeyExchange::Ecdhe | KeyExchange::Rsa => {
+                let ske = EcdheServerKeyExchange::from_body(body, params.version)?;
+                let group = KxGroup::from_named_curve(ske.params.named_curve)
+                    .filter(|g| config.groups.contains(&g.named_curve()))
+                    .ok_or(PeerMisbehaved::SelectedUnofferedCurve)?;
+                self.verify_signature(
+                    &ske.params.to_bytes(),
+                    &ske.signed,
+                    ("Curve", group.name()),
+                    &ske.params.public,
+                    "The server signed both randoms and its ECDH public key with the \
+                     certificate's key, proving the key exchange comes from it.",
+                    core,
+                    now,
+                    tracer,
+                )?;
+                (
+                    AuthenticatedServer::Ecdhe(SignedServerShare {
+                        group,
+                        public: ske.params.public,
+                    }),
+                    group.named_curve(),
+                )
+            }
+        };
+        if let Some(n) = &mut core.negotiated {
+            n.group = Some(negotiated_group);
+        }
+        Ok(Box::new(ExpectServerHelloDone {
+            agreed: self.agreed,
+            server_input,
+            certificate_request: None,
+        }))
+    }
+}
+
+impl ExpectServerKeyExchange {
+    /// RFC 5246 §7.4.3: checks the signature over both randoms and the
+    /// `params` bytes with the verified certificate key, and logs it with
+    /// the group and the server's public value.
+    ///
+    /// # Errors
+    /// illegal_parameter for an algorithm the client did not offer,
+    /// decrypt_error for a signature that does not verify.
+    #[allow(clippy::too_many_arguments)]
+    fn verify_signature(
+        &self,
+        params_bytes: &[u8],
+        signed: &DigitallySigned,
+        group_field: (&'static str, &'static str),
+        server_public: &[u8],
+        explanation: &'static str,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<(), Error> {
+        let config = &self.agreed.config;
+        let params = &self.agreed.params;
+        let scheme = match signed.algorithm {
             Some(alg) => {
                 // RFC 5246 §7.4.3: the pair must be one the client offered.
                 let offered = config
@@ -638,41 +747,37 @@ impl State for ExpectServerKeyExchange {
         let content = sign::server_key_exchange_signed_content(
             &params.randoms.client,
             &params.randoms.server,
-            &ske.params.to_bytes(),
+            params_bytes,
         );
         let verified = self
             .server_key
             .0
-            .verify(scheme, &content, &ske.signed.signature);
+            .verify(scheme, &content, &signed.signature);
         core.ctx.action(
             now,
             tracer,
             "Verify the Server Key Exchange signature",
             |e| {
-                e.field("Curve", group.name())
-                    .field("Server Public Key", hex(&ske.params.public))
+                e.field(group_field.0, group_field.1)
+                    .field("Server Public Key", hex(server_public))
                     .field("Signature Algorithm", scheme.name())
-                    .field("Signature", hex(&ske.signed.signature))
+                    .field("Signature", hex(&signed.signature))
                     .field("Result", if verified.is_ok() { "valid" } else { "invalid" })
-                    .explain(
-                        "The server signed both randoms and its ECDH public key with the \
-                         certificate's key, proving the key exchange comes from it.",
-                    )
+                    .explain(explanation)
             },
         );
-        verified.map_err(crypto_error)?;
-        if let Some(n) = &mut core.negotiated {
-            n.group = Some(group.named_curve());
-        }
-        Ok(Box::new(ExpectServerHelloDone {
-            agreed: self.agreed,
-            server_input: AuthenticatedServer::Ecdhe(SignedServerShare {
-                group,
-                public: ske.params.public,
-            }),
-            certificate_request: None,
-        }))
+        verified.map_err(crypto_error)
     }
+}
+
+/// RFC 7919 §4: a client that listed FFDHE groups gets one of them; one
+/// that listed none takes any RFC 7919 group.
+fn accepts_ffdhe_group(config: &ClientConfig, group: FfdheGroup) -> bool {
+    let lists_ffdhe = config
+        .groups
+        .iter()
+        .any(|&g| FfdheGroup::is_ffdhe_code_point(g));
+    !lists_ffdhe || config.groups.contains(&group.named_group())
 }
 
 /// Waiting for Server Hello Done (or first a Certificate Request), then
@@ -755,6 +860,7 @@ impl State for ExpectServerHelloDone {
             AuthenticatedServer::Ecdhe(share) => {
                 ecdhe_premaster(&agreed, share, core, now, tracer)?
             }
+            AuthenticatedServer::Dhe(share) => dhe_premaster(&agreed, share, core, now, tracer)?,
             AuthenticatedServer::Rsa(server_key) => {
                 rsa_premaster(&agreed, server_key, core, now, tracer)?
             }
@@ -846,6 +952,33 @@ fn ecdhe_premaster(
     let pre_master = secret.agree(&share.public).map_err(crypto_error)?;
     let public = agreed.config.pins.key_exchange.clone().unwrap_or(public);
     Ok((pre_master, ClientEcdhPublic { public }.to_bytes()))
+}
+
+/// RFC 5246 §7.4.7.2 and §8.1.2: the client's exponent in the server's
+/// group; the premaster secret and the ClientKeyExchange body carrying
+/// `dh_Yc`.
+fn dhe_premaster(
+    agreed: &Agreed,
+    share: SignedDhShare,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let group = share.group;
+    let (secret, public) =
+        core.dh_key(group, agreed.config.pins.ephemeral_private_key.as_deref())?;
+    core.ctx
+        .action(now, tracer, "Client: Setup Diffie-Hellman", |e| {
+            e.field("Group", group.name())
+                .field("Client Private Key", hex(secret.private_bytes()))
+                .field("Client Public Key", hex(&public))
+                .explain(
+                    "The client picks a random exponent y in the server's group and sends \
+                     g^y mod p.",
+                )
+        });
+    let pre_master = secret.agree(&share.public).map_err(crypto_error)?;
+    Ok((pre_master, ClientDhPublic { public }.to_bytes()))
 }
 
 /// RFC 5246 §7.4.7.1: the premaster secret is the version the client

@@ -601,6 +601,7 @@ impl Script {
                                 &wire,
                                 None,
                                 self.version_hint(),
+                                None,
                                 tracer.enabled(),
                             );
                             self.broken = true;
@@ -616,7 +617,7 @@ impl Script {
                 trace: keys.last_record(),
             });
             self.received
-                .add_record(&wire, opened, self.version_hint(), tracer.enabled());
+                .add_record(&wire, opened, self.version_hint(), None, tracer.enabled());
             match typ {
                 ContentType::Handshake => {
                     if let Err(e) = self.joiner.push(&plaintext) {
@@ -841,7 +842,7 @@ impl Script {
             self.flush_held(now, tracer);
             let mut batch = Batch::default();
             batch.name("Raw Bytes".to_owned());
-            batch.add_record(&bytes.0, None, self.version_hint(), tracer.enabled());
+            batch.add_record(&bytes.0, None, self.version_hint(), None, tracer.enabled());
             self.emit_sent(batch, now, tracer);
             self.outgoing.extend_from_slice(&bytes.0);
             return Ok(());
@@ -1016,7 +1017,7 @@ impl Script {
                 plaintext: chunk,
                 trace,
             });
-            batch.add_record(&record, opened, hint, tracer.enabled());
+            batch.add_record(&record, opened, hint, None, tracer.enabled());
             self.outgoing.extend_from_slice(&record);
         }
         self.emit_sent(batch, now, tracer);

@@ -38,6 +38,8 @@ pub struct ServerConfig {
     /// Session tickets issued and accepted (RFC 5077); `None`: the
     /// client's SessionTicket extension is ignored.
     pub tickets: Option<TicketPolicy>,
+    /// Whether to agree to encrypt_then_mac (RFC 7366) for CBC suites.
+    pub encrypt_then_mac: bool,
     /// The longest handshake message body accepted from the client; a
     /// longer one ends the handshake with decode_error before it is
     /// buffered. RFC 5246 §7.4 allows 2^24-1 bytes; the default is
@@ -103,6 +105,7 @@ impl ServerConfig {
             session_cache: None,
             extended_master_secret: true,
             tickets: None,
+            encrypt_then_mac: false,
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
             signature_algorithms: None,
             extension_order: None,

@@ -2,7 +2,7 @@
 //!
 //! Full handshake (RFC 5246 §7.3, Figure 1):
 //! 1. Client Hello: choose version, suite and group; send Server Hello,
-//!    Certificate, Server Key Exchange (ECDHE only), Server Hello Done in
+//!    Certificate, Server Key Exchange (ECDHE and DHE), Server Hello Done in
 //!    one flight → [`ExpectClientKeyExchange`].
 //! 2. Client Key Exchange: agree on or decrypt the premaster secret,
 //!    derive the secrets → [`ExpectChangeCipherSpec`].
@@ -27,6 +27,7 @@ use tlsim_tls::conn::{
     crypto_error, lock,
 };
 use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::ffdhe::{DhSecret, FfdheGroup, GENERATOR};
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::FinishedSender;
 use tlsim_tls::crypto::sign::{self, KeyType};
@@ -38,9 +39,10 @@ use tlsim_tls::enums::{
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::tls13::downgrade_sentinel;
 use tlsim_tls::msgs::{
-    ClientEcdhPublic, ClientExtension, ClientHello, DigitallySigned, EcdheServerKeyExchange,
-    EncryptedPreMasterSecret, HandshakeMessage, HelloExtension, Random, ServerEcdhParams,
-    ServerExtension, ServerHello, SessionId,
+    ClientDhPublic, ClientEcdhPublic, ClientExtension, ClientHello, DheServerKeyExchange,
+    DigitallySigned, EcdheServerKeyExchange, EncryptedPreMasterSecret, HandshakeMessage,
+    HelloExtension, Random, ServerDhParams, ServerEcdhParams, ServerExtension, ServerHello,
+    SessionId,
 };
 use tlsim_tls::require_handshake;
 
@@ -56,8 +58,10 @@ pub(crate) struct ExpectClientHello {
 struct Choice {
     version: ProtocolVersion,
     suite: &'static CipherSuiteParams,
-    /// The ECDHE group; none for RSA key transport.
+    /// The ECDHE group; none for DHE and RSA key transport.
     group: Option<KxGroup>,
+    /// The DHE group (RFC 7919); none for ECDHE and RSA key transport.
+    ffdhe: Option<FfdheGroup>,
 }
 
 /// The server's answer to a Client Hello, decided once (RFC 5246 §7.3):
@@ -89,7 +93,10 @@ impl HelloDecision {
     fn group(&self) -> Option<NamedGroup> {
         match self {
             HelloDecision::Resume(_) => None,
-            HelloDecision::Full(choice) => choice.group.map(KxGroup::named_curve),
+            HelloDecision::Full(choice) => choice
+                .group
+                .map(KxGroup::named_curve)
+                .or(choice.ffdhe.map(FfdheGroup::named_group)),
         }
     }
 
@@ -105,6 +112,7 @@ impl HelloDecision {
 struct Requested {
     secure_renegotiation: bool,
     extended_master_secret: bool,
+    encrypt_then_mac: bool,
     server_name: bool,
     ec_point_formats: bool,
     alpn: Option<Vec<Vec<u8>>>,
@@ -125,6 +133,7 @@ impl Requested {
                 .cipher_suites
                 .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
             extended_master_secret: false,
+            encrypt_then_mac: false,
             server_name: false,
             ec_point_formats: false,
             alpn: None,
@@ -161,6 +170,7 @@ impl Requested {
                     requested.secure_renegotiation = true;
                 }
                 ClientExtension::ExtendedMasterSecret => requested.extended_master_secret = true,
+                ClientExtension::EncryptThenMac => requested.encrypt_then_mac = true,
                 ClientExtension::Alpn(names) => requested.alpn = Some(names.clone()),
                 ClientExtension::NextProtocolNegotiation => requested.npn = true,
                 ClientExtension::SessionTicket(ticket) => {
@@ -209,6 +219,10 @@ impl ExpectClientHello {
             let group = KxGroup::from_named_curve(g)?;
             client_accepts_curve(requested, g).then_some(group)
         });
+        let ffdhe = config.groups.iter().find_map(|&g| {
+            let group = FfdheGroup::from_named_group(g)?;
+            client_accepts_ffdhe(requested, g).then_some(group)
+        });
         let suite = config
             .cipher_suites
             .iter()
@@ -224,6 +238,7 @@ impl ExpectClientHello {
                 // An ECDHE suite needs a common curve; RSA key transport none.
                 let has_key_exchange = match s.key_exchange {
                     KeyExchange::Ecdhe => group.is_some(),
+                    KeyExchange::Dhe => ffdhe.is_some(),
                     KeyExchange::Rsa => true,
                 };
                 fits_key
@@ -232,6 +247,11 @@ impl ExpectClientHello {
                     && hello.cipher_suites.contains(&s.suite())
             })
             .ok_or(match group {
+                // RFC 7919 §4: a client listing FFDHE groups of which the
+                // server knows none, with no other suite that fits.
+                _ if ffdhe.is_none() && client_lists_ffdhe(requested) => {
+                    PeerIncompatible::NoFfdheGroupInCommon
+                }
                 None => PeerIncompatible::NoCurveInCommon,
                 Some(_) => PeerIncompatible::NoCipherSuiteInCommon,
             })?;
@@ -239,6 +259,7 @@ impl ExpectClientHello {
             version,
             suite,
             group: group.filter(|_| suite.key_exchange == KeyExchange::Ecdhe),
+            ffdhe: ffdhe.filter(|_| suite.key_exchange == KeyExchange::Dhe),
         })
     }
 
@@ -423,9 +444,10 @@ impl State for ExpectClientHello {
                         e = e
                             .field("Version", choice.version)
                             .field("Cipher Suite", choice.suite.name);
-                        e = match choice.group {
-                            Some(group) => e.field("Elliptic Curve", group.name()),
-                            None => e.field(
+                        e = match (choice.group, choice.ffdhe) {
+                            (Some(group), _) => e.field("Elliptic Curve", group.name()),
+                            (None, Some(group)) => e.field("DH Group", group.name()),
+                            (None, None) => e.field(
                                 "Key Exchange",
                                 "RSA: the client encrypts the pre-master secret to the \
                                  certificate's key",
@@ -486,6 +508,15 @@ impl State for ExpectClientHello {
         if issue_ticket {
             extensions.push(ServerExtension::SessionTicketAck);
         }
+        // RFC 7366 §3: encrypt_then_mac is echoed for a CBC suite only;
+        // "the server MUST NOT send an encrypt_then_mac response extension"
+        // with an AEAD or stream cipher.
+        core.encrypt_then_mac = requested.encrypt_then_mac
+            && self.config.encrypt_then_mac
+            && suite_params(decision.suite()).is_some_and(|s| s.bulk.is_cbc());
+        if core.encrypt_then_mac {
+            extensions.push(ServerExtension::EncryptThenMac);
+        }
         let version = decision.version();
         core.set_version(version);
         core.queue_handshake(&HandshakeMessage::ServerHello(ServerHello {
@@ -535,6 +566,26 @@ fn client_accepts_curve(requested: &Requested, curve: NamedGroup) -> bool {
         .groups
         .as_ref()
         .is_none_or(|groups| groups.contains(&curve))
+}
+
+/// RFC 7919 §4: a client whose supported_groups lists FFDHE groups gets
+/// one of them; one that lists none (or sends no list) leaves the choice
+/// to the server.
+fn client_accepts_ffdhe(requested: &Requested, group: NamedGroup) -> bool {
+    !client_lists_ffdhe(requested)
+        || requested
+            .groups
+            .as_ref()
+            .is_some_and(|groups| groups.contains(&group))
+}
+
+/// RFC 7919 §4: whether supported_groups holds "any codepoint between 256
+/// and 511, inclusive, even if unknown to the server".
+fn client_lists_ffdhe(requested: &Requested) -> bool {
+    requested
+        .groups
+        .as_ref()
+        .is_some_and(|groups| groups.iter().any(|&g| FfdheGroup::is_ffdhe_code_point(g)))
 }
 
 fn allocate_session_id(
@@ -629,10 +680,10 @@ impl Flow {
                 out.extend_from_slice(der);
             }
         });
-        // RFC 5246 §7.4.3: only ECDHE sends a Server Key Exchange; with
+        // RFC 5246 §7.4.3: ECDHE and DHE send a Server Key Exchange; with
         // RSA key transport the certificate's key is the key exchange.
-        let key_exchange = match choice.group {
-            Some(group) => {
+        let key_exchange = match (choice.group, choice.ffdhe) {
+            (Some(group), _) => {
                 let (secret, public) =
                     core.ephemeral_key(group, config.pins.ephemeral_private_key.as_deref())?;
                 core.ctx.action(
@@ -655,51 +706,32 @@ impl Flow {
                     named_curve: group.named_curve(),
                     public: config.pins.ephemeral_public.clone().unwrap_or(public),
                 };
-                let scheme = signature_scheme(
-                    config.signing_key.key_type(),
-                    choice.version,
-                    requested.signature_algorithms.as_deref(),
-                    config.signature_algorithms.as_deref(),
-                )?;
-                let content = sign::server_key_exchange_signed_content(
-                    &randoms.client,
-                    &randoms.server,
+                let signed = sign_key_exchange(
+                    config,
+                    &choice,
+                    requested,
+                    &randoms,
                     &params.to_bytes(),
-                );
-                let signature = match (&config.pins.signature, &config.pins.pss_salt) {
-                    (Some(captured), _) => Ok(captured.clone()),
-                    (None, Some(salt)) if scheme.is_pss() => (config.signing_key)
-                        .sign_with_pss_salt(scheme, &content, salt, &mut core.rng),
-                    _ => config.signing_key.sign(scheme, &content, &mut core.rng),
-                }
-                .map_err(crypto_error)?;
-                core.ctx
-                    .action(now, tracer, "Sign the Server Key Exchange", |e| {
-                        e.field("Signature Algorithm", scheme.name())
-                            .field(
-                                "Signed Content",
-                                "client random + server random + curve parameters",
-                            )
-                            .field("Signature", hex(&signature))
-                            .explain(
-                                "The server signs the randoms and its ECDH public key with its \
+                    SignedParamsText {
+                        content: "client random + server random + curve parameters",
+                        explanation: "The server signs the randoms and its ECDH public key with its \
                          certificate's private key, so the client knows the key is genuine.",
-                            )
-                    });
-                let algorithm = scheme
-                    .code_point()
-                    .filter(|_| choice.version >= ProtocolVersion::Tls12);
-                let ske = EcdheServerKeyExchange {
-                    params,
-                    signed: DigitallySigned {
-                        algorithm,
-                        signature,
                     },
-                };
+                    core,
+                    now,
+                    tracer,
+                )?;
+                let ske = EcdheServerKeyExchange { params, signed };
                 core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
                 ServerKeyExchange::Ecdhe(secret)
             }
-            None => ServerKeyExchange::Rsa { client_version },
+            (None, Some(group)) => {
+                let secret = send_dhe_params(
+                    config, &choice, requested, &randoms, group, core, now, tracer,
+                )?;
+                ServerKeyExchange::Dhe(secret)
+            }
+            (None, None) => ServerKeyExchange::Rsa { client_version },
         };
         let certificate_requested =
             crate::client_auth::request_certificate(config, choice.version, core);
@@ -792,6 +824,111 @@ fn signature_scheme(
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemeInCommon.into())
 }
 
+/// What the log says about a signed Server Key Exchange.
+struct SignedParamsText {
+    content: &'static str,
+    explanation: &'static str,
+}
+
+/// RFC 5246 §7.4.3: signs `client_random + server_random + params` with
+/// the certificate's key, logs it, and returns the `digitally-signed`
+/// element (with its algorithm from TLS 1.2).
+#[allow(clippy::too_many_arguments)]
+fn sign_key_exchange(
+    config: &ServerConfig,
+    choice: &Choice,
+    requested: &Requested,
+    randoms: &Randoms,
+    params: &[u8],
+    text: SignedParamsText,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<DigitallySigned, Error> {
+    let scheme = signature_scheme(
+        config.signing_key.key_type(),
+        choice.version,
+        requested.signature_algorithms.as_deref(),
+        config.signature_algorithms.as_deref(),
+    )?;
+    let content =
+        sign::server_key_exchange_signed_content(&randoms.client, &randoms.server, params);
+    let signature = match (&config.pins.signature, &config.pins.pss_salt) {
+        (Some(captured), _) => Ok(captured.clone()),
+        (None, Some(salt)) if scheme.is_pss() => {
+            (config.signing_key).sign_with_pss_salt(scheme, &content, salt, &mut core.rng)
+        }
+        _ => config.signing_key.sign(scheme, &content, &mut core.rng),
+    }
+    .map_err(crypto_error)?;
+    core.ctx
+        .action(now, tracer, "Sign the Server Key Exchange", |e| {
+            e.field("Signature Algorithm", scheme.name())
+                .field("Signed Content", text.content)
+                .field("Signature", hex(&signature))
+                .explain(text.explanation)
+        });
+    let algorithm = scheme
+        .code_point()
+        .filter(|_| choice.version >= ProtocolVersion::Tls12);
+    Ok(DigitallySigned {
+        algorithm,
+        signature,
+    })
+}
+
+/// RFC 5246 §7.4.3 with an RFC 7919 group: draws the private exponent,
+/// queues the signed ServerDHParams and returns the secret.
+#[allow(clippy::too_many_arguments)]
+fn send_dhe_params(
+    config: &ServerConfig,
+    choice: &Choice,
+    requested: &Requested,
+    randoms: &Randoms,
+    group: FfdheGroup,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<DhSecret, Error> {
+    let (secret, public) = core.dh_key(group, config.pins.ephemeral_private_key.as_deref())?;
+    let params = ServerDhParams {
+        p: group.prime_bytes(),
+        g: vec![GENERATOR],
+        public,
+    };
+    core.ctx
+        .action(now, tracer, "Server: Setup Diffie-Hellman", |e| {
+            e.field("Group", group.name())
+                .field("Prime (p)", hex(&params.p))
+                .field("Generator (g)", GENERATOR)
+                .field("Server Private Key", hex(secret.private_bytes()))
+                .field("Server Public Key", hex(&params.public))
+                .explain(
+                    "The server takes a standard group (RFC 7919): a safe prime p and the \
+                     generator 2. Its private key is a random exponent x, and its public key \
+                     is g^x mod p.",
+                )
+        });
+    let signed = sign_key_exchange(
+        config,
+        choice,
+        requested,
+        randoms,
+        &params.to_bytes(),
+        SignedParamsText {
+            content: "client random + server random + p, g and the server's public value",
+            explanation: "The server signs the randoms and its DH parameters with its \
+                          certificate's private key, so the client knows they are genuine.",
+        },
+        core,
+        now,
+        tracer,
+    )?;
+    let ske = DheServerKeyExchange { params, signed };
+    core.queue_handshake(&HandshakeMessage::ServerKeyExchange(ske.to_bytes()));
+    Ok(secret)
+}
+
 /// RFC 5246 §7.4.7.1: the premaster secret the client encrypted, read
 /// so that a bad one is never told apart (Bleichenbacher's attack): a
 /// ciphertext that does not decrypt to 48 bytes is replaced by random
@@ -852,6 +989,8 @@ fn send_finished(keys: &SessionKeys, core: &mut Core, tracing: bool) -> Result<(
 enum ServerKeyExchange {
     /// Its ephemeral ECDH secret.
     Ecdhe(EphemeralSecret),
+    /// Its ephemeral finite-field DH secret.
+    Dhe(DhSecret),
     /// RSA key transport: the version the Client Hello offered, which the
     /// premaster secret starts with (RFC 5246 §7.4.7.1).
     Rsa { client_version: ProtocolVersion },
@@ -887,6 +1026,10 @@ impl State for ExpectClientKeyExchange {
         let pre_master = match self.key_exchange {
             ServerKeyExchange::Ecdhe(secret) => {
                 let client_public = ClientEcdhPublic::from_bytes(body)?;
+                secret.agree(&client_public.public).map_err(crypto_error)?
+            }
+            ServerKeyExchange::Dhe(secret) => {
+                let client_public = ClientDhPublic::from_bytes(body)?;
                 secret.agree(&client_public.public).map_err(crypto_error)?
             }
             ServerKeyExchange::Rsa { client_version } => {

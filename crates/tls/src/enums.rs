@@ -314,6 +314,7 @@ code_points! {
         TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384 = 0xc032 => "TLS_ECDH_RSA_WITH_AES_256_GCM_SHA384",
         TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca8 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
         TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xccaa => "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
         SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA = 0xfeff => "SSL_RSA_FIPS_WITH_3DES_EDE_CBC_SHA",
     }
 }
@@ -340,6 +341,7 @@ code_points! {
         ApplicationLayerProtocolNegotiation = 16 => "application_layer_protocol_negotiation",
         SignedCertificateTimestamp = 18 => "signed_certificate_timestamp",
         Padding = 21 => "padding",
+        EncryptThenMac = 22 => "encrypt_then_mac",
         ExtendedMasterSecret = 23 => "extended_master_secret",
         SessionTicket = 35 => "SessionTicket TLS",
         PreSharedKey = 41 => "pre_shared_key",

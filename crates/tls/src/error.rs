@@ -275,6 +275,12 @@ pub enum PeerIncompatible {
     /// The server requires a client certificate and the client sent an
     /// empty Certificate, in a handshake of this version.
     ClientCertificateRequired(ProtocolVersion),
+    /// The client lists FFDHE groups, none of them the server's, and no
+    /// other suite fits (RFC 7919 §4).
+    NoFfdheGroupInCommon,
+    /// The server's DH parameters are not an RFC 7919 group the client
+    /// accepts (RFC 7919 §3).
+    UnacceptableDhGroup,
 }
 
 /// Default: `handshake_failure` (RFC 5246 §7.2.2: "unable to negotiate an
@@ -289,6 +295,12 @@ impl From<PeerIncompatible> for AlertDescription {
             // RFC 5246 §7.2.2 illegal_parameter: "A field in the handshake
             // was out of range or inconsistent with other fields."
             PeerIncompatible::NullCompressionRequired => AlertDescription::IllegalParameter,
+            // RFC 7919 §4: "the server MUST end the connection with a fatal
+            // TLS alert of type insufficient_security(71)"; §3 has the
+            // client refuse a group it will not use the same way.
+            PeerIncompatible::NoFfdheGroupInCommon | PeerIncompatible::UnacceptableDhGroup => {
+                AlertDescription::InsufficientSecurity
+            }
             // RFC 8446 §4.4.2.4: a server that requires a certificate "MAY
             // abort the handshake with a "certificate_required" alert";
             // before TLS 1.3 (RFC 5246 §7.4.6) it "MAY respond with a fatal
@@ -369,6 +381,9 @@ impl From<CertificateError> for Error {
 pub enum CryptoError {
     /// The peer's public key or point is not valid for its group.
     InvalidPeerPublicKey,
+    /// The peer's finite-field DH public value is outside 1 < Y < p - 1
+    /// (RFC 7919 §5.1).
+    DhPublicOutOfRange,
     /// A handshake signature (ServerKeyExchange, CertificateVerify) did not
     /// verify.
     SignatureMismatch,
@@ -381,6 +396,9 @@ impl From<CryptoError> for AlertDescription {
     fn from(e: CryptoError) -> Self {
         match e {
             CryptoError::InvalidPeerPublicKey => AlertDescription::IllegalParameter,
+            // RFC 7919 §3 and §4: out-of-range dh_Ys or dh_Yc "MUST terminate
+            // the connection with a fatal handshake_failure(40) alert".
+            CryptoError::DhPublicOutOfRange => AlertDescription::HandshakeFailure,
             // RFC 5246 §7.2.2 decrypt_error: "a signature could not be
             // correctly verified".
             CryptoError::SignatureMismatch => AlertDescription::DecryptError,

@@ -146,6 +146,7 @@ impl<'a> Factory<'a> {
             npn: p.npn,
             renegotiation_info: p.renegotiation_info,
             extended_master_secret: p.extended_master_secret,
+            encrypt_then_mac: p.encrypt_then_mac,
             session_ticket: p.session_ticket,
             extension_order: (!p.extension_order.is_empty())
                 .then(|| p.extension_order.iter().map(|e| e.0).collect()),
@@ -217,6 +218,7 @@ impl<'a> Factory<'a> {
                 .tickets
                 .as_ref()
                 .map(|t| self.ticket_policy(t, profile, host, port)),
+            encrypt_then_mac: p.encrypt_then_mac,
             max_handshake_len: tlsim_tls_server::config::DEFAULT_MAX_HANDSHAKE_LEN,
             signature_algorithms: (p.signature_algorithms.as_ref())
                 .map(|list| list.iter().map(|s| s.0).collect()),

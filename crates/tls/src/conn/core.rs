@@ -12,10 +12,10 @@ use crate::crypto::cipher::tls13::{
 };
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
 use crate::crypto::prf::MASTER_SECRET_LEN;
-use crate::crypto::suites::AES_BLOCK_LEN;
+use crate::crypto::suites::{AES_BLOCK_LEN, KeyExchange, suite_params};
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
-use crate::msgs::dissect::{Opened, dissect_protected_record, dissect_record};
+use crate::msgs::dissect::{Opened, dissect_protected_record, dissect_record_with_key_exchange};
 use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
@@ -207,6 +207,7 @@ impl Batch {
         record: &[u8],
         opened: Option<Opened<'_>>,
         version: Option<ProtocolVersion>,
+        key_exchange: Option<KeyExchange>,
         tracing: bool,
     ) {
         let offset = self.wire.len() as u32;
@@ -215,7 +216,7 @@ impl Batch {
             return;
         }
         let fields = match opened {
-            None => dissect_record(record, version),
+            None => dissect_record_with_key_exchange(record, version, key_exchange),
             Some(opened) => {
                 let plaintext = opened.plaintext;
                 let summary = match opened.typ {
@@ -257,6 +258,9 @@ pub struct Core {
     pub transcript: Transcript,
     /// What the handshake settled on, once known.
     pub negotiated: Option<Negotiated>,
+    /// Both hellos carried encrypt_then_mac (RFC 7366): the CBC keys
+    /// installed next MAC the ciphertext.
+    pub encrypt_then_mac: bool,
     deframer: Deframer,
     joiner: HandshakeJoiner,
     encrypter: Option<RecordEncrypter>,
@@ -333,6 +337,7 @@ impl Core {
             rng,
             transcript: Transcript::default(),
             negotiated: None,
+            encrypt_then_mac: false,
             deframer: Deframer::new(),
             joiner: HandshakeJoiner::new(),
             encrypter: None,
@@ -494,6 +499,13 @@ impl Core {
             self.early_writes = Some(left - now_part.len());
         }
         self.unsent.extend_from_slice(later);
+    }
+
+    /// The negotiated suite's key exchange, once the hellos are exchanged:
+    /// the dissector needs it to lay out key exchange bodies.
+    fn key_exchange(&self) -> Option<KeyExchange> {
+        let suite = self.negotiated.as_ref()?.suite;
+        suite_params(suite).map(|s| s.key_exchange)
     }
 
     /// Whether the negotiated version is TLS 1.3.
@@ -744,7 +756,9 @@ impl Core {
             plaintext,
             trace,
         });
-        self.flight.add_record(&record, opened, hint, tracing);
+        let key_exchange = self.key_exchange();
+        self.flight
+            .add_record(&record, opened, hint, key_exchange, tracing);
     }
 
     /// Completes the handshake: flushes the flight, reports
@@ -1011,7 +1025,7 @@ impl Core {
                 plaintext: &plaintext,
                 trace,
             });
-            batch.add_record(&wire, opened, self.version, true);
+            batch.add_record(&wire, opened, self.version, self.key_exchange(), true);
         }
         match typ {
             ContentType::Handshake => {
@@ -1116,7 +1130,7 @@ impl Core {
         let left = left.checked_sub(len).ok_or_else(too_much_early_data)?;
         self.early_data = EarlyData::Skipping(left);
         if tracing {
-            batch.add_record(&record.to_bytes(), None, self.version, true);
+            batch.add_record(&record.to_bytes(), None, self.version, None, true);
         }
         batch.name("Early Data (rejected, skipped)".to_owned());
         Ok(())

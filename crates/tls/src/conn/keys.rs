@@ -6,6 +6,7 @@ use tlsim_sim::{Instant, Tracer};
 use super::{Core, Input, StoredSession, crypto_error, keylog_line};
 use crate::codec::hex;
 use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
+use crate::crypto::ffdhe::{DhSecret, FfdheGroup};
 use crate::crypto::kx::{EphemeralSecret, KxGroup};
 use crate::crypto::prf::{self, FinishedSender, MASTER_SECRET_LEN, VERIFY_DATA_LEN};
 use crate::crypto::suites::{CipherSuiteParams, KeyExchange};
@@ -113,6 +114,11 @@ impl Core {
                 "Both sides multiply their own private key by the other's public key; \
                  the x coordinate of that shared point is the pre-master secret."
             }
+            KeyExchange::Dhe => {
+                "Each side raises the other's public value to its own private exponent modulo \
+                 the group's prime; both get g^(xy) mod p, which without its leading zero bytes \
+                 is the pre-master secret."
+            }
             KeyExchange::Rsa => {
                 "The client chose the pre-master secret, its offered version and 46 random \
                  bytes, and sent it encrypted to the server's RSA key, which alone decrypts it."
@@ -188,10 +194,16 @@ impl Core {
             Side::Client => Side::Server,
             Side::Server => Side::Client,
         };
-        let encrypter =
+        let mut encrypter =
             RecordEncrypter::from_key_block(suite, version, &block, side).map_err(crypto_error)?;
-        let decrypter =
+        let mut decrypter =
             RecordDecrypter::from_key_block(suite, version, &block, peer).map_err(crypto_error)?;
+        // RFC 7366 §3: both hellos carried encrypt_then_mac (the server
+        // only echoes it for a CBC suite).
+        if self.encrypt_then_mac {
+            encrypter = encrypter.with_encrypt_then_mac();
+            decrypter = decrypter.with_encrypt_then_mac();
+        }
         self.set_pending_keys(encrypter, decrypter);
         // GCM takes 4 bytes of implicit nonce from the key block; CBC takes
         // an IV only in TLS 1.0 (RFC 2246 §6.3), later versions send one per
@@ -323,6 +335,22 @@ impl Core {
         group: KxGroup,
         pinned: Option<&[u8]>,
     ) -> Result<(EphemeralSecret, Vec<u8>), Error> {
+        match pinned {
+            Some(private) => group.generate_from_private(private).map_err(crypto_error),
+            None => Ok(group.generate(&mut self.rng)),
+        }
+    }
+
+    /// This side's ephemeral finite-field DH key pair on `group` (RFC 7919),
+    /// drawn from the random stream or made from a `pinned` exponent.
+    ///
+    /// # Errors
+    /// internal_error if the pinned exponent is not in 1 < x < p - 1.
+    pub fn dh_key(
+        &mut self,
+        group: FfdheGroup,
+        pinned: Option<&[u8]>,
+    ) -> Result<(DhSecret, Vec<u8>), Error> {
         match pinned {
             Some(private) => group.generate_from_private(private).map_err(crypto_error),
             None => Ok(group.generate(&mut self.rng)),

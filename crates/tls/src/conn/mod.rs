@@ -225,6 +225,7 @@ pub fn crypto_error(e: CipherError) -> Error {
         CipherError::InvalidPeerPublicKey | CipherError::ZeroSharedSecret => {
             Error::Crypto(CryptoError::InvalidPeerPublicKey)
         }
+        CipherError::DhPublicOutOfRange => Error::Crypto(CryptoError::DhPublicOutOfRange),
         CipherError::BadSignature => Error::Crypto(CryptoError::SignatureMismatch),
         CipherError::UnsupportedSignatureAlgorithm => {
             Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter("signature algorithm"))

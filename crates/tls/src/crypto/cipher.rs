@@ -3,7 +3,8 @@
 //!
 //! Read first: RFC 5246 §6.2.3.2 (CBC block ciphers, MAC-then-encrypt),
 //! §6.2.3.3 (AEAD), RFC 2246 §6.2.3.2 (TLS 1.0's chained IVs), RFC 5288 §3
-//! (AES-GCM nonces), RFC 7905 §2 (ChaCha20-Poly1305 nonces).
+//! (AES-GCM nonces), RFC 7905 §2 (ChaCha20-Poly1305 nonces), RFC 7366 §3
+//! (encrypt-then-MAC for CBC).
 //!
 //! Each direction owns its 64-bit sequence number (RFC 5246 §6.1), which
 //! starts at zero after ChangeCipherSpec and counts every record. Records
@@ -63,6 +64,9 @@ pub struct RecordTrace {
     mac_len: u8,
     /// The CBC padding length byte (0 for AEADs).
     pub padding_len: u8,
+    /// Whether the CBC MAC follows the ciphertext, computed over it
+    /// (RFC 7366 §3), rather than being encrypted with the content.
+    pub encrypt_then_mac: bool,
 }
 
 impl Default for RecordTrace {
@@ -74,6 +78,7 @@ impl Default for RecordTrace {
             mac: [0; MAX_MAC_LEN],
             mac_len: 0,
             padding_len: 0,
+            encrypt_then_mac: false,
         }
     }
 }
@@ -390,6 +395,9 @@ enum CipherState<D: CbcDirection> {
         mac: RecordMac,
         /// TLS 1.1 and later send a fresh IV in each record.
         explicit_iv: bool,
+        /// RFC 7366: the MAC covers the IV and ciphertext and is sent
+        /// after them.
+        encrypt_then_mac: bool,
     },
     Aead {
         aead: RecordAead,
@@ -456,6 +464,7 @@ impl<D: CbcDirection> RecordProtection<D> {
                 mode: AesCbc::new(write_key, &first_iv(fixed_iv, explicit_iv)?)?,
                 mac: RecordMac::new(suite.mac, mac_key)?,
                 explicit_iv,
+                encrypt_then_mac: false,
             }
         } else {
             CipherState::Aead {
@@ -480,6 +489,19 @@ impl<D: CbcDirection> RecordProtection<D> {
     ) -> Result<Self, CryptoError> {
         let (mac, key, iv) = keys_of(key_block, writer);
         Self::new(suite, version, mac, key, iv)
+    }
+
+    /// RFC 7366 §3: switches a CBC protection to encrypt-then-MAC, as both
+    /// hellos agreed; an AEAD has no separate MAC and stays as it is.
+    #[must_use]
+    pub fn with_encrypt_then_mac(mut self) -> Self {
+        if let CipherState::Cbc {
+            encrypt_then_mac, ..
+        } = &mut self.state
+        {
+            *encrypt_then_mac = true;
+        }
+        self
     }
 
     /// The sequence number of the next record.
@@ -584,6 +606,7 @@ impl RecordEncrypter {
     /// at most, when protected.
     pub fn max_overhead(&self) -> usize {
         match &self.state {
+            // Either layout: the IV, the MAC and at most a block of padding.
             CipherState::Cbc { mac, .. } => AES_BLOCK_LEN + mac.len() + AES_BLOCK_LEN,
             CipherState::Aead { nonce, .. } => nonce.explicit_len() + AEAD_TAG_LEN,
         }
@@ -615,6 +638,36 @@ impl RecordEncrypter {
                 mode,
                 mac,
                 explicit_iv,
+                encrypt_then_mac: true,
+            } => {
+                // RFC 7366 §3: pad and encrypt the content alone, then MAC
+                // the header (with the length of IV and ciphertext), the IV
+                // and the ciphertext; the MAC goes last, in the clear.
+                let padding_len = (AES_BLOCK_LEN - 1 - plaintext.len() % AES_BLOCK_LEN) as u8;
+                let start = out.len();
+                if *explicit_iv {
+                    mode.set_iv(&explicit);
+                    out.extend_from_slice(&explicit);
+                }
+                trace.set_iv(&mode.iv());
+                let body = out.len();
+                out.extend_from_slice(plaintext);
+                out.resize(out.len() + usize::from(padding_len) + 1, padding_len);
+                mode.encrypt(&mut out[body..]);
+                let header = pseudo_header(seq, content_type, version, out.len() - start);
+                let mut tag = [0u8; MAX_MAC_LEN];
+                mac.compute(&header, &out[start..], &mut tag);
+                let tag = &tag[..mac.len()];
+                out.extend_from_slice(tag);
+                trace.set_mac(tag);
+                trace.padding_len = padding_len;
+                trace.encrypt_then_mac = true;
+            }
+            CipherState::Cbc {
+                mode,
+                mac,
+                explicit_iv,
+                encrypt_then_mac: false,
             } => {
                 let mut tag = [0u8; MAX_MAC_LEN];
                 mac.compute(&header, plaintext, &mut tag);
@@ -695,6 +748,49 @@ impl RecordDecrypter {
                 mode,
                 mac,
                 explicit_iv,
+                encrypt_then_mac: true,
+            } => {
+                let iv_len = if *explicit_iv { AES_BLOCK_LEN } else { 0 };
+                let mac_len = mac.len();
+                // At least the IV, one block and the MAC.
+                let Some(protected_len) = fragment.len().checked_sub(mac_len) else {
+                    return Err(CryptoError::BadRecordMac);
+                };
+                let body_len = protected_len.wrapping_sub(iv_len);
+                if protected_len < iv_len + AES_BLOCK_LEN || body_len % AES_BLOCK_LEN != 0 {
+                    return Err(CryptoError::BadRecordMac);
+                }
+                // RFC 7366 §3: check the MAC over IV and ciphertext before
+                // decrypting anything.
+                let (protected, received_mac) = fragment.split_at(protected_len);
+                let header = pseudo_header(seq, content_type, version, protected_len);
+                let mut expected = [0u8; MAX_MAC_LEN];
+                mac.compute(&header, protected, &mut expected);
+                if !ct_eq(&expected[..mac_len], received_mac) {
+                    return Err(CryptoError::BadRecordMac);
+                }
+                let (iv, body) = protected.split_at(iv_len);
+                if *explicit_iv {
+                    mode.set_iv(iv.try_into().expect("split at 16"));
+                }
+                trace.set_iv(&mode.iv());
+                let mut buf = body.to_vec();
+                mode.decrypt(&mut buf);
+                let (content_len, padding_ok) = check_padding(&buf, 0);
+                if !padding_ok {
+                    return Err(CryptoError::BadRecordMac);
+                }
+                trace.set_mac(received_mac);
+                trace.padding_len = buf[buf.len() - 1];
+                trace.encrypt_then_mac = true;
+                buf.truncate(content_len);
+                buf
+            }
+            CipherState::Cbc {
+                mode,
+                mac,
+                explicit_iv,
+                encrypt_then_mac: false,
             } => {
                 let iv_len = if *explicit_iv { AES_BLOCK_LEN } else { 0 };
                 let mac_len = mac.len();

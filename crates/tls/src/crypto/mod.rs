@@ -3,7 +3,7 @@
 //!
 //! Read first: RFC 5246 §5 (PRF), §6.2.3 (record protection), §6.3 (key
 //! calculation), §7.4.9 (Finished), §8.1 (master secret); RFC 2246 for the
-//! TLS 1.0 differences; RFC 4492 and RFC 8422 for ECDHE; RFC 5288 for GCM;
+//! TLS 1.0 differences; RFC 4492 and RFC 8422 for ECDHE; RFC 7919 for DHE; RFC 5288 for GCM;
 //! RFC 5289 for the SHA-256 and SHA-384 suites; RFC 7905 for
 //! ChaCha20-Poly1305.
 //!
@@ -14,6 +14,7 @@
 //! - [`key_schedule`]: TLS 1.3's HKDF key schedule (RFC 8446 §7), and
 //!   [`cipher::tls13`] its record protection (RFC 8446 §5).
 //! - [`kx`]: ephemeral ECDH on P-256, P-384 and X25519.
+//! - [`ffdhe`]: ephemeral finite-field DH on the RFC 7919 groups.
 //! - [`sign`]: ECDSA and RSA signing keys, signature verification, PEM.
 //! - [`ticket`]: TLS 1.3 session tickets sealed under the server's key.
 //!
@@ -21,6 +22,7 @@
 //! argument, so a seeded stream gives the same bytes on every run.
 
 pub mod cipher;
+pub mod ffdhe;
 pub mod key_schedule;
 pub mod kx;
 pub mod pem;
@@ -47,6 +49,9 @@ pub enum CryptoError {
     /// The X25519 shared secret is all zeros: the peer sent a small-order
     /// point (RFC 7748 §6.1, RFC 8422 §5.11) → `illegal_parameter`.
     ZeroSharedSecret,
+    /// A peer's finite-field DH public value is outside 1 < Y < p - 1
+    /// (RFC 7919 §5.1) → `handshake_failure` (RFC 7919 §3, §4).
+    DhPublicOutOfRange,
     /// A private key given for a pinned key exchange is out of range.
     InvalidPrivateKey,
     /// A signature does not verify → `decrypt_error`.
@@ -71,6 +76,7 @@ impl fmt::Display for CryptoError {
             CryptoError::RecordOverflow => f.write_str("record plaintext longer than 2^14"),
             CryptoError::InvalidPeerPublicKey => f.write_str("invalid peer key-exchange point"),
             CryptoError::ZeroSharedSecret => f.write_str("all-zero X25519 shared secret"),
+            CryptoError::DhPublicOutOfRange => f.write_str("DH public value outside 1 < Y < p - 1"),
             CryptoError::InvalidPrivateKey => f.write_str("invalid private key"),
             CryptoError::BadSignature => f.write_str("signature does not verify"),
             CryptoError::UnsupportedSignatureAlgorithm => {

@@ -16,6 +16,9 @@ pub enum KeyExchange {
     /// RSA key transport (RFC 5246 §7.4.7.1): the client encrypts the
     /// premaster secret to the certificate's key; no ServerKeyExchange.
     Rsa,
+    /// Ephemeral finite-field Diffie-Hellman (RFC 5246 §7.4.3) on an
+    /// RFC 7919 group.
+    Dhe,
 }
 
 /// How the server authenticates its key-exchange parameters.
@@ -169,6 +172,31 @@ pub const TLS_RSA_WITH_AES_128_GCM_SHA256: u16 = 0x009c;
 /// `TLS_RSA_WITH_AES_256_GCM_SHA384`.
 pub const TLS_RSA_WITH_AES_256_GCM_SHA384: u16 = 0x009d;
 
+/// `TLS_DHE_RSA_WITH_AES_128_CBC_SHA` (RFC 5246 Appendix A.5).
+pub const TLS_DHE_RSA_WITH_AES_128_CBC_SHA: u16 = 0x0033;
+/// `TLS_DHE_RSA_WITH_AES_256_CBC_SHA`.
+pub const TLS_DHE_RSA_WITH_AES_256_CBC_SHA: u16 = 0x0039;
+/// `TLS_DHE_RSA_WITH_AES_128_CBC_SHA256`.
+pub const TLS_DHE_RSA_WITH_AES_128_CBC_SHA256: u16 = 0x0067;
+/// `TLS_DHE_RSA_WITH_AES_256_CBC_SHA256`.
+pub const TLS_DHE_RSA_WITH_AES_256_CBC_SHA256: u16 = 0x006b;
+/// `TLS_DHE_RSA_WITH_AES_128_GCM_SHA256` (RFC 5288 §3).
+pub const TLS_DHE_RSA_WITH_AES_128_GCM_SHA256: u16 = 0x009e;
+/// `TLS_DHE_RSA_WITH_AES_256_GCM_SHA384`.
+pub const TLS_DHE_RSA_WITH_AES_256_GCM_SHA384: u16 = 0x009f;
+/// `TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256` (RFC 7905 §2).
+pub const TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256: u16 = 0xccaa;
+
+/// The same suite with finite-field DHE instead of ECDHE (RFC 5246
+/// §7.4.3); the PRF and versions follow the record protection as for
+/// ECDHE.
+const fn dhe_kx(suite: CipherSuiteParams) -> CipherSuiteParams {
+    CipherSuiteParams {
+        key_exchange: KeyExchange::Dhe,
+        ..suite
+    }
+}
+
 /// The same suite with RSA key transport instead of ECDHE (RFC 5246
 /// §7.4.7.1); RFC 5246 Appendix A.5 gives the `_SHA256` CBC suites the
 /// SHA-256 PRF and TLS 1.2 only, like their ECDHE twins.
@@ -237,11 +265,11 @@ const fn aead(
     }
 }
 
-/// Every supported suite, in the server's order of preference: ECDHE
-/// before RSA key transport, AEADs before CBC, and AES-128 before AES-256
-/// within each kind, so that a server left to its defaults picks what it
-/// always picked.
-pub static SUPPORTED_SUITES: [CipherSuiteParams; 20] = {
+/// Every supported suite, in the server's order of preference: ECDHE,
+/// then DHE, then RSA key transport, AEADs before CBC, and AES-128 before
+/// AES-256 within each kind, so that a server left to its defaults picks
+/// what it always picked.
+pub static SUPPORTED_SUITES: [CipherSuiteParams; 27] = {
     use Authentication::{Ecdsa, Rsa};
     use BulkCipher::{Aes128Cbc, Aes128Gcm, Aes256Cbc, Aes256Gcm, ChaCha20Poly1305};
     use MacAlgorithm::{HmacSha1, HmacSha256, HmacSha384};
@@ -344,6 +372,55 @@ pub static SUPPORTED_SUITES: [CipherSuiteParams; 20] = {
             Aes256Cbc,
             HmacSha1,
         ),
+        dhe_kx(aead(
+            TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+            "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+            Rsa,
+            Aes128Gcm,
+            PrfAlgorithm::Sha256,
+        )),
+        dhe_kx(aead(
+            TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+            "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+            Rsa,
+            Aes256Gcm,
+            PrfAlgorithm::Sha384,
+        )),
+        dhe_kx(aead(
+            TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            Rsa,
+            ChaCha20Poly1305,
+            PrfAlgorithm::Sha256,
+        )),
+        dhe_kx(cbc(
+            TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,
+            "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256",
+            Rsa,
+            Aes128Cbc,
+            HmacSha256,
+        )),
+        dhe_kx(cbc(
+            TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,
+            "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256",
+            Rsa,
+            Aes256Cbc,
+            HmacSha256,
+        )),
+        dhe_kx(cbc(
+            TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+            "TLS_DHE_RSA_WITH_AES_128_CBC_SHA",
+            Rsa,
+            Aes128Cbc,
+            HmacSha1,
+        )),
+        dhe_kx(cbc(
+            TLS_DHE_RSA_WITH_AES_256_CBC_SHA,
+            "TLS_DHE_RSA_WITH_AES_256_CBC_SHA",
+            Rsa,
+            Aes256Cbc,
+            HmacSha1,
+        )),
         rsa_kx(aead(
             TLS_RSA_WITH_AES_128_GCM_SHA256,
             "TLS_RSA_WITH_AES_128_GCM_SHA256",

@@ -21,8 +21,9 @@ use super::extensions::{
 };
 use super::handshake::{ASN1_CERT, CERTIFICATE_LIST, HANDSHAKE_BODY, TICKET};
 use super::hello::{CIPHER_SUITES, COMPRESSION_METHODS, SESSION_ID};
-use super::kx::{EC_POINT, ENCRYPTED_PRE_MASTER_SECRET, SIGNATURE};
+use super::kx::{DH_VALUE, EC_POINT, ENCRYPTED_PRE_MASTER_SECRET, SIGNATURE};
 use crate::codec::{Codec, Reader, VecBounds, hex};
+use crate::crypto::suites::KeyExchange;
 use crate::enums::{
     AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, CompressionMethod,
     ContentType, EcCurveType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
@@ -39,6 +40,9 @@ const HEX_SHOWN: usize = 256;
 pub struct Dissector {
     fields: Vec<Field>,
     depth: u8,
+    /// The negotiated key exchange, when known: the wire does not say how
+    /// a key exchange body is laid out (RFC 5246 §7.4.3, §7.4.7).
+    key_exchange: Option<KeyExchange>,
 }
 
 impl Dissector {
@@ -47,6 +51,7 @@ impl Dissector {
         Dissector {
             fields: Vec::new(),
             depth,
+            key_exchange: None,
         }
     }
 
@@ -183,7 +188,18 @@ fn hex_value(bytes: &[u8]) -> String {
 /// which decides how a ServerKeyExchange is laid out; without it the
 /// record's own version is used.
 pub fn dissect_record(bytes: &[u8], version_hint: Option<ProtocolVersion>) -> Vec<Field> {
+    dissect_record_with_key_exchange(bytes, version_hint, None)
+}
+
+/// [`dissect_record`], knowing the negotiated `key_exchange`, which tells a
+/// DHE key exchange body from an ECDHE or RSA one as the wire cannot.
+pub fn dissect_record_with_key_exchange(
+    bytes: &[u8],
+    version_hint: Option<ProtocolVersion>,
+    key_exchange: Option<KeyExchange>,
+) -> Vec<Field> {
     let mut d = Dissector::new(0);
+    d.key_exchange = key_exchange;
     let mut r = Reader::new(bytes);
     record(&mut d, &mut r, version_hint, false);
     if !r.is_empty() {
@@ -255,6 +271,8 @@ pub fn dissect_protected_record(
     let trace = opened.trace;
     let (iv, mac) = (trace.iv(), trace.mac());
     let aead = iv.len() == AEAD_NONCE_LEN;
+    // RFC 7366 §3: the MAC follows the ciphertext, as an AEAD's tag does.
+    let mac_outside = aead || trace.encrypt_then_mac;
     let inner_len = if aead {
         plaintext.len() + mac.len()
     } else {
@@ -287,7 +305,7 @@ pub fn dissect_protected_record(
             ),
             (false, _) => d.push("IV", hex(&bytes[body..start]), body, start),
         }
-        let cipher_end = if aead { end - mac.len() } else { end };
+        let cipher_end = if mac_outside { end - mac.len() } else { end };
         d.bytes("Encrypted Data", &bytes[start..cipher_end], cipher_end);
         d.push("Decrypted", summary, start, start + plaintext.len());
         d.nested(|d| {
@@ -303,20 +321,36 @@ pub fn dissect_protected_record(
             }
             if !aead {
                 let mac_start = start + plaintext.len();
-                let padding_start = mac_start + mac.len();
-                d.push("MAC", hex(mac), mac_start, padding_start);
-                let padding = &bytes[padding_start..end - 1];
+                let padding_start = if mac_outside {
+                    mac_start
+                } else {
+                    d.push("MAC", hex(mac), mac_start, mac_start + mac.len());
+                    mac_start + mac.len()
+                };
+                let padding = &bytes[padding_start..cipher_end - 1];
                 d.push(
                     "Padding",
                     format!("{} bytes, each {}", padding.len(), trace.padding_len),
                     padding_start,
-                    end - 1,
+                    cipher_end - 1,
                 );
-                d.push("Padding Length", trace.padding_len, end - 1, end);
+                d.push(
+                    "Padding Length",
+                    trace.padding_len,
+                    cipher_end - 1,
+                    cipher_end,
+                );
             }
         });
         if aead {
             d.push("Authentication Tag", hex(mac), end - mac.len(), end);
+        } else if mac_outside {
+            d.push(
+                "MAC",
+                format!("{} (over the IV and ciphertext, RFC 7366)", hex(mac)),
+                end - mac.len(),
+                end,
+            );
         }
     });
     d.into_fields()
@@ -680,20 +714,7 @@ fn extension_body(
             while !list.is_empty() {
                 let start = list.position();
                 let scheme = d.code::<SignatureScheme>(&mut list, "Signature Algorithm")?;
-                d.nested(|d| {
-                    d.push(
-                        "Signature Hash Algorithm Hash",
-                        scheme.hash(),
-                        start,
-                        start + 1,
-                    );
-                    d.push(
-                        "Signature Hash Algorithm Signature",
-                        scheme.signature(),
-                        start + 1,
-                        start + 2,
-                    );
-                });
+                signature_scheme_parts(d, scheme, start);
             }
         }
         (ExtensionType::RenegotiationInfo, _) => {
@@ -851,6 +872,9 @@ fn server_key_exchange(
     r: &mut Reader<'_>,
     version: ProtocolVersion,
 ) -> Result<(), InvalidMessage> {
+    if d.key_exchange == Some(KeyExchange::Dhe) {
+        return dh_server_params(d, r, version);
+    }
     let curve_type = r.clone().u8("curve type").map(EcCurveType::from);
     if curve_type != Ok(EcCurveType::NamedCurve) {
         let data = r.rest();
@@ -870,30 +894,73 @@ fn server_key_exchange(
         let mut point = d.length_prefixed(r, "Pubkey Length", EC_POINT)?;
         let public = point.rest();
         d.bytes("Pubkey", public, point.position());
-        // RFC 5246 §4.7: only TLS 1.2 names the algorithm before the signature.
-        if version.get() >= ProtocolVersion::Tls12.get() {
-            let start = r.position();
-            let scheme = d.code::<SignatureScheme>(r, "Signature Algorithm")?;
-            d.nested(|d| {
-                d.push(
-                    "Signature Hash Algorithm Hash",
-                    scheme.hash(),
-                    start,
-                    start + 1,
-                );
-                d.push(
-                    "Signature Hash Algorithm Signature",
-                    scheme.signature(),
-                    start + 1,
-                    start + 2,
-                );
-            });
-        }
-        let mut signature = d.length_prefixed(r, "Signature Length", SIGNATURE)?;
-        let bytes = signature.rest();
-        d.bytes("Signature", bytes, signature.position());
-        Ok(())
+        digitally_signed(d, r, version)
     })
+}
+
+/// RFC 5246 §7.4.3: `ServerDHParams` (p, g, Ys), then their signature,
+/// with Wireshark's names.
+fn dh_server_params(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    version: ProtocolVersion,
+) -> Result<(), InvalidMessage> {
+    let start = r.position();
+    d.push(
+        "Diffie-Hellman Server Params",
+        "",
+        start,
+        start + r.remaining(),
+    );
+    d.nested(|d| {
+        for (length_name, name) in [
+            ("p Length", "p"),
+            ("g Length", "g"),
+            ("Pubkey Length", "Pubkey"),
+        ] {
+            let mut value = d.length_prefixed(r, length_name, DH_VALUE)?;
+            let bytes = value.rest();
+            d.bytes(name, bytes, value.position());
+        }
+        digitally_signed(d, r, version)
+    })
+}
+
+/// The hash and signature bytes of a `SignatureAndHashAlgorithm` at
+/// `start` (RFC 5246 §7.4.1.4.1), below it.
+fn signature_scheme_parts(d: &mut Dissector, scheme: SignatureScheme, start: usize) {
+    d.nested(|d| {
+        d.push(
+            "Signature Hash Algorithm Hash",
+            scheme.hash(),
+            start,
+            start + 1,
+        );
+        d.push(
+            "Signature Hash Algorithm Signature",
+            scheme.signature(),
+            start + 1,
+            start + 2,
+        );
+    });
+}
+
+/// RFC 5246 §4.7: a `digitally-signed` element, its algorithm named only
+/// from TLS 1.2.
+fn digitally_signed(
+    d: &mut Dissector,
+    r: &mut Reader<'_>,
+    version: ProtocolVersion,
+) -> Result<(), InvalidMessage> {
+    if version.get() >= ProtocolVersion::Tls12.get() {
+        let start = r.position();
+        let scheme = d.code::<SignatureScheme>(r, "Signature Algorithm")?;
+        signature_scheme_parts(d, scheme, start);
+    }
+    let mut signature = d.length_prefixed(r, "Signature Length", SIGNATURE)?;
+    let bytes = signature.rest();
+    d.bytes("Signature", bytes, signature.position());
+    Ok(())
 }
 
 fn certificate_request(
@@ -947,6 +1014,23 @@ fn certificate_request(
 }
 
 fn client_key_exchange(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    // RFC 5246 §7.4.7.2: `dh_Yc<1..2^16-1>`, which only the negotiated
+    // suite tells from an RSA-encrypted premaster secret.
+    if d.key_exchange == Some(KeyExchange::Dhe) {
+        let start = r.position();
+        d.push(
+            "Diffie-Hellman Client Params",
+            "",
+            start,
+            start + r.remaining(),
+        );
+        return d.nested(|d| {
+            let mut value = d.length_prefixed(r, "Pubkey Length", DH_VALUE)?;
+            let public = value.rest();
+            d.bytes("Pubkey", public, value.position());
+            Ok(())
+        });
+    }
     // An ECDH point fills the body after its one-byte length, an RSA
     // encrypted premaster secret after its two-byte one (RFC 5246
     // §7.4.7.1); anything else is shown as bytes.

@@ -55,6 +55,8 @@ pub enum ClientExtension {
     RenegotiationInfo(Vec<u8>),
     /// RFC 7627 §5.1: always empty.
     ExtendedMasterSecret,
+    /// RFC 7366 §2: empty; asks for encrypt-then-MAC with CBC suites.
+    EncryptThenMac,
     /// RFC 7301 §3.1: the protocols the client offers.
     Alpn(Vec<Vec<u8>>),
     /// NPN draft §3: an empty body asks the server for its list.
@@ -82,6 +84,8 @@ pub enum ServerExtension {
     RenegotiationInfo(Vec<u8>),
     /// RFC 7627 §5.2: always empty.
     ExtendedMasterSecret,
+    /// RFC 7366 §2: empty; the server agrees to encrypt-then-MAC.
+    EncryptThenMac,
     /// RFC 7301 §3.1: "exactly one" protocol name, kept as a list so a
     /// misbehaving server can be represented.
     Alpn(Vec<Vec<u8>>),
@@ -232,6 +236,7 @@ impl HelloExtension for ClientExtension {
             ClientExtension::SignatureAlgorithms(_) => ExtensionType::SignatureAlgorithms,
             ClientExtension::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             ClientExtension::ExtendedMasterSecret => ExtensionType::ExtendedMasterSecret,
+            ClientExtension::EncryptThenMac => ExtensionType::EncryptThenMac,
             ClientExtension::Alpn(_) => ExtensionType::ApplicationLayerProtocolNegotiation,
             ClientExtension::NextProtocolNegotiation => ExtensionType::NextProtocolNegotiation,
             ClientExtension::SessionTicket(_) => ExtensionType::SessionTicket,
@@ -254,7 +259,9 @@ impl HelloExtension for ClientExtension {
             ClientExtension::RenegotiationInfo(data) => {
                 RENEGOTIATED_CONNECTION.encode_opaque(out, data)
             }
-            ClientExtension::ExtendedMasterSecret | ClientExtension::NextProtocolNegotiation => {}
+            ClientExtension::ExtendedMasterSecret
+            | ClientExtension::EncryptThenMac
+            | ClientExtension::NextProtocolNegotiation => {}
             ClientExtension::Alpn(names) => {
                 PROTOCOL_NAME_LIST.encode_with(out, |out| encode_protocol_names(names, out))
             }
@@ -280,6 +287,7 @@ impl HelloExtension for ClientExtension {
                 ClientExtension::RenegotiationInfo(RENEGOTIATED_CONNECTION.read_opaque(r)?)
             }
             ExtensionType::ExtendedMasterSecret => ClientExtension::ExtendedMasterSecret,
+            ExtensionType::EncryptThenMac => ClientExtension::EncryptThenMac,
             ExtensionType::ApplicationLayerProtocolNegotiation => {
                 ClientExtension::Alpn(read_protocol_names(PROTOCOL_NAME_LIST, r)?)
             }
@@ -300,6 +308,7 @@ impl HelloExtension for ServerExtension {
             ServerExtension::EcPointFormats(_) => ExtensionType::EcPointFormats,
             ServerExtension::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             ServerExtension::ExtendedMasterSecret => ExtensionType::ExtendedMasterSecret,
+            ServerExtension::EncryptThenMac => ExtensionType::EncryptThenMac,
             ServerExtension::Alpn(_) => ExtensionType::ApplicationLayerProtocolNegotiation,
             ServerExtension::NextProtocolNegotiation(_) => ExtensionType::NextProtocolNegotiation,
             ServerExtension::SessionTicketAck => ExtensionType::SessionTicket,
@@ -311,6 +320,7 @@ impl HelloExtension for ServerExtension {
         match self {
             ServerExtension::ServerNameAck
             | ServerExtension::ExtendedMasterSecret
+            | ServerExtension::EncryptThenMac
             | ServerExtension::SessionTicketAck => {}
             ServerExtension::EcPointFormats(formats) => {
                 EC_POINT_FORMAT_LIST.encode_list(out, formats)
@@ -336,6 +346,7 @@ impl HelloExtension for ServerExtension {
                 ServerExtension::RenegotiationInfo(RENEGOTIATED_CONNECTION.read_opaque(r)?)
             }
             ExtensionType::ExtendedMasterSecret => ServerExtension::ExtendedMasterSecret,
+            ExtensionType::EncryptThenMac => ServerExtension::EncryptThenMac,
             ExtensionType::ApplicationLayerProtocolNegotiation => {
                 ServerExtension::Alpn(read_protocol_names(PROTOCOL_NAME_LIST, r)?)
             }

@@ -1,5 +1,5 @@
-//! Key exchange messages for ECDHE (RFC 4492 §5.4, §5.7), RSA key
-//! transport (RFC 5246 §7.4.7.1) and the
+//! Key exchange messages for ECDHE (RFC 4492 §5.4, §5.7), DHE (RFC 5246
+//! §7.4.3, §7.4.7.2), RSA key transport (RFC 5246 §7.4.7.1) and the
 //! `digitally-signed` element (RFC 5246 §4.7, §7.4.3).
 //!
 //! Read first: RFC 4492 §5.4 (ServerKeyExchange), §5.7
@@ -101,17 +101,23 @@ fn has_signature_algorithm(version: ProtocolVersion) -> bool {
     version.get() >= ProtocolVersion::Tls12.get()
 }
 
-/// An ECDHE ServerKeyExchange body (RFC 4492 §5.4): parameters, then their
-/// signature.
+/// A ServerKeyExchange body that signs its key-exchange parameters:
+/// `params`, then their signature (RFC 5246 §7.4.3, RFC 4492 §5.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EcdheServerKeyExchange {
+pub struct SignedServerParams<P> {
     /// The signed parameters.
-    pub params: ServerEcdhParams,
+    pub params: P,
     /// The signature over `client_random + server_random + params`.
     pub signed: DigitallySigned,
 }
 
-impl EcdheServerKeyExchange {
+/// An ECDHE ServerKeyExchange body (RFC 4492 §5.4).
+pub type EcdheServerKeyExchange = SignedServerParams<ServerEcdhParams>;
+
+/// A DHE ServerKeyExchange body (RFC 5246 §7.4.3).
+pub type DheServerKeyExchange = SignedServerParams<ServerDhParams>;
+
+impl<P: Codec> SignedServerParams<P> {
     /// Appends the body.
     pub fn encode(&self, out: &mut Vec<u8>) {
         self.params.encode(out);
@@ -146,10 +152,62 @@ impl EcdheServerKeyExchange {
         r: &mut Reader<'_>,
         version: ProtocolVersion,
     ) -> Result<Self, InvalidMessage> {
-        Ok(EcdheServerKeyExchange {
-            params: ServerEcdhParams::read(r)?,
+        Ok(SignedServerParams {
+            params: P::read(r)?,
             signed: DigitallySigned::read_versioned(r, version)?,
         })
+    }
+}
+
+/// RFC 5246 §7.4.3: `opaque dh_p<1..2^16-1>;` and likewise `dh_g`,
+/// `dh_Ys`; RFC 5246 §7.4.7.2: `opaque dh_Yc<1..2^16-1>;`.
+pub const DH_VALUE: VecBounds = VecBounds::new(1, 0xffff, "DH value");
+
+/// `ServerDHParams` (RFC 5246 §7.4.3): the group and the server's public
+/// value, big-endian integers. These exact bytes are what the server signs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerDhParams {
+    /// `dh_p`, the prime modulus.
+    pub p: Vec<u8>,
+    /// `dh_g`, the generator.
+    pub g: Vec<u8>,
+    /// `dh_Ys`, the server's public value `g^X mod p`.
+    pub public: Vec<u8>,
+}
+
+impl Codec for ServerDhParams {
+    fn encode(&self, out: &mut Vec<u8>) {
+        DH_VALUE.encode_opaque(out, &self.p);
+        DH_VALUE.encode_opaque(out, &self.g);
+        DH_VALUE.encode_opaque(out, &self.public);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(ServerDhParams {
+            p: DH_VALUE.read_opaque(r)?,
+            g: DH_VALUE.read_opaque(r)?,
+            public: DH_VALUE.read_opaque(r)?,
+        })
+    }
+}
+
+/// A DH ClientKeyExchange body (RFC 5246 §7.4.7.2): the client's public
+/// value, always `explicit` here (`implicit` is for fixed-DH client
+/// certificates, which are not supported).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientDhPublic {
+    /// `dh_Yc`, big-endian.
+    pub public: Vec<u8>,
+}
+
+impl Codec for ClientDhPublic {
+    fn encode(&self, out: &mut Vec<u8>) {
+        DH_VALUE.encode_opaque(out, &self.public);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        DH_VALUE
+            .read_opaque(r)
+            .map(|public| ClientDhPublic { public })
     }
 }
 
@@ -253,6 +311,58 @@ mod tests {
         assert_eq!(
             EcdheServerKeyExchange::from_body(&bytes, ProtocolVersion::Tls11).unwrap_err(),
             InvalidMessage::IllegalValue("ECParameters.curve_type")
+        );
+    }
+
+    #[test]
+    fn dhe_params_are_three_length_prefixed_integers() {
+        let ske = DheServerKeyExchange {
+            params: ServerDhParams {
+                p: vec![0xff; 3],
+                g: vec![2],
+                public: vec![7, 8],
+            },
+            signed: DigitallySigned {
+                algorithm: Some(SignatureScheme::RsaPkcs1Sha256),
+                signature: vec![9; 4],
+            },
+        };
+        let bytes = ske.to_bytes();
+        assert_eq!(
+            bytes,
+            [
+                0, 3, 0xff, 0xff, 0xff, 0, 1, 2, 0, 2, 7, 8, 4, 1, 0, 4, 9, 9, 9, 9
+            ]
+        );
+        assert_eq!(
+            DheServerKeyExchange::from_body(&bytes, ProtocolVersion::Tls12).unwrap(),
+            ske
+        );
+        // RFC 5246 §7.4.3: each value has at least one byte.
+        assert_eq!(
+            DheServerKeyExchange::from_body(
+                &[0, 0, 0, 1, 2, 0, 1, 5, 0, 0],
+                ProtocolVersion::Tls11
+            )
+            .unwrap_err(),
+            InvalidMessage::LengthOutOfBounds("DH value")
+        );
+        assert_eq!(
+            DheServerKeyExchange::from_body(&bytes[..11], ProtocolVersion::Tls12).unwrap_err(),
+            InvalidMessage::Truncated("DH value")
+        );
+    }
+
+    #[test]
+    fn client_dh_public_is_length_prefixed() {
+        let body = ClientDhPublic {
+            public: vec![1, 2, 3],
+        }
+        .to_bytes();
+        assert_eq!(body, [0, 3, 1, 2, 3]);
+        assert_eq!(
+            ClientDhPublic::from_bytes(&[0, 0]).unwrap_err(),
+            InvalidMessage::LengthOutOfBounds("DH value")
         );
     }
 

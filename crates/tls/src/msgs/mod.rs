@@ -41,8 +41,9 @@ pub use hello::{
     CIPHER_SUITES, COMPRESSION_METHODS, ClientHello, Random, SESSION_ID, ServerHello, SessionId,
 };
 pub use kx::{
-    ClientEcdhPublic, DigitallySigned, EC_POINT, ENCRYPTED_PRE_MASTER_SECRET,
-    EcdheServerKeyExchange, EncryptedPreMasterSecret, SIGNATURE, ServerEcdhParams,
+    ClientDhPublic, ClientEcdhPublic, DH_VALUE, DheServerKeyExchange, DigitallySigned, EC_POINT,
+    ENCRYPTED_PRE_MASTER_SECRET, EcdheServerKeyExchange, EncryptedPreMasterSecret, SIGNATURE,
+    ServerDhParams, ServerEcdhParams, SignedServerParams,
 };
 
 #[cfg(test)]
