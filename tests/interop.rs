@@ -332,12 +332,12 @@ fn pki() -> &'static Pki {
         std::fs::write(&file, scenario("pki", "", "", "", "")).unwrap();
         let scenario = tlsim_scenario::load_file(&file).unwrap();
         let built = tlsim_scenario::pki::build(&scenario.pki, scenario.seed, &dir).unwrap();
-        for (name, der) in &built.certs {
-            std::fs::write(
-                dir.join(format!("{name}.pem")),
-                pem::encode("CERTIFICATE", der),
-            )
-            .unwrap();
+        for (name, chain) in &built.certs {
+            let pem: String = chain
+                .iter()
+                .map(|der| pem::encode("CERTIFICATE", der))
+                .collect();
+            std::fs::write(dir.join(format!("{name}.pem")), pem).unwrap();
         }
         Pki { dir }
     })

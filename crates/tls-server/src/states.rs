@@ -105,9 +105,6 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         // Certificate comes first.
         ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello | ExpectEndOfEarlyData | ExpectCertificate;
         ExpectEndOfEarlyData, Handshake(H::EndOfEarlyData) => ExpectFinished;
-        // RFC 5246 §7.4.4, RFC 8446 §4.3.2: or, when a certificate is
-        // requested, the client's Certificate comes first.
-        ExpectClientHello, Handshake(H::ClientHello) => ExpectClientKeyExchange | ExpectChangeCipherSpec | ExpectFinished | ExpectClientHello | ExpectCertificate;
         // RFC 5246 §7.4.6: after the client's chain, its key exchange
         // (TLS 1.2); RFC 8446 §4.4.2: its CertificateVerify, or with an
         // empty chain its Finished (TLS 1.3).
