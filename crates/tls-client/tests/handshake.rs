@@ -36,6 +36,10 @@ fn full_handshake(suite: u16, version: u16, leaf: LeafKey) -> Pair {
     client.cipher_suites = vec![CipherSuite::from(suite)];
     let mut server = server_config(&pki);
     server.cipher_suites = vec![CipherSuite::from(suite)];
+    // RFC 7919 §4: a DHE suite needs an FFDHE group both sides list; an
+    // ECDHE suite passes over it.
+    client.groups.push(NamedGroup::Ffdhe2048);
+    server.groups.push(NamedGroup::Ffdhe2048);
     let mut pair = Pair::new(client, server);
     pair.handshake();
     pair.assert_complete();
