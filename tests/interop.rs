@@ -1127,7 +1127,13 @@ fn probe_catalogue(port: u16, peer: &str, section: &str) {
     let documented = documented(section);
     let undocumented: Vec<String> = (differs.iter())
         .filter(|name| !documented.contains(&format!("| `{name}` |")))
-        .map(|name| probes.iter().find(|p| p["probe"] == *name).unwrap().to_string())
+        .map(|name| {
+            probes
+                .iter()
+                .find(|p| p["probe"] == *name)
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert!(
         undocumented.is_empty(),
