@@ -19,6 +19,7 @@ use tlsim_scenario::Scenario;
 use tlsim_scenario::codepoints::AlertName;
 use tlsim_scenario::ends::{AlertSeen, TlsOutcome};
 use tlsim_scenario::real::probe::{ProbeVerdict, probe};
+use tlsim_scenario::real::record::{self, Recording};
 use tlsim_scenario::real::{self, Clock, Ending, RealConn, RealOptions, Sinks};
 use tlsim_scenario::units::Time;
 use tlsim_sim::Instant;
@@ -99,6 +100,11 @@ pub(crate) struct ConnectArgs {
     peer: PeerOptions,
     #[command(flatten)]
     outputs: SessionOutputs,
+    /// Also write the session as a scenario that replays it offline: the
+    /// server replaced by the records it sent, the client's random
+    /// stream pinned (the scenario must open one connection).
+    #[arg(long, value_name = "PATH")]
+    record: Option<PathBuf>,
 }
 
 /// `tlsim serve`.
@@ -368,7 +374,23 @@ pub(crate) fn cmd_connect(args: &ConnectArgs) -> i32 {
     let clock = Clock::start();
     let opts = args.peer.options(clock);
     with_outputs(&args.outputs, clock, |sinks| {
-        real::connect(&scenario, base, &args.addr, opts, sinks)
+        let Some(path) = &args.record else {
+            return real::connect(&scenario, base, &args.addr, opts, sinks);
+        };
+        let conns = record::connect(&scenario, base, &args.addr, opts, sinks)?;
+        let recording = Recording {
+            scenario: &scenario,
+            base,
+            source: &args.file.display().to_string(),
+            seed: opts.seed,
+            epoch_unix: clock.epoch_unix(),
+        };
+        // `record::connect` runs exactly one connection.
+        if let Some(conn) = conns.first() {
+            recording.write(conn, path)?;
+        }
+        eprintln!("recorded the session in {}", path.display());
+        Ok(conns)
     })
 }
 

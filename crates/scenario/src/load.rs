@@ -592,6 +592,14 @@ fn validate(s: &Scenario) -> Result<(), Invalid> {
             l.app.is_some(),
             l.conversation.is_some(),
         )?;
+        if l.replay.is_some() && (l.tls.is_some() || l.app.is_some() || l.conversation.is_some()) {
+            return Err((
+                listen_at.field("replay"),
+                format!(
+                    "the replay on {what} takes the place of TLS, application and conversation: remove the others"
+                ),
+            ));
+        }
     }
 
     let mut ends: BTreeMap<&str, (&str, &str)> = BTreeMap::new();

@@ -302,6 +302,10 @@ pub struct Listen {
     /// `docs/conversations.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<Conversation>,
+    /// A recorded server replayed byte for byte on each accepted
+    /// connection, in place of TLS (`tlsim connect --record` writes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<Replay>,
 }
 
 /// An application that answers on accepted connections.
@@ -1067,6 +1071,11 @@ pub struct ClientPins {
         skip_serializing_if = "Option::is_none"
     )]
     pub master_secret: Option<Vec<u8>>,
+    /// The seed of this client's random stream in place of the run's:
+    /// every value it draws (randoms, session IDs, key shares on any
+    /// group, IVs) is then the same on every seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rng_seed: Option<u64>,
 }
 
 /// An extension sent as given: `(code: "0x000f", data: "01")`.
@@ -1303,4 +1312,30 @@ pub struct ServerPins {
         skip_serializing_if = "Option::is_none"
     )]
     pub master_secret: Option<Vec<u8>>,
+}
+
+/// A recorded server's side of a connection, replayed: it sends the
+/// server's bytes as they were, each once the client's bytes that came
+/// before it in the recorded session have arrived and match them. Waiting
+/// goes by bytes, never by time, so loss and delay change only when.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    /// The steps, in order; the replay passes once the last has.
+    pub steps: Vec<ReplayStep>,
+}
+
+/// One step of a [`Replay`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum ReplayStep {
+    /// Waits for the peer's next bytes, which must be these (hex: a
+    /// recorded TLS record of the client).
+    Receive(#[serde(with = "crate::names::hex")] Vec<u8>),
+    /// Sends these bytes as they are (hex: a recorded TLS record of the
+    /// server).
+    Send(#[serde(with = "crate::names::hex")] Vec<u8>),
+    /// Closes the connection (TCP FIN), as the recorded server did.
+    Close,
+    /// Resets the connection (TCP RST), as the recorded server did.
+    Abort,
 }

@@ -23,6 +23,7 @@ use tlsim_tls_server::{
 
 use super::ConnectionEnd;
 use super::plain::PlainEnd;
+use super::replay::ReplayEnd;
 use super::script::ScriptEnd;
 use super::spdy::Spdy;
 use super::tls::{NoApp, Tls, TlsEnd};
@@ -325,7 +326,10 @@ impl<'a> Factory<'a> {
         };
         let ctx = context(host, peer, number);
         let config = self.client_config(profile, host);
-        let rng = RngStream::new(self.seed, &format!("tls client {conn}"));
+        // A recorded session pins the stream's seed: the replayed server
+        // answers what the client drew then.
+        let seed = (self.client_profile(profile).pins.rng_seed).unwrap_or(self.seed);
+        let rng = RngStream::new(seed, &format!("tls client {conn}"));
         if let Some(conversation) = conversation {
             let script = Script::client(conversation.clone(), config, rng, ctx);
             return Box::new(ScriptEnd::new(script, true));
@@ -353,6 +357,10 @@ impl<'a> Factory<'a> {
     ) -> Box<dyn ConnectionEnd> {
         let scenario = self.scenario;
         let listen = (scenario.listen.iter()).find(|l| l.host.0 == host && l.port == port);
+        if let Some(replay) = listen.and_then(|l| l.replay.as_ref()) {
+            let steps = Arc::from(replay.steps.as_slice());
+            return Box::new(ReplayEnd::new(steps, context(host, peer, number)));
+        }
         let Some((listen, profile)) = listen.and_then(|l| Some((l, l.tls.as_ref()?))) else {
             return Box::new(PlainEnd::new(self.verify_data));
         };

@@ -3,7 +3,8 @@
 //! Every kind of end is one `ConnectionEnd`: a plain TCP application
 //! (`plain::PlainEnd`), a TLS client or server (`tls::TlsEnd`), SPDY over
 //! TLS (a `TlsEnd` carrying a `spdy::Spdy` application), and a scripted TLS
-//! peer running a conversation (`script::ScriptEnd`). The runner drives an
+//! peer running a conversation (`script::ScriptEnd`), and a recorded
+//! server replayed byte for byte (`replay::ReplayEnd`). The runner drives an
 //! end with transport events, its timer and the timeline's commands; the
 //! end reads and writes through its `Transport` and keeps its own record of
 //! what happened ([`EndReport`]): the bytes it sent and
@@ -18,6 +19,7 @@
 
 pub(crate) mod factory;
 pub(crate) mod plain;
+pub(crate) mod replay;
 pub(crate) mod script;
 pub(crate) mod spdy;
 pub(crate) mod tls;

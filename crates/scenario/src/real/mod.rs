@@ -14,11 +14,14 @@
 //! given, as they do in the simulator.
 //!
 //! - [`probe`]: the edge-case catalogue against a real server;
+//! - [`record`]: a session with a real server written as a scenario that
+//!   replays it offline;
 //! - `capture`: the pcap, the socket's bytes in made-up IPv4/TCP headers;
 //! - `socket`: the socket as a connection end's `Transport`.
 
 mod capture;
 pub mod probe;
+pub mod record;
 mod socket;
 
 use std::cell::RefCell;
@@ -128,6 +131,8 @@ pub struct RealConn {
     pub end: EndReport,
     /// How it ended.
     pub ending: Ending,
+    /// What crossed the socket, when the session was recorded.
+    pub transcript: Option<record::Transcript>,
 }
 
 /// The wall clock, as the ends, the log and the pcap see it: time since a
@@ -235,7 +240,20 @@ pub fn connect(
     base: &Path,
     addr: &str,
     opts: RealOptions,
+    sinks: Sinks<'_>,
+) -> Result<Vec<RealConn>, RealError> {
+    connect_keeping(scenario, base, addr, opts, sinks, false)
+}
+
+/// [`connect`], keeping each connection's [`transcript`](RealConn::transcript)
+/// when `keep_transcripts` says so.
+fn connect_keeping(
+    scenario: &Scenario,
+    base: &Path,
+    addr: &str,
+    opts: RealOptions,
     mut sinks: Sinks<'_>,
+    keep_transcripts: bool,
 ) -> Result<Vec<RealConn>, RealError> {
     let clock = opts.clock;
     let target = resolve(addr, opts.allow_remote)?;
@@ -266,6 +284,9 @@ pub fn connect(
             .map_err(|e| RealError::Connect(target, e))?;
         let now = clock.now();
         let link = Link::new(now, stream, true).map_err(RealError::Io)?;
+        if keep_transcripts {
+            link.borrow_mut().keep_transcript();
+        }
         note(
             now,
             (&from.0, &peer, number),
@@ -287,6 +308,7 @@ pub fn connect(
             peer: target,
             end: end.report(),
             ending,
+            transcript: link.borrow_mut().take_transcript(),
         });
         (sinks.ended)(conns.last().expect("just pushed"));
     }
@@ -360,6 +382,7 @@ pub fn serve(
             peer: peer_addr,
             end: end.report(),
             ending,
+            transcript: None,
         });
         (sinks.ended)(conns.last().expect("just pushed"));
     }

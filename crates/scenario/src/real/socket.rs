@@ -14,6 +14,7 @@ use std::rc::Rc;
 use tlsim_sim::{Instant, Tracer};
 
 use super::capture::{Direction, SyntheticFlow};
+use super::record::Transcript;
 use crate::ends::{Transport, TransportEvent, TransportState};
 
 /// Bytes the end may queue before a write comes up short.
@@ -45,6 +46,8 @@ pub(crate) struct Link {
     flow: SyntheticFlow,
     /// When bytes last moved either way.
     last_progress: Instant,
+    /// What crossed the socket, in order, when the session is recorded.
+    transcript: Option<Transcript>,
 }
 
 /// What a [`Link::poll`] saw.
@@ -81,6 +84,7 @@ impl Link {
             error: None,
             flow,
             last_progress: now,
+            transcript: None,
         })))
     }
 
@@ -105,6 +109,16 @@ impl Link {
     /// When bytes last moved.
     pub(crate) fn last_progress(&self) -> Instant {
         self.last_progress
+    }
+
+    /// Keeps what crosses the socket from now on, for [`take_transcript`](Link::take_transcript).
+    pub(crate) fn keep_transcript(&mut self) {
+        self.transcript.get_or_insert_with(Transcript::default);
+    }
+
+    /// What crossed the socket since [`keep_transcript`](Link::keep_transcript).
+    pub(crate) fn take_transcript(&mut self) -> Option<Transcript> {
+        self.transcript.take()
     }
 
     /// The capture's packets made since the last call.
@@ -132,12 +146,18 @@ impl Link {
                 Ok(0) => {
                     self.peer_closed = true;
                     self.flow.fin(now, Direction::In);
+                    if let Some(t) = self.transcript.as_mut() {
+                        t.peer_closed();
+                    }
                     polled.events.push(TransportEvent::PeerClosed);
                     break;
                 }
                 Ok(n) => {
                     self.incoming.extend_from_slice(&chunk[..n]);
                     self.flow.data(now, Direction::In, &chunk[..n]);
+                    if let Some(t) = self.transcript.as_mut() {
+                        t.received(&chunk[..n]);
+                    }
                     readable = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -148,6 +168,9 @@ impl Link {
                     self.peer_closed = true;
                     if e.kind() == io::ErrorKind::ConnectionReset {
                         self.flow.rst(now, Direction::In);
+                    }
+                    if let Some(t) = self.transcript.as_mut() {
+                        t.peer_reset();
                     }
                     self.error = Some(e);
                     polled.events.push(TransportEvent::PeerClosed);
@@ -173,6 +196,9 @@ impl Link {
             match self.stream.write(&self.outgoing) {
                 Ok(n) => {
                     self.flow.data(now, Direction::Out, &self.outgoing[..n]);
+                    if let Some(t) = self.transcript.as_mut() {
+                        t.sent(&self.outgoing[..n]);
+                    }
                     self.outgoing.drain(..n);
                     moved = true;
                 }
