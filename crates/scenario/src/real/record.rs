@@ -225,11 +225,9 @@ impl Recording<'_> {
         );
         let (text, anchors) = self.render(conn, transcript, &pem_name)?;
         let pem_path = path.with_file_name(&pem_name);
-        let mut pem = String::new();
-        for der in &anchors {
-            pem += &pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, der)
-                .map_err(|e| RealError::Scenario(format!("cannot write a certificate: {e}")))?;
-        }
+        let pem: String = (anchors.iter())
+            .map(|der| tlsim_tls::crypto::pem::encode("CERTIFICATE", der))
+            .collect();
         write_atomically(&pem_path, pem.as_bytes()).map_err(RealError::Io)?;
         let temp = temporary(path);
         fs::write(&temp, &text).map_err(RealError::Io)?;
