@@ -1,0 +1,53 @@
+//! Reading TLS records back out of a raw-IPv4 pcap (`LINKTYPE_RAW`), as
+//! tlsim and `tlsim connect` write them, for tests that compare records.
+
+use std::collections::BTreeMap;
+
+/// One TLS record: content type, version, body.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub(crate) typ: u8,
+    pub(crate) version: u16,
+    pub(crate) body: Vec<u8>,
+}
+
+/// The TCP payload of a raw-IPv4 pcap in each direction (to the server on
+/// `server_port`, to the client), in sequence order; a segment seen twice
+/// counts once.
+pub(crate) fn streams(pcap: &[u8], server_port: u16) -> [Vec<u8>; 2] {
+    let mut segments: [BTreeMap<u32, Vec<u8>>; 2] = Default::default();
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let len = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        let packet = &pcap[at + 16..at + 16 + len];
+        at += 16 + len;
+        let ip_len = usize::from(packet[0] & 0x0f) * 4;
+        let tcp = &packet[ip_len..usize::from(u16::from_be_bytes([packet[2], packet[3]]))];
+        let dst_port = u16::from_be_bytes([tcp[2], tcp[3]]);
+        let seq = u32::from_be_bytes(tcp[4..8].try_into().unwrap());
+        let payload = &tcp[usize::from(tcp[12] >> 4) * 4..];
+        if !payload.is_empty() {
+            let direction = usize::from(dst_port != server_port);
+            segments[direction]
+                .entry(seq)
+                .or_insert_with(|| payload.to_vec());
+        }
+    }
+    segments.map(|by_seq| by_seq.into_values().flatten().collect())
+}
+
+/// The records of a stream, which must end on a whole record.
+pub(crate) fn records(mut stream: &[u8]) -> Vec<Record> {
+    let mut out = Vec::new();
+    while stream.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([stream[3], stream[4]]));
+        out.push(Record {
+            typ: stream[0],
+            version: u16::from_be_bytes([stream[1], stream[2]]),
+            body: stream[5..5 + len].to_vec(),
+        });
+        stream = &stream[5 + len..];
+    }
+    assert!(stream.is_empty(), "a partial record at the end of a stream");
+    out
+}
