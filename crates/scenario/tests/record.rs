@@ -23,6 +23,7 @@ const SCENARIO: &str = r#"Scenario(
     name: "record-loopback",
     seed: 5,
     hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "1ms"))],
     pki: (
         keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: P256)],
         certificates: [

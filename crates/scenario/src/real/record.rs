@@ -442,7 +442,7 @@ fn describe(record: &[u8]) -> String {
         let mut names = Vec::new();
         let mut rest = body;
         while let [kind, a, b, c, after @ ..] = rest {
-            let len = usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c);
+            let len = (usize::from(*a) << 16) | (usize::from(*b) << 8) | usize::from(*c);
             let Some(next) = after.get(len..) else { break };
             names.push(HandshakeType::from(*kind).to_string());
             rest = next;
@@ -452,7 +452,8 @@ fn describe(record: &[u8]) -> String {
         } else {
             text += ", encrypted";
         }
-    } else if typ == ContentType::ApplicationData || typ == ContentType::Alert && body.len() != 2 {
+    } else if typ == ContentType::ApplicationData || (typ == ContentType::Alert && body.len() != 2)
+    {
         text += ", encrypted";
     }
     text
