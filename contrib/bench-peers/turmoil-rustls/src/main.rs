@@ -178,7 +178,9 @@ fn main() {
                 let (tcp, _) = listener.accept().await?;
                 let acceptor = acceptor.clone();
                 tokio::task::spawn_local(async move {
-                    serve(acceptor, tcp).await.expect("the server's side completes")
+                    serve(acceptor, tcp)
+                        .await
+                        .expect("the server's side completes")
                 });
             }
         }
