@@ -34,6 +34,21 @@
 //!   both Finished values over their transcript hashes). `crypto_floor/p256_keygen`
 //!   and the other P-256 entries time the first case's pieces alone.
 //!
+//! - `equal_work/cache_off` and `equal_work/cache_on`: the equal-work
+//!   scenario (`benches/scenarios/equal-work.ron`, the work that
+//!   `contrib/bench-peers/compare.sh` gives tlsim and turmoil + rustls
+//!   alike): 1,000 TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256 connections on
+//!   P-256, each verifying a three-certificate chain (root → intermediate →
+//!   leaf; with the client's verification cache off, or on), 1 KiB each way,
+//!   close_notify and FIN both ways, 10 ms latency. Time per element is per
+//!   connection. `equal_work/crypto_floor` and
+//!   `equal_work/crypto_floor_cached` are the same cryptography done bare,
+//!   per connection: the `ecdhe_ecdsa_p256` floor (two key generations, two
+//!   ECDH, the ServerKeyExchange signature and its check, each end's PRF),
+//!   the chain's two signature checks (none when cached), and AES-GCM
+//!   sealing and opening of each direction's Finished, 1 KiB of data and
+//!   close_notify.
+//!
 //! After criterion has measured, the bench times each case's handshake and
 //! floor again with interleaved samples and prints `ratio = handshake ÷
 //! floor` (medians) to stderr, by the wall clock and by the thread's CPU
@@ -56,7 +71,7 @@ use tlsim_net::NoTap;
 use tlsim_scenario::{RunOptions, Scenario, parse, run};
 use tlsim_sim::{Event, Kind, NullTracer, RngStream};
 use tlsim_tls::crypto::TLS12;
-use tlsim_tls::crypto::cipher::Side;
+use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
 use tlsim_tls::crypto::key_schedule::{
     KeySchedule, SecretKind, Tls13CipherSuite, TrafficKeys, finished_key, finished_verify_data,
 };
@@ -350,6 +365,155 @@ fn handshake(c: &mut Criterion) {
         check_handshakes(&scenario, case, CONNECTIONS);
         group.bench_function(case.id, |b| {
             b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));
+        });
+    }
+    group.finish();
+}
+
+/// The equal-work scenario, verification cache off.
+const EQUAL_WORK: &str = include_str!("scenarios/equal-work.ron");
+
+/// Connections in [`EQUAL_WORK`], and the bytes each sends each way.
+const EQUAL_WORK_CONNECTIONS: u32 = 1_000;
+const EQUAL_WORK_DATA_LEN: u64 = 1_024;
+
+/// The equal-work scenario, with the verification cache off or on.
+fn equal_work_scenario(cached: bool) -> Scenario {
+    let text = match cached {
+        false => EQUAL_WORK.to_owned(),
+        true => EQUAL_WORK.replace("verification_cache: false", "verification_cache: true"),
+    };
+    parse(&text, "equal-work").expect("the equal-work scenario is valid")
+}
+
+/// Runs the equal-work scenario once with an event log and checks that it
+/// does the work it claims: every connection carried 1 KiB each way and
+/// closed, and the client verified the whole chain on every connection
+/// (once, then from its cache, when `cached`).
+fn check_equal_work(scenario: &Scenario, cached: bool) {
+    let mut log: Vec<Event> = Vec::new();
+    let outcome = run(scenario, 1, RunOptions::default(), &mut log, &mut NoTap);
+    assert_eq!(outcome.conns.len(), EQUAL_WORK_CONNECTIONS as usize);
+    for conn in &outcome.conns {
+        for direction in [conn.upstream(), conn.downstream()] {
+            assert!(
+                direction.intact() && direction.received.len() == EQUAL_WORK_DATA_LEN,
+                "{}: 1 KiB must arrive each way",
+                conn.name
+            );
+        }
+    }
+    let titled = |title: &str| log.iter().filter(|e| e.title == title).count();
+    assert_eq!(
+        titled("TLS handshake complete"),
+        2 * EQUAL_WORK_CONNECTIONS as usize,
+        "every connection makes a handshake at both ends"
+    );
+    let computed = log
+        .iter()
+        .filter(|e| e.title == "Verify the certificate chain")
+        .filter(|e| !e.fields.iter().any(|f| f.name == "From Cache"))
+        .count();
+    let expected = if cached {
+        1
+    } else {
+        EQUAL_WORK_CONNECTIONS as usize
+    };
+    assert_eq!(computed, expected, "chain verifications computed");
+    let sent_close_notify = log
+        .iter()
+        .filter(|e| e.kind == Kind::Send && e.title == "TLS Alert (close_notify)")
+        .count();
+    assert_eq!(
+        sent_close_notify,
+        2 * EQUAL_WORK_CONNECTIONS as usize,
+        "both ends of every connection send close_notify"
+    );
+}
+
+/// The chain's two signatures (root over the intermediate, intermediate
+/// over the leaf), for the floor to check.
+struct ChainSignatures {
+    /// Each check: the issuer's key, the signed content, the signature.
+    checks: Vec<(PublicKey, Vec<u8>, Vec<u8>)>,
+}
+
+impl ChainSignatures {
+    /// A certificate's to-be-signed part is about this long here.
+    const TBS_LEN: usize = 300;
+
+    fn new(rng: &mut RngStream) -> Self {
+        let checks = (0..2u8)
+            .map(|i| {
+                let issuer = SigningKey::generate_p256(rng);
+                let tbs: Vec<u8> = (0..Self::TBS_LEN).map(|j| j as u8 ^ i).collect();
+                let signature = issuer
+                    .sign(SignatureScheme::EcdsaSha256, &tbs, rng)
+                    .expect("a P-256 key signs with ECDSA");
+                (issuer.public_key(), tbs, signature)
+            })
+            .collect();
+        ChainSignatures { checks }
+    }
+
+    fn verify(&self) {
+        for (issuer, tbs, signature) in &self.checks {
+            issuer
+                .verify(SignatureScheme::EcdsaSha256, tbs, signature)
+                .expect("the signature just made verifies");
+        }
+    }
+}
+
+/// One direction's records of an equal-work connection, sealed by one end
+/// and opened by the other: Finished (RFC 5246 §7.4.9, 12 bytes of
+/// verify_data in a 16-byte message), 1 KiB of data, close_notify.
+fn seal_and_open_one_direction(suite: &CipherSuiteParams, rng: &mut RngStream) {
+    let (key, salt) = ([7u8; 16], [9u8; 4]);
+    let mut sealer =
+        RecordEncrypter::new(suite, TLS12, &[], &key, &salt).expect("AES-128-GCM keys");
+    let mut opener =
+        RecordDecrypter::new(suite, TLS12, &[], &key, &salt).expect("AES-128-GCM keys");
+    let data = [0x5a; EQUAL_WORK_DATA_LEN as usize];
+    let records: [(u8, &[u8]); 3] = [(22, &[0x14; 16]), (23, &data), (21, &[1, 0])];
+    for (content_type, plaintext) in records {
+        let fragment = sealer.encrypt(content_type, TLS12, plaintext, rng);
+        black_box(
+            opener
+                .decrypt(content_type, TLS12, &fragment)
+                .expect("the record just sealed opens"),
+        );
+    }
+}
+
+/// Every cryptographic operation of one equal-work connection, both ends.
+fn equal_work_floor_once(inputs: &mut FloorInputs, chain: &ChainSignatures, cached: bool) {
+    let case = CASES[0];
+    floor_once(inputs, case);
+    if !cached {
+        chain.verify();
+    }
+    seal_and_open_one_direction(case.suite(), &mut inputs.rng);
+    seal_and_open_one_direction(case.suite(), &mut inputs.rng);
+}
+
+fn equal_work(c: &mut Criterion) {
+    let mut group = c.benchmark_group("equal_work");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(u64::from(EQUAL_WORK_CONNECTIONS)));
+    for (id, cached) in [("cache_off", false), ("cache_on", true)] {
+        let scenario = equal_work_scenario(cached);
+        check_equal_work(&scenario, cached);
+        group.bench_function(id, |b| {
+            b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));
+        });
+    }
+    group.throughput(Throughput::Elements(1));
+    let mut inputs = FloorInputs::new();
+    let chain = ChainSignatures::new(&mut inputs.rng);
+    for (id, cached) in [("crypto_floor", false), ("crypto_floor_cached", true)] {
+        group.bench_function(id, |b| {
+            b.iter(|| equal_work_floor_once(&mut inputs, &chain, cached));
         });
     }
     group.finish();
@@ -666,31 +830,31 @@ impl Samples {
     }
 }
 
-/// Times `case`'s handshake scenario and floor in alternating samples, so
-/// that other load on the machine weighs on both alike, and prints the
-/// medians and their quotient. On a machine shared with other work the
-/// wall clock also counts the time this thread waited for a CPU; the CPU
-/// time does not, so its ratio is the one to trust there.
-fn print_ratio(case: Case) {
+/// Times `scenario` (of `connections` connections) and `floor` (one
+/// connection's cryptography) in alternating samples, so that other load
+/// on the machine weighs on both alike, and prints the medians and their
+/// quotient under `id`. On a machine shared with other work the wall clock
+/// also counts the time this thread waited for a CPU; the CPU time does
+/// not, so its ratio is the one to trust there.
+fn print_interleaved_ratio(
+    id: &str,
+    scenario: &Scenario,
+    connections: u32,
+    mut floor: impl FnMut(),
+) {
     const SAMPLES: usize = 15;
-    let scenario = handshakes_scenario(case, CONNECTIONS);
-    let mut inputs = FloorInputs::new();
     let mut handshakes = Samples::default();
     let mut floors = Samples::default();
     // One of each first, to warm caches.
-    black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
-    floor_once(&mut inputs, case);
+    black_box(run(scenario, 1, FAST, &mut NullTracer, &mut NoTap));
+    floor();
     for _ in 0..SAMPLES {
         let sample = time_both(|| {
-            black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
+            black_box(run(scenario, 1, FAST, &mut NullTracer, &mut NoTap));
         });
-        handshakes.push(sample, CONNECTIONS);
-        let sample = time_both(|| {
-            for _ in 0..CONNECTIONS {
-                floor_once(&mut inputs, case);
-            }
-        });
-        floors.push(sample, CONNECTIONS);
+        handshakes.push(sample, connections);
+        let sample = time_both(|| (0..connections).for_each(|_| floor()));
+        floors.push(sample, connections);
     }
     let report = |clock: &str, handshake: Vec<f64>, floor: Vec<f64>| {
         if handshake.len() < SAMPLES || floor.len() < SAMPLES {
@@ -698,8 +862,7 @@ fn print_ratio(case: Case) {
         }
         let (handshake, floor) = (median(handshake), median(floor));
         eprintln!(
-            "{} {clock}: handshake {:.1} µs, crypto floor {:.1} µs, ratio = {:.2} (target ≤ 1.10)",
-            case.id,
+            "{id} {clock}: handshake {:.1} µs, crypto floor {:.1} µs, ratio = {:.2} (target ≤ 1.10)",
             handshake * 1e6,
             floor * 1e6,
             handshake / floor
@@ -709,10 +872,33 @@ fn print_ratio(case: Case) {
     report("CPU time ", handshakes.cpu, floors.cpu);
 }
 
+/// [`print_interleaved_ratio`] for `case`'s handshakes and floor.
+fn print_ratio(case: Case) {
+    let scenario = handshakes_scenario(case, CONNECTIONS);
+    let mut inputs = FloorInputs::new();
+    print_interleaved_ratio(case.id, &scenario, CONNECTIONS, || {
+        floor_once(&mut inputs, case)
+    });
+}
+
+/// [`print_interleaved_ratio`] for the equal-work scenario, cache off.
+fn print_equal_work_ratio() {
+    let scenario = equal_work_scenario(false);
+    let mut inputs = FloorInputs::new();
+    let chain = ChainSignatures::new(&mut inputs.rng);
+    print_interleaved_ratio(
+        "equal_work_cache_off",
+        &scenario,
+        EQUAL_WORK_CONNECTIONS,
+        || equal_work_floor_once(&mut inputs, &chain, false),
+    );
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     handshake(&mut criterion);
     crypto_floor(&mut criterion);
+    equal_work(&mut criterion);
     criterion.final_summary();
     // Only a measuring run: `cargo test --benches` runs each bench once
     // without `--bench`, and test, list and profiling runs want no extra work.
@@ -720,5 +906,6 @@ fn main() {
     let has = |flag: &str| args.iter().any(|a| a == flag);
     if has("--bench") && !has("--test") && !has("--list") && !has("--profile-time") {
         CASES.into_iter().for_each(print_ratio);
+        print_equal_work_ratio();
     }
 }
