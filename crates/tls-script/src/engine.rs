@@ -17,10 +17,11 @@ use tlsim_tls::conn::{
     Batch, Core, EventContext, HelloParams, Randoms, SessionKeys, alert_name, handshake_name,
 };
 use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
+use tlsim_tls::crypto::ffdhe::{DhSecret, FfdheGroup};
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, KeyType};
-use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
+use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, KeyExchange, suite_by_value};
 use tlsim_tls::enums::{ContentType, EcCurveType, HandshakeType, NamedGroup, ProtocolVersion};
 use tlsim_tls::msgs::dissect::Opened;
 use tlsim_tls::msgs::tls13::{KeyShareEntry, Tls13Message};
@@ -33,10 +34,12 @@ use tlsim_tls_client::{ClientConfig, client_extensions};
 use tlsim_tls_server::ServerConfig;
 
 use crate::build::{HelloFields, WireExtension, edit_extensions, handshake, mutate, mutate_body};
+use crate::engine::dhe::DhValues;
 use crate::engine::tls13::{KeyChange, Tls13Keys, client_key_shares};
 use crate::expect::{Observation, alert_matches, describe, describe_alert, ext_type, matches};
 use crate::language::{Conversation, Interleaved, Level, Message, Mutation, Protection, Step};
 
+mod dhe;
 mod tls13;
 
 /// RFC 7627 §5.1: the extended_master_secret extension.
@@ -123,6 +126,11 @@ struct Exchange {
     own_shares: Vec<EphemeralSecret>,
     /// The client's TLS 1.3 key shares (a server's script).
     client_shares: Vec<KeyShareEntry>,
+    /// The server's finite-field DH group and public value (a client's
+    /// script).
+    peer_dh: Option<(FfdheGroup, Vec<u8>)>,
+    /// This end's finite-field DH secret (a server's script).
+    own_dh: Option<DhSecret>,
 }
 
 impl Exchange {
@@ -781,6 +789,11 @@ impl Script {
                 x.server_extensions = hello.extensions.iter().map(ext_type).collect();
                 self.write_version = hello.server_version.get();
             }
+            HandshakeMessage::ServerKeyExchange(body)
+                if self.negotiated_key_exchange() == Some(KeyExchange::Dhe) =>
+            {
+                problem = self.take_server_dh(body).err();
+            }
             HandshakeMessage::ServerKeyExchange(body) => {
                 let version = ProtocolVersion::from(self.exchange.version.unwrap_or(0x0303));
                 match EcdheServerKeyExchange::from_body(body, version) {
@@ -820,6 +833,13 @@ impl Script {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<(), String> {
+        if self.exchange.own_dh.is_some() {
+            let pre_master = self.take_client_dh(body)?;
+            self.log_received(now, tracer);
+            return self
+                .derive_keys(&pre_master, now, tracer)
+                .map_err(|unmet| unmet.expected);
+        }
         let public = ClientEcdhPublic::from_bytes(body).map_err(|e| e.to_string())?;
         let secret = self
             .exchange
@@ -1319,7 +1339,17 @@ impl Script {
             Message::ServerKeyExchange {
                 group,
                 signature_xor,
-            } => self.server_key_exchange(*group, signature_xor.as_ref(), now, tracer)?,
+                dh_p,
+                dh_g,
+                dh_public,
+            } => {
+                let dh = DhValues {
+                    p: dh_p.as_ref(),
+                    g: dh_g.as_ref(),
+                    public: dh_public.as_ref(),
+                };
+                self.server_key_exchange(*group, &dh, signature_xor.as_ref(), now, tracer)?
+            }
             Message::ServerHelloDone => HandshakeMessage::ServerHelloDone.to_bytes(),
             Message::ClientKeyExchange { public } => {
                 return self
@@ -1453,10 +1483,14 @@ impl Script {
     fn server_key_exchange(
         &mut self,
         group: Option<u16>,
+        dh: &DhValues<'_>,
         signature_xor: Option<&crate::language::Hex>,
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Vec<u8>, Unmet> {
+        if self.negotiated_key_exchange() == Some(KeyExchange::Dhe) {
+            return self.dhe_server_key_exchange(group, dh, signature_xor, now, tracer);
+        }
         let config = self.server_profile("Server Key Exchange")?;
         let x = &self.exchange;
         let group = match group {
@@ -1473,13 +1507,6 @@ impl Script {
                 .find_map(|&g| KxGroup::from_named_curve(g))
                 .ok_or_else(|| Unmet::new("a curve in common with the client", "none"))?,
         };
-        let (Some(client), Some(server)) = (x.client_random, x.server_random) else {
-            return Err(Unmet::new(
-                "both hello randoms, 32 bytes each, to sign",
-                "a hello random missing",
-            ));
-        };
-        let version = x.version.unwrap_or(0x0303);
         let (secret, public) = self.ephemeral_key(
             group,
             config.pins.ephemeral_private_key.as_deref(),
@@ -1491,10 +1518,40 @@ impl Script {
             named_curve: group.named_curve(),
             public,
         };
+        let signed = self.sign_server_params(&params.to_bytes(), signature_xor)?;
+        self.exchange.own_secret = Some(secret);
+        let ske = EcdheServerKeyExchange { params, signed };
+        Ok(HandshakeMessage::ServerKeyExchange(ske.to_bytes()).to_bytes())
+    }
+
+    /// The negotiated suite's key exchange, once a Server Hello chose one.
+    fn negotiated_key_exchange(&self) -> Option<KeyExchange> {
+        self.exchange
+            .suite
+            .and_then(suite_by_value)
+            .map(|s| s.key_exchange)
+    }
+
+    /// RFC 5246 §7.4.3: the profile key's signature over both randoms and
+    /// `params`, XORed with `signature_xor`; TLS 1.2 names its algorithm
+    /// (§7.4.1.4.1).
+    fn sign_server_params(
+        &mut self,
+        params: &[u8],
+        signature_xor: Option<&crate::language::Hex>,
+    ) -> Result<DigitallySigned, Unmet> {
+        let config = self.server_profile("Server Key Exchange")?;
+        let x = &self.exchange;
+        let (Some(client), Some(server)) = (x.client_random, x.server_random) else {
+            return Err(Unmet::new(
+                "both hello randoms, 32 bytes each, to sign",
+                "a hello random missing",
+            ));
+        };
+        let version = x.version.unwrap_or(0x0303);
         let key_type = config.signing_key.key_type();
         let scheme = sign::SignatureScheme::default_for(key_type, version);
-        let content =
-            sign::server_key_exchange_signed_content(&client, &server, &params.to_bytes());
+        let content = sign::server_key_exchange_signed_content(&client, &server, params);
         let mut signature = config
             .signing_key
             .sign(scheme, &content, &mut self.core.rng)
@@ -1504,15 +1561,10 @@ impl Script {
         }
         // RFC 5246 §7.4.1.4.1: TLS 1.2 names the algorithm pair.
         let algorithm = scheme.code_point().filter(|_| version >= 0x0303);
-        self.exchange.own_secret = Some(secret);
-        let ske = EcdheServerKeyExchange {
-            params,
-            signed: DigitallySigned {
-                algorithm,
-                signature,
-            },
-        };
-        Ok(HandshakeMessage::ServerKeyExchange(ske.to_bytes()).to_bytes())
+        Ok(DigitallySigned {
+            algorithm,
+            signature,
+        })
     }
 
     /// RFC 8422 §5.7: this end's public key on the server's curve; the
@@ -1524,6 +1576,13 @@ impl Script {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Vec<u8>, Unmet> {
+        if let Some((group, server_public)) = self.exchange.peer_dh.clone() {
+            let (pre_master, message) =
+                self.dhe_client_key_exchange(group, &server_public, public_override, now, tracer)?;
+            self.core.transcript.add(&message);
+            self.derive_keys(&pre_master, now, tracer)?;
+            return Ok(message);
+        }
         let (group, server_public) = self.exchange.peer_key.clone().ok_or_else(|| {
             Unmet::new(
                 "the server's ECDHE key (a Server Key Exchange) before the Client Key Exchange",

@@ -193,7 +193,7 @@ pub enum Message {
         lengths: Lengths,
         /// RFC 8446 §4.2.8: named groups (`29` x25519, `23` secp256r1) on
         /// which this end makes a key pair and offers its public key in a
-        /// key_share extension; supported_versions (TLS 1.3, 1.2) and
+        /// key_share extension; supported_versions (TLS 1.3 only) and
         /// signature_algorithms are added too unless the profile has them.
         /// A Server Hello choosing TLS 1.3 with a share on one of them
         /// starts the TLS 1.3 key schedule. Left out: none, a TLS 1.2 hello.
@@ -254,15 +254,27 @@ pub enum Message {
         #[serde(default)]
         chain: Option<Vec<Hex>>,
     },
-    /// RFC 8422 §5.4: ECDHE parameters signed with the profile's key.
+    /// RFC 8422 §5.4: ECDHE parameters signed with the profile's key; for
+    /// a DHE suite, RFC 5246 §7.4.3 `ServerDHParams` on an RFC 7919 group.
     ServerKeyExchange {
-        /// The named curve; left out: the profile's first group that the
-        /// client offered.
+        /// The named curve, or for DHE the RFC 7919 group (256 ffdhe2048,
+        /// 257 ffdhe3072); left out: the profile's first group that the
+        /// client offered (for DHE: ffdhe2048 if it offered none).
         #[serde(default)]
         group: Option<u16>,
         /// XOR the signature with this mask (from its first byte).
         #[serde(default)]
         signature_xor: Option<Hex>,
+        /// DHE: `dh_p` written and signed instead of the group's prime.
+        #[serde(default)]
+        dh_p: Option<Hex>,
+        /// DHE: `dh_g` written and signed instead of 2.
+        #[serde(default)]
+        dh_g: Option<Hex>,
+        /// DHE: `dh_Ys` written and signed instead of this end's public
+        /// value (the keys still come from the real one).
+        #[serde(default)]
+        dh_public: Option<Hex>,
     },
     /// RFC 8446 §4.4.3: the server's signature over the transcript so
     /// far, made with the profile's key.
@@ -285,11 +297,13 @@ pub enum Message {
     },
     /// RFC 5246 §7.4.5.
     ServerHelloDone,
-    /// RFC 8422 §5.7: this end's ECDHE public key on the server's curve;
-    /// the pre-master secret, master secret and keys are derived here.
+    /// RFC 8422 §5.7: this end's ECDHE public key on the server's curve
+    /// (after a DHE Server Key Exchange, RFC 5246 §7.4.7.2 `dh_Yc` in the
+    /// server's group); the pre-master secret, master secret and keys are
+    /// derived here.
     ClientKeyExchange {
-        /// The public point sent instead of the real one (the keys are
-        /// still derived from the real one).
+        /// The public point (or `dh_Yc`) sent instead of the real one (the
+        /// keys are still derived from the real one).
         #[serde(default)]
         public: Option<Hex>,
     },
@@ -461,7 +475,8 @@ pub enum Expected {
     /// RFC 8446 §4.6.3: a KeyUpdate; later records are read under the
     /// peer's next application traffic secret.
     KeyUpdate,
-    /// A Server Key Exchange (its ECDHE key is kept for the key exchange).
+    /// A Server Key Exchange (its ECDHE key, or for DHE its RFC 7919
+    /// group and public value, kept for the key exchange).
     ServerKeyExchange,
     /// A Server Hello Done.
     ServerHelloDone,

@@ -108,7 +108,8 @@ impl Script {
             self.exchange.own_shares.push(secret);
         }
         if !has_extension(extensions, ExtensionType::SupportedVersions) {
-            let versions = vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12];
+            // TLS 1.3 alone: a probe of TLS 1.3 must not end in TLS 1.2.
+            let versions = vec![ProtocolVersion::Tls13];
             extensions.push(WireExtension::from_typed(
                 &ClientSupportedVersions(versions).to_client_extension(),
             ));
@@ -211,6 +212,11 @@ impl Script {
             e.field("Group", secret.group().name())
                 .field(peer, hex(peer_public))
                 .field("Shared Secret", hex(&shared))
+                .explain(
+                    "This end combines its private key with the peer's key share (RFC 8446 \
+                     §4.2.8): the peer computes the same secret, from which the TLS 1.3 key \
+                     schedule starts.",
+                )
         });
         Ok(shared)
     }
@@ -356,15 +362,14 @@ impl Script {
             Side::Client => "Client Finished",
             Side::Server => "Server Finished",
         };
-        let data = self.core.tls13_finished(
+        self.core.tls13_finished(
             now,
             tracer,
             &keys.secrets,
             base,
             self.core.transcript.all(),
             title,
-        );
-        data
+        )
     }
 
     /// RFC 8446 §4.4.4: the peer's Finished against the transcript before
@@ -604,6 +609,11 @@ impl Script {
                 e.field("Signature Scheme", code_point)
                     .field("Transcript Hash", hex(&transcript_hash))
                     .field("Signature", hex(&signature))
+                    .explain(
+                        "The server signs 64 spaces, its context string and the transcript \
+                         hash with its certificate's key (RFC 8446 §4.4.3), proving it holds \
+                         that key.",
+                    )
             });
         Ok(Tls13Message::CertificateVerify(CertificateVerify {
             scheme: code_point,
