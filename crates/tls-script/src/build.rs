@@ -32,7 +32,7 @@ impl WireExtension {
         }
     }
 
-    fn from_raw(raw: &RawExtension) -> Self {
+    pub(crate) fn from_raw(raw: &RawExtension) -> Self {
         WireExtension {
             typ: raw.typ,
             data: raw.data.0.clone(),
@@ -90,19 +90,9 @@ impl HelloFields<'_> {
     }
 
     fn put_extensions(&self, out: &mut Vec<u8>) {
-        let Some(extensions) = self.extensions else {
-            return;
-        };
-        let mut block = Vec::new();
-        for e in extensions {
-            block.extend_from_slice(&e.typ.to_be_bytes());
-            let len = length(e.length, e.data.len(), u16::MAX);
-            block.extend_from_slice(&len.to_be_bytes());
-            block.extend_from_slice(&e.data);
+        if let Some(extensions) = self.extensions {
+            put_extension_block(extensions, self.lengths.extensions, out);
         }
-        let len = length(self.lengths.extensions, block.len(), u16::MAX);
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&block);
     }
 
     /// RFC 5246 §7.4.1.2: a Client Hello body.
@@ -133,6 +123,25 @@ impl HelloFields<'_> {
         self.put_extensions(&mut out);
         out
     }
+}
+
+/// RFC 5246 §7.4.1.4: an extensions block, its length as given or as
+/// computed.
+pub(crate) fn put_extension_block(
+    extensions: &[WireExtension],
+    given_len: Option<u16>,
+    out: &mut Vec<u8>,
+) {
+    let mut block = Vec::new();
+    for e in extensions {
+        block.extend_from_slice(&e.typ.to_be_bytes());
+        let len = length(e.length, e.data.len(), u16::MAX);
+        block.extend_from_slice(&len.to_be_bytes());
+        block.extend_from_slice(&e.data);
+    }
+    let len = length(given_len, block.len(), u16::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&block);
 }
 
 /// RFC 5246 §7.4: a handshake message, its header's length as given or as

@@ -17,12 +17,14 @@ use tlsim_tls::conn::{
     Batch, Core, EventContext, HelloParams, Randoms, SessionKeys, alert_name, handshake_name,
 };
 use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
+use tlsim_tls::crypto::ffdhe::{DhSecret, FfdheGroup};
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
 use tlsim_tls::crypto::prf::{self, FinishedSender};
 use tlsim_tls::crypto::sign::{self, KeyType};
-use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, suite_by_value};
+use tlsim_tls::crypto::suites::{Authentication, CipherSuiteParams, KeyExchange, suite_by_value};
 use tlsim_tls::enums::{ContentType, EcCurveType, HandshakeType, NamedGroup, ProtocolVersion};
 use tlsim_tls::msgs::dissect::Opened;
+use tlsim_tls::msgs::tls13::{KeyShareEntry, Tls13Message};
 use tlsim_tls::msgs::{
     Alert, Certificate, ClientEcdhPublic, ClientExtension, DigitallySigned, EcdheServerKeyExchange,
     HandshakeMessage, ServerEcdhParams, ServerExtension,
@@ -32,8 +34,13 @@ use tlsim_tls_client::{ClientConfig, client_extensions};
 use tlsim_tls_server::ServerConfig;
 
 use crate::build::{HelloFields, WireExtension, edit_extensions, handshake, mutate, mutate_body};
+use crate::engine::dhe::DhValues;
+use crate::engine::tls13::{KeyChange, Tls13Keys, client_key_shares};
 use crate::expect::{Observation, alert_matches, describe, describe_alert, ext_type, matches};
 use crate::language::{Conversation, Interleaved, Level, Message, Mutation, Protection, Step};
+
+mod dhe;
+mod tls13;
 
 /// RFC 7627 §5.1: the extended_master_secret extension.
 const EXTENDED_MASTER_SECRET: u16 = 23;
@@ -115,6 +122,15 @@ struct Exchange {
     /// This end's ECDHE secret (a server's script).
     own_secret: Option<EphemeralSecret>,
     keys: Option<SessionKeys>,
+    /// This end's TLS 1.3 key share secrets (a client's script).
+    own_shares: Vec<EphemeralSecret>,
+    /// The client's TLS 1.3 key shares (a server's script).
+    client_shares: Vec<KeyShareEntry>,
+    /// The server's finite-field DH group and public value (a client's
+    /// script).
+    peer_dh: Option<(FfdheGroup, Vec<u8>)>,
+    /// This end's finite-field DH secret (a server's script).
+    own_dh: Option<DhSecret>,
 }
 
 impl Exchange {
@@ -124,6 +140,7 @@ impl Exchange {
         self.client_session_id = hello.session_id.as_bytes().to_vec();
         self.client_suites = hello.cipher_suites.iter().map(|s| s.get()).collect();
         self.client_extensions = hello.extensions.iter().map(ext_type).collect();
+        self.client_shares = client_key_shares(hello);
         self.client_groups = hello.extensions.iter().find_map(|e| match e {
             ClientExtension::SupportedGroups(groups) => {
                 Some(groups.iter().map(|g| g.get()).collect())
@@ -218,6 +235,11 @@ pub struct Script {
     outgoing: Vec<u8>,
     close: Option<CloseKind>,
     exchange: Exchange,
+    /// The TLS 1.3 keys, once the hellos chose TLS 1.3 with a share this
+    /// end made; they replace the TLS 1.2 ones above.
+    tls13: Option<Tls13Keys>,
+    /// What the message being sent changes once its records are out.
+    key_change: Option<KeyChange>,
 }
 
 impl Script {
@@ -292,6 +314,8 @@ impl Script {
             outgoing: Vec::new(),
             close: None,
             exchange: Exchange::default(),
+            tls13: None,
+            key_change: None,
         }
     }
 
@@ -572,6 +596,14 @@ impl Script {
             }
             if let Some(joined) = self.joiner.pop() {
                 return Some(match joined {
+                    Ok(joined) if self.speaks_tls13() => {
+                        match Tls13Message::from_bytes(&joined.bytes) {
+                            Ok(message) => self.learn_tls13(message, joined.bytes, now, tracer),
+                            Err(e) => {
+                                self.broke(tlsim_tls::error::Error::InvalidMessage(e).to_string())
+                            }
+                        }
+                    }
                     Ok(joined) => match joined.message() {
                         Ok(message) => {
                             let message = message.clone();
@@ -591,7 +623,34 @@ impl Script {
                 None => return None,
             };
             let wire = record.to_bytes();
-            let typ = record.typ;
+            let mut typ = record.typ;
+            let hint = self.version_hint();
+            let tls13_read = self
+                .tls13
+                .as_mut()
+                .filter(|_| typ == ContentType::ApplicationData)
+                .map(|keys| &mut keys.read);
+            if let Some(read) = tls13_read {
+                // RFC 8446 §5.2: the real content type is inside.
+                let Ok(inner) = read.decrypt(&record.fragment) else {
+                    self.received
+                        .add_record(&wire, None, hint, None, tracer.enabled());
+                    self.broken = true;
+                    return Some(Observation::Undecryptable);
+                };
+                typ = inner.typ;
+                let opened = Opened {
+                    typ,
+                    plaintext: &inner.content,
+                    trace: read.last_record(),
+                };
+                self.received
+                    .add_record(&wire, Some(opened), hint, None, tracer.enabled());
+                if let Some(observation) = self.take_plaintext(typ, inner.content) {
+                    return Some(observation);
+                }
+                continue;
+            }
             let plaintext = match &mut self.read_keys {
                 Some(keys) => {
                     match keys.decrypt(typ.get(), record.version.get(), &record.fragment) {
@@ -618,37 +677,43 @@ impl Script {
             });
             self.received
                 .add_record(&wire, opened, self.version_hint(), None, tracer.enabled());
-            match typ {
-                ContentType::Handshake => {
-                    if let Err(e) = self.joiner.push(&plaintext) {
-                        return Some(self.broke(e.to_string()));
-                    }
-                }
-                ContentType::ChangeCipherSpec => {
-                    self.received.name("Change Cipher Spec".to_owned());
-                    // RFC 5246 §7.1: the read side switches to the pending keys.
-                    if let Some(keys) = self.pending_read_keys.take() {
-                        self.read_keys = Some(keys);
-                    }
-                    return Some(Observation::ChangeCipherSpec(plaintext));
-                }
-                ContentType::Alert => {
-                    return Some(match Alert::from_bytes(&plaintext) {
-                        Ok(alert) => {
-                            self.received
-                                .name(format!("Alert ({})", alert_name(alert.description)));
-                            Observation::Alert(alert)
-                        }
-                        Err(e) => self.broke(format!("alert: {e}")),
-                    });
-                }
-                ContentType::ApplicationData => {
-                    self.received.name("Application Data".to_owned());
-                    return Some(Observation::ApplicationData(plaintext));
-                }
-                // The deframer lets only the four types above through.
-                other => return Some(self.broke(format!("content type {other}"))),
+            if let Some(observation) = self.take_plaintext(typ, plaintext) {
+                return Some(observation);
             }
+        }
+    }
+
+    /// A record's content, opened: an observation, or `None` for
+    /// handshake bytes, which wait in the joiner.
+    fn take_plaintext(&mut self, typ: ContentType, plaintext: Vec<u8>) -> Option<Observation> {
+        match typ {
+            ContentType::Handshake => match self.joiner.push(&plaintext) {
+                Ok(()) => None,
+                Err(e) => Some(self.broke(e.to_string())),
+            },
+            ContentType::ChangeCipherSpec => {
+                self.received.name("Change Cipher Spec".to_owned());
+                // RFC 5246 §7.1: the read side switches to the pending keys.
+                if let Some(keys) = self.pending_read_keys.take() {
+                    self.read_keys = Some(keys);
+                }
+                Some(Observation::ChangeCipherSpec(plaintext))
+            }
+            ContentType::Alert => Some(match Alert::from_bytes(&plaintext) {
+                Ok(alert) => {
+                    self.received
+                        .name(format!("Alert ({})", alert_name(alert.description)));
+                    Observation::Alert(alert)
+                }
+                Err(e) => self.broke(format!("alert: {e}")),
+            }),
+            ContentType::ApplicationData => {
+                self.received.name("Application Data".to_owned());
+                Some(Observation::ApplicationData(plaintext))
+            }
+            // The deframer lets only the four types above through, and an
+            // opened TLS 1.3 record may hold any.
+            other => Some(self.broke(format!("content type {other}"))),
         }
     }
 
@@ -659,6 +724,40 @@ impl Script {
 
     fn version_hint(&self) -> Option<ProtocolVersion> {
         self.exchange.version.map(ProtocolVersion::from)
+    }
+
+    /// Takes in a TLS 1.3 handshake message received under the TLS 1.3
+    /// keys: a Finished is checked, and the keys it or a KeyUpdate brings
+    /// take over. The observation keeps the message's type and body.
+    fn learn_tls13(
+        &mut self,
+        message: Tls13Message,
+        bytes: Vec<u8>,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Observation {
+        let typ = message.typ();
+        self.received.name(handshake_name(typ));
+        let mut problem = match &message {
+            Tls13Message::Finished(finished) => {
+                self.check_tls13_finished(&finished.verify_data, now, tracer)
+            }
+            _ => None,
+        };
+        self.core.transcript.add(&bytes);
+        if let Err(unmet) = self.after_tls13_message(&message, now, tracer) {
+            problem.get_or_insert(unmet.observed);
+        }
+        let body = bytes
+            .get(tlsim_tls::msgs::HANDSHAKE_HEADER_LEN..)
+            .unwrap_or_default();
+        Observation::Handshake {
+            message: HandshakeMessage::Unknown {
+                typ,
+                body: body.to_vec(),
+            },
+            problem,
+        }
     }
 
     fn log_received(&mut self, now: Instant, tracer: &mut dyn Tracer) {
@@ -690,6 +789,11 @@ impl Script {
                 x.server_extensions = hello.extensions.iter().map(ext_type).collect();
                 self.write_version = hello.server_version.get();
             }
+            HandshakeMessage::ServerKeyExchange(body)
+                if self.negotiated_key_exchange() == Some(KeyExchange::Dhe) =>
+            {
+                problem = self.take_server_dh(body).err();
+            }
             HandshakeMessage::ServerKeyExchange(body) => {
                 let version = ProtocolVersion::from(self.exchange.version.unwrap_or(0x0303));
                 match EcdheServerKeyExchange::from_body(body, version) {
@@ -714,6 +818,10 @@ impl Script {
             // RFC 7627 §4: the session hash ends with this message.
             problem = self.take_client_key(body, now, tracer).err();
         }
+        if let HandshakeMessage::ServerHello(hello) = &message {
+            // RFC 8446 §7.1: the handshake secrets hash the Server Hello.
+            problem = self.take_server_share(hello, now, tracer);
+        }
         Observation::Handshake { message, problem }
     }
 
@@ -725,6 +833,13 @@ impl Script {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<(), String> {
+        if self.exchange.own_dh.is_some() {
+            let pre_master = self.take_client_dh(body)?;
+            self.log_received(now, tracer);
+            return self
+                .derive_keys(&pre_master, now, tracer)
+                .map_err(|unmet| unmet.expected);
+        }
         let public = ClientEcdhPublic::from_bytes(body).map_err(|e| e.to_string())?;
         let secret = self
             .exchange
@@ -863,10 +978,17 @@ impl Script {
             names = held.names.into_iter().chain(names).collect();
         }
         if coalesce {
+            if self.key_change.is_some() {
+                return Err(Unmet::new(
+                    "a message that changes the keys in a record of its own (no coalesce)",
+                    "coalesce",
+                ));
+            }
             self.held = Some(Held { typ, bytes, names });
             return Ok(());
         }
         self.write_records(typ, &bytes, names, plan, now, tracer)?;
+        self.apply_key_change(now, tracer)?;
         // RFC 5246 §7.1: the write side switches to the pending keys once
         // ChangeCipherSpec is sent.
         if typ == ContentType::ChangeCipherSpec {
@@ -928,10 +1050,15 @@ impl Script {
         tracer: &mut dyn Tracer,
     ) -> Result<(), Unmet> {
         let encrypt = match plan.protection {
+            // RFC 8446 §5: change_cipher_spec is never protected in TLS 1.3.
+            Protection::Auto if self.speaks_tls13() => typ != ContentType::ChangeCipherSpec,
             Protection::Auto => self.write_keys.is_some(),
             Protection::Plain => false,
             Protection::Encrypted => {
-                if self.write_keys.is_none() && self.pending_write_keys.is_none() {
+                if self.write_keys.is_none()
+                    && self.pending_write_keys.is_none()
+                    && !self.speaks_tls13()
+                {
                     return Err(Unmet::new("keys to encrypt with", "no keys derived yet"));
                 }
                 true
@@ -975,21 +1102,33 @@ impl Script {
                 }
             }
             let mut record = Vec::with_capacity(HEADER_LEN + chunk.len() + 64);
+            let tls13 = self.tls13.as_mut().filter(|_| encrypt);
             RecordHeader {
-                typ,
+                // RFC 8446 §5.2: a protected record's real type is inside.
+                typ: if tls13.is_some() {
+                    ContentType::ApplicationData
+                } else {
+                    typ
+                },
                 version: ProtocolVersion::from(version),
                 length: 0,
             }
             .encode(&mut record);
-            let keys = if encrypt {
+            let keys = if encrypt && self.tls13.is_none() {
                 self.write_keys
                     .as_mut()
                     .or(self.pending_write_keys.as_mut())
             } else {
                 None
             };
-            let trace = match keys {
-                Some(keys) => {
+            let trace = match (self.tls13.as_mut().filter(|_| encrypt), keys) {
+                (Some(tls13), _) => {
+                    let mut fragment = tls13.write.encrypt(typ, chunk, 0);
+                    mutate(&mut fragment, plan.ciphertext);
+                    record.extend_from_slice(&fragment);
+                    Some(*tls13.write.last_record())
+                }
+                (None, Some(keys)) => {
                     let mut fragment = keys.encrypt_tampered(
                         typ.get(),
                         version,
@@ -1004,7 +1143,7 @@ impl Script {
                     record.extend_from_slice(&fragment);
                     Some(*keys.last_record())
                 }
-                None => {
+                (None, None) => {
                     record.extend_from_slice(chunk);
                     None
                 }
@@ -1048,6 +1187,7 @@ impl Script {
                 compression_methods,
                 extensions,
                 lengths,
+                key_shares,
             } => {
                 let config = self.client_profile();
                 let random = match random {
@@ -1067,10 +1207,13 @@ impl Script {
                 let suites = cipher_suites
                     .clone()
                     .unwrap_or_else(|| config.cipher_suites.iter().map(|s| s.get()).collect());
-                let base = client_extensions(&config)
+                let mut base = client_extensions(&config)
                     .iter()
                     .map(WireExtension::from_typed)
                     .collect();
+                if !key_shares.is_empty() {
+                    self.offer_key_shares(key_shares, &mut base, now, tracer)?;
+                }
                 let exts = edit_extensions(base, extensions);
                 let x = &mut self.exchange;
                 x.client_version = Some(version.unwrap_or(config.max_version.get()));
@@ -1097,6 +1240,7 @@ impl Script {
                 compression_method,
                 extensions,
                 lengths,
+                key_share,
             } => {
                 let config = self.server_profile("Server Hello")?;
                 // RFC 5246 §7.4.1.3: the highest version both support; a
@@ -1106,10 +1250,20 @@ impl Script {
                     .client_version
                     .unwrap_or(config.max_version.get())
                     .min(config.max_version.get());
+                let tls13 = match key_share {
+                    Some(group) => {
+                        Some(self.answer_key_share(*group, *cipher_suite, now, tracer)?)
+                    }
+                    None => None,
+                };
+                // RFC 8446 §4.1.3: legacy_version is TLS 1.2 in a TLS 1.3
+                // Server Hello.
+                let agreed = if tls13.is_some() { 0x0303 } else { agreed };
                 let version = version.unwrap_or(agreed);
-                let suite = match cipher_suite {
-                    Some(s) => *s,
-                    None => choose_suite(&config, &self.exchange.client_suites, agreed)?,
+                let suite = match (cipher_suite, &tls13) {
+                    (Some(s), _) => *s,
+                    (None, Some((s, _))) => *s,
+                    (None, None) => choose_suite(&config, &self.exchange.client_suites, agreed)?,
                 };
                 let random = match random {
                     Some(r) => r.0.clone(),
@@ -1126,14 +1280,20 @@ impl Script {
                 };
                 let session_id = match session_id {
                     Some(s) => s.0.clone(),
-                    None if *echo_session_id => self.exchange.client_session_id.clone(),
+                    // RFC 8446 §4.1.3: legacy_session_id_echo.
+                    None if *echo_session_id || tls13.is_some() => {
+                        self.exchange.client_session_id.clone()
+                    }
                     None => {
                         let mut id = vec![0; 32];
                         self.core.rng.fill(&mut id);
                         id
                     }
                 };
-                let base = answer_extensions(&config, &self.exchange);
+                let base = match tls13 {
+                    Some((_, exts)) => exts,
+                    None => answer_extensions(&config, &self.exchange),
+                };
                 let exts = edit_extensions(base, extensions);
                 let x = &mut self.exchange;
                 x.server_random = random.as_slice().try_into().ok();
@@ -1152,8 +1312,14 @@ impl Script {
                 let body = fields.server_hello(suite, compression_method.unwrap_or(0));
                 handshake(2, &body, lengths.message)
             }
+            Message::EncryptedExtensions { extensions } => Script::encrypted_extensions(extensions),
+            Message::CertificateVerify {
+                scheme,
+                signature_xor,
+            } => self.certificate_verify(*scheme, signature_xor.as_ref(), now, tracer)?,
+            Message::KeyUpdate { request_update } => self.key_update(*request_update),
             Message::Certificate { chain } => {
-                let chain = match (chain, &self.profile) {
+                let chain: Vec<Vec<u8>> = match (chain, &self.profile) {
                     (Some(given), _) => given.iter().map(|c| c.0.clone()).collect(),
                     (None, Profile::Server(config)) => config.cert_chain.clone(),
                     // RFC 5246 §7.4.6: a client sends its own chain, if
@@ -1164,12 +1330,26 @@ impl Script {
                         .map(|c| c.chain.clone())
                         .unwrap_or_default(),
                 };
-                HandshakeMessage::Certificate(Certificate { chain }).to_bytes()
+                if self.speaks_tls13() {
+                    Script::certificate13(&chain)
+                } else {
+                    HandshakeMessage::Certificate(Certificate { chain }).to_bytes()
+                }
             }
             Message::ServerKeyExchange {
                 group,
                 signature_xor,
-            } => self.server_key_exchange(*group, signature_xor.as_ref(), now, tracer)?,
+                dh_p,
+                dh_g,
+                dh_public,
+            } => {
+                let dh = DhValues {
+                    p: dh_p.as_ref(),
+                    g: dh_g.as_ref(),
+                    public: dh_public.as_ref(),
+                };
+                self.server_key_exchange(*group, &dh, signature_xor.as_ref(), now, tracer)?
+            }
             Message::ServerHelloDone => HandshakeMessage::ServerHelloDone.to_bytes(),
             Message::ClientKeyExchange { public } => {
                 return self
@@ -1192,6 +1372,7 @@ impl Script {
             } => {
                 let mut data = match (verify_data, &self.exchange.keys) {
                     (Some(given), _) => given.0.clone(),
+                    (None, _) if self.speaks_tls13() => self.tls13_verify_data(now, tracer),
                     (None, Some(keys)) => {
                         let sender = match self.side {
                             Side::Client => FinishedSender::Client,
@@ -1214,6 +1395,9 @@ impl Script {
                 }
                 if let Some(extra) = pad {
                     data.extend_from_slice(&extra.0);
+                }
+                if self.speaks_tls13() {
+                    self.key_change = Some(KeyChange::Finished);
                 }
                 handshake(20, &data, None)
             }
@@ -1299,10 +1483,14 @@ impl Script {
     fn server_key_exchange(
         &mut self,
         group: Option<u16>,
+        dh: &DhValues<'_>,
         signature_xor: Option<&crate::language::Hex>,
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Vec<u8>, Unmet> {
+        if self.negotiated_key_exchange() == Some(KeyExchange::Dhe) {
+            return self.dhe_server_key_exchange(group, dh, signature_xor, now, tracer);
+        }
         let config = self.server_profile("Server Key Exchange")?;
         let x = &self.exchange;
         let group = match group {
@@ -1319,13 +1507,6 @@ impl Script {
                 .find_map(|&g| KxGroup::from_named_curve(g))
                 .ok_or_else(|| Unmet::new("a curve in common with the client", "none"))?,
         };
-        let (Some(client), Some(server)) = (x.client_random, x.server_random) else {
-            return Err(Unmet::new(
-                "both hello randoms, 32 bytes each, to sign",
-                "a hello random missing",
-            ));
-        };
-        let version = x.version.unwrap_or(0x0303);
         let (secret, public) = self.ephemeral_key(
             group,
             config.pins.ephemeral_private_key.as_deref(),
@@ -1337,10 +1518,40 @@ impl Script {
             named_curve: group.named_curve(),
             public,
         };
+        let signed = self.sign_server_params(&params.to_bytes(), signature_xor)?;
+        self.exchange.own_secret = Some(secret);
+        let ske = EcdheServerKeyExchange { params, signed };
+        Ok(HandshakeMessage::ServerKeyExchange(ske.to_bytes()).to_bytes())
+    }
+
+    /// The negotiated suite's key exchange, once a Server Hello chose one.
+    fn negotiated_key_exchange(&self) -> Option<KeyExchange> {
+        self.exchange
+            .suite
+            .and_then(suite_by_value)
+            .map(|s| s.key_exchange)
+    }
+
+    /// RFC 5246 §7.4.3: the profile key's signature over both randoms and
+    /// `params`, XORed with `signature_xor`; TLS 1.2 names its algorithm
+    /// (§7.4.1.4.1).
+    fn sign_server_params(
+        &mut self,
+        params: &[u8],
+        signature_xor: Option<&crate::language::Hex>,
+    ) -> Result<DigitallySigned, Unmet> {
+        let config = self.server_profile("Server Key Exchange")?;
+        let x = &self.exchange;
+        let (Some(client), Some(server)) = (x.client_random, x.server_random) else {
+            return Err(Unmet::new(
+                "both hello randoms, 32 bytes each, to sign",
+                "a hello random missing",
+            ));
+        };
+        let version = x.version.unwrap_or(0x0303);
         let key_type = config.signing_key.key_type();
         let scheme = sign::SignatureScheme::default_for(key_type, version);
-        let content =
-            sign::server_key_exchange_signed_content(&client, &server, &params.to_bytes());
+        let content = sign::server_key_exchange_signed_content(&client, &server, params);
         let mut signature = config
             .signing_key
             .sign(scheme, &content, &mut self.core.rng)
@@ -1350,15 +1561,10 @@ impl Script {
         }
         // RFC 5246 §7.4.1.4.1: TLS 1.2 names the algorithm pair.
         let algorithm = scheme.code_point().filter(|_| version >= 0x0303);
-        self.exchange.own_secret = Some(secret);
-        let ske = EcdheServerKeyExchange {
-            params,
-            signed: DigitallySigned {
-                algorithm,
-                signature,
-            },
-        };
-        Ok(HandshakeMessage::ServerKeyExchange(ske.to_bytes()).to_bytes())
+        Ok(DigitallySigned {
+            algorithm,
+            signature,
+        })
     }
 
     /// RFC 8422 §5.7: this end's public key on the server's curve; the
@@ -1370,6 +1576,13 @@ impl Script {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<Vec<u8>, Unmet> {
+        if let Some((group, server_public)) = self.exchange.peer_dh.clone() {
+            let (pre_master, message) =
+                self.dhe_client_key_exchange(group, &server_public, public_override, now, tracer)?;
+            self.core.transcript.add(&message);
+            self.derive_keys(&pre_master, now, tracer)?;
+            return Ok(message);
+        }
         let (group, server_public) = self.exchange.peer_key.clone().ok_or_else(|| {
             Unmet::new(
                 "the server's ECDHE key (a Server Key Exchange) before the Client Key Exchange",

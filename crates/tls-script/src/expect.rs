@@ -153,7 +153,10 @@ pub(crate) fn describe(expected: &Expected) -> String {
             }
             text
         }
+        Expected::EncryptedExtensions => "Encrypted Extensions".to_owned(),
         Expected::Certificate => "Certificate".to_owned(),
+        Expected::CertificateVerify => "Certificate Verify".to_owned(),
+        Expected::KeyUpdate => "Key Update".to_owned(),
         Expected::ServerKeyExchange => "Server Key Exchange".to_owned(),
         Expected::ServerHelloDone => "Server Hello Done".to_owned(),
         Expected::ClientKeyExchange => "Client Key Exchange".to_owned(),
@@ -226,7 +229,10 @@ pub(crate) fn matches(expected: &Expected, obs: &Observation) -> bool {
         (Expected::Handshake(typ), m) => m.typ().get() == *typ,
         (expected, m) => {
             let typ = match expected {
+                Expected::EncryptedExtensions => HandshakeType::EncryptedExtensions,
                 Expected::Certificate => HandshakeType::Certificate,
+                Expected::CertificateVerify => HandshakeType::CertificateVerify,
+                Expected::KeyUpdate => HandshakeType::KeyUpdate,
                 Expected::ServerKeyExchange => HandshakeType::ServerKeyExchange,
                 Expected::ServerHelloDone => HandshakeType::ServerHelloDone,
                 Expected::ClientKeyExchange => HandshakeType::ClientKeyExchange,

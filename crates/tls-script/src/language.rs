@@ -191,6 +191,14 @@ pub enum Message {
         /// Length fields written as given instead of as computed.
         #[serde(default)]
         lengths: Lengths,
+        /// RFC 8446 §4.2.8: named groups (`29` x25519, `23` secp256r1) on
+        /// which this end makes a key pair and offers its public key in a
+        /// key_share extension; supported_versions (TLS 1.3 only) and
+        /// signature_algorithms are added too unless the profile has them.
+        /// A Server Hello choosing TLS 1.3 with a share on one of them
+        /// starts the TLS 1.3 key schedule. Left out: none, a TLS 1.2 hello.
+        #[serde(default)]
+        key_shares: Vec<u16>,
     },
     /// RFC 5246 §7.4.1.3, answering the Client Hello received.
     ServerHello {
@@ -222,31 +230,80 @@ pub enum Message {
         /// Length fields written as given instead of as computed.
         #[serde(default)]
         lengths: Lengths,
+        /// RFC 8446 §4.2.8: the named group of this end's key share, which
+        /// answers the client's share on it. The hello then chooses TLS 1.3
+        /// (supported_versions and key_share are its only extensions, the
+        /// session ID is echoed, the suite is the profile's first TLS 1.3
+        /// suite the client offered) and the key schedule starts: what
+        /// follows is encrypted. Left out: a TLS 1.2 hello.
+        #[serde(default)]
+        key_share: Option<u16>,
     },
-    /// RFC 5246 §7.4.2.
+    /// RFC 8446 §4.3.1: EncryptedExtensions, the first message under the
+    /// server's handshake keys.
+    EncryptedExtensions {
+        /// The extensions; left out: none.
+        #[serde(default)]
+        extensions: Vec<RawExtension>,
+    },
+    /// RFC 5246 §7.4.2; in TLS 1.3 the RFC 8446 §4.4.2 form (an empty
+    /// request context, no extensions per certificate).
     Certificate {
         /// The certificates (DER, hex), leaf first; left out: the profile's
         /// chain (a client's: its certificate chain, or none).
         #[serde(default)]
         chain: Option<Vec<Hex>>,
     },
-    /// RFC 8422 §5.4: ECDHE parameters signed with the profile's key.
+    /// RFC 8422 §5.4: ECDHE parameters signed with the profile's key; for
+    /// a DHE suite, RFC 5246 §7.4.3 `ServerDHParams` on an RFC 7919 group.
     ServerKeyExchange {
-        /// The named curve; left out: the profile's first group that the
-        /// client offered.
+        /// The named curve, or for DHE the RFC 7919 group (256 ffdhe2048,
+        /// 257 ffdhe3072); left out: the profile's first group that the
+        /// client offered (for DHE: ffdhe2048 if it offered none).
         #[serde(default)]
         group: Option<u16>,
         /// XOR the signature with this mask (from its first byte).
         #[serde(default)]
         signature_xor: Option<Hex>,
+        /// DHE: `dh_p` written and signed instead of the group's prime.
+        #[serde(default)]
+        dh_p: Option<Hex>,
+        /// DHE: `dh_g` written and signed instead of 2.
+        #[serde(default)]
+        dh_g: Option<Hex>,
+        /// DHE: `dh_Ys` written and signed instead of this end's public
+        /// value (the keys still come from the real one).
+        #[serde(default)]
+        dh_public: Option<Hex>,
+    },
+    /// RFC 8446 §4.4.3: the server's signature over the transcript so
+    /// far, made with the profile's key.
+    CertificateVerify {
+        /// The signature scheme; left out: the first TLS 1.3 scheme the
+        /// key signs with (ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256).
+        #[serde(default)]
+        scheme: Option<u16>,
+        /// XOR the signature with this mask (from its first byte).
+        #[serde(default)]
+        signature_xor: Option<Hex>,
+    },
+    /// RFC 8446 §4.6.3: KeyUpdate; once sent, this end writes under its
+    /// next application traffic secret (RFC 8446 §7.2).
+    KeyUpdate {
+        /// The request_update byte: 0 update_not_requested, 1
+        /// update_requested, anything else as written; left out: 0.
+        #[serde(default)]
+        request_update: u8,
     },
     /// RFC 5246 §7.4.5.
     ServerHelloDone,
-    /// RFC 8422 §5.7: this end's ECDHE public key on the server's curve;
-    /// the pre-master secret, master secret and keys are derived here.
+    /// RFC 8422 §5.7: this end's ECDHE public key on the server's curve
+    /// (after a DHE Server Key Exchange, RFC 5246 §7.4.7.2 `dh_Yc` in the
+    /// server's group); the pre-master secret, master secret and keys are
+    /// derived here.
     ClientKeyExchange {
-        /// The public point sent instead of the real one (the keys are
-        /// still derived from the real one).
+        /// The public point (or `dh_Yc`) sent instead of the real one (the
+        /// keys are still derived from the real one).
         #[serde(default)]
         public: Option<Hex>,
     },
@@ -258,7 +315,9 @@ pub enum Message {
         payload: Option<Hex>,
     },
     /// RFC 5246 §7.4.9: `verify_data` over the transcript of what was
-    /// actually sent and received.
+    /// actually sent and received; in TLS 1.3 the RFC 8446 §4.4.4 HMAC
+    /// keyed from this end's handshake traffic secret, after which this
+    /// end writes under its application traffic keys.
     Finished {
         /// `verify_data` as given instead of computed.
         #[serde(default)]
@@ -407,9 +466,17 @@ pub enum Expected {
         #[serde(default)]
         without_extensions: Vec<u16>,
     },
+    /// RFC 8446 §4.3.1: EncryptedExtensions.
+    EncryptedExtensions,
     /// A Certificate.
     Certificate,
-    /// A Server Key Exchange (its ECDHE key is kept for the key exchange).
+    /// A CertificateVerify (the script does not check its signature).
+    CertificateVerify,
+    /// RFC 8446 §4.6.3: a KeyUpdate; later records are read under the
+    /// peer's next application traffic secret.
+    KeyUpdate,
+    /// A Server Key Exchange (its ECDHE key, or for DHE its RFC 7919
+    /// group and public value, kept for the key exchange).
     ServerKeyExchange,
     /// A Server Hello Done.
     ServerHelloDone,
@@ -418,7 +485,8 @@ pub enum Expected {
     /// A ChangeCipherSpec; later records are decrypted with the keys
     /// derived so far.
     ChangeCipherSpec,
-    /// A Finished whose `verify_data` matches the transcript.
+    /// A Finished whose `verify_data` matches the transcript (in TLS 1.3:
+    /// keyed from the peer's handshake traffic secret).
     Finished,
     /// A HelloRequest.
     HelloRequest,

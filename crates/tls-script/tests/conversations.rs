@@ -946,3 +946,205 @@ fn a_warning_between_the_records_of_a_client_hello_is_borne() {
     let first = run.script_log[1].bytes.as_deref().unwrap_or_default();
     assert_eq!(first.len(), 5 + 40, "one record before the alert");
 }
+
+/// A TLS 1.3 client and server on the test PKI: AES-128-GCM and ChaCha20
+/// by seed, x25519 and secp256r1 groups.
+fn tls13_configs(seed: u64) -> (ClientConfig, ServerConfig) {
+    use tlsim_tls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+    let pki = pki(LeafKey::Ecdsa);
+    let suite = [
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+        CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    ][(seed % 2) as usize];
+    let mut client = client_config(&pki);
+    client.max_version = ProtocolVersion::Tls13;
+    client.cipher_suites = vec![suite];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    let mut server = server_config(&pki);
+    server.max_version = ProtocolVersion::Tls13;
+    server.cipher_suites = vec![suite];
+    server.groups = vec![NamedGroup::X25519, NamedGroup::Secp256r1];
+    (client, server)
+}
+
+/// The labels of a script's key log lines.
+fn key_log_labels(run: &mut Run) -> Vec<String> {
+    (run.script.keylog_lines().iter())
+        .map(|l| l.split(' ').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_scripted_tls13_client_reads_the_encrypted_flight_and_updates_its_keys() {
+    // RFC 8446 §7.1: the script's secrets match the server's, or nothing
+    // after the Server Hello would open; §4.6.3: the server answers
+    // update_requested with a KeyUpdate of its own.
+    for seed in 0..4 {
+        let group = [29, 23][(seed / 2) as usize];
+        let script = format!(
+            r#"(steps: [
+                Send(message: ClientHello(key_shares: [{group}])),
+                Expect(ServerHello(version: 0x0303)),
+                Expect(EncryptedExtensions),
+                Expect(Certificate),
+                Expect(CertificateVerify),
+                Expect(Finished),
+                Send(message: Finished()),
+                Send(message: ApplicationData(text: "one")),
+                Expect(ApplicationData(text: "one")),
+                Send(message: KeyUpdate(request_update: 1)),
+                Expect(KeyUpdate),
+                Send(message: ApplicationData(text: "two")),
+                Expect(ApplicationData(text: "two")),
+            ])"#
+        );
+        let (client, server) = tls13_configs(seed);
+        let mut run = Run::client(&script, client, server, seed);
+        run.drive();
+        run.assert_passed(format!("seed {seed}"));
+        assert!(run.peer_completed(), "seed {seed}");
+        assert_eq!(run.peer_received, b"onetwo", "seed {seed}");
+        assert_eq!(
+            key_log_labels(&mut run),
+            [
+                "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                "CLIENT_TRAFFIC_SECRET_0",
+                "SERVER_TRAFFIC_SECRET_0",
+                "EXPORTER_SECRET",
+                "CLIENT_TRAFFIC_SECRET_1",
+                "SERVER_TRAFFIC_SECRET_1",
+            ],
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn a_scripted_tls13_server_completes_a_handshake_with_tlsims_client() {
+    // RFC 8446 §4.4: the client checks the script's chain, signature and
+    // Finished, then sends its Finished and "ping" under its own keys.
+    let script = r#"(steps: [
+        Expect(ClientHello()),
+        Send(message: ServerHello(key_share: 29)),
+        Send(message: EncryptedExtensions(), coalesce: true),
+        Send(message: Certificate(), coalesce: true),
+        Send(message: CertificateVerify(), coalesce: true),
+        Send(message: Finished()),
+        Expect(ChangeCipherSpec),
+        Expect(Finished),
+        Expect(ApplicationData(text: "ping")),
+        Send(message: ApplicationData(text: "pong")),
+    ])"#;
+    for seed in 0..2 {
+        let (client, server) = tls13_configs(seed);
+        let mut run = Run::server(script, client, server, seed);
+        run.drive();
+        run.assert_passed(format!("seed {seed}"));
+        assert!(run.peer_completed(), "seed {seed}");
+        assert_eq!(run.peer_received, b"pong", "seed {seed}");
+    }
+}
+
+#[test]
+fn a_spoiled_tls13_certificate_verify_gets_decrypt_error() {
+    // RFC 8446 §4.4.3: a signature that does not verify is decrypt_error.
+    let script = r#"(steps: [
+        Expect(ClientHello()),
+        Send(message: ServerHello(key_share: 29)),
+        Send(message: EncryptedExtensions()),
+        Send(message: Certificate()),
+        Send(message: CertificateVerify(signature_xor: "000000000000000001")),
+        Send(message: Finished()),
+        ExpectAlert(level: Fatal, description: "decrypt_error"),
+    ])"#;
+    let (client, server) = tls13_configs(0);
+    let mut run = Run::server(script, client, server, 0);
+    run.drive();
+    run.assert_passed("");
+    assert!(!run.peer_completed());
+}
+
+#[test]
+fn a_tls13_key_update_with_request_update_2_gets_illegal_parameter() {
+    // RFC 8446 §4.6.3: a request_update other than 0 or 1.
+    let script = r#"(steps: [
+        Send(message: ClientHello(key_shares: [29])),
+        Expect(ServerHello()),
+        Expect(EncryptedExtensions),
+        Expect(Certificate),
+        Expect(CertificateVerify),
+        Expect(Finished),
+        Send(message: Finished()),
+        Send(message: KeyUpdate(request_update: 2)),
+        ExpectAlert(level: Fatal, description: "illegal_parameter"),
+    ])"#;
+    let (client, server) = tls13_configs(1);
+    let mut run = Run::client(script, client, server, 1);
+    run.drive();
+    run.assert_passed("");
+    assert_eq!(
+        run.peer_alert_sent(),
+        Some(AlertDescription::IllegalParameter)
+    );
+}
+
+#[test]
+fn a_tls13_message_that_changes_keys_cannot_be_coalesced() {
+    let script = r#"(steps: [
+        Expect(ClientHello()),
+        Send(message: ServerHello(key_share: 29), coalesce: true),
+    ])"#;
+    let (client, server) = tls13_configs(0);
+    let mut run = Run::server(script, client, server, 0);
+    let Verdict::Failed(failure) = run.drive() else {
+        panic!("a coalesced key change passed");
+    };
+    assert_eq!(failure.step, 1);
+    assert_eq!(failure.observed, "coalesce");
+}
+
+/// A DHE-RSA client and server on ffdhe2048.
+fn dhe_configs() -> (ClientConfig, ServerConfig) {
+    use tlsim_tls::enums::{CipherSuite, NamedGroup};
+    let pki = pki(LeafKey::Rsa);
+    let mut client = client_config(&pki);
+    client.cipher_suites = vec![CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256];
+    client.groups = vec![NamedGroup::Ffdhe2048];
+    let mut server = server_config(&pki);
+    server.cipher_suites = vec![CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256];
+    server.groups = vec![NamedGroup::Ffdhe2048];
+    (client, server)
+}
+
+#[test]
+fn scripted_dhe_completes_both_ways() {
+    // RFC 5246 §8.1.2: both ends derive the same pre-master secret g^xy.
+    let (client, server) = dhe_configs();
+    let mut run = Run::client(&client_handshake(), client, server, 3);
+    run.drive();
+    run.assert_passed("client");
+    assert!(run.peer_completed());
+    let (client, server) = dhe_configs();
+    let mut run = Run::server(SERVER_HANDSHAKE, client, server, 3);
+    run.drive();
+    run.assert_passed("server");
+    assert_eq!(run.peer_received, b"pong");
+}
+
+#[test]
+fn a_dhe_server_value_of_one_gets_handshake_failure() {
+    // RFC 7919 §3: the client checks 1 < dh_Ys < dh_p - 1.
+    let script = r#"(steps: [
+        Expect(ClientHello()),
+        Send(message: ServerHello()),
+        Send(message: Certificate()),
+        Send(message: ServerKeyExchange(dh_public: "01")),
+        Send(message: ServerHelloDone),
+        ExpectAlert(level: Fatal, description: "handshake_failure"),
+    ])"#;
+    let (client, server) = dhe_configs();
+    let mut run = Run::server(script, client, server, 4);
+    run.drive();
+    run.assert_passed("");
+}

@@ -311,17 +311,7 @@ impl Core {
         direction: Direction,
         title: &'static str,
     ) -> Result<(), Error> {
-        let keys = TrafficKeys::derive(suite.hash, suite.bulk, traffic_secret);
-        self.ctx.action(now, tracer, title, |e| {
-            e.field("Cipher Suite", suite.suite)
-                .field("Traffic Secret", hex(traffic_secret))
-                .field("Key", hex(&keys.key))
-                .field("IV", hex(&keys.iv))
-                .explain(
-                    "HKDF-Expand-Label cuts the record key and IV from the traffic secret; \
-                     each record's nonce is the IV XOR its sequence number.",
-                )
-        });
+        let keys = self.tls13_traffic_keys(now, tracer, suite, traffic_secret, title);
         match direction {
             Direction::Write => {
                 let encrypter = Tls13Encrypter::new(suite.bulk, &keys).map_err(crypto_error)?;
@@ -333,6 +323,30 @@ impl Core {
                 self.set_tls13_read_keys(decrypter)
             }
         }
+    }
+
+    /// RFC 8446 §7.3: the key and IV of `traffic_secret` under `suite`,
+    /// logged under `title`, for a caller that protects records itself.
+    pub fn tls13_traffic_keys(
+        &self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        suite: &'static Tls13CipherSuite,
+        traffic_secret: &[u8],
+        title: &'static str,
+    ) -> TrafficKeys {
+        let keys = TrafficKeys::derive(suite.hash, suite.bulk, traffic_secret);
+        self.ctx.action(now, tracer, title, |e| {
+            e.field("Cipher Suite", suite.suite)
+                .field("Traffic Secret", hex(traffic_secret))
+                .field("Key", hex(&keys.key))
+                .field("IV", hex(&keys.iv))
+                .explain(
+                    "HKDF-Expand-Label cuts the record key and IV from the traffic secret; \
+                     each record's nonce is the IV XOR its sequence number.",
+                )
+        });
+        keys
     }
 
     /// RFC 8446 §4.4.4: the `verify_data` of a Finished keyed by

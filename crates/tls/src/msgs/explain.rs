@@ -222,6 +222,9 @@ pub fn action(title: &str) -> Option<&'static str> {
         "Server: Setup Elliptic Curve Cryptography" => {
             "The server makes its ephemeral key pair on the chosen curve (RFC 8422 §5.4): the private key is a random number, the public key that number times the curve's base point; it goes to the client, signed, in the Server Key Exchange."
         }
+        "Client: Setup Diffie-Hellman" => {
+            "The client picks a random exponent y in the server's group (RFC 5246 §7.4.7.2) and sends g^y mod p in the Client Key Exchange."
+        }
         "Verify Finished" => {
             "The peer's Finished must equal PRF(master_secret, {Label}, Hash(handshake_messages)) computed here (RFC 5246 §7.4.9): a match proves that the peer holds the same master secret and saw the same handshake."
         }

@@ -167,22 +167,33 @@ impl Core {
             Direction::Read => &mut traffic.read_generation,
         };
         let secrets = &mut traffic.secrets;
-        let (current, prefix, key_log_prefix, title) = match owner {
-            Side::Client => (
-                &mut secrets.client_application,
-                "client",
-                "CLIENT",
-                "Updated client application traffic keys",
-            ),
-            Side::Server => (
-                &mut secrets.server_application,
-                "server",
-                "SERVER",
-                "Updated server application traffic keys",
-            ),
+        let traffic_secret =
+            self.tls13_next_application_secret(now, tracer, secrets, owner, *generation);
+        *generation += 1;
+        let title = match owner {
+            Side::Client => "Updated client application traffic keys",
+            Side::Server => "Updated server application traffic keys",
+        };
+        self.tls13_switch_keys(now, tracer, secrets, &traffic_secret, direction, title)
+    }
+
+    /// RFC 8446 §7.2: `application_traffic_secret_N+1` of `owner` from
+    /// its `generation` N, logged and key-logged; it replaces the current
+    /// one in `secrets` and is returned.
+    pub fn tls13_next_application_secret(
+        &mut self,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+        secrets: &mut Tls13Secrets,
+        owner: Side,
+        generation: u64,
+    ) -> Vec<u8> {
+        let (current, prefix, key_log_prefix) = match owner {
+            Side::Client => (&mut secrets.client_application, "client", "CLIENT"),
+            Side::Server => (&mut secrets.server_application, "server", "SERVER"),
         };
         let next = next_traffic_secret(secrets.suite.hash, current);
-        let n = *generation;
+        let n = generation;
         self.ctx.action(now, tracer, "Next traffic secret", |e| {
             e.field(
                 "Secret",
@@ -204,9 +215,7 @@ impl Core {
             hex(&secrets.client_random),
             hex(&next)
         ));
-        *current = next;
-        *generation = n + 1;
-        let traffic_secret = current.clone();
-        self.tls13_switch_keys(now, tracer, secrets, &traffic_secret, direction, title)
+        *current = next.clone();
+        next
     }
 }
