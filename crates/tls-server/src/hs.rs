@@ -1215,11 +1215,7 @@ impl State for Connected {
                 Input::Handshake(message).expect_handshake(&[HandshakeType::ClientHello])?;
                 if crate::renegotiation::accepts(&self, core) {
                     return crate::renegotiation::handle_client_hello(
-                        self.config,
-                        message,
-                        core,
-                        now,
-                        tracer,
+                        *self, message, core, now, tracer,
                     );
                 }
                 // RFC 5246 §7.2.2: no_renegotiation is "sent ... by the

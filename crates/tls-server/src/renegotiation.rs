@@ -70,15 +70,21 @@ pub(crate) fn accepts(connected: &Connected, core: &Core) -> bool {
 /// transcript that begins with it, then the handshake of an initial
 /// Client Hello with the renegotiation's checks.
 pub(crate) fn handle_client_hello(
-    config: Arc<ServerConfig>,
+    connected: Connected,
     message: &JoinedMessage,
     core: &mut Core,
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Result<Box<dyn State>, Error> {
-    core.begin_renegotiation(now, tracer, "client");
+    let initiator = match connected.hello_requested {
+        true => "server",
+        false => "client",
+    };
+    core.begin_renegotiation(now, tracer, initiator);
     core.transcript.add(&message.bytes);
-    let first = Box::new(ExpectClientHello { config });
+    let first = Box::new(ExpectClientHello {
+        config: connected.config,
+    });
     first.handle(
         core,
         tlsim_tls::conn::Input::Handshake(message),
