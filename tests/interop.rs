@@ -850,6 +850,44 @@ fn resumption_ems_and_alpn_with_openssl() {
     assert!(session.events_of(2).any(|e| e.title == "Resume session"));
 }
 
+#[test]
+fn secure_renegotiation_with_openssl() {
+    if !openssl_or_skip() {
+        return;
+    }
+    // tlsim's client renegotiates (RFC 5746) with s_server once connected,
+    // then sends its request under the new keys. OpenSSL 3.0 refuses a
+    // client's renegotiation unless told otherwise.
+    let port = free_port();
+    let _server = openssl_server(port, &["-client_renegotiation"]);
+    let case = &matrix()[0];
+    let client = client_profile("p1", case, "");
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p1")),
+        At("300ms", Renegotiate(conn: "c1", from: "client")),
+        At("600ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#;
+    let file = write_scenario(
+        "renegotiate-openssl",
+        scenario("renegotiate-openssl", &client, "", "", timeline),
+    );
+    let session = tlsim_connect(&file, port);
+    assert_connection(&session, 1, case, "openssl s_server");
+    let count = |title: &str| session.events_of(1).filter(|e| e.title == title).count();
+    assert_eq!(count("TLS renegotiation complete"), 1);
+    assert_eq!(count("Master secret"), 2);
+
+    // Without it, s_server's warning no_renegotiation leaves the
+    // connection going on.
+    let port = free_port();
+    let _server = openssl_server(port, &[]);
+    let line = &tlsim_connect(&file, port).lines[0];
+    assert!(
+        line.contains("TLS handshake complete")
+            && line.contains("; closed")
+            && line.ends_with("alerts received: warning no_renegotiation"),
+        "{line}"
+    );
+}
+
 /// Two `s_client` runs against the tlsim server on `port` with `extra`
 /// options, the first saving its session to `file` and the second resuming
 /// it; asserts that only the second resumed and returns what each printed.
