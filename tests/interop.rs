@@ -266,9 +266,9 @@ fn matrix() -> Vec<Case> {
         "a suite has no peer names"
     );
     let mut cases = Vec::new();
-    // DHE is left out until the peers are given the RFC 7919 group
-    // explicitly: OpenSSL's server picks DH parameters of its own, which
-    // tlsim's client refuses (insufficient_security, RFC 7919 §3).
+    // DHE is left out here: OpenSSL's server picks DH parameters of its
+    // own unless given the RFC 7919 group, which tlsim's client alone
+    // accepts (insufficient_security, RFC 7919 §3); `dhe_cases` runs it.
     for params in SUPPORTED_SUITES
         .iter()
         .filter(|p| !p.name.starts_with("TLS_DHE_"))
@@ -533,8 +533,11 @@ fn assert_connection(session: &Session, n: u32, case: &Case, peer: &str) {
     // A resumed session has no key exchange; RSA key transport no curve.
     let resumed = session.events_of(n).any(|e| e.title == "Resume session");
     let rsa_transport = case.suite.iana.starts_with("TLS_RSA_");
+    // A DHE Server Key Exchange names no group: its prime is checked by
+    // tlsim's client against the RFC 7919 groups it offers.
+    let dhe = case.suite.iana.starts_with("TLS_DHE_");
     assert!(
-        resumed || rsa_transport || curve.starts_with(case.group.0),
+        resumed || rsa_transport || dhe || curve.starts_with(case.group.0),
         "{what}: curve {curve}"
     );
 }
@@ -848,6 +851,86 @@ fn resumption_ems_and_alpn_with_openssl() {
     }
     let session = finish_serve(server, &file);
     assert!(session.events_of(2).any(|e| e.title == "Resume session"));
+}
+
+/// The DHE suites in TLS 1.2 on ffdhe2048 (RFC 7919).
+fn dhe_cases() -> Vec<Case> {
+    let tls12 = &VERSIONS[2];
+    (SUITES.iter())
+        .filter(|s| s.iana.starts_with("TLS_DHE_"))
+        .map(|suite| Case {
+            version: tls12,
+            suite,
+            group: ("ffdhe2048", "ffdhe2048", "FFDHE2048"),
+        })
+        .collect()
+}
+
+#[test]
+fn tlsim_client_dhe_against_openssl_server() {
+    if !openssl_or_skip() {
+        return;
+    }
+    // s_server's DH parameters are the RFC 7919 group, the only kind
+    // tlsim's client accepts (RFC 7919 §3).
+    let dhparam = pki().file("ffdhe2048.pem");
+    run_ok(Command::new("openssl").args([
+        "genpkey",
+        "-genparam",
+        "-algorithm",
+        "DH",
+        "-pkeyopt",
+        "group:ffdhe2048",
+        "-out",
+        &dhparam,
+    ]));
+    let port = free_port();
+    let _server = openssl_server(port, &["-dhparam", &dhparam]);
+    let cases = dhe_cases();
+    let file = client_matrix("client-openssl-dhe", &cases, r"GET / HTTP/1.0\r\n\r\n");
+    let session = tlsim_connect(&file, port);
+    assert_eq!(session.lines.len(), cases.len());
+    for (n, case) in (1..).zip(&cases) {
+        assert_connection(&session, n, case, "openssl s_server");
+    }
+}
+
+#[test]
+fn secure_renegotiation_with_openssl() {
+    if !openssl_or_skip() {
+        return;
+    }
+    // tlsim's client renegotiates (RFC 5746) with s_server once connected,
+    // then sends its request under the new keys. OpenSSL 3.0 refuses a
+    // client's renegotiation unless told otherwise.
+    let port = free_port();
+    let _server = openssl_server(port, &["-client_renegotiation"]);
+    let case = &matrix()[0];
+    let client = client_profile("p1", case, "");
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p1")),
+        At("300ms", Renegotiate(conn: "c1", from: "client")),
+        At("600ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#;
+    let file = write_scenario(
+        "renegotiate-openssl",
+        scenario("renegotiate-openssl", &client, "", "", timeline),
+    );
+    let session = tlsim_connect(&file, port);
+    assert_connection(&session, 1, case, "openssl s_server");
+    let count = |title: &str| session.events_of(1).filter(|e| e.title == title).count();
+    assert_eq!(count("TLS renegotiation complete"), 1);
+    assert_eq!(count("Master secret"), 2);
+
+    // Without it, s_server's warning no_renegotiation leaves the
+    // connection going on.
+    let port = free_port();
+    let _server = openssl_server(port, &[]);
+    let line = &tlsim_connect(&file, port).lines[0];
+    assert!(
+        line.contains("TLS handshake complete")
+            && line.contains("; closed")
+            && line.ends_with("alerts received: warning no_renegotiation"),
+        "{line}"
+    );
 }
 
 /// Two `s_client` runs against the tlsim server on `port` with `extra`

@@ -690,7 +690,8 @@ fn validate(s: &Scenario) -> Result<(), Invalid> {
             Action::Send { conn, from, .. }
             | Action::Close { conn, from }
             | Action::Abort { conn, from }
-            | Action::KeyUpdate { conn, from, .. } => {
+            | Action::KeyUpdate { conn, from, .. }
+            | Action::Renegotiate { conn, from } => {
                 end_of(&conn.0, &from.0, &ends)?;
             }
             // A step's time and the delay or cut it starts are each at most

@@ -659,6 +659,18 @@ impl Runner<'_> {
                     end.key_update(now, request_update, tracer);
                 });
             }
+            Action::Renegotiate { conn, from } => {
+                let (c, side) = self.conn_end(&conn.0, &from.0);
+                self.note(
+                    now,
+                    &from.0,
+                    Kind::Action,
+                    Layer::Tls,
+                    || format!("Application asks to renegotiate {}", conn.0),
+                    "A TLS 1.2 end may ask for a new handshake on the established connection: a client sends a new Client Hello, a server a Hello Request (RFC 5246 §7.4.1.1, RFC 5746).",
+                );
+                self.with_end(c, side, |end, tracer| end.renegotiate(now, tracer));
+            }
             Action::Fault {
                 action,
                 nth,

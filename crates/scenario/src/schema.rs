@@ -420,6 +420,17 @@ pub enum Action {
         #[serde(default)]
         request_update: bool,
     },
+    /// RFC 5746: one end of a TLS 1.0–1.2 connection begins a
+    /// renegotiation: a client sends a new Client Hello, a server a Hello
+    /// Request (RFC 5246 §7.4.1.1). Only once that end's handshake has
+    /// completed with a peer that signalled secure renegotiation, and none
+    /// runs; otherwise nothing happens.
+    Renegotiate {
+        /// The connection.
+        conn: ConnName,
+        /// Which end begins it.
+        from: HostName,
+    },
 }
 
 /// Bytes to send.
@@ -944,6 +955,10 @@ pub struct TlsClient {
     /// Offer encrypt_then_mac (RFC 7366) for CBC suites (default false).
     #[serde(default, skip_serializing_if = "is_false")]
     pub encrypt_then_mac: bool,
+    /// A Hello Request once connected: `Refuse` (default, a warning
+    /// no_renegotiation) or `Accept` (a new handshake, RFC 5746).
+    #[serde(default, skip_serializing_if = "Renegotiation::is_refuse")]
+    pub renegotiation: Renegotiation,
     /// Send an empty session_ticket extension.
     #[serde(default)]
     pub session_ticket: bool,
@@ -1147,6 +1162,11 @@ pub struct TlsServer {
     /// (default false).
     #[serde(default, skip_serializing_if = "is_false")]
     pub encrypt_then_mac: bool,
+    /// A Client Hello once connected: `Refuse` (default, a warning
+    /// no_renegotiation) or `Accept` (a new handshake, RFC 5746). One the
+    /// server asked for with a Hello Request is always run.
+    #[serde(default, skip_serializing_if = "Renegotiation::is_refuse")]
+    pub renegotiation: Renegotiation,
     /// How long this end takes to act on what it receives (computing keys,
     /// signing); TCP acknowledges in the meantime. Default 0.
     #[serde(default)]
@@ -1184,6 +1204,23 @@ pub enum ClientAuthMode {
 impl ClientAuthMode {
     fn is_none(&self) -> bool {
         *self == ClientAuthMode::None
+    }
+}
+
+/// Whether an end takes part in a renegotiation its peer asks for
+/// (RFC 5746); never with a peer that did not signal secure renegotiation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Renegotiation {
+    /// A warning no_renegotiation; the connection goes on.
+    #[default]
+    Refuse,
+    /// A new full handshake on the connection.
+    Accept,
+}
+
+impl Renegotiation {
+    fn is_refuse(&self) -> bool {
+        *self == Renegotiation::Refuse
     }
 }
 

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use tlsim_tls::cert::VerificationCache;
-use tlsim_tls::conn::SessionStore;
+use tlsim_tls::conn::{RenegotiationPolicy, SessionStore};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::sign::{DEFAULT_SIGNATURE_ALGORITHMS, SigningKey};
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
@@ -55,6 +55,10 @@ pub struct ClientConfig {
     pub npn: bool,
     /// Whether to send an empty renegotiation_info (RFC 5746 §3.4).
     pub renegotiation_info: bool,
+    /// Whether a Hello Request starts a renegotiation (RFC 5746, with a
+    /// server that signalled it) or gets a warning no_renegotiation
+    /// (RFC 5246 §7.4.1.1).
+    pub renegotiation: RenegotiationPolicy,
     /// Whether to offer extended_master_secret (RFC 7627).
     pub extended_master_secret: bool,
     /// Whether to offer encrypt_then_mac (RFC 7366) for CBC suites.
@@ -128,6 +132,7 @@ impl Default for ClientConfig {
             alpn: Vec::new(),
             npn: false,
             renegotiation_info: true,
+            renegotiation: RenegotiationPolicy::Refuse,
             extended_master_secret: false,
             encrypt_then_mac: false,
             session_ticket: false,

@@ -136,11 +136,18 @@ fn send_client_hello(
         "The client picks 32 random bytes; they make this handshake's keys unique \
          and are sent in the clear in the Client Hello.",
     );
+    // A renegotiation is a full TLS 1.2 handshake (RFC 8446 §4.1.2: TLS 1.3
+    // is never renegotiated into).
+    let renegotiating = core.renegotiation.in_progress();
     let mut offered_session = match (&config.session_store, &config.server_name) {
+        _ if renegotiating => None,
         (Some(store), Some(name)) => lock(store).get(name.as_str()).cloned(),
         _ => None,
     };
-    let key_share = crate::tls13::offer(&config, core, now, tracer);
+    let key_share = match renegotiating {
+        true => None,
+        false => crate::tls13::offer(&config, core, now, tracer),
+    };
     let mut extensions = client_extensions(&config);
     if let Some(session) = &mut offered_session {
         crate::ticket::present(&config, session, &mut extensions, core, now, tracer);
@@ -174,6 +181,7 @@ fn send_client_hello(
     if let Some(offer) = &mut key_share {
         crate::tls13::bind_psk(offer, &mut hello, core, now, tracer);
     }
+    crate::renegotiation::bind_client_hello(core, &mut hello);
     core.queue_handshake(&HandshakeMessage::ClientHello(hello));
     core.flush(now, tracer);
     // RFC 8446 §4.2.10: 0-RTT data follows the Client Hello.
@@ -277,7 +285,11 @@ impl ExpectServerHello {
     /// RFC 5246 §7.4.1.4: "an extension type MUST NOT appear in the
     /// ServerHello unless the same extension type appeared in the
     /// corresponding ClientHello."
-    fn check_extensions(&self, hello: &ServerHello) -> Result<(bool, Option<Vec<u8>>), Error> {
+    fn check_extensions(
+        &self,
+        hello: &ServerHello,
+        renegotiated_connection: &[u8],
+    ) -> Result<(bool, Option<Vec<u8>>), Error> {
         let config = &self.config;
         let mut ems = false;
         let mut protocol = None;
@@ -287,8 +299,9 @@ impl ExpectServerHello {
                 ServerExtension::EcPointFormats(_) => !config.ec_point_formats.is_empty(),
                 ServerExtension::RenegotiationInfo(data) => {
                     // RFC 5746 §3.4: on an initial handshake the server's
-                    // renegotiated_connection must be empty.
-                    if !data.is_empty() {
+                    // renegotiated_connection must be empty; §3.5: on a
+                    // renegotiation, both verify_data.
+                    if data != renegotiated_connection {
                         return Err(PeerMisbehaved::RenegotiationInfoMismatch.into());
                     }
                     config.renegotiation_info
@@ -411,7 +424,8 @@ impl State for ExpectServerHello {
         if hello.compression_method != CompressionMethod::Null {
             return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
         }
-        let (ems_acked, alpn) = self.check_extensions(hello)?;
+        let (ems_acked, alpn) = self.check_extensions(hello, &core.renegotiation.server_info())?;
+        crate::renegotiation::check_server_hello(hello, core)?;
         // RFC 7366 §3: a server must not echo encrypt_then_mac with an AEAD
         // suite; a client receiving it anyway "MUST abort".
         let etm_acked = hello.extension(ExtensionType::EncryptThenMac).is_some();
@@ -1140,12 +1154,18 @@ impl State for ExpectFinished {
             lock(store).remember(name.clone(), keys, self.ticket);
         }
         core.complete_handshake(now, tracer, self.resumed);
-        Ok(Box::new(Connected))
+        Ok(Box::new(Connected {
+            config: self.agreed.config,
+        }))
     }
 }
 
-/// The handshake is over: only application data and alerts are expected.
-struct Connected;
+/// The handshake is over: application data and alerts are expected, and a
+/// Hello Request, which starts a renegotiation if the policy accepts it
+/// (`renegotiation`).
+pub(crate) struct Connected {
+    config: Arc<ClientConfig>,
+}
 
 impl State for Connected {
     fn name(&self) -> &'static str {
@@ -1166,6 +1186,10 @@ impl State for Connected {
             }),
             handshake => {
                 handshake.expect_handshake(&[HandshakeType::HelloRequest])?;
+                if crate::renegotiation::accepts_hello_request(&self.config, core) {
+                    core.begin_renegotiation(now, tracer, "server");
+                    return Ok(send_client_hello(self.config, core, now, tracer));
+                }
                 // RFC 5246 §7.4.1.1: a client that does not wish to
                 // renegotiate "may, if it wishes, respond with a
                 // no_renegotiation alert"; RFC 5746 §4.2: one that refuses
@@ -1174,6 +1198,16 @@ impl State for Connected {
                 Ok(self)
             }
         }
+    }
+
+    fn renegotiate(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Option<Box<dyn State>> {
+        core.begin_renegotiation(now, tracer, "client");
+        Some(send_client_hello(self.config.clone(), core, now, tracer))
     }
 }
 

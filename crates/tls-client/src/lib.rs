@@ -20,8 +20,12 @@
 //! - `client_auth`: answering a Certificate Request with the configured
 //!   certificate and a CertificateVerify, or an empty Certificate.
 //!
-//! Deliberate omissions: no renegotiation (a HelloRequest is refused with
-//! a warning no_renegotiation). Session tickets are kept and
+//! - `renegotiation`: secure renegotiation (RFC 5746): the verify_data in
+//!   each hello's renegotiation_info and its checks; a Hello Request is run
+//!   as a new handshake when the policy accepts it, or refused with a
+//!   warning no_renegotiation.
+//!
+//! Session tickets are kept and
 //! presented: RFC 5077's when `session_ticket` is on (`ticket`), TLS 1.3's
 //! for resumption and 0-RTT when `tickets` is set (`tickets`,
 //! `tls13_psk`).
@@ -31,6 +35,7 @@
 mod client_auth;
 pub mod config;
 mod hs;
+mod renegotiation;
 pub mod states;
 mod ticket;
 pub mod tickets;

@@ -15,7 +15,9 @@
 //!   SessionTicket extension; it is kept for resumption. A Hello Request while negotiating is
 //!   dropped before it reaches a state; once connected it is answered with
 //!   a warning no_renegotiation and the connection goes on (RFC 5246
-//!   §7.4.1.1: renegotiation is not supported).
+//!   §7.4.1.1), or, when the policy accepts it, with a new Client Hello.
+//! - Renegotiation (RFC 5746): a new full handshake from `Connected`,
+//!   begun by a Hello Request or by the client itself.
 //! - The peer's close_notify leads to `Closed`, any error to `Failed`.
 //!   Before `start` every record is an error, close_notify included.
 //!
@@ -35,7 +37,8 @@
 //! | `ExpectChangeCipherSpec` | New Session Ticket | `ExpectChangeCipherSpec` |
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` |
 //! | `ExpectFinished` | Finished | `Connected` |
-//! | `Connected` | Hello Request | `Connected` |
+//! | `Connected` | Hello Request | `Connected` or `ExpectServerHello` |
+//! | `Connected` | renegotiate | `ExpectServerHello` |
 //! | `Connected` | New Session Ticket | `Connected` |
 //! | `Connected` | Key Update | `Connected` |
 //! | `ExpectServerHello` | close_notify | `Closed` |
@@ -60,7 +63,9 @@
 //! <!-- end of transitions -->
 
 use tlsim_tls::conn::Declaration;
-use tlsim_tls::conn::Trigger::{ChangeCipherSpec, CloseNotify, Failure, Handshake, Start};
+use tlsim_tls::conn::Trigger::{
+    ChangeCipherSpec, CloseNotify, Failure, Handshake, Renegotiate, Start,
+};
 use tlsim_tls::enums::HandshakeType as H;
 use tlsim_tls::{state_names, transitions};
 
@@ -128,8 +133,11 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         ExpectChangeCipherSpec, ChangeCipherSpec => ExpectFinished;
         ExpectFinished, Handshake(H::Finished) => Connected;
         // RFC 5246 §7.4.1.1: a client may refuse a Hello Request with a
-        // warning no_renegotiation.
-        Connected, Handshake(H::HelloRequest) => Connected;
+        // warning no_renegotiation, or renegotiate: a new Client Hello
+        // (RFC 5746).
+        Connected, Handshake(H::HelloRequest) => Connected | ExpectServerHello;
+        // RFC 5746: a renegotiation the client begins itself.
+        Connected, Renegotiate => ExpectServerHello;
         // RFC 8446 §4.6.1: a ticket may come at any time after the
         // handshake.
         Connected, Handshake(H::NewSessionTicket) => Connected;

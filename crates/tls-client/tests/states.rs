@@ -13,7 +13,7 @@ use tlsim_test_support::{
     server_config_asking,
 };
 use tlsim_tls::conn::ticket::TicketKey;
-use tlsim_tls::conn::{Declaration, StateName, Trigger};
+use tlsim_tls::conn::{Declaration, RenegotiationPolicy, StateName, Trigger};
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::ticket::Tls13TicketKey;
 use tlsim_tls::enums::{
@@ -322,6 +322,13 @@ const SERVER_UNREACHABLE: &[(ServerState, Trigger, ServerState)] = &[
         Trigger::CloseNotify,
         ServerState::Closed,
     ),
+    // tlsim's client renegotiates with a full handshake, offering no
+    // session to resume.
+    (
+        ServerState::Connected,
+        Trigger::Handshake(HandshakeType::ClientHello),
+        ServerState::ExpectChangeCipherSpec,
+    ),
 ];
 
 // The edges are recorded in debug builds only.
@@ -472,6 +479,37 @@ fn handshakes_take_every_reachable_declared_transition() {
         assert_eq!(refused.server.state_name(), "Connected");
         client_taken.extend(refused.client.transitions_taken());
         server_taken.extend(refused.server.transitions_taken());
+    }
+
+    // RFC 5746: renegotiation accepted, begun by the client, by the
+    // server's Hello Request, and with a client certificate asked for.
+    for (flow, from) in [
+        (Flow::Full, Side::Client),
+        (Flow::Full, Side::Server),
+        (
+            Flow::Mutual {
+                tls13: false,
+                anonymous: true,
+            },
+            Side::Client,
+        ),
+    ] {
+        let (mut client, mut server) = configs(&pki, flow);
+        client.renegotiation = RenegotiationPolicy::Accept;
+        server.renegotiation = RenegotiationPolicy::Accept;
+        let mut renegotiated = Pair::new(client, server);
+        renegotiated.handshake();
+        let now = renegotiated.now;
+        let begun = match from {
+            Side::Client => (renegotiated.client).renegotiate(now, &mut renegotiated.client_log),
+            Side::Server => (renegotiated.server).renegotiate(now, &mut renegotiated.server_log),
+        };
+        assert!(begun);
+        renegotiated.drive();
+        assert_eq!(renegotiated.client.state_name(), "Connected");
+        assert_eq!(renegotiated.server.state_name(), "Connected");
+        client_taken.extend(renegotiated.client.transitions_taken());
+        server_taken.extend(renegotiated.server.transitions_taken());
     }
 
     // RFC 8446 §4.6.3: a KeyUpdate asking for one back, once connected.

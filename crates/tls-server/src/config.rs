@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use tlsim_tls::conn::SessionStore;
 use tlsim_tls::conn::ticket::TicketKey;
+use tlsim_tls::conn::{RenegotiationPolicy, SessionStore};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
@@ -72,6 +72,10 @@ pub struct ServerConfig {
     /// resumption (RFC 8446 §4.6.1); `None`: none issued, every PSK offer
     /// ignored.
     pub tls13_tickets: Option<Tls13TicketConfig>,
+    /// Whether a Client Hello after the handshake starts a renegotiation
+    /// (RFC 5746) or gets a warning no_renegotiation; one the server asked
+    /// for with a Hello Request is always run.
+    pub renegotiation: RenegotiationPolicy,
 }
 
 /// How a TLS 1.3 server issues and accepts tickets (RFC 8446 §4.6.1).
@@ -114,6 +118,7 @@ impl ServerConfig {
             tls13_tickets: None,
             client_auth: ClientAuth::default(),
             hello_retry_cookie: false,
+            renegotiation: RenegotiationPolicy::Refuse,
         }
     }
 }

@@ -109,8 +109,12 @@ impl HelloDecision {
 }
 
 /// What the Client Hello asked for, beyond suites and groups.
-struct Requested {
-    secure_renegotiation: bool,
+pub(crate) struct Requested {
+    /// The Client Hello carried TLS_EMPTY_RENEGOTIATION_INFO_SCSV or
+    /// renegotiation_info (RFC 5746 §3.6).
+    pub(crate) secure_renegotiation: bool,
+    /// The renegotiation_info extension's renegotiated_connection.
+    pub(crate) renegotiation_info: Option<Vec<u8>>,
     extended_master_secret: bool,
     encrypt_then_mac: bool,
     server_name: bool,
@@ -132,6 +136,7 @@ impl Requested {
             secure_renegotiation: hello
                 .cipher_suites
                 .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+            renegotiation_info: None,
             extended_master_secret: false,
             encrypt_then_mac: false,
             server_name: false,
@@ -162,11 +167,9 @@ impl Requested {
                     requested.signature_algorithms = Some(algs.clone());
                 }
                 ClientExtension::RenegotiationInfo(data) => {
-                    // RFC 5746 §3.6: an initial handshake carries an empty
-                    // renegotiated_connection.
-                    if !data.is_empty() {
-                        return Err(PeerMisbehaved::RenegotiationInfoMismatch.into());
-                    }
+                    // Checked against the connection's verify_data by
+                    // `renegotiation::check_client_hello`.
+                    requested.renegotiation_info = Some(data.clone());
                     requested.secure_renegotiation = true;
                 }
                 ClientExtension::ExtendedMasterSecret => requested.extended_master_secret = true,
@@ -399,11 +402,14 @@ impl State for ExpectClientHello {
             HandshakeMessage::ClientHello(hello) => hello
         )?;
         let requested = Requested::from_hello(hello)?;
+        crate::renegotiation::check_client_hello(hello, &requested, core)?;
         // RFC 5246 §7.4.1.2: null compression must be offered.
         if !hello.compression_methods.contains(&CompressionMethod::Null) {
             return Err(PeerIncompatible::NullCompressionRequired.into());
         }
-        if crate::tls13::negotiates_tls13(&self.config, hello)? {
+        // RFC 8446 §4.1.2: TLS 1.3 is never renegotiated into.
+        if !core.renegotiation.in_progress() && crate::tls13::negotiates_tls13(&self.config, hello)?
+        {
             let answers = crate::tls13::Answers {
                 alpn: self.choose_alpn(&requested),
                 server_name: requested.server_name,
@@ -508,6 +514,7 @@ impl State for ExpectClientHello {
         if issue_ticket {
             extensions.push(ServerExtension::SessionTicketAck);
         }
+        crate::renegotiation::answer(core, &mut extensions);
         // RFC 7366 §3: encrypt_then_mac is echoed for a CBC suite only;
         // "the server MUST NOT send an encrypt_then_mac response extension"
         // with an AEAD or stream cipher.
@@ -1171,12 +1178,21 @@ impl State for ExpectFinished {
             }
         }
         core.complete_handshake(now, tracer, self.resumed);
-        Ok(Box::new(Connected))
+        Ok(Box::new(Connected {
+            config: self.flow.config,
+            hello_requested: false,
+        }))
     }
 }
 
-/// The handshake is over: renegotiation is not supported.
-pub(crate) struct Connected;
+/// The handshake is over: a Client Hello starts a renegotiation if the
+/// policy accepts it or a Hello Request asked for it (`renegotiation`).
+pub(crate) struct Connected {
+    pub(crate) config: Arc<ServerConfig>,
+    /// A Hello Request was sent and the Client Hello it asks for has not
+    /// come yet.
+    pub(crate) hello_requested: bool,
+}
 
 impl State for Connected {
     fn name(&self) -> &'static str {
@@ -1195,17 +1211,31 @@ impl State for Connected {
                 expected: &[ContentType::ApplicationData],
                 got: ContentType::ChangeCipherSpec,
             }),
-            handshake => {
-                handshake.expect_handshake(&[HandshakeType::ClientHello])?;
+            Input::Handshake(message) => {
+                Input::Handshake(message).expect_handshake(&[HandshakeType::ClientHello])?;
+                if crate::renegotiation::accepts(&self, core) {
+                    return crate::renegotiation::handle_client_hello(
+                        *self, message, core, now, tracer,
+                    );
+                }
                 // RFC 5246 §7.2.2: no_renegotiation is "sent ... by the
                 // server in response to a client hello after initial
                 // handshaking", always as a warning; the client may go on
-                // with the connection. (RFC 5746 §4.4 recommends refusing
-                // legacy renegotiation; tlsim supports none.)
+                // with the connection. (RFC 5746 §4.4: legacy renegotiation
+                // is refused too.)
                 core.send_warning(now, tracer, AlertDescription::NoRenegotiation);
                 Ok(self)
             }
         }
+    }
+
+    fn renegotiate(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Option<Box<dyn State>> {
+        crate::renegotiation::send_hello_request(&self.config, core, now, tracer)
     }
 }
 

@@ -19,8 +19,12 @@
 //!   optional or required), verifying its chain and CertificateVerify, in
 //!   TLS 1.2 and 1.3.
 //!
-//! Deliberate omissions: no renegotiation (a second Client Hello is
-//! refused with a warning no_renegotiation). Session tickets are issued
+//! - `renegotiation`: secure renegotiation (RFC 5746): a Client Hello once
+//!   connected is run as a new handshake when the policy accepts it, or
+//!   refused with a warning no_renegotiation; a Hello Request asks the
+//!   client for one.
+//!
+//! Session tickets are issued
 //! and accepted when configured: RFC 5077's in TLS 1.2 ([`TicketPolicy`]),
 //! RFC 8446's in TLS 1.3 ([`config::Tls13TicketConfig`]); otherwise the
 //! extension is ignored.
@@ -30,6 +34,7 @@
 mod client_auth;
 pub mod config;
 mod hs;
+mod renegotiation;
 pub mod states;
 mod ticket;
 mod tls13;

@@ -9,10 +9,11 @@
 //! - Abbreviated handshake (Figure 2): a Client Hello offering a cached
 //!   session that fits leads straight to `ExpectChangeCipherSpec`, the
 //!   server's Change Cipher Spec and Finished already sent.
-//! - Once connected, a second Client Hello (renegotiation, not supported)
-//!   is refused with a warning no_renegotiation and the connection goes
-//!   on (RFC 5246 §7.2.2); any other handshake message is
-//!   unexpected_message.
+//! - Once connected, a second Client Hello (renegotiation) is refused with
+//!   a warning no_renegotiation and the connection goes on (RFC 5246
+//!   §7.2.2), or, when the policy accepts it or a Hello Request asked for
+//!   it, runs a new full handshake (RFC 5746); any other handshake message
+//!   is unexpected_message.
 //! - The peer's close_notify leads to `Closed`, any error to `Failed`.
 //!
 //! <!-- transitions: generated from TRANSITIONS by the `states` test of tlsim-tls-client;
@@ -27,7 +28,8 @@
 //! | `ExpectChangeCipherSpec` | Change Cipher Spec | `ExpectFinished` or `ExpectNextProtocol` |
 //! | `ExpectNextProtocol` | Next Protocol | `ExpectFinished` |
 //! | `ExpectFinished` | Finished | `Connected` |
-//! | `Connected` | Client Hello | `Connected` |
+//! | `Connected` | Client Hello | `Connected` or `ExpectClientKeyExchange` or `ExpectCertificate` or `ExpectChangeCipherSpec` |
+//! | `Connected` | renegotiate | `Connected` |
 //! | `Connected` | Key Update | `Connected` |
 //! | `ExpectClientHello` | close_notify | `Closed` |
 //! | `ExpectClientKeyExchange` | close_notify | `Closed` |
@@ -50,7 +52,7 @@
 //! <!-- end of transitions -->
 
 use tlsim_tls::conn::Declaration;
-use tlsim_tls::conn::Trigger::{ChangeCipherSpec, CloseNotify, Failure, Handshake};
+use tlsim_tls::conn::Trigger::{ChangeCipherSpec, CloseNotify, Failure, Handshake, Renegotiate};
 use tlsim_tls::enums::HandshakeType as H;
 use tlsim_tls::{state_names, transitions};
 
@@ -119,7 +121,10 @@ pub static TRANSITIONS: Declaration<ServerState> = Declaration {
         ExpectFinished, Handshake(H::Finished) => Connected;
         // RFC 5246 §7.2.2: a Client Hello once connected (renegotiation) is
         // refused with a warning no_renegotiation; the connection goes on.
-        Connected, Handshake(H::ClientHello) => Connected;
+        // RFC 5746: or, when accepted, it starts a new handshake.
+        Connected, Handshake(H::ClientHello) => Connected | ExpectClientKeyExchange | ExpectCertificate | ExpectChangeCipherSpec;
+        // RFC 5246 §7.4.1.1: a Hello Request asks the client to renegotiate.
+        Connected, Renegotiate => Connected;
         // RFC 8446 §4.6.3: a TLS 1.3 KeyUpdate moves the read keys, and
         // one with update_requested is answered.
         Connected, Handshake(H::KeyUpdate) => Connected;

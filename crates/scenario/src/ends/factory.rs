@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use tlsim_sim::RngStream;
 use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::VerificationCache;
-use tlsim_tls::conn::EventContext;
 use tlsim_tls::conn::ticket::TicketKey;
+use tlsim_tls::conn::{EventContext, RenegotiationPolicy};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, Tls13TicketKey};
 use tlsim_tls::enums::ExtensionType;
@@ -30,8 +30,8 @@ use super::tls::{NoApp, Tls, TlsEnd};
 use crate::CertName;
 use crate::pki::Built;
 use crate::schema::{
-    ClientApp, ClientAuthMode, Data, OpaqueExtension, Scenario, ServerApp, Tickets, TlsClient,
-    TlsServer,
+    ClientApp, ClientAuthMode, Data, OpaqueExtension, Renegotiation, Scenario, ServerApp, Tickets,
+    TlsClient, TlsServer,
 };
 use crate::units::Time;
 
@@ -146,6 +146,7 @@ impl<'a> Factory<'a> {
             alpn: p.alpn.iter().map(|a| a.clone().into_bytes()).collect(),
             npn: p.npn,
             renegotiation_info: p.renegotiation_info,
+            renegotiation: renegotiation_policy(p.renegotiation),
             extended_master_secret: p.extended_master_secret,
             encrypt_then_mac: p.encrypt_then_mac,
             session_ticket: p.session_ticket,
@@ -256,6 +257,7 @@ impl<'a> Factory<'a> {
                 now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
             },
             hello_retry_cookie: p.hello_retry_cookie,
+            renegotiation: renegotiation_policy(p.renegotiation),
         });
         self.servers.insert(key, config.clone());
         config
@@ -410,6 +412,13 @@ fn whole_seconds(t: Time) -> u32 {
 
 fn master_secret(pinned: &Option<Vec<u8>>) -> Option<[u8; MASTER_SECRET_LEN]> {
     pinned.as_deref().and_then(|m| m.try_into().ok())
+}
+
+fn renegotiation_policy(mode: Renegotiation) -> RenegotiationPolicy {
+    match mode {
+        Renegotiation::Refuse => RenegotiationPolicy::Refuse,
+        Renegotiation::Accept => RenegotiationPolicy::Accept,
+    }
 }
 
 fn opaque(extensions: &[OpaqueExtension]) -> Vec<(ExtensionType, Vec<u8>)> {

@@ -95,6 +95,9 @@ pub(crate) trait ConnectionEnd {
     /// The timeline's `KeyUpdate` (RFC 8446 §4.6.3): only a TLS stack has
     /// keys to update; any other end does nothing.
     fn key_update(&mut self, _now: Instant, _request_update: bool, _tracer: &mut dyn Tracer) {}
+    /// The timeline's `Renegotiate` (RFC 5746): only a TLS 1.2 stack has
+    /// one to begin.
+    fn renegotiate(&mut self, _now: Instant, _tracer: &mut dyn Tracer) {}
     /// When the end next wants [`handle_timeout`](ConnectionEnd::handle_timeout).
     #[must_use]
     fn poll_timeout(&self) -> Option<Instant>;

@@ -383,6 +383,11 @@ impl<A: App> ConnectionEnd for TlsEnd<A> {
         self.flush(now, tracer);
     }
 
+    fn renegotiate(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.tls.conn().renegotiate(now, tracer);
+        self.pump_and_flush(now, tracer);
+    }
+
     fn abort(&mut self, now: Instant, tracer: &mut dyn Tracer) {
         self.outbox.clear();
         self.plaintext.clear();

@@ -169,7 +169,7 @@ impl Clock {
     }
 }
 
-/// The timeline's `Send`, `Close`, `Abort` and `KeyUpdate` steps of one end of one
+/// The timeline's `Send`, `Close`, `Abort`, `KeyUpdate` and `Renegotiate` steps of one end of one
 /// connection, each at its time after the connection opened.
 fn steps_of<'s>(scenario: &'s Scenario, conn: &str, host: &str) -> Vec<(Duration, &'s Action)> {
     let mut opened = None;
@@ -182,6 +182,7 @@ fn steps_of<'s>(scenario: &'s Scenario, conn: &str, host: &str) -> Vec<(Duration
             | Action::Close { conn: c, from }
             | Action::Abort { conn: c, from }
             | Action::KeyUpdate { conn: c, from, .. }
+            | Action::Renegotiate { conn: c, from }
                 if c.0 == conn && from.0 == host =>
             {
                 let since = opened.map_or(at, |o| at.saturating_sub(o));
@@ -493,6 +494,7 @@ impl Session<'_> {
                     Action::KeyUpdate { request_update, .. } => {
                         end.key_update(now, *request_update, sinks.tracer);
                     }
+                    Action::Renegotiate { .. } => end.renegotiate(now, sinks.tracer),
                     _ => {}
                 }
                 next_step += 1;

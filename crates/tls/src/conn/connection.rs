@@ -95,6 +95,28 @@ impl Connection {
         self.core.tls13_send_key_update(now, tracer, request_update)
     }
 
+    /// RFC 5746: begins a renegotiation of a TLS 1.0–1.2 connection (a
+    /// client sends a new Client Hello, a server a Hello Request). Returns
+    /// whether it began: only once connected, with a peer that signalled
+    /// secure renegotiation, and not while one runs.
+    pub fn renegotiate(&mut self, now: Instant, tracer: &mut dyn Tracer) -> bool {
+        if !self.core.can_renegotiate() {
+            return false;
+        }
+        let next = self
+            .machine
+            .state
+            .as_mut()
+            .and_then(|state| state.renegotiate(&mut self.core, now, tracer));
+        match next {
+            Some(next) => {
+                self.machine.enter(Trigger::Renegotiate, next);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The next event, in the order they happened.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<TlsEvent> {

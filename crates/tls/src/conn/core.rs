@@ -90,6 +90,18 @@ pub trait State {
     ) -> Option<Box<dyn State>> {
         None
     }
+
+    /// Begins a renegotiation from this end, once connected (RFC 5246
+    /// §7.4.1.1): a client queues a new Client Hello, a server a Hello
+    /// Request. Returns the next state; `None` where none can begin.
+    fn renegotiate(
+        &mut self,
+        _core: &mut Core,
+        _now: Instant,
+        _tracer: &mut dyn Tracer,
+    ) -> Option<Box<dyn State>> {
+        None
+    }
 }
 
 /// A handshake message's name in titles ("Server Hello").
@@ -261,6 +273,9 @@ pub struct Core {
     /// Both hellos carried encrypt_then_mac (RFC 7366): the CBC keys
     /// installed next MAC the ciphertext.
     pub encrypt_then_mac: bool,
+    /// RFC 5746 §3.1: the peer's signal and the last verify_data of each
+    /// side, for a renegotiation.
+    pub renegotiation: super::SecureRenegotiation,
     deframer: Deframer,
     joiner: HandshakeJoiner,
     encrypter: Option<RecordEncrypter>,
@@ -338,6 +353,7 @@ impl Core {
             transcript: Transcript::default(),
             negotiated: None,
             encrypt_then_mac: false,
+            renegotiation: super::SecureRenegotiation::default(),
             deframer: Deframer::new(),
             joiner: HandshakeJoiner::new(),
             encrypter: None,
@@ -765,6 +781,10 @@ impl Core {
     /// [`TlsEvent::HandshakeComplete`], then sends the application data
     /// written while handshaking.
     pub fn complete_handshake(&mut self, now: Instant, tracer: &mut dyn Tracer, resumed: bool) {
+        if self.renegotiation.in_progress() {
+            self.complete_renegotiation(now, tracer);
+            return;
+        }
         self.flush(now, tracer);
         self.handshake_complete = true;
         self.events
@@ -1037,7 +1057,7 @@ impl Core {
                     // the client if the client is currently negotiating a
                     // session"; it never enters the transcript.
                     if self.ignores_hello_requests
-                        && !self.handshake_complete
+                        && (!self.handshake_complete || self.renegotiation.in_progress())
                         && message.typ == HandshakeType::HelloRequest
                     {
                         message.message()?;
@@ -1154,8 +1174,11 @@ impl Core {
             Input::Handshake(m) => {
                 // RFC 5246 §7.4.9: every handshake message of this
                 // handshake but HelloRequest; one after it completed
-                // starts no new handshake here (renegotiation is refused).
-                if !self.handshake_complete && m.typ != HandshakeType::HelloRequest {
+                // belongs to no handshake unless a renegotiation runs (its
+                // Client Hello is added by the state that accepts it).
+                if (!self.handshake_complete || self.renegotiation.in_progress())
+                    && m.typ != HandshakeType::HelloRequest
+                {
                     self.transcript.add(&m.bytes);
                 }
                 Trigger::Handshake(m.typ)

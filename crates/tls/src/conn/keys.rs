@@ -251,6 +251,7 @@ impl Core {
     /// far; the ChangeCipherSpec must be queued before it.
     pub fn queue_finished(&mut self, keys: &SessionKeys, sender: FinishedSender) {
         let verify_data = Self::verify_data(keys, sender, self.transcript.all());
+        self.renegotiation.record(sender, verify_data);
         self.queue_handshake(&HandshakeMessage::Finished(Finished { verify_data }));
     }
 
@@ -301,6 +302,7 @@ impl Core {
         if !ok {
             return Err(Error::DecryptError);
         }
+        self.renegotiation.record(sender, expected);
         Ok(())
     }
 

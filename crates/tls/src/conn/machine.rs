@@ -27,6 +27,8 @@ pub const FAILED: &str = "Failed";
 pub enum Trigger {
     /// The side that speaks first begins (`Connection::start`).
     Start,
+    /// This end begins a renegotiation (`Connection::renegotiate`).
+    Renegotiate,
     /// A handshake message of this type was read.
     Handshake(HandshakeType),
     /// A ChangeCipherSpec record was read (RFC 5246 §7.1).
@@ -43,6 +45,7 @@ impl Trigger {
     pub fn label(self) -> String {
         match self {
             Trigger::Start => "start".to_owned(),
+            Trigger::Renegotiate => "renegotiate".to_owned(),
             Trigger::Handshake(typ) => match typ.name() {
                 Some(name) => name.to_owned(),
                 None => format!("Handshake Type {}", typ.get()),

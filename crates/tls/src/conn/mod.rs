@@ -18,6 +18,8 @@
 //! - [`verify_certificate_chain`], [`verify_client_signature`]: checking a
 //!   peer's chain on the simulated clock and a client's CertificateVerify.
 //! - [`SessionStore`]: the bounded store of resumable sessions.
+//! - [`SecureRenegotiation`], [`RenegotiationPolicy`]: RFC 5746's state,
+//!   and the record layer's part in a renegotiation handshake.
 //! - [`ticket`]: RFC 5077 session tickets, sealed and opened.
 //! - [`require_handshake!`](crate::require_handshake): a state's check
 //!   that the input is the one message it expects.
@@ -34,6 +36,7 @@ mod keys;
 mod machine;
 mod names;
 mod peer_auth;
+mod renegotiation;
 mod store;
 pub mod ticket;
 mod tls13;
@@ -48,6 +51,7 @@ pub use self::keys::{HelloParams, Randoms, SessionKeys};
 pub use self::machine::{CLOSED, Declaration, FAILED, StateName, Transition, Transitions, Trigger};
 pub use self::names::alert_name;
 pub use self::peer_auth::{ChainCheck, verify_certificate_chain, verify_client_signature};
+pub use self::renegotiation::{RenegotiationPolicy, SecureRenegotiation};
 pub use self::store::SessionStore;
 pub use self::tls13::{Direction, Tls13Secrets, check_verify_data, expect_tls13};
 use crate::cert::CertError;
