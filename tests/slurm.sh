@@ -106,7 +106,7 @@ sinfo --noheader --nodes="$node" --format=%t | grep -qx idle \
 
 # A sweep of seeds, then a grid: each split into shards, merged, compared.
 slurm_sweep() {
-    local out=$work/out-$1
+    local kind=$1 out=$work/out-$1
     shift
     echo "== sbatch --array=1-$shards contrib/slurm/sweep.sbatch $scenario $count $*"
     TLSIM=$tlsim TLSIM_SWEEP_OUT=$out \
@@ -128,7 +128,7 @@ slurm_sweep() {
             exit 1
         fi
     done
-    echo "Slurm: $shards shards of $count seeds, merged, equal the whole sweep: $(tail -n 1 "$work/whole.text")"
+    echo "Slurm: $shards shards of a $kind sweep of $count seeds, merged, equal the whole sweep (exit $whole)"
 }
 slurm_sweep seeds
 slurm_sweep grid --vary 'links[0].conditions.loss=0,0.02' --vary 'links[0].conditions.latency=5ms,50ms'
