@@ -6,9 +6,11 @@
 //! the threads are scheduled. Each seed's run is the same run `tlsim check`
 //! makes, untraced unless the scenario expects events.
 //!
-//! `--shard K/N` checks every Nth seed of the sweep, from its Kth; `--merge`
-//! reads the JSON lines of all N shards and prints what the whole sweep
-//! prints, so a sweep can be split over the tasks of a cluster job.
+//! `--shard K/N` checks every Nth seed of the sweep, from its Kth (in a
+//! grid, every Nth run of the grid's points in turn, each with all its
+//! seeds); `--merge` reads the JSON lines of all N shards and prints what
+//! the whole sweep prints, so a sweep can be split over the tasks of a
+//! cluster job.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -124,6 +126,12 @@ pub struct SeedRecord {
     /// With `--vary`: the grid point's values, e.g. `links[0].conditions.loss=0.01`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub point: Option<String>,
+    /// With `--vary`: the point's place in the grid, from 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_index: Option<usize>,
+    /// With `--vary`: how many points the grid has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<usize>,
     /// The sweep's first seed.
     pub from: u64,
     /// How many seeds the whole sweep checks.
@@ -142,6 +150,12 @@ pub struct SeedRecord {
     pub end_ns: u64,
     /// Simulator steps taken.
     pub steps: u64,
+    /// Segments the hosts sent again (data, a SYN or a FIN), counted by the network.
+    #[serde(default)]
+    pub retransmissions: u64,
+    /// Bytes the hosts put on their links, IPv4 and TCP headers included.
+    #[serde(default)]
+    pub wire_bytes: u64,
     /// Each TLS connection's handshake times, in the order they were opened.
     pub handshakes: Vec<Handshake>,
 }
@@ -158,6 +172,8 @@ impl SeedRecord {
         SeedRecord {
             scenario: name.to_string(),
             point: None,
+            point_index: None,
+            points: None,
             from: plan.from,
             count: plan.count,
             seed,
@@ -167,6 +183,8 @@ impl SeedRecord {
             limit,
             end_ns: outcome.time.as_nanos(),
             steps: outcome.steps,
+            retransmissions: outcome.wire.retransmissions,
+            wire_bytes: outcome.wire.bytes,
             handshakes: (outcome.conns.iter())
                 .filter(|c| c.client_end.tls.is_some() || c.server_end.tls.is_some())
                 .map(|c| Handshake {
@@ -180,6 +198,12 @@ impl SeedRecord {
 }
 
 type Checked = (Outcome, Vec<tlsim_scenario::expect::Failure>);
+
+/// Writes `record` as one line of `--format jsonl`.
+fn write_json_line(out: &mut impl Write, record: &SeedRecord) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n")
+}
 
 /// Prints a sweep's results in seed order and keeps its tally.
 struct Report<W: Write> {
@@ -214,10 +238,7 @@ impl<W: Write> Report<W> {
             Verdict::Limit => self.limited += 1,
         }
         match self.format {
-            SweepFormat::Jsonl => {
-                serde_json::to_writer(&mut self.out, r)?;
-                self.out.write_all(b"\n")
-            }
+            SweepFormat::Jsonl => write_json_line(&mut self.out, r),
             SweepFormat::Text | SweepFormat::Csv => match (r.verdict, &r.limit, &r.first_failure) {
                 (Verdict::Limit, Some(limit), _) => writeln!(
                     self.out,
@@ -291,27 +312,29 @@ fn progress_bar(seeds: usize, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Checks `seeds` on `jobs` threads and hands each result to `each` in
-/// seed order. Stops at the first error: a run that could not be made
-/// (its message), or one from `each`.
+/// Checks each scenario of `runs` under its seed on `jobs` threads and
+/// hands each result, with its index in `runs`, to `each` in the order of
+/// `runs`. Stops at the first error: a run that could not be made (its
+/// message), or one from `each`.
 fn check_in_order(
-    scenario: &Scenario,
+    runs: &[(&Scenario, u64)],
     base: &Path,
-    seeds: &[u64],
     jobs: usize,
-    mut each: impl FnMut(u64, Checked) -> io::Result<()>,
+    mut each: impl FnMut(usize, Checked) -> io::Result<()>,
 ) -> Result<(), SweepError> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (results, received) = mpsc::channel();
     std::thread::scope(|threads| {
-        for _ in 0..jobs.min(seeds.len()) {
+        for _ in 0..jobs.min(runs.len()) {
             let results = results.clone();
             let (next, stop) = (&next, &stop);
             threads.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&seed) = seeds.get(i) else { break };
+                    let Some(&(scenario, seed)) = runs.get(i) else {
+                        break;
+                    };
                     if results
                         .send((i, run_and_check(scenario, base, seed)))
                         .is_err()
@@ -329,7 +352,7 @@ fn check_in_order(
             waiting.insert(i, result);
             while let Some(result) = waiting.remove(&printed) {
                 let done = match result {
-                    Ok(checked) => each(seeds[printed], checked).map_err(SweepError::Output),
+                    Ok(checked) => each(printed, checked).map_err(SweepError::Output),
                     Err(message) => Err(SweepError::Run(message)),
                 };
                 if let Err(e) = done {
@@ -391,7 +414,7 @@ pub struct SweepArgs {
     /// path follows the file's structure, the values are written as in it.
     /// Prints a summary per grid point: a table, CSV with --format csv, or
     /// each seed's JSON line with its point.
-    #[arg(long, value_name = "PATH=V1,V2,…", conflicts_with = "shard")]
+    #[arg(long, value_name = "PATH=V1,V2,…")]
     vary: Vec<Vary>,
     /// With --vary: also draw the median handshake time against the first
     /// option's values, one line for each combination of the others, as SVG.
@@ -422,9 +445,11 @@ struct PointSummary {
     failed: u64,
     limited: u64,
     /// When the client of the run's first TLS connection completed its
-    /// handshake, for each seed where it did, sorted.
+    /// handshake, for each seed where it did; sorted by `finish`.
     handshakes_ns: Vec<u64>,
     ends_ns: Vec<u64>,
+    retransmissions: Vec<u64>,
+    wire_bytes: Vec<u64>,
 }
 
 impl PointSummary {
@@ -439,6 +464,20 @@ impl PointSummary {
             self.handshakes_ns.push(at);
         }
         self.ends_ns.push(r.end_ns);
+        self.retransmissions.push(r.retransmissions);
+        self.wire_bytes.push(r.wire_bytes);
+    }
+
+    /// Sorts what was added, for the quantiles.
+    fn finish(&mut self) {
+        for values in [
+            &mut self.handshakes_ns,
+            &mut self.ends_ns,
+            &mut self.retransmissions,
+            &mut self.wire_bytes,
+        ] {
+            values.sort_unstable();
+        }
     }
 }
 
@@ -446,6 +485,18 @@ impl PointSummary {
 fn quantile(sorted: &[u64], q: f64) -> Option<u64> {
     let rank = ((q * sorted.len() as f64).ceil() as usize).max(1);
     sorted.get(rank - 1).copied()
+}
+
+/// The runs of a grid sweep: each point with each seed, the points in
+/// grid order; with a shard, every Nth of them from its Kth, so that
+/// shards share out the points when there are few seeds.
+fn grid_runs(points: usize, seeds: &[u64], shard: Option<Shard>) -> Vec<(usize, u64)> {
+    let (first, step) = shard.map_or((0, 1), |s| (s.index - 1, s.of));
+    (0..points)
+        .flat_map(|point| seeds.iter().map(move |&seed| (point, seed)))
+        .skip(first as usize)
+        .step_by(step as usize)
+        .collect()
 }
 
 /// `tlsim sweep FILE --vary …`: the sweep at every grid point, summarised.
@@ -456,59 +507,64 @@ fn cmd_grid(args: &SweepArgs, scenario: &Scenario, plan: &Plan) -> i32 {
         Ok(grid) => grid,
         Err(message) => return fail(message),
     };
-    let seeds = plan.seeds();
-    let bar = progress_bar(grid.len() * seeds.len(), args.quiet);
-    let mut out = io::stdout().lock();
-    let mut summaries = Vec::new();
-    for point in &grid {
-        let mut summary = PointSummary::default();
-        let done = check_in_order(
-            &point.scenario,
-            base_of(file),
-            &seeds,
-            jobs(args),
-            |seed, checked| {
-                let mut record = SeedRecord::new(&name, plan, &point.scenario, seed, checked);
-                record.point = Some(point.label.clone());
-                summary.add(&record);
-                bar.inc(1);
-                if args.format == SweepFormat::Jsonl {
-                    bar.suspend(|| {
-                        serde_json::to_writer(&mut out, &record)?;
-                        out.write_all(b"\n")
-                    })?;
-                }
-                Ok(())
-            },
-        );
-        if let Err(e) = done {
-            bar.finish_and_clear();
-            return sweep_failed(&name, e);
-        }
-        summary.handshakes_ns.sort_unstable();
-        summary.ends_ns.sort_unstable();
-        summaries.push(summary);
-    }
-    bar.finish_and_clear();
-    let labels = grid.iter().map(|p| p.label.as_str());
-    let written = match args.format {
-        SweepFormat::Jsonl => Ok(()),
-        SweepFormat::Csv => write_csv(&mut out, labels, &summaries),
-        SweepFormat::Text => write_table(
-            &mut out,
-            labels,
-            &summaries,
-            &plan.describe(seeds.len() as u64),
-            &name,
-        ),
+    let whole = Plan {
+        shard: None,
+        ..*plan
     };
-    if let Err(e) = written.and_then(|()| out.flush()) {
-        return sweep_failed(&name, SweepError::Output(e));
+    let runs = grid_runs(grid.len(), &whole.seeds(), plan.shard);
+    let scenarios: Vec<(&Scenario, u64)> = (runs.iter())
+        .map(|&(point, seed)| (&grid[point].scenario, seed))
+        .collect();
+    let bar = progress_bar(runs.len(), args.quiet);
+    let mut out = io::stdout().lock();
+    let mut summaries: Vec<PointSummary> = grid.iter().map(|_| PointSummary::default()).collect();
+    let done = check_in_order(&scenarios, base_of(file), jobs(args), |i, checked| {
+        let (index, seed) = runs[i];
+        let point = &grid[index];
+        let mut record = SeedRecord::new(&name, plan, &point.scenario, seed, checked);
+        record.point = Some(point.label.clone());
+        record.point_index = Some(index);
+        record.points = Some(grid.len());
+        summaries[index].add(&record);
+        bar.inc(1);
+        if args.format == SweepFormat::Jsonl {
+            bar.suspend(|| write_json_line(&mut out, &record))?;
+        }
+        Ok(())
+    });
+    bar.finish_and_clear();
+    if let Err(e) = done {
+        return sweep_failed(&name, e);
     }
+    summaries.iter_mut().for_each(PointSummary::finish);
+    let labels: Vec<&str> = grid.iter().map(|p| p.label.as_str()).collect();
+    let status = write_grid(&mut out, args.format, &name, plan, &labels, &summaries);
     if let Some(path) = &args.plot {
         if let Err(message) = plot(path, &args.vary[0], &grid, &summaries) {
             return fail(message);
         }
+    }
+    status
+}
+
+/// Writes a grid's summary in `format` (nothing more for JSON lines,
+/// written as they came) and gives the exit status: a limit reached
+/// outweighs a failure.
+fn write_grid(
+    out: &mut impl Write,
+    format: SweepFormat,
+    name: &str,
+    plan: &Plan,
+    labels: &[&str],
+    summaries: &[PointSummary],
+) -> i32 {
+    let written = match format {
+        SweepFormat::Jsonl => Ok(()),
+        SweepFormat::Csv => write_csv(out, labels, summaries),
+        SweepFormat::Text => write_table(out, labels, summaries, plan, name),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        return sweep_failed(name, SweepError::Output(e));
     }
     if summaries.iter().any(|s| s.limited > 0) {
         EXIT_LIMIT
@@ -546,23 +602,20 @@ fn plot(
     write_svg(path, first.path(), &x_values, &lines)
 }
 
-/// The columns of a grid summary, in simulated nanoseconds where they are times.
-const GRID_COLUMNS: &str =
-    "point,seeds,pass,fail,limit,handshake_p50_ns,handshake_p90_ns,handshake_max_ns,end_p50_ns";
+/// The columns of a grid summary, in simulated nanoseconds where they are
+/// times; retransmissions and bytes on the wire are per seed's run.
+const GRID_COLUMNS: &str = "point,seeds,pass,fail,limit,handshake_p50_ns,handshake_p90_ns,handshake_max_ns,end_p50_ns,\
+     retransmissions_p50,retransmissions_max,wire_bytes_p50";
 
-fn write_csv<'a>(
-    out: &mut impl Write,
-    labels: impl Iterator<Item = &'a str>,
-    summaries: &[PointSummary],
-) -> io::Result<()> {
+fn write_csv(out: &mut impl Write, labels: &[&str], summaries: &[PointSummary]) -> io::Result<()> {
     writeln!(out, "{GRID_COLUMNS}")?;
     let number = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-    for (label, s) in labels.zip(summaries) {
+    for (label, s) in labels.iter().zip(summaries) {
         // RFC 4180: a field with quotes or commas is quoted, its quotes doubled.
         let label = format!("\"{}\"", label.replace('"', "\"\""));
         writeln!(
             out,
-            "{label},{},{},{},{},{},{},{},{}",
+            "{label},{},{},{},{},{},{},{},{},{},{},{}",
             s.seeds,
             s.passed,
             s.failed,
@@ -571,19 +624,21 @@ fn write_csv<'a>(
             number(quantile(&s.handshakes_ns, 0.9)),
             number(s.handshakes_ns.last().copied()),
             number(quantile(&s.ends_ns, 0.5)),
+            number(quantile(&s.retransmissions, 0.5)),
+            number(s.retransmissions.last().copied()),
+            number(quantile(&s.wire_bytes, 0.5)),
         )?;
     }
     Ok(())
 }
 
-fn write_table<'a>(
+fn write_table(
     out: &mut impl Write,
-    labels: impl Iterator<Item = &'a str>,
+    labels: &[&str],
     summaries: &[PointSummary],
-    seeds: &str,
+    plan: &Plan,
     name: &str,
 ) -> io::Result<()> {
-    let labels: Vec<&str> = labels.collect();
     let width = labels
         .iter()
         .map(|l| l.chars().count())
@@ -595,19 +650,36 @@ fn write_table<'a>(
             tlsim_sim::Instant::from_nanos(v).to_string()
         })
     };
+    let number = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let seeds = format!("{} seeds from {}", plan.count, plan.from);
+    let shard = plan
+        .shard
+        .map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.of));
     writeln!(
         out,
-        "{name}: {seeds} at each point; handshake: when the first TLS client completed it"
+        "{name}: {seeds} at each point{shard}; handshake: when the first TLS client completed it; \
+         retransmissions and bytes on the wire: per run"
     )?;
     writeln!(
         out,
-        "{:width$}  {:>5} {:>5} {:>5} {:>5}  {:>14} {:>14} {:>14}  {:>14}",
-        "point", "seeds", "pass", "fail", "limit", "handshake p50", "p90", "max", "end p50"
+        "{:width$}  {:>5} {:>5} {:>5} {:>5}  {:>14} {:>14} {:>14}  {:>14}  {:>8} {:>8} {:>12}",
+        "point",
+        "seeds",
+        "pass",
+        "fail",
+        "limit",
+        "handshake p50",
+        "p90",
+        "max",
+        "end p50",
+        "retx p50",
+        "max",
+        "wire B p50"
     )?;
     for (label, s) in labels.iter().zip(summaries) {
         writeln!(
             out,
-            "{label:width$}  {:>5} {:>5} {:>5} {:>5}  {:>14} {:>14} {:>14}  {:>14}",
+            "{label:width$}  {:>5} {:>5} {:>5} {:>5}  {:>14} {:>14} {:>14}  {:>14}  {:>8} {:>8} {:>12}",
             s.seeds,
             s.passed,
             s.failed,
@@ -616,15 +688,20 @@ fn write_table<'a>(
             time(quantile(&s.handshakes_ns, 0.9)),
             time(s.handshakes_ns.last().copied()),
             time(quantile(&s.ends_ns, 0.5)),
+            number(quantile(&s.retransmissions, 0.5)),
+            number(s.retransmissions.last().copied()),
+            number(quantile(&s.wire_bytes, 0.5)),
         )?;
     }
     Ok(())
 }
 
+const CSV_WITHOUT_GRID: &str = "--format csv writes the summary of a grid: use it with --vary";
+
 /// `tlsim sweep`: a sweep, or the merge of its shards.
 pub(crate) fn cmd_sweep(args: &SweepArgs) -> i32 {
-    if args.format == SweepFormat::Csv && args.vary.is_empty() {
-        return fail("--format csv writes the summary of a grid: use it with --vary");
+    if args.format == SweepFormat::Csv && args.vary.is_empty() && args.merge.is_empty() {
+        return fail(CSV_WITHOUT_GRID);
     }
     let Some(file) = &args.file else {
         return cmd_merge(&args.merge, args.format);
@@ -655,12 +732,13 @@ pub(crate) fn cmd_sweep(args: &SweepArgs) -> i32 {
         return cmd_grid(args, &scenario, &plan);
     }
     let seeds = plan.seeds();
+    let runs: Vec<(&Scenario, u64)> = seeds.iter().map(|&seed| (&scenario, seed)).collect();
     let jobs = jobs(args);
     let name = file.display().to_string();
     let bar = progress_bar(seeds.len(), args.quiet);
     let mut report = Report::new(io::stdout().lock(), args.format);
-    let done = check_in_order(&scenario, base_of(file), &seeds, jobs, |seed, checked| {
-        let record = SeedRecord::new(&name, &plan, &scenario, seed, checked);
+    let done = check_in_order(&runs, base_of(file), jobs, |i, checked| {
+        let record = SeedRecord::new(&name, &plan, &scenario, seeds[i], checked);
         bar.suspend(|| report.seed(&record))?;
         bar.inc(1);
         if report.failed + report.limited > 0 {
@@ -710,6 +788,12 @@ fn cmd_merge(files: &[PathBuf], format: SweepFormat) -> i32 {
             }
         }
     }
+    if records.iter().any(|r| r.point_index.is_some()) {
+        return merge_grid(records, format);
+    }
+    if format == SweepFormat::Csv {
+        return fail(CSV_WITHOUT_GRID);
+    }
     let plan = match merged_plan(&mut records) {
         Ok(plan) => plan,
         Err(message) => return fail(message),
@@ -720,6 +804,82 @@ fn cmd_merge(files: &[PathBuf], format: SweepFormat) -> i32 {
         .try_for_each(|r| report.seed(r))
         .and_then(|()| report.finish(&name, &plan));
     written.unwrap_or_else(|e| sweep_failed(&name, SweepError::Output(e)))
+}
+
+/// `--merge` of a grid sweep's shards: each point's seeds put together as
+/// those of a sweep, then the grid's lines or summary.
+fn merge_grid(mut records: Vec<SeedRecord>, format: SweepFormat) -> i32 {
+    let points = records[0].points.unwrap_or(0);
+    if let Some(other) = (records.iter())
+        .find(|r| r.points != Some(points) || r.point_index.is_none_or(|i| i >= points))
+    {
+        return fail(format_args!(
+            "the files are from different sweeps: a grid of {points} points, and seed {} {}",
+            other.seed,
+            other
+                .points
+                .map_or("outside any grid".to_string(), |n| format!(
+                    "of a grid of {n}"
+                ))
+        ));
+    }
+    // Stable: each point's lines stay together, in the order read.
+    records.sort_by_key(|r| r.point_index);
+    let mut plans = Vec::new();
+    let mut rest = &mut records[..];
+    for index in 0..points {
+        let n = (rest.iter())
+            .take_while(|r| r.point_index == Some(index))
+            .count();
+        let (group, after) = rest.split_at_mut(n);
+        if group.is_empty() {
+            return fail(format_args!(
+                "no seed of grid point {} of {points}: a shard's output was not given",
+                index + 1
+            ));
+        }
+        let plan = match merged_plan(group) {
+            Ok(plan) => plan,
+            Err(message) => return fail(message),
+        };
+        if let Some(other) = group.iter().find(|r| r.point != group[0].point) {
+            return fail(format_args!(
+                "grid point {} is {:?} on one line and {:?} on another: the files are from different sweeps",
+                index + 1,
+                group[0].point.as_deref().unwrap_or_default(),
+                other.point.as_deref().unwrap_or_default()
+            ));
+        }
+        plans.push((plan, group[0].scenario.clone()));
+        rest = after;
+    }
+    if let Some((plan, name)) = (plans.iter()).find(|(p, name)| {
+        (p.from, p.count, name) != (plans[0].0.from, plans[0].0.count, &plans[0].1)
+    }) {
+        return fail(format_args!(
+            "the files are from different sweeps: {} with {} seeds from {}, and {name} with {} seeds from {}",
+            plans[0].1, plans[0].0.count, plans[0].0.from, plan.count, plan.from
+        ));
+    }
+    let mut out = io::stdout().lock();
+    let (plan, name) = &plans[0];
+    if format == SweepFormat::Jsonl {
+        if let Err(e) = records
+            .iter()
+            .try_for_each(|r| write_json_line(&mut out, r))
+        {
+            return sweep_failed(name, SweepError::Output(e));
+        }
+    }
+    let mut summaries: Vec<PointSummary> = (0..points).map(|_| PointSummary::default()).collect();
+    let mut labels = vec![""; points];
+    for r in &records {
+        let index = r.point_index.unwrap_or_default();
+        summaries[index].add(r);
+        labels[index] = r.point.as_deref().unwrap_or_default();
+    }
+    summaries.iter_mut().for_each(PointSummary::finish);
+    write_grid(&mut out, format, name, plan, &labels, &summaries)
 }
 
 /// Sorts `records` by seed and checks that they are one whole sweep: the

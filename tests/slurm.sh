@@ -4,8 +4,8 @@
 # Starts a single-node cluster on localhost from a generated configuration
 # in a temporary folder (munged, slurmctld, slurmd, on ports of its own),
 # submits contrib/slurm/sweep.sbatch as an array of shards, waits for it,
-# merges the shards and compares the result, text and JSON lines, with the
-# unsharded sweep. Stops exactly the daemons it started. Installs Debian's
+# merges the shards and compares the result, text and JSON lines (and a
+# grid's CSV), with the unsharded sweep, for a sweep of seeds and a grid. Stops exactly the daemons it started. Installs Debian's
 # slurm-wlm and munge when they are missing (needs root and apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,24 +104,31 @@ done
 sinfo --noheader --nodes="$node" --format=%t | grep -qx idle \
     || { echo "the Slurm node never became idle" >&2; exit 1; }
 
-echo "== sbatch --array=1-$shards contrib/slurm/sweep.sbatch $scenario $count"
-TLSIM=$tlsim TLSIM_SWEEP_OUT=$work/out \
-    sbatch --wait --quiet --array=1-$shards --chdir="$PWD" \
-    --output="$work/task-%a.log" contrib/slurm/sweep.sbatch "$scenario" "$count"
-
-shopt -s nullglob
-got=("$work"/out/shard-*.jsonl)
-[ ${#got[@]} -eq $shards ] || { echo "expected $shards shards, found ${#got[@]}" >&2; exit 1; }
-
-for format in text jsonl; do
-    whole=0
-    "$tlsim" sweep "$scenario" --count "$count" --format $format --quiet >"$work/whole.$format" || whole=$?
-    merged=0
-    "$tlsim" sweep --merge "${got[@]}" --format $format >"$work/merged.$format" || merged=$?
-    if [ "$whole" -ne "$merged" ] || ! cmp -s "$work/whole.$format" "$work/merged.$format"; then
-        echo "merged shards differ from the whole sweep ($format; exit $merged, expected $whole)" >&2
-        diff "$work/whole.$format" "$work/merged.$format" >&2 || true
-        exit 1
-    fi
-done
-echo "Slurm: $shards shards of $count seeds, merged, equal the whole sweep: $(tail -n 1 "$work/whole.text")"
+# A sweep of seeds, then a grid: each split into shards, merged, compared.
+slurm_sweep() {
+    local kind=$1 out=$work/out-$1
+    shift
+    echo "== sbatch --array=1-$shards contrib/slurm/sweep.sbatch $scenario $count $*"
+    TLSIM=$tlsim TLSIM_SWEEP_OUT=$out \
+        sbatch --wait --quiet --array=1-$shards --chdir="$PWD" \
+        --output="$work/task-%a.log" contrib/slurm/sweep.sbatch "$scenario" "$count" "$@"
+    shopt -s nullglob
+    local got=("$out"/shard-*.jsonl)
+    [ ${#got[@]} -eq $shards ] || { echo "expected $shards shards, found ${#got[@]}" >&2; exit 1; }
+    local formats=(text jsonl)
+    [ $# -gt 0 ] && formats+=(csv)
+    for format in "${formats[@]}"; do
+        whole=0
+        "$tlsim" sweep "$scenario" --count "$count" "$@" --format $format --quiet >"$work/whole.$format" || whole=$?
+        merged=0
+        "$tlsim" sweep --merge "${got[@]}" --format $format >"$work/merged.$format" || merged=$?
+        if [ "$whole" -ne "$merged" ] || ! cmp -s "$work/whole.$format" "$work/merged.$format"; then
+            echo "merged shards differ from the whole sweep ($format; exit $merged, expected $whole)" >&2
+            diff "$work/whole.$format" "$work/merged.$format" >&2 || true
+            exit 1
+        fi
+    done
+    echo "Slurm: $shards shards of a $kind sweep of $count seeds, merged, equal the whole sweep (exit $whole)"
+}
+slurm_sweep seeds
+slurm_sweep grid --vary 'links[0].conditions.loss=0,0.02' --vary 'links[0].conditions.latency=5ms,50ms'

@@ -30,7 +30,7 @@ pub mod wire;
 pub use link::LinkConditions;
 pub use network::{
     Analysis, Fault, FaultAction, HostId, Label, LinkId, NetError, Network, NoTap, PacketTap,
-    SegmentFilter, SocketEvent, SocketId, UnfinishedSocket,
+    SegmentFilter, SocketEvent, SocketId, UnfinishedSocket, WireCounters,
 };
 pub use pcap::{CapturePoint, PcapWriter};
 pub use tcp::{InvalidTcpConfig, SocketStats, State, TcpConfig};

@@ -272,6 +272,21 @@ fn lossy_link_delivers_every_byte_once_in_order() {
     );
     let client = out.client.unwrap();
     assert!(p.net.stats(client).retransmissions > 0);
+    // The network's counters agree with its sockets' and with the log.
+    let wire = p.net.wire_counters();
+    let server = out.server.unwrap();
+    assert_eq!(
+        wire.retransmissions,
+        p.net.stats(client).retransmissions + p.net.stats(server).retransmissions
+    );
+    let sent: Vec<&Event> = log.iter().filter(|e| e.kind == Kind::Send).collect();
+    assert_eq!(wire.packets, sent.len() as u64);
+    let logged_bytes: usize = sent
+        .iter()
+        .filter_map(|e| e.bytes.as_ref())
+        .map(Vec::len)
+        .sum();
+    assert_eq!(wire.bytes, logged_bytes as u64);
     assert!(log.iter().any(|e| e.title == "TCP Retransmission"));
     assert!(log.iter().any(|e| e.title == "Packet lost on link"));
     assert!(

@@ -523,6 +523,7 @@ fn conversation_failures(conn: &ConnReport) -> impl Iterator<Item = Failure> + '
 
 #[cfg(test)]
 mod tests {
+    use tlsim_net::WireCounters;
     use tlsim_sim::{Kind, Layer};
 
     use super::*;
@@ -575,6 +576,7 @@ mod tests {
             steps: 0,
             conns: Vec::new(),
             keylog: Vec::new(),
+            wire: WireCounters::default(),
         };
         let failures = check(&expecting(&["A", "B"]), &outcome, &checker);
         assert_eq!(

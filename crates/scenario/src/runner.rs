@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use tlsim_net::{
     Fault, FaultAction as NetFaultAction, HostId, LinkConditions, LinkId, Network, PacketTap,
-    SegmentFilter as NetFilter, SocketEvent, SocketId, State, TcpConfig,
+    SegmentFilter as NetFilter, SocketEvent, SocketId, State, TcpConfig, WireCounters,
 };
 use tlsim_sim::{Due, Event, Instant, Kind, Layer, Queue, Tracer};
 
@@ -135,6 +135,8 @@ pub struct Outcome {
     pub conns: Vec<ConnReport>,
     /// NSS key-log lines (`CLIENT_RANDOM …`), in the order the keys were made.
     pub keylog: Vec<String>,
+    /// Packets, bytes and retransmissions the hosts put on their links.
+    pub wire: WireCounters,
 }
 
 /// Options that change how a run is observed, never what it does.
@@ -491,6 +493,7 @@ fn run_with<'a>(
             server_end: c.ends[SERVER].report(),
         })
         .collect();
+    let wire = net.wire_counters();
     drop(net);
     Outcome {
         end,
@@ -498,6 +501,7 @@ fn run_with<'a>(
         steps,
         conns,
         keylog: runner.keylog,
+        wire,
     }
 }
 

@@ -265,6 +265,19 @@ struct Fabric {
     events: VecDeque<SocketEvent>,
     /// The capture's view of each segment sent, for the log.
     analyzer: Analyzer,
+    counters: WireCounters,
+}
+
+/// What every host put on its links over a run, counted as segments leave
+/// (whatever the link then does with them), never read from the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WireCounters {
+    /// IPv4 packets sent.
+    pub packets: u64,
+    /// Their bytes, IPv4 and TCP headers included.
+    pub bytes: u64,
+    /// Segments among them that carried data, a SYN or a FIN again.
+    pub retransmissions: u64,
 }
 
 /// Where a socket sits in the topology: what the network adds when it puts
@@ -395,6 +408,11 @@ impl Fabric {
         packet.resize(ipv4::HEADER_LEN + repr.buffer_len(), 0);
         ip.emit(&mut packet[..ipv4::HEADER_LEN]);
         repr.emit(&mut packet[ipv4::HEADER_LEN..], ip.src_addr, ip.dst_addr);
+        self.counters.packets += 1;
+        self.counters.bytes += packet.len() as u64;
+        if note == Note::Retransmission {
+            self.counters.retransmissions += 1;
+        }
         if tracer.enabled() {
             let syn = repr.flags.contains(Flags::SYN);
             let bases = (
@@ -595,6 +613,7 @@ impl Network {
                 faults: Vec::new(),
                 events: VecDeque::new(),
                 analyzer: Analyzer::default(),
+                counters: WireCounters::default(),
             },
             slots: Vec::new(),
             free_slots: Vec::new(),
@@ -879,6 +898,11 @@ impl Network {
     pub fn state(&self, socket: SocketId) -> State {
         self.slot(socket)
             .map_or(State::Closed, |s| s.socket.state())
+    }
+
+    /// What the hosts have put on their links so far.
+    pub fn wire_counters(&self) -> WireCounters {
+        self.fabric.counters
     }
 
     /// The socket's counters; they stay readable after close until the slot is reused.
