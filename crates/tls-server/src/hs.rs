@@ -229,10 +229,9 @@ impl ExpectClientHello {
             .filter_map(|&s| suite_params(s))
             .find(|s| {
                 let fits_key = match s.authentication {
-                    Authentication::Ecdsa => {
-                        key_type == KeyType::EcdsaP256
-                            && client_accepts_curve(requested, NamedGroup::Secp256r1)
-                    }
+                    Authentication::Ecdsa => key_type
+                        .ecdsa_curve()
+                        .is_some_and(|curve| client_accepts_curve(requested, curve)),
                     Authentication::Rsa => key_type == KeyType::Rsa,
                 };
                 // An ECDHE suite needs a common curve; RSA key transport none.
@@ -808,8 +807,10 @@ fn signature_scheme(
         // the server MUST ... behave as if client had sent the value
         // {sha1,rsa}" (or {sha1,ecdsa}).
         return Ok(match key_type {
-            KeyType::EcdsaP256 => sign::SignatureScheme::EcdsaSha1,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => sign::SignatureScheme::EcdsaSha1,
             KeyType::Rsa => sign::SignatureScheme::RsaPkcs1Sha1,
+            // No ECDHE_ECDSA suite is chosen for an Ed25519 key.
+            KeyType::Ed25519 => sign::SignatureScheme::Ed25519,
         });
     };
     let in_order: Vec<SignatureScheme> = match preferred {
@@ -1262,6 +1263,11 @@ mod tests {
         assert_eq!(
             chosen(KeyType::EcdsaP256),
             sign::SignatureScheme::EcdsaSha256
+        );
+        // A P-384 key with SHA-384, its own curve's hash.
+        assert_eq!(
+            chosen(KeyType::EcdsaP384),
+            sign::SignatureScheme::EcdsaSha384
         );
         assert_eq!(
             signature_scheme(KeyType::Rsa, ProtocolVersion::Tls12, Some(&[]), None),
