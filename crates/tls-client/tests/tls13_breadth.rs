@@ -2,13 +2,10 @@
 //! (RFC 8446 §4.2.2) and the CertificateVerify signature schemes (§4.2.3,
 //! §4.4.3).
 
-use tlsim_test_support::{
-    Direction, LeafKey, Pair, alert_sent, client_config, error_of, pki, server_config,
-};
+use tlsim_test_support::{Direction, LeafKey, Pair, alert_sent, client_config, pki, server_config};
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
 };
-use tlsim_tls::error::PeerMisbehaved;
 use tlsim_tls_client::ClientConfig;
 use tlsim_tls_server::ServerConfig;
 
@@ -193,37 +190,4 @@ fn p384_and_ed25519_servers_sign_with_their_own_scheme() {
             "valid"
         );
     }
-}
-
-/// RFC 8446 §4.1.3: an attacker strikes TLS 1.3 from the client's
-/// supported_versions; the server (RFC 8446 §4.2.1) answers with the TLS
-/// 1.2 it then finds listed and writes the downgrade sentinel into its
-/// random, which the client, having offered TLS 1.3, refuses.
-#[test]
-fn a_downgrade_to_tls12_is_caught_by_the_sentinel() {
-    let (mut client, mut server) =
-        tls13_configs(LeafKey::Ecdsa, &[SignatureScheme::EcdsaSecp256r1Sha256]);
-    let tls12_suite = CipherSuite::from(0xc02b);
-    client.cipher_suites.push(tls12_suite);
-    server.cipher_suites.push(tls12_suite);
-    let mut pair = Pair::new(client, server);
-    // supported_versions (0x002b), 5 bytes, a 4-byte list: TLS 1.3, TLS 1.2.
-    let offer = [0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03];
-    pair.tamper(move |direction, bytes| {
-        if direction == Direction::ToServer
-            && let Some(at) = bytes.windows(offer.len()).position(|w| w == offer)
-        {
-            // TLS 1.3 becomes a second TLS 1.2.
-            bytes[at + 6] = 0x03;
-        }
-    });
-    pair.handshake();
-    assert_eq!(
-        error_of(&pair.client_events),
-        Some(&PeerMisbehaved::IllegalParameter("downgrade sentinel").into())
-    );
-    assert_eq!(
-        alert_sent(&pair.client_events),
-        Some(AlertDescription::IllegalParameter)
-    );
 }

@@ -1349,7 +1349,7 @@ mod tests {
         let result = version_chosen_for(&[ProtocolVersion::Ssl3]);
         assert_eq!(
             result.map_err(|e| e.alert()),
-            Err(AlertDescription::ProtocolVersion)
+            Err(Some(AlertDescription::ProtocolVersion))
         );
     }
 
