@@ -322,6 +322,8 @@ const PKI: &str = r#"pki: (
             Key(name: "root", kind: P256),
             Key(name: "ec", kind: RsaPem("ec.key")),
             Key(name: "rsa", kind: RsaPem("rsa.key")),
+            Key(name: "p384", kind: File("p384.key")),
+            Key(name: "ed25519", kind: File("ed25519.key")),
         ],
         certificates: [
             Cert(name: "root", subject: (cn: "tlsim Interop Root", o: "tlsim"), key: "root", ca: true,
@@ -330,6 +332,12 @@ const PKI: &str = r#"pki: (
                  dns_names: ["localhost"],
                  not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
             Cert(name: "rsa", subject: (cn: "localhost", o: "tlsim"), key: "rsa", issuer: "root",
+                 dns_names: ["localhost"],
+                 not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
+            Cert(name: "p384", subject: (cn: "localhost", o: "tlsim"), key: "p384", issuer: "root",
+                 dns_names: ["localhost"],
+                 not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
+            Cert(name: "ed25519", subject: (cn: "localhost", o: "tlsim"), key: "ed25519", issuer: "root",
                  dns_names: ["localhost"],
                  not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
         ],
@@ -370,6 +378,19 @@ fn pki() -> &'static Pki {
             "-out",
             "rsa.key",
         ]));
+        for (out, options) in [
+            ("p384.key", ["EC", "ec_paramgen_curve:P-384"]),
+            ("ed25519.key", ["ED25519", ""]),
+        ] {
+            let mut genpkey = Command::new("openssl");
+            genpkey
+                .current_dir(&dir)
+                .args(["genpkey", "-algorithm", options[0], "-out", out]);
+            if !options[1].is_empty() {
+                genpkey.args(["-pkeyopt", options[1]]);
+            }
+            run_ok(&mut genpkey);
+        }
         let file = dir.join("pki.ron");
         std::fs::write(&file, scenario("pki", "", "", "", "")).unwrap();
         let scenario = tlsim_scenario::load_file(&file).unwrap();
@@ -1611,5 +1632,180 @@ fn tlsim_client_with_a_certificate_against_servers_that_require_one() {
             );
             assert_eq!(scheme, "ecdsa_secp256r1_sha256", "{what}");
         }
+    }
+}
+
+/// The TLS 1.3 CertificateVerify schemes of a P-384 and an Ed25519 leaf
+/// (RFC 8446 §4.2.3), by tlsim's name, OpenSSL's `-sigalgs` name, and
+/// GnuTLS's priority keyword.
+const TLS13_KEY_SCHEMES: [(&str, &str, &str, &str); 2] = [
+    (
+        "p384",
+        "ecdsa_secp384r1_sha384",
+        "ecdsa_secp384r1_sha384",
+        "SIGN-ECDSA-SECP384R1-SHA384",
+    ),
+    ("ed25519", "ed25519", "ed25519", "SIGN-EDDSA-ED25519"),
+];
+
+/// A tlsim server with the certificate `cert`, TLS 1.3 only, greeting
+/// each client.
+fn tls13_server_scenario(name: &str, cert: &str) -> PathBuf {
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.3", max_version: "TLS 1.3",
+            cipher_suites: ["TLS_AES_128_GCM_SHA256"], groups: ["x25519"],
+            chain: ["{cert}"], key: "{cert}")"#
+    );
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        At("0ms", Send(conn: "c1", from: "server", data: Text("hello from tlsim\n"))),"#;
+    write_scenario(
+        name,
+        scenario(
+            name,
+            "",
+            &server,
+            r#"Listen(host: "server", port: 443, tls: "server")"#,
+            timeline,
+        ),
+    )
+}
+
+/// A tlsim client offering TLS 1.3 and the one signature scheme `scheme`.
+fn tls13_client_scenario(name: &str, scheme: &str) -> PathBuf {
+    let client = format!(
+        r#"TlsClient(name: "p1", min_version: "TLS 1.3", max_version: "TLS 1.3",
+            cipher_suites: ["TLS_AES_128_GCM_SHA256"], groups: ["x25519"],
+            signature_algorithms: ["{scheme}"], server_name: "localhost", trust: ["root"])"#
+    );
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p1")),
+        At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#;
+    write_scenario(name, scenario(name, &client, "", "", timeline))
+}
+
+/// Asserts that tlsim's client verified a CertificateVerify made with
+/// `scheme` over TLS 1.3.
+fn assert_verified_tls13_scheme(session: &Session, scheme: &str, peer: &str) {
+    let line = &session.lines[0];
+    assert!(
+        line.contains("TLS handshake complete") && line.ends_with("closed"),
+        "{peer}, {scheme}: {line}"
+    );
+    let verified = session
+        .events_of(1)
+        .find(|e| e.title == "Verify the Certificate Verify signature")
+        .unwrap_or_else(|| panic!("{peer}, {scheme}: no CertificateVerify check"));
+    assert!(
+        verified
+            .field_value("Signature Scheme")
+            .is_some_and(|v| v.starts_with(scheme)),
+        "{peer}: {verified:?}"
+    );
+    assert_eq!(verified.field_value("Result"), Some("valid"), "{peer}");
+}
+
+/// tlsim's client against the peer's server (`server` on a port), then
+/// the peer's client (`client` to a port) against tlsim's server, both on
+/// the leaf `cert` signing with `scheme`; the peer's client must print
+/// each of `printed`.
+fn tls13_certificate_both_ways(
+    (cert, scheme): (&str, &str),
+    peer: &str,
+    server: impl Fn(u16) -> Command,
+    client: impl Fn(u16) -> Command,
+    printed: &[String],
+) {
+    let port = free_port();
+    let peer_server = start_server(&mut server(port), port);
+    let file = tls13_client_scenario(&format!("client-{peer}-{cert}"), scheme);
+    assert_verified_tls13_scheme(&tlsim_connect(&file, port), scheme, peer);
+    drop(peer_server);
+    let file = tls13_server_scenario(&format!("server-{peer}-{cert}"), cert);
+    let (tlsim_server, port) = tlsim_serve(&file, 1);
+    let output = interactive_client(&mut client(port), "ping\n", "hello from tlsim");
+    for expected in printed
+        .iter()
+        .map(String::as_str)
+        .chain(["hello from tlsim"])
+    {
+        assert!(output.contains(expected), "{peer}, {cert}: {output}");
+    }
+    let session = finish_serve(tlsim_server, &file);
+    assert!(
+        session.lines[0].contains("TLS handshake complete"),
+        "{peer}, {cert}: {}",
+        session.lines[0]
+    );
+}
+
+#[test]
+fn tls13_p384_and_ed25519_certificates_with_openssl() {
+    if !openssl_or_skip() {
+        return;
+    }
+    for (cert, scheme, sigalg, _) in TLS13_KEY_SCHEMES {
+        tls13_certificate_both_ways(
+            (cert, scheme),
+            "openssl",
+            |port| {
+                let mut server = Command::new("openssl");
+                server
+                    .args(["s_server", "-accept", &port.to_string(), "-www"])
+                    .args(["-cert", &pki().file(&format!("{cert}.pem"))])
+                    .args(["-key", &pki().file(&format!("{cert}.key"))])
+                    .args(["-tls1_3", "-sigalgs", sigalg]);
+                server
+            },
+            |port| {
+                let mut client = Command::new("openssl");
+                client
+                    .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+                    .args(["-servername", "localhost"])
+                    .args(["-CAfile", &pki().file("root.pem")])
+                    .arg("-tls1_3");
+                client
+            },
+            &[
+                "Protocol  : TLSv1.3\n".to_string(),
+                "Verify return code: 0 (ok)".to_string(),
+            ],
+        );
+    }
+}
+
+#[test]
+fn tls13_p384_and_ed25519_certificates_with_gnutls() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    for (cert, scheme, _, sign) in TLS13_KEY_SCHEMES {
+        let priority = format!(
+            "NONE:+VERS-TLS1.3:+AES-128-GCM:+AEAD:+GROUP-X25519:+{sign}:+COMP-NULL:+CTYPE-X509"
+        );
+        tls13_certificate_both_ways(
+            (cert, scheme),
+            "gnutls",
+            |port| {
+                let mut server = Command::new("gnutls-serv");
+                server
+                    .args(["--http", "--port", &port.to_string()])
+                    .arg("--disable-client-cert")
+                    .args(["--x509certfile", &pki().file(&format!("{cert}.pem"))])
+                    .args(["--x509keyfile", &pki().file(&format!("{cert}.key"))])
+                    .args(["--priority", &priority]);
+                server
+            },
+            |port| {
+                let mut client = Command::new("gnutls-cli");
+                client
+                    .args(["--port", &port.to_string()])
+                    .args(["--x509cafile", &pki().file("root.pem")])
+                    .args(["--priority", &priority, "localhost"]);
+                client
+            },
+            &[
+                "- Description: (TLS1.3-X.509)".to_string(),
+                "- Status: The certificate is trusted.".to_string(),
+            ],
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Making a scenario's keys and certificates when the run starts.
 //!
-//! Everything is deterministic: P-256 keys come from the random stream
-//! `pki key <name>`, other keys and certificates from files shipped beside
-//! the scenario, and signatures are deterministic (RFC 6979 for ECDSA;
-//! PKCS#1 v1.5 for RSA).
+//! Everything is deterministic: P-256, P-384 and Ed25519 keys come from
+//! the random stream `pki key <name>`, other keys and certificates from
+//! files shipped beside the scenario, and signatures are deterministic
+//! (RFC 6979 for ECDSA, RFC 8032 for Ed25519; PKCS#1 v1.5 for RSA).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,11 +45,11 @@ fn dn(name: &DistinguishedName) -> Dn {
 pub fn build(pki: &Pki, seed: u64, base: &Path) -> Result<Built, String> {
     let mut built = Built::default();
     for key in &pki.keys {
+        let key_stream = || RngStream::new(seed, &format!("pki key {}", key.name));
         let made = match &key.kind {
-            KeyKind::P256 => SigningKey::generate_p256(&mut RngStream::new(
-                seed,
-                &format!("pki key {}", key.name),
-            )),
+            KeyKind::P256 => SigningKey::generate_p256(&mut key_stream()),
+            KeyKind::P384 => SigningKey::generate_p384(&mut key_stream()),
+            KeyKind::Ed25519 => SigningKey::generate_ed25519(&mut key_stream()),
             KeyKind::P256Scalar(scalar) => SigningKey::p256_from_scalar(scalar).map_err(|e| {
                 format!(
                     "key {:?}: not a valid P-256 private scalar: {e:?}",

@@ -715,8 +715,14 @@ pub enum KeyKind {
     /// An RSA key from a PEM file (PKCS#8 or PKCS#1), relative to the scenario file.
     RsaPem(String),
     /// A private key from a file, relative to the scenario file: PEM or
-    /// DER, PKCS #8 (RSA or P-256), PKCS #1 (RSA) or SEC1 (P-256).
+    /// DER, PKCS #8 (RSA, P-256, P-384 or Ed25519), PKCS #1 (RSA) or SEC1
+    /// (P-256, P-384).
     File(String),
+    /// A P-384 key drawn from the scenario's random stream `pki key <name>`.
+    P384,
+    /// An Ed25519 key whose 32-byte seed is drawn from the scenario's
+    /// random stream `pki key <name>`.
+    Ed25519,
 }
 
 /// An X.509 certificate: made from the fields below, or read from `file`.

@@ -87,6 +87,8 @@ fn allowed_in_tls13(scheme: sign::SignatureScheme) -> bool {
     matches!(
         scheme,
         sign::SignatureScheme::EcdsaSha256
+            | sign::SignatureScheme::EcdsaSha384
+            | sign::SignatureScheme::Ed25519
             | sign::SignatureScheme::RsaPssSha256
             | sign::SignatureScheme::RsaPssSha384
             | sign::SignatureScheme::RsaPssSha512
@@ -99,7 +101,10 @@ fn choose_scheme(request: &Request<'_>, key_type: KeyType) -> Option<sign::Signa
     let type_admitted = request.certificate_types.is_none_or(|types| {
         types.contains(&match key_type {
             KeyType::Rsa => ClientCertificateType::RsaSign,
-            KeyType::EcdsaP256 => ClientCertificateType::EcdsaSign,
+            // RFC 8422 §3: ecdsa_sign stands for EdDSA keys too.
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::Ed25519 => {
+                ClientCertificateType::EcdsaSign
+            }
         })
     });
     if !type_admitted {

@@ -548,11 +548,11 @@ impl State for ExpectCertificate {
         )?;
         let leaf =
             verify_server_certificate(&self.agreed.config, &certificate.chain, core, now, tracer)?;
-        let wanted = match self.agreed.params.suite.authentication {
-            Authentication::Ecdsa => KeyType::EcdsaP256,
-            Authentication::Rsa => KeyType::Rsa,
+        let fits_suite = match self.agreed.params.suite.authentication {
+            Authentication::Ecdsa => leaf.key_type().ecdsa_curve().is_some(),
+            Authentication::Rsa => leaf.key_type() == KeyType::Rsa,
         };
-        if leaf.key_type() != wanted {
+        if !fits_suite {
             return Err(Error::Certificate(CertificateError::UnsupportedAlgorithm));
         }
         let server_key = VerifiedServerKey(leaf);

@@ -25,12 +25,12 @@ use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
     Core, Direction, Input, Negotiated, State, StateName, Tls13Secrets, check_verify_data,
-    crypto_error, expect_tls13,
+    crypto_error, expect_tls13, verify_certificate_verify13,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
-use tlsim_tls::crypto::sign::{self, PublicKey};
+use tlsim_tls::crypto::sign::PublicKey;
 use tlsim_tls::enums::{
     CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
     SignatureScheme,
@@ -635,33 +635,23 @@ impl State for ExpectCertificateVerify {
         let Tls13Message::CertificateVerify(verify) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
-        let scheme = certificate_verify_scheme(&self.config, verify.scheme, &self.server_key)?;
-        let transcript_hash = self
-            .secrets
-            .suite
-            .hash
-            .hash(core.transcript.before_current());
-        let content = certificate_verify_content(Side::Server, &transcript_hash);
-        let verified = self.server_key.verify(scheme, &content, &verify.signature);
-        core.ctx.action(
+        // RFC 8446 §4.4.3: by default the client offers
+        // ecdsa_secp256r1_sha256 alone.
+        let offered = self
+            .config
+            .signature_algorithms
+            .as_deref()
+            .unwrap_or(&[SignatureScheme::EcdsaSecp256r1Sha256]);
+        verify_certificate_verify13(
+            Side::Server,
+            &self.server_key,
+            offered,
+            &verify,
+            self.secrets.suite.hash,
+            core,
             now,
             tracer,
-            "Verify the Certificate Verify signature",
-            |e| {
-                e.field("Signature Scheme", verify.scheme)
-                    .field("Transcript Hash", hex(&transcript_hash))
-                    .field("Signature", hex(&verify.signature))
-                    .field("Result", if verified.is_ok() { "valid" } else { "invalid" })
-                    .explain(
-                        "The server signed the hash of the handshake so far with its \
-                         certificate's key; a valid signature ties the certificate to this \
-                         handshake.",
-                    )
-            },
-        );
-        // RFC 8446 §4.4.3: a signature that does not verify is
-        // decrypt_error.
-        verified.map_err(crypto_error)?;
+        )?;
         Ok(Box::new(ExpectFinished {
             config: self.config,
             secrets: self.secrets,
@@ -671,27 +661,6 @@ impl State for ExpectCertificateVerify {
             certificate_request: self.certificate_request,
         }))
     }
-}
-
-/// RFC 8446 §4.4.3: a CertificateVerify's scheme must be one the client
-/// offered in signature_algorithms (by default ecdsa_secp256r1_sha256
-/// alone), allowed there (§4.2.3: no RSASSA-PKCS1-v1_5, no SHA-1) and
-/// made by the certificate's key; anything else is illegal_parameter.
-fn certificate_verify_scheme(
-    config: &ClientConfig,
-    scheme: SignatureScheme,
-    server_key: &PublicKey,
-) -> Result<sign::SignatureScheme, Error> {
-    let offered = config
-        .signature_algorithms
-        .as_deref()
-        .unwrap_or(&[SignatureScheme::EcdsaSecp256r1Sha256])
-        .contains(&scheme);
-    sign::SignatureScheme::from_code_point(scheme)
-        .filter(|s| offered && s.signs_tls13_with(server_key.key_type()))
-        .ok_or_else(|| {
-            PeerMisbehaved::IllegalParameter("CertificateVerify signature scheme").into()
-        })
 }
 
 /// Waiting for the server's Finished, then sending the client's.

@@ -142,6 +142,9 @@ fn no_scheme_the_key_can_make_in_tls13_is_handshake_failure() {
         (LeafKey::Rsa, SignatureScheme::RsaPkcs1Sha256),
         (LeafKey::Ecdsa, SignatureScheme::RsaPssRsaeSha256),
         (LeafKey::Ecdsa, SignatureScheme::EcdsaSecp384r1Sha384),
+        // Each curve its own hash; Ed25519 its one scheme.
+        (LeafKey::EcdsaP384, SignatureScheme::EcdsaSecp256r1Sha256),
+        (LeafKey::Ed25519, SignatureScheme::EcdsaSecp384r1Sha384),
     ] {
         let (client, server) = tls13_configs(leaf, &[offered]);
         let mut pair = Pair::new(client, server);
@@ -150,6 +153,41 @@ fn no_scheme_the_key_can_make_in_tls13_is_handshake_failure() {
             alert_sent(&pair.server_events),
             Some(AlertDescription::HandshakeFailure),
             "{offered:?}"
+        );
+    }
+}
+
+#[test]
+fn p384_and_ed25519_servers_sign_with_their_own_scheme() {
+    // RFC 8446 §4.2.3: each key makes one scheme, whatever comes first.
+    let offered = [
+        SignatureScheme::EcdsaSecp256r1Sha256,
+        SignatureScheme::Ed25519,
+        SignatureScheme::EcdsaSecp384r1Sha384,
+    ];
+    for (leaf, expected) in [
+        (LeafKey::EcdsaP384, "ecdsa_secp384r1_sha384 (0x0503)"),
+        (LeafKey::Ed25519, "ed25519 (0x0807)"),
+    ] {
+        let (client, server) = tls13_configs(leaf, &offered);
+        let mut pair = Pair::new(client, server);
+        pair.handshake();
+        pair.assert_complete();
+        assert_eq!(
+            field(
+                &pair.server_log,
+                "Sign the Certificate Verify",
+                "Signature Scheme"
+            ),
+            expected
+        );
+        assert_eq!(
+            field(
+                &pair.client_log,
+                "Verify the Certificate Verify signature",
+                "Result"
+            ),
+            "valid"
         );
     }
 }

@@ -19,16 +19,15 @@
 //! checked (the chain check does not read it).
 
 use tlsim_sim::{Instant, Tracer};
-use tlsim_tls::codec::hex;
 use tlsim_tls::conn::{
     ChainCheck, Core, Input, State, StateName, expect_tls13, verify_certificate_chain,
-    verify_client_signature,
+    verify_certificate_verify13, verify_client_signature,
 };
 use tlsim_tls::crypto::cipher::Side;
 use tlsim_tls::crypto::sign::{self, DEFAULT_SIGNATURE_ALGORITHMS, PublicKey};
 use tlsim_tls::enums::{ClientCertificateType, HandshakeType, ProtocolVersion, SignatureScheme};
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
-use tlsim_tls::msgs::tls13::{Tls13Message, certificate_verify_content};
+use tlsim_tls::msgs::tls13::Tls13Message;
 use tlsim_tls::msgs::{
     CertificateRequest, CertificateRequest13, DigitallySigned, HandshakeMessage,
 };
@@ -315,30 +314,12 @@ impl State for ExpectCertificateVerify13 {
         let Tls13Message::CertificateVerify(verify) = decoded else {
             unreachable!("expect_tls13 returned the one type asked for");
         };
-        let key = &self.client_key.0;
-        // RFC 8446 §4.4.3: the scheme must be one the request listed, and
-        // of the certificate's key type; else illegal_parameter.
-        let scheme = sign::SignatureScheme::from_code_point(verify.scheme)
-            .filter(|s| {
-                TLS13_CLIENT_SCHEMES.contains(&verify.scheme) && s.signs_with(key.key_type())
-            })
-            .ok_or(PeerMisbehaved::IllegalParameter("signature scheme"))?;
-        let transcript_hash = self
-            .next
-            .secrets
-            .suite
-            .hash
-            .hash(core.transcript.before_current());
-        let content = certificate_verify_content(Side::Client, &transcript_hash);
-        verify_client_signature(
-            key,
-            scheme,
-            &content,
-            &format!(
-                "64 spaces + \"TLS 1.3, client CertificateVerify\" + 0 + transcript hash {}",
-                hex(&transcript_hash)
-            ),
-            &verify.signature,
+        verify_certificate_verify13(
+            Side::Client,
+            &self.client_key.0,
+            &TLS13_CLIENT_SCHEMES,
+            &verify,
+            self.next.secrets.suite.hash,
             core,
             now,
             tracer,

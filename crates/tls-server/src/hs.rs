@@ -191,7 +191,14 @@ impl ExpectClientHello {
     /// support; a client below the server's floor gets protocol_version
     /// (Appendix E.1).
     fn choose_version(&self, hello: &ClientHello) -> Result<ProtocolVersion, Error> {
-        let offered = hello.client_version;
+        let mut offered = hello.client_version;
+        // RFC 8446 §4.2.1: a server that speaks TLS 1.3 reads the client's
+        // versions from supported_versions when it is there.
+        if self.config.max_version >= ProtocolVersion::Tls13
+            && let Some(listed) = crate::tls13_checks::highest_legacy_version(hello)?
+        {
+            offered = listed;
+        }
         if offered < self.config.min_version.max(ProtocolVersion::Tls10) {
             return Err(PeerIncompatible::UnsupportedVersion(hello.client_version).into());
         }
@@ -232,10 +239,9 @@ impl ExpectClientHello {
             .filter_map(|&s| suite_params(s))
             .find(|s| {
                 let fits_key = match s.authentication {
-                    Authentication::Ecdsa => {
-                        key_type == KeyType::EcdsaP256
-                            && client_accepts_curve(requested, NamedGroup::Secp256r1)
-                    }
+                    Authentication::Ecdsa => key_type
+                        .ecdsa_curve()
+                        .is_some_and(|curve| client_accepts_curve(requested, curve)),
                     Authentication::Rsa => key_type == KeyType::Rsa,
                 };
                 // An ECDHE suite needs a common curve; RSA key transport none.
@@ -815,8 +821,10 @@ fn signature_scheme(
         // the server MUST ... behave as if client had sent the value
         // {sha1,rsa}" (or {sha1,ecdsa}).
         return Ok(match key_type {
-            KeyType::EcdsaP256 => sign::SignatureScheme::EcdsaSha1,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => sign::SignatureScheme::EcdsaSha1,
             KeyType::Rsa => sign::SignatureScheme::RsaPkcs1Sha1,
+            // No ECDHE_ECDSA suite is chosen for an Ed25519 key.
+            KeyType::Ed25519 => sign::SignatureScheme::Ed25519,
         });
     };
     let in_order: Vec<SignatureScheme> = match preferred {
@@ -1293,6 +1301,11 @@ mod tests {
             chosen(KeyType::EcdsaP256),
             sign::SignatureScheme::EcdsaSha256
         );
+        // A P-384 key with SHA-384, its own curve's hash.
+        assert_eq!(
+            chosen(KeyType::EcdsaP384),
+            sign::SignatureScheme::EcdsaSha384
+        );
         assert_eq!(
             signature_scheme(KeyType::Rsa, ProtocolVersion::Tls12, Some(&[]), None),
             Err(PeerIncompatible::NoSignatureSchemeInCommon.into())
@@ -1331,19 +1344,63 @@ mod tests {
         );
     }
 
+    /// A TLS 1.3 server and a Client Hello whose legacy_version is TLS 1.2
+    /// and whose supported_versions is `listed`.
+    fn version_chosen_for(listed: &[ProtocolVersion]) -> Result<ProtocolVersion, Error> {
+        use tlsim_tls::msgs::tls13::{ClientSupportedVersions, Tls13Extension};
+        let pki = tlsim_test_support::pki(tlsim_test_support::LeafKey::Ecdsa);
+        let mut config = ServerConfig::new(pki.chain, pki.key);
+        config.max_version = ProtocolVersion::Tls13;
+        let hello = tls12_hello(vec![
+            ClientSupportedVersions(listed.to_vec()).to_client_extension(),
+        ]);
+        ExpectClientHello {
+            config: Arc::new(config),
+        }
+        .choose_version(&hello)
+    }
+
     #[test]
-    fn unknown_extension_type_is_ignored() {
-        let hello = ClientHello {
+    fn supported_versions_without_tls13_decide_over_legacy_version() {
+        // RFC 8446 §4.2.1: the list, not legacy_version (TLS 1.2), decides.
+        assert_eq!(
+            version_chosen_for(&[ProtocolVersion::Tls11, ProtocolVersion::Tls10]),
+            Ok(ProtocolVersion::Tls11)
+        );
+        // Unknown values (GREASE, RFC 8701) are passed over.
+        assert_eq!(
+            version_chosen_for(&[ProtocolVersion::from(0x7a7a), ProtocolVersion::Tls12]),
+            Ok(ProtocolVersion::Tls12)
+        );
+    }
+
+    #[test]
+    fn supported_versions_below_the_servers_floor_are_protocol_version() {
+        let result = version_chosen_for(&[ProtocolVersion::Ssl3]);
+        assert_eq!(
+            result.map_err(|e| e.alert()),
+            Err(Some(AlertDescription::ProtocolVersion))
+        );
+    }
+
+    /// A TLS 1.2 Client Hello with one suite and `extensions`.
+    fn tls12_hello(extensions: Vec<ClientExtension>) -> ClientHello {
+        ClientHello {
             client_version: ProtocolVersion::Tls12,
             random: Random([0; 32]),
             session_id: SessionId::empty(),
             cipher_suites: vec![CipherSuite::from(0xc02b)],
             compression_methods: vec![CompressionMethod::Null],
-            extensions: vec![ClientExtension::Unknown {
-                typ: ExtensionType::from(0x1234),
-                data: vec![1, 2],
-            }],
-        };
+            extensions,
+        }
+    }
+
+    #[test]
+    fn unknown_extension_type_is_ignored() {
+        let hello = tls12_hello(vec![ClientExtension::Unknown {
+            typ: ExtensionType::from(0x1234),
+            data: vec![1, 2],
+        }]);
         let requested = Requested::from_hello(&hello).unwrap();
         assert!(!requested.secure_renegotiation);
         assert!(requested.groups.is_none());

@@ -34,6 +34,32 @@ pub(crate) fn check_supported_versions(
     }
 }
 
+/// RFC 8446 §4.2.1, Appendix D: the version a client offers below TLS
+/// 1.3 when it sends supported_versions: the highest TLS 1.0–1.2 version
+/// it lists, since legacy_version must not decide. `None` without the
+/// extension.
+///
+/// # Errors
+/// protocol_version when the list holds no TLS 1.0–1.2 version ("If the
+/// "supported_versions" extension in the ClientHello contains no versions
+/// acceptable to the server, the server MUST abort the handshake with a
+/// "protocol_version" alert"); the codec's error for a malformed extension.
+pub(crate) fn highest_legacy_version(
+    hello: &ClientHello,
+) -> Result<Option<ProtocolVersion>, Error> {
+    let Some(versions) = ClientSupportedVersions::find_in_client_hello(hello) else {
+        return Ok(None);
+    };
+    let legacy = ProtocolVersion::Tls10.get()..=ProtocolVersion::Tls12.get();
+    versions?
+        .0
+        .into_iter()
+        .filter(|v| legacy.contains(&v.get()))
+        .max_by_key(|v| v.get())
+        .map(Some)
+        .ok_or_else(|| PeerIncompatible::UnsupportedVersion(hello.client_version).into())
+}
+
 /// The rules of a Client Hello that negotiates TLS 1.3.
 ///
 /// # Errors

@@ -88,6 +88,7 @@ fn a_required_certificate_is_verified_and_its_signature_checked() {
             match leaf {
                 LeafKey::Ecdsa => assert_eq!(scheme, "ecdsa_secp256r1_sha256"),
                 LeafKey::Rsa => assert!(scheme.starts_with("rsa_pss_rsae_"), "{scheme}"),
+                LeafKey::EcdsaP384 | LeafKey::Ed25519 => unreachable!("not among the leaves"),
             }
         }
     }

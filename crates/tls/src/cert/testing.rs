@@ -29,6 +29,10 @@ pub enum LeafKey {
     Ecdsa,
     /// The shipped RSA-2048 key (ECDHE_RSA suites).
     Rsa,
+    /// A P-384 key drawn from the seed (ecdsa_secp384r1_sha384).
+    EcdsaP384,
+    /// An Ed25519 key drawn from the seed (TLS 1.3 ed25519).
+    Ed25519,
 }
 
 /// A root, an intermediate and a leaf, with their keys and names.
@@ -115,6 +119,8 @@ impl TestPki {
             LeafKey::Ecdsa => SigningKey::generate_p256(&mut rng),
             LeafKey::Rsa => SigningKey::from_pem(include_str!("../../testdata/rsa2048-server.pem"))
                 .expect("the shipped RSA key parses"),
+            LeafKey::EcdsaP384 => SigningKey::generate_p384(&mut rng),
+            LeafKey::Ed25519 => SigningKey::generate_ed25519(&mut rng),
         };
         let root_name =
             DistinguishedName::simple("GeoTrust Global CA", Some("GeoTrust Inc."), Some("US"));

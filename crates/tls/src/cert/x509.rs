@@ -28,10 +28,14 @@ mod oid {
 
     pub(super) const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
     pub(super) const PRIME256V1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    pub(super) const SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+    /// id-Ed25519 (RFC 8410 §3): the key and the signature algorithm.
+    pub(super) const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
     pub(super) const RSA_ENCRYPTION: &[u8] =
         &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 
     pub(super) const ECDSA_WITH_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    pub(super) const ECDSA_WITH_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
     pub(super) const ECDSA_WITH_SHA1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01];
     pub(super) const SHA256_WITH_RSA: &[u8] =
         &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
@@ -341,6 +345,10 @@ pub enum CertSignatureAlgorithm {
     EcdsaWithSha256,
     /// `ecdsa-with-SHA1` (1.2.840.10045.4.1).
     EcdsaWithSha1,
+    /// `ecdsa-with-SHA384` (1.2.840.10045.4.3.3).
+    EcdsaWithSha384,
+    /// `id-Ed25519` (1.3.101.112, RFC 8410 §3).
+    Ed25519,
     /// `sha256WithRSAEncryption` (1.2.840.113549.1.1.11).
     Sha256WithRsa,
     /// `sha1WithRSAEncryption` (1.2.840.113549.1.1.5).
@@ -353,6 +361,8 @@ impl CertSignatureAlgorithm {
         match self {
             CertSignatureAlgorithm::EcdsaWithSha256 => SignatureScheme::EcdsaSha256,
             CertSignatureAlgorithm::EcdsaWithSha1 => SignatureScheme::EcdsaSha1,
+            CertSignatureAlgorithm::EcdsaWithSha384 => SignatureScheme::EcdsaSha384,
+            CertSignatureAlgorithm::Ed25519 => SignatureScheme::Ed25519,
             CertSignatureAlgorithm::Sha256WithRsa => SignatureScheme::RsaPkcs1Sha256,
             CertSignatureAlgorithm::Sha1WithRsa => SignatureScheme::RsaPkcs1Sha1,
         }
@@ -363,6 +373,8 @@ impl CertSignatureAlgorithm {
         match self {
             CertSignatureAlgorithm::EcdsaWithSha256 => "ecdsa-with-SHA256",
             CertSignatureAlgorithm::EcdsaWithSha1 => "ecdsa-with-SHA1",
+            CertSignatureAlgorithm::EcdsaWithSha384 => "ecdsa-with-SHA384",
+            CertSignatureAlgorithm::Ed25519 => "id-Ed25519",
             CertSignatureAlgorithm::Sha256WithRsa => "sha256WithRSAEncryption",
             CertSignatureAlgorithm::Sha1WithRsa => "sha1WithRSAEncryption",
         }
@@ -373,6 +385,8 @@ impl CertSignatureAlgorithm {
         match key_type {
             KeyType::EcdsaP256 => CertSignatureAlgorithm::EcdsaWithSha256,
             KeyType::Rsa => CertSignatureAlgorithm::Sha256WithRsa,
+            KeyType::EcdsaP384 => CertSignatureAlgorithm::EcdsaWithSha384,
+            KeyType::Ed25519 => CertSignatureAlgorithm::Ed25519,
         }
     }
 
@@ -380,13 +394,15 @@ impl CertSignatureAlgorithm {
         match self {
             CertSignatureAlgorithm::EcdsaWithSha256 => oid::ECDSA_WITH_SHA256,
             CertSignatureAlgorithm::EcdsaWithSha1 => oid::ECDSA_WITH_SHA1,
+            CertSignatureAlgorithm::EcdsaWithSha384 => oid::ECDSA_WITH_SHA384,
+            CertSignatureAlgorithm::Ed25519 => oid::ED25519,
             CertSignatureAlgorithm::Sha256WithRsa => oid::SHA256_WITH_RSA,
             CertSignatureAlgorithm::Sha1WithRsa => oid::SHA1_WITH_RSA,
         }
     }
 
-    /// RFC 5758 §3.2: ECDSA identifiers have no parameters; RFC 4055 §5:
-    /// RSA ones carry NULL.
+    /// RFC 5758 §3.2: ECDSA identifiers have no parameters, nor has
+    /// Ed25519 (RFC 8410 §3); RFC 4055 §5: RSA ones carry NULL.
     fn write(self, w: &mut DerWriter) {
         w.sequence(|w| {
             w.oid(self.oid());
@@ -405,6 +421,8 @@ impl CertSignatureAlgorithm {
         let found = match oid {
             oid::ECDSA_WITH_SHA256 => CertSignatureAlgorithm::EcdsaWithSha256,
             oid::ECDSA_WITH_SHA1 => CertSignatureAlgorithm::EcdsaWithSha1,
+            oid::ECDSA_WITH_SHA384 => CertSignatureAlgorithm::EcdsaWithSha384,
+            oid::ED25519 => CertSignatureAlgorithm::Ed25519,
             oid::SHA256_WITH_RSA => CertSignatureAlgorithm::Sha256WithRsa,
             oid::SHA1_WITH_RSA => CertSignatureAlgorithm::Sha1WithRsa,
             _ => return Err(CertError::UnsupportedAlgorithm),
@@ -415,8 +433,8 @@ impl CertSignatureAlgorithm {
     }
 }
 
-/// The DER `SubjectPublicKeyInfo` of `key` (RFC 5480 §2 for P-256,
-/// RFC 3279 §2.3.1 for RSA).
+/// The DER `SubjectPublicKeyInfo` of `key` (RFC 5480 §2 for P-256 and
+/// P-384, RFC 3279 §2.3.1 for RSA, RFC 8410 §4 for Ed25519).
 pub fn subject_public_key_info(key: &PublicKey) -> Vec<u8> {
     let mut w = DerWriter::new();
     w.sequence(|w| {
@@ -425,6 +443,11 @@ pub fn subject_public_key_info(key: &PublicKey) -> Vec<u8> {
                 w.oid(oid::EC_PUBLIC_KEY);
                 w.oid(oid::PRIME256V1);
             }
+            KeyType::EcdsaP384 => {
+                w.oid(oid::EC_PUBLIC_KEY);
+                w.oid(oid::SECP384R1);
+            }
+            KeyType::Ed25519 => w.oid(oid::ED25519),
             KeyType::Rsa => {
                 w.oid(oid::RSA_ENCRYPTION);
                 w.null();
@@ -619,7 +642,9 @@ impl CertificateParams {
     ) -> Self {
         let usage = match subject_key.key_type() {
             KeyType::Rsa => KeyUsage::DIGITAL_SIGNATURE.union(KeyUsage::KEY_ENCIPHERMENT),
-            KeyType::EcdsaP256 => KeyUsage::DIGITAL_SIGNATURE,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::Ed25519 => {
+                KeyUsage::DIGITAL_SIGNATURE
+            }
         };
         CertificateParams {
             serial: serial.to_be_bytes().to_vec(),
@@ -787,7 +812,8 @@ impl CertificateParams {
     }
 
     /// The signed certificate, DER. The signature algorithm follows the
-    /// issuer key: ecdsa-with-SHA256 or sha256WithRSAEncryption. `rng` is
+    /// issuer key: ecdsa-with-SHA256, ecdsa-with-SHA384, Ed25519 or
+    /// sha256WithRSAEncryption. `rng` is
     /// only used for RSA blinding; the output does not depend on it.
     pub fn sign<R: CryptoRng + ?Sized>(
         &self,
@@ -1026,10 +1052,18 @@ fn parse_spki(content: &[u8]) -> Result<PublicKey, CertError> {
         oid::EC_PUBLIC_KEY => {
             let curve = alg.read(der::OID, "named curve")?.content;
             alg.finish("EC parameters")?;
-            if curve != oid::PRIME256V1 {
-                return Err(CertError::UnsupportedAlgorithm);
-            }
-            PublicKey::p256_from_sec1(key_bits).map_err(|_| CertError::BadEncoding("EC point"))
+            let point = match curve {
+                oid::PRIME256V1 => PublicKey::p256_from_sec1(key_bits),
+                oid::SECP384R1 => PublicKey::p384_from_sec1(key_bits),
+                _ => return Err(CertError::UnsupportedAlgorithm),
+            };
+            point.map_err(|_| CertError::BadEncoding("EC point"))
+        }
+        oid::ED25519 => {
+            // RFC 8410 §3: "the parameters MUST be absent".
+            alg.finish("Ed25519 parameters")?;
+            PublicKey::ed25519_from_bytes(key_bits)
+                .map_err(|_| CertError::BadEncoding("Ed25519 public key"))
         }
         oid::RSA_ENCRYPTION => {
             alg.read_optional(der::NULL)?;

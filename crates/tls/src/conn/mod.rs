@@ -15,8 +15,9 @@
 //! - [`Declaration`]: an actor's states and legal transitions, declared
 //!   once; every step is checked against it in debug builds, and it
 //!   renders as Graphviz and Markdown.
-//! - [`verify_certificate_chain`], [`verify_client_signature`]: checking a
-//!   peer's chain on the simulated clock and a client's CertificateVerify.
+//! - [`verify_certificate_chain`], [`verify_client_signature`],
+//!   [`verify_certificate_verify13`]: checking a peer's chain on the
+//!   simulated clock and its CertificateVerify.
 //! - [`SessionStore`]: the bounded store of resumable sessions.
 //! - [`SecureRenegotiation`], [`RenegotiationPolicy`]: RFC 5746's state,
 //!   and the record layer's part in a renegotiation handshake.
@@ -50,7 +51,9 @@ pub use self::core::{Batch, Core, Input, State, Transcript, handshake_name};
 pub use self::keys::{HelloParams, Randoms, SessionKeys};
 pub use self::machine::{CLOSED, Declaration, FAILED, StateName, Transition, Transitions, Trigger};
 pub use self::names::alert_name;
-pub use self::peer_auth::{ChainCheck, verify_certificate_chain, verify_client_signature};
+pub use self::peer_auth::{
+    ChainCheck, verify_certificate_chain, verify_certificate_verify13, verify_client_signature,
+};
 pub use self::renegotiation::{RenegotiationPolicy, SecureRenegotiation};
 pub use self::store::SessionStore;
 pub use self::tls13::{Direction, Tls13Secrets, check_verify_data, expect_tls13};

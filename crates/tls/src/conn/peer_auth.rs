@@ -12,8 +12,11 @@ use super::{Core, certificate_error, crypto_error};
 use crate::cert::{CertError, Certificate, VerificationCache, leaf_matches_host, verify_chain};
 use crate::codec::hex;
 use crate::crypto::cipher::Side;
+use crate::crypto::key_schedule::HkdfHash;
 use crate::crypto::sign::{PublicKey, SignatureScheme};
+use crate::enums::SignatureScheme as CodePoint;
 use crate::error::{Error, PeerMisbehaved};
+use crate::msgs::tls13::{CertificateVerify, certificate_verify_content};
 
 /// What a chain is checked against.
 pub struct ChainCheck<'a> {
@@ -178,6 +181,71 @@ pub fn verify_client_signature(
                 .explain(
                     "The client signed the handshake so far with its certificate's key: a \
                      valid signature proves it holds that key, so the certificate is its own.",
+                )
+        },
+    );
+    verified.map_err(crypto_error)
+}
+
+/// RFC 8446 §4.4.3: checks the peer's TLS 1.3 CertificateVerify with the
+/// key of its verified chain, over the transcript up to the certificate
+/// (hashed with `hash`), and logs the check. The scheme must be one of
+/// those `offered` (the client's signature_algorithms, or the server's
+/// CertificateRequest) and one the key makes in TLS 1.3 (§4.2.3).
+///
+/// # Errors
+/// illegal_parameter for a scheme not offered or not of the key's type;
+/// decrypt_error when the signature does not verify.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the check needs the connection, the clock and the log beside its inputs"
+)]
+pub fn verify_certificate_verify13(
+    signer: Side,
+    key: &PublicKey,
+    offered: &[CodePoint],
+    verify: &CertificateVerify,
+    hash: HkdfHash,
+    core: &mut Core,
+    now: Instant,
+    tracer: &mut dyn Tracer,
+) -> Result<(), Error> {
+    let scheme = SignatureScheme::from_code_point(verify.scheme)
+        .filter(|s| offered.contains(&verify.scheme) && s.signs_tls13_with(key.key_type()))
+        .ok_or(PeerMisbehaved::IllegalParameter(
+            "CertificateVerify signature scheme",
+        ))?;
+    let transcript_hash = hash.hash(core.transcript.before_current());
+    let content = certificate_verify_content(signer, &transcript_hash);
+    if signer == Side::Client {
+        return verify_client_signature(
+            key,
+            scheme,
+            &content,
+            &format!(
+                "64 spaces + \"TLS 1.3, client CertificateVerify\" + 0 + transcript hash {}",
+                hex(&transcript_hash)
+            ),
+            &verify.signature,
+            core,
+            now,
+            tracer,
+        );
+    }
+    let verified = key.verify(scheme, &content, &verify.signature);
+    core.ctx.action(
+        now,
+        tracer,
+        "Verify the Certificate Verify signature",
+        |e| {
+            e.field("Signature Scheme", verify.scheme)
+                .field("Transcript Hash", hex(&transcript_hash))
+                .field("Signature", hex(&verify.signature))
+                .field("Result", if verified.is_ok() { "valid" } else { "invalid" })
+                .explain(
+                    "The server signed the hash of the handshake so far with its \
+                     certificate's key; a valid signature ties the certificate to this \
+                     handshake.",
                 )
         },
     );

@@ -5,7 +5,8 @@
 //! §4.7 and §7.4.1.4.1 (`digitally-signed` with SignatureAndHashAlgorithm),
 //! RFC 2246 §7.4.3 (the TLS 1.0/1.1 RSA form over MD5 ‖ SHA-1, without a
 //! DigestInfo), RFC 8017 §9.2 (EMSA-PKCS1-v1_5), RFC 6979 (deterministic
-//! ECDSA).
+//! ECDSA), RFC 8032 §5.1 (Ed25519), RFC 8422 §5.1.3 (EdDSA in TLS 1.2),
+//! RFC 8446 §4.2.3 (the TLS 1.3 schemes).
 
 use md5::Md5;
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
@@ -20,6 +21,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::CryptoError;
 use super::pem;
+use crate::enums::NamedGroup;
 use crate::enums::SignatureScheme as CodePoint;
 
 /// A signature algorithm tlsim can sign and verify with.
@@ -49,11 +51,14 @@ pub enum SignatureScheme {
     /// TLS 1.0/1.1 RSA: PKCS#1 v1.5 type 1 padding over the 36-byte
     /// MD5 ‖ SHA-1, with no DigestInfo (RFC 2246 §7.4.3).
     RsaPkcs1Md5Sha1,
+    /// PureEdDSA on edwards25519 (RFC 8032 §5.1; RFC 8446 §4.2.3
+    /// `ed25519`, RFC 8422 §5.1.3 in TLS 1.2): signs the message itself.
+    Ed25519,
 }
 
 impl SignatureScheme {
     /// Every scheme that has a TLS 1.2 code point.
-    const WITH_CODE_POINTS: [SignatureScheme; 10] = [
+    const WITH_CODE_POINTS: [SignatureScheme; 11] = [
         SignatureScheme::EcdsaSha256,
         SignatureScheme::EcdsaSha384,
         SignatureScheme::EcdsaSha1,
@@ -64,6 +69,7 @@ impl SignatureScheme {
         SignatureScheme::RsaPssSha256,
         SignatureScheme::RsaPssSha384,
         SignatureScheme::RsaPssSha512,
+        SignatureScheme::Ed25519,
     ];
 
     /// The TLS 1.2 `SignatureAndHashAlgorithm` (RFC 5246 §7.4.1.4.1) or
@@ -80,6 +86,7 @@ impl SignatureScheme {
             SignatureScheme::RsaPssSha256 => CodePoint::RsaPssRsaeSha256,
             SignatureScheme::RsaPssSha384 => CodePoint::RsaPssRsaeSha384,
             SignatureScheme::RsaPssSha512 => CodePoint::RsaPssRsaeSha512,
+            SignatureScheme::Ed25519 => CodePoint::Ed25519,
             SignatureScheme::RsaPkcs1Md5Sha1 => return None,
         })
     }
@@ -108,7 +115,7 @@ impl SignatureScheme {
         )
     }
 
-    /// Whether this is an ECDSA scheme (otherwise RSA).
+    /// Whether this is an ECDSA scheme.
     pub fn is_ecdsa(self) -> bool {
         matches!(
             self,
@@ -118,10 +125,15 @@ impl SignatureScheme {
         )
     }
 
+    /// Whether this is an RSA scheme (PKCS#1 v1.5 or PSS).
+    pub fn is_rsa(self) -> bool {
+        !self.is_ecdsa() && self != SignatureScheme::Ed25519
+    }
+
     /// Whether a server whose key is of `key_type` signs with this scheme
     /// in TLS 1.2: any RSA scheme with a code point for RSA keys; for ECDSA
-    /// the curve's own hash (P-256: SHA-256) or SHA-1, RFC 5246
-    /// §7.4.1.4.1's default.
+    /// the curve's own hash (P-256: SHA-256, P-384: SHA-384) or SHA-1,
+    /// RFC 5246 §7.4.1.4.1's default; ed25519 for an Ed25519 key.
     pub fn signs_with(self, key_type: KeyType) -> bool {
         match key_type {
             KeyType::EcdsaP256 => {
@@ -130,17 +142,27 @@ impl SignatureScheme {
                     SignatureScheme::EcdsaSha256 | SignatureScheme::EcdsaSha1
                 )
             }
-            KeyType::Rsa => !self.is_ecdsa() && self.code_point().is_some(),
+            KeyType::EcdsaP384 => {
+                matches!(
+                    self,
+                    SignatureScheme::EcdsaSha384 | SignatureScheme::EcdsaSha1
+                )
+            }
+            KeyType::Ed25519 => self == SignatureScheme::Ed25519,
+            KeyType::Rsa => self.is_rsa() && self.code_point().is_some(),
         }
     }
 
     /// Whether a key of `key_type` makes this scheme in a TLS 1.3
     /// CertificateVerify: RFC 8446 §4.2.3 ties each ECDSA scheme to its
-    /// curve (P-256: ecdsa_secp256r1_sha256) and forbids RSASSA-PKCS1-v1_5
-    /// and SHA-1 there, leaving RSA keys the RSASSA-PSS schemes.
+    /// curve (P-256: ecdsa_secp256r1_sha256, P-384: ecdsa_secp384r1_sha384)
+    /// and forbids RSASSA-PKCS1-v1_5 and SHA-1 there, leaving RSA keys the
+    /// RSASSA-PSS schemes.
     pub fn signs_tls13_with(self, key_type: KeyType) -> bool {
         match key_type {
             KeyType::EcdsaP256 => self == SignatureScheme::EcdsaSha256,
+            KeyType::EcdsaP384 => self == SignatureScheme::EcdsaSha384,
+            KeyType::Ed25519 => self == SignatureScheme::Ed25519,
             KeyType::Rsa => matches!(
                 self,
                 SignatureScheme::RsaPssSha256
@@ -151,20 +173,25 @@ impl SignatureScheme {
     }
 
     /// The scheme a server with `key_type` uses at `version` when TLS 1.2
-    /// leaves the choice to it: SHA-256 in TLS 1.2, the legacy forms before.
+    /// leaves the choice to it: the curve's hash (RSA: SHA-256) in TLS 1.2,
+    /// the legacy forms before. Ed25519 has the one scheme.
     pub fn default_for(key_type: KeyType, version: u16) -> Self {
         match (key_type, version >= super::TLS12) {
             (KeyType::EcdsaP256, true) => SignatureScheme::EcdsaSha256,
-            (KeyType::EcdsaP256, false) => SignatureScheme::EcdsaSha1,
+            (KeyType::EcdsaP384, true) => SignatureScheme::EcdsaSha384,
+            (KeyType::EcdsaP256 | KeyType::EcdsaP384, false) => SignatureScheme::EcdsaSha1,
+            (KeyType::Ed25519, _) => SignatureScheme::Ed25519,
             (KeyType::Rsa, true) => SignatureScheme::RsaPkcs1Sha256,
             (KeyType::Rsa, false) => SignatureScheme::RsaPkcs1Md5Sha1,
         }
     }
 
     /// The digest that is signed: the scheme's hash of `message`, or
-    /// MD5 ‖ SHA-1.
+    /// MD5 ‖ SHA-1; for Ed25519, which hashes inside the signature
+    /// (RFC 8032 §5.1.6), the message itself.
     pub fn digest(self, message: &[u8]) -> Vec<u8> {
         match self {
+            SignatureScheme::Ed25519 => message.to_vec(),
             SignatureScheme::EcdsaSha256
             | SignatureScheme::RsaPkcs1Sha256
             | SignatureScheme::RsaPssSha256 => Sha256::digest(message).to_vec(),
@@ -263,6 +290,24 @@ pub enum KeyType {
     EcdsaP256,
     /// RSA.
     Rsa,
+    /// ECDSA on P-384.
+    EcdsaP384,
+    /// Ed25519.
+    Ed25519,
+}
+
+impl KeyType {
+    /// The curve of an ECDSA key, which a TLS 1.0–1.2 client must list in
+    /// supported_groups for the server to sign ECDHE_ECDSA with it
+    /// (RFC 8422 §5.1.1, §5.3); `None` for RSA and Ed25519, which tlsim
+    /// signs with in TLS 1.3 alone.
+    pub fn ecdsa_curve(self) -> Option<NamedGroup> {
+        match self {
+            KeyType::EcdsaP256 => Some(NamedGroup::Secp256r1),
+            KeyType::EcdsaP384 => Some(NamedGroup::Secp384r1),
+            KeyType::Rsa | KeyType::Ed25519 => None,
+        }
+    }
 }
 
 /// A private key that signs ServerKeyExchange messages and certificates.
@@ -272,6 +317,10 @@ pub enum SigningKey {
     EcdsaP256(p256::ecdsa::SigningKey),
     /// An RSA key.
     Rsa(Box<rsa::PrivateKey>),
+    /// An ECDSA P-384 key.
+    EcdsaP384(p384::ecdsa::SigningKey),
+    /// An Ed25519 key.
+    Ed25519(Box<ed25519_dalek::SigningKey>),
 }
 
 /// A public key that verifies signatures.
@@ -281,6 +330,10 @@ pub enum PublicKey {
     EcdsaP256(p256::ecdsa::VerifyingKey),
     /// An RSA key.
     Rsa(Box<rsa::PublicKey>),
+    /// An ECDSA P-384 key.
+    EcdsaP384(p384::ecdsa::VerifyingKey),
+    /// An Ed25519 key.
+    Ed25519(ed25519_dalek::VerifyingKey),
 }
 
 impl SigningKey {
@@ -290,8 +343,22 @@ impl SigningKey {
         SigningKey::EcdsaP256(p256::ecdsa::SigningKey::generate_from_rng(rng))
     }
 
-    /// A key from a PEM file: `PRIVATE KEY` (PKCS#8, P-256 or RSA),
-    /// `EC PRIVATE KEY` (SEC1) or `RSA PRIVATE KEY` (PKCS#1).
+    /// A fresh P-384 key drawn from `rng`.
+    pub fn generate_p384<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        SigningKey::EcdsaP384(p384::ecdsa::SigningKey::generate_from_rng(rng))
+    }
+
+    /// A fresh Ed25519 key: its 32-byte seed (RFC 8032 §5.1.5) drawn
+    /// from `rng`.
+    pub fn generate_ed25519<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut seed = [0; 32];
+        rng.fill_bytes(&mut seed);
+        SigningKey::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&seed)))
+    }
+
+    /// A key from a PEM file: `PRIVATE KEY` (PKCS#8: P-256, P-384,
+    /// Ed25519 or RSA), `EC PRIVATE KEY` (SEC1, P-256 or P-384) or
+    /// `RSA PRIVATE KEY` (PKCS#1).
     pub fn from_pem(text: &str) -> Result<Self, CryptoError> {
         let block = pem::decode_first(text)?;
         match block.label.as_str() {
@@ -304,21 +371,35 @@ impl SigningKey {
         }
     }
 
-    /// A key from PKCS#8 `PrivateKeyInfo` DER (P-256 or RSA).
+    /// A key from PKCS#8 `PrivateKeyInfo` DER (P-256, P-384, Ed25519 or
+    /// RSA).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, CryptoError> {
         if let Ok(key) = p256::SecretKey::from_pkcs8_der(der) {
             return Ok(SigningKey::EcdsaP256(key.into()));
         }
+        if let Ok(key) = p384::SecretKey::from_pkcs8_der(der) {
+            return Ok(SigningKey::EcdsaP384(key.into()));
+        }
+        if let Some(seed) = ed25519_pkcs8_seed(der) {
+            return Ok(SigningKey::Ed25519(Box::new(
+                ed25519_dalek::SigningKey::from_bytes(&seed),
+            )));
+        }
         rsa::PrivateKey::from_pkcs8_der(der)
             .map(|k| SigningKey::Rsa(Box::new(k)))
-            .map_err(|_| CryptoError::BadKeyEncoding("not a P-256 or RSA PKCS#8 key"))
+            .map_err(|_| {
+                CryptoError::BadKeyEncoding("not a P-256, P-384, Ed25519 or RSA PKCS#8 key")
+            })
     }
 
-    /// A P-256 key from SEC1 `ECPrivateKey` DER (RFC 5915).
+    /// A P-256 or P-384 key from SEC1 `ECPrivateKey` DER (RFC 5915).
     pub fn from_sec1_der(der: &[u8]) -> Result<Self, CryptoError> {
+        if let Ok(key) = p384::SecretKey::from_sec1_der(der) {
+            return Ok(SigningKey::EcdsaP384(key.into()));
+        }
         p256::SecretKey::from_sec1_der(der)
             .map(|k| SigningKey::EcdsaP256(k.into()))
-            .map_err(|_| CryptoError::BadKeyEncoding("not a P-256 SEC1 key"))
+            .map_err(|_| CryptoError::BadKeyEncoding("not a P-256 or P-384 SEC1 key"))
     }
 
     /// An RSA key from PKCS#1 `RSAPrivateKey` DER.
@@ -342,7 +423,7 @@ impl SigningKey {
     pub fn decrypt_pkcs1v15(&self, ciphertext: &[u8]) -> Option<Vec<u8>> {
         match self {
             SigningKey::Rsa(key) => key.decrypt(Pkcs1v15Encrypt, ciphertext).ok(),
-            SigningKey::EcdsaP256(_) => None,
+            SigningKey::EcdsaP256(_) | SigningKey::EcdsaP384(_) | SigningKey::Ed25519(_) => None,
         }
     }
 
@@ -351,6 +432,8 @@ impl SigningKey {
         match self {
             SigningKey::EcdsaP256(_) => KeyType::EcdsaP256,
             SigningKey::Rsa(_) => KeyType::Rsa,
+            SigningKey::EcdsaP384(_) => KeyType::EcdsaP384,
+            SigningKey::Ed25519(_) => KeyType::Ed25519,
         }
     }
 
@@ -359,12 +442,14 @@ impl SigningKey {
         match self {
             SigningKey::EcdsaP256(k) => PublicKey::EcdsaP256(*k.verifying_key()),
             SigningKey::Rsa(k) => PublicKey::Rsa(Box::new(k.to_public_key())),
+            SigningKey::EcdsaP384(k) => PublicKey::EcdsaP384(*k.verifying_key()),
+            SigningKey::Ed25519(k) => PublicKey::Ed25519(k.verifying_key()),
         }
     }
 
-    /// Signs `message` with `scheme`. ECDSA is deterministic (RFC 6979)
-    /// and does not touch `rng`; RSA draws its blinding factor from `rng`
-    /// (the signature itself does not depend on it).
+    /// Signs `message` with `scheme`. ECDSA (RFC 6979) and Ed25519 are
+    /// deterministic and do not touch `rng`; RSA draws its blinding factor
+    /// from `rng` (the signature itself does not depend on it).
     ///
     /// A scheme of the other key type is
     /// [`CryptoError::UnsupportedSignatureAlgorithm`].
@@ -382,7 +467,18 @@ impl SigningKey {
                     .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm)?;
                 Ok(sig.as_bytes().to_vec())
             }
-            SigningKey::Rsa(key) if !scheme.is_ecdsa() => scheme
+            SigningKey::EcdsaP384(key) if scheme.is_ecdsa() => {
+                let sig: p384::ecdsa::DerSignature = key
+                    .sign_prehash(&digest)
+                    .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm)?;
+                Ok(sig.as_bytes().to_vec())
+            }
+            SigningKey::Ed25519(key) if scheme == SignatureScheme::Ed25519 => {
+                Ok(ed25519_dalek::Signer::sign(key.as_ref(), &digest)
+                    .to_bytes()
+                    .to_vec())
+            }
+            SigningKey::Rsa(key) if scheme.is_rsa() => scheme
                 .rsa_sign(key, &digest, rng)
                 .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
             _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
@@ -469,7 +565,9 @@ impl PublicKey {
             PublicKey::Rsa(key) => key
                 .encrypt(rng, Pkcs1v15Encrypt, plaintext)
                 .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
-            PublicKey::EcdsaP256(_) => Err(CryptoError::UnsupportedSignatureAlgorithm),
+            PublicKey::EcdsaP256(_) | PublicKey::EcdsaP384(_) | PublicKey::Ed25519(_) => {
+                Err(CryptoError::UnsupportedSignatureAlgorithm)
+            }
         }
     }
 
@@ -510,6 +608,22 @@ impl PublicKey {
             .map_err(|_| CryptoError::BadKeyEncoding("not a P-256 point"))
     }
 
+    /// A P-384 key from an uncompressed (or compressed) SEC1 point.
+    pub fn p384_from_sec1(point: &[u8]) -> Result<Self, CryptoError> {
+        p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+            .map(PublicKey::EcdsaP384)
+            .map_err(|_| CryptoError::BadKeyEncoding("not a P-384 point"))
+    }
+
+    /// An Ed25519 key from its 32-byte encoding (RFC 8032 §5.1.2).
+    pub fn ed25519_from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        <[u8; 32]>::try_from(bytes)
+            .ok()
+            .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+            .map(PublicKey::Ed25519)
+            .ok_or(CryptoError::BadKeyEncoding("not an Ed25519 public key"))
+    }
+
     /// An RSA key from PKCS#1 `RSAPublicKey` DER (the contents of an RSA
     /// SubjectPublicKeyInfo's BIT STRING).
     pub fn rsa_from_pkcs1_der(der: &[u8]) -> Result<Self, CryptoError> {
@@ -523,14 +637,19 @@ impl PublicKey {
         match self {
             PublicKey::EcdsaP256(_) => KeyType::EcdsaP256,
             PublicKey::Rsa(_) => KeyType::Rsa,
+            PublicKey::EcdsaP384(_) => KeyType::EcdsaP384,
+            PublicKey::Ed25519(_) => KeyType::Ed25519,
         }
     }
 
     /// The bytes of the SubjectPublicKeyInfo BIT STRING: the uncompressed
-    /// point for P-256, PKCS#1 `RSAPublicKey` DER for RSA.
+    /// point for P-256 and P-384, PKCS#1 `RSAPublicKey` DER for RSA, the
+    /// 32-byte key for Ed25519 (RFC 8410 §4).
     pub fn subject_public_key_bytes(&self) -> Vec<u8> {
         match self {
             PublicKey::EcdsaP256(k) => k.to_sec1_bytes().to_vec(),
+            PublicKey::EcdsaP384(k) => k.to_sec1_bytes().to_vec(),
+            PublicKey::Ed25519(k) => k.to_bytes().to_vec(),
             PublicKey::Rsa(k) => k
                 .to_pkcs1_der()
                 .map(|d| d.as_bytes().to_vec())
@@ -538,10 +657,12 @@ impl PublicKey {
         }
     }
 
-    /// The key size in bits (256 for P-256, the modulus size for RSA).
+    /// The key size in bits (256 for P-256 and Ed25519, 384 for P-384,
+    /// the modulus size for RSA).
     pub fn bits(&self) -> usize {
         match self {
-            PublicKey::EcdsaP256(_) => 256,
+            PublicKey::EcdsaP256(_) | PublicKey::Ed25519(_) => 256,
+            PublicKey::EcdsaP384(_) => 384,
             PublicKey::Rsa(k) => k.size() * 8,
         }
     }
@@ -565,12 +686,38 @@ impl PublicKey {
                 key.verify_prehash(&digest, &sig)
                     .map_err(|_| CryptoError::BadSignature)
             }
-            PublicKey::Rsa(key) if !scheme.is_ecdsa() => scheme
+            PublicKey::EcdsaP384(key) if scheme.is_ecdsa() => {
+                let sig = p384::ecdsa::DerSignature::from_bytes(signature)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                key.verify_prehash(&digest, &sig)
+                    .map_err(|_| CryptoError::BadSignature)
+            }
+            // RFC 8032 §5.1.7, with the checks of the strict form: no
+            // malleable S, no small-order key or R.
+            PublicKey::Ed25519(key) if scheme == SignatureScheme::Ed25519 => {
+                let sig = ed25519_dalek::Signature::from_slice(signature)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                key.verify_strict(&digest, &sig)
+                    .map_err(|_| CryptoError::BadSignature)
+            }
+            PublicKey::Rsa(key) if scheme.is_rsa() => scheme
                 .rsa_verify(key, &digest, signature)
                 .map_err(|_| CryptoError::BadSignature),
             _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
         }
     }
+}
+
+/// RFC 8410 §7: the seed of an Ed25519 PKCS#8 `OneAsymmetricKey`
+/// (version 0, id-Ed25519 without parameters, the CurvePrivateKey OCTET
+/// STRING inside the privateKey OCTET STRING, nothing after), if `der`
+/// is one.
+fn ed25519_pkcs8_seed(der: &[u8]) -> Option<[u8; 32]> {
+    const PREFIX: [u8; 16] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.strip_prefix(&PREFIX)?.try_into().ok()
 }
 
 /// RFC 8422 §5.4: the ServerKeyExchange signature covers
@@ -591,6 +738,7 @@ pub fn server_key_exchange_signed_content(
 mod tests {
     use tlsim_sim::RngStream;
 
+    use super::super::TLS12;
     use super::*;
 
     #[test]
@@ -781,7 +929,10 @@ mod tests {
             assert_eq!(Some(scheme.name()), code_point.name());
         }
         assert_eq!(SignatureScheme::RsaPkcs1Md5Sha1.code_point(), None);
-        assert_eq!(SignatureScheme::from_code_point(CodePoint::Ed25519), None);
+        assert_eq!(
+            SignatureScheme::from_code_point(CodePoint::Ed25519),
+            Some(SignatureScheme::Ed25519)
+        );
         assert_eq!(
             SignatureScheme::RsaPssSha256.code_point(),
             Some(CodePoint::from(0x0804))
@@ -915,6 +1066,122 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// RFC 8032 §7.1 TEST 1: the secret key, its public key, and the
+    /// signature of the empty message.
+    #[test]
+    fn ed25519_signs_rfc8032_test_1_and_rejects_changes() {
+        let seed: [u8; 32] =
+            unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+                .try_into()
+                .unwrap();
+        let key = SigningKey::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&seed)));
+        let public = key.public_key();
+        assert_eq!(
+            hex::encode(public.subject_public_key_bytes()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
+        let scheme = SignatureScheme::Ed25519;
+        let sig = key.sign(scheme, b"", &mut RngStream::new(0, "x")).unwrap();
+        assert_eq!(
+            hex::encode(&sig),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155\
+             5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        );
+        assert_eq!(public.verify(scheme, b"", &sig), Ok(()));
+        assert_eq!(
+            public.verify(scheme, b"x", &sig),
+            Err(CryptoError::BadSignature)
+        );
+        assert_eq!(
+            public.verify(scheme, b"", &sig[1..]),
+            Err(CryptoError::BadSignature)
+        );
+        assert_eq!(
+            public.verify(SignatureScheme::EcdsaSha256, b"", &sig),
+            Err(CryptoError::UnsupportedSignatureAlgorithm)
+        );
+        assert_eq!(
+            PublicKey::ed25519_from_bytes(&public.subject_public_key_bytes()),
+            Ok(public)
+        );
+    }
+
+    /// RFC 8410 §10.3's private key, whose public key is §10.1's.
+    #[test]
+    fn loads_an_ed25519_pkcs8_key() {
+        let key = SigningKey::from_pem(
+            "-----BEGIN PRIVATE KEY-----\n\
+             MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n\
+             -----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        assert_eq!(key.key_type(), KeyType::Ed25519);
+        assert_eq!(
+            hex::encode(key.public_key().subject_public_key_bytes()),
+            "19bf44096984cdfe8541bac167dc3b96c85086aa30b6b6cb0c5c38ad703166e1"
+        );
+        assert_eq!(ed25519_pkcs8_seed(&[0x30, 0x2e]), None);
+    }
+
+    #[test]
+    fn ecdsa_p384_signs_deterministically_with_sha384_and_loads_from_sec1() {
+        let key = SigningKey::generate_p384(&mut RngStream::new(4, "p384"));
+        assert_eq!(key.key_type(), KeyType::EcdsaP384);
+        let public = key.public_key();
+        assert_eq!(public.bits(), 384);
+        assert_eq!(public.subject_public_key_bytes().len(), 97);
+        let mut rng = RngStream::new(4, "sign");
+        let sig = key
+            .sign(SignatureScheme::EcdsaSha384, b"params", &mut rng)
+            .unwrap();
+        assert_eq!(
+            key.sign(SignatureScheme::EcdsaSha384, b"params", &mut rng),
+            Ok(sig.clone()),
+            "RFC 6979: the same signature every time"
+        );
+        assert_eq!(
+            public.verify(SignatureScheme::EcdsaSha384, b"params", &sig),
+            Ok(())
+        );
+        assert_eq!(
+            public.verify(SignatureScheme::EcdsaSha384, b"paramz", &sig),
+            Err(CryptoError::BadSignature)
+        );
+        assert_eq!(
+            PublicKey::p384_from_sec1(&public.subject_public_key_bytes()),
+            Ok(public.clone())
+        );
+        let SigningKey::EcdsaP384(inner) = &key else {
+            unreachable!()
+        };
+        let sec1 = p384::SecretKey::from(inner.as_nonzero_scalar())
+            .to_sec1_der()
+            .unwrap();
+        let loaded = SigningKey::from_pem(&pem::encode("EC PRIVATE KEY", &sec1)).unwrap();
+        assert_eq!(loaded.public_key(), public);
+    }
+
+    #[test]
+    fn each_key_makes_its_own_tls13_scheme_only() {
+        for (key_type, scheme) in [
+            (KeyType::EcdsaP384, SignatureScheme::EcdsaSha384),
+            (KeyType::Ed25519, SignatureScheme::Ed25519),
+        ] {
+            let tls13: Vec<_> = SignatureScheme::WITH_CODE_POINTS
+                .into_iter()
+                .filter(|s| s.signs_tls13_with(key_type))
+                .collect();
+            assert_eq!(tls13, [scheme], "RFC 8446 §4.2.3");
+            assert_eq!(SignatureScheme::default_for(key_type, TLS12), scheme);
+        }
+        assert_eq!(
+            KeyType::EcdsaP384.ecdsa_curve(),
+            Some(NamedGroup::Secp384r1)
+        );
+        assert_eq!(KeyType::Ed25519.ecdsa_curve(), None);
+        assert!(!SignatureScheme::Ed25519.signs_with(KeyType::Rsa));
     }
 
     #[test]

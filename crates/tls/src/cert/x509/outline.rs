@@ -80,6 +80,8 @@ pub fn outline(der: &[u8]) -> Result<Vec<OutlineField>, CertError> {
     let spki = tbs.read(der::SEQUENCE, "subjectPublicKeyInfo")?;
     let key = match parse_spki(spki.content)? {
         PublicKey::EcdsaP256(_) => "id-ecPublicKey, secp256r1".to_owned(),
+        PublicKey::EcdsaP384(_) => "id-ecPublicKey, secp384r1".to_owned(),
+        PublicKey::Ed25519(_) => "id-Ed25519".to_owned(),
         key @ PublicKey::Rsa(_) => format!("rsaEncryption, {} bits", key.bits()),
     };
     push(1, "subjectPublicKeyInfo", key, spki.whole);
