@@ -709,7 +709,12 @@ impl Core {
                 Some(_) => OUTER_CONTENT_TYPE,
                 None => typ,
             },
-            version: self.write_version,
+            // RFC 8446 §5.1: 0x0303 on every record but an initial Client
+            // Hello, 0-RTT records (before the version is known) included.
+            version: match self.tls13_encrypter {
+                Some(_) => LEGACY_RECORD_VERSION,
+                None => self.write_version,
+            },
             length: 0,
         }
         .encode(&mut record);
