@@ -5,66 +5,20 @@
 //! both directions, must be the captured record: content type, version,
 //! length and bytes; and the key log must be the capture's.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+
+#[path = "support/capture.rs"]
+mod capture;
+
+use capture::{assert_same_records, hex, records, replay, streams};
 
 const SERVER_PORT: u16 = 4433;
 
+/// Handshake, change cipher spec, alerts and application data.
+const MIN_RECORDS: usize = 6;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// One TLS record: content type, version, body.
-#[derive(Debug, PartialEq, Eq)]
-struct Record {
-    typ: u8,
-    version: u16,
-    body: Vec<u8>,
-}
-
-/// The TCP payload of a raw-IPv4 pcap in each direction (to the server,
-/// to the client), in sequence order; a segment seen twice counts once.
-fn streams(pcap: &[u8]) -> [Vec<u8>; 2] {
-    let mut segments: [BTreeMap<u32, Vec<u8>>; 2] = Default::default();
-    let mut at = 24;
-    while at + 16 <= pcap.len() {
-        let len = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
-        let packet = &pcap[at + 16..at + 16 + len];
-        at += 16 + len;
-        let ip_len = usize::from(packet[0] & 0x0f) * 4;
-        let tcp = &packet[ip_len..usize::from(u16::from_be_bytes([packet[2], packet[3]]))];
-        let dst_port = u16::from_be_bytes([tcp[2], tcp[3]]);
-        let seq = u32::from_be_bytes(tcp[4..8].try_into().unwrap());
-        let payload = &tcp[usize::from(tcp[12] >> 4) * 4..];
-        if !payload.is_empty() {
-            let direction = usize::from(dst_port != SERVER_PORT);
-            segments[direction]
-                .entry(seq)
-                .or_insert_with(|| payload.to_vec());
-        }
-    }
-    segments.map(|by_seq| by_seq.into_values().flatten().collect())
-}
-
-fn records(mut stream: &[u8]) -> Vec<Record> {
-    let mut out = Vec::new();
-    while stream.len() >= 5 {
-        let len = usize::from(u16::from_be_bytes([stream[3], stream[4]]));
-        out.push(Record {
-            typ: stream[0],
-            version: u16::from_be_bytes([stream[1], stream[2]]),
-            body: stream[5..5 + len].to_vec(),
-        });
-        stream = &stream[5 + len..];
-    }
-    assert!(stream.is_empty(), "a partial record at the end of a stream");
-    out
-}
-
-struct Replayed {
-    pcap: PathBuf,
-    keys: PathBuf,
 }
 
 /// The replay scenario, its files named from the repository root, so
@@ -75,75 +29,20 @@ fn scenario_text() -> String {
     text.replace("../tests/data/tlslite/", data.to_str().unwrap())
 }
 
-/// Runs scenario `text` into a folder of its own per test (`test`), since
-/// tests run in parallel.
-fn replay(test: &str, text: &str) -> Replayed {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("replay")
-        .join(test);
-    std::fs::create_dir_all(&dir).unwrap();
-    let scenario = dir.join("tls12-replay.ron");
-    std::fs::write(&scenario, text).unwrap();
-    let (pcap, keys) = (dir.join("replay.pcap"), dir.join("replay.keys"));
-    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
-        .arg("run")
-        .arg(&scenario)
-        .arg("--out")
-        .arg(dir.join("replay.txt"))
-        .arg("--pcap")
-        .arg(&pcap)
-        .arg("--keylog")
-        .arg(&keys)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Replayed { pcap, keys }
-}
-
-/// Every record, both ways, of `replayed` is that of `captured`.
-fn assert_same_records(captured: &[Vec<u8>; 2], replayed: &[Vec<u8>; 2]) {
-    for (direction, (captured, replayed)) in ["to the server", "to the client"]
-        .iter()
-        .zip(captured.iter().zip(replayed))
-    {
-        let (captured, replayed) = (records(captured), records(replayed));
-        // Handshake, change cipher spec, alerts and application data.
-        assert!(
-            captured.len() >= 6,
-            "{direction}: {} records",
-            captured.len()
-        );
-        for (i, (want, got)) in captured.iter().zip(&replayed).enumerate() {
-            assert_eq!(
-                (want.typ, want.version, want.body.len()),
-                (got.typ, got.version, got.body.len()),
-                "{direction}, record {i}: content type, version, length"
-            );
-            assert!(
-                want.body == got.body,
-                "{direction}, record {i} (type {}): bytes differ\n  captured {}\n  replayed {}",
-                want.typ,
-                hex(&want.body),
-                hex(&got.body)
-            );
-        }
-        assert_eq!(captured.len(), replayed.len(), "{direction}: record count");
-    }
-}
-
 fn captured() -> [Vec<u8>; 2] {
-    streams(&std::fs::read(root().join("tests/data/tlslite/gcm.pcap")).unwrap())
+    streams(
+        &std::fs::read(root().join("tests/data/tlslite/gcm.pcap")).unwrap(),
+        SERVER_PORT,
+    )
 }
 
 #[test]
 fn every_record_of_the_tlslite_capture_is_replayed_byte_for_byte() {
-    let replayed = streams(&std::fs::read(replay("records", &scenario_text()).pcap).unwrap());
-    assert_same_records(&captured(), &replayed);
+    let replayed = streams(
+        &std::fs::read(replay("records", &scenario_text()).pcap).unwrap(),
+        SERVER_PORT,
+    );
+    assert_same_records(&captured(), &replayed, MIN_RECORDS);
 }
 
 /// With only what a published capture gives (its key log and its
@@ -191,8 +90,11 @@ fn the_key_log_and_the_captured_key_exchange_suffice() {
         }
     }
     assert!(!text.contains("ephemeral_key") && text.matches(" master_secret: ").count() == 2);
-    let replayed = streams(&std::fs::read(replay("key-log", &text).pcap).unwrap());
-    assert_same_records(&captured, &replayed);
+    let replayed = streams(
+        &std::fs::read(replay("key-log", &text).pcap).unwrap(),
+        SERVER_PORT,
+    );
+    assert_same_records(&captured, &replayed, MIN_RECORDS);
 }
 
 #[test]
@@ -203,8 +105,4 @@ fn the_replayed_key_log_is_the_captured_one() {
         replayed.lines().any(|line| line == captured.trim_end()),
         "captured:\n{captured}replayed:\n{replayed}"
     );
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
