@@ -1,5 +1,5 @@
-//! Reading TLS records back out of a raw-IPv4 pcap (`LINKTYPE_RAW`), as
-//! tlsim and `tlsim connect` write them, for tests that compare records.
+//! The TLS records of each direction of a connection in a pcap, and
+//! comparing two captures record by record.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +11,9 @@ pub(crate) struct Record {
     pub(crate) body: Vec<u8>,
 }
 
-/// The TCP payload of a raw-IPv4 pcap in each direction (to the server on
-/// `server_port`, to the client), in sequence order; a segment seen twice
-/// counts once.
+/// The TCP payload of a raw-IPv4 pcap in each direction (to the server,
+/// to the client) of the connection to `server_port`, in sequence order; a
+/// segment seen twice counts once.
 pub(crate) fn streams(pcap: &[u8], server_port: u16) -> [Vec<u8>; 2] {
     let mut segments: [BTreeMap<u32, Vec<u8>>; 2] = Default::default();
     let mut at = 24;
@@ -23,10 +23,11 @@ pub(crate) fn streams(pcap: &[u8], server_port: u16) -> [Vec<u8>; 2] {
         at += 16 + len;
         let ip_len = usize::from(packet[0] & 0x0f) * 4;
         let tcp = &packet[ip_len..usize::from(u16::from_be_bytes([packet[2], packet[3]]))];
+        let src_port = u16::from_be_bytes([tcp[0], tcp[1]]);
         let dst_port = u16::from_be_bytes([tcp[2], tcp[3]]);
         let seq = u32::from_be_bytes(tcp[4..8].try_into().unwrap());
         let payload = &tcp[usize::from(tcp[12] >> 4) * 4..];
-        if !payload.is_empty() {
+        if !payload.is_empty() && (src_port == server_port || dst_port == server_port) {
             let direction = usize::from(dst_port != server_port);
             segments[direction]
                 .entry(seq)
@@ -36,7 +37,6 @@ pub(crate) fn streams(pcap: &[u8], server_port: u16) -> [Vec<u8>; 2] {
     segments.map(|by_seq| by_seq.into_values().flatten().collect())
 }
 
-/// The records of a stream, which must end on a whole record.
 pub(crate) fn records(mut stream: &[u8]) -> Vec<Record> {
     let mut out = Vec::new();
     while stream.len() >= 5 {
@@ -50,4 +50,43 @@ pub(crate) fn records(mut stream: &[u8]) -> Vec<Record> {
     }
     assert!(stream.is_empty(), "a partial record at the end of a stream");
     out
+}
+
+/// Every record, both ways, of `replayed` is that of `captured`, which
+/// holds at least `min_records` each way.
+pub(crate) fn assert_same_records(
+    captured: &[Vec<u8>; 2],
+    replayed: &[Vec<u8>; 2],
+    min_records: usize,
+) {
+    for (direction, (captured, replayed)) in ["to the server", "to the client"]
+        .iter()
+        .zip(captured.iter().zip(replayed))
+    {
+        let (captured, replayed) = (records(captured), records(replayed));
+        assert!(
+            captured.len() >= min_records,
+            "{direction}: {} records",
+            captured.len()
+        );
+        for (i, (want, got)) in captured.iter().zip(&replayed).enumerate() {
+            assert_eq!(
+                (want.typ, want.version, want.body.len()),
+                (got.typ, got.version, got.body.len()),
+                "{direction}, record {i}: content type, version, length"
+            );
+            assert!(
+                want.body == got.body,
+                "{direction}, record {i} (type {}): bytes differ\n  captured {}\n  replayed {}",
+                want.typ,
+                hex(&want.body),
+                hex(&got.body)
+            );
+        }
+        assert_eq!(captured.len(), replayed.len(), "{direction}: record count");
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -14,7 +14,9 @@ use ron::extensions::Extensions;
 
 use crate::locate::{self, at};
 use crate::names::{Declared, with_declared};
-use crate::schema::{Action, Cert, DistinguishedName, KeyKind, Scenario, TcpSettings, TlsClient};
+use crate::schema::{
+    Action, Cert, DistinguishedName, KeyKind, PinnedTicket, Scenario, TcpSettings, TlsClient,
+};
 use crate::units::Time;
 
 /// A scenario that could not be read or does not make sense.
@@ -786,6 +788,44 @@ fn check_len(
     }
 }
 
+/// `share_tickets_with` names another profile that keeps its own tickets.
+fn check_share_tickets_with(
+    s: &Scenario,
+    c: &TlsClient,
+    client_at: &locate::Path,
+) -> Result<(), Invalid> {
+    let Some(other) = &c.share_tickets_with else {
+        return Ok(());
+    };
+    match s.tls.clients.iter().find(|o| &o.name == other) {
+        Some(o) if o.name != c.name && o.share_tickets_with.is_none() => Ok(()),
+        Some(_) => Err((
+            client_at.clone().field("share_tickets_with"),
+            format!(
+                "TLS client {:?}: share_tickets_with {other:?} must name another profile \
+                 that keeps its own tickets",
+                c.name
+            ),
+        )),
+        None => Err((
+            client_at.clone().field("share_tickets_with"),
+            format!("TLS client {:?}: no TLS client profile {other:?}", c.name),
+        )),
+    }
+}
+
+/// RFC 8446 §4.6.1: `opaque ticket<1..2^16-1>`, `uint32 ticket_age_add`,
+/// `opaque ticket_nonce<0..255>`.
+fn check_pinned_tickets(path: locate::Path, tickets: &[PinnedTicket]) -> Result<(), Invalid> {
+    for (i, t) in tickets.iter().enumerate() {
+        let at = path.clone().index(i);
+        check_len(at.clone(), "ticket", &Some(t.ticket.clone()), 1..=65535)?;
+        check_len(at.clone(), "age_add", &Some(t.age_add.clone()), 4..=4)?;
+        check_len(at, "nonce", &Some(t.nonce.clone()), 0..=255)?;
+    }
+    Ok(())
+}
+
 fn check_ivs(path: locate::Path, ivs: &[Vec<u8>]) -> Result<(), Invalid> {
     match ivs.iter().position(|iv| iv.len() != 16) {
         Some(i) => Err((
@@ -934,6 +974,13 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
                 format!("byte {i} of rsa_padding is zero: PKCS #1 v1.5 padding bytes are nonzero"),
             ));
         }
+        check_len(
+            pins.clone(),
+            "legacy_session_id",
+            &c.pins.legacy_session_id,
+            0..=32,
+        )?;
+        check_share_tickets_with(s, c, &client_at)?;
         check_client_certificate(s, c, &client_at)?;
     }
     for (i, p) in s.tls.servers.iter().enumerate() {
@@ -1013,6 +1060,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             let tls13 = p.max_version.0 == tlsim_tls::enums::ProtocolVersion::Tls13;
             check_tickets(server_at.field("tickets"), tickets, tls13)?;
         }
+        check_pinned_tickets(pins.field("tickets"), &p.pins.tickets)?;
     }
     Ok(())
 }

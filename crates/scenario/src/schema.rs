@@ -1017,6 +1017,15 @@ pub struct TlsClient {
     /// false).
     #[serde(default)]
     pub early_data: bool,
+    /// Handshake messages sent together share records, as many as fit
+    /// (RFC 8446 §5.1), instead of one record each (default false).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub coalesce_handshake_records: bool,
+    /// TLS 1.3: keep and offer tickets with another client profile on the
+    /// same host, so that a connection of this profile resumes from a
+    /// ticket that profile's connection got (default: its own tickets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_tickets_with: Option<String>,
 }
 
 fn default_psk_modes() -> Vec<PskMode> {
@@ -1097,6 +1106,20 @@ pub struct ClientPins {
     /// group, IVs) is then the same on every seed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rng_seed: Option<u64>,
+    /// TLS 1.3: the Client Hello's legacy session ID (0 to 32 bytes)
+    /// instead of 32 random ones; `""` sends none, and then no
+    /// compatibility change_cipher_spec (RFC 8446 Appendix D.4).
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub legacy_session_id: Option<Vec<u8>>,
+    /// TLS 1.3: the ticket age reported in pre_shared_key (whole
+    /// milliseconds; RFC 8446 §4.2.11), instead of the time since the
+    /// ticket came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_age: Option<Time>,
 }
 
 /// An extension sent as given: `(code: "0x000f", data: "01")`.
@@ -1192,6 +1215,10 @@ pub struct TlsServer {
     /// CertificateRequest's certificate authorities.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_trust: Vec<CertName>,
+    /// Handshake messages sent together share records, as many as fit
+    /// (RFC 8446 §5.1), instead of one record each (default false).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub coalesce_handshake_records: bool,
 }
 
 /// Whether a server asks for a client certificate, and needs one.
@@ -1355,6 +1382,27 @@ pub struct ServerPins {
         skip_serializing_if = "Option::is_none"
     )]
     pub master_secret: Option<Vec<u8>>,
+    /// TLS 1.3: the NewSessionTickets' tickets as a trace shows them, in
+    /// order, instead of sealed ones; once all are sent, no more
+    /// NewSessionTickets are. The server remembers what each stands for
+    /// and resumes from it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tickets: Vec<PinnedTicket>,
+}
+
+/// A TLS 1.3 NewSessionTicket's fields as a trace shows them (hex).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedTicket {
+    /// `ticket` (1 to 65535 bytes).
+    #[serde(with = "crate::names::hex")]
+    pub ticket: Vec<u8>,
+    /// `ticket_age_add` (4 bytes).
+    #[serde(with = "crate::names::hex")]
+    pub age_add: Vec<u8>,
+    /// `ticket_nonce` (0 to 255 bytes).
+    #[serde(with = "crate::names::hex")]
+    pub nonce: Vec<u8>,
 }
 
 /// A recorded server's side of a connection, replayed: it sends the

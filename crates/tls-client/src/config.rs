@@ -105,6 +105,9 @@ pub struct ClientConfig {
     /// The certificate offered when a server asks for one; `None`: the
     /// client answers a CertificateRequest with an empty Certificate.
     pub client_certificate: Option<ClientCertificate>,
+    /// Handshake messages sent together share records, as many as fit
+    /// (RFC 8446 §5.1), instead of one record each.
+    pub coalesce_handshake_records: bool,
 }
 
 /// A client's certificate chain and the leaf's private key (RFC 5246
@@ -150,6 +153,7 @@ impl Default for ClientConfig {
             psk_modes: vec![PskKeyExchangeMode::PskDheKe],
             early_data: false,
             client_certificate: None,
+            coalesce_handshake_records: false,
         }
     }
 }
@@ -176,6 +180,14 @@ pub struct ClientPins {
     pub key_exchange: Option<Vec<u8>>,
     /// The master secret, from a key log, instead of the derived one.
     pub master_secret: Option<[u8; MASTER_SECRET_LEN]>,
+    /// TLS 1.3: the legacy session ID (RFC 8446 §4.1.2), instead of 32
+    /// random bytes; empty leaves the middlebox compatibility mode
+    /// (Appendix D.4), so no change_cipher_spec is sent.
+    pub legacy_session_id: Option<Vec<u8>>,
+    /// TLS 1.3: the ticket age in milliseconds reported in
+    /// pre_shared_key (RFC 8446 §4.2.11), instead of the time since the
+    /// ticket came.
+    pub ticket_age: Option<u32>,
 }
 
 /// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.

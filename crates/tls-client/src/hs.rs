@@ -158,6 +158,10 @@ fn send_client_hello(
         .unwrap_or_else(SessionId::empty);
     if let Some(offer) = &key_share {
         extensions.extend(offer.extensions.iter().cloned());
+        // An explicit order places the TLS 1.3 extensions too.
+        if config.extension_order.is_some() {
+            order_extensions(&config, &mut extensions);
+        }
         session_id = offer.legacy_session_id.clone();
         // RFC 5077 §3.4: a TLS 1.2 server that accepts the ticket echoes
         // the session ID actually sent.
@@ -179,7 +183,7 @@ fn send_client_hello(
     let mut key_share = key_share;
     // RFC 8446 §4.2.11: a ticket's pre_shared_key goes last.
     if let Some(offer) = &mut key_share {
-        crate::tls13::bind_psk(offer, &mut hello, core, now, tracer);
+        crate::tls13::bind_psk(&config, offer, &mut hello, core, now, tracer);
     }
     crate::renegotiation::bind_client_hello(core, &mut hello);
     core.queue_handshake(&HandshakeMessage::ClientHello(hello));
@@ -246,6 +250,13 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
                 data: data.clone(),
             }),
     );
+    order_extensions(config, &mut exts);
+    exts
+}
+
+/// Sorts `exts` by `config.extension_order`, then tlsim's own order; the
+/// sort is stable, so extensions named by neither keep their places.
+fn order_extensions(config: &ClientConfig, exts: &mut [ClientExtension]) {
     let rank = |typ: ExtensionType| -> (usize, usize) {
         let explicit = config
             .extension_order
@@ -259,7 +270,6 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
         (explicit, default)
     };
     exts.sort_by_key(|e| rank(e.ext_type()));
-    exts
 }
 
 /// Waiting for the Server Hello.

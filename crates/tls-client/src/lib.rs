@@ -79,6 +79,9 @@ impl ClientConnection {
         if let Some(master_secret) = config.pins.master_secret {
             core.pin_master_secret(master_secret);
         }
+        if config.coalesce_handshake_records {
+            core.coalesce_handshake_records();
+        }
         ClientConnection {
             conn: Connection::new(
                 core,

@@ -69,6 +69,7 @@ pub(crate) struct Offer {
 /// RFC 8446 §4.2.11: appends the offered ticket's pre_shared_key, last,
 /// to `hello`.
 pub(crate) fn bind_psk(
+    config: &ClientConfig,
     offer: &mut Offer,
     hello: &mut ClientHello,
     core: &mut Core,
@@ -76,7 +77,7 @@ pub(crate) fn bind_psk(
     tracer: &mut dyn Tracer,
 ) {
     if let Some(psk) = &mut offer.psk {
-        tls13_psk::bind(psk, hello, core, now, tracer);
+        tls13_psk::bind(psk, config.pins.ticket_age, hello, core, now, tracer);
     }
 }
 
@@ -142,20 +143,36 @@ pub(crate) fn offer(
             SignatureScheme::EcdsaSecp256r1Sha256,
         ]));
     }
-    let mut session_id = [0u8; 32];
-    core.rng.fill(&mut session_id);
+    let legacy_session_id = legacy_session_id(config, core);
     let psk = tls13_psk::take_ticket(config, now).map(|(psk, psk_extensions)| {
         extensions.extend(psk_extensions);
         psk
     });
     Some(Offer {
         extensions,
-        legacy_session_id: SessionId::new(&session_id).expect("32 bytes"),
+        legacy_session_id,
         secret,
         retried_suite: None,
         psk,
         early_data_sent: false,
     })
+}
+
+/// RFC 8446 Appendix D.4: 32 random bytes put the client in the
+/// middlebox compatibility mode; a pinned ID is sent as it is, and an
+/// empty one leaves the mode, so no change_cipher_spec follows.
+fn legacy_session_id(config: &ClientConfig, core: &mut Core) -> SessionId {
+    if let Some(pinned) = config.pins.legacy_session_id.as_deref() {
+        if pinned.is_empty() {
+            core.leave_compatibility_mode();
+        }
+        if let Some(id) = SessionId::new(pinned) {
+            return id;
+        }
+    }
+    let mut session_id = [0u8; 32];
+    core.rng.fill(&mut session_id);
+    SessionId::new(&session_id).expect("32 bytes")
 }
 
 /// RFC 8446 §4.1.4: answers a HelloRetryRequest with a second Client
@@ -478,6 +495,12 @@ impl State for ExpectEncryptedExtensions {
                     }
                     _ => return Err(PeerMisbehaved::IllegalParameter("ALPN").into()),
                 },
+                // RFC 8446 §4.2.7: the server's groups, for later
+                // connections; and answers to extensions sent as given.
+                ServerExtension::Unknown { typ, .. } => {
+                    (*typ == ExtensionType::SupportedGroups && !config.groups.is_empty())
+                        || config.opaque_extensions.iter().any(|(t, _)| t == typ)
+                }
                 _ => false,
             };
             if !offered {

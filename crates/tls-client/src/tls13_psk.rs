@@ -82,6 +82,7 @@ pub(crate) fn take_ticket(
 /// (§4.2.11.2).
 pub(crate) fn bind(
     offer: &mut PskOffer,
+    pinned_age: Option<u32>,
     hello: &mut ClientHello,
     core: &mut Core,
     now: Instant,
@@ -89,16 +90,22 @@ pub(crate) fn bind(
 ) {
     let hash = offer.suite.hash;
     let early = core.tls13_early_secret(now, tracer, hash, Some(&offer.ticket.psk));
+    let age_ms = match pinned_age {
+        Some(age) => u64::from(age),
+        None => offer.ticket.age_ms(now),
+    };
     let mut offered = OfferedPsks {
         identities: vec![PskIdentity {
             identity: offer.ticket.ticket.clone(),
-            obfuscated_ticket_age: offer.ticket.obfuscated_age(now),
+            // RFC 8446 §4.2.11: the age in milliseconds plus age_add,
+            // modulo 2^32.
+            obfuscated_ticket_age: (age_ms as u32).wrapping_add(offer.ticket.age_add),
         }],
         binders: vec![PskBinder(vec![0; hash.output_len()])],
     };
     core.ctx.action(now, tracer, "Offer a session ticket", |e| {
         e.field("Ticket", hex(&offer.ticket.ticket))
-            .field("Ticket Age", format!("{} ms", offer.ticket.age_ms(now)))
+            .field("Ticket Age", format!("{age_ms} ms"))
             .field(
                 "Obfuscated Ticket Age",
                 offered.identities[0].obfuscated_ticket_age,

@@ -227,6 +227,7 @@ fn configs(pki: &Pki, flow: Flow) -> (ClientConfig, ServerConfig) {
                     lifetime: 7200,
                     max_early_data_size: 1024,
                     key: Tls13TicketKey::new(&[7; 16]),
+                    pinned: None,
                 });
                 // A first handshake leaves the ticket to resume with.
                 let mut first = Pair::new(client.clone(), server.clone());

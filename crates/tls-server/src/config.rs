@@ -10,6 +10,8 @@ use tlsim_tls::crypto::sign::SigningKey;
 use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
 use tlsim_tls::crypto::ticket::Tls13TicketKey;
 use tlsim_tls::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+
+use crate::tls13_pins::PinnedTickets;
 pub use tlsim_tls::record::DEFAULT_MAX_HANDSHAKE_LEN;
 
 /// The server's configuration.
@@ -63,6 +65,9 @@ pub struct ServerConfig {
     pub opaque_extensions: Vec<(ExtensionType, Vec<u8>)>,
     /// Pinned random values, to reproduce a transcript.
     pub pins: ServerPins,
+    /// Handshake messages sent together share records, as many as fit
+    /// (RFC 8446 §5.1), instead of one record each.
+    pub coalesce_handshake_records: bool,
     /// RFC 8446 §4.2.2: a HelloRetryRequest carries a cookie, which the
     /// second Client Hello must echo.
     pub hello_retry_cookie: bool,
@@ -91,6 +96,10 @@ pub struct Tls13TicketConfig {
     pub max_early_data_size: u32,
     /// The key tickets are sealed with.
     pub key: Tls13TicketKey,
+    /// Tickets sent as a trace shows them before sealed ones, and those
+    /// that this server and others sent, to resume from; `None`: sealed
+    /// tickets only.
+    pub pinned: Option<Arc<Mutex<PinnedTickets>>>,
 }
 
 impl ServerConfig {
@@ -119,6 +128,7 @@ impl ServerConfig {
             client_auth: ClientAuth::default(),
             hello_retry_cookie: false,
             renegotiation: RenegotiationPolicy::Refuse,
+            coalesce_handshake_records: false,
         }
     }
 }
@@ -178,12 +188,13 @@ pub struct ServerPins {
     pub ephemeral_private_key: Option<Vec<u8>>,
     /// The explicit IVs of the server's CBC records, in order.
     pub cbc_ivs: Option<Vec<[u8; AES_BLOCK_LEN]>>,
-    /// The salt of an RSA-PSS Server Key Exchange signature (as long as
-    /// the hash).
+    /// The salt of an RSA-PSS Server Key Exchange or TLS 1.3
+    /// CertificateVerify signature (as long as the hash).
     pub pss_salt: Option<Vec<u8>>,
-    /// The Server Key Exchange's ECDH public point and signature as
-    /// captured, for a capture whose key log is known but whose keys are
-    /// not (an ECDSA signature cannot be made again otherwise).
+    /// The Server Key Exchange's ECDH public point and signature (or the
+    /// TLS 1.3 CertificateVerify's signature) as captured, for a capture
+    /// whose key log is known but whose keys are not (an ECDSA signature
+    /// cannot be made again otherwise).
     pub ephemeral_public: Option<Vec<u8>>,
     /// See [`ephemeral_public`](Self::ephemeral_public).
     pub signature: Option<Vec<u8>>,

@@ -40,6 +40,7 @@ mod ticket;
 mod tls13;
 mod tls13_checks;
 mod tls13_cookie;
+mod tls13_pins;
 mod tls13_psk;
 
 use std::ops::{Deref, DerefMut};
@@ -52,6 +53,7 @@ use tlsim_tls::enums::ProtocolVersion;
 pub use config::{
     ClientAuth, ClientAuthPolicy, ServerConfig, ServerPins, ServerSessionCache, TicketPolicy,
 };
+pub use tls13_pins::{IssuedTickets, PinnedTicket, PinnedTickets};
 
 /// One server connection; the methods shared with the client, from
 /// [`handle_bytes`](Connection::handle_bytes) to
@@ -71,6 +73,9 @@ impl ServerConnection {
         }
         if let Some(master_secret) = config.pins.master_secret {
             core.pin_master_secret(master_secret);
+        }
+        if config.coalesce_handshake_records {
+            core.coalesce_handshake_records();
         }
         ServerConnection {
             conn: Connection::new(

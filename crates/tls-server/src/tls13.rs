@@ -292,6 +292,7 @@ pub(crate) fn handle_client_hello(
         // RFC 8446 §4.2.11: the index of the identity accepted.
         extensions.push(SelectedPsk(0).to_server_extension());
     }
+    crate::tls13_pins::order_extensions(&config, &mut extensions);
     // RFC 8446 §4.1.3: legacy_version 0x0303, the client's legacy session
     // ID echoed, the real version in supported_versions.
     let server_hello = ServerHello {
@@ -363,6 +364,10 @@ pub(crate) fn handle_client_hello(
         // RFC 8446 §4.2.10: early_data in EncryptedExtensions accepts.
         extensions.push(EarlyDataOffer.to_server_extension());
     }
+    extensions.extend(crate::tls13_pins::opaque_encrypted_extensions(
+        &config, hello,
+    ));
+    crate::tls13_pins::order_extensions(&config, &mut extensions);
     core.queue_tls13(&Tls13Message::EncryptedExtensions(EncryptedExtensions {
         extensions,
     }));
@@ -485,10 +490,7 @@ fn send_certificate(
     )));
     let transcript_hash = suite.hash.hash(core.transcript.all());
     let content = certificate_verify_content(Side::Server, &transcript_hash);
-    let signature = config
-        .signing_key
-        .sign(scheme, &content, &mut core.rng)
-        .map_err(crypto_error)?;
+    let signature = sign_certificate_verify(config, scheme, &content, core)?;
     core.ctx
         .action(now, tracer, "Sign the Certificate Verify", |e| {
             e.field("Signature Scheme", scheme_code_point(scheme))
@@ -508,6 +510,25 @@ fn send_certificate(
         signature,
     }));
     Ok(())
+}
+
+/// The CertificateVerify signature: the pinned one, or one made with the
+/// pinned RSA-PSS salt (RFC 8017 §9.1.1), or a fresh one.
+fn sign_certificate_verify(
+    config: &ServerConfig,
+    scheme: sign::SignatureScheme,
+    content: &[u8],
+    core: &mut Core,
+) -> Result<Vec<u8>, Error> {
+    let key = &config.signing_key;
+    match (&config.pins.signature, &config.pins.pss_salt) {
+        (Some(pinned), _) => Ok(pinned.clone()),
+        (None, Some(salt)) if scheme.is_pss() => {
+            key.sign_with_pss_salt(scheme, content, salt, &mut core.rng)
+        }
+        _ => key.sign(scheme, content, &mut core.rng),
+    }
+    .map_err(crypto_error)
 }
 
 /// RFC 8446 §4.5: 0-RTT data accepted, waiting for EndOfEarlyData under

@@ -98,7 +98,7 @@ pub(crate) fn accept_psk(
         .0;
     let identity = &offered.identities[0];
     let now_ms = now.as_nanos() / 1_000_000;
-    let judged = match tickets.key.open(&identity.identity) {
+    let judged = match crate::tls13_pins::open_ticket(tickets, &identity.identity) {
         None => Err("the ticket does not decrypt under this server's key"),
         Some(t) if now_ms.saturating_sub(t.issued_ms) > u64::from(t.lifetime) * 1000 => {
             Err("the ticket is older than its lifetime")
@@ -222,12 +222,17 @@ pub(crate) fn send_tickets(
     let transcript_hash = secrets.suite.hash.hash(core.transcript.all());
     let resumption_master = core.tls13_resumption_master(now, tracer, secrets, &transcript_hash);
     for index in 0..tickets.count {
-        let nonce = vec![index];
+        let pinned = crate::tls13_pins::next_ticket(tickets);
+        let nonce = match &pinned {
+            Some(pinned) => pinned.nonce.clone(),
+            None => vec![index],
+        };
         let psk =
             core.tls13_ticket_psk(now, tracer, secrets.suite.hash, &resumption_master, &nonce);
-        let age_add = core.rng.u32();
-        let mut seal_nonce = [0u8; TICKET_NONCE_LEN];
-        core.rng.fill(&mut seal_nonce);
+        let age_add = match &pinned {
+            Some(pinned) => pinned.age_add,
+            None => core.rng.u32(),
+        };
         let contents = TicketContents {
             suite: secrets.suite.suite,
             psk,
@@ -236,7 +241,17 @@ pub(crate) fn send_tickets(
             age_add,
             max_early_data_size: tickets.max_early_data_size,
         };
-        let ticket = tickets.key.seal(&contents, seal_nonce);
+        let ticket = match pinned {
+            Some(pinned) => {
+                crate::tls13_pins::remember(tickets, &pinned.ticket, contents);
+                pinned.ticket
+            }
+            None => {
+                let mut seal_nonce = [0u8; TICKET_NONCE_LEN];
+                core.rng.fill(&mut seal_nonce);
+                tickets.key.seal(&contents, seal_nonce)
+            }
+        };
         core.ctx.action(now, tracer, "Issue a session ticket", |e| {
             e.field("Ticket Lifetime", format!("{} s", tickets.lifetime))
                 .field("Ticket Age Add", age_add)

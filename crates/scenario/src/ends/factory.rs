@@ -18,7 +18,8 @@ use tlsim_tls_client::{ClientCertificate, ClientConfig, ClientConnection, Client
 use tlsim_tls_script::{Conversation, Script};
 use tlsim_tls_server::config::Tls13TicketConfig;
 use tlsim_tls_server::{
-    ClientAuth, ClientAuthPolicy, ServerConfig, ServerConnection, ServerSessionCache, TicketPolicy,
+    ClientAuth, ClientAuthPolicy, IssuedTickets, PinnedTicket, PinnedTickets, ServerConfig,
+    ServerConnection, ServerSessionCache, TicketPolicy,
 };
 
 use super::ConnectionEnd;
@@ -30,7 +31,8 @@ use super::tls::{NoApp, Tls, TlsEnd};
 use crate::CertName;
 use crate::pki::Built;
 use crate::schema::{
-    ClientApp, ClientAuthMode, Data, OpaqueExtension, Renegotiation, Scenario, ServerApp, Tickets,
+    self, ClientApp, ClientAuthMode, Data, OpaqueExtension, Renegotiation, Scenario, ServerApp,
+    Tickets,
     TlsClient, TlsServer,
 };
 use crate::units::Time;
@@ -54,6 +56,10 @@ pub(crate) struct Factory<'a> {
     /// Server configurations by (profile, host, port): each listener keeps
     /// its own session cache.
     servers: BTreeMap<(String, String, u16), Arc<ServerConfig>>,
+    /// What the pinned TLS 1.3 tickets sent stand for, shared by every
+    /// server of the scenario, so that one resumes from a ticket another
+    /// sent (a replayed trace's second connection).
+    issued_tickets: IssuedTickets,
 }
 
 /// What a connecting end runs above TCP, as its `Connect` step says.
@@ -88,6 +94,7 @@ impl<'a> Factory<'a> {
             server_keylog: false,
             clients: BTreeMap::new(),
             servers: BTreeMap::new(),
+            issued_tickets: IssuedTickets::default(),
         }
     }
 
@@ -180,19 +187,32 @@ impl<'a> Factory<'a> {
                 key_exchange: (p.pins.ephemeral_public.clone())
                     .or_else(|| p.pins.encrypted_pre_master.clone()),
                 master_secret: master_secret(&p.pins.master_secret),
+                legacy_session_id: p.pins.legacy_session_id.clone(),
+                ticket_age: (p.pins.ticket_age)
+                    .map(|age| u32::try_from(age.0.as_nanos() / 1_000_000).unwrap_or(u32::MAX)),
             },
-            tickets: p
-                .resume
-                .then(|| Arc::new(Mutex::new(TicketStore::default()))),
+            tickets: self.ticket_store(p, host),
             psk_modes: p.psk_modes.iter().map(|m| m.0).collect(),
             early_data: p.early_data,
             client_certificate: p.key.as_ref().map(|key| ClientCertificate {
                 chain: self.certs(&p.chain),
                 signing_key: self.pki.keys[&key.0].clone(),
             }),
+            coalesce_handshake_records: p.coalesce_handshake_records,
         });
         self.clients.insert(key, config.clone());
         config
+    }
+
+    /// The TLS 1.3 tickets a client profile keeps on `host`: its own, or
+    /// those of the profile it shares them with.
+    fn ticket_store(&mut self, p: &TlsClient, host: &str) -> Option<Arc<Mutex<TicketStore>>> {
+        match &p.share_tickets_with {
+            Some(other) => self.client_config(other, host).tickets.clone(),
+            None => p
+                .resume
+                .then(|| Arc::new(Mutex::new(TicketStore::default()))),
+        }
     }
 
     fn server_config(&mut self, profile: &str, host: &str, port: u16) -> Arc<ServerConfig> {
@@ -246,6 +266,7 @@ impl<'a> Factory<'a> {
                 lifetime: whole_seconds(t.lifetime),
                 max_early_data_size: t.max_early_data_size,
                 key: self.ticket_key(profile, p.pins.ticket_key.as_deref()),
+                pinned: self.pinned_tickets(&p.pins.tickets),
             }),
             client_auth: ClientAuth {
                 policy: match p.client_auth {
@@ -258,6 +279,7 @@ impl<'a> Factory<'a> {
             },
             hello_retry_cookie: p.hello_retry_cookie,
             renegotiation: renegotiation_policy(p.renegotiation),
+            coalesce_handshake_records: p.coalesce_handshake_records,
         });
         self.servers.insert(key, config.clone());
         config
@@ -294,6 +316,33 @@ impl<'a> Factory<'a> {
             lifetime_hint: whole_seconds(tickets.lifetime_hint.unwrap_or(tickets.lifetime)),
             now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
         }
+    }
+
+    /// A server profile's pinned NewSessionTickets and the tickets it
+    /// resumes from; `None` when no server of the scenario pins tickets.
+    fn pinned_tickets(
+        &self,
+        tickets: &[schema::PinnedTicket],
+    ) -> Option<Arc<Mutex<PinnedTickets>>> {
+        let servers = &self.scenario.tls.servers;
+        if servers.iter().all(|s| s.pins.tickets.is_empty()) {
+            return None;
+        }
+        let tickets = (tickets.iter())
+            .map(|t| PinnedTicket {
+                ticket: t.ticket.clone(),
+                age_add: t
+                    .age_add
+                    .as_slice()
+                    .try_into()
+                    .map_or(0, u32::from_be_bytes),
+                nonce: t.nonce.clone(),
+            })
+            .collect();
+        Some(Arc::new(Mutex::new(PinnedTickets::new(
+            tickets,
+            self.issued_tickets.clone(),
+        ))))
     }
 
     /// A server profile's ticket key: the pinned one, or 16 bytes of a

@@ -297,6 +297,11 @@ pub struct Core {
     handshake_buf: Vec<u8>,
     /// End offset of each message in `handshake_buf`.
     message_ends: Vec<usize>,
+    /// Messages queued together share records (see
+    /// [`coalesce_handshake_records`](Self::coalesce_handshake_records)).
+    coalesce_handshake: bool,
+    /// RFC 8446 Appendix D.4: dummy change_cipher_spec records are sent.
+    compatibility_mode: bool,
     events: VecDeque<TlsEvent>,
     received: Vec<u8>,
     unsent: Vec<u8>,
@@ -371,6 +376,8 @@ impl Core {
             flight: Batch::default(),
             handshake_buf: Vec::new(),
             message_ends: Vec::new(),
+            coalesce_handshake: false,
+            compatibility_mode: true,
             events: VecDeque::new(),
             received: Vec::new(),
             unsent: Vec::new(),
@@ -411,6 +418,21 @@ impl Core {
     /// but whose ephemeral keys are not can be reproduced.
     pub fn pin_master_secret(&mut self, master_secret: [u8; MASTER_SECRET_LEN]) {
         self.pinned_master_secret = Some(master_secret);
+    }
+
+    /// Writes the handshake messages queued under the same keys into as
+    /// few records as they fit (RFC 8446 §5.1, RFC 5246 §6.2.1: messages
+    /// "MAY be coalesced into a single" record), as traces such as RFC
+    /// 8448's do, instead of one record per message.
+    pub fn coalesce_handshake_records(&mut self) {
+        self.coalesce_handshake = true;
+    }
+
+    /// RFC 8446 Appendix D.4: a client that sends no legacy session ID is
+    /// not in the middlebox compatibility mode, and sends no dummy
+    /// change_cipher_spec.
+    pub fn leave_compatibility_mode(&mut self) {
+        self.compatibility_mode = false;
     }
 
     /// Fixes the negotiated version: records are written with it from now
@@ -682,6 +704,9 @@ impl Core {
     /// change_cipher_spec, a plaintext record of the single byte 1 that
     /// changes no keys.
     pub fn queue_compatibility_change_cipher_spec(&mut self, tracing: bool) {
+        if !self.compatibility_mode {
+            return;
+        }
         self.seal_handshake(tracing);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
         self.flight.name("Change Cipher Spec".to_owned());
@@ -707,7 +732,11 @@ impl Core {
         }
         let buf = std::mem::take(&mut self.handshake_buf);
         let mut start = 0;
-        for end in std::mem::take(&mut self.message_ends) {
+        let mut ends = std::mem::take(&mut self.message_ends);
+        if self.coalesce_handshake {
+            ends = vec![buf.len()];
+        }
+        for end in ends {
             for chunk in buf[start..end].chunks(MAX_PLAINTEXT_LEN) {
                 self.write_record(ContentType::Handshake, chunk, tracing);
             }
@@ -725,7 +754,12 @@ impl Core {
                 Some(_) => OUTER_CONTENT_TYPE,
                 None => typ,
             },
-            version: self.write_version,
+            // RFC 8446 §5.1: 0x0303 on every record but an initial Client
+            // Hello, 0-RTT records (before the version is known) included.
+            version: match self.tls13_encrypter {
+                Some(_) => LEGACY_RECORD_VERSION,
+                None => self.write_version,
+            },
             length: 0,
         }
         .encode(&mut record);

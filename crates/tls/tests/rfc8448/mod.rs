@@ -1,6 +1,11 @@
 //! What the RFC 8448 trace tests share: hex as the RFC prints it, the
 //! protected records' bodies, traffic keys, the suite of the traces.
 
+#[allow(dead_code, reason = "each test uses the trace of its section")]
+pub(crate) mod resumed_0rtt;
+#[allow(dead_code, reason = "each test uses the trace of its section")]
+pub(crate) mod simple_1rtt;
+
 use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, TrafficKeys};
 use tlsim_tls::enums::CipherSuite;
 

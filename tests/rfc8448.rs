@@ -1,0 +1,163 @@
+//! RFC 8448's traces replayed through the actors: `scenarios/rfc8448-1rtt.ron`
+//! (§3, "Simple 1-RTT Handshake") and `scenarios/rfc8448-0rtt.ron` (§4,
+//! "Resumed 0-RTT Handshake", after the §3 connection that leaves its
+//! ticket) pin the trace's randoms, keys, certificate, signature salt and
+//! ticket. Every TLS record tlsim writes, both ways, must be the RFC's,
+//! and every secret of the key log too.
+
+use std::path::Path;
+
+#[path = "support/capture.rs"]
+mod capture;
+#[path = "support/pcap.rs"]
+mod pcap;
+#[allow(dead_code, reason = "the trace's values this test does not compare")]
+#[path = "../crates/tls/tests/rfc8448/mod.rs"]
+mod rfc8448;
+
+use capture::{Replayed, replay};
+use pcap::{assert_same_records, streams};
+use rfc8448::{h, resumed_0rtt, simple_1rtt};
+
+/// The port of the §3 connection, and of the §4 one.
+const FIRST_PORT: u16 = 4433;
+const RESUMED_PORT: u16 = 4434;
+
+/// Hello, Finished, application data, close_notify.
+const MIN_RECORDS: usize = 4;
+
+/// The scenario `name`, its files named from the repository root.
+fn run(name: &str) -> Replayed {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(format!("scenarios/{name}.ron"))).unwrap();
+    let data = root.join("tests/data/");
+    replay(
+        name,
+        &text.replace("../tests/data/", data.to_str().unwrap()),
+    )
+}
+
+/// A plaintext record of `typ` holding `message` (RFC 8446 §5.1).
+fn plaintext(typ: u8, version: [u8; 2], message: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(message.len()).unwrap().to_be_bytes();
+    [&[typ, version[0], version[1], len[0], len[1]][..], message].concat()
+}
+
+/// The §3 connection as the RFC prints it: to the server, to the client.
+fn simple_1rtt_streams() -> [Vec<u8>; 2] {
+    use simple_1rtt::*;
+    [
+        [
+            // RFC 8446 §5.1: a first Client Hello may carry 0x0301.
+            plaintext(22, [3, 1], &h(CLIENT_HELLO)),
+            h(CLIENT_FINISHED_RECORD),
+            h(CLIENT_APP_RECORD),
+            h(CLIENT_ALERT_RECORD),
+        ]
+        .concat(),
+        [
+            plaintext(22, [3, 3], &h(SERVER_HELLO)),
+            h(SERVER_FLIGHT_RECORD),
+            h(NEW_SESSION_TICKET_RECORD),
+            h(SERVER_APP_RECORD),
+            h(SERVER_ALERT_RECORD),
+        ]
+        .concat(),
+    ]
+}
+
+/// `(label, secret)` pairs as an NSS key log holds them for the
+/// connection whose Client Hello is `client_hello`.
+fn key_log_lines(client_hello: &[u8], secrets: &[(&str, &str)]) -> Vec<String> {
+    let client_random = capture::hex(&client_hello[6..38]);
+    secrets
+        .iter()
+        .map(|(label, secret)| format!("{label} {client_random} {}", capture::hex(&h(secret))))
+        .collect()
+}
+
+fn assert_key_log_has(keys: &Path, lines: &[String]) {
+    let log = std::fs::read_to_string(keys).unwrap();
+    for line in lines {
+        assert!(log.lines().any(|l| l == line), "missing {line}\nin\n{log}");
+    }
+}
+
+#[test]
+fn the_simple_1rtt_handshake_is_the_rfc_s_record_for_record() {
+    let replayed = run("rfc8448-1rtt");
+    let pcap = std::fs::read(&replayed.pcap).unwrap();
+    assert_same_records(
+        &simple_1rtt_streams(),
+        &streams(&pcap, FIRST_PORT),
+        MIN_RECORDS,
+    );
+    use simple_1rtt::*;
+    assert_key_log_has(
+        &replayed.keys,
+        &key_log_lines(
+            &h(CLIENT_HELLO),
+            &[
+                ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", CLIENT_HS_TRAFFIC),
+                ("SERVER_HANDSHAKE_TRAFFIC_SECRET", SERVER_HS_TRAFFIC),
+                ("CLIENT_TRAFFIC_SECRET_0", CLIENT_AP_TRAFFIC),
+                ("SERVER_TRAFFIC_SECRET_0", SERVER_AP_TRAFFIC),
+                ("EXPORTER_SECRET", EXPORTER_MASTER),
+            ],
+        ),
+    );
+}
+
+/// The §4 connection as the RFC prints it: to the server, to the client.
+fn resumed_0rtt_streams() -> [Vec<u8>; 2] {
+    use resumed_0rtt::*;
+    [
+        [
+            plaintext(22, [3, 1], &client_hello()),
+            h(EARLY_DATA_RECORD),
+            h(END_OF_EARLY_DATA_RECORD),
+            h(CLIENT_FINISHED_RECORD),
+            h(CLIENT_APP_RECORD),
+            h(CLIENT_ALERT_RECORD),
+        ]
+        .concat(),
+        [
+            plaintext(22, [3, 3], &h(SERVER_HELLO)),
+            h(SERVER_FLIGHT_RECORD),
+            h(SERVER_APP_RECORD),
+            h(SERVER_ALERT_RECORD),
+        ]
+        .concat(),
+    ]
+}
+
+#[test]
+fn the_resumed_0rtt_handshake_is_the_rfc_s_record_for_record() {
+    let replayed = run("rfc8448-0rtt");
+    let pcap = std::fs::read(&replayed.pcap).unwrap();
+    assert_same_records(
+        &simple_1rtt_streams(),
+        &streams(&pcap, FIRST_PORT),
+        MIN_RECORDS,
+    );
+    assert_same_records(
+        &resumed_0rtt_streams(),
+        &streams(&pcap, RESUMED_PORT),
+        MIN_RECORDS,
+    );
+    use resumed_0rtt::*;
+    assert_key_log_has(
+        &replayed.keys,
+        &key_log_lines(
+            &resumed_0rtt::client_hello(),
+            &[
+                ("CLIENT_EARLY_TRAFFIC_SECRET", CLIENT_EARLY_TRAFFIC),
+                ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", CLIENT_HS_TRAFFIC),
+                ("SERVER_HANDSHAKE_TRAFFIC_SECRET", SERVER_HS_TRAFFIC),
+                ("CLIENT_TRAFFIC_SECRET_0", CLIENT_AP_TRAFFIC),
+                ("SERVER_TRAFFIC_SECRET_0", SERVER_AP_TRAFFIC),
+                ("EXPORTER_SECRET", EXPORTER_MASTER),
+            ],
+        ),
+    );
+}
