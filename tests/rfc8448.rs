@@ -69,10 +69,10 @@ fn simple_1rtt_streams() -> [Vec<u8>; 2] {
 /// `(label, secret)` pairs as an NSS key log holds them for the
 /// connection whose Client Hello is `client_hello`.
 fn key_log_lines(client_hello: &[u8], secrets: &[(&str, &str)]) -> Vec<String> {
-    let client_random = capture::hex(&client_hello[6..38]);
+    let client_random = pcap::hex(&client_hello[6..38]);
     secrets
         .iter()
-        .map(|(label, secret)| format!("{label} {client_random} {}", capture::hex(&h(secret))))
+        .map(|(label, secret)| format!("{label} {client_random} {}", pcap::hex(&h(secret))))
         .collect()
 }
 

@@ -32,8 +32,7 @@ use crate::CertName;
 use crate::pki::Built;
 use crate::schema::{
     self, ClientApp, ClientAuthMode, Data, OpaqueExtension, Renegotiation, Scenario, ServerApp,
-    Tickets,
-    TlsClient, TlsServer,
+    Tickets, TlsClient, TlsServer,
 };
 use crate::units::Time;
 
