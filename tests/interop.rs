@@ -1765,7 +1765,7 @@ fn tls13_p384_and_ed25519_certificates_with_openssl() {
                 client
             },
             &[
-                "Protocol  : TLSv1.3\n".to_string(),
+                "New, TLSv1.3, Cipher is ".to_string(),
                 "Verify return code: 0 (ok)".to_string(),
             ],
         );
