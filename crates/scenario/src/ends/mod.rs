@@ -98,13 +98,18 @@ pub(crate) trait ConnectionEnd {
     /// The timeline's `Renegotiate` (RFC 5746): only a TLS 1.2 stack has
     /// one to begin.
     fn renegotiate(&mut self, _now: Instant, _tracer: &mut dyn Tracer) {}
-    /// When the end next wants [`handle_timeout`](ConnectionEnd::handle_timeout).
+    /// When the end next wants [`handle_timeout`](ConnectionEnd::handle_timeout)
+    /// (an end without timers: never).
     #[must_use]
-    fn poll_timeout(&self) -> Option<Instant>;
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
     /// Its deadline has come.
-    fn handle_timeout(&mut self, now: Instant, tracer: &mut dyn Tracer);
-    /// NSS key-log lines made since the last call.
-    fn take_keylog(&mut self) -> Vec<String>;
+    fn handle_timeout(&mut self, _now: Instant, _tracer: &mut dyn Tracer) {}
+    /// NSS key-log lines made since the last call (an end without keys: none).
+    fn take_keylog(&mut self) -> Vec<String> {
+        Vec::new()
+    }
     /// What the end has done so far.
     fn report(&self) -> EndReport;
 }

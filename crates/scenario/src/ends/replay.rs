@@ -195,16 +195,6 @@ impl ConnectionEnd for ReplayEnd {
         self.out.abort(now, tracer);
     }
 
-    fn poll_timeout(&self) -> Option<Instant> {
-        None
-    }
-
-    fn handle_timeout(&mut self, _now: Instant, _tracer: &mut dyn Tracer) {}
-
-    fn take_keylog(&mut self) -> Vec<String> {
-        Vec::new()
-    }
-
     fn report(&self) -> EndReport {
         EndReport {
             closed_at: self.out.closed_at,
