@@ -1,38 +1,39 @@
 //! Wall time per simulated TLS handshake against its cryptographic floor.
 //!
-//! One case per suite and group of [`CASES`]: ECDHE-ECDSA-AES128-GCM-SHA256
-//! on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on P-384,
-//! ECDHE-ECDSA-CHACHA20-POLY1305 on X25519 and RSA-AES128-GCM-SHA256 (RSA
-//! key transport with a 2048-bit key) in TLS 1.2, and the TLS 1.3 full
-//! handshake with TLS_AES_128_GCM_SHA256 on X25519 and an ECDSA
-//! certificate.
+//! One case per key exchange of [`CASES`], in TLS 1.2:
+//! ECDHE-ECDSA-AES128-GCM-SHA256 on P-256, ECDHE-ECDSA-AES256-GCM-SHA384 on
+//! P-384, ECDHE-ECDSA-CHACHA20-POLY1305 on X25519, ECDHE-RSA-AES128-GCM-SHA256
+//! on P-256 (an RSA-PSS ServerKeyExchange signature), RSA-AES128-GCM-SHA256
+//! (RSA key transport) and DHE-RSA-AES128-GCM-SHA256 on ffdhe2048, the RSA
+//! ones with a 2048-bit key; and the TLS 1.3 full handshake with
+//! TLS_AES_128_GCM_SHA256 on X25519 and an ECDSA certificate, and the same
+//! resumed.
 //!
 //! - `handshake/<case>`: [`CONNECTIONS`] connections from one client to one
 //!   server, opened 1 ms apart so that dozens overlap. Each is a full
-//!   TLS 1.2 handshake with the case's suite and group (no resumption), a
-//!   request, a response, close_notify and FIN both ways. The client's
-//!   certificate verification cache is on, as by default, so the chain is
-//!   verified once per run. Criterion's time per element is the wall time
-//!   per simulated handshake.
+//!   handshake with the case's suite and group (no resumption), a request,
+//!   a response, close_notify and FIN both ways. The client's certificate
+//!   verification cache is on, as by default, so the chain is verified
+//!   once per run. Criterion's time per element is the wall time per
+//!   simulated handshake.
 //! - `handshake/tls13_x25519_psk_dhe_ke_resumed`: the TLS 1.3 case
 //!   resumed: [`CONNECTIONS`] connections one after another (50 ms apart),
 //!   the first a full handshake whose server issues a ticket, each later
 //!   one resuming from the ticket the one before left (RFC 8446 §2.2:
 //!   psk_dhe_ke, a fresh X25519 exchange, no certificate or signature),
-//!   with the same request, response and close. Reported beside the full
-//!   handshake; it has no floor of its own.
-//! - `crypto_floor/<case>`: the operations such a handshake cannot avoid,
-//!   made through the same `tlsim_tls::crypto` calls the actors make: two
-//!   key generations and two ECDH agreements in the case's group, the
-//!   ServerKeyExchange signature and its verification (for RSA key
-//!   transport instead: the premaster secret's RSA encryption and
-//!   decryption), and each end's PRF
-//!   work with the suite's PRF (transcript hashes, extended master secret,
-//!   key block, both Finished `verify_data`); in TLS 1.3, the
-//!   CertificateVerify signature and its check, and each end's HKDF key
-//!   schedule (RFC 8446 §7.1: every secret, the four traffic keys and IVs,
-//!   both Finished values over their transcript hashes). `crypto_floor/p256_keygen`
-//!   and the other P-256 entries time the first case's pieces alone.
+//!   with the same request, response and close; every server issues a
+//!   ticket.
+//! - `crypto_floor/<case>`: the cryptography one connection of the case
+//!   makes, both ends, nothing less and nothing more, made through the same
+//!   `tlsim_tls::crypto` calls the actors make: key generations,
+//!   agreements, signatures and their checks, the chain check (its public
+//!   key operation once per [`CONNECTIONS`], as the cache does), the PRF or
+//!   HKDF schedule with its transcript hashes, and the sealing and opening
+//!   of every protected record (Finished, data, close_notify, and in TLS
+//!   1.3 the server's encrypted flight and tickets). Each floor function
+//!   lists its operations, counted from the event log of `tlsim run` on a
+//!   connection of the case's scenario. `crypto_floor/p256_keygen` and the
+//!   other P-256 entries time the first case's pieces alone.
 //!
 //! - `equal_work/cache_off` and `equal_work/cache_on`: the equal-work
 //!   scenario (`benches/scenarios/equal-work.ron`, the work that
@@ -50,9 +51,9 @@
 //!   close_notify.
 //!
 //! After criterion has measured, the bench times each case's handshake and
-//! floor again with interleaved samples and prints `ratio = handshake ÷
-//! floor` (medians) to stderr, by the wall clock and by the thread's CPU
-//! time. The
+//! floor (the resumed case's too) again with interleaved samples and prints
+//! `ratio = handshake ÷ floor` (medians) to stderr, by the wall clock and
+//! by the thread's CPU time. The
 //! target is at most 1.10: the simulator, TCP, codecs and event plumbing
 //! together add no more than 10 % to the cryptography. Criterion's own
 //! figures are the ones to report; the ratio line is their quotient taken
@@ -71,19 +72,24 @@ use tlsim_net::NoTap;
 use tlsim_scenario::{RunOptions, Scenario, parse, run};
 use tlsim_sim::{Event, Kind, NullTracer, RngStream};
 use tlsim_tls::crypto::TLS12;
+use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
 use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
+use tlsim_tls::crypto::ffdhe::FfdheGroup;
 use tlsim_tls::crypto::key_schedule::{
-    KeySchedule, SecretKind, Tls13CipherSuite, TrafficKeys, finished_key, finished_verify_data,
+    HkdfHash, KeySchedule, SecretKind, Tls13CipherSuite, TrafficKeys, finished_key,
+    finished_verify_data, resumption_psk,
 };
 use tlsim_tls::crypto::kx::{EphemeralSecret, KxGroup};
-use tlsim_tls::crypto::prf::{self, FinishedSender};
+use tlsim_tls::crypto::prf::{self, FinishedSender, KeyBlock};
 use tlsim_tls::crypto::sign::{self, PublicKey, SignatureScheme, SigningKey};
 use tlsim_tls::crypto::suites::{
-    Authentication, CipherSuiteParams, KeyExchange, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    Authentication, CipherSuiteParams, KeyExchange, TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     TLS_RSA_WITH_AES_128_GCM_SHA256, suite_by_value,
 };
-use tlsim_tls::enums::CipherSuite;
+use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, TICKET_NONCE_LEN, TicketContents, Tls13TicketKey};
+use tlsim_tls::enums::{CipherSuite, ContentType};
 use tlsim_tls::msgs::tls13::certificate_verify_content;
 
 const FAST: RunOptions = RunOptions { verify_data: false };
@@ -97,13 +103,29 @@ const REQUEST_LEN: u64 = 37;
 const RESPONSE: &str = "HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello";
 const RESPONSE_LEN: u64 = 43;
 
+/// A case's key exchange group: an elliptic curve or a finite field.
+#[derive(Clone, Copy)]
+enum Group {
+    Ec(KxGroup),
+    Ff(FfdheGroup),
+}
+
+impl Group {
+    fn name(self) -> &'static str {
+        match self {
+            Group::Ec(group) => group.name(),
+            Group::Ff(group) => group.name(),
+        }
+    }
+}
+
 /// One suite on one group, benched end to end and against its floor.
 #[derive(Clone, Copy)]
 struct Case {
     /// The bench's name under `handshake/` and `crypto_floor/`.
     id: &'static str,
     suite: u16,
-    group: KxGroup,
+    group: Group,
     /// Whether the case is a TLS 1.3 handshake (otherwise TLS 1.2).
     tls13: bool,
     /// TLS 1.3 resumed from tickets, connections one after another.
@@ -129,49 +151,68 @@ impl Case {
     fn version(self) -> &'static str {
         if self.tls13 { "TLS 1.3" } else { "TLS 1.2" }
     }
+
+    /// Whether the server's certificate key is RSA (otherwise P-256).
+    fn rsa_certificate(self) -> bool {
+        !self.tls13 && self.suite().authentication == Authentication::Rsa
+    }
 }
 
-/// The RSA key of the RSA case's certificate (2048 bits).
+/// The RSA key of the RSA-certificate cases (2048 bits).
 const RSA_KEY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/scenarios/keys/www.google.com.pem"
 );
 
-const CASES: [Case; 5] = [
+/// A TLS 1.2 case.
+const fn tls12(id: &'static str, suite: u16, group: Group) -> Case {
     Case {
-        id: "ecdhe_ecdsa_p256",
-        suite: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        group: KxGroup::Secp256r1,
+        id,
+        suite,
+        group,
         tls13: false,
         resumed: false,
-    },
-    Case {
-        id: "ecdhe_ecdsa_p384_aes256_gcm_sha384",
-        suite: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        group: KxGroup::Secp384r1,
-        tls13: false,
-        resumed: false,
-    },
-    Case {
-        id: "ecdhe_ecdsa_x25519_chacha20_poly1305",
-        suite: TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        group: KxGroup::X25519,
-        tls13: false,
-        resumed: false,
-    },
+    }
+}
+
+/// The first case is the one the equal-work floor builds on.
+const CASES: [Case; 7] = [
+    tls12(
+        "ecdhe_ecdsa_p256",
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        Group::Ec(KxGroup::Secp256r1),
+    ),
+    tls12(
+        "ecdhe_ecdsa_p384_aes256_gcm_sha384",
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        Group::Ec(KxGroup::Secp384r1),
+    ),
+    tls12(
+        "ecdhe_ecdsa_x25519_chacha20_poly1305",
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        Group::Ec(KxGroup::X25519),
+    ),
+    tls12(
+        "ecdhe_rsa_p256_aes128_gcm",
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        Group::Ec(KxGroup::Secp256r1),
+    ),
+    tls12(
+        "rsa_aes128_gcm",
+        TLS_RSA_WITH_AES_128_GCM_SHA256,
+        // Offered, never used: RSA key transport has no key exchange group.
+        Group::Ec(KxGroup::Secp256r1),
+    ),
+    tls12(
+        "dhe_rsa_ffdhe2048_aes128_gcm",
+        TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+        Group::Ff(FfdheGroup::Ffdhe2048),
+    ),
     Case {
         id: "tls13_x25519_aes128_gcm_ecdsa",
         suite: 0x1301,
-        group: KxGroup::X25519,
+        group: Group::Ec(KxGroup::X25519),
         tls13: true,
-        resumed: false,
-    },
-    Case {
-        id: "rsa_aes128_gcm",
-        suite: TLS_RSA_WITH_AES_128_GCM_SHA256,
-        // Offered, never used: RSA key transport has no key exchange group.
-        group: KxGroup::Secp256r1,
-        tls13: false,
         resumed: false,
     },
 ];
@@ -180,7 +221,7 @@ const CASES: [Case; 5] = [
 const RESUMED: Case = Case {
     id: "tls13_x25519_psk_dhe_ke_resumed",
     suite: 0x1301,
-    group: KxGroup::X25519,
+    group: Group::Ec(KxGroup::X25519),
     tls13: true,
     resumed: true,
 };
@@ -231,15 +272,13 @@ fn handshakes_scenario(case: Case, count: u32) -> Scenario {
     // RFC 8422 §5.3: the client lists the P-256 certificate's curve too;
     // the server's single group still decides the key exchange.
     let client_groups = match case.group {
-        KxGroup::Secp256r1 => format!(r#""{group}""#),
+        Group::Ec(KxGroup::Secp256r1) => format!(r#""{group}""#),
         _ => format!(r#""{group}", "secp256r1""#),
     };
     // TLS 1.3 suites name no authentication: its case signs with ECDSA.
-    let leaf_key = match case.tls13 {
-        false if case.suite().authentication == Authentication::Rsa => {
-            format!("RsaPem({RSA_KEY:?})")
-        }
-        _ => "P256".to_owned(),
+    let leaf_key = match case.rsa_certificate() {
+        true => format!("RsaPem({RSA_KEY:?})"),
+        false => "P256".to_owned(),
     };
     let (resume, tickets) = match case.resumed {
         true => ("true", "tickets: (count: 1),"),
@@ -534,9 +573,20 @@ struct FloorInputs {
     signed_content: Vec<u8>,
     signature: Vec<u8>,
     premaster: Vec<u8>,
-    /// The RSA case's server key.
+    /// The RSA-certificate cases' server key.
     rsa_key: SigningKey,
     rsa_public: PublicKey,
+    /// The root's signature over the leaf, checked once per run.
+    root_public: PublicKey,
+    leaf_tbs: Vec<u8>,
+    leaf_signature: Vec<u8>,
+    /// The server's TLS 1.3 ticket key, and the ticket the last handshake
+    /// left for the next to resume with.
+    ticket_key: Tls13TicketKey,
+    ticket: Vec<u8>,
+    /// Handshakes made so far, to do the once-per-run work once in
+    /// [`CONNECTIONS`].
+    handshakes: u32,
 }
 
 impl FloorInputs {
@@ -567,7 +617,13 @@ impl FloorInputs {
         )
         .expect("the RSA case's key is a PEM RSA key");
         let rsa_public = rsa_key.public_key();
-        FloorInputs {
+        let root_key = SigningKey::generate_p256(&mut rng);
+        let leaf_tbs: Vec<u8> = (0..LEAF_TBS_LEN).map(|i| i as u8).collect();
+        let leaf_signature = root_key
+            .sign(SignatureScheme::EcdsaSha256, &leaf_tbs, &mut rng)
+            .expect("a P-256 key signs with ECDSA");
+        let ticket_key = Tls13TicketKey::new(&[7; TICKET_KEY_LEN]);
+        let mut inputs = FloorInputs {
             rng,
             server_key,
             server_public,
@@ -581,7 +637,21 @@ impl FloorInputs {
             premaster,
             rsa_key,
             rsa_public,
-        }
+            root_public: root_key.public_key(),
+            leaf_tbs,
+            leaf_signature,
+            ticket_key,
+            ticket: Vec::new(),
+            handshakes: 0,
+        };
+        // A ticket to resume with, whichever handshake comes first.
+        issue_ticket(&mut inputs);
+        inputs
+    }
+
+    /// Whether the next handshake is the first of a run of [`CONNECTIONS`].
+    fn first_of_run(&self) -> bool {
+        self.handshakes % CONNECTIONS == 0
     }
 }
 
@@ -596,15 +666,22 @@ fn ecdh_params(group: KxGroup, point: &[u8]) -> Vec<u8> {
     params
 }
 
+/// RFC 5246 §7.4.3 ServerDHParams: `dh_p`, `dh_g` and `dh_Ys`, each with
+/// a two-byte length.
+fn dh_params(group: FfdheGroup, public: &[u8]) -> Vec<u8> {
+    let mut params = Vec::new();
+    for value in [&group.prime_bytes()[..], &[2], public] {
+        params.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        params.extend_from_slice(value);
+    }
+    params
+}
+
 /// One end's PRF work in a full TLS 1.2 handshake with extended master
 /// secret: the session hash, the master secret, the key block, and the
 /// Finished it sends and the one it checks, each over its transcript hash,
 /// with `suite`'s PRF and key-block layout.
-fn prf_one_end(
-    inputs: &FloorInputs,
-    suite: &CipherSuiteParams,
-    premaster: &[u8],
-) -> [u8; prf::VERIFY_DATA_LEN] {
+fn prf_one_end(inputs: &FloorInputs, suite: &CipherSuiteParams, premaster: &[u8]) -> KeyBlock {
     let alg = suite.prf(TLS12);
     // RFC 7627 §3: the session hash ends at ClientKeyExchange; each Finished
     // covers every handshake message before it (RFC 5246 §7.4.9).
@@ -617,114 +694,115 @@ fn prf_one_end(
         &inputs.server_random,
         suite.key_block_layout(TLS12),
     );
-    black_box(keys);
     let client_hash = alg.transcript_hash(&inputs.transcript[..TRANSCRIPT_LEN - 16]);
-    let client_finished =
-        prf::finished_verify_data(alg, &master, FinishedSender::Client, &client_hash);
+    black_box(prf::finished_verify_data(
+        alg,
+        &master,
+        FinishedSender::Client,
+        &client_hash,
+    ));
     let server_hash = alg.transcript_hash(&inputs.transcript);
-    let server_finished =
-        prf::finished_verify_data(alg, &master, FinishedSender::Server, &server_hash);
-    black_box(client_finished);
-    server_finished
+    black_box(prf::finished_verify_data(
+        alg,
+        &master,
+        FinishedSender::Server,
+        &server_hash,
+    ));
+    keys
 }
 
-/// One end's key schedule in a TLS 1.3 full handshake without PSK (RFC
-/// 8446 §7.1): Early, Handshake and Master Secret, both handshake and both
-/// application traffic secrets and the exporter secret over their
-/// transcript hashes, the four traffic keys and IVs, and both Finished
-/// values.
-fn schedule_one_end(inputs: &FloorInputs, suite: &Tls13CipherSuite, shared: &[u8]) -> Vec<u8> {
-    let hash = suite.hash;
-    let transcript = &inputs.transcript;
-    let mut schedule = KeySchedule::new(hash, None);
-    schedule.advance(Some(shared));
-    // ClientHello and ServerHello; then through CertificateVerify, through
-    // the server's Finished.
-    let hello_hash = hash.hash(&transcript[..TRANSCRIPT_LEN / 4]);
-    let client_hs = schedule.derive(SecretKind::ClientHandshakeTraffic, &hello_hash);
-    let server_hs = schedule.derive(SecretKind::ServerHandshakeTraffic, &hello_hash);
-    let verify_hash = hash.hash(&transcript[..TRANSCRIPT_LEN - 64]);
-    let server_finished = finished_verify_data(hash, &finished_key(hash, &server_hs), &verify_hash);
-    schedule.advance(None);
-    let server_finished_hash = hash.hash(&transcript[..TRANSCRIPT_LEN - 32]);
-    let client_ap = schedule.derive(SecretKind::ClientApplicationTraffic, &server_finished_hash);
-    let server_ap = schedule.derive(SecretKind::ServerApplicationTraffic, &server_finished_hash);
-    black_box(schedule.derive(SecretKind::ExporterMaster, &server_finished_hash));
-    for secret in [&client_hs, &server_hs, &client_ap, &server_ap] {
-        black_box(TrafficKeys::derive(hash, suite.bulk, secret));
-    }
-    black_box(server_finished);
-    finished_verify_data(hash, &finished_key(hash, &client_hs), &server_finished_hash)
-}
-
-/// Every cryptographic operation one TLS 1.3 full handshake of `case`
-/// makes, both ends.
-fn floor_tls13_once(inputs: &mut FloorInputs, case: Case) {
-    let rng = &mut inputs.rng;
-    let (client_secret, client_point) = case.group.generate(rng);
-    let (server_secret, server_point) = case.group.generate(rng);
-    let server_shared = server_secret
-        .agree(&client_point)
-        .expect("the client's share is on the curve");
-    let content = certificate_verify_content(Side::Server, &inputs.transcript[..48]);
-    let signature = inputs
-        .server_key
-        .sign(SignatureScheme::EcdsaSha256, &content, rng)
-        .expect("a P-256 key signs with ECDSA");
-    let client_shared = client_secret
-        .agree(&server_point)
-        .expect("the server's share is on the curve");
-    inputs
-        .server_public
-        .verify(SignatureScheme::EcdsaSha256, &content, &signature)
-        .expect("the signature just made verifies");
+/// The key exchange and PRF work of one TLS 1.2 full handshake of `case`,
+/// both ends, without the records: each end's key block.
+fn floor_once(inputs: &mut FloorInputs, case: Case) -> [KeyBlock; 2] {
+    let suite = case.suite();
+    let [client_premaster, server_premaster] = match (suite.key_exchange, case.group) {
+        (KeyExchange::Rsa, _) => rsa_key_transport(inputs),
+        (KeyExchange::Ecdhe, Group::Ec(group)) => ecdhe(inputs, case, group),
+        (KeyExchange::Dhe, Group::Ff(group)) => dhe(inputs, case, group),
+        _ => unreachable!("{}: the suite's key exchange fits its group", case.id),
+    };
     let inputs = &*inputs;
-    black_box(schedule_one_end(inputs, case.tls13_suite(), &server_shared));
-    black_box(schedule_one_end(inputs, case.tls13_suite(), &client_shared));
+    [
+        prf_one_end(inputs, suite, &client_premaster),
+        prf_one_end(inputs, suite, &server_premaster),
+    ]
 }
 
-/// Every cryptographic operation one full handshake of `case` makes, both
-/// ends.
-fn floor_once(inputs: &mut FloorInputs, case: Case) {
-    if case.tls13 {
-        return floor_tls13_once(inputs, case);
-    }
-    if case.suite().key_exchange == KeyExchange::Rsa {
-        return rsa_floor_once(inputs, case);
-    }
-    let rng = &mut inputs.rng;
-    // Server: its ephemeral key, and the signed ServerKeyExchange.
-    let (server_secret, server_point) = case.group.generate(rng);
+/// The server's signature over a ServerKeyExchange's `content` with its
+/// certificate key, and the client's check of it: ECDSA P-256, or
+/// RSA-PSS, which the server picks for an RSA key from the client's
+/// default signature_algorithms (rsa_pss_rsae_sha256 ahead of
+/// rsa_pkcs1_sha256).
+fn sign_and_verify(inputs: &mut FloorInputs, case: Case, content: &[u8]) {
+    let FloorInputs {
+        rng,
+        server_key,
+        server_public,
+        rsa_key,
+        rsa_public,
+        ..
+    } = inputs;
+    let (key, public, scheme) = match case.rsa_certificate() {
+        true => (rsa_key, rsa_public, SignatureScheme::RsaPssSha256),
+        false => (server_key, server_public, SignatureScheme::EcdsaSha256),
+    };
+    let signature = key
+        .sign(scheme, content, rng)
+        .expect("the certificate key signs with its scheme");
+    public
+        .verify(scheme, content, &signature)
+        .expect("the signature just made verifies");
+}
+
+/// RFC 8422 §2: the server's ephemeral key and signed ServerKeyExchange,
+/// the client's check of it, its own key and agreement, then the server's
+/// agreement. The client's and the server's premaster secrets.
+fn ecdhe(inputs: &mut FloorInputs, case: Case, group: KxGroup) -> [Vec<u8>; 2] {
+    let (server_secret, server_point) = group.generate(&mut inputs.rng);
     let content = sign::server_key_exchange_signed_content(
         &inputs.client_random,
         &inputs.server_random,
-        &ecdh_params(case.group, &server_point),
+        &ecdh_params(group, &server_point),
     );
-    let signature = inputs
-        .server_key
-        .sign(SignatureScheme::EcdsaSha256, &content, rng)
-        .expect("a P-256 key signs with ECDSA");
-    // Client: the signature check, its own key, the premaster secret.
-    inputs
-        .server_public
-        .verify(SignatureScheme::EcdsaSha256, &content, &signature)
-        .expect("the signature just made verifies");
-    let (client_secret, client_point) = case.group.generate(rng);
+    sign_and_verify(inputs, case, &content);
+    let (client_secret, client_point) = group.generate(&mut inputs.rng);
     let client_premaster = client_secret
         .agree(&server_point)
         .expect("the server's point is on the curve");
-    // Server: the premaster secret from the ClientKeyExchange.
     let server_premaster = server_secret
         .agree(&client_point)
         .expect("the client's point is on the curve");
-    let inputs = &*inputs;
-    black_box(prf_one_end(inputs, case.suite(), &client_premaster));
-    black_box(prf_one_end(inputs, case.suite(), &server_premaster));
+    [client_premaster, server_premaster]
+}
+
+/// RFC 5246 §7.4.3 with RFC 7919 groups: as [`ecdhe`] in a finite field;
+/// the client checks the server's public value when it reads the
+/// ServerKeyExchange (RFC 7919 §5.1), and each agreement checks the
+/// peer's again.
+fn dhe(inputs: &mut FloorInputs, case: Case, group: FfdheGroup) -> [Vec<u8>; 2] {
+    let (server_secret, server_public) = group.generate(&mut inputs.rng);
+    let content = sign::server_key_exchange_signed_content(
+        &inputs.client_random,
+        &inputs.server_random,
+        &dh_params(group, &server_public),
+    );
+    sign_and_verify(inputs, case, &content);
+    group
+        .check_public(&server_public)
+        .expect("the server's public value is in range");
+    let (client_secret, client_public) = group.generate(&mut inputs.rng);
+    let client_premaster = client_secret
+        .agree(&server_public)
+        .expect("the server's public value is in range");
+    let server_premaster = server_secret
+        .agree(&client_public)
+        .expect("the client's public value is in range");
+    [client_premaster, server_premaster]
 }
 
 /// RSA key transport (RFC 5246 §7.4.7.1): the client's premaster secret,
-/// encrypted to the server's key and decrypted by it, and each end's PRF.
-fn rsa_floor_once(inputs: &mut FloorInputs, case: Case) {
+/// encrypted to the server's key and decrypted by it.
+fn rsa_key_transport(inputs: &mut FloorInputs) -> [Vec<u8>; 2] {
     let mut premaster = vec![3, 3];
     premaster.extend((0..46).map(|_| inputs.rng.u64() as u8));
     let ciphertext = inputs
@@ -735,9 +813,438 @@ fn rsa_floor_once(inputs: &mut FloorInputs, case: Case) {
         .rsa_key
         .decrypt_pkcs1v15(&ciphertext)
         .expect("the ciphertext just made decrypts");
-    let inputs = &*inputs;
-    black_box(prf_one_end(inputs, case.suite(), &premaster));
-    black_box(prf_one_end(inputs, case.suite(), &decrypted));
+    [premaster, decrypted]
+}
+
+/// The client's check of the server's chain, root → leaf, with its
+/// verification cache on: the root's signature over the leaf is checked on
+/// the run's first handshake; every handshake hashes the leaf's
+/// to-be-signed part, its signature and the root's key into the cache key.
+fn chain_check(inputs: &mut FloorInputs, case: Case) {
+    if inputs.first_of_run() {
+        inputs
+            .root_public
+            .verify(
+                SignatureScheme::EcdsaSha256,
+                &inputs.leaf_tbs,
+                &inputs.leaf_signature,
+            )
+            .expect("the signature just made verifies");
+    }
+    inputs.handshakes += 1;
+    let key_input = match case.rsa_certificate() {
+        true => CACHE_KEY_INPUT_RSA_LEAF,
+        false => CACHE_KEY_INPUT_P256_LEAF,
+    };
+    black_box(HkdfHash::Sha256.hash(&inputs.transcript[..key_input]));
+}
+
+/// The certificate's to-be-signed part, about as long as the P-256 leaf's.
+const LEAF_TBS_LEN: usize = 322;
+/// What the verification cache hashes for its key: the leaf's
+/// to-be-signed part, its signature, the root's key and their lengths
+/// (a 413-byte P-256 leaf, a 615-byte RSA one, under a P-256 root).
+const CACHE_KEY_INPUT_P256_LEAF: usize = 508;
+const CACHE_KEY_INPUT_RSA_LEAF: usize = 710;
+
+/// A handshake message of `len` bytes (header included).
+fn message(len: usize) -> Vec<u8> {
+    vec![0x5a; len]
+}
+
+/// RFC 5246 §7.4.9: Finished, 12 bytes of verify_data and its header.
+const TLS12_FINISHED_LEN: usize = 16;
+/// RFC 8446 §4.4.4: Finished, a SHA-256 HMAC and its header.
+const TLS13_FINISHED_LEN: usize = 36;
+/// The server's TLS 1.3 flight as the bench's TLS 1.3 case sends it:
+/// EncryptedExtensions (its header and 6 bytes), the one-certificate chain
+/// and the ECDSA CertificateVerify.
+const TLS13_EE_LEN: usize = 10;
+const TLS13_CERTIFICATE_LEN: usize = 426;
+const TLS13_CERTIFICATE_VERIFY_LEN: usize = 80;
+/// NewSessionTicket with its sealed ticket, in the resumed case.
+const TLS13_NEW_SESSION_TICKET_LEN: usize = 80;
+
+/// The records one end writes and the other reads in a handshake: content
+/// type and plaintext.
+type Records = Vec<(ContentType, Vec<u8>)>;
+
+/// The protected records of a TLS 1.2 handshake, each direction sealed by
+/// its writer and opened by its reader with their key blocks: Finished,
+/// the request or response, close_notify.
+fn tls12_records(suite: &CipherSuiteParams, rng: &mut RngStream, blocks: &[KeyBlock; 2]) {
+    let [client, server] = blocks;
+    for (writer, written_with, read_with, data_len) in [
+        (Side::Client, client, server, REQUEST_LEN),
+        (Side::Server, server, client, RESPONSE_LEN),
+    ] {
+        let mut sealer = RecordEncrypter::from_key_block(suite, TLS12, written_with, writer)
+            .expect("the key block fits the suite");
+        let mut opener = RecordDecrypter::from_key_block(suite, TLS12, read_with, writer)
+            .expect("the key block fits the suite");
+        let records: Records = vec![
+            (ContentType::Handshake, message(TLS12_FINISHED_LEN)),
+            (ContentType::ApplicationData, message(data_len as usize)),
+            (ContentType::Alert, vec![1, 0]),
+        ];
+        for (content_type, plaintext) in records {
+            let fragment = sealer.encrypt(content_type.get(), TLS12, &plaintext, rng);
+            black_box(
+                opener
+                    .decrypt(content_type.get(), TLS12, &fragment)
+                    .expect("the record just sealed opens"),
+            );
+        }
+    }
+}
+
+/// Every cryptographic operation one TLS 1.2 full handshake of `case`
+/// makes, both ends, as `tlsim run` logs it for a connection of the
+/// bench's scenario (`Verify the certificate chain` … `Verify Finished`,
+/// then the records):
+/// - ECDHE: 2 key generations in the group, 2 agreements, 1 signature
+///   over ServerKeyExchange and its check (ECDSA P-256, or RSA-PSS for an
+///   RSA certificate); DHE the same in ffdhe2048, with the client's range
+///   check of the server's value; RSA key transport instead 1 RSA
+///   encryption and 1 decryption of the premaster secret;
+/// - the chain: 1 ECDSA check per run, 1 cache-key SHA-256 per handshake;
+/// - per end: the session hash, extended master secret, key block, both
+///   Finished values over their transcript hashes, with the suite's PRF;
+/// - 4 record protections (each direction's sealer and opener), each
+///   sealing or opening Finished, the request or response and
+///   close_notify.
+fn tls12_floor_once(inputs: &mut FloorInputs, case: Case) {
+    let blocks = floor_once(inputs, case);
+    chain_check(inputs, case);
+    tls12_records(case.suite(), &mut inputs.rng, &blocks);
+}
+
+/// Where the TLS 1.3 transcript is hashed, as lengths of the messages so
+/// far: ClientHello and ServerHello; then through Certificate (the
+/// CertificateVerify content), through CertificateVerify or, resumed,
+/// EncryptedExtensions (the server's Finished), through the server's
+/// Finished (application secrets and the client's Finished), through the
+/// client's Finished (resumption master secret).
+struct Tls13Transcript {
+    hellos: usize,
+    certificate: usize,
+    server_flight: usize,
+    server_finished: usize,
+    client_finished: usize,
+}
+
+/// The full handshake: a 201-byte ClientHello and a 122-byte ServerHello.
+const FULL_TRANSCRIPT: Tls13Transcript = Tls13Transcript {
+    hellos: 323,
+    certificate: 323 + TLS13_EE_LEN + TLS13_CERTIFICATE_LEN,
+    server_flight: 323 + TLS13_EE_LEN + TLS13_CERTIFICATE_LEN + TLS13_CERTIFICATE_VERIFY_LEN,
+    server_finished: 323
+        + TLS13_EE_LEN
+        + TLS13_CERTIFICATE_LEN
+        + TLS13_CERTIFICATE_VERIFY_LEN
+        + TLS13_FINISHED_LEN,
+    client_finished: 323
+        + TLS13_EE_LEN
+        + TLS13_CERTIFICATE_LEN
+        + TLS13_CERTIFICATE_VERIFY_LEN
+        + 2 * TLS13_FINISHED_LEN,
+};
+
+/// The resumed handshake: a 337-byte ClientHello (302 before its binders)
+/// and a 128-byte ServerHello.
+const RESUMED_TRANSCRIPT: Tls13Transcript = Tls13Transcript {
+    hellos: 465,
+    certificate: 0,
+    server_flight: 465 + TLS13_EE_LEN,
+    server_finished: 465 + TLS13_EE_LEN + TLS13_FINISHED_LEN,
+    client_finished: 465 + TLS13_EE_LEN + 2 * TLS13_FINISHED_LEN,
+};
+const RESUMED_TRUNCATED_CLIENT_HELLO: usize = 302;
+
+/// One end's traffic keys: handshake, then application, client's first.
+struct Tls13EndKeys {
+    handshake: [TrafficKeys; 2],
+    application: [TrafficKeys; 2],
+}
+
+/// One end's key schedule in a TLS 1.3 handshake (RFC 8446 §7.1) from
+/// the stage after the Early Secret `schedule`: Handshake and Master
+/// Secret, both handshake and both application traffic secrets and the
+/// exporter secret over their transcript hashes, the four traffic keys
+/// and IVs, and both Finished values (the end recomputes the hash through
+/// the server's Finished for the client's); with `tickets`, the
+/// resumption master secret and a ticket's PSK (RFC 8446 §4.6.1).
+fn schedule_one_end(
+    inputs: &FloorInputs,
+    suite: &Tls13CipherSuite,
+    mut schedule: KeySchedule,
+    shared: &[u8],
+    points: &Tls13Transcript,
+    tickets: bool,
+) -> Tls13EndKeys {
+    let hash = suite.hash;
+    let transcript = &inputs.transcript;
+    schedule.advance(Some(shared));
+    let hello_hash = hash.hash(&transcript[..points.hellos]);
+    let client_hs = schedule.derive(SecretKind::ClientHandshakeTraffic, &hello_hash);
+    let server_hs = schedule.derive(SecretKind::ServerHandshakeTraffic, &hello_hash);
+    let flight_hash = hash.hash(&transcript[..points.server_flight]);
+    black_box(finished_verify_data(
+        hash,
+        &finished_key(hash, &server_hs),
+        &flight_hash,
+    ));
+    schedule.advance(None);
+    let server_finished_hash = hash.hash(&transcript[..points.server_finished]);
+    let client_ap = schedule.derive(SecretKind::ClientApplicationTraffic, &server_finished_hash);
+    let server_ap = schedule.derive(SecretKind::ServerApplicationTraffic, &server_finished_hash);
+    black_box(schedule.derive(SecretKind::ExporterMaster, &server_finished_hash));
+    let server_finished_hash = hash.hash(&transcript[..points.server_finished]);
+    black_box(finished_verify_data(
+        hash,
+        &finished_key(hash, &client_hs),
+        &server_finished_hash,
+    ));
+    if tickets {
+        let client_finished_hash = hash.hash(&transcript[..points.client_finished]);
+        let resumption = schedule.derive(SecretKind::ResumptionMaster, &client_finished_hash);
+        black_box(resumption_psk(hash, &resumption, &[0]));
+    }
+    let keys = |secret: &[u8]| TrafficKeys::derive(hash, suite.bulk, secret);
+    Tls13EndKeys {
+        handshake: [keys(&client_hs), keys(&server_hs)],
+        application: [keys(&client_ap), keys(&server_ap)],
+    }
+}
+
+/// Each direction's TLS 1.3 records sealed by the writer's keys and opened
+/// with the reader's: the server's handshake flight, the client's
+/// Finished, the request and close_notify, then (NewSessionTicket with
+/// tickets,) the response and close_notify.
+fn tls13_records(
+    suite: &Tls13CipherSuite,
+    client: &Tls13EndKeys,
+    server: &Tls13EndKeys,
+    server_flight: Records,
+    tickets: bool,
+) {
+    let mut server_application = Vec::new();
+    if tickets {
+        server_application.push((
+            ContentType::Handshake,
+            message(TLS13_NEW_SESSION_TICKET_LEN),
+        ));
+    }
+    server_application.extend([
+        (ContentType::ApplicationData, message(RESPONSE_LEN as usize)),
+        (ContentType::Alert, vec![1, 0]),
+    ]);
+    let directions = [
+        (&server.handshake[1], &client.handshake[1], server_flight),
+        (
+            &client.handshake[0],
+            &server.handshake[0],
+            vec![(ContentType::Handshake, message(TLS13_FINISHED_LEN))],
+        ),
+        (
+            &client.application[0],
+            &server.application[0],
+            vec![
+                (ContentType::ApplicationData, message(REQUEST_LEN as usize)),
+                (ContentType::Alert, vec![1, 0]),
+            ],
+        ),
+        (
+            &server.application[1],
+            &client.application[1],
+            server_application,
+        ),
+    ];
+    for (written_with, read_with, records) in directions {
+        let mut sealer = Tls13Encrypter::new(suite.bulk, written_with).expect("the suite's keys");
+        let mut opener = Tls13Decrypter::new(suite.bulk, read_with).expect("the suite's keys");
+        for (content_type, content) in records {
+            let record = sealer.encrypt(content_type, &content, 0);
+            black_box(
+                opener
+                    .decrypt(&record)
+                    .expect("the record just sealed opens"),
+            );
+        }
+    }
+}
+
+/// Every cryptographic operation one TLS 1.3 full handshake of `case`
+/// makes, both ends, as `tlsim run` logs it for a connection of the
+/// bench's scenario (`Client: Key Share` … `Client application traffic
+/// keys`, then the records):
+/// - 2 key generations in the group and 2 agreements;
+/// - the CertificateVerify: 1 ECDSA P-256 signature and its check, each
+///   over its own transcript hash through Certificate;
+/// - the chain: 1 ECDSA check per run, 1 cache-key SHA-256 per handshake;
+/// - per end: Early, Handshake and Master Secret, 5 Derive-Secrets,
+///   4 traffic keys and IVs, 2 finished keys and Finished HMACs, 4
+///   transcript hashes (hellos, through CertificateVerify, through the
+///   server's Finished twice); with `tickets`, the resumption master
+///   secret (a fifth hash) and the ticket's PSK, and the server seals the
+///   ticket;
+/// - 8 record protections, sealing and opening EncryptedExtensions,
+///   Certificate, CertificateVerify, both Finished, the request, the
+///   response and both close_notify (and NewSessionTicket).
+fn tls13_full_floor_once(inputs: &mut FloorInputs, case: Case, tickets: bool) {
+    let Group::Ec(group) = case.group else {
+        unreachable!("{}: TLS 1.3 cases run on elliptic curves", case.id)
+    };
+    let suite = case.tls13_suite();
+    let hash = suite.hash;
+    let points = &FULL_TRANSCRIPT;
+    let rng = &mut inputs.rng;
+    let (client_secret, client_point) = group.generate(rng);
+    let (server_secret, server_point) = group.generate(rng);
+    let server_shared = server_secret
+        .agree(&client_point)
+        .expect("the client's share is on the curve");
+    let content = certificate_verify_content(
+        Side::Server,
+        &hash.hash(&inputs.transcript[..points.certificate]),
+    );
+    let signature = inputs
+        .server_key
+        .sign(SignatureScheme::EcdsaSha256, &content, rng)
+        .expect("a P-256 key signs with ECDSA");
+    let client_shared = client_secret
+        .agree(&server_point)
+        .expect("the server's share is on the curve");
+    chain_check(inputs, case);
+    let content = certificate_verify_content(
+        Side::Server,
+        &hash.hash(&inputs.transcript[..points.certificate]),
+    );
+    inputs
+        .server_public
+        .verify(SignatureScheme::EcdsaSha256, &content, &signature)
+        .expect("the signature just made verifies");
+    let server = schedule_one_end(
+        inputs,
+        suite,
+        KeySchedule::new(hash, None),
+        &server_shared,
+        points,
+        tickets,
+    );
+    let client = schedule_one_end(
+        inputs,
+        suite,
+        KeySchedule::new(hash, None),
+        &client_shared,
+        points,
+        tickets,
+    );
+    if tickets {
+        issue_ticket(inputs);
+    }
+    let flight = vec![
+        (ContentType::Handshake, message(TLS13_EE_LEN)),
+        (ContentType::Handshake, message(TLS13_CERTIFICATE_LEN)),
+        (
+            ContentType::Handshake,
+            message(TLS13_CERTIFICATE_VERIFY_LEN),
+        ),
+        (ContentType::Handshake, message(TLS13_FINISHED_LEN)),
+    ];
+    tls13_records(suite, &client, &server, flight, tickets);
+}
+
+/// The server seals the next session into a ticket (AES-128-GCM under its
+/// ticket key, RFC 8446 §4.6.1) for the next handshake to resume with.
+fn issue_ticket(inputs: &mut FloorInputs) {
+    let contents = TicketContents {
+        suite: CipherSuite::from(RESUMED.suite),
+        psk: vec![0x11; 32],
+        issued_ms: 0,
+        lifetime: 7200,
+        age_add: inputs.rng.u64() as u32,
+        max_early_data_size: 0,
+    };
+    let mut nonce = [0u8; TICKET_NONCE_LEN];
+    nonce.iter_mut().for_each(|b| *b = inputs.rng.u64() as u8);
+    inputs.ticket = inputs.ticket_key.seal(&contents, nonce);
+}
+
+/// One end's PSK binder over the truncated ClientHello (RFC 8446 §4.2.11.2):
+/// the Early Secret from the PSK, the binder key, its finished key and the
+/// HMAC. Returns the early stage for the rest of the schedule.
+fn binder_one_end(inputs: &FloorInputs, hash: HkdfHash, psk: &[u8]) -> KeySchedule {
+    let schedule = KeySchedule::new(hash, Some(psk));
+    let binder_key = schedule.derive(SecretKind::ResumptionPskBinderKey, &hash.hash(&[]));
+    let truncated_hash = hash.hash(&inputs.transcript[..RESUMED_TRUNCATED_CLIENT_HELLO]);
+    black_box(finished_verify_data(
+        hash,
+        &finished_key(hash, &binder_key),
+        &truncated_hash,
+    ));
+    schedule
+}
+
+/// Every cryptographic operation of one connection of the resumed case:
+/// the run's first is a full handshake that issues a ticket
+/// ([`tls13_full_floor_once`]); each later one, as `tlsim run` logs it
+/// (`Early Secret` … `Ticket PSK`, then the records):
+/// - the server opens the ticket (AES-128-GCM);
+/// - per end: the binder (Early Secret from the PSK, binder key, its
+///   finished key, the HMAC over the truncated ClientHello's hash);
+/// - 2 X25519 key generations and 2 agreements (psk_dhe_ke), no
+///   certificate or signature;
+/// - per end: the rest of the schedule with the resumption master secret
+///   and the next ticket's PSK, and the server seals the next ticket;
+/// - 8 record protections, sealing and opening EncryptedExtensions, both
+///   Finished, the request, NewSessionTicket, the response and both
+///   close_notify.
+fn resumed_floor_once(inputs: &mut FloorInputs, case: Case) {
+    if inputs.first_of_run() {
+        return tls13_full_floor_once(inputs, case, true);
+    }
+    inputs.handshakes += 1;
+    let Group::Ec(group) = case.group else {
+        unreachable!("{}: TLS 1.3 cases run on elliptic curves", case.id)
+    };
+    let suite = case.tls13_suite();
+    let hash = suite.hash;
+    let psk = inputs
+        .ticket_key
+        .open(&inputs.ticket)
+        .expect("the last handshake's ticket opens")
+        .psk;
+    let client_early = binder_one_end(inputs, hash, &psk);
+    let server_early = binder_one_end(inputs, hash, &psk);
+    let rng = &mut inputs.rng;
+    let (client_secret, client_point) = group.generate(rng);
+    let (server_secret, server_point) = group.generate(rng);
+    let server_shared = server_secret
+        .agree(&client_point)
+        .expect("the client's share is on the curve");
+    let client_shared = client_secret
+        .agree(&server_point)
+        .expect("the server's share is on the curve");
+    let points = &RESUMED_TRANSCRIPT;
+    let server = schedule_one_end(inputs, suite, server_early, &server_shared, points, true);
+    let client = schedule_one_end(inputs, suite, client_early, &client_shared, points, true);
+    issue_ticket(inputs);
+    let flight = vec![
+        (ContentType::Handshake, message(TLS13_EE_LEN)),
+        (ContentType::Handshake, message(TLS13_FINISHED_LEN)),
+    ];
+    tls13_records(suite, &client, &server, flight, true);
+}
+
+/// Every cryptographic operation one connection of `case` makes, both
+/// ends: its `crypto_floor/<case>`.
+fn handshake_floor_once(inputs: &mut FloorInputs, case: Case) {
+    match (case.tls13, case.resumed) {
+        (false, _) => tls12_floor_once(inputs, case),
+        (true, false) => tls13_full_floor_once(inputs, case, false),
+        (true, true) => resumed_floor_once(inputs, case),
+    }
 }
 
 fn crypto_floor(c: &mut Criterion) {
@@ -780,8 +1287,10 @@ fn crypto_floor(c: &mut Criterion) {
             black_box(prf_one_end(&inputs, first, &inputs.premaster));
         });
     });
-    for case in CASES {
-        group.bench_function(case.id, |b| b.iter(|| floor_once(&mut inputs, case)));
+    for case in CASES.into_iter().chain([RESUMED]) {
+        group.bench_function(case.id, |b| {
+            b.iter(|| handshake_floor_once(&mut inputs, case))
+        });
     }
     group.finish();
 }
@@ -877,7 +1386,7 @@ fn print_ratio(case: Case) {
     let scenario = handshakes_scenario(case, CONNECTIONS);
     let mut inputs = FloorInputs::new();
     print_interleaved_ratio(case.id, &scenario, CONNECTIONS, || {
-        floor_once(&mut inputs, case)
+        handshake_floor_once(&mut inputs, case)
     });
 }
 
@@ -905,7 +1414,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let has = |flag: &str| args.iter().any(|a| a == flag);
     if has("--bench") && !has("--test") && !has("--list") && !has("--profile-time") {
-        CASES.into_iter().for_each(print_ratio);
+        CASES.into_iter().chain([RESUMED]).for_each(print_ratio);
         print_equal_work_ratio();
     }
 }
