@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use tlsim_sim::Event;
+use tlsim_sim::{Event, Kind};
 use tlsim_tls::crypto::pem;
 use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
 
@@ -1807,5 +1807,388 @@ fn tls13_p384_and_ed25519_certificates_with_gnutls() {
                 "- Status: The certificate is trusted.".to_string(),
             ],
         );
+    }
+}
+
+// Renegotiation begun by the real peer, in both roles.
+
+/// A peer driven through its standard input, whose standard output and
+/// error arrive as lines in the order it printed them; killed when dropped.
+struct Console {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    printed: String,
+    /// How much of `printed` a `wait_for` has matched.
+    matched: usize,
+}
+
+impl Console {
+    fn spawn(command: &mut Command) -> Console {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (sender, lines) = mpsc::channel();
+        let streams: [Box<dyn std::io::Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for stream in streams {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Console {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            printed: String::new(),
+            matched: 0,
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("the peer's input is open");
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits until the peer prints `text` after what the last wait matched.
+    #[track_caller]
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(at) = self.printed[self.matched..].find(text) {
+                self.matched += at + text.len();
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.printed += &line;
+                    self.printed.push('\n');
+                }
+                Err(_) => panic!("never printed {text:?}; printed:\n{}", self.printed),
+            }
+        }
+    }
+
+    /// Ends the peer's input, waits for it to exit and returns everything
+    /// it printed.
+    fn finish(mut self) -> String {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + PATIENCE;
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "the peer did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Both readers end at end of file, and the channel with them.
+        self.printed.extend(self.lines.iter().map(|l| l + "\n"));
+        std::mem::take(&mut self.printed)
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The master secrets of the `CLIENT_RANDOM` lines of a peer's key log.
+fn peer_master_secrets(keylog: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(keylog).unwrap_or_default();
+    (text.lines())
+        .filter(|l| l.starts_with("CLIENT_RANDOM "))
+        .filter_map(|l| l.rsplit(' ').next())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Asserts that connection `n` ran one renegotiation begun by `initiator`
+/// that completed, that data crossed both ways after it, and that the
+/// peer's key log holds the master secret of both handshakes.
+fn assert_renegotiated(session: &Session, n: u32, initiator: &str, keylog: &Path, peer: &str) {
+    let events: Vec<&Event> = session.events_of(n).collect();
+    let what = format!("{peer} c{n}: {}", session.lines[n as usize - 1]);
+    let begun: Vec<&Event> = (events.iter().copied())
+        .filter(|e| e.title == "Begin renegotiation")
+        .collect();
+    assert_eq!(begun.len(), 1, "{what}");
+    assert!(
+        (begun[0].fields.iter()).any(|f| f.name == "Initiator" && f.value == initiator),
+        "{what}: begun by {initiator}"
+    );
+    let complete = (events.iter())
+        .position(|e| e.title == "TLS renegotiation complete")
+        .unwrap_or_else(|| panic!("{what}: the renegotiation never completed"));
+    for kind in [Kind::Send, Kind::Recv] {
+        assert!(
+            events[complete..]
+                .iter()
+                .any(|e| e.kind == kind && e.title.contains("Application Data")),
+            "{what}: no data {kind:?} after the renegotiation"
+        );
+    }
+    let ours: Vec<String> = (events.iter())
+        .filter(|e| e.title == "Master secret")
+        .flat_map(|e| &e.fields)
+        .filter(|f| f.name == "Master Secret")
+        .map(|f| f.value.clone())
+        .collect();
+    assert_eq!(ours.len(), 2, "{what}: two master secrets");
+    let theirs = peer_master_secrets(keylog);
+    assert!(
+        ours.iter().all(|m| theirs.contains(m)),
+        "{what}: the peer's key log lacks a master secret: {ours:?} / {theirs:?}"
+    );
+}
+
+/// A tlsim client scenario of one connection on `case` whose end takes
+/// part in renegotiation by `policy`, and the timeline `steps` after
+/// connecting.
+fn renegotiating_client(name: &str, case: &Case, policy: &str, steps: &str) -> PathBuf {
+    let client = client_profile("p1", case, &format!(", renegotiation: {policy}"));
+    let timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p1")),
+        {steps}"#
+    );
+    write_scenario(name, scenario(name, &client, "", "", &timeline))
+}
+
+/// A tlsim server scenario on `case` whose end takes part in renegotiation
+/// by `policy`: after `steps` it greets the client at 1.5 s, once any
+/// renegotiation is over.
+fn renegotiating_server(name: &str, case: &Case, policy: &str, steps: &str) -> PathBuf {
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.2", cipher_suites: ["{}"],
+            groups: ["{}"], chain: ["ec"], key: "ec", renegotiation: {policy})"#,
+        case.suite.iana, case.group.0
+    );
+    let timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        {steps}
+        At("1500ms", Send(conn: "c1", from: "server", data: Text("again from tlsim\n"))),"#
+    );
+    let listen = r#"Listen(host: "server", port: 443, tls: "server")"#;
+    write_scenario(name, scenario(name, "", &server, listen, &timeline))
+}
+
+/// `openssl s_server` reading commands from its standard input (no
+/// `-www`), writing its key log to `keylog`.
+fn openssl_console_server(port: u16, keylog: &Path) -> Console {
+    let pki = pki();
+    let mut server = Console::spawn(
+        Command::new("openssl")
+            .args(["s_server", "-accept", &port.to_string()])
+            .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")])
+            .args(["-cipher", "ALL:@SECLEVEL=0", "-keylogfile"])
+            .arg(keylog),
+    );
+    server.wait_for("ACCEPT");
+    server
+}
+
+/// Runs `tlsim connect` with `scenario` on a thread of its own.
+fn tlsim_connect_in_background(scenario: PathBuf, port: u16) -> std::thread::JoinHandle<Session> {
+    std::thread::spawn(move || tlsim_connect(&scenario, port))
+}
+
+#[test]
+fn openssl_s_server_asks_tlsim_client_to_renegotiate() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    // s_server's command `R` sends a Hello Request once the client has
+    // spoken; tlsim's client writes again after it, and s_server answers.
+    let keylog = pki().dir.join("s_server-renegotiates.keys");
+    let port = free_port();
+    let mut server = openssl_console_server(port, &keylog);
+    let file = renegotiating_client(
+        "s_server-renegotiates",
+        case,
+        "Accept",
+        r#"At("0ms", Send(conn: "c1", from: "client", data: Text("before\n"))),
+        At("1500ms", Send(conn: "c1", from: "client", data: Text("after\n"))),"#,
+    );
+    let client = tlsim_connect_in_background(file, port);
+    server.wait_for("before");
+    server.write("R\n");
+    server.wait_for("after");
+    server.write("reply\n");
+    server.finish();
+    let session = client.join().unwrap();
+    assert_connection(&session, 1, case, "openssl s_server");
+    assert_renegotiated(&session, 1, "server", &keylog, "openssl s_server");
+}
+
+#[test]
+fn openssl_s_client_renegotiates_with_tlsim_server() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    // s_client's command `R` sends a new Client Hello; its next line goes
+    // under the new keys, and so does the server's second greeting.
+    let file = renegotiating_server(
+        "s_client-renegotiates",
+        case,
+        "Accept",
+        r#"At("0ms", Send(conn: "c1", from: "server", data: Text("hello from tlsim\n"))),"#,
+    );
+    let (server, port) = tlsim_serve(&file, 1);
+    let keylog = pki().dir.join("s_client-renegotiates.keys");
+    let mut client = openssl_client(port, case);
+    client.arg("-keylogfile").arg(&keylog);
+    let mut client = Console::spawn(&mut client);
+    // s_client reads its input once connected: a line written earlier
+    // would come with the command in one read, and hide it.
+    client.wait_for("hello from tlsim");
+    client.write("R\n");
+    client.wait_for("RENEGOTIATING");
+    client.write("after\n");
+    client.wait_for("again from tlsim");
+    client.finish();
+    let session = finish_serve(server, &file);
+    assert_connection(&session, 1, case, "openssl s_client");
+    assert_renegotiated(&session, 1, "client", &keylog, "openssl s_client");
+}
+
+/// `gnutls-serv` echoing what it reads (`--echo`): a line
+/// `**REHANDSHAKE**` makes it send a Hello Request. Its key log goes to
+/// `keylog`.
+fn gnutls_echo_server(port: u16, keylog: &Path) -> Console {
+    let pki = pki();
+    let mut server = Console::spawn(
+        Command::new("gnutls-serv")
+            .env("SSLKEYLOGFILE", keylog)
+            .args([
+                "--echo",
+                "--port",
+                &port.to_string(),
+                "--disable-client-cert",
+            ])
+            .args([
+                "--x509certfile",
+                &pki.file("ec.pem"),
+                "--x509keyfile",
+                &pki.file("ec.key"),
+            ]),
+    );
+    server.wait_for("listening");
+    server
+}
+
+#[test]
+fn gnutls_server_renegotiates_with_tlsim_client() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    let keylog = pki().dir.join("gnutls-serv-renegotiates.keys");
+    let port = free_port();
+    let server = gnutls_echo_server(port, &keylog);
+    // c1 asks gnutls-serv for a Hello Request and accepts it; c2
+    // renegotiates itself; each then writes a line that comes back. c3
+    // refuses the Hello Request.
+    let profiles = [("p1", "Accept"), ("p2", "Accept"), ("p3", "Refuse")]
+        .map(|(name, policy)| client_profile(name, case, &format!(", renegotiation: {policy}")));
+    let mut timeline = String::new();
+    for i in 1..=3 {
+        timeline += &format!(
+            r#"At("0ms", Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "p{i}")),"#
+        );
+    }
+    timeline += r#"At("0ms", Send(conn: "c1", from: "client", data: Text("**REHANDSHAKE**\n"))),
+        At("0ms", Send(conn: "c3", from: "client", data: Text("**REHANDSHAKE**\n"))),
+        At("300ms", Renegotiate(conn: "c2", from: "client")),"#;
+    for (at, step) in [
+        (
+            "1000ms",
+            r#"Send(conn: "c{}", from: "client", data: Text("after\n"))"#,
+        ),
+        ("2000ms", r#"Close(conn: "c{}", from: "client")"#),
+    ] {
+        for i in 1..=3 {
+            timeline += &format!(r#"At("{at}", {}),"#, step.replace("{}", &i.to_string()));
+        }
+    }
+    let name = "gnutls-serv-renegotiates";
+    let text = scenario(name, &profiles.join(",\n"), "", "", &timeline);
+    let session = tlsim_connect(&write_scenario(name, text), port);
+    drop(server);
+    for n in 1..=2 {
+        assert_connection(&session, n, case, "gnutls-serv");
+    }
+    assert_renegotiated(&session, 1, "server", &keylog, "gnutls-serv");
+    assert_renegotiated(&session, 2, "client", &keylog, "gnutls-serv");
+    // gnutls-serv closes the connection when its Hello Request is refused.
+    let refused = &session.lines[2];
+    assert!(
+        refused.contains("TLS handshake complete")
+            && refused.ends_with("; closed; alerts sent: warning no_renegotiation"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn gnutls_client_renegotiates_with_tlsim_server() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    // `--rehandshake` has gnutls-cli renegotiate as soon as it is
+    // connected; without it, tlsim's Hello Request at 500 ms asks it to.
+    // GnuTLS 3.7 takes no application data while it renegotiates (it
+    // fails with "Application data were received, while expecting
+    // handshake data"), so tlsim writes only once it is over.
+    for (name, policy, option, steps, done) in [
+        (
+            "gnutls-cli-renegotiates",
+            "Accept",
+            Some("--rehandshake"),
+            "",
+            "ReHandshake was completed",
+        ),
+        (
+            "gnutls-cli-asked-to-renegotiate",
+            "Refuse",
+            None,
+            r#"At("500ms", Renegotiate(conn: "c1", from: "server")),"#,
+            "Rehandshake was performed",
+        ),
+    ] {
+        let file = renegotiating_server(name, case, policy, steps);
+        let (server, port) = tlsim_serve(&file, 1);
+        let keylog = pki().dir.join(format!("{name}.keys"));
+        let mut client = Command::new("gnutls-cli");
+        client
+            .env("SSLKEYLOGFILE", &keylog)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--x509cafile",
+                &pki().file("root.pem"),
+            ])
+            .args(["--priority", &gnutls_priority(case), "localhost"])
+            .args(option);
+        let mut client = Console::spawn(&mut client);
+        client.wait_for(done);
+        client.write("after\n");
+        client.wait_for("again from tlsim");
+        client.finish();
+        let session = finish_serve(server, &file);
+        assert_connection(&session, 1, case, "gnutls-cli");
+        let initiator = if option.is_some() { "client" } else { "server" };
+        assert_renegotiated(&session, 1, initiator, &keylog, "gnutls-cli");
     }
 }
