@@ -585,8 +585,13 @@ fn tlsim_connect(scenario: &Path, port: u16) -> Session {
 /// The matrix as one scenario of connections, one client profile each,
 /// every one sending `request`.
 fn client_matrix(name: &str, cases: &[Case], request: &str) -> PathBuf {
+    client_matrix_with(name, cases, request, "")
+}
+
+/// [`client_matrix`] with `extra` added to every profile.
+fn client_matrix_with(name: &str, cases: &[Case], request: &str, extra: &str) -> PathBuf {
     let clients: Vec<String> = (cases.iter().enumerate())
-        .map(|(i, case)| client_profile(&format!("p{}", i + 1), case, ""))
+        .map(|(i, case)| client_profile(&format!("p{}", i + 1), case, extra))
         .collect();
     let timeline: Vec<String> = (1..=cases.len())
         .map(|i| {
@@ -894,19 +899,8 @@ fn tlsim_client_dhe_against_openssl_server() {
     }
     // s_server's DH parameters are the RFC 7919 group, the only kind
     // tlsim's client accepts (RFC 7919 §3).
-    let dhparam = pki().file("ffdhe2048.pem");
-    run_ok(Command::new("openssl").args([
-        "genpkey",
-        "-genparam",
-        "-algorithm",
-        "DH",
-        "-pkeyopt",
-        "group:ffdhe2048",
-        "-out",
-        &dhparam,
-    ]));
     let port = free_port();
-    let _server = openssl_server(port, &["-dhparam", &dhparam]);
+    let _server = openssl_server(port, &["-dhparam", ffdhe2048_params()]);
     let cases = dhe_cases();
     let file = client_matrix("client-openssl-dhe", &cases, r"GET / HTTP/1.0\r\n\r\n");
     let session = tlsim_connect(&file, port);
@@ -1101,8 +1095,10 @@ fn tlsim_client_against_gnutls_server() {
         return;
     }
     let port = free_port();
-    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1");
-    let cases = matrix();
+    // gnutls-serv takes the RFC 7919 group that tlsim's client lists in
+    // supported_groups for DHE (RFC 7919 §4).
+    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+DHE-RSA");
+    let cases: Vec<Case> = matrix().into_iter().chain(dhe_cases()).collect();
     let file = client_matrix("client-gnutls", &cases, r"GET / HTTP/1.0\r\n\r\n");
     let session = tlsim_connect(&file, port);
     assert_eq!(session.lines.len(), cases.len());
@@ -2190,5 +2186,208 @@ fn gnutls_client_renegotiates_with_tlsim_server() {
         assert_connection(&session, 1, case, "gnutls-cli");
         let initiator = if option.is_some() { "client" } else { "server" };
         assert_renegotiated(&session, 1, initiator, &keylog, "gnutls-cli");
+    }
+}
+
+// DHE with tlsim as server and against gnutls-serv; encrypt_then_mac both
+// ways.
+
+/// A tlsim server on the RSA certificate offering `cases`' suites on the
+/// curves and ffdhe2048, answering each client with a greeting; `extra`
+/// adds to its profile.
+fn rsa_server(name: &str, cases: &[Case], extra: &str) -> PathBuf {
+    let suites: Vec<String> = (cases.iter())
+        .map(|c| format!("\"{}\"", c.suite.iana))
+        .collect();
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.0", cipher_suites: [{}],
+            groups: ["ffdhe2048", "secp256r1", "secp384r1", "x25519"],
+            chain: ["rsa"], key: "rsa"{extra})"#,
+        suites.join(", ")
+    );
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        At("0ms", Send(conn: "c1", from: "server", data: Text("hello from tlsim\n"))),"#;
+    let listen = r#"Listen(host: "server", port: 443, tls: "server")"#;
+    write_scenario(name, scenario(name, "", &server, listen, timeline))
+}
+
+fn gnutls_client(port: u16, priority: &str) -> Command {
+    let mut client = Command::new("gnutls-cli");
+    client
+        .args(["--port", &port.to_string()])
+        .args(["--x509cafile", &pki().file("root.pem")])
+        .args(["--priority", priority, "localhost"]);
+    client
+}
+
+#[test]
+fn real_clients_run_dhe_with_tlsim_server() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let cases = dhe_cases();
+    let file = rsa_server("server-dhe", &cases, "");
+    let (server, port) = tlsim_serve(&file, 2 * cases.len());
+    for case in &cases {
+        let what = case.suite.iana;
+        let printed = interactive_client(
+            &mut openssl_client(port, case),
+            "ping\n",
+            "hello from tlsim",
+        );
+        assert!(
+            printed.contains(&format!("Cipher    : {}\n", case.suite.openssl))
+                && printed.contains("Server Temp Key: DH, 2048 bits"),
+            "s_client {what}:\n{printed}"
+        );
+        let printed = interactive_client(
+            &mut gnutls_client(port, &gnutls_priority(case)),
+            "ping\n",
+            "hello from tlsim",
+        );
+        let (_, cipher, _) = case.suite.gnutls;
+        assert!(
+            printed.contains("-(DHE-FFDHE2048)-") && printed.contains(&format!("-({cipher})")),
+            "gnutls-cli {what}:\n{printed}"
+        );
+    }
+    let session = finish_serve(server, &file);
+    for (n, case) in (1..).zip(cases.iter().flat_map(|c| [c, c])) {
+        assert_connection(&session, n, case, "s_client and gnutls-cli");
+    }
+}
+
+/// A file of the RFC 7919 group ffdhe2048 as DH parameters, made once:
+/// s_server's DH parameters must be it, the only kind tlsim's client
+/// accepts (RFC 7919 §3).
+fn ffdhe2048_params() -> &'static str {
+    static FILE: OnceLock<String> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let file = pki().file("ffdhe2048.pem");
+        run_ok(Command::new("openssl").args([
+            "genpkey",
+            "-genparam",
+            "-algorithm",
+            "DH",
+            "-pkeyopt",
+            "group:ffdhe2048",
+            "-out",
+            &file,
+        ]));
+        file
+    })
+}
+
+/// One CBC suite of each key exchange, in the oldest version it runs in:
+/// encrypt_then_mac (RFC 7366) applies to every one of them.
+fn etm_cases() -> Vec<Case> {
+    let find = |iana: &str, version: usize| Case {
+        version: &VERSIONS[version],
+        suite: SUITES.iter().find(|s| s.iana == iana).unwrap(),
+        group: GROUPS[0],
+    };
+    vec![
+        find("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0),
+        find("TLS_RSA_WITH_AES_256_CBC_SHA256", 2),
+        Case {
+            group: ("ffdhe2048", "ffdhe2048", "FFDHE2048"),
+            ..find("TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 1)
+        },
+    ]
+}
+
+/// Whether connection `n`'s Server Hello carried encrypt_then_mac.
+fn etm_negotiated(session: &Session, n: u32) -> bool {
+    (session.events_of(n))
+        .filter(|e| e.title.starts_with("TLS Server Hello"))
+        .flat_map(|e| &e.fields)
+        .any(|f| f.name == "Extension" && f.value.starts_with("encrypt_then_mac"))
+}
+
+#[test]
+fn encrypt_then_mac_with_real_servers() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    // OpenSSL and GnuTLS negotiate encrypt_then_mac for CBC suites by
+    // default; `-no_etm` and `%NO_ETM` turn it off.
+    let cases = etm_cases();
+    let file = client_matrix_with(
+        "client-etm",
+        &cases,
+        r"GET / HTTP/1.0\r\n\r\n",
+        ", encrypt_then_mac: true",
+    );
+    for (peer, etm) in [
+        ("openssl s_server", true),
+        ("openssl s_server -no_etm", false),
+        ("gnutls-serv", true),
+        ("gnutls-serv %NO_ETM", false),
+    ] {
+        let port = free_port();
+        let no_etm = if etm { "" } else { ":%NO_ETM" };
+        let mut options = vec!["-dhparam", ffdhe2048_params()];
+        if !etm {
+            options.push("-no_etm");
+        }
+        let _server = match peer.starts_with("openssl") {
+            true => openssl_server(port, &options),
+            false => gnutls_server(
+                port,
+                &format!("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+DHE-RSA{no_etm}"),
+            ),
+        };
+        let session = tlsim_connect(&file, port);
+        for (n, case) in (1..).zip(&cases) {
+            assert_connection(&session, n, case, peer);
+            assert_eq!(
+                etm_negotiated(&session, n),
+                etm,
+                "{peer} {}",
+                case.suite.iana
+            );
+        }
+    }
+}
+
+#[test]
+fn encrypt_then_mac_with_real_clients() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let cases = etm_cases();
+    let file = rsa_server("server-etm", &cases, ", encrypt_then_mac: true");
+    let (server, port) = tlsim_serve(&file, 4 * cases.len());
+    // Each case from s_client and gnutls-cli, with encrypt_then_mac
+    // offered (their default) and without.
+    let mut expected = Vec::new();
+    for case in &cases {
+        for etm in [true, false] {
+            let mut s_client = openssl_client(port, case);
+            if !etm {
+                s_client.arg("-no_etm");
+            }
+            let no_etm = if etm { "" } else { ":%NO_ETM" };
+            let mut gnutls_cli = gnutls_client(port, &format!("{}{no_etm}", gnutls_priority(case)));
+            for (peer, client) in [("s_client", &mut s_client), ("gnutls-cli", &mut gnutls_cli)] {
+                let printed = interactive_client(client, "ping\n", "hello from tlsim");
+                assert!(
+                    printed.contains("hello from tlsim"),
+                    "{peer} {}:\n{printed}",
+                    case.suite.iana
+                );
+                expected.push((case, etm, peer));
+            }
+        }
+    }
+    let session = finish_serve(server, &file);
+    for (n, (case, etm, peer)) in (1..).zip(expected) {
+        assert_connection(&session, n, case, peer);
+        assert_eq!(
+            etm_negotiated(&session, n),
+            etm,
+            "{peer} {}",
+            case.suite.iana
+        );
     }
 }
