@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use tlsim_sim::Event;
+use tlsim_sim::{Event, Kind};
 use tlsim_tls::crypto::pem;
 use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
 
@@ -585,8 +585,13 @@ fn tlsim_connect(scenario: &Path, port: u16) -> Session {
 /// The matrix as one scenario of connections, one client profile each,
 /// every one sending `request`.
 fn client_matrix(name: &str, cases: &[Case], request: &str) -> PathBuf {
+    client_matrix_with(name, cases, request, "")
+}
+
+/// [`client_matrix`] with `extra` added to every profile.
+fn client_matrix_with(name: &str, cases: &[Case], request: &str, extra: &str) -> PathBuf {
     let clients: Vec<String> = (cases.iter().enumerate())
-        .map(|(i, case)| client_profile(&format!("p{}", i + 1), case, ""))
+        .map(|(i, case)| client_profile(&format!("p{}", i + 1), case, extra))
         .collect();
     let timeline: Vec<String> = (1..=cases.len())
         .map(|i| {
@@ -894,19 +899,8 @@ fn tlsim_client_dhe_against_openssl_server() {
     }
     // s_server's DH parameters are the RFC 7919 group, the only kind
     // tlsim's client accepts (RFC 7919 §3).
-    let dhparam = pki().file("ffdhe2048.pem");
-    run_ok(Command::new("openssl").args([
-        "genpkey",
-        "-genparam",
-        "-algorithm",
-        "DH",
-        "-pkeyopt",
-        "group:ffdhe2048",
-        "-out",
-        &dhparam,
-    ]));
     let port = free_port();
-    let _server = openssl_server(port, &["-dhparam", &dhparam]);
+    let _server = openssl_server(port, &["-dhparam", ffdhe2048_params()]);
     let cases = dhe_cases();
     let file = client_matrix("client-openssl-dhe", &cases, r"GET / HTTP/1.0\r\n\r\n");
     let session = tlsim_connect(&file, port);
@@ -1101,8 +1095,10 @@ fn tlsim_client_against_gnutls_server() {
         return;
     }
     let port = free_port();
-    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1");
-    let cases = matrix();
+    // gnutls-serv takes the RFC 7919 group that tlsim's client lists in
+    // supported_groups for DHE (RFC 7919 §4).
+    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+DHE-RSA");
+    let cases: Vec<Case> = matrix().into_iter().chain(dhe_cases()).collect();
     let file = client_matrix("client-gnutls", &cases, r"GET / HTTP/1.0\r\n\r\n");
     let session = tlsim_connect(&file, port);
     assert_eq!(session.lines.len(), cases.len());
@@ -1806,6 +1802,592 @@ fn tls13_p384_and_ed25519_certificates_with_gnutls() {
                 "- Description: (TLS1.3-X.509)".to_string(),
                 "- Status: The certificate is trusted.".to_string(),
             ],
+        );
+    }
+}
+
+// Renegotiation begun by the real peer, in both roles.
+
+/// A peer driven through its standard input, whose standard output and
+/// error arrive as lines in the order it printed them; killed when dropped.
+struct Console {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    printed: String,
+    /// How much of `printed` a `wait_for` has matched.
+    matched: usize,
+}
+
+impl Console {
+    fn spawn(command: &mut Command) -> Console {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (sender, lines) = mpsc::channel();
+        let streams: [Box<dyn std::io::Read + Send>; 2] = [
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        ];
+        for stream in streams {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Console {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            printed: String::new(),
+            matched: 0,
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("the peer's input is open");
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits until the peer prints `text` after what the last wait matched.
+    #[track_caller]
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(at) = self.printed[self.matched..].find(text) {
+                self.matched += at + text.len();
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.printed += &line;
+                    self.printed.push('\n');
+                }
+                Err(_) => panic!("never printed {text:?}; printed:\n{}", self.printed),
+            }
+        }
+    }
+
+    /// Ends the peer's input, waits for it to exit and returns everything
+    /// it printed.
+    fn finish(mut self) -> String {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + PATIENCE;
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "the peer did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Both readers end at end of file, and the channel with them.
+        self.printed.extend(self.lines.iter().map(|l| l + "\n"));
+        std::mem::take(&mut self.printed)
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The master secrets of the `CLIENT_RANDOM` lines of a peer's key log.
+fn peer_master_secrets(keylog: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(keylog).unwrap_or_default();
+    (text.lines())
+        .filter(|l| l.starts_with("CLIENT_RANDOM "))
+        .filter_map(|l| l.rsplit(' ').next())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Asserts that connection `n` ran one renegotiation begun by `initiator`
+/// that completed, that data crossed both ways after it, and that the
+/// peer's key log holds the master secret of both handshakes.
+fn assert_renegotiated(session: &Session, n: u32, initiator: &str, keylog: &Path, peer: &str) {
+    let events: Vec<&Event> = session.events_of(n).collect();
+    let what = format!("{peer} c{n}: {}", session.lines[n as usize - 1]);
+    let begun: Vec<&Event> = (events.iter().copied())
+        .filter(|e| e.title == "Begin renegotiation")
+        .collect();
+    assert_eq!(begun.len(), 1, "{what}");
+    assert!(
+        (begun[0].fields.iter()).any(|f| f.name == "Initiator" && f.value == initiator),
+        "{what}: begun by {initiator}"
+    );
+    let complete = (events.iter())
+        .position(|e| e.title == "TLS renegotiation complete")
+        .unwrap_or_else(|| panic!("{what}: the renegotiation never completed"));
+    for kind in [Kind::Send, Kind::Recv] {
+        assert!(
+            events[complete..]
+                .iter()
+                .any(|e| e.kind == kind && e.title.contains("Application Data")),
+            "{what}: no data {kind:?} after the renegotiation"
+        );
+    }
+    let ours: Vec<String> = (events.iter())
+        .filter(|e| e.title == "Master secret")
+        .flat_map(|e| &e.fields)
+        .filter(|f| f.name == "Master Secret")
+        .map(|f| f.value.clone())
+        .collect();
+    assert_eq!(ours.len(), 2, "{what}: two master secrets");
+    let theirs = peer_master_secrets(keylog);
+    assert!(
+        ours.iter().all(|m| theirs.contains(m)),
+        "{what}: the peer's key log lacks a master secret: {ours:?} / {theirs:?}"
+    );
+}
+
+/// A tlsim client scenario of one connection on `case` whose end takes
+/// part in renegotiation by `policy`, and the timeline `steps` after
+/// connecting.
+fn renegotiating_client(name: &str, case: &Case, policy: &str, steps: &str) -> PathBuf {
+    let client = client_profile("p1", case, &format!(", renegotiation: {policy}"));
+    let timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p1")),
+        {steps}"#
+    );
+    write_scenario(name, scenario(name, &client, "", "", &timeline))
+}
+
+/// A tlsim server scenario on `case` whose end takes part in renegotiation
+/// by `policy`: after `steps` it greets the client at 1.5 s, once any
+/// renegotiation is over.
+fn renegotiating_server(name: &str, case: &Case, policy: &str, steps: &str) -> PathBuf {
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.2", cipher_suites: ["{}"],
+            groups: ["{}"], chain: ["ec"], key: "ec", renegotiation: {policy})"#,
+        case.suite.iana, case.group.0
+    );
+    let timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        {steps}
+        At("1500ms", Send(conn: "c1", from: "server", data: Text("again from tlsim\n"))),"#
+    );
+    let listen = r#"Listen(host: "server", port: 443, tls: "server")"#;
+    write_scenario(name, scenario(name, "", &server, listen, &timeline))
+}
+
+/// `openssl s_server` reading commands from its standard input (no
+/// `-www`), writing its key log to `keylog`.
+fn openssl_console_server(port: u16, keylog: &Path) -> Console {
+    let pki = pki();
+    let mut server = Console::spawn(
+        Command::new("openssl")
+            .args(["s_server", "-accept", &port.to_string()])
+            .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")])
+            .args(["-cipher", "ALL:@SECLEVEL=0", "-keylogfile"])
+            .arg(keylog),
+    );
+    server.wait_for("ACCEPT");
+    server
+}
+
+/// Runs `tlsim connect` with `scenario` on a thread of its own.
+fn tlsim_connect_in_background(scenario: PathBuf, port: u16) -> std::thread::JoinHandle<Session> {
+    std::thread::spawn(move || tlsim_connect(&scenario, port))
+}
+
+#[test]
+fn openssl_s_server_asks_tlsim_client_to_renegotiate() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    // s_server's command `R` sends a Hello Request once the client has
+    // spoken; tlsim's client writes again after it, and s_server answers.
+    let keylog = pki().dir.join("s_server-renegotiates.keys");
+    let port = free_port();
+    let mut server = openssl_console_server(port, &keylog);
+    let file = renegotiating_client(
+        "s_server-renegotiates",
+        case,
+        "Accept",
+        r#"At("0ms", Send(conn: "c1", from: "client", data: Text("before\n"))),
+        At("1500ms", Send(conn: "c1", from: "client", data: Text("after\n"))),"#,
+    );
+    let client = tlsim_connect_in_background(file, port);
+    server.wait_for("before");
+    server.write("R\n");
+    server.wait_for("after");
+    server.write("reply\n");
+    server.finish();
+    let session = client.join().unwrap();
+    assert_connection(&session, 1, case, "openssl s_server");
+    assert_renegotiated(&session, 1, "server", &keylog, "openssl s_server");
+}
+
+#[test]
+fn openssl_s_client_renegotiates_with_tlsim_server() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    // s_client's command `R` sends a new Client Hello; its next line goes
+    // under the new keys, and so does the server's second greeting.
+    let file = renegotiating_server(
+        "s_client-renegotiates",
+        case,
+        "Accept",
+        r#"At("0ms", Send(conn: "c1", from: "server", data: Text("hello from tlsim\n"))),"#,
+    );
+    let (server, port) = tlsim_serve(&file, 1);
+    let keylog = pki().dir.join("s_client-renegotiates.keys");
+    let mut client = openssl_client(port, case);
+    client.arg("-keylogfile").arg(&keylog);
+    let mut client = Console::spawn(&mut client);
+    // s_client reads its input once connected: a line written earlier
+    // would come with the command in one read, and hide it.
+    client.wait_for("hello from tlsim");
+    client.write("R\n");
+    client.wait_for("RENEGOTIATING");
+    client.write("after\n");
+    client.wait_for("again from tlsim");
+    client.finish();
+    let session = finish_serve(server, &file);
+    assert_connection(&session, 1, case, "openssl s_client");
+    assert_renegotiated(&session, 1, "client", &keylog, "openssl s_client");
+}
+
+/// `gnutls-serv` echoing what it reads (`--echo`): a line
+/// `**REHANDSHAKE**` makes it send a Hello Request. Its key log goes to
+/// `keylog`.
+fn gnutls_echo_server(port: u16, keylog: &Path) -> Console {
+    let pki = pki();
+    let mut server = Console::spawn(
+        Command::new("gnutls-serv")
+            .env("SSLKEYLOGFILE", keylog)
+            .args([
+                "--echo",
+                "--port",
+                &port.to_string(),
+                "--disable-client-cert",
+            ])
+            .args([
+                "--x509certfile",
+                &pki.file("ec.pem"),
+                "--x509keyfile",
+                &pki.file("ec.key"),
+            ]),
+    );
+    server.wait_for("listening");
+    server
+}
+
+#[test]
+fn gnutls_server_renegotiates_with_tlsim_client() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    let keylog = pki().dir.join("gnutls-serv-renegotiates.keys");
+    let port = free_port();
+    let server = gnutls_echo_server(port, &keylog);
+    // c1 asks gnutls-serv for a Hello Request and accepts it; c2
+    // renegotiates itself; each then writes a line that comes back. c3
+    // refuses the Hello Request.
+    let profiles = [("p1", "Accept"), ("p2", "Accept"), ("p3", "Refuse")]
+        .map(|(name, policy)| client_profile(name, case, &format!(", renegotiation: {policy}")));
+    let mut timeline = String::new();
+    for i in 1..=3 {
+        timeline += &format!(
+            r#"At("0ms", Connect(conn: "c{i}", from: "client", to: "server", port: 443, tls: "p{i}")),"#
+        );
+    }
+    timeline += r#"At("0ms", Send(conn: "c1", from: "client", data: Text("**REHANDSHAKE**\n"))),
+        At("0ms", Send(conn: "c3", from: "client", data: Text("**REHANDSHAKE**\n"))),
+        At("300ms", Renegotiate(conn: "c2", from: "client")),"#;
+    for (at, step) in [
+        (
+            "1000ms",
+            r#"Send(conn: "c{}", from: "client", data: Text("after\n"))"#,
+        ),
+        ("2000ms", r#"Close(conn: "c{}", from: "client")"#),
+    ] {
+        for i in 1..=3 {
+            timeline += &format!(r#"At("{at}", {}),"#, step.replace("{}", &i.to_string()));
+        }
+    }
+    let name = "gnutls-serv-renegotiates";
+    let text = scenario(name, &profiles.join(",\n"), "", "", &timeline);
+    let session = tlsim_connect(&write_scenario(name, text), port);
+    drop(server);
+    for n in 1..=2 {
+        assert_connection(&session, n, case, "gnutls-serv");
+    }
+    assert_renegotiated(&session, 1, "server", &keylog, "gnutls-serv");
+    assert_renegotiated(&session, 2, "client", &keylog, "gnutls-serv");
+    // gnutls-serv closes the connection when its Hello Request is refused.
+    let refused = &session.lines[2];
+    assert!(
+        refused.contains("TLS handshake complete")
+            && refused.ends_with("; closed; alerts sent: warning no_renegotiation"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn gnutls_client_renegotiates_with_tlsim_server() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let case = &matrix()[0];
+    // `--rehandshake` has gnutls-cli renegotiate as soon as it is
+    // connected; without it, tlsim's Hello Request at 500 ms asks it to.
+    // GnuTLS 3.7 takes no application data while it renegotiates (it
+    // fails with "Application data were received, while expecting
+    // handshake data"), so tlsim writes only once it is over.
+    for (name, policy, option, steps, done) in [
+        (
+            "gnutls-cli-renegotiates",
+            "Accept",
+            Some("--rehandshake"),
+            "",
+            "ReHandshake was completed",
+        ),
+        (
+            "gnutls-cli-asked-to-renegotiate",
+            "Refuse",
+            None,
+            r#"At("500ms", Renegotiate(conn: "c1", from: "server")),"#,
+            "Rehandshake was performed",
+        ),
+    ] {
+        let file = renegotiating_server(name, case, policy, steps);
+        let (server, port) = tlsim_serve(&file, 1);
+        let keylog = pki().dir.join(format!("{name}.keys"));
+        let mut client = Command::new("gnutls-cli");
+        client
+            .env("SSLKEYLOGFILE", &keylog)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--x509cafile",
+                &pki().file("root.pem"),
+            ])
+            .args(["--priority", &gnutls_priority(case), "localhost"])
+            .args(option);
+        let mut client = Console::spawn(&mut client);
+        client.wait_for(done);
+        client.write("after\n");
+        client.wait_for("again from tlsim");
+        client.finish();
+        let session = finish_serve(server, &file);
+        assert_connection(&session, 1, case, "gnutls-cli");
+        let initiator = if option.is_some() { "client" } else { "server" };
+        assert_renegotiated(&session, 1, initiator, &keylog, "gnutls-cli");
+    }
+}
+
+// DHE with tlsim as server and against gnutls-serv; encrypt_then_mac both
+// ways.
+
+/// A tlsim server on the RSA certificate offering `cases`' suites on the
+/// curves and ffdhe2048, answering each client with a greeting; `extra`
+/// adds to its profile.
+fn rsa_server(name: &str, cases: &[Case], extra: &str) -> PathBuf {
+    let suites: Vec<String> = (cases.iter())
+        .map(|c| format!("\"{}\"", c.suite.iana))
+        .collect();
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.0", cipher_suites: [{}],
+            groups: ["ffdhe2048", "secp256r1", "secp384r1", "x25519"],
+            chain: ["rsa"], key: "rsa"{extra})"#,
+        suites.join(", ")
+    );
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        At("0ms", Send(conn: "c1", from: "server", data: Text("hello from tlsim\n"))),"#;
+    let listen = r#"Listen(host: "server", port: 443, tls: "server")"#;
+    write_scenario(name, scenario(name, "", &server, listen, timeline))
+}
+
+fn gnutls_client(port: u16, priority: &str) -> Command {
+    let mut client = Command::new("gnutls-cli");
+    client
+        .args(["--port", &port.to_string()])
+        .args(["--x509cafile", &pki().file("root.pem")])
+        .args(["--priority", priority, "localhost"]);
+    client
+}
+
+#[test]
+fn real_clients_run_dhe_with_tlsim_server() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let cases = dhe_cases();
+    let file = rsa_server("server-dhe", &cases, "");
+    let (server, port) = tlsim_serve(&file, 2 * cases.len());
+    for case in &cases {
+        let what = case.suite.iana;
+        let printed = interactive_client(
+            &mut openssl_client(port, case),
+            "ping\n",
+            "hello from tlsim",
+        );
+        assert!(
+            printed.contains(&format!("Cipher    : {}\n", case.suite.openssl))
+                && printed.contains("Server Temp Key: DH, 2048 bits"),
+            "s_client {what}:\n{printed}"
+        );
+        let printed = interactive_client(
+            &mut gnutls_client(port, &gnutls_priority(case)),
+            "ping\n",
+            "hello from tlsim",
+        );
+        let (_, cipher, _) = case.suite.gnutls;
+        assert!(
+            printed.contains("-(DHE-FFDHE2048)-") && printed.contains(&format!("-({cipher})")),
+            "gnutls-cli {what}:\n{printed}"
+        );
+    }
+    let session = finish_serve(server, &file);
+    for (n, case) in (1..).zip(cases.iter().flat_map(|c| [c, c])) {
+        assert_connection(&session, n, case, "s_client and gnutls-cli");
+    }
+}
+
+/// A file of the RFC 7919 group ffdhe2048 as DH parameters, made once:
+/// s_server's DH parameters must be it, the only kind tlsim's client
+/// accepts (RFC 7919 §3).
+fn ffdhe2048_params() -> &'static str {
+    static FILE: OnceLock<String> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let file = pki().file("ffdhe2048.pem");
+        run_ok(Command::new("openssl").args([
+            "genpkey",
+            "-genparam",
+            "-algorithm",
+            "DH",
+            "-pkeyopt",
+            "group:ffdhe2048",
+            "-out",
+            &file,
+        ]));
+        file
+    })
+}
+
+/// One CBC suite of each key exchange, in the oldest version it runs in:
+/// encrypt_then_mac (RFC 7366) applies to every one of them.
+fn etm_cases() -> Vec<Case> {
+    let find = |iana: &str, version: usize| Case {
+        version: &VERSIONS[version],
+        suite: SUITES.iter().find(|s| s.iana == iana).unwrap(),
+        group: GROUPS[0],
+    };
+    vec![
+        find("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0),
+        find("TLS_RSA_WITH_AES_256_CBC_SHA256", 2),
+        Case {
+            group: ("ffdhe2048", "ffdhe2048", "FFDHE2048"),
+            ..find("TLS_DHE_RSA_WITH_AES_128_CBC_SHA", 1)
+        },
+    ]
+}
+
+/// Whether connection `n`'s Server Hello carried encrypt_then_mac.
+fn etm_negotiated(session: &Session, n: u32) -> bool {
+    (session.events_of(n))
+        .filter(|e| e.title.starts_with("TLS Server Hello"))
+        .flat_map(|e| &e.fields)
+        .any(|f| f.name == "Extension" && f.value.starts_with("encrypt_then_mac"))
+}
+
+#[test]
+fn encrypt_then_mac_with_real_servers() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    // OpenSSL and GnuTLS negotiate encrypt_then_mac for CBC suites by
+    // default; `-no_etm` and `%NO_ETM` turn it off.
+    let cases = etm_cases();
+    let file = client_matrix_with(
+        "client-etm",
+        &cases,
+        r"GET / HTTP/1.0\r\n\r\n",
+        ", encrypt_then_mac: true",
+    );
+    for (peer, etm) in [
+        ("openssl s_server", true),
+        ("openssl s_server -no_etm", false),
+        ("gnutls-serv", true),
+        ("gnutls-serv %NO_ETM", false),
+    ] {
+        let port = free_port();
+        let no_etm = if etm { "" } else { ":%NO_ETM" };
+        let mut options = vec!["-dhparam", ffdhe2048_params()];
+        if !etm {
+            options.push("-no_etm");
+        }
+        let _server = match peer.starts_with("openssl") {
+            true => openssl_server(port, &options),
+            false => gnutls_server(
+                port,
+                &format!("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+DHE-RSA{no_etm}"),
+            ),
+        };
+        let session = tlsim_connect(&file, port);
+        for (n, case) in (1..).zip(&cases) {
+            assert_connection(&session, n, case, peer);
+            assert_eq!(
+                etm_negotiated(&session, n),
+                etm,
+                "{peer} {}",
+                case.suite.iana
+            );
+        }
+    }
+}
+
+#[test]
+fn encrypt_then_mac_with_real_clients() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let cases = etm_cases();
+    let file = rsa_server("server-etm", &cases, ", encrypt_then_mac: true");
+    let (server, port) = tlsim_serve(&file, 4 * cases.len());
+    // Each case from s_client and gnutls-cli, with encrypt_then_mac
+    // offered (their default) and without.
+    let mut expected = Vec::new();
+    for case in &cases {
+        for etm in [true, false] {
+            let mut s_client = openssl_client(port, case);
+            if !etm {
+                s_client.arg("-no_etm");
+            }
+            let no_etm = if etm { "" } else { ":%NO_ETM" };
+            let mut gnutls_cli = gnutls_client(port, &format!("{}{no_etm}", gnutls_priority(case)));
+            for (peer, client) in [("s_client", &mut s_client), ("gnutls-cli", &mut gnutls_cli)] {
+                let printed = interactive_client(client, "ping\n", "hello from tlsim");
+                assert!(
+                    printed.contains("hello from tlsim"),
+                    "{peer} {}:\n{printed}",
+                    case.suite.iana
+                );
+                expected.push((case, etm, peer));
+            }
+        }
+    }
+    let session = finish_serve(server, &file);
+    for (n, (case, etm, peer)) in (1..).zip(expected) {
+        assert_connection(&session, n, case, peer);
+        assert_eq!(
+            etm_negotiated(&session, n),
+            etm,
+            "{peer} {}",
+            case.suite.iana
         );
     }
 }

@@ -370,6 +370,14 @@ impl State for ExpectServerHello {
         ClientState::ExpectServerHello.name()
     }
 
+    // RFC 5246 §7.2.2: the server refused the renegotiation; the record
+    // layer asks only while one runs, and the connection goes on.
+    fn renegotiation_refused(&mut self) -> Option<Box<dyn State>> {
+        Some(Box::new(Connected {
+            config: self.config.clone(),
+        }))
+    }
+
     fn handle(
         self: Box<Self>,
         core: &mut Core,

@@ -17,7 +17,9 @@
 //!   a warning no_renegotiation and the connection goes on (RFC 5246
 //!   §7.4.1.1), or, when the policy accepts it, with a new Client Hello.
 //! - Renegotiation (RFC 5746): a new full handshake from `Connected`,
-//!   begun by a Hello Request or by the client itself.
+//!   begun by a Hello Request or by the client itself. A server's warning
+//!   no_renegotiation in answer to its Client Hello leads back to
+//!   `Connected` (RFC 5246 §7.2.2).
 //! - The peer's close_notify leads to `Closed`, any error to `Failed`.
 //!   Before `start` every record is an error, close_notify included.
 //!
@@ -39,6 +41,7 @@
 //! | `ExpectFinished` | Finished | `Connected` |
 //! | `Connected` | Hello Request | `Connected` or `ExpectServerHello` |
 //! | `Connected` | renegotiate | `ExpectServerHello` |
+//! | `ExpectServerHello` | no_renegotiation | `Connected` |
 //! | `Connected` | New Session Ticket | `Connected` |
 //! | `Connected` | Key Update | `Connected` |
 //! | `ExpectServerHello` | close_notify | `Closed` |
@@ -64,7 +67,7 @@
 
 use tlsim_tls::conn::Declaration;
 use tlsim_tls::conn::Trigger::{
-    ChangeCipherSpec, CloseNotify, Failure, Handshake, Renegotiate, Start,
+    ChangeCipherSpec, CloseNotify, Failure, Handshake, Renegotiate, RenegotiationRefused, Start,
 };
 use tlsim_tls::enums::HandshakeType as H;
 use tlsim_tls::{state_names, transitions};
@@ -138,6 +141,9 @@ pub static TRANSITIONS: Declaration<ClientState> = Declaration {
         Connected, Handshake(H::HelloRequest) => Connected | ExpectServerHello;
         // RFC 5746: a renegotiation the client begins itself.
         Connected, Renegotiate => ExpectServerHello;
+        // RFC 5246 §7.2.2: a server that refuses it answers a warning
+        // no_renegotiation; the connection goes on under the keys in force.
+        ExpectServerHello, RenegotiationRefused => Connected;
         // RFC 8446 §4.6.1: a ticket may come at any time after the
         // handshake.
         Connected, Handshake(H::NewSessionTicket) => Connected;

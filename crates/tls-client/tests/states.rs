@@ -513,6 +513,18 @@ fn handshakes_take_every_reachable_declared_transition() {
         server_taken.extend(renegotiated.server.transitions_taken());
     }
 
+    // RFC 5246 §7.2.2: a server that refuses the client's renegotiation
+    // answers no_renegotiation, and the client goes back to Connected.
+    let (mut client, server) = configs(&pki, Flow::Full);
+    client.renegotiation = RenegotiationPolicy::Accept;
+    let mut refused = Pair::new(client, server);
+    refused.handshake();
+    let now = refused.now;
+    assert!(refused.client.renegotiate(now, &mut refused.client_log));
+    refused.drive();
+    assert_eq!(refused.client.state_name(), "Connected");
+    client_taken.extend(refused.client.transitions_taken());
+
     // RFC 8446 §4.6.3: a KeyUpdate asking for one back, once connected.
     let (client, server) = configs(&pki, Flow::Tls13);
     let mut updated = Pair::new(client, server);

@@ -285,6 +285,7 @@ impl ExpectClientHello {
         tracer: &mut dyn Tracer,
     ) -> Result<HelloDecision, Error> {
         let version = self.choose_version(hello)?;
+        let version = crate::renegotiation::keep_version(core, hello, version)?;
         let fits = |stored: &StoredSession| {
             stored.version == version
                 && stored.extended_master_secret == extended_master_secret

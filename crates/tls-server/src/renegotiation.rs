@@ -1,6 +1,7 @@
 //! Secure renegotiation on the server (RFC 5746 §3.6, §3.7, §4.4): the
-//! checks of every Client Hello's renegotiation_info, the answer in the
-//! Server Hello, a Client Hello once connected, and the Hello Request that
+//! checks of every Client Hello's renegotiation_info, the version a
+//! renegotiation keeps, the answer in the Server Hello, a Client Hello
+//! once connected, and the Hello Request that
 //! asks the client for one (RFC 5246 §7.4.1.1).
 //!
 //! An accepted renegotiation runs the handshake of `hs` from its Client
@@ -10,8 +11,8 @@ use std::sync::Arc;
 
 use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::conn::{Core, RenegotiationPolicy, State};
-use tlsim_tls::enums::CipherSuite;
-use tlsim_tls::error::{Error, PeerMisbehaved};
+use tlsim_tls::enums::{CipherSuite, ProtocolVersion};
+use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{ClientHello, HandshakeMessage, ServerExtension};
 use tlsim_tls::record::JoinedMessage;
 
@@ -46,6 +47,31 @@ pub(crate) fn check_client_hello(
     )?;
     core.renegotiation.secure = extension || scsv;
     Ok(())
+}
+
+/// The version of a renegotiation: the connection's own. RFC 5246
+/// §7.4.1.2 makes client_version the version "by which the client wishes
+/// to communicate during this session", and the connection runs at one
+/// already; a hello that offers at least it gets it again, one that offers
+/// less is refused with protocol_version (§7.2.2), as OpenSSL and GnuTLS
+/// do. An initial handshake keeps `chosen`.
+///
+/// # Errors
+/// protocol_version when a renegotiation offers a lower version.
+pub(crate) fn keep_version(
+    core: &Core,
+    hello: &ClientHello,
+    chosen: ProtocolVersion,
+) -> Result<ProtocolVersion, Error> {
+    match core.version() {
+        Some(current) if core.renegotiation.in_progress() => {
+            if chosen < current {
+                return Err(PeerIncompatible::UnsupportedVersion(hello.client_version).into());
+            }
+            Ok(current)
+        }
+        _ => Ok(chosen),
+    }
 }
 
 /// RFC 5746 §3.6, §3.7: the Server Hello's renegotiated_connection, empty

@@ -1,8 +1,9 @@
 //! Secure renegotiation (RFC 5746) between tlsim's client and server: a
 //! second full handshake begun by either side under the keys in force,
 //! with application data before and after; the policies that refuse it;
-//! and the verify_data checks that end a forged one with
-//! handshake_failure.
+//! a refused one, after which the client may try again; the verify_data
+//! checks that end a forged one with handshake_failure; and the version,
+//! which a renegotiation keeps.
 
 use tlsim_test_support::{
     Direction, LeafKey, Pair, alert_sent, client_config, error_of, pki, server_config,
@@ -10,8 +11,10 @@ use tlsim_test_support::{
 use tlsim_tls::codec::Codec;
 use tlsim_tls::conn::{RenegotiationPolicy, TlsEvent};
 use tlsim_tls::crypto::cipher::Side;
-use tlsim_tls::enums::{AlertDescription, CipherSuite, ContentType, ExtensionType};
-use tlsim_tls::error::{Error, PeerMisbehaved};
+use tlsim_tls::enums::{
+    AlertDescription, CipherSuite, ContentType, ExtensionType, ProtocolVersion,
+};
+use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::{Alert, ClientExtension, HandshakeMessage};
 
 /// A connected pair whose ends take part in renegotiation as `client`
@@ -224,4 +227,116 @@ fn a_server_hello_without_both_verify_data_is_a_handshake_failure() {
     pair.drive();
     assert_renegotiation_info_mismatch(&pair.client_events);
     assert_eq!(pair.client.state_name(), "Failed");
+}
+
+#[test]
+fn a_client_refused_goes_back_to_connected_and_may_renegotiate_again() {
+    // RFC 5246 §7.2.2: after a warning no_renegotiation "the original
+    // requester can decide whether to proceed with the connection".
+    let mut pair = connected(RenegotiationPolicy::Accept, RenegotiationPolicy::Refuse);
+    for refusal in 1..=2 {
+        let now = pair.now;
+        assert!(pair.client.renegotiate(now, &mut pair.client_log));
+        pair.drive();
+        assert_eq!(pair.client.state_name(), "Connected", "refusal {refusal}");
+        assert_eq!(
+            count(&pair.client_log, "Abandon the renegotiation"),
+            refusal
+        );
+        assert_eq!(pair.transfer(Direction::ToServer, b"still"), b"still");
+        assert_eq!(pair.transfer(Direction::ToClient, b"here"), b"here");
+    }
+    let warnings = (pair.server_events.iter())
+        .filter(|e| **e == TlsEvent::WarningSent(AlertDescription::NoRenegotiation))
+        .count();
+    assert_eq!(warnings, 2);
+    // The server's own Hello Request is answered: a renegotiation it asked
+    // for is one its policy accepts.
+    let now = pair.now;
+    assert!(pair.server.renegotiate(now, &mut pair.server_log));
+    pair.drive();
+    assert_eq!(count(&pair.client_log, "TLS renegotiation complete"), 1);
+    assert_eq!(count(&pair.server_log, "TLS renegotiation complete"), 1);
+    assert_eq!(pair.transfer(Direction::ToServer, b"after"), b"after");
+    assert_eq!(pair.transfer(Direction::ToClient, b"reply"), b"reply");
+    assert!(pair.client_failure().is_none() && pair.server_failure().is_none());
+}
+
+/// The verify_data of the client's last Finished, as the server checked it.
+fn client_verify_data(pair: &Pair) -> Vec<u8> {
+    let value = (pair.server_log.iter())
+        .filter(|e| e.title == "Verify Finished")
+        .flat_map(|e| &e.fields)
+        .find(|f| f.name == "Received Verify Data")
+        .expect("the server checked the client's Finished")
+        .value
+        .clone();
+    (0..value.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&value[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Hands the server a renegotiating Client Hello with the right
+/// verify_data that offers `version`, encrypted as the client would.
+fn renegotiate_offering(pair: &mut Pair, version: ProtocolVersion) {
+    let hello = client_hello_with_info(pair, &client_verify_data(pair));
+    let HandshakeMessage::ClientHello(mut hello) = HandshakeMessage::from_bytes(&hello).unwrap()
+    else {
+        panic!("a Client Hello");
+    };
+    hello.client_version = version;
+    let hello = HandshakeMessage::ClientHello(hello).to_bytes();
+    let record = pair.record_after_finished(Side::Client, ContentType::Handshake, &hello);
+    let now = pair.now;
+    pair.server.handle_bytes(now, &record, &mut pair.server_log);
+    pair.collect();
+}
+
+#[test]
+fn a_renegotiation_that_changes_the_version_is_protocol_version() {
+    // RFC 5246 §7.2.2 protocol_version; a renegotiation continues the
+    // connection at the version it runs. This client offers TLS 1.1 in a
+    // renegotiation of a TLS 1.2 connection.
+    let mut pair = connected(RenegotiationPolicy::Refuse, RenegotiationPolicy::Accept);
+    renegotiate_offering(&mut pair, ProtocolVersion::Tls11);
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::from(PeerIncompatible::UnsupportedVersion(
+            ProtocolVersion::Tls11
+        )))
+    );
+    assert_eq!(
+        alert_sent(&pair.server_events),
+        Some(AlertDescription::ProtocolVersion)
+    );
+    assert_eq!(pair.server.state_name(), "Failed");
+}
+
+#[test]
+fn a_renegotiation_offering_a_higher_version_keeps_the_connections() {
+    // A TLS 1.1 connection renegotiated by a hello that offers TLS 1.2
+    // stays TLS 1.1: the server answers with the version in force.
+    let pki = pki(LeafKey::Ecdsa);
+    let mut client = client_config(&pki);
+    client.max_version = ProtocolVersion::Tls11;
+    client.min_version = ProtocolVersion::Tls10;
+    let mut server = server_config(&pki);
+    server.min_version = ProtocolVersion::Tls10;
+    server.renegotiation = RenegotiationPolicy::Accept;
+    let mut pair = Pair::new(client, server);
+    pair.handshake();
+    pair.assert_complete();
+    renegotiate_offering(&mut pair, ProtocolVersion::Tls12);
+    assert!(pair.server_failure().is_none(), "{:?}", pair.server_events);
+    let versions: Vec<String> = (pair.server_log.iter())
+        .filter(|e| e.title.starts_with("TLS Server Hello"))
+        .flat_map(|e| &e.fields)
+        .filter(|f| f.name == "Version")
+        .map(|f| f.value.clone())
+        .collect();
+    assert!(
+        versions.len() >= 2 && versions.iter().all(|v| v.ends_with("(0x0302)")),
+        "{versions:?}"
+    );
 }

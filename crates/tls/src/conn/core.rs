@@ -102,6 +102,14 @@ pub trait State {
     ) -> Option<Box<dyn State>> {
         None
     }
+
+    /// The peer answered the renegotiation this end began with a warning
+    /// no_renegotiation (RFC 5246 §7.2.2): returns the connected state to
+    /// go back to, with the keys in force; `None` in every state but the
+    /// one waiting for the answer to a renegotiation's first message.
+    fn renegotiation_refused(&mut self) -> Option<Box<dyn State>> {
+        None
+    }
 }
 
 /// A handshake message's name in titles ("Server Hello").
@@ -1137,6 +1145,14 @@ impl Core {
                 let result = self.handle_alert(alert);
                 if self.received_close {
                     machine.step(Trigger::CloseNotify, CLOSED);
+                }
+                if alert == Alert::warning(AlertDescription::NoRenegotiation)
+                    && self.renegotiation.in_progress()
+                    && let Some(connected) =
+                        (machine.state.as_mut()).and_then(|s| s.renegotiation_refused())
+                {
+                    self.abandon_renegotiation(now, deferred);
+                    machine.enter(Trigger::RenegotiationRefused, connected);
                 }
                 result
             }

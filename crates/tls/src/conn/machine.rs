@@ -29,6 +29,9 @@ pub enum Trigger {
     Start,
     /// This end begins a renegotiation (`Connection::renegotiate`).
     Renegotiate,
+    /// The peer refused the renegotiation this end began, with a warning
+    /// no_renegotiation (RFC 5246 §7.2.2).
+    RenegotiationRefused,
     /// A handshake message of this type was read.
     Handshake(HandshakeType),
     /// A ChangeCipherSpec record was read (RFC 5246 §7.1).
@@ -46,6 +49,7 @@ impl Trigger {
         match self {
             Trigger::Start => "start".to_owned(),
             Trigger::Renegotiate => "renegotiate".to_owned(),
+            Trigger::RenegotiationRefused => "no_renegotiation".to_owned(),
             Trigger::Handshake(typ) => match typ.name() {
                 Some(name) => name.to_owned(),
                 None => format!("Handshake Type {}", typ.get()),

@@ -132,6 +132,23 @@ impl Core {
         });
     }
 
+    /// Gives up the renegotiation this end began, which the peer refused
+    /// with a warning no_renegotiation: RFC 5246 §7.2.2 leaves the
+    /// requester to "decide whether to proceed with the connection". It
+    /// goes on under the keys in force, and may renegotiate again later.
+    pub(super) fn abandon_renegotiation(&mut self, now: Instant, tracer: &mut dyn Tracer) {
+        self.renegotiation.in_progress = false;
+        self.ctx
+            .action(now, tracer, "Abandon the renegotiation", |e| {
+                e.field("Reason", "the peer answered no_renegotiation")
+                    .explain(
+                        "The peer declined the new handshake with a warning (RFC 5246 §7.2.2). \
+                     The connection goes on with the keys and parameters of the last \
+                     handshake, and a later renegotiation may be tried again.",
+                    )
+            });
+    }
+
     /// Ends a renegotiation whose Finished messages are both verified: the
     /// flight goes out and the new keys are in force in both directions.
     /// The application sees no new handshake event; it goes on.
