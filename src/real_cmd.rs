@@ -100,9 +100,9 @@ pub(crate) struct ConnectArgs {
     peer: PeerOptions,
     #[command(flatten)]
     outputs: SessionOutputs,
-    /// Also write the session as a scenario that replays it offline: the
-    /// server replaced by the records it sent, the client's random
-    /// stream pinned (the scenario must open one connection).
+    /// Also write the session as a scenario that replays it offline: each
+    /// connection's server replaced by the records it sent, the client's
+    /// random stream pinned.
     #[arg(long, value_name = "PATH")]
     record: Option<PathBuf>,
 }
@@ -385,10 +385,7 @@ pub(crate) fn cmd_connect(args: &ConnectArgs) -> i32 {
             seed: opts.seed,
             epoch_unix: clock.epoch_unix(),
         };
-        // `record::connect` runs exactly one connection.
-        if let Some(conn) = conns.first() {
-            recording.write(conn, path)?;
-        }
+        recording.write(&conns, path)?;
         eprintln!("recorded the session in {}", path.display());
         Ok(conns)
     })

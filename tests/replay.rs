@@ -1,9 +1,11 @@
-//! A capture made by another TLS implementation, replayed: two tlslite-ng
-//! peers recorded `tests/data/tlslite/gcm.pcap` with every random known
-//! (`record.py`), and `scenarios/tls12-replay.ron` pins those randoms and
-//! loads their certificates and key. Every TLS record tlsim writes, in
-//! both directions, must be the captured record: content type, version,
-//! length and bytes; and the key log must be the capture's.
+//! Captures made by another TLS implementation, replayed: two tlslite-ng
+//! peers recorded `tests/data/tlslite/gcm.pcap` (AES-GCM) and `cbc.pcap`
+//! (AES-CBC with HMAC-SHA1) with every random known (`record.py`), and
+//! `scenarios/tls12-replay.ron` and `tls12-replay-cbc.ron` pin those
+//! randoms (and the CBC records' IVs) and load their certificates and
+//! key. Every TLS record tlsim writes, in both directions, must be the
+//! captured record: content type, version, length and bytes; and the key
+//! log must be the capture's.
 
 use std::path::Path;
 
@@ -24,28 +26,86 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The replay scenario, its files named from the repository root, so
-/// that a variant can be written anywhere.
-fn scenario_text() -> String {
-    let text = std::fs::read_to_string(root().join("scenarios/tls12-replay.ron")).unwrap();
-    let data = root().join("tests/data/tlslite/");
-    text.replace("../tests/data/tlslite/", data.to_str().unwrap())
+/// A capture and the scenario that replays it.
+#[derive(Clone, Copy)]
+struct Capture {
+    /// The capture's name in `tests/data/tlslite/` (`NAME.pcap`, `NAME.keys`).
+    name: &'static str,
+    /// The replaying scenario in `scenarios/`.
+    scenario: &'static str,
 }
 
-fn captured() -> [Vec<u8>; 2] {
-    streams(
-        &std::fs::read(root().join("tests/data/tlslite/gcm.pcap")).unwrap(),
-        SERVER_PORT,
-    )
+const GCM: Capture = Capture {
+    name: "gcm",
+    scenario: "tls12-replay",
+};
+
+const CBC: Capture = Capture {
+    name: "cbc",
+    scenario: "tls12-replay-cbc",
+};
+
+impl Capture {
+    /// The replay scenario, its files named from the repository root, so
+    /// that a variant can be written anywhere.
+    fn scenario_text(self) -> String {
+        let path = root().join(format!("scenarios/{}.ron", self.scenario));
+        let text = std::fs::read_to_string(path).unwrap();
+        let data = root().join("tests/data/tlslite/");
+        text.replace("../tests/data/tlslite/", data.to_str().unwrap())
+    }
+
+    fn data(self, extension: &str) -> Vec<u8> {
+        let file = format!("tests/data/tlslite/{}.{extension}", self.name);
+        std::fs::read(root().join(file)).unwrap()
+    }
+
+    fn captured(self) -> [Vec<u8>; 2] {
+        streams(&self.data("pcap"), SERVER_PORT)
+    }
+
+    /// The scenario's run, record by record against the capture.
+    fn replays_every_record(self) {
+        let test = format!("records-{}", self.name);
+        let replayed = streams(
+            &std::fs::read(replay(&test, &self.scenario_text()).pcap).unwrap(),
+            SERVER_PORT,
+        );
+        assert_same_records(&self.captured(), &replayed, MIN_RECORDS);
+    }
+
+    /// The scenario's key log holds the capture's line.
+    fn replays_the_key_log(self) {
+        let captured = String::from_utf8(self.data("keys")).unwrap();
+        let test = format!("keylog-{}", self.name);
+        let replayed = std::fs::read_to_string(replay(&test, &self.scenario_text()).keys).unwrap();
+        assert!(
+            replayed.lines().any(|line| line == captured.trim_end()),
+            "captured:\n{captured}replayed:\n{replayed}"
+        );
+    }
 }
 
 #[test]
 fn every_record_of_the_tlslite_capture_is_replayed_byte_for_byte() {
-    let replayed = streams(
-        &std::fs::read(replay("records", &scenario_text()).pcap).unwrap(),
-        SERVER_PORT,
-    );
-    assert_same_records(&captured(), &replayed, MIN_RECORDS);
+    GCM.replays_every_record();
+}
+
+/// MAC-then-encrypt: each record's IV pinned as captured, the content,
+/// its HMAC-SHA1 and the padding encrypted under it as tlslite-ng did.
+#[test]
+fn every_record_of_the_tlslite_cbc_capture_is_replayed_byte_for_byte() {
+    CBC.replays_every_record();
+}
+
+#[test]
+fn the_replayed_key_log_is_the_captured_one() {
+    GCM.replays_the_key_log();
+}
+
+#[test]
+fn the_replayed_cbc_key_log_is_the_captured_one() {
+    CBC.replays_the_key_log();
 }
 
 /// With only what a published capture gives (its key log and its
@@ -54,7 +114,7 @@ fn every_record_of_the_tlslite_capture_is_replayed_byte_for_byte() {
 /// from the key log.
 #[test]
 fn the_key_log_and_the_captured_key_exchange_suffice() {
-    let captured = captured();
+    let captured = GCM.captured();
     let (to_server, to_client) = (records(&captured[0]), records(&captured[1]));
     // ClientKeyExchange: type 16, a 3-byte length, the point's length, the point.
     let cke = &to_server[1].body;
@@ -68,10 +128,10 @@ fn the_key_log_and_the_captured_key_exchange_suffice() {
     let server_public = &ske[8..point_end];
     let signature_len = usize::from(u16::from_be_bytes([ske[point_end + 2], ske[point_end + 3]]));
     let signature = &ske[point_end + 4..point_end + 4 + signature_len];
-    let keys = std::fs::read_to_string(root().join("tests/data/tlslite/gcm.keys")).unwrap();
+    let keys = String::from_utf8(GCM.data("keys")).unwrap();
     let master_secret = keys.split_whitespace().nth(2).unwrap();
     let mut text = String::new();
-    for line in scenario_text().lines() {
+    for line in GCM.scenario_text().lines() {
         if line.contains("ephemeral_key:") || line.contains("pss_salt:") {
             continue;
         }
@@ -98,14 +158,4 @@ fn the_key_log_and_the_captured_key_exchange_suffice() {
         SERVER_PORT,
     );
     assert_same_records(&captured, &replayed, MIN_RECORDS);
-}
-
-#[test]
-fn the_replayed_key_log_is_the_captured_one() {
-    let captured = std::fs::read_to_string(root().join("tests/data/tlslite/gcm.keys")).unwrap();
-    let replayed = std::fs::read_to_string(replay("keylog", &scenario_text()).keys).unwrap();
-    assert!(
-        replayed.lines().any(|line| line == captured.trim_end()),
-        "captured:\n{captured}replayed:\n{replayed}"
-    );
 }

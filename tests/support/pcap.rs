@@ -11,11 +11,19 @@ pub(crate) struct Record {
     pub(crate) body: Vec<u8>,
 }
 
-/// The TCP payload of a raw-IPv4 pcap in each direction (to the server,
-/// to the client) of the connection to `server_port`, in sequence order; a
-/// segment seen twice counts once.
-pub(crate) fn streams(pcap: &[u8], server_port: u16) -> [Vec<u8>; 2] {
-    let mut segments: [BTreeMap<u32, Vec<u8>>; 2] = Default::default();
+/// One TCP segment of a raw-IPv4 pcap.
+struct Segment<'p> {
+    /// Source and destination, address and port.
+    from: ([u8; 4], u16),
+    to: ([u8; 4], u16),
+    /// A SYN without ACK: the connecting side's first segment.
+    opens: bool,
+    seq: u32,
+    payload: &'p [u8],
+}
+
+fn segments(pcap: &[u8]) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
     let mut at = 24;
     while at + 16 <= pcap.len() {
         let len = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
@@ -23,18 +31,68 @@ pub(crate) fn streams(pcap: &[u8], server_port: u16) -> [Vec<u8>; 2] {
         at += 16 + len;
         let ip_len = usize::from(packet[0] & 0x0f) * 4;
         let tcp = &packet[ip_len..usize::from(u16::from_be_bytes([packet[2], packet[3]]))];
-        let src_port = u16::from_be_bytes([tcp[0], tcp[1]]);
-        let dst_port = u16::from_be_bytes([tcp[2], tcp[3]]);
-        let seq = u32::from_be_bytes(tcp[4..8].try_into().unwrap());
-        let payload = &tcp[usize::from(tcp[12] >> 4) * 4..];
-        if !payload.is_empty() && (src_port == server_port || dst_port == server_port) {
-            let direction = usize::from(dst_port != server_port);
-            segments[direction]
-                .entry(seq)
-                .or_insert_with(|| payload.to_vec());
+        let address = |at: usize| -> [u8; 4] { packet[at..at + 4].try_into().unwrap() };
+        out.push(Segment {
+            from: (address(12), u16::from_be_bytes([tcp[0], tcp[1]])),
+            to: (address(16), u16::from_be_bytes([tcp[2], tcp[3]])),
+            opens: tcp[13] & 0x12 == 0x02,
+            seq: u32::from_be_bytes(tcp[4..8].try_into().unwrap()),
+            payload: &tcp[usize::from(tcp[12] >> 4) * 4..],
+        });
+    }
+    out
+}
+
+/// One TCP connection of a capture.
+pub(crate) struct Connection {
+    /// The port of the side that did not send the SYN.
+    pub(crate) server_port: u16,
+    /// The payload each way (to the server, to the client), in sequence
+    /// order; a segment seen twice counts once.
+    pub(crate) streams: [Vec<u8>; 2],
+}
+
+/// The TCP connections of a raw-IPv4 pcap in the order they opened: the
+/// side that sent the SYN is the client.
+pub(crate) fn connections(pcap: &[u8]) -> Vec<Connection> {
+    type Directions = [BTreeMap<u32, Vec<u8>>; 2];
+    // (client, server) endpoints and what crossed, per connection.
+    let mut found: Vec<(_, Directions)> = Vec::new();
+    for s in segments(pcap) {
+        let known =
+            (found.iter()).position(|(ends, _)| *ends == (s.from, s.to) || *ends == (s.to, s.from));
+        let index = match known {
+            Some(index) => index,
+            None if s.opens => {
+                found.push(((s.from, s.to), Directions::default()));
+                found.len() - 1
+            }
+            None => panic!("a segment of a connection whose SYN is not in the capture"),
+        };
+        let (ends, directions) = &mut found[index];
+        if !s.payload.is_empty() {
+            let direction = usize::from(s.from != ends.0);
+            (directions[direction].entry(s.seq)).or_insert_with(|| s.payload.to_vec());
         }
     }
-    segments.map(|by_seq| by_seq.into_values().flatten().collect())
+    (found.into_iter())
+        .map(|((_, server), directions)| Connection {
+            server_port: server.1,
+            streams: directions.map(|by_seq| by_seq.into_values().flatten().collect()),
+        })
+        .collect()
+}
+
+/// The payload each way (to the server, to the client) of the one
+/// connection of a raw-IPv4 pcap to `server_port`.
+pub(crate) fn streams(pcap: &[u8], server_port: u16) -> [Vec<u8>; 2] {
+    let mut to_port = connections(pcap)
+        .into_iter()
+        .filter(|c| c.server_port == server_port);
+    let (Some(only), None) = (to_port.next(), to_port.next()) else {
+        panic!("not exactly one connection to port {server_port}");
+    };
+    only.streams
 }
 
 pub(crate) fn records(mut stream: &[u8]) -> Vec<Record> {

@@ -115,9 +115,7 @@ fn record_session(version: &str, dir: &Path) -> RealConn {
         seed: opts.seed,
         epoch_unix: opts.clock.epoch_unix(),
     };
-    recording
-        .write(&conns[0], &dir.join("session.ron"))
-        .unwrap();
+    recording.write(&conns, &dir.join("session.ron")).unwrap();
     conns.into_iter().next().unwrap()
 }
 

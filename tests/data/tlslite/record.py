@@ -11,13 +11,15 @@ salts are all reproducible. Each session writes:
   NAME.keys   the NSS key log (CLIENT_RANDOM client_random master_secret)
   NAME.draws  every random draw in order: side, purpose, hex
 
-Run from this folder: python3 record.py   (needs: pip install tlslite-ng==0.8.2)
+Run from this folder: python3 record.py [NAME ...]   (needs: pip install tlslite-ng==0.8.2)
+With no NAME, every session is recorded.
 The capture is test data: tests read the files, not this script.
 """
 
 import hashlib
 import socket
 import struct
+import sys
 import threading
 
 import ecdsa
@@ -34,10 +36,12 @@ RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 27\
             b"Connection: close\r\n\r\nrecorded by two tlslite-ng\n")
 
 SESSIONS = [
-    # (name, cipher names, key exchange, curves, encrypt-then-MAC offered,
-    #  EC point formats: tlsim writes uncompressed points only, so a P-256
-    #  session must offer [0])
-    ("gcm", ["aes128gcm"], ["ecdhe_rsa"], ["x25519"], True, [1, 0]),
+    # (name, cipher names, MAC names, key exchange, curves, encrypt-then-MAC
+    #  offered, EC point formats: tlsim writes uncompressed points only, so a
+    #  P-256 session must offer [0])
+    ("gcm", ["aes128gcm"], ["aead"], ["ecdhe_rsa"], ["x25519"], True, [1, 0]),
+    # TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, MAC-then-encrypt (RFC 5246 §6.2.3.2).
+    ("cbc", ["aes128"], ["sha"], ["ecdhe_rsa"], ["x25519"], False, [1, 0]),
 ]
 
 
@@ -158,7 +162,7 @@ def write_pcap(path, log, client_port=49152, server_port=4433):
             out.write(packet)
 
 
-def run(name, ciphers, key_exchange, curves, etm, point_formats):
+def run(name, ciphers, macs, key_exchange, curves, etm, point_formats):
     global STREAMS
     STREAMS = Streams("tlsim replay " + name)
     with open("server-chain.pem") as f:
@@ -171,6 +175,7 @@ def run(name, ciphers, key_exchange, curves, etm, point_formats):
         s = HandshakeSettings()
         s.minVersion = s.maxVersion = (3, 3)
         s.cipherNames = ciphers
+        s.macNames = macs
         s.keyExchangeNames = key_exchange
         s.eccCurves = curves
         s.keyShares = curves
@@ -220,5 +225,7 @@ def run(name, ciphers, key_exchange, curves, etm, point_formats):
 
 
 if __name__ == "__main__":
+    wanted = sys.argv[1:]
     for session in SESSIONS:
-        run(*session)
+        if not wanted or session[0] in wanted:
+            run(*session)

@@ -1,16 +1,20 @@
 //! A session with a real server, written as a scenario that replays it
 //! offline (`tlsim connect --record`).
 //!
-//! The socket keeps a [`Transcript`]: the bytes that crossed it each way,
-//! in order, and how the server closed. [`Recording::write`] turns it into
-//! a scenario in which a `Listen(replay: …)` takes the server's place: it
-//! sends the server's TLS records as they were, each once the client's
-//! records that came before it in the session have arrived and match the
-//! recorded ones. The client is the scenario's own, with its random
+//! Each connection's socket keeps a [`Transcript`]: the bytes that crossed
+//! it each way, in order, and how the server closed. [`Recording::write`]
+//! turns them into a scenario in which a `Listen(replay: …)` per
+//! connection takes the server's place: it sends the server's TLS records
+//! as they were, each once the client's records that came before it in
+//! the session have arrived and match the recorded ones. The client is the scenario's own, with its random
 //! stream's seed pinned to the session's (`pins: (rng_seed: …)`), so that
 //! it draws again the randoms, session ID, key shares and IVs it drew
 //! then: the server's records, TLS 1.3's encrypted ones too, are then
 //! exactly what it expects, on any seed and over any network.
+//!
+//! A client certificate's chain and key are written beside the scenario,
+//! so that its CertificateVerify, deterministic given the key and the
+//! random stream, is signed again as it was.
 //!
 //! What is not recorded: TCP (segments, timing, the kernel's
 //! retransmissions), and the server's private keys (nothing needs them).
@@ -29,7 +33,10 @@ use super::{RealConn, RealError, RealOptions, Sinks, connect_keeping};
 use crate::codepoints::AlertName;
 use crate::ends::TlsOutcome;
 use crate::pki;
-use crate::schema::{Action, ReplayStep, Scenario, TlsClient};
+use crate::schema::{Action, At, KeyKind, ReplayStep, Scenario, TlsClient};
+use crate::units::Time;
+use tlsim_sim::Duration;
+use tlsim_tls::crypto::sign::SigningKey;
 
 /// What crossed a real socket, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -144,8 +151,8 @@ impl Transcript {
     }
 }
 
-/// Runs the scenario's one connection against the real server at `addr`
-/// as [`connect`](super::connect) does, keeping its transcript.
+/// Runs every connection of the scenario against the real server at
+/// `addr` as [`connect`](super::connect) does, keeping their transcripts.
 ///
 /// # Errors
 /// As `connect`, and when the scenario cannot be recorded
@@ -157,7 +164,7 @@ pub fn connect(
     opts: RealOptions,
     sinks: Sinks<'_>,
 ) -> Result<Vec<RealConn>, RealError> {
-    Recording::check(scenario)?;
+    Recording::check(scenario, base)?;
     connect_keeping(scenario, base, addr, opts, sinks, true)
 }
 
@@ -178,57 +185,79 @@ pub struct Recording<'a> {
 /// The trust anchors' certificate name in a recorded scenario.
 const TRUST: &str = "trust";
 
+/// How long after the last step of a connection the next one opens in a
+/// recorded scenario. The session ran them one after another; in the
+/// replay the client must hold what the one before left (its session, to
+/// resume) before it says hello again, over a slow or lossy link too.
+const NEXT_CONNECTION_AFTER: Duration = Duration::from_secs(10);
+
+/// One connection of the scenario as the recorded scenario opens it.
+struct Opened<'s> {
+    conn: &'s RealConn,
+    from: &'s str,
+    to: &'s str,
+    /// The port of its own replaying listener.
+    port: u16,
+    profile: &'s str,
+    /// When it opens in the recorded scenario, and when in the original.
+    at: Duration,
+    original_at: Duration,
+}
+
+/// A file written beside a recorded scenario: its name and bytes.
+type Beside = (String, Vec<u8>);
+
 impl Recording<'_> {
-    /// Whether `scenario` can be recorded: one connection, from a TLS
-    /// client (with or without a conversation) that shows no certificate
-    /// of its own (its key would be the scenario's, made from the run's
-    /// seed).
+    /// Whether `scenario` can be recorded: it opens at least one
+    /// connection, each from a TLS client (with or without a
+    /// conversation); a client certificate's key must not depend on the
+    /// run's seed once written out (a P-256 key or a key file, not a P-384
+    /// or Ed25519 key made from the seed).
     ///
     /// # Errors
     /// [`RealError::Scenario`] saying what stands in the way.
-    pub fn check(scenario: &Scenario) -> Result<(), RealError> {
-        let refuse = |why: &str| Err(RealError::Scenario(format!("cannot --record: {why}")));
-        let connects: Vec<_> = (scenario.timeline.iter())
-            .filter_map(|step| match &step.1 {
-                Action::Connect { tls, .. } => Some(tls),
-                _ => None,
-            })
-            .collect();
-        let [tls] = connects.as_slice() else {
-            return refuse("the timeline must open exactly one connection");
-        };
-        let Some(profile) = tls.as_ref() else {
-            return refuse("the connection has no TLS client profile");
-        };
-        let client = client_profile(scenario, &profile.0);
-        if client.key.is_some() || !client.chain.is_empty() {
-            return refuse("a client with a certificate of its own is not supported");
+    pub fn check(scenario: &Scenario, base: &Path) -> Result<(), RealError> {
+        let refuse = |why: String| Err(RealError::Scenario(format!("cannot --record: {why}")));
+        let mut opened = 0;
+        for step in &scenario.timeline {
+            let Action::Connect { conn, tls, .. } = &step.1 else {
+                continue;
+            };
+            opened += 1;
+            let Some(profile) = tls.as_ref() else {
+                return refuse(format!("connection {} has no TLS client profile", conn.0));
+            };
+            for profile in profiles_from(scenario, &profile.0) {
+                if let Some(key) = &profile.key
+                    && let Err(why) = key_entry(scenario, base, &key.0, "")
+                {
+                    return refuse(why);
+                }
+            }
+        }
+        if opened == 0 {
+            return refuse("the timeline opens no connection".into());
         }
         Ok(())
     }
 
-    /// Writes the scenario replaying `conn` to `path`, and the client's
-    /// trust anchors beside it (`NAME.trust.pem`), each through a
-    /// temporary file renamed into place, after checking that the
-    /// scenario loads.
+    /// Writes the scenario replaying `conns` (the session's connections,
+    /// in order) to `path`, and beside it the client's trust anchors
+    /// (`NAME.trust.pem`) and, for a client with a certificate, its chain
+    /// (`NAME.PROFILE.chain.pem`) and a copy of its key file; each through
+    /// a temporary file renamed into place, the scenario last, after
+    /// checking that it loads.
     ///
     /// # Errors
     /// [`RealError::Io`] when a file cannot be written;
-    /// [`RealError::Scenario`] when the session was not recorded, or the
+    /// [`RealError::Scenario`] when a connection was not recorded, or the
     /// written scenario does not load (a bug).
-    pub fn write(&self, conn: &RealConn, path: &Path) -> Result<(), RealError> {
-        let transcript = (conn.transcript.as_ref())
-            .ok_or_else(|| RealError::Scenario("the session was not recorded".into()))?;
-        let pem_name = format!(
-            "{}.trust.pem",
-            path.file_stem().unwrap_or_default().to_string_lossy()
-        );
-        let (text, anchors) = self.render(conn, transcript, &pem_name)?;
-        let pem_path = path.with_file_name(&pem_name);
-        let pem: String = (anchors.iter())
-            .map(|der| tlsim_tls::crypto::pem::encode("CERTIFICATE", der))
-            .collect();
-        write_atomically(&pem_path, pem.as_bytes()).map_err(RealError::Io)?;
+    pub fn write(&self, conns: &[RealConn], path: &Path) -> Result<(), RealError> {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let (text, beside) = self.render(conns, &stem)?;
+        for (name, bytes) in &beside {
+            write_atomically(&path.with_file_name(name), bytes).map_err(RealError::Io)?;
+        }
         let temp = temporary(path);
         fs::write(&temp, &text).map_err(RealError::Io)?;
         if let Err(e) = crate::load_file(&temp) {
@@ -240,186 +269,383 @@ impl Recording<'_> {
         fs::rename(&temp, path).map_err(RealError::Io)
     }
 
-    /// The scenario's text, and the DER of the trust anchors it names.
-    fn render(
-        &self,
-        conn: &RealConn,
-        transcript: &Transcript,
-        pem_name: &str,
-    ) -> Result<(String, Vec<Vec<u8>>), RealError> {
+    /// Where and when each of `conns` opens in the recorded scenario: on
+    /// the port of its first `Connect` and the ports after it, one
+    /// listener each; the first at its time, each later one
+    /// [`NEXT_CONNECTION_AFTER`] the last step of the one before.
+    fn open<'s>(&'s self, conns: &'s [RealConn]) -> Result<Vec<Opened<'s>>, RealError> {
+        let problem = |e: String| Err(RealError::Scenario(e));
+        let mut opened: Vec<Opened<'s>> = Vec::new();
+        for conn in conns {
+            let found = self
+                .scenario
+                .timeline
+                .iter()
+                .find_map(|step| match &step.1 {
+                    Action::Connect {
+                        conn: c,
+                        from,
+                        to,
+                        port,
+                        tls,
+                        ..
+                    } if c.0 == conn.name => Some((step.0.0, from, to, *port, tls)),
+                    _ => None,
+                });
+            let Some((original_at, from, to, first_port, tls)) = found else {
+                return problem(format!("no connection {} in the scenario", conn.name));
+            };
+            let (port, at) = match opened.last() {
+                None => (Some(first_port), original_at),
+                Some(before) => {
+                    let last = (self.steps_of(before).map(|(t, _)| t))
+                        .fold(before.original_at, Duration::max);
+                    let (port, lasted) = (
+                        before.port.checked_add(1),
+                        last.saturating_sub(before.original_at),
+                    );
+                    (port, before.at + lasted + NEXT_CONNECTION_AFTER)
+                }
+            };
+            let Some(port) = port else {
+                return problem("too many connections for one port each".into());
+            };
+            opened.push(Opened {
+                conn,
+                from: &from.0,
+                to: &to.0,
+                port,
+                profile: tls.as_ref().map(|t| t.0.as_str()).unwrap_or_default(),
+                at,
+                original_at,
+            });
+        }
+        Ok(opened)
+    }
+
+    /// The timeline's steps of `opened`'s client end, at their times in the
+    /// original scenario.
+    fn steps_of<'s>(
+        &'s self,
+        opened: &'s Opened<'_>,
+    ) -> impl Iterator<Item = (Duration, &'s Action)> {
+        self.scenario.timeline.iter().filter_map(move |step| {
+            let ours = match &step.1 {
+                Action::Send { conn, from, .. }
+                | Action::Close { conn, from }
+                | Action::Abort { conn, from }
+                | Action::KeyUpdate { conn, from, .. }
+                | Action::Renegotiate { conn, from } => {
+                    conn.0 == opened.conn.name && from.0 == opened.from
+                }
+                _ => false,
+            };
+            ours.then_some((step.0.0, &step.1))
+        })
+    }
+
+    /// The scenario's text, and the files it names.
+    fn render(&self, conns: &[RealConn], stem: &str) -> Result<(String, Vec<Beside>), RealError> {
         let scenario = self.scenario;
         let problem = |e: String| RealError::Scenario(e);
-        let opened = scenario.timeline.iter().find_map(|step| match &step.1 {
-            Action::Connect {
-                conn: c,
-                from,
-                to,
-                port,
-                tls,
-                ..
-            } if c.0 == conn.name => Some((from, to, port, tls)),
-            _ => None,
-        });
-        let Some((from, to, port, tls)) = opened else {
-            return Err(problem(format!(
-                "no connection {} in the scenario",
-                conn.name
-            )));
-        };
-        let profile_name = tls.as_ref().map(|t| t.0.as_str()).unwrap_or_default();
+        let opened = self.open(conns)?;
         // The PKI as the session built it: from the scenario's own seed.
         let built = pki::build(&scenario.pki, scenario.seed, self.base).map_err(problem)?;
-        let mut client = client_profile(scenario, profile_name).clone();
-        let anchors: Vec<Vec<u8>> = (client.trust.iter())
-            .flat_map(|c| built.certs[&c.0].iter().cloned())
+        let trust_file = format!("{stem}.trust.pem");
+        let mut anchors: Vec<&[u8]> = Vec::new();
+        let (mut keys, mut certs, mut beside) = (Vec::new(), Vec::new(), Vec::new());
+        let mut profiles: Vec<TlsClient> = Vec::new();
+        for profile in opened
+            .iter()
+            .flat_map(|o| profiles_from(scenario, o.profile))
+        {
+            if profiles.iter().any(|p| p.name == profile.name) {
+                continue;
+            }
+            let mut client = profile.clone();
+            for der in client.trust.iter().flat_map(|c| &built.certs[&c.0]) {
+                if !anchors.contains(&der.as_slice()) {
+                    anchors.push(der);
+                }
+            }
+            if !client.trust.is_empty() {
+                client.trust = vec![crate::CertName(TRUST.to_string())];
+            }
+            client.pins.rng_seed = Some(self.seed);
+            if let Some(key) = &client.key {
+                // The chain as sent, its key as the session signed with.
+                let chain_file = format!("{stem}.{}.chain.pem", client.name);
+                let chain_name = format!("{}-chain", client.name);
+                let pem: String = (client.chain.iter().flat_map(|c| &built.certs[&c.0]))
+                    .map(|der| tlsim_tls::crypto::pem::encode("CERTIFICATE", der))
+                    .collect();
+                beside.push((chain_file.clone(), pem.into_bytes()));
+                certs.push(format!(
+                    "Cert(name: {chain_name:?}, file: {chain_file:?}, key: {:?})",
+                    key.0
+                ));
+                let (entry, file) =
+                    key_entry(scenario, self.base, &key.0, stem).map_err(problem)?;
+                if !keys.contains(&entry) {
+                    keys.push(entry);
+                    beside.extend(file);
+                }
+                client.chain = vec![crate::CertName(chain_name)];
+            }
+            profiles.push(client);
+        }
+        let anchors_pem: String = (anchors.iter())
+            .map(|der| tlsim_tls::crypto::pem::encode("CERTIFICATE", der))
             .collect();
-        client.trust = vec![crate::CertName(TRUST.to_string())];
-        client.pins.rng_seed = Some(self.seed);
-        let host = |name: &str| scenario.hosts.iter().find(|h| h.name == name);
-        let (Some(client_host), Some(server_host)) = (host(&from.0), host(&to.0)) else {
-            return Err(problem(
-                "the connection's hosts are not in the scenario".into(),
-            ));
-        };
+        beside.push((trust_file.clone(), anchors_pem.into_bytes()));
+        certs.insert(0, format!("Cert(name: {TRUST:?}, file: {trust_file:?})"));
+
+        let mut hosts: Vec<&str> = Vec::new();
+        let mut links: Vec<[&str; 2]> = Vec::new();
+        for o in &opened {
+            for h in [o.from, o.to] {
+                if !hosts.contains(&h) {
+                    hosts.push(h);
+                }
+            }
+            if !links
+                .iter()
+                .any(|l| l == &[o.from, o.to] || l == &[o.to, o.from])
+            {
+                links.push([o.from, o.to]);
+            }
+        }
         let date = tlsim_sim::calendar::format_utc(self.epoch_unix);
+        let peer = conns
+            .first()
+            .map(|c| c.peer.to_string())
+            .unwrap_or_default();
         let mut out = String::new();
         let w = &mut out;
         // Writing to a String cannot fail.
         let _ = writeln!(
             w,
-            "// A session with the TLS server at {}, recorded on {date} by\n\
-             //     tlsim connect {} {} --record …\n\
+            "// A session with the TLS server at {peer}, recorded on {date} by\n\
+             //     tlsim connect {peer} {} --record …\n\
              // The server is replaced by a replay of the records it sent, each sent once\n\
-             // the client's records before it have arrived as they were recorded. The\n\
-             // client is the scenario's, its random stream pinned to the session's seed\n\
-             // (pins.rng_seed), so that it draws what it drew then. TCP is tlsim's own.",
-            conn.peer, conn.peer, self.source
+             // the client's records before it have arrived as they were recorded, one\n\
+             // listener per connection. The client is the scenario's, its random stream\n\
+             // pinned to the session's seed (pins.rng_seed), so that it draws what it\n\
+             // drew then. TCP is tlsim's own.",
+            self.source
         );
         let _ = writeln!(w, "Scenario(");
         let _ = writeln!(w, "    name: {:?},", format!("{}-recorded", scenario.name));
+        let names: Vec<&str> = opened.iter().map(|o| o.conn.name.as_str()).collect();
         let _ = writeln!(
             w,
             "    description: {:?},",
             format!(
-                "{}'s connection {} replayed from a session with the server at {} on {date}.",
-                scenario.name, conn.name, conn.peer
+                "{}'s connections {} replayed from a session with the server at {peer} on {date}.",
+                scenario.name,
+                names.join(", ")
             )
         );
         let _ = writeln!(w, "    seed: {},", scenario.seed);
         let _ = writeln!(w, "    hosts: [");
-        for h in [client_host, server_host] {
+        for name in &hosts {
+            let Some(h) = scenario.hosts.iter().find(|h| h.name == *name) else {
+                return Err(problem(format!("host {name} is not in the scenario")));
+            };
             let _ = writeln!(w, "        Host(name: {:?}, addr: \"{}\"),", h.name, h.addr);
         }
         let _ = writeln!(w, "    ],");
+        let _ = writeln!(w, "    links: [");
+        for [a, b] in &links {
+            let _ = writeln!(
+                w,
+                "        Link(between: ({a:?}, {b:?}), conditions: (latency: \"5ms\")),"
+            );
+        }
+        let _ = writeln!(w, "    ],");
         let _ = writeln!(
             w,
-            "    links: [Link(between: ({:?}, {:?}), conditions: (latency: \"5ms\"))],",
-            client_host.name, server_host.name
+            "    // The roots the client trusted in the session, and its own certificates;\n    \
+             // the chain is checked at the session's date.\n    \
+             pki: (\n        epoch: {date:?},"
         );
-        let _ = writeln!(
-            w,
-            "    // The roots the client trusted in the session; the chain is checked at its date.\n    \
-             pki: (epoch: {date:?}, certificates: [Cert(name: {TRUST:?}, file: {pem_name:?})]),"
-        );
+        if !keys.is_empty() {
+            let _ = writeln!(w, "        keys: [{}],", keys.join(", "));
+        }
+        let _ = writeln!(w, "        certificates: [{}],", certs.join(", "));
+        let _ = writeln!(w, "    ),");
         let _ = writeln!(w, "    tls: (clients: [");
-        let _ = writeln!(w, "{},", indented(&ron_of(&client)?, 8));
+        for client in &profiles {
+            let _ = writeln!(w, "{},", indented(&ron_of(client)?, 8));
+        }
         let _ = writeln!(w, "    ]),");
         let _ = writeln!(w, "    listen: [");
-        let _ = writeln!(
-            w,
-            "        Listen(host: {:?}, port: {port}, replay: (steps: [",
-            server_host.name
-        );
-        let mut client_records = 0;
-        let mut server_records = 0;
-        for step in transcript.replay_steps() {
-            match &step {
-                ReplayStep::Receive(b) => {
-                    client_records += 1;
-                    let _ = writeln!(
-                        w,
-                        "            // client record {client_records}: {}",
-                        describe(b)
-                    );
-                    let _ = writeln!(w, "            Receive(\"{}\"),", tlsim_tls::codec::hex(b));
-                }
-                ReplayStep::Send(b) => {
-                    server_records += 1;
-                    let _ = writeln!(
-                        w,
-                        "            // server record {server_records}: {}",
-                        describe(b)
-                    );
-                    let _ = writeln!(w, "            Send(\"{}\"),", tlsim_tls::codec::hex(b));
-                }
-                ReplayStep::Close => {
-                    let _ = writeln!(
-                        w,
-                        "            // the server closed (FIN)\n            Close,"
-                    );
-                }
-                ReplayStep::Abort => {
-                    let _ = writeln!(
-                        w,
-                        "            // the server reset the connection\n            Abort,"
-                    );
-                }
-            }
+        for o in &opened {
+            let transcript = (o.conn.transcript.as_ref())
+                .ok_or_else(|| problem(format!("connection {} was not recorded", o.conn.name)))?;
+            let _ = writeln!(
+                w,
+                "        // {}'s server\n        Listen(host: {:?}, port: {}, replay: (steps: [",
+                o.conn.name, o.to, o.port
+            );
+            write_replay(w, transcript);
+            let _ = writeln!(w, "        ])),");
         }
-        let _ = writeln!(w, "        ])),");
         let _ = writeln!(w, "    ],");
         let _ = writeln!(w, "    timeline: [");
-        for step in &scenario.timeline {
-            let ours = match &step.1 {
-                Action::Connect { conn: c, .. } => c.0 == conn.name,
-                Action::Send {
-                    conn: c, from: f, ..
+        for o in &opened {
+            let mut connect = None;
+            for step in &scenario.timeline {
+                let mut action = step.1.clone();
+                if let Action::Connect { conn, port, .. } = &mut action
+                    && conn.0 == o.conn.name
+                {
+                    *port = o.port;
+                    connect = Some(At(Time(o.at), action));
                 }
-                | Action::Close { conn: c, from: f }
-                | Action::Abort { conn: c, from: f }
-                | Action::KeyUpdate {
-                    conn: c, from: f, ..
-                } => c.0 == conn.name && f.0 == from.0,
-                _ => false,
-            };
-            if ours {
-                let _ = writeln!(w, "{},", indented(&ron_of(step)?, 8));
+            }
+            let steps = (connect.into_iter()).chain(self.steps_of(o).map(|(t, action)| {
+                At(Time(o.at + t.saturating_sub(o.original_at)), action.clone())
+            }));
+            for step in steps {
+                let _ = writeln!(w, "{},", indented(&ron_of(&step)?, 8));
             }
         }
         let _ = writeln!(w, "    ],");
         let _ = writeln!(w, "    expect: (");
-        if conn.end.tls == Some(TlsOutcome::Complete) {
-            let _ = writeln!(
-                w,
-                "        events: [(title: \"TLS handshake complete\", actor: {:?})],",
-                from.0
-            );
+        let complete: Vec<_> = (opened.iter())
+            .filter(|o| o.conn.end.tls == Some(TlsOutcome::Complete))
+            .collect();
+        if !complete.is_empty() {
+            let _ = writeln!(w, "        events: [");
+            for o in complete {
+                let _ = writeln!(
+                    w,
+                    "            (title: \"TLS handshake complete\", actor: {:?}),",
+                    o.from
+                );
+            }
+            let _ = writeln!(w, "        ],");
         }
         let _ = writeln!(w, "        alerts: [");
-        if conn.end.alerts_sent.is_empty() {
-            let _ = writeln!(
-                w,
-                "            NoAlert(conn: {:?}, from: {:?}),",
-                conn.name, from.0
-            );
-        }
-        for alert in &conn.end.alerts_sent {
-            let level = match alert.level {
-                AlertLevel::Fatal => "Fatal",
-                _ => "Warning",
-            };
-            let _ = writeln!(
-                w,
-                "            Alert(conn: {:?}, from: {:?}, level: {level}, description: \"{}\"),",
-                conn.name,
-                from.0,
-                AlertName(alert.description)
-            );
+        for o in &opened {
+            let (conn, from) = (&o.conn.name, o.from);
+            if o.conn.end.alerts_sent.is_empty() {
+                let _ = writeln!(w, "            NoAlert(conn: {conn:?}, from: {from:?}),");
+            }
+            for alert in &o.conn.end.alerts_sent {
+                let level = match alert.level {
+                    AlertLevel::Fatal => "Fatal",
+                    _ => "Warning",
+                };
+                let _ = writeln!(
+                    w,
+                    "            Alert(conn: {conn:?}, from: {from:?}, level: {level}, description: \"{}\"),",
+                    AlertName(alert.description)
+                );
+            }
         }
         let _ = writeln!(w, "        ],");
         let _ = writeln!(w, "    ),");
         let _ = writeln!(w, ")");
-        Ok((out, anchors))
+        Ok((out, beside))
+    }
+}
+
+/// The replay steps of one connection's server, each record with a
+/// comment saying what it holds.
+fn write_replay(w: &mut String, transcript: &Transcript) {
+    // Records so far: the client's, the server's.
+    let mut counts = [0, 0];
+    for step in transcript.replay_steps() {
+        let (side, record, step_name) = match &step {
+            ReplayStep::Receive(b) => (0, b, "Receive"),
+            ReplayStep::Send(b) => (1, b, "Send"),
+            ReplayStep::Close => {
+                let _ = writeln!(
+                    w,
+                    "            // the server closed (FIN)\n            Close,"
+                );
+                continue;
+            }
+            ReplayStep::Abort => {
+                let _ = writeln!(
+                    w,
+                    "            // the server reset the connection\n            Abort,"
+                );
+                continue;
+            }
+        };
+        counts[side] += 1;
+        let _ = writeln!(
+            w,
+            "            // {} record {}: {}\n            {step_name}(\"{}\"),",
+            ["client", "server"][side],
+            counts[side],
+            describe(record),
+            tlsim_tls::codec::hex(record)
+        );
+    }
+}
+
+/// The client profile `name` and those it shares tickets with.
+fn profiles_from<'s>(scenario: &'s Scenario, name: &str) -> Vec<&'s TlsClient> {
+    let mut found: Vec<&TlsClient> = Vec::new();
+    let mut next = Some(name);
+    while let Some(name) = next.filter(|n| !found.iter().any(|p| p.name == *n)) {
+        let profile = client_profile(scenario, name);
+        found.push(profile);
+        next = profile.share_tickets_with.as_deref();
+    }
+    found
+}
+
+/// The recorded scenario's entry for the client's key `name`, the same
+/// on every seed, and the copy of its file to write beside it (as
+/// `STEM.NAME.key.EXT`): a P-256 key as its scalar, a key file copied.
+/// A P-384 or Ed25519 key made from the seed is refused: tlsim cannot
+/// write it out.
+fn key_entry(
+    scenario: &Scenario,
+    base: &Path,
+    name: &str,
+    stem: &str,
+) -> Result<(String, Option<Beside>), String> {
+    let key = (scenario.pki.keys.iter())
+        .find(|k| k.name == name)
+        .expect("validated key name");
+    match &key.kind {
+        KeyKind::P256Scalar(_) => Ok((ron_of(key).map_err(|e| e.to_string())?, None)),
+        KeyKind::P256 => {
+            let built = pki::build(
+                &crate::schema::Pki {
+                    keys: vec![key.clone()],
+                    ..Default::default()
+                },
+                scenario.seed,
+                base,
+            )?;
+            let SigningKey::EcdsaP256(made) = &*built.keys[name] else {
+                return Err(format!("key {name:?}: P256 made another kind of key"));
+            };
+            let scalar = tlsim_tls::codec::hex(&made.to_bytes());
+            Ok((
+                format!("Key(name: {name:?}, kind: P256Scalar({scalar:?}))"),
+                None,
+            ))
+        }
+        KeyKind::RsaPem(file) | KeyKind::File(file) => {
+            let bytes = fs::read(base.join(file))
+                .map_err(|e| format!("cannot read the client's key file {file:?}: {e}"))?;
+            let extension = Path::new(file).extension().unwrap_or_default();
+            let copy = format!("{stem}.{name}.key.{}", extension.to_string_lossy());
+            let entry = format!("Key(name: {name:?}, kind: File({copy:?}))");
+            Ok((entry, Some((copy, bytes))))
+        }
+        KeyKind::P384 | KeyKind::Ed25519 => Err(format!(
+            "the client's key {name:?} is a P-384 or Ed25519 key made from the seed, which \
+             cannot be written out: load it from a file (Key(kind: File(…)))"
+        )),
     }
 }
 
@@ -545,6 +771,51 @@ mod tests {
                 Abort
             ]
         );
+    }
+
+    /// What `check` says of one connection, with TLS or not, from a client
+    /// whose certificate's key is of `key_kind`, when it has one.
+    fn refusal(tls: bool, key_kind: Option<&str>) -> String {
+        let tls = if tls { r#", tls: "client""# } else { "" };
+        let (client, keys, certs) = match key_kind {
+            Some(kind) => (
+                r#", key: "k", chain: ["c"]"#,
+                format!(r#"Key(name: "k", kind: {kind})"#),
+                r#"Cert(name: "c", subject: (cn: "client"), key: "k", not_before: "2026-01-01T00:00:00Z", not_after: "2027-01-01T00:00:00Z")"#,
+            ),
+            None => ("", String::new(), ""),
+        };
+        let text = format!(
+            r#"Scenario(
+    name: "refused",
+    hosts: [Host(name: "a", addr: "10.0.0.1"), Host(name: "b", addr: "10.0.0.2")],
+    links: [Link(between: ("a", "b"))],
+    pki: (keys: [{keys}], certificates: [{certs}]),
+    tls: (clients: [TlsClient(name: "client"{client})]),
+    listen: [Listen(host: "b", port: 443)],
+    timeline: [At("0ms", Connect(conn: "c1", from: "a", to: "b", port: 443{tls}))],
+)"#
+        );
+        let scenario = crate::parse(&text, "refused.ron").unwrap_or_else(|e| panic!("{e}"));
+        match Recording::check(&scenario, Path::new(".")) {
+            Err(e) => e.to_string(),
+            Ok(()) => "accepted".into(),
+        }
+    }
+
+    #[test]
+    fn refuses_a_connection_without_tls_and_a_client_key_it_cannot_write_out() {
+        assert_eq!(
+            refusal(false, None),
+            "cannot --record: connection c1 has no TLS client profile"
+        );
+        let p384 = refusal(true, Some("P384"));
+        assert!(
+            p384.contains("P-384 or Ed25519 key made from the seed"),
+            "{p384}"
+        );
+        assert_eq!(refusal(true, Some("P256")), "accepted");
+        assert_eq!(refusal(true, None), "accepted");
     }
 
     #[test]
