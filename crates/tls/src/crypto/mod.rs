@@ -16,6 +16,8 @@
 //! - [`kx`]: ephemeral ECDH on P-256, P-384 and X25519.
 //! - [`ffdhe`]: ephemeral finite-field DH on the RFC 7919 groups.
 //! - [`sign`]: ECDSA and RSA signing keys, signature verification, PEM.
+//! - `p256_table`: P-256 ECDSA verification with a precomputed table per
+//!   key seen more than once.
 //! - [`ticket`]: TLS 1.3 session tickets sealed under the server's key.
 //!
 //! Nothing here reads a clock or the OS's entropy: randomness is always an
@@ -25,6 +27,7 @@ pub mod cipher;
 pub mod ffdhe;
 pub mod key_schedule;
 pub mod kx;
+mod p256_table;
 pub mod pem;
 pub mod prf;
 pub mod sign;

@@ -681,10 +681,12 @@ impl PublicKey {
         let digest = scheme.digest(message);
         match self {
             PublicKey::EcdsaP256(key) if scheme.is_ecdsa() => {
-                let sig = p256::ecdsa::DerSignature::from_bytes(signature)
+                // Decoding checks 1 ≤ r, s < n (SEC 1 §4.1.4 step 1).
+                let sig = p256::ecdsa::Signature::from_der(signature)
                     .map_err(|_| CryptoError::BadSignature)?;
-                key.verify_prehash(&digest, &sig)
-                    .map_err(|_| CryptoError::BadSignature)
+                super::p256_table::verify_prehash(key, &digest, &sig)
+                    .then_some(())
+                    .ok_or(CryptoError::BadSignature)
             }
             PublicKey::EcdsaP384(key) if scheme.is_ecdsa() => {
                 let sig = p384::ecdsa::DerSignature::from_bytes(signature)
