@@ -326,7 +326,8 @@ pub(crate) fn retry(
             .field("Client Private Key", hex(secret.private_bytes()))
             .field("Client Public Key", hex(&secret.public_bytes()))
             .explain(
-                "The server asked for a share on another group: the client makes a key pair                  there and sends its Client Hello again.",
+                "The server asked for a share on another group: the client makes a key pair \
+                 there and sends its Client Hello again.",
             )
     });
     // RFC 8446 Appendix D.4: the dummy change_cipher_spec goes before the
