@@ -115,9 +115,7 @@ pub(crate) fn bind(
     let mut offered = OfferedPsks {
         identities: vec![PskIdentity {
             identity: offer.ticket.ticket.clone(),
-            // RFC 8446 §4.2.11: the age in milliseconds plus age_add,
-            // modulo 2^32.
-            obfuscated_ticket_age: (age_ms as u32).wrapping_add(offer.ticket.age_add),
+            obfuscated_ticket_age: offer.ticket.obfuscated_age(age_ms),
         }],
         binders: vec![PskBinder(vec![0; hash.output_len()])],
     };
