@@ -709,7 +709,12 @@ impl Core {
             return;
         }
         self.seal_handshake(tracing);
+        // RFC 8446 §5.1: 0x0303 on every record but an initial Client
+        // Hello, this one included when it goes before 0-RTT data, while
+        // the version is not yet fixed.
+        let version = std::mem::replace(&mut self.write_version, LEGACY_RECORD_VERSION);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
+        self.write_version = version;
         self.flight.name("Change Cipher Spec".to_owned());
     }
 
