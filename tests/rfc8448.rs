@@ -1,8 +1,9 @@
 //! RFC 8448's traces replayed through the actors: `scenarios/rfc8448-1rtt.ron`
-//! (§3, "Simple 1-RTT Handshake") and `scenarios/rfc8448-0rtt.ron` (§4,
+//! (§3, "Simple 1-RTT Handshake"), `scenarios/rfc8448-0rtt.ron` (§4,
 //! "Resumed 0-RTT Handshake", after the §3 connection that leaves its
-//! ticket) pin the trace's randoms, keys, certificate, signature salt and
-//! ticket. Every TLS record tlsim writes, both ways, must be the RFC's,
+//! ticket) and `scenarios/rfc8448-hrr.ron` (§5, "HelloRetryRequest") pin
+//! the trace's randoms, keys, certificate, signature salt, ticket and
+//! cookie. Every TLS record tlsim writes, both ways, must be the RFC's,
 //! and every secret of the key log too.
 
 use std::path::Path;
@@ -17,7 +18,7 @@ mod rfc8448;
 
 use capture::{Replayed, replay};
 use pcap::{assert_same_records, streams};
-use rfc8448::{h, resumed_0rtt, simple_1rtt};
+use rfc8448::{h, hello_retry, resumed_0rtt, simple_1rtt};
 
 /// The port of the §3 connection, and of the §4 one.
 const FIRST_PORT: u16 = 4433;
@@ -152,6 +153,53 @@ fn the_resumed_0rtt_handshake_is_the_rfc_s_record_for_record() {
             &resumed_0rtt::client_hello(),
             &[
                 ("CLIENT_EARLY_TRAFFIC_SECRET", CLIENT_EARLY_TRAFFIC),
+                ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", CLIENT_HS_TRAFFIC),
+                ("SERVER_HANDSHAKE_TRAFFIC_SECRET", SERVER_HS_TRAFFIC),
+                ("CLIENT_TRAFFIC_SECRET_0", CLIENT_AP_TRAFFIC),
+                ("SERVER_TRAFFIC_SECRET_0", SERVER_AP_TRAFFIC),
+                ("EXPORTER_SECRET", EXPORTER_MASTER),
+            ],
+        ),
+    );
+}
+
+/// The §5 connection as the RFC prints it: to the server, to the client.
+fn hello_retry_streams() -> [Vec<u8>; 2] {
+    use hello_retry::*;
+    [
+        [
+            plaintext(22, [3, 1], &h(CLIENT_HELLO_1)),
+            // RFC 8446 §5.1: only an initial Client Hello may carry 0x0301.
+            plaintext(22, [3, 3], &h(CLIENT_HELLO_2)),
+            h(CLIENT_FINISHED_RECORD),
+            h(CLIENT_ALERT_RECORD),
+        ]
+        .concat(),
+        [
+            plaintext(22, [3, 3], &h(HELLO_RETRY_REQUEST)),
+            plaintext(22, [3, 3], &h(SERVER_HELLO)),
+            h(SERVER_FLIGHT_RECORD),
+            h(SERVER_ALERT_RECORD),
+        ]
+        .concat(),
+    ]
+}
+
+#[test]
+fn the_hello_retry_request_handshake_is_the_rfc_s_record_for_record() {
+    let replayed = run("rfc8448-hrr");
+    let pcap = std::fs::read(&replayed.pcap).unwrap();
+    assert_same_records(
+        &hello_retry_streams(),
+        &streams(&pcap, FIRST_PORT),
+        MIN_RECORDS,
+    );
+    use hello_retry::*;
+    assert_key_log_has(
+        &replayed.keys,
+        &key_log_lines(
+            &h(CLIENT_HELLO_1),
+            &[
                 ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", CLIENT_HS_TRAFFIC),
                 ("SERVER_HANDSHAKE_TRAFFIC_SECRET", SERVER_HS_TRAFFIC),
                 ("CLIENT_TRAFFIC_SECRET_0", CLIENT_AP_TRAFFIC),

@@ -980,6 +980,12 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             &c.pins.legacy_session_id,
             0..=32,
         )?;
+        check_len(
+            pins.clone(),
+            "retry_ephemeral_key",
+            &c.pins.retry_ephemeral_key,
+            EPHEMERAL_KEY_LEN,
+        )?;
         check_share_tickets_with(s, c, &client_at)?;
         check_client_certificate(s, c, &client_at)?;
     }
@@ -1045,6 +1051,8 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             1..=255,
         )?;
         check_len(pins.clone(), "signature", &p.pins.signature, 1..=65535)?;
+        // RFC 8446 §4.2.2: `opaque cookie<1..2^16-1>`.
+        check_len(pins.clone(), "cookie", &p.pins.cookie, 1..=65535)?;
         if let Some(salt) = &p.pins.pss_salt
             && ![32, 48, 64].contains(&salt.len())
         {

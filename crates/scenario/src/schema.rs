@@ -1021,6 +1021,12 @@ pub struct TlsClient {
     /// (RFC 8446 §5.1), instead of one record each (default false).
     #[serde(default, skip_serializing_if = "is_false")]
     pub coalesce_handshake_records: bool,
+    /// TLS 1.3 (RFC 7685): a Client Hello of at least 256 bytes but
+    /// shorter than this (its handshake message, header included) gets a
+    /// padding extension that makes it this long, as NSS and OpenSSL do
+    /// with 512 (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hello_padding: Option<u16>,
     /// TLS 1.3: keep and offer tickets with another client profile on the
     /// same host, so that a connection of this profile resumes from a
     /// ticket that profile's connection got (default: its own tickets).
@@ -1120,6 +1126,14 @@ pub struct ClientPins {
     /// ticket came.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_age: Option<Time>,
+    /// TLS 1.3: the private key of the second Client Hello's key share,
+    /// on the group a HelloRetryRequest asked for (RFC 8446 §4.1.4).
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retry_ephemeral_key: Option<Vec<u8>>,
 }
 
 /// An extension sent as given: `(code: "0x000f", data: "01")`.
@@ -1388,6 +1402,15 @@ pub struct ServerPins {
     /// and resumes from it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tickets: Vec<PinnedTicket>,
+    /// TLS 1.3: the HelloRetryRequest's cookie (RFC 8446 §4.2.2), sent
+    /// instead of an HMAC over the first Client Hello's hash; pinning one
+    /// sends it, as `hello_retry_cookie: true` does.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cookie: Option<Vec<u8>>,
 }
 
 /// A TLS 1.3 NewSessionTicket's fields as a trace shows them (hex).

@@ -108,6 +108,11 @@ pub struct ClientConfig {
     /// Handshake messages sent together share records, as many as fit
     /// (RFC 8446 §5.1), instead of one record each.
     pub coalesce_handshake_records: bool,
+    /// RFC 7685: a TLS 1.3 Client Hello whose handshake message (header
+    /// included) is at least 256 bytes long but shorter than this gets a
+    /// padding extension of zeros, before any pre_shared_key, that makes
+    /// it this long (NSS and OpenSSL pad to 512); `None`: no padding.
+    pub hello_padding: Option<usize>,
 }
 
 /// A client's certificate chain and the leaf's private key (RFC 5246
@@ -154,6 +159,7 @@ impl Default for ClientConfig {
             early_data: false,
             client_certificate: None,
             coalesce_handshake_records: false,
+            hello_padding: None,
         }
     }
 }
@@ -188,6 +194,9 @@ pub struct ClientPins {
     /// pre_shared_key (RFC 8446 §4.2.11), instead of the time since the
     /// ticket came.
     pub ticket_age: Option<u32>,
+    /// TLS 1.3: the private key of the second Client Hello's key share,
+    /// on the group a HelloRetryRequest asked for (RFC 8446 §4.1.4).
+    pub retry_ephemeral_private_key: Option<Vec<u8>>,
 }
 
 /// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.

@@ -181,9 +181,10 @@ fn send_client_hello(
         extensions,
     };
     let mut key_share = key_share;
-    // RFC 8446 §4.2.11: a ticket's pre_shared_key goes last.
+    // RFC 7685 padding, then a ticket's pre_shared_key, last (RFC 8446
+    // §4.2.11).
     if let Some(offer) = &mut key_share {
-        crate::tls13::bind_psk(&config, offer, &mut hello, core, now, tracer);
+        crate::tls13::finish_hello(&config, offer, &mut hello, &[], core, now, tracer);
     }
     crate::renegotiation::bind_client_hello(core, &mut hello);
     core.queue_handshake(&HandshakeMessage::ClientHello(hello));
@@ -256,7 +257,7 @@ pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
 
 /// Sorts `exts` by `config.extension_order`, then tlsim's own order; the
 /// sort is stable, so extensions named by neither keep their places.
-fn order_extensions(config: &ClientConfig, exts: &mut [ClientExtension]) {
+pub(crate) fn order_extensions(config: &ClientConfig, exts: &mut [ClientExtension]) {
     let rank = |typ: ExtensionType| -> (usize, usize) {
         let explicit = config
             .extension_order

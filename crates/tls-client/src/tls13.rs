@@ -66,19 +66,48 @@ pub(crate) struct Offer {
     early_data_sent: bool,
 }
 
-/// RFC 8446 §4.2.11: appends the offered ticket's pre_shared_key, last,
-/// to `hello`.
-pub(crate) fn bind_psk(
+/// Completes a Client Hello offering TLS 1.3: the padding
+/// `config.hello_padding` asks for (RFC 7685), then the offered ticket's
+/// pre_shared_key, last, its binder over `transcript` (empty, or what a
+/// HelloRetryRequest left) and the truncated hello (RFC 8446 §4.2.11.2).
+pub(crate) fn finish_hello(
     config: &ClientConfig,
     offer: &mut Offer,
     hello: &mut ClientHello,
+    transcript: &[u8],
     core: &mut Core,
     now: Instant,
     tracer: &mut dyn Tracer,
 ) {
-    if let Some(psk) = &mut offer.psk {
-        tls13_psk::bind(psk, config.pins.ticket_age, hello, core, now, tracer);
+    match &mut offer.psk {
+        Some(psk) => tls13_psk::bind(psk, config, hello, transcript, core, now, tracer),
+        None => pad(config, hello),
     }
+}
+
+/// RFC 7685: a Client Hello of 256 bytes or more but shorter than
+/// `config.hello_padding` gets a padding extension of zeros that makes it
+/// that long, before any pre_shared_key (which RFC 8446 §4.2.11 puts
+/// last). Some servers mishandle hellos of 256 to 511 bytes (RFC 7685
+/// §1); NSS and OpenSSL pad those to 512.
+pub(crate) fn pad(config: &ClientConfig, hello: &mut ClientHello) {
+    const PADDED_FROM: usize = 256;
+    let Some(target) = config.hello_padding else {
+        return;
+    };
+    let len = Tls13Message::ClientHello(hello.clone()).to_bytes().len();
+    if !(PADDED_FROM..target).contains(&len) {
+        return;
+    }
+    // The extension's type and length take 4 of the bytes it adds.
+    let padding = ClientExtension::Unknown {
+        typ: ExtensionType::Padding,
+        data: vec![0; (target - len).saturating_sub(4)],
+    };
+    let before_psk = (hello.extensions.iter())
+        .position(|e| matches!(e, ClientExtension::Unknown { typ, .. } if *typ == ExtensionType::PreSharedKey))
+        .unwrap_or(hello.extensions.len());
+    hello.extensions.insert(before_psk, padding);
 }
 
 /// RFC 8446 §4.2.10: sends 0-RTT data after the Client Hello when the
@@ -177,8 +206,9 @@ fn legacy_session_id(config: &ClientConfig, core: &mut Core) -> SessionId {
 
 /// RFC 8446 §4.1.4: answers a HelloRetryRequest with a second Client
 /// Hello, the first one with a share for the group asked for (and the
-/// cookie, if any); the transcript's first Client Hello becomes its
-/// `message_hash` (§4.4.1).
+/// cookie, if any), without early_data, and with the ticket offered again
+/// under a new binder if its hash is the suite's (§4.1.2); the
+/// transcript's first Client Hello becomes its `message_hash` (§4.4.1).
 ///
 /// # Errors
 /// unexpected_message for a second HelloRetryRequest; illegal_parameter
@@ -246,18 +276,26 @@ pub(crate) fn retry(
     let (secret, public) = if group == offer.secret.group() {
         (offer.secret, None)
     } else {
-        let (secret, public) = core.ephemeral_key(group, None)?;
+        let pinned = config.pins.retry_ephemeral_private_key.as_deref();
+        let (secret, public) = core.ephemeral_key(group, pinned)?;
         (secret, Some(public))
     };
     let mut extensions = Vec::new();
-    // The offered ticket and its 0-RTT are dropped (see `tls13_psk`).
+    // RFC 8446 §4.1.2: the 0-RTT data is lost, early_data goes, and the
+    // ticket stays only if its hash is the suite's (`tls13_psk`).
     if offer.early_data_sent {
         core.stop_early_data(false);
         core.drop_tls13_write_keys(tracer.enabled());
     }
+    let psk = offer
+        .psk
+        .and_then(|psk| tls13_psk::keep_after_retry(psk, suite));
+    // The pre_shared_key and padding are made again for the new hello.
     second.extensions.retain(|ext| {
         !matches!(ext, ClientExtension::Unknown { typ, .. }
-            if *typ == ExtensionType::PreSharedKey || *typ == ExtensionType::EarlyData)
+            if *typ == ExtensionType::PreSharedKey
+                || *typ == ExtensionType::EarlyData
+                || (*typ == ExtensionType::Padding && config.hello_padding.is_some()))
     });
     for ext in second.extensions.drain(..) {
         match (&ext, &public) {
@@ -278,28 +316,46 @@ pub(crate) fn retry(
     if let Some(cookie) = &cookie {
         extensions.push(cookie.to_client_extension());
     }
+    // An explicit order places the cookie too.
+    if config.extension_order.is_some() {
+        crate::hs::order_extensions(config, &mut extensions);
+    }
     second.extensions = extensions;
     core.ctx.action(now, tracer, "Client: Key Share", |e| {
         e.field("Group", group.name())
             .field("Client Private Key", hex(secret.private_bytes()))
             .field("Client Public Key", hex(&secret.public_bytes()))
             .explain(
-                "The server asked for a share on another group: the client makes a key pair                  there and sends its Client Hello again.",
+                "The server asked for a share on another group: the client makes a key pair \
+                 there and sends its Client Hello again.",
             )
     });
     // RFC 8446 Appendix D.4: the dummy change_cipher_spec goes before the
     // second flight.
     core.queue_compatibility_change_cipher_spec(tracer.enabled());
-    core.queue_tls13(&Tls13Message::ClientHello(second));
-    core.flush(now, tracer);
-    Ok(Offer {
+    let mut retried = Offer {
         extensions: Vec::new(),
         legacy_session_id: offer.legacy_session_id,
         secret,
         retried_suite: Some(suite.suite),
-        psk: None,
+        psk,
         early_data_sent: false,
-    })
+    };
+    // RFC 8446 §4.2.11.2: the binder now covers the message_hash and the
+    // HelloRetryRequest before the truncated second hello.
+    let transcript = core.transcript.all().to_vec();
+    finish_hello(
+        config,
+        &mut retried,
+        &mut second,
+        &transcript,
+        core,
+        now,
+        tracer,
+    );
+    core.queue_tls13(&Tls13Message::ClientHello(second));
+    core.flush(now, tracer);
+    Ok(retried)
 }
 
 /// RFC 8446 §4.1.3: in a TLS 1.3 Server Hello (or HelloRetryRequest)

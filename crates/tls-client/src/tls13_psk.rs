@@ -6,10 +6,11 @@
 //! data), §4.2.11 (pre_shared_key, the obfuscated ticket age, binders over
 //! the truncated Client Hello), §4.6.1 (NewSessionTicket, the ticket PSK).
 //!
-//! A HelloRetryRequest drops the offer: the second Client Hello carries
-//! neither pre_shared_key nor early_data (RFC 8446 §4.1.2 requires
-//! early_data to go; removing the PSK spares recomputing its binder), and
-//! the handshake is a full one.
+//! After a HelloRetryRequest the second Client Hello carries no
+//! early_data (RFC 8446 §4.1.2), and offers the ticket again if its hash
+//! is the suite's: its age is measured anew and its binder covers the
+//! message_hash of the first hello, the HelloRetryRequest and the
+//! truncated second hello (§4.2.11.2).
 
 use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::{Codec, hex};
@@ -77,29 +78,44 @@ pub(crate) fn take_ticket(
     ))
 }
 
-/// RFC 8446 §4.2.11: appends pre_shared_key, last, to `hello`, its binder
-/// computed over the Client Hello truncated before the binders
-/// (§4.2.11.2).
+/// RFC 8446 §4.1.2: the offer a second Client Hello makes again after a
+/// HelloRetryRequest that chose `suite`, if the ticket's hash is the
+/// suite's ("the client SHOULD NOT offer any pre-shared keys associated
+/// with a hash other than that of the selected cipher suite", §4.1.4);
+/// without early data.
+pub(crate) fn keep_after_retry(
+    offer: PskOffer,
+    suite: &'static Tls13CipherSuite,
+) -> Option<PskOffer> {
+    (offer.suite.hash == suite.hash).then_some(PskOffer {
+        early: None,
+        early_data: false,
+        ..offer
+    })
+}
+
+/// RFC 8446 §4.2.11: appends pre_shared_key, last, to `hello` (padded
+/// first as `config` asks), its binder computed over `transcript` and the
+/// Client Hello truncated before the binders (§4.2.11.2).
 pub(crate) fn bind(
     offer: &mut PskOffer,
-    pinned_age: Option<u32>,
+    config: &ClientConfig,
     hello: &mut ClientHello,
+    transcript: &[u8],
     core: &mut Core,
     now: Instant,
     tracer: &mut dyn Tracer,
 ) {
     let hash = offer.suite.hash;
     let early = core.tls13_early_secret(now, tracer, hash, Some(&offer.ticket.psk));
-    let age_ms = match pinned_age {
+    let age_ms = match config.pins.ticket_age {
         Some(age) => u64::from(age),
         None => offer.ticket.age_ms(now),
     };
     let mut offered = OfferedPsks {
         identities: vec![PskIdentity {
             identity: offer.ticket.ticket.clone(),
-            // RFC 8446 §4.2.11: the age in milliseconds plus age_add,
-            // modulo 2^32.
-            obfuscated_ticket_age: (age_ms as u32).wrapping_add(offer.ticket.age_add),
+            obfuscated_ticket_age: offer.ticket.obfuscated_age(age_ms),
         }],
         binders: vec![PskBinder(vec![0; hash.output_len()])],
     };
@@ -117,6 +133,7 @@ pub(crate) fn bind(
             )
     });
     hello.extensions.push(offered.to_client_extension());
+    crate::tls13::pad(config, hello);
     let encoded = Tls13Message::ClientHello(hello.clone()).to_bytes();
     let partial = truncated_client_hello(&encoded, &offered)
         .expect("a Client Hello just encoded holds its binders");
@@ -125,7 +142,7 @@ pub(crate) fn bind(
         tracer,
         &early,
         &hello.random.0,
-        partial,
+        &[transcript, partial].concat(),
         "Compute the PSK binder",
     );
     offered.binders[0] = PskBinder(binder);

@@ -38,11 +38,13 @@ use crate::states::ServerState;
 
 /// RFC 8446 §4.4.3: the schemes a TLS 1.3 client may sign its
 /// CertificateVerify with that tlsim verifies (no PKCS#1 v1.5, no SHA-1).
-const TLS13_CLIENT_SCHEMES: [SignatureScheme; 4] = [
+const TLS13_CLIENT_SCHEMES: [SignatureScheme; 6] = [
     SignatureScheme::EcdsaSecp256r1Sha256,
     SignatureScheme::RsaPssRsaeSha256,
     SignatureScheme::RsaPssRsaeSha384,
     SignatureScheme::RsaPssRsaeSha512,
+    SignatureScheme::EcdsaSecp384r1Sha384,
+    SignatureScheme::Ed25519,
 ];
 
 /// The DER subjects of the anchors: the authorities a request names.

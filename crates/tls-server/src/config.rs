@@ -200,6 +200,10 @@ pub struct ServerPins {
     pub signature: Option<Vec<u8>>,
     /// The master secret, from a key log, instead of the derived one.
     pub master_secret: Option<[u8; MASTER_SECRET_LEN]>,
+    /// TLS 1.3: the HelloRetryRequest's cookie (RFC 8446 §4.2.2) instead
+    /// of an HMAC over the first Client Hello's hash; pinning one sends
+    /// it.
+    pub cookie: Option<Vec<u8>>,
 }
 
 /// Sessions the server can resume, by session ID; bounded, the oldest is

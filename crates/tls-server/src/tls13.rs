@@ -13,10 +13,10 @@
 //! 2. The client's Finished → [`Connected`].
 //!
 //! A client without a share for a group both support gets one
-//! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`]. Not
-//! implemented yet: cookies, KeyUpdate. Tickets,
-//! PSK resumption and 0-RTT are in `tls13_psk`. Signatures are ecdsa_secp256r1_sha256
-//! only, the one TLS 1.3 scheme this crate's keys sign with.
+//! HelloRetryRequest (§4.1.4) → [`ExpectSecondClientHello`], with a
+//! cookie when configured (`tls13_cookie`). Tickets, PSK resumption and
+//! 0-RTT are in `tls13_psk`. The CertificateVerify's scheme is the
+//! client's first that the certificate's key makes.
 
 use std::sync::Arc;
 
@@ -194,7 +194,7 @@ pub(crate) fn handle_client_hello(
     if let (Ok(suite), Err(_), Ok(_), None, None) = (&suite, &share, &signature, &retried, &psk) {
         if let Some(group) = retry_group(&config, hello) {
             return send_hello_retry_request(
-                config, hello, answers, suite, group, core, now, tracer,
+                config, hello, answers, suite, group, early_data, core, now, tracer,
             );
         }
     }
@@ -569,7 +569,8 @@ impl State for ExpectEndOfEarlyData {
 }
 
 /// RFC 8446 §4.1.4: asks the client for a share on `group`, replacing the
-/// first Client Hello in the transcript by its `message_hash` (§4.4.1).
+/// first Client Hello in the transcript by its `message_hash` (§4.4.1);
+/// rejected 0-RTT data is skipped until the second Client Hello.
 #[allow(
     clippy::too_many_arguments,
     reason = "the hand-over from the version-neutral Client Hello state"
@@ -580,6 +581,7 @@ fn send_hello_retry_request(
     answers: Answers,
     suite: &'static Tls13CipherSuite,
     group: KxGroup,
+    early_data: EarlyDataAnswer,
     core: &mut Core,
     now: Instant,
     tracer: &mut dyn Tracer,
@@ -601,12 +603,11 @@ fn send_hello_retry_request(
         ServerSupportedVersion(ProtocolVersion::Tls13).to_server_extension(),
         HelloRetryKeyShare(named_group).to_server_extension(),
     ];
-    let cookie = config
-        .hello_retry_cookie
-        .then(|| crate::tls13_cookie::make_cookie(core, suite, &replaced, now, tracer));
+    let cookie = crate::tls13_cookie::make_cookie(&config, core, suite, &replaced, now, tracer);
     if let Some(cookie) = &cookie {
         extensions.push(Cookie(cookie.clone()).to_server_extension());
     }
+    crate::tls13_pins::order_extensions(&config, &mut extensions);
     core.queue_tls13(&Tls13Message::ServerHello(ServerHello {
         server_version: ProtocolVersion::Tls12,
         random: HELLO_RETRY_REQUEST_RANDOM,
@@ -621,6 +622,11 @@ fn send_hello_retry_request(
         core.queue_compatibility_change_cipher_spec(tracer.enabled());
     }
     core.flush(now, tracer);
+    // RFC 8446 §4.2.10: the 0-RTT data sent with the first Client Hello is
+    // skipped.
+    if let EarlyDataAnswer::Rejected(size) = early_data {
+        core.skip_rejected_early_data(size as usize);
+    }
     Ok(Box::new(ExpectSecondClientHello {
         config,
         answers,
@@ -659,6 +665,8 @@ impl State for ExpectSecondClientHello {
         if !negotiates_tls13(&self.config, hello)? {
             return Err(PeerMisbehaved::IllegalParameter("second Client Hello").into());
         }
+        // The first hello's 0-RTT data ends here (RFC 8446 §4.2.10).
+        core.end_early_data();
         handle_client_hello(
             self.config,
             hello,

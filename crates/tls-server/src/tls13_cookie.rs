@@ -5,6 +5,7 @@
 //! connection, the `message_hash` is the transcript's stand-in for the
 //! first Client Hello (§4.4.1), so the cookie binds the retry to that
 //! hello as a stateless server's would (here the server also keeps it).
+//! A pinned cookie, as a trace shows it, is sent instead.
 
 use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::hex;
@@ -15,15 +16,31 @@ use tlsim_tls::error::{Error, PeerMisbehaved};
 use tlsim_tls::msgs::ClientHello;
 use tlsim_tls::msgs::tls13::{Cookie, Tls13Extension};
 
-/// Draws a key and makes the cookie for a HelloRetryRequest whose first
-/// Client Hello became `message_hash`; logged.
+use crate::config::ServerConfig;
+
+/// The cookie for a HelloRetryRequest whose first Client Hello became
+/// `message_hash`, logged: the pinned one, or one made under a key drawn
+/// now; `None` when the server sends no cookie.
 pub(crate) fn make_cookie(
+    config: &ServerConfig,
     core: &mut Core,
     suite: &Tls13CipherSuite,
     message_hash: &[u8],
     now: Instant,
     tracer: &mut dyn Tracer,
-) -> Vec<u8> {
+) -> Option<Vec<u8>> {
+    if let Some(pinned) = &config.pins.cookie {
+        core.ctx.action(now, tracer, "Make a cookie", |e| {
+            e.field("Cookie", hex(pinned)).explain(
+                "The HelloRetryRequest carries a cookie, here one given as it is; the client \
+                 must echo it in its second Client Hello (RFC 8446 §4.2.2).",
+            )
+        });
+        return Some(pinned.clone());
+    }
+    if !config.hello_retry_cookie {
+        return None;
+    }
     let mut key = [0u8; 32];
     core.rng.fill(&mut key);
     let cookie = suite.hash.hmac(&key, &[message_hash]);
@@ -37,7 +54,7 @@ pub(crate) fn make_cookie(
                  §4.2.2).",
             )
     });
-    cookie
+    Some(cookie)
 }
 
 /// RFC 8446 §4.1.2: the second Client Hello must carry the cookie of the

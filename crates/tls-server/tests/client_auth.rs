@@ -95,6 +95,27 @@ fn a_required_certificate_is_verified_and_its_signature_checked() {
 }
 
 #[test]
+fn a_tls13_client_signs_with_its_p384_or_ed25519_key() {
+    // RFC 8446 §4.3.2: the request lists both schemes, so a client with
+    // such a key can answer it.
+    for (leaf, scheme) in [
+        (LeafKey::EcdsaP384, "ecdsa_secp384r1_sha384"),
+        (LeafKey::Ed25519, "ed25519"),
+    ] {
+        let mut pair = mutual_pair(
+            ProtocolVersion::Tls13,
+            ClientAuthPolicy::Required,
+            Some(trusted(leaf)),
+        );
+        pair.handshake();
+        pair.assert_complete();
+        let verify = server_action(&pair, "Verify the client Certificate Verify signature");
+        assert_eq!(field(verify, "Result"), "valid", "{leaf:?}");
+        assert_eq!(field(verify, "Signature Algorithm"), scheme);
+    }
+}
+
+#[test]
 fn the_client_flight_carries_certificate_and_certificate_verify() {
     let mut pair = mutual_pair(
         ProtocolVersion::Tls12,

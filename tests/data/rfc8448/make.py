@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """RFC 8448 §3: the server certificate (from the Certificate message) as
 server-cert.pem, the RSA key (given as numbers) as PKCS #1 server-key.pem, and
-the RSA-PSS salt of the CertificateVerify, recovered with the public key.
-Run from this directory."""
+the RSA-PSS salts of the CertificateVerify messages of §3 and §5, recovered
+with the public key. Run from this directory."""
 
 import base64
 import hashlib
@@ -88,7 +88,25 @@ def pem(label, der):
     return f"-----BEGIN {label}-----\n" + "\n".join(b[i:i+64] for i in range(0,len(b),64)) + f"\n-----END {label}-----\n"
 open('server-cert.pem','w').write(pem('CERTIFICATE', cert))
 open('server-key.pem','w').write(pem('RSA PRIVATE KEY', key))
-# RSA-PSS salt of the CertificateVerify: EM = s^e mod n, then undo MGF1.
+# RSA-PSS salts of the CertificateVerify messages: EM = s^e mod n, then
+# undo MGF1.
+def pss_salt(sig):
+    emlen = 128  # emBits = 1023
+    em = pow(int.from_bytes(sig,'big'), e, n).to_bytes(emlen,'big')
+    assert em[-1] == 0xbc
+    hlen=32
+    masked, H = em[:emlen-hlen-1], em[emlen-hlen-1:-1]
+    def mgf1(seed, l):
+        out=b''; c=0
+        while len(out)<l:
+            out+=hashlib.sha256(seed+c.to_bytes(4,'big')).digest(); c+=1
+        return out[:l]
+    db = bytes(a^b for a,b in zip(masked, mgf1(H, len(masked))))
+    db = bytes([db[0] & 0x7f]) + db[1:]
+    i = db.index(1)
+    assert all(x==0 for x in db[:i])
+    return db[i+1:]
+# §3 (and §4, which resumes without a signature).
 sig = h("""5a 74 7c 5d 88 fa 9b d2
         e5 5a b0 85 a6 10 15 b7 21 1f 82 4c d4 84 14 5a
         b3 ff 52 f1 fd a8 47 7b 0b 7a bc 90 db 78 e2 d3
@@ -98,19 +116,14 @@ sig = h("""5a 74 7c 5d 88 fa 9b d2
         9e a5 8c 18 1e 81 8e 95 b8 c3 fb 0b f3 27 84 09
         d3 be 15 2a 3d a5 04 3e 06 3d da 65 cd f5 ae a2
         0d 53 df ac d4 2f 74 f3""")
-emlen = 128  # emBits = 1023
-em = pow(int.from_bytes(sig,'big'), e, n).to_bytes(emlen,'big')
-assert em[-1] == 0xbc
-hlen=32
-masked, H = em[:emlen-hlen-1], em[emlen-hlen-1:-1]
-def mgf1(seed, l):
-    out=b''; c=0
-    while len(out)<l:
-        out+=hashlib.sha256(seed+c.to_bytes(4,'big')).digest(); c+=1
-    return out[:l]
-db = bytes(a^b for a,b in zip(masked, mgf1(H, len(masked))))
-db = bytes([db[0] & 0x7f]) + db[1:]
-i = db.index(1)
-assert all(x==0 for x in db[:i])
-salt = db[i+1:]
+salt = pss_salt(sig)
 print("salt", len(salt), salt.hex())
+# §5, after the HelloRetryRequest.
+sig = h("""33 ab 13 d4 46 27 07 23 1b 5d ca e6 c8 19 0b 63 d1 da bc 74 f2
+        8c 39 53 70 da 0b 07 e5 b8 30 66 d0 24 6a 31 ac d9 5d f4 75 bf d7
+        99 a4 a7 0d 33 ad 93 d3 a3 17 a9 b2 c0 d2 37 a5 68 5b 21 9e 77 41
+        12 e3 91 a2 47 60 7d 1a ef f1 bb d0 a3 9f 38 2e e1 a5 fe 88 ae 99
+        ec 59 22 8e 64 97 e4 5d 48 ce 27 5a 6d 5e f4 0d 16 9f b6 f9 d3 3b
+        05 2e d3 dc dd 6b 5a 48 ba af ff bc b2 90 12 84 15 bd 38""")
+salt = pss_salt(sig)
+print("hrr salt", len(salt), salt.hex())

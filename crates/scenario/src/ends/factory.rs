@@ -189,6 +189,7 @@ impl<'a> Factory<'a> {
                 legacy_session_id: p.pins.legacy_session_id.clone(),
                 ticket_age: (p.pins.ticket_age)
                     .map(|age| u32::try_from(age.0.as_nanos() / 1_000_000).unwrap_or(u32::MAX)),
+                retry_ephemeral_private_key: p.pins.retry_ephemeral_key.clone(),
             },
             tickets: self.ticket_store(p, host),
             psk_modes: p.psk_modes.iter().map(|m| m.0).collect(),
@@ -198,6 +199,7 @@ impl<'a> Factory<'a> {
                 signing_key: self.pki.keys[&key.0].clone(),
             }),
             coalesce_handshake_records: p.coalesce_handshake_records,
+            hello_padding: p.hello_padding.map(usize::from),
         });
         self.clients.insert(key, config.clone());
         config
@@ -259,6 +261,7 @@ impl<'a> Factory<'a> {
                 ephemeral_public: p.pins.ephemeral_public.clone(),
                 signature: p.pins.signature.clone(),
                 master_secret: master_secret(&p.pins.master_secret),
+                cookie: p.pins.cookie.clone(),
             },
             tls13_tickets: p.tickets.as_ref().map(|t| Tls13TicketConfig {
                 count: t.count,

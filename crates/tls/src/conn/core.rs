@@ -497,8 +497,9 @@ impl Core {
     }
 
     /// RFC 8446 §4.2.10: a server that rejected the client's 0-RTT skips
-    /// records that do not open under the handshake key, up to
-    /// `max_early_data_size` bytes.
+    /// records that do not open under the handshake key (or, after a
+    /// HelloRetryRequest, protected records before the second Client
+    /// Hello), up to `max_early_data_size` bytes.
     pub fn skip_rejected_early_data(&mut self, max_early_data_size: usize) {
         self.early_data = EarlyData::Skipping(max_early_data_size);
     }
@@ -716,7 +717,12 @@ impl Core {
             return;
         }
         self.seal_handshake(tracing);
+        // RFC 8446 §5.1: 0x0303 on every record but an initial Client
+        // Hello, this one included when it goes before 0-RTT data, while
+        // the version is not yet fixed.
+        let version = std::mem::replace(&mut self.write_version, LEGACY_RECORD_VERSION);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
+        self.write_version = version;
         self.flight.name("Change Cipher Spec".to_owned());
     }
 
@@ -1062,6 +1068,16 @@ impl Core {
                     expected: &[OUTER_CONTENT_TYPE],
                     got: typ,
                 });
+            }
+            // RFC 8446 §4.2.10: a server that answered 0-RTT with a
+            // HelloRetryRequest skips "all records with an external content
+            // type of "application_data"" until the second Client Hello.
+            (None, None) if typ == OUTER_CONTENT_TYPE => {
+                if let EarlyData::Skipping(left) = self.early_data {
+                    return self.skip_early_data(&record, left, batch, tracing);
+                }
+                record.check_plaintext_len()?;
+                (typ, record.fragment.clone())
             }
             (_, Some(d)) => (
                 typ,

@@ -2,6 +2,8 @@
 //! protected records' bodies, traffic keys, the suite of the traces.
 
 #[allow(dead_code, reason = "each test uses the trace of its section")]
+pub(crate) mod hello_retry;
+#[allow(dead_code, reason = "each test uses the trace of its section")]
 pub(crate) mod resumed_0rtt;
 #[allow(dead_code, reason = "each test uses the trace of its section")]
 pub(crate) mod simple_1rtt;
