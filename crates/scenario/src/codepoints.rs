@@ -313,7 +313,7 @@ mod tests {
         );
         let err = ObjectId::parse("1.3.six").unwrap_err();
         assert!(err.contains("bad object identifier \"1.3.six\""), "{err}");
-        for good in ["1.3.6.1.4.1.11129.2.5.1", "2.999.3", "0.39"] {
+        for good in ["1.3.6.1.4.1.11129.2.5.1", "2.5.29.32.0"] {
             assert_eq!(ObjectId::parse(good).unwrap().oid.to_string(), good);
         }
         for bad in [
