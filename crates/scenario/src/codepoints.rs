@@ -8,7 +8,7 @@ use core::fmt;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use tlsim_sim::calendar::{civil_from_days, days_from_civil, format_utc};
-use tlsim_tls::cert::der::oid_from_dotted;
+use tlsim_tls::cert::ObjectIdentifier;
 use tlsim_tls::conn::alert_name;
 use tlsim_tls::enums::{
     AlertDescription, CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
@@ -213,20 +213,19 @@ impl fmt::Display for CalendarTime {
     }
 }
 
-/// An object identifier written dotted, `"1.3.6.1.4.1.11129.2.5.1"`; holds
-/// its DER content octets.
+/// An object identifier written dotted, `"1.3.6.1.4.1.11129.2.5.1"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectId {
     /// The dotted text, as written.
     pub dotted: String,
-    /// The encoded arcs (X.690 §8.19).
-    pub der: Vec<u8>,
+    /// The identifier itself.
+    pub oid: ObjectIdentifier,
 }
 
 impl ObjectId {
     /// Parses a dotted OID.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let der = oid_from_dotted(text).ok_or_else(|| {
+        let oid = ObjectIdentifier::new(text).map_err(|_| {
             format!(
                 "bad object identifier {text:?}: expected dotted arcs such as \"1.3.6.1.4.1.11129.2.5.1\" \
                  (first arc 0, 1 or 2; second below 40 under 0 and 1)"
@@ -234,7 +233,7 @@ impl ObjectId {
         })?;
         Ok(ObjectId {
             dotted: text.to_owned(),
-            der,
+            oid,
         })
     }
 }
@@ -309,11 +308,26 @@ mod tests {
     #[test]
     fn object_ids_and_uris_are_checked() {
         assert_eq!(
-            ObjectId::parse("2.5.29.32.0").unwrap().der,
+            ObjectId::parse("2.5.29.32.0").unwrap().oid.as_bytes(),
             [0x55, 0x1d, 0x20, 0]
         );
         let err = ObjectId::parse("1.3.six").unwrap_err();
         assert!(err.contains("bad object identifier \"1.3.six\""), "{err}");
+        for good in ["1.3.6.1.4.1.11129.2.5.1", "2.5.29.32.0"] {
+            assert_eq!(ObjectId::parse(good).unwrap().oid.to_string(), good);
+        }
+        for bad in [
+            "",
+            "1",
+            "3.1",
+            "1.40",
+            "1..2",
+            "1.2.",
+            "+1.2",
+            "1.2.99999999999999999999",
+        ] {
+            assert!(ObjectId::parse(bad).is_err(), "{bad:?}");
+        }
         assert!(Uri::parse("http://pki.google.com/GIAG2.crl").is_ok());
         for bad in ["", "http://a b", "http://é"] {
             assert!(Uri::parse(bad).is_err(), "{bad}");

@@ -142,7 +142,7 @@ pub fn build(pki: &Pki, seed: u64, base: &Path) -> Result<Built, String> {
         };
         params.policies = (cert.policies.iter())
             .map(|p| Policy {
-                oid: p.oid.der.clone(),
+                oid: p.oid.oid,
                 cps: p.cps.as_ref().map(|u| u.0.clone()),
             })
             .collect();

@@ -6,16 +6,20 @@
 //! implements the subset below); RFC 6125 §6.4 (matching the server name);
 //! X.690 §8 and §10 (BER and DER).
 //!
-//! - [`der`]: a small DER writer and a reader that never panics.
+//! DER, OIDs, public keys and certificates come from RustCrypto's `der`,
+//! `const-oid`, `spki` and `x509-cert`; what is written here is what
+//! tlsim shows and checks.
+//!
 //! - [`x509`]: names, validity, generation ([`x509::CertificateParams`])
 //!   and parsing ([`x509::Certificate`]).
 //! - [`verify`]: chain validation and the signature verification cache.
 
-pub mod der;
 pub mod verify;
 pub mod x509;
 
 use core::fmt;
+
+pub use const_oid::ObjectIdentifier;
 
 pub use verify::{ChainReport, VerificationCache, leaf_matches_host, verify_chain};
 pub use x509::{
@@ -78,6 +82,22 @@ impl fmt::Display for CertError {
 }
 
 impl std::error::Error for CertError {}
+
+/// The [`CertError`] for DER that the `der` crate rejected, by what was wrong.
+fn der_error(error: der::Error) -> CertError {
+    use der::ErrorKind;
+    CertError::BadEncoding(match error.kind() {
+        ErrorKind::Incomplete { .. } => "truncated DER value",
+        ErrorKind::TrailingData { .. } => "bytes after a DER value",
+        ErrorKind::Noncanonical { .. } | ErrorKind::IndefiniteLength => "not DER (X.690 §10)",
+        ErrorKind::Length { .. } | ErrorKind::Overlength | ErrorKind::Overflow => "bad DER length",
+        ErrorKind::TagUnexpected { .. } | ErrorKind::TagUnknown { .. } => "unexpected DER tag",
+        ErrorKind::DateTime => "validity time",
+        ErrorKind::OidMalformed => "malformed object identifier",
+        ErrorKind::SetOrdering => "SET OF not in DER order",
+        _ => "malformed DER value",
+    })
+}
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

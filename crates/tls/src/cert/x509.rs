@@ -5,63 +5,39 @@
 //! §4.2.1.1–3, 6, 9 (authority/subject key identifiers, keyUsage,
 //! subjectAltName, basicConstraints).
 //!
-//! Generation is deterministic: the same parameters and issuer key give
-//! the same DER, byte for byte (ECDSA signatures follow RFC 6979; RSA
+//! Parsing decodes with `x509-cert`, then checks and keeps what validation
+//! and display need. Generation encodes `x509-cert`'s and `spki`'s types
+//! with `der`, and is deterministic: the same parameters and issuer key
+//! give the same DER, byte for byte (ECDSA signatures follow RFC 6979; RSA
 //! PKCS#1 v1.5 signatures are deterministic by construction).
 
+use core::time::Duration;
+
+use const_oid::ObjectIdentifier;
+use const_oid::db::{rfc4519, rfc5280, rfc5912, rfc8410};
+use der::asn1::{Any, AnyRef, BitString, GeneralizedTime, Ia5String, OctetString, UtcTime};
+use der::{DateTime, Decode, Encode, Header, Reader, Sequence, SliceReader, Tag, Tagged};
 use rand_core::CryptoRng;
 use sha1::{Digest, Sha1};
-use tlsim_sim::calendar::{civil_from_days, days_from_civil};
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::certpolicy::{PolicyInformation, PolicyQualifierInfo};
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, CertificatePolicies,
+    CrlDistributionPoints, ExtendedKeyUsage, SubjectAltName, SubjectKeyIdentifier,
+};
+use x509_cert::name::{RdnSequence, RelativeDistinguishedName};
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::{Time, Validity};
 
-use super::CertError;
-use super::der::{self, DerReader, DerWriter};
+use super::{CertError, der_error};
 use crate::crypto::sign::{KeyType, PublicKey, SignatureScheme, SigningKey};
 
-/// Encoded OIDs (the content octets of the OBJECT IDENTIFIER).
-mod oid {
-    pub(super) const COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
-    pub(super) const COUNTRY: &[u8] = &[0x55, 0x04, 0x06];
-    pub(super) const LOCALITY: &[u8] = &[0x55, 0x04, 0x07];
-    pub(super) const STATE: &[u8] = &[0x55, 0x04, 0x08];
-    pub(super) const ORGANIZATION: &[u8] = &[0x55, 0x04, 0x0a];
-    pub(super) const ORGANIZATIONAL_UNIT: &[u8] = &[0x55, 0x04, 0x0b];
-
-    pub(super) const EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
-    pub(super) const PRIME256V1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-    pub(super) const SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
-    /// id-Ed25519 (RFC 8410 §3): the key and the signature algorithm.
-    pub(super) const ED25519: &[u8] = &[0x2b, 0x65, 0x70];
-    pub(super) const RSA_ENCRYPTION: &[u8] =
-        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-
-    pub(super) const ECDSA_WITH_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
-    pub(super) const ECDSA_WITH_SHA384: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
-    pub(super) const ECDSA_WITH_SHA1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01];
-    pub(super) const SHA256_WITH_RSA: &[u8] =
-        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
-    pub(super) const SHA1_WITH_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05];
-
-    pub(super) const SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
-    pub(super) const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
-    pub(super) const SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
-    pub(super) const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
-    pub(super) const AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
-    pub(super) const CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
-    pub(super) const CERTIFICATE_POLICIES: &[u8] = &[0x55, 0x1d, 0x20];
-    pub(super) const EXT_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
-    /// id-pe-authorityInfoAccess, 1.3.6.1.5.5.7.1.1.
-    pub(super) const AUTHORITY_INFO_ACCESS: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 1, 1];
-    /// id-ad-ocsp and id-ad-caIssuers, 1.3.6.1.5.5.7.48.{1,2}.
-    pub(super) const AD_OCSP: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 1];
-    pub(super) const AD_CA_ISSUERS: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 2];
-    /// id-kp-serverAuth and id-kp-clientAuth, 1.3.6.1.5.5.7.3.{1,2}.
-    pub(super) const KP_SERVER_AUTH: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 3, 1];
-    pub(super) const KP_CLIENT_AUTH: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 3, 2];
-    /// id-qt-cps, 1.3.6.1.5.5.7.2.1.
-    pub(super) const QT_CPS: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 2, 1];
-    /// anyPolicy, 2.5.29.32.0.
-    pub(super) const ANY_POLICY: &[u8] = &[0x55, 0x1d, 0x20, 0];
-}
+/// ecdsa-with-SHA1 (RFC 3279 §2.2.3), which const-oid's database lacks.
+const ECDSA_WITH_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
 
 /// The attribute types of a distinguished name that tlsim writes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -78,33 +54,36 @@ pub enum AttributeType {
     OrganizationalUnit,
     /// `commonName` (2.5.4.3).
     CommonName,
-    /// Any other attribute, by its encoded OID.
-    Other(Vec<u8>),
+    /// Any other attribute, by its OID.
+    Other(ObjectIdentifier),
 }
 
 impl AttributeType {
-    fn oid(&self) -> &[u8] {
+    const NAMED: [AttributeType; 6] = [
+        AttributeType::Country,
+        AttributeType::State,
+        AttributeType::Locality,
+        AttributeType::Organization,
+        AttributeType::OrganizationalUnit,
+        AttributeType::CommonName,
+    ];
+
+    fn oid(&self) -> ObjectIdentifier {
         match self {
-            AttributeType::Country => oid::COUNTRY,
-            AttributeType::State => oid::STATE,
-            AttributeType::Locality => oid::LOCALITY,
-            AttributeType::Organization => oid::ORGANIZATION,
-            AttributeType::OrganizationalUnit => oid::ORGANIZATIONAL_UNIT,
-            AttributeType::CommonName => oid::COMMON_NAME,
-            AttributeType::Other(encoded) => encoded,
+            AttributeType::Country => rfc4519::C,
+            AttributeType::State => rfc4519::ST,
+            AttributeType::Locality => rfc4519::L,
+            AttributeType::Organization => rfc4519::O,
+            AttributeType::OrganizationalUnit => rfc4519::OU,
+            AttributeType::CommonName => rfc4519::CN,
+            AttributeType::Other(oid) => *oid,
         }
     }
 
-    fn from_oid(encoded: &[u8]) -> Self {
-        match encoded {
-            oid::COUNTRY => AttributeType::Country,
-            oid::STATE => AttributeType::State,
-            oid::LOCALITY => AttributeType::Locality,
-            oid::ORGANIZATION => AttributeType::Organization,
-            oid::ORGANIZATIONAL_UNIT => AttributeType::OrganizationalUnit,
-            oid::COMMON_NAME => AttributeType::CommonName,
-            other => AttributeType::Other(other.to_vec()),
-        }
+    fn from_oid(oid: ObjectIdentifier) -> Self {
+        (Self::NAMED.into_iter())
+            .find(|named| named.oid() == oid)
+            .unwrap_or(AttributeType::Other(oid))
     }
 
     /// The name Wireshark shows (`id-at-commonName`), or the dotted OID.
@@ -116,7 +95,7 @@ impl AttributeType {
             AttributeType::Organization => "id-at-organizationName".into(),
             AttributeType::OrganizationalUnit => "id-at-organizationalUnitName".into(),
             AttributeType::CommonName => "id-at-commonName".into(),
-            AttributeType::Other(encoded) => der::oid_to_string(encoded),
+            AttributeType::Other(oid) => oid.to_string(),
         }
     }
 }
@@ -179,26 +158,30 @@ impl DistinguishedName {
             .join(",")
     }
 
-    /// The DER `Name` (RFC 5280 §4.1.2.4): one attribute per RDN.
+    /// The `Name` (RFC 5280 §4.1.2.4): one attribute per RDN.
     /// countryName is a PrintableString (X.520), the rest UTF8String.
+    fn rdn_sequence(&self) -> Result<RdnSequence, der::Error> {
+        let mut rdns = RdnSequence::default();
+        for (t, v) in &self.attributes {
+            let tag = if *t == AttributeType::Country {
+                Tag::PrintableString
+            } else {
+                Tag::Utf8String
+            };
+            let value = Any::new(tag, v.as_bytes())?;
+            let attribute = AttributeTypeAndValue {
+                oid: t.oid(),
+                value,
+            };
+            rdns.push(RelativeDistinguishedName::try_from(vec![attribute])?);
+        }
+        Ok(rdns)
+    }
+
+    /// The DER `Name` (RFC 5280 §4.1.2.4).
     pub fn to_der(&self) -> Vec<u8> {
-        let mut w = DerWriter::new();
-        w.sequence(|w| {
-            for (t, v) in &self.attributes {
-                w.nested(der::SET, |w| {
-                    w.sequence(|w| {
-                        w.oid(t.oid());
-                        let tag = if *t == AttributeType::Country {
-                            der::PRINTABLE_STRING
-                        } else {
-                            der::UTF8_STRING
-                        };
-                        w.tlv(tag, v.as_bytes());
-                    })
-                });
-            }
-        });
-        w.finish()
+        (self.rdn_sequence().and_then(|name| name.to_der()))
+            .expect("only a value past DER's 256 MiB length limit fails to encode")
     }
 
     /// Reads a whole DER `Name` (RFC 5280 §4.1.2.4), as a
@@ -208,43 +191,41 @@ impl DistinguishedName {
     /// # Errors
     /// [`CertError::BadEncoding`] if it is not one DER `Name`.
     pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
-        let mut outer = DerReader::new(der);
-        let name = outer.read(der::SEQUENCE, "Name")?;
-        outer.finish("bytes after Name")?;
-        Self::parse(name.content)
+        Self::from_rdn_sequence(&RdnSequence::from_der(der).map_err(der_error)?)
     }
 
-    fn parse(content: &[u8]) -> Result<Self, CertError> {
-        const BAD: CertError = CertError::BadEncoding("Name");
-        let mut rdns = DerReader::new(content);
-        let mut attributes = Vec::new();
-        while !rdns.is_empty() {
-            let mut set = DerReader::new(rdns.read(der::SET, "Name RDN")?.content);
-            while !set.is_empty() {
-                let mut atv = set.sequence("Name attribute")?;
-                let oid = atv.read(der::OID, "attribute type")?.content;
-                let value = atv.read_any()?;
-                atv.finish("attribute")?;
-                let text = match value.tag {
-                    der::UTF8_STRING | der::PRINTABLE_STRING | der::IA5_STRING => {
-                        String::from_utf8(value.content.to_vec()).map_err(|_| BAD)?
-                    }
-                    // T61 and BMP strings are shown as Latin-1 / UCS-2.
-                    der::TELETEX_STRING => value.content.iter().map(|&b| char::from(b)).collect(),
-                    der::BMP_STRING => {
-                        let units: Vec<u16> = value
-                            .content
-                            .chunks(2)
-                            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                            .collect();
-                        String::from_utf16_lossy(&units)
-                    }
-                    _ => return Err(BAD),
-                };
-                attributes.push((AttributeType::from_oid(oid), text));
-            }
-        }
+    fn from_rdn_sequence(rdns: &RdnSequence) -> Result<Self, CertError> {
+        let attributes = (rdns.iter().flat_map(|rdn| rdn.iter()))
+            .map(|atv| {
+                Ok((
+                    AttributeType::from_oid(atv.oid),
+                    attribute_text(&atv.value)?,
+                ))
+            })
+            .collect::<Result<_, CertError>>()?;
         Ok(DistinguishedName { attributes })
+    }
+}
+
+/// An attribute value as text. Hand-written: x509-cert's DirectoryString
+/// has no IA5String, which older names use, and no lossy T61 and BMP reading.
+fn attribute_text(value: &Any) -> Result<String, CertError> {
+    const BAD: CertError = CertError::BadEncoding("Name");
+    let content = value.value();
+    match value.tag() {
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String => {
+            String::from_utf8(content.to_vec()).map_err(|_| BAD)
+        }
+        // T61 and BMP strings are shown as Latin-1 / UCS-2.
+        Tag::TeletexString => Ok(content.iter().map(|&b| char::from(b)).collect()),
+        Tag::BmpString => {
+            let units: Vec<u16> = content
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
+            Ok(String::from_utf16_lossy(&units))
+        }
+        _ => Err(BAD),
     }
 }
 
@@ -310,9 +291,22 @@ impl KeyUsage {
             .collect()
     }
 
+    /// The extension value: a DER BIT STRING.
+    fn to_bit_string(self) -> Result<BitString, der::Error> {
+        let content = self.bit_string_content();
+        BitString::new(content[0], &content[1..])
+    }
+
+    /// Reads the extension value, a BIT STRING, by [`Self::from_bit_string`]'s rules.
+    fn from_der(value: &[u8]) -> Result<Self, CertError> {
+        let bits = BitString::from_der(value).map_err(|_| CertError::BadEncoding("keyUsage"))?;
+        Self::from_bit_string(&[&[bits.unused_bits()][..], bits.raw_bytes()].concat())
+    }
+
     /// Reads the DER BIT STRING content. X.690 §11.2.1: the unused bits
     /// are zero; §11.2.2: a named bit list ends at its last 1 bit, so the
     /// last used bit is set; RFC 5280 §4.2.1.3: at least one bit is set.
+    /// Hand-written: x509-cert's KeyUsage accepts what these rules forbid.
     fn from_bit_string(content: &[u8]) -> Result<Self, CertError> {
         match content {
             [unused, bits @ .., last]
@@ -390,72 +384,105 @@ impl CertSignatureAlgorithm {
         }
     }
 
-    fn oid(self) -> &'static [u8] {
+    fn oid(self) -> ObjectIdentifier {
         match self {
-            CertSignatureAlgorithm::EcdsaWithSha256 => oid::ECDSA_WITH_SHA256,
-            CertSignatureAlgorithm::EcdsaWithSha1 => oid::ECDSA_WITH_SHA1,
-            CertSignatureAlgorithm::EcdsaWithSha384 => oid::ECDSA_WITH_SHA384,
-            CertSignatureAlgorithm::Ed25519 => oid::ED25519,
-            CertSignatureAlgorithm::Sha256WithRsa => oid::SHA256_WITH_RSA,
-            CertSignatureAlgorithm::Sha1WithRsa => oid::SHA1_WITH_RSA,
+            CertSignatureAlgorithm::EcdsaWithSha256 => rfc5912::ECDSA_WITH_SHA_256,
+            CertSignatureAlgorithm::EcdsaWithSha1 => ECDSA_WITH_SHA1,
+            CertSignatureAlgorithm::EcdsaWithSha384 => rfc5912::ECDSA_WITH_SHA_384,
+            CertSignatureAlgorithm::Ed25519 => rfc8410::ID_ED_25519,
+            CertSignatureAlgorithm::Sha256WithRsa => rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+            CertSignatureAlgorithm::Sha1WithRsa => rfc5912::SHA_1_WITH_RSA_ENCRYPTION,
         }
     }
 
     /// RFC 5758 §3.2: ECDSA identifiers have no parameters, nor has
     /// Ed25519 (RFC 8410 §3); RFC 4055 §5: RSA ones carry NULL.
-    fn write(self, w: &mut DerWriter) {
-        w.sequence(|w| {
-            w.oid(self.oid());
-            if matches!(
-                self,
-                CertSignatureAlgorithm::Sha256WithRsa | CertSignatureAlgorithm::Sha1WithRsa
-            ) {
-                w.null();
-            }
-        });
+    fn identifier(self) -> AlgorithmIdentifierOwned {
+        let rsa = matches!(
+            self,
+            CertSignatureAlgorithm::Sha256WithRsa | CertSignatureAlgorithm::Sha1WithRsa
+        );
+        AlgorithmIdentifierOwned {
+            oid: self.oid(),
+            parameters: rsa.then(Any::null),
+        }
     }
 
-    fn parse(reader: &mut DerReader<'_>) -> Result<Self, CertError> {
-        let mut alg = reader.sequence("AlgorithmIdentifier")?;
-        let oid = alg.read(der::OID, "algorithm OID")?.content;
-        let found = match oid {
-            oid::ECDSA_WITH_SHA256 => CertSignatureAlgorithm::EcdsaWithSha256,
-            oid::ECDSA_WITH_SHA1 => CertSignatureAlgorithm::EcdsaWithSha1,
-            oid::ECDSA_WITH_SHA384 => CertSignatureAlgorithm::EcdsaWithSha384,
-            oid::ED25519 => CertSignatureAlgorithm::Ed25519,
-            oid::SHA256_WITH_RSA => CertSignatureAlgorithm::Sha256WithRsa,
-            oid::SHA1_WITH_RSA => CertSignatureAlgorithm::Sha1WithRsa,
-            _ => return Err(CertError::UnsupportedAlgorithm),
-        };
-        alg.read_optional(der::NULL)?;
-        alg.finish("AlgorithmIdentifier parameters")?;
+    /// The algorithm `identifier` names; its parameters absent or NULL.
+    fn from_identifier(identifier: &AlgorithmIdentifierOwned) -> Result<Self, CertError> {
+        const KNOWN: [CertSignatureAlgorithm; 6] = [
+            CertSignatureAlgorithm::EcdsaWithSha256,
+            CertSignatureAlgorithm::EcdsaWithSha1,
+            CertSignatureAlgorithm::EcdsaWithSha384,
+            CertSignatureAlgorithm::Ed25519,
+            CertSignatureAlgorithm::Sha256WithRsa,
+            CertSignatureAlgorithm::Sha1WithRsa,
+        ];
+        let found = (KNOWN.into_iter())
+            .find(|known| known.oid() == identifier.oid)
+            .ok_or(CertError::UnsupportedAlgorithm)?;
+        if identifier.parameters.as_ref().is_some_and(|p| !p.is_null()) {
+            return Err(CertError::BadEncoding("AlgorithmIdentifier parameters"));
+        }
         Ok(found)
     }
 }
 
-/// The DER `SubjectPublicKeyInfo` of `key` (RFC 5480 §2 for P-256 and
+/// The `SubjectPublicKeyInfo` of `key` (RFC 5480 §2 for P-256 and
 /// P-384, RFC 3279 §2.3.1 for RSA, RFC 8410 §4 for Ed25519).
-pub fn subject_public_key_info(key: &PublicKey) -> Vec<u8> {
-    let mut w = DerWriter::new();
-    w.sequence(|w| {
-        w.sequence(|w| match key.key_type() {
-            KeyType::EcdsaP256 => {
-                w.oid(oid::EC_PUBLIC_KEY);
-                w.oid(oid::PRIME256V1);
+fn subject_public_key_info(key: &PublicKey) -> Result<SubjectPublicKeyInfoOwned, der::Error> {
+    let (oid, parameters) = match key.key_type() {
+        KeyType::EcdsaP256 => (
+            rfc5912::ID_EC_PUBLIC_KEY,
+            Some(Any::encode_from(&rfc5912::SECP_256_R_1)?),
+        ),
+        KeyType::EcdsaP384 => (
+            rfc5912::ID_EC_PUBLIC_KEY,
+            Some(Any::encode_from(&rfc5912::SECP_384_R_1)?),
+        ),
+        KeyType::Ed25519 => (rfc8410::ID_ED_25519, None),
+        KeyType::Rsa => (rfc5912::RSA_ENCRYPTION, Some(Any::null())),
+    };
+    Ok(SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned { oid, parameters },
+        subject_public_key: BitString::from_bytes(&key.subject_public_key_bytes())?,
+    })
+}
+
+/// The public key `spki` holds, if it is one this crate implements.
+fn public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<PublicKey, CertError> {
+    let key_bits =
+        (spki.subject_public_key.as_bytes()).ok_or(CertError::BadEncoding("subjectPublicKey"))?;
+    let parameters = spki.algorithm.parameters.as_ref();
+    match spki.algorithm.oid {
+        rfc5912::ID_EC_PUBLIC_KEY => {
+            let curve: ObjectIdentifier = (parameters.map(|p| p.decode_as()))
+                .and_then(Result::ok)
+                .ok_or(CertError::BadEncoding("named curve"))?;
+            let point = match curve {
+                rfc5912::SECP_256_R_1 => PublicKey::p256_from_sec1(key_bits),
+                rfc5912::SECP_384_R_1 => PublicKey::p384_from_sec1(key_bits),
+                _ => return Err(CertError::UnsupportedAlgorithm),
+            };
+            point.map_err(|_| CertError::BadEncoding("EC point"))
+        }
+        rfc8410::ID_ED_25519 => {
+            // RFC 8410 §3: "the parameters MUST be absent".
+            if parameters.is_some() {
+                return Err(CertError::BadEncoding("Ed25519 parameters"));
             }
-            KeyType::EcdsaP384 => {
-                w.oid(oid::EC_PUBLIC_KEY);
-                w.oid(oid::SECP384R1);
+            PublicKey::ed25519_from_bytes(key_bits)
+                .map_err(|_| CertError::BadEncoding("Ed25519 public key"))
+        }
+        rfc5912::RSA_ENCRYPTION => {
+            if parameters.is_some_and(|p| !p.is_null()) {
+                return Err(CertError::BadEncoding("RSA parameters"));
             }
-            KeyType::Ed25519 => w.oid(oid::ED25519),
-            KeyType::Rsa => {
-                w.oid(oid::RSA_ENCRYPTION);
-                w.null();
-            }
-        });
-        w.bit_string(&key.subject_public_key_bytes());
-    });
-    w.finish()
+            PublicKey::rsa_from_pkcs1_der(key_bits)
+                .map_err(|_| CertError::BadEncoding("RSAPublicKey"))
+        }
+        _ => Err(CertError::UnsupportedAlgorithm),
+    }
 }
 
 /// RFC 5280 §4.2.1.2 method (1): the SHA-1 of the subjectPublicKey bits.
@@ -463,68 +490,27 @@ pub fn key_identifier(key: &PublicKey) -> [u8; 20] {
     Sha1::digest(key.subject_public_key_bytes()).into()
 }
 
-/// A GeneralName uniformResourceIdentifier: `[6] IMPLICIT IA5String`.
-fn write_uri(w: &mut DerWriter, uri: &str) {
-    w.tlv(der::context_primitive(6), uri.as_bytes());
-}
-
-/// Writes a validity time: UTCTime through 2049, GeneralizedTime from 2050
+/// A validity time: UTCTime through 2049, GeneralizedTime from 2050
 /// (RFC 5280 §4.1.2.5).
-fn write_time(w: &mut DerWriter, unix_seconds: u64) {
-    let days = (unix_seconds / 86_400) as i64;
-    let secs = unix_seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if year < 2050 {
-        let text = format!("{:02}{month:02}{day:02}{h:02}{m:02}{s:02}Z", year % 100);
-        w.tlv(der::UTC_TIME, text.as_bytes());
+fn validity_time(unix_seconds: u64) -> Result<Time, der::Error> {
+    let at = DateTime::from_unix_duration(Duration::from_secs(unix_seconds))?;
+    Ok(if at.year() < 2050 {
+        Time::UtcTime(UtcTime::from_date_time(at)?)
     } else {
-        let text = format!("{year:04}{month:02}{day:02}{h:02}{m:02}{s:02}Z");
-        w.tlv(der::GENERALIZED_TIME, text.as_bytes());
-    }
+        Time::GeneralTime(GeneralizedTime::from_date_time(at))
+    })
 }
 
-fn parse_time(reader: &mut DerReader<'_>) -> Result<u64, CertError> {
-    const BAD: CertError = CertError::BadEncoding("validity time");
-    let tlv = reader.read_any()?;
-    let text = tlv.content;
-    let (year, rest) = match (tlv.tag, text.len()) {
-        (der::UTC_TIME, 13) => {
-            let yy = two_digits(&text[..2])?;
-            // RFC 5280 §4.1.2.5.1: YY ≥ 50 is 19YY, else 20YY.
-            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &text[2..])
-        }
-        (der::GENERALIZED_TIME, 15) => (
-            two_digits(&text[..2])? * 100 + two_digits(&text[2..4])?,
-            &text[4..],
-        ),
-        _ => return Err(BAD),
-    };
-    if rest[10] != b'Z' {
-        return Err(BAD);
-    }
-    let month = two_digits(&rest[0..2])?;
-    let day = two_digits(&rest[2..4])?;
-    let (h, m, s) = (
-        two_digits(&rest[4..6])?,
-        two_digits(&rest[6..8])?,
-        two_digits(&rest[8..10])?,
-    );
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 59 {
-        return Err(BAD);
-    }
-    let days = days_from_civil(i64::from(year), month, day);
-    if days < 0 {
-        return Err(CertError::BadEncoding("validity before 1970"));
-    }
-    Ok(days as u64 * 86_400 + u64::from(h * 3600 + m * 60 + s))
+/// A validity time in seconds since the Unix epoch.
+fn unix_seconds(time: Time) -> u64 {
+    time.to_unix_duration().as_secs()
 }
 
-fn two_digits(pair: &[u8]) -> Result<u32, CertError> {
-    match pair {
-        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Ok(u32::from(a - b'0') * 10 + u32::from(b - b'0')),
-        _ => Err(CertError::BadEncoding("validity time digits")),
-    }
+/// A GeneralName uniformResourceIdentifier.
+fn uri(text: &str) -> Result<GeneralName, der::Error> {
+    Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(
+        text,
+    )?))
 }
 
 /// An extendedKeyUsage purpose (RFC 5280 §4.2.1.12).
@@ -537,10 +523,10 @@ pub enum KeyPurpose {
 }
 
 impl KeyPurpose {
-    fn oid(self) -> &'static [u8] {
+    fn oid(self) -> ObjectIdentifier {
         match self {
-            KeyPurpose::ServerAuth => oid::KP_SERVER_AUTH,
-            KeyPurpose::ClientAuth => oid::KP_CLIENT_AUTH,
+            KeyPurpose::ServerAuth => rfc5280::ID_KP_SERVER_AUTH,
+            KeyPurpose::ClientAuth => rfc5280::ID_KP_CLIENT_AUTH,
         }
     }
 }
@@ -548,8 +534,8 @@ impl KeyPurpose {
 /// One certificatePolicies entry (RFC 5280 §4.2.1.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
-    /// The policy OID, encoded (see [`super::der::oid_from_dotted`]).
-    pub oid: Vec<u8>,
+    /// The policy OID.
+    pub oid: ObjectIdentifier,
     /// A CPS pointer qualifier: where the practice statement is published.
     pub cps: Option<String>,
 }
@@ -672,143 +658,145 @@ impl CertificateParams {
     }
 
     /// The DER `TBSCertificate` signed with `algorithm`.
-    pub fn tbs_der(&self, algorithm: CertSignatureAlgorithm) -> Vec<u8> {
-        let mut w = DerWriter::new();
-        w.sequence(|w| {
-            // version [0] EXPLICIT v3(2)
-            w.nested(der::context_constructed(0), |w| w.unsigned_integer(&[2]));
-            w.unsigned_integer(&self.serial);
-            algorithm.write(w);
-            w.raw(&self.issuer.to_der());
-            w.sequence(|w| {
-                write_time(w, self.not_before);
-                write_time(w, self.not_after);
-            });
-            w.raw(&self.subject.to_der());
-            w.raw(&subject_public_key_info(&self.subject_key));
-            let extensions = self.extensions_der();
-            if !extensions.is_empty() {
-                w.nested(der::context_constructed(3), |w| {
-                    w.sequence(|w| w.raw(&extensions));
-                });
-            }
-        });
-        w.finish()
+    ///
+    /// # Errors
+    /// [`CertError::BadEncoding`] for a value DER cannot carry: a dNSName
+    /// or URI that is not ASCII, a time past 9999, a pathLenConstraint
+    /// above 255 (x509-cert's bound), a serial number longer than 20 octets.
+    pub fn tbs_der(&self, algorithm: CertSignatureAlgorithm) -> Result<Vec<u8>, CertError> {
+        let extensions = self.extensions()?;
+        let tbs = TbsCertificateOut {
+            version: x509_cert::Version::V3,
+            serial_number: SerialNumber::new(&self.serial).map_err(der_error)?,
+            signature: algorithm.identifier(),
+            issuer: self.issuer.rdn_sequence().map_err(der_error)?,
+            validity: Validity::new(
+                validity_time(self.not_before).map_err(der_error)?,
+                validity_time(self.not_after).map_err(der_error)?,
+            ),
+            subject: self.subject.rdn_sequence().map_err(der_error)?,
+            subject_public_key_info: subject_public_key_info(&self.subject_key)
+                .map_err(der_error)?,
+            extensions: (!extensions.is_empty()).then_some(extensions),
+        };
+        tbs.to_der().map_err(der_error)
     }
 
-    /// The concatenated `Extension` values, in a fixed order.
-    fn extensions_der(&self) -> Vec<u8> {
-        let mut w = DerWriter::new();
-        let mut extension = |oid: &[u8], critical: bool, value: Vec<u8>| {
-            w.sequence(|w| {
-                w.oid(oid);
-                if critical {
-                    w.boolean(true);
-                }
-                w.octet_string(&value);
-            });
-        };
+    /// The extensions, in a fixed order.
+    fn extensions(&self) -> Result<Vec<Extension>, CertError> {
+        let mut out = Vec::new();
         if let Some(bc) = self.basic_constraints {
-            let mut v = DerWriter::new();
-            v.sequence(|v| {
-                // DER omits a DEFAULT FALSE cA.
-                if bc.ca {
-                    v.boolean(true);
-                }
-                if let Some(n) = bc.path_len {
-                    v.unsigned_integer(&n.to_be_bytes());
-                }
-            });
+            let path_len = (bc.path_len.map(u8::try_from).transpose())
+                .map_err(|_| CertError::BadEncoding("pathLenConstraint above 255"))?;
+            let value = x509_cert::ext::pkix::BasicConstraints {
+                ca: bc.ca,
+                path_len_constraint: path_len,
+            };
             // RFC 5280 §4.2.1.9: MUST be critical in CA certificates.
-            extension(oid::BASIC_CONSTRAINTS, true, v.finish());
+            out.push(extension(rfc5280::ID_CE_BASIC_CONSTRAINTS, true, &value)?);
         }
         if let Some(usage) = self.key_usage {
-            let mut v = DerWriter::new();
-            v.tlv(der::BIT_STRING, &usage.bit_string_content());
+            let value = usage.to_bit_string().map_err(der_error)?;
             // RFC 5280 §4.2.1.3: SHOULD be critical.
-            extension(oid::KEY_USAGE, true, v.finish());
+            out.push(extension(rfc5280::ID_CE_KEY_USAGE, true, &value)?);
         }
         if !self.dns_names.is_empty() {
-            let mut v = DerWriter::new();
-            v.sequence(|v| {
-                for name in &self.dns_names {
-                    // dNSName [2] IMPLICIT IA5String
-                    v.tlv(der::context_primitive(2), name.as_bytes());
-                }
-            });
-            extension(oid::SUBJECT_ALT_NAME, false, v.finish());
+            let names = (self.dns_names.iter())
+                .map(|name| Ia5String::new(name).map(GeneralName::DnsName))
+                .collect::<Result<_, _>>()
+                .map_err(|_| CertError::BadEncoding("dNSName"))?;
+            let value = SubjectAltName(names);
+            out.push(extension(rfc5280::ID_CE_SUBJECT_ALT_NAME, false, &value)?);
         }
         if self.subject_key_identifier {
-            let mut v = DerWriter::new();
-            v.octet_string(&key_identifier(&self.subject_key));
-            extension(oid::SUBJECT_KEY_ID, false, v.finish());
+            let id = key_identifier(&self.subject_key).to_vec();
+            let value = SubjectKeyIdentifier(OctetString::new(id).map_err(der_error)?);
+            out.push(extension(
+                rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER,
+                false,
+                &value,
+            )?);
         }
         if let Some(id) = &self.authority_key_identifier {
-            let mut v = DerWriter::new();
-            // keyIdentifier [0] IMPLICIT OCTET STRING
-            v.sequence(|v| v.tlv(der::context_primitive(0), id));
-            extension(oid::AUTHORITY_KEY_ID, false, v.finish());
+            let value = AuthorityKeyIdentifier {
+                key_identifier: Some(OctetString::new(id.clone()).map_err(der_error)?),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            };
+            out.push(extension(
+                rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+                false,
+                &value,
+            )?);
         }
         if !self.extended_key_usage.is_empty() {
-            let mut v = DerWriter::new();
-            v.sequence(|v| {
-                for purpose in &self.extended_key_usage {
-                    v.oid(purpose.oid());
-                }
-            });
-            extension(oid::EXT_KEY_USAGE, false, v.finish());
+            let value = ExtendedKeyUsage(self.extended_key_usage.iter().map(|p| p.oid()).collect());
+            out.push(extension(rfc5280::ID_CE_EXT_KEY_USAGE, false, &value)?);
         }
         if !self.urls.crl.is_empty() {
-            let mut v = DerWriter::new();
-            v.sequence(|v| {
-                for url in &self.urls.crl {
-                    // DistributionPoint { distributionPoint [0] { fullName [0] { URI } } }
-                    v.sequence(|v| {
-                        v.nested(der::context_constructed(0), |v| {
-                            v.nested(der::context_constructed(0), |v| write_uri(v, url));
-                        });
-                    });
-                }
-            });
-            extension(oid::CRL_DISTRIBUTION_POINTS, false, v.finish());
+            let points = (self.urls.crl.iter())
+                .map(|url| {
+                    Ok(DistributionPoint {
+                        distribution_point: Some(DistributionPointName::FullName(vec![uri(url)?])),
+                        reasons: None,
+                        crl_issuer: None,
+                    })
+                })
+                .collect::<Result<_, der::Error>>()
+                .map_err(der_error)?;
+            let value = CrlDistributionPoints(points);
+            out.push(extension(
+                rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS,
+                false,
+                &value,
+            )?);
         }
-        let access = self.urls.ocsp.iter().map(|url| (oid::AD_OCSP, url));
+        let access = self.urls.ocsp.iter().map(|url| (rfc5280::ID_AD_OCSP, url));
         let access: Vec<_> = (self.urls.ca_issuers.iter())
-            .map(|url| (oid::AD_CA_ISSUERS, url))
+            .map(|url| (rfc5280::ID_AD_CA_ISSUERS, url))
             .chain(access)
-            .collect();
+            .map(|(access_method, url)| {
+                Ok(AccessDescription {
+                    access_method,
+                    access_location: uri(url)?,
+                })
+            })
+            .collect::<Result<_, der::Error>>()
+            .map_err(der_error)?;
         if !access.is_empty() {
-            let mut v = DerWriter::new();
-            v.sequence(|v| {
-                for (method, url) in access {
-                    v.sequence(|v| {
-                        v.oid(method);
-                        write_uri(v, url);
-                    });
-                }
-            });
-            extension(oid::AUTHORITY_INFO_ACCESS, false, v.finish());
+            let value = AuthorityInfoAccessSyntax(access);
+            out.push(extension(
+                rfc5280::ID_PE_AUTHORITY_INFO_ACCESS,
+                false,
+                &value,
+            )?);
         }
         if !self.policies.is_empty() {
-            let mut v = DerWriter::new();
-            v.sequence(|v| {
-                for policy in &self.policies {
-                    v.sequence(|v| {
-                        v.oid(&policy.oid);
-                        if let Some(cps) = &policy.cps {
-                            v.sequence(|v| {
-                                v.sequence(|v| {
-                                    v.oid(oid::QT_CPS);
-                                    v.tlv(der::IA5_STRING, cps.as_bytes());
-                                });
-                            });
-                        }
-                    });
-                }
-            });
-            extension(oid::CERTIFICATE_POLICIES, false, v.finish());
+            let policies = (self.policies.iter())
+                .map(|policy| {
+                    let cps = (policy.cps.as_ref())
+                        .map(|cps| {
+                            Ok::<_, der::Error>(vec![PolicyQualifierInfo {
+                                policy_qualifier_id: rfc5280::ID_QT_CPS,
+                                qualifier: Some(Any::new(Tag::Ia5String, cps.as_bytes())?),
+                            }])
+                        })
+                        .transpose()?;
+                    Ok(PolicyInformation {
+                        policy_identifier: policy.oid,
+                        policy_qualifiers: cps,
+                    })
+                })
+                .collect::<Result<_, der::Error>>()
+                .map_err(der_error)?;
+            let value = CertificatePolicies(policies);
+            out.push(extension(
+                rfc5280::ID_CE_CERTIFICATE_POLICIES,
+                false,
+                &value,
+            )?);
         }
-        w.finish()
+        Ok(out)
     }
 
     /// The signed certificate, DER. The signature algorithm follows the
@@ -821,18 +809,55 @@ impl CertificateParams {
         rng: &mut R,
     ) -> Result<Vec<u8>, CertError> {
         let algorithm = CertSignatureAlgorithm::for_issuer(issuer_key.key_type());
-        let tbs = self.tbs_der(algorithm);
+        let tbs = self.tbs_der(algorithm)?;
         let signature = issuer_key
             .sign(algorithm.scheme(), &tbs, rng)
             .map_err(|_| CertError::UnsupportedAlgorithm)?;
-        let mut w = DerWriter::new();
-        w.sequence(|w| {
-            w.raw(&tbs);
-            algorithm.write(w);
-            w.bit_string(&signature);
-        });
-        Ok(w.finish())
+        let certificate = CertificateOut {
+            tbs_certificate: AnyRef::try_from(tbs.as_slice()).map_err(der_error)?,
+            signature_algorithm: algorithm.identifier(),
+            signature: BitString::from_bytes(&signature).map_err(der_error)?,
+        };
+        certificate.to_der().map_err(der_error)
     }
+}
+
+/// One `Extension` whose extnValue is the DER of `value`.
+fn extension(
+    extn_id: ObjectIdentifier,
+    critical: bool,
+    value: &impl Encode,
+) -> Result<Extension, CertError> {
+    let der = value.to_der().map_err(der_error)?;
+    Ok(Extension {
+        extn_id,
+        critical,
+        extn_value: OctetString::new(der).map_err(der_error)?,
+    })
+}
+
+/// `TBSCertificate` (RFC 5280 §4.1) as tlsim writes it: always v3.
+/// Declared here because x509-cert builds one only through its signer.
+#[derive(Sequence)]
+struct TbsCertificateOut {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
+    version: x509_cert::Version,
+    serial_number: SerialNumber,
+    signature: AlgorithmIdentifierOwned,
+    issuer: RdnSequence,
+    validity: Validity,
+    subject: RdnSequence,
+    subject_public_key_info: SubjectPublicKeyInfoOwned,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    extensions: Option<Vec<Extension>>,
+}
+
+/// `Certificate` (RFC 5280 §4.1) around a `TBSCertificate` already encoded.
+#[derive(Sequence)]
+struct CertificateOut<'a> {
+    tbs_certificate: AnyRef<'a>,
+    signature_algorithm: AlgorithmIdentifierOwned,
+    signature: BitString,
 }
 
 /// A parsed certificate: the fields validation and display need.
@@ -881,148 +906,83 @@ pub struct Certificate {
 impl Certificate {
     /// Parses a DER certificate. Never panics; rejects trailing bytes.
     pub fn parse(der_bytes: &[u8]) -> Result<Self, CertError> {
-        let mut outer = DerReader::new(der_bytes);
-        let mut cert = outer.sequence("Certificate")?;
-        outer.finish("bytes after Certificate")?;
-        let tbs_tlv = cert.read(der::SEQUENCE, "TBSCertificate")?;
-        let algorithm_tlv = cert.read(der::SEQUENCE, "signatureAlgorithm")?;
-        let signature_algorithm =
-            CertSignatureAlgorithm::parse(&mut DerReader::new(algorithm_tlv.whole))?;
-        let signature = cert.bit_string_bytes("signatureValue")?.to_vec();
-        cert.finish("Certificate fields")?;
-
-        let mut tbs = DerReader::new(tbs_tlv.content);
-        let version = match tbs.read_optional(der::context_constructed(0))? {
-            Some(v) => {
-                let mut v = DerReader::new(v.content);
-                let n = v.small_unsigned("version")?;
-                v.finish("version")?;
-                match n {
-                    0..=2 => n as u8 + 1,
-                    _ => return Err(CertError::BadEncoding("version")),
-                }
-            }
-            None => 1,
-        };
-        let serial = tbs.read(der::INTEGER, "serialNumber")?.content.to_vec();
+        let cert = x509_cert::Certificate::from_der(der_bytes).map_err(der_error)?;
+        let tbs = cert.tbs_certificate();
         // RFC 5280 §4.1.1.2: signatureAlgorithm "MUST contain the same
         // algorithm identifier as the signature field in the sequence
         // tbsCertificate": the same bytes, parameters included.
-        if tbs.read(der::SEQUENCE, "signature")?.whole != algorithm_tlv.whole {
+        if cert.signature_algorithm() != tbs.signature() {
             return Err(CertError::BadEncoding("signature algorithms differ"));
         }
-        let issuer_tlv = tbs.read(der::SEQUENCE, "issuer")?;
-        let mut validity = tbs.sequence("validity")?;
-        let not_before = parse_time(&mut validity)?;
-        let not_after = parse_time(&mut validity)?;
-        validity.finish("validity")?;
-        let subject_tlv = tbs.read(der::SEQUENCE, "subject")?;
-        let spki_tlv = tbs.read(der::SEQUENCE, "subjectPublicKeyInfo")?;
-        let public_key = parse_spki(spki_tlv.content)?;
-        // issuerUniqueID [1] and subjectUniqueID [2] are skipped.
-        tbs.read_optional(der::context_primitive(1))?;
-        tbs.read_optional(der::context_primitive(2))?;
+        let signature =
+            (cert.signature().as_bytes()).ok_or(CertError::BadEncoding("signatureValue"))?;
+        let spki = tbs.subject_public_key_info();
         let mut parsed = Certificate {
             der: der_bytes.to_vec(),
-            tbs: tbs_tlv.whole.to_vec(),
-            version,
-            serial,
-            signature_algorithm,
-            issuer: DistinguishedName::parse(issuer_tlv.content)?,
-            issuer_der: issuer_tlv.whole.to_vec(),
-            not_before,
-            not_after,
-            subject: DistinguishedName::parse(subject_tlv.content)?,
-            subject_der: subject_tlv.whole.to_vec(),
-            spki_der: spki_tlv.whole.to_vec(),
-            public_key,
+            tbs: signed_part(der_bytes)?.to_vec(),
+            version: tbs.version() as u8 + 1,
+            serial: tbs.serial_number().as_bytes().to_vec(),
+            signature_algorithm: CertSignatureAlgorithm::from_identifier(tbs.signature())?,
+            issuer: DistinguishedName::from_rdn_sequence(tbs.issuer().as_ref())?,
+            issuer_der: tbs.issuer().to_der().map_err(der_error)?,
+            not_before: unix_seconds(tbs.validity().not_before),
+            not_after: unix_seconds(tbs.validity().not_after),
+            subject: DistinguishedName::from_rdn_sequence(tbs.subject().as_ref())?,
+            subject_der: tbs.subject().to_der().map_err(der_error)?,
+            spki_der: spki.to_der().map_err(der_error)?,
+            public_key: public_key(spki)?,
             basic_constraints: None,
             key_usage: None,
             dns_names: Vec::new(),
             subject_key_id: None,
             authority_key_id: None,
-            signature,
+            signature: signature.to_vec(),
         };
-        if let Some(ext) = tbs.read_optional(der::context_constructed(3))? {
-            let mut wrapper = DerReader::new(ext.content);
-            let list = wrapper.sequence("extensions")?;
-            wrapper.finish("extensions")?;
-            parsed.parse_extensions(list)?;
-        }
-        tbs.finish("TBSCertificate fields")?;
+        parsed.read_extensions(tbs.extensions().map_or(&[], Vec::as_slice))?;
         Ok(parsed)
     }
 
-    fn parse_extensions(&mut self, mut list: DerReader<'_>) -> Result<(), CertError> {
-        let mut seen: Vec<&[u8]> = Vec::new();
-        while !list.is_empty() {
-            let mut ext = list.sequence("Extension")?;
-            let oid = ext.read(der::OID, "extnID")?.content;
+    fn read_extensions(&mut self, extensions: &[Extension]) -> Result<(), CertError> {
+        for (index, ext) in extensions.iter().enumerate() {
+            let id = ext.extn_id;
             // RFC 5280 §4.2: "A certificate MUST NOT include more than one
             // instance of a particular extension."
-            if seen.contains(&oid) {
+            if extensions[..index].iter().any(|e| e.extn_id == id) {
                 return Err(CertError::BadEncoding("duplicate extension"));
             }
-            seen.push(oid);
-            let critical = if ext.peek_tag() == Some(der::BOOLEAN) {
-                ext.boolean("critical")?
-            } else {
-                false
-            };
-            let value = ext.read(der::OCTET_STRING, "extnValue")?.content;
-            ext.finish("Extension")?;
-            let mut v = DerReader::new(value);
-            match oid {
-                oid::BASIC_CONSTRAINTS => {
-                    let mut bc = v.sequence("basicConstraints")?;
-                    let ca = if bc.peek_tag() == Some(der::BOOLEAN) {
-                        bc.boolean("cA")?
-                    } else {
-                        false
-                    };
-                    let path_len = if bc.is_empty() {
-                        None
-                    } else {
-                        let n = bc.small_unsigned("pathLenConstraint")?;
-                        Some(u32::try_from(n).map_err(|_| CertError::BadEncoding("pathLen"))?)
-                    };
-                    bc.finish("basicConstraints")?;
-                    self.basic_constraints = Some(BasicConstraints { ca, path_len });
+            let value = ext.extn_value.as_bytes();
+            match id {
+                rfc5280::ID_CE_BASIC_CONSTRAINTS => {
+                    let bc: x509_cert::ext::pkix::BasicConstraints =
+                        extension_value(value, "basicConstraints")?;
+                    self.basic_constraints = Some(BasicConstraints {
+                        ca: bc.ca,
+                        path_len: bc.path_len_constraint.map(u32::from),
+                    });
                 }
-                oid::KEY_USAGE => {
-                    let bits = v.read(der::BIT_STRING, "keyUsage")?.content;
-                    self.key_usage = Some(KeyUsage::from_bit_string(bits)?);
+                rfc5280::ID_CE_KEY_USAGE => self.key_usage = Some(KeyUsage::from_der(value)?),
+                rfc5280::ID_CE_SUBJECT_ALT_NAME => {
+                    let names: SubjectAltName = extension_value(value, "subjectAltName")?;
+                    self.dns_names = (names.0.iter())
+                        .filter_map(|name| match name {
+                            GeneralName::DnsName(dns) => Some(dns.to_string()),
+                            _ => None,
+                        })
+                        .collect();
                 }
-                oid::SUBJECT_ALT_NAME => {
-                    let mut names = v.sequence("subjectAltName")?;
-                    while !names.is_empty() {
-                        let name = names.read_any()?;
-                        if name.tag == der::context_primitive(2) {
-                            let text = core::str::from_utf8(name.content)
-                                .map_err(|_| CertError::BadEncoding("dNSName"))?;
-                            self.dns_names.push(text.to_owned());
-                        }
-                    }
+                rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER => {
+                    let id: SubjectKeyIdentifier = extension_value(value, "subjectKeyIdentifier")?;
+                    self.subject_key_id = Some(id.0.as_bytes().to_vec());
                 }
-                oid::SUBJECT_KEY_ID => {
-                    self.subject_key_id = Some(
-                        v.read(der::OCTET_STRING, "subjectKeyIdentifier")?
-                            .content
-                            .to_vec(),
-                    );
-                }
-                oid::AUTHORITY_KEY_ID => {
-                    let mut aki = v.sequence("authorityKeyIdentifier")?;
-                    if let Some(id) = aki.read_optional(der::context_primitive(0))? {
-                        self.authority_key_id = Some(id.content.to_vec());
-                    }
-                    continue;
+                rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER => {
+                    let id: AuthorityKeyIdentifier =
+                        extension_value(value, "authorityKeyIdentifier")?;
+                    self.authority_key_id = id.key_identifier.map(|id| id.as_bytes().to_vec());
                 }
                 // RFC 5280 §4.2: reject an unrecognised critical extension.
-                _ if critical => return Err(CertError::UnsupportedCriticalExtension),
-                _ => continue,
+                _ if ext.critical => return Err(CertError::UnsupportedCriticalExtension),
+                _ => {}
             }
-            v.finish("extension value")?;
         }
         Ok(())
     }
@@ -1042,37 +1002,20 @@ impl Certificate {
     }
 }
 
-fn parse_spki(content: &[u8]) -> Result<PublicKey, CertError> {
-    let mut spki = DerReader::new(content);
-    let mut alg = spki.sequence("SPKI algorithm")?;
-    let key_oid = alg.read(der::OID, "SPKI algorithm OID")?.content;
-    let key_bits = spki.bit_string_bytes("subjectPublicKey")?;
-    spki.finish("SubjectPublicKeyInfo")?;
-    match key_oid {
-        oid::EC_PUBLIC_KEY => {
-            let curve = alg.read(der::OID, "named curve")?.content;
-            alg.finish("EC parameters")?;
-            let point = match curve {
-                oid::PRIME256V1 => PublicKey::p256_from_sec1(key_bits),
-                oid::SECP384R1 => PublicKey::p384_from_sec1(key_bits),
-                _ => return Err(CertError::UnsupportedAlgorithm),
-            };
-            point.map_err(|_| CertError::BadEncoding("EC point"))
-        }
-        oid::ED25519 => {
-            // RFC 8410 §3: "the parameters MUST be absent".
-            alg.finish("Ed25519 parameters")?;
-            PublicKey::ed25519_from_bytes(key_bits)
-                .map_err(|_| CertError::BadEncoding("Ed25519 public key"))
-        }
-        oid::RSA_ENCRYPTION => {
-            alg.read_optional(der::NULL)?;
-            alg.finish("RSA parameters")?;
-            PublicKey::rsa_from_pkcs1_der(key_bits)
-                .map_err(|_| CertError::BadEncoding("RSAPublicKey"))
-        }
-        _ => Err(CertError::UnsupportedAlgorithm),
-    }
+/// An extension's value decoded as `T`; `what` names it in the error.
+fn extension_value<'a, T: Decode<'a, Error = der::Error>>(
+    value: &'a [u8],
+    what: &'static str,
+) -> Result<T, CertError> {
+    T::from_der(value).map_err(|_| CertError::BadEncoding(what))
+}
+
+/// The `TBSCertificate` as it was signed. x509-cert keeps only the decoded
+/// fields; the signature covers these exact bytes.
+fn signed_part(der: &[u8]) -> Result<&[u8], CertError> {
+    let mut reader = SliceReader::new(der).map_err(der_error)?;
+    Header::decode(&mut reader).map_err(der_error)?;
+    reader.tlv_bytes().map_err(der_error)
 }
 
 mod outline;

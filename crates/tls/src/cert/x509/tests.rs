@@ -1,3 +1,5 @@
+use der::Length;
+use der::asn1::Null;
 use tlsim_sim::RngStream;
 
 use super::*;
@@ -87,22 +89,21 @@ fn rsa_issuer_signs_with_sha256_with_rsa() {
 
 #[test]
 fn times_switch_to_generalized_time_in_2050() {
+    const UTC_TIME: u8 = 0x17;
+    const GENERALIZED_TIME: u8 = 0x18;
     for (secs, tag) in [
-        (0u64, der::UTC_TIME),
-        (NOT_BEFORE, der::UTC_TIME),
-        (2_524_607_999, der::UTC_TIME),         // 2049-12-31T23:59:59Z
-        (2_524_608_000, der::GENERALIZED_TIME), // 2050-01-01T00:00:00Z
-        (4_102_444_800, der::GENERALIZED_TIME), // 2100-01-01
+        (0u64, UTC_TIME),
+        (NOT_BEFORE, UTC_TIME),
+        (2_524_607_999, UTC_TIME),         // 2049-12-31T23:59:59Z
+        (2_524_608_000, GENERALIZED_TIME), // 2050-01-01T00:00:00Z
+        (4_102_444_800, GENERALIZED_TIME), // 2100-01-01
     ] {
-        let mut w = DerWriter::new();
-        write_time(&mut w, secs);
-        let bytes = w.finish();
+        let bytes = validity_time(secs).unwrap().to_der().unwrap();
         assert_eq!(bytes[0], tag);
-        assert_eq!(parse_time(&mut DerReader::new(&bytes)).unwrap(), secs);
+        assert_eq!(unix_seconds(Time::from_der(&bytes).unwrap()), secs);
     }
-    let mut w = DerWriter::new();
-    write_time(&mut w, NOT_BEFORE);
-    assert_eq!(&w.finish()[2..], b"130101000000Z");
+    let bytes = validity_time(NOT_BEFORE).unwrap().to_der().unwrap();
+    assert_eq!(&bytes[2..], b"130101000000Z");
 }
 
 #[test]
@@ -148,22 +149,21 @@ fn resigned_leaf(
     extra: &[u8],
     outer_algorithm: &[u8],
 ) -> Vec<u8> {
-    let tbs = params.tbs_der(CertSignatureAlgorithm::EcdsaWithSha256);
-    let extensions = [params.extensions_der(), extra.to_vec()].concat();
-    let mut body = DerReader::new(&tbs).sequence("tbs").unwrap();
-    let mut w = DerWriter::new();
-    w.sequence(|w| {
-        while let Ok(tlv) = body.read_any() {
-            if tlv.tag == der::context_constructed(3) {
-                w.nested(der::context_constructed(3), |w| {
-                    w.sequence(|w| w.raw(&extensions))
-                });
-            } else {
-                w.raw(tlv.whole);
-            }
+    let tbs = params
+        .tbs_der(CertSignatureAlgorithm::EcdsaWithSha256)
+        .unwrap();
+    let extensions = [extensions_der(params), extra.to_vec()].concat();
+    let mut body = SliceReader::new(&tbs).unwrap();
+    Header::decode(&mut body).unwrap();
+    let mut fields = Vec::new();
+    while let Ok(field) = body.tlv_bytes() {
+        if field[0] == EXTENSIONS_TAG {
+            fields.extend(tlv(EXTENSIONS_TAG, &tlv(0x30, &extensions)));
+        } else {
+            fields.extend_from_slice(field);
         }
-    });
-    let new_tbs = w.finish();
+    }
+    let new_tbs = tlv(0x30, &fields);
     let sig = pki
         .intermediate_key
         .sign(
@@ -172,19 +172,33 @@ fn resigned_leaf(
             &mut RngStream::new(0, "x"),
         )
         .unwrap();
-    let mut cert = DerWriter::new();
-    cert.sequence(|w| {
-        w.raw(&new_tbs);
-        w.raw(outer_algorithm);
-        w.bit_string(&sig);
-    });
-    cert.finish()
+    let signature = BitString::from_bytes(&sig).unwrap().to_der().unwrap();
+    tlv(
+        0x30,
+        &[new_tbs, outer_algorithm.to_vec(), signature].concat(),
+    )
+}
+
+/// `[3]`, the tag of the TBSCertificate's extensions.
+const EXTENSIONS_TAG: u8 = 0xa3;
+
+/// A DER value of `tag` around `content`.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let length = Length::try_from(content.len()).unwrap().to_der().unwrap();
+    [&[tag][..], &length, content].concat()
+}
+
+/// The DER of each extension `params` makes, one after another.
+fn extensions_der(params: &CertificateParams) -> Vec<u8> {
+    (params.extensions().unwrap().iter())
+        .flat_map(|e| e.to_der().unwrap())
+        .collect()
 }
 
 fn ecdsa_with_sha256_der() -> Vec<u8> {
-    let mut w = DerWriter::new();
-    CertSignatureAlgorithm::EcdsaWithSha256.write(&mut w);
-    w.finish()
+    (CertSignatureAlgorithm::EcdsaWithSha256.identifier())
+        .to_der()
+        .unwrap()
 }
 
 fn leaf_params(pki: &TestPki) -> CertificateParams {
@@ -192,16 +206,13 @@ fn leaf_params(pki: &TestPki) -> CertificateParams {
 }
 
 /// One `Extension` SEQUENCE.
-fn extension(oid: &[u8], critical: bool, value: &[u8]) -> Vec<u8> {
-    let mut w = DerWriter::new();
-    w.sequence(|w| {
-        w.oid(oid);
-        if critical {
-            w.boolean(true);
-        }
-        w.octet_string(value);
-    });
-    w.finish()
+fn extension(oid: ObjectIdentifier, critical: bool, value: &[u8]) -> Vec<u8> {
+    let extension = Extension {
+        extn_id: oid,
+        critical,
+        extn_value: OctetString::new(value).unwrap(),
+    };
+    extension.to_der().unwrap()
 }
 
 /// What a certificate error costs the TLS connection.
@@ -213,7 +224,7 @@ fn alert_for(e: CertError) -> crate::enums::AlertDescription {
 fn rejects_unknown_critical_extension() {
     let pki = TestPki::new();
     let unknown = extension(
-        &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x01],
+        ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.1"),
         true,
         &[0x05, 0x00],
     );
@@ -246,12 +257,12 @@ fn rejects_outer_signature_algorithm_with_other_parameters() {
     let pki = TestPki::new();
     // ecdsa-with-SHA256 with NULL parameters: the same algorithm by kind,
     // not the same AlgorithmIdentifier as the TBS's (RFC 5280 §4.1.1.2).
-    let mut with_null = DerWriter::new();
-    with_null.sequence(|w| {
-        w.oid(oid::ECDSA_WITH_SHA256);
-        w.null();
-    });
-    let cert = resigned_leaf(&pki, &leaf_params(&pki), &[], &with_null.finish());
+    let with_null = AlgorithmIdentifierOwned {
+        oid: rfc5912::ECDSA_WITH_SHA_256,
+        parameters: Some(Any::from(Null)),
+    };
+    let with_null = with_null.to_der().unwrap();
+    let cert = resigned_leaf(&pki, &leaf_params(&pki), &[], &with_null);
     let err = Certificate::parse(&cert).unwrap_err();
     assert_eq!(err, CertError::BadEncoding("signature algorithms differ"));
     assert_eq!(
@@ -265,7 +276,7 @@ fn rejects_a_second_basic_constraints() {
     let pki = TestPki::new();
     // cA TRUE after the leaf's own basicConstraints (cA FALSE).
     let ca = extension(
-        oid::BASIC_CONSTRAINTS,
+        rfc5280::ID_CE_BASIC_CONSTRAINTS,
         true,
         &[0x30, 0x03, 0x01, 0x01, 0xff],
     );
@@ -285,7 +296,7 @@ fn rejects_key_usage_bits_set_in_the_unused_padding() {
     params.key_usage = None;
     // BIT STRING, 7 unused bits, 0x04: the only set bit is padding, which
     // a lax reader takes for keyCertSign.
-    let padded = extension(oid::KEY_USAGE, true, &[0x03, 0x02, 0x07, 0x04]);
+    let padded = extension(rfc5280::ID_CE_KEY_USAGE, true, &[0x03, 0x02, 0x07, 0x04]);
     let cert = resigned_leaf(&pki, &params, &padded, &ecdsa_with_sha256_der());
     let err = Certificate::parse(&cert).unwrap_err();
     assert_eq!(err, CertError::BadEncoding("keyUsage"));
@@ -338,20 +349,24 @@ fn revocation_issuer_and_policy_extensions_follow_rfc_5280() {
         ca_issuers: vec!["http://i/".into()],
     };
     params.policies = vec![Policy {
-        oid: vec![0x55, 0x1d, 0x20, 0x00],
+        oid: rfc5280::ANY_POLICY,
         cps: Some("http://p/".into()),
     }];
-    let extensions = params.extensions_der();
+    let extensions = extensions_der(&params);
     let uri = |text: &str| [&[0x86, text.len() as u8][..], text.as_bytes()].concat();
-    let expected_values: [(&[u8], Vec<u8>); 4] = [
+    let expected_values: [(ObjectIdentifier, Vec<u8>); 4] = [
         // SEQUENCE { id-kp-serverAuth }
         (
-            oid::EXT_KEY_USAGE,
-            [&[0x30, 0x0a, 0x06, 0x08][..], oid::KP_SERVER_AUTH].concat(),
+            rfc5280::ID_CE_EXT_KEY_USAGE,
+            [
+                &[0x30, 0x0a, 0x06, 0x08][..],
+                rfc5280::ID_KP_SERVER_AUTH.as_bytes(),
+            ]
+            .concat(),
         ),
         // SEQUENCE { DistributionPoint { [0] { fullName [0] { URI } } } }
         (
-            oid::CRL_DISTRIBUTION_POINTS,
+            rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS,
             [
                 &[0x30, 0x11, 0x30, 0x0f, 0xa0, 0x0d, 0xa0, 0x0b][..],
                 &uri("http://c/"),
@@ -360,24 +375,24 @@ fn revocation_issuer_and_policy_extensions_follow_rfc_5280() {
         ),
         // SEQUENCE { { id-ad-caIssuers, URI }, { id-ad-ocsp, URI } }
         (
-            oid::AUTHORITY_INFO_ACCESS,
+            rfc5280::ID_PE_AUTHORITY_INFO_ACCESS,
             [
                 &[0x30, 0x2e, 0x30, 0x15, 0x06, 0x08][..],
-                oid::AD_CA_ISSUERS,
+                rfc5280::ID_AD_CA_ISSUERS.as_bytes(),
                 &uri("http://i/"),
                 &[0x30, 0x15, 0x06, 0x08],
-                oid::AD_OCSP,
+                rfc5280::ID_AD_OCSP.as_bytes(),
                 &uri("http://o/"),
             ]
             .concat(),
         ),
         // SEQUENCE { PolicyInformation { anyPolicy, SEQUENCE { { id-qt-cps, IA5String } } } }
         (
-            oid::CERTIFICATE_POLICIES,
+            rfc5280::ID_CE_CERTIFICATE_POLICIES,
             [
                 &[0x30, 0x21, 0x30, 0x1f, 0x06, 0x04, 0x55, 0x1d, 0x20, 0x00][..],
                 &[0x30, 0x17, 0x30, 0x15, 0x06, 0x08],
-                oid::QT_CPS,
+                rfc5280::ID_QT_CPS.as_bytes(),
                 &[0x16, 0x09],
                 b"http://p/",
             ]
@@ -385,16 +400,10 @@ fn revocation_issuer_and_policy_extensions_follow_rfc_5280() {
         ),
     ];
     for (id, value) in expected_values {
-        let mut w = DerWriter::new();
-        w.sequence(|w| {
-            w.oid(id);
-            w.octet_string(&value);
-        });
-        let ext = w.finish();
+        let ext = extension(id, false, &value);
         assert!(
             extensions.windows(ext.len()).any(|window| window == ext),
-            "extension {} missing or different",
-            der::oid_to_string(id)
+            "extension {id} missing or different"
         );
     }
     // Non-critical extensions the parser does not use are skipped.
@@ -410,21 +419,15 @@ fn revocation_issuer_and_policy_extensions_follow_rfc_5280() {
 /// `levels` SEQUENCEs, each holding the next, around id-kp-serverAuth;
 /// written outside in, so that building it takes no recursion either.
 fn nested_sequences(levels: usize) -> Vec<u8> {
-    let mut inner = DerWriter::new();
-    inner.oid(oid::KP_SERVER_AUTH);
-    let inner = inner.finish();
+    let inner = rfc5280::ID_KP_SERVER_AUTH.to_der().unwrap();
     let mut lengths = vec![inner.len()];
     for _ in 0..levels {
         let content = *lengths.last().unwrap();
-        let mut header = DerWriter::new();
-        header.tlv(der::SEQUENCE, &vec![0; content]);
-        lengths.push(header.finish().len());
+        lengths.push(tlv(0x30, &vec![0; content]).len());
     }
     let mut out = Vec::with_capacity(*lengths.last().unwrap());
     for &content in lengths[..levels].iter().rev() {
-        let mut header = DerWriter::new();
-        header.tlv(der::SEQUENCE, &vec![0; content]);
-        let header = header.finish();
+        let header = tlv(0x30, &vec![0; content]);
         out.extend_from_slice(&header[..header.len() - content]);
     }
     out.extend_from_slice(&inner);
@@ -436,7 +439,7 @@ fn deeply_nested_extension_is_an_error_not_a_stack_overflow() {
     let pki = TestPki::new();
     let value = nested_sequences(16_000);
     assert!(value.len() > 60_000, "about 64 KB");
-    let ext = extension(oid::EXT_KEY_USAGE, false, &value);
+    let ext = extension(rfc5280::ID_CE_EXT_KEY_USAGE, false, &value);
     let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
     // A Certificate handshake message carrying it, as the log dissects it.
     let mut message = vec![11];
@@ -470,12 +473,12 @@ fn deeply_nested_extension_is_an_error_not_a_stack_overflow() {
 #[test]
 fn outline_opens_nesting_up_to_its_bound() {
     let pki = TestPki::new();
-    let ext = extension(oid::EXT_KEY_USAGE, false, &nested_sequences(16));
+    let ext = extension(rfc5280::ID_CE_EXT_KEY_USAGE, false, &nested_sequences(16));
     let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
     let fields = outline(&cert).unwrap();
     let eku = fields.iter().find(|f| f.name == "extKeyUsage").unwrap();
     assert_eq!(eku.value, "id-kp-serverAuth");
-    let ext = extension(oid::EXT_KEY_USAGE, false, &nested_sequences(17));
+    let ext = extension(rfc5280::ID_CE_EXT_KEY_USAGE, false, &nested_sequences(17));
     let cert = resigned_leaf(&pki, &leaf_params(&pki), &ext, &ecdsa_with_sha256_der());
     assert_eq!(
         outline(&cert),
