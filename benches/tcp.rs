@@ -7,13 +7,16 @@
 //!   handshake, 16 KiB from the client, and close; criterion's
 //!   time per element is the wall time per connection. Comparing N = 1,000,
 //!   10,000, 100,000 and 1,000,000 shows whether the cost stays flat.
-//!   Before timing, each N prints how far one run raised the resident
-//!   set at its highest, per connection (Linux only).
+//!   Before timing, each N prints the wall time of one run and how far it
+//!   raised the resident set at its highest, both per connection (the
+//!   memory on Linux only).
 //!
 //! Both run with no event log and no pcap, and without digesting the data,
 //! so they measure the simulator itself.
 //!
 //! Run: `cargo bench --bench tcp`
+
+mod memory;
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -24,34 +27,6 @@ use tlsim_scenario::{RunOptions, Scenario, parse, run};
 use tlsim_sim::NullTracer;
 
 const FAST: RunOptions = RunOptions { verify_data: false };
-
-/// A field of `/proc/self/status` in bytes (Linux; `None` elsewhere).
-fn status_bytes(field: &str) -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    let kib: usize = line[field.len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
-}
-
-/// Runs `f` and gives what it returned and how far the resident set rose
-/// above where it stood before, at its highest (Linux: writing 5 to
-/// `/proc/self/clear_refs` resets the high-water mark).
-fn peak_rise_of<T>(f: impl FnOnce() -> T) -> (T, Option<usize>) {
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let before = status_bytes("VmRSS:");
-    let value = f();
-    let peak = status_bytes("VmHWM:");
-    let rise = match (reset, before, peak) {
-        (true, Some(before), Some(peak)) => Some(peak.saturating_sub(before)),
-        _ => None,
-    };
-    (value, rise)
-}
 
 fn bulk_scenario(bytes: u64) -> Scenario {
     let text = format!(
@@ -127,21 +102,13 @@ fn short_connections(c: &mut Criterion) {
     group.sampling_mode(SamplingMode::Flat);
     for count in [1_000u32, 10_000, 100_000, 1_000_000] {
         let scenario = short_connections_scenario(count);
-        let (outcome, peak) = peak_rise_of(|| run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
+        let measured = memory::measure(|| run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap));
         assert!(
-            outcome
-                .conns
-                .iter()
-                .all(|c| c.upstream().received.len() == 16384),
+            (measured.value.conns.iter()).all(|c| c.upstream().received.len() == 16384),
             "every connection must complete"
         );
-        drop(outcome);
-        if let Some(peak) = peak {
-            println!(
-                "short_connections/{count}: peak resident memory of the run {} bytes per connection",
-                peak / count as usize
-            );
-        }
+        measured.print_per_connection(&format!("short_connections/{count}"), count);
+        drop(measured);
         group.throughput(Throughput::Elements(u64::from(count)));
         group.bench_function(count.to_string(), |b| {
             b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));

@@ -7,7 +7,7 @@
 //! handled in the order the network reports them.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::convert::Infallible;
 use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -23,7 +23,9 @@ use crate::digest::StreamDigest;
 use crate::ends::factory::{ClientStack, Factory};
 use crate::ends::{ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
 use crate::pki;
-use crate::schema::{Action, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings};
+use crate::schema::{
+    Action, At, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings,
+};
 
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,16 +209,25 @@ impl Transport for SimSocket {
     }
 }
 
+/// A connection while it may still act: its report is filled in when it
+/// is retired, or when the run ends.
 struct Conn {
-    name: String,
-    client: HostId,
-    server: HostId,
     sockets: [Option<SocketId>; 2],
     ends: [Box<dyn ConnectionEnd>; 2],
+    /// No later timeline step names it.
+    timeline_done: bool,
 }
+
+/// `Runner::sockets` entry of a socket that is no connection's end.
+const NO_END: u32 = u32::MAX;
 
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
+
+/// The key of a connection end: its timer's, and its sockets' entry.
+fn end_key(conn: usize, side: usize) -> u32 {
+    u32::try_from(2 * conn + side).expect("fewer than 2^31 connections")
+}
 
 struct Runner<'a> {
     /// Shared with every end's transport.
@@ -225,12 +236,25 @@ struct Runner<'a> {
     addrs: Vec<Ipv4Addr>,
     /// Links by their two hosts, the lower id first.
     links: BTreeMap<(HostId, HostId), LinkId>,
-    conns: Vec<Conn>,
-    /// Connections by name; looked up, never iterated.
-    conn_index: HashMap<String, usize, BuildHasherDefault<DefaultHasher>>,
-    /// For each socket id, its connection and end. The network issues ids
-    /// densely from 0 and never reuses one, so a vector indexes them.
-    sockets: Vec<Option<(usize, usize)>>,
+    /// What became of each connection, in the order they were opened.
+    reports: Vec<ConnReport>,
+    /// Each connection until it is retired: once no timeline step names
+    /// it, no timer of its ends is armed and both its sockets are gone,
+    /// nothing can reach its ends again, so their report is final and they
+    /// are dropped. A run's memory then grows with its open connections,
+    /// and with the reports alone for those that are over.
+    conns: Vec<Option<Box<Conn>>>,
+    /// Connections by name, while a timeline step still names them; looked
+    /// up, never iterated.
+    conn_index: HashMap<&'a str, usize, BuildHasherDefault<DefaultHasher>>,
+    /// For each timeline step, whether it is the last to name its connection.
+    last_mention: Vec<bool>,
+    /// Connections acted on since the last retirement check.
+    touched: Vec<usize>,
+    /// For each socket id, the timer key (`2 * connection + side`) of its
+    /// end, or `NO_END`. The network issues ids densely from 0 and never
+    /// reuses one, so a vector indexes them.
+    sockets: Vec<u32>,
     tcp: Vec<TcpConfig>,
     factory: Factory<'a>,
     /// Each end's timer, keyed by `2 * connection + side` (no items).
@@ -399,8 +423,11 @@ fn run_with<'a>(
         hosts,
         addrs: scenario.hosts.iter().map(|h| h.addr).collect(),
         links,
+        reports: Vec::new(),
         conns: Vec::new(),
         conn_index: HashMap::default(),
+        last_mention: last_mentions(&scenario.timeline),
+        touched: Vec::new(),
         sockets: Vec::new(),
         tcp,
         factory,
@@ -440,7 +467,7 @@ fn run_with<'a>(
                 break;
             }
             steps += 1;
-            runner.apply(now, &step.1, tap);
+            runner.apply(now, &step.1, runner.last_mention[next_step], tap);
             next_step += 1;
         }
         while let Some((_, Due::Timer(key))) = runner.timers.pop_due(now) {
@@ -452,6 +479,7 @@ fn run_with<'a>(
         steps += 1;
         runner.net.borrow_mut().advance(now, runner.tracer, tap);
         runner.handle_socket_events(now);
+        runner.retire_finished();
     };
 
     let net = runner.net.borrow();
@@ -480,19 +508,12 @@ fn run_with<'a>(
         runner.tracer.record(ev);
     }
 
-    let conns = runner
-        .conns
-        .iter()
-        .map(|c| ConnReport {
-            name: c.name.clone(),
-            client: net.host_name(c.client).to_string(),
-            server: net.host_name(c.server).to_string(),
-            client_state: c.sockets[CLIENT].map_or(State::Closed, |s| net.state(s)),
-            server_state: c.sockets[SERVER].map_or(State::Closed, |s| net.state(s)),
-            client_end: c.ends[CLIENT].report(),
-            server_end: c.ends[SERVER].report(),
-        })
-        .collect();
+    let mut conns = std::mem::take(&mut runner.reports);
+    for (report, conn) in conns.iter_mut().zip(&runner.conns) {
+        if let Some(conn) = conn {
+            conn.fill(report, &net);
+        }
+    }
     let wire = net.wire_counters();
     drop(net);
     Outcome {
@@ -505,7 +526,41 @@ fn run_with<'a>(
     }
 }
 
-impl Runner<'_> {
+/// The connection a timeline step acts on, if any.
+fn named_conn(action: &Action) -> Option<&str> {
+    match action {
+        Action::Connect { conn, .. } => Some(&conn.0),
+        Action::Send { conn, .. }
+        | Action::Close { conn, .. }
+        | Action::Abort { conn, .. }
+        | Action::KeyUpdate { conn, .. }
+        | Action::Renegotiate { conn, .. } => Some(&conn.0),
+        Action::Fault { .. } | Action::CutLink { .. } => None,
+    }
+}
+
+/// For each timeline step, whether it is the last to name its connection.
+fn last_mentions(timeline: &[At]) -> Vec<bool> {
+    let mut named_later = HashSet::with_hasher(BuildHasherDefault::<DefaultHasher>::default());
+    let mut last: Vec<bool> = (timeline.iter().rev())
+        .map(|step| named_conn(&step.1).is_some_and(|name| named_later.insert(name)))
+        .collect();
+    last.reverse();
+    last
+}
+
+impl Conn {
+    /// Writes the final states of its sockets and what its ends did.
+    fn fill(&self, report: &mut ConnReport, net: &Network) {
+        let state = |socket: Option<SocketId>| socket.map_or(State::Closed, |s| net.state(s));
+        report.client_state = state(self.sockets[CLIENT]);
+        report.server_state = state(self.sockets[SERVER]);
+        report.client_end = self.ends[CLIENT].report();
+        report.server_end = self.ends[SERVER].report();
+    }
+}
+
+impl<'a> Runner<'a> {
     fn host(&self, name: &str) -> HostId {
         *self.hosts.get(name).expect("validated host name")
     }
@@ -516,7 +571,7 @@ impl Runner<'_> {
 
     fn conn_end(&self, conn: &str, host: &str) -> (usize, usize) {
         let c = self.conn_index[conn];
-        let side = if self.conns[c].client == self.host(host) {
+        let side = if self.reports[c].client == host {
             CLIENT
         } else {
             SERVER
@@ -540,7 +595,20 @@ impl Runner<'_> {
         }
     }
 
-    fn apply(&mut self, now: Instant, action: &Action, _tap: &mut dyn PacketTap) {
+    /// Runs one timeline step; `last` when no later step names its connection.
+    fn apply(&mut self, now: Instant, action: &'a Action, last: bool, tap: &mut dyn PacketTap) {
+        self.act(now, action, tap);
+        if let Some(name) = named_conn(action).filter(|_| last) {
+            let c = self
+                .conn_index
+                .remove(name)
+                .expect("validated: named after its Connect");
+            self.live(c).timeline_done = true;
+            self.touched.push(c);
+        }
+    }
+
+    fn act(&mut self, now: Instant, action: &'a Action, _tap: &mut dyn PacketTap) {
         match action {
             Action::Connect {
                 conn,
@@ -581,7 +649,7 @@ impl Runner<'_> {
                     }
                 };
                 let index = self.conns.len();
-                self.conn_index.insert(conn.0.clone(), index);
+                self.conn_index.insert(&conn.0, index);
                 let number = index as u32 + 1;
                 let stack = ClientStack {
                     tls: tls.as_ref().map(|t| t.0.as_str()),
@@ -595,12 +663,19 @@ impl Runner<'_> {
                     client_end.attach(self.transport(socket));
                 }
                 let server_end = (self.factory).server_end(&conn.0, number, &to.0, *port, &from.0);
-                self.conns.push(Conn {
-                    name: conn.0.clone(),
-                    client,
-                    server,
+                self.conns.push(Some(Box::new(Conn {
                     sockets: [socket, None],
                     ends: [client_end, server_end],
+                    timeline_done: false,
+                })));
+                self.reports.push(ConnReport {
+                    name: conn.0.clone(),
+                    client: from.0.clone(),
+                    server: to.0.clone(),
+                    client_state: State::Closed,
+                    server_state: State::Closed,
+                    client_end: EndReport::default(),
+                    server_end: EndReport::default(),
                 });
             }
             Action::Send { conn, from, data } => {
@@ -735,13 +810,46 @@ impl Runner<'_> {
     fn bind(&mut self, socket: SocketId, conn: usize, side: usize) {
         let i = socket.0 as usize;
         if self.sockets.len() <= i {
-            self.sockets.resize(i + 1, None);
+            self.sockets.resize(i + 1, NO_END);
         }
-        self.sockets[i] = Some((conn, side));
+        self.sockets[i] = end_key(conn, side);
     }
 
+    /// The connection and side of the end `socket` belongs to, if any.
     fn lookup(&self, socket: SocketId) -> Option<(usize, usize)> {
-        self.sockets.get(socket.0 as usize).copied().flatten()
+        let key = *self.sockets.get(socket.0 as usize)?;
+        (key != NO_END).then_some((key as usize / 2, key as usize % 2))
+    }
+
+    /// A connection not yet retired.
+    fn live(&mut self, c: usize) -> &mut Conn {
+        (self.conns[c].as_deref_mut()).expect("a retired connection is never acted on")
+    }
+
+    /// Retires the connections acted on since the last call that nothing
+    /// can reach any more (see `Runner::conns`), writing their reports.
+    fn retire_finished(&mut self) {
+        let mut touched = std::mem::take(&mut self.touched);
+        for c in touched.drain(..) {
+            let Some(conn) = self.conns[c].as_deref() else {
+                continue;
+            };
+            let net = self.net.borrow();
+            // A socket the network has freed never reports again; a server
+            // socket accepted later finds no live peer, so no end.
+            let finished = conn.timeline_done
+                && conn.ends.iter().all(|end| end.poll_timeout().is_none())
+                && conn.sockets.iter().flatten().all(|&s| !net.is_live(s));
+            if finished {
+                conn.fill(&mut self.reports[c], &net);
+                drop(net);
+                for socket in conn.sockets.into_iter().flatten() {
+                    self.sockets[socket.0 as usize] = NO_END;
+                }
+                self.conns[c] = None;
+            }
+        }
+        self.touched = touched;
     }
 
     fn transport(&self, socket: SocketId) -> Box<dyn Transport> {
@@ -758,11 +866,14 @@ impl Runner<'_> {
         side: usize,
         call: impl FnOnce(&mut dyn ConnectionEnd, &mut dyn Tracer),
     ) {
-        let end = &mut *self.conns[c].ends[side];
-        call(end, self.tracer);
+        let tracer = &mut *self.tracer;
+        let end = &mut *(self.conns[c].as_deref_mut())
+            .expect("a retired connection is never acted on")
+            .ends[side];
+        call(end, tracer);
         self.keylog.extend(end.take_keylog());
-        let key = u32::try_from(2 * c + side).expect("fewer than 2^31 connections");
-        self.timers.set_timer(key, end.poll_timeout());
+        self.timers.set_timer(end_key(c, side), end.poll_timeout());
+        self.touched.push(c);
     }
 
     fn handle_socket_events(&mut self, now: Instant) {
@@ -776,17 +887,22 @@ impl Runner<'_> {
                     let Some((c, _)) = peer.and_then(|peer| self.lookup(peer)) else {
                         continue;
                     };
-                    self.conns[c].sockets[SERVER] = Some(socket);
                     self.bind(socket, c, SERVER);
                     let transport = self.transport(socket);
-                    self.conns[c].ends[SERVER].attach(transport);
+                    let conn = self.live(c);
+                    conn.sockets[SERVER] = Some(socket);
+                    conn.ends[SERVER].attach(transport);
                     (socket, TransportEvent::Connected)
                 }
                 SocketEvent::Connected(s) => (s, TransportEvent::Connected),
                 SocketEvent::Writable(s) => (s, TransportEvent::Writable),
                 SocketEvent::Readable(s) => (s, TransportEvent::Readable),
                 SocketEvent::PeerClosed(s) => (s, TransportEvent::PeerClosed),
-                SocketEvent::Closed(_) | SocketEvent::Reset(_) | SocketEvent::TimedOut(_) => {
+                SocketEvent::Closed(s) | SocketEvent::Reset(s) | SocketEvent::TimedOut(s) => {
+                    // The connection may be over: see `retire_finished`.
+                    if let Some((c, _)) = self.lookup(s) {
+                        self.touched.push(c);
+                    }
                     continue;
                 }
             };

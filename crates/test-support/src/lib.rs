@@ -8,6 +8,8 @@
 //!   hook and a bounded drive loop.
 //! - [`flight`]: recorded flights cut into messages and mutated
 //!   (flipped, cut, dropped, duplicated, reordered), for the fuzz targets.
+//! - [`concurrent`]: the scenario of many TLS connections in flight at
+//!   once, at any count (the `concurrent-tls` binary writes it out).
 //! - [`corpus`]: seed inputs for every fuzz target, made from the shipped
 //!   scenarios (the `fuzz-corpus` binary writes them out).
 //!
@@ -15,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod concurrent;
 pub mod corpus;
 pub mod flight;
 pub mod pair;

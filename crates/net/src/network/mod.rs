@@ -911,6 +911,12 @@ impl Network {
             .map_or_else(SocketStats::default, |s| s.socket.stats())
     }
 
+    /// Whether `socket` is still live: issued, and not yet freed. Once
+    /// freed, it adds no event to those [`Network::poll_event`] gives.
+    pub fn is_live(&self, socket: SocketId) -> bool {
+        self.live_index(socket).is_some()
+    }
+
     /// The socket at the other end of the connection, if it exists.
     pub fn peer_of(&self, socket: SocketId) -> Option<SocketId> {
         let slot = self.slot(socket)?;
