@@ -708,7 +708,12 @@ impl Core {
             return;
         }
         self.seal_handshake(tracing);
+        // RFC 8446 §5.1: 0x0303 on every record but an initial Client
+        // Hello, the one before 0-RTT data too, which goes out before the
+        // version is known (OpenSSL refuses 0x0301 there).
+        let write_version = std::mem::replace(&mut self.write_version, LEGACY_RECORD_VERSION);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
+        self.write_version = write_version;
         self.flight.name("Change Cipher Spec".to_owned());
     }
 
