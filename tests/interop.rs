@@ -2454,3 +2454,35 @@ fn tls13_resumption_and_early_data_openssl_and_gnutls_clients_against_tlsim() {
     let early_data = field_of(&session, 2, "Resume with a ticket", "Early Data");
     assert_eq!(early_data, "accepted");
 }
+
+/// The catalogue against servers that speak TLS 1.3 too (their default),
+/// so that its TLS 1.3 probes reach the fault they test; the TLS 1.2-only
+/// runs above keep what only such a server shows (a TLS 1.3-only Client
+/// Hello refused, a fallback SCSV that is no fallback).
+#[test]
+fn edge_catalogue_against_openssl_tls13_server_differs_only_where_documented() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = openssl_server(port, &[]);
+    probe_catalogue(
+        port,
+        "OpenSSL with TLS 1.3",
+        "Where OpenSSL's TLS 1.3 server answers differently",
+    );
+}
+
+#[test]
+fn edge_catalogue_against_gnutls_tls13_server_differs_only_where_documented() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1");
+    probe_catalogue(
+        port,
+        "GnuTLS with TLS 1.3",
+        "Where GnuTLS's TLS 1.3 server answers differently",
+    );
+}
