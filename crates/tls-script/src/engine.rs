@@ -580,12 +580,19 @@ impl Script {
             match judge(&obs) {
                 Some(true) => return Ok(true),
                 Some(false) => continue,
-                // RFC 8446 §4.6.1: a server may send a NewSessionTicket at
-                // any time from its Finished on, so one the step does not
-                // ask for is passed over.
+                // In TLS 1.3 what the step does not ask for is passed over
+                // when the peer may send it unasked: a change_cipher_spec
+                // of 01 (RFC 8446 §5, the compatibility one of Appendix
+                // D.4) and a NewSessionTicket from the server's Finished on
+                // (§4.6.1).
                 None if self.speaks_tls13()
-                    && matches!(&obs, Observation::Handshake { message, .. }
-                        if message.typ() == HandshakeType::NewSessionTicket) =>
+                    && match &obs {
+                        Observation::ChangeCipherSpec(payload) => payload == &[1],
+                        Observation::Handshake { message, .. } => {
+                            message.typ() == HandshakeType::NewSessionTicket
+                        }
+                        _ => false,
+                    } =>
                 {
                     continue;
                 }
@@ -702,11 +709,6 @@ impl Script {
             },
             ContentType::ChangeCipherSpec => {
                 self.received.name("Change Cipher Spec".to_owned());
-                // RFC 8446 §5: in TLS 1.3 a change_cipher_spec of 01 (the
-                // middlebox compatibility one, Appendix D.4) is dropped.
-                if self.speaks_tls13() && plaintext == [1] {
-                    return None;
-                }
                 // RFC 5246 §7.1: the read side switches to the pending keys.
                 if let Some(keys) = self.pending_read_keys.take() {
                     self.read_keys = Some(keys);
