@@ -1899,6 +1899,26 @@ fn tls13_cases() -> Vec<Case> {
         .collect()
 }
 
+/// Runs `tlsim connect` with `scenario` against `s_server` with
+/// `openssl_extra`, then against the `gnutls-serv` that `gnutls` starts on
+/// a port; each session with its peer's name.
+fn connect_to_both(
+    scenario: &Path,
+    openssl_extra: &[&str],
+    gnutls: impl FnOnce(u16) -> Peer,
+) -> [(&'static str, Session); 2] {
+    let port = free_port();
+    let openssl = openssl_server(port, openssl_extra);
+    let openssl_session = tlsim_connect(scenario, port);
+    drop(openssl);
+    let port = free_port();
+    let _gnutls = gnutls(port);
+    [
+        ("openssl s_server", openssl_session),
+        ("gnutls-serv", tlsim_connect(scenario, port)),
+    ]
+}
+
 /// TLS_AES_128_GCM_SHA256 on `group`.
 fn tls13_case(group: (&'static str, &'static str, &'static str)) -> Case {
     let suites: &'static [SuiteNames; 3] = &TLS13_SUITES;
@@ -2040,17 +2060,7 @@ fn tls13_suites_and_groups_tlsim_client_against_openssl_and_gnutls() {
     }
     let cases = tls13_cases();
     let file = client_matrix("client-tls13", &cases, r"GET / HTTP/1.0\r\n\r\n");
-    let port = free_port();
-    let openssl = openssl_server(port, &[]);
-    let session = tlsim_connect(&file, port);
-    drop(openssl);
-    let gnutls_port = free_port();
-    let _gnutls = gnutls_server(gnutls_port, "NORMAL");
-    let gnutls_session = tlsim_connect(&file, gnutls_port);
-    for (peer, session) in [
-        ("openssl s_server", session),
-        ("gnutls-serv", gnutls_session),
-    ] {
+    for (peer, session) in connect_to_both(&file, &[], |port| gnutls_server(port, "NORMAL")) {
         assert_eq!(session.lines.len(), cases.len(), "{peer}");
         for (n, case) in (1..).zip(&cases) {
             assert_eq!(assert_tls13_connection(&session, n, case, peer), "false");
@@ -2128,19 +2138,13 @@ fn tls13_hello_retry_request_tlsim_client_against_openssl_and_gnutls() {
         At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#,
         ),
     );
-    let port = free_port();
-    let openssl = openssl_server(port, &["-groups", "P-256"]);
-    let openssl_session = tlsim_connect(&file, port);
-    drop(openssl);
-    let port = free_port();
-    let _gnutls = tls13_gnutls_server(
-        port,
-        "NONE:+VERS-TLS1.3:+AES-128-GCM:+AEAD:+GROUP-SECP256R1:+SIGN-ALL:+COMP-NULL:+CTYPE-X509",
-    );
-    for (peer, session) in [
-        ("openssl s_server -groups P-256", openssl_session),
-        ("gnutls-serv +GROUP-SECP256R1", tlsim_connect(&file, port)),
-    ] {
+    let p256_only = |port| {
+        tls13_gnutls_server(
+            port,
+            "NONE:+VERS-TLS1.3:+AES-128-GCM:+AEAD:+GROUP-SECP256R1:+SIGN-ALL:+COMP-NULL:+CTYPE-X509",
+        )
+    };
+    for (peer, session) in connect_to_both(&file, &["-groups", "P-256"], p256_only) {
         assert_tls13_connection(&session, 1, &case, peer);
         let shares: Vec<&str> = (session.events_of(1))
             .filter(|e| e.title == "Client: Key Share")
@@ -2195,16 +2199,7 @@ fn tls13_resumption_tlsim_client_against_openssl_and_gnutls() {
     }
     let case = tls13_case(GROUPS[2]);
     let file = two_connections("client-tls13-resume", &case, "");
-    let port = free_port();
-    let openssl = openssl_server(port, &[]);
-    let openssl_session = tlsim_connect(&file, port);
-    drop(openssl);
-    let port = free_port();
-    let _gnutls = gnutls_server(port, "NORMAL");
-    for (peer, session) in [
-        ("openssl s_server", openssl_session),
-        ("gnutls-serv", tlsim_connect(&file, port)),
-    ] {
+    for (peer, session) in connect_to_both(&file, &[], |port| gnutls_server(port, "NORMAL")) {
         assert_eq!(assert_tls13_connection(&session, 1, &case, peer), "false");
         assert_eq!(assert_tls13_connection(&session, 2, &case, peer), "true");
         let offered = (session.events_of(2)).any(|e| e.title == "Offer a session ticket");
@@ -2311,16 +2306,7 @@ fn tls13_key_update_step_tlsim_client_against_openssl_and_gnutls() {
             timeline,
         ),
     );
-    let port = free_port();
-    let openssl = openssl_server(port, &[]);
-    let openssl_session = tlsim_connect(&file, port);
-    drop(openssl);
-    let port = free_port();
-    let _gnutls = gnutls_server(port, "NORMAL");
-    for (peer, session) in [
-        ("openssl s_server", openssl_session),
-        ("gnutls-serv", tlsim_connect(&file, port)),
-    ] {
+    for (peer, session) in connect_to_both(&file, &[], |port| gnutls_server(port, "NORMAL")) {
         assert_tls13_connection(&session, 1, &case, peer);
         assert_eq!(
             traffic_updates(&session, 1),
