@@ -2251,7 +2251,11 @@ fn tls13_early_data_and_key_update_tlsim_client_against_openssl() {
             .args(["-tls1_3", "-early_data"])
             .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")]),
     );
-    assert!(server.await_text("ACCEPT"), "s_server never listened");
+    assert!(
+        server.await_text("ACCEPT"),
+        "s_server never listened:\n{}",
+        server.printed
+    );
     let client = std::thread::spawn(move || tlsim_connect(&file, port));
     assert!(server.await_text("GET /first"));
     server.write("K\n");
