@@ -725,46 +725,89 @@ fn finish_serve(child: Child, scenario: &Path) -> Session {
 /// Runs a client that reads standard input: writes `send`, waits until its
 /// output shows `reply`, then ends its input; returns everything it printed.
 fn interactive_client(command: &mut Command, send: &str, reply: &str) -> String {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin: Option<ChildStdin> = child.stdin.take();
-    stdin.as_mut().unwrap().write_all(send.as_bytes()).unwrap();
-    let (lines, got) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
-                break;
+    let mut typist = Typist::spawn(command);
+    typist.write(send);
+    typist.await_text(reply);
+    typist.finish()
+}
+
+/// A peer process driven through standard input, its output read line by
+/// line as it comes.
+struct Typist {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    reader: std::thread::JoinHandle<()>,
+    printed: String,
+}
+
+impl Typist {
+    fn spawn(command: &mut Command) -> Typist {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (sender, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Typist {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            reader,
+            printed: String::new(),
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        self.stdin
+            .as_mut()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+
+    /// Reads the output until a line shows `text`, or for the patience;
+    /// whether it came.
+    fn await_text(&mut self, text: &str) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        while let Ok(line) =
+            (self.lines).recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.printed += &line;
+            self.printed.push('\n');
+            if line.contains(text) {
+                return true;
             }
         }
-    });
-    let deadline = Instant::now() + PATIENCE;
-    let mut printed = String::new();
-    while let Ok(line) = got.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        printed += &line;
-        printed.push('\n');
-        if line.contains(reply) {
-            break;
+        false
+    }
+
+    /// Ends the input (the client closes the connection and exits), and
+    /// returns everything printed.
+    fn finish(mut self) -> String {
+        drop(self.stdin.take());
+        let exited = (0..1000).any(|_| {
+            std::thread::sleep(Duration::from_millis(10));
+            self.child.try_wait().unwrap().is_some()
+        });
+        if !exited {
+            let _ = self.child.kill();
         }
+        let _ = self.child.wait();
+        self.printed.extend(self.lines.iter().map(|l| l + "\n"));
+        self.reader.join().unwrap();
+        self.printed
     }
-    // End of input: the client closes the connection and exits.
-    drop(stdin.take());
-    let exited = (0..1000).any(|_| {
-        std::thread::sleep(Duration::from_millis(10));
-        child.try_wait().unwrap().is_some()
-    });
-    if !exited {
-        let _ = child.kill();
-    }
-    let _ = child.wait();
-    printed.extend(got.iter().map(|l| l + "\n"));
-    reader.join().unwrap();
-    printed
 }
 
 /// The matrix's cases on one certificate: the ECDSA or the RSA one.
@@ -2390,4 +2433,628 @@ fn encrypt_then_mac_with_real_clients() {
             case.suite.iana
         );
     }
+}
+
+/// TLS 1.3 by tlsim's name, its number, OpenSSL's flag and protocol name,
+/// and GnuTLS's keyword.
+const TLS13: VersionNames = VersionNames {
+    tlsim: "TLS 1.3",
+    number: 0x0304,
+    openssl_flag: "-tls1_3",
+    openssl: "TLSv1.3",
+    gnutls: "TLS1.3",
+};
+
+/// The TLS 1.3 suites (RFC 8446 §B.4): a cipher and a hash, no key
+/// exchange, so GnuTLS's keywords are the cipher and `AEAD`.
+const TLS13_SUITES: [SuiteNames; 3] = [
+    SuiteNames {
+        iana: "TLS_AES_128_GCM_SHA256",
+        openssl: "TLS_AES_128_GCM_SHA256",
+        gnutls: ("", "AES-128-GCM", "AEAD"),
+    },
+    SuiteNames {
+        iana: "TLS_AES_256_GCM_SHA384",
+        openssl: "TLS_AES_256_GCM_SHA384",
+        gnutls: ("", "AES-256-GCM", "AEAD"),
+    },
+    SuiteNames {
+        iana: "TLS_CHACHA20_POLY1305_SHA256",
+        openssl: "TLS_CHACHA20_POLY1305_SHA256",
+        gnutls: ("", "CHACHA20-POLY1305", "AEAD"),
+    },
+];
+
+/// Each TLS 1.3 suite on x25519, and the first on each other group: in
+/// TLS 1.3 the suite and the group are chosen apart (RFC 8446 §4.1.1).
+fn tls13_cases() -> Vec<Case> {
+    let (all, x25519): (&'static [SuiteNames; 3], _) = (&TLS13_SUITES, GROUPS[2]);
+    let suites = all.iter().map(|suite| (suite, x25519));
+    let groups = GROUPS[..2].iter().map(|group| (&all[0], *group));
+    suites
+        .chain(groups)
+        .map(|(suite, group)| Case {
+            version: &TLS13,
+            suite,
+            group,
+        })
+        .collect()
+}
+
+/// Runs `tlsim connect` with `scenario` against `s_server` with
+/// `openssl_extra`, then against the `gnutls-serv` that `gnutls` starts on
+/// a port; each session with its peer's name.
+fn connect_to_both(
+    scenario: &Path,
+    openssl_extra: &[&str],
+    gnutls: impl FnOnce(u16) -> Peer,
+) -> [(&'static str, Session); 2] {
+    let port = free_port();
+    let openssl = openssl_server(port, openssl_extra);
+    let openssl_session = tlsim_connect(scenario, port);
+    drop(openssl);
+    let port = free_port();
+    let _gnutls = gnutls(port);
+    [
+        ("openssl s_server", openssl_session),
+        ("gnutls-serv", tlsim_connect(scenario, port)),
+    ]
+}
+
+/// TLS_AES_128_GCM_SHA256 on `group`.
+fn tls13_case(group: (&'static str, &'static str, &'static str)) -> Case {
+    let suites: &'static [SuiteNames; 3] = &TLS13_SUITES;
+    Case {
+        version: &TLS13,
+        suite: &suites[0],
+        group,
+    }
+}
+
+/// Asserts that connection `n` of `session` completed a TLS 1.3
+/// handshake on `case`'s suite and group, carried data both ways and
+/// closed; returns its "Resumed" field.
+fn assert_tls13_connection(session: &Session, n: u32, case: &Case, peer: &str) -> String {
+    let line = &session.lines[n as usize - 1];
+    let what = format!(
+        "{peer}, TLS 1.3 {} {}: {line}",
+        case.suite.iana, case.group.0
+    );
+    let bytes = |label: &str| {
+        (line.split(label).nth(1))
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|count| count.parse::<u64>().ok())
+    };
+    assert!(
+        line.contains("TLS handshake complete") && line.ends_with("closed"),
+        "{what}"
+    );
+    assert!(
+        bytes("sent ") > Some(0) && bytes("received ") > Some(0),
+        "no data both ways: {what}"
+    );
+    let complete = |name: &str| field_of(session, n, "TLS handshake complete", name);
+    assert_eq!(complete("Version"), "TLS 1.3 (0x0304)", "{what}");
+    assert!(
+        complete("Cipher Suite").starts_with(case.suite.iana),
+        "{what}"
+    );
+    // The group the shares met on: the client's shared secret, or the
+    // server's choice.
+    let group = (session.events_of(n))
+        .find_map(|e| match &*e.title {
+            "Client: Shared Secret" => e.field_value("Group"),
+            title if title.starts_with("Compare the client crypto parameters") => {
+                e.field_value("Key Share Group")
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{what}: no key share group"));
+    assert_eq!(group, case.group.0, "{what}");
+    complete("Resumed")
+}
+
+/// The server's step that sends `text` at `at` after the connection.
+fn server_sends(at: &str, text: &str) -> String {
+    format!(r#"At("{at}", Send(conn: "c1", from: "server", data: Text("{text}"))),"#)
+}
+
+/// A tlsim server speaking only TLS 1.3, every suite, on `groups`, with
+/// the ECDSA certificate; `extra` adds to its profile. Its timeline steps
+/// for each client are `steps`.
+fn tls13_serving(name: &str, groups: &str, extra: &str, steps: &str) -> PathBuf {
+    let suites: Vec<String> = (TLS13_SUITES.iter())
+        .map(|s| format!("\"{}\"", s.iana))
+        .collect();
+    let server = format!(
+        r#"TlsServer(name: "server", min_version: "TLS 1.3", max_version: "TLS 1.3",
+            cipher_suites: [{}], groups: [{groups}], chain: ["ec"], key: "ec"{extra})"#,
+        suites.join(", ")
+    );
+    let timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443)),
+        {steps}"#
+    );
+    write_scenario(
+        name,
+        scenario(
+            name,
+            "",
+            &server,
+            r#"Listen(host: "server", port: 443, tls: "server")"#,
+            &timeline,
+        ),
+    )
+}
+
+/// `s_client` offering TLS 1.3 alone, trusting the interop root.
+fn tls13_s_client(port: u16) -> Command {
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+        .args(["-servername", "localhost", "-tls1_3"])
+        .args(["-CAfile", &pki().file("root.pem")]);
+    command
+}
+
+/// `gnutls-cli` with `priority`, trusting the interop root.
+fn tls13_gnutls_cli(port: u16, priority: &str) -> Command {
+    let mut command = Command::new("gnutls-cli");
+    command
+        .args(["--port", &port.to_string()])
+        .args(["--x509cafile", &pki().file("root.pem")])
+        .args(["--priority", priority, "localhost"]);
+    command
+}
+
+/// A GnuTLS priority string allowing TLS 1.3 with `case`'s suite and
+/// group alone.
+fn tls13_gnutls_priority(case: &Case) -> String {
+    let (_, cipher, _) = case.suite.gnutls;
+    format!(
+        "NONE:+VERS-TLS1.3:+{cipher}:+AEAD:+GROUP-{}:+SIGN-ALL:+COMP-NULL:+CTYPE-X509",
+        case.group.2
+    )
+}
+
+/// `gnutls-serv` with the ECDSA certificate and `priority` as given.
+fn tls13_gnutls_server(port: u16, priority: &str) -> Peer {
+    let pki = pki();
+    start_server(
+        Command::new("gnutls-serv")
+            .args([
+                "--http",
+                "--port",
+                &port.to_string(),
+                "--disable-client-cert",
+            ])
+            .args(["--x509certfile", &pki.file("ec.pem")])
+            .args(["--x509keyfile", &pki.file("ec.key")])
+            .args(["--priority", priority]),
+        port,
+    )
+}
+
+#[test]
+fn tls13_suites_and_groups_tlsim_client_against_openssl_and_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let cases = tls13_cases();
+    let file = client_matrix("client-tls13", &cases, r"GET / HTTP/1.0\r\n\r\n");
+    for (peer, session) in connect_to_both(&file, &[], |port| gnutls_server(port, "NORMAL")) {
+        assert_eq!(session.lines.len(), cases.len(), "{peer}");
+        for (n, case) in (1..).zip(&cases) {
+            assert_eq!(assert_tls13_connection(&session, n, case, peer), "false");
+        }
+    }
+}
+
+#[test]
+fn tls13_suites_and_groups_openssl_and_gnutls_clients_against_tlsim() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let cases = tls13_cases();
+    let file = tls13_serving(
+        "server-tls13",
+        r#""x25519", "secp256r1", "secp384r1""#,
+        "",
+        &server_sends("0ms", r"hello from tlsim\n"),
+    );
+    let (server, port) = tlsim_serve(&file, 2 * cases.len());
+    for case in &cases {
+        let mut s_client = tls13_s_client(port);
+        s_client.args(["-ciphersuites", case.suite.openssl, "-groups", case.group.1]);
+        let printed = interactive_client(&mut s_client, "ping\n", "hello from tlsim");
+        let what = format!("s_client {} {}:\n{printed}", case.suite.iana, case.group.0);
+        assert!(printed.contains("hello from tlsim"), "no reply: {what}");
+        let new = format!("New, TLSv1.3, Cipher is {}\n", case.suite.openssl);
+        assert!(printed.contains(&new), "{what}");
+        assert!(printed.contains("Verify return code: 0 (ok)"), "{what}");
+        let mut gnutls_cli = tls13_gnutls_cli(port, &tls13_gnutls_priority(case));
+        let printed = interactive_client(&mut gnutls_cli, "ping\n", "hello from tlsim");
+        let what = format!(
+            "gnutls-cli {} {}:\n{printed}",
+            case.suite.iana, case.group.0
+        );
+        assert!(printed.contains("hello from tlsim"), "no reply: {what}");
+        let (_, cipher, _) = case.suite.gnutls;
+        let description = format!("- Description: (TLS1.3-X.509)-(ECDHE-{})-", case.group.2);
+        assert!(printed.contains(&description), "{what}");
+        assert!(printed.contains(&format!("-({cipher})")), "{what}");
+        assert!(
+            printed.contains("- Status: The certificate is trusted."),
+            "{what}"
+        );
+    }
+    let session = finish_serve(server, &file);
+    for (n, case) in (1..).zip(cases.iter().flat_map(|case| [case, case])) {
+        assert_eq!(
+            assert_tls13_connection(&session, n, case, "tlsim serve"),
+            "false"
+        );
+    }
+}
+
+/// The first Client Hello shares x25519 alone; a server on secp256r1
+/// answers with a HelloRetryRequest (RFC 8446 §4.1.4) and the second one
+/// shares secp256r1.
+#[test]
+fn tls13_hello_retry_request_tlsim_client_against_openssl_and_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[0]);
+    let file = write_scenario(
+        "client-tls13-hrr",
+        scenario(
+            "client-tls13-hrr",
+            &client_profile("p", &case, "").replace(
+                r#"groups: ["secp256r1"]"#,
+                r#"groups: ["x25519", "secp256r1"]"#,
+            ),
+            "",
+            "",
+            r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#,
+        ),
+    );
+    let p256_only = |port| {
+        tls13_gnutls_server(
+            port,
+            "NONE:+VERS-TLS1.3:+AES-128-GCM:+AEAD:+GROUP-SECP256R1:+SIGN-ALL:+COMP-NULL:+CTYPE-X509",
+        )
+    };
+    for (peer, session) in connect_to_both(&file, &["-groups", "P-256"], p256_only) {
+        assert_tls13_connection(&session, 1, &case, peer);
+        let shares: Vec<&str> = (session.events_of(1))
+            .filter(|e| e.title == "Client: Key Share")
+            .filter_map(|e| e.field_value("Group"))
+            .collect();
+        assert_eq!(shares, ["x25519", "secp256r1"], "{peer}");
+        assert!(
+            (session.events_of(1)).any(|e| e.title == "Replace the Client Hello in the transcript"),
+            "{peer}: no message_hash"
+        );
+    }
+}
+
+/// Real clients share x25519 (and GnuTLS secp256r1) first; tlsim's server
+/// on secp384r1 alone asks again with a HelloRetryRequest carrying a
+/// cookie (RFC 8446 §4.2.2), which the second Client Hello must echo.
+#[test]
+fn tls13_hello_retry_request_openssl_and_gnutls_clients_against_tlsim() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[1]);
+    let file = tls13_serving(
+        "server-tls13-hrr",
+        r#""secp384r1""#,
+        ", hello_retry_cookie: true",
+        &server_sends("0ms", r"hello from tlsim\n"),
+    );
+    let (server, port) = tlsim_serve(&file, 2);
+    let mut s_client = tls13_s_client(port);
+    s_client.args(["-ciphersuites", case.suite.openssl]);
+    let gnutls_cli = tls13_gnutls_cli(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3");
+    for (peer, mut client) in [("s_client", s_client), ("gnutls-cli", gnutls_cli)] {
+        let printed = interactive_client(&mut client, "ping\n", "hello from tlsim");
+        assert!(printed.contains("hello from tlsim"), "{peer}:\n{printed}");
+    }
+    let session = finish_serve(server, &file);
+    for n in 1..=2 {
+        assert_tls13_connection(&session, n, &case, "tlsim serve");
+        let retry = field_of(&session, n, "Send a HelloRetryRequest", "Key Share Group");
+        assert_eq!(retry, "secp384r1", "c{n}");
+    }
+}
+
+/// tlsim's client resumes with a ticket from `s_server` and from
+/// `gnutls-serv` (RFC 8446 §2.2, psk_dhe_ke): two connections, the
+/// second offering the first's ticket.
+#[test]
+fn tls13_resumption_tlsim_client_against_openssl_and_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let file = two_connections("client-tls13-resume", &case, "");
+    for (peer, session) in connect_to_both(&file, &[], |port| gnutls_server(port, "NORMAL")) {
+        assert_eq!(assert_tls13_connection(&session, 1, &case, peer), "false");
+        assert_eq!(assert_tls13_connection(&session, 2, &case, peer), "true");
+        let offered = (session.events_of(2)).any(|e| e.title == "Offer a session ticket");
+        assert!(offered, "{peer}: no ticket offered");
+    }
+}
+
+/// The values of the "Secret" field of connection `n`'s "Next traffic
+/// secret" events (RFC 8446 §7.2), in order.
+fn traffic_updates(session: &Session, n: u32) -> Vec<&str> {
+    (session.events_of(n))
+        .filter(|e| e.title == "Next traffic secret")
+        .filter_map(|e| e.field_value("Secret"))
+        .collect()
+}
+
+/// 0-RTT and KeyUpdate with `s_server` (RFC 8446 §4.2.10, §4.6.3): the
+/// first connection gets a KeyUpdate with update_requested (`K` on
+/// s_server's input) before s_server's answer, the second resumes and
+/// sends its request as early data, which s_server takes
+/// (`-early_data`, which rules out `-www`: s_server answers what is typed).
+#[test]
+fn tls13_early_data_and_key_update_tlsim_client_against_openssl() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let timeline = r#"At("0ms", Connect(conn: "first", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "first", from: "client", data: Text("GET /first\n"))),
+        At("0ms", Connect(conn: "second", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "second", from: "client", data: Text("GET /second\n"))),
+        At("3s", Close(conn: "first", from: "client")),
+        At("3s", Close(conn: "second", from: "client")),"#;
+    let file = write_scenario(
+        "client-tls13-0rtt",
+        scenario(
+            "client-tls13-0rtt",
+            &client_profile("p", &case, ", early_data: true"),
+            "",
+            "",
+            timeline,
+        ),
+    );
+    let port = free_port();
+    let pki = pki();
+    let mut server = Typist::spawn(
+        Command::new("openssl")
+            .args(["s_server", "-accept", &port.to_string(), "-naccept", "2"])
+            .args(["-tls1_3", "-early_data"])
+            .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")]),
+    );
+    assert!(
+        server.await_text("ACCEPT"),
+        "s_server never listened:\n{}",
+        server.printed
+    );
+    let client = std::thread::spawn(move || tlsim_connect(&file, port));
+    assert!(server.await_text("GET /first"));
+    server.write("K\n");
+    // s_server takes a command only as a read of its own.
+    std::thread::sleep(Duration::from_millis(300));
+    server.write("answer one\n");
+    assert!(server.await_text("GET /second"));
+    server.write("answer two\n");
+    let session = client.join().unwrap();
+    let printed = server.finish();
+    assert!(printed.contains("Early data received"), "{printed}");
+    assert_eq!(
+        assert_tls13_connection(&session, 1, &case, "s_server"),
+        "false"
+    );
+    let updates = traffic_updates(&session, 1);
+    assert_eq!(
+        updates,
+        [
+            "server_application_traffic_secret_1",
+            "client_application_traffic_secret_1"
+        ],
+        "s_server's update, then tlsim's answer"
+    );
+    assert_eq!(
+        assert_tls13_connection(&session, 2, &case, "s_server"),
+        "true"
+    );
+    let early = field_of(&session, 2, "Early data", "Accepted");
+    assert_eq!(early, "true");
+}
+
+/// tlsim's `KeyUpdate` step with update_requested against `s_server -www`
+/// and `gnutls-serv --http`, before its request: each server updates its
+/// own keys in answer.
+#[test]
+fn tls13_key_update_step_tlsim_client_against_openssl_and_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p")),
+        At("300ms", KeyUpdate(conn: "c1", from: "client", request_update: true)),
+        At("300ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#;
+    let file = write_scenario(
+        "client-tls13-keyupdate",
+        scenario(
+            "client-tls13-keyupdate",
+            &client_profile("p", &case, ""),
+            "",
+            "",
+            timeline,
+        ),
+    );
+    for (peer, session) in connect_to_both(&file, &[], |port| gnutls_server(port, "NORMAL")) {
+        assert_tls13_connection(&session, 1, &case, peer);
+        assert_eq!(
+            traffic_updates(&session, 1),
+            [
+                "client_application_traffic_secret_1",
+                "server_application_traffic_secret_1"
+            ],
+            "{peer}"
+        );
+    }
+}
+
+/// KeyUpdate with real clients against `tlsim serve`: `s_client` sends one
+/// with update_requested (`K` on its input) and its next line under the
+/// new keys; tlsim's server sends its own with update_requested a second
+/// after its greeting (the `KeyUpdate` step), then more data, to
+/// `s_client` and `gnutls-cli`.
+#[test]
+fn tls13_key_update_openssl_and_gnutls_clients_against_tlsim() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let file = tls13_serving(
+        "server-tls13-keyupdate",
+        r#""x25519""#,
+        "",
+        &[
+            server_sends("0ms", r"hello from tlsim\n"),
+            r#"At("1s", KeyUpdate(conn: "c1", from: "server", request_update: true)),"#.to_string(),
+            server_sends("1s", r"after update\n"),
+        ]
+        .concat(),
+    );
+    let (server, port) = tlsim_serve(&file, 2);
+    let mut s_client = Typist::spawn(&mut tls13_s_client(port));
+    assert!(s_client.await_text("hello from tlsim"));
+    s_client.write("K\n");
+    // s_client takes a command only as a read of its own.
+    std::thread::sleep(Duration::from_millis(300));
+    s_client.write("ping\n");
+    assert!(s_client.await_text("after update"));
+    s_client.finish();
+    let printed = interactive_client(
+        &mut tls13_gnutls_cli(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3"),
+        "ping\n",
+        "after update",
+    );
+    assert!(printed.contains("after update"), "gnutls-cli:\n{printed}");
+    let session = finish_serve(server, &file);
+    // s_client's update and tlsim's answer, tlsim's own update; a client
+    // answers tlsim's request only before its next application data
+    // (RFC 8446 §4.6.3), and neither sends any after it.
+    for (n, peer, expected) in [
+        (
+            1,
+            "s_client",
+            &[
+                "client_application_traffic_secret_1",
+                "server_application_traffic_secret_1",
+                "server_application_traffic_secret_2",
+            ][..],
+        ),
+        (
+            2,
+            "gnutls-cli",
+            &["server_application_traffic_secret_1"][..],
+        ),
+    ] {
+        assert_tls13_connection(&session, n, &case, peer);
+        let mut updates = traffic_updates(&session, n);
+        updates.sort_unstable();
+        assert_eq!(updates, expected, "{peer}");
+    }
+}
+
+/// Real clients resume with tlsim's tickets (RFC 8446 §2.2, psk_dhe_ke):
+/// `s_client -sess_out`, then `-sess_in` with its first line as 0-RTT data
+/// (`-early_data`, §2.3), and `gnutls-cli --resume`, which connects twice.
+#[test]
+fn tls13_resumption_and_early_data_openssl_and_gnutls_clients_against_tlsim() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let file = tls13_serving(
+        "server-tls13-resume",
+        r#""x25519""#,
+        r#", tickets: (lifetime: "10min", max_early_data_size: 16384)"#,
+        // After the ticket: `gnutls-cli --resume` reads one record after
+        // its first handshake, and must find the ticket there.
+        &server_sends("300ms", r"hello from tlsim\n"),
+    );
+    let (server, port) = tlsim_serve(&file, 4);
+    let sessions = pki().file("tls13.session");
+    let early = pki().file("early.txt");
+    std::fs::write(&early, "GET /early\n").unwrap();
+    for (reuse, expected) in [
+        ("-sess_out", "New, TLSv1.3"),
+        ("-sess_in", "Reused, TLSv1.3"),
+    ] {
+        let mut s_client = tls13_s_client(port);
+        s_client.args([reuse, &sessions]);
+        if reuse == "-sess_in" {
+            s_client.args(["-early_data", &early]);
+        }
+        let printed = interactive_client(&mut s_client, "ping\n", "hello from tlsim");
+        assert!(printed.contains(expected), "s_client {reuse}:\n{printed}");
+    }
+    let printed = interactive_client(
+        tls13_gnutls_cli(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3").arg("--resume"),
+        "ping\n",
+        "hello from tlsim",
+    );
+    assert!(
+        printed.contains("This is a resumed session"),
+        "gnutls-cli --resume:\n{printed}"
+    );
+    let session = finish_serve(server, &file);
+    for (n, peer, resumed) in [
+        (1, "s_client -sess_out", "false"),
+        (2, "s_client -sess_in", "true"),
+        (4, "gnutls-cli --resume", "true"),
+    ] {
+        let resumption = assert_tls13_connection(&session, n, &case, peer);
+        assert_eq!(resumption, resumed, "{peer}");
+    }
+    // gnutls-cli's first connection only fetches the ticket: no data.
+    let first = field_of(&session, 3, "TLS handshake complete", "Resumed");
+    assert_eq!(first, "false", "gnutls-cli");
+    let early_data = field_of(&session, 2, "Resume with a ticket", "Early Data");
+    assert_eq!(early_data, "accepted");
+}
+
+/// The catalogue against servers that speak TLS 1.3 too (their default),
+/// so that its TLS 1.3 probes reach the fault they test; the TLS 1.2-only
+/// runs above keep what only such a server shows (a TLS 1.3-only Client
+/// Hello refused, a fallback SCSV that is no fallback).
+#[test]
+fn edge_catalogue_against_openssl_tls13_server_differs_only_where_documented() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = openssl_server(port, &[]);
+    probe_catalogue(
+        port,
+        "OpenSSL with TLS 1.3",
+        "Where OpenSSL's TLS 1.3 server answers differently",
+    );
+}
+
+#[test]
+fn edge_catalogue_against_gnutls_tls13_server_differs_only_where_documented() {
+    if !gnutls_or_skip() || !openssl_or_skip() {
+        return;
+    }
+    let port = free_port();
+    let _server = gnutls_server(port, "NORMAL:+VERS-TLS1.0:+VERS-TLS1.1");
+    probe_catalogue(
+        port,
+        "GnuTLS with TLS 1.3",
+        "Where GnuTLS's TLS 1.3 server answers differently",
+    );
 }

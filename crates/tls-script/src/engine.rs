@@ -580,6 +580,22 @@ impl Script {
             match judge(&obs) {
                 Some(true) => return Ok(true),
                 Some(false) => continue,
+                // In TLS 1.3 what the step does not ask for is passed over
+                // when the peer may send it unasked: a change_cipher_spec
+                // of 01 (RFC 8446 §5, the compatibility one of Appendix
+                // D.4) and a NewSessionTicket from the server's Finished on
+                // (§4.6.1).
+                None if self.speaks_tls13()
+                    && match &obs {
+                        Observation::ChangeCipherSpec(payload) => payload == &[1],
+                        Observation::Handshake { message, .. } => {
+                            message.typ() == HandshakeType::NewSessionTicket
+                        }
+                        _ => false,
+                    } =>
+                {
+                    continue;
+                }
                 None => return Err(Unmet::new(expected, obs.describe())),
             }
         }
