@@ -271,6 +271,11 @@ pub fn dissect_protected_record(
     let trace = opened.trace;
     let (iv, mac) = (trace.iv(), trace.mac());
     let aead = iv.len() == AEAD_NONCE_LEN;
+    let version = version_hint.unwrap_or(ProtocolVersion::Tls10);
+    if aead && version == ProtocolVersion::Tls13 {
+        tls13_protected(&mut d, &bytes[..end], opened, summary);
+        return d.into_fields();
+    }
     // RFC 7366 §3: the MAC follows the ciphertext, as an AEAD's tag does.
     let mac_outside = aead || trace.encrypt_then_mac;
     let inner_len = if aead {
@@ -309,16 +314,7 @@ pub fn dissect_protected_record(
         d.bytes("Encrypted Data", &bytes[start..cipher_end], cipher_end);
         d.push("Decrypted", summary, start, start + plaintext.len());
         d.nested(|d| {
-            let before = d.fields.len();
-            plaintext_fields(
-                d,
-                opened.typ,
-                plaintext,
-                version_hint.unwrap_or(ProtocolVersion::Tls10),
-            );
-            for f in &mut d.fields[before..] {
-                f.span = f.span.map(|[a, b]| [a + start as u32, b + start as u32]);
-            }
+            decrypted_fields(d, opened.typ, plaintext, version, start);
             if !aead {
                 let mac_start = start + plaintext.len();
                 let padding_start = if mac_outside {
@@ -354,6 +350,65 @@ pub fn dissect_protected_record(
         }
     });
     d.into_fields()
+}
+
+/// A TLS 1.3 protected record (RFC 8446 §5.2): the nonce is the write IV
+/// XOR the sequence number, nothing of it on the wire (§5.3); the
+/// ciphertext holds TLSInnerPlaintext, the content followed by its real
+/// type and any zero padding (§5.4), then the tag.
+fn tls13_protected(d: &mut Dissector, bytes: &[u8], opened: Opened<'_>, summary: String) {
+    let (body, end) = (HEADER_LEN, bytes.len());
+    let (plaintext, tag) = (opened.plaintext, opened.trace.mac());
+    let content_end = body + plaintext.len();
+    let cipher_end = end.saturating_sub(tag.len());
+    if content_end >= cipher_end {
+        d.nested(|d| d.bytes("Encrypted Data", &bytes[body..], end));
+        return;
+    }
+    d.nested(|d| {
+        d.derived(
+            "Nonce",
+            format!(
+                "{} (the write IV XOR the sequence number)",
+                hex(opened.trace.iv())
+            ),
+        );
+        d.bytes("Encrypted Data", &bytes[body..cipher_end], cipher_end);
+        d.push("Decrypted", summary, body, content_end);
+        d.nested(|d| decrypted_fields(d, opened.typ, plaintext, ProtocolVersion::Tls13, body));
+        d.push(
+            "Inner Content Type",
+            opened.typ,
+            content_end,
+            content_end + 1,
+        );
+        if content_end + 1 < cipher_end {
+            let zeros = cipher_end - content_end - 1;
+            d.push(
+                "Padding",
+                format!("{zeros} zero bytes"),
+                content_end + 1,
+                cipher_end,
+            );
+        }
+        d.push("Authentication Tag", hex(tag), cipher_end, end);
+    });
+}
+
+/// The messages in a record's plaintext that starts at `start` of the
+/// record.
+fn decrypted_fields(
+    d: &mut Dissector,
+    typ: ContentType,
+    plaintext: &[u8],
+    version: ProtocolVersion,
+    start: usize,
+) {
+    let before = d.fields.len();
+    plaintext_fields(d, typ, plaintext, version);
+    for f in &mut d.fields[before..] {
+        f.span = f.span.map(|[a, b]| [a + start as u32, b + start as u32]);
+    }
 }
 
 /// The messages in a record's plaintext, spans relative to its first byte.
@@ -556,6 +611,9 @@ fn handshake_message(
                 let data = body.rest();
                 d.bytes("Verify Data", data, body.position());
                 Ok(())
+            }
+            HandshakeType::NewSessionTicket if version == ProtocolVersion::Tls13 => {
+                new_session_ticket13(d, &mut body)
             }
             HandshakeType::NewSessionTicket => new_session_ticket(d, &mut body),
             HandshakeType::NextProtocol => next_protocol(d, &mut body),
@@ -1113,6 +1171,29 @@ fn new_session_ticket(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), Inval
     Ok(())
 }
 
+/// RFC 8446 §4.6.1: lifetime, age_add, nonce, ticket and extensions.
+fn new_session_ticket13(d: &mut Dissector, r: &mut Reader<'_>) -> Result<(), InvalidMessage> {
+    let start = r.position();
+    let lifetime = r.u32("ticket_lifetime")?;
+    d.push(
+        "Session Ticket Lifetime Hint",
+        format!("{lifetime} seconds"),
+        start,
+        r.position(),
+    );
+    let start = r.position();
+    let age_add = r.u32("ticket_age_add")?;
+    d.push("Session Ticket Age Add", age_add, start, r.position());
+    let mut nonce =
+        d.length_prefixed(r, "Session Ticket Nonce Length", super::tls13::TICKET_NONCE)?;
+    let bytes = nonce.rest();
+    d.bytes("Session Ticket Nonce", bytes, nonce.position());
+    let mut ticket = d.length_prefixed(r, "Session Ticket Length", super::tls13::TICKET_13)?;
+    let bytes = ticket.rest();
+    d.bytes("Session Ticket", bytes, ticket.position());
+    extensions(d, r, Direction::FromServer)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -1337,6 +1418,52 @@ mod tests {
         assert_eq!(span_of(&fields, "Verify Data"), Some([17, 29]));
         assert_eq!(span_of(&fields, "Authentication Tag"), Some([29, 45]));
         assert!(value(&fields, "MAC").is_none());
+    }
+
+    #[test]
+    fn a_tls13_record_opens_into_content_inner_type_padding_and_tag() {
+        use crate::crypto::cipher::tls13::Tls13Encrypter;
+        use crate::crypto::key_schedule::TrafficKeys;
+        use crate::crypto::suites::BulkCipher;
+        let keys = TrafficKeys {
+            key: vec![7; 16],
+            iv: [9; 12],
+        };
+        let mut sealer = Tls13Encrypter::new(BulkCipher::Aes128Gcm, &keys).unwrap();
+        let plaintext = HandshakeMessage::Finished(crate::msgs::Finished {
+            verify_data: [7; 12],
+        })
+        .to_bytes();
+        let fragment = sealer.encrypt(ContentType::Handshake, &plaintext, 3);
+        let mut record = vec![23, 3, 3];
+        record.extend((fragment.len() as u16).to_be_bytes());
+        record.extend(fragment);
+        let opened = Opened {
+            typ: ContentType::Handshake,
+            plaintext: &plaintext,
+            trace: sealer.last_record(),
+        };
+        let fields = dissect_protected_record(
+            &record,
+            opened,
+            "Finished".into(),
+            Some(ProtocolVersion::Tls13),
+        );
+        // RFC 8446 §5.2: 16 bytes of Finished, its type, 3 zeros, the tag.
+        assert_eq!(record.len(), 5 + 16 + 1 + 3 + 16);
+        assert!(value(&fields, "Explicit Nonce").is_none());
+        assert_eq!(span_of(&fields, "Nonce"), None);
+        assert_eq!(span_of(&fields, "Encrypted Data"), Some([5, 25]));
+        assert_eq!(span_of(&fields, "Decrypted"), Some([5, 21]));
+        assert_eq!(span_of(&fields, "Verify Data"), Some([9, 21]));
+        let inner_type = fields
+            .iter()
+            .find(|f| f.name == "Inner Content Type")
+            .unwrap();
+        assert_eq!(inner_type.value, "Handshake (22)");
+        assert_eq!(inner_type.span, Some([21, 22]));
+        assert_eq!(span_of(&fields, "Padding"), Some([22, 25]));
+        assert_eq!(span_of(&fields, "Authentication Tag"), Some([25, 41]));
     }
 
     #[test]
