@@ -725,89 +725,10 @@ fn finish_serve(child: Child, scenario: &Path) -> Session {
 /// Runs a client that reads standard input: writes `send`, waits until its
 /// output shows `reply`, then ends its input; returns everything it printed.
 fn interactive_client(command: &mut Command, send: &str, reply: &str) -> String {
-    let mut typist = Typist::spawn(command);
-    typist.write(send);
-    typist.await_text(reply);
-    typist.finish()
-}
-
-/// A peer process driven through standard input, its output read line by
-/// line as it comes.
-struct Typist {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    reader: std::thread::JoinHandle<()>,
-    printed: String,
-}
-
-impl Typist {
-    fn spawn(command: &mut Command) -> Typist {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (sender, lines) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Typist {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-            reader,
-            printed: String::new(),
-        }
-    }
-
-    fn write(&mut self, text: &str) {
-        self.stdin
-            .as_mut()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-
-    /// Reads the output until a line shows `text`, or for the patience;
-    /// whether it came.
-    fn await_text(&mut self, text: &str) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        while let Ok(line) =
-            (self.lines).recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            self.printed += &line;
-            self.printed.push('\n');
-            if line.contains(text) {
-                return true;
-            }
-        }
-        false
-    }
-
-    /// Ends the input (the client closes the connection and exits), and
-    /// returns everything printed.
-    fn finish(mut self) -> String {
-        drop(self.stdin.take());
-        let exited = (0..1000).any(|_| {
-            std::thread::sleep(Duration::from_millis(10));
-            self.child.try_wait().unwrap().is_some()
-        });
-        if !exited {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-        self.printed.extend(self.lines.iter().map(|l| l + "\n"));
-        self.reader.join().unwrap();
-        self.printed
-    }
+    let mut client = Console::spawn(command);
+    client.write(send);
+    client.await_text(reply);
+    client.finish()
 }
 
 /// The matrix's cases on one certificate: the ECDSA or the RSA one.
@@ -1903,20 +1824,26 @@ impl Console {
     /// Waits until the peer prints `text` after what the last wait matched.
     #[track_caller]
     fn wait_for(&mut self, text: &str) {
+        if !self.await_text(text) {
+            panic!("never printed {text:?}; printed:\n{}", self.printed);
+        }
+    }
+
+    /// Reads the peer's output until it shows `text` after what the last
+    /// wait matched, or for the patience; whether it came.
+    fn await_text(&mut self, text: &str) -> bool {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(at) = self.printed[self.matched..].find(text) {
                 self.matched += at + text.len();
-                return;
+                return true;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.printed += &line;
-                    self.printed.push('\n');
-                }
-                Err(_) => panic!("never printed {text:?}; printed:\n{}", self.printed),
-            }
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                return false;
+            };
+            self.printed += &line;
+            self.printed.push('\n');
         }
     }
 
@@ -2827,7 +2754,7 @@ fn tls13_early_data_and_key_update_tlsim_client_against_openssl() {
     );
     let port = free_port();
     let pki = pki();
-    let mut server = Typist::spawn(
+    let mut server = Console::spawn(
         Command::new("openssl")
             .args(["s_server", "-accept", &port.to_string(), "-naccept", "2"])
             .args(["-tls1_3", "-early_data"])
@@ -2928,7 +2855,7 @@ fn tls13_key_update_openssl_and_gnutls_clients_against_tlsim() {
         .concat(),
     );
     let (server, port) = tlsim_serve(&file, 2);
-    let mut s_client = Typist::spawn(&mut tls13_s_client(port));
+    let mut s_client = Console::spawn(&mut tls13_s_client(port));
     assert!(s_client.await_text("hello from tlsim"));
     s_client.write("K\n");
     // s_client takes a command only as a read of its own.
