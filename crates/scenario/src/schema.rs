@@ -876,11 +876,32 @@ fn default_max_version() -> Version {
 }
 
 /// Every ECDHE suite tlsim runs: RSA key transport, which has no forward
-/// secrecy, is only offered when a scenario names it.
+/// secrecy, is only offered when a scenario names it. A profile whose
+/// `max_version` is TLS 1.3 gets the TLS 1.3 suites before these
+/// ([`suites_for`]).
 fn default_suites() -> Vec<Suite> {
     (tlsim_tls::crypto::suites::SUPPORTED_SUITES.iter())
         .filter(|s| s.key_exchange == tlsim_tls::crypto::suites::KeyExchange::Ecdhe)
         .map(|s| Suite(s.suite()))
+        .collect()
+}
+
+/// The suites a profile offers or accepts: the ones it names, or, left at
+/// the default with `max_version` TLS 1.3, the TLS 1.3 suites first, so
+/// that a version offered in supported_versions has a suite to go with it
+/// (RFC 8446 §4.1.1).
+pub(crate) fn suites_for(
+    named: &[Suite],
+    max_version: Version,
+) -> Vec<tlsim_tls::enums::CipherSuite> {
+    let named: Vec<_> = named.iter().map(|s| s.0).collect();
+    let defaulted = named == default_suites().iter().map(|s| s.0).collect::<Vec<_>>();
+    if !defaulted || max_version.0 != tlsim_tls::enums::ProtocolVersion::Tls13 {
+        return named;
+    }
+    (tlsim_tls::crypto::key_schedule::TLS13_SUITES.iter())
+        .map(|s| s.suite)
+        .chain(named)
         .collect()
 }
 

@@ -148,3 +148,26 @@ fn bulk_data_is_encrypted_only_as_fast_as_tcp_takes_it() {
         );
     }
 }
+
+#[test]
+fn profiles_up_to_tls13_with_default_suites_negotiate_tls13() {
+    // RFC 8446 §4.1.1: a client that offers TLS 1.3 offers its suites too.
+    let text = tls_scenario("", "", "", "")
+        .replace(r#"max_version: "TLS 1.2""#, r#"max_version: "TLS 1.3""#)
+        .replace(r#"key: "leaf")"#, r#"key: "leaf", max_version: "TLS 1.3")"#);
+    let scenario = parse(&text, "tls13-defaults.ron").unwrap();
+    let mut events: Vec<Event> = Vec::new();
+    let outcome = run(&scenario, 1, RunOptions::default(), &mut events, &mut NoTap);
+    assert_eq!(outcome.end, End::Quiescent);
+    let hello = (events.iter())
+        .find(|e| e.title.starts_with("TLS Server Hello"))
+        .expect("a Server Hello");
+    assert_eq!(
+        hello.field_value("Cipher Suite"),
+        Some("TLS_AES_128_GCM_SHA256 (0x1301)")
+    );
+    let versions = (hello.fields.iter())
+        .position(|f| f.value == "supported_versions (len=2)")
+        .expect("supported_versions in the Server Hello");
+    assert_eq!(hello.fields[versions + 3].value, "0304");
+}

@@ -143,7 +143,7 @@ impl<'a> Factory<'a> {
             max_version: p.max_version.0,
             hello_version: p.hello_version.map(|v| v.0),
             record_version: p.record_version.map(|v| v.0),
-            cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
+            cipher_suites: crate::schema::suites_for(&p.cipher_suites, p.max_version),
             groups: p.groups.iter().map(|g| g.0).collect(),
             ec_point_formats: p.ec_point_formats.iter().map(|f| f.0).collect(),
             signature_algorithms: (!p.signature_algorithms.is_empty())
@@ -225,7 +225,7 @@ impl<'a> Factory<'a> {
         let config = Arc::new(ServerConfig {
             min_version: p.min_version.0,
             max_version: p.max_version.0,
-            cipher_suites: p.cipher_suites.iter().map(|s| s.0).collect(),
+            cipher_suites: crate::schema::suites_for(&p.cipher_suites, p.max_version),
             groups: p.groups.iter().map(|g| g.0).collect(),
             cert_chain: (p.chain.iter())
                 .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
