@@ -46,7 +46,7 @@ ranged_fields! {
     max_events: u64 = Range { what: "max_events", min: 1, max: 1_000_000_000, why: "" };
     byte_count: u64 = Range { what: "bytes", min: 0, max: u64::MAX, why: "" };
     serial: Option<u64> = Range { what: "serial", min: 0, max: u64::MAX, why: "" };
-    path_len: Option<u32> = Range { what: "path_len", min: 0, max: u32::MAX as u64, why: "" };
+    path_len: Option<u32> = Range { what: "path_len", min: 0, max: 255, why: "pathLenConstraint is written in one byte" };
 }
 
 /// The longest SPDY response body: the server holds it, and the client the
