@@ -4,8 +4,9 @@
 //! recorded session's (read from the pcaps of both, connection by
 //! connection), two runs write the same bytes, and `tlsim sweep` passes
 //! over a lossy link. TLS 1.2 with AES-GCM and with a CBC suite, TLS 1.3,
-//! a client certificate, and a second connection resuming the first's
-//! session by ID and by ticket.
+//! a client certificate, a second connection resuming the first's
+//! session by ID and by ticket, and in TLS 1.3 from the first's ticket,
+//! with and without 0-RTT data.
 //!
 //! Skips with a printed reason where a tool is missing, unless
 //! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` (as CI sets).
@@ -58,11 +59,13 @@ fn free_port() -> u16 {
     .port()
 }
 
-/// Starts a server and waits until it accepts connections.
+/// Starts a server and waits until it accepts connections. Its input is
+/// open and silent while it runs: `s_server` without `-www` would stop at
+/// its end.
 fn start_server(command: &mut Command, port: u16) -> Peer {
     let peer = Peer(
         (command
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null()))
         .spawn()
@@ -88,6 +91,9 @@ struct Case<'a> {
     certs: &'a str,
     /// How many connections, one after another, each with a request.
     connections: usize,
+    /// When each connection's client closes, after it opened (default:
+    /// never; the server closes).
+    closes_after: Option<&'a str>,
 }
 
 impl<'a> Case<'a> {
@@ -100,6 +106,7 @@ impl<'a> Case<'a> {
             keys: "",
             certs: "",
             connections: 1,
+            closes_after: None,
         }
     }
 }
@@ -140,6 +147,7 @@ fn case_folder(case: &Case) -> PathBuf {
         keys,
         certs,
         connections,
+        closes_after,
     } = case;
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("record")
@@ -153,7 +161,13 @@ fn case_folder(case: &Case) -> PathBuf {
                 r#"
         At("{n}s", Connect(conn: "c{n}", from: "client", to: "server", port: {REPLAY_PORT}, tls: "client")),
         At("{n}s", Send(conn: "c{n}", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#
-            )
+            ) + &closes_after.map_or(String::new(), |after| {
+                format!(
+                    r#"
+        At("{}ms", Close(conn: "c{n}", from: "client")),"#,
+                    n * 1000 + after.trim_end_matches("ms").parse::<usize>().unwrap()
+                )
+            })
         })
         .collect();
     let scenario = format!(
@@ -271,11 +285,16 @@ fn openssl_or_skip() -> bool {
 /// `openssl s_server` with the case's certificate, answering a GET with
 /// its status page and closing.
 fn openssl_server(dir: &Path, port: u16, extra: &[&str]) -> Peer {
+    s_server(dir, port, &[&["-www"], extra].concat())
+}
+
+/// `openssl s_server` with the case's certificate and `options`.
+fn s_server(dir: &Path, port: u16, options: &[&str]) -> Peer {
     let mut command = Command::new("openssl");
     (command.current_dir(dir))
-        .args(["s_server", "-accept", &port.to_string(), "-www"])
+        .args(["s_server", "-accept", &port.to_string()])
         .args(["-cert", "cert.pem", "-key", "cert-key.pem"])
-        .args(extra);
+        .args(options);
     start_server(&mut command, port)
 }
 
@@ -458,4 +477,61 @@ fn a_session_resumed_by_id_replays_record_for_record() {
 #[test]
 fn a_session_resumed_by_ticket_replays_record_for_record() {
     resumes("openssl-resume-ticket", ", session_ticket: true");
+}
+
+/// Two TLS 1.3 connections with `s_server` (`extra` added to its
+/// options), the second resuming from the first's ticket (RFC 8446 §2.2):
+/// the obfuscated ticket age it sent, the real clock's, is pinned in the
+/// recorded scenario, on a profile of its own for that connection.
+fn resumes_tls13(name: &str, client: &str, closes_after: Option<&str>, extra: &[&str]) -> PathBuf {
+    let dir = case_folder(&Case {
+        client,
+        connections: 2,
+        closes_after,
+        ..Case::new(name, "TLS 1.3", "TLS_AES_128_GCM_SHA256")
+    });
+    let port = free_port();
+    let _server = s_server(&dir, port, &[&["-tls1_3"], extra].concat());
+    let recorded = records_and_replays(&dir, port);
+    let certificate = der_of(&dir, "cert");
+    // TLS 1.3 encrypts the certificate: a resumed handshake is the
+    // shorter one.
+    assert!(
+        recorded[1][1].len() + certificate.len() < recorded[0][1].len(),
+        "the second handshake resumed: {} then {} bytes from the server",
+        recorded[0][1].len(),
+        recorded[1][1].len()
+    );
+    let text = std::fs::read_to_string(dir.join("session.ron")).unwrap();
+    assert!(text.contains("obfuscated_ticket_ages: ["), "{text}");
+    assert!(text.contains(r#"tls: "client@c2""#), "{text}");
+    dir
+}
+
+#[test]
+fn a_tls13_session_resumed_by_ticket_replays_record_for_record() {
+    if !openssl_or_skip() {
+        return;
+    }
+    resumes_tls13("openssl-tls13-resume", "", None, &["-www"]);
+}
+
+/// s_server takes 0-RTT data only without `-www`: it prints the request
+/// and answers nothing, so the client closes.
+#[test]
+fn a_tls13_session_resumed_with_early_data_replays_record_for_record() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let dir = resumes_tls13(
+        "openssl-tls13-early-data",
+        ", early_data: true",
+        Some("500ms"),
+        &["-early_data"],
+    );
+    let log = std::fs::read_to_string(dir.join("replay.jsonl")).unwrap();
+    let taken = (log.lines()).any(|l| {
+        l.contains(r#""title":"Early data""#) && l.contains(r#"{"name":"Accepted","value":"true"}"#)
+    });
+    assert!(taken, "the replayed server took the 0-RTT data");
 }

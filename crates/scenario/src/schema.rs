@@ -1155,6 +1155,13 @@ pub struct ClientPins {
         skip_serializing_if = "Option::is_none"
     )]
     pub retry_ephemeral_key: Option<Vec<u8>>,
+    /// TLS 1.3: the obfuscated_ticket_age of each Client Hello of a
+    /// connection that offers a ticket (RFC 8446 §4.2.11), in order (the
+    /// second after a HelloRetryRequest), as a capture shows them in
+    /// clear; past the list, `ticket_age` or the time since the ticket
+    /// came.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub obfuscated_ticket_ages: Vec<u32>,
 }
 
 /// An extension sent as given: `(code: "0x000f", data: "01")`.

@@ -197,6 +197,11 @@ pub struct ClientPins {
     /// TLS 1.3: the private key of the second Client Hello's key share,
     /// on the group a HelloRetryRequest asked for (RFC 8446 §4.1.4).
     pub retry_ephemeral_private_key: Option<Vec<u8>>,
+    /// TLS 1.3: the obfuscated_ticket_age of each Client Hello of a
+    /// connection that offers a ticket (RFC 8446 §4.2.11), in order (the
+    /// second one after a HelloRetryRequest), as a capture shows them in
+    /// clear; past the list, `ticket_age` or the clock.
+    pub obfuscated_ticket_ages: Vec<u32>,
 }
 
 /// RFC 5246 §7.4.7.1: `opaque random[46]` after the two version bytes.

@@ -38,6 +38,9 @@ pub(crate) struct PskOffer {
     early: Option<KeySchedule>,
     /// Whether early_data is offered (and 0-RTT data sent).
     early_data: bool,
+    /// How many Client Hellos have offered it (two after a
+    /// HelloRetryRequest): the index of the next pinned obfuscated age.
+    hellos: usize,
 }
 
 /// The PSK the server accepted.
@@ -73,6 +76,7 @@ pub(crate) fn take_ticket(
             suite,
             early: None,
             early_data,
+            hellos: 0,
         },
         extensions,
     ))
@@ -108,9 +112,13 @@ pub(crate) fn bind(
 ) {
     let hash = offer.suite.hash;
     let early = core.tls13_early_secret(now, tracer, hash, Some(&offer.ticket.psk));
-    let age_ms = match config.pins.ticket_age {
-        Some(age) => u64::from(age),
-        None => offer.ticket.age_ms(now),
+    let pinned_obfuscated = (config.pins.obfuscated_ticket_ages.get(offer.hellos)).copied();
+    offer.hellos += 1;
+    let age_ms = match (pinned_obfuscated, config.pins.ticket_age) {
+        // RFC 8446 §4.2.11.1: the age a pinned obfuscated age stands for.
+        (Some(obfuscated), _) => u64::from(obfuscated.wrapping_sub(offer.ticket.age_add)),
+        (None, Some(age)) => u64::from(age),
+        (None, None) => offer.ticket.age_ms(now),
     };
     let mut offered = OfferedPsks {
         identities: vec![PskIdentity {

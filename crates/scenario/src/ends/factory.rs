@@ -190,6 +190,7 @@ impl<'a> Factory<'a> {
                 ticket_age: (p.pins.ticket_age)
                     .map(|age| u32::try_from(age.0.as_nanos() / 1_000_000).unwrap_or(u32::MAX)),
                 retry_ephemeral_private_key: p.pins.retry_ephemeral_key.clone(),
+                obfuscated_ticket_ages: p.pins.obfuscated_ticket_ages.clone(),
             },
             tickets: self.ticket_store(p, host),
             psk_modes: p.psk_modes.iter().map(|m| m.0).collect(),

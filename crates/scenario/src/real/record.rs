@@ -10,7 +10,10 @@
 //! stream's seed pinned to the session's (`pins: (rng_seed: …)`), so that
 //! it draws again the randoms, session ID, key shares and IVs it drew
 //! then: the server's records, TLS 1.3's encrypted ones too, are then
-//! exactly what it expects, on any seed and over any network.
+//! exactly what it expects, on any seed and over any network. A TLS 1.3
+//! ticket's age is the clock's, not the stream's: a connection that
+//! offered one gets a profile of its own pinning the obfuscated ages its
+//! Client Hellos sent (`pins: (obfuscated_ticket_ages: …)`).
 //!
 //! A client certificate's chain and key are written beside the scenario,
 //! so that its CertificateVerify, deterministic given the key and the
@@ -27,7 +30,10 @@ use std::path::{Path, PathBuf};
 use ron::extensions::Extensions;
 use ron::ser::PrettyConfig;
 use serde::Serialize;
+use tlsim_tls::codec::Codec;
 use tlsim_tls::enums::{AlertLevel, ContentType, HandshakeType};
+use tlsim_tls::msgs::ClientHello;
+use tlsim_tls::msgs::psk::offered_psks;
 
 use super::{RealConn, RealError, RealOptions, Sinks, connect_keeping};
 use crate::codepoints::AlertName;
@@ -89,6 +95,17 @@ impl Transcript {
             Some(Crossing::Received(b)) => b.extend_from_slice(bytes),
             _ => self.crossings.push(Crossing::Received(bytes.to_vec())),
         }
+    }
+
+    /// Every byte this end wrote, in order.
+    fn sent_bytes(&self) -> Vec<u8> {
+        (self.crossings.iter())
+            .filter_map(|c| match c {
+                Crossing::Sent(b) => Some(b.as_slice()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .concat()
     }
 
     pub(crate) fn peer_closed(&mut self) {
@@ -394,6 +411,29 @@ impl Recording<'_> {
             }
             profiles.push(client);
         }
+        // A connection that offered a TLS 1.3 ticket reported its age by
+        // the real clock: it gets a profile of its own that pins the
+        // obfuscated ages its Client Hellos sent and keeps the tickets
+        // with its profile's.
+        let mut own_profiles: Vec<(&str, String)> = Vec::new();
+        for o in &opened {
+            let ages = (o.conn.transcript.as_ref())
+                .map(|t| offered_ticket_ages(&t.sent_bytes()))
+                .unwrap_or_default();
+            let Some(base) = profiles.iter().find(|p| p.name == o.profile) else {
+                continue;
+            };
+            if ages.is_empty() {
+                continue;
+            }
+            let mut own = base.clone();
+            own.name = format!("{}@{}", base.name, o.conn.name);
+            own.share_tickets_with =
+                Some(base.share_tickets_with.clone().unwrap_or(base.name.clone()));
+            own.pins.obfuscated_ticket_ages = ages;
+            own_profiles.push((&o.conn.name, own.name.clone()));
+            profiles.push(own);
+        }
         let anchors_pem: String = (anchors.iter())
             .map(|der| tlsim_tls::crypto::pem::encode("CERTIFICATE", der))
             .collect();
@@ -476,6 +516,12 @@ impl Recording<'_> {
         let _ = writeln!(w, "    ),");
         let _ = writeln!(w, "    tls: (clients: [");
         for client in &profiles {
+            if !client.pins.obfuscated_ticket_ages.is_empty() {
+                let _ = writeln!(
+                    w,
+                    "        // The ticket ages its connection sent, by the session's clock"
+                );
+            }
             let _ = writeln!(w, "{},", indented(&ron_of(client)?, 8));
         }
         let _ = writeln!(w, "    ]),");
@@ -497,10 +543,15 @@ impl Recording<'_> {
             let mut connect = None;
             for step in &scenario.timeline {
                 let mut action = step.1.clone();
-                if let Action::Connect { conn, port, .. } = &mut action
+                if let Action::Connect {
+                    conn, port, tls, ..
+                } = &mut action
                     && conn.0 == o.conn.name
                 {
                     *port = o.port;
+                    if let Some((_, own)) = own_profiles.iter().find(|(c, _)| *c == conn.0) {
+                        *tls = Some(crate::TlsClientName(own.clone()));
+                    }
                     connect = Some(At(Time(o.at), action));
                 }
             }
@@ -665,24 +716,64 @@ fn describe(record: &[u8]) -> String {
     let body = record.get(RECORD_HEADER..).unwrap_or_default();
     let mut text = format!("{typ}, {} bytes", record.len());
     if typ == ContentType::Handshake {
-        let mut names = Vec::new();
-        let mut rest = body;
-        while let [kind, a, b, c, after @ ..] = rest {
-            let len = (usize::from(*a) << 16) | (usize::from(*b) << 8) | usize::from(*c);
-            let Some(next) = after.get(len..) else { break };
-            names.push(HandshakeType::from(*kind).to_string());
-            rest = next;
-        }
-        if rest.is_empty() && !names.is_empty() {
-            text += &format!(": {}", names.join(", "));
-        } else {
-            text += ", encrypted";
+        match handshake_messages(body) {
+            Some(messages) => {
+                let names: Vec<String> = (messages.iter())
+                    .map(|(kind, _)| kind.to_string())
+                    .collect();
+                text += &format!(": {}", names.join(", "));
+            }
+            None => text += ", encrypted",
         }
     } else if typ == ContentType::ApplicationData || (typ == ContentType::Alert && body.len() != 2)
     {
         text += ", encrypted";
     }
     text
+}
+
+/// The handshake messages (type and body) that make up the whole of a
+/// plaintext Handshake record's `body` (RFC 8446 §4: a type, a 24-bit
+/// length); `None` when it does not split into them, as an encrypted
+/// record does not.
+fn handshake_messages(body: &[u8]) -> Option<Vec<(HandshakeType, &[u8])>> {
+    let mut messages = Vec::new();
+    let mut rest = body;
+    while let [kind, a, b, c, after @ ..] = rest {
+        let len = (usize::from(*a) << 16) | (usize::from(*b) << 8) | usize::from(*c);
+        let message = after.get(..len)?;
+        messages.push((HandshakeType::from(*kind), message));
+        rest = &after[len..];
+    }
+    (rest.is_empty() && !messages.is_empty()).then_some(messages)
+}
+
+/// RFC 8446 §4.2.11: the obfuscated_ticket_age of each Client Hello in
+/// `sent` (the client's bytes) that offers a ticket, in order: the one
+/// value of a TLS 1.3 client's that comes from the clock, not from its
+/// random stream, so the replay pins it.
+fn offered_ticket_ages(sent: &[u8]) -> Vec<u32> {
+    let mut start = 0;
+    let mut ages = Vec::new();
+    for end in record_ends(sent) {
+        let record = &sent[start..end];
+        start = end;
+        if record.first().map(|&t| ContentType::from(t)) != Some(ContentType::Handshake) {
+            continue;
+        }
+        let messages = handshake_messages(&record[RECORD_HEADER.min(record.len())..]);
+        for (_, body) in
+            (messages.into_iter().flatten()).filter(|(kind, _)| *kind == HandshakeType::ClientHello)
+        {
+            let offered = ClientHello::from_bytes(body)
+                .ok()
+                .and_then(|hello| offered_psks(&hello).ok().flatten());
+            ages.extend(
+                offered.and_then(|o| o.identities.first().map(|i| i.obfuscated_ticket_age)),
+            );
+        }
+    }
+    ages
 }
 
 /// `value` in RON as the loader reads it (`Some` left implicit).
@@ -754,6 +845,51 @@ mod tests {
                 Close,
             ]
         );
+    }
+
+    /// A Client Hello record offering a ticket reported `age` old.
+    fn hello_offering(age: u32) -> Vec<u8> {
+        use tlsim_tls::enums::{CipherSuite, CompressionMethod, ProtocolVersion};
+        use tlsim_tls::msgs::psk::{OfferedPsks, PskBinder, PskIdentity};
+        use tlsim_tls::msgs::tls13::Tls13Extension;
+        use tlsim_tls::msgs::{Random, SessionId};
+        let offered = OfferedPsks {
+            identities: vec![PskIdentity {
+                identity: vec![7; 16],
+                obfuscated_ticket_age: age,
+            }],
+            binders: vec![PskBinder(vec![9; 32])],
+        };
+        let hello = ClientHello {
+            client_version: ProtocolVersion::Tls12,
+            random: Random([1; 32]),
+            session_id: SessionId::empty(),
+            cipher_suites: vec![CipherSuite::from(0x1301)],
+            compression_methods: vec![CompressionMethod::Null],
+            extensions: vec![offered.to_client_extension()],
+        };
+        let body = hello.to_bytes();
+        let len = (body.len() as u32).to_be_bytes();
+        record(22, &[&[1], &len[1..], &body].concat())
+    }
+
+    #[test]
+    fn the_obfuscated_ticket_age_of_each_client_hello_is_read_in_order() {
+        let plain = hello_offering(0).iter().map(|_| 0x55).collect::<Vec<u8>>();
+        let sent = [
+            hello_offering(0x0102_0304),
+            record(20, &[1]),
+            record(23, &plain),
+            hello_offering(7),
+            record(22, &[0xaa; 40]),
+        ]
+        .concat();
+        assert_eq!(offered_ticket_ages(&sent), [0x0102_0304, 7]);
+        assert_eq!(
+            offered_ticket_ages(&record(22, &[1, 0, 0, 1, 9])),
+            [0u32; 0]
+        );
+        assert_eq!(offered_ticket_ages(&[22, 3]), [0u32; 0]);
     }
 
     #[test]
