@@ -563,7 +563,8 @@ fn assert_connection(session: &Session, n: u32, case: &Case, peer: &str) {
     );
 }
 
-/// Runs `tlsim connect` with `scenario` against the server on `port`.
+/// Runs `tlsim connect` with `scenario` against the server on `port`;
+/// its key log goes beside the scenario (`NAME.keys`).
 fn tlsim_connect(scenario: &Path, port: u16) -> Session {
     let log = scenario.with_extension("jsonl");
     let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
@@ -571,6 +572,8 @@ fn tlsim_connect(scenario: &Path, port: u16) -> Session {
         .arg(scenario)
         .args(["--format", "jsonl", "--timeout", "10s", "--out"])
         .arg(&log)
+        .arg("--keylog")
+        .arg(scenario.with_extension("keys"))
         .output()
         .unwrap();
     let session = Session::read(&out.stderr, &log);
@@ -687,6 +690,8 @@ fn tlsim_serve(scenario: &Path, count: usize) -> (Child, u16) {
         .args(["--count", &count.to_string()])
         .args(["--format", "jsonl", "--timeout", "10s", "--out"])
         .arg(&log)
+        .arg("--keylog")
+        .arg(scenario.with_extension("keys"))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -1039,18 +1044,37 @@ fn gnutls_priority(case: &Case) -> String {
 /// `gnutls-serv` with both certificates, answering HTTP GETs with a page,
 /// on the versions of `priority` and every suite and group tlsim runs.
 fn gnutls_server(port: u16, priority: &str) -> Peer {
+    start_server(&mut gnutls_serv(port, priority), port)
+}
+
+/// The command [`gnutls_server`] starts.
+fn gnutls_serv(port: u16, priority: &str) -> Command {
     let pki = pki();
-    start_server(
-        Command::new("gnutls-serv")
-            .args(["--http", "--port", &port.to_string(), "--disable-client-cert"])
-            .args(["--x509certfile", &pki.file("ec.pem"), "--x509keyfile", &pki.file("ec.key")])
-            .args(["--x509certfile", &pki.file("rsa.pem"), "--x509keyfile", &pki.file("rsa.key")])
-            .arg("--priority")
-            .arg(format!(
-                "{priority}:+SHA1:+SHA256:+SHA384:+AES-256-CBC:+GROUP-ALL:%VERIFY_ALLOW_SIGN_WITH_SHA1"
-            )),
-        port,
-    )
+    let mut command = Command::new("gnutls-serv");
+    command
+        .args([
+            "--http",
+            "--port",
+            &port.to_string(),
+            "--disable-client-cert",
+        ])
+        .args([
+            "--x509certfile",
+            &pki.file("ec.pem"),
+            "--x509keyfile",
+            &pki.file("ec.key"),
+        ])
+        .args([
+            "--x509certfile",
+            &pki.file("rsa.pem"),
+            "--x509keyfile",
+            &pki.file("rsa.key"),
+        ])
+        .arg("--priority")
+        .arg(format!(
+            "{priority}:+SHA1:+SHA256:+SHA384:+AES-256-CBC:+GROUP-ALL:%VERIFY_ALLOW_SIGN_WITH_SHA1"
+        ));
+    command
 }
 
 #[test]
@@ -2442,6 +2466,26 @@ fn tls13_case(group: (&'static str, &'static str, &'static str)) -> Case {
 /// handshake on `case`'s suite and group, carried data both ways and
 /// closed; returns its "Resumed" field.
 fn assert_tls13_connection(session: &Session, n: u32, case: &Case, peer: &str) -> String {
+    let what = assert_tls13_suite_and_data(session, n, case, peer);
+    // The group the shares met on: the client's shared secret, or the
+    // server's choice.
+    let group = (session.events_of(n))
+        .find_map(|e| match &*e.title {
+            "Client: Shared Secret" => e.field_value("Group"),
+            title if title.starts_with("Compare the client crypto parameters") => {
+                e.field_value("Key Share Group")
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{what}: no key share group"));
+    assert_eq!(group, case.group.0, "{what}");
+    field_of(session, n, "TLS handshake complete", "Resumed")
+}
+
+/// Asserts that connection `n` of `session` completed a TLS 1.3
+/// handshake on `case`'s suite, carried data both ways and closed;
+/// returns what to say of it.
+fn assert_tls13_suite_and_data(session: &Session, n: u32, case: &Case, peer: &str) -> String {
     let line = &session.lines[n as usize - 1];
     let what = format!(
         "{peer}, TLS 1.3 {} {}: {line}",
@@ -2466,19 +2510,7 @@ fn assert_tls13_connection(session: &Session, n: u32, case: &Case, peer: &str) -
         complete("Cipher Suite").starts_with(case.suite.iana),
         "{what}"
     );
-    // The group the shares met on: the client's shared secret, or the
-    // server's choice.
-    let group = (session.events_of(n))
-        .find_map(|e| match &*e.title {
-            "Client: Shared Secret" => e.field_value("Group"),
-            title if title.starts_with("Compare the client crypto parameters") => {
-                e.field_value("Key Share Group")
-            }
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("{what}: no key share group"));
-    assert_eq!(group, case.group.0, "{what}");
-    complete("Resumed")
+    what
 }
 
 /// The server's step that sends `text` at `at` after the connection.
@@ -2896,6 +2928,19 @@ fn tls13_key_update_openssl_and_gnutls_clients_against_tlsim() {
     }
 }
 
+/// A tlsim server on x25519 issuing tickets that allow 0-RTT, greeting
+/// each client 300 ms after it connected: after the ticket, since
+/// `gnutls-cli --resume` reads one record after its first handshake and
+/// must find the ticket there.
+fn tls13_ticket_serving(name: &str) -> PathBuf {
+    tls13_serving(
+        name,
+        r#""x25519""#,
+        r#", tickets: (lifetime: "10min", max_early_data_size: 16384)"#,
+        &server_sends("300ms", r"hello from tlsim\n"),
+    )
+}
+
 /// Real clients resume with tlsim's tickets (RFC 8446 §2.2, psk_dhe_ke):
 /// `s_client -sess_out`, then `-sess_in` with its first line as 0-RTT data
 /// (`-early_data`, §2.3), and `gnutls-cli --resume`, which connects twice.
@@ -2905,14 +2950,7 @@ fn tls13_resumption_and_early_data_openssl_and_gnutls_clients_against_tlsim() {
         return;
     }
     let case = tls13_case(GROUPS[2]);
-    let file = tls13_serving(
-        "server-tls13-resume",
-        r#""x25519""#,
-        r#", tickets: (lifetime: "10min", max_early_data_size: 16384)"#,
-        // After the ticket: `gnutls-cli --resume` reads one record after
-        // its first handshake, and must find the ticket there.
-        &server_sends("300ms", r"hello from tlsim\n"),
-    );
+    let file = tls13_ticket_serving("server-tls13-resume");
     let (server, port) = tlsim_serve(&file, 4);
     let sessions = pki().file("tls13.session");
     let early = pki().file("early.txt");
@@ -2984,4 +3022,286 @@ fn edge_catalogue_against_gnutls_tls13_server_differs_only_where_documented() {
         "GnuTLS with TLS 1.3",
         "Where GnuTLS's TLS 1.3 server answers differently",
     );
+}
+
+/// The lines of an NSS key log, lowercase; none without the file.
+fn key_log_lines(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines().map(str::to_lowercase).collect()
+}
+
+/// Asserts that the key log `theirs` (a real peer's) holds every line
+/// of tlsim's `ours` but those with a label in `unshared`: both ends
+/// derived the same secrets. Returns the labels of `ours`.
+fn assert_peer_key_log_holds(
+    ours: &Path,
+    theirs: &Path,
+    unshared: &[&str],
+    peer: &str,
+) -> Vec<String> {
+    let (ours, theirs) = (key_log_lines(ours), key_log_lines(theirs));
+    assert!(!ours.is_empty(), "{peer}: tlsim wrote no key log");
+    for line in &ours {
+        let label = line.split(' ').next().unwrap_or_default().to_uppercase();
+        assert!(
+            unshared.contains(&label.as_str()) || theirs.contains(line),
+            "{peer}'s key log lacks {line}"
+        );
+    }
+    (ours.iter())
+        .filter_map(|l| l.split(' ').next())
+        .map(str::to_uppercase)
+        .collect()
+}
+
+/// A client scenario of two TLS 1.3 connections of one profile with
+/// 0-RTT (`extra` added to it): the first sends an HTTP GET; the second,
+/// resuming, writes `early` before its handshake, sent as early data
+/// when the ticket allows it (RFC 8446 §4.2.10), and `later` 300 ms
+/// after it connected, when not empty.
+fn early_data_client(name: &str, case: &Case, extra: &str, early: &str, later: &str) -> PathBuf {
+    let get = r"GET / HTTP/1.0\r\n\r\n";
+    let mut timeline = format!(
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c1", from: "client", data: Text("{get}"))),
+        At("0ms", Connect(conn: "c2", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c2", from: "client", data: Text("{early}"))),"#
+    );
+    if !later.is_empty() {
+        timeline += &format!(
+            r#"
+        At("300ms", Send(conn: "c2", from: "client", data: Text("{later}"))),"#
+        );
+    }
+    let profile = client_profile("p", case, &format!(", early_data: true{extra}"));
+    write_scenario(name, scenario(name, &profile, "", "", &timeline))
+}
+
+/// 0-RTT with `gnutls-serv --earlydata` (RFC 8446 §4.2.10): the second
+/// connection resumes and sends a line as early data, which the server
+/// takes, then its request, which gnutls-serv reads after the handshake;
+/// the server's key log holds every secret tlsim's client derived, the
+/// client early traffic secret among them.
+#[test]
+fn tls13_early_data_tlsim_client_against_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let file = early_data_client(
+        "client-tls13-0rtt-gnutls",
+        &case,
+        "",
+        r"early\n",
+        r"GET / HTTP/1.0\r\n\r\n",
+    );
+    let port = free_port();
+    let keylog = pki().dir.join("gnutls-serv-0rtt.keys");
+    let mut command = gnutls_serv(port, "NORMAL");
+    command.arg("--earlydata").env("SSLKEYLOGFILE", &keylog);
+    let _server = start_server(&mut command, port);
+    let session = tlsim_connect(&file, port);
+    assert_eq!(
+        assert_tls13_connection(&session, 1, &case, "gnutls-serv"),
+        "false"
+    );
+    assert_eq!(
+        assert_tls13_connection(&session, 2, &case, "gnutls-serv"),
+        "true"
+    );
+    assert_eq!(field_of(&session, 2, "Early data", "Accepted"), "true");
+    let labels =
+        assert_peer_key_log_holds(&file.with_extension("keys"), &keylog, &[], "gnutls-serv");
+    assert!(labels.iter().any(|l| l == "CLIENT_EARLY_TRAFFIC_SECRET"));
+}
+
+/// `gnutls-cli --resume --earlydata=FILE` against `tlsim serve` with
+/// `max_early_data_size`: its second connection resumes and sends the
+/// file as 0-RTT data, which tlsim's server takes; gnutls-cli's key log
+/// (SSLKEYLOGFILE) holds the same secrets as tlsim's.
+#[test]
+fn tls13_early_data_gnutls_client_against_tlsim() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let file = tls13_ticket_serving("server-tls13-0rtt-gnutls");
+    let (server, port) = tlsim_serve(&file, 2);
+    let early = pki().file("gnutls-early.txt");
+    std::fs::write(&early, "early\n").unwrap();
+    let keylog = pki().dir.join("gnutls-cli-0rtt.keys");
+    let mut gnutls_cli = tls13_gnutls_cli(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3");
+    gnutls_cli
+        .args(["--resume", &format!("--earlydata={early}")])
+        .env("SSLKEYLOGFILE", &keylog);
+    let printed = interactive_client(&mut gnutls_cli, "ping\n", "hello from tlsim");
+    assert!(
+        printed.contains("This is a resumed session"),
+        "gnutls-cli --resume:\n{printed}"
+    );
+    let session = finish_serve(server, &file);
+    assert_eq!(
+        field_of(&session, 1, "TLS handshake complete", "Resumed"),
+        "false"
+    );
+    assert_eq!(
+        assert_tls13_connection(&session, 2, &case, "gnutls-cli"),
+        "true"
+    );
+    let early_data = field_of(&session, 2, "Resume with a ticket", "Early Data");
+    assert_eq!(early_data, "accepted");
+    let labels = assert_peer_key_log_holds(
+        &keylog,
+        &file.with_extension("keys"),
+        &["EARLY_EXPORTER_SECRET"],
+        "tlsim serve",
+    );
+    assert!(labels.iter().any(|l| l == "CLIENT_EARLY_TRAFFIC_SECRET"));
+}
+
+/// Resumption with psk_ke alone (RFC 8446 §4.2.9: no fresh (EC)DHE) with
+/// `s_server -allow_no_dhe_kex` and `gnutls-serv` allowing the `PSK` key
+/// exchange: the second connection resumes without a key share in the
+/// Server Hello, so the client computes no shared secret; each server's
+/// key log holds the same secrets.
+#[test]
+fn tls13_psk_ke_resumption_tlsim_client_against_openssl_and_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let file = two_connections("client-tls13-psk-ke", &case, r#", psk_modes: ["psk_ke"]"#);
+    for peer in ["openssl s_server", "gnutls-serv"] {
+        let port = free_port();
+        let keylog = pki()
+            .dir
+            .join(format!("{peer}-psk-ke.keys").replace(' ', "-"));
+        let _server = if peer == "gnutls-serv" {
+            let mut command = gnutls_serv(port, "NORMAL:+PSK");
+            start_server(command.env("SSLKEYLOGFILE", &keylog), port)
+        } else {
+            let keylog = keylog.to_str().unwrap();
+            openssl_server(port, &["-allow_no_dhe_kex", "-keylogfile", keylog])
+        };
+        let session = tlsim_connect(&file, port);
+        assert_eq!(assert_tls13_connection(&session, 1, &case, peer), "false");
+        assert_tls13_suite_and_data(&session, 2, &case, peer);
+        assert_eq!(
+            field_of(&session, 2, "TLS handshake complete", "Resumed"),
+            "true",
+            "{peer}"
+        );
+        let shared = (session.events_of(2)).any(|e| e.title == "Client: Shared Secret");
+        assert!(!shared, "{peer}: psk_ke computes no (EC)DHE secret");
+        assert_peer_key_log_holds(&file.with_extension("keys"), &keylog, &[], peer);
+    }
+}
+
+/// 0-RTT rejected (RFC 8446 §4.2.10): `s_server -max_early_data` without
+/// `-early_data` issues tickets that allow early data but does not read
+/// it; it resumes, skips the early data, and tlsim's client sends it
+/// again after the handshake, so s_server prints the request once. Its
+/// key log holds every secret of tlsim's but the client early traffic
+/// secret, which it never derives.
+#[test]
+fn tls13_early_data_rejected_by_openssl() {
+    if !openssl_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    // s_server answers what is typed on its input: the client closes.
+    let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c1", from: "client", data: Text("GET /first\n"))),
+        At("0ms", Connect(conn: "c2", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c2", from: "client", data: Text("GET /second\n"))),
+        At("3s", Close(conn: "c1", from: "client")),
+        At("3s", Close(conn: "c2", from: "client")),"#;
+    let name = "client-tls13-0rtt-rejected";
+    let profile = client_profile("p", &case, ", early_data: true");
+    let file = write_scenario(name, scenario(name, &profile, "", "", timeline));
+    let port = free_port();
+    let pki = pki();
+    let keylog = pki.dir.join("s_server-0rtt-rejected.keys");
+    let mut server = Console::spawn(
+        Command::new("openssl")
+            .args(["s_server", "-accept", &port.to_string(), "-naccept", "2"])
+            .args(["-tls1_3", "-max_early_data", "16384", "-keylogfile"])
+            .arg(&keylog)
+            .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")]),
+    );
+    server.wait_for("ACCEPT");
+    let client = tlsim_connect_in_background(file.clone(), port);
+    server.wait_for("GET /first");
+    server.write("answer one\n");
+    server.wait_for("GET /second");
+    server.write("answer two\n");
+    let session = client.join().unwrap();
+    let printed = server.finish();
+    assert_eq!(printed.matches("GET /second").count(), 1, "{printed}");
+    assert_eq!(
+        assert_tls13_connection(&session, 1, &case, "s_server"),
+        "false"
+    );
+    assert_eq!(
+        assert_tls13_connection(&session, 2, &case, "s_server"),
+        "true"
+    );
+    assert_eq!(
+        field_of(&session, 2, "Offer a session ticket", "Early Data"),
+        "true"
+    );
+    assert_eq!(field_of(&session, 2, "Early data", "Accepted"), "false");
+    assert_peer_key_log_holds(
+        &file.with_extension("keys"),
+        &keylog,
+        &["CLIENT_EARLY_TRAFFIC_SECRET"],
+        "s_server",
+    );
+}
+
+/// GnuTLS 3.7's tickets allow 0-RTT only from `gnutls-serv --earlydata`
+/// (`--maxearlydata` alone does not), so without it tlsim's client sends
+/// none (RFC 8446 §4.2.10: only with a ticket that allows it). With it,
+/// a ticket age 60 s off the server's reckoning fails its freshness check
+/// (RFC 8446 §8.3): gnutls-serv resumes but rejects the early data, and
+/// tlsim's client sends the request again after the handshake.
+#[test]
+fn tls13_early_data_rejected_by_gnutls() {
+    if !openssl_or_skip() || !gnutls_or_skip() {
+        return;
+    }
+    let case = tls13_case(GROUPS[2]);
+    let get = r"GET / HTTP/1.0\r\n\r\n";
+    let file = early_data_client(
+        "client-tls13-0rtt-stale",
+        &case,
+        r#", pins: (ticket_age: "60s")"#,
+        get,
+        "",
+    );
+    for (earlydata, offered) in [(false, "false"), (true, "true")] {
+        let port = free_port();
+        let keylog = pki().dir.join(format!("gnutls-serv-0rtt-{earlydata}.keys"));
+        let mut command = gnutls_serv(port, "NORMAL");
+        command.env("SSLKEYLOGFILE", &keylog);
+        if earlydata {
+            command.arg("--earlydata");
+        }
+        let _server = start_server(&mut command, port);
+        let session = tlsim_connect(&file, port);
+        let peer = format!("gnutls-serv, --earlydata {earlydata}");
+        assert_eq!(assert_tls13_connection(&session, 1, &case, &peer), "false");
+        assert_eq!(assert_tls13_connection(&session, 2, &case, &peer), "true");
+        let early = field_of(&session, 2, "Offer a session ticket", "Early Data");
+        assert_eq!(early, offered, "{peer}");
+        if earlydata {
+            assert_eq!(field_of(&session, 2, "Early data", "Accepted"), "false");
+        }
+        assert_peer_key_log_holds(
+            &file.with_extension("keys"),
+            &keylog,
+            &["CLIENT_EARLY_TRAFFIC_SECRET"],
+            &peer,
+        );
+    }
 }
