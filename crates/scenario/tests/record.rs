@@ -4,69 +4,18 @@
 //! alike. No other TLS stack is needed; `tests/record.rs` at the root does
 //! the same against OpenSSL and GnuTLS.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use tlsim_net::NoTap;
 use tlsim_scenario::ends::TlsOutcome;
 use tlsim_scenario::expect::{EventChecker, check};
+use tlsim_scenario::real::RealConn;
 use tlsim_scenario::real::record::{self, Recording};
-use tlsim_scenario::real::{self, Clock, RealConn, RealOptions, Sinks};
 use tlsim_scenario::{Outcome, load_file, run_in};
 
-/// A request and a response after which the server closes, with an ECDSA
-/// certificate valid for decades around today; `VERSION` is the highest
-/// version both ends allow, `SUITES` the suites both offer.
-const SCENARIO: &str = r#"Scenario(
-    name: "record-loopback",
-    seed: 5,
-    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
-    links: [Link(between: ("client", "server"), conditions: (latency: "1ms"))],
-    pki: (
-        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: P256)],
-        certificates: [
-            Cert(name: "root", subject: (cn: "Loopback Root"), key: "root", ca: true,
-                 not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
-            Cert(name: "server", subject: (cn: "localhost"), key: "leaf", issuer: "root",
-                 dns_names: ["localhost"],
-                 not_before: "2020-01-01T00:00:00Z", not_after: "2049-12-31T00:00:00Z"),
-        ],
-    ),
-    tls: (
-        clients: [TlsClient(name: "client", max_version: "VERSION", cipher_suites: [SUITES],
-                            groups: ["x25519", "secp256r1"], server_name: "localhost", trust: ["root"])],
-        servers: [TlsServer(name: "server", max_version: "VERSION", cipher_suites: [SUITES],
-                            groups: ["x25519", "secp256r1"], chain: ["server"], key: "leaf")],
-    ),
-    listen: [Listen(host: "server", port: 443, tls: "server")],
-    timeline: [
-        At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "client")),
-        At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"))),
-        At("0ms", Send(conn: "c1", from: "server", data: Text("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"))),
-        At("0ms", Close(conn: "c1", from: "server")),
-    ],
-)"#;
-
-fn options(seed: u64) -> RealOptions {
-    RealOptions {
-        clock: Clock::start(),
-        timeout: Duration::from_secs(20),
-        allow_remote: false,
-        seed,
-    }
-}
-
-/// Runs one side of a session, its log and key log thrown away.
-fn quietly<T>(side: impl FnOnce(Sinks<'_>) -> T) -> T {
-    side(Sinks {
-        tracer: &mut Vec::new(),
-        tap: &mut NoTap,
-        keylog: &mut |_| {},
-        ended: &mut |_| {},
-    })
-}
+#[path = "support/loopback.rs"]
+mod loopback;
+use loopback::{options, quietly, serve_one};
 
 /// A fresh folder for one test's files.
 fn folder(name: &str) -> PathBuf {
@@ -75,7 +24,7 @@ fn folder(name: &str) -> PathBuf {
     dir
 }
 
-/// Records a session of `SCENARIO` with `version` (TLS 1.2 on a CBC
+/// Records a session of the loopback scenario with `version` (TLS 1.2 on a CBC
 /// suite, whose IVs the client draws), against tlsim's server
 /// over loopback, into `dir/session.ron`; returns the client's connection.
 fn record_session(version: &str, dir: &Path) -> RealConn {
@@ -83,27 +32,12 @@ fn record_session(version: &str, dir: &Path) -> RealConn {
         "TLS 1.3" => "TLS_AES_128_GCM_SHA256",
         _ => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
     };
-    let text = (SCENARIO.replace("VERSION", version)).replace("SUITES", &format!("{suite:?}"));
-    let scenario = tlsim_scenario::parse(&text, "record-loopback.ron").unwrap();
-    let (port_tx, port_rx) = mpsc::channel::<SocketAddr>();
-    let server_scenario = scenario.clone();
-    let server = std::thread::spawn(move || {
-        quietly(|sinks| {
-            let mut listening = |addr| port_tx.send(addr).unwrap();
-            let (base, opts) = (Path::new("."), options(1));
-            real::serve(
-                &server_scenario,
-                base,
-                "127.0.0.1:0",
-                1,
-                opts,
-                &mut listening,
-                sinks,
-            )
-        })
-        .unwrap()
-    });
-    let addr = port_rx.recv().unwrap().to_string();
+    // Both ends offer `suite` alone, up to `version`.
+    let profile = format!(
+        r#", max_version: "{version}", cipher_suites: [{suite:?}], groups: ["x25519", "secp256r1"]"#
+    );
+    let scenario = loopback::scenario("record-loopback", 5, &profile, &profile);
+    let (addr, server) = serve_one(&scenario);
     let opts = options(77);
     let conns =
         quietly(|sinks| record::connect(&scenario, Path::new("."), &addr, opts, sinks)).unwrap();
