@@ -481,12 +481,15 @@ struct Session {
     /// One line per connection, from standard error.
     lines: Vec<String>,
     events: Vec<Event>,
+    /// The key log beside the event log (`NAME.keys`), lowercase.
+    keylog: Vec<String>,
 }
 
 impl Session {
     fn read(stderr: &[u8], log: &Path) -> Session {
         let text = std::fs::read_to_string(log).unwrap();
         Session {
+            keylog: key_log_lines(&log.with_extension("keys")),
             lines: String::from_utf8_lossy(stderr)
                 .lines()
                 .filter(|l| !l.starts_with("listening on"))
@@ -939,6 +942,12 @@ fn s_client_resuming(port: u16, case: &Case, file: &str, extra: &[&str]) -> Vec<
         .collect()
 }
 
+/// A client scenario named `name` of the one client profile `profile`
+/// and `timeline`.
+fn client_scenario(name: &str, profile: &str, timeline: &str) -> PathBuf {
+    write_scenario(name, scenario(name, profile, "", "", timeline))
+}
+
 /// Two connections of the profile `p` (offering `case` with `extra`), each
 /// sending an HTTP GET.
 fn two_connections(name: &str, case: &Case, extra: &str) -> PathBuf {
@@ -950,15 +959,10 @@ fn two_connections(name: &str, case: &Case, extra: &str) -> PathBuf {
             )
         })
         .collect();
-    write_scenario(
+    client_scenario(
         name,
-        scenario(
-            name,
-            &client_profile("p", case, extra),
-            "",
-            "",
-            &timeline.join("\n"),
-        ),
+        &client_profile("p", case, extra),
+        &timeline.join("\n"),
     )
 }
 
@@ -1663,7 +1667,7 @@ fn tls13_client_scenario(name: &str, scheme: &str) -> PathBuf {
     );
     let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p1")),
         At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#;
-    write_scenario(name, scenario(name, &client, "", "", timeline))
+    client_scenario(name, &client, timeline)
 }
 
 /// Asserts that tlsim's client verified a CertificateVerify made with
@@ -1951,7 +1955,7 @@ fn renegotiating_client(name: &str, case: &Case, policy: &str, steps: &str) -> P
         r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p1")),
         {steps}"#
     );
-    write_scenario(name, scenario(name, &client, "", "", &timeline))
+    client_scenario(name, &client, &timeline)
 }
 
 /// A tlsim server scenario on `case` whose end takes part in renegotiation
@@ -2665,19 +2669,14 @@ fn tls13_hello_retry_request_tlsim_client_against_openssl_and_gnutls() {
         return;
     }
     let case = tls13_case(GROUPS[0]);
-    let file = write_scenario(
+    let file = client_scenario(
         "client-tls13-hrr",
-        scenario(
-            "client-tls13-hrr",
-            &client_profile("p", &case, "").replace(
-                r#"groups: ["secp256r1"]"#,
-                r#"groups: ["x25519", "secp256r1"]"#,
-            ),
-            "",
-            "",
-            r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p")),
-        At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#,
+        &client_profile("p", &case, "").replace(
+            r#"groups: ["secp256r1"]"#,
+            r#"groups: ["x25519", "secp256r1"]"#,
         ),
+        r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p")),
+        At("0ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#,
     );
     let p256_only = |port| {
         tls13_gnutls_server(
@@ -2774,16 +2773,8 @@ fn tls13_early_data_and_key_update_tlsim_client_against_openssl() {
         At("0ms", Send(conn: "second", from: "client", data: Text("GET /second\n"))),
         At("3s", Close(conn: "first", from: "client")),
         At("3s", Close(conn: "second", from: "client")),"#;
-    let file = write_scenario(
-        "client-tls13-0rtt",
-        scenario(
-            "client-tls13-0rtt",
-            &client_profile("p", &case, ", early_data: true"),
-            "",
-            "",
-            timeline,
-        ),
-    );
+    let profile = client_profile("p", &case, ", early_data: true");
+    let file = client_scenario("client-tls13-0rtt", &profile, timeline);
     let port = free_port();
     let pki = pki();
     let mut server = Console::spawn(
@@ -2841,16 +2832,8 @@ fn tls13_key_update_step_tlsim_client_against_openssl_and_gnutls() {
     let timeline = r#"At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "p")),
         At("300ms", KeyUpdate(conn: "c1", from: "client", request_update: true)),
         At("300ms", Send(conn: "c1", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#;
-    let file = write_scenario(
-        "client-tls13-keyupdate",
-        scenario(
-            "client-tls13-keyupdate",
-            &client_profile("p", &case, ""),
-            "",
-            "",
-            timeline,
-        ),
-    );
+    let profile = client_profile("p", &case, "");
+    let file = client_scenario("client-tls13-keyupdate", &profile, timeline);
     for (peer, session) in connect_to_both(&file, &[], |port| gnutls_server(port, "NORMAL")) {
         assert_tls13_connection(&session, 1, &case, peer);
         assert_eq!(
@@ -3031,17 +3014,17 @@ fn key_log_lines(path: &Path) -> Vec<String> {
 }
 
 /// Asserts that the key log `theirs` (a real peer's) holds every line
-/// of tlsim's `ours` but those with a label in `unshared`: both ends
+/// of `ours` (tlsim's) but those with a label in `unshared`: both ends
 /// derived the same secrets. Returns the labels of `ours`.
 fn assert_peer_key_log_holds(
-    ours: &Path,
+    ours: &[String],
     theirs: &Path,
     unshared: &[&str],
     peer: &str,
 ) -> Vec<String> {
-    let (ours, theirs) = (key_log_lines(ours), key_log_lines(theirs));
+    let theirs = key_log_lines(theirs);
     assert!(!ours.is_empty(), "{peer}: tlsim wrote no key log");
-    for line in &ours {
+    for line in ours {
         let label = line.split(' ').next().unwrap_or_default().to_uppercase();
         assert!(
             unshared.contains(&label.as_str()) || theirs.contains(line),
@@ -3074,7 +3057,7 @@ fn early_data_client(name: &str, case: &Case, extra: &str, early: &str, later: &
         );
     }
     let profile = client_profile("p", case, &format!(", early_data: true{extra}"));
-    write_scenario(name, scenario(name, &profile, "", "", &timeline))
+    client_scenario(name, &profile, &timeline)
 }
 
 /// 0-RTT with `gnutls-serv --earlydata` (RFC 8446 §4.2.10): the second
@@ -3110,8 +3093,7 @@ fn tls13_early_data_tlsim_client_against_gnutls() {
         "true"
     );
     assert_eq!(field_of(&session, 2, "Early data", "Accepted"), "true");
-    let labels =
-        assert_peer_key_log_holds(&file.with_extension("keys"), &keylog, &[], "gnutls-serv");
+    let labels = assert_peer_key_log_holds(&session.keylog, &keylog, &[], "gnutls-serv");
     assert!(labels.iter().any(|l| l == "CLIENT_EARLY_TRAFFIC_SECRET"));
 }
 
@@ -3150,8 +3132,11 @@ fn tls13_early_data_gnutls_client_against_tlsim() {
     );
     let early_data = field_of(&session, 2, "Resume with a ticket", "Early Data");
     assert_eq!(early_data, "accepted");
+    // gnutls-cli's key log is the part of tlsim serve's for its two
+    // connections, and more.
+    let theirs = key_log_lines(&keylog);
     let labels = assert_peer_key_log_holds(
-        &keylog,
+        &theirs,
         &file.with_extension("keys"),
         &["EARLY_EXPORTER_SECRET"],
         "tlsim serve",
@@ -3171,19 +3156,23 @@ fn tls13_psk_ke_resumption_tlsim_client_against_openssl_and_gnutls() {
     }
     let case = tls13_case(GROUPS[2]);
     let file = two_connections("client-tls13-psk-ke", &case, r#", psk_modes: ["psk_ke"]"#);
-    for peer in ["openssl s_server", "gnutls-serv"] {
-        let port = free_port();
-        let keylog = pki()
-            .dir
-            .join(format!("{peer}-psk-ke.keys").replace(' ', "-"));
-        let _server = if peer == "gnutls-serv" {
-            let mut command = gnutls_serv(port, "NORMAL:+PSK");
-            start_server(command.env("SSLKEYLOGFILE", &keylog), port)
+    let openssl_keys = pki().dir.join("s_server-psk-ke.keys");
+    let gnutls_keys = pki().dir.join("gnutls-serv-psk-ke.keys");
+    let openssl = [
+        "-allow_no_dhe_kex",
+        "-keylogfile",
+        openssl_keys.to_str().unwrap(),
+    ];
+    let gnutls = |port| {
+        let mut command = gnutls_serv(port, "NORMAL:+PSK");
+        start_server(command.env("SSLKEYLOGFILE", &gnutls_keys), port)
+    };
+    for (peer, session) in connect_to_both(&file, &openssl, gnutls) {
+        let keylog = if peer == "gnutls-serv" {
+            &gnutls_keys
         } else {
-            let keylog = keylog.to_str().unwrap();
-            openssl_server(port, &["-allow_no_dhe_kex", "-keylogfile", keylog])
+            &openssl_keys
         };
-        let session = tlsim_connect(&file, port);
         assert_eq!(assert_tls13_connection(&session, 1, &case, peer), "false");
         assert_tls13_suite_and_data(&session, 2, &case, peer);
         assert_eq!(
@@ -3193,7 +3182,7 @@ fn tls13_psk_ke_resumption_tlsim_client_against_openssl_and_gnutls() {
         );
         let shared = (session.events_of(2)).any(|e| e.title == "Client: Shared Secret");
         assert!(!shared, "{peer}: psk_ke computes no (EC)DHE secret");
-        assert_peer_key_log_holds(&file.with_extension("keys"), &keylog, &[], peer);
+        assert_peer_key_log_holds(&session.keylog, keylog, &[], peer);
     }
 }
 
@@ -3216,9 +3205,8 @@ fn tls13_early_data_rejected_by_openssl() {
         At("0ms", Send(conn: "c2", from: "client", data: Text("GET /second\n"))),
         At("3s", Close(conn: "c1", from: "client")),
         At("3s", Close(conn: "c2", from: "client")),"#;
-    let name = "client-tls13-0rtt-rejected";
     let profile = client_profile("p", &case, ", early_data: true");
-    let file = write_scenario(name, scenario(name, &profile, "", "", timeline));
+    let file = client_scenario("client-tls13-0rtt-rejected", &profile, timeline);
     let port = free_port();
     let pki = pki();
     let keylog = pki.dir.join("s_server-0rtt-rejected.keys");
@@ -3252,7 +3240,7 @@ fn tls13_early_data_rejected_by_openssl() {
     );
     assert_eq!(field_of(&session, 2, "Early data", "Accepted"), "false");
     assert_peer_key_log_holds(
-        &file.with_extension("keys"),
+        &session.keylog,
         &keylog,
         &["CLIENT_EARLY_TRAFFIC_SECRET"],
         "s_server",
@@ -3298,7 +3286,7 @@ fn tls13_early_data_rejected_by_gnutls() {
             assert_eq!(field_of(&session, 2, "Early data", "Accepted"), "false");
         }
         assert_peer_key_log_holds(
-            &file.with_extension("keys"),
+            &session.keylog,
             &keylog,
             &["CLIENT_EARLY_TRAFFIC_SECRET"],
             &peer,

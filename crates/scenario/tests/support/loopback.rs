@@ -66,7 +66,9 @@ pub(crate) fn options(seed: u64) -> RealOptions {
 pub(crate) type Side = (Vec<RealConn>, Vec<Event>, Vec<String>);
 
 /// Runs one side of a session.
-pub(crate) fn run_side(side: impl FnOnce(Sinks<'_>) -> Result<Vec<RealConn>, real::RealError>) -> Side {
+pub(crate) fn run_side(
+    side: impl FnOnce(Sinks<'_>) -> Result<Vec<RealConn>, real::RealError>,
+) -> Side {
     let mut events = Vec::new();
     let mut keylog = Vec::new();
     let conns = side(Sinks {
