@@ -127,3 +127,20 @@ fn a_ticket_of_another_hash_than_the_retried_suite_is_not_offered_again() {
     assert_eq!(count(&pair.client_log, "Compute the PSK binder"), 1);
     assert_eq!(count(&pair.server_log, "Sign the Certificate Verify"), 1);
 }
+
+/// Pinned obfuscated ticket ages go out as given, one per Client Hello
+/// in order (RFC 8446 §4.2.11), as a capture shows them: the first
+/// hello's, then the one after the HelloRetryRequest.
+#[test]
+fn pinned_obfuscated_ticket_ages_are_sent_one_per_client_hello() {
+    let (mut client, server) = after_first_handshake(&[CipherSuite::TLS_AES_128_GCM_SHA256], false);
+    client.pins.obfuscated_ticket_ages = vec![0x0102_0304, 0xfffe_fdfc];
+    let mut pair = Pair::with_seed(client, server, 2);
+    pair.handshake();
+    pair.assert_complete();
+    let sent: Vec<&str> = (pair.client_log.iter())
+        .filter(|e| e.title == "Offer a session ticket")
+        .filter_map(|e| e.field_value("Obfuscated Ticket Age"))
+        .collect();
+    assert_eq!(sent, ["16909060", "4294901244"]);
+}
