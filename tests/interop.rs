@@ -2,9 +2,12 @@
 //! `s_client`) and GnuTLS (`gnutls-serv`, `gnutls-cli`), in both roles,
 //! over every version, suite and group both support, with session
 //! resumption by ID and by ticket, extended master secret and ALPN; client
-//! certificates in TLS 1.2 and 1.3 both ways; `curl` against
-//! `tlsim serve` with an HTTP/1.1 answer. Each case asserts the version
-//! and suite both sides agreed on, and that data crossed both ways.
+//! certificates in TLS 1.2 and 1.3 both ways; TLS 1.3 with a
+//! HelloRetryRequest, resumption (psk_dhe_ke, psk_ke), 0-RTT taken and
+//! rejected, and KeyUpdate; `curl` against `tlsim serve` with an HTTP/1.1
+//! answer. Each case asserts the version and suite both sides agreed on,
+//! and that data crossed both ways; the newer rows also that the peer's
+//! own key log holds tlsim's secrets.
 //!
 //! Skips with a printed reason where a tool is missing, unless
 //! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` (as CI sets), which turns a skip into a

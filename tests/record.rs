@@ -91,9 +91,9 @@ struct Case<'a> {
     certs: &'a str,
     /// How many connections, one after another, each with a request.
     connections: usize,
-    /// When each connection's client closes, after it opened (default:
-    /// never; the server closes).
-    closes_after: Option<&'a str>,
+    /// How many milliseconds after it opened each connection's client
+    /// closes (default: never; the server closes).
+    closes_after_ms: Option<usize>,
 }
 
 impl<'a> Case<'a> {
@@ -106,7 +106,7 @@ impl<'a> Case<'a> {
             keys: "",
             certs: "",
             connections: 1,
-            closes_after: None,
+            closes_after_ms: None,
         }
     }
 }
@@ -147,7 +147,7 @@ fn case_folder(case: &Case) -> PathBuf {
         keys,
         certs,
         connections,
-        closes_after,
+        closes_after_ms,
     } = case;
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("record")
@@ -161,11 +161,11 @@ fn case_folder(case: &Case) -> PathBuf {
                 r#"
         At("{n}s", Connect(conn: "c{n}", from: "client", to: "server", port: {REPLAY_PORT}, tls: "client")),
         At("{n}s", Send(conn: "c{n}", from: "client", data: Text("GET / HTTP/1.0\r\n\r\n"))),"#
-            ) + &closes_after.map_or(String::new(), |after| {
+            ) + &closes_after_ms.map_or(String::new(), |after| {
                 format!(
                     r#"
         At("{}ms", Close(conn: "c{n}", from: "client")),"#,
-                    n * 1000 + after.trim_end_matches("ms").parse::<usize>().unwrap()
+                    n * 1000 + after
                 )
             })
         })
@@ -483,11 +483,16 @@ fn a_session_resumed_by_ticket_replays_record_for_record() {
 /// options), the second resuming from the first's ticket (RFC 8446 §2.2):
 /// the obfuscated ticket age it sent, the real clock's, is pinned in the
 /// recorded scenario, on a profile of its own for that connection.
-fn resumes_tls13(name: &str, client: &str, closes_after: Option<&str>, extra: &[&str]) -> PathBuf {
+fn resumes_tls13(
+    name: &str,
+    client: &str,
+    closes_after_ms: Option<usize>,
+    extra: &[&str],
+) -> PathBuf {
     let dir = case_folder(&Case {
         client,
         connections: 2,
-        closes_after,
+        closes_after_ms,
         ..Case::new(name, "TLS 1.3", "TLS_AES_128_GCM_SHA256")
     });
     let port = free_port();
@@ -526,7 +531,7 @@ fn a_tls13_session_resumed_with_early_data_replays_record_for_record() {
     let dir = resumes_tls13(
         "openssl-tls13-early-data",
         ", early_data: true",
-        Some("500ms"),
+        Some(500),
         &["-early_data"],
     );
     let log = std::fs::read_to_string(dir.join("replay.jsonl")).unwrap();
