@@ -203,6 +203,52 @@ fn tshark_decrypts_every_protected_record_with_the_key_log() {
     assert!(tls_scenarios > 0, "no scenario exercised TLS decryption");
 }
 
+/// The "… Record Layer" label of every record the log shows sent, in order.
+fn record_labels_in_log(export: &Export) -> Vec<String> {
+    let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
+    log.lines()
+        .map(|line| serde_json::from_str::<Event>(line).unwrap())
+        .filter(|e| e.layer == Layer::Tls && e.kind == Kind::Send)
+        .flat_map(|e| e.fields)
+        .filter(|f| f.depth == 0 && f.name.ends_with(" Record Layer"))
+        .map(|f| f.name.into_owned())
+        .collect()
+}
+
+#[test]
+fn tls13_records_are_labelled_as_tsharks_two_pass_dissection_labels_them() {
+    if !tshark_or_skip() {
+        return;
+    }
+    for name in ["tls13", "tls13-hrr"] {
+        let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.ron"));
+        let export = export(&scenario, "labels");
+        // The second pass labels every record with the negotiated version.
+        let text = tshark(&export, &["-2", "-V"]);
+        let theirs: Vec<String> = (text.lines())
+            .filter_map(|line| line.strip_prefix("    "))
+            .filter_map(|line| line.split_once(": ").map(|(label, _)| label))
+            .filter(|label| label.ends_with(" Record Layer"))
+            .map(str::to_owned)
+            .collect();
+        let ours = record_labels_in_log(&export);
+        assert!(!ours.is_empty(), "{name}: no record in the log");
+        assert_eq!(ours, theirs, "{name}");
+        let retry = "Handshake Protocol: Hello Retry Request";
+        let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
+        for (who, shown) in [
+            ("tshark", text.contains(retry)),
+            ("log", log.contains(retry)),
+        ] {
+            assert_eq!(
+                shown,
+                name == "tls13-hrr",
+                "{name}: {who}'s HelloRetryRequest"
+            );
+        }
+    }
+}
+
 /// A line of the NSS key log format: a TLS 1.2 master secret (48 bytes),
 /// or a TLS 1.3 secret (32 or 48 bytes, the suite's hash), after the
 /// 32-byte client random.
