@@ -310,11 +310,14 @@ impl Script {
     }
 
     fn peer_title(&self, phase: Phase) -> &'static str {
-        let peer = match self.side {
+        traffic_title(self.peer_side(), phase)
+    }
+
+    fn peer_side(&self) -> Side {
+        match self.side {
             Side::Client => Side::Server,
             Side::Server => Side::Client,
-        };
-        traffic_title(peer, phase)
+        }
     }
 
     fn encrypter(
@@ -412,10 +415,10 @@ impl Script {
         match (message, self.side) {
             (Tls13Message::Finished(_), Side::Client) => {
                 self.application_secrets(now, tracer);
-                self.switch_read_to_application(now, tracer)
+                self.switch_to_application(Direction::Read, now, tracer)
             }
             (Tls13Message::Finished(_), Side::Server) => {
-                self.switch_read_to_application(now, tracer)
+                self.switch_to_application(Direction::Read, now, tracer)
             }
             (Tls13Message::KeyUpdate(_), _) => self.roll(Direction::Read, now, tracer),
             _ => Ok(()),
@@ -432,27 +435,45 @@ impl Script {
         }
     }
 
-    fn switch_read_to_application(
+    /// RFC 8446 §7.3: one direction to the application traffic keys, from
+    /// this end's secret for writing and the peer's for reading.
+    fn switch_to_application(
         &mut self,
+        direction: Direction,
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<(), Unmet> {
-        let Some(keys) = &self.tls13 else {
+        let Some(mut keys) = self.tls13.take() else {
             return Ok(());
         };
-        let (_, peer) = self.by_side(
-            &keys.secrets.client_application,
-            &keys.secrets.server_application,
-        );
-        let read = self.decrypter(
-            keys.secrets.suite,
-            peer,
-            self.peer_title(Phase::Application),
-            now,
-            tracer,
-        )?;
-        if let Some(keys) = &mut self.tls13 {
-            keys.read = read;
+        let owner = match direction {
+            Direction::Write => self.side,
+            Direction::Read => self.peer_side(),
+        };
+        let secret = match owner {
+            Side::Client => keys.secrets.client_application.clone(),
+            Side::Server => keys.secrets.server_application.clone(),
+        };
+        let title = traffic_title(owner, Phase::Application);
+        let result = self.install(&mut keys, direction, &secret, title, now, tracer);
+        self.tls13 = Some(keys);
+        result
+    }
+
+    /// Puts the traffic keys of `secret` in place for `direction`.
+    fn install(
+        &self,
+        keys: &mut Tls13Keys,
+        direction: Direction,
+        secret: &[u8],
+        title: &'static str,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<(), Unmet> {
+        let suite = keys.secrets.suite;
+        match direction {
+            Direction::Write => keys.write = self.encrypter(suite, secret, title, now, tracer)?,
+            Direction::Read => keys.read = self.decrypter(suite, secret, title, now, tracer)?,
         }
         Ok(())
     }
@@ -471,24 +492,7 @@ impl Script {
                 if self.side == Side::Server {
                     self.application_secrets(now, tracer);
                 }
-                let Some(keys) = &self.tls13 else {
-                    return Ok(());
-                };
-                let (own, _) = self.by_side(
-                    &keys.secrets.client_application,
-                    &keys.secrets.server_application,
-                );
-                let write = self.encrypter(
-                    keys.secrets.suite,
-                    own,
-                    self.own_title(Phase::Application),
-                    now,
-                    tracer,
-                )?;
-                if let Some(keys) = &mut self.tls13 {
-                    keys.write = write;
-                }
-                Ok(())
+                self.switch_to_application(Direction::Write, now, tracer)
             }
             Some(KeyChange::Update) => self.roll(Direction::Write, now, tracer),
         }
@@ -505,13 +509,9 @@ impl Script {
         let Some(mut keys) = self.tls13.take() else {
             return Ok(());
         };
-        let peer = match self.side {
-            Side::Client => Side::Server,
-            Side::Server => Side::Client,
-        };
         let (owner, generation) = match direction {
             Direction::Write => (self.side, &mut keys.write_generation),
-            Direction::Read => (peer, &mut keys.read_generation),
+            Direction::Read => (self.peer_side(), &mut keys.read_generation),
         };
         let next = self.core.tls13_next_application_secret(
             now,
@@ -522,14 +522,7 @@ impl Script {
         );
         *generation += 1;
         let title = traffic_title(owner, Phase::Updated);
-        let result = match direction {
-            Direction::Write => self
-                .encrypter(keys.secrets.suite, &next, title, now, tracer)
-                .map(|write| keys.write = write),
-            Direction::Read => self
-                .decrypter(keys.secrets.suite, &next, title, now, tracer)
-                .map(|read| keys.read = read),
-        };
+        let result = self.install(&mut keys, direction, &next, title, now, tracer);
         self.tls13 = Some(keys);
         result
     }
