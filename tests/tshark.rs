@@ -14,7 +14,12 @@ use tlsim_sim::{Event, Kind, Layer};
 use tlsim_tls::crypto::suites::{Authentication, KeyExchange, SUPPORTED_SUITES};
 use tlsim_tls::crypto::{TLS10, TLS11, TLS12};
 
+#[allow(dead_code, reason = "replay, for the replay tests")]
+#[path = "support/capture.rs"]
+mod capture;
 mod external;
+
+use capture::{Replayed, run_into};
 
 fn tshark_or_skip() -> bool {
     external::tool_or_skip("tshark", &["--version"], "tshark")
@@ -31,14 +36,9 @@ fn scenarios() -> Vec<PathBuf> {
     files
 }
 
-struct Export {
-    pcap: PathBuf,
-    keys: PathBuf,
-}
-
 /// Runs `scenario` with every export on, into a folder of its own per test
 /// (`test`), since tests run in parallel.
-fn export(scenario: &Path, test: &str) -> Export {
+fn export(scenario: &Path, test: &str) -> Replayed {
     let name = scenario.file_stem().unwrap().to_string_lossy().into_owned();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("tshark")
@@ -46,33 +46,11 @@ fn export(scenario: &Path, test: &str) -> Export {
         .join(&name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (pcap, keys) = (dir.join("run.pcap"), dir.join("run.keys"));
-    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--format",
-            "jsonl",
-            "--out",
-        ])
-        .arg(dir.join("run.jsonl"))
-        .arg("--pcap")
-        .arg(&pcap)
-        .arg("--keylog")
-        .arg(&keys)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        scenario.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Export { pcap, keys }
+    run_into(scenario, &dir)
 }
 
 /// tshark the strict way: checksums validated, TLS reassembly on, the key log given.
-fn tshark(export: &Export, extra: &[&str]) -> String {
+fn tshark(export: &Replayed, extra: &[&str]) -> String {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(&export.pcap)
@@ -176,7 +154,7 @@ fn tshark_reads_the_documented_certificate_chain() {
 /// How many records our own log says their senders protected (each shows
 /// its plaintext as `Decrypted`). The pcap holds packets as sent, so this
 /// counts a record an attacker changed on the way, too.
-fn protected_records_in_log(export: &Export) -> usize {
+fn protected_records_in_log(export: &Replayed) -> usize {
     let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
     log.lines()
         .map(|line| serde_json::from_str::<tlsim_sim::Event>(line).unwrap())
@@ -204,7 +182,7 @@ fn tshark_decrypts_every_protected_record_with_the_key_log() {
 }
 
 /// The "… Record Layer" label of every record the log shows sent, in order.
-fn record_labels_in_log(export: &Export) -> Vec<String> {
+fn record_labels_in_log(export: &Replayed) -> Vec<String> {
     let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
     log.lines()
         .map(|line| serde_json::from_str::<Event>(line).unwrap())
@@ -286,7 +264,7 @@ fn is_updated_traffic_secret(label: &str) -> bool {
 /// tshark, given the key log, decrypts exactly the `expected` records the run
 /// protected, and fails on none (read from its TLS debug log: "mac ok" after
 /// a CBC record's MAC check, "auth_tag(OK)" after a GCM record's tag check).
-fn assert_decrypted(export: &Export, expected: usize, what: &str) {
+fn assert_decrypted(export: &Replayed, expected: usize, what: &str) {
     let keys = std::fs::read_to_string(&export.keys).unwrap();
     assert!(
         !keys.is_empty() && keys.lines().all(is_key_log_line),
