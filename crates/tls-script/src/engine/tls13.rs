@@ -16,8 +16,8 @@
 use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{Direction, Tls13Secrets, check_verify_data};
-use tlsim_tls::crypto::cipher::Side;
-use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
+use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter, Tls13Protection};
+use tlsim_tls::crypto::cipher::{CbcDirection, Side};
 use tlsim_tls::crypto::key_schedule::Tls13CipherSuite;
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::sign;
@@ -285,8 +285,8 @@ impl Script {
             secrets.server_handshake.clone(),
         );
         let (own, peer) = self.by_side(&client, &server);
-        let write = self.encrypter(suite, own, self.own_title(Phase::Handshake), now, tracer)?;
-        let read = self.decrypter(suite, peer, self.peer_title(Phase::Handshake), now, tracer)?;
+        let write = self.protection(suite, own, self.own_title(Phase::Handshake), now, tracer)?;
+        let read = self.protection(suite, peer, self.peer_title(Phase::Handshake), now, tracer)?;
         self.tls13 = Some(Tls13Keys {
             secrets,
             write,
@@ -320,33 +320,20 @@ impl Script {
         }
     }
 
-    fn encrypter(
+    /// One direction's record protection under `secret` (RFC 8446 §7.3):
+    /// an encrypter or a decrypter, as the caller's type asks.
+    fn protection<D: CbcDirection>(
         &self,
         suite: &'static Tls13CipherSuite,
         secret: &[u8],
         title: &'static str,
         now: Instant,
         tracer: &mut dyn Tracer,
-    ) -> Result<Tls13Encrypter, Unmet> {
+    ) -> Result<Tls13Protection<D>, Unmet> {
         let keys = self
             .core
             .tls13_traffic_keys(now, tracer, suite, secret, title);
-        Tls13Encrypter::new(suite.bulk, &keys)
-            .map_err(|e| Unmet::new("traffic keys for the suite", e.to_string()))
-    }
-
-    fn decrypter(
-        &self,
-        suite: &'static Tls13CipherSuite,
-        secret: &[u8],
-        title: &'static str,
-        now: Instant,
-        tracer: &mut dyn Tracer,
-    ) -> Result<Tls13Decrypter, Unmet> {
-        let keys = self
-            .core
-            .tls13_traffic_keys(now, tracer, suite, secret, title);
-        Tls13Decrypter::new(suite.bulk, &keys)
+        Tls13Protection::new(suite.bulk, &keys)
             .map_err(|e| Unmet::new("traffic keys for the suite", e.to_string()))
     }
 
@@ -472,8 +459,8 @@ impl Script {
     ) -> Result<(), Unmet> {
         let suite = keys.secrets.suite;
         match direction {
-            Direction::Write => keys.write = self.encrypter(suite, secret, title, now, tracer)?,
-            Direction::Read => keys.read = self.decrypter(suite, secret, title, now, tracer)?,
+            Direction::Write => keys.write = self.protection(suite, secret, title, now, tracer)?,
+            Direction::Read => keys.read = self.protection(suite, secret, title, now, tracer)?,
         }
         Ok(())
     }
