@@ -51,7 +51,8 @@ fn export(scenario: &Path, test: &str) -> Replayed {
 
 /// tshark the strict way: checksums validated, TLS reassembly on, the key log given.
 fn tshark(export: &Replayed, extra: &[&str]) -> String {
-    let out = Command::new("tshark")
+    let mut command = Command::new("tshark");
+    command
         .arg("-r")
         .arg(&export.pcap)
         .args([
@@ -68,12 +69,17 @@ fn tshark(export: &Replayed, extra: &[&str]) -> String {
         ])
         .arg("-o")
         .arg(format!("tls.keylog_file:{}", export.keys.display()))
-        .args(extra)
-        .output()
-        .unwrap();
+        .args(extra);
+    stdout_of(&mut command)
+}
+
+/// What `command` wrote to its standard output, once it has succeeded.
+#[track_caller]
+fn stdout_of(command: &mut Command) -> String {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
-        "tshark failed: {}",
+        "{command:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
@@ -395,34 +401,17 @@ fn capture_fields(scenario: &str, point: &str, fields: &[&str]) -> Vec<String> {
         .join(format!("capture-{point}"));
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = dir.join(format!("{}.pcap", scenario.replace('/', "-")));
-    let run = Command::new(env!("CARGO_BIN_EXE_tlsim"))
-        .args(["run", scenario, "--out", "/dev/null", "--capture-at", point])
-        .arg("--pcap")
-        .arg(&pcap)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_tlsim"))
+            .args(["run", scenario, "--out", "/dev/null", "--capture-at", point])
+            .arg("--pcap")
+            .arg(&pcap),
     );
     let mut args = vec!["-T", "fields"];
     for field in fields {
         args.extend(["-e", field]);
     }
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(&pcap)
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    stdout_of(Command::new("tshark").arg("-r").arg(&pcap).args(&args))
         .lines()
         .map(str::to_string)
         .collect()
@@ -535,14 +524,7 @@ fn tshark_rows(pcap: &Path) -> Vec<Row> {
         };
         args.extend(["-e".to_string(), field.to_string()]);
     }
-    let out = Command::new("tshark").args(&args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    stdout_of(Command::new("tshark").args(&args))
         .lines()
         .map(|line| {
             line.split('\t')
