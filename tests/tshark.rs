@@ -14,7 +14,12 @@ use tlsim_sim::{Event, Kind, Layer};
 use tlsim_tls::crypto::suites::{Authentication, KeyExchange, SUPPORTED_SUITES};
 use tlsim_tls::crypto::{TLS10, TLS11, TLS12};
 
+#[allow(dead_code, reason = "replay, for the replay tests")]
+#[path = "support/capture.rs"]
+mod capture;
 mod external;
+
+use capture::{Replayed, run_into};
 
 fn tshark_or_skip() -> bool {
     external::tool_or_skip("tshark", &["--version"], "tshark")
@@ -31,14 +36,9 @@ fn scenarios() -> Vec<PathBuf> {
     files
 }
 
-struct Export {
-    pcap: PathBuf,
-    keys: PathBuf,
-}
-
 /// Runs `scenario` with every export on, into a folder of its own per test
 /// (`test`), since tests run in parallel.
-fn export(scenario: &Path, test: &str) -> Export {
+fn export(scenario: &Path, test: &str) -> Replayed {
     let name = scenario.file_stem().unwrap().to_string_lossy().into_owned();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("tshark")
@@ -46,34 +46,13 @@ fn export(scenario: &Path, test: &str) -> Export {
         .join(&name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (pcap, keys) = (dir.join("run.pcap"), dir.join("run.keys"));
-    let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--format",
-            "jsonl",
-            "--out",
-        ])
-        .arg(dir.join("run.jsonl"))
-        .arg("--pcap")
-        .arg(&pcap)
-        .arg("--keylog")
-        .arg(&keys)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        scenario.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Export { pcap, keys }
+    run_into(scenario, &dir)
 }
 
 /// tshark the strict way: checksums validated, TLS reassembly on, the key log given.
-fn tshark(export: &Export, extra: &[&str]) -> String {
-    let out = Command::new("tshark")
+fn tshark(export: &Replayed, extra: &[&str]) -> String {
+    let mut command = Command::new("tshark");
+    command
         .arg("-r")
         .arg(&export.pcap)
         .args([
@@ -90,12 +69,17 @@ fn tshark(export: &Export, extra: &[&str]) -> String {
         ])
         .arg("-o")
         .arg(format!("tls.keylog_file:{}", export.keys.display()))
-        .args(extra)
-        .output()
-        .unwrap();
+        .args(extra);
+    stdout_of(&mut command)
+}
+
+/// What `command` wrote to its standard output, once it has succeeded.
+#[track_caller]
+fn stdout_of(command: &mut Command) -> String {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
-        "tshark failed: {}",
+        "{command:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
@@ -176,7 +160,7 @@ fn tshark_reads_the_documented_certificate_chain() {
 /// How many records our own log says their senders protected (each shows
 /// its plaintext as `Decrypted`). The pcap holds packets as sent, so this
 /// counts a record an attacker changed on the way, too.
-fn protected_records_in_log(export: &Export) -> usize {
+fn protected_records_in_log(export: &Replayed) -> usize {
     let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
     log.lines()
         .map(|line| serde_json::from_str::<tlsim_sim::Event>(line).unwrap())
@@ -201,6 +185,52 @@ fn tshark_decrypts_every_protected_record_with_the_key_log() {
         assert_decrypted(&export, expected, &scenario.display().to_string());
     }
     assert!(tls_scenarios > 0, "no scenario exercised TLS decryption");
+}
+
+/// The "… Record Layer" label of every record the log shows sent, in order.
+fn record_labels_in_log(export: &Replayed) -> Vec<String> {
+    let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
+    log.lines()
+        .map(|line| serde_json::from_str::<Event>(line).unwrap())
+        .filter(|e| e.layer == Layer::Tls && e.kind == Kind::Send)
+        .flat_map(|e| e.fields)
+        .filter(|f| f.depth == 0 && f.name.ends_with(" Record Layer"))
+        .map(|f| f.name.into_owned())
+        .collect()
+}
+
+#[test]
+fn tls13_records_are_labelled_as_tsharks_two_pass_dissection_labels_them() {
+    if !tshark_or_skip() {
+        return;
+    }
+    for name in ["tls13", "tls13-hrr"] {
+        let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.ron"));
+        let export = export(&scenario, "labels");
+        // The second pass labels every record with the negotiated version.
+        let text = tshark(&export, &["-2", "-V"]);
+        let theirs: Vec<String> = (text.lines())
+            .filter_map(|line| line.strip_prefix("    "))
+            .filter_map(|line| line.split_once(": ").map(|(label, _)| label))
+            .filter(|label| label.ends_with(" Record Layer"))
+            .map(str::to_owned)
+            .collect();
+        let ours = record_labels_in_log(&export);
+        assert!(!ours.is_empty(), "{name}: no record in the log");
+        assert_eq!(ours, theirs, "{name}");
+        let retry = "Handshake Protocol: Hello Retry Request";
+        let log = std::fs::read_to_string(export.pcap.with_file_name("run.jsonl")).unwrap();
+        for (who, shown) in [
+            ("tshark", text.contains(retry)),
+            ("log", log.contains(retry)),
+        ] {
+            assert_eq!(
+                shown,
+                name == "tls13-hrr",
+                "{name}: {who}'s HelloRetryRequest"
+            );
+        }
+    }
 }
 
 /// A line of the NSS key log format: a TLS 1.2 master secret (48 bytes),
@@ -240,7 +270,7 @@ fn is_updated_traffic_secret(label: &str) -> bool {
 /// tshark, given the key log, decrypts exactly the `expected` records the run
 /// protected, and fails on none (read from its TLS debug log: "mac ok" after
 /// a CBC record's MAC check, "auth_tag(OK)" after a GCM record's tag check).
-fn assert_decrypted(export: &Export, expected: usize, what: &str) {
+fn assert_decrypted(export: &Replayed, expected: usize, what: &str) {
     let keys = std::fs::read_to_string(&export.keys).unwrap();
     assert!(
         !keys.is_empty() && keys.lines().all(is_key_log_line),
@@ -371,34 +401,17 @@ fn capture_fields(scenario: &str, point: &str, fields: &[&str]) -> Vec<String> {
         .join(format!("capture-{point}"));
     std::fs::create_dir_all(&dir).unwrap();
     let pcap = dir.join(format!("{}.pcap", scenario.replace('/', "-")));
-    let run = Command::new(env!("CARGO_BIN_EXE_tlsim"))
-        .args(["run", scenario, "--out", "/dev/null", "--capture-at", point])
-        .arg("--pcap")
-        .arg(&pcap)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_tlsim"))
+            .args(["run", scenario, "--out", "/dev/null", "--capture-at", point])
+            .arg("--pcap")
+            .arg(&pcap),
     );
     let mut args = vec!["-T", "fields"];
     for field in fields {
         args.extend(["-e", field]);
     }
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(&pcap)
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    stdout_of(Command::new("tshark").arg("-r").arg(&pcap).args(&args))
         .lines()
         .map(str::to_string)
         .collect()
@@ -511,14 +524,7 @@ fn tshark_rows(pcap: &Path) -> Vec<Row> {
         };
         args.extend(["-e".to_string(), field.to_string()]);
     }
-    let out = Command::new("tshark").args(&args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    stdout_of(Command::new("tshark").args(&args))
         .lines()
         .map(|line| {
             line.split('\t')

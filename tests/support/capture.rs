@@ -1,4 +1,5 @@
-//! Running a scenario into a pcap and a key log, for the replay tests.
+//! Running a scenario into an event log, a pcap and a key log, for the
+//! replay and tshark tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,12 +19,19 @@ pub(crate) fn replay(test: &str, text: &str) -> Replayed {
     std::fs::create_dir_all(&dir).unwrap();
     let scenario = dir.join("replay.ron");
     std::fs::write(&scenario, text).unwrap();
-    let (pcap, keys) = (dir.join("replay.pcap"), dir.join("replay.keys"));
+    run_into(&scenario, &dir)
+}
+
+/// Runs the scenario file `scenario` with every export on: its event log
+/// as JSON lines (`run.jsonl`), capture (`run.pcap`) and key log
+/// (`run.keys`), written into `dir`.
+pub(crate) fn run_into(scenario: &Path, dir: &Path) -> Replayed {
+    let (pcap, keys) = (dir.join("run.pcap"), dir.join("run.keys"));
     let out = Command::new(env!("CARGO_BIN_EXE_tlsim"))
         .arg("run")
-        .arg(&scenario)
-        .arg("--out")
-        .arg(dir.join("replay.txt"))
+        .arg(scenario)
+        .args(["--format", "jsonl", "--out"])
+        .arg(dir.join("run.jsonl"))
         .arg("--pcap")
         .arg(&pcap)
         .arg("--keylog")
@@ -32,7 +40,8 @@ pub(crate) fn replay(test: &str, text: &str) -> Replayed {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}{}",
+        "{}: {}{}",
+        scenario.display(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -417,10 +417,11 @@ impl HeaderDecompressor {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn request_block() -> HeaderBlock {
+    /// The documented session's first request's headers.
+    pub(crate) fn request_block() -> HeaderBlock {
         HeaderBlock::from_pairs([
             (":method", "GET"),
             (":path", "/"),
@@ -429,6 +430,26 @@ mod tests {
             (":scheme", "https"),
         ])
         .unwrap()
+    }
+
+    /// The request block as this crate compresses it.
+    fn compressed_request() -> Vec<u8> {
+        let mut wire = Vec::new();
+        HeaderCompressor::new()
+            .compress(&request_block(), &mut wire)
+            .unwrap();
+        wire
+    }
+
+    /// The request block compressed by `other`, as another implementation
+    /// might.
+    fn compressed_by(mut other: Compress) -> Vec<u8> {
+        let mut wire = Vec::with_capacity(4096);
+        let plain = request_block().encode_plain().unwrap();
+        other
+            .compress_vec(&plain, &mut wire, FlushCompress::Sync)
+            .unwrap();
+        wire
     }
 
     #[test]
@@ -475,10 +496,7 @@ mod tests {
 
     #[test]
     fn plain_zlib_without_the_dictionary_cannot_read_a_block() {
-        let mut wire = Vec::new();
-        HeaderCompressor::new()
-            .compress(&request_block(), &mut wire)
-            .unwrap();
+        let wire = compressed_request();
         let mut plain = Decompress::new(true);
         let mut out = Vec::with_capacity(4096);
         let err = plain
@@ -491,11 +509,7 @@ mod tests {
     fn rejects_block_compressed_with_another_dictionary() {
         let mut other = Compress::new(Compression::new(6), true);
         let found = other.set_dictionary(b"not the spdy dictionary").unwrap();
-        let mut wire = Vec::with_capacity(4096);
-        let plain = request_block().encode_plain().unwrap();
-        other
-            .compress_vec(&plain, &mut wire, FlushCompress::Sync)
-            .unwrap();
+        let wire = compressed_by(other);
         let mut decompressor = HeaderDecompressor::new();
         assert_eq!(
             decompressor.decompress(&wire),
@@ -507,12 +521,7 @@ mod tests {
 
     #[test]
     fn rejects_block_compressed_without_dictionary() {
-        let mut other = Compress::new(Compression::new(6), true);
-        let mut wire = Vec::with_capacity(4096);
-        let plain = request_block().encode_plain().unwrap();
-        other
-            .compress_vec(&plain, &mut wire, FlushCompress::Sync)
-            .unwrap();
+        let wire = compressed_by(Compress::new(Compression::new(6), true));
         let mut decompressor = HeaderDecompressor::new();
         let err = decompressor.decompress(&wire).unwrap_err();
         assert_eq!(
@@ -528,10 +537,7 @@ mod tests {
 
     #[test]
     fn rejects_corrupt_compressed_data() {
-        let mut wire = Vec::new();
-        HeaderCompressor::new()
-            .compress(&request_block(), &mut wire)
-            .unwrap();
+        let mut wire = compressed_request();
         for byte in &mut wire[6..] {
             *byte ^= 0x5a;
         }

@@ -12,34 +12,43 @@ use tlsim_tls::enums::{
 };
 use tlsim_tls::error::{CertificateError, Error, PeerIncompatible};
 use tlsim_tls::msgs::Alert;
+use tlsim_tls_client::ClientConfig;
+use tlsim_tls_server::ServerConfig;
 
 #[track_caller]
 fn assert_server_alerted(pair: &Pair, alert: AlertDescription) {
-    assert_eq!(alert_sent(&pair.server_events), Some(alert));
-    assert!(
-        pair.client_events
-            .contains(&TlsEvent::AlertReceived(Alert::fatal(alert)))
-    );
-    assert_eq!(
-        error_of(&pair.client_events),
-        Some(&Error::AlertReceived(alert))
-    );
-    assert_eq!(alert_sent(&pair.client_events), None);
-    assert!(pair.client.has_failed() && pair.server.has_failed());
+    assert_alerted(pair, &pair.server_events, &pair.client_events, alert);
 }
 
 #[track_caller]
 fn assert_client_alerted(pair: &Pair, alert: AlertDescription) {
-    assert_eq!(alert_sent(&pair.client_events), Some(alert));
-    assert!(
-        pair.server_events
-            .contains(&TlsEvent::AlertReceived(Alert::fatal(alert)))
-    );
-    assert_eq!(
-        error_of(&pair.server_events),
-        Some(&Error::AlertReceived(alert))
-    );
+    assert_alerted(pair, &pair.client_events, &pair.server_events, alert);
+}
+
+/// The end whose events are `sender` sent the fatal `alert` and the other
+/// end, `receiver`, failed on it without an alert of its own; both ended.
+#[track_caller]
+fn assert_alerted(
+    pair: &Pair,
+    sender: &[TlsEvent],
+    receiver: &[TlsEvent],
+    alert: AlertDescription,
+) {
+    assert_eq!(alert_sent(sender), Some(alert));
+    assert!(receiver.contains(&TlsEvent::AlertReceived(Alert::fatal(alert))));
+    assert_eq!(error_of(receiver), Some(&Error::AlertReceived(alert)));
+    assert_eq!(alert_sent(receiver), None);
     assert!(pair.client.has_failed() && pair.server.has_failed());
+}
+
+/// A handshake between the ECDSA configurations as `adjust` leaves them.
+fn handshake_after(adjust: impl FnOnce(&mut ClientConfig, &mut ServerConfig)) -> Pair {
+    let pki = pki(LeafKey::Ecdsa);
+    let (mut client, mut server) = (client_config(&pki), server_config(&pki));
+    adjust(&mut client, &mut server);
+    let mut pair = Pair::new(client, server);
+    pair.handshake();
+    pair
 }
 
 /// Rewrites the handshake messages of the leading plaintext records in
@@ -74,14 +83,12 @@ fn edit_handshake_records(bytes: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<(u8, V
 
 #[test]
 fn no_common_suite_is_handshake_failure_on_both_sides() {
-    let pki = pki(LeafKey::Ecdsa);
-    let mut client = client_config(&pki);
-    client.cipher_suites = vec![
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-        CipherSuite::TLS_RSA_WITH_CAMELLIA_128_CBC_SHA,
-    ];
-    let mut pair = Pair::new(client, server_config(&pki));
-    pair.handshake();
+    let pair = handshake_after(|client, _| {
+        client.cipher_suites = vec![
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            CipherSuite::TLS_RSA_WITH_CAMELLIA_128_CBC_SHA,
+        ];
+    });
     assert_server_alerted(&pair, AlertDescription::HandshakeFailure);
     assert_eq!(
         error_of(&pair.server_events),
@@ -95,11 +102,9 @@ fn no_common_suite_is_handshake_failure_on_both_sides() {
 
 #[test]
 fn no_common_group_is_handshake_failure() {
-    let pki = pki(LeafKey::Ecdsa);
-    let mut client = client_config(&pki);
-    client.groups = vec![NamedGroup::Secp384r1, NamedGroup::Secp521r1];
-    let mut pair = Pair::new(client, server_config(&pki));
-    pair.handshake();
+    let pair = handshake_after(|client, _| {
+        client.groups = vec![NamedGroup::Secp384r1, NamedGroup::Secp521r1];
+    });
     assert_server_alerted(&pair, AlertDescription::HandshakeFailure);
     assert_eq!(
         error_of(&pair.server_events),
@@ -109,35 +114,25 @@ fn no_common_group_is_handshake_failure() {
 
 #[test]
 fn client_below_the_server_floor_is_protocol_version() {
-    let pki = pki(LeafKey::Ecdsa);
-    let mut client = client_config(&pki);
-    client.max_version = ProtocolVersion::Tls10;
-    let mut server = server_config(&pki);
-    server.min_version = ProtocolVersion::Tls11;
-    let mut pair = Pair::new(client, server);
-    pair.handshake();
+    let pair = handshake_after(|client, server| {
+        client.max_version = ProtocolVersion::Tls10;
+        server.min_version = ProtocolVersion::Tls11;
+    });
     assert_server_alerted(&pair, AlertDescription::ProtocolVersion);
 }
 
 #[test]
 fn server_version_below_the_client_floor_is_protocol_version() {
-    let pki = pki(LeafKey::Ecdsa);
-    let mut client = client_config(&pki);
-    client.min_version = ProtocolVersion::Tls12;
-    let mut server = server_config(&pki);
-    server.max_version = ProtocolVersion::Tls11;
-    let mut pair = Pair::new(client, server);
-    pair.handshake();
+    let pair = handshake_after(|client, server| {
+        client.min_version = ProtocolVersion::Tls12;
+        server.max_version = ProtocolVersion::Tls11;
+    });
     assert_client_alerted(&pair, AlertDescription::ProtocolVersion);
 }
 
 #[test]
 fn wrong_host_name_is_bad_certificate() {
-    let pki = pki(LeafKey::Ecdsa);
-    let mut client = client_config(&pki);
-    client.server_name = Some("www.example.com".into());
-    let mut pair = Pair::new(client, server_config(&pki));
-    pair.handshake();
+    let pair = handshake_after(|client, _| client.server_name = Some("www.example.com".into()));
     assert_client_alerted(&pair, AlertDescription::BadCertificate);
     assert_eq!(
         error_of(&pair.client_events),
@@ -155,12 +150,8 @@ fn expired_certificate_is_certificate_expired() {
 
 #[test]
 fn unknown_root_is_unknown_ca() {
-    let pki = pki(LeafKey::Ecdsa);
-    let mut client = client_config(&pki);
     // The chain ends in its own self-signed root, which nobody trusts.
-    client.trust_anchors = Vec::new();
-    let mut pair = Pair::new(client, server_config(&pki));
-    pair.handshake();
+    let pair = handshake_after(|client, _| client.trust_anchors = Vec::new());
     assert_client_alerted(&pair, AlertDescription::UnknownCa);
 }
 

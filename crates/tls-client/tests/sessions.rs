@@ -4,11 +4,17 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_test_support::{LeafKey, Pair, client_config, pki, server_config};
 use tlsim_tls::conn::TlsEvent;
-use tlsim_tls_client::{ClientPins, ClientSessionStore};
-use tlsim_tls_server::{ServerPins, ServerSessionCache};
+use tlsim_tls_client::{ClientConfig, ClientPins, ClientSessionStore};
+use tlsim_tls_server::{ServerConfig, ServerPins, ServerSessionCache};
 
-#[test]
-fn second_connection_resumes_the_session() {
+/// ECDSA configurations that keep sessions: the client's in the store
+/// returned, the server's in the cache.
+fn resumable() -> (
+    ClientConfig,
+    ServerConfig,
+    Arc<Mutex<ClientSessionStore>>,
+    Arc<Mutex<ServerSessionCache>>,
+) {
     let pki = pki(LeafKey::Ecdsa);
     let store = Arc::new(Mutex::new(ClientSessionStore::default()));
     let cache = Arc::new(Mutex::new(ServerSessionCache::default()));
@@ -16,6 +22,12 @@ fn second_connection_resumes_the_session() {
     client.session_store = Some(store.clone());
     let mut server = server_config(&pki);
     server.session_cache = Some(cache.clone());
+    (client, server, store, cache)
+}
+
+#[test]
+fn second_connection_resumes_the_session() {
+    let (client, server, store, cache) = resumable();
 
     let mut first = Pair::with_seed(client.clone(), server.clone(), 1);
     first.handshake();
@@ -56,13 +68,7 @@ fn second_connection_resumes_the_session() {
 
 #[test]
 fn forgotten_session_falls_back_to_a_full_handshake() {
-    let pki = pki(LeafKey::Ecdsa);
-    let store = Arc::new(Mutex::new(ClientSessionStore::default()));
-    let cache = Arc::new(Mutex::new(ServerSessionCache::default()));
-    let mut client = client_config(&pki);
-    client.session_store = Some(store.clone());
-    let mut server = server_config(&pki);
-    server.session_cache = Some(cache.clone());
+    let (client, server, store, cache) = resumable();
 
     let mut first = Pair::with_seed(client.clone(), server.clone(), 1);
     first.handshake();

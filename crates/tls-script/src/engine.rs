@@ -15,6 +15,7 @@ use tlsim_sim::{Duration, Instant, Kind, RngStream, Tracer};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{
     Batch, Core, EventContext, HelloParams, Randoms, SessionKeys, alert_name, handshake_name,
+    message_title,
 };
 use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
 use tlsim_tls::crypto::ffdhe::{DhSecret, FfdheGroup};
@@ -792,7 +793,7 @@ impl Script {
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Observation {
-        self.received.name(handshake_name(message.typ()));
+        self.received.name(message_title(&bytes));
         let mut problem = None;
         match &message {
             HandshakeMessage::ClientHello(hello) => self.exchange.learn_client_hello(hello),
@@ -1191,7 +1192,7 @@ impl Script {
         tracer: &mut dyn Tracer,
     ) -> Result<(ContentType, Vec<u8>, String), Unmet> {
         let handshake_message = |bytes: Vec<u8>| {
-            let name = handshake_name(HandshakeType::from(bytes[0]));
+            let name = message_title(&bytes);
             (ContentType::Handshake, bytes, name)
         };
         let built = match message {

@@ -8,7 +8,7 @@
 mod rfc8448;
 
 use rfc8448::resumed_0rtt::*;
-use rfc8448::{fragment, h, keys, suite};
+use rfc8448::{ApplicationTrace, check_application_secrets, fragment, h, keys, suite};
 
 use tlsim_tls::codec::Codec;
 use tlsim_tls::crypto::cipher::tls13::Tls13Encrypter;
@@ -207,21 +207,16 @@ fn psk_dhe_ke_handshake_finished_and_records_match_the_trace() {
     schedule.advance(None);
     assert_eq!(schedule.secret(), h(MASTER_SECRET));
     let server_finished_hash = hash.hash(&transcript);
-    let client_ap = schedule.derive(SecretKind::ClientApplicationTraffic, &server_finished_hash);
-    let server_ap = schedule.derive(SecretKind::ServerApplicationTraffic, &server_finished_hash);
-    assert_eq!(client_ap, h(CLIENT_AP_TRAFFIC));
-    assert_eq!(server_ap, h(SERVER_AP_TRAFFIC));
-    assert_eq!(
-        schedule.derive(SecretKind::ExporterMaster, &server_finished_hash),
-        h(EXPORTER_MASTER)
-    );
-    assert_eq!(
-        TrafficKeys::derive(hash, suite.bulk, &server_ap),
-        keys(SERVER_AP_KEY, SERVER_AP_IV)
-    );
-    assert_eq!(
-        TrafficKeys::derive(hash, suite.bulk, &client_ap),
-        keys(CLIENT_AP_KEY, CLIENT_AP_IV)
+    check_application_secrets(
+        &schedule,
+        &server_finished_hash,
+        &ApplicationTrace {
+            client_traffic: CLIENT_AP_TRAFFIC,
+            server_traffic: SERVER_AP_TRAFFIC,
+            exporter: EXPORTER_MASTER,
+            client_keys: [CLIENT_AP_KEY, CLIENT_AP_IV],
+            server_keys: [SERVER_AP_KEY, SERVER_AP_IV],
+        },
     );
 
     // EndOfEarlyData joins the transcript before the client's Finished.

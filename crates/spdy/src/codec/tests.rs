@@ -3,6 +3,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::error::CompressionError;
 use crate::frame::Setting;
+use crate::headers::tests::request_block;
 
 static RST_STREAM_BYTES: [u8; 16] = [
     0x80, 0x03, 0x00, 0x03, // control, version 3, type RST_STREAM
@@ -135,17 +136,6 @@ fn fixtures() -> Vec<(Frame, &'static [u8])> {
     ]
 }
 
-fn request_headers() -> HeaderBlock {
-    HeaderBlock::from_pairs([
-        (":method", "GET"),
-        (":path", "/"),
-        (":version", "HTTP/1.1"),
-        (":host", "www.google.com"),
-        (":scheme", "https"),
-    ])
-    .unwrap()
-}
-
 fn decode(bytes: &[u8]) -> Result<Frame, SpdyError> {
     let (frame, used) = decode_frame(bytes, &mut HeaderDecompressor::new())?;
     assert_eq!(used, bytes.len());
@@ -201,7 +191,7 @@ fn syn_stream_layout_and_round_trip() {
         associated_to: 0,
         priority: 2,
         slot: 0,
-        headers: request_headers(),
+        headers: request_block(),
     });
     let bytes = FrameWriter::new().encode(&frame).unwrap();
     assert_eq!(
@@ -245,7 +235,7 @@ fn header_frames_decode_blocks_compressed_by_c_zlib() {
     let Frame::SynStream(request) = reader.next_frame().unwrap().unwrap().frame else {
         panic!("expected SYN_STREAM");
     };
-    assert_eq!(request.headers, request_headers());
+    assert_eq!(request.headers, request_block());
     let Frame::SynReply(reply) = reader.next_frame().unwrap().unwrap().frame else {
         panic!("expected SYN_REPLY");
     };
@@ -441,7 +431,7 @@ fn dissects_syn_stream_like_wireshark() {
         associated_to: 0,
         priority: 0,
         slot: 0,
-        headers: request_headers(),
+        headers: request_block(),
     });
     let bytes = FrameWriter::new().encode(&frame).unwrap();
     let fields = frame.fields(&bytes, 5);

@@ -16,8 +16,8 @@
 use tlsim_sim::{Instant, Tracer};
 use tlsim_tls::codec::{Codec, hex};
 use tlsim_tls::conn::{Direction, Tls13Secrets, check_verify_data};
-use tlsim_tls::crypto::cipher::Side;
-use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
+use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter, Tls13Protection};
+use tlsim_tls::crypto::cipher::{CbcDirection, Side};
 use tlsim_tls::crypto::key_schedule::Tls13CipherSuite;
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::sign;
@@ -285,8 +285,8 @@ impl Script {
             secrets.server_handshake.clone(),
         );
         let (own, peer) = self.by_side(&client, &server);
-        let write = self.encrypter(suite, own, self.own_title(Phase::Handshake), now, tracer)?;
-        let read = self.decrypter(suite, peer, self.peer_title(Phase::Handshake), now, tracer)?;
+        let write = self.protection(suite, own, self.own_title(Phase::Handshake), now, tracer)?;
+        let read = self.protection(suite, peer, self.peer_title(Phase::Handshake), now, tracer)?;
         self.tls13 = Some(Tls13Keys {
             secrets,
             write,
@@ -310,40 +310,30 @@ impl Script {
     }
 
     fn peer_title(&self, phase: Phase) -> &'static str {
-        let peer = match self.side {
+        traffic_title(self.peer_side(), phase)
+    }
+
+    fn peer_side(&self) -> Side {
+        match self.side {
             Side::Client => Side::Server,
             Side::Server => Side::Client,
-        };
-        traffic_title(peer, phase)
+        }
     }
 
-    fn encrypter(
+    /// One direction's record protection under `secret` (RFC 8446 §7.3):
+    /// an encrypter or a decrypter, as the caller's type asks.
+    fn protection<D: CbcDirection>(
         &self,
         suite: &'static Tls13CipherSuite,
         secret: &[u8],
         title: &'static str,
         now: Instant,
         tracer: &mut dyn Tracer,
-    ) -> Result<Tls13Encrypter, Unmet> {
+    ) -> Result<Tls13Protection<D>, Unmet> {
         let keys = self
             .core
             .tls13_traffic_keys(now, tracer, suite, secret, title);
-        Tls13Encrypter::new(suite.bulk, &keys)
-            .map_err(|e| Unmet::new("traffic keys for the suite", e.to_string()))
-    }
-
-    fn decrypter(
-        &self,
-        suite: &'static Tls13CipherSuite,
-        secret: &[u8],
-        title: &'static str,
-        now: Instant,
-        tracer: &mut dyn Tracer,
-    ) -> Result<Tls13Decrypter, Unmet> {
-        let keys = self
-            .core
-            .tls13_traffic_keys(now, tracer, suite, secret, title);
-        Tls13Decrypter::new(suite.bulk, &keys)
+        Tls13Protection::new(suite.bulk, &keys)
             .map_err(|e| Unmet::new("traffic keys for the suite", e.to_string()))
     }
 
@@ -412,10 +402,10 @@ impl Script {
         match (message, self.side) {
             (Tls13Message::Finished(_), Side::Client) => {
                 self.application_secrets(now, tracer);
-                self.switch_read_to_application(now, tracer)
+                self.switch_to_application(Direction::Read, now, tracer)
             }
             (Tls13Message::Finished(_), Side::Server) => {
-                self.switch_read_to_application(now, tracer)
+                self.switch_to_application(Direction::Read, now, tracer)
             }
             (Tls13Message::KeyUpdate(_), _) => self.roll(Direction::Read, now, tracer),
             _ => Ok(()),
@@ -432,27 +422,45 @@ impl Script {
         }
     }
 
-    fn switch_read_to_application(
+    /// RFC 8446 §7.3: one direction to the application traffic keys, from
+    /// this end's secret for writing and the peer's for reading.
+    fn switch_to_application(
         &mut self,
+        direction: Direction,
         now: Instant,
         tracer: &mut dyn Tracer,
     ) -> Result<(), Unmet> {
-        let Some(keys) = &self.tls13 else {
+        let Some(mut keys) = self.tls13.take() else {
             return Ok(());
         };
-        let (_, peer) = self.by_side(
-            &keys.secrets.client_application,
-            &keys.secrets.server_application,
-        );
-        let read = self.decrypter(
-            keys.secrets.suite,
-            peer,
-            self.peer_title(Phase::Application),
-            now,
-            tracer,
-        )?;
-        if let Some(keys) = &mut self.tls13 {
-            keys.read = read;
+        let owner = match direction {
+            Direction::Write => self.side,
+            Direction::Read => self.peer_side(),
+        };
+        let secret = match owner {
+            Side::Client => keys.secrets.client_application.clone(),
+            Side::Server => keys.secrets.server_application.clone(),
+        };
+        let title = traffic_title(owner, Phase::Application);
+        let result = self.install(&mut keys, direction, &secret, title, now, tracer);
+        self.tls13 = Some(keys);
+        result
+    }
+
+    /// Puts the traffic keys of `secret` in place for `direction`.
+    fn install(
+        &self,
+        keys: &mut Tls13Keys,
+        direction: Direction,
+        secret: &[u8],
+        title: &'static str,
+        now: Instant,
+        tracer: &mut dyn Tracer,
+    ) -> Result<(), Unmet> {
+        let suite = keys.secrets.suite;
+        match direction {
+            Direction::Write => keys.write = self.protection(suite, secret, title, now, tracer)?,
+            Direction::Read => keys.read = self.protection(suite, secret, title, now, tracer)?,
         }
         Ok(())
     }
@@ -471,24 +479,7 @@ impl Script {
                 if self.side == Side::Server {
                     self.application_secrets(now, tracer);
                 }
-                let Some(keys) = &self.tls13 else {
-                    return Ok(());
-                };
-                let (own, _) = self.by_side(
-                    &keys.secrets.client_application,
-                    &keys.secrets.server_application,
-                );
-                let write = self.encrypter(
-                    keys.secrets.suite,
-                    own,
-                    self.own_title(Phase::Application),
-                    now,
-                    tracer,
-                )?;
-                if let Some(keys) = &mut self.tls13 {
-                    keys.write = write;
-                }
-                Ok(())
+                self.switch_to_application(Direction::Write, now, tracer)
             }
             Some(KeyChange::Update) => self.roll(Direction::Write, now, tracer),
         }
@@ -505,13 +496,9 @@ impl Script {
         let Some(mut keys) = self.tls13.take() else {
             return Ok(());
         };
-        let peer = match self.side {
-            Side::Client => Side::Server,
-            Side::Server => Side::Client,
-        };
         let (owner, generation) = match direction {
             Direction::Write => (self.side, &mut keys.write_generation),
-            Direction::Read => (peer, &mut keys.read_generation),
+            Direction::Read => (self.peer_side(), &mut keys.read_generation),
         };
         let next = self.core.tls13_next_application_secret(
             now,
@@ -522,14 +509,7 @@ impl Script {
         );
         *generation += 1;
         let title = traffic_title(owner, Phase::Updated);
-        let result = match direction {
-            Direction::Write => self
-                .encrypter(keys.secrets.suite, &next, title, now, tracer)
-                .map(|write| keys.write = write),
-            Direction::Read => self
-                .decrypter(keys.secrets.suite, &next, title, now, tracer)
-                .map(|read| keys.read = read),
-        };
+        let result = self.install(&mut keys, direction, &next, title, now, tracer);
         self.tls13 = Some(keys);
         result
     }

@@ -15,7 +15,10 @@ use crate::crypto::prf::MASTER_SECRET_LEN;
 use crate::crypto::suites::{AES_BLOCK_LEN, KeyExchange, suite_params};
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
-use crate::msgs::dissect::{Opened, dissect_protected_record, dissect_record_with_key_exchange};
+use crate::msgs::dissect::{
+    HELLO_RETRY_REQUEST, Opened, dissect_protected_record, dissect_record_with_key_exchange,
+    is_hello_retry_request,
+};
 use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
@@ -117,6 +120,17 @@ pub fn handshake_name(typ: HandshakeType) -> String {
     match typ.name() {
         Some(name) => name.to_owned(),
         None => format!("Handshake Type {}", typ.get()),
+    }
+}
+
+/// A handshake message's name in titles, from its bytes (header included):
+/// a HelloRetryRequest is named apart from the Server Hello it is on the
+/// wire, as Wireshark does.
+pub fn message_title(message: &[u8]) -> String {
+    match message.first() {
+        _ if is_hello_retry_request(message) => HELLO_RETRY_REQUEST.to_owned(),
+        Some(&typ) => handshake_name(HandshakeType::from(typ)),
+        None => "Handshake".to_owned(),
     }
 }
 
@@ -675,7 +689,8 @@ impl Core {
         message.encode(&mut self.handshake_buf);
         self.message_ends.push(self.handshake_buf.len());
         self.transcript.add(&self.handshake_buf[start..]);
-        self.flight.name(handshake_name(message.typ()));
+        self.flight
+            .name(message_title(&self.handshake_buf[start..]));
     }
 
     /// Like [`queue_handshake`](Self::queue_handshake) for a message whose
@@ -691,7 +706,8 @@ impl Core {
         crate::msgs::HANDSHAKE_BODY.encode_with(&mut self.handshake_buf, encode_body);
         self.message_ends.push(self.handshake_buf.len());
         self.transcript.add(&self.handshake_buf[start..]);
-        self.flight.name(handshake_name(typ));
+        self.flight
+            .name(message_title(&self.handshake_buf[start..]));
     }
 
     /// Queues ChangeCipherSpec and switches the write side to the pending
@@ -1110,7 +1126,7 @@ impl Core {
                 self.joiner.push(&plaintext)?;
                 while let Some(message) = self.joiner.pop() {
                     let message = message?;
-                    batch.name(handshake_name(message.typ));
+                    batch.name(message_title(&message.bytes));
                     // RFC 5246 §7.4.1.1: a HelloRequest "will be ignored by
                     // the client if the client is currently negotiating a
                     // session"; it never enters the transcript.

@@ -47,7 +47,7 @@ use std::borrow::Cow;
 use tlsim_sim::{Event, Instant, Kind, Layer, Tracer};
 
 pub use self::connection::Connection;
-pub use self::core::{Batch, Core, Input, State, Transcript, handshake_name};
+pub use self::core::{Batch, Core, Input, State, Transcript, handshake_name, message_title};
 pub use self::keys::{HelloParams, Randoms, SessionKeys};
 pub use self::machine::{CLOSED, Declaration, FAILED, StateName, Transition, Transitions, Trigger};
 pub use self::names::alert_name;

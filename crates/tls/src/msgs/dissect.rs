@@ -19,9 +19,13 @@ use super::extensions::{
     PROTOCOL_NAME, PROTOCOL_NAME_LIST, RENEGOTIATED_CONNECTION, SERVER_NAME_LIST,
     SUPPORTED_SIGNATURE_ALGORITHMS,
 };
+use super::handshake::HANDSHAKE_HEADER_LEN;
 use super::handshake::{ASN1_CERT, CERTIFICATE_LIST, HANDSHAKE_BODY, TICKET};
-use super::hello::{CIPHER_SUITES, COMPRESSION_METHODS, SESSION_ID};
+use super::hello::{CIPHER_SUITES, COMPRESSION_METHODS, ClientHello, SESSION_ID, ServerHello};
 use super::kx::{DH_VALUE, EC_POINT, ENCRYPTED_PRE_MASTER_SECRET, SIGNATURE};
+use super::tls13::{
+    ClientSupportedVersions, HELLO_RETRY_REQUEST_RANDOM, ServerSupportedVersion, Tls13Extension,
+};
 use crate::codec::{Codec, Reader, VecBounds, hex};
 use crate::crypto::suites::KeyExchange;
 use crate::enums::{
@@ -256,7 +260,7 @@ pub fn dissect_protected_record(
     let mut d = Dissector::new(0);
     let mut r = Reader::new(bytes);
     // The header and an opaque fragment, whose last field is replaced below.
-    record(&mut d, &mut r, None, true);
+    record(&mut d, &mut r, version_hint, true);
     let body = HEADER_LEN;
     let (Some(last), true) = (d.fields.last(), bytes.len() >= body) else {
         return d.into_fields();
@@ -460,13 +464,11 @@ fn record(
         return false;
     };
     let end = start + (HEADER_LEN + usize::from(length)).min(available);
+    let record = r.clone().take(end - start, "record").unwrap_or_default();
+    let fragment = record.get(HEADER_LEN..).unwrap_or_default();
     let summary = match (typ, encrypted) {
         (ContentType::Handshake, false) => {
-            let fragment = r.clone().take(end - start, "record").unwrap_or_default();
-            format!(
-                "Handshake Protocol: {}",
-                handshake_summary(fragment.get(HEADER_LEN..).unwrap_or_default())
-            )
+            format!("Handshake Protocol: {}", handshake_summary(fragment))
         }
         (ContentType::Handshake, true) => "Encrypted Handshake Message".to_owned(),
         (ContentType::Alert, true) => "Encrypted Alert".to_owned(),
@@ -475,8 +477,9 @@ fn record(
         (ContentType::Alert, false) => "Alert Protocol".to_owned(),
         (other, _) => other.to_string(),
     };
+    let label = label_version(version, version_hint, typ, fragment);
     d.push(
-        format!("{} Record Layer", version.record_label()),
+        format!("{} Record Layer", label.record_label()),
         summary,
         start,
         end,
@@ -503,15 +506,94 @@ fn record(
     })
 }
 
+/// The version a record is labelled with ("TLSv1.3 Record Layer"), as
+/// Wireshark's two-pass dissection names it. RFC 8446 §5.1: a TLS 1.3
+/// record keeps a legacy version (0x0303, or 0x0301 in a first Client
+/// Hello), so its label follows the negotiated version or, before that is
+/// known, the hello in it that offers or selects TLS 1.3 (§4.2.1). Records
+/// of earlier versions are labelled with their own version.
+fn label_version(
+    record_version: ProtocolVersion,
+    version_hint: Option<ProtocolVersion>,
+    typ: ContentType,
+    fragment: &[u8],
+) -> ProtocolVersion {
+    match version_hint {
+        Some(ProtocolVersion::Tls13) => ProtocolVersion::Tls13,
+        None if typ == ContentType::Handshake && hello_speaks_tls13(fragment) => {
+            ProtocolVersion::Tls13
+        }
+        _ => record_version,
+    }
+}
+
+/// Whether `fragment` opens with a Client Hello that offers TLS 1.3 in
+/// supported_versions, or a Server Hello (or HelloRetryRequest) that
+/// selects it there (RFC 8446 §4.2.1).
+fn hello_speaks_tls13(fragment: &[u8]) -> bool {
+    let tls13 = ProtocolVersion::Tls13;
+    let speaks = || {
+        let mut r = Reader::new(fragment);
+        let typ = HandshakeType::read(&mut r).ok()?;
+        let len = r.u24("handshake length").ok()?;
+        let body = r.take(len as usize, "handshake body").ok()?;
+        match typ {
+            HandshakeType::ClientHello => {
+                let hello = ClientHello::from_bytes(body).ok()?;
+                let offered = ClientSupportedVersions::find_in_client_hello(&hello)?.ok()?;
+                Some(offered.0.contains(&tls13))
+            }
+            HandshakeType::ServerHello => {
+                let hello = ServerHello::from_bytes(body).ok()?;
+                Some(
+                    ServerSupportedVersion::find_in_server_hello(&hello)?
+                        .ok()?
+                        .0
+                        == tls13,
+                )
+            }
+            _ => None,
+        }
+    };
+    speaks().unwrap_or(false)
+}
+
+/// Wireshark's name for a HelloRetryRequest, which on the wire is a Server
+/// Hello (RFC 8446 §4.1.4).
+pub const HELLO_RETRY_REQUEST: &str = "Hello Retry Request";
+
+/// Whether the handshake `message` (header included) is a HelloRetryRequest:
+/// a Server Hello whose random is the special value of RFC 8446 §4.1.3.
+pub fn is_hello_retry_request(message: &[u8]) -> bool {
+    // The header, then legacy_version, then the random.
+    const RANDOM_AT: usize = HANDSHAKE_HEADER_LEN + 2;
+    message.first() == Some(&HandshakeType::ServerHello.get())
+        && message.get(RANDOM_AT..RANDOM_AT + 32) == Some(&HELLO_RETRY_REQUEST_RANDOM.0[..])
+}
+
+/// The name Wireshark gives the handshake `message` (header included):
+/// "Hello Retry Request", else its type's name.
+fn message_name(message: &[u8]) -> &'static str {
+    if is_hello_retry_request(message) {
+        return HELLO_RETRY_REQUEST;
+    }
+    let typ = message.first().map(|&t| HandshakeType::from(t));
+    typ.and_then(HandshakeType::name).unwrap_or("Unknown")
+}
+
 /// "Client Hello", or "Multiple Handshake Messages" as Wireshark says.
 fn handshake_summary(fragment: &[u8]) -> String {
     let mut r = Reader::new(fragment);
     let mut names = Vec::new();
-    while let Ok(typ) = HandshakeType::read(&mut r) {
-        names.push(typ.name().unwrap_or("Unknown"));
+    loop {
+        let start = r.position();
+        if HandshakeType::read(&mut r).is_err() {
+            break;
+        }
         let skipped = r
             .u24("length")
             .and_then(|len| r.take(len as usize, "body").map(|_| ()));
+        names.push(message_name(&fragment[start..]));
         if skipped.is_err() {
             break;
         }
@@ -585,9 +667,10 @@ fn handshake_message(
         peek.u24("handshake length")? as usize
     };
     let end = start + (4 + body_len).min(r.remaining());
+    let message = r.clone().take(end - start, "handshake message");
     d.push(
         "Handshake Protocol",
-        typ.name().unwrap_or("Unknown"),
+        message_name(message.unwrap_or_default()),
         start,
         end,
     );
@@ -1201,7 +1284,7 @@ mod tests {
     use super::*;
     use crate::msgs::{
         Alert, Certificate, CertificateRequest, DigitallySigned, EcdheServerKeyExchange,
-        HandshakeMessage, ServerEcdhParams, strategies,
+        HandshakeMessage, Random, ServerEcdhParams, strategies,
     };
     use crate::record::{Record, fragment};
 
@@ -1464,6 +1547,69 @@ mod tests {
         assert_eq!(inner_type.span, Some([21, 22]));
         assert_eq!(span_of(&fields, "Padding"), Some([22, 25]));
         assert_eq!(span_of(&fields, "Authentication Tag"), Some([25, 41]));
+    }
+
+    /// A Server Hello record (legacy version 0x0303) with `random`,
+    /// selecting `selected` in supported_versions.
+    fn server_hello_record(random: Random, selected: ProtocolVersion) -> Vec<u8> {
+        use crate::msgs::tls13::Tls13Extension;
+        let hello = ServerHello {
+            server_version: ProtocolVersion::Tls12,
+            random,
+            session_id: crate::msgs::SessionId::empty(),
+            cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            compression_method: CompressionMethod::Null,
+            extensions: vec![ServerSupportedVersion(selected).to_server_extension()],
+        };
+        handshake_record(
+            ProtocolVersion::Tls12,
+            &HandshakeMessage::ServerHello(hello),
+        )
+    }
+
+    #[test]
+    fn a_tls13_record_is_labelled_by_the_version_its_hello_selects() {
+        let record = server_hello_record(Random([5; 32]), ProtocolVersion::Tls13);
+        let fields = dissect_record(&record, None);
+        assert_eq!(fields[0].name, "TLSv1.3 Record Layer");
+        assert_eq!(fields[0].value, "Handshake Protocol: Server Hello");
+        // The legacy version stays in the Version field.
+        assert_eq!(value(&fields, "Version"), Some("TLS 1.2 (0x0303)"));
+        let tls12 = server_hello_record(Random([5; 32]), ProtocolVersion::Tls12);
+        assert_eq!(dissect_record(&tls12, None)[0].name, "TLSv1.2 Record Layer");
+    }
+
+    #[test]
+    fn a_record_after_tls13_is_negotiated_is_labelled_tls13() {
+        let record = Record {
+            typ: ContentType::ChangeCipherSpec,
+            version: ProtocolVersion::Tls12,
+            fragment: vec![1],
+        }
+        .to_bytes();
+        let labels = |hint| dissect_record(&record, hint)[0].name.clone();
+        assert_eq!(labels(Some(ProtocolVersion::Tls13)), "TLSv1.3 Record Layer");
+        assert_eq!(labels(Some(ProtocolVersion::Tls12)), "TLSv1.2 Record Layer");
+        assert_eq!(labels(None), "TLSv1.2 Record Layer");
+    }
+
+    #[test]
+    fn a_hello_retry_request_is_named_as_wireshark_names_it() {
+        let record = server_hello_record(HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion::Tls13);
+        let fields = dissect_record(&record, None);
+        assert_eq!(fields[0].value, "Handshake Protocol: Hello Retry Request");
+        assert_eq!(
+            value(&fields, "Handshake Protocol"),
+            Some("Hello Retry Request")
+        );
+        assert_eq!(value(&fields, "Handshake Type"), Some("Server Hello (2)"));
+        assert!(is_hello_retry_request(&record[HEADER_LEN..]));
+        let hello = server_hello_record(Random([5; 32]), ProtocolVersion::Tls13);
+        assert!(!is_hello_retry_request(&hello[HEADER_LEN..]));
+        // Cut short before the end of the random, it is no HelloRetryRequest.
+        assert!(!is_hello_retry_request(
+            &record[HEADER_LEN..HEADER_LEN + 37]
+        ));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use tlsim_sim::{Event, Field};
 
+use super::dissect;
 use crate::enums::{AlertDescription, ContentType, HandshakeType};
 
 /// What a handshake message of type `typ` is for.
@@ -75,6 +76,10 @@ pub fn handshake(typ: HandshakeType) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// What a HelloRetryRequest is for: on the wire a Server Hello, told apart
+/// by its random.
+pub const HELLO_RETRY_REQUEST: &str = "Hello Retry Request (RFC 8446 §4.1.4): a Server Hello whose random is the fixed value SHA-256(\"HelloRetryRequest\") (§4.1.3). The server accepts the offer, with cipher suite {Cipher Suite}, but lacks something it needs, usually a key share in a group it accepts, which its key_share extension names; the client answers with a second Client Hello, and the transcript keeps the first one only as its hash (§4.4.1).";
 
 /// What a record of content type `typ` carries, for all but handshake
 /// records (whose messages explain themselves) and alerts (see [`alert`]).
@@ -246,6 +251,7 @@ fn code_of(value: &str) -> Option<u16> {
 /// in the fields its values start.
 enum Part {
     Handshake(HandshakeType),
+    HelloRetryRequest,
     Content(ContentType),
     Alert(AlertDescription),
 }
@@ -264,6 +270,7 @@ pub fn records(event: &Event) -> Option<String> {
     for (at, part) in parts {
         let (key, template) = match part {
             Part::Handshake(t) => (format!("h{}", t.get()), handshake(t)?),
+            Part::HelloRetryRequest => ("hrr".to_owned(), HELLO_RETRY_REQUEST),
             Part::Content(t) => (format!("c{}", t.get()), content(t)?),
             Part::Alert(a) => (format!("a{}", a.get()), alert(a)?),
         };
@@ -288,7 +295,12 @@ fn parts(fields: &[Field]) -> Vec<(usize, Part)> {
         let code = || code_of(&field.value);
         match &*field.name {
             "Handshake Type" => {
-                if let Some(n) = code().and_then(|n| u8::try_from(n).ok()) {
+                // The message's own field, just before its type, names a
+                // HelloRetryRequest.
+                let message = at.checked_sub(1).map(|m| &fields[m]);
+                if message.is_some_and(|m| m.value == dissect::HELLO_RETRY_REQUEST) {
+                    parts.push((at, Part::HelloRetryRequest));
+                } else if let Some(n) = code().and_then(|n| u8::try_from(n).ok()) {
                     parts.push((at, Part::Handshake(HandshakeType::from(n))));
                 }
             }
@@ -387,6 +399,32 @@ mod tests {
             lines[2].starts_with("Alert decode_error (RFC 5246 §7.2.2), Fatal (2)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_hello_retry_request_is_explained_as_one_not_as_a_server_hello() {
+        let mut event = Event::new(Instant::ZERO, "s", Kind::Send, Layer::Tls, "TLS x");
+        for (name, value, depth) in [
+            ("Handshake Protocol", dissect::HELLO_RETRY_REQUEST, 1),
+            ("Handshake Type", "Server Hello (2)", 2),
+            ("Cipher Suite", "TLS_AES_128_GCM_SHA256 (0x1301)", 2),
+            ("Handshake Protocol", "Server Hello", 1),
+            ("Handshake Type", "Server Hello (2)", 2),
+        ] {
+            event.push_field(name, value, depth, None);
+        }
+        let text = records(&event).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].starts_with("Hello Retry Request (RFC 8446 §4.1.4)"),
+            "{text}"
+        );
+        assert!(
+            lines[0].contains("TLS_AES_128_GCM_SHA256 (0x1301)"),
+            "{text}"
+        );
+        assert!(lines[1].starts_with("Server Hello"), "{text}");
     }
 
     #[test]

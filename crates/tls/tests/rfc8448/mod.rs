@@ -8,7 +8,7 @@ pub(crate) mod resumed_0rtt;
 #[allow(dead_code, reason = "each test uses the trace of its section")]
 pub(crate) mod simple_1rtt;
 
-use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, TrafficKeys};
+use tlsim_tls::crypto::key_schedule::{KeySchedule, SecretKind, Tls13CipherSuite, TrafficKeys};
 use tlsim_tls::enums::CipherSuite;
 
 /// Hex with spaces and newlines, as the RFC prints it.
@@ -39,4 +39,40 @@ pub(crate) fn keys(key: &str, iv: &str) -> TrafficKeys {
 /// TLS_AES_128_GCM_SHA256, the suite of every RFC 8448 trace.
 pub(crate) fn suite() -> &'static Tls13CipherSuite {
     Tls13CipherSuite::find(CipherSuite::TLS_AES_128_GCM_SHA256).unwrap()
+}
+
+/// A trace's application traffic secrets and exporter master secret
+/// (RFC 8446 §7.1), and the traffic key and IV of each direction (§7.3).
+pub(crate) struct ApplicationTrace {
+    pub(crate) client_traffic: &'static str,
+    pub(crate) server_traffic: &'static str,
+    pub(crate) exporter: &'static str,
+    pub(crate) client_keys: [&'static str; 2],
+    pub(crate) server_keys: [&'static str; 2],
+}
+
+/// Derives the application secrets over the transcript hash through the
+/// server's Finished and checks them, and each direction's traffic keys,
+/// against `trace`; returns the client's and the server's traffic secret.
+pub(crate) fn check_application_secrets(
+    schedule: &KeySchedule,
+    server_finished_hash: &[u8],
+    trace: &ApplicationTrace,
+) -> (Vec<u8>, Vec<u8>) {
+    let suite = suite();
+    let client = schedule.derive(SecretKind::ClientApplicationTraffic, server_finished_hash);
+    let server = schedule.derive(SecretKind::ServerApplicationTraffic, server_finished_hash);
+    assert_eq!(client, h(trace.client_traffic));
+    assert_eq!(server, h(trace.server_traffic));
+    assert_eq!(
+        schedule.derive(SecretKind::ExporterMaster, server_finished_hash),
+        h(trace.exporter)
+    );
+    for (secret, [key, iv]) in [(&server, trace.server_keys), (&client, trace.client_keys)] {
+        assert_eq!(
+            TrafficKeys::derive(suite.hash, suite.bulk, secret),
+            keys(key, iv)
+        );
+    }
+    (client, server)
 }

@@ -20,6 +20,16 @@ fn verify(
     )
 }
 
+/// [`verify`] of `chain` for `name` now, with `pki`'s root as the only
+/// trust anchor.
+fn verify_at_root(
+    pki: &TestPki,
+    chain: &[Certificate],
+    name: &str,
+) -> Result<ChainReport, CertError> {
+    verify(chain, std::slice::from_ref(&pki.root), name, NOW)
+}
+
 #[test]
 fn accepts_the_generated_chain() {
     let pki = TestPki::new();
@@ -81,12 +91,7 @@ fn rejects_expired_intermediate() {
     .unwrap();
     let chain = [pki.leaf.clone(), Certificate::parse(&der).unwrap()];
     assert_eq!(
-        verify(
-            &chain,
-            std::slice::from_ref(&pki.root),
-            "www.google.com",
-            NOW
-        ),
+        verify_at_root(&pki, &chain, "www.google.com"),
         Err(CertError::Expired)
     );
 }
@@ -118,11 +123,10 @@ fn rejects_unknown_issuer() {
     );
     // The intermediate missing from the chain.
     assert_eq!(
-        verify(
+        verify_at_root(
+            &pki,
             &[pki.leaf.clone(), other.root.clone()],
-            std::slice::from_ref(&pki.root),
-            "www.google.com",
-            NOW
+            "www.google.com"
         ),
         Err(CertError::UnknownIssuer)
     );
@@ -140,12 +144,7 @@ fn rejects_wrong_issuer_key() {
         .unwrap();
     let chain = [Certificate::parse(&der).unwrap(), pki.intermediate.clone()];
     assert_eq!(
-        verify(
-            &chain,
-            std::slice::from_ref(&pki.root),
-            "www.google.com",
-            NOW
-        ),
+        verify_at_root(&pki, &chain, "www.google.com"),
         Err(CertError::BadSignature)
     );
 }
@@ -169,12 +168,7 @@ fn rejects_non_ca_issuer() {
     let mut chain = vec![Certificate::parse(&der).unwrap()];
     chain.extend(pki.chain());
     assert_eq!(
-        verify(
-            &chain,
-            std::slice::from_ref(&pki.root),
-            "evil.google.com",
-            NOW
-        ),
+        verify_at_root(&pki, &chain, "evil.google.com"),
         Err(CertError::NotCa)
     );
 }
@@ -205,12 +199,7 @@ fn rejects_path_longer_than_path_len() {
         pki.intermediate.clone(),
     ];
     assert_eq!(
-        verify(
-            &chain,
-            std::slice::from_ref(&pki.root),
-            "www.google.com",
-            NOW
-        ),
+        verify_at_root(&pki, &chain, "www.google.com"),
         Err(CertError::PathLenExceeded)
     );
 }
