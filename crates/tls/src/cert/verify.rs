@@ -163,10 +163,9 @@ impl VerificationCache {
 /// One verified link of a chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainLink {
-    /// The certificate's subject, Wireshark style.
-    pub subject: String,
-    /// Its issuer, Wireshark style.
-    pub issuer: String,
+    /// The index in the chain of the certificate whose signature was
+    /// checked (its names are read from there only for the log).
+    pub certificate: usize,
     /// Whether the issuer is a trust anchor rather than a chain member.
     pub issuer_is_anchor: bool,
     /// Whether the signature check came from the cache.
@@ -286,8 +285,7 @@ pub fn verify_chain(
         }
         let cached = cache.verify(current, &issuer.public_key, &issuer.spki_der)?;
         links.push(ChainLink {
-            subject: current.subject.to_wireshark_string(),
-            issuer: current.issuer.to_wireshark_string(),
+            certificate: index,
             issuer_is_anchor: is_anchor,
             cached,
         });

@@ -120,12 +120,13 @@ pub fn verify_certificate_chain(
         match &result {
             Ok(report) => {
                 for link in &report.links {
+                    let cert = &chain[link.certificate];
                     e = e.field(
                         "Signature",
                         format!(
                             "{} signed by {}: valid{}",
-                            link.subject,
-                            link.issuer,
+                            cert.subject.to_wireshark_string(),
+                            cert.issuer.to_wireshark_string(),
                             if link.cached { " (from cache)" } else { "" }
                         ),
                     );

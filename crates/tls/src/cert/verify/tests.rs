@@ -28,8 +28,9 @@ fn accepts_the_generated_chain() {
     assert_eq!(report.links.len(), 2);
     assert!(report.links[1].issuer_is_anchor);
     assert!(!report.from_cache);
+    assert_eq!(report.links[1].certificate, 1);
     assert_eq!(
-        report.links[1].issuer,
+        pki.chain()[1].issuer.to_wireshark_string(),
         "id-at-commonName=GeoTrust Global CA,id-at-organizationName=GeoTrust Inc.,id-at-countryName=US"
     );
     // Without the root in the chain too.
