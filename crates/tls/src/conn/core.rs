@@ -1,5 +1,6 @@
 //! The record layer of one connection, driven by a handshake [`State`].
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use tlsim_sim::{Event, Field, Instant, Kind, RngStream, Tracer};
@@ -114,9 +115,24 @@ pub trait State {
 
 /// A handshake message's name in titles ("Server Hello").
 pub fn handshake_name(typ: HandshakeType) -> String {
+    handshake_label(typ).into_owned()
+}
+
+/// Appends `from` to `to`, leaving `from` empty; into an empty `to` the
+/// bytes move without a copy.
+fn move_bytes(from: &mut Vec<u8>, to: &mut Vec<u8>) {
+    if to.is_empty() {
+        std::mem::swap(from, to);
+    } else {
+        to.append(from);
+    }
+}
+
+/// [`handshake_name`], borrowed for the types that have a name.
+fn handshake_label(typ: HandshakeType) -> Cow<'static, str> {
     match typ.name() {
-        Some(name) => name.to_owned(),
-        None => format!("Handshake Type {}", typ.get()),
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(format!("Handshake Type {}", typ.get())),
     }
 }
 
@@ -191,7 +207,7 @@ impl Tracer for Deferred {
 /// their names for the title, their bytes and their dissection.
 #[derive(Default)]
 pub struct Batch {
-    names: Vec<String>,
+    names: Vec<Cow<'static, str>>,
     wire: Vec<u8>,
     fields: Vec<Field>,
 }
@@ -203,7 +219,8 @@ impl Batch {
     }
 
     /// Adds a message's name to the title.
-    pub fn name(&mut self, name: String) {
+    pub fn name(&mut self, name: impl Into<Cow<'static, str>>) {
+        let name = name.into();
         // Consecutive application data records read as one.
         if name == "Application Data" && self.names.last().is_some_and(|n| *n == name) {
             return;
@@ -230,11 +247,26 @@ impl Batch {
         key_exchange: Option<KeyExchange>,
         tracing: bool,
     ) {
-        let offset = self.wire.len() as u32;
+        let offset = self.wire.len();
         self.wire.extend_from_slice(record);
+        self.dissect_from(offset, opened, version, key_exchange, tracing);
+    }
+
+    /// With `tracing`, dissects the record written at `offset` of the
+    /// batch's bytes, as [`add_record`](Self::add_record) does.
+    fn dissect_from(
+        &mut self,
+        offset: usize,
+        opened: Option<Opened<'_>>,
+        version: Option<ProtocolVersion>,
+        key_exchange: Option<KeyExchange>,
+        tracing: bool,
+    ) {
         if !tracing {
             return;
         }
+        let record = &self.wire[offset..];
+        let offset = offset as u32;
         let fields = match opened {
             None => dissect_record_with_key_exchange(record, version, key_exchange),
             Some(opened) => {
@@ -541,7 +573,7 @@ impl Core {
             for chunk in now_part.chunks(MAX_PLAINTEXT_LEN) {
                 self.write_record(ContentType::ApplicationData, chunk, tracing);
             }
-            self.flight.name("Application Data".to_owned());
+            self.flight.name("Application Data");
             self.early_written.extend_from_slice(now_part);
             self.early_writes = Some(left - now_part.len());
         }
@@ -646,7 +678,7 @@ impl Core {
     /// many.
     pub fn write_tls(&mut self, out: &mut Vec<u8>) -> usize {
         let n = self.outgoing.len();
-        out.append(&mut self.outgoing);
+        move_bytes(&mut self.outgoing, out);
         n
     }
 
@@ -675,7 +707,7 @@ impl Core {
         message.encode(&mut self.handshake_buf);
         self.message_ends.push(self.handshake_buf.len());
         self.transcript.add(&self.handshake_buf[start..]);
-        self.flight.name(handshake_name(message.typ()));
+        self.flight.name(handshake_label(message.typ()));
     }
 
     /// Like [`queue_handshake`](Self::queue_handshake) for a message whose
@@ -691,7 +723,7 @@ impl Core {
         crate::msgs::HANDSHAKE_BODY.encode_with(&mut self.handshake_buf, encode_body);
         self.message_ends.push(self.handshake_buf.len());
         self.transcript.add(&self.handshake_buf[start..]);
-        self.flight.name(handshake_name(typ));
+        self.flight.name(handshake_label(typ));
     }
 
     /// Queues ChangeCipherSpec and switches the write side to the pending
@@ -702,7 +734,7 @@ impl Core {
     pub fn queue_change_cipher_spec(&mut self, tracing: bool) -> Result<(), Error> {
         self.seal_handshake(tracing);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
-        self.flight.name("Change Cipher Spec".to_owned());
+        self.flight.name("Change Cipher Spec");
         self.encrypter = Some(self.pending_encrypter.take().ok_or(Error::Crypto(
             crate::error::CryptoError::Internal("no pending keys at ChangeCipherSpec"),
         ))?);
@@ -723,7 +755,7 @@ impl Core {
         let version = std::mem::replace(&mut self.write_version, LEGACY_RECORD_VERSION);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
         self.write_version = version;
-        self.flight.name("Change Cipher Spec".to_owned());
+        self.flight.name("Change Cipher Spec");
     }
 
     /// Writes the current flight: one send event, then the bytes are
@@ -733,10 +765,12 @@ impl Core {
         if self.flight.is_empty() {
             return;
         }
-        let flight = std::mem::take(&mut self.flight);
-        self.outgoing.extend_from_slice(&flight.wire);
+        let mut flight = std::mem::take(&mut self.flight);
         if tracer.enabled() {
+            self.outgoing.extend_from_slice(&flight.wire);
             tracer.record(flight.into_event(&self.ctx, now, Kind::Send));
+        } else {
+            move_bytes(&mut flight.wire, &mut self.outgoing);
         }
     }
 
@@ -761,7 +795,9 @@ impl Core {
     /// Protects (if keys are active) and frames one record of at most 2^14
     /// bytes into the current flight.
     fn write_record(&mut self, typ: ContentType, plaintext: &[u8], tracing: bool) {
-        let mut record = Vec::with_capacity(HEADER_LEN + plaintext.len() + 64);
+        let start = self.flight.wire.len();
+        let record = &mut self.flight.wire;
+        record.reserve(HEADER_LEN + plaintext.len() + 64);
         RecordHeader {
             // RFC 8446 §5.2: a protected record's real type is inside it.
             typ: match self.tls13_encrypter {
@@ -776,7 +812,7 @@ impl Core {
             },
             length: 0,
         }
-        .encode(&mut record);
+        .encode(record);
         let version = self.write_version.get();
         let protected = match &mut self.encrypter {
             _ if self.tls13_encrypter.is_some() => {
@@ -792,13 +828,9 @@ impl Core {
                         plaintext,
                         &iv,
                     )),
-                    None => encrypter.encrypt_into(
-                        typ.get(),
-                        version,
-                        plaintext,
-                        &mut self.rng,
-                        &mut record,
-                    ),
+                    None => {
+                        encrypter.encrypt_into(typ.get(), version, plaintext, &mut self.rng, record)
+                    }
                 }
                 true
             }
@@ -807,8 +839,8 @@ impl Core {
                 false
             }
         };
-        let len = (record.len() - HEADER_LEN) as u16;
-        record[3..5].copy_from_slice(&len.to_be_bytes());
+        let len = (record.len() - start - HEADER_LEN) as u16;
+        record[start + 3..start + 5].copy_from_slice(&len.to_be_bytes());
         let hint = self.version;
         let trace = match (&self.tls13_encrypter, &self.encrypter) {
             (Some(encrypter), _) => Some(encrypter.last_record()),
@@ -822,7 +854,7 @@ impl Core {
         });
         let key_exchange = self.key_exchange();
         self.flight
-            .add_record(&record, opened, hint, key_exchange, tracing);
+            .dissect_from(start, opened, hint, key_exchange, tracing);
     }
 
     /// Completes the handshake: flushes the flight, reports
@@ -888,7 +920,7 @@ impl Core {
         for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
             self.write_record(ContentType::ApplicationData, chunk, tracer.enabled());
         }
-        self.flight.name("Application Data".to_owned());
+        self.flight.name("Application Data");
         self.flush(now, tracer);
     }
 
@@ -1110,7 +1142,7 @@ impl Core {
                 self.joiner.push(&plaintext)?;
                 while let Some(message) = self.joiner.pop() {
                     let message = message?;
-                    batch.name(handshake_name(message.typ));
+                    batch.name(handshake_label(message.typ));
                     // RFC 5246 §7.4.1.1: a HelloRequest "will be ignored by
                     // the client if the client is currently negotiating a
                     // session"; it never enters the transcript.
@@ -1126,7 +1158,7 @@ impl Core {
                 Ok(())
             }
             ContentType::ChangeCipherSpec => {
-                batch.name("Change Cipher Spec".to_owned());
+                batch.name("Change Cipher Spec");
                 // RFC 5246 §6.2.1: "Implementations MUST NOT send
                 // zero-length fragments of ... ChangeCipherSpec".
                 if plaintext.is_empty() {
@@ -1173,7 +1205,7 @@ impl Core {
                 result
             }
             ContentType::ApplicationData => {
-                batch.name("Application Data".to_owned());
+                batch.name("Application Data");
                 if let (false, EarlyData::Accepted(left)) =
                     (self.handshake_complete, self.early_data)
                 {
