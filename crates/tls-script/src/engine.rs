@@ -1192,7 +1192,7 @@ impl Script {
         tracer: &mut dyn Tracer,
     ) -> Result<(ContentType, Vec<u8>, String), Unmet> {
         let handshake_message = |bytes: Vec<u8>| {
-            let name = message_title(&bytes);
+            let name = message_title(&bytes).into_owned();
             (ContentType::Handshake, bytes, name)
         };
         let built = match message {

@@ -178,6 +178,10 @@ pub fn fragment_with_limit(
 #[derive(Clone, Debug, Default)]
 pub struct Deframer {
     buf: Vec<u8>,
+    /// Where the next record starts in `buf`: the bytes before it are
+    /// taken, and go at the next `push`, so that popping a run of records
+    /// moves the rest once rather than after each.
+    start: usize,
     error: Option<Error>,
 }
 
@@ -190,6 +194,8 @@ impl Deframer {
     /// Appends received bytes. Ignored once the deframer is poisoned.
     pub fn push(&mut self, bytes: &[u8]) {
         if self.error.is_none() {
+            self.buf.drain(..self.start);
+            self.start = 0;
             self.buf.extend_from_slice(bytes);
         }
     }
@@ -204,24 +210,30 @@ impl Deframer {
         if let Some(error) = &self.error {
             return Some(Err(error.clone()));
         }
-        if self.buf.len() < HEADER_LEN {
+        let waiting = &self.buf[self.start..];
+        if waiting.len() < HEADER_LEN {
             return None;
         }
-        let header = match RecordHeader::read(&mut Reader::new(&self.buf[..HEADER_LEN])) {
+        let header = match RecordHeader::read(&mut Reader::new(&waiting[..HEADER_LEN])) {
             Ok(header) => header,
             Err(e) => {
                 let error = Error::from(e);
                 self.error = Some(error.clone());
                 self.buf.clear();
+                self.start = 0;
                 return Some(Err(error));
             }
         };
         let total = HEADER_LEN + usize::from(header.length);
-        if self.buf.len() < total {
+        if waiting.len() < total {
             return None;
         }
-        let fragment = self.buf[HEADER_LEN..total].to_vec();
-        self.buf.drain(..total);
+        let fragment = waiting[HEADER_LEN..total].to_vec();
+        self.start += total;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
         Some(Ok(Record {
             typ: header.typ,
             version: header.version,
@@ -231,7 +243,7 @@ impl Deframer {
 
     /// How many bytes wait for the rest of their record.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// Whether an error has poisoned the stream.
@@ -346,7 +358,13 @@ impl HandshakeJoiner {
         if self.buf.len() < total {
             return None;
         }
-        let bytes: Vec<u8> = self.buf.drain(..total).collect();
+        // A message that fills the buffer (the common case) leaves
+        // with it, uncopied.
+        let bytes: Vec<u8> = if self.buf.len() == total {
+            std::mem::take(&mut self.buf)
+        } else {
+            self.buf.drain(..total).collect()
+        };
         Some(Ok(JoinedMessage {
             typ: HandshakeType::from(bytes[0]),
             decoded: HandshakeMessage::from_bytes(&bytes),
@@ -397,6 +415,28 @@ mod tests {
         d.push(&bytes);
         assert_eq!(d.pop().unwrap().unwrap().fragment.len(), MAX_CIPHERTEXT_LEN);
         assert!(d.pop().is_none());
+    }
+
+    #[test]
+    fn records_of_one_push_pop_in_order_and_a_split_one_joins_the_next() {
+        let records = [
+            record(ContentType::Handshake, 3),
+            record(ContentType::ChangeCipherSpec, 1),
+            record(ContentType::ApplicationData, 9),
+        ];
+        let mut bytes: Vec<u8> = records.iter().flat_map(Record::to_bytes).collect();
+        // The third record's last four bytes arrive later.
+        let late = bytes.split_off(bytes.len() - 4);
+        let mut d = Deframer::new();
+        d.push(&bytes);
+        assert_eq!(d.pop().unwrap().unwrap(), records[0]);
+        assert_eq!(d.pop().unwrap().unwrap(), records[1]);
+        assert!(d.pop().is_none());
+        assert_eq!(d.buffered(), HEADER_LEN + 9 - 4);
+        d.push(&late);
+        assert_eq!(d.pop().unwrap().unwrap(), records[2]);
+        assert!(d.pop().is_none());
+        assert_eq!(d.buffered(), 0);
     }
 
     #[test]

@@ -21,7 +21,9 @@ use core::fmt;
 
 pub use const_oid::ObjectIdentifier;
 
-pub use verify::{ChainReport, VerificationCache, leaf_matches_host, verify_chain};
+pub use verify::{
+    ChainReport, VerificationCache, leaf_matches_host, parse_anchors, parse_chain, verify_chain,
+};
 pub use x509::{
     Certificate, CertificateParams, CertificateUrls, DistinguishedName, KeyPurpose, KeyUsage,
     OutlineField, Policy, outline,

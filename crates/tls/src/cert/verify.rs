@@ -12,7 +12,8 @@
 //! RFC 6125 §6.4.4 discourages. Trust anchors are trusted as given: their
 //! own validity and signature are not checked (RFC 5280 §6.1.1 (d)).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -26,11 +27,39 @@ use crate::crypto::sign::PublicKey;
 ///
 /// The key is SHA-256 over the three values, each prefixed with its
 /// length; a changed byte in any of them is a miss.
+///
+/// It also keeps the last [`PARSED_CHAINS`] chains and trust anchor lists
+/// it parsed, keyed by their exact DER, so a chain seen again is not
+/// parsed again either: its signatures are still checked through the
+/// cache above, its validity and names still against the clock and host.
 #[derive(Clone, Debug, Default)]
 pub struct VerificationCache {
     verified: BTreeSet<[u8; 32]>,
+    parsed: BTreeMap<Vec<Vec<u8>>, Arc<[Certificate]>>,
     hits: u64,
     misses: u64,
+}
+
+/// How many parsed chains (and anchor lists) a [`VerificationCache`]
+/// keeps; past it, the one with the least DER in byte order goes.
+pub const PARSED_CHAINS: usize = 64;
+
+/// Parses each certificate of `chain_der`; the first that does not parse
+/// fails the chain.
+pub fn parse_chain(chain_der: &[Vec<u8>]) -> Result<Arc<[Certificate]>, CertError> {
+    chain_der
+        .iter()
+        .map(|der| Certificate::parse(der))
+        .collect()
+}
+
+/// Parses the trust anchors in `anchors_der`, skipping those that do not
+/// parse (a chain that needs one ends in unknown_ca).
+pub fn parse_anchors(anchors_der: &[Vec<u8>]) -> Arc<[Certificate]> {
+    anchors_der
+        .iter()
+        .filter_map(|der| Certificate::parse(der).ok())
+        .collect()
 }
 
 impl VerificationCache {
@@ -57,6 +86,38 @@ impl VerificationCache {
     /// Whether nothing is remembered.
     pub fn is_empty(&self) -> bool {
         self.verified.is_empty()
+    }
+
+    /// [`parse_chain`], answered from the cache when these exact bytes
+    /// parsed before. A chain that fails to parse is not kept.
+    pub fn parsed_chain(&mut self, chain_der: &[Vec<u8>]) -> Result<Arc<[Certificate]>, CertError> {
+        if let Some(chain) = self.parsed.get(chain_der) {
+            return Ok(Arc::clone(chain));
+        }
+        let chain = parse_chain(chain_der)?;
+        self.remember(chain_der, &chain);
+        Ok(chain)
+    }
+
+    /// [`parse_anchors`], answered from the cache when these exact bytes
+    /// parsed before. Only a list whose every certificate parsed is kept,
+    /// so a list and a chain of the same bytes parse alike.
+    pub fn parsed_anchors(&mut self, anchors_der: &[Vec<u8>]) -> Arc<[Certificate]> {
+        if let Some(anchors) = self.parsed.get(anchors_der) {
+            return Arc::clone(anchors);
+        }
+        let anchors = parse_anchors(anchors_der);
+        if anchors.len() == anchors_der.len() {
+            self.remember(anchors_der, &anchors);
+        }
+        anchors
+    }
+
+    fn remember(&mut self, der: &[Vec<u8>], parsed: &Arc<[Certificate]>) {
+        if self.parsed.len() >= PARSED_CHAINS {
+            self.parsed.pop_first();
+        }
+        self.parsed.insert(der.to_vec(), Arc::clone(parsed));
     }
 
     fn key(signed: &[u8], signature: &[u8], issuer_spki: &[u8]) -> [u8; 32] {
@@ -102,10 +163,9 @@ impl VerificationCache {
 /// One verified link of a chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainLink {
-    /// The certificate's subject, Wireshark style.
-    pub subject: String,
-    /// Its issuer, Wireshark style.
-    pub issuer: String,
+    /// The index in the chain of the certificate whose signature was
+    /// checked (its names are read from there only for the log).
+    pub certificate: usize,
     /// Whether the issuer is a trust anchor rather than a chain member.
     pub issuer_is_anchor: bool,
     /// Whether the signature check came from the cache.
@@ -225,8 +285,7 @@ pub fn verify_chain(
         }
         let cached = cache.verify(current, &issuer.public_key, &issuer.spki_der)?;
         links.push(ChainLink {
-            subject: current.subject.to_wireshark_string(),
-            issuer: current.issuer.to_wireshark_string(),
+            certificate: index,
             issuer_is_anchor: is_anchor,
             cached,
         });

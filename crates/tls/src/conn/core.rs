@@ -1,5 +1,6 @@
 //! The record layer of one connection, driven by a handshake [`State`].
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use tlsim_sim::{Event, Field, Instant, Kind, RngStream, Tracer};
@@ -117,20 +118,35 @@ pub trait State {
 
 /// A handshake message's name in titles ("Server Hello").
 pub fn handshake_name(typ: HandshakeType) -> String {
+    handshake_label(typ).into_owned()
+}
+
+/// Appends `from` to `to`, leaving `from` empty; into an empty `to` the
+/// bytes move without a copy.
+fn move_bytes(from: &mut Vec<u8>, to: &mut Vec<u8>) {
+    if to.is_empty() {
+        std::mem::swap(from, to);
+    } else {
+        to.append(from);
+    }
+}
+
+/// [`handshake_name`], borrowed for the types that have a name.
+fn handshake_label(typ: HandshakeType) -> Cow<'static, str> {
     match typ.name() {
-        Some(name) => name.to_owned(),
-        None => format!("Handshake Type {}", typ.get()),
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(format!("Handshake Type {}", typ.get())),
     }
 }
 
 /// A handshake message's name in titles, from its bytes (header included):
 /// a HelloRetryRequest is named apart from the Server Hello it is on the
 /// wire, as Wireshark does.
-pub fn message_title(message: &[u8]) -> String {
+pub fn message_title(message: &[u8]) -> Cow<'static, str> {
     match message.first() {
-        _ if is_hello_retry_request(message) => HELLO_RETRY_REQUEST.to_owned(),
-        Some(&typ) => handshake_name(HandshakeType::from(typ)),
-        None => "Handshake".to_owned(),
+        _ if is_hello_retry_request(message) => Cow::Borrowed(HELLO_RETRY_REQUEST),
+        Some(&typ) => handshake_label(HandshakeType::from(typ)),
+        None => Cow::Borrowed("Handshake"),
     }
 }
 
@@ -205,7 +221,7 @@ impl Tracer for Deferred {
 /// their names for the title, their bytes and their dissection.
 #[derive(Default)]
 pub struct Batch {
-    names: Vec<String>,
+    names: Vec<Cow<'static, str>>,
     wire: Vec<u8>,
     fields: Vec<Field>,
 }
@@ -217,7 +233,8 @@ impl Batch {
     }
 
     /// Adds a message's name to the title.
-    pub fn name(&mut self, name: String) {
+    pub fn name(&mut self, name: impl Into<Cow<'static, str>>) {
+        let name = name.into();
         // Consecutive application data records read as one.
         if name == "Application Data" && self.names.last().is_some_and(|n| *n == name) {
             return;
@@ -244,11 +261,26 @@ impl Batch {
         key_exchange: Option<KeyExchange>,
         tracing: bool,
     ) {
-        let offset = self.wire.len() as u32;
+        let offset = self.wire.len();
         self.wire.extend_from_slice(record);
+        self.dissect_from(offset, opened, version, key_exchange, tracing);
+    }
+
+    /// With `tracing`, dissects the record written at `offset` of the
+    /// batch's bytes, as [`add_record`](Self::add_record) does.
+    fn dissect_from(
+        &mut self,
+        offset: usize,
+        opened: Option<Opened<'_>>,
+        version: Option<ProtocolVersion>,
+        key_exchange: Option<KeyExchange>,
+        tracing: bool,
+    ) {
         if !tracing {
             return;
         }
+        let record = &self.wire[offset..];
+        let offset = offset as u32;
         let fields = match opened {
             None => dissect_record_with_key_exchange(record, version, key_exchange),
             Some(opened) => {
@@ -555,7 +587,7 @@ impl Core {
             for chunk in now_part.chunks(MAX_PLAINTEXT_LEN) {
                 self.write_record(ContentType::ApplicationData, chunk, tracing);
             }
-            self.flight.name("Application Data".to_owned());
+            self.flight.name("Application Data");
             self.early_written.extend_from_slice(now_part);
             self.early_writes = Some(left - now_part.len());
         }
@@ -660,7 +692,7 @@ impl Core {
     /// many.
     pub fn write_tls(&mut self, out: &mut Vec<u8>) -> usize {
         let n = self.outgoing.len();
-        out.append(&mut self.outgoing);
+        move_bytes(&mut self.outgoing, out);
         n
     }
 
@@ -718,7 +750,7 @@ impl Core {
     pub fn queue_change_cipher_spec(&mut self, tracing: bool) -> Result<(), Error> {
         self.seal_handshake(tracing);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
-        self.flight.name("Change Cipher Spec".to_owned());
+        self.flight.name("Change Cipher Spec");
         self.encrypter = Some(self.pending_encrypter.take().ok_or(Error::Crypto(
             crate::error::CryptoError::Internal("no pending keys at ChangeCipherSpec"),
         ))?);
@@ -739,7 +771,7 @@ impl Core {
         let version = std::mem::replace(&mut self.write_version, LEGACY_RECORD_VERSION);
         self.write_record(ContentType::ChangeCipherSpec, &[1], tracing);
         self.write_version = version;
-        self.flight.name("Change Cipher Spec".to_owned());
+        self.flight.name("Change Cipher Spec");
     }
 
     /// Writes the current flight: one send event, then the bytes are
@@ -749,10 +781,12 @@ impl Core {
         if self.flight.is_empty() {
             return;
         }
-        let flight = std::mem::take(&mut self.flight);
-        self.outgoing.extend_from_slice(&flight.wire);
+        let mut flight = std::mem::take(&mut self.flight);
         if tracer.enabled() {
+            self.outgoing.extend_from_slice(&flight.wire);
             tracer.record(flight.into_event(&self.ctx, now, Kind::Send));
+        } else {
+            move_bytes(&mut flight.wire, &mut self.outgoing);
         }
     }
 
@@ -777,7 +811,9 @@ impl Core {
     /// Protects (if keys are active) and frames one record of at most 2^14
     /// bytes into the current flight.
     fn write_record(&mut self, typ: ContentType, plaintext: &[u8], tracing: bool) {
-        let mut record = Vec::with_capacity(HEADER_LEN + plaintext.len() + 64);
+        let start = self.flight.wire.len();
+        let record = &mut self.flight.wire;
+        record.reserve(HEADER_LEN + plaintext.len() + 64);
         RecordHeader {
             // RFC 8446 §5.2: a protected record's real type is inside it.
             typ: match self.tls13_encrypter {
@@ -792,7 +828,7 @@ impl Core {
             },
             length: 0,
         }
-        .encode(&mut record);
+        .encode(record);
         let version = self.write_version.get();
         let protected = match &mut self.encrypter {
             _ if self.tls13_encrypter.is_some() => {
@@ -808,13 +844,9 @@ impl Core {
                         plaintext,
                         &iv,
                     )),
-                    None => encrypter.encrypt_into(
-                        typ.get(),
-                        version,
-                        plaintext,
-                        &mut self.rng,
-                        &mut record,
-                    ),
+                    None => {
+                        encrypter.encrypt_into(typ.get(), version, plaintext, &mut self.rng, record)
+                    }
                 }
                 true
             }
@@ -823,8 +855,8 @@ impl Core {
                 false
             }
         };
-        let len = (record.len() - HEADER_LEN) as u16;
-        record[3..5].copy_from_slice(&len.to_be_bytes());
+        let len = (record.len() - start - HEADER_LEN) as u16;
+        record[start + 3..start + 5].copy_from_slice(&len.to_be_bytes());
         let hint = self.version;
         let trace = match (&self.tls13_encrypter, &self.encrypter) {
             (Some(encrypter), _) => Some(encrypter.last_record()),
@@ -838,7 +870,7 @@ impl Core {
         });
         let key_exchange = self.key_exchange();
         self.flight
-            .add_record(&record, opened, hint, key_exchange, tracing);
+            .dissect_from(start, opened, hint, key_exchange, tracing);
     }
 
     /// Completes the handshake: flushes the flight, reports
@@ -904,7 +936,7 @@ impl Core {
         for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
             self.write_record(ContentType::ApplicationData, chunk, tracer.enabled());
         }
-        self.flight.name("Application Data".to_owned());
+        self.flight.name("Application Data");
         self.flush(now, tracer);
     }
 
@@ -1142,7 +1174,7 @@ impl Core {
                 Ok(())
             }
             ContentType::ChangeCipherSpec => {
-                batch.name("Change Cipher Spec".to_owned());
+                batch.name("Change Cipher Spec");
                 // RFC 5246 §6.2.1: "Implementations MUST NOT send
                 // zero-length fragments of ... ChangeCipherSpec".
                 if plaintext.is_empty() {
@@ -1189,7 +1221,7 @@ impl Core {
                 result
             }
             ContentType::ApplicationData => {
-                batch.name("Application Data".to_owned());
+                batch.name("Application Data");
                 if let (false, EarlyData::Accepted(left)) =
                     (self.handshake_complete, self.early_data)
                 {

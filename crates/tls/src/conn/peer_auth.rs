@@ -9,7 +9,9 @@
 use tlsim_sim::{Instant, Tracer};
 
 use super::{Core, certificate_error, crypto_error};
-use crate::cert::{CertError, Certificate, VerificationCache, leaf_matches_host, verify_chain};
+use crate::cert::{
+    CertError, VerificationCache, leaf_matches_host, parse_anchors, parse_chain, verify_chain,
+};
 use crate::codec::hex;
 use crate::crypto::cipher::Side;
 use crate::crypto::key_schedule::HkdfHash;
@@ -48,35 +50,32 @@ pub fn verify_certificate_chain(
     now: Instant,
     tracer: &mut dyn Tracer,
 ) -> Result<PublicKey, Error> {
-    let chain = chain_der
-        .iter()
-        .map(|der| Certificate::parse(der))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(certificate_error)?;
-    let anchors: Vec<Certificate> = check
-        .trust_anchors
-        .iter()
-        .filter_map(|der| Certificate::parse(der).ok())
-        .collect();
     let now_unix = check.now_unix + now.as_nanos() / 1_000_000_000;
     let name = check.name;
     // With the common-name fallback the name is checked after the chain.
     let chain_name = name.filter(|_| !check.common_name_fallback);
-    let result = match check.cache {
-        Some(cache) => verify_chain(
-            &chain,
-            &anchors,
-            chain_name,
-            now_unix,
-            &mut super::lock(cache),
-        ),
-        None => verify_chain(
-            &chain,
-            &anchors,
-            chain_name,
-            now_unix,
-            &mut VerificationCache::new(),
-        ),
+    // A shared cache also answers for the parsing: the same chain under the
+    // same roots is parsed once.
+    let (chain, result) = match check.cache {
+        Some(cache) => {
+            let mut cache = super::lock(cache);
+            let chain = cache.parsed_chain(chain_der).map_err(certificate_error)?;
+            let anchors = cache.parsed_anchors(check.trust_anchors);
+            let result = verify_chain(&chain, &anchors, chain_name, now_unix, &mut cache);
+            (chain, result)
+        }
+        None => {
+            let chain = parse_chain(chain_der).map_err(certificate_error)?;
+            let anchors = parse_anchors(check.trust_anchors);
+            let result = verify_chain(
+                &chain,
+                &anchors,
+                chain_name,
+                now_unix,
+                &mut VerificationCache::new(),
+            );
+            (chain, result)
+        }
     };
     let result = result.and_then(|report| match name {
         Some(host)
@@ -121,12 +120,13 @@ pub fn verify_certificate_chain(
         match &result {
             Ok(report) => {
                 for link in &report.links {
+                    let cert = &chain[link.certificate];
                     e = e.field(
                         "Signature",
                         format!(
                             "{} signed by {}: valid{}",
-                            link.subject,
-                            link.issuer,
+                            cert.subject.to_wireshark_string(),
+                            cert.issuer.to_wireshark_string(),
                             if link.cached { " (from cache)" } else { "" }
                         ),
                     );
@@ -142,10 +142,10 @@ pub fn verify_certificate_chain(
     });
     result.map_err(certificate_error)?;
     Ok(chain
-        .into_iter()
-        .next()
+        .first()
         .ok_or(PeerMisbehaved::EmptyCertificateChain)?
-        .public_key)
+        .public_key
+        .clone())
 }
 
 /// Checks the client's CertificateVerify `signature` over `signed` with

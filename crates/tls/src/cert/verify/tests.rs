@@ -38,8 +38,9 @@ fn accepts_the_generated_chain() {
     assert_eq!(report.links.len(), 2);
     assert!(report.links[1].issuer_is_anchor);
     assert!(!report.from_cache);
+    assert_eq!(report.links[1].certificate, 1);
     assert_eq!(
-        report.links[1].issuer,
+        pki.chain()[1].issuer.to_wireshark_string(),
         "id-at-commonName=GeoTrust Global CA,id-at-organizationName=GeoTrust Inc.,id-at-countryName=US"
     );
     // Without the root in the chain too.
@@ -305,4 +306,63 @@ fn the_common_name_counts_only_with_the_fallback_and_no_dns_names() {
     let with_dns = made(&["new.example"], &mut rng);
     assert!(!leaf_matches_host(&with_dns, "old.example", true));
     assert!(leaf_matches_host(&with_dns, "new.example", true));
+}
+
+#[test]
+fn a_chain_seen_again_is_not_parsed_again() {
+    let pki = TestPki::new();
+    let chain_der: Vec<Vec<u8>> = pki.chain().iter().map(|c| c.der.clone()).collect();
+    let mut cache = VerificationCache::new();
+    let first = cache.parsed_chain(&chain_der).unwrap();
+    assert_eq!(&first[..], &pki.chain()[..]);
+    let again = cache.parsed_chain(&chain_der).unwrap();
+    assert!(Arc::ptr_eq(&first, &again));
+    // The same bytes as a trust anchor list share the parse.
+    assert!(Arc::ptr_eq(&first, &cache.parsed_anchors(&chain_der)));
+
+    // One byte changed (the leaf's serial number) is another chain.
+    let mut changed = chain_der.clone();
+    let serial_at = changed[0]
+        .windows(3)
+        .position(|w| w == [0x02, 0x01, 0x03])
+        .unwrap();
+    changed[0][serial_at + 2] = 0x04;
+    let other = cache.parsed_chain(&changed).unwrap();
+    assert!(!Arc::ptr_eq(&first, &other));
+    assert_eq!(other[0].serial, [0x04]);
+}
+
+#[test]
+fn a_chain_that_does_not_parse_is_not_kept() {
+    let pki = TestPki::new();
+    let mut truncated = vec![pki.leaf.der.clone()];
+    truncated[0].pop();
+    let mut cache = VerificationCache::new();
+    for _ in 0..2 {
+        assert!(matches!(
+            cache.parsed_chain(&truncated),
+            Err(CertError::BadEncoding(_))
+        ));
+    }
+    // An anchor list that skipped a certificate is parsed each time too.
+    let anchors = [pki.root.der.clone(), truncated[0].clone()];
+    assert_eq!(
+        &cache.parsed_anchors(&anchors)[..],
+        std::slice::from_ref(&pki.root)
+    );
+    assert!(cache.parsed.is_empty());
+}
+
+#[test]
+fn the_parsed_chains_are_bounded() {
+    let pki = TestPki::new();
+    let mut cache = VerificationCache::new();
+    // The same certificate repeated makes distinct chains by their length.
+    for len in 1..=PARSED_CHAINS + 1 {
+        let chain_der = vec![pki.root.der.clone(); len];
+        assert_eq!(cache.parsed_chain(&chain_der).unwrap().len(), len);
+    }
+    assert_eq!(cache.parsed.len(), PARSED_CHAINS);
+    // The least in byte order went: the one-certificate chain.
+    assert!(!cache.parsed.contains_key(&vec![pki.root.der.clone()]));
 }
