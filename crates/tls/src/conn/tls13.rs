@@ -142,8 +142,7 @@ impl Core {
     ) -> Tls13Secrets {
         let hash = suite.hash;
         let mut schedule = early;
-        let derived = schedule.derived();
-        schedule.advance(shared_secret);
+        let derived = schedule.advance(shared_secret);
         self.ctx.action(now, tracer, "Handshake Secret", |e| {
             let e = e
                 .field("Label", "tls13 derived")
@@ -194,8 +193,7 @@ impl Core {
         secrets: &mut Tls13Secrets,
     ) {
         let hash = secrets.suite.hash;
-        let derived = secrets.schedule.derived();
-        secrets.schedule.advance(None);
+        let derived = secrets.schedule.advance(None);
         self.ctx.action(now, tracer, "Master Secret", |e| {
             e.field("Label", "tls13 derived")
                 .field("Salt", hex(&derived))
