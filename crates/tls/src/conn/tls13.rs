@@ -478,10 +478,7 @@ impl Core {
 
     /// Queues a TLS 1.3 handshake message in the flight and the transcript.
     pub fn queue_tls13(&mut self, message: &Tls13Message) {
-        let bytes = message.to_bytes();
-        self.queue_handshake_with(message.typ(), |out| {
-            out.extend_from_slice(&bytes[crate::msgs::HANDSHAKE_HEADER_LEN..]);
-        });
+        self.queue_handshake_with(message.typ(), |out| message.encode_body(out));
     }
 }
 
