@@ -292,7 +292,18 @@ impl Core {
                 )
         });
         if let Some(label) = kind.key_log_label() {
-            self.push_keylog(format!("{label} {} {}", hex(client_random), hex(&secret)));
+            // One allocation of the line's exact length: `format!` grows
+            // its buffer several times on a line this long.
+            self.push_keylog(
+                [
+                    label,
+                    " ",
+                    hex(client_random).as_str(),
+                    " ",
+                    hex(&secret).as_str(),
+                ]
+                .concat(),
+            );
         }
         secret
     }
