@@ -971,9 +971,9 @@ struct Tls13EndKeys {
 /// the stage after the Early Secret `schedule`: Handshake and Master
 /// Secret, both handshake and both application traffic secrets and the
 /// exporter secret over their transcript hashes, the four traffic keys
-/// and IVs, and both Finished values (the end recomputes the hash through
-/// the server's Finished for the client's); with `tickets`, the
-/// resumption master secret and a ticket's PSK (RFC 8446 §4.6.1).
+/// and IVs, and both Finished values (the client's over the hash the
+/// application secrets take); with `tickets`, the resumption master
+/// secret and a ticket's PSK (RFC 8446 §4.6.1).
 fn schedule_one_end(
     inputs: &FloorInputs,
     suite: &Tls13CipherSuite,
@@ -999,7 +999,6 @@ fn schedule_one_end(
     let client_ap = schedule.derive(SecretKind::ClientApplicationTraffic, &server_finished_hash);
     let server_ap = schedule.derive(SecretKind::ServerApplicationTraffic, &server_finished_hash);
     black_box(schedule.derive(SecretKind::ExporterMaster, &server_finished_hash));
-    let server_finished_hash = hash.hash(&transcript[..points.server_finished]);
     black_box(finished_verify_data(
         hash,
         &finished_key(hash, &client_hs),
@@ -1083,11 +1082,11 @@ fn tls13_records(
 ///   over its own transcript hash through Certificate;
 /// - the chain: 1 ECDSA check per run, 1 cache-key SHA-256 per handshake;
 /// - per end: Early, Handshake and Master Secret, 5 Derive-Secrets,
-///   4 traffic keys and IVs, 2 finished keys and Finished HMACs, 4
+///   4 traffic keys and IVs, 2 finished keys and Finished HMACs, 3
 ///   transcript hashes (hellos, through CertificateVerify, through the
-///   server's Finished twice); with `tickets`, the resumption master
-///   secret (a fifth hash) and the ticket's PSK, and the server seals the
-///   ticket;
+///   server's Finished for the application secrets and the client's
+///   Finished); with `tickets`, the resumption master secret (a fourth
+///   hash) and the ticket's PSK, and the server seals the ticket;
 /// - 8 record protections, sealing and opening EncryptedExtensions,
 ///   Certificate, CertificateVerify, both Finished, the request, the
 ///   response and both close_notify (and NewSessionTicket).

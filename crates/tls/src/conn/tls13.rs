@@ -59,6 +59,23 @@ pub struct Tls13Secrets {
     pub client_application: Vec<u8>,
     /// `server_application_traffic_secret_0`, once derived.
     pub server_application: Vec<u8>,
+    /// The length of the transcript the application secrets were derived
+    /// over (through the server's Finished), and its hash.
+    application_transcript: Option<(usize, Vec<u8>)>,
+}
+
+impl Tls13Secrets {
+    /// `Transcript-Hash(transcript)`; the application secrets' hash when
+    /// `transcript` is as long as theirs. Once the secrets exist the
+    /// transcript only grows, so the same length is the same messages:
+    /// the client's Finished covers what the application secrets do
+    /// unless the client sent more first (RFC 8446 §4.4.4).
+    fn transcript_hash(&self, transcript: &[u8]) -> Vec<u8> {
+        match &self.application_transcript {
+            Some((len, hash)) if *len == transcript.len() => hash.clone(),
+            _ => self.suite.hash.hash(transcript),
+        }
+    }
 }
 
 /// Which way a traffic secret's keys protect records for this side.
@@ -142,8 +159,7 @@ impl Core {
     ) -> Tls13Secrets {
         let hash = suite.hash;
         let mut schedule = early;
-        let derived = schedule.derived();
-        schedule.advance(shared_secret);
+        let derived = schedule.advance(shared_secret);
         self.ctx.action(now, tracer, "Handshake Secret", |e| {
             let e = e
                 .field("Label", "tls13 derived")
@@ -166,6 +182,7 @@ impl Core {
             server_handshake: Vec::new(),
             client_application: Vec::new(),
             server_application: Vec::new(),
+            application_transcript: None,
         };
         secrets.client_handshake = self.tls13_derive(
             now,
@@ -193,9 +210,7 @@ impl Core {
         tracer: &mut dyn Tracer,
         secrets: &mut Tls13Secrets,
     ) {
-        let hash = secrets.suite.hash;
-        let derived = secrets.schedule.derived();
-        secrets.schedule.advance(None);
+        let derived = secrets.schedule.advance(None);
         self.ctx.action(now, tracer, "Master Secret", |e| {
             e.field("Label", "tls13 derived")
                 .field("Salt", hex(&derived))
@@ -207,7 +222,9 @@ impl Core {
                 )
         });
         debug_assert_eq!(secrets.schedule.stage(), Stage::Master);
-        let transcript_hash = hash.hash(self.transcript.all());
+        let transcript = self.transcript.all();
+        let transcript_hash = secrets.suite.hash.hash(transcript);
+        secrets.application_transcript = Some((transcript.len(), transcript_hash.clone()));
         secrets.client_application = self.tls13_derive(
             now,
             tracer,
@@ -275,7 +292,18 @@ impl Core {
                 )
         });
         if let Some(label) = kind.key_log_label() {
-            self.push_keylog(format!("{label} {} {}", hex(client_random), hex(&secret)));
+            // One allocation of the line's exact length: `format!` grows
+            // its buffer several times on a line this long.
+            self.push_keylog(
+                [
+                    label,
+                    " ",
+                    hex(client_random).as_str(),
+                    " ",
+                    hex(&secret).as_str(),
+                ]
+                .concat(),
+            );
         }
         secret
     }
@@ -363,7 +391,7 @@ impl Core {
     ) -> Vec<u8> {
         let hash = secrets.suite.hash;
         let key = finished_key(hash, base_key);
-        let transcript_hash = hash.hash(transcript);
+        let transcript_hash = secrets.transcript_hash(transcript);
         let verify_data = finished_verify_data(hash, &key, &transcript_hash);
         self.ctx.action(now, tracer, title, |e| {
             e.field("Finished Key", hex(&key))
@@ -480,10 +508,7 @@ impl Core {
 
     /// Queues a TLS 1.3 handshake message in the flight and the transcript.
     pub fn queue_tls13(&mut self, message: &Tls13Message) {
-        let bytes = message.to_bytes();
-        self.queue_handshake_with(message.typ(), |out| {
-            out.extend_from_slice(&bytes[crate::msgs::HANDSHAKE_HEADER_LEN..]);
-        });
+        self.queue_handshake_with(message.typ(), |out| message.encode_body(out));
     }
 }
 

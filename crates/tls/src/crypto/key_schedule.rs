@@ -302,18 +302,21 @@ impl KeySchedule {
 
     /// Moves to the next stage: `HKDF-Extract(derived, ikm)`, the IKM being
     /// the (EC)DHE shared secret for the Handshake Secret and zeros for the
-    /// Master Secret.
+    /// Master Secret. Returns the salt, `derived`, for a caller that shows
+    /// it, so that it is not derived twice.
     ///
     /// # Panics
     /// If the schedule is already at the Master Secret.
-    pub fn advance(&mut self, ikm: Option<&[u8]>) {
+    pub fn advance(&mut self, ikm: Option<&[u8]>) -> Vec<u8> {
         let next = match self.stage {
             Stage::Early => Stage::Handshake,
             Stage::Handshake => Stage::Master,
             Stage::Master => panic!("the key schedule has no stage after the Master Secret"),
         };
-        self.secret = self.hash.extract(Some(&self.derived()), ikm);
+        let salt = self.derived();
+        self.secret = self.hash.extract(Some(&salt), ikm);
         self.stage = next;
+        salt
     }
 
     /// `Derive-Secret(stage secret, kind's label, transcript_hash)`.

@@ -557,7 +557,8 @@ impl Tls13Message {
         }
     }
 
-    fn encode_body(&self, out: &mut Vec<u8>) {
+    /// The message's body, without the handshake header.
+    pub(crate) fn encode_body(&self, out: &mut Vec<u8>) {
         match self {
             Tls13Message::ClientHello(m) => m.encode(out),
             Tls13Message::ServerHello(m) => m.encode(out),
