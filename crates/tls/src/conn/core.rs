@@ -857,7 +857,12 @@ impl Core {
         };
         let len = (record.len() - start - HEADER_LEN) as u16;
         record[start + 3..start + 5].copy_from_slice(&len.to_be_bytes());
-        let hint = self.version;
+        // A client's 0-RTT records are TLS 1.3 before any Server Hello has
+        // said so (RFC 8446 §4.2.10): the key in use tells the version.
+        let hint = match &self.tls13_encrypter {
+            Some(_) => Some(ProtocolVersion::Tls13),
+            None => self.version,
+        };
         let trace = match (&self.tls13_encrypter, &self.encrypter) {
             (Some(encrypter), _) => Some(encrypter.last_record()),
             (None, Some(encrypter)) => Some(encrypter.last_record()),
