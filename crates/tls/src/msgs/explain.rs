@@ -77,6 +77,50 @@ pub fn handshake(typ: HandshakeType) -> Option<&'static str> {
     })
 }
 
+/// What a TLS 1.3 handshake message of type `typ` is for, where it differs
+/// from [`handshake`]: the same names carry other content and other keys in
+/// RFC 8446.
+pub fn handshake13(typ: HandshakeType) -> Option<&'static str> {
+    Some(match typ {
+        HandshakeType::ClientHello => {
+            "Client Hello (RFC 8446 §4.1.2): the client opens the handshake. Its legacy version stays TLS 1.2 and supported_versions offers TLS 1.3 (§4.2.1); beside a fresh 32-byte random and the cipher suites it accepts ({Cipher Suites}) it already sends key_share, an ephemeral public key for each group it expects the server to pick (§4.2.8), so that the handshake needs one round trip; a pre_shared_key extension offers to resume (§4.2.11)."
+        }
+        HandshakeType::ServerHello => {
+            "Server Hello (RFC 8446 §4.1.3): the server picks cipher suite {Cipher Suite}, confirms TLS 1.3 in supported_versions and answers the client's key share with its own (§4.2.8). Both ends now compute the (EC)DHE shared secret and derive the handshake traffic secrets (§7.1): every message after this one is encrypted."
+        }
+        HandshakeType::NewSessionTicket => {
+            "New Session Ticket (RFC 8446 §4.6.1): after the handshake the server gives the client a ticket with its lifetime, an age_add that hides the ticket's age on the wire and a nonce, from which both ends derive the pre-shared key that a later connection resumes with."
+        }
+        HandshakeType::Certificate => {
+            "Certificate (RFC 8446 §4.4.2): the sender's chain, encrypted under the handshake keys, its own certificate ({Certificate}) first and each next one signing the one before; the peer checks it up to a root it trusts and the name it asked for (RFC 5280 §6)."
+        }
+        HandshakeType::CertificateRequest => {
+            "Certificate Request (RFC 8446 §4.3.2): the server asks the client for a certificate, naming in its extensions the signature algorithms it accepts; a client without one answers with an empty Certificate."
+        }
+        HandshakeType::CertificateVerify => {
+            "Certificate Verify (RFC 8446 §4.4.3): the sender signs the transcript hash so far, after 64 spaces and a context string that differs for server and client, with its certificate's key: proof that it holds that key and saw this handshake."
+        }
+        HandshakeType::Finished => {
+            "Finished (RFC 8446 §4.4.4): an HMAC of the transcript hash under a finished key derived from the sender's handshake traffic secret; a match proves that the peer derived the same keys and saw the same handshake. After the server's Finished both ends derive the application traffic secrets (§7.1)."
+        }
+        _ => return None,
+    })
+}
+
+/// What a TLS 1.3 record of content type `typ` carries, where it differs
+/// from [`content`].
+pub fn content13(typ: ContentType) -> Option<&'static str> {
+    Some(match typ {
+        ContentType::ChangeCipherSpec => {
+            "Change Cipher Spec (RFC 8446 Appendix D.4): a dummy record for middleboxes that expect a TLS 1.2 resumption to look this way; it changes no keys and the receiver drops it (§5)."
+        }
+        ContentType::ApplicationData => {
+            "Protected record (RFC 8446 §5.2): every encrypted TLS 1.3 record says application_data and TLS 1.2 outside; its real content type is the last non-zero byte of the decrypted plaintext, so an observer sees neither the type of a message nor, with padding, its exact length."
+        }
+        _ => return None,
+    })
+}
+
 /// What a HelloRetryRequest is for: on the wire a Server Hello, told apart
 /// by its random.
 pub const HELLO_RETRY_REQUEST: &str = "Hello Retry Request (RFC 8446 §4.1.4): a Server Hello whose random is the fixed value SHA-256(\"HelloRetryRequest\") (§4.1.3). The server accepts the offer, with cipher suite {Cipher Suite}, but lacks something it needs, usually a key share in a group it accepts, which its key_share extension names; the client answers with a second Client Hello, and the transcript keeps the first one only as its hash (§4.4.1).";
@@ -254,6 +298,10 @@ enum Part {
     HelloRetryRequest,
     Content(ContentType),
     Alert(AlertDescription),
+    /// A message or record of a TLS 1.3 record, where RFC 8446 tells it
+    /// apart.
+    Handshake13(HandshakeType),
+    Content13(ContentType),
 }
 
 /// The explanation of a TLS send or receive event: one paragraph per kind
@@ -273,6 +321,8 @@ pub fn records(event: &Event) -> Option<String> {
             Part::HelloRetryRequest => ("hrr".to_owned(), HELLO_RETRY_REQUEST),
             Part::Content(t) => (format!("c{}", t.get()), content(t)?),
             Part::Alert(a) => (format!("a{}", a.get()), alert(a)?),
+            Part::Handshake13(t) => (format!("h13-{}", t.get()), handshake13(t)?),
+            Part::Content13(t) => (format!("c13-{}", t.get()), content13(t)?),
         };
         if seen.contains(&key) {
             continue;
@@ -291,8 +341,14 @@ pub fn records(event: &Event) -> Option<String> {
 /// from the field before it).
 fn parts(fields: &[Field]) -> Vec<(usize, Part)> {
     let mut parts = Vec::new();
+    // The label of the record a field belongs to (see dissect's
+    // `record_label`): TLS 1.3 messages are explained by RFC 8446.
+    let mut tls13 = false;
     for (at, field) in fields.iter().enumerate() {
         let code = || code_of(&field.value);
+        if let Some(label) = field.name.strip_suffix(" Record Layer") {
+            tls13 = label == "TLSv1.3";
+        }
         match &*field.name {
             "Handshake Type" => {
                 // The message's own field, just before its type, names a
@@ -301,7 +357,12 @@ fn parts(fields: &[Field]) -> Vec<(usize, Part)> {
                 if message.is_some_and(|m| m.value == dissect::HELLO_RETRY_REQUEST) {
                     parts.push((at, Part::HelloRetryRequest));
                 } else if let Some(n) = code().and_then(|n| u8::try_from(n).ok()) {
-                    parts.push((at, Part::Handshake(HandshakeType::from(n))));
+                    let typ = HandshakeType::from(n);
+                    let part = match tls13 && handshake13(typ).is_some() {
+                        true => Part::Handshake13(typ),
+                        false => Part::Handshake(typ),
+                    };
+                    parts.push((at, part));
                 }
             }
             "Content Type" => {
@@ -321,6 +382,9 @@ fn parts(fields: &[Field]) -> Vec<(usize, Part)> {
                     // without them, by the content type.
                     Some(ContentType::Handshake) if shows("Handshake Type") => {}
                     Some(ContentType::Alert) if shows("Description") => {}
+                    Some(other) if tls13 && content13(other).is_some() => {
+                        parts.push((at, Part::Content13(other)));
+                    }
                     Some(other) => parts.push((at, Part::Content(other))),
                     None => {}
                 }
@@ -425,6 +489,41 @@ mod tests {
             "{text}"
         );
         assert!(lines[1].starts_with("Server Hello"), "{text}");
+    }
+
+    #[test]
+    fn messages_of_a_tls13_record_are_explained_by_rfc_8446() {
+        let explained = |label: &'static str| {
+            let mut event = Event::new(Instant::ZERO, "s", Kind::Send, Layer::Tls, "TLS x");
+            for (name, value, depth) in [
+                (label, "Handshake Protocol: Server Hello", 0),
+                ("Content Type", "Handshake (22)", 1),
+                ("Handshake Protocol", "Server Hello", 1),
+                ("Handshake Type", "Server Hello (2)", 2),
+                (label, "Change Cipher Spec Protocol", 0),
+                ("Content Type", "Change Cipher Spec (20)", 1),
+            ] {
+                event.push_field(name, value, depth, None);
+            }
+            records(&event).unwrap()
+        };
+        let tls13 = explained("TLSv1.3 Record Layer");
+        let lines: Vec<&str> = tls13.lines().collect();
+        assert!(
+            lines[0].starts_with("Server Hello (RFC 8446 §4.1.3)"),
+            "{tls13}"
+        );
+        assert!(lines[1].contains("RFC 8446 Appendix D.4"), "{tls13}");
+        let tls12 = explained("TLSv1.2 Record Layer");
+        let lines: Vec<&str> = tls12.lines().collect();
+        assert!(
+            lines[0].starts_with("Server Hello (RFC 5246 §7.4.1.3)"),
+            "{tls12}"
+        );
+        assert!(
+            lines[1].starts_with("Change Cipher Spec (RFC 5246 §7.1)"),
+            "{tls12}"
+        );
     }
 
     #[test]
