@@ -24,7 +24,10 @@ use tlsim_scenario::{Outcome, RunOptions, Scenario, parse, run};
 use tlsim_sim::NullTracer;
 use tlsim_test_support::concurrent::concurrent_tls_scenario;
 
-const FAST: RunOptions = RunOptions { verify_data: false };
+const FAST: RunOptions = RunOptions {
+    verify_data: false,
+    crypto_threads: 0,
+};
 
 fn scenario(count: u32) -> Scenario {
     parse(&concurrent_tls_scenario(count), "concurrent-tls").expect("bench scenario is valid")

@@ -26,7 +26,10 @@ use tlsim_net::NoTap;
 use tlsim_scenario::{RunOptions, Scenario, parse, run};
 use tlsim_sim::NullTracer;
 
-const FAST: RunOptions = RunOptions { verify_data: false };
+const FAST: RunOptions = RunOptions {
+    verify_data: false,
+    crypto_threads: 0,
+};
 
 fn bulk_scenario(bytes: u64) -> Scenario {
     let text = format!(

@@ -48,7 +48,10 @@
 //!   ECDH, the ServerKeyExchange signature and its check, each end's PRF),
 //!   the chain's two signature checks (none when cached), and AES-GCM
 //!   sealing and opening of each direction's Finished, 1 KiB of data and
-//!   close_notify.
+//!   close_notify. `equal_work/cache_off_two_threads` and
+//!   `equal_work/cache_on_two_threads` are the same runs with a second
+//!   thread rehearsing their handshakes (`RunOptions::crypto_threads`):
+//!   wall time per connection on two cores.
 //!
 //! After criterion has measured, the bench times each case's handshake and
 //! floor (the resumed case's too) again with interleaved samples and prints
@@ -92,7 +95,10 @@ use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, TICKET_NONCE_LEN, TicketContents
 use tlsim_tls::enums::{CipherSuite, ContentType};
 use tlsim_tls::msgs::tls13::certificate_verify_content;
 
-const FAST: RunOptions = RunOptions { verify_data: false };
+const FAST: RunOptions = RunOptions {
+    verify_data: false,
+    crypto_threads: 0,
+};
 
 /// Handshakes per scenario run: enough that the per-run set-up (parsing
 /// the PKI, generating its keys and certificates) is spread thin.
@@ -545,6 +551,21 @@ fn equal_work(c: &mut Criterion) {
         check_equal_work(&scenario, cached);
         group.bench_function(id, |b| {
             b.iter(|| black_box(run(&scenario, 1, FAST, &mut NullTracer, &mut NoTap)));
+        });
+    }
+    // The same run with its handshakes rehearsed on a second thread, as
+    // `tlsim sweep --count 1` does on two cores: wall time per connection.
+    let rehearsed = RunOptions {
+        crypto_threads: 1,
+        ..FAST
+    };
+    for (id, cached) in [
+        ("cache_off_two_threads", false),
+        ("cache_on_two_threads", true),
+    ] {
+        let scenario = equal_work_scenario(cached);
+        group.bench_function(id, |b| {
+            b.iter(|| black_box(run(&scenario, 1, rehearsed, &mut NullTracer, &mut NoTap)));
         });
     }
     group.throughput(Throughput::Elements(1));

@@ -93,6 +93,12 @@ enum Command {
         /// (Pre)-Master-Secret log filename); `-` for standard output.
         #[arg(long, value_name = "PATH")]
         keylog: Option<PathBuf>,
+        /// Use this many threads (default: one per core): the run's own,
+        /// and others that rehearse its TLS handshakes ahead of it so that
+        /// their public-key operations are ready when it needs them. The
+        /// outputs are the same for any number.
+        #[arg(long, value_name = "N", value_parser = jobs_option)]
+        jobs: Option<usize>,
     },
     /// Walk through a run one event at a time (teaching mode).
     ///
@@ -132,6 +138,9 @@ enum Command {
         /// Seed for every random stream, instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
+        /// Use this many threads (default: one per core), as `run --jobs`.
+        #[arg(long, value_name = "N", value_parser = jobs_option)]
+        jobs: Option<usize>,
     },
     /// Check a scenario under many seeds, to find those it fails with.
     ///
@@ -492,7 +501,7 @@ impl<W: Write> Log<W> {
 fn run_to<W: Write>(
     scenario: &Scenario,
     base: &Path,
-    seed: u64,
+    (seed, opts): (u64, RunOptions),
     (format, selection): (Format, Selection),
     out: W,
     tap: &mut dyn PacketTap,
@@ -509,15 +518,8 @@ fn run_to<W: Write>(
         },
     };
     let mut tracer = Sequenced::new(log);
-    let outcome = run_in(
-        scenario,
-        base,
-        seed,
-        RunOptions::default(),
-        &mut tracer,
-        tap,
-    )
-    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let outcome = run_in(scenario, base, seed, opts, &mut tracer, tap)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let out = tracer.into_inner().finish(&outcome.conns)?;
     Ok((outcome, out))
 }
@@ -545,6 +547,29 @@ fn limit_status(file: &Path, scenario: &Scenario, end: End) -> i32 {
     }
 }
 
+/// `--jobs N`: at least one thread.
+pub(crate) fn jobs_option(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a number of threads, at least 1, not {text:?}"
+        )),
+    }
+}
+
+/// The threads `--jobs` asks for: one per core when left out.
+pub(crate) fn threads(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// A run on `--jobs` threads: its own and, for the others, rehearsals.
+fn run_options(jobs: Option<usize>) -> RunOptions {
+    RunOptions {
+        crypto_threads: threads(jobs) - 1,
+        ..RunOptions::default()
+    }
+}
+
 /// The folder a scenario's relative paths are resolved against.
 pub(crate) fn base_of(file: &Path) -> &Path {
     file.parent().unwrap_or(Path::new("."))
@@ -552,7 +577,7 @@ pub(crate) fn base_of(file: &Path) -> &Path {
 
 fn cmd_run(
     file: &Path,
-    seed: Option<u64>,
+    (seed, opts): (Option<u64>, RunOptions),
     (format, selection): (Format, Selection),
     out: Option<&Path>,
     (pcap, capture_at): (Option<&Path>, CaptureAt),
@@ -618,7 +643,7 @@ fn cmd_run(
         Ok(log) => log,
         Err(e) => return fail(format_args!("cannot create {}: {e}", output_name(out))),
     };
-    let outcome = match run_to(&scenario, base, seed, (format, selection), log, tap) {
+    let outcome = match run_to(&scenario, base, (seed, opts), (format, selection), log, tap) {
         Ok((outcome, log)) => match log.commit() {
             Ok(()) => outcome,
             Err(e) => return cannot_write(out, e),
@@ -647,13 +672,13 @@ fn cmd_run(
     limit_status(file, &scenario, outcome.end)
 }
 
-fn cmd_check(file: &Path, seed: Option<u64>) -> i32 {
+fn cmd_check(file: &Path, seed: Option<u64>, opts: RunOptions) -> i32 {
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(scenario.seed);
-    let (outcome, failures) = match run_and_check(&scenario, base_of(file), seed) {
+    let (outcome, failures) = match run_and_check(&scenario, base_of(file), seed, opts) {
         Ok(checked) => checked,
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };
@@ -891,9 +916,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             connection,
             layer,
             keylog,
+            jobs,
         } => cmd_run(
             &file,
-            seed,
+            (seed, run_options(jobs)),
             (
                 format,
                 Selection {
@@ -905,7 +931,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             (pcap.as_deref(), capture_at),
             keylog.as_deref(),
         ),
-        Command::Check { file, seed } => cmd_check(&file, seed),
+        Command::Check { file, seed, jobs } => cmd_check(&file, seed, run_options(jobs)),
         Command::Sweep(args) => cmd_sweep(&args),
         Command::Shrink {
             file,

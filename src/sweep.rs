@@ -23,9 +23,11 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tlsim_scenario::expect::run_and_check;
-use tlsim_scenario::{Outcome, Scenario};
+use tlsim_scenario::{Outcome, RunOptions, Scenario};
 
-use crate::cli::{EXIT_FAILED, EXIT_LIMIT, base_of, fail, limit_reached, load};
+use crate::cli::{
+    EXIT_FAILED, EXIT_LIMIT, base_of, fail, jobs_option, limit_reached, load, threads,
+};
 use crate::grid::{Point, Vary, points};
 use crate::plot::{Line, write_svg};
 
@@ -325,8 +327,14 @@ fn check_in_order(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (results, received) = mpsc::channel();
+    // Threads the seeds leave over rehearse their connections ahead.
+    let seed_threads = jobs.min(runs.len()).max(1);
+    let opts = RunOptions {
+        crypto_threads: (jobs - seed_threads) / seed_threads,
+        ..RunOptions::default()
+    };
     std::thread::scope(|threads| {
-        for _ in 0..jobs.min(runs.len()) {
+        for _ in 0..seed_threads {
             let results = results.clone();
             let (next, stop) = (&next, &stop);
             threads.spawn(move || {
@@ -336,7 +344,7 @@ fn check_in_order(
                         break;
                     };
                     if results
-                        .send((i, run_and_check(scenario, base, seed)))
+                        .send((i, run_and_check(scenario, base, seed, opts)))
                         .is_err()
                     {
                         break;
@@ -387,9 +395,11 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(1..))]
     count: u64,
-    /// Run seeds on this many threads (default: every core).
-    #[arg(long, value_name = "N",
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    /// Use this many threads (default: one per core): seeds run side by
+    /// side, and the threads they leave over rehearse each run's TLS
+    /// handshakes ahead of it (`--count 1` on two cores: one of each).
+    /// The output is the same for any number.
+    #[arg(long, value_name = "N", value_parser = jobs_option)]
     jobs: Option<usize>,
     /// Check only the Kth of N parts of the sweep (K from 1): its Kth
     /// seed and every Nth after it. `--merge` puts the parts' JSON lines
@@ -430,11 +440,6 @@ fn sweep_failed(file: &str, e: SweepError) -> i32 {
         SweepError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         SweepError::Output(e) => fail(format_args!("cannot write standard output: {e}")),
     }
-}
-
-/// The threads to run seeds on: `--jobs`, or one per core.
-fn jobs(args: &SweepArgs) -> usize {
-    (args.jobs).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// What the seeds of one grid point gave.
@@ -518,7 +523,8 @@ fn cmd_grid(args: &SweepArgs, scenario: &Scenario, plan: &Plan) -> i32 {
     let bar = progress_bar(runs.len(), args.quiet);
     let mut out = io::stdout().lock();
     let mut summaries: Vec<PointSummary> = grid.iter().map(|_| PointSummary::default()).collect();
-    let done = check_in_order(&scenarios, base_of(file), jobs(args), |i, checked| {
+    let jobs = threads(args.jobs);
+    let done = check_in_order(&scenarios, base_of(file), jobs, |i, checked| {
         let (index, seed) = runs[i];
         let point = &grid[index];
         let mut record = SeedRecord::new(&name, plan, &point.scenario, seed, checked);
@@ -733,7 +739,7 @@ pub(crate) fn cmd_sweep(args: &SweepArgs) -> i32 {
     }
     let seeds = plan.seeds();
     let runs: Vec<(&Scenario, u64)> = seeds.iter().map(|&seed| (&scenario, seed)).collect();
-    let jobs = jobs(args);
+    let jobs = threads(args.jobs);
     let name = file.display().to_string();
     let bar = progress_bar(seeds.len(), args.quiet);
     let mut report = Report::new(io::stdout().lock(), args.format);

@@ -701,6 +701,97 @@ fn sweep_prints_the_same_bytes_on_any_number_of_threads() {
     }
 }
 
+/// Eight TLS connections, TLS 1.2 and 1.3 in turn, over a lossy link to a
+/// server that resumes nothing: every handshake can be rehearsed.
+const REHEARSED: &str = r#"Scenario(
+    name: "rehearsed",
+    seed: 3,
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "5ms", loss: 0.02))],
+    pki: (
+        epoch: "2026-01-01T00:00:00Z",
+        keys: [Key(name: "root", kind: P256), Key(name: "leaf", kind: P256)],
+        certificates: [
+            Cert(name: "root", subject: (cn: "Root"), key: "root", ca: true,
+                 not_before: "2025-01-01T00:00:00Z", not_after: "2035-01-01T00:00:00Z"),
+            Cert(name: "server", subject: (cn: "server.test"), key: "leaf", issuer: "root",
+                 dns_names: ["server.test"],
+                 not_before: "2025-06-01T00:00:00Z", not_after: "2027-06-01T00:00:00Z"),
+        ],
+    ),
+    tls: (
+        clients: [
+            TlsClient(name: "tls12", max_version: "TLS 1.2", groups: ["secp256r1"],
+                      server_name: "server.test", trust: ["root"]),
+            TlsClient(name: "tls13", max_version: "TLS 1.3", groups: ["x25519"],
+                      server_name: "server.test", trust: ["root"]),
+        ],
+        servers: [
+            TlsServer(name: "server", max_version: "TLS 1.3", groups: ["secp256r1", "x25519"],
+                      chain: ["server"], key: "leaf",
+                      session_cache: false),
+        ],
+    ),
+    listen: [Listen(host: "server", port: 443, tls: "server")],
+    timeline: [
+TIMELINE
+    ],
+)"#;
+
+#[test]
+fn run_writes_the_same_bytes_whether_or_not_threads_rehearse_its_handshakes() {
+    let dir = scratch_dir("run_jobs");
+    let file = dir.join("rehearsed.ron");
+    let timeline: String = (0..8)
+        .map(|i| {
+            let (at, tls) = (3 * i, ["tls12", "tls13"][i % 2]);
+            format!(
+                "At(\"{at}ms\", Connect(conn: \"c{i}\", from: \"client\", to: \"server\", port: 443, tls: \"{tls}\")),\n\
+                 At(\"{at}ms\", Send(conn: \"c{i}\", from: \"client\", data: Pattern(3000))),\n"
+            )
+        })
+        .collect();
+    std::fs::write(&file, REHEARSED.replace("TIMELINE", &timeline)).unwrap();
+    let outputs = |jobs: &str| {
+        let [log, pcap, keys] =
+            ["jsonl", "pcap", "keys"].map(|ext| dir.join(format!("{jobs}.{ext}")));
+        let out = tlsim(&[
+            "run",
+            file.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--out",
+            log.to_str().unwrap(),
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--keylog",
+            keys.to_str().unwrap(),
+            "--jobs",
+            jobs,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        [log, pcap, keys].map(|path| std::fs::read(path).unwrap())
+    };
+    let one = outputs("1");
+    let keys = String::from_utf8_lossy(&one[2]);
+    assert_eq!(
+        keys.matches("CLIENT_RANDOM").count(),
+        4,
+        "four TLS 1.2 sessions"
+    );
+    assert_eq!(
+        keys.matches("CLIENT_TRAFFIC_SECRET_0").count(),
+        4,
+        "four TLS 1.3 sessions"
+    );
+    for jobs in ["2", "3"] {
+        assert!(outputs(jobs) == one, "--jobs {jobs} changed an output");
+    }
+    let none = tlsim(&["run", file.to_str().unwrap(), "--jobs", "0"]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("at least 1"), "{}", stderr(&none));
+}
+
 #[test]
 fn sweep_jsonl_gives_each_seed_its_verdict_first_failure_and_times() {
     let out = tlsim(&[

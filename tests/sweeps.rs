@@ -49,7 +49,7 @@ fn sweep(path: &Path, count: u64) -> Vec<String> {
     let base = path.parent().expect("scenario folder");
     let mut failed = Vec::new();
     for seed in scenario.seed..scenario.seed + count {
-        let (_, failures) = run_and_check(&scenario, base, seed)
+        let (_, failures) = run_and_check(&scenario, base, seed, RunOptions::default())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         if let Some(first) = failures.first() {
             failed.push(format!("{} seed {seed}: {first}", path.display()));
@@ -122,8 +122,8 @@ fn a_run_untraced_ends_and_is_judged_as_a_traced_one() {
         let scenario = load_file(file).unwrap_or_else(|e| panic!("{e}"));
         let base = file.parent().expect("scenario folder");
         for seed in [scenario.seed, scenario.seed + 1] {
-            let (outcome, failures) =
-                run_and_check(&scenario, base, seed).unwrap_or_else(|e| panic!("{e}"));
+            let (outcome, failures) = run_and_check(&scenario, base, seed, RunOptions::default())
+                .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
                 format!("{outcome:?}\n{failures:?}"),
                 traced_run(&scenario, base, seed),

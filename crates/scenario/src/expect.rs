@@ -81,13 +81,14 @@ pub fn run_and_check(
     scenario: &Scenario,
     base: &Path,
     seed: u64,
+    opts: RunOptions,
 ) -> Result<(Outcome, Vec<Failure>), String> {
     let mut events = EventChecker::new(&scenario.expect);
     let outcome = run_in(
         scenario,
         base,
         seed,
-        RunOptions::default(),
+        opts,
         &mut events,
         &mut tlsim_net::NoTap,
     )?;

@@ -22,6 +22,7 @@ mod locate;
 mod names;
 pub mod pki;
 pub mod real;
+mod rehearsal;
 pub mod runner;
 pub mod schema;
 pub mod shrink;

@@ -18,14 +18,15 @@ use tlsim_net::{
     SegmentFilter as NetFilter, SocketEvent, SocketId, State, TcpConfig, WireCounters,
 };
 use tlsim_sim::{Due, Event, Instant, Kind, Layer, Queue, Tracer};
+use tlsim_tls::crypto::ahead::{Ahead, RunGuard};
 
 use crate::digest::StreamDigest;
 use crate::ends::factory::{ClientStack, Factory};
 use crate::ends::{ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
-use crate::pki;
 use crate::schema::{
     Action, At, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings,
 };
+use crate::{pki, rehearsal};
 
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,11 +148,19 @@ pub struct RunOptions {
     /// Digest every byte sent and received, to check delivery is intact.
     /// Costs a pass over the data; benchmarks turn it off.
     pub verify_data: bool,
+    /// Threads that rehearse connections ahead of the run, so that their
+    /// public-key operations are ready when it reaches them (see
+    /// [`tlsim_tls::crypto::ahead`]); 0 for none. The outputs are the
+    /// same for any number.
+    pub crypto_threads: usize,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { verify_data: true }
+        RunOptions {
+            verify_data: true,
+            crypto_threads: 0,
+        }
     }
 }
 
@@ -261,6 +270,8 @@ struct Runner<'a> {
     timers: Queue<Infallible>,
     keylog: Vec<String>,
     tracer: &'a mut dyn Tracer,
+    /// The run's side of rehearsals on other threads, when there are any.
+    ahead: Option<RunGuard>,
 }
 
 fn tcp_config(base: &TcpSettings, own: Option<&TcpSettings>) -> TcpConfig {
@@ -332,13 +343,29 @@ pub fn run_in(
     tap: &mut dyn PacketTap,
 ) -> Result<Outcome, String> {
     let built = pki::build(&scenario.pki, seed, base)?;
-    Ok(run_with(
-        scenario,
-        Factory::new(scenario, built, seed, opts.verify_data),
-        seed,
-        tracer,
-        tap,
-    ))
+    let mut factory = Factory::new(scenario, built, seed, opts.verify_data);
+    if opts.crypto_threads == 0 {
+        return Ok(run_with(scenario, factory, seed, None, tracer, tap));
+    }
+    let plan = rehearsal::plan(scenario, &mut factory);
+    if plan.iter().all(Option::is_none) {
+        return Ok(run_with(scenario, factory, seed, None, tracer, tap));
+    }
+    let ahead = Ahead::new(plan.iter().map(Option::is_some));
+    Ok(std::thread::scope(|workers| {
+        for _ in 0..opts.crypto_threads {
+            workers.spawn(|| rehearsal::work(&plan, &ahead));
+        }
+        // The guard ends the rehearsals when the run returns or unwinds.
+        run_with(
+            scenario,
+            factory,
+            seed,
+            Some(ahead.enter_run()),
+            tracer,
+            tap,
+        )
+    }))
 }
 
 /// Runs a scenario that has no key files (see [`run_in`] for one that has).
@@ -361,6 +388,7 @@ fn run_with<'a>(
     scenario: &'a Scenario,
     factory: Factory<'a>,
     seed: u64,
+    ahead: Option<RunGuard>,
     tracer: &'a mut dyn Tracer,
     tap: &mut dyn PacketTap,
 ) -> Outcome {
@@ -434,6 +462,7 @@ fn run_with<'a>(
         timers: Queue::new(),
         keylog: Vec::new(),
         tracer,
+        ahead,
     };
 
     // Validated to be in time order.
@@ -481,6 +510,8 @@ fn run_with<'a>(
         runner.handle_socket_events(now);
         runner.retire_finished();
     };
+    // Rehearsals stop here, not after the report is written.
+    drop(runner.ahead.take());
 
     let net = runner.net.borrow();
     if runner.tracer.enabled() {
@@ -870,7 +901,10 @@ impl<'a> Runner<'a> {
         let end = &mut *(self.conns[c].as_deref_mut())
             .expect("a retired connection is never acted on")
             .ends[side];
-        call(end, tracer);
+        match &self.ahead {
+            Some(ahead) => ahead.acting_for(c, || call(end, tracer)),
+            None => call(end, tracer),
+        }
         self.keylog.extend(end.take_keylog());
         self.timers.set_timer(end_key(c, side), end.poll_timeout());
         self.touched.push(c);

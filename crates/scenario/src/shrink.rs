@@ -17,6 +17,7 @@ use std::path::Path;
 
 use crate::expect::{Failure, run_and_check};
 use crate::load::parse;
+use crate::runner::RunOptions;
 use crate::schema::{Action, At, Conditions, Data, Scenario};
 use crate::units::{Chance, Time};
 
@@ -101,7 +102,8 @@ pub fn shrink(
 
 /// The expectations a run of `scenario` does not meet.
 fn failures(scenario: &Scenario, base: &Path) -> Result<Vec<Failure>, String> {
-    run_and_check(scenario, base, scenario.seed).map(|(_, failures)| failures)
+    run_and_check(scenario, base, scenario.seed, RunOptions::default())
+        .map(|(_, failures)| failures)
 }
 
 /// Every one-step simplification of `s`, in a fixed order, each with what

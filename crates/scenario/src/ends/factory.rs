@@ -383,7 +383,7 @@ impl<'a> Factory<'a> {
         // A recorded session pins the stream's seed: the replayed server
         // answers what the client drew then.
         let seed = (self.client_profile(profile).pins.rng_seed).unwrap_or(self.seed);
-        let rng = RngStream::new(seed, &format!("tls client {conn}"));
+        let rng = client_stream(seed, conn);
         if let Some(conversation) = conversation {
             let script = Script::client(conversation.clone(), config, rng, ctx);
             return Box::new(ScriptEnd::new(script, true));
@@ -420,7 +420,7 @@ impl<'a> Factory<'a> {
         };
         let ctx = context(host, peer, number);
         let config = self.server_config(&profile.0, host, port);
-        let rng = RngStream::new(self.seed, &format!("tls server {conn}"));
+        let rng = server_stream(self.seed, conn);
         if let Some(conversation) = &listen.conversation {
             let script = Script::server(conversation.clone(), config, rng, ctx);
             return Box::new(ScriptEnd::new(script, self.server_keylog));
@@ -437,6 +437,75 @@ impl<'a> Factory<'a> {
             }
         }
     }
+}
+
+/// The two TLS ends of one connection, as [`Factory::client_end`] and
+/// [`Factory::server_end`] would make them, for a rehearsal of its
+/// handshake (see `crate::rehearsal`).
+pub(crate) struct TlsPair {
+    pub(crate) client: Arc<ClientConfig>,
+    pub(crate) client_rng: RngStream,
+    pub(crate) client_context: EventContext,
+    pub(crate) server: Arc<ServerConfig>,
+    pub(crate) server_rng: RngStream,
+    pub(crate) server_context: EventContext,
+}
+
+impl Factory<'_> {
+    /// The TLS ends of connection `conn` (its `number`) from `from` to
+    /// `to:port` with the client profile `profile`, when a rehearsal
+    /// makes the same handshake as the run: both ends plain TLS actors
+    /// (no conversation, no replayed server), the server resuming nothing.
+    /// The client keeps no sessions or tickets, and its verification cache
+    /// is replaced by `cache`, the rehearsals' own.
+    pub(crate) fn tls_pair(
+        &mut self,
+        (conn, number): (&str, u32),
+        (from, to, port): (&str, &str, u16),
+        profile: &str,
+        cache: &Arc<Mutex<VerificationCache>>,
+    ) -> Option<TlsPair> {
+        let scenario = self.scenario;
+        let listen = (scenario.listen.iter()).find(|l| l.host.0 == to && l.port == port)?;
+        if listen.replay.is_some() || listen.conversation.is_some() {
+            return None;
+        }
+        let server = self.server_config(&listen.tls.as_ref()?.0, to, port);
+        let client = self.client_config(profile, from);
+        // A server that resumes nothing makes every handshake a full one,
+        // whatever sessions or tickets the client keeps.
+        let resumes = server.session_cache.is_some()
+            || server.tickets.is_some()
+            || server.tls13_tickets.is_some();
+        if resumes {
+            return None;
+        }
+        let client = Arc::new(ClientConfig {
+            verification_cache: (client.verification_cache.as_ref()).map(|_| Arc::clone(cache)),
+            session_store: None,
+            tickets: None,
+            ..ClientConfig::clone(&client)
+        });
+        let client_seed = (self.client_profile(profile).pins.rng_seed).unwrap_or(self.seed);
+        Some(TlsPair {
+            client,
+            client_rng: client_stream(client_seed, conn),
+            client_context: context(from, to, number),
+            server,
+            server_rng: server_stream(self.seed, conn),
+            server_context: context(to, from, number),
+        })
+    }
+}
+
+/// The random stream of connection `conn`'s TLS client.
+fn client_stream(seed: u64, conn: &str) -> RngStream {
+    RngStream::new(seed, &format!("tls client {conn}"))
+}
+
+/// The random stream of connection `conn`'s TLS server.
+fn server_stream(seed: u64, conn: &str) -> RngStream {
+    RngStream::new(seed, &format!("tls server {conn}"))
 }
 
 /// Who TLS and SPDY events are about.

@@ -13,7 +13,7 @@ use p256::elliptic_curve::Generate;
 use p256::elliptic_curve::sec1::ToSec1Point;
 use rand_core::CryptoRng;
 
-use super::CryptoError;
+use super::{CryptoError, ahead};
 use crate::enums::NamedGroup;
 
 /// A named group usable for ECDHE.
@@ -169,6 +169,17 @@ impl EphemeralSecret {
 
     /// The public value: private × base point, encoded for the wire.
     pub fn public_bytes(&self) -> Vec<u8> {
+        let inputs = || {
+            ahead::inputs(
+                ahead::tag::KX_PUBLIC,
+                &[&[self.group as u8], self.private_bytes()],
+            )
+        };
+        ahead::computed(inputs, || Ok(self.compute_public_bytes()))
+            .expect("key generation never fails, nor does a result kept for it")
+    }
+
+    fn compute_public_bytes(&self) -> Vec<u8> {
         match self.group {
             KxGroup::Secp256r1 => self
                 .p256_secret()
@@ -207,6 +218,17 @@ impl EphemeralSecret {
     /// [`CryptoError::InvalidPeerPublicKey`] (→ `illegal_parameter`); an
     /// all-zero X25519 result is [`CryptoError::ZeroSharedSecret`].
     pub fn agree(&self, peer_public: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let inputs = || {
+            let group = [self.group as u8];
+            ahead::inputs(
+                ahead::tag::KX_AGREE,
+                &[&group, self.private_bytes(), peer_public],
+            )
+        };
+        ahead::computed(inputs, || self.compute_agreement(peer_public))
+    }
+
+    fn compute_agreement(&self, peer_public: &[u8]) -> Result<Vec<u8>, CryptoError> {
         // RFC 8422 §5.1.2: only the uncompressed format is used.
         let uncompressed = peer_public.len() == self.group.public_len() && peer_public[0] == 0x04;
         match self.group {

@@ -19,10 +19,12 @@
 //! - `p256_table`: P-256 ECDSA verification with a precomputed table per
 //!   key seen more than once.
 //! - [`ticket`]: TLS 1.3 session tickets sealed under the server's key.
+//! - [`ahead`]: public-key operations computed ahead on other threads.
 //!
 //! Nothing here reads a clock or the OS's entropy: randomness is always an
 //! argument, so a seeded stream gives the same bytes on every run.
 
+pub mod ahead;
 pub mod cipher;
 pub mod ffdhe;
 pub mod key_schedule;

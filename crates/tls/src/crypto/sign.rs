@@ -20,6 +20,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::CryptoError;
+use super::ahead;
 use super::pem;
 use crate::enums::NamedGroup;
 use crate::enums::SignatureScheme as CodePoint;
@@ -460,27 +461,48 @@ impl SigningKey {
         rng: &mut R,
     ) -> Result<Vec<u8>, CryptoError> {
         let digest = scheme.digest(message);
+        if let SigningKey::Rsa(key) = self {
+            return if scheme.is_rsa() {
+                scheme
+                    .rsa_sign(key, &digest, rng)
+                    .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm)
+            } else {
+                Err(CryptoError::UnsupportedSignatureAlgorithm)
+            };
+        }
+        // The other signatures draw nothing from `rng`, so they can be
+        // computed ahead.
+        let inputs = || {
+            let key = self.public_key().subject_public_key_bytes();
+            ahead::inputs(ahead::tag::SIGN, &[scheme.name().as_bytes(), &key, &digest])
+        };
+        ahead::computed(inputs, || self.sign_deterministic(scheme, &digest))
+    }
+
+    /// ECDSA (RFC 6979) or Ed25519 signature of `digest`.
+    fn sign_deterministic(
+        &self,
+        scheme: SignatureScheme,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         match self {
             SigningKey::EcdsaP256(key) if scheme.is_ecdsa() => {
                 let sig: p256::ecdsa::DerSignature = key
-                    .sign_prehash(&digest)
+                    .sign_prehash(digest)
                     .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm)?;
                 Ok(sig.as_bytes().to_vec())
             }
             SigningKey::EcdsaP384(key) if scheme.is_ecdsa() => {
                 let sig: p384::ecdsa::DerSignature = key
-                    .sign_prehash(&digest)
+                    .sign_prehash(digest)
                     .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm)?;
                 Ok(sig.as_bytes().to_vec())
             }
             SigningKey::Ed25519(key) if scheme == SignatureScheme::Ed25519 => {
-                Ok(ed25519_dalek::Signer::sign(key.as_ref(), &digest)
+                Ok(ed25519_dalek::Signer::sign(key.as_ref(), digest)
                     .to_bytes()
                     .to_vec())
             }
-            SigningKey::Rsa(key) if scheme.is_rsa() => scheme
-                .rsa_sign(key, &digest, rng)
-                .map_err(|_| CryptoError::UnsupportedSignatureAlgorithm),
             _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
         }
     }
@@ -679,19 +701,38 @@ impl PublicKey {
         signature: &[u8],
     ) -> Result<(), CryptoError> {
         let digest = scheme.digest(message);
+        let inputs = || {
+            let key = self.subject_public_key_bytes();
+            let parts: [&[u8]; 4] = [scheme.name().as_bytes(), &key, &digest, signature];
+            ahead::inputs(ahead::tag::VERIFY, &parts)
+        };
+        ahead::computed(inputs, || {
+            self.verify_digest(scheme, &digest, signature)
+                .map(|()| Vec::new())
+        })
+        .map(drop)
+    }
+
+    /// [`verify`](Self::verify) of a message whose digest is `digest`.
+    fn verify_digest(
+        &self,
+        scheme: SignatureScheme,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
         match self {
             PublicKey::EcdsaP256(key) if scheme.is_ecdsa() => {
                 // Decoding checks 1 ≤ r, s < n (SEC 1 §4.1.4 step 1).
                 let sig = p256::ecdsa::Signature::from_der(signature)
                     .map_err(|_| CryptoError::BadSignature)?;
-                super::p256_table::verify_prehash(key, &digest, &sig)
+                super::p256_table::verify_prehash(key, digest, &sig)
                     .then_some(())
                     .ok_or(CryptoError::BadSignature)
             }
             PublicKey::EcdsaP384(key) if scheme.is_ecdsa() => {
                 let sig = p384::ecdsa::DerSignature::from_bytes(signature)
                     .map_err(|_| CryptoError::BadSignature)?;
-                key.verify_prehash(&digest, &sig)
+                key.verify_prehash(digest, &sig)
                     .map_err(|_| CryptoError::BadSignature)
             }
             // RFC 8032 §5.1.7, with the checks of the strict form: no
@@ -699,11 +740,11 @@ impl PublicKey {
             PublicKey::Ed25519(key) if scheme == SignatureScheme::Ed25519 => {
                 let sig = ed25519_dalek::Signature::from_slice(signature)
                     .map_err(|_| CryptoError::BadSignature)?;
-                key.verify_strict(&digest, &sig)
+                key.verify_strict(digest, &sig)
                     .map_err(|_| CryptoError::BadSignature)
             }
             PublicKey::Rsa(key) if scheme.is_rsa() => scheme
-                .rsa_verify(key, &digest, signature)
+                .rsa_verify(key, digest, signature)
                 .map_err(|_| CryptoError::BadSignature),
             _ => Err(CryptoError::UnsupportedSignatureAlgorithm),
         }
