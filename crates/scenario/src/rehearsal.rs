@@ -12,100 +12,123 @@
 //! server ignores) costs time, never a different result: the run takes
 //! only results whose inputs equal its own.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use tlsim_sim::{Instant, NullTracer};
 use tlsim_tls::cert::VerificationCache;
 use tlsim_tls::crypto::ahead::Ahead;
-use tlsim_tls_client::ClientConnection;
-use tlsim_tls_server::ServerConnection;
 
 use crate::ends::factory::{Factory, TlsPair};
-use crate::schema::{Action, Scenario};
+use crate::schema::{Action, At, Scenario};
 
 /// Flights handed over before a rehearsal gives up: a handshake takes a
 /// handful, so this bounds only a pair that never falls silent.
 const MAX_FLIGHTS: usize = 32;
 
-/// One connection's rehearsal: its two ends and when the run opens it.
-pub(crate) struct Rehearsal {
-    pair: TlsPair,
-    at: Instant,
+/// What the rehearsals of a run need: a few bytes per connection, so that
+/// a run of millions of connections does not double its memory.
+pub(crate) struct Plan<'s> {
+    scenario: &'s Scenario,
+    /// The ends' configurations, one for each (client profile, client,
+    /// server, port) the timeline connects with.
+    pairs: Vec<TlsPair>,
+    /// Each connection in the order the run numbers them: its `Connect`
+    /// step in the timeline and its pair, or `None` when it cannot be
+    /// rehearsed.
+    conns: Vec<Option<(u32, u32)>>,
 }
 
-/// The rehearsal of each connection the timeline opens, in the order the
-/// run numbers them; `None` for one that cannot be rehearsed.
-pub(crate) fn plan(scenario: &Scenario, factory: &mut Factory<'_>) -> Vec<Option<Rehearsal>> {
-    let cache = Arc::new(Mutex::new(VerificationCache::new()));
-    let connects = scenario.timeline.iter().filter_map(|step| match &step.1 {
-        Action::Connect {
-            conn,
-            from,
-            to,
-            port,
-            tls,
-            conversation,
-            ..
-        } => Some((step.0.0, conn, from, to, *port, tls, conversation)),
-        _ => None,
-    });
-    connects
-        .enumerate()
-        .map(|(index, (at, conn, from, to, port, tls, conversation))| {
-            let profile = tls.as_ref().filter(|_| conversation.is_none())?;
-            let number = u32::try_from(index + 1).ok()?;
-            let pair = factory.tls_pair(
-                (&conn.0, number),
-                (&from.0, &to.0, port),
-                &profile.0,
-                &cache,
-            )?;
-            Some(Rehearsal {
-                pair,
-                at: Instant::ZERO + at,
-            })
-        })
-        .collect()
-}
-
-/// A worker: rehearses the connections `ahead` gives it until the run is
-/// over.
-pub(crate) fn work(plan: &[Option<Rehearsal>], ahead: &Arc<Ahead>) {
-    while let Some(conn) = ahead.next_rehearsal() {
-        if let Some(rehearsal) = &plan[conn] {
-            ahead.rehearse(conn, || rehearsal.run());
+impl<'s> Plan<'s> {
+    pub(crate) fn new(scenario: &'s Scenario, factory: &mut Factory<'_>) -> Self {
+        let cache = Arc::new(Mutex::new(VerificationCache::new()));
+        let mut pairs = Vec::new();
+        let mut pair_of = BTreeMap::new();
+        let mut conns = Vec::new();
+        for (step, At(_, action)) in scenario.timeline.iter().enumerate() {
+            let Action::Connect {
+                from,
+                to,
+                port,
+                tls,
+                conversation,
+                ..
+            } = action
+            else {
+                continue;
+            };
+            let profile = tls.as_ref().filter(|_| conversation.is_none());
+            let pair = profile.and_then(|profile| {
+                let key = (profile.0.as_str(), from.0.as_str(), to.0.as_str(), *port);
+                if let Some(&index) = pair_of.get(&key) {
+                    return index;
+                }
+                let made = factory.tls_pair((&from.0, &to.0, *port), &profile.0, &cache);
+                let index = made.map(|pair| {
+                    pairs.push(pair);
+                    pairs.len() - 1
+                });
+                pair_of.insert(key, index);
+                index
+            });
+            conns.push(
+                pair.and_then(|pair| Some((u32::try_from(step).ok()?, u32::try_from(pair).ok()?))),
+            );
+        }
+        Plan {
+            scenario,
+            pairs,
+            conns,
         }
     }
-}
 
-impl Rehearsal {
-    /// The handshake, and whatever the ends send on their own after it,
-    /// with the flights handed over directly.
-    fn run(&self) {
-        let pair = &self.pair;
+    /// Whether any connection can be rehearsed.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.conns.iter().all(Option::is_none)
+    }
+
+    /// For each connection, whether it can be rehearsed.
+    pub(crate) fn rehearsable(&self) -> impl Iterator<Item = bool> + '_ {
+        self.conns.iter().map(Option::is_some)
+    }
+
+    /// A worker: rehearses the connections `ahead` gives it until the run
+    /// is over.
+    pub(crate) fn work(&self, ahead: &Arc<Ahead>) {
+        while let Some(conn) = ahead.next_rehearsal() {
+            ahead.rehearse(conn, || self.rehearse(conn));
+        }
+    }
+
+    /// Connection `index`'s handshake, and whatever its ends send on their
+    /// own after it, with the flights handed over directly.
+    fn rehearse(&self, index: usize) {
+        let Some((step, pair)) = self.conns[index] else {
+            return;
+        };
+        let At(at, Action::Connect { conn, from, to, .. }) = &self.scenario.timeline[step as usize]
+        else {
+            return;
+        };
+        let Ok(number) = u32::try_from(index + 1) else {
+            return;
+        };
+        let (mut client, mut server) =
+            self.pairs[pair as usize].ends((&conn.0, number), (&from.0, &to.0));
+        let now = Instant::ZERO + at.0;
         let mut tracer = NullTracer;
-        let mut client = ClientConnection::new(
-            Arc::clone(&pair.client),
-            pair.client_rng.clone(),
-            pair.client_context.clone(),
-        );
-        let mut server = ServerConnection::new(
-            Arc::clone(&pair.server),
-            pair.server_rng.clone(),
-            pair.server_context.clone(),
-        );
-        client.start(self.at, &mut tracer);
+        client.start(now, &mut tracer);
         let mut flight = Vec::new();
         for _ in 0..MAX_FLIGHTS {
             flight.clear();
             let to_server = client.write_tls(&mut flight) > 0;
             if to_server {
-                server.handle_bytes(self.at, &flight, &mut tracer);
+                server.handle_bytes(now, &flight, &mut tracer);
             }
             flight.clear();
             let to_client = server.write_tls(&mut flight) > 0;
             if to_client {
-                client.handle_bytes(self.at, &flight, &mut tracer);
+                client.handle_bytes(now, &flight, &mut tracer);
             }
             if !to_server && !to_client {
                 break;

@@ -23,10 +23,11 @@ use tlsim_tls::crypto::ahead::{Ahead, RunGuard};
 use crate::digest::StreamDigest;
 use crate::ends::factory::{ClientStack, Factory};
 use crate::ends::{ConnectionEnd, EndReport, Transport, TransportEvent, TransportState};
+use crate::pki;
+use crate::rehearsal::Plan;
 use crate::schema::{
     Action, At, Conditions, Data, FaultAction, Scenario, SegmentFilter, TcpSettings,
 };
-use crate::{pki, rehearsal};
 
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -347,14 +348,14 @@ pub fn run_in(
     if opts.crypto_threads == 0 {
         return Ok(run_with(scenario, factory, seed, None, tracer, tap));
     }
-    let plan = rehearsal::plan(scenario, &mut factory);
-    if plan.iter().all(Option::is_none) {
+    let plan = Plan::new(scenario, &mut factory);
+    if plan.is_empty() {
         return Ok(run_with(scenario, factory, seed, None, tracer, tap));
     }
-    let ahead = Ahead::new(plan.iter().map(Option::is_some));
+    let ahead = Ahead::new(plan.rehearsable());
     Ok(std::thread::scope(|workers| {
         for _ in 0..opts.crypto_threads {
-            workers.spawn(|| rehearsal::work(&plan, &ahead));
+            workers.spawn(|| plan.work(&ahead));
         }
         // The guard ends the rehearsals when the run returns or unwinds.
         run_with(

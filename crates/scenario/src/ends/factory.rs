@@ -439,20 +439,40 @@ impl<'a> Factory<'a> {
     }
 }
 
-/// The two TLS ends of one connection, as [`Factory::client_end`] and
-/// [`Factory::server_end`] would make them, for a rehearsal of its
-/// handshake (see `crate::rehearsal`).
+/// The configurations of a connection's two TLS ends, as
+/// [`Factory::client_end`] and [`Factory::server_end`] give them, for
+/// rehearsals of its handshake (see `crate::rehearsal`).
 pub(crate) struct TlsPair {
-    pub(crate) client: Arc<ClientConfig>,
-    pub(crate) client_rng: RngStream,
-    pub(crate) client_context: EventContext,
-    pub(crate) server: Arc<ServerConfig>,
-    pub(crate) server_rng: RngStream,
-    pub(crate) server_context: EventContext,
+    client: Arc<ClientConfig>,
+    client_seed: u64,
+    server: Arc<ServerConfig>,
+    server_seed: u64,
+}
+
+impl TlsPair {
+    /// The two ends of connection `conn` (its `number`) from `from` to
+    /// `to`, each with the random stream the run gives it.
+    pub(crate) fn ends(
+        &self,
+        (conn, number): (&str, u32),
+        (from, to): (&str, &str),
+    ) -> (ClientConnection, ServerConnection) {
+        let client = ClientConnection::new(
+            Arc::clone(&self.client),
+            client_stream(self.client_seed, conn),
+            context(from, to, number),
+        );
+        let server = ServerConnection::new(
+            Arc::clone(&self.server),
+            server_stream(self.server_seed, conn),
+            context(to, from, number),
+        );
+        (client, server)
+    }
 }
 
 impl Factory<'_> {
-    /// The TLS ends of connection `conn` (its `number`) from `from` to
+    /// The TLS ends' configurations for connections from `from` to
     /// `to:port` with the client profile `profile`, when a rehearsal
     /// makes the same handshake as the run: both ends plain TLS actors
     /// (no conversation, no replayed server), the server resuming nothing.
@@ -460,7 +480,6 @@ impl Factory<'_> {
     /// is replaced by `cache`, the rehearsals' own.
     pub(crate) fn tls_pair(
         &mut self,
-        (conn, number): (&str, u32),
         (from, to, port): (&str, &str, u16),
         profile: &str,
         cache: &Arc<Mutex<VerificationCache>>,
@@ -486,14 +505,11 @@ impl Factory<'_> {
             tickets: None,
             ..ClientConfig::clone(&client)
         });
-        let client_seed = (self.client_profile(profile).pins.rng_seed).unwrap_or(self.seed);
         Some(TlsPair {
             client,
-            client_rng: client_stream(client_seed, conn),
-            client_context: context(from, to, number),
+            client_seed: (self.client_profile(profile).pins.rng_seed).unwrap_or(self.seed),
             server,
-            server_rng: server_stream(self.seed, conn),
-            server_context: context(to, from, number),
+            server_seed: self.seed,
         })
     }
 }
