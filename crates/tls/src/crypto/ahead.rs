@@ -17,13 +17,19 @@
 //! Which connections are rehearsed: the run claims each connection it
 //! reaches before a worker has, and every worker takes the next unclaimed
 //! one at least two past the newest the run has reached, so the run and
-//! the workers share the work instead of racing for the same connection.
+//! the workers share the work instead of racing for the same connection,
+//! and at most 256 past it (`MAX_LEAD`), so that what is kept stays small.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::CryptoError;
+
+/// How far past the newest connection the run has reached a worker may
+/// rehearse: far enough for every core to find work, near enough that what
+/// is kept stays small.
+const MAX_LEAD: usize = 256;
 
 /// What an operation gave: bytes (a public value, a shared secret, a
 /// signature; empty for a verification that passed) or its error.
@@ -115,15 +121,23 @@ impl Ahead {
     /// once the run is over or nothing is left ahead of it.
     pub fn next_rehearsal(&self) -> Option<usize> {
         let mut state = self.lock();
-        if state.finished {
-            return None;
+        loop {
+            if state.finished {
+                return None;
+            }
+            // Two past the newest the run reached: the one just after is
+            // the run's own, so the two share the work instead of racing.
+            let from = state.reached.map_or(0, |reached| reached + 2);
+            let next = (from..state.claims.len()).find(|&c| state.claims[c] == Claim::Free)?;
+            // Many workers would outrun the run and keep the results of
+            // every connection at once; they wait for it instead.
+            if next > from + MAX_LEAD {
+                state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            state.claims[next] = Claim::Rehearsing;
+            return Some(next);
         }
-        // Two past the newest the run reached: the one just after is the
-        // run's own, so the two share the work instead of racing.
-        let from = state.reached.map_or(0, |reached| reached + 2);
-        let next = (from..state.claims.len()).find(|&c| state.claims[c] == Claim::Free)?;
-        state.claims[next] = Claim::Rehearsing;
-        Some(next)
     }
 
     /// For a worker: runs `rehearse` with every operation it does kept for
@@ -158,7 +172,11 @@ impl Ahead {
     /// it.
     fn take(&self, conn: usize, inputs: &[u8]) -> Option<Outcome> {
         let mut state = self.lock();
-        state.reached = Some(state.reached.map_or(conn, |r| r.max(conn)));
+        if state.reached.is_none_or(|reached| conn > reached) {
+            state.reached = Some(conn);
+            // Workers waiting for the run to move on may go on.
+            self.changed.notify_all();
+        }
         loop {
             match state.claims.get(conn).copied().unwrap_or(Claim::Run) {
                 Claim::Free => {
@@ -387,6 +405,25 @@ mod tests {
         let run = ahead.enter_run();
         assert_eq!(run.acting_for(0, handshake), in_place);
         assert!(ahead.lock().kept.is_empty(), "every kept result taken");
+    }
+
+    #[test]
+    fn workers_wait_rather_than_run_far_ahead_of_the_run() {
+        let ahead = Ahead::new(vec![true; MAX_LEAD + 8]);
+        for conn in 0..=MAX_LEAD {
+            assert_eq!(ahead.next_rehearsal(), Some(conn));
+            ahead.rehearse(conn, || {});
+        }
+        let worker = {
+            let ahead = Arc::clone(&ahead);
+            std::thread::spawn(move || ahead.next_rehearsal())
+        };
+        // The worker waits until the run reaches connection 0, then takes
+        // the next one in reach.
+        let run = ahead.enter_run();
+        let calls = AtomicUsize::new(0);
+        run.acting_for(0, || op(5, &calls)).ok();
+        assert_eq!(worker.join().unwrap(), Some(MAX_LEAD + 1));
     }
 
     #[test]
