@@ -136,3 +136,61 @@ impl<'s> Plan<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::{load, pki};
+
+    /// Connections `c1`…`c5`: TLS to a server that resumes nothing, TLS to
+    /// one with a session cache, plain TCP, a conversation, and TLS to the
+    /// first server again.
+    const MIXED: &str = r#"Scenario(
+    name: "mixed",
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "5ms"))],
+    pki: (
+        keys: [Key(name: "leaf", kind: P256)],
+        certificates: [Cert(name: "server", subject: (cn: "server.test"), key: "leaf", ca: true,
+                            not_before: "2025-01-01T00:00:00Z", not_after: "2035-01-01T00:00:00Z")],
+    ),
+    tls: (
+        clients: [TlsClient(name: "client", server_name: "server.test", trust: ["server"])],
+        servers: [
+            TlsServer(name: "fresh", chain: ["server"], key: "leaf", session_cache: false),
+            TlsServer(name: "caching", chain: ["server"], key: "leaf"),
+        ],
+    ),
+    listen: [
+        Listen(host: "server", port: 443, tls: "fresh"),
+        Listen(host: "server", port: 444, tls: "caching"),
+        Listen(host: "server", port: 80),
+    ],
+    timeline: [
+        At("0ms", Connect(conn: "c1", from: "client", to: "server", port: 443, tls: "client")),
+        At("0ms", Connect(conn: "c2", from: "client", to: "server", port: 444, tls: "client")),
+        At("0ms", Close(conn: "c1", from: "client")),
+        At("0ms", Connect(conn: "c3", from: "client", to: "server", port: 80)),
+        At("0ms", Connect(conn: "c4", from: "client", to: "server", port: 443, tls: "client",
+                          conversation: (steps: [Send(message: ClientHello())]))),
+        At("1ms", Connect(conn: "c5", from: "client", to: "server", port: 443, tls: "client")),
+    ],
+)"#;
+
+    #[test]
+    fn only_tls_ends_whose_server_resumes_nothing_are_rehearsed() {
+        let scenario = load::parse(MIXED, "mixed.ron").unwrap_or_else(|e| panic!("{e}"));
+        let built = pki::build(&scenario.pki, 1, Path::new(".")).unwrap();
+        let mut factory = Factory::new(&scenario, built, 1, true);
+        let plan = Plan::new(&scenario, &mut factory);
+        let rehearsable: Vec<bool> = plan.rehearsable().collect();
+        assert_eq!(rehearsable, [true, false, false, false, true]);
+        // c1 and c5 share their ends' configurations; each keeps its own
+        // step of the timeline.
+        assert_eq!(plan.pairs.len(), 1);
+        assert_eq!(plan.conns[0], Some((0, 0)));
+        assert_eq!(plan.conns[4], Some((5, 0)));
+    }
+}
