@@ -110,8 +110,12 @@ pub(crate) struct TlsEnd<A> {
 }
 
 impl<A: App> TlsEnd<A> {
-    pub(crate) fn new(tls: Tls, app: A, processing_time: Duration) -> Self {
+    pub(crate) fn new(mut tls: Tls, app: A, processing_time: Duration) -> Self {
+        // Both ends know the secrets; like a browser's SSLKEYLOGFILE, the
+        // key log is the client's, so each session appears once, and the
+        // server does not make its lines at all.
         let keeps_keylog = matches!(tls, Tls::Client(_));
+        tls.conn().keep_keylog(keeps_keylog);
         TlsEnd {
             transport: None,
             tls,
@@ -143,6 +147,7 @@ impl<A: App> TlsEnd<A> {
     /// out of reach (a real client).
     pub(crate) fn keeping_keylog(mut self, keep: bool) -> Self {
         self.keeps_keylog |= keep;
+        self.tls.conn().keep_keylog(self.keeps_keylog);
         self
     }
 
@@ -219,12 +224,7 @@ impl<A: App> TlsEnd<A> {
             self.close_tls(now, tracer);
             self.close_wanted = true;
         }
-        // Both ends know the secrets; like a browser's SSLKEYLOGFILE, the
-        // key log is the client's, so each session appears once.
-        let lines = self.tls.conn().keylog_lines();
-        if self.keeps_keylog {
-            self.keylog.extend(lines);
-        }
+        self.keylog.extend(self.tls.conn().keylog_lines());
         self.tls.conn().write_tls(&mut self.records);
         if !self.records.is_empty() {
             self.outbox

@@ -128,6 +128,11 @@ impl Connection {
         self.core.take_keylog()
     }
 
+    /// Whether key log lines are made (they are unless told otherwise).
+    pub fn keep_keylog(&mut self, keep: bool) {
+        self.core.keep_keylog(keep);
+    }
+
     /// Whether the handshake is still running (false once complete or
     /// failed).
     pub fn is_handshaking(&self) -> bool {

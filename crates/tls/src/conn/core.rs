@@ -360,6 +360,9 @@ pub struct Core {
     received: Vec<u8>,
     unsent: Vec<u8>,
     keylog: Vec<String>,
+    /// Whether key log lines are made at all: not for an end whose lines
+    /// nobody reads, which spares hex-encoding every secret.
+    keeps_keylog: bool,
     error: Option<Error>,
     handshake_complete: bool,
     /// `close` was called: later writes are dropped.
@@ -436,6 +439,7 @@ impl Core {
             received: Vec::new(),
             unsent: Vec::new(),
             keylog: Vec::new(),
+            keeps_keylog: true,
             error: None,
             handshake_complete: false,
             close_requested: false,
@@ -678,9 +682,16 @@ impl Core {
         self.error.as_ref()
     }
 
-    /// Adds a key log line.
-    pub fn push_keylog(&mut self, line: String) {
-        self.keylog.push(line);
+    /// Adds the key log line `line` makes, if key log lines are kept.
+    pub fn push_keylog(&mut self, line: impl FnOnce() -> String) {
+        if self.keeps_keylog {
+            self.keylog.push(line());
+        }
+    }
+
+    /// Whether key log lines are made (they are unless told otherwise).
+    pub fn keep_keylog(&mut self, keep: bool) {
+        self.keeps_keylog = keep;
     }
 
     /// The key log lines not taken yet.

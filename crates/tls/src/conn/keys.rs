@@ -83,7 +83,7 @@ impl Core {
                 .field("Cipher Suite", suite.name)
                 .explain(explanation)
         });
-        self.push_keylog(keylog_line(&randoms.client, &stored.master_secret));
+        self.push_keylog(|| keylog_line(&randoms.client, &stored.master_secret));
         let params = HelloParams {
             suite,
             version: stored.version,
@@ -168,7 +168,7 @@ impl Core {
                  into the 48-byte master secret both sides now share.",
             )
         });
-        self.push_keylog(keylog_line(&randoms.client, &master));
+        self.push_keylog(|| keylog_line(&randoms.client, &master));
         master
     }
 

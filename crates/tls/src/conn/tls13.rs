@@ -294,7 +294,7 @@ impl Core {
         if let Some(label) = kind.key_log_label() {
             // One allocation of the line's exact length: `format!` grows
             // its buffer several times on a line this long.
-            self.push_keylog(
+            self.push_keylog(|| {
                 [
                     label,
                     " ",
@@ -302,8 +302,8 @@ impl Core {
                     " ",
                     hex(&secret).as_str(),
                 ]
-                .concat(),
-            );
+                .concat()
+            });
         }
         secret
     }

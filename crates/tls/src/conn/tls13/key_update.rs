@@ -209,12 +209,14 @@ impl Core {
                  old secret is forgotten.",
             )
         });
-        self.push_keylog(format!(
-            "{key_log_prefix}_TRAFFIC_SECRET_{} {} {}",
-            n + 1,
-            hex(&secrets.client_random),
-            hex(&next)
-        ));
+        self.push_keylog(|| {
+            format!(
+                "{key_log_prefix}_TRAFFIC_SECRET_{} {} {}",
+                n + 1,
+                hex(&secrets.client_random),
+                hex(&next)
+            )
+        });
         *current = next.clone();
         next
     }
