@@ -62,21 +62,31 @@ impl KeyTable {
     }
 
     /// `k·Q`, least significant digit first.
+    ///
+    /// The points are gathered before any is added: between two
+    /// verifications a simulation evicts the table from the caches, and
+    /// loads that depend on no addition can all be in flight at once.
     fn mul(&self, k: &Scalar) -> ProjectivePoint {
         let bytes = k.to_bytes();
-        let mut sum = ProjectivePoint::IDENTITY;
-        for (position, row) in self.rows.iter().enumerate() {
+        let digit = |position: usize| {
             let byte = bytes[bytes.len() - 1 - position / 2];
-            let digit = usize::from(if position % 2 == 0 {
+            usize::from(if position % 2 == 0 {
                 byte & 0x0f
             } else {
                 byte >> 4
-            });
-            if digit != 0 {
-                sum += &row[digit - 1];
+            })
+        };
+        let mut picked = [AffinePoint::IDENTITY; POSITIONS];
+        for (position, (row, point)) in self.rows.iter().zip(&mut picked).enumerate() {
+            if let Some(column) = digit(position).checked_sub(1) {
+                *point = row[column];
             }
         }
-        sum
+        // Adding the identity (digit 0) would be a wasted addition.
+        picked
+            .iter()
+            .filter(|point| !bool::from(point.is_identity()))
+            .fold(ProjectivePoint::IDENTITY, |sum, point| sum + point)
     }
 }
 
