@@ -50,7 +50,7 @@ pub fn pki_with(leaf: LeafKey, validity: (u64, u64), seed: u64) -> Pki {
 pub fn client_config(pki: &Pki) -> ClientConfig {
     ClientConfig {
         server_name: Some(SERVER_NAME.into()),
-        trust_anchors: vec![pki.root.clone()],
+        trust_anchors: vec![pki.root.clone()].into(),
         now_unix: NOW,
         ..ClientConfig::default()
     }
@@ -90,7 +90,7 @@ pub fn server_config_asking(
     ServerConfig {
         client_auth: ClientAuth {
             policy,
-            trust_anchors: vec![client_root.to_vec()],
+            trust_anchors: vec![client_root.to_vec()].into(),
             now_unix: NOW,
         },
         ..server_config(pki)

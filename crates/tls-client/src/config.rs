@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use tlsim_tls::cert::VerificationCache;
+use tlsim_tls::cert::{TrustAnchors, VerificationCache};
 use tlsim_tls::conn::{RenegotiationPolicy, SessionStore};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::sign::{DEFAULT_SIGNATURE_ALGORITHMS, SigningKey};
@@ -77,8 +77,8 @@ pub struct ClientConfig {
     /// buffered. RFC 5246 §7.4 allows 2^24-1 bytes; the default is
     /// [`DEFAULT_MAX_HANDSHAKE_LEN`] (1 MiB).
     pub max_handshake_len: usize,
-    /// Trusted root certificates, DER.
-    pub trust_anchors: Vec<Vec<u8>>,
+    /// Trusted root certificates.
+    pub trust_anchors: TrustAnchors,
     /// Whether the leaf certificate must match `server_name`.
     pub verify_hostname: bool,
     /// Whether a leaf without subjectAltName DNS names may match by its
@@ -147,7 +147,7 @@ impl Default for ClientConfig {
             extension_order: None,
             opaque_extensions: Vec::new(),
             max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
-            trust_anchors: Vec::new(),
+            trust_anchors: TrustAnchors::default(),
             verify_hostname: true,
             common_name_fallback: false,
             now_unix: DEFAULT_NOW_UNIX,

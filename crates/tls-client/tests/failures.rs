@@ -151,7 +151,7 @@ fn expired_certificate_is_certificate_expired() {
 #[test]
 fn unknown_root_is_unknown_ca() {
     // The chain ends in its own self-signed root, which nobody trusts.
-    let pair = handshake_after(|client, _| client.trust_anchors = Vec::new());
+    let pair = handshake_after(|client, _| client.trust_anchors = Default::default());
     assert_client_alerted(&pair, AlertDescription::UnknownCa);
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use tlsim_tls::cert::TrustAnchors;
 use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::conn::{RenegotiationPolicy, SessionStore};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
@@ -169,9 +170,9 @@ pub enum ClientAuthPolicy {
 pub struct ClientAuth {
     /// Whether a certificate is asked for, and required.
     pub policy: ClientAuthPolicy,
-    /// The roots a client chain must end at, DER; their subjects are the
+    /// The roots a client chain must end at; their subjects are the
     /// CertificateRequest's certificate authorities.
-    pub trust_anchors: Vec<Vec<u8>>,
+    pub trust_anchors: TrustAnchors,
     /// Calendar time (Unix seconds) at simulated time zero, for the
     /// client certificates' validity.
     pub now_unix: u64,

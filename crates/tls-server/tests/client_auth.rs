@@ -192,7 +192,7 @@ fn a_chain_that_ends_at_no_trusted_root_is_unknown_ca() {
             ClientAuthPolicy::Optional,
             Some(trusted(LeafKey::Ecdsa)),
         );
-        server.client_auth.trust_anchors.clear();
+        server.client_auth.trust_anchors = Default::default();
         let mut pair = Pair::new(client, server);
         pair.handshake();
         assert_eq!(

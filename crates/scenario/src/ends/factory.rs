@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tlsim_sim::RngStream;
 use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
-use tlsim_tls::cert::VerificationCache;
+use tlsim_tls::cert::{TrustAnchors, VerificationCache};
 use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::conn::{EventContext, RenegotiationPolicy};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
@@ -160,9 +160,11 @@ impl<'a> Factory<'a> {
                 .then(|| p.extension_order.iter().map(|e| e.0).collect()),
             opaque_extensions: opaque(&p.opaque_extensions),
             max_handshake_len: tlsim_tls_client::config::DEFAULT_MAX_HANDSHAKE_LEN,
-            trust_anchors: (p.trust.iter())
-                .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
-                .collect(),
+            trust_anchors: TrustAnchors::new(
+                (p.trust.iter())
+                    .flat_map(|c| self.pki.certs[&c.0].iter().cloned())
+                    .collect(),
+            ),
             verify_hostname: p.verify_hostname,
             common_name_fallback: p.common_name_fallback,
             now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
@@ -277,7 +279,7 @@ impl<'a> Factory<'a> {
                     ClientAuthMode::Optional => ClientAuthPolicy::Optional,
                     ClientAuthMode::Required => ClientAuthPolicy::Required,
                 },
-                trust_anchors: self.certs(&p.client_trust),
+                trust_anchors: TrustAnchors::new(self.certs(&p.client_trust)),
                 now_unix: self.now_unix.unwrap_or(self.scenario.pki.epoch().0),
             },
             hello_retry_cookie: p.hello_retry_cookie,

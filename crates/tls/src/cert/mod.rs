@@ -22,7 +22,7 @@ use core::fmt;
 pub use const_oid::ObjectIdentifier;
 
 pub use verify::{
-    ChainReport, VerificationCache, leaf_matches_host, parse_anchors, parse_chain, verify_chain,
+    ChainReport, TrustAnchors, VerificationCache, leaf_matches_host, parse_chain, verify_chain,
 };
 pub use x509::{
     Certificate, CertificateParams, CertificateUrls, DistinguishedName, KeyPurpose, KeyUsage,

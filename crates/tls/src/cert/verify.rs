@@ -13,7 +13,7 @@
 //! own validity and signature are not checked (RFC 5280 §6.1.1 (d)).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -28,10 +28,10 @@ use crate::crypto::sign::PublicKey;
 /// The key is SHA-256 over the three values, each prefixed with its
 /// length; a changed byte in any of them is a miss.
 ///
-/// It also keeps the last [`PARSED_CHAINS`] chains and trust anchor lists
-/// it parsed, keyed by their exact DER, so a chain seen again is not
-/// parsed again either: its signatures are still checked through the
-/// cache above, its validity and names still against the clock and host.
+/// It also keeps the last [`PARSED_CHAINS`] chains it parsed, keyed by
+/// their exact DER, so a chain seen again is not parsed again either: its
+/// signatures are still checked through the cache above, its validity and
+/// names still against the clock and host.
 #[derive(Clone, Debug, Default)]
 pub struct VerificationCache {
     verified: BTreeSet<[u8; 32]>,
@@ -40,8 +40,7 @@ pub struct VerificationCache {
     misses: u64,
 }
 
-/// How many parsed chains (and anchor lists) a [`VerificationCache`]
-/// keeps; past it, the one with the least DER in byte order goes.
+/// How many parsed chains a [`VerificationCache`] keeps; past it, the one with the least DER in byte order goes.
 pub const PARSED_CHAINS: usize = 64;
 
 /// Parses each certificate of `chain_der`; the first that does not parse
@@ -53,13 +52,51 @@ pub fn parse_chain(chain_der: &[Vec<u8>]) -> Result<Arc<[Certificate]>, CertErro
         .collect()
 }
 
-/// Parses the trust anchors in `anchors_der`, skipping those that do not
-/// parse (a chain that needs one ends in unknown_ca).
-pub fn parse_anchors(anchors_der: &[Vec<u8>]) -> Arc<[Certificate]> {
-    anchors_der
-        .iter()
-        .filter_map(|der| Certificate::parse(der).ok())
-        .collect()
+/// Trusted roots: their DER as configured, parsed on first use and not
+/// again by the connections (or clones) of the configuration after that,
+/// as the roots do not change while it lives. Trust anchors are not
+/// verified, only matched by subject, so nothing else about them is
+/// checked per connection either.
+#[derive(Clone, Debug, Default)]
+pub struct TrustAnchors {
+    der: Vec<Vec<u8>>,
+    parsed: OnceLock<Arc<[Certificate]>>,
+}
+
+impl TrustAnchors {
+    /// The roots in `der`, each one certificate's DER.
+    pub fn new(der: Vec<Vec<u8>>) -> Self {
+        TrustAnchors {
+            der,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// Each root's DER, as configured.
+    pub fn der(&self) -> &[Vec<u8>] {
+        &self.der
+    }
+
+    /// Whether no root is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.der.is_empty()
+    }
+
+    /// The roots that parse; one that does not is skipped, so a chain
+    /// that needs it ends in unknown_ca.
+    pub fn parsed(&self) -> &[Certificate] {
+        self.parsed.get_or_init(|| {
+            (self.der.iter())
+                .filter_map(|der| Certificate::parse(der).ok())
+                .collect()
+        })
+    }
+}
+
+impl From<Vec<Vec<u8>>> for TrustAnchors {
+    fn from(der: Vec<Vec<u8>>) -> Self {
+        TrustAnchors::new(der)
+    }
 }
 
 impl VerificationCache {
@@ -95,29 +132,11 @@ impl VerificationCache {
             return Ok(Arc::clone(chain));
         }
         let chain = parse_chain(chain_der)?;
-        self.remember(chain_der, &chain);
-        Ok(chain)
-    }
-
-    /// [`parse_anchors`], answered from the cache when these exact bytes
-    /// parsed before. Only a list whose every certificate parsed is kept,
-    /// so a list and a chain of the same bytes parse alike.
-    pub fn parsed_anchors(&mut self, anchors_der: &[Vec<u8>]) -> Arc<[Certificate]> {
-        if let Some(anchors) = self.parsed.get(anchors_der) {
-            return Arc::clone(anchors);
-        }
-        let anchors = parse_anchors(anchors_der);
-        if anchors.len() == anchors_der.len() {
-            self.remember(anchors_der, &anchors);
-        }
-        anchors
-    }
-
-    fn remember(&mut self, der: &[Vec<u8>], parsed: &Arc<[Certificate]>) {
         if self.parsed.len() >= PARSED_CHAINS {
             self.parsed.pop_first();
         }
-        self.parsed.insert(der.to_vec(), Arc::clone(parsed));
+        self.parsed.insert(chain_der.to_vec(), Arc::clone(&chain));
+        Ok(chain)
     }
 
     fn key(signed: &[u8], signature: &[u8], issuer_spki: &[u8]) -> [u8; 32] {

@@ -10,7 +10,7 @@ use tlsim_sim::{Instant, Tracer};
 
 use super::{Core, certificate_error, crypto_error};
 use crate::cert::{
-    CertError, VerificationCache, leaf_matches_host, parse_anchors, parse_chain, verify_chain,
+    CertError, TrustAnchors, VerificationCache, leaf_matches_host, parse_chain, verify_chain,
 };
 use crate::codec::hex;
 use crate::crypto::cipher::Side;
@@ -24,9 +24,8 @@ use crate::msgs::tls13::{CertificateVerify, certificate_verify_content};
 pub struct ChainCheck<'a> {
     /// Whose chain it is: the server's, or a client's.
     pub peer: Side,
-    /// The trusted roots, DER; those that do not parse are skipped, which
-    /// ends in unknown_ca if nothing else matches.
-    pub trust_anchors: &'a [Vec<u8>],
+    /// The trusted roots.
+    pub trust_anchors: &'a TrustAnchors,
     /// The name the leaf must carry, if checked.
     pub name: Option<&'a str>,
     /// RFC 6125 §6.4.4: a leaf without DNS names may match `name` by its
@@ -60,16 +59,15 @@ pub fn verify_certificate_chain(
         Some(cache) => {
             let mut cache = super::lock(cache);
             let chain = cache.parsed_chain(chain_der).map_err(certificate_error)?;
-            let anchors = cache.parsed_anchors(check.trust_anchors);
-            let result = verify_chain(&chain, &anchors, chain_name, now_unix, &mut cache);
+            let anchors = check.trust_anchors.parsed();
+            let result = verify_chain(&chain, anchors, chain_name, now_unix, &mut cache);
             (chain, result)
         }
         None => {
             let chain = parse_chain(chain_der).map_err(certificate_error)?;
-            let anchors = parse_anchors(check.trust_anchors);
             let result = verify_chain(
                 &chain,
-                &anchors,
+                check.trust_anchors.parsed(),
                 chain_name,
                 now_unix,
                 &mut VerificationCache::new(),

@@ -317,8 +317,6 @@ fn a_chain_seen_again_is_not_parsed_again() {
     assert_eq!(&first[..], &pki.chain()[..]);
     let again = cache.parsed_chain(&chain_der).unwrap();
     assert!(Arc::ptr_eq(&first, &again));
-    // The same bytes as a trust anchor list share the parse.
-    assert!(Arc::ptr_eq(&first, &cache.parsed_anchors(&chain_der)));
 
     // One byte changed (the leaf's serial number) is another chain.
     let mut changed = chain_der.clone();
@@ -344,13 +342,21 @@ fn a_chain_that_does_not_parse_is_not_kept() {
             Err(CertError::BadEncoding(_))
         ));
     }
-    // An anchor list that skipped a certificate is parsed each time too.
-    let anchors = [pki.root.der.clone(), truncated[0].clone()];
-    assert_eq!(
-        &cache.parsed_anchors(&anchors)[..],
-        std::slice::from_ref(&pki.root)
-    );
     assert!(cache.parsed.is_empty());
+}
+
+#[test]
+fn trust_anchors_skip_what_does_not_parse_and_parse_once() {
+    let pki = TestPki::new();
+    let mut truncated = pki.leaf.der.clone();
+    truncated.pop();
+    let anchors = TrustAnchors::new(vec![pki.root.der.clone(), truncated]);
+    assert_eq!(anchors.der().len(), 2);
+    assert_eq!(anchors.parsed(), std::slice::from_ref(&pki.root));
+    // A clone made after the first use shares the parse.
+    let clone = anchors.clone();
+    assert!(std::ptr::eq(anchors.parsed(), clone.parsed()));
+    assert!(TrustAnchors::default().parsed().is_empty());
 }
 
 #[test]
