@@ -27,6 +27,7 @@ use tlsim_test_support::concurrent::concurrent_tls_scenario;
 const FAST: RunOptions = RunOptions {
     verify_data: false,
     crypto_threads: 0,
+    keylog: false,
 };
 
 fn scenario(count: u32) -> Scenario {

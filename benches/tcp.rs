@@ -29,6 +29,7 @@ use tlsim_sim::NullTracer;
 const FAST: RunOptions = RunOptions {
     verify_data: false,
     crypto_threads: 0,
+    keylog: false,
 };
 
 fn bulk_scenario(bytes: u64) -> Scenario {

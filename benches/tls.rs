@@ -62,7 +62,8 @@
 //! figures are the ones to report; the ratio line is their quotient taken
 //! under the same load. `--test`, `--list` and `--profile-time` skip it.
 //!
-//! Both run with no event log and no pcap, and without digesting the data.
+//! Both run with no event log, no pcap and no key log, and without
+//! digesting the data.
 //!
 //! Run: `cargo bench --bench tls`
 
@@ -98,6 +99,7 @@ use tlsim_tls::msgs::tls13::certificate_verify_content;
 const FAST: RunOptions = RunOptions {
     verify_data: false,
     crypto_threads: 0,
+    keylog: false,
 };
 
 /// Handshakes per scenario run: enough that the per-run set-up (parsing

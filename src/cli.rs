@@ -562,10 +562,12 @@ pub(crate) fn threads(jobs: Option<usize>) -> usize {
     jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// A run on `--jobs` threads: its own and, for the others, rehearsals.
-fn run_options(jobs: Option<usize>) -> RunOptions {
+/// A run on `--jobs` threads: its own and, for the others, rehearsals;
+/// with key-log lines only when they are written out.
+fn run_options(jobs: Option<usize>, keylog: bool) -> RunOptions {
     RunOptions {
         crypto_threads: threads(jobs) - 1,
+        keylog,
         ..RunOptions::default()
     }
 }
@@ -919,7 +921,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             jobs,
         } => cmd_run(
             &file,
-            (seed, run_options(jobs)),
+            (seed, run_options(jobs, keylog.is_some())),
             (
                 format,
                 Selection {
@@ -931,7 +933,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32
             (pcap.as_deref(), capture_at),
             keylog.as_deref(),
         ),
-        Command::Check { file, seed, jobs } => cmd_check(&file, seed, run_options(jobs)),
+        Command::Check { file, seed, jobs } => cmd_check(&file, seed, run_options(jobs, false)),
         Command::Sweep(args) => cmd_sweep(&args),
         Command::Shrink {
             file,

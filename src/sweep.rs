@@ -331,6 +331,7 @@ fn check_in_order(
     let seed_threads = jobs.min(runs.len()).max(1);
     let opts = RunOptions {
         crypto_threads: (jobs - seed_threads) / seed_threads,
+        keylog: false,
         ..RunOptions::default()
     };
     std::thread::scope(|threads| {

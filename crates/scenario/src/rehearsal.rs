@@ -186,7 +186,7 @@ mod tests {
     fn only_tls_ends_whose_server_resumes_nothing_are_rehearsed() {
         let scenario = load::parse(MIXED, "mixed.ron").unwrap_or_else(|e| panic!("{e}"));
         let built = pki::build(&scenario.pki, 1, Path::new(".")).unwrap();
-        let mut factory = Factory::new(&scenario, built, 1, true);
+        let mut factory = Factory::new(&scenario, built, 1, crate::RunOptions::default());
         let plan = Plan::new(&scenario, &mut factory);
         let rehearsable: Vec<bool> = plan.rehearsable().collect();
         assert_eq!(rehearsable, [true, false, false, false, true]);

@@ -154,6 +154,10 @@ pub struct RunOptions {
     /// [`tlsim_tls::crypto::ahead`]); 0 for none. The outputs are the
     /// same for any number.
     pub crypto_threads: usize,
+    /// Collect the NSS key-log lines into [`Outcome::keylog`]. Costs
+    /// hex-encoding every secret; runs whose key log nobody reads turn it
+    /// off.
+    pub keylog: bool,
 }
 
 impl Default for RunOptions {
@@ -161,6 +165,7 @@ impl Default for RunOptions {
         RunOptions {
             verify_data: true,
             crypto_threads: 0,
+            keylog: true,
         }
     }
 }
@@ -344,7 +349,7 @@ pub fn run_in(
     tap: &mut dyn PacketTap,
 ) -> Result<Outcome, String> {
     let built = pki::build(&scenario.pki, seed, base)?;
-    let mut factory = Factory::new(scenario, built, seed, opts.verify_data);
+    let mut factory = Factory::new(scenario, built, seed, opts);
     if opts.crypto_threads == 0 {
         return Ok(run_with(scenario, factory, seed, None, tracer, tap));
     }

@@ -171,3 +171,34 @@ fn profiles_up_to_tls13_with_default_suites_negotiate_tls13() {
         .expect("supported_versions in the Server Hello");
     assert_eq!(hello.fields[versions + 3].value, "0304");
 }
+
+#[test]
+fn key_log_lines_are_made_only_when_asked_for_and_change_nothing_else() {
+    let text = tls_scenario(
+        r#"latency: "5ms""#,
+        "",
+        r#"At("50ms", Send(conn: "c1", from: "client", data: Pattern(1000))),"#,
+        "",
+    );
+    let scenario = parse(&text, "keylog.ron").unwrap();
+    let mut kept_log: Vec<Event> = Vec::new();
+    let kept = run(
+        &scenario,
+        1,
+        RunOptions::default(),
+        &mut kept_log,
+        &mut NoTap,
+    );
+    let mut skipped_log: Vec<Event> = Vec::new();
+    let without_keylog = RunOptions {
+        keylog: false,
+        ..RunOptions::default()
+    };
+    let skipped = run(&scenario, 1, without_keylog, &mut skipped_log, &mut NoTap);
+    // One TLS 1.2 session: one CLIENT_RANDOM line, the client's.
+    assert_eq!(kept.keylog.len(), 1);
+    assert!(kept.keylog[0].starts_with("CLIENT_RANDOM "));
+    assert!(skipped.keylog.is_empty());
+    assert!(kept_log.len() > 20);
+    assert_eq!(kept_log, skipped_log);
+}

@@ -30,6 +30,7 @@ use super::spdy::Spdy;
 use super::tls::{NoApp, Tls, TlsEnd};
 use crate::CertName;
 use crate::pki::Built;
+use crate::runner::RunOptions;
 use crate::schema::{
     self, ClientApp, ClientAuthMode, Data, OpaqueExtension, Renegotiation, Scenario, ServerApp,
     Tickets, TlsClient, TlsServer,
@@ -43,6 +44,8 @@ pub(crate) struct Factory<'a> {
     seed: u64,
     /// Whether plain ends digest the bytes or only count them.
     verify_data: bool,
+    /// Whether any end makes key-log lines.
+    keylog: bool,
     /// The calendar time clients check certificates against at time zero;
     /// `None`: the scenario's PKI epoch.
     now_unix: Option<u64>,
@@ -83,12 +86,13 @@ fn data_bytes(data: &Data) -> Vec<u8> {
 }
 
 impl<'a> Factory<'a> {
-    pub(crate) fn new(scenario: &'a Scenario, pki: Built, seed: u64, verify_data: bool) -> Self {
+    pub(crate) fn new(scenario: &'a Scenario, pki: Built, seed: u64, opts: RunOptions) -> Self {
         Factory {
             scenario,
             pki,
             seed,
-            verify_data,
+            verify_data: opts.verify_data,
+            keylog: opts.keylog,
             now_unix: None,
             server_keylog: false,
             clients: BTreeMap::new(),
@@ -388,15 +392,16 @@ impl<'a> Factory<'a> {
         let rng = client_stream(seed, conn);
         if let Some(conversation) = conversation {
             let script = Script::client(conversation.clone(), config, rng, ctx);
-            return Box::new(ScriptEnd::new(script, true));
+            return Box::new(ScriptEnd::new(script, self.keylog));
         }
         let tls = Tls::Client(Box::new(ClientConnection::new(config, rng, ctx.clone())));
         let processing_time = self.client_profile(profile).processing_time.0;
         match app {
-            None => Box::new(TlsEnd::new(tls, NoApp, processing_time)),
+            None => Box::new(TlsEnd::new(tls, NoApp, processing_time, self.keylog)),
             Some(ClientApp::SpdyClient { host, path }) => {
                 let spdy = SpdyClient::new(SpdyConfig::new(host.clone(), path.clone()));
-                Box::new(TlsEnd::new(tls, Spdy::client(spdy, ctx), processing_time))
+                let app = Spdy::client(spdy, ctx);
+                Box::new(TlsEnd::new(tls, app, processing_time, self.keylog))
             }
         }
     }
@@ -425,17 +430,17 @@ impl<'a> Factory<'a> {
         let rng = server_stream(self.seed, conn);
         if let Some(conversation) = &listen.conversation {
             let script = Script::server(conversation.clone(), config, rng, ctx);
-            return Box::new(ScriptEnd::new(script, self.server_keylog));
+            return Box::new(ScriptEnd::new(script, self.server_keylog && self.keylog));
         }
         let tls = Tls::Server(Box::new(ServerConnection::new(config, rng, ctx.clone())));
         let processing_time = self.server_profile(&profile.0).processing_time.0;
-        let keylog = self.server_keylog;
+        let keylog = self.server_keylog && self.keylog;
         match &listen.app {
-            None => Box::new(TlsEnd::new(tls, NoApp, processing_time).keeping_keylog(keylog)),
+            None => Box::new(TlsEnd::new(tls, NoApp, processing_time, keylog)),
             Some(ServerApp::SpdyServer { body }) => {
                 let spdy = SpdyServer::new(data_bytes(body));
                 let app = Spdy::server(spdy, ctx);
-                Box::new(TlsEnd::new(tls, app, processing_time).keeping_keylog(keylog))
+                Box::new(TlsEnd::new(tls, app, processing_time, keylog))
             }
         }
     }

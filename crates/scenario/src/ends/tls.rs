@@ -101,20 +101,17 @@ pub(crate) struct TlsEnd<A> {
     alerts_received: Vec<AlertSeen>,
     outcome: TlsOutcome,
     handshake_at: Option<Instant>,
-    /// Whether this end writes the key log: a client's always, a server's
-    /// only when asked (see [`keeping_keylog`](Self::keeping_keylog)).
-    keeps_keylog: bool,
     keylog: Vec<String>,
     scratch: Vec<u8>,
     records: Vec<u8>,
 }
 
 impl<A: App> TlsEnd<A> {
-    pub(crate) fn new(mut tls: Tls, app: A, processing_time: Duration) -> Self {
-        // Both ends know the secrets; like a browser's SSLKEYLOGFILE, the
-        // key log is the client's, so each session appears once, and the
-        // server does not make its lines at all.
-        let keeps_keylog = matches!(tls, Tls::Client(_));
+    /// An end over `tls`. Both ends know the secrets, but like a
+    /// browser's SSLKEYLOGFILE the key log is usually the client's alone,
+    /// so each session appears once: the caller says whether this end
+    /// makes key-log lines (`keeps_keylog`).
+    pub(crate) fn new(mut tls: Tls, app: A, processing_time: Duration, keeps_keylog: bool) -> Self {
         tls.conn().keep_keylog(keeps_keylog);
         TlsEnd {
             transport: None,
@@ -136,19 +133,10 @@ impl<A: App> TlsEnd<A> {
             alerts_received: Vec::new(),
             outcome: TlsOutcome::Handshaking,
             handshake_at: None,
-            keeps_keylog,
             keylog: Vec::new(),
             scratch: Vec::new(),
             records: Vec::new(),
         }
-    }
-
-    /// Makes a server end write the key log as well, when its peer's is
-    /// out of reach (a real client).
-    pub(crate) fn keeping_keylog(mut self, keep: bool) -> Self {
-        self.keeps_keylog |= keep;
-        self.tls.conn().keep_keylog(self.keeps_keylog);
-        self
     }
 
     /// Queues close_notify (RFC 5246 §7.2.1) unless one is queued already.

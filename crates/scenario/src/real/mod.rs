@@ -39,6 +39,7 @@ use tlsim_tls_script::Verdict;
 use crate::ends::factory::{ClientStack, Factory};
 use crate::ends::{ConnectionEnd, EndReport, TransportEvent};
 use crate::pki;
+use crate::runner::RunOptions;
 use crate::schema::{Action, Listen, Scenario};
 use socket::{Link, RealSocket};
 
@@ -217,7 +218,10 @@ fn factory<'a>(
     // The PKI is the scenario's own, the same whatever the session's seed:
     // a real peer may have been given its certificates.
     let built = pki::build(&scenario.pki, scenario.seed, base).map_err(RealError::Scenario)?;
-    Ok(Factory::new(scenario, built, opts.seed, true).for_real_peers(opts.clock.epoch_unix()))
+    Ok(
+        Factory::new(scenario, built, opts.seed, RunOptions::default())
+            .for_real_peers(opts.clock.epoch_unix()),
+    )
 }
 
 fn started(clock: &Clock, scenario: &Scenario, opts: &RealOptions, tracer: &mut dyn Tracer) {
