@@ -917,19 +917,21 @@ impl Certificate {
         let signature =
             (cert.signature().as_bytes()).ok_or(CertError::BadEncoding("signatureValue"))?;
         let spki = tbs.subject_public_key_info();
+        let signed = signed_part(der_bytes)?;
+        let encodings = TbsEncodings::of(signed)?;
         let mut parsed = Certificate {
             der: der_bytes.to_vec(),
-            tbs: signed_part(der_bytes)?.to_vec(),
+            tbs: signed.to_vec(),
             version: tbs.version() as u8 + 1,
             serial: tbs.serial_number().as_bytes().to_vec(),
             signature_algorithm: CertSignatureAlgorithm::from_identifier(tbs.signature())?,
             issuer: DistinguishedName::from_rdn_sequence(tbs.issuer().as_ref())?,
-            issuer_der: tbs.issuer().to_der().map_err(der_error)?,
+            issuer_der: encodings.issuer.to_vec(),
             not_before: unix_seconds(tbs.validity().not_before),
             not_after: unix_seconds(tbs.validity().not_after),
             subject: DistinguishedName::from_rdn_sequence(tbs.subject().as_ref())?,
-            subject_der: tbs.subject().to_der().map_err(der_error)?,
-            spki_der: spki.to_der().map_err(der_error)?,
+            subject_der: encodings.subject.to_vec(),
+            spki_der: encodings.spki.to_vec(),
             public_key: public_key(spki)?,
             basic_constraints: None,
             key_usage: None,
@@ -1016,6 +1018,45 @@ fn signed_part(der: &[u8]) -> Result<&[u8], CertError> {
     let mut reader = SliceReader::new(der).map_err(der_error)?;
     Header::decode(&mut reader).map_err(der_error)?;
     reader.tlv_bytes().map_err(der_error)
+}
+
+/// The issuer, subject and subjectPublicKeyInfo as they stand in a
+/// TBSCertificate (RFC 5280 §4.1: version, serialNumber, signature,
+/// issuer, validity, subject, subjectPublicKeyInfo, …). A DER value has one
+/// encoding, so these are the bytes its decoded fields encode to again.
+struct TbsEncodings<'a> {
+    issuer: &'a [u8],
+    subject: &'a [u8],
+    spki: &'a [u8],
+}
+
+impl<'a> TbsEncodings<'a> {
+    fn of(tbs: &'a [u8]) -> Result<Self, CertError> {
+        let mut outer = SliceReader::new(tbs).map_err(der_error)?;
+        let header = Header::decode(&mut outer).map_err(der_error)?;
+        let body = outer.read_slice(header.length()).map_err(der_error)?;
+        let mut fields = SliceReader::new(body).map_err(der_error)?;
+        // version is [0] EXPLICIT, DEFAULT v1: absent in a v1 certificate.
+        let version_tag = Tag::ContextSpecific {
+            constructed: true,
+            number: der::TagNumber(0),
+        };
+        if Tag::peek(&fields).map_err(der_error)? == version_tag {
+            fields.tlv_bytes().map_err(der_error)?;
+        }
+        let mut next = || fields.tlv_bytes().map_err(der_error);
+        next()?; // serialNumber
+        next()?; // signature
+        let issuer = next()?;
+        next()?; // validity
+        let subject = next()?;
+        let spki = next()?;
+        Ok(TbsEncodings {
+            issuer,
+            subject,
+            spki,
+        })
+    }
 }
 
 mod outline;

@@ -163,21 +163,54 @@ fn resigned_leaf(
             fields.extend_from_slice(field);
         }
     }
-    let new_tbs = tlv(0x30, &fields);
+    signed_by_intermediate(pki, tlv(0x30, &fields), outer_algorithm)
+}
+
+/// A certificate of `tbs` signed by the test intermediate, with
+/// `outer_algorithm` as the DER of its signatureAlgorithm.
+fn signed_by_intermediate(pki: &TestPki, tbs: Vec<u8>, outer_algorithm: &[u8]) -> Vec<u8> {
     let sig = pki
         .intermediate_key
         .sign(
             SignatureScheme::EcdsaSha256,
-            &new_tbs,
+            &tbs,
             &mut RngStream::new(0, "x"),
         )
         .unwrap();
     let signature = BitString::from_bytes(&sig).unwrap().to_der().unwrap();
-    tlv(
-        0x30,
-        &[new_tbs, outer_algorithm.to_vec(), signature].concat(),
-    )
+    tlv(0x30, &[tbs, outer_algorithm.to_vec(), signature].concat())
 }
+
+#[test]
+fn names_and_key_are_kept_as_encoded_with_or_without_a_version() {
+    let pki = TestPki::new();
+    for cert in [&pki.root, &pki.intermediate, &pki.leaf] {
+        let decoded = x509_cert::Certificate::from_der(&cert.der).unwrap();
+        let tbs = decoded.tbs_certificate();
+        assert_eq!(cert.issuer_der, tbs.issuer().to_der().unwrap());
+        assert_eq!(cert.subject_der, tbs.subject().to_der().unwrap());
+        let spki = tbs.subject_public_key_info().to_der().unwrap();
+        assert_eq!(cert.spki_der, spki);
+    }
+    // The leaf as a v1 certificate: no version field, no extensions.
+    let mut body = SliceReader::new(&pki.leaf.tbs).unwrap();
+    Header::decode(&mut body).unwrap();
+    let mut fields = Vec::new();
+    while let Ok(field) = body.tlv_bytes() {
+        if ![VERSION_TAG, EXTENSIONS_TAG].contains(&field[0]) {
+            fields.extend_from_slice(field);
+        }
+    }
+    let v1_der = signed_by_intermediate(&pki, tlv(0x30, &fields), &ecdsa_with_sha256_der());
+    let v1 = Certificate::parse(&v1_der).unwrap();
+    assert_eq!(v1.version, 1);
+    assert_eq!(v1.issuer_der, pki.leaf.issuer_der);
+    assert_eq!(v1.subject_der, pki.leaf.subject_der);
+    assert_eq!(v1.spki_der, pki.leaf.spki_der);
+}
+
+/// `[0]`, the tag of the TBSCertificate's version.
+const VERSION_TAG: u8 = 0xa0;
 
 /// `[3]`, the tag of the TBSCertificate's extensions.
 const EXTENSIONS_TAG: u8 = 0xa3;
