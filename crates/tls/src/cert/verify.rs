@@ -40,7 +40,8 @@ pub struct VerificationCache {
     misses: u64,
 }
 
-/// How many parsed chains a [`VerificationCache`] keeps; past it, the one with the least DER in byte order goes.
+/// How many parsed chains a [`VerificationCache`] keeps; past it, the one
+/// with the least DER in byte order goes.
 pub const PARSED_CHAINS: usize = 64;
 
 /// Parses each certificate of `chain_der`; the first that does not parse
@@ -54,9 +55,7 @@ pub fn parse_chain(chain_der: &[Vec<u8>]) -> Result<Arc<[Certificate]>, CertErro
 
 /// Trusted roots: their DER as configured, parsed on first use and not
 /// again by the connections (or clones) of the configuration after that,
-/// as the roots do not change while it lives. Trust anchors are not
-/// verified, only matched by subject, so nothing else about them is
-/// checked per connection either.
+/// as the roots do not change while it lives.
 #[derive(Clone, Debug, Default)]
 pub struct TrustAnchors {
     der: Vec<Vec<u8>>,
@@ -75,11 +74,6 @@ impl TrustAnchors {
     /// Each root's DER, as configured.
     pub fn der(&self) -> &[Vec<u8>] {
         &self.der
-    }
-
-    /// Whether no root is trusted.
-    pub fn is_empty(&self) -> bool {
-        self.der.is_empty()
     }
 
     /// The roots that parse; one that does not is skipped, so a chain
