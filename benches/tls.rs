@@ -1323,14 +1323,12 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
-/// The CPU time this thread has run, from Linux's scheduler statistics
-/// (`/proc/thread-self/schedstat`, first field, in nanoseconds; it advances
-/// at each tick or switch, so it is good to a few milliseconds). `None`
-/// where there is no such file.
-fn thread_cpu_time() -> Option<std::time::Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos = text.split_whitespace().next()?.parse().ok()?;
-    Some(std::time::Duration::from_nanos(nanos))
+/// The CPU time this thread has run (`CLOCK_THREAD_CPUTIME_ID`, exact to
+/// the nanosecond; the scheduler's `schedstat` advances only at each tick
+/// or switch, a few percent of a sample). `None` where there is no such
+/// clock.
+fn thread_cpu_time() -> Option<cpu_time::ThreadTime> {
+    cpu_time::ThreadTime::try_now().ok()
 }
 
 /// Seconds of wall time and of CPU time (when known) that `work` takes.
@@ -1339,9 +1337,9 @@ fn time_both(work: impl FnOnce()) -> (f64, Option<f64>) {
     let start = Instant::now();
     work();
     let wall = start.elapsed().as_secs_f64();
-    let cpu = thread_cpu_time()
-        .zip(cpu_start)
-        .map(|(end, start)| (end - start).as_secs_f64());
+    let cpu = cpu_start
+        .and_then(|start| start.try_elapsed().ok())
+        .map(|elapsed| elapsed.as_secs_f64());
     (wall, cpu)
 }
 

@@ -17,24 +17,12 @@ fn status_bytes(field: &str) -> Option<usize> {
     Some(kib * 1024)
 }
 
-/// CPU time this process has used, user and system (Linux: fields 14
-/// and 15 of `/proc/self/stat`, in ticks of 1/100 s; `None` elsewhere).
-fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The command name may hold spaces: count fields after its ')'.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let mut fields = after_name.split_whitespace().skip(11);
-    let user: u64 = fields.next()?.parse().ok()?;
-    let system: u64 = fields.next()?.parse().ok()?;
-    Some(Duration::from_millis((user + system) * 10))
-}
-
 /// What one run returned, and what it cost.
 pub(crate) struct Measured<T> {
     pub(crate) value: T,
     /// Wall-clock time of the run.
     pub(crate) wall: Duration,
-    /// CPU time of the run (Linux only).
+    /// CPU time of the run, all threads, user and system.
     pub(crate) cpu: Option<Duration>,
     /// How far the resident set rose above where it stood before, at its
     /// highest (Linux only).
@@ -46,13 +34,12 @@ pub(crate) struct Measured<T> {
 pub(crate) fn measure<T>(f: impl FnOnce() -> T) -> Measured<T> {
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let before = status_bytes("VmRSS:");
-    let cpu_before = cpu_time();
+    // CLOCK_PROCESS_CPUTIME_ID: user and system time of every thread.
+    let cpu_before = cpu_time::ProcessTime::try_now().ok();
     let start = WallClock::now();
     let value = f();
     let wall = start.elapsed();
-    let cpu = cpu_time()
-        .zip(cpu_before)
-        .map(|(after, before)| after.saturating_sub(before));
+    let cpu = cpu_before.and_then(|before| before.try_elapsed().ok());
     let peak = status_bytes("VmHWM:");
     let peak_rise = match (reset, before, peak) {
         (true, Some(before), Some(peak)) => Some(peak.saturating_sub(before)),
