@@ -318,7 +318,8 @@ impl VecBounds {
     /// As [`VecBounds::read_body`], or the error of a malformed element.
     pub fn read_list<T: Codec>(&self, r: &mut Reader<'_>) -> Result<Vec<T>, InvalidMessage> {
         let mut body = self.read_body(r)?;
-        let mut items = Vec::new();
+        // Each element takes a byte or more: up to 16 fit without growing.
+        let mut items = Vec::with_capacity(body.remaining().min(16));
         while !body.is_empty() {
             items.push(T::read(&mut body)?);
         }
@@ -354,6 +355,7 @@ impl VecBounds {
     /// # Panics
     /// As [`VecBounds::encode_with`].
     pub fn encode_opaque(&self, out: &mut Vec<u8>, bytes: &[u8]) {
+        out.reserve(self.prefix.width() + bytes.len());
         self.encode_with(out, |out| out.extend_from_slice(bytes));
     }
 

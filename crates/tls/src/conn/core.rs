@@ -844,7 +844,7 @@ impl Core {
         let protected = match &mut self.encrypter {
             _ if self.tls13_encrypter.is_some() => {
                 let encrypter = self.tls13_encrypter.as_mut().expect("checked above");
-                record.extend_from_slice(&encrypter.encrypt(typ, plaintext, 0));
+                encrypter.encrypt_into(typ, plaintext, 0, record);
                 true
             }
             Some(encrypter) => {
@@ -1089,12 +1089,15 @@ impl Core {
         &mut self,
         machine: &mut Machine,
         now: Instant,
-        record: crate::record::Record,
+        mut record: crate::record::Record,
         batch: &mut Batch,
         deferred: &mut Deferred,
     ) -> Result<(), Error> {
         let typ = record.typ;
         let tracing = deferred.enabled;
+        // The record as it came, for the receive event: a plaintext
+        // fragment moves on as the content, without a copy.
+        let wire = tracing.then(|| record.to_bytes());
         if machine.state.as_ref().is_some_and(|s| s.awaits_start()) {
             // RFC 5246 §7.3: the client speaks first; before its hello
             // nothing, not even an alert, can be an answer.
@@ -1141,7 +1144,7 @@ impl Core {
                     return self.skip_early_data(&record, left, batch, tracing);
                 }
                 record.check_plaintext_len()?;
-                (typ, record.fragment.clone())
+                (typ, std::mem::take(&mut record.fragment))
             }
             (_, Some(d)) => (
                 typ,
@@ -1150,11 +1153,10 @@ impl Core {
             ),
             _ => {
                 record.check_plaintext_len()?;
-                (typ, record.fragment.clone())
+                (typ, std::mem::take(&mut record.fragment))
             }
         };
-        if tracing {
-            let wire = record.to_bytes();
+        if let Some(wire) = wire {
             let trace = match (&self.decrypter, &self.tls13_decrypter) {
                 (Some(decrypter), _) => Some(decrypter.last_record()),
                 (None, Some(decrypter)) if record.typ == OUTER_CONTENT_TYPE => {

@@ -118,6 +118,23 @@ impl Tls13Encrypter {
     /// If content, type and padding are over 2^14 + 1 bytes: the caller
     /// fragments and chooses padding within the limit.
     pub fn encrypt(&mut self, typ: ContentType, content: &[u8], padding_len: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encrypt_into(typ, content, padding_len, &mut out);
+        out
+    }
+
+    /// Like [`encrypt`](Self::encrypt), appending the `encrypted_record`
+    /// to `out`, so that a record's header and body share one buffer.
+    ///
+    /// # Panics
+    /// As [`encrypt`](Self::encrypt).
+    pub fn encrypt_into(
+        &mut self,
+        typ: ContentType,
+        content: &[u8],
+        padding_len: usize,
+        out: &mut Vec<u8>,
+    ) {
         let inner_len = content.len() + 1 + padding_len;
         assert!(
             inner_len <= MAX_INNER_PLAINTEXT_LEN,
@@ -125,14 +142,17 @@ impl Tls13Encrypter {
         );
         let seq = self.seq;
         self.seq = self.seq.wrapping_add(1);
-        let mut out = Vec::with_capacity(inner_len + AEAD_TAG_LEN);
+        let start = out.len();
+        out.reserve(inner_len + AEAD_TAG_LEN);
         out.extend_from_slice(content);
         out.push(typ.get());
-        out.resize(inner_len, 0);
+        out.resize(start + inner_len, 0);
         let nonce = self.nonce(seq);
-        let tag = self
-            .aead
-            .seal(&nonce, &additional_data(inner_len + AEAD_TAG_LEN), &mut out);
+        let tag = self.aead.seal(
+            &nonce,
+            &additional_data(inner_len + AEAD_TAG_LEN),
+            &mut out[start..],
+        );
         out.extend_from_slice(&tag);
         let mut trace = RecordTrace {
             seq,
@@ -141,7 +161,6 @@ impl Tls13Encrypter {
         trace.set_iv(&nonce);
         trace.set_mac(&tag);
         self.last = trace;
-        out
     }
 }
 
