@@ -203,7 +203,7 @@ fn send_client_hello(
 
 /// The extensions of `config`'s Client Hello, in the order it sends them.
 pub fn client_extensions(config: &ClientConfig) -> Vec<ClientExtension> {
-    let mut exts = Vec::new();
+    let mut exts = Vec::with_capacity(16);
     if let Some(name) = &config.server_name {
         exts.push(ClientExtension::ServerName(vec![name.clone()]));
     }

@@ -704,7 +704,7 @@ impl Script {
     /// handshake bytes, which wait in the joiner.
     fn take_plaintext(&mut self, typ: ContentType, plaintext: Vec<u8>) -> Option<Observation> {
         match typ {
-            ContentType::Handshake => match self.joiner.push(&plaintext) {
+            ContentType::Handshake => match self.joiner.push_owned(plaintext) {
                 Ok(()) => None,
                 Err(e) => Some(self.broke(e.to_string())),
             },

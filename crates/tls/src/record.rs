@@ -169,6 +169,9 @@ pub fn fragment_with_limit(
         .collect()
 }
 
+/// What a [`Deframer`] reserves with its first bytes.
+const RECEIVE_CAPACITY: usize = 4096;
+
 /// Buffers bytes from the transport and yields whole records.
 ///
 /// Call [`push`](Deframer::push) with each chunk as it arrives, then
@@ -196,6 +199,11 @@ impl Deframer {
         if self.error.is_none() {
             self.buf.drain(..self.start);
             self.start = 0;
+            if self.buf.capacity() == 0 {
+                // Room for a flight with a certificate chain, so that the
+                // buffer does not grow with each arrival.
+                self.buf.reserve(bytes.len().max(RECEIVE_CAPACITY));
+            }
             self.buf.extend_from_slice(bytes);
         }
     }
@@ -321,21 +329,42 @@ impl HandshakeJoiner {
     /// §6.2.1), [`InvalidMessage::RecordOverflow`] above 2^14 bytes, or the
     /// error that already poisoned the joiner.
     pub fn push(&mut self, fragment: &[u8]) -> Result<(), Error> {
+        self.check_fragment(fragment.len())?;
+        self.buf.extend_from_slice(fragment);
+        Ok(())
+    }
+
+    /// [`push`](Self::push) of an owned fragment: one that arrives with
+    /// nothing buffered (a record that starts a message, the common case)
+    /// becomes the buffer, uncopied.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    pub fn push_owned(&mut self, fragment: Vec<u8>) -> Result<(), Error> {
+        if !self.buf.is_empty() {
+            return self.push(&fragment);
+        }
+        self.check_fragment(fragment.len())?;
+        self.buf = fragment;
+        Ok(())
+    }
+
+    /// The errors of [`push`](Self::push), for a fragment of `len` bytes.
+    fn check_fragment(&mut self, len: usize) -> Result<(), Error> {
         if let Some(error) = &self.error {
             return Err(error.clone());
         }
-        let problem = if fragment.is_empty() {
+        let problem = if len == 0 {
             Some(InvalidMessage::EmptyFragment(ContentType::Handshake))
-        } else if fragment.len() > MAX_PLAINTEXT_LEN {
-            Some(InvalidMessage::RecordOverflow(fragment.len()))
+        } else if len > MAX_PLAINTEXT_LEN {
+            Some(InvalidMessage::RecordOverflow(len))
         } else {
             None
         };
-        if let Some(e) = problem {
-            return Err(self.poison(e));
+        match problem {
+            Some(e) => Err(self.poison(e)),
+            None => Ok(()),
         }
-        self.buf.extend_from_slice(fragment);
-        Ok(())
     }
 
     /// The next whole message, `None` if more fragments are needed, or the
@@ -560,6 +589,30 @@ mod tests {
         assert_eq!(hello_request.bytes, [0, 0, 0, 0]);
         assert!(j.pop().is_none());
         assert!(j.is_empty());
+    }
+
+    #[test]
+    fn owned_fragments_join_like_borrowed_ones() {
+        let mut j = HandshakeJoiner::new();
+        // A Finished split over three records: the first starts the buffer,
+        // the others are appended to it.
+        j.push_owned(vec![20, 0, 0, 3, 1]).unwrap();
+        assert!(j.pop().is_none());
+        j.push_owned(vec![2]).unwrap();
+        j.push_owned(vec![3, 14, 0]).unwrap();
+        let finished = j.pop().unwrap().unwrap();
+        assert_eq!(finished.bytes, [20, 0, 0, 3, 1, 2, 3]);
+        assert!(!j.is_empty());
+        j.push_owned(vec![0, 0]).unwrap();
+        assert_eq!(
+            j.pop().unwrap().unwrap().message(),
+            Ok(&HandshakeMessage::ServerHelloDone)
+        );
+        assert_eq!(
+            j.push_owned(Vec::new()).unwrap_err(),
+            Error::InvalidMessage(InvalidMessage::EmptyFragment(ContentType::Handshake))
+        );
+        assert!(j.push_owned(vec![14, 0, 0, 0]).is_err());
     }
 
     #[test]

@@ -150,6 +150,19 @@ pub fn message_title(message: &[u8]) -> Cow<'static, str> {
     }
 }
 
+/// What a [`Transcript`] reserves with its first message.
+const TRANSCRIPT_CAPACITY: usize = 4096;
+
+/// What the handshake buffer reserves with a connection's first message:
+/// a flight with a certificate chain of a few kilobytes.
+const FLIGHT_CAPACITY: usize = 4096;
+
+/// Room for what protection adds to a record's content at most, for
+/// reserving: an explicit CBC IV (16 bytes), a MAC of up to 48 bytes and
+/// up to 16 of padding (RFC 5246 §6.2.3.2), or an AEAD tag and nonce, or
+/// TLS 1.3's type byte and tag.
+const RECORD_EXPANSION: usize = 80;
+
 /// Every handshake message of the current handshake, in order, for
 /// Finished and the extended master secret (RFC 5246 §7.4.9
 /// `handshake_messages`, RFC 7627 §3 `session_hash`).
@@ -181,6 +194,11 @@ impl Transcript {
     /// a [`State`], such as scripted peers.
     pub fn add(&mut self, message: &[u8]) {
         self.current = self.bytes.len();
+        if self.bytes.capacity() == 0 {
+            // Room for a typical handshake, a chain included, so that the
+            // transcript is not copied as it grows.
+            self.bytes.reserve(TRANSCRIPT_CAPACITY.max(message.len()));
+        }
         self.bytes.extend_from_slice(message);
     }
 
@@ -239,7 +257,18 @@ impl Batch {
         if name == "Application Data" && self.names.last().is_some_and(|n| *n == name) {
             return;
         }
+        if self.names.capacity() == 0 {
+            // A flight's names (six for a TLS 1.3 server's), in one allocation.
+            self.names.reserve(8);
+        }
         self.names.push(name);
+    }
+
+    /// Empties the batch for its next records, keeping its buffers.
+    fn clear(&mut self) {
+        self.names.clear();
+        self.wire.clear();
+        self.fields.clear();
     }
 
     /// "TLS Client Hello + Certificate", or "TLS Record" without names.
@@ -348,6 +377,9 @@ pub struct Core {
     pub(super) pinned_master_secret: Option<[u8; MASTER_SECRET_LEN]>,
     outgoing: Vec<u8>,
     flight: Batch,
+    /// The records of the bytes being handled (see
+    /// [`handle_bytes`](Self::handle_bytes)).
+    received_batch: Batch,
     handshake_buf: Vec<u8>,
     /// End offset of each message in `handshake_buf`.
     message_ends: Vec<usize>,
@@ -431,6 +463,7 @@ impl Core {
             pinned_master_secret: None,
             outgoing: Vec::new(),
             flight: Batch::default(),
+            received_batch: Batch::default(),
             handshake_buf: Vec::new(),
             message_ends: Vec::new(),
             coalesce_handshake: false,
@@ -728,12 +761,22 @@ impl Core {
     /// transcript. Each message gets a record of its own (RFC 5246 §6.2.1
     /// would allow sharing), as OpenSSL and the documented server write them.
     pub fn queue_handshake(&mut self, message: &HandshakeMessage) {
-        let start = self.handshake_buf.len();
+        let start = self.handshake_buf_start();
         message.encode(&mut self.handshake_buf);
         self.message_ends.push(self.handshake_buf.len());
         self.transcript.add(&self.handshake_buf[start..]);
         self.flight
             .name(message_title(&self.handshake_buf[start..]));
+    }
+
+    /// Where the next message of the flight starts. The first one reserves
+    /// room for a typical flight, so that encoding does not grow the
+    /// buffer a few bytes at a time.
+    fn handshake_buf_start(&mut self) -> usize {
+        if self.handshake_buf.capacity() == 0 {
+            self.handshake_buf.reserve(FLIGHT_CAPACITY);
+        }
+        self.handshake_buf.len()
     }
 
     /// Like [`queue_handshake`](Self::queue_handshake) for a message whose
@@ -744,7 +787,7 @@ impl Core {
         typ: HandshakeType,
         encode_body: impl FnOnce(&mut Vec<u8>),
     ) {
-        let start = self.handshake_buf.len();
+        let start = self.handshake_buf_start();
         typ.encode(&mut self.handshake_buf);
         crate::msgs::HANDSHAKE_BODY.encode_with(&mut self.handshake_buf, encode_body);
         self.message_ends.push(self.handshake_buf.len());
@@ -792,12 +835,13 @@ impl Core {
         if self.flight.is_empty() {
             return;
         }
-        let mut flight = std::mem::take(&mut self.flight);
         if tracer.enabled() {
+            let flight = std::mem::take(&mut self.flight);
             self.outgoing.extend_from_slice(&flight.wire);
             tracer.record(flight.into_event(&self.ctx, now, Kind::Send));
         } else {
-            move_bytes(&mut flight.wire, &mut self.outgoing);
+            move_bytes(&mut self.flight.wire, &mut self.outgoing);
+            self.flight.clear();
         }
     }
 
@@ -805,18 +849,26 @@ impl Core {
         if self.handshake_buf.is_empty() {
             return;
         }
-        let buf = std::mem::take(&mut self.handshake_buf);
-        let mut start = 0;
+        let mut buf = std::mem::take(&mut self.handshake_buf);
         let mut ends = std::mem::take(&mut self.message_ends);
         if self.coalesce_handshake {
-            ends = vec![buf.len()];
+            ends.clear();
+            ends.push(buf.len());
         }
-        for end in ends {
+        let records = ends.len() + buf.len() / MAX_PLAINTEXT_LEN;
+        (self.flight.wire).reserve(buf.len() + records * (HEADER_LEN + RECORD_EXPANSION));
+        let mut start = 0;
+        for &end in &ends {
             for chunk in buf[start..end].chunks(MAX_PLAINTEXT_LEN) {
                 self.write_record(ContentType::Handshake, chunk, tracing);
             }
             start = end;
         }
+        // Both buffers serve the next flight.
+        buf.clear();
+        ends.clear();
+        self.handshake_buf = buf;
+        self.message_ends = ends;
     }
 
     /// Protects (if keys are active) and frames one record of at most 2^14
@@ -824,7 +876,7 @@ impl Core {
     fn write_record(&mut self, typ: ContentType, plaintext: &[u8], tracing: bool) {
         let start = self.flight.wire.len();
         let record = &mut self.flight.wire;
-        record.reserve(HEADER_LEN + plaintext.len() + 64);
+        record.reserve(HEADER_LEN + plaintext.len() + RECORD_EXPANSION);
         RecordHeader {
             // RFC 8446 §5.2: a protected record's real type is inside it.
             typ: match self.tls13_encrypter {
@@ -1000,8 +1052,9 @@ impl Core {
 
     fn write_alert(&mut self, alert: Alert, tracing: bool) {
         self.write_record(ContentType::Alert, &alert.to_bytes(), tracing);
-        self.flight
-            .name(format!("Alert ({})", alert_name(alert.description)));
+        if tracing {
+            (self.flight).name(format!("Alert ({})", alert_name(alert.description)));
+        }
     }
 
     /// Ends the connection with `error`: the unsent flight is dropped, the
@@ -1011,8 +1064,9 @@ impl Core {
         if self.error.is_some() {
             return;
         }
-        self.flight = Batch::default();
+        self.flight.clear();
         self.handshake_buf.clear();
+        self.message_ends.clear();
         let alert_sent = error.alert();
         if let Some(description) = alert_sent {
             self.write_alert(Alert::fatal(description), tracer.enabled());
@@ -1057,7 +1111,9 @@ impl Core {
             enabled: tracer.enabled(),
             events: Vec::new(),
         };
-        let mut batch = Batch::default();
+        // Without tracing the batch only collects names: its buffers are
+        // kept for the next bytes.
+        let mut batch = std::mem::take(&mut self.received_batch);
         let mut result = Ok(());
         while self.error.is_none() && !self.received_close {
             let record = match self.deframer.pop() {
@@ -1075,6 +1131,9 @@ impl Core {
         }
         if tracer.enabled() && !batch.is_empty() {
             tracer.record(batch.into_event(&self.ctx, now, Kind::Recv));
+        } else {
+            batch.clear();
+            self.received_batch = batch;
         }
         for event in deferred.events {
             tracer.record(event);
@@ -1173,7 +1232,7 @@ impl Core {
         }
         match typ {
             ContentType::Handshake => {
-                self.joiner.push(&plaintext)?;
+                self.joiner.push_owned(plaintext)?;
                 while let Some(message) = self.joiner.pop() {
                     let message = message?;
                     batch.name(message_title(&message.bytes));
@@ -1223,7 +1282,9 @@ impl Core {
             }
             ContentType::Alert => {
                 let alert = Alert::from_bytes(&plaintext)?;
-                batch.name(format!("Alert ({})", alert_name(alert.description)));
+                if tracing {
+                    batch.name(format!("Alert ({})", alert_name(alert.description)));
+                }
                 let result = self.handle_alert(alert);
                 if self.received_close {
                     machine.step(Trigger::CloseNotify, CLOSED);
