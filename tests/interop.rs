@@ -14,7 +14,7 @@
 //! failure.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -27,6 +27,10 @@ use tlsim_tls::crypto::suites::{Authentication, SUPPORTED_SUITES};
 
 mod external;
 use external::tool_or_skip;
+
+#[path = "support/peer.rs"]
+mod peer;
+use peer::{Peer, free_port};
 
 /// The longest wait for anything a peer does.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -432,40 +436,10 @@ fn write_scenario(name: &str, text: String) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A peer process, killed when dropped.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts a server and waits until it accepts connections.
+/// Starts a server, its input empty, and waits until it accepts
+/// connections.
 fn start_server(command: &mut Command, port: u16) -> Peer {
-    let peer = Peer(
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + PATIENCE;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{command:?} never listened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    peer
+    peer::start_server(command, port, Stdio::null())
 }
 
 /// A client profile offering exactly `case`.

@@ -11,17 +11,19 @@
 //! Skips with a printed reason where a tool is missing, unless
 //! `TLSIM_REQUIRE_EXTERNAL_TOOLS=1` (as CI sets).
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 mod external;
 use external::tool_or_skip;
 
 #[path = "support/pcap.rs"]
 mod pcap;
+
+#[path = "support/peer.rs"]
+mod peer;
 use pcap::{assert_same_records, connections, streams};
+use peer::{Peer, free_port};
 
 /// The port the recorded scenario's server listens on in the simulator.
 const REPLAY_PORT: u16 = 443;
@@ -41,42 +43,11 @@ fn tlsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tlsim"))
 }
 
-/// A server process, killed when dropped.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    (TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap())
-    .port()
-}
-
 /// Starts a server and waits until it accepts connections. Its input is
 /// open and silent while it runs: `s_server` without `-www` would stop at
 /// its end.
 fn start_server(command: &mut Command, port: u16) -> Peer {
-    let peer = Peer(
-        (command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()))
-        .spawn()
-        .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{command:?} never listened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    peer
+    peer::start_server(command, port, Stdio::piped())
 }
 
 /// One case's scenario: its client offers `suite` up to `version`.
