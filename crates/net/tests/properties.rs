@@ -1,6 +1,7 @@
 //! Property: over random link conditions and TCP settings, every byte arrives
-//! exactly once and in order, both ends finish, the run is bounded, and the
-//! same seed gives the same log.
+//! exactly once and in order and both ends finish (or, when loss outlasts
+//! every retransmission, an end gives up and what arrived is a prefix), the
+//! run is bounded, and the same seed gives the same log.
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
@@ -77,6 +78,8 @@ struct Result {
     client_got: Vec<u8>,
     client_state: State,
     server_state: State,
+    /// An end gave up after its last retransmission (RFC 9293 §3.8.3).
+    timed_out: bool,
     log: Vec<Event>,
 }
 
@@ -107,6 +110,7 @@ fn run(case: &Case, trace: bool) -> Result {
     let (mut c_sent, mut s_sent, mut c_closed, mut s_closed, mut c_peer_closed, mut s_peer_closed) =
         (0, 0, false, false, false, false);
     let (mut server_got, mut client_got) = (Vec::new(), Vec::new());
+    let mut timed_out = false;
     let mut steps = 0u32;
     while let Some(t) = net.next_wakeup() {
         steps += 1;
@@ -127,6 +131,7 @@ fn run(case: &Case, trace: bool) -> Result {
                 }
                 SocketEvent::PeerClosed(x) if x == client => c_peer_closed = true,
                 SocketEvent::PeerClosed(_) => s_peer_closed = true,
+                SocketEvent::TimedOut(_) => timed_out = true,
                 _ => {}
             }
         }
@@ -153,6 +158,7 @@ fn run(case: &Case, trace: bool) -> Result {
         client_got,
         client_state: net.state(client),
         server_state: server.map_or(State::Closed, |s| net.state(s)),
+        timed_out,
         log,
     }
 }
@@ -163,10 +169,20 @@ proptest! {
     #[test]
     fn every_byte_arrives_once_in_order_and_both_ends_close(case in cases()) {
         let r = run(&case, false);
-        prop_assert!(r.server_got == data(case.up, 0x5a), "server got {} of {}", r.server_got.len(), case.up);
-        prop_assert!(r.client_got == data(case.down, 0xa5), "client got {} of {}", r.client_got.len(), case.down);
-        prop_assert_eq!(r.client_state, State::Closed);
-        prop_assert_eq!(r.server_state, State::Closed);
+        let (up, down) = (data(case.up, 0x5a), data(case.down, 0xa5));
+        if r.timed_out {
+            // RFC 9293 §3.8.3: heavy loss can outlast every retransmission
+            // (16 failed rounds in a row at 30 % loss each way), and the end
+            // gives up. What got through still came in order, once.
+            prop_assert!(up.starts_with(&r.server_got), "server got {} bytes, not a prefix", r.server_got.len());
+            prop_assert!(down.starts_with(&r.client_got), "client got {} bytes, not a prefix", r.client_got.len());
+            prop_assert!(r.client_state == State::Closed || r.server_state == State::Closed);
+        } else {
+            prop_assert!(r.server_got == up, "server got {} of {}", r.server_got.len(), case.up);
+            prop_assert!(r.client_got == down, "client got {} of {}", r.client_got.len(), case.down);
+            prop_assert_eq!(r.client_state, State::Closed);
+            prop_assert_eq!(r.server_state, State::Closed);
+        }
     }
 
     #[test]
