@@ -186,6 +186,9 @@ pub struct Deframer {
     /// moves the rest once rather than after each.
     start: usize,
     error: Option<Error>,
+    /// A fragment buffer handed back by [`recycle`](Deframer::recycle),
+    /// for the next record to fill instead of allocating one.
+    spare: Vec<u8>,
 }
 
 impl Deframer {
@@ -236,7 +239,9 @@ impl Deframer {
         if waiting.len() < total {
             return None;
         }
-        let fragment = waiting[HEADER_LEN..total].to_vec();
+        let mut fragment = std::mem::take(&mut self.spare);
+        fragment.clear();
+        fragment.extend_from_slice(&waiting[HEADER_LEN..total]);
         self.start += total;
         if self.start == self.buf.len() {
             self.buf.clear();
@@ -247,6 +252,14 @@ impl Deframer {
             version: header.version,
             fragment,
         }))
+    }
+
+    /// Takes back a popped record's fragment, once its content has been
+    /// read, so that the next record reuses its allocation.
+    pub fn recycle(&mut self, fragment: Vec<u8>) {
+        if fragment.capacity() > self.spare.capacity() {
+            self.spare = fragment;
+        }
     }
 
     /// How many bytes wait for the rest of their record.

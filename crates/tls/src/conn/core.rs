@@ -361,13 +361,15 @@ pub struct Core {
     pub renegotiation: super::SecureRenegotiation,
     deframer: Deframer,
     joiner: HandshakeJoiner,
-    encrypter: Option<RecordEncrypter>,
-    decrypter: Option<RecordDecrypter>,
-    pending_encrypter: Option<RecordEncrypter>,
-    pending_decrypter: Option<RecordDecrypter>,
+    // Boxed: a cipher's key schedule and tables are a kilobyte or more
+    // each, and inline they made every move of a new connection copy them.
+    encrypter: Option<Box<RecordEncrypter>>,
+    decrypter: Option<Box<RecordDecrypter>>,
+    pending_encrypter: Option<Box<RecordEncrypter>>,
+    pending_decrypter: Option<Box<RecordDecrypter>>,
     /// TLS 1.3 protection, which replaces the keys above once set.
-    tls13_encrypter: Option<Tls13Encrypter>,
-    tls13_decrypter: Option<Tls13Decrypter>,
+    tls13_encrypter: Option<Box<Tls13Encrypter>>,
+    tls13_decrypter: Option<Box<Tls13Decrypter>>,
     /// TLS 1.3 once connected: the secrets a KeyUpdate rolls forward.
     pub(super) tls13_traffic: Option<super::tls13::ApplicationTraffic>,
     write_version: ProtocolVersion,
@@ -543,7 +545,7 @@ impl Core {
     /// keys they were queued under.
     pub fn set_tls13_write_keys(&mut self, encrypter: Tls13Encrypter, tracing: bool) {
         self.seal_handshake(tracing);
-        self.tls13_encrypter = Some(encrypter);
+        self.tls13_encrypter = Some(Box::new(encrypter));
     }
 
     /// Writes the records queued so far under the TLS 1.3 keys in force,
@@ -568,7 +570,7 @@ impl Core {
                 got: ContentType::Handshake,
             });
         }
-        self.tls13_decrypter = Some(decrypter);
+        self.tls13_decrypter = Some(Box::new(decrypter));
         Ok(())
     }
 
@@ -651,8 +653,8 @@ impl Core {
     /// Sets the record protection that takes effect at the next
     /// ChangeCipherSpec in each direction.
     pub fn set_pending_keys(&mut self, encrypter: RecordEncrypter, decrypter: RecordDecrypter) {
-        self.pending_encrypter = Some(encrypter);
-        self.pending_decrypter = Some(decrypter);
+        self.pending_encrypter = Some(Box::new(encrypter));
+        self.pending_decrypter = Some(Box::new(decrypter));
     }
 
     /// Takes the keys [`set_pending_keys`](Self::set_pending_keys) set, for
@@ -661,6 +663,7 @@ impl Core {
         self.pending_encrypter
             .take()
             .zip(self.pending_decrypter.take())
+            .map(|(encrypter, decrypter)| (*encrypter, *decrypter))
     }
 
     /// RFC 5246 §7.1: a received ChangeCipherSpec switches the read side
@@ -1116,7 +1119,7 @@ impl Core {
         let mut batch = std::mem::take(&mut self.received_batch);
         let mut result = Ok(());
         while self.error.is_none() && !self.received_close {
-            let record = match self.deframer.pop() {
+            let mut record = match self.deframer.pop() {
                 None => break,
                 Some(Ok(record)) => record,
                 Some(Err(e)) => {
@@ -1124,7 +1127,12 @@ impl Core {
                     break;
                 }
             };
-            if let Err(e) = self.process_record(machine, now, record, &mut batch, &mut deferred) {
+            let processed =
+                self.process_record(machine, now, &mut record, &mut batch, &mut deferred);
+            // A protected record's fragment is left after decryption; a
+            // plaintext one has moved on as the content.
+            self.deframer.recycle(record.fragment);
+            if let Err(e) = processed {
                 result = Err(e);
                 break;
             }
@@ -1148,7 +1156,7 @@ impl Core {
         &mut self,
         machine: &mut Machine,
         now: Instant,
-        mut record: crate::record::Record,
+        record: &mut crate::record::Record,
         batch: &mut Batch,
         deferred: &mut Deferred,
     ) -> Result<(), Error> {
@@ -1176,7 +1184,7 @@ impl Core {
                     }
                     (Ok(inner), _) => inner,
                     (Err(Error::BadRecordMac), EarlyData::Skipping(left)) => {
-                        return self.skip_early_data(&record, left, batch, tracing);
+                        return self.skip_early_data(record, left, batch, tracing);
                     }
                     (Err(e), _) => return Err(e),
                 };
@@ -1200,7 +1208,7 @@ impl Core {
             // type of "application_data"" until the second Client Hello.
             (None, None) if typ == OUTER_CONTENT_TYPE => {
                 if let EarlyData::Skipping(left) = self.early_data {
-                    return self.skip_early_data(&record, left, batch, tracing);
+                    return self.skip_early_data(record, left, batch, tracing);
                 }
                 record.check_plaintext_len()?;
                 (typ, std::mem::take(&mut record.fragment))
