@@ -2,32 +2,38 @@
 //! the client (keyed by server name) and the server (keyed by session ID).
 
 use std::borrow::Borrow;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash};
 
 use super::{ClientTicket, SessionKeys, StoredSession};
 
 /// Sessions that may be resumed, by key; bounded, the oldest is evicted
 /// first.
+///
+/// A hash map with a fixed hasher: a lookup hashes the key once where a
+/// tree compares it with keys scattered over the heap, and nothing ever
+/// iterates the map, so its order never reaches an output.
 #[derive(Clone, Debug)]
-pub struct SessionStore<K: Ord + Clone> {
-    sessions: BTreeMap<K, StoredSession>,
+pub struct SessionStore<K: Eq + Hash + Clone> {
+    sessions: HashMap<K, StoredSession, BuildHasherDefault<DefaultHasher>>,
     /// Keys in insertion order, for eviction.
     order: VecDeque<K>,
     capacity: usize,
 }
 
-impl<K: Ord + Clone> Default for SessionStore<K> {
+impl<K: Eq + Hash + Clone> Default for SessionStore<K> {
     /// A store of 256 sessions.
     fn default() -> Self {
         SessionStore::new(256)
     }
 }
 
-impl<K: Ord + Clone> SessionStore<K> {
+impl<K: Eq + Hash + Clone> SessionStore<K> {
     /// A store keeping at most `capacity` sessions (at least one).
     pub fn new(capacity: usize) -> Self {
         SessionStore {
-            sessions: BTreeMap::new(),
+            sessions: HashMap::default(),
             order: VecDeque::new(),
             capacity: capacity.max(1),
         }
@@ -37,21 +43,29 @@ impl<K: Ord + Clone> SessionStore<K> {
     pub fn get<Q>(&self, key: &Q) -> Option<&StoredSession>
     where
         K: Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: Eq + Hash + ?Sized,
     {
         self.sessions.get(key)
     }
 
     /// Stores `session` under `key`, replacing any earlier one.
     pub fn insert(&mut self, key: K, session: StoredSession) {
-        self.remove(&key);
-        while self.order.len() >= self.capacity {
+        match self.sessions.entry(key.clone()) {
+            Entry::Occupied(mut stored) => {
+                // Replaced in place; it becomes the newest.
+                stored.insert(session);
+                self.order.retain(|k| *k != key);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(session);
+            }
+        }
+        self.order.push_back(key);
+        while self.order.len() > self.capacity {
             if let Some(oldest) = self.order.pop_front() {
                 self.sessions.remove(&oldest);
             }
         }
-        self.order.push_back(key.clone());
-        self.sessions.insert(key, session);
     }
 
     /// Stores the session of a completed full handshake under `key`,
@@ -70,7 +84,7 @@ impl<K: Ord + Clone> SessionStore<K> {
     pub fn remove<Q>(&mut self, key: &Q)
     where
         K: Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: Eq + Hash + ?Sized,
     {
         if self.sessions.remove(key).is_some() {
             self.order.retain(|k| k.borrow() != key);
