@@ -142,6 +142,9 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// What [`Codec::to_bytes`] reserves before encoding.
+const TO_BYTES_CAPACITY: usize = 128;
+
 /// A type with a TLS wire encoding.
 pub trait Codec: Sized {
     /// Appends the encoding of `self` to `out`.
@@ -155,7 +158,10 @@ pub trait Codec: Sized {
 
     /// The encoding of `self` as a new vector.
     fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        // Most encodings (a key share, an extension, a short message) fit
+        // here, where a vector growing from empty reallocates at each
+        // doubling.
+        let mut out = Vec::with_capacity(TO_BYTES_CAPACITY);
         self.encode(&mut out);
         out
     }
