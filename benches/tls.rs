@@ -74,7 +74,7 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput};
 use tlsim_net::NoTap;
 use tlsim_scenario::{RunOptions, Scenario, parse, run};
-use tlsim_sim::{Event, Kind, NullTracer, RngStream};
+use tlsim_sim::{Event, Kind, Layer, NullTracer, RngStream};
 use tlsim_tls::crypto::TLS12;
 use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
 use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
@@ -234,10 +234,39 @@ const RESUMED: Case = Case {
     resumed: true,
 };
 
-/// The handshake messages hashed for the session hash and the Finished
-/// messages: about the size of ClientHello, ServerHello, a one-certificate
-/// chain, ServerKeyExchange, ServerHelloDone and ClientKeyExchange here.
-const TRANSCRIPT_LEN: usize = 1_100;
+/// Room for any case's TLS 1.2 transcript in [`FloorInputs`].
+const TRANSCRIPT_ROOM: usize = 16 * 1024;
+
+/// How many bytes of handshake messages a TLS 1.2 full handshake of
+/// `scenario`'s first connection hashes for its session hash and the
+/// client's Finished (RFC 7627 §3, RFC 5246 §7.4.9): every message through
+/// ClientKeyExchange, summed from the records its ends sent before the
+/// first ChangeCipherSpec, as the event log shows them.
+fn tls12_handshake_len(scenario: &Scenario) -> usize {
+    let mut log: Vec<Event> = Vec::new();
+    run(scenario, 1, RunOptions::default(), &mut log, &mut NoTap);
+    let first = log.iter().find_map(|e| e.conn);
+    let flights = log
+        .iter()
+        .filter(|e| e.conn == first && e.kind == Kind::Send && e.layer == Layer::Tls)
+        .filter_map(|e| e.bytes.as_deref());
+    let mut len = 0;
+    for flight in flights {
+        let mut records = flight;
+        while let [typ, _, _, high, low, rest @ ..] = records {
+            let fragment = usize::from(u16::from_be_bytes([*high, *low]));
+            match typ {
+                20 => return len,
+                22 => len += fragment,
+                _ => {}
+            }
+            records = rest
+                .get(fragment..)
+                .expect("a sent flight holds whole records");
+        }
+    }
+    panic!("a full TLS 1.2 handshake sends ChangeCipherSpec");
+}
 
 /// The client also lists secp256r1, the curve of the certificate's key
 /// (RFC 8422 §5.3); the server's single group keeps the key exchange on
@@ -572,6 +601,7 @@ fn equal_work(c: &mut Criterion) {
     }
     group.throughput(Throughput::Elements(1));
     let mut inputs = FloorInputs::new();
+    inputs.tls12_handshake_len = tls12_handshake_len(&equal_work_scenario(false));
     let chain = ChainSignatures::new(&mut inputs.rng);
     for (id, cached) in [("crypto_floor", false), ("crypto_floor_cached", true)] {
         group.bench_function(id, |b| {
@@ -589,6 +619,9 @@ struct FloorInputs {
     client_random: [u8; 32],
     server_random: [u8; 32],
     transcript: Vec<u8>,
+    /// The case's TLS 1.2 handshake messages through ClientKeyExchange
+    /// ([`tls12_handshake_len`]): how much of `transcript` is hashed.
+    tls12_handshake_len: usize,
     /// A key pair for each end, for benching one agreement alone.
     client_secret: EphemeralSecret,
     server_public_point: Vec<u8>,
@@ -623,7 +656,7 @@ impl FloorInputs {
             .iter_mut()
             .chain(server_random.iter_mut())
             .for_each(|b| *b = rng.u64() as u8);
-        let transcript = (0..TRANSCRIPT_LEN).map(|i| i as u8).collect();
+        let transcript = (0..TRANSCRIPT_ROOM).map(|i| i as u8).collect();
         let (client_secret, _) = KxGroup::Secp256r1.generate(&mut rng);
         let (server_secret, server_public_point) = KxGroup::Secp256r1.generate(&mut rng);
         let params = ecdh_params(KxGroup::Secp256r1, &server_public_point);
@@ -653,6 +686,7 @@ impl FloorInputs {
             client_random,
             server_random,
             transcript,
+            tls12_handshake_len: 0,
             client_secret,
             server_public_point,
             signed_content,
@@ -670,6 +704,14 @@ impl FloorInputs {
         // A ticket to resume with, whichever handshake comes first.
         issue_ticket(&mut inputs);
         inputs
+    }
+
+    /// Sizes the TLS 1.2 transcript for `case`, from one connection of its
+    /// scenario.
+    fn set_case(&mut self, case: Case) {
+        if !case.tls13 {
+            self.tls12_handshake_len = tls12_handshake_len(&handshakes_scenario(case, 1));
+        }
     }
 
     /// Whether the next handshake is the first of a run of [`CONNECTIONS`].
@@ -707,8 +749,10 @@ fn dh_params(group: FfdheGroup, public: &[u8]) -> Vec<u8> {
 fn prf_one_end(inputs: &FloorInputs, suite: &CipherSuiteParams, premaster: &[u8]) -> KeyBlock {
     let alg = suite.prf(TLS12);
     // RFC 7627 §3: the session hash ends at ClientKeyExchange; each Finished
-    // covers every handshake message before it (RFC 5246 §7.4.9).
-    let session_hash = alg.transcript_hash(&inputs.transcript[..TRANSCRIPT_LEN - 32]);
+    // covers every handshake message before it (RFC 5246 §7.4.9): the
+    // client's the same messages, the server's the client's Finished too.
+    let through_key_exchange = &inputs.transcript[..inputs.tls12_handshake_len];
+    let session_hash = alg.transcript_hash(through_key_exchange);
     let master = prf::extended_master_secret(alg, premaster, &session_hash);
     let keys = prf::key_block(
         alg,
@@ -717,14 +761,15 @@ fn prf_one_end(inputs: &FloorInputs, suite: &CipherSuiteParams, premaster: &[u8]
         &inputs.server_random,
         suite.key_block_layout(TLS12),
     );
-    let client_hash = alg.transcript_hash(&inputs.transcript[..TRANSCRIPT_LEN - 16]);
+    let client_hash = alg.transcript_hash(through_key_exchange);
     black_box(prf::finished_verify_data(
         alg,
         &master,
         FinishedSender::Client,
         &client_hash,
     ));
-    let server_hash = alg.transcript_hash(&inputs.transcript);
+    let server_hash =
+        alg.transcript_hash(&inputs.transcript[..inputs.tls12_handshake_len + TLS12_FINISHED_LEN]);
     black_box(prf::finished_verify_data(
         alg,
         &master,
@@ -1303,6 +1348,7 @@ fn crypto_floor(c: &mut Criterion) {
         });
     });
     let first = CASES[0].suite();
+    inputs.tls12_handshake_len = tls12_handshake_len(&handshakes_scenario(CASES[0], 1));
     group.bench_function("prf_both_ends", |b| {
         b.iter(|| {
             black_box(prf_one_end(&inputs, first, &inputs.premaster));
@@ -1310,6 +1356,7 @@ fn crypto_floor(c: &mut Criterion) {
         });
     });
     for case in CASES.into_iter().chain([RESUMED]) {
+        inputs.set_case(case);
         group.bench_function(case.id, |b| {
             b.iter(|| handshake_floor_once(&mut inputs, case))
         });
@@ -1405,6 +1452,7 @@ fn print_interleaved_ratio(
 fn print_ratio(case: Case) {
     let scenario = handshakes_scenario(case, CONNECTIONS);
     let mut inputs = FloorInputs::new();
+    inputs.set_case(case);
     print_interleaved_ratio(case.id, &scenario, CONNECTIONS, || {
         handshake_floor_once(&mut inputs, case)
     });
@@ -1414,6 +1462,7 @@ fn print_ratio(case: Case) {
 fn print_equal_work_ratio() {
     let scenario = equal_work_scenario(false);
     let mut inputs = FloorInputs::new();
+    inputs.tls12_handshake_len = tls12_handshake_len(&scenario);
     let chain = ChainSignatures::new(&mut inputs.rng);
     print_interleaved_ratio(
         "equal_work_cache_off",
