@@ -30,10 +30,7 @@ use external::tool_or_skip;
 
 #[path = "support/peer.rs"]
 mod peer;
-use peer::{Peer, free_port};
-
-/// The longest wait for anything a peer does.
-const PATIENCE: Duration = Duration::from_secs(20);
+use peer::{PATIENCE, Peer, free_port};
 
 fn openssl_or_skip() -> bool {
     tool_or_skip("openssl", &["version"], "openssl")

@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The longest wait for a server to listen.
-const PATIENCE: Duration = Duration::from_secs(20);
+/// The longest wait for anything a peer does, its listening included.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(20);
 
 /// A peer process, killed when dropped.
 pub(crate) struct Peer(pub(crate) Child);
