@@ -482,6 +482,21 @@ mod tests {
     }
 
     #[test]
+    fn a_recycled_fragment_buffer_holds_only_the_next_record() {
+        let first = record(ContentType::ApplicationData, 40);
+        let second = record(ContentType::Alert, 2);
+        let mut d = Deframer::new();
+        d.push(&first.to_bytes());
+        let popped = d.pop().unwrap().unwrap();
+        let capacity = popped.fragment.capacity();
+        d.recycle(popped.fragment);
+        d.push(&second.to_bytes());
+        let reused = d.pop().unwrap().unwrap();
+        assert_eq!(reused, second, "none of the first record's bytes remain");
+        assert_eq!(reused.fragment.capacity(), capacity, "the buffer is reused");
+    }
+
+    #[test]
     fn rejects_record_longer_than_2_14_plus_2048_from_its_header() {
         let mut d = Deframer::new();
         let len = MAX_CIPHERTEXT_LEN + 1;
