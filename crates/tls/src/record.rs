@@ -172,6 +172,15 @@ pub fn fragment_with_limit(
 /// What a [`Deframer`] reserves with its first bytes.
 const RECEIVE_CAPACITY: usize = 4096;
 
+/// Gives a buffer that has no room yet `capacity` bytes, or `incoming` if
+/// more: a buffer kept for a connection's life then holds a typical flight
+/// or handshake without growing a few bytes at a time.
+pub(crate) fn reserve_on_first_use(buf: &mut Vec<u8>, capacity: usize, incoming: usize) {
+    if buf.capacity() == 0 {
+        buf.reserve(capacity.max(incoming));
+    }
+}
+
 /// Buffers bytes from the transport and yields whole records.
 ///
 /// Call [`push`](Deframer::push) with each chunk as it arrives, then
@@ -202,11 +211,7 @@ impl Deframer {
         if self.error.is_none() {
             self.buf.drain(..self.start);
             self.start = 0;
-            if self.buf.capacity() == 0 {
-                // Room for a flight with a certificate chain, so that the
-                // buffer does not grow with each arrival.
-                self.buf.reserve(bytes.len().max(RECEIVE_CAPACITY));
-            }
+            reserve_on_first_use(&mut self.buf, RECEIVE_CAPACITY, bytes.len());
             self.buf.extend_from_slice(bytes);
         }
     }

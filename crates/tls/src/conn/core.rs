@@ -23,6 +23,7 @@ use crate::msgs::dissect::{
 use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
+    reserve_on_first_use,
 };
 
 /// What the record layer hands a handshake state.
@@ -194,11 +195,7 @@ impl Transcript {
     /// a [`State`], such as scripted peers.
     pub fn add(&mut self, message: &[u8]) {
         self.current = self.bytes.len();
-        if self.bytes.capacity() == 0 {
-            // Room for a typical handshake, a chain included, so that the
-            // transcript is not copied as it grows.
-            self.bytes.reserve(TRANSCRIPT_CAPACITY.max(message.len()));
-        }
+        reserve_on_first_use(&mut self.bytes, TRANSCRIPT_CAPACITY, message.len());
         self.bytes.extend_from_slice(message);
     }
 
@@ -776,9 +773,7 @@ impl Core {
     /// room for a typical flight, so that encoding does not grow the
     /// buffer a few bytes at a time.
     fn handshake_buf_start(&mut self) -> usize {
-        if self.handshake_buf.capacity() == 0 {
-            self.handshake_buf.reserve(FLIGHT_CAPACITY);
-        }
+        reserve_on_first_use(&mut self.handshake_buf, FLIGHT_CAPACITY, 0);
         self.handshake_buf.len()
     }
 
