@@ -233,6 +233,18 @@ struct Conn {
     timeline_done: bool,
 }
 
+/// A connection as the runner keeps it.
+enum ConnSlot {
+    /// Its ends may still act.
+    Live(Box<Conn>),
+    /// Its ends are retired and their report written; its sockets wait out
+    /// TIME-WAIT, and their states are written once the network frees them
+    /// or the run ends.
+    Lingering([Option<SocketId>; 2]),
+    /// Its report is final.
+    Retired,
+}
+
 /// `Runner::sockets` entry of a socket that is no connection's end.
 const NO_END: u32 = u32::MAX;
 
@@ -253,12 +265,13 @@ struct Runner<'a> {
     links: BTreeMap<(HostId, HostId), LinkId>,
     /// What became of each connection, in the order they were opened.
     reports: Vec<ConnReport>,
-    /// Each connection until it is retired: once no timeline step names
-    /// it, no timer of its ends is armed and both its sockets are gone,
-    /// nothing can reach its ends again, so their report is final and they
-    /// are dropped. A run's memory then grows with its open connections,
-    /// and with the reports alone for those that are over.
-    conns: Vec<Option<Box<Conn>>>,
+    /// Each connection, by the order it was opened. Once no timeline step
+    /// names it, no timer of its ends is armed and each of its sockets is
+    /// gone or in TIME-WAIT, nothing can reach its ends again: their report
+    /// is final and they are dropped, though the sockets may linger for
+    /// minutes of simulated time. A run's memory then grows with its open
+    /// connections, and with the reports alone for those that are over.
+    conns: Vec<ConnSlot>,
     /// Connections by name, while a timeline step still names them; looked
     /// up, never iterated.
     conn_index: HashMap<&'a str, usize, BuildHasherDefault<DefaultHasher>>,
@@ -547,8 +560,13 @@ fn run_with<'a>(
 
     let mut conns = std::mem::take(&mut runner.reports);
     for (report, conn) in conns.iter_mut().zip(&runner.conns) {
-        if let Some(conn) = conn {
-            conn.fill(report, &net);
+        match conn {
+            ConnSlot::Live(conn) => {
+                conn.fill_ends(report);
+                fill_states(report, conn.sockets, &net);
+            }
+            ConnSlot::Lingering(sockets) => fill_states(report, *sockets, &net),
+            ConnSlot::Retired => {}
         }
     }
     let wire = net.wire_counters();
@@ -587,14 +605,18 @@ fn last_mentions(timeline: &[At]) -> Vec<bool> {
 }
 
 impl Conn {
-    /// Writes the final states of its sockets and what its ends did.
-    fn fill(&self, report: &mut ConnReport, net: &Network) {
-        let state = |socket: Option<SocketId>| socket.map_or(State::Closed, |s| net.state(s));
-        report.client_state = state(self.sockets[CLIENT]);
-        report.server_state = state(self.sockets[SERVER]);
+    /// Writes what its ends did.
+    fn fill_ends(&self, report: &mut ConnReport) {
         report.client_end = self.ends[CLIENT].report();
         report.server_end = self.ends[SERVER].report();
     }
+}
+
+/// Writes the states of a connection's sockets as they are now.
+fn fill_states(report: &mut ConnReport, sockets: [Option<SocketId>; 2], net: &Network) {
+    let state = |socket: Option<SocketId>| socket.map_or(State::Closed, |s| net.state(s));
+    report.client_state = state(sockets[CLIENT]);
+    report.server_state = state(sockets[SERVER]);
 }
 
 impl<'a> Runner<'a> {
@@ -700,7 +722,7 @@ impl<'a> Runner<'a> {
                     client_end.attach(self.transport(socket));
                 }
                 let server_end = (self.factory).server_end(&conn.0, number, &to.0, *port, &from.0);
-                self.conns.push(Some(Box::new(Conn {
+                self.conns.push(ConnSlot::Live(Box::new(Conn {
                     sockets: [socket, None],
                     ends: [client_end, server_end],
                     timeline_done: false,
@@ -858,9 +880,17 @@ impl<'a> Runner<'a> {
         (key != NO_END).then_some((key as usize / 2, key as usize % 2))
     }
 
+    /// Whether connection `c`'s ends may still act.
+    fn is_live_conn(&self, c: usize) -> bool {
+        matches!(self.conns[c], ConnSlot::Live(_))
+    }
+
     /// A connection not yet retired.
     fn live(&mut self, c: usize) -> &mut Conn {
-        (self.conns[c].as_deref_mut()).expect("a retired connection is never acted on")
+        match &mut self.conns[c] {
+            ConnSlot::Live(conn) => conn,
+            _ => unreachable!("a retired connection is never acted on"),
+        }
     }
 
     /// Retires the connections acted on since the last call that nothing
@@ -868,22 +898,37 @@ impl<'a> Runner<'a> {
     fn retire_finished(&mut self) {
         let mut touched = std::mem::take(&mut self.touched);
         for c in touched.drain(..) {
-            let Some(conn) = self.conns[c].as_deref() else {
-                continue;
-            };
             let net = self.net.borrow();
             // A socket the network has freed never reports again; a server
             // socket accepted later finds no live peer, so no end.
-            let finished = conn.timeline_done
-                && conn.ends.iter().all(|end| end.poll_timeout().is_none())
-                && conn.sockets.iter().flatten().all(|&s| !net.is_live(s));
-            if finished {
-                conn.fill(&mut self.reports[c], &net);
+            let gone = |s: &SocketId| !net.is_live(*s);
+            let sockets = match &self.conns[c] {
+                ConnSlot::Live(conn) => {
+                    // In TIME-WAIT a socket only acknowledges a repeated FIN
+                    // (RFC 9293 §3.10.7.4): no byte or event reaches its end.
+                    let quiet = conn.timeline_done
+                        && conn.ends.iter().all(|end| end.poll_timeout().is_none())
+                        && (conn.sockets.iter().flatten())
+                            .all(|s| gone(s) || net.state(*s) == State::TimeWait);
+                    if !quiet {
+                        continue;
+                    }
+                    conn.fill_ends(&mut self.reports[c]);
+                    conn.sockets
+                }
+                ConnSlot::Lingering(sockets) => *sockets,
+                ConnSlot::Retired => continue,
+            };
+            if sockets.iter().flatten().all(gone) {
+                fill_states(&mut self.reports[c], sockets, &net);
                 drop(net);
-                for socket in conn.sockets.into_iter().flatten() {
+                for socket in sockets.into_iter().flatten() {
                     self.sockets[socket.0 as usize] = NO_END;
                 }
-                self.conns[c] = None;
+                self.conns[c] = ConnSlot::Retired;
+            } else {
+                drop(net);
+                self.conns[c] = ConnSlot::Lingering(sockets);
             }
         }
         self.touched = touched;
@@ -904,9 +949,10 @@ impl<'a> Runner<'a> {
         call: impl FnOnce(&mut dyn ConnectionEnd, &mut dyn Tracer),
     ) {
         let tracer = &mut *self.tracer;
-        let end = &mut *(self.conns[c].as_deref_mut())
-            .expect("a retired connection is never acted on")
-            .ends[side];
+        let ConnSlot::Live(conn) = &mut self.conns[c] else {
+            unreachable!("a retired connection is never acted on");
+        };
+        let end = &mut *conn.ends[side];
         match &self.ahead {
             Some(ahead) => ahead.acting_for(c, || call(end, tracer)),
             None => call(end, tracer),
@@ -924,7 +970,10 @@ impl<'a> Runner<'a> {
             let (socket, happened) = match event {
                 SocketEvent::Accepted { socket, .. } => {
                     let peer = self.net.borrow().peer_of(socket);
-                    let Some((c, _)) = peer.and_then(|peer| self.lookup(peer)) else {
+                    let Some((c, _)) = peer
+                        .and_then(|peer| self.lookup(peer))
+                        .filter(|&(c, _)| self.is_live_conn(c))
+                    else {
                         continue;
                     };
                     self.bind(socket, c, SERVER);
@@ -946,10 +995,15 @@ impl<'a> Runner<'a> {
                     continue;
                 }
             };
-            if let Some((c, side)) = self.lookup(socket) {
-                self.with_end(c, side, |end, tracer| {
-                    end.handle_transport(now, happened, tracer)
-                });
+            match self.lookup(socket) {
+                Some((c, side)) if self.is_live_conn(c) => {
+                    self.with_end(c, side, |end, tracer| {
+                        end.handle_transport(now, happened, tracer)
+                    });
+                }
+                // A lingering socket's end is gone; its close may retire it.
+                Some((c, _)) => self.touched.push(c),
+                None => {}
             }
         }
     }

@@ -110,3 +110,65 @@ At("{at}us", Close(conn: "c{i}", from: "client")),
         assert_eq!(conn.server_state.to_string(), "CLOSED", "{}", conn.name);
     }
 }
+
+/// One exchange, then both ends close at once: a simultaneous close, so
+/// both sockets wait out TIME-WAIT (5 s here, RFC 9293 §3.6) long after
+/// their ends are done.
+fn closed_exchange(max_time: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "linger",
+    hosts: [Host(name: "client", addr: "10.0.0.1"), Host(name: "server", addr: "10.0.0.2")],
+    links: [Link(between: ("client", "server"), conditions: (latency: "1ms"))],
+    tcp: (time_wait: "5s"),
+    listen: [Listen(host: "server", port: 80)],
+    timeline: [
+        At("0ms", Connect(conn: "c", from: "client", to: "server", port: 80)),
+        At("0ms", Send(conn: "c", from: "client", data: Pattern(1000))),
+        At("10ms", Send(conn: "c", from: "server", data: Pattern(2000))),
+        At("20ms", Close(conn: "c", from: "client")),
+        At("20ms", Close(conn: "c", from: "server")),
+    ],
+    limits: (max_time: "{max_time}"),
+)"#
+    )
+}
+
+#[test]
+fn a_connection_in_time_wait_reports_what_its_ends_did_and_its_state_when_the_run_stops() {
+    let report = |max_time: &str| {
+        let scenario = parse(&closed_exchange(max_time), "linger.ron").unwrap();
+        let outcome = run(
+            &scenario,
+            1,
+            RunOptions::default(),
+            &mut NullTracer,
+            &mut NoTap,
+        );
+        let conn = &outcome.conns[0];
+        (
+            outcome.end,
+            conn.client_state.to_string(),
+            conn.server_state.to_string(),
+            conn.upstream().received.len(),
+            conn.downstream().received.len(),
+        )
+    };
+    // Stopped while both sockets are in TIME-WAIT: the ends are long done,
+    // and their report is whole.
+    assert_eq!(
+        report("1s"),
+        (
+            End::MaxTime,
+            "TIME-WAIT".into(),
+            "TIME-WAIT".into(),
+            1000,
+            2000
+        )
+    );
+    // Run to the end: TIME-WAIT over, the same report.
+    assert_eq!(
+        report("60s"),
+        (End::Quiescent, "CLOSED".into(), "CLOSED".into(), 1000, 2000)
+    );
+}
