@@ -262,13 +262,12 @@ impl AesCbc<Opening> {
 }
 
 /// A keyed AEAD. All three take a 12-byte nonce and give a 16-byte tag.
-#[allow(
-    clippy::large_enum_variant,
-    reason = "made once per connection direction; the AES variants hold their key schedules"
-)]
+/// The AES variants' key schedules and GHASH tables (850 and 1,100
+/// bytes) are boxed, so that a ChaCha20-Poly1305 protection (a 32-byte
+/// key) is not as large as the largest.
 enum RecordAead {
-    Aes128Gcm(Aes128Gcm),
-    Aes256Gcm(Aes256Gcm),
+    Aes128Gcm(Box<Aes128Gcm>),
+    Aes256Gcm(Box<Aes256Gcm>),
     ChaCha20Poly1305(ChaCha20Poly1305),
 }
 
@@ -301,8 +300,12 @@ fn open_detached<A: TlsAead>(
 impl RecordAead {
     fn new(bulk: BulkCipher, key: &[u8]) -> Result<Self, CryptoError> {
         let aead = match bulk {
-            BulkCipher::Aes128Gcm => Aes128Gcm::new_from_slice(key).map(RecordAead::Aes128Gcm),
-            BulkCipher::Aes256Gcm => Aes256Gcm::new_from_slice(key).map(RecordAead::Aes256Gcm),
+            BulkCipher::Aes128Gcm => {
+                Aes128Gcm::new_from_slice(key).map(|a| RecordAead::Aes128Gcm(Box::new(a)))
+            }
+            BulkCipher::Aes256Gcm => {
+                Aes256Gcm::new_from_slice(key).map(|a| RecordAead::Aes256Gcm(Box::new(a)))
+            }
             BulkCipher::ChaCha20Poly1305 => {
                 ChaCha20Poly1305::new_from_slice(key).map(RecordAead::ChaCha20Poly1305)
             }
@@ -313,8 +316,8 @@ impl RecordAead {
 
     fn seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> [u8; AEAD_TAG_LEN] {
         match self {
-            RecordAead::Aes128Gcm(a) => seal_detached(a, nonce, aad, buf),
-            RecordAead::Aes256Gcm(a) => seal_detached(a, nonce, aad, buf),
+            RecordAead::Aes128Gcm(a) => seal_detached(&**a, nonce, aad, buf),
+            RecordAead::Aes256Gcm(a) => seal_detached(&**a, nonce, aad, buf),
             RecordAead::ChaCha20Poly1305(a) => seal_detached(a, nonce, aad, buf),
         }
     }
@@ -327,8 +330,8 @@ impl RecordAead {
         tag: &[u8; AEAD_TAG_LEN],
     ) -> Result<(), CryptoError> {
         match self {
-            RecordAead::Aes128Gcm(a) => open_detached(a, nonce, aad, buf, tag),
-            RecordAead::Aes256Gcm(a) => open_detached(a, nonce, aad, buf, tag),
+            RecordAead::Aes128Gcm(a) => open_detached(&**a, nonce, aad, buf, tag),
+            RecordAead::Aes256Gcm(a) => open_detached(&**a, nonce, aad, buf, tag),
             RecordAead::ChaCha20Poly1305(a) => open_detached(a, nonce, aad, buf, tag),
         }
     }
@@ -391,7 +394,9 @@ impl AeadNonce {
 )]
 enum CipherState<D: CbcDirection> {
     Cbc {
-        mode: AesCbc<D>,
+        /// Boxed: its key schedules (up to 990 bytes) would make every
+        /// protection that large.
+        mode: Box<AesCbc<D>>,
         mac: RecordMac,
         /// TLS 1.1 and later send a fresh IV in each record.
         explicit_iv: bool,
@@ -461,7 +466,7 @@ impl<D: CbcDirection> RecordProtection<D> {
         let state = if suite.bulk.is_cbc() {
             let explicit_iv = version > TLS10;
             CipherState::Cbc {
-                mode: AesCbc::new(write_key, &first_iv(fixed_iv, explicit_iv)?)?,
+                mode: Box::new(AesCbc::new(write_key, &first_iv(fixed_iv, explicit_iv)?)?),
                 mac: RecordMac::new(suite.mac, mac_key)?,
                 explicit_iv,
                 encrypt_then_mac: false,
