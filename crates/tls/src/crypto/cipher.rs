@@ -390,7 +390,7 @@ impl AeadNonce {
 /// The cipher state of one direction.
 #[allow(
     clippy::large_enum_variant,
-    reason = "one per connection direction and never moved per record; each variant holds a key schedule"
+    reason = "one per connection direction and never moved per record; the CBC variant holds its HMAC keys"
 )]
 enum CipherState<D: CbcDirection> {
     Cbc {
