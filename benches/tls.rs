@@ -1348,7 +1348,7 @@ fn crypto_floor(c: &mut Criterion) {
         });
     });
     let first = CASES[0].suite();
-    inputs.tls12_handshake_len = tls12_handshake_len(&handshakes_scenario(CASES[0], 1));
+    inputs.set_case(CASES[0]);
     group.bench_function("prf_both_ends", |b| {
         b.iter(|| {
             black_box(prf_one_end(&inputs, first, &inputs.premaster));
