@@ -174,11 +174,47 @@ const RECEIVE_CAPACITY: usize = 4096;
 
 /// Gives a buffer that has no room yet `capacity` bytes, or `incoming` if
 /// more: a buffer kept for a connection's life then holds a typical flight
-/// or handshake without growing a few bytes at a time.
+/// or handshake without growing a few bytes at a time. The room comes from
+/// a buffer an ended connection gave back (see [`give_back`]) when there
+/// is one.
 pub(crate) fn reserve_on_first_use(buf: &mut Vec<u8>, capacity: usize, incoming: usize) {
     if buf.capacity() == 0 {
-        buf.reserve(capacity.max(incoming));
+        let want = capacity.max(incoming);
+        *buf = SPARE_BUFFERS
+            .with_borrow_mut(|spare| spare.pop())
+            .filter(|spare| spare.capacity() >= want)
+            .unwrap_or_else(|| Vec::with_capacity(want));
     }
+}
+
+/// How many given-back buffers a thread keeps.
+const SPARE_BUFFERS_KEPT: usize = 64;
+
+/// The largest buffer worth keeping: one that grew past this held an
+/// unusual flight, and goes back to the allocator.
+const SPARE_BUFFER_MAX: usize = 16 * 1024;
+
+thread_local! {
+    /// Buffers of ended connections, cleared, for the next connections'
+    /// first use: a run opens and closes connections by the thousand, and
+    /// each would otherwise allocate and free the same few kilobytes.
+    static SPARE_BUFFERS: std::cell::RefCell<Vec<Vec<u8>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Hands `buf`'s room to the next [`reserve_on_first_use`] on this thread,
+/// unless it is too large to keep or enough are kept already.
+pub(crate) fn give_back(buf: &mut Vec<u8>) {
+    let mut buf = std::mem::take(buf);
+    if !(RECEIVE_CAPACITY..=SPARE_BUFFER_MAX).contains(&buf.capacity()) {
+        return;
+    }
+    buf.clear();
+    SPARE_BUFFERS.with_borrow_mut(|spare| {
+        if spare.len() < SPARE_BUFFERS_KEPT {
+            spare.push(buf);
+        }
+    });
 }
 
 /// Buffers bytes from the transport and yields whole records.
@@ -204,6 +240,13 @@ impl Deframer {
     /// An empty deframer.
     pub fn new() -> Self {
         Deframer::default()
+    }
+
+    /// Gives the receive buffer's room back (see [`give_back`]) as the
+    /// connection ends.
+    pub(crate) fn give_back_buffer(&mut self) {
+        give_back(&mut self.buf);
+        self.start = 0;
     }
 
     /// Appends received bytes. Ignored once the deframer is poisoned.
@@ -499,6 +542,42 @@ mod tests {
         let reused = d.pop().unwrap().unwrap();
         assert_eq!(reused, second, "none of the first record's bytes remain");
         assert_eq!(reused.fragment.capacity(), capacity, "the buffer is reused");
+    }
+
+    fn spare_count() -> usize {
+        SPARE_BUFFERS.with_borrow(Vec::len)
+    }
+
+    #[test]
+    fn a_deframer_given_back_lends_its_buffer_cleared_to_the_next_one() {
+        let mut ended = Deframer::new();
+        ended.push(&record(ContentType::Handshake, 40).to_bytes()[..30]);
+        let buffer = ended.buf.as_ptr();
+        ended.give_back_buffer();
+        assert_eq!(ended.buf.capacity(), 0, "the ended deframer keeps nothing");
+        assert_eq!(spare_count(), 1);
+
+        let mut next = Deframer::new();
+        let second = record(ContentType::Alert, 2);
+        next.push(&second.to_bytes());
+        assert_eq!(spare_count(), 0, "the next deframer took it");
+        assert_eq!(next.buf.as_ptr(), buffer, "the given-back buffer is reused");
+        assert_eq!(
+            next.pop().unwrap().unwrap(),
+            second,
+            "none of its old bytes remain"
+        );
+    }
+
+    #[test]
+    fn a_buffer_too_large_to_keep_or_beyond_the_kept_count_is_freed() {
+        give_back(&mut Vec::with_capacity(SPARE_BUFFER_MAX + 1));
+        give_back(&mut Vec::with_capacity(RECEIVE_CAPACITY - 1));
+        assert_eq!(spare_count(), 0);
+        for _ in 0..SPARE_BUFFERS_KEPT + 1 {
+            give_back(&mut Vec::with_capacity(RECEIVE_CAPACITY));
+        }
+        assert_eq!(spare_count(), SPARE_BUFFERS_KEPT);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::msgs::dissect::{
 use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
-    reserve_on_first_use,
+    give_back, reserve_on_first_use,
 };
 
 /// What the record layer hands a handshake state.
@@ -409,6 +409,15 @@ pub struct Core {
     early_writes: Option<usize>,
     /// A client's 0-RTT data sent, to send again if it is rejected.
     early_written: Vec<u8>,
+}
+
+/// An ended connection's buffers go to the next connection on this thread.
+impl Drop for Core {
+    fn drop(&mut self) {
+        give_back(&mut self.transcript.bytes);
+        give_back(&mut self.handshake_buf);
+        self.deframer.give_back_buffer();
+    }
 }
 
 /// RFC 8446 §4.6.1: "Servers receiving more than max_early_data_size bytes
