@@ -251,12 +251,22 @@ impl Deframer {
 
     /// Appends received bytes. Ignored once the deframer is poisoned.
     pub fn push(&mut self, bytes: &[u8]) {
-        if self.error.is_none() {
-            self.buf.drain(..self.start);
-            self.start = 0;
-            reserve_on_first_use(&mut self.buf, RECEIVE_CAPACITY, bytes.len());
-            self.buf.extend_from_slice(bytes);
+        self.push_with(bytes.len(), |buf| buf.extend_from_slice(bytes));
+    }
+
+    /// Has `read` append about `expected` received bytes straight to the
+    /// buffer, saving the copy through a caller's buffer that
+    /// [`push`](Self::push) would need. Once the deframer is poisoned,
+    /// what `read` appends is dropped.
+    pub fn push_with(&mut self, expected: usize, read: impl FnOnce(&mut Vec<u8>)) {
+        if self.error.is_some() {
+            read(&mut Vec::new());
+            return;
         }
+        self.buf.drain(..self.start);
+        self.start = 0;
+        reserve_on_first_use(&mut self.buf, RECEIVE_CAPACITY, expected);
+        read(&mut self.buf);
     }
 
     /// The next whole record, `None` if more bytes are needed, or the error
@@ -542,6 +552,29 @@ mod tests {
         let reused = d.pop().unwrap().unwrap();
         assert_eq!(reused, second, "none of the first record's bytes remain");
         assert_eq!(reused.fragment.capacity(), capacity, "the buffer is reused");
+    }
+
+    #[test]
+    fn push_with_appends_in_place_and_a_poisoned_deframer_still_drains_the_reader() {
+        let records = [
+            record(ContentType::Handshake, 3),
+            record(ContentType::Alert, 2),
+        ];
+        let wire: Vec<u8> = records.iter().flat_map(Record::to_bytes).collect();
+        let mut d = Deframer::new();
+        d.push_with(0, |buf| buf.extend_from_slice(&wire));
+        assert_eq!(d.pop().unwrap().unwrap(), records[0]);
+        assert_eq!(d.pop().unwrap().unwrap(), records[1]);
+
+        d.push(&[99, 3, 3, 0, 1, 0]);
+        assert!(d.pop().unwrap().is_err());
+        let mut read = false;
+        d.push_with(0, |buf| {
+            buf.extend_from_slice(&wire);
+            read = true;
+        });
+        assert!(read, "the reader is called even after the error");
+        assert_eq!(d.buffered(), 0, "what it read is dropped");
     }
 
     fn spare_count() -> usize {

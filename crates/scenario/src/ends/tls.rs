@@ -309,12 +309,9 @@ impl<A: App> TlsEnd<A> {
         let Some(transport) = self.transport.as_deref_mut() else {
             return;
         };
-        self.scratch.clear();
-        transport.read(&mut self.scratch);
         if self.processing_time == Duration::ZERO {
-            let input = std::mem::take(&mut self.scratch);
-            self.tls.conn().handle_bytes(now, &input, tracer);
-            self.scratch = input;
+            let read = |buf: &mut Vec<u8>| _ = transport.read(buf);
+            self.tls.conn().read_tls(now, 0, read, tracer);
             self.pump_and_flush(now, tracer);
             return;
         }
@@ -323,7 +320,7 @@ impl<A: App> TlsEnd<A> {
         if self.pending_input.is_empty() {
             self.input_due = Some(now + self.processing_time);
         }
-        self.pending_input.extend_from_slice(&self.scratch);
+        transport.read(&mut self.pending_input);
     }
 }
 

@@ -50,6 +50,20 @@ impl Connection {
             .handle_bytes(&mut self.machine, now, bytes, tracer);
     }
 
+    /// [`handle_bytes`](Self::handle_bytes) for the bytes `read` appends to
+    /// the buffer it is given (about `expected` of them): a transport that
+    /// can append to a `Vec` hands them over without a copy of its own.
+    pub fn read_tls(
+        &mut self,
+        now: Instant,
+        expected: usize,
+        read: impl FnOnce(&mut Vec<u8>),
+        tracer: &mut dyn Tracer,
+    ) {
+        self.core
+            .read_tls(&mut self.machine, now, expected, read, tracer);
+    }
+
     /// Appends the bytes queued for the transport to `out`; returns how
     /// many.
     pub fn write_tls(&mut self, out: &mut Vec<u8>) -> usize {

@@ -1110,10 +1110,25 @@ impl Core {
         bytes: &[u8],
         tracer: &mut dyn Tracer,
     ) {
+        let read = |buf: &mut Vec<u8>| buf.extend_from_slice(bytes);
+        self.read_tls(machine, now, bytes.len(), read, tracer);
+    }
+
+    /// [`handle_bytes`](Self::handle_bytes) for the bytes that `read`
+    /// appends to the buffer it is given, about `expected` of them.
+    pub(super) fn read_tls(
+        &mut self,
+        machine: &mut Machine,
+        now: Instant,
+        expected: usize,
+        read: impl FnOnce(&mut Vec<u8>),
+        tracer: &mut dyn Tracer,
+    ) {
         if self.error.is_some() || self.received_close {
+            read(&mut Vec::new());
             return;
         }
-        self.deframer.push(bytes);
+        self.deframer.push_with(expected, read);
         let mut deferred = Deferred {
             enabled: tracer.enabled(),
             events: Vec::new(),
