@@ -297,9 +297,14 @@ impl Deframer {
         if waiting.len() < total {
             return None;
         }
+        let body = &waiting[HEADER_LEN..total];
         let mut fragment = std::mem::take(&mut self.spare);
+        if fragment.capacity() < body.len() {
+            // Growing a spare too small would copy its stale bytes too.
+            fragment = Vec::with_capacity(body.len());
+        }
         fragment.clear();
-        fragment.extend_from_slice(&waiting[HEADER_LEN..total]);
+        fragment.extend_from_slice(body);
         self.start += total;
         if self.start == self.buf.len() {
             self.buf.clear();
@@ -552,6 +557,21 @@ mod tests {
         let reused = d.pop().unwrap().unwrap();
         assert_eq!(reused, second, "none of the first record's bytes remain");
         assert_eq!(reused.fragment.capacity(), capacity, "the buffer is reused");
+    }
+
+    #[test]
+    fn a_spare_too_small_for_the_next_record_is_replaced_not_grown() {
+        let mut d = Deframer::new();
+        d.recycle(Vec::with_capacity(30));
+        let larger = record(ContentType::ApplicationData, 40);
+        d.push(&larger.to_bytes());
+        let popped = d.pop().unwrap().unwrap();
+        assert_eq!(popped, larger);
+        assert_eq!(
+            popped.fragment.capacity(),
+            40,
+            "a grown spare would hold 60"
+        );
     }
 
     #[test]
