@@ -249,6 +249,15 @@ impl Deframer {
         self.start = 0;
     }
 
+    /// Gives the receive buffer's room back (see [`give_back`]) when no
+    /// partial record waits in it: between reads it then serves whichever
+    /// connection reads next, while it is still in the cache.
+    pub(crate) fn give_back_if_drained(&mut self) {
+        if self.buffered() == 0 {
+            self.give_back_buffer();
+        }
+    }
+
     /// Appends received bytes. Ignored once the deframer is poisoned.
     pub fn push(&mut self, bytes: &[u8]) {
         self.push_with(bytes.len(), |buf| buf.extend_from_slice(bytes));
@@ -620,6 +629,19 @@ mod tests {
             second,
             "none of its old bytes remain"
         );
+    }
+
+    #[test]
+    fn a_deframer_keeps_its_buffer_only_while_a_partial_record_waits() {
+        let whole = record(ContentType::Handshake, 40).to_bytes();
+        let mut d = Deframer::new();
+        d.push(&whole[..30]);
+        d.give_back_if_drained();
+        assert_eq!((spare_count(), d.buffered()), (0, 30));
+        d.push(&whole[30..]);
+        assert!(d.pop().unwrap().is_ok());
+        d.give_back_if_drained();
+        assert_eq!((spare_count(), d.buf.capacity()), (1, 0));
     }
 
     #[test]

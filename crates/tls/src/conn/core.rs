@@ -871,10 +871,10 @@ impl Core {
             }
             start = end;
         }
-        // Both buffers serve the next flight.
-        buf.clear();
+        // The flight is in records now: its buffer serves whichever
+        // connection writes the next one, while it is still in the cache.
+        give_back(&mut buf);
         ends.clear();
-        self.handshake_buf = buf;
         self.message_ends = ends;
     }
 
@@ -1156,6 +1156,7 @@ impl Core {
                 break;
             }
         }
+        self.deframer.give_back_if_drained();
         if tracer.enabled() && !batch.is_empty() {
             tracer.record(batch.into_event(&self.ctx, now, Kind::Recv));
         } else {
