@@ -7,6 +7,8 @@
 //!   simultaneous events run in the order they were scheduled.
 //! - [`rng`]: one ChaCha20 stream per named purpose, derived from the scenario
 //!   seed and a label, so adding a stream never shifts another's draws.
+//! - [`buffers`]: byte buffers handed from one connection to the next, so
+//!   that dozens in flight share a few that stay in the cache.
 //! - [`calendar`]: civil dates in UTC, for certificates and scenario epochs.
 //! - [`event`]: the event record that every layer emits and every output
 //!   (JSON lines, text ladder, diagrams, pcap) renders, and the [`Tracer`]
@@ -16,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod buffers;
 pub mod calendar;
 pub mod event;
 pub mod queue;

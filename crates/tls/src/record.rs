@@ -17,6 +17,8 @@
 //! Record protection (decryption, MAC) happens between the deframer and
 //! the joiner and lives in [`crate::crypto`].
 
+use tlsim_sim::buffers;
+
 use crate::codec::{Codec, MAX_U24, Reader};
 use crate::enums::{ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
@@ -175,46 +177,11 @@ const RECEIVE_CAPACITY: usize = 4096;
 /// Gives a buffer that has no room yet `capacity` bytes, or `incoming` if
 /// more: a buffer kept for a connection's life then holds a typical flight
 /// or handshake without growing a few bytes at a time. The room comes from
-/// a buffer an ended connection gave back (see [`give_back`]) when there
-/// is one.
+/// [`buffers`], where one just given back may wait.
 pub(crate) fn reserve_on_first_use(buf: &mut Vec<u8>, capacity: usize, incoming: usize) {
     if buf.capacity() == 0 {
-        let want = capacity.max(incoming);
-        *buf = SPARE_BUFFERS
-            .with_borrow_mut(|spare| spare.pop())
-            .filter(|spare| spare.capacity() >= want)
-            .unwrap_or_else(|| Vec::with_capacity(want));
+        *buf = buffers::take(capacity.max(incoming));
     }
-}
-
-/// How many given-back buffers a thread keeps.
-const SPARE_BUFFERS_KEPT: usize = 64;
-
-/// The largest buffer worth keeping: one that grew past this held an
-/// unusual flight, and goes back to the allocator.
-const SPARE_BUFFER_MAX: usize = 16 * 1024;
-
-thread_local! {
-    /// Buffers of ended connections, cleared, for the next connections'
-    /// first use: a run opens and closes connections by the thousand, and
-    /// each would otherwise allocate and free the same few kilobytes.
-    static SPARE_BUFFERS: std::cell::RefCell<Vec<Vec<u8>>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Hands `buf`'s room to the next [`reserve_on_first_use`] on this thread,
-/// unless it is too large to keep or enough are kept already.
-pub(crate) fn give_back(buf: &mut Vec<u8>) {
-    let mut buf = std::mem::take(buf);
-    if !(RECEIVE_CAPACITY..=SPARE_BUFFER_MAX).contains(&buf.capacity()) {
-        return;
-    }
-    buf.clear();
-    SPARE_BUFFERS.with_borrow_mut(|spare| {
-        if spare.len() < SPARE_BUFFERS_KEPT {
-            spare.push(buf);
-        }
-    });
 }
 
 /// Buffers bytes from the transport and yields whole records.
@@ -242,14 +209,14 @@ impl Deframer {
         Deframer::default()
     }
 
-    /// Gives the receive buffer's room back (see [`give_back`]) as the
-    /// connection ends.
+    /// Gives the receive buffer's room back (see [`buffers::give_back`])
+    /// as the connection ends.
     pub(crate) fn give_back_buffer(&mut self) {
-        give_back(&mut self.buf);
+        buffers::give_back(&mut self.buf);
         self.start = 0;
     }
 
-    /// Gives the receive buffer's room back (see [`give_back`]) when no
+    /// Gives the receive buffer's room back (see [`buffers::give_back`]) when no
     /// partial record waits in it: between reads it then serves whichever
     /// connection reads next, while it is still in the cache.
     pub(crate) fn give_back_if_drained(&mut self) {
@@ -607,7 +574,7 @@ mod tests {
     }
 
     fn spare_count() -> usize {
-        SPARE_BUFFERS.with_borrow(Vec::len)
+        buffers::kept()
     }
 
     #[test]
@@ -642,17 +609,6 @@ mod tests {
         assert!(d.pop().unwrap().is_ok());
         d.give_back_if_drained();
         assert_eq!((spare_count(), d.buf.capacity()), (1, 0));
-    }
-
-    #[test]
-    fn a_buffer_too_large_to_keep_or_beyond_the_kept_count_is_freed() {
-        give_back(&mut Vec::with_capacity(SPARE_BUFFER_MAX + 1));
-        give_back(&mut Vec::with_capacity(RECEIVE_CAPACITY - 1));
-        assert_eq!(spare_count(), 0);
-        for _ in 0..SPARE_BUFFERS_KEPT + 1 {
-            give_back(&mut Vec::with_capacity(RECEIVE_CAPACITY));
-        }
-        assert_eq!(spare_count(), SPARE_BUFFERS_KEPT);
     }
 
     #[test]

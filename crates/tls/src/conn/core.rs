@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use tlsim_sim::{Event, Field, Instant, Kind, RngStream, Tracer};
+use tlsim_sim::{Event, Field, Instant, Kind, RngStream, Tracer, buffers};
 
 use super::machine::{CLOSED, FAILED, Machine, Trigger};
 use super::{EventContext, Negotiated, TlsEvent, alert_name, crypto_error};
@@ -23,7 +23,7 @@ use crate::msgs::dissect::{
 use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
-    give_back, reserve_on_first_use,
+    reserve_on_first_use,
 };
 
 /// What the record layer hands a handshake state.
@@ -414,8 +414,8 @@ pub struct Core {
 /// An ended connection's buffers go to the next connection on this thread.
 impl Drop for Core {
     fn drop(&mut self) {
-        give_back(&mut self.transcript.bytes);
-        give_back(&mut self.handshake_buf);
+        buffers::give_back(&mut self.transcript.bytes);
+        buffers::give_back(&mut self.handshake_buf);
         self.deframer.give_back_buffer();
     }
 }
@@ -873,7 +873,7 @@ impl Core {
         }
         // The flight is in records now: its buffer serves whichever
         // connection writes the next one, while it is still in the cache.
-        give_back(&mut buf);
+        buffers::give_back(&mut buf);
         ends.clear();
         self.message_ends = ends;
     }

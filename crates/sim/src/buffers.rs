@@ -1,0 +1,95 @@
+//! Byte buffers handed from one user to the next on a thread.
+//!
+//! A run keeps dozens of connections in flight and opens and closes them
+//! by the thousand. A buffer that each connection kept to itself would be
+//! cold by the time that connection used it again, and one allocated anew
+//! would cost an allocator call; a buffer given back as soon as it is empty
+//! serves whichever connection needs one next, still in the cache. The
+//! TCP sockets' send and receive buffers and the TLS record layer's
+//! buffers share these.
+
+use std::cell::RefCell;
+
+/// The room a buffer is taken with, at least.
+pub const MIN_CAPACITY: usize = 4096;
+
+/// The largest buffer worth keeping: one that grew past this carried an
+/// unusual burst, and goes back to the allocator.
+pub const MAX_CAPACITY: usize = 16 * 1024;
+
+/// How many given-back buffers a thread keeps.
+pub const KEPT: usize = 64;
+
+thread_local! {
+    static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer with room for `len` bytes and at least
+/// [`MIN_CAPACITY`]: the last one given back on this thread if it is large
+/// enough, else a new one.
+pub fn take(len: usize) -> Vec<u8> {
+    let want = len.max(MIN_CAPACITY);
+    SPARE
+        .with_borrow_mut(Vec::pop)
+        .filter(|spare| spare.capacity() >= want)
+        .unwrap_or_else(|| Vec::with_capacity(want))
+}
+
+/// Empties `buf` and keeps its room for the next [`take`] on this thread,
+/// unless it holds less than [`MIN_CAPACITY`] or more than
+/// [`MAX_CAPACITY`], or [`KEPT`] buffers are kept already. `buf` is left
+/// without any room.
+pub fn give_back(buf: &mut Vec<u8>) {
+    let mut buf = std::mem::take(buf);
+    if !(MIN_CAPACITY..=MAX_CAPACITY).contains(&buf.capacity()) {
+        return;
+    }
+    buf.clear();
+    SPARE.with_borrow_mut(|spare| {
+        if spare.len() < KEPT {
+            spare.push(buf);
+        }
+    });
+}
+
+/// How many given-back buffers this thread keeps now.
+pub fn kept() -> usize {
+    SPARE.with_borrow(Vec::len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_buffer_given_back_is_taken_next_and_empty() {
+        let mut first = take(10);
+        assert!(first.capacity() >= MIN_CAPACITY);
+        first.extend_from_slice(b"secret");
+        let room = first.as_ptr();
+        give_back(&mut first);
+        assert_eq!((first.capacity(), kept()), (0, 1));
+        let next = take(100);
+        assert_eq!(kept(), 0);
+        assert_eq!(next.as_ptr(), room);
+        assert!(next.is_empty());
+    }
+
+    #[test]
+    fn a_kept_buffer_too_small_for_the_request_is_not_handed_out() {
+        give_back(&mut Vec::with_capacity(MIN_CAPACITY));
+        let large = take(MIN_CAPACITY + 1);
+        assert!(large.capacity() > MIN_CAPACITY);
+    }
+
+    #[test]
+    fn buffers_outside_the_kept_sizes_or_count_are_freed() {
+        give_back(&mut Vec::with_capacity(MAX_CAPACITY + 1));
+        give_back(&mut Vec::with_capacity(MIN_CAPACITY - 1));
+        assert_eq!(kept(), 0);
+        for _ in 0..KEPT + 1 {
+            give_back(&mut Vec::with_capacity(MIN_CAPACITY));
+        }
+        assert_eq!(kept(), KEPT);
+    }
+}
