@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::net::SocketAddrV4;
 
-use tlsim_sim::{Duration, Instant};
+use tlsim_sim::{Duration, Instant, buffers};
 
 use super::assembler::Assembler;
 use super::congestion::{NewReno, Reaction};
@@ -371,11 +371,11 @@ impl Socket {
             // TIME-WAIT lasts 2 MSL: hand idle buffers back rather than
             // hold memory that nothing will touch meanwhile.
             if self.send_off == self.send_buf.len() {
-                self.send_buf = Vec::new();
+                buffers::give_back(&mut self.send_buf);
                 self.send_off = 0;
             }
             if self.recv_buf.is_empty() {
-                self.recv_buf = Vec::new();
+                buffers::give_back(&mut self.recv_buf);
             }
         }
     }
@@ -416,6 +416,9 @@ impl Socket {
                 self.send_buf.drain(..self.send_off);
                 self.send_off = 0;
             }
+            if self.send_buf.capacity() == 0 {
+                self.send_buf = buffers::take(n);
+            }
             self.send_buf.extend_from_slice(&data[..n]);
             self.stats.bytes_sent += n as u64;
             self.dispatch_due = true;
@@ -431,7 +434,8 @@ impl Socket {
         if let Some(out) = out {
             out.extend_from_slice(&self.recv_buf);
         }
-        self.recv_buf.clear();
+        // Read: the buffer serves whichever socket receives next.
+        buffers::give_back(&mut self.recv_buf);
         self.readable_signalled = false;
         // RFC 9293 §3.8.6.2.2 allows announcing any window that opened by
         // enough; like Linux (`tcp_cleanup_rbuf`) send a pure window update
@@ -1156,7 +1160,9 @@ impl Socket {
             self.send_off += data_acked as usize;
             self.buf_seq = self.buf_seq + data_acked;
             if self.send_off == self.send_buf.len() {
-                self.send_buf.clear();
+                // All acknowledged: the buffer serves whichever socket
+                // sends next.
+                buffers::give_back(&mut self.send_buf);
                 self.send_off = 0;
             }
             self.stats.bytes_acked += u64::from(data_acked);
@@ -1265,6 +1271,9 @@ impl Socket {
         }
         let filled_hole = !self.assembler.is_empty();
         let unread = self.recv_buf.len();
+        if self.recv_buf.capacity() == 0 {
+            self.recv_buf = buffers::take(data.len());
+        }
         self.recv_buf.extend_from_slice(data);
         let next = self.rcv_nxt + data.len() as u32;
         self.rcv_nxt = self.assembler.drain_into(next, &mut self.recv_buf);
