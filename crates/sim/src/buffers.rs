@@ -52,6 +52,18 @@ pub fn give_back(buf: &mut Vec<u8>) {
     });
 }
 
+/// Empties `buf` between two uses by its owner: its room is given back
+/// if [`give_back`] would keep it, else a buffer grown past
+/// [`MAX_CAPACITY`] for a bulk transfer stays with its owner, which would
+/// only grow a new one again.
+pub fn recycle(buf: &mut Vec<u8>) {
+    if buf.capacity() > MAX_CAPACITY {
+        buf.clear();
+    } else {
+        give_back(buf);
+    }
+}
+
 /// How many given-back buffers this thread keeps now.
 pub fn kept() -> usize {
     SPARE.with_borrow(Vec::len)
@@ -80,6 +92,20 @@ mod tests {
         give_back(&mut Vec::with_capacity(MIN_CAPACITY));
         let large = take(MIN_CAPACITY + 1);
         assert!(large.capacity() > MIN_CAPACITY);
+    }
+
+    #[test]
+    fn a_buffer_grown_for_a_bulk_transfer_stays_with_its_owner() {
+        let mut bulk = Vec::with_capacity(MAX_CAPACITY + 1);
+        bulk.push(1);
+        recycle(&mut bulk);
+        assert_eq!(
+            (bulk.len(), bulk.capacity(), kept()),
+            (0, MAX_CAPACITY + 1, 0)
+        );
+        let mut usual = Vec::with_capacity(MIN_CAPACITY);
+        recycle(&mut usual);
+        assert_eq!((usual.capacity(), kept()), (0, 1));
     }
 
     #[test]

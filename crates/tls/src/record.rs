@@ -216,12 +216,13 @@ impl Deframer {
         self.start = 0;
     }
 
-    /// Gives the receive buffer's room back (see [`buffers::give_back`]) when no
+    /// Gives the receive buffer's room back (see [`buffers::recycle`]) when no
     /// partial record waits in it: between reads it then serves whichever
     /// connection reads next, while it is still in the cache.
     pub(crate) fn give_back_if_drained(&mut self) {
         if self.buffered() == 0 {
-            self.give_back_buffer();
+            buffers::recycle(&mut self.buf);
+            self.start = 0;
         }
     }
 

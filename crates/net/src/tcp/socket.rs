@@ -435,7 +435,7 @@ impl Socket {
             out.extend_from_slice(&self.recv_buf);
         }
         // Read: the buffer serves whichever socket receives next.
-        buffers::give_back(&mut self.recv_buf);
+        buffers::recycle(&mut self.recv_buf);
         self.readable_signalled = false;
         // RFC 9293 §3.8.6.2.2 allows announcing any window that opened by
         // enough; like Linux (`tcp_cleanup_rbuf`) send a pure window update
@@ -1162,7 +1162,7 @@ impl Socket {
             if self.send_off == self.send_buf.len() {
                 // All acknowledged: the buffer serves whichever socket
                 // sends next.
-                buffers::give_back(&mut self.send_buf);
+                buffers::recycle(&mut self.send_buf);
                 self.send_off = 0;
             }
             self.stats.bytes_acked += u64::from(data_acked);

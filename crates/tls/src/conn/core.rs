@@ -873,7 +873,8 @@ impl Core {
         }
         // The flight is in records now: its buffer serves whichever
         // connection writes the next one, while it is still in the cache.
-        buffers::give_back(&mut buf);
+        buffers::recycle(&mut buf);
+        self.handshake_buf = buf;
         ends.clear();
         self.message_ends = ends;
     }
