@@ -9,11 +9,12 @@ use super::machine::{CLOSED, FAILED, Machine, Trigger};
 use super::{EventContext, Negotiated, TlsEvent, alert_name, crypto_error};
 use crate::codec::{Codec, hex};
 use crate::crypto::cipher::tls13::{
-    LEGACY_RECORD_VERSION, OUTER_CONTENT_TYPE, Tls13Decrypter, Tls13Encrypter,
+    LEGACY_RECORD_VERSION, OUTER_CONTENT_TYPE, Tls13Decrypter, Tls13Encrypter, Tls13Protection,
 };
-use crate::crypto::cipher::{RecordDecrypter, RecordEncrypter};
+use crate::crypto::cipher::{CbcDirection, RecordDecrypter, RecordEncrypter};
+use crate::crypto::key_schedule::TrafficKeys;
 use crate::crypto::prf::MASTER_SECRET_LEN;
-use crate::crypto::suites::{AES_BLOCK_LEN, KeyExchange, suite_params};
+use crate::crypto::suites::{AES_BLOCK_LEN, BulkCipher, KeyExchange, suite_params};
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::dissect::{
@@ -411,6 +412,21 @@ pub struct Core {
     early_written: Vec<u8>,
 }
 
+/// Puts `bulk` keyed with `keys` in `slot`, rekeying the protection already
+/// there: a TLS 1.3 connection changes keys up to four times each way, and
+/// each new key schedule is written where the last one was.
+fn install_tls13_keys<D: CbcDirection>(
+    slot: &mut Option<Box<Tls13Protection<D>>>,
+    bulk: BulkCipher,
+    keys: &TrafficKeys,
+) -> Result<(), Error> {
+    match slot {
+        Some(protection) => protection.rekey(bulk, keys),
+        None => Tls13Protection::new(bulk, keys).map(|p| *slot = Some(Box::new(p))),
+    }
+    .map_err(crypto_error)
+}
+
 /// An ended connection's buffers go to the next connection on this thread.
 impl Drop for Core {
     fn drop(&mut self) {
@@ -547,11 +563,19 @@ impl Core {
     }
 
     /// RFC 8446 §5.2: protects every record written from now on with
-    /// TLS 1.3 `encrypter`; the messages queued before go out under the
-    /// keys they were queued under.
-    pub fn set_tls13_write_keys(&mut self, encrypter: Tls13Encrypter, tracing: bool) {
+    /// TLS 1.3 `bulk` under `keys`; the messages queued before go out under
+    /// the keys they were queued under.
+    ///
+    /// # Errors
+    /// A key that does not fit `bulk` (see [`Tls13Encrypter::new`]).
+    pub fn set_tls13_write_keys(
+        &mut self,
+        bulk: BulkCipher,
+        keys: &TrafficKeys,
+        tracing: bool,
+    ) -> Result<(), Error> {
         self.seal_handshake(tracing);
-        self.tls13_encrypter = Some(Box::new(encrypter));
+        install_tls13_keys(&mut self.tls13_encrypter, bulk, keys)
     }
 
     /// Writes the records queued so far under the TLS 1.3 keys in force,
@@ -569,15 +593,18 @@ impl Core {
     /// # Errors
     /// unexpected_message if a handshake message is partly read: RFC 8446
     /// §5.1 "Handshake messages MUST NOT span key changes."
-    pub fn set_tls13_read_keys(&mut self, decrypter: Tls13Decrypter) -> Result<(), Error> {
+    pub fn set_tls13_read_keys(
+        &mut self,
+        bulk: BulkCipher,
+        keys: &TrafficKeys,
+    ) -> Result<(), Error> {
         if !self.joiner.is_empty() {
             return Err(Error::InappropriateMessage {
                 expected: &[],
                 got: ContentType::Handshake,
             });
         }
-        self.tls13_decrypter = Some(Box::new(decrypter));
-        Ok(())
+        install_tls13_keys(&mut self.tls13_decrypter, bulk, keys)
     }
 
     /// RFC 8446 §4.2.10: a server that accepted 0-RTT takes up to

@@ -8,9 +8,7 @@
 use tlsim_sim::{Instant, Tracer};
 
 use super::core::{Core, Input};
-use super::crypto_error;
 use crate::codec::{Codec, hex};
-use crate::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
 use crate::crypto::key_schedule::{
     HkdfHash, KeySchedule, SecretKind, Stage, Tls13CipherSuite, TrafficKeys, finished_key,
     finished_verify_data, resumption_psk,
@@ -341,15 +339,8 @@ impl Core {
     ) -> Result<(), Error> {
         let keys = self.tls13_traffic_keys(now, tracer, suite, traffic_secret, title);
         match direction {
-            Direction::Write => {
-                let encrypter = Tls13Encrypter::new(suite.bulk, &keys).map_err(crypto_error)?;
-                self.set_tls13_write_keys(encrypter, tracer.enabled());
-                Ok(())
-            }
-            Direction::Read => {
-                let decrypter = Tls13Decrypter::new(suite.bulk, &keys).map_err(crypto_error)?;
-                self.set_tls13_read_keys(decrypter)
-            }
+            Direction::Write => self.set_tls13_write_keys(suite.bulk, &keys, tracer.enabled()),
+            Direction::Read => self.set_tls13_read_keys(suite.bulk, &keys),
         }
     }
 

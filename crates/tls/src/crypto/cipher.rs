@@ -314,6 +314,23 @@ impl RecordAead {
         aead.map_err(|_| CryptoError::BadKeyLength)
     }
 
+    /// Keys `bulk` with `key` in place of the key in use, writing an AES
+    /// key schedule into the box it replaces: a connection's next keys
+    /// land in memory it has just used rather than in a fresh allocation.
+    /// On error the key in use stays.
+    fn rekey(&mut self, bulk: BulkCipher, key: &[u8]) -> Result<(), CryptoError> {
+        match (self, bulk) {
+            (RecordAead::Aes128Gcm(a), BulkCipher::Aes128Gcm) => {
+                **a = Aes128Gcm::new_from_slice(key).map_err(|_| CryptoError::BadKeyLength)?;
+            }
+            (RecordAead::Aes256Gcm(a), BulkCipher::Aes256Gcm) => {
+                **a = Aes256Gcm::new_from_slice(key).map_err(|_| CryptoError::BadKeyLength)?;
+            }
+            (this, _) => *this = RecordAead::new(bulk, key)?,
+        }
+        Ok(())
+    }
+
     fn seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> [u8; AEAD_TAG_LEN] {
         match self {
             RecordAead::Aes128Gcm(a) => seal_detached(&**a, nonce, aad, buf),

@@ -87,6 +87,20 @@ impl<D: CbcDirection> Tls13Protection<D> {
         })
     }
 
+    /// Switches to a new key and IV of `bulk`, as [`new`](Self::new) would
+    /// make them, reusing this protection's memory; the sequence number
+    /// starts at zero again (RFC 8446 §5.3). On error nothing changes.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn rekey(&mut self, bulk: BulkCipher, keys: &TrafficKeys) -> Result<(), CryptoError> {
+        self.aead.rekey(bulk, &keys.key)?;
+        self.iv = keys.iv;
+        self.seq = 0;
+        self.last = RecordTrace::default();
+        Ok(())
+    }
+
     /// The sequence number of the next record.
     pub fn sequence_number(&self) -> u64 {
         self.seq
@@ -264,6 +278,44 @@ mod tests {
         assert_ne!(first, second);
         assert_eq!(first_nonce, [9; 12]);
         assert_eq!(seal.last_record().iv()[11], 9 ^ 1);
+    }
+
+    #[test]
+    fn rekeyed_protection_seals_as_a_new_one_would() {
+        let next = |len: usize| TrafficKeys {
+            key: vec![3; len],
+            iv: [5; TRAFFIC_IV_LEN],
+        };
+        let (mut seal, _) = pair();
+        seal.encrypt(ContentType::Handshake, b"under the old key", 0);
+        for (bulk, len) in [
+            (BulkCipher::Aes128Gcm, 16),
+            (BulkCipher::ChaCha20Poly1305, 32),
+            (BulkCipher::Aes256Gcm, 32),
+        ] {
+            seal.rekey(bulk, &next(len)).unwrap();
+            let mut fresh = Tls13Encrypter::new(bulk, &next(len)).unwrap();
+            assert_eq!(seal.sequence_number(), 0);
+            assert_eq!(
+                seal.encrypt(ContentType::ApplicationData, b"data", 1),
+                fresh.encrypt(ContentType::ApplicationData, b"data", 1),
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_rekey_keeps_the_key_in_use() {
+        let (mut seal, mut open) = pair();
+        let short = TrafficKeys {
+            key: vec![3; 5],
+            iv: [5; TRAFFIC_IV_LEN],
+        };
+        assert_eq!(
+            seal.rekey(BulkCipher::Aes128Gcm, &short),
+            Err(CryptoError::BadKeyLength)
+        );
+        let record = seal.encrypt(ContentType::ApplicationData, b"data", 0);
+        assert_eq!(open.decrypt(&record).unwrap().content, b"data");
     }
 
     #[test]
