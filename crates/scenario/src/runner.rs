@@ -465,17 +465,21 @@ fn run_with<'a>(
         );
     }
 
+    // Sized once: growing them by doubling copied every report written so far.
+    let connects = (scenario.timeline.iter())
+        .filter(|step| matches!(step.1, Action::Connect { .. }))
+        .count();
     let mut runner = Runner {
         net: Rc::new(RefCell::new(net)),
         hosts,
         addrs: scenario.hosts.iter().map(|h| h.addr).collect(),
         links,
-        reports: Vec::new(),
-        conns: Vec::new(),
-        conn_index: HashMap::default(),
+        reports: Vec::with_capacity(connects),
+        conns: Vec::with_capacity(connects),
+        conn_index: HashMap::with_capacity_and_hasher(connects, BuildHasherDefault::default()),
         last_mention: last_mentions(&scenario.timeline),
         touched: Vec::new(),
-        sockets: Vec::new(),
+        sockets: Vec::with_capacity(2 * connects),
         tcp,
         factory,
         timers: Queue::new(),
