@@ -5,9 +5,12 @@
 //! Verification computes `u1·G + u2·Q`. The generator's multiples come
 //! from `p256`'s own table; a key `Q` seen again (a root, an intermediate,
 //! a server's leaf: the same keys every connection) gets a table of its
-//! own, `j·16^i·Q` for every 4-bit digit `j` and position `i`, so `u2·Q`
-//! costs at most 64 mixed additions instead of 256 doublings. Every
-//! signature is still verified in full; only the arithmetic is shared.
+//! own, `j·16^i·Q` for `j` in 1..=8 and every position `i`, so `u2·Q`
+//! costs at most 65 mixed additions instead of 256 doublings. `u2` is
+//! written in signed digits from -8 to 7, and a negative digit takes the
+//! negated point: half the table a 0..=15 digit needs, so the part of it
+//! one verification reads is back in use twice as soon. Every signature
+//! is still verified in full; only the arithmetic is shared.
 //!
 //! Everything here works on public values (keys, signatures, digests), so
 //! variable-time arithmetic leaks nothing.
@@ -27,38 +30,65 @@ use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar};
 const DIGIT_BITS: usize = 4;
 /// Digit positions in a 256-bit scalar.
 const POSITIONS: usize = 256 / DIGIT_BITS;
-/// Non-zero digit values, `1..=15`.
-const MULTIPLES: usize = (1 << DIGIT_BITS) - 1;
+/// Magnitudes of a non-zero signed digit, `1..=8`.
+const MULTIPLES: usize = 1 << (DIGIT_BITS - 1);
 /// At most this many keys are remembered (seen or tabled); further keys
-/// verify without a table. A table is about 60 KiB.
+/// verify without a table. A table is about 36 KiB.
 const MAX_KEYS: usize = 64;
 
-/// `j·16^i·Q` in affine form, row `i`, column `j - 1`.
+/// `j·16^i·Q` in affine form, row `i`, column `j - 1`, and `16^64·Q` for
+/// the carry out of the top digit.
 struct KeyTable {
     rows: Vec<[AffinePoint; MULTIPLES]>,
+    top: AffinePoint,
+}
+
+/// `k` in radix 16 with digits from -8 to 7, least significant first, and
+/// the carry out of the last (0 or 1): `k = carry·16^64 + Σ digit·16^i`.
+fn signed_digits(k: &Scalar) -> ([i8; POSITIONS], bool) {
+    let bytes = k.to_bytes();
+    let mut digits = [0i8; POSITIONS];
+    let mut carry = 0;
+    for (position, digit) in digits.iter_mut().enumerate() {
+        let byte = bytes[bytes.len() - 1 - position / 2];
+        let nibble = if position % 2 == 0 {
+            byte & 0x0f
+        } else {
+            byte >> 4
+        };
+        // 0..=16; 8 and above become negative and carry one into the next.
+        let value = (nibble + carry) as i8;
+        carry = u8::from(value >= 8);
+        *digit = value - 16 * carry as i8;
+    }
+    (digits, carry == 1)
 }
 
 impl KeyTable {
-    /// Builds the table of `q` with additions only (the row after
-    /// `15·16^i·Q` starts at `16·16^i·Q`) and one batched inversion.
+    /// Builds the table of `q` with seven additions and one doubling a
+    /// row (the row after `8·16^i·Q` starts at twice it) and one batched
+    /// inversion.
     fn new(q: &ProjectivePoint) -> Self {
-        let mut projective = Vec::with_capacity(POSITIONS * MULTIPLES);
+        let mut projective = Vec::with_capacity(POSITIONS * MULTIPLES + 1);
         let mut base = *q;
         for _ in 0..POSITIONS {
             let mut multiple = base;
-            for _ in 0..MULTIPLES {
-                projective.push(multiple);
+            projective.push(multiple);
+            for _ in 1..MULTIPLES {
                 multiple += base;
+                projective.push(multiple);
             }
-            base = multiple;
+            base = multiple.double();
         }
+        projective.push(base);
         let mut affine = vec![AffinePoint::IDENTITY; projective.len()];
         ProjectivePoint::batch_normalize(&projective, &mut affine);
+        let top = affine.pop().expect("the carry row");
         let rows = affine
             .chunks_exact(MULTIPLES)
             .map(|row| <[AffinePoint; MULTIPLES]>::try_from(row).expect("rows of MULTIPLES"))
             .collect();
-        KeyTable { rows }
+        KeyTable { rows, top }
     }
 
     /// `k·Q`, least significant digit first.
@@ -67,20 +97,16 @@ impl KeyTable {
     /// verifications a simulation evicts the table from the caches, and
     /// loads that depend on no addition can all be in flight at once.
     fn mul(&self, k: &Scalar) -> ProjectivePoint {
-        let bytes = k.to_bytes();
-        let digit = |position: usize| {
-            let byte = bytes[bytes.len() - 1 - position / 2];
-            usize::from(if position % 2 == 0 {
-                byte & 0x0f
-            } else {
-                byte >> 4
-            })
-        };
-        let mut picked = [AffinePoint::IDENTITY; POSITIONS];
-        for (position, (row, point)) in self.rows.iter().zip(&mut picked).enumerate() {
-            if let Some(column) = digit(position).checked_sub(1) {
-                *point = row[column];
+        let (digits, carry) = signed_digits(k);
+        let mut picked = [AffinePoint::IDENTITY; POSITIONS + 1];
+        for ((row, &digit), point) in self.rows.iter().zip(&digits).zip(&mut picked) {
+            if digit != 0 {
+                let multiple = row[usize::from(digit.unsigned_abs()) - 1];
+                *point = if digit < 0 { -multiple } else { multiple };
             }
+        }
+        if carry {
+            picked[POSITIONS] = self.top;
         }
         // Adding the identity (digit 0) would be a wasted addition.
         picked
@@ -223,7 +249,25 @@ mod tests {
         let q = ProjectivePoint::mul_by_generator_vartime(&*random_scalar(&mut rng).unwrap());
         let table = KeyTable::new(&q);
         let minus_one = -Scalar::ONE;
-        for k in [Scalar::ZERO, Scalar::ONE, minus_one, Scalar::from(16u64)] {
+        // Digits of 8 (carried), 15 (carried into a run of carries), and
+        // a carry out of the top digit.
+        let eights = Scalar::reduce(&FieldBytes::from([0x88; 32]));
+        let sevens = Scalar::reduce(&FieldBytes::from([0x77; 32]));
+        let mut top = [0; 32];
+        top[0] = 0x80;
+        let top_carry = Scalar::reduce(&FieldBytes::from(top));
+        for k in [
+            Scalar::ZERO,
+            Scalar::ONE,
+            minus_one,
+            Scalar::from(8u64),
+            Scalar::from(15u64),
+            Scalar::from(16u64),
+            Scalar::from(0xffffu64),
+            eights,
+            sevens,
+            top_carry,
+        ] {
             assert_eq!(table.mul(&k), q * k);
         }
         for _ in 0..32 {
