@@ -413,8 +413,9 @@ pub struct Core {
 }
 
 /// Puts `bulk` keyed with `keys` in `slot`, rekeying the protection already
-/// there: a TLS 1.3 connection changes keys up to four times each way, and
-/// each new key schedule is written where the last one was.
+/// there: a TLS 1.3 connection changes keys at least twice each way
+/// (handshake, application) and again at each KeyUpdate, and each new key
+/// schedule is written where the last one was.
 fn install_tls13_keys<D: CbcDirection>(
     slot: &mut Option<Box<Tls13Protection<D>>>,
     bulk: BulkCipher,
