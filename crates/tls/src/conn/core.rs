@@ -345,8 +345,11 @@ impl Batch {
 pub struct Core {
     /// Who this connection's events belong to.
     pub ctx: EventContext,
-    /// This connection's random stream.
-    pub rng: RngStream,
+    /// This connection's random stream. Boxed, as are the application
+    /// secrets below (300 and 220 bytes), so that a connection stays under
+    /// the 1,032 bytes that glibc's per-thread cache hands back last in,
+    /// first out: a larger one comes from its bins, in memory long cold.
+    pub rng: Box<RngStream>,
     /// Every handshake message so far (see [`Transcript`]).
     pub transcript: Transcript,
     /// What the handshake settled on, once known.
@@ -369,7 +372,7 @@ pub struct Core {
     tls13_encrypter: Option<Box<Tls13Encrypter>>,
     tls13_decrypter: Option<Box<Tls13Decrypter>>,
     /// TLS 1.3 once connected: the secrets a KeyUpdate rolls forward.
-    pub(super) tls13_traffic: Option<super::tls13::ApplicationTraffic>,
+    pub(super) tls13_traffic: Option<Box<super::tls13::ApplicationTraffic>>,
     write_version: ProtocolVersion,
     version: Option<ProtocolVersion>,
     pinned_ivs: VecDeque<[u8; AES_BLOCK_LEN]>,
@@ -468,7 +471,7 @@ impl Core {
     pub fn new(ctx: EventContext, rng: RngStream, write_version: ProtocolVersion) -> Self {
         Core {
             ctx,
-            rng,
+            rng: Box::new(rng),
             transcript: Transcript::default(),
             negotiated: None,
             encrypt_then_mac: false,

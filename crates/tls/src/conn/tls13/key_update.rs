@@ -55,7 +55,7 @@ impl Core {
     /// Keeps the application traffic secrets of a completed TLS 1.3
     /// handshake, so that KeyUpdate can derive the next ones.
     pub fn tls13_keep_application_secrets(&mut self, secrets: Tls13Secrets, side: Side) {
-        self.tls13_traffic = Some(ApplicationTraffic::new(secrets, side));
+        self.tls13_traffic = Some(Box::new(ApplicationTraffic::new(secrets, side)));
     }
 
     /// Sends a KeyUpdate and moves this side's writing to the next
