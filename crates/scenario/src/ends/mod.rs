@@ -27,7 +27,7 @@ pub(crate) mod tls;
 use std::collections::VecDeque;
 use std::sync::LazyLock;
 
-use tlsim_sim::{Instant, Tracer};
+use tlsim_sim::{Instant, Tracer, buffers};
 use tlsim_tls::enums::{AlertDescription, AlertLevel};
 
 use crate::digest::StreamDigest;
@@ -336,7 +336,11 @@ impl Chunks {
             accepted(&bytes[..n]);
             self.offset += n as u64;
             if front.take(n) {
-                self.chunks.pop_front();
+                // Written records' buffer serves the next flight (see
+                // `tlsim_sim::buffers`).
+                if let Some(Chunk::Bytes(mut bytes, _)) = self.chunks.pop_front() {
+                    buffers::recycle(&mut bytes);
+                }
             } else if n < len {
                 return false;
             }

@@ -436,7 +436,20 @@ impl Drop for Core {
     fn drop(&mut self) {
         buffers::give_back(&mut self.transcript.bytes);
         buffers::give_back(&mut self.handshake_buf);
+        buffers::give_back(&mut self.flight.wire);
+        buffers::give_back(&mut self.outgoing);
         self.deframer.give_back_buffer();
+    }
+}
+
+/// Room for `len` more bytes in a flight's records. A flight without a
+/// buffer (its last one went to the transport with its records) takes a
+/// spare one, recently used, rather than fresh memory from the allocator.
+fn reserve_flight(wire: &mut Vec<u8>, len: usize) {
+    if wire.capacity() == 0 {
+        *wire = buffers::take(len);
+    } else {
+        wire.reserve(len);
     }
 }
 
@@ -894,7 +907,10 @@ impl Core {
             ends.push(buf.len());
         }
         let records = ends.len() + buf.len() / MAX_PLAINTEXT_LEN;
-        (self.flight.wire).reserve(buf.len() + records * (HEADER_LEN + RECORD_EXPANSION));
+        reserve_flight(
+            &mut self.flight.wire,
+            buf.len() + records * (HEADER_LEN + RECORD_EXPANSION),
+        );
         let mut start = 0;
         for &end in &ends {
             for chunk in buf[start..end].chunks(MAX_PLAINTEXT_LEN) {
@@ -915,7 +931,7 @@ impl Core {
     fn write_record(&mut self, typ: ContentType, plaintext: &[u8], tracing: bool) {
         let start = self.flight.wire.len();
         let record = &mut self.flight.wire;
-        record.reserve(HEADER_LEN + plaintext.len() + RECORD_EXPANSION);
+        reserve_flight(record, HEADER_LEN + plaintext.len() + RECORD_EXPANSION);
         RecordHeader {
             // RFC 8446 §5.2: a protected record's real type is inside it.
             typ: match self.tls13_encrypter {
