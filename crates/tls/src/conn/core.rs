@@ -346,7 +346,7 @@ pub struct Core {
     /// Who this connection's events belong to.
     pub ctx: EventContext,
     /// This connection's random stream. Boxed, as are the application
-    /// secrets below (300 and 220 bytes), so that a connection stays under
+    /// secrets below (304 and 224 bytes), so that a connection stays under
     /// the 1,032 bytes that glibc's per-thread cache hands back last in,
     /// first out: a larger one comes from its bins, in memory long cold.
     pub rng: Box<RngStream>,
@@ -1481,5 +1481,39 @@ impl Core {
     /// Formats bytes for a field value.
     pub fn hex(bytes: &[u8]) -> String {
         hex(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conn::Connection;
+
+    /// glibc's per-thread cache takes chunks of up to 1,032 bytes, the
+    /// 8-byte size header included (see `Core::rng`).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_connection_fits_the_allocators_per_thread_cache() {
+        assert!(
+            size_of::<Connection>() + 8 <= 1032,
+            "{}",
+            size_of::<Connection>()
+        );
+    }
+
+    #[test]
+    fn a_flight_without_a_buffer_takes_the_spare_given_back_last() {
+        let mut spare = Vec::with_capacity(buffers::MIN_CAPACITY);
+        let given = spare.as_ptr();
+        buffers::give_back(&mut spare);
+        let mut wire = Vec::new();
+        reserve_flight(&mut wire, 100);
+        assert_eq!(wire.as_ptr(), given);
+
+        // A flight with a buffer keeps it and grows it.
+        let own = wire.as_ptr();
+        wire.extend_from_slice(&[1; 100]);
+        reserve_flight(&mut wire, 10);
+        assert_eq!(wire.as_ptr(), own);
     }
 }
