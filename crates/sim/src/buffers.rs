@@ -35,6 +35,18 @@ pub fn take(len: usize) -> Vec<u8> {
         .unwrap_or_else(|| Vec::with_capacity(want))
 }
 
+/// Room for `additional` more bytes in `buf`. A buffer without any room
+/// (new, or given back after its last use) gets one from [`take`], a
+/// kilobyte-sized flight or record then fitting without growing a few
+/// bytes at a time; one with room grows as a `Vec` does.
+pub fn reserve(buf: &mut Vec<u8>, additional: usize) {
+    if buf.capacity() == 0 {
+        *buf = take(additional);
+    } else {
+        buf.reserve(additional);
+    }
+}
+
 /// Empties `buf` and keeps its room for the next [`take`] on this thread,
 /// unless it holds less than [`MIN_CAPACITY`] or more than
 /// [`MAX_CAPACITY`], or [`KEPT`] buffers are kept already. `buf` is left
@@ -85,6 +97,21 @@ mod tests {
         assert_eq!(kept(), 0);
         assert_eq!(next.as_ptr(), room);
         assert!(next.is_empty());
+    }
+
+    #[test]
+    fn a_buffer_without_room_reserves_a_spare_and_one_with_room_keeps_its_own() {
+        let mut spare = Vec::with_capacity(MIN_CAPACITY);
+        let given = spare.as_ptr();
+        give_back(&mut spare);
+        let mut buf = Vec::new();
+        reserve(&mut buf, 100);
+        assert_eq!(buf.as_ptr(), given);
+        buf.extend_from_slice(&[1; 100]);
+        give_back(&mut Vec::with_capacity(MIN_CAPACITY));
+        reserve(&mut buf, MIN_CAPACITY);
+        assert_eq!((buf.len(), kept()), (100, 1));
+        assert!(buf.capacity() >= 100 + MIN_CAPACITY);
     }
 
     #[test]

@@ -171,19 +171,6 @@ pub fn fragment_with_limit(
         .collect()
 }
 
-/// What a [`Deframer`] reserves with its first bytes.
-const RECEIVE_CAPACITY: usize = 4096;
-
-/// Gives a buffer that has no room yet `capacity` bytes, or `incoming` if
-/// more: a buffer kept for a connection's life then holds a typical flight
-/// or handshake without growing a few bytes at a time. The room comes from
-/// [`buffers`], where one just given back may wait.
-pub(crate) fn reserve_on_first_use(buf: &mut Vec<u8>, capacity: usize, incoming: usize) {
-    if buf.capacity() == 0 {
-        *buf = buffers::take(capacity.max(incoming));
-    }
-}
-
 /// Buffers bytes from the transport and yields whole records.
 ///
 /// Call [`push`](Deframer::push) with each chunk as it arrives, then
@@ -242,7 +229,7 @@ impl Deframer {
         }
         self.buf.drain(..self.start);
         self.start = 0;
-        reserve_on_first_use(&mut self.buf, RECEIVE_CAPACITY, expected);
+        buffers::reserve(&mut self.buf, expected);
         read(&mut self.buf);
     }
 

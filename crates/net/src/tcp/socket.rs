@@ -416,9 +416,7 @@ impl Socket {
                 self.send_buf.drain(..self.send_off);
                 self.send_off = 0;
             }
-            if self.send_buf.capacity() == 0 {
-                self.send_buf = buffers::take(n);
-            }
+            buffers::reserve(&mut self.send_buf, n);
             self.send_buf.extend_from_slice(&data[..n]);
             self.stats.bytes_sent += n as u64;
             self.dispatch_due = true;
@@ -1271,9 +1269,7 @@ impl Socket {
         }
         let filled_hole = !self.assembler.is_empty();
         let unread = self.recv_buf.len();
-        if self.recv_buf.capacity() == 0 {
-            self.recv_buf = buffers::take(data.len());
-        }
+        buffers::reserve(&mut self.recv_buf, data.len());
         self.recv_buf.extend_from_slice(data);
         let next = self.rcv_nxt + data.len() as u32;
         self.rcv_nxt = self.assembler.drain_into(next, &mut self.recv_buf);

@@ -24,7 +24,6 @@ use crate::msgs::dissect::{
 use crate::msgs::{Alert, ChangeCipherSpec, HANDSHAKE_HEADER_LEN, HandshakeMessage};
 use crate::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, JoinedMessage, MAX_PLAINTEXT_LEN, RecordHeader,
-    reserve_on_first_use,
 };
 
 /// What the record layer hands a handshake state.
@@ -152,13 +151,6 @@ pub fn message_title(message: &[u8]) -> Cow<'static, str> {
     }
 }
 
-/// What a [`Transcript`] reserves with its first message.
-const TRANSCRIPT_CAPACITY: usize = 4096;
-
-/// What the handshake buffer reserves with a connection's first message:
-/// a flight with a certificate chain of a few kilobytes.
-const FLIGHT_CAPACITY: usize = 4096;
-
 /// Room for what protection adds to a record's content at most, for
 /// reserving: an explicit CBC IV (16 bytes), a MAC of up to 48 bytes and
 /// up to 16 of padding (RFC 5246 §6.2.3.2), or an AEAD tag and nonce, or
@@ -196,7 +188,7 @@ impl Transcript {
     /// a [`State`], such as scripted peers.
     pub fn add(&mut self, message: &[u8]) {
         self.current = self.bytes.len();
-        reserve_on_first_use(&mut self.bytes, TRANSCRIPT_CAPACITY, message.len());
+        buffers::reserve(&mut self.bytes, message.len());
         self.bytes.extend_from_slice(message);
     }
 
@@ -439,17 +431,6 @@ impl Drop for Core {
         buffers::give_back(&mut self.flight.wire);
         buffers::give_back(&mut self.outgoing);
         self.deframer.give_back_buffer();
-    }
-}
-
-/// Room for `len` more bytes in a flight's records. A flight without a
-/// buffer (its last one went to the transport with its records) takes a
-/// spare one, recently used, rather than fresh memory from the allocator.
-fn reserve_flight(wire: &mut Vec<u8>, len: usize) {
-    if wire.capacity() == 0 {
-        *wire = buffers::take(len);
-    } else {
-        wire.reserve(len);
     }
 }
 
@@ -823,10 +804,9 @@ impl Core {
     }
 
     /// Where the next message of the flight starts. The first one reserves
-    /// room for a typical flight, so that encoding does not grow the
-    /// buffer a few bytes at a time.
+    /// room for a typical flight (see [`buffers::reserve`]).
     fn handshake_buf_start(&mut self) -> usize {
-        reserve_on_first_use(&mut self.handshake_buf, FLIGHT_CAPACITY, 0);
+        buffers::reserve(&mut self.handshake_buf, 0);
         self.handshake_buf.len()
     }
 
@@ -907,7 +887,9 @@ impl Core {
             ends.push(buf.len());
         }
         let records = ends.len() + buf.len() / MAX_PLAINTEXT_LEN;
-        reserve_flight(
+        // A flight whose last buffer went to the transport with its
+        // records takes a spare one.
+        buffers::reserve(
             &mut self.flight.wire,
             buf.len() + records * (HEADER_LEN + RECORD_EXPANSION),
         );
@@ -931,7 +913,7 @@ impl Core {
     fn write_record(&mut self, typ: ContentType, plaintext: &[u8], tracing: bool) {
         let start = self.flight.wire.len();
         let record = &mut self.flight.wire;
-        reserve_flight(record, HEADER_LEN + plaintext.len() + RECORD_EXPANSION);
+        buffers::reserve(record, HEADER_LEN + plaintext.len() + RECORD_EXPANSION);
         RecordHeader {
             // RFC 8446 §5.2: a protected record's real type is inside it.
             typ: match self.tls13_encrypter {
@@ -1486,7 +1468,6 @@ impl Core {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::conn::Connection;
 
     /// glibc's per-thread cache takes chunks of up to 1,032 bytes, the
@@ -1499,21 +1480,5 @@ mod tests {
             "{}",
             size_of::<Connection>()
         );
-    }
-
-    #[test]
-    fn a_flight_without_a_buffer_takes_the_spare_given_back_last() {
-        let mut spare = Vec::with_capacity(buffers::MIN_CAPACITY);
-        let given = spare.as_ptr();
-        buffers::give_back(&mut spare);
-        let mut wire = Vec::new();
-        reserve_flight(&mut wire, 100);
-        assert_eq!(wire.as_ptr(), given);
-
-        // A flight with a buffer keeps it and grows it.
-        let own = wire.as_ptr();
-        wire.extend_from_slice(&[1; 100]);
-        reserve_flight(&mut wire, 10);
-        assert_eq!(wire.as_ptr(), own);
     }
 }
