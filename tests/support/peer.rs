@@ -3,7 +3,10 @@
 //! for, and killed when the test is done.
 
 use std::collections::BTreeSet;
-use std::net::{TcpListener, TcpStream};
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -11,14 +14,46 @@ use std::time::{Duration, Instant};
 /// The longest wait for anything a peer does, its listening included.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(20);
 
-/// A peer process, killed when dropped.
-pub(crate) struct Peer(pub(crate) Child);
+/// How much of a peer's output a failing test prints.
+const OUTPUT_TAIL: u64 = 4096;
+
+/// A peer process, killed when dropped. What it prints goes to `output`;
+/// a test that fails while the peer lives shows its tail and whether the
+/// peer was still running.
+pub(crate) struct Peer {
+    child: Child,
+    program: String,
+    output: PathBuf,
+}
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        if std::thread::panicking() {
+            let state = match self.child.try_wait() {
+                Ok(Some(status)) => format!("had exited ({status})"),
+                _ => "was running".to_string(),
+            };
+            eprintln!(
+                "{} {state}; the end of what it printed ({}):\n{}",
+                self.program,
+                self.output.display(),
+                tail(&self.output)
+            );
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
+}
+
+/// The last `OUTPUT_TAIL` bytes of the file at `path`, as text.
+fn tail(path: &PathBuf) -> String {
+    let mut text = Vec::new();
+    if let Ok(mut file) = File::open(path) {
+        let length = file.metadata().map_or(0, |m| m.len());
+        let _ = file.seek(SeekFrom::Start(length.saturating_sub(OUTPUT_TAIL)));
+        let _ = file.read_to_end(&mut text);
+    }
+    String::from_utf8_lossy(&text).into_owned()
 }
 
 /// A port nothing listens on, and one no other test of this run was given:
@@ -35,30 +70,66 @@ pub(crate) fn free_port() -> u16 {
     }
 }
 
-/// Starts `command` with `stdin`, its output silenced, and waits until it
-/// accepts connections on `port`.
+/// Starts `command` with `stdin`, its output in a file of the target's
+/// scratch folder, and waits until it listens on `port`.
+///
+/// Readiness is read from the kernel's socket table, not probed with a
+/// connection: a probe can reach another listener that holds the port for
+/// a moment (the tests pick ports in parallel), and the server would take
+/// the probe for a client.
 pub(crate) fn start_server(command: &mut Command, port: u16, stdin: Stdio) -> Peer {
-    let mut peer = Peer(
-        (command
-            .stdin(stdin)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()))
+    let program = command.get_program().to_string_lossy().into_owned();
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("peers");
+    std::fs::create_dir_all(&folder).unwrap();
+    let output = folder.join(format!("{program}-{port}.out"));
+    let file = File::create(&output).unwrap();
+    let child = (command.stdin(stdin))
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
         .spawn()
-        .unwrap(),
-    );
+        .unwrap();
+    let mut peer = Peer {
+        child,
+        program,
+        output,
+    };
     let deadline = Instant::now() + PATIENCE;
-    loop {
-        // A probe from an ephemeral port to itself connects (TCP
-        // simultaneous open) though nothing listens: that is not the server.
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(probe) if probe.local_addr().ok() != probe.peer_addr().ok() => break,
-            _ => {}
-        }
-        if let Ok(Some(status)) = peer.0.try_wait() {
+    while !listens(peer.child.id(), port) {
+        if let Ok(Some(status)) = peer.child.try_wait() {
             panic!("{command:?} exited ({status}) before listening");
         }
         assert!(Instant::now() < deadline, "{command:?} never listened");
         std::thread::sleep(Duration::from_millis(20));
     }
     peer
+}
+
+/// Whether process `pid` holds a TCP socket listening on `port`, over
+/// IPv4 or IPv6: a line of `/proc/net/tcp` or `tcp6` in state 0A (LISTEN)
+/// whose inode is one of the process's open files.
+fn listens(pid: u32, port: u16) -> bool {
+    let mut sockets = BTreeSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [_, local, _, state, _, _, _, _, _, inode, ..] = fields[..] else {
+                continue;
+            };
+            let local_port = (local.rsplit_once(':'))
+                .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
+            if local_port == Some(port) && state == "0A" {
+                sockets.insert(format!("socket:[{inode}]"));
+            }
+        }
+    }
+    let Ok(files) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    files.flatten().any(|file| {
+        std::fs::read_link(file.path())
+            .is_ok_and(|target| sockets.contains(target.to_string_lossy().as_ref()))
+    })
 }
