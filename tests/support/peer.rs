@@ -118,8 +118,8 @@ fn listens(pid: u32, port: u16) -> bool {
             let [_, local, _, state, _, _, _, _, _, inode, ..] = fields[..] else {
                 continue;
             };
-            let local_port = (local.rsplit_once(':'))
-                .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
+            let local_port =
+                (local.rsplit_once(':')).and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
             if local_port == Some(port) && state == "0A" {
                 sockets.insert(format!("socket:[{inode}]"));
             }
