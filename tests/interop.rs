@@ -433,8 +433,7 @@ fn write_scenario(name: &str, text: String) -> PathBuf {
     path
 }
 
-/// Starts a server, its input empty, and waits until it accepts
-/// connections.
+/// Starts a server, its input empty, and waits until it listens.
 fn start_server(command: &mut Command, port: u16) -> Peer {
     peer::start_server(command, port, Stdio::null())
 }

@@ -43,9 +43,8 @@ fn tlsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tlsim"))
 }
 
-/// Starts a server and waits until it accepts connections. Its input is
-/// open and silent while it runs: `s_server` without `-www` would stop at
-/// its end.
+/// Starts a server and waits until it listens. Its input is open and
+/// silent while it runs: `s_server` without `-www` would stop at its end.
 fn start_server(command: &mut Command, port: u16) -> Peer {
     peer::start_server(command, port, Stdio::piped())
 }
