@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -46,7 +46,7 @@ impl Drop for Peer {
 }
 
 /// The last `OUTPUT_TAIL` bytes of the file at `path`, as text.
-fn tail(path: &PathBuf) -> String {
+fn tail(path: &Path) -> String {
     let mut text = Vec::new();
     if let Ok(mut file) = File::open(path) {
         let length = file.metadata().map_or(0, |m| m.len());
@@ -73,12 +73,18 @@ pub(crate) fn free_port() -> u16 {
 /// Starts `command` with `stdin`, its output in a file of the target's
 /// scratch folder, and waits until it listens on `port`.
 ///
-/// Readiness is read from the kernel's socket table, not probed with a
-/// connection: a probe can reach another listener that holds the port for
+/// Readiness is read from the kernel's socket table (Linux's `/proc`), not
+/// probed with a connection: a probe can reach another listener that holds the port for
 /// a moment (the tests pick ports in parallel), and the server would take
 /// the probe for a client.
 pub(crate) fn start_server(command: &mut Command, port: u16, stdin: Stdio) -> Peer {
-    let program = command.get_program().to_string_lossy().into_owned();
+    // The program's file name: a path given as the program stays out of
+    // the output's file name.
+    let program = Path::new(command.get_program())
+        .file_name()
+        .unwrap_or(command.get_program())
+        .to_string_lossy()
+        .into_owned();
     let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("peers");
     std::fs::create_dir_all(&folder).unwrap();
     let output = folder.join(format!("{program}-{port}.out"));
