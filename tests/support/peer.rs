@@ -74,9 +74,10 @@ pub(crate) fn free_port() -> u16 {
 /// scratch folder, and waits until it listens on `port`.
 ///
 /// Readiness is read from the kernel's socket table (Linux's `/proc`), not
-/// probed with a connection: a probe can reach another listener that holds the port for
-/// a moment (the tests pick ports in parallel), and the server would take
-/// the probe for a client.
+/// probed with a connection: a probe can reach another listener that holds
+/// the port for a moment (the tests pick ports in parallel), and the server
+/// would take the probe for a client. The socket must be the process's
+/// own, so a server that forks its listener never counts as ready.
 pub(crate) fn start_server(command: &mut Command, port: u16, stdin: Stdio) -> Peer {
     // The program's file name: a path given as the program stays out of
     // the output's file name.
