@@ -476,7 +476,9 @@ fn run_with<'a>(
         links,
         reports: Vec::with_capacity(connects),
         conns: Vec::with_capacity(connects),
-        conn_index: HashMap::with_capacity_and_hasher(connects, BuildHasherDefault::default()),
+        // Not sized for every connection: it holds only those a later step
+        // still names, as many as are in flight.
+        conn_index: HashMap::default(),
         last_mention: last_mentions(&scenario.timeline),
         touched: Vec::new(),
         sockets: Vec::with_capacity(2 * connects),
