@@ -2885,9 +2885,10 @@ fn tls13_key_update_openssl_and_gnutls_clients_against_tlsim() {
 }
 
 /// A tlsim server on x25519 issuing tickets that allow 0-RTT, greeting
-/// each client 300 ms after it connected: after the ticket, since
-/// `gnutls-cli --resume` reads one record after its first handshake and
-/// must find the ticket there.
+/// each client 300 ms after it connected, after the ticket. Its gnutls-cli
+/// clients pass `--waitresumption`: without it, `--resume` waits for the
+/// ticket only a round trip plus 60 ms after the first handshake, which a
+/// loaded host can miss, and the second handshake is then a full one.
 fn tls13_ticket_serving(name: &str) -> PathBuf {
     tls13_serving(
         name,
@@ -2924,7 +2925,8 @@ fn tls13_resumption_and_early_data_openssl_and_gnutls_clients_against_tlsim() {
         assert!(printed.contains(expected), "s_client {reuse}:\n{printed}");
     }
     let printed = interactive_client(
-        tls13_gnutls_cli(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3").arg("--resume"),
+        tls13_gnutls_cli(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3")
+            .args(["--resume", "--waitresumption"]),
         "ping\n",
         "hello from tlsim",
     );
@@ -3087,7 +3089,11 @@ fn tls13_early_data_gnutls_client_against_tlsim() {
     let keylog = pki().dir.join("gnutls-cli-0rtt.keys");
     let mut gnutls_cli = tls13_gnutls_cli(port, "NORMAL:-VERS-ALL:+VERS-TLS1.3");
     gnutls_cli
-        .args(["--resume", &format!("--earlydata={early}")])
+        .args([
+            "--resume",
+            "--waitresumption",
+            &format!("--earlydata={early}"),
+        ])
         .env("SSLKEYLOGFILE", &keylog);
     let printed = interactive_client(&mut gnutls_cli, "ping\n", "hello from tlsim");
     assert!(
