@@ -27,7 +27,9 @@
 //!   makes, both ends, nothing less and nothing more, made through the same
 //!   `tlsim_tls::crypto` calls the actors make: key generations,
 //!   agreements, signatures and their checks, the chain check (its public
-//!   key operation once per [`CONNECTIONS`], as the cache does), the PRF or
+//!   key operation once per [`CONNECTIONS`], as the cache does), the
+//!   certificate authority that each run builds (its key generations and
+//!   certificate signatures, also once per [`CONNECTIONS`]), the PRF or
 //!   HKDF schedule with its transcript hashes, and the sealing and opening
 //!   of every protected record (Finished, data, close_notify, and in TLS
 //!   1.3 the server's encrypted flight and tickets). Each floor function
@@ -69,12 +71,16 @@
 
 use std::fmt::Write as _;
 use std::hint::black_box;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
 use tlsim_net::NoTap;
-use tlsim_scenario::{RunOptions, Scenario, parse, run};
+use tlsim_scenario::schema::KeyKind;
+use tlsim_scenario::{RunOptions, Scenario, parse, pki, run};
 use tlsim_sim::{Event, Kind, Layer, NullTracer, RngStream};
+use tlsim_tls::cert::x509::Certificate;
 use tlsim_tls::crypto::TLS12;
 use tlsim_tls::crypto::cipher::tls13::{Tls13Decrypter, Tls13Encrypter};
 use tlsim_tls::crypto::cipher::{RecordDecrypter, RecordEncrypter, Side};
@@ -643,6 +649,66 @@ struct FloorInputs {
     /// Handshakes made so far, to do the once-per-run work once in
     /// [`CONNECTIONS`].
     handshakes: u32,
+    /// The case's certificate authority, made again on the first
+    /// handshake of each run.
+    authority: CertificateAuthority,
+}
+
+/// The cryptography of the certificate authority that each run of a
+/// case's scenario makes before its first connection (`pki::build`): a
+/// fresh key for each `P256` key of its PKI, the RSA key read from its PEM
+/// text, and each certificate's to-be-signed part signed by its issuer,
+/// the P-256 root.
+#[derive(Default)]
+struct CertificateAuthority {
+    p256_keys: usize,
+    rsa_pem: Option<String>,
+    root: Option<Arc<SigningKey>>,
+    to_be_signed: Vec<Vec<u8>>,
+}
+
+impl CertificateAuthority {
+    /// The authority of `scenario`'s PKI, its certificates' signed parts
+    /// taken from one build of it.
+    fn of(scenario: &Scenario) -> Self {
+        let built =
+            pki::build(&scenario.pki, 1, Path::new(".")).expect("the bench scenario's PKI builds");
+        let mut authority = CertificateAuthority::default();
+        for key in &scenario.pki.keys {
+            match &key.kind {
+                KeyKind::P256 => authority.p256_keys += 1,
+                KeyKind::RsaPem(file) => {
+                    authority.rsa_pem = Some(
+                        std::fs::read_to_string(file).expect("the RSA case's key file is readable"),
+                    );
+                }
+                other => unreachable!("the bench PKI makes no {other:?} key"),
+            }
+        }
+        authority.root = Some(Arc::clone(&built.keys["root"]));
+        for cert in &scenario.pki.certificates {
+            let der = &built.certs[&cert.name][0];
+            let parsed = Certificate::parse(der).expect("the bench PKI's certificates parse");
+            authority.to_be_signed.push(parsed.tbs);
+        }
+        authority
+    }
+
+    fn make(&self, rng: &mut RngStream) {
+        for _ in 0..self.p256_keys {
+            black_box(SigningKey::generate_p256(rng));
+        }
+        if let Some(pem) = &self.rsa_pem {
+            black_box(SigningKey::from_pem(pem).expect("the RSA case's key is a PEM RSA key"));
+        }
+        let root = self.root.as_ref().expect("set for the case");
+        for tbs in &self.to_be_signed {
+            black_box(
+                root.sign(SignatureScheme::EcdsaSha256, tbs, rng)
+                    .expect("a P-256 key signs with ECDSA"),
+            );
+        }
+    }
 }
 
 impl FloorInputs {
@@ -700,6 +766,7 @@ impl FloorInputs {
             ticket_key,
             ticket: Vec::new(),
             handshakes: 0,
+            authority: CertificateAuthority::default(),
         };
         // A ticket to resume with, whichever handshake comes first.
         issue_ticket(&mut inputs);
@@ -709,9 +776,11 @@ impl FloorInputs {
     /// Sizes the TLS 1.2 transcript for `case`, from one connection of its
     /// scenario.
     fn set_case(&mut self, case: Case) {
+        let scenario = handshakes_scenario(case, 1);
         if !case.tls13 {
-            self.tls12_handshake_len = tls12_handshake_len(&handshakes_scenario(case, 1));
+            self.tls12_handshake_len = tls12_handshake_len(&scenario);
         }
+        self.authority = CertificateAuthority::of(&scenario);
     }
 
     /// Whether the next handshake is the first of a run of [`CONNECTIONS`].
@@ -1307,6 +1376,9 @@ fn resumed_floor_once(inputs: &mut FloorInputs, case: Case) {
 /// Every cryptographic operation one connection of `case` makes, both
 /// ends: its `crypto_floor/<case>`.
 fn handshake_floor_once(inputs: &mut FloorInputs, case: Case) {
+    if inputs.first_of_run() {
+        inputs.authority.make(&mut inputs.rng);
+    }
     match (case.tls13, case.resumed) {
         (false, _) => tls12_floor_once(inputs, case),
         (true, false) => tls13_full_floor_once(inputs, case, false),
