@@ -56,9 +56,9 @@
 //!   wall time per connection on two cores.
 //!
 //! After criterion has measured, the bench times each case's handshake and
-//! floor (the resumed case's too) again with interleaved samples and prints
-//! `ratio = handshake ÷ floor` (medians) to stderr, by the wall clock and
-//! by the thread's CPU time. The
+//! floor (the resumed case's too) again in alternating samples and prints
+//! `ratio = handshake ÷ floor` (the median over the pairs of samples) to
+//! stderr, by the wall clock and by the thread's CPU time. The
 //! target is at most 1.10: the simulator, TCP, codecs and event plumbing
 //! together add no more than 10 % to the cryptography. Criterion's own
 //! figures are the ones to report; the ratio line is their quotient taken
@@ -1479,11 +1479,12 @@ impl Samples {
 }
 
 /// Times `scenario` (of `connections` connections) and `floor` (one
-/// connection's cryptography) in alternating samples, so that other load
-/// on the machine weighs on both alike, and prints the medians and their
-/// quotient under `id`. On a machine shared with other work the wall clock
-/// also counts the time this thread waited for a CPU; the CPU time does
-/// not, so its ratio is the one to trust there.
+/// connection's cryptography) in alternating samples, and prints under
+/// `id` the medians and the median of the pairs' quotients: each pair is
+/// timed back to back, so a host whose speed drifts over the samples
+/// weighs on both of a pair alike. On a machine shared with other work the
+/// wall clock also counts the time this thread waited for a CPU; the CPU
+/// time does not, so its ratio is the one to trust there.
 fn print_interleaved_ratio(
     id: &str,
     scenario: &Scenario,
@@ -1508,12 +1509,12 @@ fn print_interleaved_ratio(
         if handshake.len() < SAMPLES || floor.len() < SAMPLES {
             return;
         }
-        let (handshake, floor) = (median(handshake), median(floor));
+        let ratios = handshake.iter().zip(&floor).map(|(h, f)| h / f).collect();
         eprintln!(
             "{id} {clock}: handshake {:.1} µs, crypto floor {:.1} µs, ratio = {:.2} (target ≤ 1.10)",
-            handshake * 1e6,
-            floor * 1e6,
-            handshake / floor
+            median(handshake) * 1e6,
+            median(floor) * 1e6,
+            median(ratios)
         );
     };
     report("wall time", handshakes.wall, floors.wall);
