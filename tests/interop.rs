@@ -2750,9 +2750,12 @@ fn tls13_early_data_and_key_update_tlsim_client_against_openssl() {
     let file = client_scenario("client-tls13-0rtt", &profile, timeline);
     let port = free_port();
     let pki = pki();
+    // stdbuf: s_server reports a command's result through stdio, which
+    // a pipe would otherwise hold until it exits.
     let mut server = Console::spawn(
-        Command::new("openssl")
-            .args(["s_server", "-accept", &port.to_string(), "-naccept", "2"])
+        Command::new("stdbuf")
+            .args(["-o0", "openssl", "s_server"])
+            .args(["-accept", &port.to_string(), "-naccept", "2"])
             .args(["-tls1_3", "-early_data"])
             .args(["-cert", &pki.file("ec.pem"), "-key", &pki.file("ec.key")]),
     );
@@ -2764,8 +2767,9 @@ fn tls13_early_data_and_key_update_tlsim_client_against_openssl() {
     let client = std::thread::spawn(move || tlsim_connect(&file, port));
     assert!(server.await_text("GET /first"));
     server.write("K\n");
-    // s_server takes a command only as a read of its own.
-    std::thread::sleep(Duration::from_millis(300));
+    // s_server takes a command only as a read of its own: the next line
+    // waits until it has sent the KeyUpdate.
+    server.wait_for("SSL_do_handshake -> 1");
     server.write("answer one\n");
     assert!(server.await_text("GET /second"));
     server.write("answer two\n");
@@ -2846,8 +2850,9 @@ fn tls13_key_update_openssl_and_gnutls_clients_against_tlsim() {
     let mut s_client = Console::spawn(&mut tls13_s_client(port));
     assert!(s_client.await_text("hello from tlsim"));
     s_client.write("K\n");
-    // s_client takes a command only as a read of its own.
-    std::thread::sleep(Duration::from_millis(300));
+    // s_client takes a command only as a read of its own: the next line
+    // waits until it has taken this one.
+    s_client.wait_for("KEYUPDATE");
     s_client.write("ping\n");
     assert!(s_client.await_text("after update"));
     s_client.finish();
