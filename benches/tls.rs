@@ -657,14 +657,13 @@ struct FloorInputs {
 /// The cryptography of the certificate authority that each run of a
 /// case's scenario makes before its first connection (`pki::build`): a
 /// fresh key for each `P256` key of its PKI, the RSA key read from its PEM
-/// text, and each certificate's to-be-signed part signed by its issuer,
-/// the P-256 root.
+/// text, and each certificate's to-be-signed part signed by its issuer.
 #[derive(Default)]
 struct CertificateAuthority {
     p256_keys: usize,
     rsa_pem: Option<String>,
-    root: Option<Arc<SigningKey>>,
-    to_be_signed: Vec<Vec<u8>>,
+    /// Per certificate: the issuer's key, its scheme, the signed part.
+    signatures: Vec<(Arc<SigningKey>, SignatureScheme, Vec<u8>)>,
 }
 
 impl CertificateAuthority {
@@ -685,11 +684,25 @@ impl CertificateAuthority {
                 other => unreachable!("the bench PKI makes no {other:?} key"),
             }
         }
-        authority.root = Some(Arc::clone(&built.keys["root"]));
+        let key_of = |name: &str| {
+            let cert = (scenario.pki.certificates.iter())
+                .find(|c| c.name == name)
+                .expect("an issuer is one of the PKI's certificates");
+            let key = cert
+                .key
+                .as_ref()
+                .expect("a certificate made here names its key");
+            Arc::clone(&built.keys[&key.0])
+        };
         for cert in &scenario.pki.certificates {
-            let der = &built.certs[&cert.name][0];
-            let parsed = Certificate::parse(der).expect("the bench PKI's certificates parse");
-            authority.to_be_signed.push(parsed.tbs);
+            let issuer = cert
+                .issuer
+                .as_ref()
+                .map_or(cert.name.as_str(), |i| i.0.as_str());
+            let parsed = Certificate::parse(&built.certs[&cert.name][0])
+                .expect("the bench PKI's certificates parse");
+            let scheme = parsed.signature_algorithm.scheme();
+            (authority.signatures).push((key_of(issuer), scheme, parsed.tbs));
         }
         authority
     }
@@ -701,11 +714,10 @@ impl CertificateAuthority {
         if let Some(pem) = &self.rsa_pem {
             black_box(SigningKey::from_pem(pem).expect("the RSA case's key is a PEM RSA key"));
         }
-        let root = self.root.as_ref().expect("set for the case");
-        for tbs in &self.to_be_signed {
+        for (issuer, scheme, tbs) in &self.signatures {
             black_box(
-                root.sign(SignatureScheme::EcdsaSha256, tbs, rng)
-                    .expect("a P-256 key signs with ECDSA"),
+                (issuer.sign(*scheme, tbs, rng))
+                    .expect("an issuer signs with its certificate's scheme"),
             );
         }
     }
@@ -774,7 +786,7 @@ impl FloorInputs {
     }
 
     /// Sizes the TLS 1.2 transcript for `case`, from one connection of its
-    /// scenario.
+    /// scenario, and takes its certificate authority.
     fn set_case(&mut self, case: Case) {
         let scenario = handshakes_scenario(case, 1);
         if !case.tls13 {
