@@ -61,8 +61,9 @@
 //! stderr, by the wall clock and by the thread's CPU time. The
 //! target is at most 1.10: the simulator, TCP, codecs and event plumbing
 //! together add no more than 10 % to the cryptography. Criterion's own
-//! figures are the ones to report; the ratio line is their quotient taken
-//! under the same load. `--test`, `--list` and `--profile-time` skip it.
+//! figures are the ones to report; the ratio line compares the same two
+//! measurements, taken again in pairs under the same load. `--test`,
+//! `--list` and `--profile-time` skip it.
 //!
 //! Both run with no event log, no pcap and no key log, and without
 //! digesting the data.
