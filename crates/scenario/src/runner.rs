@@ -7,9 +7,8 @@
 //! handled in the order the network reports them.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::rc::Rc;
 
@@ -272,11 +271,8 @@ struct Runner<'a> {
     /// minutes of simulated time. A run's memory then grows with its open
     /// connections, and with the reports alone for those that are over.
     conns: Vec<ConnSlot>,
-    /// Connections by name, while a timeline step still names them; looked
-    /// up, never iterated.
-    conn_index: HashMap<&'a str, usize, BuildHasherDefault<DefaultHasher>>,
-    /// For each timeline step, whether it is the last to name its connection.
-    last_mention: Vec<bool>,
+    /// For each timeline step, the connection end it acts on, if any.
+    targets: Vec<Option<Target>>,
     /// Connections acted on since the last retirement check.
     touched: Vec<usize>,
     /// For each socket id, the timer key (`2 * connection + side`) of its
@@ -476,10 +472,7 @@ fn run_with<'a>(
         links,
         reports: Vec::with_capacity(connects),
         conns: Vec::with_capacity(connects),
-        // Not sized for every connection: it holds only those a later step
-        // still names, as many as are in flight.
-        conn_index: HashMap::default(),
-        last_mention: last_mentions(&scenario.timeline),
+        targets: step_targets(&scenario.timeline),
         touched: Vec::new(),
         sockets: Vec::with_capacity(2 * connects),
         tcp,
@@ -521,7 +514,7 @@ fn run_with<'a>(
                 break;
             }
             steps += 1;
-            runner.apply(now, &step.1, runner.last_mention[next_step], tap);
+            runner.apply(now, &step.1, runner.targets[next_step], tap);
             next_step += 1;
         }
         while let Some((_, Due::Timer(key))) = runner.timers.pop_due(now) {
@@ -587,27 +580,61 @@ fn run_with<'a>(
     }
 }
 
-/// The connection a timeline step acts on, if any.
-fn named_conn(action: &Action) -> Option<&str> {
-    match action {
-        Action::Connect { conn, .. } => Some(&conn.0),
-        Action::Send { conn, .. }
-        | Action::Close { conn, .. }
-        | Action::Abort { conn, .. }
-        | Action::KeyUpdate { conn, .. }
-        | Action::Renegotiate { conn, .. } => Some(&conn.0),
-        Action::Fault { .. } | Action::CutLink { .. } => None,
-    }
+/// The connection end a timeline step acts on.
+#[derive(Clone, Copy, Debug)]
+struct Target {
+    /// The connection, numbered from 0 in the order of the Connect steps.
+    conn: usize,
+    /// `CLIENT` or `SERVER`: the end on the step's `from` host.
+    side: usize,
+    /// Whether no later step names the connection.
+    last: bool,
 }
 
-/// For each timeline step, whether it is the last to name its connection.
-fn last_mentions(timeline: &[At]) -> Vec<bool> {
-    let mut named_later = HashSet::with_hasher(BuildHasherDefault::<DefaultHasher>::default());
-    let mut last: Vec<bool> = (timeline.iter().rev())
-        .map(|step| named_conn(&step.1).is_some_and(|name| named_later.insert(name)))
-        .collect();
-    last.reverse();
-    last
+/// Each timeline step's target, resolved once before the run so that a
+/// step costs no lookup by name. Validation has checked that each
+/// connection is defined once and named only after its Connect step.
+fn step_targets(timeline: &[At]) -> Vec<Option<Target>> {
+    // Each connection by name: its number and its client's host.
+    let mut conns: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+    let mut last_step: Vec<usize> = Vec::new();
+    let mut targets: Vec<Option<Target>> = Vec::with_capacity(timeline.len());
+    for (i, step) in timeline.iter().enumerate() {
+        let target = match &step.1 {
+            Action::Connect { conn, from, .. } => {
+                let number = last_step.len();
+                conns.insert(&conn.0, (number, &from.0));
+                last_step.push(i);
+                Some(Target {
+                    conn: number,
+                    side: CLIENT,
+                    last: false,
+                })
+            }
+            Action::Send { conn, from, .. }
+            | Action::Close { conn, from }
+            | Action::Abort { conn, from }
+            | Action::KeyUpdate { conn, from, .. }
+            | Action::Renegotiate { conn, from } => {
+                let (number, client) = conns[conn.0.as_str()];
+                last_step[number] = i;
+                let side = if from.0 == client { CLIENT } else { SERVER };
+                Some(Target {
+                    conn: number,
+                    side,
+                    last: false,
+                })
+            }
+            Action::Fault { .. } | Action::CutLink { .. } => None,
+        };
+        targets.push(target);
+    }
+    for i in last_step {
+        if let Some(target) = &mut targets[i] {
+            target.last = true;
+        }
+    }
+    targets
 }
 
 impl Conn {
@@ -634,16 +661,6 @@ impl<'a> Runner<'a> {
         self.addrs[host.0 as usize]
     }
 
-    fn conn_end(&self, conn: &str, host: &str) -> (usize, usize) {
-        let c = self.conn_index[conn];
-        let side = if self.reports[c].client == host {
-            CLIENT
-        } else {
-            SERVER
-        };
-        (c, side)
-    }
-
     fn note(
         &mut self,
         now: Instant,
@@ -660,20 +677,35 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Runs one timeline step; `last` when no later step names its connection.
-    fn apply(&mut self, now: Instant, action: &'a Action, last: bool, tap: &mut dyn PacketTap) {
-        self.act(now, action, tap);
-        if let Some(name) = named_conn(action).filter(|_| last) {
-            let c = self
-                .conn_index
-                .remove(name)
-                .expect("validated: named after its Connect");
-            self.live(c).timeline_done = true;
-            self.touched.push(c);
+    /// Runs one timeline step, acting on `target`'s end if it names one.
+    fn apply(
+        &mut self,
+        now: Instant,
+        action: &'a Action,
+        target: Option<Target>,
+        tap: &mut dyn PacketTap,
+    ) {
+        self.act(now, action, target, tap);
+        if let Some(Target {
+            conn, last: true, ..
+        }) = target
+        {
+            self.live(conn).timeline_done = true;
+            self.touched.push(conn);
         }
     }
 
-    fn act(&mut self, now: Instant, action: &'a Action, _tap: &mut dyn PacketTap) {
+    fn act(
+        &mut self,
+        now: Instant,
+        action: &'a Action,
+        target: Option<Target>,
+        _tap: &mut dyn PacketTap,
+    ) {
+        let end = || {
+            let target = target.expect("a step that names a connection has a target");
+            (target.conn, target.side)
+        };
         match action {
             Action::Connect {
                 conn,
@@ -714,7 +746,7 @@ impl<'a> Runner<'a> {
                     }
                 };
                 let index = self.conns.len();
-                self.conn_index.insert(&conn.0, index);
+                debug_assert_eq!(target.map(|t| t.conn), Some(index));
                 let number = index as u32 + 1;
                 let stack = ClientStack {
                     tls: tls.as_ref().map(|t| t.0.as_str()),
@@ -744,7 +776,7 @@ impl<'a> Runner<'a> {
                 });
             }
             Action::Send { conn, from, data } => {
-                let (c, side) = self.conn_end(&conn.0, &from.0);
+                let (c, side) = end();
                 let len = match data {
                     Data::Pattern(n) => *n,
                     Data::Text(t) => t.len() as u64,
@@ -761,7 +793,7 @@ impl<'a> Runner<'a> {
                 self.with_end(c, side, |end, tracer| end.send(now, data, tracer));
             }
             Action::Close { conn, from } => {
-                let (c, side) = self.conn_end(&conn.0, &from.0);
+                let (c, side) = end();
                 self.note(
                     now,
                     &from.0,
@@ -773,7 +805,7 @@ impl<'a> Runner<'a> {
                 self.with_end(c, side, |end, tracer| end.close(now, tracer));
             }
             Action::Abort { conn, from } => {
-                let (c, side) = self.conn_end(&conn.0, &from.0);
+                let (c, side) = end();
                 self.note(
                     now,
                     &from.0,
@@ -789,7 +821,7 @@ impl<'a> Runner<'a> {
                 from,
                 request_update,
             } => {
-                let (c, side) = self.conn_end(&conn.0, &from.0);
+                let (c, side) = end();
                 self.note(
                     now,
                     &from.0,
@@ -804,7 +836,7 @@ impl<'a> Runner<'a> {
                 });
             }
             Action::Renegotiate { conn, from } => {
-                let (c, side) = self.conn_end(&conn.0, &from.0);
+                let (c, side) = end();
                 self.note(
                     now,
                     &from.0,
