@@ -40,7 +40,7 @@ pub(crate) struct Plan<'s> {
 }
 
 impl<'s> Plan<'s> {
-    pub(crate) fn new(scenario: &'s Scenario, factory: &mut Factory<'_>) -> Self {
+    pub(crate) fn new(scenario: &'s Scenario, factory: &mut Factory<'s>) -> Self {
         let cache = Arc::new(Mutex::new(VerificationCache::new()));
         let mut pairs = Vec::new();
         let mut pair_of = BTreeMap::new();

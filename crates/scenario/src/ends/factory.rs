@@ -54,10 +54,10 @@ pub(crate) struct Factory<'a> {
     server_keylog: bool,
     /// Client configurations by (profile, host): each host keeps its own
     /// session store and verification cache, shared by its connections.
-    clients: BTreeMap<(String, String), Arc<ClientConfig>>,
+    clients: BTreeMap<(&'a str, &'a str), Arc<ClientConfig>>,
     /// Server configurations by (profile, host, port): each listener keeps
     /// its own session cache.
-    servers: BTreeMap<(String, String, u16), Arc<ServerConfig>>,
+    servers: BTreeMap<(&'a str, &'a str, u16), Arc<ServerConfig>>,
     /// What the pinned TLS 1.3 tickets sent stand for, shared by every
     /// server of the scenario, so that one resumes from a ticket another
     /// sent (a replayed trace's second connection).
@@ -136,8 +136,8 @@ impl<'a> Factory<'a> {
             .collect()
     }
 
-    fn client_config(&mut self, profile: &str, host: &str) -> Arc<ClientConfig> {
-        let key = (profile.to_string(), host.to_string());
+    fn client_config(&mut self, profile: &'a str, host: &'a str) -> Arc<ClientConfig> {
+        let key = (profile, host);
         if let Some(c) = self.clients.get(&key) {
             return c.clone();
         }
@@ -214,7 +214,7 @@ impl<'a> Factory<'a> {
 
     /// The TLS 1.3 tickets a client profile keeps on `host`: its own, or
     /// those of the profile it shares them with.
-    fn ticket_store(&mut self, p: &TlsClient, host: &str) -> Option<Arc<Mutex<TicketStore>>> {
+    fn ticket_store(&mut self, p: &'a TlsClient, host: &'a str) -> Option<Arc<Mutex<TicketStore>>> {
         match &p.share_tickets_with {
             Some(other) => self.client_config(other, host).tickets.clone(),
             None => p
@@ -223,8 +223,8 @@ impl<'a> Factory<'a> {
         }
     }
 
-    fn server_config(&mut self, profile: &str, host: &str, port: u16) -> Arc<ServerConfig> {
-        let key = (profile.to_string(), host.to_string(), port);
+    fn server_config(&mut self, profile: &'a str, host: &'a str, port: u16) -> Arc<ServerConfig> {
+        let key = (profile, host, port);
         if let Some(c) = self.servers.get(&key) {
             return c.clone();
         }
@@ -372,9 +372,9 @@ impl<'a> Factory<'a> {
         &mut self,
         conn: &str,
         number: u32,
-        host: &str,
+        host: &'a str,
         peer: &str,
-        stack: ClientStack<'_>,
+        stack: ClientStack<'a>,
     ) -> Box<dyn ConnectionEnd> {
         let ClientStack {
             tls,
@@ -386,16 +386,17 @@ impl<'a> Factory<'a> {
         };
         let ctx = context(host, peer, number);
         let config = self.client_config(profile, host);
+        let p = self.client_profile(profile);
         // A recorded session pins the stream's seed: the replayed server
         // answers what the client drew then.
-        let seed = (self.client_profile(profile).pins.rng_seed).unwrap_or(self.seed);
+        let seed = p.pins.rng_seed.unwrap_or(self.seed);
         let rng = client_stream(seed, conn);
         if let Some(conversation) = conversation {
             let script = Script::client(conversation.clone(), config, rng, ctx);
             return Box::new(ScriptEnd::new(script, self.keylog));
         }
         let tls = Tls::Client(Box::new(ClientConnection::new(config, rng, ctx.clone())));
-        let processing_time = self.client_profile(profile).processing_time.0;
+        let processing_time = p.processing_time.0;
         match app {
             None => Box::new(TlsEnd::new(tls, NoApp, processing_time, self.keylog)),
             Some(ClientApp::SpdyClient { host, path }) => {
@@ -426,7 +427,7 @@ impl<'a> Factory<'a> {
             return Box::new(PlainEnd::new(self.verify_data));
         };
         let ctx = context(host, peer, number);
-        let config = self.server_config(&profile.0, host, port);
+        let config = self.server_config(&profile.0, &listen.host.0, port);
         let rng = server_stream(self.seed, conn);
         if let Some(conversation) = &listen.conversation {
             let script = Script::server(conversation.clone(), config, rng, ctx);
@@ -478,7 +479,7 @@ impl TlsPair {
     }
 }
 
-impl Factory<'_> {
+impl<'a> Factory<'a> {
     /// The TLS ends' configurations for connections from `from` to
     /// `to:port` with the client profile `profile`, when a rehearsal
     /// makes the same handshake as the run: both ends plain TLS actors
@@ -487,8 +488,8 @@ impl Factory<'_> {
     /// is replaced by `cache`, the rehearsals' own.
     pub(crate) fn tls_pair(
         &mut self,
-        (from, to, port): (&str, &str, u16),
-        profile: &str,
+        (from, to, port): (&'a str, &str, u16),
+        profile: &'a str,
         cache: &Arc<Mutex<VerificationCache>>,
     ) -> Option<TlsPair> {
         let scenario = self.scenario;
@@ -496,7 +497,7 @@ impl Factory<'_> {
         if listen.replay.is_some() || listen.conversation.is_some() {
             return None;
         }
-        let server = self.server_config(&listen.tls.as_ref()?.0, to, port);
+        let server = self.server_config(&listen.tls.as_ref()?.0, &listen.host.0, port);
         let client = self.client_config(profile, from);
         // A server that resumes nothing makes every handshake a full one,
         // whatever sessions or tickets the client keeps.
