@@ -7,9 +7,11 @@
 //! handled in the order the network reports them.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::convert::Infallible;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::num::NonZeroU32;
 use std::rc::Rc;
 
 use tlsim_net::{
@@ -580,61 +582,98 @@ fn run_with<'a>(
     }
 }
 
-/// The connection end a timeline step acts on.
+/// The connection end a timeline step acts on, in 4 bytes, as a run keeps
+/// one for each step: the connection's number plus one in the low 30 bits,
+/// then whether the step acts from the server's host, then whether no
+/// later step names the connection.
 #[derive(Clone, Copy, Debug)]
-struct Target {
-    /// The connection, numbered from 0 in the order of the Connect steps.
-    conn: usize,
-    /// `CLIENT` or `SERVER`: the end on the step's `from` host.
-    side: usize,
+struct Target(NonZeroU32);
+
+impl Target {
+    const SERVER: u32 = 1 << 30;
+    const LAST: u32 = 1 << 31;
+
+    /// Connection `conn` (numbered from 0 in the order of the Connect
+    /// steps), from its server's end if `server`.
+    fn new(conn: u32, server: bool, last: bool) -> Self {
+        let number = conn
+            .checked_add(1)
+            .filter(|n| *n < Self::SERVER)
+            .expect("a run opens fewer than 2^30 connections");
+        let flags = (u32::from(server) * Self::SERVER) | (u32::from(last) * Self::LAST);
+        Target(NonZeroU32::new(number | flags).expect("the number is at least 1"))
+    }
+
+    fn conn(self) -> usize {
+        ((self.0.get() & (Self::SERVER - 1)) - 1) as usize
+    }
+
+    /// `CLIENT` or `SERVER`.
+    fn side(self) -> usize {
+        match self.0.get() & Self::SERVER {
+            0 => CLIENT,
+            _ => SERVER,
+        }
+    }
+
     /// Whether no later step names the connection.
-    last: bool,
+    fn last(self) -> bool {
+        self.0.get() & Self::LAST != 0
+    }
+}
+
+/// The connection a timeline step names, and the host it acts from.
+fn named_end(action: &Action) -> Option<(&str, &str)> {
+    match action {
+        Action::Connect { conn, from, .. } => Some((&conn.0, &from.0)),
+        Action::Send { conn, from, .. }
+        | Action::Close { conn, from }
+        | Action::Abort { conn, from }
+        | Action::KeyUpdate { conn, from, .. }
+        | Action::Renegotiate { conn, from } => Some((&conn.0, &from.0)),
+        Action::Fault { .. } | Action::CutLink { .. } => None,
+    }
 }
 
 /// Each timeline step's target, resolved once before the run so that a
 /// step costs no lookup by name. Validation has checked that each
 /// connection is defined once and named only after its Connect step.
 fn step_targets(timeline: &[At]) -> Vec<Option<Target>> {
-    // Each connection by name: its number and its client's host.
-    let mut conns: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
-    let mut last_step: Vec<usize> = Vec::new();
-    let mut targets: Vec<Option<Target>> = Vec::with_capacity(timeline.len());
-    for (i, step) in timeline.iter().enumerate() {
-        let target = match &step.1 {
-            Action::Connect { conn, from, .. } => {
-                let number = last_step.len();
-                conns.insert(&conn.0, (number, &from.0));
-                last_step.push(i);
-                Some(Target {
-                    conn: number,
-                    side: CLIENT,
-                    last: false,
-                })
+    let mut named_later = HashSet::with_hasher(BuildHasherDefault::<DefaultHasher>::default());
+    let mut last: Vec<bool> = (timeline.iter().rev())
+        .map(|step| named_end(&step.1).is_some_and(|(conn, _)| named_later.insert(conn)))
+        .collect();
+    last.reverse();
+    // It holds every connection's name: gone before the targets are made.
+    drop(named_later);
+    // Connections by name, with their client's host, while a later step
+    // names them: as many as are in flight.
+    let mut open: HashMap<&str, (u32, &str), BuildHasherDefault<DefaultHasher>> =
+        HashMap::default();
+    let mut connects = 0;
+    let steps = timeline.iter().zip(last);
+    let targets = steps.map(|(step, last)| {
+        let (conn, from) = named_end(&step.1)?;
+        let (number, client) = match step.1 {
+            Action::Connect { .. } => {
+                let number = connects;
+                connects += 1;
+                if !last {
+                    open.insert(conn, (number, from));
+                }
+                (number, from)
             }
-            Action::Send { conn, from, .. }
-            | Action::Close { conn, from }
-            | Action::Abort { conn, from }
-            | Action::KeyUpdate { conn, from, .. }
-            | Action::Renegotiate { conn, from } => {
-                let (number, client) = conns[conn.0.as_str()];
-                last_step[number] = i;
-                let side = if from.0 == client { CLIENT } else { SERVER };
-                Some(Target {
-                    conn: number,
-                    side,
-                    last: false,
-                })
+            _ => {
+                let found = match last {
+                    true => open.remove(conn),
+                    false => open.get(conn).copied(),
+                };
+                found.expect("validated: a connection is named only after its Connect")
             }
-            Action::Fault { .. } | Action::CutLink { .. } => None,
         };
-        targets.push(target);
-    }
-    for i in last_step {
-        if let Some(target) = &mut targets[i] {
-            target.last = true;
-        }
-    }
-    targets
+        Some(Target::new(number, from != client, last))
+    });
+    targets.collect()
 }
 
 impl Conn {
@@ -686,12 +725,9 @@ impl<'a> Runner<'a> {
         tap: &mut dyn PacketTap,
     ) {
         self.act(now, action, target, tap);
-        if let Some(Target {
-            conn, last: true, ..
-        }) = target
-        {
-            self.live(conn).timeline_done = true;
-            self.touched.push(conn);
+        if let Some(target) = target.filter(|t| t.last()) {
+            self.live(target.conn()).timeline_done = true;
+            self.touched.push(target.conn());
         }
     }
 
@@ -704,7 +740,7 @@ impl<'a> Runner<'a> {
     ) {
         let end = || {
             let target = target.expect("a step that names a connection has a target");
-            (target.conn, target.side)
+            (target.conn(), target.side())
         };
         match action {
             Action::Connect {
@@ -746,7 +782,7 @@ impl<'a> Runner<'a> {
                     }
                 };
                 let index = self.conns.len();
-                debug_assert_eq!(target.map(|t| t.conn), Some(index));
+                debug_assert_eq!(target.map(Target::conn), Some(index));
                 let number = index as u32 + 1;
                 let stack = ClientStack {
                     tls: tls.as_ref().map(|t| t.0.as_str()),
@@ -1083,5 +1119,64 @@ fn describe_filter(f: &SegmentFilter) -> String {
         "of any kind".into()
     } else {
         parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_step_targets_its_connections_end_and_knows_the_last_to_name_it() {
+        let scenario = crate::load::parse(
+            r#"Scenario(
+    name: "targets",
+    hosts: [Host(name: "a", addr: "10.0.0.1"), Host(name: "b", addr: "10.0.0.2")],
+    links: [Link(between: ("a", "b"), conditions: (latency: "1ms"))],
+    listen: [Listen(host: "a", port: 80), Listen(host: "b", port: 80)],
+    timeline: [
+        At("0ms", Connect(conn: "first", from: "a", to: "b", port: 80)),
+        At("0ms", Connect(conn: "second", from: "b", to: "a", port: 80)),
+        At("1ms", Send(conn: "first", from: "b", data: Pattern(1))),
+        At("1ms", Fault(action: Drop, nth: 1, matching: ())),
+        At("2ms", Close(conn: "second", from: "b")),
+        At("3ms", Close(conn: "first", from: "a")),
+        At("4ms", Connect(conn: "third", from: "a", to: "b", port: 80)),
+    ],
+)"#,
+            "targets.ron",
+        )
+        .expect("the scenario is valid");
+        let targets: Vec<Option<(usize, usize, bool)>> = step_targets(&scenario.timeline)
+            .into_iter()
+            .map(|t| t.map(|t| (t.conn(), t.side(), t.last())))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                Some((0, CLIENT, false)),
+                Some((1, CLIENT, false)),
+                Some((0, SERVER, false)),
+                None,
+                Some((1, CLIENT, true)),
+                Some((0, CLIENT, true)),
+                Some((2, CLIENT, true)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_target_keeps_the_largest_connection_number_apart_from_its_flags() {
+        let largest = (1 << 30) - 2;
+        let target = Target::new(largest, true, true);
+        assert_eq!(
+            (target.conn(), target.side(), target.last()),
+            (largest as usize, SERVER, true)
+        );
+        let target = Target::new(0, false, false);
+        assert_eq!(
+            (target.conn(), target.side(), target.last()),
+            (0, CLIENT, false)
+        );
     }
 }
