@@ -625,6 +625,7 @@ impl Target {
 /// The connection a timeline step names, and the host it acts from.
 fn named_end(action: &Action) -> Option<(&str, &str)> {
     match action {
+        // An arm of its own: a Connect names its connection with another type.
         Action::Connect { conn, from, .. } => Some((&conn.0, &from.0)),
         Action::Send { conn, from, .. }
         | Action::Close { conn, from }
