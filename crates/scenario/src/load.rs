@@ -901,9 +901,8 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
                 ));
             }
         }
-        if let (Some(not_before), Some(not_after)) = (cert.not_before, cert.not_after)
-            && not_after < not_before
-        {
+        let (not_before, not_after) = s.pki.validity(cert);
+        if cert.file.is_none() && not_after < not_before {
             return Err((
                 cert_at.field("not_after"),
                 format!(
@@ -1103,20 +1102,14 @@ fn check_cert_form(s: &Scenario, cert: &Cert, cert_at: &locate::Path) -> Result<
         }
         return Ok(());
     }
-    for (field, missing) in [
-        ("key", cert.key.is_none()),
-        ("not_before", cert.not_before.is_none()),
-        ("not_after", cert.not_after.is_none()),
-    ] {
-        if missing {
-            return Err((
-                cert_at.field("name"),
-                format!(
-                    "certificate {:?} needs {field} (or a file to read it from)",
-                    cert.name
-                ),
-            ));
-        }
+    if cert.key.is_none() {
+        return Err((
+            cert_at.field("name"),
+            format!(
+                "certificate {:?} needs key (or a file to read it from)",
+                cert.name
+            ),
+        ));
     }
     Ok(())
 }
@@ -1199,6 +1192,8 @@ fn check_client_certificate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codepoints::CalendarTime;
+    use crate::schema::{DEFAULT_NOT_BEFORE, DEFAULT_VALIDITY_SECONDS};
 
     const GOOD: &str = r#"Scenario(
     name: "t",
@@ -1237,6 +1232,53 @@ mod tests {
         assert!(
             e.message
                 .ends_with("TLS client \"client\" needs the key of its certificate chain's leaf"),
+            "{e}"
+        );
+    }
+
+    /// A PKI of one self-signed certificate, with `dates` among its fields.
+    fn pki_scenario(epoch: &str, dates: &str) -> String {
+        GOOD.replace(
+            "    listen:",
+            &format!(
+                r#"    pki: ({epoch}keys: [Key(name: "k", kind: P256)],
+        certificates: [Cert(name: "c", subject: (cn: "c.test"), key: "k"{dates})]),
+    listen:"#
+            ),
+        )
+    }
+
+    #[test]
+    fn a_certificate_without_dates_is_valid_for_a_year_from_the_epoch() {
+        let year = DEFAULT_VALIDITY_SECONDS;
+        let s = parse(&pki_scenario("", ""), "x.ron").unwrap();
+        let cert = &s.pki.certificates[0];
+        let start = DEFAULT_NOT_BEFORE;
+        assert_eq!(s.pki.validity(cert), (start, CalendarTime(start.0 + year)));
+        assert_eq!(s.pki.epoch(), start, "it has begun at simulated time zero");
+
+        let epoch = r#"epoch: "2030-05-01T00:00:00Z", "#;
+        let s = parse(&pki_scenario(epoch, ""), "x.ron").unwrap();
+        let start = CalendarTime::parse("2030-05-01T00:00:00Z").unwrap();
+        let cert = &s.pki.certificates[0];
+        assert_eq!(s.pki.validity(cert), (start, CalendarTime(start.0 + year)));
+
+        let dates = r#", not_before: "2020-01-01T00:00:00Z""#;
+        let s = parse(&pki_scenario("", dates), "x.ron").unwrap();
+        let start = CalendarTime::parse("2020-01-01T00:00:00Z").unwrap();
+        let cert = &s.pki.certificates[0];
+        assert_eq!(s.pki.validity(cert), (start, CalendarTime(start.0 + year)));
+    }
+
+    #[test]
+    fn an_end_before_the_default_start_is_reported_at_not_after() {
+        let dates = r#", not_after: "2025-01-01T00:00:00Z""#;
+        let e = error_of(&pki_scenario("", dates));
+        assert_eq!((e.line, e.col), (9, 86), "at not_after: {e}");
+        assert!(
+            e.message.ends_with(
+                "certificate \"c\" expires (2025-01-01T00:00:00Z) before it starts (2026-01-01T00:00:00Z)"
+            ),
             "{e}"
         );
     }

@@ -70,14 +70,10 @@ pub fn build(pki: &Pki, seed: u64, base: &Path) -> Result<Built, String> {
             built.certs.insert(cert.name.clone(), ders);
             continue;
         }
-        let (Some(key), Some(not_before), Some(not_after)) =
-            (&cert.key, cert.not_before, cert.not_after)
-        else {
-            return Err(format!(
-                "certificate {:?} needs key, not_before and not_after, or a file",
-                cert.name
-            ));
+        let Some(key) = &cert.key else {
+            return Err(format!("certificate {:?} needs key, or a file", cert.name));
         };
+        let (not_before, not_after) = pki.validity(cert);
         let subject = dn(&cert.subject);
         let subject_key = &built.keys[&key.0];
         let (issuer_dn, issuer_key) = match &cert.issuer {

@@ -670,8 +670,9 @@ pub struct EventMatch {
 pub struct Pki {
     /// The calendar time at simulated time zero; certificate validity is
     /// checked against it plus the simulated clock. Left out: the latest
-    /// `not_before` of the certificates, so that each has begun (any that
-    /// have ended still show as expired). Needed with certificate files.
+    /// `not_before` of the certificates (as [`Pki::validity`] gives them),
+    /// so that each has begun (any that have ended still show as expired).
+    /// Needed with certificate files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<CalendarTime>,
     /// Signing keys.
@@ -682,16 +683,38 @@ pub struct Pki {
     pub certificates: Vec<Cert>,
 }
 
+/// Where a certificate made by tlsim starts when its `not_before` and the
+/// scenario's `pki.epoch` are both left out: 2026-01-01T00:00:00Z.
+pub const DEFAULT_NOT_BEFORE: CalendarTime = CalendarTime(1_767_225_600);
+
+/// How long a certificate made by tlsim lasts when its `not_after` is left
+/// out: 365 days.
+pub const DEFAULT_VALIDITY_SECONDS: u64 = 365 * 24 * 60 * 60;
+
 impl Pki {
     /// The calendar time at simulated time zero: `epoch`, or the latest
-    /// `not_before` of the certificates (the Unix epoch without any).
+    /// `not_before` of the certificates made by tlsim (the Unix epoch
+    /// without any).
     pub fn epoch(&self) -> CalendarTime {
         self.epoch.unwrap_or_else(|| {
             (self.certificates.iter())
-                .filter_map(|c| c.not_before)
+                .filter(|c| c.file.is_none())
+                .map(|c| self.validity(c).0)
                 .max()
                 .unwrap_or(CalendarTime(0))
         })
+    }
+
+    /// `(not_before, not_after)` of a certificate made by tlsim: as given,
+    /// else from `epoch` (or [`DEFAULT_NOT_BEFORE`] without one) for
+    /// [`DEFAULT_VALIDITY_SECONDS`].
+    pub fn validity(&self, cert: &Cert) -> (CalendarTime, CalendarTime) {
+        let not_before =
+            (cert.not_before).unwrap_or_else(|| self.epoch.unwrap_or(DEFAULT_NOT_BEFORE));
+        let not_after = (cert.not_after).unwrap_or(CalendarTime(
+            not_before.0.saturating_add(DEFAULT_VALIDITY_SECONDS),
+        ));
+        (not_before, not_after)
     }
 }
 
@@ -767,10 +790,12 @@ pub struct Cert {
         skip_serializing_if = "Option::is_none"
     )]
     pub serial: Option<u64>,
-    /// Start of validity (needed unless `file`).
+    /// Start of validity. Left out: `pki.epoch`, or
+    /// [`DEFAULT_NOT_BEFORE`] without one (see [`Pki::validity`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_before: Option<CalendarTime>,
-    /// End of validity (needed unless `file`).
+    /// End of validity. Left out: [`DEFAULT_VALIDITY_SECONDS`] after the
+    /// start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_after: Option<CalendarTime>,
     /// keyUsage bits (RFC 5280 §4.2.1.3). Left out: `[KeyCertSign, CrlSign]`
