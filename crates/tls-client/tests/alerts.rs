@@ -134,7 +134,7 @@ fn an_ecdsa_certificate_on_a_curve_the_client_did_not_list_is_not_chosen() {
     assert_eq!(
         error_of(&pair.server_events),
         Some(&Error::PeerIncompatible(
-            PeerIncompatible::NoCipherSuiteInCommon
+            PeerIncompatible::CertificateCurveNotOffered
         ))
     );
     // With secp256r1 listed as well, the ECDSA suite runs over x25519.

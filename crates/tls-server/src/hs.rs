@@ -233,35 +233,43 @@ impl ExpectClientHello {
             let group = FfdheGroup::from_named_group(g)?;
             client_accepts_ffdhe(requested, g).then_some(group)
         });
-        let suite = config
-            .cipher_suites
-            .iter()
-            .filter_map(|&s| suite_params(s))
-            .find(|s| {
-                let fits_key = match s.authentication {
-                    Authentication::Ecdsa => key_type
-                        .ecdsa_curve()
-                        .is_some_and(|curve| client_accepts_curve(requested, curve)),
-                    Authentication::Rsa => key_type == KeyType::Rsa,
-                };
-                // An ECDHE suite needs a common curve; RSA key transport none.
-                let has_key_exchange = match s.key_exchange {
-                    KeyExchange::Ecdhe => group.is_some(),
-                    KeyExchange::Dhe => ffdhe.is_some(),
-                    KeyExchange::Rsa => true,
-                };
-                fits_key
-                    && has_key_exchange
-                    && s.allows(version)
-                    && hello.cipher_suites.contains(&s.suite())
+        // Suites both sides offer for this version whose key exchange has
+        // what it needs: an ECDHE suite a common curve, DHE a common
+        // group, RSA key transport nothing.
+        let usable = || {
+            (config.cipher_suites.iter())
+                .filter_map(|&s| suite_params(s))
+                .filter(|s| {
+                    let has_key_exchange = match s.key_exchange {
+                        KeyExchange::Ecdhe => group.is_some(),
+                        KeyExchange::Dhe => ffdhe.is_some(),
+                        KeyExchange::Rsa => true,
+                    };
+                    has_key_exchange
+                        && s.allows(version)
+                        && hello.cipher_suites.contains(&s.suite())
+                })
+        };
+        let suite = usable()
+            .find(|s| match s.authentication {
+                Authentication::Ecdsa => key_type
+                    .ecdsa_curve()
+                    .is_some_and(|curve| client_accepts_curve(requested, curve)),
+                Authentication::Rsa => key_type == KeyType::Rsa,
             })
-            .ok_or(match group {
+            .ok_or_else(|| match group {
                 // RFC 7919 §4: a client listing FFDHE groups of which the
                 // server knows none, with no other suite that fits.
                 _ if ffdhe.is_none() && client_lists_ffdhe(requested) => {
                     PeerIncompatible::NoFfdheGroupInCommon
                 }
                 None => PeerIncompatible::NoCurveInCommon,
+                Some(_)
+                    if key_type.ecdsa_curve().is_some()
+                        && usable().any(|s| s.authentication == Authentication::Ecdsa) =>
+                {
+                    PeerIncompatible::CertificateCurveNotOffered
+                }
                 Some(_) => PeerIncompatible::NoCipherSuiteInCommon,
             })?;
         Ok(Choice {

@@ -260,6 +260,9 @@ pub enum PeerIncompatible {
     NoCipherSuiteInCommon,
     /// No elliptic curve in common for ECDHE.
     NoCurveInCommon,
+    /// Suites in common need the server's ECDSA certificate, whose curve
+    /// the client's supported_groups leaves out (RFC 8422 §5.3).
+    CertificateCurveNotOffered,
     /// The client's signature_algorithms lists nothing the server's key
     /// can sign with (RFC 5246 §7.4.1.4.1).
     NoSignatureSchemeInCommon,
@@ -313,6 +316,7 @@ impl From<PeerIncompatible> for AlertDescription {
             PeerIncompatible::ClientCertificateRequired(_)
             | PeerIncompatible::NoCipherSuiteInCommon
             | PeerIncompatible::NoCurveInCommon
+            | PeerIncompatible::CertificateCurveNotOffered
             | PeerIncompatible::NoSignatureSchemeInCommon
             | PeerIncompatible::SecureRenegotiationRequired => AlertDescription::HandshakeFailure,
         }
