@@ -199,7 +199,9 @@ pub fn summary(event: &Event) -> String {
             if matches!(&*f.name, "Content Type" | "Version") && f.depth > 1 {
                 continue;
             }
-            if shown.contains(&(&*f.name, f.value.as_str())) {
+            // A subtree's heading (a plaintext Alert Message) has no value;
+            // the event's title names what it holds.
+            if f.value.is_empty() || shown.contains(&(&*f.name, f.value.as_str())) {
                 continue;
             }
             shown.push((&f.name, &f.value));
