@@ -193,20 +193,41 @@ fn describe_ron_error(code: &ron::Error, found: &str) -> String {
         }
         ron::Error::NoSuchEnumVariant {
             expected, found, ..
-        } => {
-            let names: Vec<String> = expected.iter().map(|n| format!("`{n}`")).collect();
-            let choice = match names.split_last() {
-                Some((last, [])) => last.clone(),
-                Some((last, [one])) => format!("{one} or {last}"),
-                Some((last, rest)) => format!("one of {} or {last}", rest.join(", ")),
-                None => "nothing here".into(),
-            };
-            format!("unknown name `{found}`: expected {choice}")
-        }
+        } => format!("unknown name `{found}`: expected {}", one_of(expected)),
+        ron::Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => match outer {
+            Some(outer) => format!(
+                "unknown field `{found}` in `{outer}`: expected {}",
+                one_of(expected)
+            ),
+            None => format!("unknown field `{found}`: expected {}", one_of(expected)),
+        },
+        ron::Error::MissingStructField { field, outer } => match outer {
+            Some(outer) => format!("`{outer}` needs `{field}`, which it does not give"),
+            None => format!("`{field}` is missing here"),
+        },
+        ron::Error::DuplicateStructField { field, outer } => match outer {
+            Some(outer) => format!("`{field}` is given twice in one `{outer}`"),
+            None => format!("`{field}` is given twice"),
+        },
         ron::Error::ExceededRecursionLimit => {
             format!("{code}: the scenario nests deeper than any scenario needs")
         }
         other => format!("{other} (found {found})"),
+    }
+}
+
+/// `names` as a choice: "`a`", "`a` or `b`", "one of `a`, `b` or `c`".
+fn one_of(names: &[&str]) -> String {
+    let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, [one])) => format!("{one} or {last}"),
+        Some((last, rest)) => format!("one of {} or {last}", rest.join(", ")),
+        None => "nothing here".into(),
     }
 }
 
