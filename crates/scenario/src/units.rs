@@ -34,16 +34,18 @@ impl Chance {
 }
 
 impl Time {
-    /// The longest duration a scenario may give anything: every sum the
-    /// simulator makes of a few of them stays far from overflow.
-    pub const MAX: Time = Time(Duration::from_secs(24 * 3600));
+    /// The longest duration a scenario may give anything: a week, the
+    /// longest TLS 1.3 ticket lifetime (RFC 8446 §4.6.1: "604800 seconds
+    /// (7 days)"); every sum the simulator makes of a few of them stays
+    /// far from overflow.
+    pub const MAX: Time = Time(Duration::from_secs(7 * 24 * 3600));
 
     /// Parses `"10ms"`, `"1.5s"`, `"250us"`, `"2min"`, `"1h"`, `"0"`, up to [`Time::MAX`].
     pub fn parse(text: &str) -> Result<Self, String> {
         let time = Time(Duration::parse(text)?);
         if time > Time::MAX {
             return Err(format!(
-                "duration {text:?} is too long: expected at most 24h, e.g. \"10ms\""
+                "duration {text:?} is too long: expected at most 168h, e.g. \"10ms\""
             ));
         }
         Ok(time)
@@ -377,7 +379,8 @@ mod tests {
         assert_eq!(Time::parse("0.001ms").unwrap().0, Duration::from_micros(1));
         assert_eq!(Time::parse("250us").unwrap().0, Duration::from_micros(250));
         assert_eq!(Time::parse("0").unwrap().0, Duration::ZERO);
-        assert_eq!(Time::parse("24h").unwrap(), Time::MAX);
+        assert_eq!(Time::parse("168h").unwrap(), Time::MAX);
+        assert_eq!(Time::parse("604800s").unwrap(), Time::MAX);
     }
 
     #[test]
@@ -388,10 +391,10 @@ mod tests {
     }
 
     #[test]
-    fn rejects_durations_past_a_day_without_overflow() {
+    fn rejects_durations_past_a_week_without_overflow() {
         for long in [
-            "24.000000001h",
-            "1441min",
+            "168.000000001h",
+            "10081min",
             "99999999999999min",
             "18446744073709551615ns",
         ] {
