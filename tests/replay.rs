@@ -108,13 +108,11 @@ fn the_replayed_cbc_key_log_is_the_captured_one() {
     CBC.replays_the_key_log();
 }
 
-/// With only what a published capture gives (its key log and its
-/// records), and no ephemeral key, the replay is the same: the key
-/// exchange's public values and signature as captured, the master secret
-/// from the key log.
-#[test]
-fn the_key_log_and_the_captured_key_exchange_suffice() {
-    let captured = GCM.captured();
+/// `GCM`'s scenario with only what a published capture gives (its key
+/// log and its records) pinned, and no ephemeral key: the key exchange's
+/// public values and signature as captured, the master secret from the
+/// key log.
+fn key_log_only_scenario(captured: &[Vec<u8>; 2]) -> String {
     let (to_server, to_client) = (records(&captured[0]), records(&captured[1]));
     // ClientKeyExchange: type 16, a 3-byte length, the point's length, the point.
     let cke = &to_server[1].body;
@@ -153,9 +151,92 @@ fn the_key_log_and_the_captured_key_exchange_suffice() {
         }
     }
     assert!(!text.contains("ephemeral_key") && text.matches(" master_secret: ").count() == 2);
+    text
+}
+
+#[test]
+fn the_key_log_and_the_captured_key_exchange_suffice() {
+    let captured = GCM.captured();
+    let text = key_log_only_scenario(&captured);
     let replayed = streams(
         &std::fs::read(replay("key-log", &text).pcap).unwrap(),
         SERVER_PORT,
     );
     assert_same_records(&captured, &replayed, MIN_RECORDS);
+}
+
+/// `GCM`'s scenario with the server's key of `kind` (such as `P256`, or a
+/// file from the repository root as `File("scenarios/keys/…")`), no
+/// longer named as the certificate's.
+fn with_server_key(text: &str, kind: &str) -> String {
+    let real = r#"Key(name: "leaf", kind: "#;
+    let start = text
+        .find(real)
+        .expect("the scenario loads the server's key")
+        + real.len();
+    let end = start + text[start..].find("),").unwrap();
+    let root = format!("{}/", root().to_str().unwrap());
+    let kind = kind.replace("File(\"", &format!("File(\"{root}"));
+    let text = format!("{}{kind}{}", &text[..start], &text[end..]);
+    text.replace(
+        r#"server-chain.pem", key: "leaf")"#,
+        r#"server-chain.pem")"#,
+    )
+}
+
+/// A capture whose server key is not published: with the signature and
+/// the master secret pinned, another RSA key stands in for it, and the
+/// records are still the captured ones.
+#[test]
+fn a_stand_in_server_key_serves_when_the_signature_and_master_secret_are_pinned() {
+    let captured = GCM.captured();
+    let text = with_server_key(
+        &key_log_only_scenario(&captured),
+        r#"File("scenarios/keys/www.google.com.pem")"#,
+    );
+    let replayed = streams(
+        &std::fs::read(replay("stand-in-key", &text).pcap).unwrap(),
+        SERVER_PORT,
+    );
+    assert_same_records(&captured, &replayed, MIN_RECORDS);
+}
+
+/// Without those pins a key that is not the certificate's is refused, and
+/// with them one of another type is: it would choose other suites.
+#[test]
+fn a_server_key_unlike_its_certificate_is_refused_unless_it_can_stand_in() {
+    let tlsim = |test: &str, text: &str| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("replay")
+            .join(test);
+        std::fs::create_dir_all(&dir).unwrap();
+        let scenario = dir.join("replay.ron");
+        std::fs::write(&scenario, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlsim"))
+            .args(["run", "--out", "/dev/null"])
+            .arg(&scenario)
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{test}: the scenario should be refused"
+        );
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let other_rsa = with_server_key(
+        &GCM.scenario_text(),
+        r#"File("scenarios/keys/www.google.com.pem")"#,
+    );
+    let error = tlsim("other-key", &other_rsa);
+    assert!(
+        error.contains("does not match the leaf certificate of \"chain\" (pin the server's signature or master_secret"),
+        "{error}"
+    );
+    let captured = GCM.captured();
+    let p256 = with_server_key(&key_log_only_scenario(&captured), "P256");
+    let error = tlsim("stand-in-of-another-type", &p256);
+    assert!(
+        error.contains("so it must be of the same type: RSA, not ECDSA P-256"),
+        "{error}"
+    );
 }

@@ -18,6 +18,7 @@ use crate::schema::{
     Action, Cert, DistinguishedName, KeyKind, PinnedTicket, Scenario, TcpSettings, TlsClient,
 };
 use crate::units::Time;
+use tlsim_tls::crypto::sign::KeyType;
 
 /// A scenario that could not be read or does not make sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -397,12 +398,20 @@ fn check_unique(s: &Scenario, source: &str) -> Result<(), Invalid> {
 /// server's or client's key is its leaf certificate's.
 fn check_pki_files(s: &Scenario, base: &Path) -> Result<(), Invalid> {
     let mut public_keys = BTreeMap::new();
+    let mut key_types = BTreeMap::new();
     for (i, key) in s.pki.keys.iter().enumerate() {
-        if let KeyKind::RsaPem(file) | KeyKind::File(file) = &key.kind {
-            let read = crate::pki::read_key_file(base, file)
-                .map_err(|e| (at(&["pki", "keys"]).index(i).field("kind"), e))?;
-            public_keys.insert(key.name.as_str(), read.public_key());
-        }
+        let key_type = match &key.kind {
+            KeyKind::RsaPem(file) | KeyKind::File(file) => {
+                let read = crate::pki::read_key_file(base, file)
+                    .map_err(|e| (at(&["pki", "keys"]).index(i).field("kind"), e))?;
+                public_keys.insert(key.name.as_str(), read.public_key());
+                read.key_type()
+            }
+            KeyKind::P256 | KeyKind::P256Scalar(_) => KeyType::EcdsaP256,
+            KeyKind::P384 => KeyType::EcdsaP384,
+            KeyKind::Ed25519 => KeyType::Ed25519,
+        };
+        key_types.insert(key.name.as_str(), key_type);
     }
     let mut leaf_keys = BTreeMap::new();
     for (i, cert) in s.pki.certificates.iter().enumerate() {
@@ -428,21 +437,42 @@ fn check_pki_files(s: &Scenario, base: &Path) -> Result<(), Invalid> {
         leaf_keys.insert(cert.name.as_str(), leaf.public_key);
     }
     for (i, server) in s.tls.servers.iter().enumerate() {
-        let leaf = server
-            .chain
-            .first()
-            .and_then(|c| leaf_keys.get(c.0.as_str()));
-        let key = public_keys.get(server.key.0.as_str());
-        if let (Some(leaf), Some(key)) = (leaf, key) {
-            if leaf != key {
+        let Some(leaf) = (server.chain.first()).and_then(|c| leaf_keys.get(c.0.as_str())) else {
+            continue;
+        };
+        let key_at = || at(&["tls", "servers"]).index(i).field("key");
+        let (key, chain) = (&server.key.0, &server.chain[0].0);
+        // A capture replayed from its key log: the pinned signature and
+        // master secret stand for every use of the real key, so a key of
+        // the certificate's type stands in for it (and decides the suites).
+        let stand_in = server.pins.signature.is_some() || server.pins.master_secret.is_some();
+        if stand_in {
+            if let Some(&key_type) = key_types.get(key.as_str())
+                && key_type != leaf.key_type()
+            {
                 return Err((
-                    at(&["tls", "servers"]).index(i).field("key"),
+                    key_at(),
                     format!(
-                        "TLS server {:?}: key {:?} does not match the leaf certificate of {:?}",
-                        server.name, server.key.0, server.chain[0].0
+                        "TLS server {:?}: key {key:?} stands in for the key of {chain:?}'s leaf \
+                         (the server's signature or master secret is pinned), so it must be of \
+                         the same type: {}, not {key_type}",
+                        server.name,
+                        leaf.key_type(),
                     ),
                 ));
             }
+        } else if let Some(public_key) = public_keys.get(key.as_str())
+            && public_key != leaf
+        {
+            return Err((
+                key_at(),
+                format!(
+                    "TLS server {:?}: key {key:?} does not match the leaf certificate of \
+                     {chain:?} (pin the server's signature or master_secret to let another key \
+                     of the same type stand in)",
+                    server.name
+                ),
+            ));
         }
     }
     for (i, client) in s.tls.clients.iter().enumerate() {

@@ -166,8 +166,9 @@ pub fn read_key_file(base: &Path, file: &str) -> Result<SigningKey, String> {
     };
     key.ok_or_else(|| {
         format!(
-            "key file {file:?} holds no private key tlsim can use: expected an RSA or P-256 \
-             key in PEM or DER (PKCS #8, PKCS #1 or SEC1)"
+            "key file {file:?} holds no private key tlsim can use: expected an RSA, P-256, \
+             P-384 or Ed25519 private key in PEM or DER (PKCS #8; PKCS #1 for RSA; SEC1 for \
+             P-256 and P-384)"
         )
     })
 }

@@ -8,6 +8,8 @@
 //! ECDSA), RFC 8032 §5.1 (Ed25519), RFC 8422 §5.1.3 (EdDSA in TLS 1.2),
 //! RFC 8446 §4.2.3 (the TLS 1.3 schemes).
 
+use core::fmt;
+
 use md5::Md5;
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p256::elliptic_curve::Generate;
@@ -295,6 +297,17 @@ pub enum KeyType {
     EcdsaP384,
     /// Ed25519.
     Ed25519,
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyType::EcdsaP256 => "ECDSA P-256",
+            KeyType::Rsa => "RSA",
+            KeyType::EcdsaP384 => "ECDSA P-384",
+            KeyType::Ed25519 => "Ed25519",
+        })
+    }
 }
 
 impl KeyType {
