@@ -190,8 +190,12 @@ pub struct ChainLink {
 pub struct ChainReport {
     /// One entry per signature checked, leaf first.
     pub links: Vec<ChainLink>,
-    /// Whether every signature check came from the cache.
+    /// Whether there were signature checks and every one came from the
+    /// cache.
     pub from_cache: bool,
+    /// The chain certificate that is itself a trust anchor, when the walk
+    /// ended there because no anchor issued it.
+    pub anchor_in_chain: Option<usize>,
 }
 
 /// Whether `leaf` is a certificate for `host`: one of its subjectAltName
@@ -254,7 +258,11 @@ fn check_validity(cert: &Certificate, now: u64) -> Result<(), CertError> {
 /// the walk ends; otherwise the next chain certificate must be named as
 /// the issuer, be valid at `now`, be a CA within its pathLenConstraint,
 /// and verify the signature. Certificates after the one an anchor issued
-/// are ignored. Each failure is its own [`CertError`].
+/// are ignored. A certificate that no anchor issued but that is itself an
+/// anchor, byte for byte, ends the walk as trusted: a trust anchor is a
+/// name and a key that the relying party trusts (RFC 5280 §6.1.1 (d)),
+/// not necessarily a self-signed root. Each failure is its own
+/// [`CertError`].
 pub fn verify_chain(
     chain: &[Certificate],
     anchors: &[Certificate],
@@ -280,6 +288,14 @@ pub fn verify_chain(
         let (issuer, is_anchor) = match anchors.iter().find(|a| a.subject_der == current.issuer_der)
         {
             Some(anchor) => (anchor, true),
+            None if anchors.iter().any(|a| a.der == current.der) => {
+                let from_cache = !links.is_empty() && links.iter().all(|l: &ChainLink| l.cached);
+                return Ok(ChainReport {
+                    links,
+                    from_cache,
+                    anchor_in_chain: Some(index),
+                });
+            }
             None => match chain.get(index + 1) {
                 Some(next) if next.subject_der == current.issuer_der => (next, false),
                 _ => return Err(CertError::UnknownIssuer),
@@ -304,7 +320,11 @@ pub fn verify_chain(
         });
         if is_anchor {
             let from_cache = links.iter().all(|l| l.cached);
-            return Ok(ChainReport { links, from_cache });
+            return Ok(ChainReport {
+                links,
+                from_cache,
+                anchor_in_chain: None,
+            });
         }
     }
     Err(CertError::UnknownIssuer)

@@ -129,6 +129,12 @@ pub fn verify_certificate_chain(
                         ),
                     );
                 }
+                if let Some(i) = report.anchor_in_chain {
+                    e = e.field(
+                        "Trust Anchor",
+                        format!("certificate {i} is itself a trusted certificate"),
+                    );
+                }
                 e = e.field("Result", "trusted");
                 if report.from_cache {
                     e = e.field("From Cache", true);

@@ -60,6 +60,37 @@ fn accepts_the_generated_chain() {
     );
 }
 
+/// A leaf trusted as it is, with no anchor for its issuer (a replayed
+/// capture whose CA is unknown): the walk ends at it, with no signature
+/// checked; and only that very certificate is trusted so.
+#[test]
+fn a_trusted_leaf_needs_no_issuer() {
+    let pki = TestPki::new();
+    let leaf = &pki.chain()[..1];
+    let report = verify(leaf, leaf, "www.google.com", NOW).unwrap();
+    assert_eq!(report.anchor_in_chain, Some(0));
+    assert!(report.links.is_empty() && !report.from_cache);
+    // Its validity and name are still checked.
+    assert_eq!(
+        verify(leaf, leaf, "www.google.com", NOT_AFTER + 1),
+        Err(CertError::Expired)
+    );
+    assert_eq!(
+        verify(leaf, leaf, "example.com", NOW),
+        Err(CertError::NameMismatch)
+    );
+    // Another certificate of the same subject is not the anchor.
+    let mut other = pki.chain()[0].clone();
+    *other.der.last_mut().unwrap() ^= 1;
+    assert_eq!(
+        verify(leaf, &[other], "www.google.com", NOW),
+        Err(CertError::UnknownIssuer)
+    );
+    // Issued by a trusted certificate, it is checked against it as before.
+    let report = verify_at_root(&pki, &pki.chain(), "www.google.com").unwrap();
+    assert_eq!(report.anchor_in_chain, None);
+}
+
 #[test]
 fn rejects_expired_and_not_yet_valid() {
     let pki = TestPki::new();
