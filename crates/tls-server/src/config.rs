@@ -53,7 +53,8 @@ pub struct ServerConfig {
     /// signature; `None`: the client's order (RFC 5246 §7.4.1.4.1).
     pub signature_algorithms: Option<Vec<SignatureScheme>>,
     /// The Server Hello's extensions and their order, by type, to
-    /// reproduce another server's hello: an acknowledgement
+    /// reproduce another server's hello (in TLS 1.3 also the
+    /// HelloRetryRequest's and EncryptedExtensions'): an acknowledgement
     /// (server_name, ec_point_formats, renegotiation_info) or an opaque
     /// extension is sent only when listed, in the listed order; what the
     /// server agreed to (extended_master_secret, ALPN, NPN) is always sent,

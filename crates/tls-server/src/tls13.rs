@@ -31,7 +31,7 @@ use tlsim_tls::crypto::key_schedule::{Tls13CipherSuite, message_hash};
 use tlsim_tls::crypto::kx::KxGroup;
 use tlsim_tls::crypto::sign;
 use tlsim_tls::enums::{
-    CompressionMethod, ContentType, HandshakeType, ProtocolVersion, SignatureScheme,
+    CompressionMethod, ContentType, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
 };
 use tlsim_tls::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlsim_tls::msgs::psk::{EarlyDataOffer, SelectedPsk};
@@ -354,7 +354,7 @@ pub(crate) fn handle_client_hello(
         "Server handshake traffic keys",
     )?;
     let mut extensions = Vec::new();
-    if answers.server_name {
+    if answers.server_name && crate::tls13_pins::acknowledges(&config, ExtensionType::ServerName) {
         extensions.push(ServerExtension::ServerNameAck);
     }
     if let Some(protocol) = &answers.alpn {

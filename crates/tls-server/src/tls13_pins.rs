@@ -90,6 +90,13 @@ pub(crate) fn opaque_encrypted_extensions(
         .collect()
 }
 
+/// Whether the server acknowledges an extension of type `typ` (its empty
+/// answer, such as server_name's): always in tlsim's own order, only when
+/// listed in `config.extension_order`, as in TLS 1.2.
+pub(crate) fn acknowledges(config: &ServerConfig, typ: ExtensionType) -> bool {
+    (config.extension_order.as_ref()).is_none_or(|order| order.contains(&typ))
+}
+
 /// Puts the extensions `config.extension_order` lists first, in its
 /// order; the others follow in tlsim's order.
 pub(crate) fn order_extensions(config: &ServerConfig, extensions: &mut [ServerExtension]) {
