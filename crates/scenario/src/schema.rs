@@ -1479,6 +1479,10 @@ pub struct PinnedTicket {
     /// `ticket_nonce` (0 to 255 bytes).
     #[serde(with = "crate::names::hex")]
     pub nonce: Vec<u8>,
+    /// Extensions sent as given after tlsim's own (early_data), such as a
+    /// GREASE extension (RFC 8701): `[(code: "0x5a5a", data: "")]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque_extensions: Vec<OpaqueExtension>,
 }
 
 /// A recorded server's side of a connection, replayed: it sends the

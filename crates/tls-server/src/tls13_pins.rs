@@ -25,6 +25,8 @@ pub struct PinnedTicket {
     pub age_add: u32,
     /// `ticket_nonce`.
     pub nonce: Vec<u8>,
+    /// Extensions sent as given, by code point and body, after early_data.
+    pub opaque_extensions: Vec<(ExtensionType, Vec<u8>)>,
 }
 
 /// What each pinned ticket sent stands for, shared by the servers that

@@ -17,13 +17,13 @@ use tlsim_tls::crypto::key_schedule::{KeySchedule, Tls13CipherSuite};
 use tlsim_tls::crypto::ticket::{TICKET_NONCE_LEN, TicketContents};
 use tlsim_tls::enums::{ExtensionType, PskKeyExchangeMode};
 use tlsim_tls::error::{Error, PeerMisbehaved};
-use tlsim_tls::msgs::ClientHello;
 use tlsim_tls::msgs::psk::{
     EarlyDataOffer, MaxEarlyDataSize, offered_psks, truncated_client_hello,
 };
 use tlsim_tls::msgs::tls13::{
     NewSessionTicket13, PskKeyExchangeModes, Tls13Extension, Tls13Message,
 };
+use tlsim_tls::msgs::{ClientHello, ServerExtension};
 
 use crate::config::{ServerConfig, Tls13TicketConfig};
 
@@ -241,9 +241,17 @@ pub(crate) fn send_tickets(
             age_add,
             max_early_data_size: tickets.max_early_data_size,
         };
+        let mut extensions = match tickets.max_early_data_size {
+            0 => Vec::new(),
+            size => vec![MaxEarlyDataSize(size).to_server_extension()],
+        };
         let ticket = match pinned {
             Some(pinned) => {
                 crate::tls13_pins::remember(tickets, &pinned.ticket, contents);
+                extensions.extend(
+                    (pinned.opaque_extensions.into_iter())
+                        .map(|(typ, data)| ServerExtension::Unknown { typ, data }),
+                );
                 pinned.ticket
             }
             None => {
@@ -263,10 +271,6 @@ pub(crate) fn send_tickets(
                      a key only it holds; the client keeps the ticket and offers it next time.",
                 )
         });
-        let extensions = match tickets.max_early_data_size {
-            0 => Vec::new(),
-            size => vec![MaxEarlyDataSize(size).to_server_extension()],
-        };
         core.queue_tls13(&Tls13Message::NewSessionTicket(NewSessionTicket13 {
             lifetime: tickets.lifetime,
             age_add,

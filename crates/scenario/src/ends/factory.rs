@@ -346,6 +346,7 @@ impl<'a> Factory<'a> {
                     .try_into()
                     .map_or(0, u32::from_be_bytes),
                 nonce: t.nonce.clone(),
+                opaque_extensions: opaque(&t.opaque_extensions),
             })
             .collect();
         Some(Arc::new(Mutex::new(PinnedTickets::new(
