@@ -240,3 +240,31 @@ fn a_server_key_unlike_its_certificate_is_refused_unless_it_can_stand_in() {
         "{error}"
     );
 }
+
+/// The Illustrated TLS 1.2 Connection (`tests/data/illustrated-tls12/`),
+/// a session between Go's crypto/tls peers published byte by byte:
+/// replayed from its scenario, every record both ways is the published
+/// one, and so is the key log.
+#[test]
+fn every_record_of_the_illustrated_tls_1_2_connection_is_replayed_byte_for_byte() {
+    let data = root().join("tests/data/illustrated-tls12");
+    let stream = |file: &str| -> Vec<u8> {
+        let text = std::fs::read_to_string(data.join(file)).unwrap();
+        text.lines()
+            .flat_map(|record| hex::decode(record).unwrap())
+            .collect()
+    };
+    let published = [stream("to-server.hex"), stream("to-client.hex")];
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay/illustrated-tls12");
+    std::fs::create_dir_all(&dir).unwrap();
+    let replayed = capture::run_into(&data.join("replay.ron"), &dir);
+    let records = streams(&std::fs::read(&replayed.pcap).unwrap(), 443);
+    // Six records to the server, seven to the client.
+    assert_same_records(&published, &records, 6);
+    let key_log = std::fs::read_to_string(data.join("keylog.txt")).unwrap();
+    let replayed_log = std::fs::read_to_string(&replayed.keys).unwrap();
+    assert!(
+        replayed_log.lines().any(|l| l == key_log.trim_end()),
+        "{replayed_log}"
+    );
+}
