@@ -14,7 +14,7 @@ use std::net::SocketAddrV4;
 
 use tlsim_sim::Instant;
 
-use crate::wire::tcp::Flags;
+use crate::wire::tcp::{Flags, SeqNumber};
 
 /// One label of the analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,6 +233,24 @@ const FAST_RETRANSMISSION_US: u64 = 20_000;
 const OUT_OF_ORDER_DEFAULT_US: u64 = 3_000;
 
 impl Analyzer {
+    /// The raw sequence numbers that relative 0 stands for from `src` to
+    /// `dst` and back, as captured so far (0 where unknown): a segment
+    /// that no socket takes any more is still numbered like the rest of
+    /// its conversation, as Wireshark numbers it.
+    pub(super) fn bases(&self, src: SocketAddrV4, dst: SocketAddrV4) -> (SeqNumber, SeqNumber) {
+        let forward = src < dst;
+        let key = if forward { (src, dst) } else { (dst, src) };
+        let base = |direction: bool| {
+            let conversation = self.conversations.get(&key);
+            SeqNumber(
+                conversation
+                    .and_then(|c| c.directions[usize::from(direction)].base)
+                    .unwrap_or(0),
+            )
+        };
+        (base(forward), base(!forward))
+    }
+
     /// Labels `segment`, captured at `now`, and remembers it.
     pub(super) fn observe(&mut self, now: Instant, segment: &Observed) -> Analysis {
         let t = now.as_micros();
@@ -480,6 +498,23 @@ mod tests {
             window: 65535,
             window_scale: None,
         }
+    }
+
+    #[test]
+    fn each_direction_keeps_its_base_for_segments_no_socket_takes() {
+        let mut analyzer = Analyzer::default();
+        let none = (SeqNumber(0), SeqNumber(0));
+        assert_eq!(analyzer.bases(A, B), none, "no conversation yet");
+        let mut syn = segment(A, Flags::SYN, 0, 0, 0);
+        syn.seq = 7;
+        analyzer.observe(Instant::from_nanos(0), &syn);
+        assert_eq!(analyzer.bases(A, B), (SeqNumber(7), SeqNumber(0)));
+        analyzer.observe(
+            Instant::from_nanos(1),
+            &segment(B, Flags::SYN.with(Flags::ACK), 0, 1, 0),
+        );
+        assert_eq!(analyzer.bases(A, B), (SeqNumber(7), SeqNumber(1000)));
+        assert_eq!(analyzer.bases(B, A), (SeqNumber(1000), SeqNumber(7)));
     }
 
     #[test]

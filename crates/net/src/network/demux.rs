@@ -182,8 +182,13 @@ impl Network {
         tap: &mut dyn PacketTap,
     ) {
         let host = received.host;
-        let no_bases = (SeqNumber(0), SeqNumber(0));
-        self.record_received(now, received, conn, no_bases, tracer);
+        let (ip, repr) = (&received.ip, &received.repr);
+        let (from, to) = (
+            SocketAddrV4::new(ip.src_addr, repr.src_port),
+            SocketAddrV4::new(ip.dst_addr, repr.dst_port),
+        );
+        let (sender_base, receiver_base) = self.fabric.analyzer.bases(from, to);
+        self.record_received(now, received, conn, (sender_base, receiver_base), tracer);
         if received.repr.flags.contains(Flags::RST) {
             return;
         }
@@ -201,7 +206,7 @@ impl Network {
         fabric.transmit(
             now,
             &attachment,
-            no_bases,
+            (receiver_base, sender_base),
             &reply,
             Note::Normal,
             tracer,
