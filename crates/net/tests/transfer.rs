@@ -318,10 +318,12 @@ fn connection_to_closed_port_is_reset() {
     assert_eq!(p.net.state(client), State::Closed);
     let rst = log
         .iter()
-        .find(|e| e.title == "TCP RST" && e.kind == Kind::Send)
+        .find(|e| e.title == "TCP RST, ACK" && e.kind == Kind::Send)
         .unwrap();
     assert_eq!(rst.actor, "server");
     assert_eq!(rst.field_value("Flags"), Some("0x014 (RST, ACK)"));
+    // It acknowledges the SYN: relative 1 in the client's numbering.
+    assert_eq!(rst.field_value("Ack"), Some("1"));
 }
 
 #[test]

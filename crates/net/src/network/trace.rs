@@ -31,6 +31,7 @@ fn title_of(kind: SegmentKind, flags: Flags, analysis: Option<&Analysis>) -> &'s
         return label.title();
     }
     match kind {
+        SegmentKind::Rst if flags.contains(Flags::ACK) => "TCP RST, ACK",
         SegmentKind::Rst => "TCP RST",
         SegmentKind::SynAck => "TCP SYN, ACK",
         SegmentKind::Syn => "TCP SYN",
