@@ -14,6 +14,16 @@ const TLS13: ProtocolVersion = ProtocolVersion::Tls13;
 
 #[track_caller]
 fn tls13_pair(suite: CipherSuite, group: NamedGroup) -> Pair {
+    tls13_pair_with(suite, group, |_| {})
+}
+
+/// [`tls13_pair`] with the client's configuration changed by `change`.
+#[track_caller]
+fn tls13_pair_with(
+    suite: CipherSuite,
+    group: NamedGroup,
+    change: impl FnOnce(&mut tlsim_tls_client::ClientConfig),
+) -> Pair {
     let pki = pki(LeafKey::Ecdsa);
     let mut client = client_config(&pki);
     client.max_version = TLS13;
@@ -24,6 +34,7 @@ fn tls13_pair(suite: CipherSuite, group: NamedGroup) -> Pair {
     server.max_version = TLS13;
     server.cipher_suites = vec![suite];
     server.groups = vec![group];
+    change(&mut client);
     Pair::new(client, server)
 }
 
@@ -139,6 +150,30 @@ fn a_flipped_bit_in_the_server_flight_is_bad_record_mac() {
         alert_sent(&pair.client_events),
         Some(AlertDescription::BadRecordMac)
     );
+}
+
+/// A client that rejects the server's flight has no write keys yet (RFC
+/// 8446 Appendix A.1: they change after the server's Finished), so its
+/// alert goes in the clear; the server, whose read keys are set but which
+/// has opened nothing under them, takes it as the client's alert rather
+/// than answering with unexpected_message.
+#[test]
+fn a_plaintext_alert_before_the_client_has_keys_reaches_the_server() {
+    let mut pair = tls13_pair_with(
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+        NamedGroup::X25519,
+        |client| client.server_name = Some("other.example".into()),
+    );
+    pair.handshake();
+    assert_eq!(
+        alert_sent(&pair.client_events),
+        Some(AlertDescription::BadCertificate)
+    );
+    assert_eq!(
+        error_of(&pair.server_events),
+        Some(&Error::AlertReceived(AlertDescription::BadCertificate))
+    );
+    assert_eq!(alert_sent(&pair.server_events), None);
 }
 
 #[test]

@@ -418,6 +418,7 @@ pub(crate) fn handle_client_hello(
         Direction::Read,
         "Client handshake traffic keys",
     )?;
+    core.take_plaintext_alerts();
     if let EarlyDataAnswer::Rejected(size) = early_data {
         core.skip_rejected_early_data(size as usize);
     }

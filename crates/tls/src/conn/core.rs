@@ -363,6 +363,10 @@ pub struct Core {
     /// TLS 1.3 protection, which replaces the keys above once set.
     tls13_encrypter: Option<Box<Tls13Encrypter>>,
     tls13_decrypter: Option<Box<Tls13Decrypter>>,
+    /// TLS 1.3 server: no protected record from the client has opened
+    /// yet, so the client may not have its keys: a plaintext alert is
+    /// taken ([`Core::take_plaintext_alerts`]).
+    peer_may_lack_keys: bool,
     /// TLS 1.3 once connected: the secrets a KeyUpdate rolls forward.
     pub(super) tls13_traffic: Option<Box<super::tls13::ApplicationTraffic>>,
     write_version: ProtocolVersion,
@@ -478,6 +482,7 @@ impl Core {
             pending_decrypter: None,
             tls13_encrypter: None,
             tls13_decrypter: None,
+            peer_may_lack_keys: false,
             tls13_traffic: None,
             write_version,
             version: None,
@@ -603,6 +608,15 @@ impl Core {
             });
         }
         install_tls13_keys(&mut self.tls13_decrypter, bulk, keys)
+    }
+
+    /// TLS 1.3: a server that has sent its flight reads under keys the
+    /// client may not have yet; until a protected record from the client
+    /// opens, a plaintext alert is the client's alert, not an unexpected
+    /// record (the client changes its write keys only after the server's
+    /// Finished, RFC 8446 Appendix A.1, and may fail before).
+    pub fn take_plaintext_alerts(&mut self) {
+        self.peer_may_lack_keys = true;
     }
 
     /// RFC 8446 §4.2.10: a server that accepted 0-RTT takes up to
@@ -1238,12 +1252,19 @@ impl Core {
                     }
                     (Err(e), _) => return Err(e),
                 };
+                self.peer_may_lack_keys = false;
                 // RFC 8446 §5: a protected change_cipher_spec is
                 // unexpected_message.
                 if inner.typ == ContentType::ChangeCipherSpec {
                     return Err(InvalidMessage::UnknownContentType(inner.typ.get()).into());
                 }
                 (inner.typ, inner.content)
+            }
+            // A client that failed before it had keys sends its alert in
+            // the clear.
+            (Some(_), _) if typ == ContentType::Alert && self.peer_may_lack_keys => {
+                record.check_plaintext_len()?;
+                (typ, std::mem::take(&mut record.fragment))
             }
             // RFC 8446 §5.2: once keys are set, only protected records
             // and the compatibility change_cipher_spec may arrive.
