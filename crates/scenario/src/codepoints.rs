@@ -22,6 +22,20 @@ fn parse_hex(text: &str) -> Option<u16> {
     u16::from_str_radix(digits, 16).ok()
 }
 
+/// Names the error for an unknown one lists in full, up to this many.
+const MAX_NAMES_LISTED: usize = 40;
+
+/// The name tlsim knows (the one Wireshark shows) for a current IANA
+/// name: RFC 8422 §5.1.1 renamed elliptic_curves, RFC 8447 SessionTicket
+/// TLS.
+fn renamed(text: &str) -> &str {
+    match text {
+        "supported_groups" => "elliptic_curves",
+        "session_ticket" => "SessionTicket TLS",
+        other => other,
+    }
+}
+
 /// Values written as strings in a scenario are read through their `parse`,
 /// whose message serde reports at the value's line and column.
 macro_rules! read_by_parse {
@@ -44,13 +58,25 @@ macro_rules! named_code_point {
         impl $ty {
             /// Looks up a name (exactly as IANA or Wireshark writes it) or a hex value.
             pub fn parse(text: &str) -> Result<Self, String> {
-                if let Some(found) = <$inner>::ALL.iter().find(|c| c.name() == Some(text)) {
+                let name = renamed(text);
+                if let Some(found) = <$inner>::ALL.iter().find(|c| c.name() == Some(name)) {
                     return Ok($ty(*found));
                 }
                 if let Some(value) = parse_hex(text).and_then(|v| <$uint>::try_from(v).ok()) {
                     return Ok($ty(<$inner>::from(value)));
                 }
-                Err(format!(concat!("unknown ", $what, " {:?}: expected a name such as \"", $example, "\" or a hex value such as \"0x{:04x}\""), text, <$inner>::ALL[0].get()))
+                let names: Vec<&str> = <$inner>::ALL.iter().filter_map(|c| c.name()).collect();
+                let choice = if names.len() <= MAX_NAMES_LISTED {
+                    format!("one of {}", names.join(", "))
+                } else {
+                    concat!("a name such as \"", $example, "\"").to_string()
+                };
+                Err(format!(
+                    concat!("unknown ", $what, " {:?}: expected {} or a hex value such as \"0x{:04x}\""),
+                    text,
+                    choice,
+                    <$inner>::ALL[0].get()
+                ))
             }
 
             /// The number on the wire.
@@ -303,6 +329,20 @@ mod tests {
         );
         let err = Suite::parse("TLS_FOO").unwrap_err();
         assert!(err.contains("unknown cipher suite \"TLS_FOO\""), "{err}");
+    }
+
+    #[test]
+    fn extensions_are_known_by_their_current_names_too_and_errors_list_them() {
+        let groups = Extension::parse("supported_groups").unwrap();
+        assert_eq!(groups, Extension::parse("elliptic_curves").unwrap());
+        assert_eq!(groups.value(), 10);
+        assert_eq!(Extension::parse("session_ticket").unwrap().value(), 35);
+        let err = Extension::parse("groups").unwrap_err();
+        assert!(err.contains("expected one of server_name, "), "{err}");
+        assert!(err.contains(", key_share, "), "{err}");
+        // Suites are too many to list.
+        let err = Suite::parse("TLS_FOO").unwrap_err();
+        assert!(err.contains("a name such as"), "{err}");
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn positioned((path, message): Invalid, source: &str, file: &str) -> ScenarioErr
 
 /// A message cut to a few lines: it quotes values, and a value may be huge.
 fn shortened(mut message: String) -> String {
-    const MAX: usize = 400;
+    const MAX: usize = 800;
     if message.len() > MAX {
         let mut cut = MAX;
         while !message.is_char_boundary(cut) {
