@@ -163,8 +163,16 @@ pub(crate) mod hex_list {
     }
 }
 
+/// Hex digits, with blanks between them as a dump shows them and an
+/// optional `0x` in front as a code point is written.
 fn parse_hex<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let trimmed = text.trim_start();
+    let unprefixed = (trimmed.strip_prefix("0x"))
+        .or_else(|| trimmed.strip_prefix("0X"))
+        .unwrap_or(trimmed);
+    let digits: Vec<u8> = (unprefixed.bytes())
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     if digits.len() % 2 != 0 {
         return Err(de::Error::custom(
             "hex data must have an even number of digits",
@@ -182,4 +190,24 @@ fn parse_hex<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
                 "{text:?} is not hexadecimal: expected digits 0-9 and a-f"
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_hex;
+
+    fn hex(text: &str) -> Result<Vec<u8>, serde::de::value::Error> {
+        parse_hex(text)
+    }
+
+    #[test]
+    fn hex_may_have_blanks_and_a_0x_prefix() {
+        let age_add = [4, 3, 2, 1];
+        assert_eq!(hex("04030201").unwrap(), age_add);
+        assert_eq!(hex("0x04030201").unwrap(), age_add);
+        assert_eq!(hex("04 03 02 01").unwrap(), age_add);
+        assert_eq!(hex("0X0403\n0201").unwrap(), age_add);
+        assert!(hex("0403020").is_err(), "an odd number of digits");
+        assert!(hex("04 0x 02").is_err(), "0x only in front");
+    }
 }
