@@ -1118,6 +1118,16 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             check_tickets(server_at.field("tickets"), tickets)?;
         }
         check_pinned_tickets(pins.field("tickets"), &p.pins.tickets)?;
+        if !p.pins.tickets.is_empty() && p.tickets.is_none() {
+            return Err((
+                pins.field("tickets"),
+                format!(
+                    "TLS server {:?} pins tickets but sends none: give it `tickets: (count: {}, …)`",
+                    p.name,
+                    p.pins.tickets.len()
+                ),
+            ));
+        }
     }
     Ok(())
 }
