@@ -206,15 +206,9 @@ fn a_stand_in_server_key_serves_when_the_signature_and_master_secret_are_pinned(
 #[test]
 fn a_server_key_unlike_its_certificate_is_refused_unless_it_can_stand_in() {
     let tlsim = |test: &str, text: &str| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("replay")
-            .join(test);
-        std::fs::create_dir_all(&dir).unwrap();
-        let scenario = dir.join("replay.ron");
-        std::fs::write(&scenario, text).unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlsim"))
             .args(["run", "--out", "/dev/null"])
-            .arg(&scenario)
+            .arg(capture::scenario_file(test, text))
             .output()
             .unwrap();
         assert!(

@@ -13,13 +13,19 @@ pub(crate) struct Replayed {
 /// Runs scenario `text` into a folder of its own per test (`test`), since
 /// tests run in parallel.
 pub(crate) fn replay(test: &str, text: &str) -> Replayed {
+    let scenario = scenario_file(test, text);
+    run_into(&scenario, scenario.parent().unwrap())
+}
+
+/// Writes scenario `text` into the folder of test `test`, and names it.
+pub(crate) fn scenario_file(test: &str, text: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("replay")
         .join(test);
     std::fs::create_dir_all(&dir).unwrap();
     let scenario = dir.join("replay.ron");
     std::fs::write(&scenario, text).unwrap();
-    run_into(&scenario, &dir)
+    scenario
 }
 
 /// Runs the scenario file `scenario` with every export on: its event log
