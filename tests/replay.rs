@@ -233,6 +233,21 @@ fn a_server_key_unlike_its_certificate_is_refused_unless_it_can_stand_in() {
         error.contains("so it must be of the same type: RSA, not ECDSA P-256"),
         "{error}"
     );
+    // A pinned signature one byte short of the modulus is caught on load.
+    let error = tlsim(
+        "short-signature",
+        &cut_signature(&key_log_only_scenario(&captured)),
+    );
+    assert!(
+        error.contains("signature is 255 bytes: the RSA key of \"chain\"'s leaf signs 256"),
+        "{error}"
+    );
+}
+
+/// `text` with its pinned signature one byte shorter.
+fn cut_signature(text: &str) -> String {
+    let at = text.find(r#" signature: ""#).expect("a pinned signature") + r#" signature: ""#.len();
+    format!("{}{}", &text[..at], &text[at + 2..])
 }
 
 /// The Illustrated TLS 1.2 Connection (`tests/data/illustrated-tls12/`),

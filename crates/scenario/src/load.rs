@@ -446,6 +446,28 @@ fn check_pki_files(s: &Scenario, base: &Path) -> Result<(), Invalid> {
         // master secret stand for every use of the real key, so a key of
         // the certificate's type stands in for it (and decides the suites).
         let stand_in = server.pins.signature.is_some() || server.pins.master_secret.is_some();
+        // RSA signatures are as long as the modulus, Ed25519 ones 64 bytes
+        // (RFC 8017 §8.1.1, RFC 8032 §5.1.6); ECDSA's DER varies.
+        let signature_len = match leaf.key_type() {
+            KeyType::Rsa => Some(leaf.bits() / 8),
+            KeyType::Ed25519 => Some(64),
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => None,
+        };
+        if let (Some(signature), Some(len)) = (&server.pins.signature, signature_len)
+            && signature.len() != len
+        {
+            return Err((
+                at(&["tls", "servers"])
+                    .index(i)
+                    .field("pins")
+                    .field("signature"),
+                format!(
+                    "signature is {} bytes: the {} key of {chain:?}'s leaf signs {len}",
+                    signature.len(),
+                    leaf.key_type()
+                ),
+            ));
+        }
         if stand_in {
             if let Some(&key_type) = key_types.get(key.as_str())
                 && key_type != leaf.key_type()
