@@ -1016,6 +1016,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
             EPHEMERAL_KEY_LEN,
         )?;
         check_ivs(pins.clone(), &c.pins.cbc_ivs)?;
+        check_len(pins.clone(), "gcm_nonce", &c.pins.gcm_nonce, 8..=8)?;
         check_len(
             pins.clone(),
             "pre_master_random",
@@ -1110,6 +1111,7 @@ fn validate_tls(s: &Scenario) -> Result<(), Invalid> {
         )?;
         check_len(pins.clone(), "ticket_key", &p.pins.ticket_key, 16..=16)?;
         check_ivs(pins.clone(), &p.pins.cbc_ivs)?;
+        check_len(pins.clone(), "gcm_nonce", &p.pins.gcm_nonce, 8..=8)?;
         check_len(
             pins.clone(),
             "master_secret",

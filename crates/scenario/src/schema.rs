@@ -1113,6 +1113,15 @@ pub struct ClientPins {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cbc_ivs: Vec<Vec<u8>>,
+    /// The explicit nonce of the first AES-GCM record (8 bytes); each
+    /// later record adds one. By default it is the sequence number, as
+    /// most stacks send; OpenSSL starts at a random value.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gcm_nonce: Option<Vec<u8>>,
     /// RSA key transport: the 46 random bytes of the pre-master secret.
     #[serde(
         default,
@@ -1406,6 +1415,15 @@ pub struct ServerPins {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cbc_ivs: Vec<Vec<u8>>,
+    /// The explicit nonce of the first AES-GCM record (8 bytes); each
+    /// later record adds one. By default it is the sequence number, as
+    /// most stacks send; OpenSSL starts at a random value.
+    #[serde(
+        default,
+        with = "crate::names::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gcm_nonce: Option<Vec<u8>>,
     /// The 16-byte AES-128-GCM key TLS 1.3 tickets are sealed with
     /// (default: drawn from the scenario seed); servers that share it
     /// accept each other's tickets.

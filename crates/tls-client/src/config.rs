@@ -7,7 +7,7 @@ use tlsim_tls::cert::{TrustAnchors, VerificationCache};
 use tlsim_tls::conn::{RenegotiationPolicy, SessionStore};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::sign::{DEFAULT_SIGNATURE_ALGORITHMS, SigningKey};
-use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
+use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES, GCM_EXPLICIT_NONCE_LEN};
 use tlsim_tls::enums::{
     CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
     SignatureScheme,
@@ -173,6 +173,9 @@ pub struct ClientPins {
     pub ephemeral_private_key: Option<Vec<u8>>,
     /// The explicit IVs of the client's CBC records, in order.
     pub cbc_ivs: Option<Vec<[u8; AES_BLOCK_LEN]>>,
+    /// The explicit nonce of the client's first AES-GCM record; each later
+    /// one adds one (by default they are the sequence number).
+    pub gcm_nonce: Option<[u8; GCM_EXPLICIT_NONCE_LEN]>,
     /// RSA key transport: the 46 random bytes of the pre-master secret
     /// (RFC 5246 §7.4.7.1).
     pub pre_master_random: Option<[u8; PRE_MASTER_RANDOM_LEN]>,

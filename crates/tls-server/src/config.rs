@@ -8,7 +8,7 @@ use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::conn::{RenegotiationPolicy, SessionStore};
 use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::sign::SigningKey;
-use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES};
+use tlsim_tls::crypto::suites::{AES_BLOCK_LEN, DEFAULT_CIPHER_SUITES, GCM_EXPLICIT_NONCE_LEN};
 use tlsim_tls::crypto::ticket::Tls13TicketKey;
 use tlsim_tls::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 
@@ -190,6 +190,9 @@ pub struct ServerPins {
     pub ephemeral_private_key: Option<Vec<u8>>,
     /// The explicit IVs of the server's CBC records, in order.
     pub cbc_ivs: Option<Vec<[u8; AES_BLOCK_LEN]>>,
+    /// The explicit nonce of the server's first AES-GCM record; each later
+    /// one adds one (by default they are the sequence number).
+    pub gcm_nonce: Option<[u8; GCM_EXPLICIT_NONCE_LEN]>,
     /// The salt of an RSA-PSS Server Key Exchange or TLS 1.3
     /// CertificateVerify signature (as long as the hash).
     pub pss_salt: Option<Vec<u8>>,

@@ -71,6 +71,9 @@ impl ServerConnection {
         if let Some(ivs) = &config.pins.cbc_ivs {
             core.pin_cbc_ivs(ivs);
         }
+        if let Some(first) = config.pins.gcm_nonce {
+            core.pin_gcm_nonce(first);
+        }
         if let Some(master_secret) = config.pins.master_secret {
             core.pin_master_secret(master_secret);
         }

@@ -186,6 +186,7 @@ impl<'a> Factory<'a> {
                     .and_then(|r| r.try_into().ok()),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+                gcm_nonce: p.pins.gcm_nonce.as_deref().and_then(|n| n.try_into().ok()),
                 pre_master_random: (p.pins.pre_master_random.as_deref())
                     .and_then(|r| r.try_into().ok()),
                 rsa_padding: p.pins.rsa_padding.clone(),
@@ -264,6 +265,7 @@ impl<'a> Factory<'a> {
                 session_id: p.pins.session_id.clone(),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
+                gcm_nonce: p.pins.gcm_nonce.as_deref().and_then(|n| n.try_into().ok()),
                 pss_salt: p.pins.pss_salt.clone(),
                 ephemeral_public: p.pins.ephemeral_public.clone(),
                 signature: p.pins.signature.clone(),

@@ -14,7 +14,9 @@ use crate::crypto::cipher::tls13::{
 use crate::crypto::cipher::{CbcDirection, RecordDecrypter, RecordEncrypter};
 use crate::crypto::key_schedule::TrafficKeys;
 use crate::crypto::prf::MASTER_SECRET_LEN;
-use crate::crypto::suites::{AES_BLOCK_LEN, BulkCipher, KeyExchange, suite_params};
+use crate::crypto::suites::{
+    AES_BLOCK_LEN, BulkCipher, GCM_EXPLICIT_NONCE_LEN, KeyExchange, suite_params,
+};
 use crate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::dissect::{
@@ -372,6 +374,8 @@ pub struct Core {
     write_version: ProtocolVersion,
     version: Option<ProtocolVersion>,
     pinned_ivs: VecDeque<[u8; AES_BLOCK_LEN]>,
+    /// The first AES-GCM explicit nonce of the first protection written.
+    pinned_gcm_nonce: Option<[u8; GCM_EXPLICIT_NONCE_LEN]>,
     /// A master secret given instead of derived (from a key log).
     pub(super) pinned_master_secret: Option<[u8; MASTER_SECRET_LEN]>,
     outgoing: Vec<u8>,
@@ -487,6 +491,7 @@ impl Core {
             write_version,
             version: None,
             pinned_ivs: VecDeque::new(),
+            pinned_gcm_nonce: None,
             pinned_master_secret: None,
             outgoing: Vec::new(),
             flight: Batch::default(),
@@ -529,6 +534,14 @@ impl Core {
     /// when they run out, IVs come from the random stream again.
     pub fn pin_cbc_ivs(&mut self, ivs: &[[u8; AES_BLOCK_LEN]]) {
         self.pinned_ivs = ivs.iter().copied().collect();
+    }
+
+    /// Pins the explicit nonce of the first AES-GCM record this end
+    /// protects; each later record under the same keys adds one (RFC
+    /// 5288 §3 leaves the sender the choice; OpenSSL starts at a random
+    /// value).
+    pub fn pin_gcm_nonce(&mut self, first: [u8; GCM_EXPLICIT_NONCE_LEN]) {
+        self.pinned_gcm_nonce = Some(first);
     }
 
     /// Pins the master secret of the next full handshake: it takes the
@@ -697,7 +710,10 @@ impl Core {
 
     /// Sets the record protection that takes effect at the next
     /// ChangeCipherSpec in each direction.
-    pub fn set_pending_keys(&mut self, encrypter: RecordEncrypter, decrypter: RecordDecrypter) {
+    pub fn set_pending_keys(&mut self, mut encrypter: RecordEncrypter, decrypter: RecordDecrypter) {
+        if let Some(first) = self.pinned_gcm_nonce.take() {
+            encrypter.start_explicit_nonces_at(first);
+        }
         self.pending_encrypter = Some(Box::new(encrypter));
         self.pending_decrypter = Some(Box::new(decrypter));
     }

@@ -358,8 +358,12 @@ impl RecordAead {
 #[derive(Clone, Copy)]
 enum AeadNonce {
     /// RFC 5288 §3: `salt ‖ explicit`, the 8 explicit bytes sent first in
-    /// each record (this end sends the sequence number).
-    GcmExplicit { salt: [u8; GCM_SALT_LEN] },
+    /// each record: this end sends `first` plus the sequence number
+    /// (`first` is 0 unless pinned; OpenSSL starts at a random value).
+    GcmExplicit {
+        salt: [u8; GCM_SALT_LEN],
+        first: u64,
+    },
     /// RFC 7905 §2: the 64-bit sequence number, left-padded to 12 bytes,
     /// XORed with the 12-byte IV; nothing is sent.
     ChaChaImplicit { iv: [u8; CHACHA20_POLY1305_IV_LEN] },
@@ -374,6 +378,7 @@ impl AeadNonce {
             },
             _ => AeadNonce::GcmExplicit {
                 salt: fixed_iv.try_into().map_err(bad)?,
+                first: 0,
             },
         })
     }
@@ -386,12 +391,20 @@ impl AeadNonce {
         }
     }
 
+    /// The explicit nonce this end sends with record `seq`.
+    fn explicit(self, seq: u64) -> [u8; GCM_EXPLICIT_NONCE_LEN] {
+        match self {
+            AeadNonce::GcmExplicit { first, .. } => first.wrapping_add(seq).to_be_bytes(),
+            AeadNonce::ChaChaImplicit { .. } => [0; GCM_EXPLICIT_NONCE_LEN],
+        }
+    }
+
     /// The nonce of a record: `explicit` is the record's explicit nonce
     /// for GCM, unused for ChaCha20-Poly1305, which uses `seq`.
     fn nonce(self, seq: u64, explicit: &[u8]) -> [u8; AEAD_NONCE_LEN] {
         let mut nonce = [0u8; AEAD_NONCE_LEN];
         match self {
-            AeadNonce::GcmExplicit { salt } => {
+            AeadNonce::GcmExplicit { salt, .. } => {
                 nonce[..GCM_SALT_LEN].copy_from_slice(&salt);
                 nonce[GCM_SALT_LEN..].copy_from_slice(explicit);
             }
@@ -538,6 +551,19 @@ impl<D: CbcDirection> RecordProtection<D> {
 }
 
 impl RecordEncrypter {
+    /// AES-GCM: the explicit nonce of the first record, each later record
+    /// adding one, instead of the sequence number (RFC 5288 §3 leaves the
+    /// choice to the sender). No effect on other ciphers.
+    pub fn start_explicit_nonces_at(&mut self, first: [u8; GCM_EXPLICIT_NONCE_LEN]) {
+        if let CipherState::Aead {
+            nonce: AeadNonce::GcmExplicit { first: start, .. },
+            ..
+        } = &mut self.state
+        {
+            *start = u64::from_be_bytes(first);
+        }
+    }
+
     /// Protects one record and returns its fragment (without the 5-byte
     /// record header). A CBC record from TLS 1.1 on draws its 16-byte
     /// explicit IV from `rng`; no other case draws from `rng`.
@@ -728,9 +754,9 @@ impl RecordEncrypter {
                 trace.padding_len = padding_len;
             }
             CipherState::Aead { aead, nonce } => {
-                // RFC 5288 §3: this end's explicit GCM nonce is the sequence
-                // number; RFC 7905 §2: ChaCha20-Poly1305 sends none.
-                let explicit = &seq.to_be_bytes()[..nonce.explicit_len()];
+                // RFC 5288 §3: this end's explicit GCM nonce counts with the
+                // sequence number; RFC 7905 §2: ChaCha20-Poly1305 sends none.
+                let explicit = &nonce.explicit(seq)[..nonce.explicit_len()];
                 let nonce = nonce.nonce(seq, explicit);
                 out.reserve(explicit.len() + plaintext.len() + AEAD_TAG_LEN);
                 out.extend_from_slice(explicit);

@@ -332,6 +332,23 @@ fn gcm_uses_the_sequence_number_as_explicit_nonce() {
     assert_eq!(&enc.last_record().iv()[4..], &1u64.to_be_bytes());
 }
 
+/// OpenSSL starts its explicit nonces at a random value and counts up;
+/// pinned, the first one is that value and each record adds one, and the
+/// peer opens them all (it reads the nonce from the record).
+#[test]
+fn a_pinned_first_gcm_nonce_counts_up_from_there() {
+    let mut rng = RngStream::new(5, "records");
+    let (mut enc, mut dec) = pair(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS12);
+    let first = [0x04, 0xa6, 0xf9, 0x7c, 0x87, 0x28, 0x0a, 0xff];
+    enc.start_explicit_nonces_at(first);
+    let one = enc.encrypt(APPLICATION_DATA, TLS12, b"a", &mut rng);
+    let two = enc.encrypt(APPLICATION_DATA, TLS12, b"b", &mut rng);
+    assert_eq!(one[..8], first);
+    assert_eq!(two[..8], [0x04, 0xa6, 0xf9, 0x7c, 0x87, 0x28, 0x0b, 0x00]);
+    assert_eq!(dec.decrypt(APPLICATION_DATA, TLS12, &one).unwrap(), b"a");
+    assert_eq!(dec.decrypt(APPLICATION_DATA, TLS12, &two).unwrap(), b"b");
+}
+
 #[test]
 fn chacha20_poly1305_xors_the_sequence_number_into_the_key_block_iv() {
     let mut rng = RngStream::new(6, "records");
