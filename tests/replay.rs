@@ -250,30 +250,61 @@ fn cut_signature(text: &str) -> String {
     format!("{}{}", &text[..at], &text[at + 2..])
 }
 
-/// The Illustrated TLS 1.2 Connection (`tests/data/illustrated-tls12/`),
-/// a session between Go's crypto/tls peers published byte by byte:
-/// replayed from its scenario, every record both ways is the published
-/// one, and so is the key log.
-#[test]
-fn every_record_of_the_illustrated_tls_1_2_connection_is_replayed_byte_for_byte() {
-    let data = root().join("tests/data/illustrated-tls12");
+/// A published session in `tests/data/NAME/` (`to-server.hex` and
+/// `to-client.hex`, a record per line; `keylog.txt`; `replay.ron`), and
+/// what its scenario wrote.
+struct PublishedReplay {
+    /// The published records, as two streams: to the server, to the client.
+    published: [Vec<u8>; 2],
+    /// The replay's, from its pcap.
+    records: [Vec<u8>; 2],
+    /// The replay's key log, and whether it holds the published line.
+    key_log: String,
+    key_log_matches: bool,
+}
+
+fn published_replay(name: &str, server_port: u16) -> PublishedReplay {
+    let data = root().join("tests/data").join(name);
     let stream = |file: &str| -> Vec<u8> {
         let text = std::fs::read_to_string(data.join(file)).unwrap();
         text.lines()
             .flat_map(|record| hex::decode(record).unwrap())
             .collect()
     };
-    let published = [stream("to-server.hex"), stream("to-client.hex")];
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay/illustrated-tls12");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("replay")
+        .join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let replayed = capture::run_into(&data.join("replay.ron"), &dir);
-    let records = streams(&std::fs::read(&replayed.pcap).unwrap(), 443);
+    let published_log = std::fs::read_to_string(data.join("keylog.txt")).unwrap();
+    let key_log = std::fs::read_to_string(&replayed.keys).unwrap();
+    PublishedReplay {
+        published: [stream("to-server.hex"), stream("to-client.hex")],
+        records: streams(&std::fs::read(&replayed.pcap).unwrap(), server_port),
+        key_log_matches: key_log.lines().any(|l| l == published_log.trim_end()),
+        key_log,
+    }
+}
+
+/// The Illustrated TLS 1.2 Connection (`tests/data/illustrated-tls12/`),
+/// a session between Go's crypto/tls peers published byte by byte:
+/// replayed from its scenario, every record both ways is the published
+/// one, and so is the key log.
+#[test]
+fn every_record_of_the_illustrated_tls_1_2_connection_is_replayed_byte_for_byte() {
+    let replayed = published_replay("illustrated-tls12", 443);
     // Six records to the server, seven to the client.
-    assert_same_records(&published, &records, 6);
-    let key_log = std::fs::read_to_string(data.join("keylog.txt")).unwrap();
-    let replayed_log = std::fs::read_to_string(&replayed.keys).unwrap();
-    assert!(
-        replayed_log.lines().any(|l| l == key_log.trim_end()),
-        "{replayed_log}"
-    );
+    assert_same_records(&replayed.published, &replayed.records, 6);
+    assert!(replayed.key_log_matches, "{}", replayed.key_log);
+}
+
+/// An OpenSSL 3.0 session (`tests/data/openssl12/`), replayed from its key
+/// log: every record both ways is the captured one, the encrypted ones too,
+/// with OpenSSL's random first GCM nonces pinned.
+#[test]
+fn every_record_of_an_openssl_capture_is_replayed_from_its_key_log() {
+    let replayed = published_replay("openssl12", 4433);
+    // Six records to the server, eight to the client.
+    assert_same_records(&replayed.published, &replayed.records, 6);
+    assert!(replayed.key_log_matches, "{}", replayed.key_log);
 }
