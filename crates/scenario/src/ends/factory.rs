@@ -10,7 +10,6 @@ use tlsim_spdy::{ClientConfig as SpdyConfig, SpdyClient, SpdyServer};
 use tlsim_tls::cert::{TrustAnchors, VerificationCache};
 use tlsim_tls::conn::ticket::TicketKey;
 use tlsim_tls::conn::{EventContext, RenegotiationPolicy};
-use tlsim_tls::crypto::prf::MASTER_SECRET_LEN;
 use tlsim_tls::crypto::ticket::{TICKET_KEY_LEN, Tls13TicketKey};
 use tlsim_tls::enums::ExtensionType;
 use tlsim_tls_client::config::TicketStore;
@@ -179,20 +178,15 @@ impl<'a> Factory<'a> {
                 .resume
                 .then(|| Arc::new(Mutex::new(ClientSessionStore::new(SESSION_CAPACITY)))),
             pins: tlsim_tls_client::ClientPins {
-                client_random: p
-                    .pins
-                    .client_random
-                    .as_deref()
-                    .and_then(|r| r.try_into().ok()),
+                client_random: fixed(&p.pins.client_random),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
-                gcm_nonce: p.pins.gcm_nonce.as_deref().and_then(|n| n.try_into().ok()),
-                pre_master_random: (p.pins.pre_master_random.as_deref())
-                    .and_then(|r| r.try_into().ok()),
+                gcm_nonce: fixed(&p.pins.gcm_nonce),
+                pre_master_random: fixed(&p.pins.pre_master_random),
                 rsa_padding: p.pins.rsa_padding.clone(),
                 key_exchange: (p.pins.ephemeral_public.clone())
                     .or_else(|| p.pins.encrypted_pre_master.clone()),
-                master_secret: master_secret(&p.pins.master_secret),
+                master_secret: fixed(&p.pins.master_secret),
                 legacy_session_id: p.pins.legacy_session_id.clone(),
                 ticket_age: (p.pins.ticket_age)
                     .map(|age| u32::try_from(age.0.as_nanos() / 1_000_000).unwrap_or(u32::MAX)),
@@ -257,19 +251,15 @@ impl<'a> Factory<'a> {
                 .map(|order| order.iter().map(|e| e.0).collect()),
             opaque_extensions: opaque(&p.opaque_extensions),
             pins: tlsim_tls_server::ServerPins {
-                server_random: p
-                    .pins
-                    .server_random
-                    .as_deref()
-                    .and_then(|r| r.try_into().ok()),
+                server_random: fixed(&p.pins.server_random),
                 session_id: p.pins.session_id.clone(),
                 ephemeral_private_key: p.pins.ephemeral_key.clone(),
                 cbc_ivs: pinned_ivs(&p.pins.cbc_ivs),
-                gcm_nonce: p.pins.gcm_nonce.as_deref().and_then(|n| n.try_into().ok()),
+                gcm_nonce: fixed(&p.pins.gcm_nonce),
                 pss_salt: p.pins.pss_salt.clone(),
                 ephemeral_public: p.pins.ephemeral_public.clone(),
                 signature: p.pins.signature.clone(),
-                master_secret: master_secret(&p.pins.master_secret),
+                master_secret: fixed(&p.pins.master_secret),
                 cookie: p.pins.cookie.clone(),
             },
             tls13_tickets: p.tickets.as_ref().map(|t| Tls13TicketConfig {
@@ -558,8 +548,9 @@ fn whole_seconds(t: Time) -> u32 {
     u32::try_from(t.0.as_nanos() / 1_000_000_000).unwrap_or(u32::MAX)
 }
 
-fn master_secret(pinned: &Option<Vec<u8>>) -> Option<[u8; MASTER_SECRET_LEN]> {
-    pinned.as_deref().and_then(|m| m.try_into().ok())
+/// A pinned value of a fixed length (the loader has checked the length).
+fn fixed<const N: usize>(pinned: &Option<Vec<u8>>) -> Option<[u8; N]> {
+    pinned.as_deref().and_then(|v| v.try_into().ok())
 }
 
 fn renegotiation_policy(mode: Renegotiation) -> RenegotiationPolicy {
