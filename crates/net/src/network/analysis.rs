@@ -240,13 +240,10 @@ impl Analyzer {
     pub(super) fn bases(&self, src: SocketAddrV4, dst: SocketAddrV4) -> (SeqNumber, SeqNumber) {
         let forward = src < dst;
         let key = if forward { (src, dst) } else { (dst, src) };
+        let conversation = self.conversations.get(&key);
         let base = |direction: bool| {
-            let conversation = self.conversations.get(&key);
-            SeqNumber(
-                conversation
-                    .and_then(|c| c.directions[usize::from(direction)].base)
-                    .unwrap_or(0),
-            )
+            let raw = conversation.and_then(|c| c.directions[usize::from(direction)].base);
+            SeqNumber(raw.unwrap_or(0))
         };
         (base(forward), base(!forward))
     }
